@@ -1,0 +1,25 @@
+//! carelog's rules as pure functions over plain data: no I/O, no async, no SQL.
+//! Handlers, jobs and the CLI all call these, so each rule lives once.
+
+pub mod catalogue;
+pub mod credentials;
+pub mod login_throttle;
+pub mod patient;
+pub mod practice_time;
+pub mod role;
+pub mod session_policy;
+pub mod visit;
+
+/// Input that broke a rule: which field, and a sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RuleViolation {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl RuleViolation {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}

@@ -1,0 +1,34 @@
+//! carelog's storage: one code path for SQLite and PostgreSQL.
+//!
+//! Queries are portable SQL with `$N` placeholders (sqlx binds them by number on both engines),
+//! run through sea-orm's statement API. Date arithmetic happens in Rust (`carelog_domain::practice_time`)
+//! and reaches SQL as ranges, because the engines' date functions differ.
+
+mod audit;
+mod catalogue;
+mod connection;
+mod demo_rows;
+mod error;
+mod login_failures;
+mod migrate;
+mod patients;
+mod row;
+mod sessions;
+mod summary;
+pub mod testing;
+mod users;
+
+pub use sea_orm::Value;
+
+pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
+pub use catalogue::TaskTypeRow;
+pub use connection::{Engine, Store, redact as redact_url};
+pub use demo_rows::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
+pub use error::StoreError;
+pub use migrate::MIGRATIONS;
+pub use patients::{PatientDetail, PatientListRow, RecentActivity};
+pub use sessions::SessionRecord;
+pub use summary::MonthSummary;
+pub use users::{NewUser, User};
+
+pub type Result<T> = std::result::Result<T, StoreError>;

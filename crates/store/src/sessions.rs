@@ -1,0 +1,71 @@
+use chrono::{DateTime, Utc};
+
+use crate::connection::at;
+use crate::row::get;
+use crate::users::User;
+use crate::{Result, Store};
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub user: User,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl Store {
+    pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf_token: &str, address: &str, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, address) VALUES ($1, $2, $3, $4, $4, $5)",
+            vec![id_hash.into(), user_id.into(), csrf_token.into(), at(now), address.into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The session and its user, if the session exists and the user is still active.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        let row = self
+            .one(
+                "SELECT s.csrf_token, s.created_at, s.last_seen_at, u.id, u.username, u.display_name, u.role, u.is_active
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id_hash = $1 AND u.is_active = TRUE",
+                vec![id_hash.into()],
+            )
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role_text: String = get(&row, "role")?;
+        Ok(Some(SessionRecord {
+            user: User {
+                id: get(&row, "id")?,
+                username: get(&row, "username")?,
+                display_name: get(&row, "display_name")?,
+                role: carelog_domain::role::Role::parse(&role_text).unwrap_or(carelog_domain::role::Role::Coordinator),
+                is_active: get(&row, "is_active")?,
+            },
+            csrf_token: get(&row, "csrf_token")?,
+            created_at: get(&row, "created_at")?,
+            last_seen_at: get(&row, "last_seen_at")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.exec("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", vec![at(now), id_hash.into()]).await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        self.exec("DELETE FROM sessions WHERE id_hash = $1", vec![id_hash.into()]).await?;
+        Ok(())
+    }
+
+    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
+        self.exec("DELETE FROM sessions WHERE user_id = $1", vec![user_id.into()]).await?;
+        Ok(())
+    }
+
+    /// Removes sessions past either timeout; returns how many.
+    pub async fn delete_expired_sessions(&self, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64> {
+        self.exec("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2", vec![at(idle_before), at(created_before)]).await
+    }
+}

@@ -1,0 +1,25 @@
+use carelog_domain::practice_time::UtcRange;
+
+use crate::connection::at;
+use crate::row::count;
+use crate::{Result, Store};
+
+/// A coordinator's own month so far: what the header shows as "This Month: N min | N patients".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MonthSummary {
+    pub minutes: i64,
+    pub patients: i64,
+}
+
+impl Store {
+    /// One coordinator's month (`Some`), or the whole practice's (`None`).
+    pub async fn month_summary(&self, coordinator_id: Option<i64>, month: UtcRange) -> Result<MonthSummary> {
+        let sql = "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                   FROM coordinator_task_log WHERE task_at >= $1 AND task_at < $2";
+        let row = match coordinator_id {
+            Some(id) => self.one(&format!("{sql} AND coordinator_id = $3"), vec![at(month.start), at(month.end), id.into()]).await?,
+            None => self.one(sql, vec![at(month.start), at(month.end)]).await?,
+        };
+        Ok(MonthSummary { minutes: count(&row, "minutes")?, patients: count(&row, "patients")? })
+    }
+}

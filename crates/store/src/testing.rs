@@ -1,0 +1,74 @@
+//! Support for tests that need a database of their own: a fresh PostgreSQL database per test on the
+//! server `CARELOG_TEST_PG` names, dropped afterwards. Not used by the application itself.
+
+use sea_orm::{ConnectionTrait, Database};
+
+use crate::{Result, StoreError};
+
+/// Replaces the database name at the end of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = match base.rfind('/') {
+        Some(slash) if slash > base.find("://").map_or(0, |i| i + 2) => &base[..slash],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Creates an empty database on the server and returns its URL. Fails, never skips, if the server
+/// cannot be reached.
+pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String> {
+    let admin = Database::connect(server_url)
+        .await
+        .map_err(|e| StoreError::BadUrl(format!("CARELOG_TEST_PG is set but {} cannot be reached: {e}", crate::redact_url(server_url))))?;
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+    admin.close().await?;
+    Ok(with_database(server_url, name))
+}
+
+pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> {
+    let admin = Database::connect(server_url).await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+    admin.close().await?;
+    Ok(())
+}
+
+impl crate::Store {
+    /// One number from a query; for tests that check a page's figure against the data independently.
+    pub async fn scalar_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<i64> {
+        crate::row::count(&self.one(sql, values).await?, "n")
+    }
+
+    /// Moves all of a user's sessions back in time, as if idle since `last_seen_at`.
+    pub async fn age_sessions_for_test(
+        &self,
+        user_id: i64,
+        last_seen_at: chrono::DateTime<chrono::Utc>,
+        created_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        self.exec(
+            "UPDATE sessions SET last_seen_at = $1, created_at = $2 WHERE user_id = $3",
+            vec![crate::connection::at(last_seen_at), crate::connection::at(created_at), user_id.into()],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
+        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
+        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t2"), "postgres://u@h/t2?sslmode=disable");
+    }
+}

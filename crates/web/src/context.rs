@@ -1,0 +1,120 @@
+//! Who is asking: the signed-in user (if any) and their address, and the extractors that turn a
+//! role into a type, so a handler for managers cannot be reached by a coordinator.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::role::Role;
+use carelog_store::User;
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub csrf_token: String,
+}
+
+/// Put on every request by the session layer.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub signed_in: Option<SignedIn>,
+    pub address: String,
+    pub session_expired: bool,
+}
+
+/// Any signed-in user.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub csrf_token: String,
+    pub address: String,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> i64 {
+        self.user.id
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+}
+
+pub enum AuthRejection {
+    SignIn { next: String, expired: bool },
+    Forbidden,
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            AuthRejection::SignIn { next, expired } => {
+                let mut target = format!("/login?next={}", urlencode(&next));
+                if expired {
+                    target.push_str("&expired=1");
+                }
+                Redirect::to(&target).into_response()
+            }
+            AuthRejection::Forbidden => AppError::Forbidden.into_response(),
+        }
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).map(|s| s.trim_start_matches('=').to_owned()).unwrap_or_default()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let context = parts.extensions.get::<RequestContext>().cloned();
+        match context {
+            Some(RequestContext { signed_in: Some(s), address, .. }) => Ok(CurrentUser { user: s.user, csrf_token: s.csrf_token, address }),
+            other => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+                Err(AuthRejection::SignIn { next, expired: other.is_some_and(|c| c.session_expired) })
+            }
+        }
+    }
+}
+
+/// A user whose role includes Tab 3 (managers and admins).
+pub struct ManagerUser(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for ManagerUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if user.role().sees_team_oversight() { Ok(ManagerUser(user)) } else { Err(AuthRejection::Forbidden) }
+    }
+}
+
+/// An administrator: the only value that unlocks billing and administration handlers.
+pub struct AdminUser(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if user.role().administers() { Ok(AdminUser(user)) } else { Err(AuthRejection::Forbidden) }
+    }
+}
+
+/// The request's context even when nobody is signed in (login page, health check).
+pub struct Visitor(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Visitor(parts.extensions.get::<RequestContext>().cloned().unwrap_or(RequestContext {
+            signed_in: None,
+            address: String::new(),
+            session_expired: false,
+        })))
+    }
+}

@@ -1,0 +1,92 @@
+//! CSRF protection for every state-changing request, as one layer no route can skip.
+//! Signed-in: the token stored with the session. Signing in: a double-submit cookie.
+//! The token comes in the `x-csrf-token` header or the `_csrf` form field.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum_extra::extract::cookie::CookieJar;
+
+use crate::context::RequestContext;
+use crate::error::error_page;
+use crate::state::AppState;
+
+pub const LOGIN_CSRF_COOKIE: &str = "carelog_login_csrf";
+pub const FORM_FIELD: &str = "_csrf";
+const HEADER: &str = "x-csrf-token";
+/// Forms are small; imports arrive as multipart and carry the token in the header.
+const MAX_FORM_BYTES: usize = 2 * 1024 * 1024;
+
+fn is_state_changing(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Compares without an early exit, so timing says nothing about how much matched.
+pub fn tokens_match(expected: &str, given: &str) -> bool {
+    expected.len() == given.len() && !expected.is_empty() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+fn rejected() -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "The form was open too long or came from another site, so nothing was changed. Go back, reload the page and try again.",
+    )
+}
+
+pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_state_changing(req.method()) {
+        return next.run(req).await;
+    }
+    let expected = match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref()) {
+        Some(signed_in) => Some(signed_in.csrf_token.clone()),
+        None => CookieJar::from_headers(req.headers()).get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()),
+    };
+    let Some(expected) = expected else { return rejected() };
+
+    if let Some(given) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
+        return if tokens_match(&expected, given) { next.run(req).await } else { rejected() };
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return rejected();
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Form too large", "The form sent more than 2 MB; nothing was changed.");
+    };
+    let given: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|fields| fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v));
+    match given {
+        Some(token) if tokens_match(&expected, &token) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        _ => rejected(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_identical_non_empty_tokens_match() {
+        assert!(tokens_match("abc123", "abc123"));
+        assert!(!tokens_match("abc123", "abc124"));
+        assert!(!tokens_match("abc123", "abc12"));
+        assert!(!tokens_match("", ""));
+    }
+
+    #[test]
+    fn safe_methods_pass_without_a_token() {
+        assert!(!is_state_changing(&Method::GET));
+        assert!(!is_state_changing(&Method::HEAD));
+        assert!(is_state_changing(&Method::POST));
+        assert!(is_state_changing(&Method::DELETE));
+    }
+}

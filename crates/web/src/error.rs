@@ -1,0 +1,58 @@
+//! The web layer's one error type: each maps to a status and a plain page; internals go to the log only.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use carelog_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let page = ErrorPage { status: status.as_u16(), title, message };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, title.to_owned()).into_response(),
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self {
+            AppError::NotFound => error_page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you do not have access to it."),
+            AppError::Forbidden => error_page(StatusCode::FORBIDDEN, "Not allowed", "Your role does not give access to this page."),
+            AppError::BadRequest(message) => error_page(StatusCode::BAD_REQUEST, "Please check the request", message),
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "carelog could not finish this request. Nothing was changed. Please try again; if it keeps happening, tell your administrator.",
+                )
+            }
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

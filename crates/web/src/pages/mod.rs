@@ -1,0 +1,41 @@
+pub mod admin;
+pub mod audit_log;
+pub mod billing;
+pub mod health;
+pub mod login;
+pub mod panel;
+pub mod patient;
+mod shell;
+pub mod tasks;
+pub mod team;
+
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_store::NewAuditEvent;
+use chrono::Utc;
+
+use crate::context::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub use shell::{Shell, Tab};
+
+pub async fn home(_user: CurrentUser) -> Redirect {
+    Redirect::to("/panel")
+}
+
+pub async fn not_found() -> Response {
+    AppError::NotFound.into_response()
+}
+
+/// Writes an audit event for what the user just did or saw; a request that cannot be audited fails.
+pub async fn audit(state: &AppState, user: &CurrentUser, action: &str, patient_id: Option<i64>, detail: String) -> AppResult<()> {
+    let event =
+        NewAuditEvent { user_id: Some(user.id()), username: &user.user.username, action, patient_id, detail, address: &user.address };
+    state.store.record_audit(&event, Utc::now()).await?;
+    Ok(())
+}
+
+/// Renders a template into a page.
+pub fn render<T: askama::Template>(page: &T) -> AppResult<axum::response::Html<String>> {
+    Ok(axum::response::Html(page.render()?))
+}

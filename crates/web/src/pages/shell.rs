@@ -1,0 +1,105 @@
+//! The frame around every signed-in page: the role's tabs, the user's name and this month's figures.
+
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::role::Role;
+use chrono::Utc;
+
+use crate::context::CurrentUser;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Panel,
+    Tasks,
+    Team,
+    Billing,
+    Admin,
+}
+
+impl Tab {
+    fn href(self) -> &'static str {
+        match self {
+            Tab::Panel => "/panel",
+            Tab::Tasks => "/tasks",
+            Tab::Team => "/team",
+            Tab::Billing => "/billing",
+            Tab::Admin => "/admin",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Panel => "Patient Panel",
+            Tab::Tasks => "Daily Tasks",
+            Tab::Team => "Coordinator Assignment & Oversight",
+            Tab::Billing => "Billing",
+            Tab::Admin => "Admin",
+        }
+    }
+
+    /// The tabs a role sees, in order (seed 000 §5.1, seed 001 "Tab Structure Overview").
+    pub fn for_role(role: Role) -> Vec<Tab> {
+        let mut tabs = vec![Tab::Panel, Tab::Tasks];
+        if role.sees_team_oversight() {
+            tabs.push(Tab::Team);
+        }
+        if role.sees_billing() {
+            tabs.push(Tab::Billing);
+        }
+        if role.administers() {
+            tabs.push(Tab::Admin);
+        }
+        tabs
+    }
+}
+
+pub struct TabLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct Shell {
+    pub user_name: String,
+    pub role_label: &'static str,
+    pub tabs: Vec<TabLink>,
+    pub summary_label: &'static str,
+    pub month_minutes: i64,
+    pub month_patients: i64,
+    pub csrf_token: String,
+}
+
+impl Shell {
+    pub async fn load(state: &AppState, user: &CurrentUser, active: Tab) -> AppResult<Shell> {
+        let tz = state.settings.time_zone;
+        let month = month_range(YearMonth::of(local_date(Utc::now(), tz)), tz);
+        // Admins carry no caseload: their header shows the whole practice's month.
+        let (label, scope) = if user.role() == Role::Admin { ("Practice this month", None) } else { ("This Month", Some(user.id())) };
+        let summary = state.store.month_summary(scope, month).await?;
+        Ok(Shell {
+            user_name: user.user.display_name.clone(),
+            role_label: user.role().label(),
+            tabs: Tab::for_role(user.role())
+                .into_iter()
+                .map(|t| TabLink { href: t.href(), label: t.label(), active: t == active })
+                .collect(),
+            summary_label: label,
+            month_minutes: summary.minutes,
+            month_patients: summary.patients,
+            csrf_token: user.csrf_token.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_gets_its_tabs() {
+        assert_eq!(Tab::for_role(Role::Coordinator), vec![Tab::Panel, Tab::Tasks]);
+        assert_eq!(Tab::for_role(Role::Manager), vec![Tab::Panel, Tab::Tasks, Tab::Team]);
+        assert_eq!(Tab::for_role(Role::Admin), vec![Tab::Panel, Tab::Tasks, Tab::Team, Tab::Billing, Tab::Admin]);
+    }
+}

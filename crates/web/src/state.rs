@@ -1,0 +1,27 @@
+use std::sync::Arc;
+
+use carelog_store::Store;
+use chrono_tz::Tz;
+
+/// Everything a handler needs; nothing in it is per-server state a second server would lack.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<WebSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// The practice time zone: "today", months and the daily cap are counted in it.
+    pub time_zone: Tz,
+    /// Marks cookies Secure and sends HSTS; on when carelog is served over HTTPS.
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted load balancer).
+    pub trust_forwarded_for: bool,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: WebSettings) -> Self {
+        Self { store, settings: Arc::new(settings) }
+    }
+}

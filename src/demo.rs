@@ -1,0 +1,541 @@
+//! The synthetic demo practice: deterministic for a seed and a date, realistic in its mix of status,
+//! program, consent, visit history, care gaps and logged time. No real person is in it: names are
+//! drawn from plain lists, phone numbers are 555-01xx, addresses are on invented streets.
+
+use std::collections::HashMap;
+
+use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
+use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_domain::role::Role;
+use carelog_store::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// SplitMix64: tiny, fast and value-stable forever, which a seeded demo needs more than `rand`'s
+/// freedom to change its streams between versions.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u32) -> bool {
+        self.next_u64() % 100 < u64::from(percent)
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+
+    /// Picks by weight: `[(item, weight)]`.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut roll = (self.next_u64() % u64::from(total.max(1))) as u32;
+        for (item, weight) in items {
+            if roll < *weight {
+                return item;
+            }
+            roll -= weight;
+        }
+        &items[items.len() - 1].0
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    pub patients: usize,
+    pub coordinators: usize,
+    pub months: u32,
+    pub seed: u64,
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize { patients: 300, coordinators: 8, months: 3, seed: 42 }
+    }
+}
+
+impl DemoSize {
+    /// One manager for every four coordinators, at least one.
+    pub fn managers(&self) -> usize {
+        self.coordinators.div_ceil(4).max(1)
+    }
+
+    /// Patients waiting in the assignment queue: 5%, the default practice's 15.
+    pub fn queued(&self) -> usize {
+        (self.patients / 20).max(usize::from(self.patients > 0))
+    }
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Avery", "Blake", "Carmen", "Dana", "Elliot", "Frances", "Gideon", "Harriet", "Imani", "Jasper", "Kendra", "Lionel", "Marisol",
+    "Nolan", "Opal", "Percy", "Quinn", "Rosalind", "Silas", "Tamsin", "Ulric", "Vera", "Wendell", "Xiomara", "Yusuf", "Zelda", "Arlo",
+    "Beatrix", "Cyrus", "Delphine", "Emmett", "Flora", "Gus", "Hazel", "Ivo", "Juniper", "Kit", "Leona", "Milo", "Nell",
+];
+const LAST_NAMES: &[&str] = &[
+    "Abernathy",
+    "Brightwater",
+    "Castellane",
+    "Dunmore",
+    "Eastwick",
+    "Fairbanks",
+    "Greenhollow",
+    "Hartigan",
+    "Ivesdale",
+    "Jorgensen",
+    "Kettleby",
+    "Larkspur",
+    "Merriweather",
+    "Northcott",
+    "Oakhurst",
+    "Pembrook",
+    "Quillfeather",
+    "Redford",
+    "Stonebridge",
+    "Thistlewood",
+    "Underhill",
+    "Vantassel",
+    "Whitlock",
+    "Yarborough",
+    "Zimmerly",
+    "Ashdown",
+    "Blackthorn",
+    "Coldwell",
+    "Drummond",
+    "Elsworth",
+];
+const STAFF_FIRST: &[&str] =
+    &["Alex", "Jordan", "Morgan", "Riley", "Casey", "Taylor", "Jamie", "Reese", "Skyler", "Rowan", "Emerson", "Parker"];
+const STREETS: &[&str] = &["Example", "Sample", "Placeholder", "Fictional", "Demo", "Testing"];
+const FACILITIES: &[(&str, &str)] = &[("Acacia", "90001"), ("Violet", "90002"), ("Cedar Grove", "90003"), ("Harbor View", "90004")];
+const PROVIDERS: &[(&str, &str)] = &[
+    ("Dr. Szalas", "Acacia"),
+    ("Dr. Antonio", "Violet"),
+    ("Dr. Okafor", "Cedar Grove"),
+    ("Dr. Lindqvist", "Harbor View"),
+    ("Dr. Moreau", "Acacia"),
+    ("Dr. Castillo", "Violet"),
+];
+const INSURERS: &[(&str, u32)] = &[("Medicare Part B", 60), ("Medicare Advantage (demo plan A)", 25), ("Medicare + Medicaid (dual)", 15)];
+const LANGUAGES: &[(&str, u32)] = &[("English", 78), ("Spanish", 14), ("Vietnamese", 4), ("Tagalog", 2), ("Mandarin", 2)];
+const GAPS: &[&str] = &[
+    "Annual wellness visit",
+    "Diabetic eye exam",
+    "HbA1c test",
+    "Colorectal cancer screening",
+    "Mammogram",
+    "Flu vaccine",
+    "Pneumococcal vaccine",
+    "Fall risk assessment",
+    "Depression screening",
+    "Blood pressure follow-up",
+];
+const VISIT_TYPES: &[&str] = &["Office Visit", "Tele Visit", "Annual Wellness", "Follow-up"];
+
+fn staff_name(rng: &mut Rng) -> String {
+    format!("{} {}", rng.pick(STAFF_FIRST), rng.pick(LAST_NAMES))
+}
+
+fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash: &str) -> Vec<DemoCoordinator> {
+    let mut users = vec![DemoCoordinator {
+        username: "admin".into(),
+        display_name: "Practice Administrator".into(),
+        email: "admin@carelog.invalid".into(),
+        role: Role::Admin,
+        password_hash: password_hash.into(),
+        profile: None,
+    }];
+    let specialisations: &[&[&str]] = &[
+        &["CCM", "PCM", "Mental Health"],
+        &["CCM", "Dementia"],
+        &["CCM", "PCM", "Complex Medical"],
+        &["PCM", "Mental Health"],
+        &["CCM", "Complex Medical", "Dementia"],
+        &["CCM", "PCM"],
+    ];
+    let second_languages = ["Spanish", "Vietnamese", "Tagalog", "Mandarin"];
+    let mut add = |username: String, role: Role, index: usize, rng: &mut Rng| {
+        let mut languages = vec!["English".to_owned()];
+        if index.is_multiple_of(3) {
+            languages.push(second_languages[(index / 3) % second_languages.len()].to_owned());
+        }
+        let first_facility = index % FACILITIES.len();
+        let mut facilities = vec![FACILITIES[first_facility].0.to_owned()];
+        if index.is_multiple_of(2) {
+            facilities.push(FACILITIES[(first_facility + 1) % FACILITIES.len()].0.to_owned());
+        }
+        let availability = match index % 8 {
+            6 => "Limited",
+            7 if role == Role::Coordinator => "Unavailable",
+            _ => "Available",
+        };
+        let max_caseload = if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as i32;
+        users.push(DemoCoordinator {
+            display_name: staff_name(rng),
+            email: format!("{username}@carelog.invalid"),
+            username,
+            role,
+            password_hash: password_hash.into(),
+            profile: Some(DemoProfile {
+                max_caseload,
+                availability: availability.into(),
+                work_start: if index.is_multiple_of(2) { "08:00" } else { "09:00" }.into(),
+                work_end: if index.is_multiple_of(2) { "16:30" } else { "17:30" }.into(),
+                hired_on: today - Duration::days(rng.range(120, 3000)),
+                specializations: specialisations[index % specialisations.len()].iter().map(|s| (*s).to_owned()).collect(),
+                languages,
+                facilities,
+            }),
+        });
+    };
+    for m in 1..=size.managers() {
+        add(format!("manager{m}"), Role::Manager, m + 100, rng);
+    }
+    for c in 1..=size.coordinators {
+        add(format!("coord{c}"), Role::Coordinator, c - 1, rng);
+    }
+    users
+}
+
+/// Minutes a patient gets in a month: a realistic spread around the 20-minute billing threshold.
+fn monthly_minutes(rng: &mut Rng, complex: bool) -> i64 {
+    let band = *rng.weighted(&[(0, 12), (1, 18), (2, 38), (3, 18), (4, 14)]);
+    match (band, complex) {
+        (0, _) => 0,
+        (1, _) => rng.range(5, 19),
+        (2, _) => rng.range(20, 39),
+        (3, _) => rng.range(40, 60),
+        (_, true) => rng.range(61, 130),
+        (_, false) => rng.range(45, 75),
+    }
+}
+
+struct EntryPlanner<'a> {
+    tz: Tz,
+    now: DateTime<Utc>,
+    day_minutes: HashMap<(usize, NaiveDate), i64>,
+    billable_by_category: HashMap<TaskCategory, Vec<&'a str>>,
+}
+
+impl EntryPlanner<'_> {
+    /// A working day in `[from, to]` and a time in working hours, keeping the coordinator's day under 480.
+    fn slot(&mut self, rng: &mut Rng, coordinator: usize, from: NaiveDate, to: NaiveDate, minutes: i64) -> Option<DateTime<Utc>> {
+        let span = (to - from).num_days();
+        for _ in 0..12 {
+            let day = from + Duration::days(rng.range(0, span));
+            if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+                continue;
+            }
+            let used = self.day_minutes.entry((coordinator, day)).or_insert(0);
+            if *used + minutes > 420 {
+                continue;
+            }
+            let local = day.and_hms_opt(rng.range(8, 16) as u32, rng.range(0, 59) as u32, 0)?;
+            let at = self.tz.from_local_datetime(&local).earliest()?.with_timezone(&Utc);
+            if at > self.now {
+                continue;
+            }
+            *used += minutes;
+            return Some(at);
+        }
+        None
+    }
+
+    fn task_type(&self, rng: &mut Rng, program_ccm: bool) -> &str {
+        let category = *rng.weighted(&[
+            (if program_ccm { TaskCategory::Ccm } else { TaskCategory::Pcm }, 30),
+            (TaskCategory::CareCoordination, 25),
+            (TaskCategory::Communication, 25),
+            (TaskCategory::Review, 10),
+            (TaskCategory::Medication, 6),
+            (TaskCategory::DataEntry, 4),
+        ]);
+        self.billable_by_category.get(&category).map(|names| *rng.pick(names)).unwrap_or("Care Coordination: General")
+    }
+}
+
+pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str) -> DemoPractice {
+    let mut rng = Rng::new(size.seed);
+    let today = local_date(now, tz);
+    let users = coordinators(&size, &mut rng, today, password_hash);
+    // Caseload holders: managers and coordinators with a profile, in order.
+    let holders: Vec<(usize, &DemoCoordinator)> = users.iter().enumerate().filter(|(_, u)| u.profile.is_some()).collect();
+    let mut caseload: Vec<i64> = vec![0; users.len()];
+
+    let mut patients = Vec::with_capacity(size.patients);
+    let (mut visits, mut care_gaps) = (Vec::new(), Vec::new());
+    let queued_from = size.patients.saturating_sub(size.queued());
+    for i in 0..size.patients {
+        let queued = i >= queued_from;
+        let facility = FACILITIES[rng.range(0, FACILITIES.len() as i64 - 1) as usize].0;
+        let providers_here: Vec<&str> = PROVIDERS.iter().filter(|(_, f)| *f == facility).map(|(p, _)| *p).collect();
+        let provider = *rng.pick(&providers_here);
+        let program = *rng.weighted(&[("CCM", 60), ("PCM", 25), ("CCM+PCM", 15)]);
+        let complexity = *rng.weighted(&[("Low", 40), ("Medium", 40), ("High", 20)]);
+        let status = if queued { "Active" } else { *rng.weighted(&[("Active", 90), ("Inactive", 7), ("Deceased", 3)]) };
+        let language = *rng.weighted(LANGUAGES);
+        let mut special_needs = Vec::new();
+        for need in ["Mental Health", "Dementia", "Complex Medical"] {
+            if rng.chance(if need == "Complex Medical" && complexity == "High" { 60 } else { 12 }) {
+                special_needs.push(need.to_owned());
+            }
+        }
+        if language != "English" && rng.chance(50) {
+            special_needs.push("Language".into());
+        }
+        let chronic_conditions = if program == "PCM" { rng.range(1, 3) } else { rng.range(1, 7) } as i32;
+        // The coordinator with the most room among those serving the facility (then anyone).
+        let coordinator = if queued {
+            None
+        } else {
+            let serves = |u: &DemoCoordinator| u.profile.as_ref().is_some_and(|p| p.facilities.iter().any(|f| f == facility));
+            let utilisation =
+                |idx: usize, u: &DemoCoordinator| caseload[idx] as f64 / f64::from(u.profile.as_ref().map_or(1, |p| p.max_caseload.max(1)));
+            let least_loaded = |only_serving: bool| {
+                holders
+                    .iter()
+                    .filter(|(idx, u)| !only_serving || (serves(u) && utilisation(*idx, u) < 1.0))
+                    .min_by(|(a, ua), (b, ub)| utilisation(*a, ua).total_cmp(&utilisation(*b, ub)))
+                    .map(|(idx, _)| *idx)
+            };
+            let best = least_loaded(true).or_else(|| least_loaded(false));
+            if let Some(idx) = best {
+                caseload[idx] += 1;
+            }
+            best
+        };
+        let visit_interval_months = *rng.weighted(&[(1, 15), (2, 15), (3, 45), (6, 25)]);
+        let visit_count = if rng.chance(6) { 0 } else { rng.range(1, 4) };
+        for v in 0..visit_count {
+            let months_back = (v * i64::from(visit_interval_months)) + rng.range(0, i64::from(visit_interval_months) + 1);
+            let date = today.checked_sub_months(Months::new(months_back as u32)).unwrap_or(today) - Duration::days(rng.range(0, 20));
+            visits.push(DemoVisit { patient: i, provider: provider.into(), visit_date: date, visit_type: (*rng.pick(VISIT_TYPES)).into() });
+        }
+        let mut any_open = false;
+        let mut any_pending = false;
+        for _ in 0..rng.range(0, 3) {
+            let gap_status = *rng.weighted(&[("Open", 50), ("Pending", 20), ("Closed", 30)]);
+            any_open |= gap_status == "Open";
+            any_pending |= gap_status == "Pending";
+            let opened_on = today - Duration::days(rng.range(10, 300));
+            care_gaps.push(DemoCareGap {
+                patient: i,
+                description: (*rng.pick(GAPS)).into(),
+                status: gap_status.into(),
+                opened_on,
+                closed_on: (gap_status == "Closed").then(|| opened_on + Duration::days(rng.range(5, 60))).filter(|d| *d <= today),
+            });
+        }
+        let first = *rng.pick(FIRST_NAMES);
+        let last = *rng.pick(LAST_NAMES);
+        let handoff = now - Duration::hours(rng.range(2, 110));
+        patients.push(DemoPatient {
+            chart_code: format!("ZM{:06}", 10_001 + i),
+            first_name: first.into(),
+            last_name: last.into(),
+            dob: NaiveDate::from_ymd_opt(today.year() - rng.range(58, 94) as i32, rng.range(1, 12) as u32, rng.range(1, 28) as u32)
+                .unwrap_or(today),
+            phone: format!("(555) 01{:02}-{:04}", rng.range(0, 99), rng.range(0, 9999)),
+            email: rng.chance(40).then(|| format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i)),
+            address: format!("{} {} St, Demo City", rng.range(10, 9999), rng.pick(STREETS)),
+            zip_code: FACILITIES.iter().find(|(f, _)| *f == facility).map(|(_, z)| (*z).to_owned()).unwrap_or_default(),
+            insurance_primary: (*rng.weighted(INSURERS)).into(),
+            insurance_policy: format!("{}EG{}-TE{}-MK{:02}", rng.range(1, 9), rng.range(1, 9), rng.range(1, 9), rng.range(10, 99)),
+            facility: facility.into(),
+            provider: provider.into(),
+            coordinator: coordinator.and_then(|idx| users.get(idx)).map(|u| u.username.clone()),
+            assigned_at: coordinator.map(|_| now - Duration::days(rng.range(100, 900))),
+            status: status.into(),
+            care_gap_status: if any_open {
+                "Open"
+            } else if any_pending {
+                "Pending"
+            } else {
+                "Closed"
+            }
+            .into(),
+            language: language.into(),
+            program: program.into(),
+            complexity: complexity.into(),
+            complex_ccm: complexity == "High" && program != "PCM",
+            consent_date: rng.chance(if queued { 50 } else { 92 }).then(|| today - Duration::days(rng.range(30, 900))),
+            chronic_conditions,
+            care_plan_status: if queued {
+                "Not Started"
+            } else {
+                *rng.weighted(&[("Active", 85), ("Needs Review", 7), ("Draft", 5), ("Not Started", 3)])
+            }
+            .into(),
+            onboarding_status: if queued { *rng.weighted(&[("Ready for Assignment", 80), ("Assignment Pending", 20)]) } else { "Active" }
+                .into(),
+            assignment_priority: (*rng.weighted(&[("High", 25), ("Medium", 50), ("Low", 25)])).into(),
+            visit_interval_months,
+            provider_handoff_at: queued.then_some(handoff),
+            special_needs,
+        });
+    }
+
+    let mut planner = EntryPlanner { tz, now, day_minutes: HashMap::new(), billable_by_category: HashMap::new() };
+    for t in TASK_TYPES.iter().filter(|t| t.billable && t.needs_patient && t.time_rule == TimeRule::Minutes) {
+        planner.billable_by_category.entry(t.category).or_default().push(t.name);
+    }
+    let mut entries = Vec::new();
+    let this_month = YearMonth::of(today);
+    let mut months = vec![this_month];
+    for _ in 1..size.months {
+        let earlier = months.last().copied().unwrap_or(this_month).previous();
+        months.push(earlier);
+    }
+    months.reverse();
+    for month in months {
+        let from = month.first_day();
+        let to = month.last_day().min(today);
+        // The current month is only partly over: scale its minutes to the days elapsed.
+        let elapsed = (to - from).num_days() + 1;
+        let month_days = (month.last_day() - from).num_days() + 1;
+        for (i, p) in patients.iter().enumerate() {
+            let Some(holder) = p.coordinator.as_ref().and_then(|c| users.iter().position(|u| &u.username == c)) else { continue };
+            if p.status != "Active" {
+                continue;
+            }
+            let target = monthly_minutes(&mut rng, p.complex_ccm) * elapsed / month_days;
+            let mut logged = 0;
+            while logged < target {
+                let minutes = rng.range(5, 35).min((target - logged).max(5));
+                let Some(at) = planner.slot(&mut rng, holder, from, to, minutes) else { break };
+                let task_type = planner.task_type(&mut rng, p.program != "PCM").to_owned();
+                let local = local_date(at, tz);
+                entries.push(DemoTaskEntry {
+                    coordinator: users[holder].username.clone(),
+                    patient: Some(i),
+                    task_type,
+                    minutes: Some(minutes as i32),
+                    stat_value: None,
+                    notes: String::new(),
+                    task_at: at,
+                    billing_year: local.year(),
+                    billing_month: local.month() as i32,
+                });
+                logged += minutes;
+            }
+            if rng.chance(8)
+                && let Some(at) = planner.slot(&mut rng, holder, from, to, 0)
+            {
+                let local = local_date(at, tz);
+                entries.push(DemoTaskEntry {
+                    coordinator: users[holder].username.clone(),
+                    patient: Some(i),
+                    task_type: "Stat: Last OFFICE VISIT (yymm)".into(),
+                    minutes: None,
+                    stat_value: Some(format!("{:02}{:02}", local.year() % 100, local.month())),
+                    notes: String::new(),
+                    task_at: at,
+                    billing_year: local.year(),
+                    billing_month: local.month() as i32,
+                });
+            }
+        }
+    }
+    entries.sort_by_key(|e| e.task_at);
+
+    DemoPractice {
+        facilities: FACILITIES.iter().map(|(n, z)| ((*n).to_owned(), (*z).to_owned())).collect(),
+        providers: PROVIDERS.iter().map(|(n, f)| ((*n).to_owned(), (*f).to_owned())).collect(),
+        users,
+        patients,
+        visits,
+        care_gaps,
+        entries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 18, 0, 0).unwrap()
+    }
+
+    fn la() -> Tz {
+        chrono_tz::America::Los_Angeles
+    }
+
+    #[test]
+    fn same_seed_same_practice() {
+        let a = generate(DemoSize::default(), la(), now(), "h");
+        let b = generate(DemoSize::default(), la(), now(), "h");
+        assert_eq!(a.patients.len(), b.patients.len());
+        assert_eq!(a.entries.len(), b.entries.len());
+        assert!(
+            a.patients
+                .iter()
+                .zip(&b.patients)
+                .all(|(x, y)| x.chart_code == y.chart_code && x.last_name == y.last_name && x.coordinator == y.coordinator)
+        );
+        let c = generate(DemoSize { seed: 7, ..DemoSize::default() }, la(), now(), "h");
+        assert!(a.patients.iter().zip(&c.patients).any(|(x, y)| x.last_name != y.last_name));
+    }
+
+    #[test]
+    fn default_practice_has_the_promised_shape() {
+        let p = generate(DemoSize::default(), la(), now(), "h");
+        let count = |role| p.users.iter().filter(|u| u.role == role).count();
+        assert_eq!((count(Role::Admin), count(Role::Manager), count(Role::Coordinator)), (1, 2, 8));
+        assert_eq!(p.patients.len(), 300);
+        assert_eq!(p.patients.iter().filter(|x| x.coordinator.is_none()).count(), 15);
+        assert!(p.patients.iter().filter(|x| x.coordinator.is_none()).all(|x| x.onboarding_status.contains("Assign")));
+        assert_eq!(p.facilities.len(), 4);
+        assert_eq!(p.providers.len(), 6);
+        for status in ["Active", "Inactive", "Deceased"] {
+            assert!(p.patients.iter().any(|x| x.status == status), "{status}");
+        }
+        for program in ["CCM", "PCM", "CCM+PCM"] {
+            assert!(p.patients.iter().any(|x| x.program == program), "{program}");
+        }
+        assert!(p.patients.iter().any(|x| x.consent_date.is_none()));
+        assert!(p.care_gaps.iter().any(|g| g.status == "Open"));
+    }
+
+    #[test]
+    fn history_covers_three_months_up_to_now_and_respects_the_daily_cap() {
+        let p = generate(DemoSize::default(), la(), now(), "h");
+        let first = p.entries.first().unwrap().task_at;
+        let last = p.entries.last().unwrap().task_at;
+        assert!(last <= now());
+        assert_eq!(YearMonth::of(local_date(first, la())), YearMonth { year: 2026, month: 9 });
+        let mut per_day: HashMap<(String, NaiveDate), i64> = HashMap::new();
+        for e in &p.entries {
+            *per_day.entry((e.coordinator.clone(), local_date(e.task_at, la()))).or_default() += i64::from(e.minutes.unwrap_or(0));
+            assert!(e.minutes.is_none_or(|m| (5..=120).contains(&m)));
+        }
+        assert!(per_day.values().all(|m| *m <= 480));
+    }
+
+    #[test]
+    fn caseloads_stay_within_capacity_for_the_default_practice() {
+        let p = generate(DemoSize::default(), la(), now(), "h");
+        for u in p.users.iter().filter(|u| u.profile.is_some()) {
+            let load = p.patients.iter().filter(|x| x.coordinator.as_deref() == Some(&u.username)).count() as i32;
+            assert!(load <= u.profile.as_ref().unwrap().max_caseload, "{} has {load}", u.username);
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The `carelog` command: serve (the default), migrate, demo, user.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use carelog::config::{RawConfig, unknown_variable};
+use carelog::{Config, DEMO_PASSWORD, DemoSize};
+use carelog_domain::credentials::{NewPassword, Username};
+use carelog_domain::role::Role;
+use carelog_store::{NewAuditEvent, NewUser, Store};
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "carelog", version, about = "Care-management time, tasks and billing for a medical practice")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct Settings {
+    /// sqlite:PATH or postgres://USER@HOST:PORT/DATABASE
+    #[arg(long, global = true, env = "CARELOG_DATABASE_URL", default_value = "sqlite:data/carelog.db", hide_env_values = true)]
+    database_url: String,
+    /// Address and port to serve on
+    #[arg(long, global = true, env = "CARELOG_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// The practice time zone (IANA name): "today", months and the daily cap use it
+    #[arg(long = "tz", global = true, env = "CARELOG_TZ", default_value = "America/Los_Angeles")]
+    time_zone: String,
+    /// Mark cookies Secure and send HSTS (when served over HTTPS)
+    #[arg(long, global = true, env = "CARELOG_SECURE_COOKIES", default_value = "false")]
+    secure_cookies: String,
+    /// Take the client address from X-Forwarded-For (only behind a trusted load balancer)
+    #[arg(long, global = true, env = "CARELOG_TRUST_FORWARDED_FOR", default_value = "false")]
+    trust_forwarded_for: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load the demo practice into an empty database, and serve (the default)
+    Serve,
+    /// Bring the database schema up to date
+    Migrate,
+    /// Load a deterministic synthetic practice into an empty database
+    Demo(DemoArgs),
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[arg(long, default_value_t = 300)]
+    patients: usize,
+    #[arg(long, default_value_t = 8)]
+    coordinators: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
+    months: u32,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user
+    Add {
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the password from standard input instead of prompting
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role (their sessions end)
+    SetRole { username: String, role: String },
+    /// Set a new password (their sessions end)
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("CARELOG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::stderr().is_terminal());
+    if std::env::var("CARELOG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_logging();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("carelog: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if let Some(err) = unknown_variable(std::env::vars().map(|(k, _)| k)) {
+        bail!(err);
+    }
+    let s = cli.settings;
+    let config = RawConfig {
+        database_url: s.database_url,
+        bind: s.bind,
+        time_zone: s.time_zone,
+        secure_cookies: s.secure_cookies,
+        trust_forwarded_for: s.trust_forwarded_for,
+    }
+    .parse()?;
+    let store = Store::connect(&config.database_url).await?;
+    carelog::prepare(&store).await?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(store, config).await,
+        Command::Migrate => {
+            println!("Schema is at version {} on {}.", store.schema_version().await?, store.engine().name());
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let size = DemoSize { patients: args.patients, coordinators: args.coordinators, months: args.months, seed: args.seed };
+            let started = std::time::Instant::now();
+            carelog::load_demo(&store, size, config.time_zone).await?;
+            println!(
+                "Loaded the demo practice ({} patients, {} coordinators, {} months) in {:.1?}.",
+                size.patients,
+                size.coordinators,
+                size.months,
+                started.elapsed()
+            );
+            print_logins(&size);
+            Ok(())
+        }
+        Command::User(command) => user(&store, command).await,
+    }
+}
+
+async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
+    let size = DemoSize::default();
+    if store.count_users().await? == 0 {
+        tracing::info!("empty database: loading the demo practice");
+        carelog::load_demo(&store, size, config.time_zone).await?;
+        print_logins(&size);
+    } else {
+        println!(
+            "Sign in with your carelog account (demo logins, if this is the demo practice: admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\")."
+        );
+    }
+    let listener =
+        tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("CARELOG_BIND: cannot listen on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    println!("carelog is serving at http://{address} on {} — stop with Ctrl+C.", store.engine().name());
+    tracing::info!(%address, engine = store.engine().name(), "serving");
+    carelog::serve(listener, carelog::web_state(store, &config), shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_logins(size: &DemoSize) {
+    let coordinators = if size.coordinators > 1 { format!("coord1 … coord{}", size.coordinators) } else { "coord1".into() };
+    let managers = if size.managers() > 1 { format!("manager1 … manager{}", size.managers()) } else { "manager1".into() };
+    println!();
+    println!("Demo practice logins (password for all: {DEMO_PASSWORD})");
+    println!("  admin                  administrator: billing, settings, users, audit log");
+    println!("  {managers:<22} care coordinator managers: Tabs 1–3");
+    println!("  {coordinators:<22} care coordinators: Patient Panel and Daily Tasks");
+    println!();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
+    let text = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("New password: ")?;
+        let again = rpassword::prompt_password("Repeat it: ")?;
+        if first != again {
+            bail!("password: the two entries differ; nothing was changed");
+        }
+        first
+    };
+    Ok(NewPassword::parse(&text)?)
+}
+
+async fn audit_cli(store: &Store, action: &str, detail: String) -> anyhow::Result<()> {
+    let event = NewAuditEvent { user_id: None, username: "cli", action, patient_id: None, detail, address: "command line" };
+    store.record_audit(&event, Utc::now()).await?;
+    Ok(())
+}
+
+async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+    let now = Utc::now();
+    match command {
+        UserCommand::Add { username, name, role, email, password_stdin } => {
+            let username = Username::parse(&username)?;
+            let role = Role::parse(&role)?;
+            if name.trim().is_empty() {
+                bail!("name: give the person's name with --name \"First Last\"");
+            }
+            let password = read_password(password_stdin)?;
+            let hash = carelog_web::password::hash_password(password.expose())?;
+            let new =
+                NewUser { username: username.as_str(), display_name: name.trim(), email: email.as_deref(), password_hash: &hash, role };
+            store.create_user(&new, now).await?;
+            audit_cli(store, "user.add", format!("{} as {role}", username.as_str())).await?;
+            println!("Added {} ({role}).", username.as_str());
+        }
+        UserCommand::SetRole { username, role } => {
+            let username = Username::parse(&username)?;
+            let role = Role::parse(&role)?;
+            let before = store.set_role(username.as_str(), role, now).await?;
+            audit_cli(store, "user.set-role", format!("{}: {before} → {role}", username.as_str())).await?;
+            println!("{} is now {role} (was {before}); their sessions have ended.", username.as_str());
+        }
+        UserCommand::ResetPassword { username, password_stdin } => {
+            let username = Username::parse(&username)?;
+            let password = read_password(password_stdin)?;
+            let hash = carelog_web::password::hash_password(password.expose())?;
+            store.set_password_hash(username.as_str(), &hash, now).await?;
+            audit_cli(store, "user.reset-password", username.as_str().to_owned()).await?;
+            println!("Password changed for {}; their sessions have ended.", username.as_str());
+        }
+    }
+    Ok(())
+}

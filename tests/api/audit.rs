@@ -1,0 +1,75 @@
+use carelog_store::AuditFilter;
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn reading_a_patient_record_leaves_an_audit_event_with_who_and_where() {
+    let app = spawn_app().await;
+    let me = app.user_id("coord1").await;
+    let patient = app.store.list_patients(Some(me)).await.unwrap()[0].id;
+    let filter = AuditFilter { patient_id: Some(patient), action_prefix: Some("patient.view".into()), ..Default::default() };
+    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
+    let (client, _) = app.sign_in("coord1").await;
+    client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap();
+    let (events, total) = app.store.audit_events(&filter, 10, 0).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(events[0].username, "coord1");
+    assert_eq!(events[0].address, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn a_refused_patient_read_is_not_recorded_as_a_read() {
+    let app = spawn_app().await;
+    let me = app.user_id("coord1").await;
+    let foreign = app.store.a_patient_not_assigned_to(me).await.unwrap().unwrap();
+    let (client, _) = app.sign_in("coord1").await;
+    client.get(app.url(&format!("/patients/{foreign}"))).send().await.unwrap();
+    let filter = AuditFilter { patient_id: Some(foreign), ..Default::default() };
+    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
+}
+
+#[tokio::test]
+async fn sign_ins_failures_and_sign_outs_are_audited() {
+    let app = spawn_app().await;
+    let client = app.browser();
+    app.post_login(&client, "coord1", "wrong").await;
+    app.sign_in("coord1").await;
+    let count = |action: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let f = AuditFilter { username: Some("coord1".into()), action_prefix: Some(action.into()), ..Default::default() };
+            store.audit_events(&f, 50, 0).await.unwrap().0.into_iter().filter(|e| e.action == action).count()
+        }
+    };
+    assert_eq!(count("login.failed").await, 1);
+    assert_eq!(count("login").await, 1);
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_rewritten_on_this_engine() {
+    let app = spawn_app().await;
+    app.sign_in("coord1").await;
+    let err = app.store.try_tamper_with_audit_for_test().await.unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+}
+
+#[tokio::test]
+async fn admins_browse_and_filter_the_audit_log() {
+    let app = spawn_app().await;
+    let me = app.user_id("coord1").await;
+    let patient = app.store.list_patients(Some(me)).await.unwrap()[0].id;
+    let (coordinator, _) = app.sign_in("coord1").await;
+    coordinator.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap();
+    let (admin, _) = app.sign_in("admin").await;
+    let page = admin.get(app.url(&format!("/admin/audit?patient={patient}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("1 events"), "{page}");
+    assert!(page.contains("patient.view") && page.contains("coord1"));
+    let page = admin.get(app.url("/admin/audit?user=coord1&action=login")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("1 events"));
+    let r = admin.get(app.url("/admin/audit?from=yesterday")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("use YYYY-MM-DD"));
+    let r = admin.get(app.url("/admin/audit?patient=abc")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,153 @@
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use carelog::{Config, DemoSize};
+use carelog_store::Store;
+use carelog_store::testing::{create_postgres_database, drop_postgres_database};
+use tokio::sync::oneshot;
+
+/// A practice small enough to load in a moment: admin, manager1, coord1…coord3, 40 patients.
+pub const TEST_PRACTICE: DemoSize = DemoSize { patients: 40, coordinators: 3, months: 2, seed: 42 };
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn database_name() -> String {
+    format!("carelog_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A fresh database: a temp SQLite file, or a new database on `CARELOG_TEST_PG` (failing if unreachable).
+pub async fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String, String)>) {
+    match std::env::var("CARELOG_TEST_PG") {
+        Ok(server) if !server.trim().is_empty() => {
+            let name = database_name();
+            let url = create_postgres_database(&server, &name).await.expect("CARELOG_TEST_PG is set, so PostgreSQL must be reachable");
+            (url, Some((server, name)))
+        }
+        _ => (format!("sqlite:{}", dir.path().join("carelog.db").display()), None),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = fresh_database(&dir).await;
+    let config = Config {
+        database_url: url.clone(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        time_zone: chrono_tz::America::Los_Angeles,
+        secure_cookies: false,
+        trust_forwarded_for: false,
+    };
+    let store = Store::connect(&url).await.unwrap();
+    carelog::prepare(&store).await.unwrap();
+    carelog::load_demo(&store, TEST_PRACTICE, config.time_zone).await.unwrap();
+    let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let state = carelog::web_state(store.clone(), &config);
+    tokio::spawn(async move {
+        carelog::serve(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let app = TestApp { address, store, shutdown: Some(tx), postgres, _dir: dir };
+    app.wait_until_healthy().await;
+    app
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    async fn wait_until_healthy(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = client.get(self.url("/healthz")).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("server never became healthy");
+    }
+
+    /// A browser-like client with its own cookie jar, not signed in.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::limited(5)).build().unwrap()
+    }
+
+    /// A client that does not follow redirects, to see them.
+    pub fn browser_no_redirects(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// Signs in through the login form and returns the client and the page it landed on.
+    pub async fn sign_in(&self, username: &str) -> (reqwest::Client, String) {
+        let client = self.browser();
+        let body = self.post_login(&client, username, "demo").await;
+        assert!(body.contains("Sign out"), "{username} should be signed in; page was:\n{body}");
+        (client, body)
+    }
+
+    pub async fn post_login(&self, client: &reqwest::Client, username: &str, password: &str) -> String {
+        let form = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let token = csrf_token(&form);
+        client
+            .post(self.url("/login"))
+            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password), ("next", "/panel")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.store.user_for_login(username).await.unwrap().unwrap().0.id
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((server, name)) = self.postgres.take() {
+            // The test's runtime is ending; drop the database from a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let _ = runtime.block_on(drop_postgres_database(&server, &name));
+            })
+            .join();
+        }
+    }
+}
+
+/// The value of the first `_csrf` hidden field on a page.
+pub fn csrf_token(page: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = page.find(marker).map(|i| i + marker.len()).expect("page has a CSRF field");
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The visible tab labels in the header.
+pub fn tabs(page: &str) -> Vec<String> {
+    page.split("class=\"tab")
+        .skip(1)
+        .filter(|chunk| chunk.starts_with('"') || chunk.starts_with(" active"))
+        .filter_map(|chunk| chunk.split_once('>').map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_owned()))
+        .map(|t| t.replace("&amp;", "&").replace("&#38;", "&"))
+        .collect()
+}

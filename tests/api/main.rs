@@ -1,0 +1,10 @@
+//! carelog over real HTTP: a server on a random port with its own database, driven like a browser
+//! (cookies, CSRF tokens, redirects). Runs on SQLite, or on PostgreSQL when `CARELOG_TEST_PG` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod audit;
+mod auth;
+mod cli;
+mod helpers;
+mod shell;

@@ -1,0 +1,51 @@
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use chrono::Utc;
+
+use crate::helpers::spawn_app;
+
+/// The header's "This Month: N min | N patients", checked against the log by a separate query.
+#[tokio::test]
+async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
+    let app = spawn_app().await;
+    let me = app.user_id("coord1").await;
+    let tz = chrono_tz::America::Los_Angeles;
+    let month = month_range(YearMonth::of(local_date(Utc::now(), tz)), tz);
+    let minutes = app
+        .store
+        .scalar_for_test(
+            "SELECT SUM(minutes) AS n FROM coordinator_task_log WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3",
+            vec![me.into(), month.start.into(), month.end.into()],
+        )
+        .await
+        .unwrap();
+    let patients = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT patient_id FROM coordinator_task_log WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND patient_id IS NOT NULL) d",
+            vec![me.into(), month.start.into(), month.end.into()],
+        )
+        .await
+        .unwrap();
+    assert!(minutes > 0, "the demo practice has logged time this month");
+    let (_, page) = app.sign_in("coord1").await;
+    assert!(page.contains(&format!("This Month: {minutes} min | {patients} patients")), "expected {minutes} min | {patients} patients");
+}
+
+#[tokio::test]
+async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
+    let app = spawn_app().await;
+    let hash = carelog_web::password::hash_password("demo").unwrap();
+    let new = carelog_store::NewUser {
+        username: "newcoord",
+        display_name: "New Coordinator",
+        email: None,
+        password_hash: &hash,
+        role: carelog_domain::role::Role::Coordinator,
+    };
+    app.store.create_user(&new, Utc::now()).await.unwrap();
+    let (client, page) = app.sign_in("newcoord").await;
+    assert!(page.contains("This Month: 0 min | 0 patients"));
+    assert!(page.contains("0 patients ·"), "an empty caseload");
+    let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    assert!(tasks.contains("being built"));
+}
