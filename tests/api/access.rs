@@ -89,3 +89,14 @@ async fn unknown_paths_answer_a_plain_404_page() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.text().await.unwrap().contains("Not found"));
 }
+
+#[tokio::test]
+async fn an_admin_without_a_caseload_starts_on_every_patient() {
+    let app = spawn_app().await;
+    let all = app.store.list_patients(None).await.unwrap();
+    let (admin, _) = app.sign_in("admin").await;
+    let page = admin.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("{} patients", all.len())), "admins carry no caseload");
+    let page = admin.get(app.url("/panel?mine=1")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("0 patients ·"));
+}

@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use carelog_domain::practice_time::local_date;
+use carelog_domain::role::Role;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use chrono::Utc;
 use serde::Deserialize;
@@ -47,7 +48,9 @@ pub struct PanelQuery {
 pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(query): Query<PanelQuery>) -> AppResult<Html<String>> {
     let may_see_all = user.role().sees_all_patients();
     // "My Patients Only" is on by default; turning it off widens only as far as the role allows.
-    let mine = !may_see_all || query.mine.as_deref() != Some("0");
+    // Admins carry no caseload, so their panel starts with every patient.
+    let default_mine = user.role() != Role::Admin;
+    let mine = !may_see_all || query.mine.as_deref().map_or(default_mine, |m| m != "0");
     let patients = state.store.list_patients(mine.then_some(user.id())).await?;
     let today = local_date(Utc::now(), state.settings.time_zone);
     let rows: Vec<PanelRow> = patients
