@@ -53,6 +53,32 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
     Ok(())
 }
 
+/// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
+/// so every server may run it.
+pub async fn housekeeping(store: &Store, now: chrono::DateTime<Utc>) -> Result<(u64, u64), AppError> {
+    use carelog_domain::login_throttle::WINDOW_MINUTES;
+    use carelog_domain::session_policy::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES};
+    use chrono::Duration;
+    let sessions =
+        store.delete_expired_sessions(now - Duration::minutes(IDLE_TIMEOUT_MINUTES), now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS)).await?;
+    let failures = store.delete_login_failures_before(now - Duration::minutes(WINDOW_MINUTES)).await?;
+    Ok((sessions, failures))
+}
+
+/// Runs [`housekeeping`] every hour for as long as the server runs.
+pub fn spawn_housekeeping(store: Store) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match housekeeping(&store, Utc::now()).await {
+                Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    })
+}
+
 pub fn web_state(store: Store, config: &Config) -> AppState {
     AppState::new(
         store,

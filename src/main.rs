@@ -169,7 +169,9 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     println!("carelog is serving at http://{address} on {} — stop with Ctrl+C.", store.engine().name());
     tracing::info!(%address, engine = store.engine().name(), "serving");
+    let housekeeping = carelog::spawn_housekeeping(store.clone());
     carelog::serve(listener, carelog::web_state(store, &config), shutdown_signal()).await?;
+    housekeeping.abort();
     tracing::info!("stopped");
     Ok(())
 }

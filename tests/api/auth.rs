@@ -160,3 +160,28 @@ async fn the_session_cookie_is_http_only_and_the_database_keeps_only_its_hash() 
     assert!(app.store.session(&hashed).await.unwrap().is_some());
     assert!(app.store.session(value).await.unwrap().is_none(), "the raw cookie value is not a key");
 }
+
+#[tokio::test]
+async fn signing_out_after_the_session_expired_lands_on_sign_in_with_the_reason() {
+    let app = spawn_app().await;
+    let (client, page) = app.sign_in("coord1").await;
+    let id = app.user_id("coord1").await;
+    let now = Utc::now();
+    app.store.age_sessions_for_test(id, now - Duration::minutes(20), now - Duration::hours(1)).await.unwrap();
+    let r = client.post(app.url("/logout")).form(&[("_csrf", csrf_token(&page).as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Your session ended after 15 minutes without activity"));
+}
+
+#[tokio::test]
+async fn housekeeping_removes_only_expired_sessions() {
+    let app = spawn_app().await;
+    let (stale, _) = app.sign_in("coord1").await;
+    let (fresh, _) = app.sign_in("coord2").await;
+    let now = Utc::now();
+    app.store.age_sessions_for_test(app.user_id("coord1").await, now - Duration::minutes(30), now - Duration::hours(1)).await.unwrap();
+    let (sessions, _) = carelog::housekeeping(&app.store, now).await.unwrap();
+    assert_eq!(sessions, 1);
+    assert!(fresh.get(app.url("/panel")).send().await.unwrap().text().await.unwrap().contains("Sign out"));
+    assert!(!stale.get(app.url("/panel")).send().await.unwrap().text().await.unwrap().contains("Sign out"));
+}

@@ -8,6 +8,7 @@ pub mod patient;
 pub mod practice_time;
 pub mod role;
 pub mod session_policy;
+pub mod time_rules;
 pub mod visit;
 
 /// Input that broke a rule: which field, and a sentence a person can act on.

@@ -119,9 +119,4 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         Ok((events, total))
     }
-
-    /// Tries to rewrite history; the database must refuse. Exposed so tests can prove it on both engines.
-    pub async fn try_tamper_with_audit_for_test(&self) -> Result<u64> {
-        self.exec("UPDATE audit_events SET detail = 'tampered'", vec![]).await
-    }
 }

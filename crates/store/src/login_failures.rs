@@ -26,3 +26,10 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Failures older than the throttle window no longer count; removes them.
+    pub async fn delete_login_failures_before(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.exec("DELETE FROM login_failures WHERE at < $1", vec![at(before)]).await
+    }
+}

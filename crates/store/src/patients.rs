@@ -201,15 +201,4 @@ impl Store {
             "n",
         )
     }
-
-    /// Some patient not assigned to this coordinator; for tests of access control.
-    pub async fn a_patient_not_assigned_to(&self, coordinator_id: i64) -> Result<Option<i64>> {
-        let row = self
-            .one(
-                "SELECT id FROM patients WHERE coordinator_id IS NOT NULL AND coordinator_id <> $1 ORDER BY id LIMIT 1",
-                vec![coordinator_id.into()],
-            )
-            .await?;
-        row.map(|r| get(&r, "id")).transpose()
-    }
 }

@@ -40,6 +40,22 @@ pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> 
 }
 
 impl crate::Store {
+    /// Some patient not assigned to this coordinator; for tests of access control.
+    pub async fn a_patient_not_assigned_to(&self, coordinator_id: i64) -> Result<Option<i64>> {
+        let row = self
+            .one(
+                "SELECT id FROM patients WHERE coordinator_id IS NOT NULL AND coordinator_id <> $1 ORDER BY id LIMIT 1",
+                vec![coordinator_id.into()],
+            )
+            .await?;
+        row.map(|r| crate::row::get(&r, "id")).transpose()
+    }
+
+    /// Tries to rewrite history; the database must refuse. Exposed so tests can prove it on both engines.
+    pub async fn try_tamper_with_audit_for_test(&self) -> Result<u64> {
+        self.exec("UPDATE audit_events SET detail = 'tampered'", vec![]).await
+    }
+
     /// One number from a query; for tests that check a page's figure against the data independently.
     pub async fn scalar_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<i64> {
         crate::row::count(&self.one(sql, values).await?, "n")

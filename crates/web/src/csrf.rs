@@ -6,7 +6,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::context::RequestContext;
@@ -42,6 +42,8 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     }
     let expected = match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref()) {
         Some(signed_in) => Some(signed_in.csrf_token.clone()),
+        // Signed out, only signing in can change anything; any other form goes to the sign-in page.
+        None if req.uri().path() != "/login" => return Redirect::to("/login?expired=1").into_response(),
         None => CookieJar::from_headers(req.headers()).get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()),
     };
     let Some(expected) = expected else { return rejected() };

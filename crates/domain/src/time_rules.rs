@@ -1,0 +1,224 @@
+//! Time entry rules (seed 000 §2.5, domain.md "Time entry rules"). Each refusal names the rule and
+//! the figures, so a coordinator knows what to change.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::RuleViolation;
+use crate::catalogue::{TimeRule, ValueFormat};
+
+pub const MIN_MINUTES: i32 = 5;
+pub const MAX_MINUTES: i32 = 120;
+pub const DAILY_CAP_MINUTES: i64 = 480;
+/// An entry above this multiple of the usual time needs the user's confirmation.
+pub const ABOVE_AVERAGE_FACTOR: f64 = 2.0;
+/// Days of history the practice average is taken over.
+pub const AVERAGE_WINDOW_DAYS: i64 = 90;
+/// The same entry again within this many seconds is taken as a double submit.
+pub const DUPLICATE_WINDOW_SECONDS: i64 = 120;
+
+/// Parses the minutes field for a task type: required 5–120 for `minutes`, absent for `none`.
+pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViolation> {
+    let text = text.trim();
+    match rule {
+        TimeRule::NoMinutes if text.is_empty() || text == "0" => Ok(None),
+        TimeRule::NoMinutes => Err(RuleViolation::new("minutes", "This task type records no minutes; leave Time Spent empty.")),
+        TimeRule::Minutes if text.is_empty() => Err(RuleViolation::new(
+            "minutes",
+            format!("Time spent is required for this task type: enter {MIN_MINUTES} to {MAX_MINUTES} minutes."),
+        )),
+        TimeRule::Minutes => {
+            let minutes: i64 = text
+                .parse()
+                .map_err(|_| RuleViolation::new("minutes", format!("Time spent must be a whole number of minutes; \"{text}\" is not.")))?;
+            if minutes < i64::from(MIN_MINUTES) {
+                Err(RuleViolation::new("minutes", format!("Minimum {MIN_MINUTES} minutes per task: you entered {minutes}.")))
+            } else if minutes > i64::from(MAX_MINUTES) {
+                Err(RuleViolation::new(
+                    "minutes",
+                    format!("Maximum {MAX_MINUTES} minutes per task: you entered {minutes}. Log longer work as several entries."),
+                ))
+            } else {
+                Ok(Some(minutes as i32))
+            }
+        }
+    }
+}
+
+/// The daily cap: what is already logged that day plus this entry may not pass 480.
+pub fn check_daily_cap(logged_that_day: i64, minutes: i64, day: NaiveDate) -> Result<(), RuleViolation> {
+    if logged_that_day + minutes <= DAILY_CAP_MINUTES {
+        return Ok(());
+    }
+    let room = (DAILY_CAP_MINUTES - logged_that_day).max(0);
+    Err(RuleViolation::new(
+        "minutes",
+        format!(
+            "Daily limit is {DAILY_CAP_MINUTES} minutes: {logged_that_day} are already logged on {day}, so this entry can be at most {room} minutes (you entered {minutes})."
+        ),
+    ))
+}
+
+/// Parses a Stat entry's value: `yymm` (e.g. 2409) or `yymmdd` (e.g. 240915), a real month or date.
+pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleViolation> {
+    let text = text.trim();
+    let digits = text.chars().all(|c| c.is_ascii_digit());
+    let (len, example) = match format {
+        ValueFormat::YearMonth => (4, "2409 for September 2024"),
+        ValueFormat::YearMonthDay => (6, "240915 for 15 September 2024"),
+    };
+    if !digits || text.len() != len {
+        return Err(RuleViolation::new("value", format!("Enter the value as {}, e.g. {example}; \"{text}\" is not.", format.key())));
+    }
+    let year = 2000 + text[0..2].parse::<i32>().unwrap_or(0);
+    let month = text[2..4].parse::<u32>().unwrap_or(0);
+    let day = if len == 6 { text[4..6].parse::<u32>().unwrap_or(0) } else { 1 };
+    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+        return Err(RuleViolation::new(
+            "value",
+            format!("\"{text}\" is not a real {}; e.g. {example}.", if len == 6 { "date" } else { "month" }),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// The threshold above which an entry needs confirmation: twice the practice's recent average for
+/// the task type, or twice the schedule's estimate when there is no history. None: no basis to judge.
+pub fn above_average_threshold(practice_average: Option<f64>, estimated_minutes: Option<i32>) -> Option<f64> {
+    practice_average.filter(|a| *a > 0.0).or(estimated_minutes.filter(|e| *e > 0).map(f64::from)).map(|base| base * ABOVE_AVERAGE_FACTOR)
+}
+
+/// Some(message) when the entry must be confirmed before it is saved.
+pub fn needs_confirmation(minutes: i32, practice_average: Option<f64>, estimated_minutes: Option<i32>) -> Option<String> {
+    let threshold = above_average_threshold(practice_average, estimated_minutes)?;
+    if f64::from(minutes) <= threshold {
+        return None;
+    }
+    let basis = match practice_average.filter(|a| *a > 0.0) {
+        Some(avg) => format!("the practice's average for this task type over the last {AVERAGE_WINDOW_DAYS} days is {avg:.0} minutes"),
+        None => format!("the schedule estimates {} minutes for this task", estimated_minutes.unwrap_or_default()),
+    };
+    Some(format!("{minutes} minutes is more than twice the usual time ({basis}). Check the figure, then confirm to save it."))
+}
+
+/// What makes two entries the same for double-submit detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryFingerprint {
+    pub patient_id: Option<i64>,
+    pub task_type_id: i64,
+    pub minutes: Option<i32>,
+    pub notes: String,
+}
+
+/// True when an identical entry by the same coordinator was created within the last two minutes.
+pub fn is_double_submit(new: &EntryFingerprint, recent: &[(EntryFingerprint, DateTime<Utc>)], now: DateTime<Utc>) -> bool {
+    let window = Duration::seconds(DUPLICATE_WINDOW_SECONDS);
+    recent.iter().any(|(entry, created)| entry == new && now - *created <= window && *created <= now + window)
+}
+
+pub fn double_submit_message() -> String {
+    format!(
+        "This looks like a double submit: the same patient, task type, minutes and notes were saved less than {} minutes ago. Nothing new was saved.",
+        DUPLICATE_WINDOW_SECONDS / 60
+    )
+}
+
+/// The dates an entry may carry: not in the future, not before the earliest open month.
+pub fn check_entry_date(date: NaiveDate, today: NaiveDate, earliest_open: NaiveDate) -> Result<(), RuleViolation> {
+    if date > today {
+        return Err(RuleViolation::new("date", format!("Time cannot be logged in the future: {date} is after today ({today}).")));
+    }
+    if date < earliest_open {
+        return Err(RuleViolation::new(
+            "date",
+            format!("Entries can go back to {earliest_open}, the start of the open billing period; {date} is in a closed or past period."),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+    }
+
+    #[test]
+    fn minutes_bounds_are_inclusive_five_and_one_twenty() {
+        assert_eq!(parse_minutes(TimeRule::Minutes, "4").unwrap_err().message, "Minimum 5 minutes per task: you entered 4.");
+        assert_eq!(parse_minutes(TimeRule::Minutes, "5"), Ok(Some(5)));
+        assert_eq!(parse_minutes(TimeRule::Minutes, " 120 "), Ok(Some(120)));
+        assert!(parse_minutes(TimeRule::Minutes, "121").unwrap_err().message.starts_with("Maximum 120 minutes per task: you entered 121."));
+        assert!(parse_minutes(TimeRule::Minutes, "").unwrap_err().message.contains("required"));
+        assert!(parse_minutes(TimeRule::Minutes, "12.5").unwrap_err().message.contains("whole number"));
+        assert!(parse_minutes(TimeRule::Minutes, "-5").unwrap_err().message.contains("Minimum"));
+        assert!(parse_minutes(TimeRule::Minutes, "99999999999999999999").unwrap_err().message.contains("whole number"));
+    }
+
+    #[test]
+    fn entries_without_minutes_take_none() {
+        assert_eq!(parse_minutes(TimeRule::NoMinutes, ""), Ok(None));
+        assert_eq!(parse_minutes(TimeRule::NoMinutes, "0"), Ok(None));
+        assert!(parse_minutes(TimeRule::NoMinutes, "15").is_err());
+    }
+
+    #[test]
+    fn daily_cap_allows_exactly_480() {
+        assert!(check_daily_cap(400, 80, day()).is_ok());
+        let err = check_daily_cap(400, 81, day()).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Daily limit is 480 minutes: 400 are already logged on 2026-11-20, so this entry can be at most 80 minutes (you entered 81)."
+        );
+        assert!(check_daily_cap(480, 5, day()).unwrap_err().message.contains("at most 0 minutes"));
+        assert!(check_daily_cap(0, 120, day()).is_ok());
+    }
+
+    #[test]
+    fn stat_values_are_real_months_and_dates() {
+        assert_eq!(parse_stat_value(ValueFormat::YearMonth, "2409"), Ok("2409".into()));
+        assert!(parse_stat_value(ValueFormat::YearMonth, "2413").unwrap_err().message.contains("not a real month"));
+        assert!(parse_stat_value(ValueFormat::YearMonth, "24-09").unwrap_err().message.contains("yymm"));
+        assert!(parse_stat_value(ValueFormat::YearMonth, "240915").is_err());
+        assert_eq!(parse_stat_value(ValueFormat::YearMonthDay, "240229"), Ok("240229".into()));
+        assert!(parse_stat_value(ValueFormat::YearMonthDay, "250229").unwrap_err().message.contains("not a real date"));
+        assert!(parse_stat_value(ValueFormat::YearMonthDay, "").is_err());
+    }
+
+    #[test]
+    fn above_average_uses_history_then_the_estimate() {
+        assert_eq!(above_average_threshold(Some(18.0), Some(30)), Some(36.0));
+        assert_eq!(above_average_threshold(None, Some(30)), Some(60.0));
+        assert_eq!(above_average_threshold(Some(0.0), Some(15)), Some(30.0));
+        assert_eq!(above_average_threshold(None, None), None);
+        assert!(needs_confirmation(36, Some(18.0), None).is_none(), "exactly twice is allowed");
+        let msg = needs_confirmation(37, Some(18.0), None).unwrap();
+        assert!(msg.contains("37 minutes") && msg.contains("18 minutes"), "{msg}");
+        assert!(needs_confirmation(61, None, Some(30)).unwrap().contains("estimates 30"));
+        assert!(needs_confirmation(120, None, None).is_none());
+    }
+
+    #[test]
+    fn double_submits_are_the_same_entry_within_two_minutes() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let entry = EntryFingerprint { patient_id: Some(1), task_type_id: 2, minutes: Some(15), notes: "called".into() };
+        let recent = vec![(entry.clone(), now - Duration::seconds(119))];
+        assert!(is_double_submit(&entry, &recent, now));
+        assert!(!is_double_submit(&entry, &[(entry.clone(), now - Duration::seconds(121))], now));
+        let other_notes = EntryFingerprint { notes: "called again".into(), ..entry.clone() };
+        assert!(!is_double_submit(&other_notes, &recent, now));
+        let other_minutes = EntryFingerprint { minutes: Some(20), ..entry.clone() };
+        assert!(!is_double_submit(&other_minutes, &recent, now));
+    }
+
+    #[test]
+    fn entry_dates_stay_within_the_open_period() {
+        let earliest = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert!(check_entry_date(day(), day(), earliest).is_ok());
+        assert!(check_entry_date(earliest, day(), earliest).is_ok());
+        assert!(check_entry_date(day().succ_opt().unwrap(), day(), earliest).unwrap_err().message.contains("future"));
+        assert!(check_entry_date(earliest.pred_opt().unwrap(), day(), earliest).unwrap_err().message.contains("2026-11-01"));
+    }
+}
