@@ -50,7 +50,64 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
     let now = Utc::now();
     let practice = demo::generate(size, tz, now, &hash);
     store.load_demo_practice(practice, now).await?;
+    let today = carelog_domain::practice_time::local_date(now, tz);
+    generate_tasks(store, today).await?;
+    complete_demo_tasks(store, tz, now).await?;
     Ok(())
+}
+
+/// Completes about seven in ten of the demo's generated tasks that are already due, through the same
+/// path and rules as a coordinator's completion, on the due date (or the day before) mid-morning.
+async fn complete_demo_tasks(store: &Store, tz: Tz, now: chrono::DateTime<Utc>) -> Result<(), AppError> {
+    use carelog_domain::practice_time::{day_range, local_date, start_of_day};
+    use carelog_store::{NewAuditEvent, NewEntry};
+    let today = local_date(now, tz);
+    let categories: std::collections::HashMap<i64, String> = store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
+    for coordinator in store.active_coordinator_ids().await? {
+        for task in store.pending_tasks(coordinator).await? {
+            if task.due_date >= today || task.id % 10 >= 7 {
+                continue;
+            }
+            let day = task.due_date - chrono::Duration::days(task.id % 2);
+            let task_at = start_of_day(day, tz) + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120));
+            let entry = NewEntry {
+                coordinator_id: coordinator,
+                patient_id: task.patient_id,
+                task_type_id: task.task_type_id,
+                task_category: categories.get(&task.task_type_id).cloned().unwrap_or_default(),
+                minutes: Some(task.estimated_minutes),
+                stat_value: None,
+                notes: "Completed (demo)".into(),
+                task_at,
+                local_date: day,
+                day: day_range(day, tz),
+                generated_task_id: Some(task.id),
+                above_average_confirmed: false,
+            };
+            let audit = NewAuditEvent {
+                user_id: None,
+                username: "demo",
+                action: "task.complete",
+                patient_id: task.patient_id,
+                detail: format!("demo practice: {}", task.task_type),
+                address: "demo loader",
+            };
+            // A day already at the cap refuses it, as it would refuse a coordinator: the task stays open.
+            store.insert_entry(&entry, &audit, task_at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Generates the current month's and week's tasks that do not exist yet (idempotent: a unique key per
+/// schedule, subject and period), so a server that was down over the 1st or a Monday catches up.
+pub async fn generate_tasks(store: &Store, today: chrono::NaiveDate) -> Result<u64, AppError> {
+    use carelog_domain::practice_time::YearMonth;
+    use carelog_domain::schedule::{plan_month, plan_week};
+    let schedules = store.active_schedules().await?;
+    let mut planned = plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await?);
+    planned.extend(plan_week(today, &schedules, &store.active_coordinator_ids().await?));
+    Ok(store.insert_planned_tasks(&planned, Utc::now()).await?)
 }
 
 /// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
@@ -65,12 +122,18 @@ pub async fn housekeeping(store: &Store, now: chrono::DateTime<Utc>) -> Result<(
     Ok((sessions, failures))
 }
 
-/// Runs [`housekeeping`] every hour for as long as the server runs.
-pub fn spawn_housekeeping(store: Store) -> tokio::task::JoinHandle<()> {
+/// Runs task generation and [`housekeeping`] at start and every hour for as long as the server runs.
+pub fn spawn_housekeeping(store: Store, time_zone: Tz) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
+            // Generation is idempotent, so every server may run it every hour: on the 1st and on
+            // Mondays the new period's tasks appear within the hour, and a server back from
+            // downtime catches up.
+            if let Err(e) = generate_tasks(&store, carelog_domain::practice_time::local_date(Utc::now(), time_zone)).await {
+                tracing::warn!(error = %e, "task generation failed");
+            }
             match housekeeping(&store, Utc::now()).await {
                 Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping"),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

@@ -52,6 +52,12 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Generate the monthly and weekly tasks of the month and week holding a date (idempotent)
+    Generate {
+        /// YYYY-MM-DD; today in the practice time zone when omitted
+        #[arg(long)]
+        date: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -150,6 +156,16 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&store, command).await,
+        Command::Generate { date } => {
+            let date = match date {
+                Some(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                    .with_context(|| format!("--date: \"{text}\" is not a date; use YYYY-MM-DD"))?,
+                None => carelog_domain::practice_time::local_date(Utc::now(), config.time_zone),
+            };
+            let created = carelog::generate_tasks(&store, date).await?;
+            println!("Generated {created} new tasks for the month and week of {date}.");
+            Ok(())
+        }
     }
 }
 
@@ -169,7 +185,7 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     println!("carelog is serving at http://{address} on {} — stop with Ctrl+C.", store.engine().name());
     tracing::info!(%address, engine = store.engine().name(), "serving");
-    let housekeeping = carelog::spawn_housekeeping(store.clone());
+    let housekeeping = carelog::spawn_housekeeping(store.clone(), config.time_zone);
     carelog::serve(listener, carelog::web_state(store, &config), shutdown_signal()).await?;
     housekeeping.abort();
     tracing::info!("stopped");

@@ -223,6 +223,14 @@ impl Frequency {
             Frequency::Weekly => "weekly",
         }
     }
+
+    pub fn from_key(key: &str) -> Option<Frequency> {
+        match key {
+            "monthly" => Some(Frequency::Monthly),
+            "weekly" => Some(Frequency::Weekly),
+            _ => None,
+        }
+    }
 }
 
 /// Which subjects a schedule generates tasks for.
@@ -236,6 +244,12 @@ pub enum AppliesTo {
 }
 
 impl AppliesTo {
+    pub const ALL: [AppliesTo; 4] = [AppliesTo::AllActivePatients, AppliesTo::CcmPatients, AppliesTo::PcmPatients, AppliesTo::Coordinators];
+
+    pub fn from_key(key: &str) -> Option<AppliesTo> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             AppliesTo::AllActivePatients => "all_patients",

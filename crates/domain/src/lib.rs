@@ -7,6 +7,7 @@ pub mod login_throttle;
 pub mod patient;
 pub mod practice_time;
 pub mod role;
+pub mod schedule;
 pub mod session_policy;
 pub mod time_rules;
 pub mod visit;

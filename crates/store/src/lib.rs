@@ -5,17 +5,22 @@
 //! and reaches SQL as ranges, because the engines' date functions differ.
 
 mod audit;
+mod billing_months;
 mod catalogue;
 mod connection;
 mod demo_rows;
 mod error;
+mod generated;
 mod login_failures;
 mod migrate;
+mod panel;
 mod patients;
 mod row;
 mod sessions;
 mod summary;
+mod task_log;
 pub mod testing;
+mod timers;
 mod users;
 
 pub use sea_orm::Value;
@@ -25,10 +30,14 @@ pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
 pub use demo_rows::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
 pub use error::StoreError;
+pub use generated::GeneratedRow;
 pub use migrate::MIGRATIONS;
+pub use panel::{Named, PanelFilter, PanelPatient};
 pub use patients::{PatientDetail, PatientListRow, RecentActivity};
 pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
+pub use task_log::{EntryFilter, EntryRow, NewEntry, Saved, describe_entry};
+pub use timers::RunningTimer;
 pub use users::{NewUser, User};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -12,8 +12,10 @@ pub struct Migration {
     sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
+    Migration { version: 2, description: "task timers, double-submit index", sql: include_str!("../migrations/0002_daily_tasks.sql") },
+];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards.
 fn engine_specific(version: i64, engine: Engine) -> Vec<&'static str> {

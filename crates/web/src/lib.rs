@@ -4,6 +4,7 @@
 mod assets;
 mod context;
 mod csrf;
+mod entry_form;
 mod error;
 mod headers;
 mod pages;
@@ -25,7 +26,16 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/panel", get(pages::panel::page))
         .route("/patients/{id}", get(pages::patient::page))
-        .route("/tasks", get(pages::tasks::page))
+        .route("/patients/{id}/entries", post(pages::patient::quick_entry))
+        .route("/patients/{id}/history", get(pages::patient::history))
+        .route("/tasks", get(pages::tasks::page).post(pages::tasks::create))
+        .route("/tasks/{id}", post(pages::task_edit::update))
+        .route("/tasks/{id}/edit", get(pages::task_edit::form))
+        .route("/tasks/{id}/delete", post(pages::task_edit::delete))
+        .route("/tasks/generated/{id}", get(pages::generated::form).post(pages::generated::complete))
+        .route("/timer/start", post(pages::timer::start))
+        .route("/timer/stop", post(pages::timer::stop))
+        .route("/timer/discard", post(pages::timer::discard))
         .route("/team", get(pages::team::page))
         .route("/billing", get(pages::billing::page))
         .route("/admin", get(pages::admin::page))

@@ -1,13 +1,16 @@
 pub mod admin;
 pub mod audit_log;
 pub mod billing;
+pub mod generated;
 pub mod health;
 pub mod login;
 pub mod panel;
 pub mod patient;
 mod shell;
+pub mod task_edit;
 pub mod tasks;
 pub mod team;
+pub mod timer;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_store::NewAuditEvent;

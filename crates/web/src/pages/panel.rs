@@ -1,77 +1,263 @@
-//! Tab 1, the Patient Panel. This release lists the caseload with visit status and open gaps;
-//! the filters, sorting and monthly progress of seed 000 §1.2–1.3 build on it.
+//! Tab 1, the Patient Panel (seed 000 §1.2–1.3): filters as query parameters, so a filtered view is a
+//! link; every column sorts; visit status and task completion in colour and in words.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use carelog_domain::practice_time::local_date;
+use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::Role;
+use carelog_domain::schedule::{CompletionBand, month_key};
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use chrono::Utc;
-use serde::Deserialize;
+use carelog_store::{Named, PanelFilter};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct PanelQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mine: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gaps: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub visit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub facility: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub completion: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub q: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sort: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+}
 
 pub struct PanelRow {
     pub id: i64,
     pub name: String,
     pub chart_code: String,
     pub status: String,
-    pub facility: String,
-    pub provider: String,
     pub coordinator: String,
-    pub last_visit: String,
-    pub next_due: String,
+    pub last_visit: Option<NaiveDate>,
+    pub next_due: Option<NaiveDate>,
     pub visit: VisitStatus,
+    pub tasks_done: i64,
+    pub tasks_total: i64,
+    pub completion: Option<CompletionBand>,
+    pub completion_percent: i64,
+    pub minutes: i64,
     pub open_gaps: i64,
+}
+
+impl PanelRow {
+    pub fn last_visit_text(&self) -> String {
+        self.last_visit.map(|d| d.to_string()).unwrap_or_else(|| "Never".into())
+    }
+
+    pub fn next_due_text(&self) -> String {
+        self.next_due.map(|d| d.to_string()).unwrap_or_else(|| "Now".into())
+    }
+
+    pub fn completion_key(&self) -> &'static str {
+        self.completion.map(CompletionBand::key).unwrap_or("none")
+    }
+}
+
+pub struct Column {
+    pub label: &'static str,
+    pub link: String,
+    pub arrow: &'static str,
+    pub aria_sort: &'static str,
+}
+
+pub struct Option_ {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
 }
 
 #[derive(Template)]
 #[template(path = "pages/panel.html")]
 struct PanelPage {
     shell: Shell,
+    q: PanelQuery,
     rows: Vec<PanelRow>,
     mine: bool,
     may_see_all: bool,
     overdue: usize,
     due_soon: usize,
+    columns: Vec<Column>,
+    statuses: Vec<Option_>,
+    gap_statuses: Vec<Option_>,
+    visits: Vec<Option_>,
+    facilities: Vec<Option_>,
+    providers: Vec<Option_>,
+    completions: Vec<Option_>,
+    filtered: bool,
 }
 
-#[derive(Deserialize)]
-pub struct PanelQuery {
-    mine: Option<String>,
+const SORTS: &[(&str, &str)] = &[
+    ("name", "Patient Name"),
+    ("chart", "Chart Code"),
+    ("last_visit", "Last Visit"),
+    ("next_due", "Next Visit Due"),
+    ("tasks", "Monthly Tasks"),
+    ("minutes", "This Month Minutes"),
+    ("gaps", "Care Gaps"),
+];
+
+fn options(choices: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Option_> {
+    choices.into_iter().map(|(value, label)| Option_ { selected: value == selected, value, label }).collect()
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(query): Query<PanelQuery>) -> AppResult<Html<String>> {
+fn named_options(items: &[Named], selected: &str) -> Vec<Option_> {
+    options(items.iter().map(|n| (n.id.to_string(), n.name.clone())), selected)
+}
+
+/// Checks a vocabulary filter: empty or "all" is no filter; anything else must be a known value.
+fn vocabulary_filter<T: Copy>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, carelog_domain::RuleViolation>,
+    as_str: impl Fn(T) -> &'static str,
+) -> AppResult<Option<String>> {
+    match text.trim() {
+        "" | "all" => Ok(None),
+        t => parse(t).map(|v| Some(as_str(v).to_owned())).map_err(|e| AppError::BadRequest(format!("Filter {}: {}", e.field, e.message))),
+    }
+}
+
+fn id_filter(name: &str, text: &str) -> AppResult<Option<i64>> {
+    match text.trim() {
+        "" | "all" => Ok(None),
+        t => t
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("Filter {name}: \"{t}\" is not one of the listed choices."))),
+    }
+}
+
+fn link(q: &PanelQuery) -> String {
+    let query = serde_urlencoded::to_string(q).unwrap_or_default();
+    if query.is_empty() { "/panel".into() } else { format!("/panel?{query}") }
+}
+
+fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
+    rows.sort_by(|a, b| {
+        let order = match sort {
+            "chart" => a.chart_code.cmp(&b.chart_code),
+            // Never-visited patients are the most overdue: they sort first by visit dates.
+            "last_visit" => a.last_visit.cmp(&b.last_visit),
+            "next_due" => a.next_due.cmp(&b.next_due),
+            "tasks" => (a.completion_percent, a.tasks_total).cmp(&(b.completion_percent, b.tasks_total)),
+            "minutes" => a.minutes.cmp(&b.minutes),
+            "gaps" => a.open_gaps.cmp(&b.open_gaps),
+            _ => std::cmp::Ordering::Equal,
+        };
+        let order = order.then_with(|| a.name.cmp(&b.name)).then(a.id.cmp(&b.id));
+        if descending { order.reverse() } else { order }
+    });
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Html<String>> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let month = YearMonth::of(today);
     let may_see_all = user.role().sees_all_patients();
-    // "My Patients Only" is on by default; turning it off widens only as far as the role allows.
+    // "My Patients Only" is on by default; off widens only as far as the role allows.
     // Admins carry no caseload, so their panel starts with every patient.
     let default_mine = user.role() != Role::Admin;
-    let mine = !may_see_all || query.mine.as_deref().map_or(default_mine, |m| m != "0");
-    let patients = state.store.list_patients(mine.then_some(user.id())).await?;
-    let today = local_date(Utc::now(), state.settings.time_zone);
-    let rows: Vec<PanelRow> = patients
+    let mine = !may_see_all || if q.mine.is_empty() { default_mine } else { q.mine != "0" };
+
+    let visit_filter = match q.visit.trim() {
+        "" | "all" => None,
+        v => Some(
+            VisitStatus::parse(v)
+                .ok_or_else(|| AppError::BadRequest(format!("Filter visit status: \"{v}\" is not overdue, due-soon or current.")))?,
+        ),
+    };
+    let completion_filter = match q.completion.trim() {
+        "" | "all" => None,
+        c => Some(
+            CompletionBand::parse(c)
+                .ok_or_else(|| AppError::BadRequest(format!("Filter monthly task completion: \"{c}\" is not low, medium or high.")))?,
+        ),
+    };
+    let filter = PanelFilter {
+        coordinator_id: mine.then_some(user.id()),
+        status: vocabulary_filter(&q.status, PatientStatus::parse, PatientStatus::as_str)?,
+        care_gap_status: vocabulary_filter(&q.gaps, CareGapStatus::parse, CareGapStatus::as_str)?,
+        facility_id: id_filter("facility", &q.facility)?,
+        provider_id: id_filter("provider", &q.provider)?,
+        search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+    };
+    let patients = state.store.panel(&filter, month_range(month, tz), &month_key(month)).await?;
+    let mut rows: Vec<PanelRow> = patients
         .into_iter()
         .map(|p| {
             let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
             PanelRow {
                 id: p.id,
-                name: p.name,
+                name: display_name(&p.last_name, &p.first_name),
                 chart_code: p.chart_code,
                 status: p.status,
-                facility: p.facility.unwrap_or_default(),
-                provider: p.provider.unwrap_or_default(),
                 coordinator: p.coordinator.unwrap_or_else(|| "Unassigned".into()),
-                last_visit: p.last_visit.map(|d| d.to_string()).unwrap_or_else(|| "Never".into()),
-                next_due: next_visit_due(p.last_visit, interval).map(|d| d.to_string()).unwrap_or_else(|| "Now".into()),
+                last_visit: p.last_visit,
+                next_due: next_visit_due(p.last_visit, interval),
                 visit: visit_status(p.last_visit, interval, today),
+                completion: CompletionBand::of(p.tasks_done, p.tasks_total),
+                completion_percent: if p.tasks_total > 0 { p.tasks_done * 100 / p.tasks_total } else { 0 },
+                tasks_done: p.tasks_done,
+                tasks_total: p.tasks_total,
+                minutes: p.month_minutes,
                 open_gaps: p.open_gaps,
             }
         })
+        .filter(|r| visit_filter.is_none_or(|v| r.visit == v))
+        .filter(|r| completion_filter.is_none_or(|c| r.completion == Some(c)))
         .collect();
+    let sort = if SORTS.iter().any(|(k, _)| *k == q.sort) { q.sort.clone() } else { "name".into() };
+    let descending = q.dir == "desc";
+    sort_rows(&mut rows, &sort, descending);
+
+    let columns = SORTS
+        .iter()
+        .map(|(key, label)| {
+            let active = *key == sort;
+            let next =
+                PanelQuery { sort: key.to_string(), dir: if active && !descending { "desc".into() } else { String::new() }, ..q.clone() };
+            Column {
+                label,
+                link: link(&next),
+                arrow: if !active {
+                    ""
+                } else if descending {
+                    " ▼"
+                } else {
+                    " ▲"
+                },
+                aria_sort: if !active {
+                    "none"
+                } else if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                },
+            }
+        })
+        .collect();
+    let filtered = [&q.status, &q.gaps, &q.visit, &q.facility, &q.provider, &q.completion, &q.q]
+        .iter()
+        .any(|v| !v.trim().is_empty() && v.as_str() != "all");
     audit(
         &state,
         &user,
@@ -82,6 +268,40 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(query)
     .await?;
     let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
     let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
-    let shell = Shell::load(&state, &user, Tab::Panel).await?;
-    render(&PanelPage { shell, rows, mine, may_see_all, overdue, due_soon })
+    let page = PanelPage {
+        statuses: options(PatientStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.status),
+        gap_statuses: options(CareGapStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.gaps),
+        visits: options(
+            [VisitStatus::Overdue, VisitStatus::DueSoon, VisitStatus::Current].map(|v| (v.as_str().to_owned(), v.label().to_owned())),
+            &q.visit,
+        ),
+        facilities: named_options(&state.store.facilities().await?, &q.facility),
+        providers: named_options(&state.store.providers().await?, &q.provider),
+        completions: options(
+            [CompletionBand::Low, CompletionBand::Medium, CompletionBand::High].map(|c| (c.key().to_owned(), c.label().to_owned())),
+            &q.completion,
+        ),
+        shell: Shell::load(&state, &user, Tab::Panel).await?,
+        q,
+        rows,
+        mine,
+        may_see_all,
+        overdue,
+        due_soon,
+        columns,
+        filtered,
+    };
+    render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_only_the_set_filters() {
+        assert_eq!(link(&PanelQuery::default()), "/panel");
+        let q = PanelQuery { status: "Active".into(), q: "smith jr".into(), ..PanelQuery::default() };
+        assert_eq!(link(&q), "/panel?status=Active&q=smith+jr");
+    }
 }

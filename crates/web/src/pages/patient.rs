@@ -2,16 +2,21 @@
 //! that does not exist, so ids cannot be probed.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::Html;
-use carelog_domain::practice_time::local_date;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::may_see_patient;
+use carelog_domain::schedule::month_key;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use carelog_store::PatientDetail;
+use carelog_store::{EntryFilter, PatientDetail};
 use chrono::Utc;
 
+use super::tasks::save;
 use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
+use crate::entry_form::{Checked, EntryForm, EntryFormView, check};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -23,6 +28,16 @@ struct PatientPage {
     visit: VisitStatus,
     next_due: String,
     activity: Vec<(String, String, String, String)>,
+    month_minutes: i64,
+    month_tasks: Vec<(String, String, String)>,
+    form: Option<EntryFormView>,
+    saved: bool,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PatientQuery {
+    #[serde(default)]
+    saved: String,
 }
 
 /// The patient id from the path, if the user may see that patient; otherwise 404.
@@ -34,13 +49,31 @@ pub async fn visible_patient(state: &AppState, user: &CurrentUser, raw_id: &str)
     }
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Html<String>> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Query(q): Query<PatientQuery>,
+) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
+    patient_page(&state, &user, id, None, q.saved == "1", StatusCode::OK).await
+}
+
+/// The record, with the quick entry form for the patient's own coordinator.
+async fn patient_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: Option<EntryFormView>,
+    saved: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
     let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
-    audit(&state, &user, "patient.view", Some(id), "patient record".into()).await?;
+    audit(state, user, "patient.view", Some(id), "patient record".into()).await?;
     let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
     let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
-    let visit = visit_status(p.last_visit, interval, local_date(Utc::now(), tz));
+    let visit = visit_status(p.last_visit, interval, today);
     let next_due = next_visit_due(p.last_visit, interval).map(|d| d.to_string()).unwrap_or_else(|| "Now (never visited)".into());
     let activity = p
         .recent_activity
@@ -54,6 +87,107 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Path(raw_id)
             )
         })
         .collect();
+    let month = YearMonth::of(today);
+    let month_minutes = state
+        .store
+        .entries(&EntryFilter { patient_id: Some(id), range: Some(month_range(month, tz)), ..EntryFilter::default() }, 10_000)
+        .await?
+        .iter()
+        .filter_map(|e| e.minutes)
+        .map(i64::from)
+        .sum();
+    let month_tasks = state
+        .store
+        .generated_tasks_for_patient(id, &month_key(month))
+        .await?
+        .into_iter()
+        .map(|t| (t.task_type, t.due_date.to_string(), t.status))
+        .collect();
+    // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
+    let form = match form {
+        Some(f) => Some(f),
+        None if p.coordinator_id == Some(user.id()) => Some(quick_entry_form(state, user, id, EntryForm::default()).await?),
+        None => None,
+    };
+    let shell = Shell::load(state, user, Tab::Panel).await?;
+    Ok((status, render(&PatientPage { shell, p, visit, next_due, activity, month_minutes, month_tasks, form, saved })?).into_response())
+}
+
+async fn quick_entry_form(state: &AppState, user: &CurrentUser, patient_id: i64, values: EntryForm) -> AppResult<EntryFormView> {
+    let types: Vec<_> = state.store.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
+    let mut form = EntryFormView::new(state, user, &types, format!("/patients/{patient_id}/entries"), values).await?;
+    form.heading = "Quick Task Entry".into();
+    form.buttons = vec![("continue", "Save & Continue"), ("close", "Save & Close")];
+    let name = form.patients.iter().find(|c| c.id == patient_id).map(|c| c.label.clone()).unwrap_or_default();
+    form.fixed_patient = Some((patient_id, name));
+    Ok(form)
+}
+
+/// Quick task entry from the record (seed 000 §1.4): Save & Continue stays, Save & Close returns to the panel.
+pub async fn quick_entry(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Form(mut values): Form<EntryForm>,
+) -> AppResult<Response> {
+    let id = visible_patient(&state, &user, &raw_id).await?;
+    values.patient = id.to_string();
+    let types = state.store.task_types().await?;
+    let outcome = check(&state, &user, &values, &types, None).await?;
+    match save(&state, &user, outcome).await? {
+        Ok(_) if values.action == "close" => Ok(Redirect::to("/panel").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/patients/{id}?saved=1#quick-entry")).into_response()),
+        Err(refused) => {
+            let form = quick_entry_form(&state, &user, id, values).await?.with_outcome(&refused);
+            let status = if matches!(refused, Checked::NeedsConfirmation(_)) { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            patient_page(&state, &user, id, Some(form), false, status).await
+        }
+    }
+}
+
+/// One line of the history: when, task type, minutes or value, notes, coordinator.
+type HistoryLine = (String, String, String, String, String);
+
+/// A month of history: its label, its minutes and its lines.
+struct HistoryMonth {
+    label: String,
+    minutes: i64,
+    lines: Vec<HistoryLine>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/history.html")]
+struct HistoryPage {
+    shell: Shell,
+    id: i64,
+    name: String,
+    months: Vec<HistoryMonth>,
+}
+
+/// View History: every entry for the patient, newest first, by month.
+pub async fn history(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+    let id = visible_patient(&state, &user, &raw_id).await?;
+    let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
+    audit(&state, &user, "patient.history", Some(id), "task history".into()).await?;
+    let tz = state.settings.time_zone;
+    let entries = state.store.entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, 100_000).await?;
+    let mut months: Vec<HistoryMonth> = Vec::new();
+    for e in entries {
+        let label = e.task_at.with_timezone(&tz).format("%B %Y").to_string();
+        if months.last().is_none_or(|m| m.label != label) {
+            months.push(HistoryMonth { label, minutes: 0, lines: Vec::new() });
+        }
+        if let Some(month) = months.last_mut() {
+            month.minutes += i64::from(e.minutes.unwrap_or(0));
+            month.lines.push((
+                e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                e.task_type,
+                e.minutes.map(|m| m.to_string()).or(e.stat_value).unwrap_or_else(|| "—".into()),
+                e.notes,
+                e.coordinator,
+            ));
+        }
+    }
     let shell = Shell::load(&state, &user, Tab::Panel).await?;
-    render(&PatientPage { shell, p, visit, next_due, activity })
+    Ok(render(&HistoryPage { shell, id, name: p.name, months })?.into_response())
 }

@@ -1,12 +1,20 @@
-//! Tab 2, Daily Tasks (the CM Log).
+//! Tab 2, Daily Tasks: the CM Log for a day, the add form, the user's generated tasks and timer.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::Html;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::patient::display_name;
+use carelog_domain::practice_time::{day_range, local_date};
+use carelog_store::{EntryFilter, NewAuditEvent, Saved, describe_entry};
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
-use crate::error::AppResult;
+use crate::entry_form::{Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -18,16 +26,238 @@ pub struct ComingPage {
     pub facts: Vec<(String, String)>,
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Html<String>> {
-    let shell = Shell::load(&state, &user, Tab::Tasks).await?;
-    let facts = vec![
-        ("Minutes you logged this month".to_owned(), shell.month_minutes.to_string()),
-        ("Patients you served this month".to_owned(), shell.month_patients.to_string()),
-    ];
-    render(&ComingPage {
+#[derive(Debug, Default, Deserialize)]
+pub struct TasksQuery {
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub patient: String,
+    #[serde(default)]
+    pub task_type: String,
+    /// Prefill for the add form (from a quick action or the stopped timer).
+    #[serde(default)]
+    pub new_patient: String,
+    #[serde(default)]
+    pub new_type: String,
+    #[serde(default)]
+    pub new_minutes: String,
+    #[serde(default)]
+    pub saved: String,
+}
+
+pub struct EntryLine {
+    pub id: i64,
+    pub patient: String,
+    pub task_type: String,
+    pub notes: String,
+    pub amount: String,
+    pub time: String,
+    pub generated: bool,
+    pub editable: bool,
+}
+
+pub struct PendingLine {
+    pub id: i64,
+    pub patient: String,
+    pub task_type: String,
+    pub due: String,
+    pub priority: String,
+    pub estimated: i32,
+    pub overdue: bool,
+}
+
+pub struct TimerView {
+    pub patient: String,
+    pub task_type: String,
+    pub started_iso: String,
+    pub started_local: String,
+    pub elapsed_minutes: i64,
+}
+
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/tasks.html")]
+struct TasksPage {
+    shell: Shell,
+    date: String,
+    is_today: bool,
+    day_tasks: i64,
+    day_minutes: i64,
+    month_minutes: i64,
+    month_patients: i64,
+    entries: Vec<EntryLine>,
+    pending: Vec<PendingLine>,
+    patient_filter: Vec<Choice>,
+    type_filter: Vec<Choice>,
+    form: EntryFormView,
+    timer: Option<TimerView>,
+    saved: bool,
+}
+
+fn parse_date(text: &str, today: NaiveDate) -> AppResult<NaiveDate> {
+    match text.trim() {
+        "" => Ok(today),
+        t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest(format!("The date \"{t}\" is not a date; use YYYY-MM-DD."))),
+    }
+}
+
+fn patient_label(first: &Option<String>, last: &Option<String>) -> String {
+    match (last, first) {
+        (Some(l), Some(f)) => display_name(l, f),
+        _ => "—".to_owned(),
+    }
+}
+
+/// Builds and renders Tab 2; `form` is the add form as it should appear (fresh, or refused with its values).
+async fn tasks_page(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &TasksQuery,
+    form: Option<EntryFormView>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let date = parse_date(&query.date, today)?;
+    let earliest = earliest_open_date(state, today).await?;
+    let types = state.store.task_types().await?;
+    let own = state.store.own_patients(user.id()).await?;
+    let patient_id = query.patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
+    let type_id = query.task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
+
+    let filter = EntryFilter { coordinator_id: Some(user.id()), patient_id, task_type_id: type_id, range: Some(day_range(date, tz)) };
+    let entries = state
+        .store
+        .entries(&filter, 500)
+        .await?
+        .into_iter()
+        .map(|e| EntryLine {
+            id: e.id,
+            patient: patient_label(&e.patient_first, &e.patient_last),
+            task_type: e.task_type,
+            notes: e.notes,
+            amount: match (e.minutes, e.stat_value) {
+                (Some(m), _) => m.to_string(),
+                (None, Some(v)) => v,
+                (None, None) => "—".into(),
+            },
+            time: e.task_at.with_timezone(&tz).format("%H:%M").to_string(),
+            generated: e.generated_task_id.is_some(),
+            editable: local_date(e.task_at, tz) >= earliest,
+        })
+        .collect();
+    let (day_minutes, day_tasks) = state.store.logged_in(user.id(), day_range(date, tz)).await?;
+    let pending = state
+        .store
+        .pending_tasks(user.id())
+        .await?
+        .into_iter()
+        .map(|g| PendingLine {
+            id: g.id,
+            patient: if g.patient_id.is_some() { patient_label(&g.patient_first, &g.patient_last) } else { "Whole caseload".into() },
+            task_type: g.task_type,
+            due: g.due_date.format("%a %Y-%m-%d").to_string(),
+            priority: g.priority,
+            estimated: g.estimated_minutes,
+            overdue: g.due_date < today,
+        })
+        .collect();
+    let timer = state.store.timer(user.id()).await?.map(|t| TimerView {
+        patient: match t.patient_id {
+            Some(pid) => own.iter().find(|(id, ..)| *id == pid).map(|(_, l, f, _)| display_name(l, f)).unwrap_or_else(|| "—".into()),
+            None => "No patient".into(),
+        },
+        task_type: types.iter().find(|ty| ty.id == t.task_type_id).map(|ty| ty.name.clone()).unwrap_or_default(),
+        started_iso: t.started_at.to_rfc3339(),
+        started_local: t.started_at.with_timezone(&tz).format("%H:%M").to_string(),
+        elapsed_minutes: (now - t.started_at).num_minutes(),
+    });
+    let form = match form {
+        Some(f) => f,
+        None => {
+            let values = EntryForm {
+                patient: query.new_patient.clone(),
+                task_type: query.new_type.clone(),
+                minutes: query.new_minutes.clone(),
+                when: if date == today {
+                    String::new()
+                } else {
+                    format_when(carelog_domain::practice_time::start_of_day(date, tz) + chrono::Duration::hours(9), tz)
+                },
+                ..EntryForm::default()
+            };
+            let mut f = EntryFormView::new(state, user, &types, "/tasks".into(), values).await?;
+            f.autofocus = true;
+            f
+        }
+    };
+    let shell = Shell::load(state, user, Tab::Tasks).await?;
+    let page = TasksPage {
+        date: date.to_string(),
+        is_today: date == today,
+        day_tasks,
+        day_minutes,
+        month_minutes: shell.month_minutes,
+        month_patients: shell.month_patients,
+        entries,
+        pending,
+        patient_filter: own
+            .iter()
+            .map(|(id, l, f, chart)| Choice {
+                id: *id,
+                label: format!("{} ({chart})", display_name(l, f)),
+                selected: Some(*id) == patient_id,
+            })
+            .collect(),
+        type_filter: types.iter().map(|t| Choice { id: t.id, label: t.name.clone(), selected: Some(t.id) == type_id }).collect(),
+        form,
+        timer,
+        saved: query.saved == "1",
         shell,
-        title: "Daily Tasks",
-        what: "Time entry with validation, generated monthly and weekly tasks and the running timer are being built. Until then this tab shows only your month's totals from the log.",
-        facts,
-    })
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(query): Query<TasksQuery>) -> AppResult<Response> {
+    tasks_page(&state, &user, &query, None, StatusCode::OK).await
+}
+
+/// Audits and saves a checked entry, or gives back the refusal.
+pub async fn save(state: &AppState, user: &CurrentUser, outcome: Checked) -> AppResult<Result<(i64, NaiveDate), Checked>> {
+    let Checked::Ready(entry, type_name) = outcome else { return Ok(Err(outcome)) };
+    let detail = describe_entry(&type_name, entry.minutes, entry.stat_value.as_deref(), &entry.notes, entry.task_at);
+    let action = if entry.generated_task_id.is_some() { "task.complete" } else { "task.create" };
+    let audit = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action,
+        patient_id: entry.patient_id,
+        detail,
+        address: &user.address,
+    };
+    match state.store.insert_entry(&entry, &audit, Utc::now()).await? {
+        Saved::Saved(id) => Ok(Ok((id, entry.local_date))),
+        Saved::Refused(v) => Ok(Err(Checked::Invalid(vec![v.message]))),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<EntryForm>) -> AppResult<Response> {
+    let types = state.store.task_types().await?;
+    let outcome = check(&state, &user, &form, &types, None).await?;
+    match save(&state, &user, outcome).await? {
+        Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
+        Err(refused) => {
+            let mut view = EntryFormView::new(&state, &user, &types, "/tasks".into(), form).await?.with_outcome(&refused);
+            view.autofocus = true;
+            let query = TasksQuery::default();
+            tasks_page(&state, &user, &query, Some(view), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }

@@ -1,0 +1,373 @@
+//! The CM Log: entries written under the time rules, atomically. The daily cap and the double-submit
+//! check read and write in one transaction that holds the coordinator's lock, so concurrent posts
+//! can never pass 480 minutes (PostgreSQL: an advisory lock per coordinator; SQLite: BEGIN IMMEDIATE).
+
+use carelog_domain::RuleViolation;
+use carelog_domain::practice_time::UtcRange;
+use carelog_domain::time_rules::{DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message, is_double_submit};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
+
+use crate::audit::NewAuditEvent;
+use crate::connection::at;
+use crate::row::{count, get};
+use crate::{Engine, Result, Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub coordinator_id: i64,
+    pub patient_id: Option<i64>,
+    pub task_type_id: i64,
+    pub task_category: String,
+    pub minutes: Option<i32>,
+    pub stat_value: Option<String>,
+    pub notes: String,
+    pub task_at: DateTime<Utc>,
+    /// The practice-local date of `task_at`: the day the cap counts against, and the billing month.
+    pub local_date: NaiveDate,
+    /// The practice-local day `task_at` falls in, as a UTC range.
+    pub day: UtcRange,
+    pub generated_task_id: Option<i64>,
+    pub above_average_confirmed: bool,
+}
+
+/// What became of a write that the time rules may refuse.
+#[derive(Debug)]
+pub enum Saved {
+    Saved(i64),
+    Refused(RuleViolation),
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub id: i64,
+    pub coordinator_id: i64,
+    pub coordinator: String,
+    pub patient_id: Option<i64>,
+    pub patient_first: Option<String>,
+    pub patient_last: Option<String>,
+    pub task_type_id: i64,
+    pub task_type: String,
+    pub task_category: String,
+    pub minutes: Option<i32>,
+    pub stat_value: Option<String>,
+    pub notes: String,
+    pub task_at: DateTime<Utc>,
+    pub is_automated: bool,
+    pub generated_task_id: Option<i64>,
+    pub billing_year: i32,
+    pub billing_month: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub coordinator_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub task_type_id: Option<i64>,
+    pub range: Option<UtcRange>,
+}
+
+const ENTRY_SELECT: &str = "SELECT l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
+        p.last_name AS patient_last, l.task_type_id, t.name AS task_type, l.task_category, l.minutes, l.stat_value, l.notes,
+        l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month
+    FROM coordinator_task_log l
+    JOIN users u ON u.id = l.coordinator_id
+    JOIN task_types t ON t.id = l.task_type_id
+    LEFT JOIN patients p ON p.id = l.patient_id";
+
+fn entry_row(r: &QueryResult) -> Result<EntryRow> {
+    Ok(EntryRow {
+        id: get(r, "id")?,
+        coordinator_id: get(r, "coordinator_id")?,
+        coordinator: get(r, "coordinator")?,
+        patient_id: get(r, "patient_id")?,
+        patient_first: get(r, "patient_first")?,
+        patient_last: get(r, "patient_last")?,
+        task_type_id: get(r, "task_type_id")?,
+        task_type: get(r, "task_type")?,
+        task_category: get(r, "task_category")?,
+        minutes: get(r, "minutes")?,
+        stat_value: get(r, "stat_value")?,
+        notes: get(r, "notes")?,
+        task_at: get(r, "task_at")?,
+        is_automated: get(r, "is_automated")?,
+        generated_task_id: get(r, "generated_task_id")?,
+        billing_year: get(r, "billing_year")?,
+        billing_month: get(r, "billing_month")?,
+    })
+}
+
+impl EntryFilter {
+    fn where_clause(&self) -> (String, Vec<Value>) {
+        let mut clauses = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut push = |clause: &str, value: Value| {
+            values.push(value);
+            clauses.push(clause.replace('?', &format!("${}", values.len())));
+        };
+        if let Some(c) = self.coordinator_id {
+            push("l.coordinator_id = ?", c.into());
+        }
+        if let Some(p) = self.patient_id {
+            push("l.patient_id = ?", p.into());
+        }
+        if let Some(t) = self.task_type_id {
+            push("l.task_type_id = ?", t.into());
+        }
+        if let Some(r) = self.range {
+            push("l.task_at >= ?", at(r.start));
+            push("l.task_at < ?", at(r.end));
+        }
+        let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        (sql, values)
+    }
+}
+
+/// Serialises one coordinator's writes for the rest of the transaction (PostgreSQL; SQLite's
+/// IMMEDIATE transaction already holds the database's write lock).
+async fn lock_coordinator(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<()> {
+    if store.engine() == Engine::Postgres {
+        tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![(7_262_000_000_000i64 + coordinator_id).into()])).await?;
+    }
+    Ok(())
+}
+
+async fn day_minutes(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64, day: UtcRange, except: Option<i64>) -> Result<i64> {
+    let row = tx
+        .query_one_raw(store.stmt(
+            "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log
+             WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND id <> $4",
+            vec![coordinator_id.into(), at(day.start), at(day.end), except.unwrap_or(-1).into()],
+        ))
+        .await?;
+    count(&row, "n")
+}
+
+async fn recent_fingerprints(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    coordinator_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<(EntryFingerprint, DateTime<Utc>)>> {
+    let rows = tx
+        .query_all_raw(store.stmt(
+            "SELECT patient_id, task_type_id, minutes, notes, created_at FROM coordinator_task_log WHERE coordinator_id = $1 AND created_at >= $2",
+            vec![coordinator_id.into(), at(now - Duration::seconds(DUPLICATE_WINDOW_SECONDS))],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                EntryFingerprint {
+                    patient_id: get(r, "patient_id")?,
+                    task_type_id: get(r, "task_type_id")?,
+                    minutes: get(r, "minutes")?,
+                    notes: get(r, "notes")?,
+                },
+                get(r, "created_at")?,
+            ))
+        })
+        .collect()
+}
+
+pub(crate) async fn audit_in(store: &Store, tx: &DatabaseTransaction, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    tx.execute_raw(store.stmt(
+        "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            at(now),
+            event.user_id.into(),
+            event.username.into(),
+            event.action.into(),
+            event.patient_id.into(),
+            event.detail.clone().into(),
+            event.address.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Describes an entry's values for the audit log.
+pub fn describe_entry(task_type: &str, minutes: Option<i32>, stat_value: Option<&str>, notes: &str, task_at: DateTime<Utc>) -> String {
+    let amount = match (minutes, stat_value) {
+        (Some(m), _) => format!("{m} min"),
+        (None, Some(v)) => format!("value {v}"),
+        (None, None) => "no minutes".to_owned(),
+    };
+    format!("{task_type}, {amount}, at {}, notes: \"{notes}\"", task_at.format("%Y-%m-%d %H:%M UTC"))
+}
+
+impl Store {
+    /// Saves an entry under the daily cap and double-submit rules, with its audit event, or refuses it
+    /// and changes nothing. Completes the generated task it answers, if any.
+    pub async fn insert_entry(&self, entry: &NewEntry, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<Saved> {
+        let tx = self.begin_write().await?;
+        lock_coordinator(self, &tx, entry.coordinator_id).await?;
+        if let Some(minutes) = entry.minutes {
+            let logged = day_minutes(self, &tx, entry.coordinator_id, entry.day, None).await?;
+            if let Err(violation) = check_daily_cap(logged, i64::from(minutes), entry.local_date) {
+                return Ok(Saved::Refused(violation));
+            }
+        }
+        let fingerprint = EntryFingerprint {
+            patient_id: entry.patient_id,
+            task_type_id: entry.task_type_id,
+            minutes: entry.minutes,
+            notes: entry.notes.clone(),
+        };
+        if is_double_submit(&fingerprint, &recent_fingerprints(self, &tx, entry.coordinator_id, now).await?, now) {
+            return Ok(Saved::Refused(RuleViolation::new("entry", double_submit_message())));
+        }
+        let row = tx
+            .query_one_raw(self.stmt(
+                "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
+                    billing_year, billing_month, is_automated, generated_task_id, above_average_confirmed, created_at, modified_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+                vec![
+                    entry.coordinator_id.into(),
+                    entry.patient_id.into(),
+                    entry.task_type_id.into(),
+                    entry.task_category.clone().into(),
+                    entry.minutes.into(),
+                    entry.stat_value.clone().into(),
+                    entry.notes.clone().into(),
+                    at(entry.task_at),
+                    chrono::Datelike::year(&entry.local_date).into(),
+                    (chrono::Datelike::month(&entry.local_date) as i32).into(),
+                    entry.generated_task_id.is_some().into(),
+                    entry.generated_task_id.into(),
+                    entry.above_average_confirmed.into(),
+                    at(now),
+                ],
+            ))
+            .await?;
+        let id: i64 = row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new entry's id".into()))?;
+        if let Some(task_id) = entry.generated_task_id {
+            let done = tx
+                .execute_raw(self.stmt(
+                    "UPDATE generated_tasks SET status = 'completed', completed_at = $1, task_log_id = $2
+                     WHERE id = $3 AND coordinator_id = $4 AND status = 'pending'",
+                    vec![at(now), id.into(), task_id.into(), entry.coordinator_id.into()],
+                ))
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(Saved::Refused(RuleViolation::new(
+                    "task",
+                    "This task is no longer open: it was completed or cancelled already.",
+                )));
+            }
+        }
+        audit_in(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(Saved::Saved(id))
+    }
+
+    /// Changes an entry's minutes, value, notes or time under the same rules; the audit keeps old and new.
+    pub async fn update_entry(&self, id: i64, changed: &NewEntry, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<Saved> {
+        let tx = self.begin_write().await?;
+        lock_coordinator(self, &tx, changed.coordinator_id).await?;
+        if let Some(minutes) = changed.minutes {
+            let logged = day_minutes(self, &tx, changed.coordinator_id, changed.day, Some(id)).await?;
+            if let Err(violation) = check_daily_cap(logged, i64::from(minutes), changed.local_date) {
+                return Ok(Saved::Refused(violation));
+            }
+        }
+        let updated = tx
+            .execute_raw(self.stmt(
+                "UPDATE coordinator_task_log SET patient_id = $1, task_type_id = $2, task_category = $3, minutes = $4, stat_value = $5,
+                    notes = $6, task_at = $7, billing_year = $8, billing_month = $9, above_average_confirmed = $10, modified_at = $11
+                 WHERE id = $12 AND coordinator_id = $13",
+                vec![
+                    changed.patient_id.into(),
+                    changed.task_type_id.into(),
+                    changed.task_category.clone().into(),
+                    changed.minutes.into(),
+                    changed.stat_value.clone().into(),
+                    changed.notes.clone().into(),
+                    at(changed.task_at),
+                    chrono::Datelike::year(&changed.local_date).into(),
+                    (chrono::Datelike::month(&changed.local_date) as i32).into(),
+                    changed.above_average_confirmed.into(),
+                    at(now),
+                    id.into(),
+                    changed.coordinator_id.into(),
+                ],
+            ))
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("entry {id}")));
+        }
+        audit_in(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(Saved::Saved(id))
+    }
+
+    /// Deletes an entry (its audit event keeps the values) and reopens the generated task it completed.
+    pub async fn delete_entry(&self, id: i64, coordinator_id: i64, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.begin_write().await?;
+        tx.execute_raw(self.stmt(
+            "UPDATE generated_tasks SET status = 'pending', completed_at = NULL, task_log_id = NULL WHERE task_log_id = $1 AND coordinator_id = $2",
+            vec![id.into(), coordinator_id.into()],
+        ))
+        .await?;
+        let deleted = tx
+            .execute_raw(
+                self.stmt("DELETE FROM coordinator_task_log WHERE id = $1 AND coordinator_id = $2", vec![id.into(), coordinator_id.into()]),
+            )
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("entry {id}")));
+        }
+        audit_in(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn entry(&self, id: i64) -> Result<Option<EntryRow>> {
+        let row = self.one(&format!("{ENTRY_SELECT} WHERE l.id = $1"), vec![id.into()]).await?;
+        row.as_ref().map(entry_row).transpose()
+    }
+
+    /// Entries matching the filter, newest first.
+    pub async fn entries(&self, filter: &EntryFilter, limit: u64) -> Result<Vec<EntryRow>> {
+        let (where_sql, mut values) = filter.where_clause();
+        values.push((limit as i64).into());
+        let sql = format!("{ENTRY_SELECT} {where_sql} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}", values.len());
+        self.all(&sql, values).await?.iter().map(entry_row).collect()
+    }
+
+    /// The practice's average minutes for a task type since `since` (None without history).
+    pub async fn task_type_average(&self, task_type_id: i64, since: DateTime<Utc>) -> Result<Option<f64>> {
+        let row = self
+            .one(
+                "SELECT CAST(AVG(minutes) AS DOUBLE PRECISION) AS a FROM coordinator_task_log
+                 WHERE task_type_id = $1 AND task_at >= $2 AND minutes IS NOT NULL",
+                vec![task_type_id.into(), at(since)],
+            )
+            .await?;
+        Ok(row.map(|r| get::<Option<f64>>(&r, "a")).transpose()?.flatten())
+    }
+
+    /// The estimate an active schedule gives a task type, if any schedule generates it.
+    pub async fn schedule_estimate(&self, task_type_id: i64) -> Result<Option<i32>> {
+        let row = self
+            .one(
+                "SELECT MAX(estimated_minutes) AS e FROM automated_task_schedule WHERE task_type_id = $1 AND is_active = TRUE",
+                vec![task_type_id.into()],
+            )
+            .await?;
+        Ok(row.map(|r| get::<Option<i32>>(&r, "e")).transpose()?.flatten())
+    }
+
+    /// Minutes and entries a coordinator logged in a range: (minutes, entries).
+    pub async fn logged_in(&self, coordinator_id: i64, range: UtcRange) -> Result<(i64, i64)> {
+        let row = self
+            .one(
+                "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS entries FROM coordinator_task_log
+                 WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3",
+                vec![coordinator_id.into(), at(range.start), at(range.end)],
+            )
+            .await?;
+        Ok((count(&row, "minutes")?, count(&row, "entries")?))
+    }
+}

@@ -1,0 +1,49 @@
+//! A user's running task timer, kept in the database so it survives reloads and server changes.
+
+use chrono::{DateTime, Utc};
+
+use crate::connection::at;
+use crate::row::get;
+use crate::{Result, Store};
+
+#[derive(Debug, Clone)]
+pub struct RunningTimer {
+    pub patient_id: Option<i64>,
+    pub task_type_id: i64,
+    pub started_at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Starts (or restarts) the user's timer.
+    pub async fn start_timer(&self, user_id: i64, patient_id: Option<i64>, task_type_id: i64, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.begin_write().await?;
+        use sea_orm::ConnectionTrait;
+        tx.execute_raw(self.stmt("DELETE FROM task_timers WHERE user_id = $1", vec![user_id.into()])).await?;
+        tx.execute_raw(self.stmt(
+            "INSERT INTO task_timers (user_id, patient_id, task_type_id, started_at) VALUES ($1, $2, $3, $4)",
+            vec![user_id.into(), patient_id.into(), task_type_id.into(), at(now)],
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
+        let row = self.one("SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1", vec![user_id.into()]).await?;
+        row.map(|r| {
+            Ok(RunningTimer {
+                patient_id: get(&r, "patient_id")?,
+                task_type_id: get(&r, "task_type_id")?,
+                started_at: get(&r, "started_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stops the timer and returns what it was timing.
+    pub async fn stop_timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
+        let running = self.timer(user_id).await?;
+        self.exec("DELETE FROM task_timers WHERE user_id = $1", vec![user_id.into()]).await?;
+        Ok(running)
+    }
+}

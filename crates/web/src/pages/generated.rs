@@ -1,0 +1,81 @@
+//! Completing a generated task (seed 000 §2.4): minutes and notes become a log entry.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_store::GeneratedRow;
+
+use super::tasks::save;
+use super::{Shell, Tab, render};
+use crate::context::CurrentUser;
+use crate::entry_form::{EntryForm, EntryFormView, check};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "pages/complete.html")]
+struct CompletePage {
+    shell: Shell,
+    task: GeneratedRow,
+    form: EntryFormView,
+}
+
+async fn own_pending_task(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<GeneratedRow> {
+    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    state.store.generated_task(id).await?.filter(|t| t.coordinator_id == user.id() && t.status == "pending").ok_or(AppError::NotFound)
+}
+
+async fn complete_page(
+    state: &AppState,
+    user: &CurrentUser,
+    task: GeneratedRow,
+    values: EntryForm,
+    refused: Option<&crate::entry_form::Checked>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let types: Vec<_> = state.store.task_types().await?.into_iter().filter(|t| t.id == task.task_type_id).collect();
+    let mut form = EntryFormView::new(state, user, &types, format!("/tasks/generated/{}", task.id), values).await?;
+    form.heading = format!("Complete: {}", task.task_type);
+    form.buttons = vec![("save", "Complete Task")];
+    form.autofocus = true;
+    if let Some(pid) = task.patient_id {
+        let name = form.patients.iter().find(|c| c.id == pid).map(|c| c.label.clone()).unwrap_or_default();
+        form.fixed_patient = Some((pid, name));
+    }
+    if let Some(outcome) = refused {
+        form = form.with_outcome(outcome);
+    }
+    let shell = Shell::load(state, user, Tab::Tasks).await?;
+    Ok((status, render(&CompletePage { shell, task, form })?).into_response())
+}
+
+pub async fn form(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+    let task = own_pending_task(&state, &user, &raw_id).await?;
+    let values = EntryForm {
+        patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+        task_type: task.task_type_id.to_string(),
+        minutes: task.estimated_minutes.to_string(),
+        ..EntryForm::default()
+    };
+    complete_page(&state, &user, task, values, None, StatusCode::OK).await
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Form(mut values): Form<EntryForm>,
+) -> AppResult<Response> {
+    let task = own_pending_task(&state, &user, &raw_id).await?;
+    // The task decides its patient and type; the form supplies minutes, notes and time.
+    values.patient = task.patient_id.map(|p| p.to_string()).unwrap_or_default();
+    values.task_type = task.task_type_id.to_string();
+    let types = state.store.task_types().await?;
+    let outcome = check(&state, &user, &values, &types, Some(task.id)).await?;
+    match save(&state, &user, outcome).await? {
+        Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
+        Err(refused) => complete_page(&state, &user, task, values, Some(&refused), StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
+}
