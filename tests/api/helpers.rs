@@ -151,3 +151,64 @@ pub fn tabs(page: &str) -> Vec<String> {
         .map(|t| t.replace("&amp;", "&").replace("&#38;", "&"))
         .collect()
 }
+
+/// The text of each cell of each `<tr data-patient=…>` row, tags stripped.
+pub fn table_rows(page: &str) -> Vec<(i64, Vec<String>)> {
+    page.split("<tr ")
+        .filter_map(|chunk| {
+            let id = chunk.split("data-patient=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            let body = chunk.split("</tr>").next()?;
+            let cells =
+                body.split("<td").skip(1).map(|cell| strip_tags(cell.split_once('>').map(|(_, rest)| rest).unwrap_or_default())).collect();
+            Some((id, cells))
+        })
+        .collect()
+}
+
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&#38;", "&").replace("&amp;", "&").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl TestApp {
+    /// A page's CSRF token for `client`.
+    pub async fn token(&self, client: &reqwest::Client, path: &str) -> String {
+        csrf_token(&client.get(self.url(path)).send().await.unwrap().text().await.unwrap())
+    }
+
+    /// Posts a form with the session's CSRF token; returns status and body.
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
+        let token = self.token(client, "/tasks").await;
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let r = client.post(self.url(path)).form(&form).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    pub async fn task_type_id(&self, name: &str) -> i64 {
+        self.store.task_types().await.unwrap().into_iter().find(|t| t.name == name).unwrap().id
+    }
+
+    /// One of the coordinator's own active patients.
+    pub async fn own_patient(&self, username: &str) -> i64 {
+        let id = self.user_id(username).await;
+        self.store.list_patients(Some(id)).await.unwrap().into_iter().find(|p| p.status == "Active").unwrap().id
+    }
+
+    pub async fn entry_count(&self, username: &str) -> i64 {
+        let id = self.user_id(username).await;
+        self.store
+            .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE coordinator_id = $1", vec![id.into()])
+            .await
+            .unwrap()
+    }
+}

@@ -6,5 +6,7 @@ mod access;
 mod audit;
 mod auth;
 mod cli;
+mod entries;
 mod helpers;
+mod panel;
 mod shell;

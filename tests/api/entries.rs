@@ -1,0 +1,422 @@
+//! Tab 2 and the time entry rules over HTTP: every rule's message, the atomic daily cap, edits,
+//! deletes, generated tasks, the timer and the quick entry on the patient record.
+
+use carelog_domain::practice_time::{day_range, local_date};
+use carelog_store::AuditFilter;
+use chrono::{Duration, NaiveDate, Utc};
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
+const CALL: &str = "Communication: Phone";
+
+fn today() -> NaiveDate {
+    local_date(Utc::now(), TZ)
+}
+
+/// A day in the open period on which the coordinator has logged nothing.
+async fn empty_day(app: &TestApp, username: &str) -> NaiveDate {
+    let id = app.user_id(username).await;
+    let mut day = today();
+    loop {
+        if app.store.logged_in(id, day_range(day, TZ)).await.unwrap().0 == 0 {
+            return day;
+        }
+        day -= Duration::days(1);
+    }
+}
+
+fn at_nine(day: NaiveDate) -> String {
+    format!("{day}T09:00")
+}
+
+#[tokio::test]
+async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
+    let app = spawn_app().await;
+    let (client, before) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let header = |page: &str| page.split("This Month: ").nth(1).unwrap().split(" min").next().unwrap().parse::<i64>().unwrap();
+    let panel_minutes =
+        |page: &str| crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient).unwrap().1[5].parse::<i64>().unwrap();
+    let panel_before = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    let (status, page) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &patient.to_string()),
+                ("task_type", &app.task_type_id(CALL).await.to_string()),
+                ("minutes", "17"),
+                ("notes", "Called about refill"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Saved.") && page.contains("Called about refill"));
+    assert_eq!(header(&page), header(&before) + 17);
+    let panel_after = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(panel_minutes(&panel_after), panel_minutes(&panel_before) + 17);
+    let events = app
+        .store
+        .audit_events(&AuditFilter { action_prefix: Some("task.create".into()), patient_id: Some(patient), ..Default::default() }, 5, 0)
+        .await
+        .unwrap()
+        .0;
+    assert!(events[0].detail.contains("17 min") && events[0].username == "coord1");
+}
+
+#[tokio::test]
+async fn every_time_rule_refuses_with_its_message_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let foreign = app.store.a_patient_not_assigned_to(app.user_id("coord1").await).await.unwrap().unwrap().to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    let stat = app.task_type_id("Stat: Last ER/HOSP (yymm)").await.to_string();
+    let no_show = app.task_type_id("Stat: NO SHOW NP/MD + Phone call (yymmdd)").await.to_string();
+    let tomorrow = at_nine(today() + Duration::days(1));
+    let long_ago = at_nine(today() - Duration::days(70));
+    let long_notes = "x".repeat(2001);
+    let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "4")], "Minimum 5 minutes per task: you entered 4."),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "121")], "Maximum 120 minutes per task: you entered 121."),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "")], "Time spent is required for this task type"),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "ten")], "whole number of minutes"),
+        (vec![("patient", &patient), ("task_type", "")], "Task type: choose one"),
+        (vec![("patient", ""), ("task_type", &call), ("minutes", "10")], "is logged against a patient; choose one"),
+        (vec![("patient", &foreign), ("task_type", &call), ("minutes", "10")], "choose one of your own patients"),
+        (vec![("patient", "999999"), ("task_type", &call), ("minutes", "10")], "choose one of your own patients"),
+        (vec![("patient", &patient), ("task_type", &stat), ("value", "2413")], "not a real month"),
+        (vec![("patient", &patient), ("task_type", &stat), ("value", "24-1")], "Enter the value as yymm"),
+        (vec![("patient", &patient), ("task_type", &no_show), ("value", "250230")], "not a real date"),
+        (vec![("patient", &patient), ("task_type", &stat), ("value", "2409"), ("minutes", "15")], "records no minutes"),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &tomorrow)], "cannot be logged in the future"),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &long_ago)], "start of the open billing period"),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", "yesterday")], "is not a date and time"),
+        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", &long_notes)], "at most 2000 characters"),
+    ];
+    let before = app.entry_count("coord1").await;
+    for (fields, message) in cases {
+        let mut with_notes = fields.clone();
+        if !fields.iter().any(|(k, _)| *k == "notes") {
+            with_notes.push(("notes", "typed by hand"));
+        }
+        let (status, page) = app.post_form(&client, "/tasks", &with_notes).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert!(page.contains(message), "expected \"{message}\" for {fields:?}");
+        if !fields.iter().any(|(k, _)| *k == "notes") {
+            assert!(page.contains("typed by hand"), "the form keeps what was typed");
+        }
+    }
+    assert_eq!(app.entry_count("coord1").await, before, "no refused entry was saved");
+}
+
+#[tokio::test]
+async fn stat_and_staff_note_entries_carry_no_minutes() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let stat = app.task_type_id("Stat: Last OFFICE VISIT (yymm)").await.to_string();
+    let (status, page) = app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &stat), ("value", "2610")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let break_ = app.task_type_id("Staff Notes: Break").await.to_string();
+    let (status, _) = app.post_form(&client, "/tasks", &[("task_type", &break_), ("notes", "coffee")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let entries = app
+        .store
+        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 2)
+        .await
+        .unwrap();
+    assert!(entries.iter().all(|e| e.minutes.is_none()));
+    assert!(entries.iter().any(|e| e.stat_value.as_deref() == Some("2610")));
+    assert!(entries.iter().any(|e| e.patient_id.is_none() && e.task_type == "Staff Notes: Break"));
+}
+
+#[tokio::test]
+async fn the_daily_cap_allows_exactly_480_minutes_and_names_the_figures() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord2").await;
+    let day = empty_day(&app, "coord2").await;
+    let patient = app.own_patient("coord2").await.to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    for i in 0..4 {
+        let notes = format!("block {i}");
+        let (status, page) = app
+            .post_form(
+                &client,
+                "/tasks",
+                &[
+                    ("patient", &patient),
+                    ("task_type", &call),
+                    ("minutes", "120"),
+                    ("confirm", "1"),
+                    ("notes", &notes),
+                    ("when", &at_nine(day)),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+    let (status, page) =
+        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "5"), ("when", &at_nine(day))]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains(&format!(
+            "Daily limit is 480 minutes: 480 are already logged on {day}, so this entry can be at most 0 minutes (you entered 5)."
+        )),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_posts_never_pass_480_minutes() {
+    let app = spawn_app().await;
+    let (client, page) = app.sign_in("coord3").await;
+    let token = crate::helpers::csrf_token(&page);
+    let day = empty_day(&app, "coord3").await;
+    let patient = app.own_patient("coord3").await.to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    let mut posts = Vec::new();
+    for i in 0..20 {
+        let (client, url) = (client.clone(), app.url("/tasks"));
+        let fields: Vec<(String, String)> = vec![
+            ("_csrf".into(), token.clone()),
+            ("patient".into(), patient.clone()),
+            ("task_type".into(), call.clone()),
+            ("minutes".into(), "30".into()),
+            ("confirm".into(), "1".into()),
+            ("notes".into(), format!("concurrent {i}")),
+            ("when".into(), at_nine(day)),
+        ];
+        posts.push(tokio::spawn(async move { client.post(url).form(&fields).send().await.unwrap().status() }));
+    }
+    let mut saved = 0;
+    for p in posts {
+        if p.await.unwrap() == StatusCode::OK {
+            saved += 1;
+        }
+    }
+    let (minutes, _) = app.store.logged_in(app.user_id("coord3").await, day_range(day, TZ)).await.unwrap();
+    assert_eq!(saved, 16, "480 / 30 entries fit");
+    assert_eq!(minutes, 480);
+}
+
+#[tokio::test]
+async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id(CALL).await;
+    let average = app.store.task_type_average(call, Utc::now() - Duration::days(90)).await.unwrap().expect("the demo has phone calls");
+    let minutes = ((average * 2.0).floor() as i64 + 1).to_string();
+    assert!(minutes.parse::<i64>().unwrap() <= 120);
+    let before = app.entry_count("coord1").await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[("patient", &patient), ("task_type", &call.to_string()), ("minutes", &minutes), ("notes", "long call")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("more than twice the usual time") && page.contains(&format!("{average:.0} minutes")), "{page}");
+    assert!(page.contains("name=\"confirm\""));
+    assert_eq!(app.entry_count("coord1").await, before);
+    let (status, _) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[("patient", &patient), ("task_type", &call.to_string()), ("minutes", &minutes), ("notes", "long call"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let confirmed = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE notes = 'long call' AND above_average_confirmed = TRUE",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(confirmed, 1);
+}
+
+#[tokio::test]
+async fn the_same_entry_twice_within_two_minutes_is_refused_as_a_double_submit() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    let fields = [("patient", patient.as_str()), ("task_type", call.as_str()), ("minutes", "12"), ("notes", "same")];
+    assert_eq!(app.post_form(&client, "/tasks", &fields).await.0, StatusCode::OK);
+    let before = app.entry_count("coord1").await;
+    let (status, page) = app.post_form(&client, "/tasks", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("double submit"));
+    assert_eq!(app.entry_count("coord1").await, before);
+    let (status, _) =
+        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "12"), ("notes", "different")]).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let call = app.task_type_id(CALL).await.to_string();
+    app.post_form(&client, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "11"), ("notes", "first")])
+        .await;
+    let entry = app
+        .store
+        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let edit = client.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap().text().await.unwrap();
+    assert!(edit.contains("value=\"11\"") && edit.contains(">first</textarea>"));
+    let when = crate::helpers::strip_tags(edit.split("name=\"when\" value=\"").nth(1).unwrap().split('"').next().unwrap());
+    let (status, _) = app
+        .post_form(
+            &client,
+            &format!("/tasks/{}", entry.id),
+            &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "14"), ("notes", "second"), ("when", &when)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(14));
+    let (status, page) = app
+        .post_form(&client, &format!("/tasks/{}", entry.id), &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "200")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Maximum 120 minutes"));
+    let (status, _) = app.post_form(&client, &format!("/tasks/{}/delete", entry.id), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(app.store.entry(entry.id).await.unwrap().is_none());
+    let audit = app
+        .store
+        .audit_events(&AuditFilter { patient_id: Some(patient), action_prefix: Some("task.".into()), ..Default::default() }, 10, 0)
+        .await
+        .unwrap()
+        .0;
+    let update = audit.iter().find(|e| e.action == "task.update").unwrap();
+    assert!(
+        update.detail.contains("before: Communication: Phone, 11 min") && update.detail.contains("after: Communication: Phone, 14 min"),
+        "{}",
+        update.detail
+    );
+    assert!(audit.iter().any(|e| e.action == "task.delete" && e.detail.contains("14 min") && e.detail.contains("second")));
+}
+
+#[tokio::test]
+async fn foreign_patients_and_entries_are_refused_on_every_route() {
+    let app = spawn_app().await;
+    let (owner, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let call = app.task_type_id(CALL).await.to_string();
+    app.post_form(&owner, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "9"), ("notes", "mine")]).await;
+    let entry = app
+        .store
+        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let task = app.store.pending_tasks(app.user_id("coord1").await).await.unwrap().remove(0);
+
+    let (other, _) = app.sign_in("coord2").await;
+    for path in [
+        format!("/patients/{patient}"),
+        format!("/patients/{patient}/history"),
+        format!("/tasks/{}/edit", entry.id),
+        format!("/tasks/generated/{}", task.id),
+    ] {
+        assert_eq!(other.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "GET {path}");
+    }
+    let fields = [("patient", patient.to_string()), ("task_type", call.clone()), ("minutes", "9".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for path in [
+        format!("/patients/{patient}/entries"),
+        format!("/tasks/{}", entry.id),
+        format!("/tasks/{}/delete", entry.id),
+        format!("/tasks/generated/{}", task.id),
+    ] {
+        assert_eq!(app.post_form(&other, &path, &fields).await.0, StatusCode::NOT_FOUND, "POST {path}");
+    }
+    let (status, page) = app.post_form(&other, "/timer/start", &[("patient", &patient.to_string()), ("task_type", &call)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("one of your own patients"));
+    let tab2 = other.get(app.url(&format!("/tasks?patient={patient}"))).send().await.unwrap().text().await.unwrap();
+    assert!(!tab2.contains("mine</td>"), "a foreign patient filter shows nothing of theirs");
+    assert!(app.store.entry(entry.id).await.unwrap().is_some(), "nothing was changed");
+}
+
+#[tokio::test]
+async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let me = app.user_id("coord1").await;
+    let task =
+        app.store.pending_tasks(me).await.unwrap().into_iter().find(|t| t.patient_id.is_some()).expect("coord1 has open patient tasks");
+    let form = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap().text().await.unwrap();
+    assert!(form.contains(&format!("Complete: {}", task.task_type)) && form.contains(&format!("value=\"{}\"", task.estimated_minutes)));
+    let (status, page) =
+        app.post_form(&client, &format!("/tasks/generated/{}", task.id), &[("minutes", "22"), ("notes", "reviewed plan")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let done = app.store.generated_task(task.id).await.unwrap().unwrap();
+    assert_eq!(done.status, "completed");
+    let entry =
+        app.store.entries(&carelog_store::EntryFilter { coordinator_id: Some(me), ..Default::default() }, 1).await.unwrap().remove(0);
+    assert_eq!((entry.generated_task_id, entry.minutes, entry.patient_id), (Some(task.id), Some(22), task.patient_id));
+    assert!(!app.store.pending_tasks(me).await.unwrap().iter().any(|t| t.id == task.id));
+    let again = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND, "a completed task cannot be completed again");
+    // Deleting the entry reopens the task.
+    app.post_form(&client, &format!("/tasks/{}/delete", entry.id), &[]).await;
+    assert_eq!(app.store.generated_task(task.id).await.unwrap().unwrap().status, "pending");
+}
+
+#[tokio::test]
+async fn the_timer_survives_a_reload_and_its_minutes_fill_the_form() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    let (status, page) = app.post_form(&client, "/timer/start", &[("patient", &patient), ("task_type", &call)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-timer-start"));
+    let reloaded = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    assert!(reloaded.contains("Stop &amp; log"), "still running after a reload");
+    let token = app.token(&client, "/tasks").await;
+    let r = client.post(app.url("/timer/stop")).form(&[("_csrf", token.as_str())]).send().await.unwrap();
+    let url = r.url().to_string();
+    assert!(
+        url.contains(&format!("new_patient={patient}")) && url.contains(&format!("new_type={call}")) && url.contains("new_minutes=5"),
+        "{url}"
+    );
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"5\""), "the add form is filled with the timed minutes");
+    assert!(!page.contains("Stop &amp; log"));
+}
+
+#[tokio::test]
+async fn quick_entry_on_the_record_saves_and_continues_or_closes() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let call = app.task_type_id(CALL).await.to_string();
+    let path = format!("/patients/{patient}/entries");
+    let (status, page) =
+        app.post_form(&client, &path, &[("task_type", &call), ("minutes", "8"), ("notes", "continue"), ("action", "continue")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Saved. Add another") && page.contains("Quick Task Entry"));
+    let (status, page) =
+        app.post_form(&client, &path, &[("task_type", &call), ("minutes", "9"), ("notes", "close"), ("action", "close")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"patient-table\""), "Save & Close returns to the panel");
+    let (status, page) = app.post_form(&client, &path, &[("task_type", &call), ("minutes", "3"), ("notes", "short")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("Minimum 5 minutes") && page.contains(">short</textarea>"));
+    let history = client.get(app.url(&format!("/patients/{patient}/history"))).send().await.unwrap().text().await.unwrap();
+    assert!(history.contains("continue") && history.contains("close"));
+}
