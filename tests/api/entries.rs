@@ -420,3 +420,19 @@ async fn quick_entry_on_the_record_saves_and_continues_or_closes() {
     let history = client.get(app.url(&format!("/patients/{patient}/history"))).send().await.unwrap().text().await.unwrap();
     assert!(history.contains("continue") && history.contains("close"));
 }
+
+#[tokio::test]
+async fn tab_two_refuses_a_date_that_is_not_a_date_and_fills_in_now() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let r = client.get(app.url("/tasks?date=someday")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("use YYYY-MM-DD"));
+    let hour = || chrono::Utc::now().with_timezone(&TZ).format("%Y-%m-%dT%H").to_string();
+    let before = hour();
+    let page = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    let after = hour();
+    assert!([before, after].iter().any(|h| page.contains(&format!("name=\"when\" value=\"{h}"))), "date/time is filled in with now");
+    let earlier = client.get(app.url(&format!("/tasks?date={}", today() - Duration::days(1)))).send().await.unwrap().text().await.unwrap();
+    assert!(earlier.contains(&format!("value=\"{}T09:00\"", today() - Duration::days(1))), "a past day's form starts at 09:00 that day");
+}

@@ -3,6 +3,7 @@
 #![cfg(feature = "browser")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod daily_tasks;
 mod driver;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
@@ -12,13 +13,18 @@ use driver::Browser;
 use fantoccini::Locator;
 use helpers::spawn_app;
 
-async fn sign_in(browser: &Browser, base: &str, username: &str) {
+pub async fn sign_in(browser: &Browser, base: &str, username: &str) {
     let c = &browser.client;
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(username).await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("demo").await.unwrap();
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=user-name]")).await.unwrap();
+}
+
+/// The visible text of the first element matching a CSS selector.
+pub async fn text_of(browser: &Browser, css: &str) -> String {
+    browser.client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
 }
 
 async fn visible_tabs(browser: &Browser) -> Vec<String> {

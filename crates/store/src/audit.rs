@@ -1,8 +1,9 @@
 //! The audit log: append-only (the database refuses UPDATE and DELETE on it).
 
 use chrono::{DateTime, Utc};
-use sea_orm::Value;
+use sea_orm::ConnectionTrait;
 
+use crate::conditions::Conditions;
 use crate::connection::at;
 use crate::row::{count, get};
 use crate::{Result, Store};
@@ -39,68 +40,66 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
-    fn where_clause(&self) -> (String, Vec<Value>) {
-        let mut clauses = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let mut push = |clause: &str, value: Value| {
-            values.push(value);
-            clauses.push(clause.replace('?', &format!("${}", values.len())));
-        };
+    fn conditions(&self) -> Conditions {
+        let mut c = Conditions::default();
         if let Some(u) = &self.username {
-            push("username = ?", u.clone().into());
+            c.push("username = ?", u.clone());
         }
         if let Some(a) = &self.action_prefix {
-            push("action LIKE ?", format!("{}%", a.replace(['%', '_'], "")).into());
+            c.push("action LIKE ?", format!("{}%", a.replace(['%', '_'], "")));
         }
         if let Some(p) = self.patient_id {
-            push("patient_id = ?", p.into());
+            c.push("patient_id = ?", p);
         }
         if let Some(f) = self.from {
-            push("at >= ?", at(f));
+            c.push("at >= ?", at(f));
         }
         if let Some(u) = self.until {
-            push("at < ?", at(u));
+            c.push("at < ?", at(u));
         }
-        let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        (sql, values)
+        c
     }
+}
+
+/// Inserts an audit event on a pool or inside a transaction, so a change and its audit commit together.
+pub(crate) async fn insert_audit<C: ConnectionTrait>(store: &Store, conn: &C, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    conn.execute_raw(store.stmt(
+        "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            at(now),
+            event.user_id.into(),
+            event.username.into(),
+            event.action.into(),
+            event.patient_id.into(),
+            event.detail.clone().into(),
+            event.address.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
 }
 
 impl Store {
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
-        self.exec(
-            "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            vec![
-                at(now),
-                event.user_id.into(),
-                event.username.into(),
-                event.action.into(),
-                event.patient_id.into(),
-                event.detail.clone().into(),
-                event.address.into(),
-            ],
-        )
-        .await?;
-        Ok(())
+        insert_audit(self, self.pool(), event, now).await
     }
 
     /// A page of audit events, newest first, and the total that match.
     pub async fn audit_events(&self, filter: &AuditFilter, limit: u64, offset: u64) -> Result<(Vec<AuditRow>, i64)> {
-        let (where_sql, values) = filter.where_clause();
-        let total = count(&self.one(&format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"), values.clone()).await?, "n")?;
-        let n = values.len();
-        let mut page_values = values;
-        page_values.push((limit as i64).into());
-        page_values.push((offset as i64).into());
+        let c = filter.conditions();
+        let where_sql = c.where_sql();
+        let total = count(&self.one(&format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"), c.values.clone()).await?, "n")?;
+        let n = c.next_placeholder();
+        let mut values = c.values;
+        values.extend([(limit as i64).into(), (offset as i64).into()]);
         let rows = self
             .all(
                 &format!(
                     "SELECT id, at, username, action, patient_id, detail, address FROM audit_events {where_sql}
-                     ORDER BY id DESC LIMIT ${} OFFSET ${}",
-                    n + 1,
-                    n + 2
+                     ORDER BY id DESC LIMIT ${n} OFFSET ${}",
+                    n + 1
                 ),
-                page_values,
+                values,
             )
             .await?;
         let events = rows

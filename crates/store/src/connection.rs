@@ -95,6 +95,10 @@ impl Store {
         self.engine
     }
 
+    pub(crate) fn pool(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     pub(crate) fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         Statement::from_sql_and_values(self.engine.backend(), sql, values)
     }

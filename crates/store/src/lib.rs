@@ -7,6 +7,7 @@
 mod audit;
 mod billing_months;
 mod catalogue;
+mod conditions;
 mod connection;
 mod demo_rows;
 mod error;

@@ -4,8 +4,8 @@
 
 use carelog_domain::practice_time::UtcRange;
 use chrono::NaiveDate;
-use sea_orm::Value;
 
+use crate::conditions::Conditions;
 use crate::connection::at;
 use crate::row::get;
 use crate::{Result, Store};
@@ -49,33 +49,27 @@ pub struct Named {
 
 impl Store {
     pub async fn panel(&self, filter: &PanelFilter, month: UtcRange, period_key: &str) -> Result<Vec<PanelPatient>> {
-        let mut values: Vec<Value> = vec![at(month.start), at(month.end), period_key.into()];
-        let mut clauses: Vec<String> = Vec::new();
-        let mut push = |clause: &str, value: Value| {
-            values.push(value);
-            clauses.push(clause.replace('?', &format!("${}", values.len())));
-        };
-        if let Some(c) = filter.coordinator_id {
-            push("p.coordinator_id = ?", c.into());
+        let mut c = Conditions::after(vec![at(month.start), at(month.end), period_key.into()]);
+        if let Some(id) = filter.coordinator_id {
+            c.push("p.coordinator_id = ?", id);
         }
         if let Some(s) = &filter.status {
-            push("p.status = ?", s.clone().into());
+            c.push("p.status = ?", s.clone());
         }
         if let Some(g) = &filter.care_gap_status {
-            push("p.care_gap_status = ?", g.clone().into());
+            c.push("p.care_gap_status = ?", g.clone());
         }
         if let Some(f) = filter.facility_id {
-            push("p.facility_id = ?", f.into());
+            c.push("p.facility_id = ?", f);
         }
         if let Some(pr) = filter.provider_id {
-            push("p.provider_id = ?", pr.into());
+            c.push("p.provider_id = ?", pr);
         }
         if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
-            // One bound value, named twice: `$n` means the same argument on both engines.
-            push("(LOWER(p.last_name || ', ' || p.first_name) LIKE ? OR LOWER(p.chart_code) LIKE ?)", pattern.into());
+            c.push("(LOWER(p.last_name || ', ' || p.first_name) LIKE ? OR LOWER(p.chart_code) LIKE ?)", pattern);
         }
-        let where_sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let where_sql = c.where_sql();
         let sql = format!(
             "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.status, p.care_gap_status, p.visit_interval_months,
                     f.name AS facility, pr.name AS provider, u.display_name AS coordinator,
@@ -92,7 +86,7 @@ impl Store {
              {where_sql}
              ORDER BY p.last_name, p.first_name, p.id"
         );
-        let rows = self.all(&sql, values).await?;
+        let rows = self.all(&sql, c.values).await?;
         rows.iter()
             .map(|r| {
                 Ok(PanelPatient {

@@ -1,6 +1,8 @@
 use carelog_domain::patient::display_name;
+use carelog_domain::practice_time::UtcRange;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{QueryResult, Value};
+
+use crate::panel::PanelFilter;
 
 use crate::row::get;
 use crate::{Result, Store};
@@ -60,48 +62,27 @@ pub struct RecentActivity {
 
 const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id)";
 
-fn list_row(r: &QueryResult) -> Result<PatientListRow> {
-    let first: String = get(r, "first_name")?;
-    let last: String = get(r, "last_name")?;
-    Ok(PatientListRow {
-        id: get(r, "id")?,
-        name: display_name(&last, &first),
-        chart_code: get(r, "chart_code")?,
-        status: get(r, "status")?,
-        facility: get(r, "facility")?,
-        provider: get(r, "provider")?,
-        coordinator: get(r, "coordinator")?,
-        last_visit: get(r, "last_visit")?,
-        visit_interval_months: get(r, "visit_interval_months")?,
-        open_gaps: get(r, "open_gaps")?,
-    })
-}
-
 impl Store {
-    /// Patients on a caseload (`Some(coordinator)`) or all patients (`None`), by name.
+    /// Patients on a caseload (`Some(coordinator)`) or all patients (`None`), by name: the panel's
+    /// rows without the month's figures.
     pub async fn list_patients(&self, coordinator_id: Option<i64>) -> Result<Vec<PatientListRow>> {
-        let (scope, values): (&str, Vec<Value>) = match coordinator_id {
-            Some(id) => ("WHERE p.coordinator_id = $1", vec![id.into()]),
-            None => ("", vec![]),
-        };
-        let rows = self
-            .all(
-                &format!(
-                    "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.status, p.visit_interval_months,
-                            f.name AS facility, pr.name AS provider, u.display_name AS coordinator,
-                            {LAST_VISIT} AS last_visit,
-                            (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = 'Open') AS open_gaps
-                     FROM patients p
-                     LEFT JOIN facilities f ON f.id = p.facility_id
-                     LEFT JOIN providers pr ON pr.id = p.provider_id
-                     LEFT JOIN users u ON u.id = p.coordinator_id
-                     {scope}
-                     ORDER BY p.last_name, p.first_name, p.id"
-                ),
-                values,
-            )
-            .await?;
-        rows.iter().map(list_row).collect()
+        let no_month = UtcRange { start: chrono::DateTime::<Utc>::UNIX_EPOCH, end: chrono::DateTime::<Utc>::UNIX_EPOCH };
+        let rows = self.panel(&PanelFilter { coordinator_id, ..PanelFilter::default() }, no_month, "").await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| PatientListRow {
+                id: p.id,
+                name: display_name(&p.last_name, &p.first_name),
+                chart_code: p.chart_code,
+                status: p.status,
+                facility: p.facility,
+                provider: p.provider,
+                coordinator: p.coordinator,
+                last_visit: p.last_visit,
+                visit_interval_months: p.visit_interval_months,
+                open_gaps: p.open_gaps,
+            })
+            .collect())
     }
 
     /// Who a patient is assigned to: `None` if no such patient, `Some(None)` if unassigned.

@@ -6,9 +6,10 @@ use carelog_domain::RuleViolation;
 use carelog_domain::practice_time::UtcRange;
 use carelog_domain::time_rules::{DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message, is_double_submit};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult};
 
-use crate::audit::NewAuditEvent;
+use crate::audit::{NewAuditEvent, insert_audit};
+use crate::conditions::Conditions;
 use crate::connection::at;
 use crate::row::{count, get};
 use crate::{Engine, Result, Store, StoreError};
@@ -98,28 +99,22 @@ fn entry_row(r: &QueryResult) -> Result<EntryRow> {
 }
 
 impl EntryFilter {
-    fn where_clause(&self) -> (String, Vec<Value>) {
-        let mut clauses = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let mut push = |clause: &str, value: Value| {
-            values.push(value);
-            clauses.push(clause.replace('?', &format!("${}", values.len())));
-        };
-        if let Some(c) = self.coordinator_id {
-            push("l.coordinator_id = ?", c.into());
+    fn conditions(&self) -> Conditions {
+        let mut c = Conditions::default();
+        if let Some(id) = self.coordinator_id {
+            c.push("l.coordinator_id = ?", id);
         }
         if let Some(p) = self.patient_id {
-            push("l.patient_id = ?", p.into());
+            c.push("l.patient_id = ?", p);
         }
         if let Some(t) = self.task_type_id {
-            push("l.task_type_id = ?", t.into());
+            c.push("l.task_type_id = ?", t);
         }
         if let Some(r) = self.range {
-            push("l.task_at >= ?", at(r.start));
-            push("l.task_at < ?", at(r.end));
+            c.push("l.task_at >= ?", at(r.start));
+            c.push("l.task_at < ?", at(r.end));
         }
-        let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-        (sql, values)
+        c
     }
 }
 
@@ -168,23 +163,6 @@ async fn recent_fingerprints(
             ))
         })
         .collect()
-}
-
-pub(crate) async fn audit_in(store: &Store, tx: &DatabaseTransaction, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
-    tx.execute_raw(store.stmt(
-        "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        vec![
-            at(now),
-            event.user_id.into(),
-            event.username.into(),
-            event.action.into(),
-            event.patient_id.into(),
-            event.detail.clone().into(),
-            event.address.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
 }
 
 /// Describes an entry's values for the audit log.
@@ -257,7 +235,7 @@ impl Store {
                 )));
             }
         }
-        audit_in(self, &tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -297,7 +275,7 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        audit_in(self, &tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -318,7 +296,7 @@ impl Store {
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        audit_in(self, &tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -330,9 +308,10 @@ impl Store {
 
     /// Entries matching the filter, newest first.
     pub async fn entries(&self, filter: &EntryFilter, limit: u64) -> Result<Vec<EntryRow>> {
-        let (where_sql, mut values) = filter.where_clause();
+        let c = filter.conditions();
+        let sql = format!("{ENTRY_SELECT} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}", c.where_sql(), c.next_placeholder());
+        let mut values = c.values;
         values.push((limit as i64).into());
-        let sql = format!("{ENTRY_SELECT} {where_sql} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}", values.len());
         self.all(&sql, values).await?.iter().map(entry_row).collect()
     }
 

@@ -71,6 +71,9 @@ pub struct EntryFormView {
     pub buttons: Vec<(&'static str, &'static str)>,
     pub csrf_token: String,
     pub autofocus: bool,
+    /// The date/time picker's bounds: the start of the open period, and the end of today.
+    pub when_min: String,
+    pub when_max: String,
 }
 
 /// The outcome of checking a submitted form.
@@ -254,7 +257,11 @@ impl EntryFormView {
             })
             .filter(|g| !g.types.is_empty())
             .collect();
+        let today = local_date(Utc::now(), state.settings.time_zone);
+        let earliest = earliest_open_date(state, today).await?;
         Ok(EntryFormView {
+            when_min: format!("{earliest}T00:00"),
+            when_max: format!("{today}T23:59"),
             action,
             heading: "Add New Task".into(),
             patients,

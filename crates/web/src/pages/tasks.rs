@@ -187,7 +187,7 @@ async fn tasks_page(
                 task_type: query.new_type.clone(),
                 minutes: query.new_minutes.clone(),
                 when: if date == today {
-                    String::new()
+                    format_when(now, tz)
                 } else {
                     format_when(carelog_domain::practice_time::start_of_day(date, tz) + chrono::Duration::hours(9), tz)
                 },
