@@ -12,6 +12,7 @@ pub const TEST_PRACTICE: DemoSize = DemoSize { patients: 40, coordinators: 3, mo
 pub struct TestApp {
     pub address: SocketAddr,
     pub store: Store,
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
@@ -59,7 +60,7 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     });
-    let app = TestApp { address, store, shutdown: Some(tx), postgres, _dir: dir };
+    let app = TestApp { address, store, database_url: url, shutdown: Some(tx), postgres, _dir: dir };
     app.wait_until_healthy().await;
     app
 }

@@ -5,6 +5,7 @@
 mod access;
 mod audit;
 mod auth;
+mod automation;
 mod cli;
 mod entries;
 mod helpers;

@@ -244,6 +244,15 @@ pub enum AppliesTo {
 }
 
 impl AppliesTo {
+    pub fn label(self) -> &'static str {
+        match self {
+            AppliesTo::AllActivePatients => "every active patient",
+            AppliesTo::CcmPatients => "CCM patients",
+            AppliesTo::PcmPatients => "PCM patients",
+            AppliesTo::Coordinators => "each coordinator",
+        }
+    }
+
     pub const ALL: [AppliesTo; 4] = [AppliesTo::AllActivePatients, AppliesTo::CcmPatients, AppliesTo::PcmPatients, AppliesTo::Coordinators];
 
     pub fn from_key(key: &str) -> Option<AppliesTo> {

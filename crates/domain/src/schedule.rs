@@ -296,3 +296,147 @@ mod tests {
         assert_eq!(CompletionBand::of(3, 3), Some(CompletionBand::High));
     }
 }
+
+/// A schedule as an admin typed it, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleDraft {
+    pub task_type_id: String,
+    pub frequency: String,
+    pub day: String,
+    pub estimated_minutes: String,
+    pub priority: String,
+    pub applies_to: String,
+    pub active: bool,
+}
+
+/// A checked schedule, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidSchedule {
+    pub task_type_id: i64,
+    pub frequency: Frequency,
+    pub day_of_week: Option<u32>,
+    pub day_of_month: Option<u32>,
+    pub estimated_minutes: i32,
+    pub priority: Priority,
+    pub applies_to: AppliesTo,
+    pub active: bool,
+}
+
+/// Checks a draft: monthly schedules reach patients on a day of the month (1–31, clamped in shorter
+/// months); weekly schedules reach coordinators on a weekday (1 = Monday … 7 = Sunday).
+pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<crate::RuleViolation>> {
+    use crate::RuleViolation;
+    let mut errors = Vec::new();
+    let task_type_id = draft.task_type_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+    if task_type_id.is_none() {
+        errors.push(RuleViolation::new("task type", "choose a task type"));
+    }
+    let frequency = Frequency::from_key(draft.frequency.trim());
+    if frequency.is_none() {
+        errors.push(RuleViolation::new("frequency", "choose monthly or weekly"));
+    }
+    let applies_to = AppliesTo::from_key(draft.applies_to.trim());
+    match (frequency, applies_to) {
+        (_, None) => errors.push(RuleViolation::new("applies to", "choose whom the tasks are for")),
+        (Some(Frequency::Weekly), Some(a)) if a != AppliesTo::Coordinators => {
+            errors.push(RuleViolation::new("applies to", "weekly tasks are coordinator-level: choose \"each coordinator\""))
+        }
+        (Some(Frequency::Monthly), Some(AppliesTo::Coordinators)) => {
+            errors.push(RuleViolation::new("applies to", "monthly tasks are per patient: choose all, CCM or PCM patients"))
+        }
+        _ => {}
+    }
+    let day = draft.day.trim().parse::<u32>().ok();
+    let (day_of_week, day_of_month) = match (frequency, day) {
+        (Some(Frequency::Weekly), Some(d)) if (1..=7).contains(&d) => (Some(d), None),
+        (Some(Frequency::Weekly), _) => {
+            errors.push(RuleViolation::new(
+                "day",
+                format!("a weekly task is due on a weekday, 1 (Monday) to 7 (Sunday); \"{}\" is not", draft.day.trim()),
+            ));
+            (None, None)
+        }
+        (Some(Frequency::Monthly), Some(d)) if (1..=31).contains(&d) => (None, Some(d)),
+        (Some(Frequency::Monthly), _) => {
+            errors.push(RuleViolation::new(
+                "day",
+                format!("a monthly task is due on a day of the month, 1 to 31; \"{}\" is not", draft.day.trim()),
+            ));
+            (None, None)
+        }
+        (None, _) => (None, None),
+    };
+    let estimated_minutes = match draft.estimated_minutes.trim().parse::<i32>() {
+        Ok(m) if (1..=crate::time_rules::MAX_MINUTES).contains(&m) => Some(m),
+        _ => {
+            errors.push(RuleViolation::new(
+                "estimated minutes",
+                format!(
+                    "must be a whole number from 1 to {}; \"{}\" is not",
+                    crate::time_rules::MAX_MINUTES,
+                    draft.estimated_minutes.trim()
+                ),
+            ));
+            None
+        }
+    };
+    let priority = Priority::parse(&draft.priority).map_err(|e| errors.push(e)).ok();
+    match (task_type_id, frequency, applies_to, estimated_minutes, priority) {
+        (Some(task_type_id), Some(frequency), Some(applies_to), Some(estimated_minutes), Some(priority)) if errors.is_empty() => {
+            Ok(ValidSchedule {
+                task_type_id,
+                frequency,
+                day_of_week,
+                day_of_month,
+                estimated_minutes,
+                priority,
+                applies_to,
+                active: draft.active,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+
+    fn draft() -> ScheduleDraft {
+        ScheduleDraft {
+            task_type_id: "3".into(),
+            frequency: "monthly".into(),
+            day: "15".into(),
+            estimated_minutes: "30".into(),
+            priority: "High".into(),
+            applies_to: "ccm_patients".into(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_good_monthly_and_weekly_schedule_pass() {
+        let v = validate_schedule(&draft()).unwrap();
+        assert_eq!((v.day_of_month, v.day_of_week, v.applies_to), (Some(15), None, AppliesTo::CcmPatients));
+        let weekly = ScheduleDraft { frequency: "weekly".into(), day: "5".into(), applies_to: "coordinators".into(), ..draft() };
+        assert_eq!(validate_schedule(&weekly).unwrap().day_of_week, Some(5));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let fields = |d: ScheduleDraft| validate_schedule(&d).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(fields(ScheduleDraft { day: "32".into(), ..draft() }), ["day"]);
+        assert_eq!(fields(ScheduleDraft { day: "0".into(), ..draft() }), ["day"]);
+        assert_eq!(
+            fields(ScheduleDraft { frequency: "weekly".into(), day: "8".into(), applies_to: "coordinators".into(), ..draft() }),
+            ["day"]
+        );
+        assert_eq!(fields(ScheduleDraft { frequency: "weekly".into(), day: "3".into(), ..draft() }), ["applies to"]);
+        assert_eq!(fields(ScheduleDraft { applies_to: "coordinators".into(), ..draft() }), ["applies to"]);
+        assert_eq!(fields(ScheduleDraft { estimated_minutes: "0".into(), ..draft() }), ["estimated minutes"]);
+        assert_eq!(fields(ScheduleDraft { estimated_minutes: "121".into(), ..draft() }), ["estimated minutes"]);
+        assert_eq!(fields(ScheduleDraft { priority: "Urgent".into(), ..draft() }), ["priority"]);
+        assert_eq!(fields(ScheduleDraft { task_type_id: "x".into(), ..draft() }), ["task type"]);
+        assert_eq!(fields(ScheduleDraft { frequency: "daily".into(), ..draft() }), ["frequency"]);
+    }
+}

@@ -6,6 +6,7 @@
 
 mod audit;
 mod billing_months;
+mod care_team;
 mod catalogue;
 mod conditions;
 mod connection;
@@ -17,6 +18,7 @@ mod migrate;
 mod panel;
 mod patients;
 mod row;
+mod schedules;
 mod sessions;
 mod summary;
 mod task_log;
@@ -27,6 +29,7 @@ mod users;
 pub use sea_orm::Value;
 
 pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
+pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
 pub use demo_rows::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
@@ -35,6 +38,7 @@ pub use generated::GeneratedRow;
 pub use migrate::MIGRATIONS;
 pub use panel::{Named, PanelFilter, PanelPatient};
 pub use patients::{PatientDetail, PatientListRow, RecentActivity};
+pub use schedules::ScheduleRow;
 pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
 pub use task_log::{EntryFilter, EntryRow, NewEntry, Saved, describe_entry};

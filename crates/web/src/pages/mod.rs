@@ -1,11 +1,13 @@
 pub mod admin;
 pub mod audit_log;
 pub mod billing;
+pub mod care_team;
 pub mod generated;
 pub mod health;
 pub mod login;
 pub mod panel;
 pub mod patient;
+pub mod schedules;
 mod shell;
 pub mod task_edit;
 pub mod tasks;

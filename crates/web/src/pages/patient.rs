@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::may_see_patient;
 use carelog_domain::schedule::month_key;
@@ -32,12 +33,18 @@ struct PatientPage {
     month_tasks: Vec<(String, String, String)>,
     form: Option<EntryFormView>,
     saved: bool,
+    notice: String,
+    /// Managers and admins may reassign and change status: the coordinators to choose from.
+    manage: Option<Vec<(i64, String)>>,
+    statuses: Vec<&'static str>,
 }
 
 #[derive(serde::Deserialize, Default)]
 pub struct PatientQuery {
     #[serde(default)]
     saved: String,
+    #[serde(default)]
+    notice: String,
 }
 
 /// The patient id from the path, if the user may see that patient; otherwise 404.
@@ -56,16 +63,18 @@ pub async fn page(
     Query(q): Query<PatientQuery>,
 ) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
-    patient_page(&state, &user, id, None, q.saved == "1", StatusCode::OK).await
+    patient_page(&state, &user, id, None, q.saved == "1", &q.notice, StatusCode::OK).await
 }
 
-/// The record, with the quick entry form for the patient's own coordinator.
+/// The record, with the quick entry form for the patient's own coordinator. `notice` is a one-line
+/// result carried by a redirect (a reassignment or status change).
 async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
     form: Option<EntryFormView>,
     saved: bool,
+    notice: &str,
     status: StatusCode,
 ) -> AppResult<Response> {
     let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
@@ -110,7 +119,11 @@ async fn patient_page(
         None => None,
     };
     let shell = Shell::load(state, user, Tab::Panel).await?;
-    Ok((status, render(&PatientPage { shell, p, visit, next_due, activity, month_minutes, month_tasks, form, saved })?).into_response())
+    let manage = if user.role().sees_team_oversight() { Some(state.store.caseload_holders().await?) } else { None };
+    let statuses = PatientStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let notice = notice.chars().take(300).collect();
+    let page = PatientPage { shell, p, visit, next_due, activity, month_minutes, month_tasks, form, saved, notice, manage, statuses };
+    Ok((status, render(&page)?).into_response())
 }
 
 async fn quick_entry_form(state: &AppState, user: &CurrentUser, patient_id: i64, values: EntryForm) -> AppResult<EntryFormView> {
@@ -140,7 +153,7 @@ pub async fn quick_entry(
         Err(refused) => {
             let form = quick_entry_form(&state, &user, id, values).await?.with_outcome(&refused);
             let status = if matches!(refused, Checked::NeedsConfirmation(_)) { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-            patient_page(&state, &user, id, Some(form), false, status).await
+            patient_page(&state, &user, id, Some(form), false, "", status).await
         }
     }
 }

@@ -1,0 +1,190 @@
+//! Admin: the automation schedules (seed 000 §2.3), edited under the same validation discipline.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::catalogue::AppliesTo;
+use carelog_domain::patient::Priority;
+use carelog_domain::schedule::{ScheduleDraft, validate_schedule};
+use carelog_store::{StoreError, TaskTypeRow};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Shell, Tab, audit, render};
+use crate::context::AdminUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ScheduleForm {
+    #[serde(default)]
+    task_type: String,
+    #[serde(default)]
+    frequency: String,
+    #[serde(default)]
+    day: String,
+    #[serde(default)]
+    estimated_minutes: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    applies_to: String,
+    #[serde(default)]
+    active: String,
+}
+
+impl ScheduleForm {
+    fn draft(&self) -> ScheduleDraft {
+        ScheduleDraft {
+            task_type_id: self.task_type.clone(),
+            frequency: self.frequency.clone(),
+            day: self.day.clone(),
+            estimated_minutes: self.estimated_minutes.clone(),
+            priority: self.priority.clone(),
+            applies_to: self.applies_to.clone(),
+            active: self.active == "1",
+        }
+    }
+}
+
+/// One editable row: `id` 0 is the "add a schedule" row.
+pub struct ScheduleLine {
+    pub id: i64,
+    pub form: ScheduleForm,
+    pub errors: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/schedules.html")]
+struct SchedulesPage {
+    shell: Shell,
+    lines: Vec<ScheduleLine>,
+    types: Vec<TaskTypeRow>,
+    priorities: Vec<&'static str>,
+    subjects: Vec<(&'static str, &'static str)>,
+    saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: String,
+}
+
+async fn schedules_page(
+    state: &AppState,
+    user: &crate::context::CurrentUser,
+    edited: Option<ScheduleLine>,
+    saved: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let mut lines: Vec<ScheduleLine> = state
+        .store
+        .schedules()
+        .await?
+        .into_iter()
+        .map(|s| ScheduleLine {
+            id: s.id,
+            form: ScheduleForm {
+                task_type: s.task_type_id.to_string(),
+                frequency: s.frequency,
+                day: s.day_of_month.or(s.day_of_week).map(|d| d.to_string()).unwrap_or_default(),
+                estimated_minutes: s.estimated_minutes.to_string(),
+                priority: s.priority,
+                applies_to: s.applies_to,
+                active: if s.is_active { "1".into() } else { String::new() },
+            },
+            errors: Vec::new(),
+        })
+        .collect();
+    lines.push(ScheduleLine {
+        id: 0,
+        form: ScheduleForm {
+            frequency: "monthly".into(),
+            priority: "Medium".into(),
+            applies_to: "all_patients".into(),
+            active: "1".into(),
+            ..ScheduleForm::default()
+        },
+        errors: Vec::new(),
+    });
+    if let Some(edited) = edited
+        && let Some(line) = lines.iter_mut().find(|l| l.id == edited.id)
+    {
+        *line = edited;
+    }
+    let page = SchedulesPage {
+        shell: Shell::load(state, user, Tab::Admin).await?,
+        lines,
+        types: state.store.task_types().await?,
+        priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
+        subjects: AppliesTo::ALL.iter().map(|a| (a.key(), a.label())).collect(),
+        saved,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<SavedQuery>) -> AppResult<Response> {
+    schedules_page(&state, &user, None, q.saved == "1", StatusCode::OK).await
+}
+
+async fn save(state: &AppState, user: &crate::context::CurrentUser, id: i64, form: ScheduleForm) -> AppResult<Response> {
+    let refuse = |errors: Vec<String>| ScheduleLine { id, form: form.clone(), errors };
+    let valid = match validate_schedule(&form.draft()) {
+        Ok(v) => v,
+        Err(errors) => {
+            let line = refuse(errors.into_iter().map(|e| e.to_string()).collect());
+            return schedules_page(state, user, Some(line), false, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let types = state.store.task_types().await?;
+    if !types.iter().any(|t| t.id == valid.task_type_id) {
+        return schedules_page(
+            state,
+            user,
+            Some(refuse(vec!["task type: choose one from the list".into()])),
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let now = Utc::now();
+    let result = if id == 0 { state.store.create_schedule(&valid, now).await } else { state.store.update_schedule(id, &valid, now).await };
+    match result {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists(what)) => {
+            let line = refuse(vec![format!("{what} already exists; edit that one instead")]);
+            return schedules_page(state, user, Some(line), false, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    let name = types.iter().find(|t| t.id == valid.task_type_id).map(|t| t.name.as_str()).unwrap_or_default();
+    let detail = format!(
+        "{name}: {} on day {}, {} min, {} priority, for {}, {}",
+        valid.frequency.key(),
+        valid.day_of_month.or(valid.day_of_week).unwrap_or_default(),
+        valid.estimated_minutes,
+        valid.priority,
+        valid.applies_to.label(),
+        if valid.active { "active" } else { "paused" }
+    );
+    audit(state, user, if id == 0 { "schedule.create" } else { "schedule.update" }, None, detail).await?;
+    Ok(Redirect::to("/admin/schedules?saved=1").into_response())
+}
+
+pub async fn create(State(state): State<AppState>, AdminUser(user): AdminUser, Form(form): Form<ScheduleForm>) -> AppResult<Response> {
+    save(&state, &user, 0, form).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<ScheduleForm>,
+) -> AppResult<Response> {
+    let id = raw_id.parse::<i64>().ok().filter(|id| *id > 0).ok_or(AppError::NotFound)?;
+    save(&state, &user, id, form).await
+}

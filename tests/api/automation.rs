@@ -1,0 +1,264 @@
+//! Generated tasks exactly once (twice in a row, two processes at once, catch-up after downtime),
+//! their due dates, what reassignment and status changes do to them, and the schedules page.
+
+use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_domain::schedule::{monthly_due_date, plan_month, plan_week};
+use chrono::{Datelike, NaiveDate, Utc};
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
+
+async fn task_count(app: &TestApp, period: &str) -> i64 {
+    app.store.scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1", vec![period.into()]).await.unwrap()
+}
+
+async fn expected_for(app: &TestApp, date: NaiveDate) -> (usize, usize) {
+    let schedules = app.store.active_schedules().await.unwrap();
+    let month = plan_month(YearMonth::of(date), &schedules, &app.store.caseload_patients().await.unwrap()).len();
+    let week = plan_week(date, &schedules, &app.store.active_coordinator_ids().await.unwrap()).len();
+    (month, week)
+}
+
+#[tokio::test]
+async fn running_generation_twice_creates_nothing_the_second_time() {
+    let app = spawn_app().await;
+    let today = local_date(Utc::now(), TZ);
+    let key = YearMonth::of(today).to_string();
+    let before = task_count(&app, &key).await;
+    assert_eq!(before as usize, expected_for(&app, today).await.0, "start-up generated this month's tasks once");
+    assert_eq!(carelog::generate_tasks(&app.store, today).await.unwrap(), 0);
+    assert_eq!(task_count(&app, &key).await, before);
+}
+
+#[tokio::test]
+async fn two_processes_generating_the_same_month_at_once_create_each_task_once() {
+    let app = spawn_app().await;
+    let date = YearMonth::of(local_date(Utc::now(), TZ)).next().next().first_day();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+            .args(["generate", "--date", &date.to_string()])
+            .env("CARELOG_DATABASE_URL", &app.database_url)
+            .env("CARELOG_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() && b.status.success());
+    let created =
+        |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1).unwrap().parse::<usize>().unwrap();
+    let (month, week) = expected_for(&app, date).await;
+    assert_eq!(created(&a) + created(&b), month + week, "between them the two runs created each task exactly once");
+    assert_eq!(task_count(&app, &YearMonth::of(date).to_string()).await as usize, month);
+    let duplicates = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM (SELECT schedule_id, subject_key, period_key FROM generated_tasks GROUP BY schedule_id, subject_key, period_key HAVING COUNT(*) > 1) d",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(duplicates, 0);
+}
+
+#[tokio::test]
+async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_month() {
+    let app = spawn_app().await;
+    // February 2027: the 7th is a Sunday, the 15th a Monday, the 20th a Saturday.
+    let date = NaiveDate::from_ymd_opt(2027, 2, 3).unwrap();
+    assert_eq!(task_count(&app, "2027-02").await, 0);
+    let created = carelog::generate_tasks(&app.store, date).await.unwrap();
+    let (month, week) = expected_for(&app, date).await;
+    assert_eq!(created as usize, month + week);
+    for schedule in app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency == "monthly") {
+        let due = app
+            .store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM generated_tasks WHERE schedule_id = $1 AND period_key = '2027-02' AND due_date <> $2",
+                vec![
+                    schedule.id.into(),
+                    monthly_due_date(YearMonth { year: 2027, month: 2 }, schedule.day_of_month.unwrap() as u32).into(),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(due, 0, "{} tasks fall due on the schedule's (weekday-adjusted) day", schedule.task_type);
+    }
+    assert_eq!(monthly_due_date(YearMonth { year: 2027, month: 2 }, 7).day(), 5);
+    assert_eq!(monthly_due_date(YearMonth { year: 2027, month: 2 }, 20).day(), 19);
+    let weekly =
+        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = '2027-W05'", vec![]).await.unwrap();
+    assert_eq!(weekly as usize, week);
+}
+
+#[tokio::test]
+async fn reassigning_a_patient_moves_only_their_open_tasks() {
+    let app = spawn_app().await;
+    let (from, to) = (app.user_id("coord1").await, app.user_id("coord2").await);
+    let patient = app.own_patient("coord1").await;
+    let open_before = app
+        .store
+        .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending'", vec![patient.into()])
+        .await
+        .unwrap();
+    let done_before = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'completed' AND coordinator_id = $2",
+            vec![patient.into(), from.into()],
+        )
+        .await
+        .unwrap();
+    let (manager, _) = app.sign_in("manager1").await;
+    let (status, page) = app
+        .post_form(&manager, &format!("/patients/{patient}/assign"), &[("coordinator", &to.to_string()), ("rationale", "Spanish speaker")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("{open_before} open tasks moved with the patient")), "{page}");
+    assert_eq!(app.store.patient_coordinator(patient).await.unwrap(), Some(Some(to)));
+    let moved = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending' AND coordinator_id = $2",
+            vec![patient.into(), to.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, open_before);
+    let kept = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'completed' AND coordinator_id = $2",
+            vec![patient.into(), from.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, done_before, "completed tasks stay with who did them");
+    let (coordinator, _) = app.sign_in("coord1").await;
+    assert_eq!(
+        app.post_form(&coordinator, &format!("/patients/{patient}/assign"), &[("coordinator", &from.to_string())]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_kept() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let open = app
+        .store
+        .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending'", vec![patient.into()])
+        .await
+        .unwrap();
+    let entries = app
+        .store
+        .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1", vec![patient.into()])
+        .await
+        .unwrap();
+    let (manager, _) = app.sign_in("manager1").await;
+    let (status, page) = app.post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Deceased")]).await;
+    assert_eq!(status, StatusCode::OK);
+    if open > 0 {
+        assert!(page.contains(&format!("{open} open tasks were cancelled")), "{page}");
+    }
+    assert_eq!(
+        app.store
+            .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending'", vec![patient.into()])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        app.store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'cancelled'",
+                vec![patient.into()]
+            )
+            .await
+            .unwrap(),
+        open
+    );
+    assert_eq!(
+        app.store
+            .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1", vec![patient.into()])
+            .await
+            .unwrap(),
+        entries
+    );
+    // The next generation leaves them out.
+    carelog::generate_tasks(&app.store, local_date(Utc::now(), TZ)).await.unwrap();
+    assert_eq!(
+        app.store
+            .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending'", vec![patient.into()])
+            .await
+            .unwrap(),
+        0
+    );
+    let (status, page) = app.post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Gone")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("is not one of Active, Inactive, Deceased"));
+}
+
+#[tokio::test]
+async fn admins_edit_schedules_under_validation_and_others_cannot() {
+    let app = spawn_app().await;
+    let (admin, _) = app.sign_in("admin").await;
+    let schedule = app.store.schedules().await.unwrap().into_iter().find(|s| s.task_type == "Patient Insurance Verification").unwrap();
+    let path = format!("/admin/schedules/{}", schedule.id);
+    let task_type = schedule.task_type_id.to_string();
+    let base = |day: &'static str, minutes: &'static str| {
+        vec![
+            ("task_type", task_type.clone()),
+            ("frequency", "monthly".into()),
+            ("day", day.into()),
+            ("estimated_minutes", minutes.into()),
+            ("priority", "High".into()),
+            ("applies_to", "all_patients".into()),
+            ("active", "1".into()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (admin, app) = (admin.clone(), &app);
+        let path = path.clone();
+        async move {
+            let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(&admin, &path, &borrowed).await
+        }
+    };
+    let (status, page) = post(as_refs(&base("32", "15"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("a monthly task is due on a day of the month, 1 to 31; &#34;32&#34; is not") || page.contains("1 to 31"),
+        "{page}"
+    );
+    let (status, page) = post(as_refs(&base("10", "0"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("estimated minutes: must be a whole number from 1 to 120"));
+    let (status, _) = post(as_refs(&base("10", "20"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let saved = app.store.schedules().await.unwrap().into_iter().find(|s| s.id == schedule.id).unwrap();
+    assert_eq!((saved.day_of_month, saved.estimated_minutes), (Some(10), 20));
+    let events = app
+        .store
+        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("schedule.".into()), ..Default::default() }, 5, 0)
+        .await
+        .unwrap()
+        .0;
+    assert!(events[0].detail.contains("day 10, 20 min"));
+    // A second schedule with the same type, frequency and subjects is refused by name.
+    let token = app.token(&admin, "/admin/schedules").await;
+    let mut fields = vec![("_csrf", token.as_str())];
+    let dup = base("12", "15");
+    fields.extend(dup.iter().map(|(k, v)| (*k, v.as_str())));
+    let r = admin.post(app.url("/admin/schedules")).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("already exists"));
+    let (manager, _) = app.sign_in("manager1").await;
+    assert_eq!(manager.get(app.url("/admin/schedules")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let (status, _) = app.post_form(&manager, &path, &[("day", "3")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
