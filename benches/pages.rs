@@ -25,13 +25,7 @@ struct Server {
 }
 
 async fn serve(store: Store) -> Server {
-    let config = Config {
-        database_url: String::new(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        time_zone: TZ,
-        secure_cookies: false,
-        trust_forwarded_for: false,
-    };
+    let config = Config::for_database("");
     let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

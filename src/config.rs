@@ -15,7 +15,11 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CARELOG_TRUST_FORWARDED_FOR",
     "CARELOG_LOG",
     "CARELOG_LOG_FORMAT",
+    "CARELOG_SMTP_URL",
+    "CARELOG_SMTP_FROM",
+    "CARELOG_BASE_URL",
     "CARELOG_TEST_PG",
+    "CARELOG_BENCH_PG",
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -36,7 +40,30 @@ pub struct Config {
     pub time_zone: Tz,
     pub secure_cookies: bool,
     pub trust_forwarded_for: bool,
+    /// SMTP relay for e-mail notifications; none means in-app only.
+    pub smtp_url: Option<String>,
+    pub smtp_from: String,
+    /// The address people reach carelog at, for links in e-mails.
+    pub base_url: String,
 }
+
+impl Config {
+    /// Defaults for everything but the database, as tests and benchmarks need.
+    pub fn for_database(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            time_zone: chrono_tz::America::Los_Angeles,
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            smtp_url: None,
+            smtp_from: DEFAULT_SMTP_FROM.to_owned(),
+            base_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+pub const DEFAULT_SMTP_FROM: &str = "carelog <carelog@localhost>";
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,6 +73,9 @@ impl std::fmt::Debug for Config {
             .field("time_zone", &self.time_zone)
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("smtp_url", &self.smtp_url.as_deref().map(carelog_store::redact_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("base_url", &self.base_url)
             .finish()
     }
 }
@@ -57,6 +87,9 @@ pub struct RawConfig {
     pub time_zone: String,
     pub secure_cookies: String,
     pub trust_forwarded_for: String,
+    pub smtp_url: String,
+    pub smtp_from: String,
+    pub base_url: String,
 }
 
 pub fn parse_bool(setting: &str, text: &str) -> Result<bool, ConfigError> {
@@ -77,12 +110,28 @@ impl RawConfig {
             .parse::<SocketAddr>()
             .map_err(|_| bad("CARELOG_BIND", format!("\"{}\" is not an address and port such as 127.0.0.1:8080", self.bind)))?;
         let time_zone = parse_time_zone(&self.time_zone).map_err(|e| bad("CARELOG_TZ", e.message))?;
+        let smtp_url = Some(self.smtp_url.trim().to_owned()).filter(|u| !u.is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(bad(
+                "CARELOG_SMTP_URL",
+                format!("\"{}\" is neither smtp://HOST:PORT nor smtps://HOST:PORT", carelog_store::redact_url(url)),
+            ));
+        }
+        let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(bad("CARELOG_BASE_URL", format!("\"{base_url}\" is not an address such as https://carelog.practice.example")));
+        }
         Ok(Config {
             database_url: self.database_url.trim().to_owned(),
             bind,
             time_zone,
             secure_cookies: parse_bool("CARELOG_SECURE_COOKIES", &self.secure_cookies)?,
             trust_forwarded_for: parse_bool("CARELOG_TRUST_FORWARDED_FOR", &self.trust_forwarded_for)?,
+            smtp_url,
+            smtp_from: self.smtp_from.trim().to_owned(),
+            base_url,
         })
     }
 }
@@ -106,6 +155,9 @@ mod tests {
             time_zone: "America/Los_Angeles".into(),
             secure_cookies: "false".into(),
             trust_forwarded_for: "".into(),
+            smtp_url: String::new(),
+            smtp_from: DEFAULT_SMTP_FROM.into(),
+            base_url: "http://127.0.0.1:8080".into(),
         }
     }
 
@@ -124,6 +176,8 @@ mod tests {
             (RawConfig { secure_cookies: "maybe".into(), ..raw() }, "CARELOG_SECURE_COOKIES"),
             (RawConfig { database_url: "mysql://x".into(), ..raw() }, "CARELOG_DATABASE_URL"),
             (RawConfig { trust_forwarded_for: "2".into(), ..raw() }, "CARELOG_TRUST_FORWARDED_FOR"),
+            (RawConfig { smtp_url: "mail.example:25".into(), ..raw() }, "CARELOG_SMTP_URL"),
+            (RawConfig { base_url: "carelog.example".into(), ..raw() }, "CARELOG_BASE_URL"),
         ];
         for (config, setting) in cases {
             let err = config.parse().unwrap_err();

@@ -3,6 +3,8 @@
 
 pub mod config;
 pub mod demo;
+pub mod jobs;
+pub mod mail;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -122,21 +124,38 @@ pub async fn housekeeping(store: &Store, now: chrono::DateTime<Utc>) -> Result<(
     Ok((sessions, failures))
 }
 
-/// Runs task generation and [`housekeeping`] at start and every hour for as long as the server runs.
-pub fn spawn_housekeeping(store: Store, time_zone: Tz) -> tokio::task::JoinHandle<()> {
+/// The background work of a server: due reminders and alerts and pending e-mail every minute;
+/// task generation and housekeeping at start and every hour. All of it is safe on several servers.
+pub fn spawn_background(store: Store, settings: jobs::JobSettings, mailer: Option<mail::Mailer>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut minute: u64 = 0;
         loop {
-            every_hour.tick().await;
-            // Generation is idempotent, so every server may run it every hour: on the 1st and on
-            // Mondays the new period's tasks appear within the hour, and a server back from
-            // downtime catches up.
-            if let Err(e) = generate_tasks(&store, carelog_domain::practice_time::local_date(Utc::now(), time_zone)).await {
-                tracing::warn!(error = %e, "task generation failed");
+            every_minute.tick().await;
+            if minute.is_multiple_of(60) {
+                // Generation is idempotent, so every server may run it: on the 1st and on Mondays the
+                // new period's tasks appear within the hour, and a server back from downtime catches up.
+                let today = carelog_domain::practice_time::local_date(Utc::now(), settings.time_zone);
+                if let Err(e) = generate_tasks(&store, today).await {
+                    tracing::warn!(error = %e, "task generation failed");
+                }
+                match housekeeping(&store, Utc::now()).await {
+                    Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping"),
+                    Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+                }
             }
-            match housekeeping(&store, Utc::now()).await {
-                Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping"),
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            minute += 1;
+            match jobs::run_due_jobs(&store, &settings, Utc::now()).await {
+                Ok(0) => {}
+                Ok(created) => tracing::info!(created, "notifications created"),
+                Err(e) => tracing::warn!(error = %e, "reminders and alerts failed"),
+            }
+            if let Some(mailer) = &mailer {
+                match mailer.send_pending(&store).await {
+                    Ok((0, 0)) => {}
+                    Ok((sent, failed)) => tracing::info!(sent, failed, "e-mail"),
+                    Err(e) => tracing::warn!(error = %e, "sending e-mail failed"),
+                }
             }
         }
     })
@@ -145,7 +164,13 @@ pub fn spawn_housekeeping(store: Store, time_zone: Tz) -> tokio::task::JoinHandl
 pub fn web_state(store: Store, config: &Config) -> AppState {
     AppState::new(
         store,
-        WebSettings { time_zone: config.time_zone, secure_cookies: config.secure_cookies, trust_forwarded_for: config.trust_forwarded_for },
+        WebSettings {
+            time_zone: config.time_zone,
+            secure_cookies: config.secure_cookies,
+            trust_forwarded_for: config.trust_forwarded_for,
+            email_configured: config.smtp_url.is_some(),
+            base_url: config.base_url.clone(),
+        },
     )
 }
 

@@ -39,6 +39,15 @@ struct Settings {
     /// Take the client address from X-Forwarded-For (only behind a trusted load balancer)
     #[arg(long, global = true, env = "CARELOG_TRUST_FORWARDED_FOR", default_value = "false")]
     trust_forwarded_for: String,
+    /// SMTP relay for e-mail notifications (smtp://HOST:PORT, smtps://…); empty: in-app only
+    #[arg(long, global = true, env = "CARELOG_SMTP_URL", default_value = "", hide_env_values = true)]
+    smtp_url: String,
+    /// Sender of e-mail notifications
+    #[arg(long, global = true, env = "CARELOG_SMTP_FROM", default_value = carelog::config::DEFAULT_SMTP_FROM)]
+    smtp_from: String,
+    /// The address people reach carelog at, for links in e-mails
+    #[arg(long, global = true, env = "CARELOG_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    base_url: String,
 }
 
 #[derive(Subcommand)]
@@ -131,6 +140,9 @@ async fn run() -> anyhow::Result<()> {
         time_zone: s.time_zone,
         secure_cookies: s.secure_cookies,
         trust_forwarded_for: s.trust_forwarded_for,
+        smtp_url: s.smtp_url,
+        smtp_from: s.smtp_from,
+        base_url: s.base_url,
     }
     .parse()?;
     let store = Store::connect(&config.database_url).await?;
@@ -185,9 +197,20 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     println!("carelog is serving at http://{address} on {} — stop with Ctrl+C.", store.engine().name());
     tracing::info!(%address, engine = store.engine().name(), "serving");
-    let housekeeping = carelog::spawn_housekeeping(store.clone(), config.time_zone);
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(carelog::mail::Mailer::new(url, &config.smtp_from)?),
+        None => None,
+    };
+    let node = format!("{}:{}", std::process::id(), address);
+    let settings = carelog::jobs::JobSettings {
+        time_zone: config.time_zone,
+        base_url: config.base_url.clone(),
+        email_configured: mailer.is_some(),
+        node,
+    };
+    let background = carelog::spawn_background(store.clone(), settings, mailer);
     carelog::serve(listener, carelog::web_state(store, &config), shutdown_signal()).await?;
-    housekeeping.abort();
+    background.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -39,13 +39,7 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String,
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = fresh_database(&dir).await;
-    let config = Config {
-        database_url: url.clone(),
-        bind: "127.0.0.1:0".parse().unwrap(),
-        time_zone: chrono_tz::America::Los_Angeles,
-        secure_cookies: false,
-        trust_forwarded_for: false,
-    };
+    let config = Config::for_database(&url);
     let store = Store::connect(&url).await.unwrap();
     carelog::prepare(&store).await.unwrap();
     carelog::load_demo(&store, TEST_PRACTICE, config.time_zone).await.unwrap();

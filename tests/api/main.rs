@@ -9,5 +9,7 @@ mod automation;
 mod cli;
 mod entries;
 mod helpers;
+mod notifications;
 mod panel;
 mod shell;
+mod smtp_sink;

@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod credentials;
 pub mod login_throttle;
+pub mod notifications;
 pub mod patient;
 pub mod practice_time;
 pub mod role;

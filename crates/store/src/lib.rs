@@ -15,6 +15,7 @@ mod error;
 mod generated;
 mod login_failures;
 mod migrate;
+mod notifications;
 mod panel;
 mod patients;
 mod row;
@@ -36,6 +37,7 @@ pub use demo_rows::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, Dem
 pub use error::StoreError;
 pub use generated::GeneratedRow;
 pub use migrate::MIGRATIONS;
+pub use notifications::{AlertCandidate, ClaimedEmail, NewNotification, NotificationRow};
 pub use panel::{Named, PanelFilter, PanelPatient};
 pub use patients::{PatientDetail, PatientListRow, RecentActivity};
 pub use schedules::ScheduleRow;

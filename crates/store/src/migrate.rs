@@ -15,6 +15,11 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, description: "initial schema", sql: include_str!("../migrations/0001_initial.sql") },
     Migration { version: 2, description: "task timers, double-submit index", sql: include_str!("../migrations/0002_daily_tasks.sql") },
+    Migration {
+        version: 3,
+        description: "notification e-mail state and preferences",
+        sql: include_str!("../migrations/0003_notifications.sql"),
+    },
 ];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards.

@@ -18,6 +18,10 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted load balancer).
     pub trust_forwarded_for: bool,
+    /// Whether e-mail notifications can be sent (SMTP configured).
+    pub email_configured: bool,
+    /// The address people reach carelog at, for links in e-mails.
+    pub base_url: String,
 }
 
 impl AppState {

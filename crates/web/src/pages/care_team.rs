@@ -3,8 +3,9 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::notifications::{Kind, dedupe_key, email_text};
 use carelog_domain::patient::PatientStatus;
-use carelog_store::NewAuditEvent;
+use carelog_store::{NewAuditEvent, NewNotification};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -76,7 +77,26 @@ pub async fn set_status(
         detail: format!("status set to {status}"),
         address: &user.address,
     };
-    let effect = state.store.set_patient_status(id, status, &audit, Utc::now()).await?;
+    let now = Utc::now();
+    let effect = state.store.set_patient_status(id, status, &audit, now).await?;
+    if let Some(Some(coordinator)) = state.store.patient_coordinator(id).await?
+        && coordinator != user.id()
+    {
+        let path = format!("/patients/{id}");
+        let (email_subject, email_body) = email_text(Kind::StatusChange, 1, &format!("{}{path}", state.settings.base_url));
+        let name = state.store.patient_detail(id).await?.map(|p| p.name).unwrap_or_default();
+        let notice = NewNotification {
+            user_id: coordinator,
+            kind: Kind::StatusChange,
+            title: format!("{name}: status changed to {status}"),
+            body: format!("by {}", user.user.display_name),
+            link: path,
+            dedupe_key: dedupe_key(Kind::StatusChange, coordinator, &now.to_rfc3339(), Some(id)),
+            email_subject,
+            email_body,
+        };
+        state.store.notify(&notice, state.settings.email_configured, now).await?;
+    }
     let notice = if effect.cancelled > 0 {
         format!("Status set to {status}; {} open tasks were cancelled (kept, marked).", effect.cancelled)
     } else {

@@ -5,6 +5,7 @@ pub mod care_team;
 pub mod generated;
 pub mod health;
 pub mod login;
+pub mod notifications;
 pub mod panel;
 pub mod patient;
 pub mod schedules;

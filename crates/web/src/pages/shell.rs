@@ -15,6 +15,8 @@ pub enum Tab {
     Team,
     Billing,
     Admin,
+    /// Not a tab: the notification centre, reached from the header.
+    Notifications,
 }
 
 impl Tab {
@@ -25,6 +27,7 @@ impl Tab {
             Tab::Team => "/team",
             Tab::Billing => "/billing",
             Tab::Admin => "/admin",
+            Tab::Notifications => "/notifications",
         }
     }
 
@@ -35,6 +38,7 @@ impl Tab {
             Tab::Team => "Coordinator Assignment & Oversight",
             Tab::Billing => "Billing",
             Tab::Admin => "Admin",
+            Tab::Notifications => "Notifications",
         }
     }
 
@@ -68,6 +72,7 @@ pub struct Shell {
     pub month_minutes: i64,
     pub month_patients: i64,
     pub csrf_token: String,
+    pub unread: i64,
 }
 
 impl Shell {
@@ -88,6 +93,7 @@ impl Shell {
             month_minutes: summary.minutes,
             month_patients: summary.patients,
             csrf_token: user.csrf_token.clone(),
+            unread: state.store.unread_notifications(user.id()).await?,
         })
     }
 }

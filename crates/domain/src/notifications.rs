@@ -1,0 +1,194 @@
+//! Notifications (seed 000 §6.2): what is sent, when, to whom, and with which key so it is sent once
+//! however many servers run. E-mail carries only what the minimum-necessary rule allows: a count
+//! and a link, never a patient's name.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
+
+use crate::practice_time::YearMonth;
+use crate::schedule::week_key;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    OverdueDigest,
+    DueToday,
+    WeeklySummary,
+    BillingReady,
+    NoActivity,
+    VisitOverdue,
+    OpenCareGaps,
+    StatusChange,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::OverdueDigest,
+        Kind::DueToday,
+        Kind::WeeklySummary,
+        Kind::BillingReady,
+        Kind::NoActivity,
+        Kind::VisitOverdue,
+        Kind::OpenCareGaps,
+        Kind::StatusChange,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::OverdueDigest => "overdue_digest",
+            Kind::DueToday => "due_today",
+            Kind::WeeklySummary => "weekly_summary",
+            Kind::BillingReady => "billing_ready",
+            Kind::NoActivity => "no_activity",
+            Kind::VisitOverdue => "visit_overdue",
+            Kind::OpenCareGaps => "open_care_gaps",
+            Kind::StatusChange => "status_change",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Kind> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::OverdueDigest => "Overdue tasks (daily digest)",
+            Kind::DueToday => "Tasks due today (each morning)",
+            Kind::WeeklySummary => "Weekly summary (Monday morning)",
+            Kind::BillingReady => "Monthly billing ready (the 1st)",
+            Kind::NoActivity => "Patient with no activity in 30 days",
+            Kind::VisitOverdue => "Patient visit overdue",
+            Kind::OpenCareGaps => "Patient care gaps open",
+            Kind::StatusChange => "Patient status changed",
+        }
+    }
+
+    /// Only admins receive billing news.
+    pub fn admins_only(self) -> bool {
+        self == Kind::BillingReady
+    }
+}
+
+/// The local hour at which the morning reminders go out.
+pub const MORNING_HOUR: u32 = 7;
+/// Days without a log entry before a patient is flagged.
+pub const NO_ACTIVITY_DAYS: i64 = 30;
+
+/// The periodic runs due at a practice-local moment, each with its period key: a run is claimed once
+/// per period, so a server that starts late in the morning still sends that morning's reminders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    Daily(NaiveDate),
+    Weekly(String),
+    Monthly(YearMonth),
+}
+
+impl Run {
+    pub fn job(&self) -> &'static str {
+        match self {
+            Run::Daily(_) => "daily-reminders",
+            Run::Weekly(_) => "weekly-summary",
+            Run::Monthly(_) => "billing-ready",
+        }
+    }
+
+    pub fn period_key(&self) -> String {
+        match self {
+            Run::Daily(d) => d.to_string(),
+            Run::Weekly(w) => w.clone(),
+            Run::Monthly(m) => m.to_string(),
+        }
+    }
+}
+
+pub fn runs_due(local_now: NaiveDateTime) -> Vec<Run> {
+    if local_now.hour() < MORNING_HOUR {
+        return Vec::new();
+    }
+    let today = local_now.date();
+    let mut runs = vec![Run::Daily(today)];
+    if today.weekday() == Weekday::Mon {
+        runs.push(Run::Weekly(week_key(today)));
+    }
+    if today.day() == 1 {
+        runs.push(Run::Monthly(YearMonth::of(today).previous()));
+    }
+    runs
+}
+
+/// The key that makes a notification unique: one per user, kind and period (and patient for alerts).
+pub fn dedupe_key(kind: Kind, user_id: i64, period: &str, patient_id: Option<i64>) -> String {
+    match patient_id {
+        Some(p) => format!("{}:{user_id}:{p}:{period}", kind.key()),
+        None => format!("{}:{user_id}:{period}", kind.key()),
+    }
+}
+
+/// An e-mail's subject and body for a notification: counts and a link only.
+pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
+    let subject = match kind {
+        Kind::OverdueDigest => format!("carelog: {count} overdue tasks"),
+        Kind::DueToday => format!("carelog: {count} tasks due today"),
+        Kind::WeeklySummary => "carelog: your weekly summary".to_owned(),
+        Kind::BillingReady => "carelog: monthly billing is ready".to_owned(),
+        Kind::NoActivity | Kind::VisitOverdue | Kind::OpenCareGaps | Kind::StatusChange => {
+            "carelog: a patient on your caseload needs attention".to_owned()
+        }
+    };
+    let body = format!(
+        "{}\n\nOpen carelog to see the details: {link}\n\nThis message holds no patient information. You can turn these e-mails off in carelog under Notifications → Settings.\n",
+        match kind {
+            Kind::OverdueDigest => format!("You have {count} overdue tasks."),
+            Kind::DueToday => format!("You have {count} tasks due today."),
+            Kind::WeeklySummary => "Your summary of last week is ready.".to_owned(),
+            Kind::BillingReady => "Last month's billing summary is ready for review.".to_owned(),
+            Kind::NoActivity => format!("A patient on your caseload has had no care-management activity in {NO_ACTIVITY_DAYS} days."),
+            Kind::VisitOverdue => "A patient on your caseload is overdue for a visit.".to_owned(),
+            Kind::OpenCareGaps => "A patient on your caseload has open care gaps.".to_owned(),
+            Kind::StatusChange => "The status of a patient on your caseload has changed.".to_owned(),
+        }
+    );
+    (subject, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn nothing_runs_before_seven_in_the_morning() {
+        assert!(runs_due(at(2026, 11, 23, 6)).is_empty());
+    }
+
+    #[test]
+    fn mondays_add_the_weekly_summary_and_the_first_adds_billing() {
+        assert_eq!(runs_due(at(2026, 11, 24, 7)), vec![Run::Daily(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())]);
+        let monday = runs_due(at(2026, 11, 23, 9));
+        assert_eq!(monday[1], Run::Weekly("2026-W48".into()));
+        let first = runs_due(at(2027, 2, 1, 8));
+        assert_eq!(first.len(), 3, "1 Feb 2027 is a Monday");
+        assert_eq!(first[2], Run::Monthly(YearMonth { year: 2027, month: 1 }));
+        assert_eq!(first[2].period_key(), "2027-01");
+        assert_eq!(first[2].job(), "billing-ready");
+    }
+
+    #[test]
+    fn keys_are_per_user_period_and_patient() {
+        assert_eq!(dedupe_key(Kind::DueToday, 4, "2026-11-23", None), "due_today:4:2026-11-23");
+        assert_eq!(dedupe_key(Kind::NoActivity, 4, "2026-11", Some(9)), "no_activity:4:9:2026-11");
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_key(k.key()), Some(k));
+        }
+    }
+
+    #[test]
+    fn emails_carry_counts_and_links_never_names() {
+        let (subject, body) = email_text(Kind::OverdueDigest, 3, "https://carelog.example/tasks");
+        assert_eq!(subject, "carelog: 3 overdue tasks");
+        assert!(body.contains("https://carelog.example/tasks") && body.contains("no patient information"));
+        let (_, alert) = email_text(Kind::NoActivity, 1, "https://x/panel");
+        assert!(alert.contains("A patient on your caseload"));
+    }
+}

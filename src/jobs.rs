@@ -1,0 +1,156 @@
+//! The jobs every server runs: each periodic run is claimed once per period (`job_runs`), and every
+//! notification has a unique key, so several servers produce each reminder and alert once.
+
+use carelog_domain::notifications::{Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due};
+use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
+use carelog_domain::schedule::monday_of;
+use carelog_domain::visit::{VisitStatus, visit_status};
+use carelog_store::{NewNotification, Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    pub time_zone: Tz,
+    /// Where links in notifications point, e.g. `https://carelog.practice.example`.
+    pub base_url: String,
+    /// Whether e-mail is configured; without it notifications stay in-app.
+    pub email_configured: bool,
+    /// This server's name in `job_runs`.
+    pub node: String,
+}
+
+struct Maker<'a> {
+    store: &'a Store,
+    settings: &'a JobSettings,
+    now: DateTime<Utc>,
+    created: usize,
+}
+
+/// One notification to make: what, for which period (and patient), its title, link and count.
+struct Notice<'a> {
+    kind: Kind,
+    period: &'a str,
+    patient: Option<i64>,
+    title: String,
+    path: &'a str,
+    count: i64,
+}
+
+impl Maker<'_> {
+    async fn send(&mut self, user_id: i64, notice: Notice<'_>) -> Result<(), StoreError> {
+        let link = format!("{}{}", self.settings.base_url.trim_end_matches('/'), notice.path);
+        let (email_subject, email_body) = email_text(notice.kind, notice.count, &link);
+        let n = NewNotification {
+            user_id,
+            kind: notice.kind,
+            title: notice.title,
+            body: String::new(),
+            link: notice.path.to_owned(),
+            dedupe_key: dedupe_key(notice.kind, user_id, notice.period, notice.patient),
+            email_subject,
+            email_body,
+        };
+        if self.store.notify(&n, self.settings.email_configured, self.now).await? {
+            self.created += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the reminders and alerts due at `now` (practice time zone); returns how many notifications
+/// were created. Tests pass the clock.
+pub async fn run_due_jobs(store: &Store, settings: &JobSettings, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let tz = settings.time_zone;
+    let local = now.with_timezone(&tz).naive_local();
+    let mut maker = Maker { store, settings, now, created: 0 };
+    for run in runs_due(local) {
+        let period = run.period_key();
+        if !store.claim_job(run.job(), &period, &settings.node, now).await? {
+            continue;
+        }
+        match &run {
+            Run::Daily(today) => {
+                for (user, n) in store.task_counts_by_coordinator(*today, true).await? {
+                    maker
+                        .send(
+                            user,
+                            Notice {
+                                kind: Kind::OverdueDigest,
+                                period: &period,
+                                patient: None,
+                                title: format!("{n} overdue tasks"),
+                                path: "/tasks",
+                                count: n,
+                            },
+                        )
+                        .await?;
+                }
+                for (user, n) in store.task_counts_by_coordinator(*today, false).await? {
+                    maker
+                        .send(
+                            user,
+                            Notice {
+                                kind: Kind::DueToday,
+                                period: &period,
+                                patient: None,
+                                title: format!("{n} tasks due today"),
+                                path: "/tasks",
+                                count: n,
+                            },
+                        )
+                        .await?;
+                }
+                care_alerts(&mut maker, tz).await?;
+            }
+            Run::Weekly(_) => {
+                let this_monday = monday_of(local.date());
+                let last_week = UtcRange { start: start_of_day(this_monday - Duration::days(7), tz), end: start_of_day(this_monday, tz) };
+                for (user, minutes, entries) in store.logged_by_coordinator(last_week).await? {
+                    let title = format!("Last week: {minutes} minutes in {entries} entries");
+                    maker
+                        .send(
+                            user,
+                            Notice { kind: Kind::WeeklySummary, period: &period, patient: None, title, path: "/tasks", count: entries },
+                        )
+                        .await?;
+                }
+            }
+            Run::Monthly(month) => {
+                let path = format!("/billing?month={month}");
+                for admin in store.admin_ids().await? {
+                    let title = format!("Billing for {month} is ready for review");
+                    maker
+                        .send(admin, Notice { kind: Kind::BillingReady, period: &period, patient: None, title, path: &path, count: 1 })
+                        .await?;
+                }
+            }
+        }
+        store.finish_job(run.job(), &period, now).await?;
+    }
+    Ok(maker.created)
+}
+
+/// Patient care alerts to the patient's coordinator, at most once a month per patient and condition.
+async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
+    let today = local_date(maker.now, tz);
+    let month = carelog_domain::practice_time::YearMonth::of(today).to_string();
+    let quiet_since = maker.now - Duration::days(NO_ACTIVITY_DAYS);
+    for p in maker.store.alert_candidates().await? {
+        let path = format!("/patients/{}", p.patient_id);
+        let alert =
+            |kind: Kind, title: String, count: i64| Notice { kind, period: &month, patient: Some(p.patient_id), title, path: &path, count };
+        if p.last_activity.is_none_or(|t| t < quiet_since) {
+            maker.send(p.coordinator_id, alert(Kind::NoActivity, format!("{}: no activity in {NO_ACTIVITY_DAYS} days", p.name), 1)).await?;
+        }
+        if visit_status(p.last_visit, u32::try_from(p.visit_interval_months).unwrap_or(1), today) == VisitStatus::Overdue {
+            maker.send(p.coordinator_id, alert(Kind::VisitOverdue, format!("{}: visit overdue", p.name), 1)).await?;
+        }
+        if p.open_gaps > 0 {
+            maker
+                .send(p.coordinator_id, alert(Kind::OpenCareGaps, format!("{}: {} open care gaps", p.name, p.open_gaps), p.open_gaps))
+                .await?;
+        }
+    }
+    Ok(())
+}
