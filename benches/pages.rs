@@ -141,7 +141,7 @@ async fn large_caseload(store: &Store) {
             }
         })
         .collect();
-    store.load_demo_practice(practice, now).await.unwrap();
+    assert!(store.load_demo_practice(practice, now).await.unwrap());
     carelog::generate_tasks(store, local_date(now, TZ)).await.unwrap();
 }
 

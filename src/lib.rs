@@ -51,7 +51,10 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let now = Utc::now();
     let practice = demo::generate(size, tz, now, &hash);
-    store.load_demo_practice(practice, now).await?;
+    if !store.load_demo_practice(practice, now).await? {
+        // Another server loaded a practice between our check and our write.
+        return Err(AppError::NotEmpty(store.count_users().await?));
+    }
     let today = carelog_domain::practice_time::local_date(now, tz);
     generate_tasks(store, today).await?;
     complete_demo_tasks(store, tz, now).await?;

@@ -185,8 +185,12 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
     let size = DemoSize::default();
     if store.count_users().await? == 0 {
         tracing::info!("empty database: loading the demo practice");
-        carelog::load_demo(&store, size, config.time_zone).await?;
-        print_logins(&size);
+        match carelog::load_demo(&store, size, config.time_zone).await {
+            Ok(()) => print_logins(&size),
+            // Several servers started together on an empty database and another one loaded it.
+            Err(carelog::AppError::NotEmpty(_)) => print_logins(&size),
+            Err(e) => return Err(e.into()),
+        }
     } else {
         println!(
             "Sign in with your carelog account (demo logins, if this is the demo practice: admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\")."

@@ -262,3 +262,67 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
     let (status, _) = app.post_form(&manager, &path, &[("day", "3")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Two `carelog serve` processes on one empty database at the same moment: one loads the practice,
+/// both generate at start, and every task and notification exists once.
+#[tokio::test]
+async fn two_servers_starting_together_on_one_empty_database_do_everything_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = crate::helpers::fresh_database(&dir).await;
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+            .arg("serve")
+            .env("CARELOG_DATABASE_URL", &url)
+            .env("CARELOG_BIND", "127.0.0.1:0")
+            .env("CARELOG_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut servers = [Killed(start()), Killed(start())];
+    let mut addresses = Vec::new();
+    for server in &mut servers {
+        use std::io::BufRead;
+        let stdout = server.0.stdout.take().unwrap();
+        let line =
+            std::io::BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.contains("serving at")).expect("the server started");
+        addresses.push(line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned());
+    }
+    let store = carelog_store::Store::connect(&url).await.unwrap();
+    // Both servers answer, on the one database.
+    for address in &addresses {
+        let health = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+        assert_eq!(health.status(), StatusCode::OK);
+    }
+    assert_eq!(store.list_patients(None).await.unwrap().len(), 300, "the demo practice was loaded once");
+    assert_eq!(store.count_users().await.unwrap(), 11);
+    let today = local_date(Utc::now(), TZ);
+    let key = YearMonth::of(today).to_string();
+    let schedules = store.active_schedules().await.unwrap();
+    let expected = plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await.unwrap()).len() as i64;
+    let mut generated = 0;
+    for _ in 0..100 {
+        generated = store
+            .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1", vec![key.clone().into()])
+            .await
+            .unwrap();
+        if generated >= expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(generated, expected, "both servers generated at start; each task exists once");
+    drop(servers);
+    store.close().await.unwrap();
+    if let Some((server, name)) = postgres {
+        carelog_store::testing::drop_postgres_database(&server, &name).await.unwrap();
+    }
+}

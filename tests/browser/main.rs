@@ -68,5 +68,15 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
     let count = browser.client.find(Locator::Css("[data-testid=audit-count]")).await.unwrap().text().await.unwrap();
     assert!(!count.starts_with("0 events"), "{count}");
     browser.screenshot("admin-audit").await;
+    browser.client.goto(&format!("{base}/admin/schedules")).await.unwrap();
+    assert_eq!(
+        browser.client.find_all(Locator::Css("[data-testid=schedules] tbody tr")).await.unwrap().len(),
+        7,
+        "six schedules and the add row"
+    );
+    browser.screenshot("admin-schedules").await;
+    browser.client.goto(&format!("{base}/notifications")).await.unwrap();
+    browser.client.find(Locator::Css("[data-testid=email-preferences]")).await.unwrap();
+    browser.screenshot("notifications").await;
     browser.close().await;
 }

@@ -138,8 +138,17 @@ pub struct DemoPractice {
 
 impl Store {
     /// Loads a practice into an empty database in one transaction: all of it or none.
-    pub async fn load_demo_practice(&self, practice: DemoPractice, now: DateTime<Utc>) -> Result<()> {
+    /// Returns false, changing nothing, when the database already holds users: with several servers
+    /// starting at once on an empty database, exactly one loads the practice.
+    pub async fn load_demo_practice(&self, practice: DemoPractice, now: DateTime<Utc>) -> Result<bool> {
         let tx = self.begin_write().await?;
+        if self.engine() == crate::Engine::Postgres {
+            tx.execute_raw(self.stmt("SELECT pg_advisory_xact_lock(7261003)", vec![])).await?;
+        }
+        let users = crate::row::count(&tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM users", vec![])).await?, "n")?;
+        if users > 0 {
+            return Ok(false);
+        }
         let stamp = at(now);
 
         insert_rows(
@@ -383,6 +392,6 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }
