@@ -1,6 +1,7 @@
 //! carelog's rules as pure functions over plain data: no I/O, no async, no SQL.
 //! Handlers, jobs and the CLI all call these, so each rule lives once.
 
+pub mod billing;
 pub mod catalogue;
 pub mod credentials;
 pub mod login_throttle;

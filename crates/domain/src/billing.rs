@@ -1,0 +1,397 @@
+//! Billing (seed 000 §3, domain.md "Billing"): one patient, one calendar month, one program.
+//! Two rule sets: `seed` reproduces the seed's table exactly; `cms` follows Medicare's rules.
+
+use std::fmt;
+
+use crate::patient::Program;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleSet {
+    Seed,
+    Cms,
+}
+
+impl RuleSet {
+    pub fn key(self) -> &'static str {
+        match self {
+            RuleSet::Seed => "seed",
+            RuleSet::Cms => "cms",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<RuleSet, crate::RuleViolation> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "seed" => Ok(RuleSet::Seed),
+            "cms" => Ok(RuleSet::Cms),
+            other => Err(crate::RuleViolation::new("rule set", format!("\"{other}\" is not a rule set; use seed or cms"))),
+        }
+    }
+}
+
+/// The program a patient-month is billed under: never both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Billed {
+    Ccm,
+    Pcm,
+}
+
+/// Under the `seed` rule set, minutes past this count as this.
+pub const SEED_MINUTES_CAP: i64 = 600;
+/// Under `cms`, non-complex CCM takes at most this many 99439 add-ons.
+pub const CMS_99439_LIMIT: u32 = 2;
+
+/// A code and how many units of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodeLine {
+    pub code: &'static str,
+    pub units: u32,
+}
+
+/// The codes for a patient-month, e.g. `99487+99489x2`; empty when nothing is billable.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Codes(pub Vec<CodeLine>);
+
+impl Codes {
+    fn of(lines: &[(&'static str, u32)]) -> Codes {
+        Codes(lines.iter().filter(|(_, u)| *u > 0).map(|(code, units)| CodeLine { code, units: *units }).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn units_of(&self, code: &str) -> u32 {
+        self.0.iter().filter(|l| l.code == code).map(|l| l.units).sum()
+    }
+
+    /// The care time the codes stand for (e.g. 99490+99439 covers 40 minutes). It never decreases as
+    /// minutes grow, under either rule set: the invariant the property tests hold.
+    pub fn covered_minutes(&self) -> i64 {
+        let u = |c| i64::from(self.units_of(c));
+        let ccm = if u("99487") > 0 {
+            60 + 30 * u("99489")
+        } else if u("99490") > 0 {
+            20 + 20 * u("99439")
+        } else {
+            0
+        };
+        let pcm = if u("99426") > 0 { 30 + 30 * u("99427") } else { 0 };
+        ccm.max(pcm)
+    }
+}
+
+impl fmt::Display for Codes {
+    /// `99490+99439`, `99487+99489x2`, or empty.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> =
+            self.0.iter().map(|l| if l.units == 1 { l.code.to_owned() } else { format!("{}x{}", l.code, l.units) }).collect();
+        f.write_str(&parts.join("+"))
+    }
+}
+
+fn units(minutes_over: i64, block: i64) -> u32 {
+    u32::try_from((minutes_over.max(0)) / block).unwrap_or(u32::MAX)
+}
+
+/// The seed's table (seed 000 §3.1): under 20 nothing; 20–39 99490; 40–59 +99439; 60 +99439×2;
+/// 61–89 99487; then one 99489 per full 30 minutes beyond 60. Minutes past 600 count as 600.
+pub fn seed_ccm_codes(minutes: i64) -> Codes {
+    let m = minutes.min(SEED_MINUTES_CAP);
+    match m {
+        ..20 => Codes::default(),
+        20..=39 => Codes::of(&[("99490", 1)]),
+        40..=59 => Codes::of(&[("99490", 1), ("99439", 1)]),
+        60 => Codes::of(&[("99490", 1), ("99439", 2)]),
+        61..=89 => Codes::of(&[("99487", 1)]),
+        _ => Codes::of(&[("99487", 1), ("99489", units(m - 60, 30))]),
+    }
+}
+
+/// Medicare's CCM: non-complex 99490 at 20 minutes plus one 99439 per further full 20 (at most 2);
+/// complex 99487 at 60 plus one 99489 per further full 30. A complex patient with 20–59 minutes
+/// bills as non-complex, as Medicare allows.
+pub fn cms_ccm_codes(minutes: i64, complex: bool) -> Codes {
+    if complex && minutes >= 60 {
+        return Codes::of(&[("99487", 1), ("99489", units(minutes - 60, 30))]);
+    }
+    if minutes < 20 {
+        return Codes::default();
+    }
+    Codes::of(&[("99490", 1), ("99439", units(minutes - 20, 20).min(CMS_99439_LIMIT))])
+}
+
+/// Medicare's PCM (both rule sets; the seed names no PCM codes): 99426 at 30 minutes plus one 99427
+/// per further full 30.
+pub fn pcm_codes(minutes: i64) -> Codes {
+    if minutes < 30 {
+        return Codes::default();
+    }
+    Codes::of(&[("99426", 1), ("99427", units(minutes - 30, 30))])
+}
+
+pub fn codes(rule_set: RuleSet, billed: Billed, minutes: i64, complex: bool) -> Codes {
+    match (billed, rule_set) {
+        (Billed::Pcm, _) => pcm_codes(minutes),
+        (Billed::Ccm, RuleSet::Seed) => seed_ccm_codes(minutes),
+        (Billed::Ccm, RuleSet::Cms) => cms_ccm_codes(minutes, complex),
+    }
+}
+
+/// Which program a patient-month bills under. A patient eligible for both bills CCM when they have the
+/// two conditions CCM needs, otherwise PCM: never both in one month.
+pub fn billed_program(program: Program, chronic_conditions: i32) -> Billed {
+    match program {
+        Program::Ccm => Billed::Ccm,
+        Program::Pcm => Billed::Pcm,
+        Program::Both if chronic_conditions >= 2 => Billed::Ccm,
+        Program::Both => Billed::Pcm,
+    }
+}
+
+/// What the compliance gates need to know about a patient-month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compliance {
+    pub consent_on_file: bool,
+    pub chronic_conditions: i32,
+    pub care_plan_active: bool,
+}
+
+/// Why a patient-month is not billable, in words billing staff act on.
+pub fn failed_gates(billed: Billed, c: &Compliance) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if !c.consent_on_file {
+        reasons.push("no CCM/PCM consent on file for this month".to_owned());
+    }
+    let (needed, program) = match billed {
+        Billed::Ccm => (2, "CCM"),
+        Billed::Pcm => (1, "PCM"),
+    };
+    if c.chronic_conditions < needed {
+        reasons.push(format!("{program} needs at least {needed} qualifying chronic conditions; {} recorded", c.chronic_conditions));
+    }
+    if !c.care_plan_active {
+        reasons.push("care plan is not active".to_owned());
+    }
+    reasons
+}
+
+/// Items to review though billable: under `seed`, a 99487 for a patient not flagged complex.
+pub fn review_flags(rule_set: RuleSet, codes: &Codes, complex: bool) -> Vec<String> {
+    if rule_set == RuleSet::Seed && codes.units_of("99487") > 0 && !complex {
+        vec!["99487 (complex CCM) for a patient not flagged complex: review before billing".to_owned()]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A fee for a code, in cents, from the schedule: the latest year not after the billing year.
+pub fn fee_for(schedule: &[(String, i32, i64)], code: &str, year: i32) -> Option<i64> {
+    schedule.iter().filter(|(c, y, _)| c == code && *y <= year).max_by_key(|(_, y, _)| *y).map(|(_, _, cents)| *cents)
+}
+
+/// Estimated reimbursement in cents; None when any code has no fee ("fee not set", never $0).
+pub fn reimbursement(codes: &Codes, schedule: &[(String, i32, i64)], year: i32) -> Option<i64> {
+    codes.0.iter().try_fold(0i64, |total, line| fee_for(schedule, line.code, year).map(|fee| total + fee * i64::from(line.units)))
+}
+
+/// Dollars and cents for display: `$1,234.56`.
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(c: Codes) -> String {
+        c.to_string()
+    }
+
+    #[test]
+    fn the_seed_table_at_every_boundary() {
+        let cases = [
+            (0, ""),
+            (19, ""),
+            (20, "99490"),
+            (39, "99490"),
+            (40, "99490+99439"),
+            (59, "99490+99439"),
+            (60, "99490+99439x2"),
+            (61, "99487"),
+            (89, "99487"),
+            (90, "99487+99489"),
+            (119, "99487+99489"),
+            (120, "99487+99489x2"),
+            (149, "99487+99489x2"),
+            (150, "99487+99489x3"),
+            (179, "99487+99489x3"),
+            (180, "99487+99489x4"),
+            (599, "99487+99489x17"),
+            (600, "99487+99489x18"),
+            (601, "99487+99489x18"),
+            (10_000, "99487+99489x18"),
+        ];
+        for (minutes, expected) in cases {
+            assert_eq!(text(seed_ccm_codes(minutes)), expected, "{minutes} minutes");
+        }
+    }
+
+    #[test]
+    fn the_seed_table_wins_over_its_sample_code_at_ninety_minutes() {
+        // The seed's JS subtracts 61 and adds no 99489 at 90; the table says 99487+99489.
+        assert_eq!(text(seed_ccm_codes(90)), "99487+99489");
+    }
+
+    #[test]
+    fn cms_non_complex_ccm_boundaries_and_the_99439_limit() {
+        let cases = [
+            (19, ""),
+            (20, "99490"),
+            (39, "99490"),
+            (40, "99490+99439"),
+            (59, "99490+99439"),
+            (60, "99490+99439x2"),
+            (61, "99490+99439x2"),
+            (200, "99490+99439x2"),
+        ];
+        for (minutes, expected) in cases {
+            assert_eq!(text(cms_ccm_codes(minutes, false)), expected, "{minutes} minutes");
+        }
+    }
+
+    #[test]
+    fn cms_complex_ccm_boundaries() {
+        let cases = [
+            (19, ""),
+            (20, "99490"),
+            (59, "99490+99439"),
+            (60, "99487"),
+            (89, "99487"),
+            (90, "99487+99489"),
+            (119, "99487+99489"),
+            (120, "99487+99489x2"),
+            (150, "99487+99489x3"),
+        ];
+        for (minutes, expected) in cases {
+            assert_eq!(text(cms_ccm_codes(minutes, true)), expected, "{minutes} minutes, complex");
+        }
+    }
+
+    #[test]
+    fn pcm_boundaries_under_both_rule_sets() {
+        let cases = [(29, ""), (30, "99426"), (59, "99426"), (60, "99426+99427"), (89, "99426+99427"), (90, "99426+99427x2")];
+        for (minutes, expected) in cases {
+            for rule_set in [RuleSet::Seed, RuleSet::Cms] {
+                assert_eq!(text(codes(rule_set, Billed::Pcm, minutes, false)), expected, "{minutes} minutes {rule_set:?}");
+            }
+        }
+    }
+
+    /// Every minute count from 0 to 1,200, both rule sets, complex or not, both programs.
+    fn every_case() -> impl Iterator<Item = (RuleSet, Billed, bool, i64)> {
+        [RuleSet::Seed, RuleSet::Cms].into_iter().flat_map(|r| {
+            [Billed::Ccm, Billed::Pcm]
+                .into_iter()
+                .flat_map(move |b| [false, true].into_iter().flat_map(move |c| (0..=1200).map(move |m| (r, b, c, m))))
+        })
+    }
+
+    #[test]
+    fn covered_time_never_shrinks_as_minutes_grow_and_never_exceeds_them() {
+        for (r, b, c, m) in every_case() {
+            let now = codes(r, b, m, c);
+            assert!(
+                now.covered_minutes() <= m.min(if r == RuleSet::Seed && b == Billed::Ccm { SEED_MINUTES_CAP } else { i64::MAX }),
+                "{r:?} {b:?} {c} {m}: {now}"
+            );
+            if m > 0 {
+                let before = codes(r, b, m - 1, c);
+                assert!(now.covered_minutes() >= before.covered_minutes(), "{r:?} {b:?} complex={c}: {before} at {} > {now} at {m}", m - 1);
+            }
+        }
+    }
+
+    #[test]
+    fn the_cap_and_the_99439_limit_always_hold() {
+        for (r, b, c, m) in every_case() {
+            let got = codes(r, b, m, c);
+            if r == RuleSet::Cms {
+                assert!(got.units_of("99439") <= CMS_99439_LIMIT, "{m}: {got}");
+            }
+            if r == RuleSet::Seed && b == Billed::Ccm {
+                assert_eq!(got, seed_ccm_codes(m.min(SEED_MINUTES_CAP)), "minutes past 600 count as 600");
+                assert!(got.units_of("99489") <= 18);
+            }
+            // Never CCM and PCM codes together.
+            let has_ccm = ["99490", "99439", "99487", "99489"].iter().any(|code| got.units_of(code) > 0);
+            let has_pcm = ["99426", "99427"].iter().any(|code| got.units_of(code) > 0);
+            assert!(!(has_ccm && has_pcm));
+            // A base code always precedes its add-on.
+            assert!(got.units_of("99439") == 0 || got.units_of("99490") == 1);
+            assert!(got.units_of("99489") == 0 || got.units_of("99487") == 1);
+            assert!(got.units_of("99427") == 0 || got.units_of("99426") == 1);
+        }
+    }
+
+    #[test]
+    fn a_dual_eligible_patient_bills_one_program() {
+        assert_eq!(billed_program(Program::Both, 2), Billed::Ccm);
+        assert_eq!(billed_program(Program::Both, 1), Billed::Pcm);
+        assert_eq!(billed_program(Program::Pcm, 5), Billed::Pcm);
+        assert_eq!(billed_program(Program::Ccm, 1), Billed::Ccm);
+    }
+
+    #[test]
+    fn gates_name_what_failed() {
+        let ok = Compliance { consent_on_file: true, chronic_conditions: 2, care_plan_active: true };
+        assert!(failed_gates(Billed::Ccm, &ok).is_empty());
+        let bad = Compliance { consent_on_file: false, chronic_conditions: 1, care_plan_active: false };
+        let reasons = failed_gates(Billed::Ccm, &bad);
+        assert_eq!(reasons.len(), 3);
+        assert!(reasons[1].contains("at least 2") && reasons[1].contains("1 recorded"));
+        assert!(failed_gates(Billed::Pcm, &Compliance { chronic_conditions: 1, ..ok }).is_empty());
+        assert_eq!(failed_gates(Billed::Pcm, &Compliance { chronic_conditions: 0, ..ok }).len(), 1);
+    }
+
+    #[test]
+    fn seed_flags_99487_for_patients_not_flagged_complex() {
+        assert_eq!(review_flags(RuleSet::Seed, &seed_ccm_codes(70), false).len(), 1);
+        assert!(review_flags(RuleSet::Seed, &seed_ccm_codes(70), true).is_empty());
+        assert!(review_flags(RuleSet::Cms, &cms_ccm_codes(70, false), false).is_empty());
+    }
+
+    #[test]
+    fn fees_use_the_latest_year_and_a_missing_fee_is_not_zero() {
+        let schedule = vec![("99490".to_owned(), 2025, 6049), ("99439".to_owned(), 2025, 4593), ("99490".to_owned(), 2027, 6200)];
+        assert_eq!(fee_for(&schedule, "99490", 2026), Some(6049));
+        assert_eq!(fee_for(&schedule, "99490", 2027), Some(6200));
+        assert_eq!(fee_for(&schedule, "99490", 2024), None);
+        assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2026), Some(6049 + 2 * 4593));
+        assert_eq!(reimbursement(&pcm_codes(40), &schedule, 2026), None, "99426 has no fee: fee not set");
+        assert_eq!(reimbursement(&Codes::default(), &schedule, 2026), Some(0));
+    }
+
+    #[test]
+    fn money_reads_as_dollars() {
+        assert_eq!(dollars(6049), "$60.49");
+        assert_eq!(dollars(123_456_789), "$1,234,567.89");
+        assert_eq!(dollars(5), "$0.05");
+        assert_eq!(dollars(-1500), "-$15.00");
+    }
+
+    #[test]
+    fn rule_sets_parse_by_name() {
+        assert_eq!(RuleSet::parse(" CMS "), Ok(RuleSet::Cms));
+        assert!(RuleSet::parse("medicaid").unwrap_err().message.contains("seed or cms"));
+    }
+}
