@@ -61,6 +61,18 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// The monthly billing summary as CSV or JSON on standard output
+    Billing {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// seed or cms; the admin's chosen rule set when omitted
+        #[arg(long)]
+        rules: Option<String>,
+        /// csv or json
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// Generate the monthly and weekly tasks of the month and week holding a date (idempotent)
     Generate {
         /// YYYY-MM-DD; today in the practice time zone when omitted
@@ -168,6 +180,7 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&store, command).await,
+        Command::Billing { month, rules, format } => billing(&store, &month, rules.as_deref(), &format).await,
         Command::Generate { date } => {
             let date = match date {
                 Some(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -253,6 +266,52 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn billing(store: &Store, month: &str, rules: Option<&str>, format: &str) -> anyhow::Result<()> {
+    use carelog_domain::billing::{Billed, RuleSet};
+    use carelog_domain::practice_time::YearMonth;
+    let month = YearMonth::parse(month).map_err(|e| anyhow::anyhow!("--month: {}", e.message))?;
+    let rules = rules.map(RuleSet::parse).transpose().map_err(|e| anyhow::anyhow!("--rules: {}", e.message))?;
+    if !matches!(format, "csv" | "json") {
+        bail!("--format: \"{format}\" is not csv or json");
+    }
+    let summary = store.billing_summary(month, rules).await?;
+    let names = store.user_names().await?;
+    if format == "csv" {
+        print!("{}", carelog_web::billing_csv::billing_csv(&summary, &names)?);
+    } else {
+        let lines: Vec<serde_json::Value> = summary
+            .lines
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "patient_id": l.patient_id,
+                    "chart_code": l.chart_code,
+                    "patient_name": l.name,
+                    "coordinator": l.coordinator_id.and_then(|c| names.get(&c)),
+                    "program": if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
+                    "total_minutes": l.minutes,
+                    "codes": if l.billable { l.codes.to_string() } else { String::new() },
+                    "billable": l.billable,
+                    "reason": l.reason,
+                    "review": l.flags,
+                    "estimated_reimbursement_cents": if l.billable { l.reimbursement } else { None },
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "month": summary.month.to_string(),
+            "rule_set": summary.rule_set.key(),
+            "billable_patient_months": summary.totals.billable,
+            "patient_months": summary.totals.patients,
+            "estimated_reimbursement_cents": summary.totals.reimbursement,
+            "fee_missing": summary.totals.fee_missing,
+            "lines": lines,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    audit_cli(store, "billing.export", format!("{month} under {} as {format}", summary.rule_set.key())).await
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {

@@ -292,8 +292,11 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
     for server in &mut servers {
         use std::io::BufRead;
         let stdout = server.0.stdout.take().unwrap();
-        let line =
-            std::io::BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.contains("serving at")).expect("the server started");
+        let Some(line) = std::io::BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.contains("serving at")) else {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+            panic!("a server did not start: {stderr}");
+        };
         addresses.push(line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned());
     }
     let store = carelog_store::Store::connect(&url).await.unwrap();

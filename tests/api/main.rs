@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod auth;
 mod automation;
+mod billing;
 mod cli;
 mod entries;
 mod helpers;

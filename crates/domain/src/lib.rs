@@ -2,6 +2,7 @@
 //! Handlers, jobs and the CLI all call these, so each rule lives once.
 
 pub mod billing;
+pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
 pub mod login_throttle;

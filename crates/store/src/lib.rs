@@ -5,6 +5,7 @@
 //! and reaches SQL as ranges, because the engines' date functions differ.
 
 mod audit;
+mod billing;
 mod billing_months;
 mod care_team;
 mod catalogue;

@@ -55,14 +55,21 @@ impl Store {
     /// Brings the schema up to date. Safe to run from several servers at once: on PostgreSQL an
     /// advisory lock serialises them; on SQLite the write transaction does.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
-        self.exec(
+        // Under the lock too: two PostgreSQL servers racing on CREATE TABLE IF NOT EXISTS can collide
+        // in the catalog.
+        let tx = self.begin_write().await?;
+        if self.engine() == Engine::Postgres {
+            tx.execute_raw(self.stmt("SELECT pg_advisory_xact_lock(7261001)", vec![])).await?;
+        }
+        tx.execute_raw(self.stmt(
             &render(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at {ts} NOT NULL)",
                 self.engine(),
             ),
             vec![],
-        )
+        ))
         .await?;
+        tx.commit().await?;
         let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
         let mut applied = Vec::new();
         for migration in MIGRATIONS {

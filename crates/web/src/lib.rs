@@ -2,6 +2,7 @@
 //! and the domain, render a template.
 
 mod assets;
+pub mod billing_csv;
 mod context;
 mod csrf;
 mod entry_form;
@@ -40,6 +41,8 @@ pub fn router(state: AppState) -> Router {
         .route("/timer/discard", post(pages::timer::discard))
         .route("/team", get(pages::team::page))
         .route("/billing", get(pages::billing::page))
+        .route("/billing/export.csv", get(pages::billing::export))
+        .route("/billing/patients/{id}", get(pages::billing::patient_month))
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))
         .route("/admin/schedules", get(pages::schedules::page).post(pages::schedules::create))

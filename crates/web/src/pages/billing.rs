@@ -1,20 +1,276 @@
-//! Billing (admins only).
+//! Billing (admins only): the month's summary per patient-month and per coordinator, compliance
+//! figures, a drill-down into a patient-month's entries, and the CSV export.
 
-use axum::extract::State;
-use axum::response::Html;
+use std::collections::HashMap;
 
-use super::tasks::ComingPage;
-use super::{Shell, Tab, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use carelog_domain::billing::{Billed, RuleSet, dollars};
+use carelog_domain::billing_summary::{MonthSummary, codes_text};
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_store::EntryFilter;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::{Shell, Tab, audit, render};
+use crate::billing_csv::billing_csv;
 use crate::context::AdminUser;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser) -> AppResult<Html<String>> {
-    let shell = Shell::load(&state, &user, Tab::Billing).await?;
-    render(&ComingPage {
-        shell,
-        title: "Billing",
-        what: "Monthly billing per patient (CPT codes, compliance gates, estimated reimbursement) and month-end close are being built. No figures are shown until they are computed from the log.",
-        facts: vec![],
-    })
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct BillingQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub month: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rules: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sort: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub csort: String,
+}
+
+pub struct PatientLine {
+    pub patient_id: i64,
+    pub chart_code: String,
+    pub name: String,
+    pub coordinator: String,
+    pub program: &'static str,
+    pub minutes: i64,
+    pub codes: String,
+    pub billable: bool,
+    pub reason: String,
+    pub flags: String,
+    pub amount: String,
+    cents: i64,
+}
+
+pub struct CoordinatorLine {
+    pub name: String,
+    pub minutes: i64,
+    pub tasks: i64,
+    pub patients: i64,
+    pub billable: i64,
+    pub codes: String,
+    pub amount: String,
+    cents: i64,
+}
+
+#[derive(Template)]
+#[template(path = "pages/billing.html")]
+struct BillingPage {
+    shell: Shell,
+    month: String,
+    rules: &'static str,
+    summary_totals: Totals,
+    patients: Vec<PatientLine>,
+    coordinators: Vec<CoordinatorLine>,
+    export_link: String,
+    sort_links: Vec<(&'static str, String)>,
+    coordinator_sort_links: Vec<(&'static str, String)>,
+}
+
+pub struct Totals {
+    pub patients: i64,
+    pub billable: i64,
+    pub not_billable: i64,
+    pub minutes: i64,
+    pub amount: String,
+    pub fee_missing: bool,
+    pub consent_percent: i64,
+    pub at_target_percent: i64,
+    pub target: i64,
+    pub flagged: i64,
+}
+
+fn parse_query(q: &BillingQuery, state: &AppState) -> AppResult<(YearMonth, Option<RuleSet>)> {
+    let month = match q.month.trim() {
+        "" => YearMonth::of(local_date(Utc::now(), state.settings.time_zone)).previous(),
+        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.message))?,
+    };
+    let rules = match q.rules.trim() {
+        "" => None,
+        r => Some(RuleSet::parse(r).map_err(|e| AppError::BadRequest(format!("Rule set: {}", e.message)))?),
+    };
+    Ok((month, rules))
+}
+
+fn money(cents: Option<i64>) -> String {
+    cents.map(dollars).unwrap_or_else(|| "fee not set".into())
+}
+
+fn link(path: &str, q: &BillingQuery) -> String {
+    let query = serde_urlencoded::to_string(q).unwrap_or_default();
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+}
+
+fn lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> (Vec<PatientLine>, Vec<CoordinatorLine>) {
+    let name = |id: Option<i64>| id.and_then(|c| names.get(&c)).cloned().unwrap_or_else(|| "—".into());
+    let patients = summary
+        .lines
+        .iter()
+        .map(|l| PatientLine {
+            patient_id: l.patient_id,
+            chart_code: l.chart_code.clone(),
+            name: l.name.clone(),
+            coordinator: name(l.coordinator_id),
+            program: if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
+            minutes: l.minutes,
+            codes: if l.billable { l.codes.to_string() } else { String::new() },
+            billable: l.billable,
+            reason: l.reason.clone(),
+            flags: l.flags.join("; "),
+            amount: if l.billable { money(l.reimbursement) } else { "—".into() },
+            cents: if l.billable { l.reimbursement.unwrap_or(0) } else { -1 },
+        })
+        .collect();
+    let coordinators = summary
+        .coordinators
+        .iter()
+        .map(|c| CoordinatorLine {
+            name: name(Some(c.coordinator_id)),
+            minutes: c.minutes,
+            tasks: c.tasks,
+            patients: c.patients,
+            billable: c.billable_patients,
+            codes: codes_text(&c.codes),
+            amount: if c.fee_missing { format!("{} + fee not set", dollars(c.reimbursement)) } else { dollars(c.reimbursement) },
+            cents: c.reimbursement,
+        })
+        .collect();
+    (patients, coordinators)
+}
+
+pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<BillingQuery>) -> AppResult<Response> {
+    let (month, rules) = parse_query(&q, &state)?;
+    let summary = state.store.billing_summary(month, rules).await?;
+    let names = state.store.user_names().await?;
+    let (mut patients, mut coordinators) = lines(&summary, &names);
+    match q.sort.as_str() {
+        "minutes" => patients.sort_by_key(|p| std::cmp::Reverse(p.minutes)),
+        "amount" => patients.sort_by_key(|p| std::cmp::Reverse(p.cents)),
+        "billable" => patients.sort_by_key(|p| (!p.billable, p.name.clone())),
+        "coordinator" => patients.sort_by(|a, b| a.coordinator.cmp(&b.coordinator).then(a.name.cmp(&b.name))),
+        _ => {}
+    }
+    match q.csort.as_str() {
+        "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
+        "amount" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.cents)),
+        "patients" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.billable)),
+        _ => coordinators.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
+    let t = &summary.totals;
+    let summary_totals = Totals {
+        patients: t.patients,
+        billable: t.billable,
+        not_billable: t.patients - t.billable,
+        minutes: t.minutes,
+        amount: dollars(t.reimbursement),
+        fee_missing: t.fee_missing,
+        consent_percent: summary.percent(t.with_consent),
+        at_target_percent: summary.percent(t.at_target),
+        target: summary.target_minutes,
+        flagged: t.flagged,
+    };
+    let base = BillingQuery { month: month.to_string(), rules: q.rules.clone(), sort: String::new(), csort: String::new() };
+    let sort_links = [
+        ("name", "Patient"),
+        ("coordinator", "Coordinator"),
+        ("minutes", "Minutes"),
+        ("billable", "Billable"),
+        ("amount", "Est. reimbursement"),
+    ]
+    .into_iter()
+    .map(|(key, label)| (label, link("/billing", &BillingQuery { sort: key.into(), csort: q.csort.clone(), ..base.clone() })))
+    .collect();
+    let coordinator_sort_links =
+        [("name", "Coordinator"), ("minutes", "Minutes"), ("patients", "Billable patients"), ("amount", "Est. reimbursement")]
+            .into_iter()
+            .map(|(key, label)| (label, link("/billing", &BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() })))
+            .collect();
+    audit(&state, &user, "billing.view", None, format!("{month} under {}", summary.rule_set.key())).await?;
+    let page = BillingPage {
+        shell: Shell::load(&state, &user, Tab::Billing).await?,
+        month: month.to_string(),
+        rules: summary.rule_set.key(),
+        summary_totals,
+        patients,
+        coordinators,
+        export_link: link("/billing/export.csv", &base),
+        sort_links,
+        coordinator_sort_links,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn export(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<BillingQuery>) -> AppResult<Response> {
+    let (month, rules) = parse_query(&q, &state)?;
+    let summary = state.store.billing_summary(month, rules).await?;
+    let csv = billing_csv(&summary, &state.store.user_names().await?).map_err(|e| AppError::Internal(e.to_string()))?;
+    audit(
+        &state,
+        &user,
+        "billing.export",
+        None,
+        format!("{month} under {}, {} patient-months", summary.rule_set.key(), summary.lines.len()),
+    )
+    .await?;
+    let disposition = format!("attachment; filename=\"carelog-billing-{month}-{}.csv\"", summary.rule_set.key());
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/billing_patient.html")]
+struct PatientMonthPage {
+    shell: Shell,
+    month: String,
+    name: String,
+    entries: Vec<(String, String, String, bool, String)>,
+    billable_minutes: i64,
+}
+
+/// The entries behind one patient-month, billable types marked.
+pub async fn patient_month(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+    Query(q): Query<BillingQuery>,
+) -> AppResult<Response> {
+    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let (month, _) = parse_query(&q, &state)?;
+    let patient = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
+    let tz = state.settings.time_zone;
+    let billable: HashMap<i64, bool> = state.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
+    let rows = state
+        .store
+        .entries(&EntryFilter { patient_id: Some(id), range: Some(month_range(month, tz)), ..EntryFilter::default() }, 10_000)
+        .await?;
+    let mut billable_minutes = 0;
+    let entries = rows
+        .into_iter()
+        .map(|e| {
+            let counts = billable.get(&e.task_type_id).copied().unwrap_or(false) && e.minutes.is_some();
+            if counts {
+                billable_minutes += i64::from(e.minutes.unwrap_or(0));
+            }
+            (
+                e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                e.task_type,
+                e.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+                counts,
+                e.coordinator,
+            )
+        })
+        .collect();
+    audit(&state, &user, "billing.patient-month", Some(id), month.to_string()).await?;
+    let page = PatientMonthPage {
+        shell: Shell::load(&state, &user, Tab::Billing).await?,
+        month: month.to_string(),
+        name: patient.name,
+        entries,
+        billable_minutes,
+    };
+    Ok(render(&page)?.into_response())
 }

@@ -1,0 +1,185 @@
+//! Monthly billing for admins: refused to everyone else, a patient-month turning billable as time is
+//! logged, and the CSV exactly as specified, on the page and from the command line.
+
+use carelog_domain::practice_time::{YearMonth, local_date};
+use chrono::Utc;
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
+const HEADER: &str =
+    "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement";
+
+fn this_month() -> YearMonth {
+    YearMonth::of(local_date(Utc::now(), TZ))
+}
+
+#[tokio::test]
+async fn every_billing_route_is_refused_to_coordinators_and_managers() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let month = this_month();
+    let routes = [
+        "/billing".to_owned(),
+        format!("/billing?month={month}&rules=cms"),
+        format!("/billing/export.csv?month={month}"),
+        format!("/billing/patients/{patient}?month={month}"),
+    ];
+    for username in ["coord1", "manager1"] {
+        let (client, _) = app.sign_in(username).await;
+        for route in &routes {
+            let r = client.get(app.url(route)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{username} {route}");
+            let body = r.text().await.unwrap();
+            assert!(!body.contains("9949") && !body.contains('$'), "no code or amount in the refusal");
+        }
+    }
+    let (admin, _) = app.sign_in("admin").await;
+    for route in &routes {
+        assert_eq!(admin.get(app.url(route)).send().await.unwrap().status(), StatusCode::OK, "admin {route}");
+    }
+}
+
+#[tokio::test]
+async fn no_code_fee_or_amount_reaches_coordinators_or_managers_on_any_page() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("manager1").await;
+    for username in ["coord1", "manager1"] {
+        let (client, _) = app.sign_in(username).await;
+        let own = app.own_patient(username).await;
+        for route in [
+            "/panel",
+            "/panel?mine=0",
+            "/tasks",
+            &format!("/patients/{own}"),
+            &format!("/patients/{own}/history"),
+            "/team",
+            "/notifications",
+            &format!("/patients/{patient}"),
+        ] {
+            let r = client.get(app.url(route)).send().await.unwrap();
+            let body = r.text().await.unwrap();
+            for code in ["99490", "99439", "99487", "99489", "99426", "99427", "reimbursement", "$"] {
+                assert!(!body.contains(code), "{username} {route} shows {code}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_patient_month_turns_billable_as_its_minutes_are_logged() {
+    let app = spawn_app().await;
+    let month = this_month();
+    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    // A patient held back only by the time threshold.
+    let line = summary
+        .lines
+        .iter()
+        .find(|l| !l.billable && l.reason.ends_with("-minute threshold") && !l.reason.contains(';'))
+        .expect("the demo has a patient-month short only of time");
+    let threshold: i64 = line.reason.split("under the ").nth(1).unwrap().split('-').next().unwrap().parse().unwrap();
+    let holder = app.store.patient_coordinator(line.patient_id).await.unwrap().unwrap().unwrap();
+    let username = app.store.user_by_id(holder).await.unwrap().unwrap().username;
+
+    let (admin, _) = app.sign_in("admin").await;
+    let page = |admin: reqwest::Client, url: String| async move { admin.get(url).send().await.unwrap().text().await.unwrap() };
+    let url = app.url(&format!("/billing/export.csv?month={month}&rules=seed"));
+    let id = line.patient_id.to_string();
+    let row = |csv: &str| {
+        csv::Reader::from_reader(csv.as_bytes())
+            .records()
+            .map(|r| r.unwrap())
+            .find(|r| r.get(1) == Some(id.as_str()))
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let before = row(&page(admin.clone(), url.clone()).await);
+    assert!(before.contains("|no|"), "{before}");
+
+    let (client, _) = app.sign_in(&username).await;
+    let needed = (threshold - line.minutes).max(5).to_string();
+    let call = app.task_type_id("Care Coordination: General").await.to_string();
+    let (status, body) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &line.patient_id.to_string()),
+                ("task_type", &call),
+                ("minutes", &needed),
+                ("confirm", "1"),
+                ("notes", "closing the month"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after = row(&page(admin.clone(), url).await);
+    assert!(after.contains("|yes|"), "{after}");
+    assert!(after.contains("|99490|") || after.contains("|99426|"), "{after}");
+}
+
+#[tokio::test]
+async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line() {
+    let app = spawn_app().await;
+    let month = this_month().previous();
+    let (admin, _) = app.sign_in("admin").await;
+    let r = admin.get(app.url(&format!("/billing/export.csv?month={month}&rules=seed"))).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(&format!("carelog-billing-{month}-seed.csv")));
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(HEADER));
+    let rows: Vec<Vec<String>> =
+        csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    assert!(lines.next().is_some(), "rows follow the header");
+    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    assert_eq!(rows.len(), summary.lines.len());
+    for (row, line) in rows.iter().zip(&summary.lines) {
+        assert_eq!(row[0], month.to_string());
+        assert_eq!(row[1], line.patient_id.to_string());
+        if line.billable {
+            assert_eq!(row[8], "yes");
+            assert!(row[7].starts_with("99"), "{row:?}");
+            assert!(!row.last().unwrap().is_empty() || line.reimbursement.is_none());
+        } else {
+            assert_eq!((row[7].as_str(), row[8].as_str(), row.last().unwrap().as_str()), ("", "no", ""), "{row:?}");
+        }
+    }
+    let sixty = rows.iter().find(|r| r[7] == "99490+99439x2");
+    if let Some(r) = sixty {
+        assert_eq!(r.last().unwrap(), "152.35", "60.49 + 2 × 45.93");
+    }
+    assert!(rows.iter().any(|r| r[8] == "yes") && rows.iter().any(|r| r[8] == "no"));
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(["billing", "--month", &month.to_string(), "--rules", "seed"])
+        .env("CARELOG_DATABASE_URL", &app.database_url)
+        .env("CARELOG_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), csv, "the command line writes the same CSV");
+    let json = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(["billing", "--month", &month.to_string(), "--rules", "cms", "--format", "json"])
+        .env("CARELOG_DATABASE_URL", &app.database_url)
+        .env("CARELOG_LOG", "error")
+        .output()
+        .unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(parsed["rule_set"], "cms");
+    assert_eq!(parsed["lines"].as_array().unwrap().len(), summary.lines.len());
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(["billing", "--month", "2026-13"])
+        .env("CARELOG_DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--month"));
+    let r = admin.get(app.url("/billing?month=March")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = admin.get(app.url("/billing?rules=medicaid")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("seed or cms"));
+}
