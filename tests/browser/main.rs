@@ -68,6 +68,10 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
     let count = browser.client.find(Locator::Css("[data-testid=audit-count]")).await.unwrap().text().await.unwrap();
     assert!(!count.starts_with("0 events"), "{count}");
     browser.screenshot("admin-audit").await;
+    browser.client.goto(&format!("{base}/billing")).await.unwrap();
+    let billable = text_of(&browser, "[data-testid=billable]").await;
+    assert!(billable.parse::<i64>().is_ok(), "{billable}");
+    browser.screenshot("admin-billing").await;
     browser.client.goto(&format!("{base}/admin/schedules")).await.unwrap();
     assert_eq!(
         browser.client.find_all(Locator::Css("[data-testid=schedules] tbody tr")).await.unwrap().len(),
