@@ -183,3 +183,80 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("seed or cms"));
 }
+
+#[tokio::test]
+async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let me = app.user_id("coord1").await;
+    let month = this_month();
+    let tz_month = carelog_domain::practice_time::month_range(month, TZ);
+    let rows = app
+        .store
+        .panel(
+            &carelog_store::PanelFilter { coordinator_id: Some(me), status: Some("Active".into()), ..Default::default() },
+            tz_month,
+            &month.to_string(),
+        )
+        .await
+        .unwrap();
+    let short: Vec<_> = rows.iter().filter(|p| p.billable_minutes < 20).collect();
+    let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    assert!(tasks.contains(&format!("Needs time this month ({})", short.len())), "one line per active patient under 20 billable minutes");
+    if let Some(first) = short.iter().max_by_key(|p| p.billable_minutes) {
+        let needs = tasks.split("data-testid=\"needs-time\"").nth(1).unwrap();
+        let first_row = needs.split("<tbody>").nth(1).unwrap().split("</tr>").next().unwrap();
+        let cells: Vec<String> = first_row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();
+        assert_eq!(
+            (cells[1].clone(), cells[2].clone()),
+            (first.billable_minutes.to_string(), (20 - first.billable_minutes).to_string()),
+            "closest to the target first"
+        );
+    }
+    let panel = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    let met = rows.iter().filter(|p| p.billable_minutes >= 20).count();
+    assert_eq!(panel.matches("✓ target").count(), met);
+    for secret in ["99490", "$", "reimbursement"] {
+        assert!(!tasks.contains(secret) && !panel.contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn admins_set_the_rule_set_target_and_fees_under_validation() {
+    let app = spawn_app().await;
+    let (admin, _) = app.sign_in("admin").await;
+    let (status, page) = app.post_form(&admin, "/admin/billing", &[("rule_set", "medicaid"), ("target", "0")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("seed or cms") && page.contains("from 1 to 600"));
+    let (status, _) = app.post_form(&admin, "/admin/billing", &[("rule_set", "cms"), ("target", "30")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.store.setting("billing.rule_set").await.unwrap().as_deref(), Some("cms"));
+    assert_eq!(app.store.monthly_target_minutes().await.unwrap(), 30);
+    let summary = app.store.billing_summary(this_month(), None).await.unwrap();
+    assert_eq!(
+        (summary.rule_set, summary.target_minutes),
+        (carelog_domain::billing::RuleSet::Cms, 30),
+        "the chosen rule set is recorded on the summary"
+    );
+
+    let (status, page) = app.post_form(&admin, "/admin/fees", &[("code", "9942"), ("year", "1999"), ("amount", "free")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("not a CPT code") && page.contains("not a year") && page.contains("not an amount"));
+    let (status, _) = app.post_form(&admin, "/admin/fees", &[("code", "99426"), ("year", "2025"), ("amount", "$83.67")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(app.store.fee_schedule().await.unwrap().contains(&("99426".to_owned(), 2025, 8367)));
+    let events = app
+        .store
+        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("billing.".into()), ..Default::default() }, 5, 0)
+        .await
+        .unwrap()
+        .0;
+    assert!(events.iter().any(|e| e.action == "billing.fee" && e.detail.contains("99426 2025: not set → $83.67")));
+    assert!(events.iter().any(|e| e.action == "billing.settings" && e.detail.contains("seed → cms")));
+    let (manager, _) = app.sign_in("manager1").await;
+    assert_eq!(manager.get(app.url("/admin/billing")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form(&manager, "/admin/fees", &[("code", "99490"), ("year", "2026"), ("amount", "0")]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -37,8 +37,14 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
     let (client, before) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
     let header = |page: &str| page.split("This Month: ").nth(1).unwrap().split(" min").next().unwrap().parse::<i64>().unwrap();
-    let panel_minutes =
-        |page: &str| crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient).unwrap().1[5].parse::<i64>().unwrap();
+    let panel_minutes = |page: &str| {
+        crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient).unwrap().1[5]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
     let panel_before = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     let (status, page) = app
         .post_form(

@@ -73,7 +73,7 @@ async fn every_column_sorts_both_ways() {
                 .split_once('/')
                 .map(|(d, t)| (d.parse::<i64>().unwrap() * 100 / t.parse::<i64>().unwrap(), String::new()))
                 .unwrap_or((-1, String::new())),
-            6 | 7 => (text.parse().unwrap(), String::new()),
+            6 | 7 => (text.split_whitespace().next().unwrap().parse().unwrap(), String::new()),
             3 => (0, if text == "Never" { String::new() } else { text.to_owned() }),
             4 => (0, text.rsplit(' ').next().map(|d| if d == "Now" { String::new() } else { d.to_owned() }).unwrap_or_default()),
             _ => (0, text.to_owned()),

@@ -395,3 +395,57 @@ mod tests {
         assert!(RuleSet::parse("medicaid").unwrap_err().message.contains("seed or cms"));
     }
 }
+
+/// Parses a fee typed in dollars (`60.49`, `$1,234.5`, `45`) into cents.
+pub fn parse_dollars(text: &str) -> Result<i64, crate::RuleViolation> {
+    let bad = || crate::RuleViolation::new("amount", format!("\"{}\" is not an amount in dollars such as 60.49", text.trim()));
+    let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || fraction.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    if whole > 100_000 {
+        return Err(crate::RuleViolation::new("amount", "must be at most $100,000.00"));
+    }
+    Ok(whole * 100 + cents)
+}
+
+/// A CPT code: five digits.
+pub fn parse_code(text: &str) -> Result<String, crate::RuleViolation> {
+    let code = text.trim();
+    if code.len() == 5 && code.chars().all(|c| c.is_ascii_digit()) {
+        Ok(code.to_owned())
+    } else {
+        Err(crate::RuleViolation::new("code", format!("\"{code}\" is not a CPT code (five digits, e.g. 99490)")))
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn dollars_parse_to_cents() {
+        assert_eq!(parse_dollars("60.49"), Ok(6049));
+        assert_eq!(parse_dollars("$1,234.5"), Ok(123_450));
+        assert_eq!(parse_dollars("45"), Ok(4500));
+        assert_eq!(parse_dollars(".5"), Ok(50));
+        for bad in ["", "abc", "1.234", "-5", "12.3.4", "."] {
+            assert!(parse_dollars(bad).is_err(), "{bad}");
+        }
+        assert!(parse_dollars("100001").unwrap_err().message.contains("at most"));
+    }
+
+    #[test]
+    fn codes_are_five_digits() {
+        assert_eq!(parse_code(" 99426 "), Ok("99426".into()));
+        assert!(parse_code("9942").is_err());
+        assert!(parse_code("9942a").is_err());
+    }
+}

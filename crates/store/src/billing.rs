@@ -88,9 +88,32 @@ impl Store {
             Some(r) => r,
             None => self.setting("billing.rule_set").await?.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed),
         };
-        let target = self.setting("billing.monthly_target_minutes").await?.and_then(|t| t.parse::<i64>().ok()).unwrap_or(20);
+        let target = self.monthly_target_minutes().await?;
         let inputs = self.billing_inputs(month).await?;
         let fees = self.fee_schedule().await?;
         Ok(carelog_domain::billing_summary::summarize(month, chosen, target, inputs, &fees))
+    }
+}
+
+impl Store {
+    pub async fn set_setting(&self, key: &str, value: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
+            vec![key.into(), value.into(), crate::connection::at(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Sets a code's fee for a year (adding or replacing it).
+    pub async fn set_fee(&self, code: &str, year: i32, cents: i64) -> Result<()> {
+        self.exec(
+            "INSERT INTO fee_schedule (code, fee_year, amount_cents) VALUES ($1, $2, $3)
+             ON CONFLICT (code, fee_year) DO UPDATE SET amount_cents = excluded.amount_cents",
+            vec![code.into(), year.into(), cents.into()],
+        )
+        .await?;
+        Ok(())
     }
 }

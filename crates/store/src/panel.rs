@@ -37,6 +37,8 @@ pub struct PanelPatient {
     pub visit_interval_months: i32,
     pub open_gaps: i64,
     pub month_minutes: i64,
+    /// Minutes of billable task types this month: what counts toward the care-time target.
+    pub billable_minutes: i64,
     pub tasks_total: i64,
     pub tasks_done: i64,
 }
@@ -77,6 +79,8 @@ impl Store {
                     (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = 'Open') AS open_gaps,
                     (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l
                         WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2) AS month_minutes,
+                    (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l JOIN task_types tt ON tt.id = l.task_type_id
+                        WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes,
                     (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> 'cancelled') AS tasks_total,
                     (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = 'completed') AS tasks_done
              FROM patients p
@@ -103,6 +107,7 @@ impl Store {
                     visit_interval_months: get(r, "visit_interval_months")?,
                     open_gaps: get(r, "open_gaps")?,
                     month_minutes: get(r, "month_minutes")?,
+                    billable_minutes: get(r, "billable_minutes")?,
                     tasks_total: get(r, "tasks_total")?,
                     tasks_done: get(r, "tasks_done")?,
                 })

@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))
         .route("/admin/schedules", get(pages::schedules::page).post(pages::schedules::create))
+        .route("/admin/billing", get(pages::billing_settings::page).post(pages::billing_settings::save_rules))
+        .route("/admin/fees", post(pages::billing_settings::save_fee))
         .route("/admin/schedules/{id}", post(pages::schedules::update))
         .route("/notifications", get(pages::notifications::page))
         .route("/notifications/read", post(pages::notifications::read))

@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod audit_log;
 pub mod billing;
+pub mod billing_settings;
 pub mod care_team;
 pub mod generated;
 pub mod health;

@@ -56,6 +56,7 @@ pub struct PanelRow {
     pub completion: Option<CompletionBand>,
     pub completion_percent: i64,
     pub minutes: i64,
+    pub billable_minutes: i64,
     pub open_gaps: i64,
 }
 
@@ -104,6 +105,7 @@ struct PanelPage {
     providers: Vec<Option_>,
     completions: Vec<Option_>,
     filtered: bool,
+    target: i64,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -219,6 +221,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
                 tasks_done: p.tasks_done,
                 tasks_total: p.tasks_total,
                 minutes: p.month_minutes,
+                billable_minutes: p.billable_minutes,
                 open_gaps: p.open_gaps,
             }
         })
@@ -290,6 +293,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
         due_soon,
         columns,
         filtered,
+        target: state.store.monthly_target_minutes().await?,
     };
     render(&page)
 }

@@ -80,6 +80,14 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// A patient still short of the month's care-time target (minutes only: no codes, no money).
+pub struct NeedsTime {
+    pub id: i64,
+    pub name: String,
+    pub minutes: i64,
+    pub needed: i64,
+}
+
 #[derive(Template)]
 #[template(path = "pages/tasks.html")]
 struct TasksPage {
@@ -97,6 +105,9 @@ struct TasksPage {
     form: EntryFormView,
     timer: Option<TimerView>,
     saved: bool,
+    needs_time: Vec<NeedsTime>,
+    days_left: i64,
+    target: i64,
 }
 
 fn parse_date(text: &str, today: NaiveDate) -> AppResult<NaiveDate> {
@@ -198,8 +209,31 @@ async fn tasks_page(
             f
         }
     };
+    // Patients short of this month's care-time target, closest to it first: the quickest time to
+    // capture before the month ends.
+    let month = carelog_domain::practice_time::YearMonth::of(today);
+    let target = state.store.monthly_target_minutes().await?;
+    let caseload = carelog_store::PanelFilter { coordinator_id: Some(user.id()), status: Some("Active".into()), ..Default::default() };
+    let mut needs_time: Vec<NeedsTime> = state
+        .store
+        .panel(&caseload, carelog_domain::practice_time::month_range(month, tz), &carelog_domain::schedule::month_key(month))
+        .await?
+        .into_iter()
+        .filter(|p| p.billable_minutes < target)
+        .map(|p| NeedsTime {
+            id: p.id,
+            name: display_name(&p.last_name, &p.first_name),
+            minutes: p.billable_minutes,
+            needed: target - p.billable_minutes,
+        })
+        .collect();
+    needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
+    let days_left = (month.last_day() - today).num_days() + 1;
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let page = TasksPage {
+        needs_time,
+        days_left,
+        target,
         date: date.to_string(),
         is_today: date == today,
         day_tasks,
