@@ -260,3 +260,86 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_to_admins_with_a_reason() {
+    let app = spawn_app().await;
+    let last = this_month().previous();
+    let me = app.user_id("coord1").await;
+    let entry = app
+        .store
+        .entries(
+            &carelog_store::EntryFilter {
+                coordinator_id: Some(me),
+                range: Some(carelog_domain::practice_time::month_range(last, TZ)),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.minutes.is_some())
+        .expect("coord1 logged time last month");
+    let (coordinator, _) = app.sign_in("coord1").await;
+    assert_eq!(
+        coordinator.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap().status(),
+        StatusCode::OK,
+        "open before the close"
+    );
+    assert_eq!(app.post_form(&coordinator, "/billing/close", &[("month", &last.to_string())]).await.0, StatusCode::FORBIDDEN);
+
+    let (admin, _) = app.sign_in("admin").await;
+    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &this_month().to_string())]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("has not ended yet"));
+    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &last.to_string()), ("rules", "seed")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"closed\"") && page.contains("under the seed rule set"));
+    let summary = app.store.billing_summary(last, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let snapshot = app.store.billing_snapshot(last).await.unwrap();
+    assert_eq!(snapshot.len(), summary.coordinators.len());
+    for (row, c) in snapshot.iter().zip(&summary.coordinators) {
+        assert_eq!(
+            (row.0, i64::from(row.1), row.2.clone()),
+            (c.coordinator_id, c.minutes, carelog_domain::billing_summary::codes_text(&c.codes))
+        );
+    }
+    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &last.to_string())]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("closed already"));
+
+    // Locked for the coordinator: no edit, no new entry dated in the closed month.
+    let r = coordinator.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("closed billing period"));
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id("Communication: Phone").await.to_string();
+    let when = format!("{}T10:00", last.last_day());
+    let (status, page) =
+        app.post_form(&coordinator, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &when)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains(&format!("Entries can go back to {}", this_month().first_day())));
+
+    // An admin corrects it, with a reason, and the audit keeps old, new and why.
+    let path = format!("/billing/entries/{}", entry.id);
+    let (status, page) = app.post_form(&admin, &path, &[("minutes", "7"), ("notes", "corrected"), ("reason", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("say why this entry is corrected"));
+    let (status, _) =
+        app.post_form(&admin, &path, &[("minutes", "7"), ("notes", "corrected"), ("reason", "duplicate of a call logged twice")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(7));
+    let events = app
+        .store
+        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("billing.correct".into()), ..Default::default() }, 5, 0)
+        .await
+        .unwrap()
+        .0;
+    assert!(
+        events[0].detail.contains("reason: duplicate of a call logged twice")
+            && events[0].detail.contains(&format!("before: {}, {} min", entry.task_type, entry.minutes.unwrap()))
+    );
+    let (manager, _) = app.sign_in("manager1").await;
+    assert_eq!(manager.get(app.url(&path)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}

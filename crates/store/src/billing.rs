@@ -117,3 +117,122 @@ impl Store {
         Ok(())
     }
 }
+
+/// A closed month: when, by whom, under which rule set.
+#[derive(Debug, Clone)]
+pub struct ClosedMonth {
+    pub closed_at: chrono::DateTime<chrono::Utc>,
+    pub closed_by: Option<String>,
+    pub rule_set: String,
+}
+
+impl Store {
+    /// Closes a month: snapshots each coordinator's figures into `coordinator_billing_summary` and marks
+    /// the month closed, in one transaction. A month closes once.
+    pub async fn close_month(
+        &self,
+        summary: &carelog_domain::billing_summary::MonthSummary,
+        closed_by: i64,
+        audit: &crate::NewAuditEvent<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        use sea_orm::ConnectionTrait;
+        let (year, month) = (summary.month.year, summary.month.month as i32);
+        let tx = self.begin_write().await?;
+        let inserted = tx
+            .execute_raw(self.stmt(
+                "INSERT INTO billing_months (billing_year, billing_month, status, rule_set, closed_at, closed_by) VALUES ($1, $2, 'closed', $3, $4, $5)
+                 ON CONFLICT (billing_year, billing_month) DO NOTHING",
+                vec![year.into(), month.into(), summary.rule_set.key().into(), crate::connection::at(now), closed_by.into()],
+            ))
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Err(crate::StoreError::AlreadyExists(format!("the close of {}", summary.month)));
+        }
+        for c in &summary.coordinators {
+            tx.execute_raw(self.stmt(
+                "INSERT INTO coordinator_billing_summary (coordinator_id, billing_year, billing_month, total_minutes, billing_codes,
+                    estimated_reimbursement_cents, task_count, patient_count, rule_set, generated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                vec![
+                    c.coordinator_id.into(),
+                    year.into(),
+                    month.into(),
+                    (c.minutes as i32).into(),
+                    carelog_domain::billing_summary::codes_text(&c.codes).into(),
+                    if c.fee_missing { None } else { Some(c.reimbursement) }.into(),
+                    (c.tasks as i32).into(),
+                    (c.patients as i32).into(),
+                    summary.rule_set.key().into(),
+                    crate::connection::at(now),
+                ],
+            ))
+            .await?;
+        }
+        crate::audit::insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn closed_month(&self, month: YearMonth) -> Result<Option<ClosedMonth>> {
+        let row = self
+            .one(
+                "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
+                 WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = 'closed'",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await?;
+        row.map(|r| Ok(ClosedMonth { closed_at: get(&r, "closed_at")?, closed_by: get(&r, "closed_by")?, rule_set: get(&r, "rule_set")? }))
+            .transpose()
+    }
+
+    /// The snapshot taken when a month closed: (coordinator, minutes, codes, cents, tasks, patients).
+    pub async fn billing_snapshot(&self, month: YearMonth) -> Result<Vec<(i64, i32, String, Option<i64>, i32, i32)>> {
+        let rows = self
+            .all(
+                "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, task_count, patient_count
+                 FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2 ORDER BY coordinator_id",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "coordinator_id")?,
+                    get(r, "total_minutes")?,
+                    get(r, "billing_codes")?,
+                    get(r, "estimated_reimbursement_cents")?,
+                    get(r, "task_count")?,
+                    get(r, "patient_count")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// An admin's correction of any entry (in a closed month too); the audit event carries the reason.
+    pub async fn correct_entry(
+        &self,
+        id: i64,
+        minutes: Option<i32>,
+        notes: &str,
+        audit: &crate::NewAuditEvent<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        use sea_orm::ConnectionTrait;
+        let tx = self.begin_write().await?;
+        let changed = tx
+            .execute_raw(self.stmt(
+                "UPDATE coordinator_task_log SET minutes = $1, notes = $2, modified_at = $3 WHERE id = $4",
+                vec![minutes.into(), notes.into(), crate::connection::at(now), id.into()],
+            ))
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(crate::StoreError::NotFound(format!("entry {id}")));
+        }
+        crate::audit::insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -31,6 +31,7 @@ mod users;
 pub use sea_orm::Value;
 
 pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
+pub use billing::ClosedMonth;
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};

@@ -42,6 +42,8 @@ pub fn router(state: AppState) -> Router {
         .route("/team", get(pages::team::page))
         .route("/billing", get(pages::billing::page))
         .route("/billing/export.csv", get(pages::billing::export))
+        .route("/billing/close", post(pages::billing::close))
+        .route("/billing/entries/{id}", get(pages::billing::correct_form).post(pages::billing::correct))
         .route("/billing/patients/{id}", get(pages::billing::patient_month))
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))

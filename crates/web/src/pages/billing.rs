@@ -68,6 +68,10 @@ struct BillingPage {
     patients: Vec<PatientLine>,
     coordinators: Vec<CoordinatorLine>,
     export_link: String,
+    /// "Closed on … by … under …", or None while open.
+    closed: Option<String>,
+    /// Whether the month has ended and may be closed.
+    closable: bool,
     sort_links: Vec<(&'static str, String)>,
     coordinator_sort_links: Vec<(&'static str, String)>,
 }
@@ -191,7 +195,19 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
             .map(|(key, label)| (label, link("/billing", &BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() })))
             .collect();
     audit(&state, &user, "billing.view", None, format!("{month} under {}", summary.rule_set.key())).await?;
+    let tz = state.settings.time_zone;
+    let closed = state.store.closed_month(month).await?.map(|c| {
+        format!(
+            "Closed on {} by {} under the {} rule set; its entries are locked and only an administrator may correct them, giving a reason.",
+            c.closed_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+            c.closed_by.unwrap_or_else(|| "an administrator".into()),
+            c.rule_set
+        )
+    });
+    let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
     let page = BillingPage {
+        closed,
+        closable,
         shell: Shell::load(&state, &user, Tab::Billing).await?,
         month: month.to_string(),
         rules: summary.rule_set.key(),
@@ -227,7 +243,7 @@ struct PatientMonthPage {
     shell: Shell,
     month: String,
     name: String,
-    entries: Vec<(String, String, String, bool, String)>,
+    entries: Vec<(i64, String, String, String, bool, String)>,
     billable_minutes: i64,
 }
 
@@ -256,6 +272,7 @@ pub async fn patient_month(
                 billable_minutes += i64::from(e.minutes.unwrap_or(0));
             }
             (
+                e.id,
                 e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
                 e.task_type,
                 e.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
@@ -273,4 +290,151 @@ pub async fn patient_month(
         billable_minutes,
     };
     Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    rules: String,
+}
+
+/// Closes a month that has ended: snapshots it per coordinator and locks its entries.
+pub async fn close(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    axum::Form(form): axum::Form<CloseForm>,
+) -> AppResult<Response> {
+    let q = BillingQuery { month: form.month.clone(), rules: form.rules.clone(), ..BillingQuery::default() };
+    let (month, rules) = parse_query(&q, &state)?;
+    if month >= YearMonth::of(local_date(Utc::now(), state.settings.time_zone)) {
+        return Err(AppError::BadRequest(format!("{month} has not ended yet; a month can be closed from its last day on.")));
+    }
+    let summary = state.store.billing_summary(month, rules).await?;
+    let audit = carelog_store::NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "billing.close",
+        patient_id: None,
+        detail: format!(
+            "{month} under {}: {} billable patient-months, {}",
+            summary.rule_set.key(),
+            summary.totals.billable,
+            dollars(summary.totals.reimbursement)
+        ),
+        address: &user.address,
+    };
+    match state.store.close_month(&summary, user.id(), &audit, Utc::now()).await {
+        Ok(()) => {}
+        Err(carelog_store::StoreError::AlreadyExists(_)) => return Err(AppError::BadRequest(format!("{month} is closed already."))),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(axum::response::Redirect::to(&format!("/billing?month={month}&rules={}", summary.rule_set.key())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/billing_correct.html")]
+struct CorrectPage {
+    shell: Shell,
+    id: i64,
+    month: String,
+    description: String,
+    minutes: String,
+    notes: String,
+    reason: String,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CorrectForm {
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn entry_for_correction(state: &AppState, raw_id: &str) -> AppResult<carelog_store::EntryRow> {
+    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    state.store.entry(id).await?.ok_or(AppError::NotFound)
+}
+
+fn describe(e: &carelog_store::EntryRow, tz: chrono_tz::Tz) -> String {
+    format!("{} — {} — {}", e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"), e.task_type, e.coordinator)
+}
+
+pub async fn correct_form(State(state): State<AppState>, AdminUser(user): AdminUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+    let e = entry_for_correction(&state, &raw_id).await?;
+    let tz = state.settings.time_zone;
+    let page = CorrectPage {
+        shell: Shell::load(&state, &user, Tab::Billing).await?,
+        id: e.id,
+        month: YearMonth::of(local_date(e.task_at, tz)).to_string(),
+        description: describe(&e, tz),
+        minutes: e.minutes.map(|m| m.to_string()).unwrap_or_default(),
+        notes: e.notes.clone(),
+        reason: String::new(),
+        errors: Vec::new(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// An admin's correction: the time rules still hold, and a reason is required.
+pub async fn correct(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+    axum::Form(form): axum::Form<CorrectForm>,
+) -> AppResult<Response> {
+    use carelog_domain::catalogue::TimeRule;
+    let e = entry_for_correction(&state, &raw_id).await?;
+    let tz = state.settings.time_zone;
+    let types = state.store.task_types().await?;
+    let rule = types.iter().find(|t| t.id == e.task_type_id).and_then(|t| TimeRule::from_key(&t.time_rule)).unwrap_or(TimeRule::Minutes);
+    let mut errors = Vec::new();
+    let minutes = carelog_domain::time_rules::parse_minutes(rule, &form.minutes).map_err(|v| errors.push(v.message)).ok().flatten();
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        errors.push("Reason: say why this entry is corrected; the audit log keeps it.".into());
+    } else if reason.chars().count() > 500 {
+        errors.push("Reason: at most 500 characters.".into());
+    }
+    if form.notes.chars().count() > crate::entry_form::MAX_NOTES_CHARS {
+        errors.push(format!("Notes: at most {} characters.", crate::entry_form::MAX_NOTES_CHARS));
+    }
+    let month = YearMonth::of(local_date(e.task_at, tz));
+    if !errors.is_empty() {
+        let page = CorrectPage {
+            shell: Shell::load(&state, &user, Tab::Billing).await?,
+            id: e.id,
+            month: month.to_string(),
+            description: describe(&e, tz),
+            minutes: form.minutes.clone(),
+            notes: form.notes.clone(),
+            reason: form.reason.clone(),
+            errors,
+        };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let detail = format!(
+        "reason: {reason}; before: {}; after: {}",
+        carelog_store::describe_entry(&e.task_type, e.minutes, e.stat_value.as_deref(), &e.notes, e.task_at),
+        carelog_store::describe_entry(&e.task_type, minutes, e.stat_value.as_deref(), form.notes.trim(), e.task_at)
+    );
+    let audit = carelog_store::NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "billing.correct",
+        patient_id: e.patient_id,
+        detail,
+        address: &user.address,
+    };
+    state.store.correct_entry(e.id, minutes, form.notes.trim(), &audit, Utc::now()).await?;
+    let back = match e.patient_id {
+        Some(p) => format!("/billing/patients/{p}?month={month}"),
+        None => format!("/billing?month={month}"),
+    };
+    Ok(axum::response::Redirect::to(&back).into_response())
 }
