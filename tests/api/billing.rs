@@ -343,3 +343,41 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
     let (manager, _) = app.sign_in("manager1").await;
     assert_eq!(manager.get(app.url(&path)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let me = app.user_id("coord1").await;
+    let month = carelog_domain::practice_time::month_range(this_month(), TZ);
+    let (minutes, tasks) = app.store.logged_in(me, month).await.unwrap();
+    let name = app.store.user_by_id(me).await.unwrap().unwrap().display_name;
+    let row = page.split("<tr>").find(|r| r.contains(&name)).expect("coord1 has a row");
+    let cells: Vec<String> = row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();
+    assert_eq!((cells[1].clone(), cells[2].clone()), (tasks.to_string(), minutes.to_string()));
+    assert!(!page.contains('$') && !page.contains("9949"));
+    let waiting = app.store.assignment_queue_length().await.unwrap();
+    assert!(page.contains(&format!("data-testid=\"waiting\">{waiting}<")));
+    let (coordinator, _) = app.sign_in("coord1").await;
+    assert_eq!(coordinator.get(app.url("/team")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_trend_chart_shows_twelve_months_computed_from_the_log() {
+    let app = spawn_app().await;
+    let month = this_month().previous();
+    let (admin, _) = app.sign_in("admin").await;
+    let page = admin.get(app.url(&format!("/billing?month={month}&rules=seed"))).send().await.unwrap().text().await.unwrap();
+    let chart = page.split("data-testid=\"trend\"").nth(1).unwrap().split("</figure>").next().unwrap();
+    assert_eq!(chart.matches("<rect ").count(), 12);
+    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let label = month.first_day().format("%b %y").to_string();
+    let expected =
+        format!("{label}: {} billable, {}", summary.totals.billable, carelog_domain::billing::dollars(summary.totals.reimbursement));
+    assert!(chart.contains(&expected), "the month's bar carries its own figures: {expected}");
+    let empty_year_ago =
+        month.previous().previous().previous().previous().previous().previous().previous().previous().previous().previous().previous();
+    let old = empty_year_ago.first_day().format("%b %y").to_string();
+    assert!(chart.contains(&format!("{old}: 0 billable, $0.00")), "months before the demo's history are empty, not invented");
+}

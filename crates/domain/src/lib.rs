@@ -6,6 +6,7 @@ pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
 pub mod login_throttle;
+pub mod metrics;
 pub mod notifications;
 pub mod patient;
 pub mod practice_time;

@@ -15,6 +15,7 @@ mod demo_rows;
 mod error;
 mod generated;
 mod login_failures;
+mod metrics;
 mod migrate;
 mod notifications;
 mod panel;

@@ -3,6 +3,7 @@
 
 mod assets;
 pub mod billing_csv;
+mod chart;
 mod context;
 mod csrf;
 mod entry_form;

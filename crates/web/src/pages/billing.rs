@@ -74,6 +74,7 @@ struct BillingPage {
     closable: bool,
     sort_links: Vec<(&'static str, String)>,
     coordinator_sort_links: Vec<(&'static str, String)>,
+    chart: crate::chart::TrendChart,
 }
 
 pub struct Totals {
@@ -205,7 +206,25 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         )
     });
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
+    // The 12 months ending with this one, each computed from the log under the same rule set.
+    let mut months = vec![month];
+    for _ in 0..11 {
+        let earlier = months.last().copied().unwrap_or(month).previous();
+        months.push(earlier);
+    }
+    months.reverse();
+    let mut points = Vec::with_capacity(12);
+    for m in months {
+        let s = if m == month { None } else { Some(state.store.billing_summary(m, Some(summary.rule_set)).await?) };
+        let totals = s.as_ref().map_or(&summary.totals, |s| &s.totals);
+        points.push(crate::chart::Point {
+            label: m.first_day().format("%b %y").to_string(),
+            count: totals.billable,
+            amount_cents: totals.reimbursement,
+        });
+    }
     let page = BillingPage {
+        chart: crate::chart::trend_chart(&points),
         closed,
         closable,
         shell: Shell::load(&state, &user, Tab::Billing).await?,
