@@ -117,11 +117,30 @@ pub async fn run_due_jobs(store: &Store, settings: &JobSettings, now: DateTime<U
                 }
             }
             Run::Monthly(month) => {
+                // The month before is summarised once, here, under the admin's chosen rule set.
+                let summary = store.billing_summary(*month, None).await?;
                 let path = format!("/billing?month={month}");
+                let title = format!(
+                    "Billing for {month} is ready: {} of {} patient-months billable under {}, estimated {}{}",
+                    summary.totals.billable,
+                    summary.totals.patients,
+                    summary.rule_set.key(),
+                    carelog_domain::billing::dollars(summary.totals.reimbursement),
+                    if summary.totals.fee_missing { " plus codes without a fee" } else { "" }
+                );
                 for admin in store.admin_ids().await? {
-                    let title = format!("Billing for {month} is ready for review");
                     maker
-                        .send(admin, Notice { kind: Kind::BillingReady, period: &period, patient: None, title, path: &path, count: 1 })
+                        .send(
+                            admin,
+                            Notice {
+                                kind: Kind::BillingReady,
+                                period: &period,
+                                patient: None,
+                                title: title.clone(),
+                                path: &path,
+                                count: 1,
+                            },
+                        )
                         .await?;
                 }
             }

@@ -116,6 +116,17 @@ async fn mondays_bring_the_weekly_summary_and_the_first_brings_billing_to_admins
     )
     .await;
     assert_eq!(to_admin, 1);
+    let admin = app.user_id("admin").await;
+    let month = carelog_domain::practice_time::YearMonth::of(first).previous();
+    let summary = app.store.billing_summary(month, None).await.unwrap();
+    let title = app.store.notifications(admin, 5).await.unwrap().into_iter().find(|n| n.kind == "billing_ready").unwrap().title;
+    assert!(
+        title.starts_with(&format!(
+            "Billing for {month} is ready: {} of {} patient-months billable",
+            summary.totals.billable, summary.totals.patients
+        )),
+        "{title}"
+    );
 }
 
 #[tokio::test]
