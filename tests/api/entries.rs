@@ -442,3 +442,22 @@ async fn tab_two_refuses_a_date_that_is_not_a_date_and_fills_in_now() {
     let earlier = client.get(app.url(&format!("/tasks?date={}", today() - Duration::days(1)))).send().await.unwrap().text().await.unwrap();
     assert!(earlier.contains(&format!("value=\"{}T09:00\"", today() - Duration::days(1))), "a past day's form starts at 09:00 that day");
 }
+
+#[tokio::test]
+async fn a_nul_character_is_refused_with_a_plain_message_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id(CALL).await.to_string();
+    let before = app.entry_count("coord1").await;
+    let (status, page) =
+        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", "bad\0byte")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("NUL character"));
+    assert_eq!(app.entry_count("coord1").await, before);
+    let r = client.get(app.url("/panel?q=a%00b")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let anonymous = app.browser();
+    let page = app.post_login(&anonymous, "coord1\0", "demo").await;
+    assert!(page.contains("NUL character"), "sign-in too");
+}

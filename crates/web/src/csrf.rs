@@ -36,7 +36,19 @@ fn rejected() -> Response {
     )
 }
 
+/// A NUL character is refused everywhere: PostgreSQL cannot store it in text, and no person types it.
+fn nul_refused() -> Response {
+    error_page(StatusCode::BAD_REQUEST, "Please check the request", "Text may not contain a NUL character (%00); nothing was changed.")
+}
+
+fn query_has_nul(req: &Request) -> bool {
+    req.uri().query().is_some_and(|q| q.to_ascii_lowercase().contains("%00"))
+}
+
 pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+    if query_has_nul(&req) {
+        return nul_refused();
+    }
     if !is_state_changing(req.method()) {
         return next.run(req).await;
     }
@@ -63,9 +75,11 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
         return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Form too large", "The form sent more than 2 MB; nothing was changed.");
     };
-    let given: Option<String> = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|fields| fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v));
+    let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return nul_refused();
+    }
+    let given: Option<String> = fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v);
     match given {
         Some(token) if tokens_match(&expected, &token) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
         _ => rejected(),
