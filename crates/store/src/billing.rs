@@ -14,36 +14,41 @@ impl Store {
     /// Patients with billable minutes in the month, and active patients on a caseload (so a month with
     /// too little time is listed as not billable, never silently dropped).
     pub async fn billing_inputs(&self, month: YearMonth) -> Result<Vec<PatientMonth>> {
-        let period = vec![month.year.into(), (month.month as i32).into()];
+        let period: Vec<sea_orm::Value> = vec![month.year.into(), (month.month as i32).into()];
         let minutes = self
             .all(
                 "SELECT l.patient_id, l.coordinator_id, SUM(l.minutes) AS minutes, COUNT(*) AS entries
                  FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
                  WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable = TRUE AND l.patient_id IS NOT NULL AND l.minutes IS NOT NULL
                  GROUP BY l.patient_id, l.coordinator_id",
-                period.clone(),
+                period,
             )
             .await?;
         let mut by_patient: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
         for r in &minutes {
             by_patient.entry(get(r, "patient_id")?).or_default().push((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?));
         }
+        // Every patient once, chosen here: on a caseload and active, or with minutes this month (the
+        // grouped query above already found those; a per-patient EXISTS would scan the log again).
         let rows = self
             .all(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions, p.consent_date,
-                        p.care_plan_status, p.coordinator_id
-                 FROM patients p
-                 WHERE (p.status = 'Active' AND p.coordinator_id IS NOT NULL)
-                    OR EXISTS (SELECT 1 FROM coordinator_task_log l WHERE l.patient_id = p.id AND l.billing_year = $1 AND l.billing_month = $2)
-                 ORDER BY p.last_name, p.first_name, p.id",
-                period,
+                        p.care_plan_status, p.coordinator_id, p.status
+                 FROM patients p ORDER BY p.last_name, p.first_name, p.id",
+                vec![],
             )
             .await?;
         rows.iter()
+            .filter(|r| {
+                let id = get::<i64>(r, "id").unwrap_or_default();
+                let on_caseload = get::<String>(r, "status").is_ok_and(|s| s == "Active")
+                    && get::<Option<i64>>(r, "coordinator_id").is_ok_and(|c| c.is_some());
+                on_caseload || by_patient.contains_key(&id)
+            })
             .map(|r| {
                 let id: i64 = get(r, "id")?;
                 let program: String = get(r, "program")?;
-                let mut by_coordinator = by_patient.remove(&id).unwrap_or_default();
+                let mut by_coordinator = by_patient.get(&id).cloned().unwrap_or_default();
                 by_coordinator.sort();
                 Ok(PatientMonth {
                     patient_id: id,
