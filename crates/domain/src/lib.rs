@@ -1,6 +1,7 @@
 //! carelog's rules as pure functions over plain data: no I/O, no async, no SQL.
 //! Handlers, jobs and the CLI all call these, so each rule lives once.
 
+pub mod assignment;
 pub mod billing;
 pub mod billing_summary;
 pub mod catalogue;
