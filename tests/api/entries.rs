@@ -461,3 +461,19 @@ async fn a_nul_character_is_refused_with_a_plain_message_and_changes_nothing() {
     let page = app.post_login(&anonymous, "coord1\0", "demo").await;
     assert!(page.contains("NUL character"), "sign-in too");
 }
+
+#[tokio::test]
+async fn the_patient_record_shows_this_months_minutes_from_the_log() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let month = carelog_domain::practice_time::month_range(carelog_domain::practice_time::YearMonth::of(today()), TZ);
+    let entries = app
+        .store
+        .entries(&carelog_store::EntryFilter { patient_id: Some(patient), range: Some(month), ..Default::default() }, 10_000)
+        .await
+        .unwrap();
+    let expected: i64 = entries.iter().filter_map(|e| e.minutes).map(i64::from).sum();
+    let (client, _) = app.sign_in("coord1").await;
+    let page = client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&format!("This month: {expected} min")), "expected {expected}");
+}

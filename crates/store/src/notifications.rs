@@ -110,6 +110,12 @@ impl Store {
             .collect()
     }
 
+    /// Where one of the user's notifications points; None if it is not theirs.
+    pub async fn notification_link(&self, user_id: i64, id: i64) -> Result<Option<String>> {
+        let row = self.one("SELECT link FROM notifications WHERE user_id = $1 AND id = $2", vec![user_id.into(), id.into()]).await?;
+        row.map(|r| get(&r, "link")).transpose()
+    }
+
     /// Marks one of the user's notifications read (`Some(id)`) or all of them (`None`).
     pub async fn mark_read(&self, user_id: i64, id: Option<i64>, now: DateTime<Utc>) -> Result<u64> {
         match id {

@@ -22,4 +22,15 @@ impl Store {
         };
         Ok(MonthSummary { minutes: count(&row, "minutes")?, patients: count(&row, "patients")? })
     }
+
+    /// Minutes logged for one patient in a range, by anyone.
+    pub async fn patient_minutes(&self, patient_id: i64, range: UtcRange) -> Result<i64> {
+        let row = self
+            .one(
+                "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log WHERE patient_id = $1 AND task_at >= $2 AND task_at < $3",
+                vec![patient_id.into(), at(range.start), at(range.end)],
+            )
+            .await?;
+        count(&row, "n")
+    }
 }

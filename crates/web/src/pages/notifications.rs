@@ -60,14 +60,7 @@ pub async fn read(State(state): State<AppState>, user: CurrentUser, Form(form): 
     match form.id.trim().parse::<i64>().ok() {
         Some(id) => {
             state.store.mark_read(user.id(), Some(id), Utc::now()).await?;
-            let link = state
-                .store
-                .notifications(user.id(), 500)
-                .await?
-                .into_iter()
-                .find(|n| n.id == id)
-                .map(|n| n.link)
-                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+            let link = state.store.notification_link(user.id(), id).await?.filter(|l| l.starts_with('/') && !l.starts_with("//"));
             Ok(Redirect::to(&link.unwrap_or_else(|| "/notifications".into())).into_response())
         }
         None => {

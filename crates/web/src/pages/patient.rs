@@ -97,14 +97,7 @@ async fn patient_page(
         })
         .collect();
     let month = YearMonth::of(today);
-    let month_minutes = state
-        .store
-        .entries(&EntryFilter { patient_id: Some(id), range: Some(month_range(month, tz)), ..EntryFilter::default() }, 10_000)
-        .await?
-        .iter()
-        .filter_map(|e| e.minutes)
-        .map(i64::from)
-        .sum();
+    let month_minutes = state.store.patient_minutes(id, month_range(month, tz)).await?;
     let month_tasks = state
         .store
         .generated_tasks_for_patient(id, &month_key(month))
