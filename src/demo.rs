@@ -362,7 +362,12 @@ pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str)
             facility: facility.into(),
             provider: provider.into(),
             coordinator: coordinator.and_then(|idx| users.get(idx)).map(|u| u.username.clone()),
-            assigned_at: coordinator.map(|_| now - Duration::days(rng.range(100, 900))),
+            // A third were assigned in the last six months, from a provider handoff hours earlier, so the
+            // assignment reports have history; the rest long before.
+            assigned_at: coordinator.map(|_| {
+                let days = rng.range(100, 900);
+                now - Duration::days(if i % 3 == 0 { days % 170 + 1 } else { days })
+            }),
             status: status.into(),
             care_gap_status: if any_open {
                 "Open"
@@ -391,6 +396,13 @@ pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str)
             provider_handoff_at: queued.then_some(handoff),
             special_needs,
         });
+        if let Some(p) = patients.last_mut()
+            && p.provider_handoff_at.is_none()
+        {
+            // Hours from the provider's handoff to the assignment: mostly within the seed's 4-hour target.
+            const HANDOFF_HOURS: [i64; 12] = [1, 2, 3, 2, 5, 8, 3, 20, 1, 30, 2, 50];
+            p.provider_handoff_at = p.assigned_at.map(|at| at - Duration::hours(HANDOFF_HOURS[i % HANDOFF_HOURS.len()]));
+        }
     }
 
     let mut planner = EntryPlanner { tz, now, day_minutes: HashMap::new(), billable_by_category: HashMap::new() };

@@ -58,6 +58,17 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
     let today = carelog_domain::practice_time::local_date(now, tz);
     generate_tasks(store, today).await?;
     complete_demo_tasks(store, tz, now).await?;
+    if let Some((manager, _)) = store.user_for_login("manager1").await? {
+        let mut month = carelog_domain::practice_time::YearMonth::of(today);
+        let mut days = Vec::new();
+        for _ in 0..6 {
+            if let Some(day) = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 15).filter(|d| *d <= today) {
+                days.push(day);
+            }
+            month = month.previous();
+        }
+        store.load_demo_quality(manager.id, &days).await?;
+    }
     Ok(())
 }
 

@@ -348,7 +348,7 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
 async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money() {
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
-    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let page = manager.get(app.url("/team/reports?report=performance")).send().await.unwrap().text().await.unwrap();
     let me = app.user_id("coord1").await;
     let month = carelog_domain::practice_time::month_range(this_month(), TZ);
     let (minutes, tasks) = app.store.logged_in(me, month).await.unwrap();
@@ -358,7 +358,8 @@ async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money(
     assert_eq!((cells[1].clone(), cells[2].clone()), (tasks.to_string(), minutes.to_string()));
     assert!(!page.contains('$') && !page.contains("9949"));
     let waiting = app.store.assignment_queue_length().await.unwrap();
-    assert!(page.contains(&format!("data-testid=\"waiting\">{waiting}<")));
+    let team = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    assert!(team.contains(&format!("data-testid=\"waiting\">{waiting}<")));
     let (coordinator, _) = app.sign_in("coord1").await;
     assert_eq!(coordinator.get(app.url("/team")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }

@@ -3,6 +3,7 @@
 #![cfg(feature = "browser")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod assignment;
 mod daily_tasks;
 mod driver;
 #[path = "../api/helpers.rs"]
@@ -35,7 +36,7 @@ async fn visible_tabs(browser: &Browser) -> Vec<String> {
     labels
 }
 
-async fn sign_out(browser: &Browser) {
+pub async fn sign_out(browser: &Browser) {
     browser.client.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
     browser.client.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
 }

@@ -2,6 +2,8 @@
 //! Handlers, jobs and the CLI all call these, so each rule lives once.
 
 pub mod assignment;
+pub mod assignment_plan;
+pub mod assignment_queue;
 pub mod billing;
 pub mod billing_summary;
 pub mod catalogue;
@@ -14,6 +16,7 @@ pub mod practice_time;
 pub mod role;
 pub mod schedule;
 pub mod session_policy;
+pub mod team_stats;
 pub mod time_rules;
 pub mod visit;
 

@@ -17,10 +17,13 @@ pub enum Kind {
     VisitOverdue,
     OpenCareGaps,
     StatusChange,
+    NewAssignment,
+    HandoffMeeting,
+    SeniorReview,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 11] = [
         Kind::OverdueDigest,
         Kind::DueToday,
         Kind::WeeklySummary,
@@ -29,6 +32,9 @@ impl Kind {
         Kind::VisitOverdue,
         Kind::OpenCareGaps,
         Kind::StatusChange,
+        Kind::NewAssignment,
+        Kind::HandoffMeeting,
+        Kind::SeniorReview,
     ];
 
     pub fn key(self) -> &'static str {
@@ -41,6 +47,9 @@ impl Kind {
             Kind::VisitOverdue => "visit_overdue",
             Kind::OpenCareGaps => "open_care_gaps",
             Kind::StatusChange => "status_change",
+            Kind::NewAssignment => "new_assignment",
+            Kind::HandoffMeeting => "handoff_meeting",
+            Kind::SeniorReview => "senior_review",
         }
     }
 
@@ -58,6 +67,9 @@ impl Kind {
             Kind::VisitOverdue => "Patient visit overdue",
             Kind::OpenCareGaps => "Patient care gaps open",
             Kind::StatusChange => "Patient status changed",
+            Kind::NewAssignment => "New patient assigned to you",
+            Kind::HandoffMeeting => "Handoff meeting scheduled",
+            Kind::SeniorReview => "Senior review of an assignment (asked or answered)",
         }
     }
 
@@ -132,6 +144,9 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
         Kind::NoActivity | Kind::VisitOverdue | Kind::OpenCareGaps | Kind::StatusChange => {
             "carelog: a patient on your caseload needs attention".to_owned()
         }
+        Kind::NewAssignment => "carelog: a new patient was assigned to you".to_owned(),
+        Kind::HandoffMeeting => "carelog: a handoff meeting was scheduled".to_owned(),
+        Kind::SeniorReview => "carelog: an assignment review needs your attention".to_owned(),
     };
     let body = format!(
         "{}\n\nOpen carelog to see the details: {link}\n\nThis message holds no patient information. You can turn these e-mails off in carelog under Notifications → Settings.\n",
@@ -144,6 +159,9 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
             Kind::VisitOverdue => "A patient on your caseload is overdue for a visit.".to_owned(),
             Kind::OpenCareGaps => "A patient on your caseload has open care gaps.".to_owned(),
             Kind::StatusChange => "The status of a patient on your caseload has changed.".to_owned(),
+            Kind::NewAssignment => "A new patient was assigned to you.".to_owned(),
+            Kind::HandoffMeeting => "A handoff meeting for a patient was scheduled with you.".to_owned(),
+            Kind::SeniorReview => "An assignment senior review was requested or answered.".to_owned(),
         }
     );
     (subject, body)

@@ -20,6 +20,11 @@ impl Conditions {
         self.clauses.push(clause.replace('?', &format!("${}", self.values.len())));
     }
 
+    /// Adds a condition that binds no value.
+    pub fn push_fixed(&mut self, clause: &str) {
+        self.clauses.push(clause.to_owned());
+    }
+
     /// `WHERE a AND b …`, or nothing when no filter is set.
     pub fn where_sql(&self) -> String {
         if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }

@@ -395,3 +395,29 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// The demo's quality records: `reviewer` reviews about one entry in eleven (one in seventeen marked
+    /// inaccurate, ratings 3–5), and about one active patient in seven answers a survey on each given day.
+    pub async fn load_demo_quality(&self, reviewer: i64, survey_days: &[chrono::NaiveDate]) -> Result<()> {
+        let tx = self.begin_write().await?;
+        tx.execute_raw(self.stmt(
+            "INSERT INTO qa_reviews (task_log_id, coordinator_id, reviewer_id, accurate, rating, notes, reviewed_at)
+             SELECT id, coordinator_id, $1, CASE WHEN id % 17 = 0 THEN FALSE ELSE TRUE END, 3 + id % 3, 'Demo review', task_at
+             FROM coordinator_task_log WHERE id % 11 = 0 AND coordinator_id <> $1",
+            vec![reviewer.into()],
+        ))
+        .await?;
+        for (k, day) in survey_days.iter().enumerate() {
+            tx.execute_raw(self.stmt(
+                "INSERT INTO satisfaction_surveys (patient_id, coordinator_id, score, surveyed_on, recorded_by)
+                 SELECT id, coordinator_id, CASE WHEN (id + $1) % 9 = 0 THEN 3 WHEN (id + $1) % 3 = 0 THEN 4 ELSE 5 END, $2, $3
+                 FROM patients WHERE status = 'Active' AND coordinator_id IS NOT NULL AND (id + $1) % 7 = 0",
+                vec![(k as i64).into(), (*day).into(), reviewer.into()],
+            ))
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -4,6 +4,8 @@
 //! run through sea-orm's statement API. Date arithmetic happens in Rust (`carelog_domain::practice_time`)
 //! and reaches SQL as ranges, because the engines' date functions differ.
 
+mod assignment_queue;
+mod assignments;
 mod audit;
 mod billing;
 mod billing_months;
@@ -20,17 +22,22 @@ mod migrate;
 mod notifications;
 mod panel;
 mod patients;
+mod profiles;
+mod quality;
 mod row;
 mod schedules;
 mod sessions;
 mod summary;
 mod task_log;
+mod team;
 pub mod testing;
 mod timers;
 mod users;
 
 pub use sea_orm::Value;
 
+pub use assignment_queue::{QueueFilter, QueueRow, QueueSort, QueueView};
+pub use assignments::{AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview};
 pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
 pub use billing::ClosedMonth;
 pub use care_team::TaskEffect;
@@ -43,10 +50,13 @@ pub use migrate::MIGRATIONS;
 pub use notifications::{AlertCandidate, ClaimedEmail, NewNotification, NotificationRow};
 pub use panel::{Named, PanelFilter, PanelPatient};
 pub use patients::{PatientDetail, PatientListRow, RecentActivity};
+pub use profiles::ProfileUpdate;
+pub use quality::{NewReview, NewSurvey, QualityWindow, SampleEntry};
 pub use schedules::ScheduleRow;
 pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
 pub use task_log::{EntryFilter, EntryRow, NewEntry, Saved, describe_entry};
+pub use team::{TeamMember, TeamWindows};
 pub use timers::RunningTimer;
 pub use users::{NewUser, User};
 

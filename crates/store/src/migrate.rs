@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "notification e-mail state and preferences",
         sql: include_str!("../migrations/0003_notifications.sql"),
     },
+    Migration {
+        version: 4,
+        description: "QA ratings, handoff attendees, senior reviews",
+        sql: include_str!("../migrations/0004_oversight.sql"),
+    },
 ];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards.

@@ -9,10 +9,13 @@ mod csrf;
 mod entry_form;
 mod error;
 mod headers;
+mod line_chart;
+mod notify;
 mod pages;
 pub mod password;
 mod session;
 mod state;
+mod team_facts;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -41,6 +44,18 @@ pub fn router(state: AppState) -> Router {
         .route("/timer/stop", post(pages::timer::stop))
         .route("/timer/discard", post(pages::timer::discard))
         .route("/team", get(pages::team::page))
+        .route("/team/coordinators/{id}", get(pages::profiles::page).post(pages::profiles::save))
+        .route("/team/quality", get(pages::quality::page))
+        .route("/team/quality/review", get(pages::quality::review_page))
+        .route("/team/quality/reviews", post(pages::quality::record_review))
+        .route("/team/quality/surveys", get(pages::quality::survey_page).post(pages::quality::record_survey))
+        .route("/team/reports", get(pages::reports::page))
+        .route("/team/reports/{name}", get(pages::reports::csv))
+        .route("/team/plan", get(pages::plan::page).post(pages::plan::accept))
+        .route("/team/assign/{id}", get(pages::assign::page).post(pages::assign::submit))
+        .route("/team/assignments/{id}", get(pages::assign::record))
+        .route("/team/assignments/{id}/handoff", post(pages::assign::schedule_handoff))
+        .route("/team/assignments/{id}/handoff.ics", get(pages::assign::ics))
         .route("/billing", get(pages::billing::page))
         .route("/billing/export.csv", get(pages::billing::export))
         .route("/billing/close", post(pages::billing::close))
@@ -48,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/billing/patients/{id}", get(pages::billing::patient_month))
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))
+        .route("/admin/reviews", get(pages::senior_reviews::page))
+        .route("/admin/assignment", get(pages::assignment_settings::page).post(pages::assignment_settings::save))
+        .route("/admin/reviews/{id}", post(pages::senior_reviews::answer))
         .route("/admin/schedules", get(pages::schedules::page).post(pages::schedules::create))
         .route("/admin/billing", get(pages::billing_settings::page).post(pages::billing_settings::save_rules))
         .route("/admin/fees", post(pages::billing_settings::save_fee))

@@ -1,76 +1,388 @@
-//! Tab 3, Coordinator Assignment & Oversight (managers and admins). This release shows the waiting
-//! queue's size and each coordinator's month (seed 000 §6.3) in minutes and counts, never money.
+//! Tab 3, Coordinator Assignment & Oversight (managers and admins): the team's workload at a glance
+//! (seed 001 §3.6) and the assignment queue (§3.1–3.4), filters as query parameters.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_domain::metrics::coordinator_metrics;
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
-use chrono::Utc;
-use serde::Deserialize;
+use carelog_domain::assignment_queue::{days_pending_label, hours_waiting, is_overdue, overdue_before};
+use carelog_domain::patient::{Priority, Program, SpecialNeed};
+use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
+use carelog_domain::schedule::monday_of;
+use carelog_domain::team_stats::{percent, utilization_percent};
+use carelog_store::{Named, QueueFilter, QueueSort, QueueView};
+use chrono::{Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{Shell, Tab, audit, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::team_facts::{availability_label, days_ago, facts, sla_hours, windows};
 
-pub struct MetricsLine {
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct QueueQuery {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub view: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub priority: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub range: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub from: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub to: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub state: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub facility: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub provider: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub care: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub need: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sort: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page: String,
+    /// Preselects a coordinator on the assign screen (from a workload card's "Assign Patient").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub coordinator: String,
+    /// A confirmation after a redirect; not part of the filter.
+    #[serde(default, skip_serializing)]
+    pub notice: String,
+}
+
+pub struct QueueLine {
+    pub id: i64,
     pub name: String,
-    pub tasks: i64,
-    pub minutes: i64,
-    pub average: String,
-    pub served: i64,
-    pub assigned: i64,
-    pub coverage: String,
-    pub completion: String,
+    pub provider: String,
+    pub facility: String,
+    pub program: String,
+    pub priority: String,
+    pub priority_class: &'static str,
+    pub days_pending: String,
+    pub hours: i64,
+    /// The seed's row colours: overdue, assigned today, ready, recently assigned; with the same in words.
+    pub row_class: &'static str,
+    pub flag: String,
+    pub needs: String,
+    pub waiting: bool,
+    pub coordinator: String,
+    pub review: String,
+}
+
+pub struct WorkloadCard {
+    pub id: i64,
+    pub name: String,
+    pub availability: String,
+    pub availability_class: String,
+    pub caseload: i64,
+    pub max_caseload: i64,
+    pub fill_percent: i64,
+    pub utilization: String,
+    pub tasks_per_day: String,
+    pub minutes_per_patient: String,
+    pub last_assignment: String,
 }
 
 #[derive(Template)]
 #[template(path = "pages/team.html")]
 struct TeamPage {
     shell: Shell,
-    month: String,
-    waiting: i64,
-    lines: Vec<MetricsLine>,
+    utilization: String,
+    utilization_trend: String,
+    pending: i64,
+    pending_trend: String,
+    overdue: i64,
+    sla_hours: i64,
+    cards: Vec<WorkloadCard>,
+    lines: Vec<QueueLine>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: QueueQuery,
+    facilities: Vec<Named>,
+    providers: Vec<Named>,
+    priorities: Vec<&'static str>,
+    programs: Vec<&'static str>,
+    needs: Vec<&'static str>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    coordinator_param: String,
 }
 
-#[derive(Deserialize, Default)]
-pub struct TeamQuery {
-    #[serde(default)]
-    month: String,
+impl TeamPage {
+    fn sort_link(&self, column: &str) -> String {
+        let mut q = self.q.clone();
+        q.dir = if self.q.sort == column && self.q.dir != "desc" { "desc".into() } else { String::new() };
+        q.sort = column.into();
+        q.page = String::new();
+        format!("/team?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
+    }
+
+    fn aria_sort(&self, column: &str) -> &'static str {
+        let current = if self.q.sort.is_empty() { "priority" } else { self.q.sort.as_str() };
+        match (current == column, self.q.dir == "desc") {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        }
+    }
 }
 
-fn percent(p: Option<i64>) -> String {
-    p.map(|v| format!("{v}%")).unwrap_or_else(|| "—".into())
+fn bad(field: &str, value: &str, allowed: &str) -> AppError {
+    AppError::BadRequest(format!("{field}: \"{value}\" is not one of {allowed}."))
 }
 
-pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<TeamQuery>) -> AppResult<Response> {
+fn parse_id(field: &str, value: &str) -> AppResult<Option<i64>> {
+    match value.trim() {
+        "" | "all" => Ok(None),
+        v => v.parse::<i64>().map(Some).map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
+    }
+}
+
+fn parse_date(field: &str, value: &str) -> AppResult<Option<NaiveDate>> {
+    match value.trim() {
+        "" => Ok(None),
+        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+    }
+}
+
+/// Turns the query into the store's filter; anything unknown is a 400 that names the rule.
+pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(QueueFilter, i64)> {
     let tz = state.settings.time_zone;
-    let month = match q.month.trim() {
-        "" => YearMonth::of(local_date(Utc::now(), tz)),
-        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.message))?,
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let mut f = QueueFilter { recent_since: now - Duration::days(7), limit: PAGE_SIZE, ..QueueFilter::default() };
+    f.view = match q.view.as_str() {
+        "" | "waiting" => QueueView::Waiting,
+        "ready" => QueueView::Ready,
+        "pending" => QueueView::Pending,
+        "recent" => QueueView::Recent,
+        "all" => QueueView::All,
+        v => return Err(bad("Status", v, "waiting, ready, pending, recent, all")),
     };
-    let lines = state
-        .store
-        .coordinator_months(month, month_range(month, tz))
-        .await?
+    f.priority = match q.priority.as_str() {
+        "" | "all" => None,
+        v => Some(Priority::parse(v).map_err(|_| bad("Priority", v, "High, Medium, Low"))?.as_str().to_owned()),
+    };
+    let (from, to) = match q.range.as_str() {
+        "" | "all" => (None, None),
+        "today" => (Some(today), Some(today)),
+        "week" => (Some(monday_of(today)), Some(today)),
+        "month" => (Some(YearMonth::of(today).first_day()), Some(today)),
+        "custom" => (parse_date("From", &q.from)?, parse_date("To", &q.to)?),
+        v => return Err(bad("Date range", v, "today, week, month, custom")),
+    };
+    if let (Some(a), Some(b)) = (from, to)
+        && a > b
+    {
+        return Err(AppError::BadRequest(format!("Date range: the start ({a}) is after the end ({b}).")));
+    }
+    f.handoff_from = from.map(|d| start_of_day(d, tz));
+    f.handoff_to = to.map(|d| start_of_day(d + Duration::days(1), tz));
+    match q.state.as_str() {
+        "" | "all" => {}
+        "unassigned" => f.view = if f.view == QueueView::All || f.view == QueueView::Recent { QueueView::Waiting } else { f.view },
+        "today" => {
+            f.view = QueueView::Recent;
+            f.assigned_since = Some(start_of_day(today, tz));
+        }
+        "overdue" => f.overdue_before = Some(overdue_before(now, sla)),
+        v => return Err(bad("Assignment status", v, "unassigned, today, overdue")),
+    }
+    f.facility_id = parse_id("Facility", &q.facility)?;
+    f.provider_id = parse_id("Provider", &q.provider)?;
+    f.program = match q.care.as_str() {
+        "" | "all" => None,
+        v => Some(Program::parse(v).map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?.as_str().to_owned()),
+    };
+    f.special_need = match q.need.as_str() {
+        "" | "all" => None,
+        v => Some(
+            SpecialNeed::parse(v)
+                .map_err(|_| bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language"))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    f.sort = match q.sort.as_str() {
+        "" | "priority" => QueueSort::Priority,
+        "name" => QueueSort::Name,
+        "waiting" => QueueSort::Waiting,
+        v => return Err(bad("Sort", v, "priority, name, waiting")),
+    };
+    f.descending = match q.dir.as_str() {
+        "" | "asc" => false,
+        "desc" => true,
+        v => return Err(bad("Direction", v, "asc, desc")),
+    };
+    let page = match q.page.trim() {
+        "" => 1,
+        v => v
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+            .ok_or_else(|| AppError::BadRequest(format!("Page: \"{v}\" is not a page number.")))?,
+    };
+    f.offset = (page - 1) * PAGE_SIZE;
+    Ok((f, page))
+}
+
+fn priority_class(p: &str) -> &'static str {
+    match p {
+        "High" => "priority-high",
+        "Medium" => "priority-medium",
+        _ => "priority-low",
+    }
+}
+
+pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<QueueQuery>) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let sla = sla_hours(&state).await?;
+    let (filter, page) = queue_filter(&q, &state, sla)?;
+    let (rows, total) = state.store.assignment_queue(&filter).await?;
+    let lines = rows
         .into_iter()
-        .map(|(_, name, m, timed)| {
-            let metrics = coordinator_metrics(m, timed);
-            MetricsLine {
-                name,
-                tasks: metrics.tasks,
-                minutes: metrics.minutes,
-                average: metrics.average_task_minutes.map(|a| format!("{a:.1}")).unwrap_or_else(|| "—".into()),
-                served: metrics.patients_served,
-                assigned: metrics.patients_assigned,
-                coverage: percent(metrics.coverage_percent),
-                completion: percent(metrics.completion_percent),
+        .map(|r| {
+            let waiting = r.assigned_at.is_none() || matches!(r.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending");
+            let overdue = waiting && is_overdue(r.handoff_at, now, sla);
+            let (row_class, flag) = if overdue {
+                ("assignment-overdue", format!("Overdue (over {sla} h)"))
+            } else if let Some(at) = r.assigned_at.filter(|_| !waiting) {
+                if local_date(at, tz) == today {
+                    ("assignment-today", "Assigned today".into())
+                } else {
+                    ("recently-assigned", "Recently assigned".into())
+                }
+            } else if r.onboarding_status == "Assignment Pending" {
+                ("assignment-pending", "Pending".into())
+            } else {
+                ("assignment-ready", "Ready".into())
+            };
+            let review = match (&r.review_answer, r.review_requested) {
+                (Some(answer), _) => format!("Senior review answered: {answer}"),
+                (None, true) => "Senior review requested".into(),
+                _ => String::new(),
+            };
+            QueueLine {
+                id: r.id,
+                name: r.name,
+                provider: r.provider.unwrap_or_default(),
+                facility: r.facility.unwrap_or_default(),
+                priority_class: priority_class(&r.priority),
+                program: r.program,
+                priority: r.priority,
+                days_pending: days_pending_label(r.handoff_at, r.assigned_at.filter(|_| !waiting).unwrap_or(now)),
+                hours: hours_waiting(r.handoff_at, now),
+                row_class,
+                flag,
+                needs: r.special_needs.join(", "),
+                waiting,
+                coordinator: r.coordinator.unwrap_or_default(),
+                review,
             }
         })
         .collect();
-    let waiting = state.store.assignment_queue_length().await?;
-    audit(&state, &user, "team.metrics", None, month.to_string()).await?;
-    let page = TeamPage { shell: Shell::load(&state, &user, Tab::Team).await?, month: month.to_string(), waiting, lines };
-    Ok(render(&page)?.into_response())
+
+    let team = state.store.team(windows(now, tz)).await?;
+    let (caseload, capacity): (i64, i64) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+    let week_ago = state.store.caseloads_at(now - Duration::days(7)).await?;
+    let caseload_then: i64 = team.iter().map(|m| week_ago.get(&m.id).copied().unwrap_or(0)).sum();
+    let utilization_now = percent(caseload, capacity);
+    let utilization_then = percent(caseload_then, capacity);
+    let utilization_trend = match (utilization_now, utilization_then) {
+        (Some(n), Some(t)) => {
+            let points = (n - t).round() as i64;
+            let arrow = match points.signum() {
+                1 => "↑",
+                -1 => "↓",
+                _ => "→",
+            };
+            format!("{arrow} {} point{} from last week ({t:.0}%)", points.abs(), if points.abs() == 1 { "" } else { "s" })
+        }
+        _ => "no caseload capacity recorded".into(),
+    };
+    let pending = state.store.assignment_queue_length().await?;
+    let (pending_now, pending_yesterday) = (state.store.pending_at(now).await?, state.store.pending_at(now - Duration::days(1)).await?);
+    let change = pending_now - pending_yesterday;
+    let pending_trend = match change {
+        0 => "→ no change from yesterday".into(),
+        d if d > 0 => format!("↑ {d} from yesterday"),
+        d => format!("↓ {} from yesterday", -d),
+    };
+    let overdue = state
+        .store
+        .assignment_queue(&QueueFilter {
+            overdue_before: Some(overdue_before(now, sla)),
+            limit: 0,
+            recent_since: now,
+            ..QueueFilter::default()
+        })
+        .await?
+        .1;
+    let cards = team
+        .iter()
+        .map(|m| {
+            let f = facts(m, now, tz);
+            let availability = availability_label(m);
+            WorkloadCard {
+                id: m.id,
+                name: m.name.clone(),
+                availability_class: availability.to_lowercase().replace(' ', "-"),
+                availability,
+                caseload: m.caseload,
+                max_caseload: m.max_caseload,
+                fill_percent: utilization_percent(m.caseload, m.max_caseload).map(|u| u.clamp(0.0, 100.0).round() as i64).unwrap_or(0),
+                utilization: utilization_percent(m.caseload, m.max_caseload).map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into()),
+                tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
+                minutes_per_patient: if m.patients_logged > 0 { format!("{:.0}", f.avg_minutes_per_patient) } else { "—".into() },
+                last_assignment: days_ago(m.last_assignment, now, tz),
+            }
+        })
+        .collect();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let link = |p: i64| {
+        let mut query = q.clone();
+        query.page = if p == 1 { String::new() } else { p.to_string() };
+        format!("/team?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
+    };
+    let coordinator_param = match parse_id("Coordinator", &q.coordinator)? {
+        Some(c) => format!("?coordinator={c}"),
+        None => String::new(),
+    };
+    audit(&state, &user, "team.queue", None, format!("{total} rows, page {page}")).await?;
+    let page_view = TeamPage {
+        shell: Shell::load(&state, &user, Tab::Team).await?,
+        utilization: utilization_now.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into()),
+        utilization_trend,
+        pending,
+        pending_trend,
+        overdue,
+        sla_hours: sla,
+        cards,
+        lines,
+        total,
+        page,
+        pages,
+        facilities: state.store.facilities().await?,
+        providers: state.store.providers().await?,
+        priorities: vec!["High", "Medium", "Low"],
+        programs: vec!["CCM", "PCM", "CCM+PCM"],
+        needs: vec!["Mental Health", "Dementia", "Complex Medical", "Language"],
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: (page < pages).then(|| link(page + 1)),
+        coordinator_param,
+        q,
+    };
+    Ok(render(&page_view)?.into_response())
 }

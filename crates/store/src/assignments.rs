@@ -1,0 +1,380 @@
+//! Assigning waiting patients from the queue, handoff meetings, and senior reviews (seed 001 §3.5).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+
+use crate::audit::{NewAuditEvent, insert_audit};
+use crate::connection::{Engine, at};
+use crate::row::get;
+use crate::{Result, Store, StoreError};
+
+/// The match score's parts as they were when the manager decided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreParts {
+    pub total: f64,
+    pub workload: f64,
+    pub specialization: f64,
+    pub experience: f64,
+    pub language: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAssignment {
+    pub patient_id: i64,
+    pub coordinator_id: i64,
+    pub score: Option<ScoreParts>,
+    pub rationale: String,
+    /// Only coordinators with room may be given patients unless the manager overrides (with a rationale).
+    pub enforce_capacity: bool,
+    pub handoff_at: Option<DateTime<Utc>>,
+    pub handoff_with: Option<i64>,
+}
+
+/// What finalizing did: the assignment ids in order, or the rule that refused the whole batch.
+#[derive(Debug)]
+pub enum Finalized {
+    Done(Vec<i64>),
+    Refused(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AssignmentRecord {
+    pub id: i64,
+    pub patient_id: i64,
+    pub coordinator_id: i64,
+    pub coordinator: String,
+    pub assigned_by: Option<String>,
+    pub assigned_at: DateTime<Utc>,
+    pub score: Option<ScoreParts>,
+    pub rationale: String,
+    pub handoff_at: Option<DateTime<Utc>>,
+    pub handoff_with_id: Option<i64>,
+    pub handoff_with: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeniorReview {
+    pub id: i64,
+    pub patient_id: i64,
+    pub patient: String,
+    pub requested_by_id: i64,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub proposed_coordinator: Option<String>,
+    pub notes: String,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ReviewsOf {
+    All,
+    Patient(i64),
+    Review(i64),
+}
+
+async fn lock_coordinator(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<()> {
+    if store.engine() == Engine::Postgres {
+        tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![(7_263_000_000_000i64 + coordinator_id).into()])).await?;
+    }
+    Ok(())
+}
+
+/// (name, room left) of a caseload holder, read inside the transaction.
+async fn room_left(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<Option<(String, String, i64)>> {
+    let row = tx
+        .query_one_raw(store.stmt(
+            "SELECT u.display_name, c.availability, c.max_caseload,
+                    (SELECT COUNT(*) FROM patients p WHERE p.coordinator_id = u.id AND p.status = 'Active') AS caseload
+             FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.id = $1 AND u.is_active = TRUE",
+            vec![coordinator_id.into()],
+        ))
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let max = i64::from(get::<i32>(&r, "max_caseload")?);
+    Ok(Some((get(&r, "display_name")?, get(&r, "availability")?, max - get::<i64>(&r, "caseload")?)))
+}
+
+impl Store {
+    /// Assigns each patient in one transaction: all are assigned, or none (the first rule broken is named).
+    /// A patient must still be waiting; with `enforce_capacity`, the coordinator must have room and be available.
+    pub async fn finalize_assignments(
+        &self,
+        batch: &[NewAssignment],
+        assigned_by: i64,
+        audits: &[NewAuditEvent<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Finalized> {
+        let tx = self.begin_write().await?;
+        let mut coordinators: Vec<i64> = batch.iter().map(|a| a.coordinator_id).collect();
+        coordinators.sort_unstable();
+        coordinators.dedup();
+        for c in &coordinators {
+            lock_coordinator(self, &tx, *c).await?;
+        }
+        for c in &coordinators {
+            let Some((name, availability, room)) = room_left(self, &tx, *c).await? else {
+                return Ok(Finalized::Refused("Coordinator: choose one from the list (that user carries no caseload).".into()));
+            };
+            let wanted = batch.iter().filter(|a| a.coordinator_id == *c && a.enforce_capacity).count() as i64;
+            if wanted > 0 && availability == "Unavailable" {
+                return Ok(Finalized::Refused(format!(
+                    "{name} is Unavailable: give a rationale in the notes to assign them anyway, or choose another coordinator."
+                )));
+            }
+            if wanted > room {
+                return Ok(Finalized::Refused(format!(
+                    "{name} has room for {} more patient{} and this would give them {wanted}: choose another coordinator, or give a rationale in the notes to go over capacity.",
+                    room.max(0),
+                    if room == 1 { "" } else { "s" }
+                )));
+            }
+        }
+        let mut ids = Vec::with_capacity(batch.len());
+        for (a, audit) in batch.iter().zip(audits) {
+            let taken = tx
+                .execute_raw(self.stmt(
+                    "UPDATE patients SET coordinator_id = $1, onboarding_status = 'Assigned', updated_at = $2
+                     WHERE id = $3 AND status = 'Active' AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending')",
+                    vec![a.coordinator_id.into(), at(now), a.patient_id.into()],
+                ))
+                .await?
+                .rows_affected();
+            if taken == 0 {
+                let name = tx
+                    .query_one_raw(
+                        self.stmt("SELECT last_name || ', ' || first_name AS n FROM patients WHERE id = $1", vec![a.patient_id.into()]),
+                    )
+                    .await?
+                    .map(|r| get::<String>(&r, "n"))
+                    .transpose()?
+                    .unwrap_or_else(|| format!("patient {}", a.patient_id));
+                return Ok(Finalized::Refused(format!(
+                    "{name} is no longer waiting for a coordinator (assigned or changed meanwhile): nothing was saved."
+                )));
+            }
+            let s = a.score;
+            let row = tx
+                .query_one_raw(self.stmt(
+                    "INSERT INTO assignments (patient_id, coordinator_id, previous_coordinator_id, assigned_by, assigned_at, match_score,
+                        workload_score, specialization_score, experience_score, language_score, rationale, handoff_at, handoff_with)
+                     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    vec![
+                        a.patient_id.into(),
+                        a.coordinator_id.into(),
+                        assigned_by.into(),
+                        at(now),
+                        s.map(|s| s.total).into(),
+                        s.map(|s| s.workload).into(),
+                        s.map(|s| s.specialization).into(),
+                        s.map(|s| s.experience).into(),
+                        s.map(|s| s.language).into(),
+                        a.rationale.clone().into(),
+                        a.handoff_at.map(at).unwrap_or(sea_orm::Value::ChronoDateTimeUtc(None)),
+                        a.handoff_with.into(),
+                    ],
+                ))
+                .await?;
+            let id: i64 =
+                row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new assignment's id".into()))?;
+            tx.execute_raw(self.stmt(
+                "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = 'pending'",
+                vec![a.coordinator_id.into(), a.patient_id.into()],
+            ))
+            .await?;
+            insert_audit(self, &tx, audit, now).await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(Finalized::Done(ids))
+    }
+
+    pub async fn assignment(&self, id: i64) -> Result<Option<AssignmentRecord>> {
+        let Some(r) = self
+            .one(
+                "SELECT a.id, a.patient_id, a.coordinator_id, c.display_name AS coordinator, m.display_name AS assigned_by, a.assigned_at,
+                        a.match_score, a.workload_score, a.specialization_score, a.experience_score, a.language_score, a.rationale,
+                        a.handoff_at, a.handoff_with, h.display_name AS handoff_name
+                 FROM assignments a JOIN users c ON c.id = a.coordinator_id
+                 LEFT JOIN users m ON m.id = a.assigned_by LEFT JOIN users h ON h.id = a.handoff_with
+                 WHERE a.id = $1",
+                vec![id.into()],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let total: Option<f64> = get(&r, "match_score")?;
+        let score = match total {
+            Some(total) => Some(ScoreParts {
+                total,
+                workload: get::<Option<f64>>(&r, "workload_score")?.unwrap_or_default(),
+                specialization: get::<Option<f64>>(&r, "specialization_score")?.unwrap_or_default(),
+                experience: get::<Option<f64>>(&r, "experience_score")?.unwrap_or_default(),
+                language: get::<Option<f64>>(&r, "language_score")?.unwrap_or_default(),
+            }),
+            None => None,
+        };
+        Ok(Some(AssignmentRecord {
+            id: get(&r, "id")?,
+            patient_id: get(&r, "patient_id")?,
+            coordinator_id: get(&r, "coordinator_id")?,
+            coordinator: get(&r, "coordinator")?,
+            assigned_by: get(&r, "assigned_by")?,
+            assigned_at: get(&r, "assigned_at")?,
+            score,
+            rationale: get(&r, "rationale")?,
+            handoff_at: get(&r, "handoff_at")?,
+            handoff_with_id: get(&r, "handoff_with")?,
+            handoff_with: get(&r, "handoff_name")?,
+        }))
+    }
+
+    /// Sets (or moves) an assignment's handoff meeting, with its audit event.
+    pub async fn schedule_handoff(
+        &self,
+        assignment_id: i64,
+        handoff_at: DateTime<Utc>,
+        with: i64,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.begin_write().await?;
+        let changed = tx
+            .execute_raw(self.stmt(
+                "UPDATE assignments SET handoff_at = $1, handoff_with = $2 WHERE id = $3",
+                vec![at(handoff_at), with.into(), assignment_id.into()],
+            ))
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("assignment {assignment_id}")));
+        }
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sends a waiting patient to the admins: Assignment Pending until one answers. Refused (false) when a
+    /// review is already open or the patient is no longer waiting.
+    pub async fn request_senior_review(
+        &self,
+        patient_id: i64,
+        requested_by: i64,
+        proposed: Option<i64>,
+        notes: &str,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.begin_write().await?;
+        let open = tx
+            .query_one_raw(
+                self.stmt(
+                    "SELECT COUNT(*) AS n FROM senior_reviews WHERE patient_id = $1 AND answered_at IS NULL",
+                    vec![patient_id.into()],
+                ),
+            )
+            .await?;
+        if crate::row::count(&open, "n")? > 0 {
+            return Ok(false);
+        }
+        let pending = tx
+            .execute_raw(self.stmt(
+                "UPDATE patients SET onboarding_status = 'Assignment Pending', updated_at = $1
+                 WHERE id = $2 AND status = 'Active' AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending')",
+                vec![at(now), patient_id.into()],
+            ))
+            .await?
+            .rows_affected();
+        if pending == 0 {
+            return Ok(false);
+        }
+        tx.execute_raw(self.stmt(
+            "INSERT INTO senior_reviews (patient_id, requested_by, requested_at, proposed_coordinator_id, request_notes)
+             VALUES ($1, $2, $3, $4, $5)",
+            vec![patient_id.into(), requested_by.into(), at(now), proposed.into(), notes.into()],
+        ))
+        .await?;
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn senior_review(&self, id: i64) -> Result<Option<SeniorReview>> {
+        Ok(self.senior_reviews(ReviewsOf::Review(id), 1).await?.into_iter().next())
+    }
+
+    /// Senior reviews, open ones first then the latest answered.
+    pub async fn senior_reviews(&self, of: ReviewsOf, limit: i64) -> Result<Vec<SeniorReview>> {
+        let (filter, mut values) = match of {
+            ReviewsOf::All => ("", vec![]),
+            ReviewsOf::Patient(id) => ("WHERE s.patient_id = $1", vec![id.into()]),
+            ReviewsOf::Review(id) => ("WHERE s.id = $1", vec![id.into()]),
+        };
+        values.push(limit.into());
+        let rows = self
+            .all(
+                &format!(
+                    "SELECT s.id, s.patient_id, p.last_name || ', ' || p.first_name AS patient, s.requested_by, r.display_name AS requested_by_name,
+                            s.requested_at, c.display_name AS proposed, s.request_notes, a.display_name AS answered_by, s.answered_at, s.answer
+                     FROM senior_reviews s JOIN patients p ON p.id = s.patient_id JOIN users r ON r.id = s.requested_by
+                     LEFT JOIN users c ON c.id = s.proposed_coordinator_id LEFT JOIN users a ON a.id = s.answered_by
+                     {filter} ORDER BY CASE WHEN s.answered_at IS NULL THEN 0 ELSE 1 END, s.requested_at DESC LIMIT ${}",
+                    values.len()
+                ),
+                values,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SeniorReview {
+                    id: get(r, "id")?,
+                    patient_id: get(r, "patient_id")?,
+                    patient: get::<String>(r, "patient")?.to_uppercase(),
+                    requested_by_id: get(r, "requested_by")?,
+                    requested_by: get(r, "requested_by_name")?,
+                    requested_at: get(r, "requested_at")?,
+                    proposed_coordinator: get(r, "proposed")?,
+                    notes: get(r, "request_notes")?,
+                    answered_by: get(r, "answered_by")?,
+                    answered_at: get(r, "answered_at")?,
+                    answer: get(r, "answer")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Answers an open review and puts the patient back in the queue as Ready for Assignment. False when
+    /// the review was answered already.
+    pub async fn answer_senior_review(
+        &self,
+        review: &SeniorReview,
+        answered_by: i64,
+        answer: &str,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.begin_write().await?;
+        let answered = tx
+            .execute_raw(self.stmt(
+                "UPDATE senior_reviews SET answered_by = $1, answered_at = $2, answer = $3 WHERE id = $4 AND answered_at IS NULL",
+                vec![answered_by.into(), at(now), answer.into(), review.id.into()],
+            ))
+            .await?
+            .rows_affected();
+        if answered == 0 {
+            return Ok(false);
+        }
+        let patient_id = review.patient_id;
+        tx.execute_raw(self.stmt(
+            "UPDATE patients SET onboarding_status = 'Ready for Assignment', updated_at = $1
+             WHERE id = $2 AND onboarding_status = 'Assignment Pending'",
+            vec![at(now), patient_id.into()],
+        ))
+        .await?;
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,236 @@
+//! Quality records managers keep (seed 001 §5): reviews of sampled log entries and patient satisfaction
+//! surveys, and the monthly figures built from them and from the log.
+
+use std::collections::BTreeMap;
+
+use carelog_domain::practice_time::YearMonth;
+use carelog_domain::team_stats::QualityMonth;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+
+use crate::audit::{NewAuditEvent, insert_audit};
+use crate::connection::at;
+use crate::row::{count, get};
+use crate::{Result, Store};
+
+/// A log entry offered for review.
+#[derive(Debug, Clone)]
+pub struct SampleEntry {
+    pub id: i64,
+    pub coordinator_id: i64,
+    pub coordinator: String,
+    pub patient_id: Option<i64>,
+    pub patient: Option<String>,
+    pub task_type: String,
+    pub minutes: Option<i32>,
+    pub stat_value: Option<String>,
+    pub notes: String,
+    pub task_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewReview<'a> {
+    pub task_log_id: i64,
+    pub coordinator_id: i64,
+    pub reviewer: i64,
+    pub accurate: bool,
+    pub rating: i32,
+    pub notes: &'a str,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct NewSurvey {
+    pub patient_id: i64,
+    pub coordinator_id: i64,
+    pub score: i32,
+    pub surveyed_on: NaiveDate,
+    pub recorded_by: i64,
+}
+
+/// Where each month's figures come from: the months in order, and the UTC span that covers them.
+pub struct QualityWindow {
+    pub months: Vec<YearMonth>,
+    /// Care tasks count once they are due: a task due later this month is not yet late.
+    pub today: NaiveDate,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Store {
+    /// A random sample of unreviewed entries since `since`, never the reviewer's own.
+    pub async fn qa_sample(&self, reviewer: i64, since: DateTime<Utc>, coordinator: Option<i64>, limit: i64) -> Result<Vec<SampleEntry>> {
+        let mut values = vec![reviewer.into(), at(since), limit.into()];
+        let only = match coordinator {
+            Some(c) => {
+                values.push(c.into());
+                "AND l.coordinator_id = $4"
+            }
+            None => "",
+        };
+        let rows = self
+            .all(
+                &format!(
+                    "SELECT l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.last_name || ', ' || p.first_name AS patient,
+                            t.name AS task_type, l.minutes, l.stat_value, l.notes, l.task_at
+                     FROM coordinator_task_log l JOIN users u ON u.id = l.coordinator_id JOIN task_types t ON t.id = l.task_type_id
+                     LEFT JOIN patients p ON p.id = l.patient_id
+                     WHERE l.coordinator_id <> $1 AND l.task_at >= $2 {only}
+                       AND NOT EXISTS (SELECT 1 FROM qa_reviews q WHERE q.task_log_id = l.id)
+                     ORDER BY random() LIMIT $3"
+                ),
+                values,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SampleEntry {
+                    id: get(r, "id")?,
+                    coordinator_id: get(r, "coordinator_id")?,
+                    coordinator: get(r, "coordinator")?,
+                    patient_id: get(r, "patient_id")?,
+                    patient: get::<Option<String>>(r, "patient")?.map(|p| p.to_uppercase()),
+                    task_type: get(r, "task_type")?,
+                    minutes: get(r, "minutes")?,
+                    stat_value: get(r, "stat_value")?,
+                    notes: get(r, "notes")?,
+                    task_at: get(r, "task_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// (id, coordinator) of the patient with this chart code.
+    pub async fn patient_by_chart_code(&self, code: &str) -> Result<Option<(i64, Option<i64>)>> {
+        let row = self.one("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()]).await?;
+        row.map(|r| Ok((get(&r, "id")?, get(&r, "coordinator_id")?))).transpose()
+    }
+
+    /// The entry a review is about: (coordinator, patient), if it exists.
+    pub async fn entry_owner(&self, task_log_id: i64) -> Result<Option<(i64, Option<i64>)>> {
+        let row = self.one("SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1", vec![task_log_id.into()]).await?;
+        row.map(|r| Ok((get(&r, "coordinator_id")?, get(&r, "patient_id")?))).transpose()
+    }
+
+    /// Records a review of one entry; false when the entry has a review already.
+    pub async fn record_qa_review(&self, r: &NewReview<'_>, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<bool> {
+        let NewReview { task_log_id, coordinator_id, reviewer, accurate, rating, notes } = *r;
+        let tx = self.begin_write().await?;
+        let seen =
+            tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM qa_reviews WHERE task_log_id = $1", vec![task_log_id.into()])).await?;
+        if count(&seen, "n")? > 0 {
+            return Ok(false);
+        }
+        tx.execute_raw(self.stmt(
+            "INSERT INTO qa_reviews (task_log_id, coordinator_id, reviewer_id, accurate, rating, notes, reviewed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            vec![task_log_id.into(), coordinator_id.into(), reviewer.into(), accurate.into(), rating.into(), notes.into(), at(now)],
+        ))
+        .await?;
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records a patient's survey score for their coordinator; false when that patient has one that day.
+    pub async fn record_survey(&self, s: &NewSurvey, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<bool> {
+        let NewSurvey { patient_id, coordinator_id, score, surveyed_on, recorded_by } = *s;
+        let tx = self.begin_write().await?;
+        let seen = tx
+            .query_one_raw(self.stmt(
+                "SELECT COUNT(*) AS n FROM satisfaction_surveys WHERE patient_id = $1 AND surveyed_on = $2",
+                vec![patient_id.into(), surveyed_on.into()],
+            ))
+            .await?;
+        if count(&seen, "n")? > 0 {
+            return Ok(false);
+        }
+        tx.execute_raw(self.stmt(
+            "INSERT INTO satisfaction_surveys (patient_id, coordinator_id, score, surveyed_on, recorded_by) VALUES ($1, $2, $3, $4, $5)",
+            vec![patient_id.into(), coordinator_id.into(), score.into(), surveyed_on.into(), recorded_by.into()],
+        ))
+        .await?;
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Each caseload holder's quality figures per month of the window. `month_of` maps a UTC instant to
+    /// its practice-local month.
+    pub async fn quality_months(
+        &self,
+        window: &QualityWindow,
+        month_of: impl Fn(DateTime<Utc>) -> YearMonth,
+    ) -> Result<BTreeMap<(i64, YearMonth), QualityMonth>> {
+        let mut out: BTreeMap<(i64, YearMonth), QualityMonth> = BTreeMap::new();
+        let (Some(first), Some(last)) = (window.months.first().copied(), window.months.last().copied()) else { return Ok(out) };
+        let span = vec![at(window.from), at(window.to)];
+        for r in &self
+            .all("SELECT coordinator_id, reviewed_at, accurate FROM qa_reviews WHERE reviewed_at >= $1 AND reviewed_at < $2", span.clone())
+            .await?
+        {
+            let q = out.entry((get(r, "coordinator_id")?, month_of(get(r, "reviewed_at")?))).or_default();
+            q.reviews += 1;
+            q.accurate += i64::from(get::<bool>(r, "accurate")?);
+        }
+        for r in &self
+            .all(
+                "SELECT coordinator_id, surveyed_on, score FROM satisfaction_surveys WHERE surveyed_on >= $1 AND surveyed_on <= $2",
+                vec![first.first_day().into(), last.last_day().into()],
+            )
+            .await?
+        {
+            let on: NaiveDate = get(r, "surveyed_on")?;
+            let q = out.entry((get(r, "coordinator_id")?, YearMonth::of(on))).or_default();
+            q.surveys += 1;
+            q.satisfaction_sum += i64::from(get::<i32>(r, "score")?);
+        }
+        for r in &self
+            .all(
+                "SELECT coordinator_id, period_key, COUNT(*) AS total, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS done
+                 FROM generated_tasks WHERE patient_id IS NOT NULL AND status <> 'cancelled' AND due_date >= $1 AND due_date <= $2
+                 GROUP BY coordinator_id, period_key",
+                vec![first.first_day().into(), last.last_day().min(window.today).into()],
+            )
+            .await?
+        {
+            let Ok(month) = YearMonth::parse(&get::<String>(r, "period_key")?) else { continue };
+            let q = out.entry((get(r, "coordinator_id")?, month)).or_default();
+            q.care_tasks += get::<i64>(r, "total")?;
+            q.care_tasks_done += get::<Option<i64>>(r, "done")?.unwrap_or(0);
+        }
+        for r in &self
+            .all(
+                "SELECT l.coordinator_id, l.billing_year, l.billing_month, COALESCE(SUM(l.minutes), 0) AS minutes
+                 FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                 WHERE t.billable = TRUE AND l.patient_id IS NOT NULL AND l.task_at >= $1 AND l.task_at < $2
+                 GROUP BY l.coordinator_id, l.billing_year, l.billing_month",
+                span,
+            )
+            .await?
+        {
+            let month = YearMonth { year: get(r, "billing_year")?, month: get::<i32>(r, "billing_month")?.clamp(1, 12) as u32 };
+            out.entry((get(r, "coordinator_id")?, month)).or_default().billable_minutes += get::<i64>(r, "minutes")?;
+        }
+        Ok(out)
+    }
+
+    /// First assignments from the queue within [from, to): (patient, handoff, assigned at, coordinator).
+    pub async fn first_assignments(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>, String)>> {
+        let rows = self
+            .all(
+                "SELECT p.last_name || ', ' || p.first_name AS patient, p.provider_handoff_at AS handoff, a.assigned_at, u.display_name AS coordinator
+                 FROM assignments a JOIN patients p ON p.id = a.patient_id JOIN users u ON u.id = a.coordinator_id
+                 WHERE a.previous_coordinator_id IS NULL AND p.provider_handoff_at IS NOT NULL AND a.assigned_at >= $1 AND a.assigned_at < $2
+                   AND a.id = (SELECT MIN(a2.id) FROM assignments a2 WHERE a2.patient_id = a.patient_id)
+                 ORDER BY a.assigned_at",
+                vec![at(from), at(to)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((get::<String>(r, "patient")?.to_uppercase(), get(r, "handoff")?, get(r, "assigned_at")?, get(r, "coordinator")?)))
+            .collect()
+    }
+}

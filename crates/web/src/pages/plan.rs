@@ -1,0 +1,242 @@
+//! "Suggest assignments for the queue": a whole-queue plan that respects every capacity and evens out
+//! utilization; the manager accepts it whole or changes rows first.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::assignment::{MatchScore, match_score};
+use carelog_domain::assignment_plan::{PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread};
+use carelog_domain::team_stats::UTILIZATION_SPREAD_TARGET;
+use carelog_store::{Finalized, NewAssignment, NewAuditEvent, QueueRow, ScoreParts, TeamMember};
+use chrono::Utc;
+
+use super::{Shell, Tab, audit, render};
+use crate::context::{CurrentUser, ManagerUser};
+use crate::error::{AppError, AppResult};
+use crate::pages::assign::after_assignment;
+use crate::state::AppState;
+use crate::team_facts::{facts, needs, weights, windows};
+
+pub struct Choice {
+    pub id: i64,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct PlanLine {
+    pub patient_id: i64,
+    pub patient: String,
+    pub needs: String,
+    pub priority: String,
+    pub proposed: String,
+    pub score: String,
+    pub greedy: String,
+    pub choices: Vec<Choice>,
+}
+
+pub struct Load {
+    pub name: String,
+    pub now: String,
+    pub plan: String,
+    pub greedy: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/plan.html")]
+struct PlanPage {
+    shell: Shell,
+    lines: Vec<PlanLine>,
+    loads: Vec<Load>,
+    spread_now: String,
+    spread_plan: String,
+    spread_greedy: String,
+    placed: usize,
+    error: Option<String>,
+    target: f64,
+}
+
+struct Planned {
+    queue: Vec<QueueRow>,
+    team: Vec<TeamMember>,
+    members: Vec<PlanCoordinator>,
+    plan: Vec<Proposal>,
+    greedy: Vec<Proposal>,
+    scores: Vec<Vec<MatchScore>>,
+}
+
+async fn planned(state: &AppState) -> AppResult<Planned> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let w = weights(state).await?;
+    let queue = state.store.waiting_patients().await?;
+    let team = state.store.team(windows(now, tz)).await?;
+    let members: Vec<PlanCoordinator> = team.iter().map(|m| PlanCoordinator { id: m.id, facts: facts(m, now, tz) }).collect();
+    let patients: Vec<PlanPatient> = queue.iter().map(|r| PlanPatient { id: r.id, needs: needs(r) }).collect();
+    let scores = patients.iter().map(|p| members.iter().map(|c| match_score(&p.needs, &c.facts, w)).collect()).collect();
+    Ok(Planned {
+        plan: balanced_plan(&patients, &members, w),
+        greedy: greedy_top_match(&patients, &members, w),
+        queue,
+        team,
+        members,
+        scores,
+    })
+}
+
+fn pct(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Option<i64>)]>, error: Option<String>) -> AppResult<Response> {
+    let p = planned(state).await?;
+    let name_of = |id: Option<i64>| -> String {
+        id.and_then(|id| p.team.iter().find(|m| m.id == id)).map(|m| m.name.clone()).unwrap_or_else(|| "— nobody has room —".into())
+    };
+    let lines = p
+        .queue
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let proposal = p.plan[i];
+            let selected =
+                chosen.and_then(|c| c.iter().find(|(pid, _)| *pid == row.id).map(|(_, c)| *c)).unwrap_or(proposal.coordinator_id);
+            PlanLine {
+                patient_id: row.id,
+                patient: row.name.clone(),
+                needs: [row.program.clone(), row.language.clone()]
+                    .into_iter()
+                    .chain(row.special_needs.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                priority: row.priority.clone(),
+                proposed: name_of(proposal.coordinator_id),
+                score: proposal.score.map(|s| format!("{:.0}", s.total)).unwrap_or_else(|| "—".into()),
+                greedy: name_of(p.greedy[i].coordinator_id),
+                choices: p
+                    .team
+                    .iter()
+                    .zip(&p.scores[i])
+                    .map(|(m, s)| Choice {
+                        id: m.id,
+                        label: format!("{} — {:.0}{}", m.name, s.total, if s.recommendable { "" } else { " (full or unavailable)" }),
+                        selected: selected == Some(m.id),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let count = |proposals: &[Proposal], id: i64| proposals.iter().filter(|x| x.coordinator_id == Some(id)).count() as i64;
+    let loads = p
+        .team
+        .iter()
+        .map(|m| {
+            let u = |extra: i64| {
+                if m.max_caseload > 0 {
+                    format!(
+                        "{}/{} ({:.0}%)",
+                        m.caseload + extra,
+                        m.max_caseload,
+                        (m.caseload + extra) as f64 * 100.0 / m.max_caseload as f64
+                    )
+                } else {
+                    "—".into()
+                }
+            };
+            Load { name: m.name.clone(), now: u(0), plan: u(count(&p.plan, m.id)), greedy: u(count(&p.greedy, m.id)) }
+        })
+        .collect();
+    audit(state, user, "assignment.plan_view", None, format!("{} waiting", p.queue.len())).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = PlanPage {
+        shell: Shell::load(state, user, Tab::Team).await?,
+        spread_now: pct(utilization_spread(&p.members, &[])),
+        spread_plan: pct(utilization_spread(&p.members, &p.plan)),
+        spread_greedy: pct(utilization_spread(&p.members, &p.greedy)),
+        placed: p.plan.iter().filter(|x| x.coordinator_id.is_some()).count(),
+        lines,
+        loads,
+        error,
+        target: UTILIZATION_SPREAD_TARGET,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser) -> AppResult<Response> {
+    show(&state, &user, None, None).await
+}
+
+/// Accepts the plan as the form holds it: one `c<patient id>` per row, a coordinator id or empty to leave
+/// the patient waiting. All rows are assigned in one transaction, or none.
+pub async fn accept(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let now = Utc::now();
+    let tz = state.settings.time_zone;
+    let mut rows: Vec<(i64, Option<i64>)> = Vec::new();
+    for (key, value) in &form {
+        let Some(pid) = key.strip_prefix('c') else { continue };
+        let pid = pid.parse::<i64>().map_err(|_| AppError::BadRequest(format!("Plan: \"{key}\" is not a queue row.")))?;
+        let coordinator = match value.trim() {
+            "" => None,
+            v => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest(format!("Plan: \"{v}\" is not a coordinator.")))?),
+        };
+        rows.push((pid, coordinator));
+    }
+    if rows.iter().all(|(_, c)| c.is_none()) {
+        return show(&state, &user, Some(&rows), Some("Plan: no row has a coordinator, so there is nothing to assign.".into())).await;
+    }
+    let w = weights(&state).await?;
+    let team = state.store.team(windows(now, tz)).await?;
+    let mut batch = Vec::new();
+    let mut names = Vec::new();
+    for (pid, coordinator) in &rows {
+        let Some(c) = coordinator else { continue };
+        let Some(row) = state.store.queue_entry(*pid).await? else {
+            return show(&state, &user, Some(&rows), Some(format!("Plan: patient {pid} is not in the queue."))).await;
+        };
+        let Some(member) = team.iter().find(|m| m.id == *c) else {
+            return show(&state, &user, Some(&rows), Some(format!("Plan: {} was given someone who carries no caseload.", row.name))).await;
+        };
+        let s = match_score(&needs(&row), &facts(member, now, tz), w);
+        batch.push(NewAssignment {
+            patient_id: row.id,
+            coordinator_id: member.id,
+            score: Some(ScoreParts {
+                total: s.total,
+                workload: s.workload,
+                specialization: s.specialization,
+                experience: s.experience,
+                language: s.language,
+            }),
+            rationale: "Accepted from the whole-queue plan".into(),
+            enforce_capacity: true,
+            handoff_at: None,
+            handoff_with: None,
+        });
+        names.push((row.name.clone(), row.id, member.name.clone(), member.id, s.total));
+    }
+    let events: Vec<NewAuditEvent> = names
+        .iter()
+        .map(|(patient, pid, coordinator, _, score)| NewAuditEvent {
+            user_id: Some(user.id()),
+            username: &user.user.username,
+            action: "assignment.finalize",
+            patient_id: Some(*pid),
+            detail: format!("to {coordinator} (score {score:.1}) from the whole-queue plan; patient {patient}"),
+            address: &user.address,
+        })
+        .collect();
+    let ids = match state.store.finalize_assignments(&batch, user.id(), &events, now).await? {
+        Finalized::Done(ids) => ids,
+        Finalized::Refused(message) => return show(&state, &user, Some(&rows), Some(message)).await,
+    };
+    for (id, (patient, pid, _, cid, _)) in ids.iter().zip(&names) {
+        after_assignment(&state, &user, *id, *cid, patient, *pid, now).await?;
+    }
+    let notice = serde_urlencoded::to_string([("notice", format!("{} patients assigned from the plan.", ids.len()))]).unwrap_or_default();
+    Ok(Redirect::to(&format!("/team?view=recent&{notice}")).into_response())
+}

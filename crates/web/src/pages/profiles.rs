@@ -1,0 +1,265 @@
+//! A coordinator's profile (seed 001 §3.2): what the match score reads, with the figures computed from
+//! the record beside it; managers edit specializations, capacity, languages, hours, facilities and
+//! availability.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::patient::Availability;
+use carelog_store::{Named, NewAuditEvent, ProfileUpdate, TeamMember};
+use chrono::{NaiveTime, Utc};
+
+use super::{Shell, Tab, render};
+use crate::context::{CurrentUser, ManagerUser};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::team_facts::{availability_label, days_ago, facts, windows};
+
+pub const SPECIALIZATIONS: [&str; 5] = ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];
+
+#[derive(Template)]
+#[template(path = "pages/profile.html")]
+struct ProfilePage {
+    shell: Shell,
+    member: TeamMember,
+    availability: String,
+    tasks_per_day: String,
+    minutes_per_patient: String,
+    response: String,
+    rating: String,
+    satisfaction: String,
+    last_assignment: String,
+    facilities: Vec<(Named, bool)>,
+    specializations: Vec<(&'static str, bool)>,
+    form: ProfileUpdate,
+    languages: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+async fn member(state: &AppState, raw_id: &str) -> AppResult<TeamMember> {
+    let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let now = Utc::now();
+    state.store.team(windows(now, state.settings.time_zone)).await?.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)
+}
+
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    m: TeamMember,
+    form: Option<ProfileUpdate>,
+    error: Option<String>,
+    saved: bool,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let f = facts(&m, now, tz);
+    let all_facilities = state.store.facilities().await?;
+    let form = form.unwrap_or_else(|| ProfileUpdate {
+        max_caseload: i32::try_from(m.max_caseload).unwrap_or(0),
+        availability: m.availability.clone(),
+        work_start: m.work_start.clone(),
+        work_end: m.work_end.clone(),
+        specializations: m.specializations.clone(),
+        languages: m.languages.clone(),
+        facility_ids: all_facilities.iter().filter(|f| m.facilities_served.contains(&f.name)).map(|f| f.id).collect(),
+    });
+    super::audit(state, user, "team.profile_view", None, format!("coordinator {}", m.id)).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ProfilePage {
+        shell: Shell::load(state, user, Tab::Team).await?,
+        availability: availability_label(&m),
+        tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
+        minutes_per_patient: format!("{:.0}", f.avg_minutes_per_patient),
+        response: f.avg_response_hours.map(|h| format!("{h:.1} hours")).unwrap_or_else(|| "no completed tasks in 30 days".into()),
+        rating: f
+            .performance_rating
+            .map(|r| format!("{r:.1}/5 from {} QA reviews", m.reviews))
+            .unwrap_or_else(|| "no QA reviews yet".into()),
+        satisfaction: f.satisfaction.map(|s| format!("{s:.1}/5 from {} surveys", m.surveys)).unwrap_or_else(|| "no surveys yet".into()),
+        last_assignment: days_ago(m.last_assignment, now, tz),
+        facilities: all_facilities
+            .into_iter()
+            .map(|f| {
+                let on = form.facility_ids.contains(&f.id);
+                (f, on)
+            })
+            .collect(),
+        specializations: SPECIALIZATIONS.iter().map(|s| (*s, form.specializations.iter().any(|x| x == s))).collect(),
+        languages: form.languages.join(", "),
+        form,
+        member: m,
+        error,
+        saved,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Path(raw_id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let m = member(&state, &raw_id).await?;
+    let saved = q.iter().any(|(k, v)| k == "saved" && v == "1");
+    show(&state, &user, m, None, None, saved).await
+}
+
+fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| format!("{field}: \"{}\" is not a time (HH:MM).", raw.trim()))
+}
+
+/// The profile form's rules, named in each refusal.
+pub fn parse_profile(fields: &[(String, String)], facility_ids: &[i64]) -> Result<ProfileUpdate, String> {
+    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let max_caseload = one("max_caseload")
+        .parse::<i32>()
+        .ok()
+        .filter(|m| (0..=500).contains(m))
+        .ok_or_else(|| format!("Maximum caseload: a whole number from 0 to 500 (you entered \"{}\").", one("max_caseload")))?;
+    let availability =
+        Availability::parse(&one("availability")).map_err(|_| "Availability: choose Available, Limited or Unavailable.".to_owned())?;
+    let (start, end) = (parse_time("Working hours start", &one("work_start"))?, parse_time("Working hours end", &one("work_end"))?);
+    if start >= end {
+        return Err(format!("Working hours: the start ({}) must be before the end ({}).", start.format("%H:%M"), end.format("%H:%M")));
+    }
+    let mut specializations = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "specialization") {
+        let s = SPECIALIZATIONS
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(v.trim()))
+            .ok_or_else(|| format!("Specializations: \"{}\" is not one of {}.", v.trim(), SPECIALIZATIONS.join(", ")))?;
+        if !specializations.contains(&s.to_string()) {
+            specializations.push(s.to_string());
+        }
+    }
+    let mut languages: Vec<String> = Vec::new();
+    for l in one("languages").split(',').map(str::trim).filter(|l| !l.is_empty()) {
+        if l.chars().count() > 40 || !l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') {
+            return Err(format!("Languages: \"{l}\" is not a language name (letters, spaces and hyphens, at most 40)."));
+        }
+        let mut name: Vec<char> = l.chars().collect();
+        if let Some(first) = name.first_mut() {
+            *first = first.to_ascii_uppercase();
+        }
+        let name: String = name.into_iter().collect();
+        if !languages.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+            languages.push(name);
+        }
+    }
+    if languages.is_empty() {
+        return Err("Languages: list at least one language, separated by commas.".into());
+    }
+    let mut chosen = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "facility") {
+        let id = v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| facility_ids.contains(id))
+            .ok_or_else(|| "Facilities served: choose from the list.".to_owned())?;
+        if !chosen.contains(&id) {
+            chosen.push(id);
+        }
+    }
+    Ok(ProfileUpdate {
+        max_caseload,
+        availability: availability.as_str().to_owned(),
+        work_start: start.format("%H:%M").to_string(),
+        work_end: end.format("%H:%M").to_string(),
+        specializations,
+        languages,
+        facility_ids: chosen,
+    })
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Path(raw_id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let m = member(&state, &raw_id).await?;
+    let facility_ids: Vec<i64> = state.store.facilities().await?.into_iter().map(|f| f.id).collect();
+    let update = match parse_profile(&fields, &facility_ids) {
+        Ok(u) => u,
+        Err(message) => return show(&state, &user, m, None, Some(message), false).await,
+    };
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "team.profile_update",
+        patient_id: None,
+        detail: format!(
+            "{}: before max {} {} {}-{} [{}] [{}] [{}]; after {:?}",
+            m.name,
+            m.max_caseload,
+            m.availability,
+            m.work_start,
+            m.work_end,
+            m.specializations.join(", "),
+            m.languages.join(", "),
+            m.facilities_served.join(", "),
+            update
+        ),
+        address: &user.address,
+    };
+    state.store.update_profile(m.id, &update, &event, Utc::now()).await?;
+    Ok(Redirect::to(&format!("/team/coordinators/{}?saved=1", m.id)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("max_caseload", "35"),
+            ("availability", "Limited"),
+            ("work_start", "08:00"),
+            ("work_end", "16:30"),
+            ("languages", "english, Spanish"),
+        ]
+    }
+
+    #[test]
+    fn a_valid_profile_is_normalised() {
+        let mut f = base();
+        f.extend([("specialization", "ccm"), ("specialization", "Dementia"), ("specialization", "CCM"), ("facility", "2")]);
+        let p = parse_profile(&form(&f), &[1, 2]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.specializations, vec!["CCM", "Dementia"]);
+        assert_eq!(p.languages, vec!["English", "Spanish"]);
+        assert_eq!((p.max_caseload, p.availability.as_str(), p.facility_ids), (35, "Limited", vec![2]));
+    }
+
+    #[test]
+    fn each_rule_is_named() {
+        let cases: [(&str, &str, &str); 7] = [
+            ("max_caseload", "501", "Maximum caseload"),
+            ("max_caseload", "-1", "Maximum caseload"),
+            ("availability", "At Capacity", "Availability"),
+            ("work_end", "07:00", "must be before"),
+            ("work_start", "8am", "not a time"),
+            ("languages", " , ", "at least one language"),
+            ("languages", "English; DROP", "not a language name"),
+        ];
+        for (field, value, rule) in cases {
+            let f: Vec<(&str, &str)> = base().into_iter().map(|(k, v)| if k == field { (k, value) } else { (k, v) }).collect();
+            let e = parse_profile(&form(&f), &[1]).err().unwrap_or_default();
+            assert!(e.contains(rule), "{field}={value}: {e}");
+        }
+        let mut f = base();
+        f.push(("specialization", "Cardiology"));
+        assert!(parse_profile(&form(&f), &[1]).err().unwrap_or_default().contains("Specializations"));
+        let mut f = base();
+        f.push(("facility", "9"));
+        assert!(parse_profile(&form(&f), &[1]).err().unwrap_or_default().contains("Facilities"));
+    }
+}

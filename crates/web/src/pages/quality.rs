@@ -1,0 +1,389 @@
+//! Quality and performance (seed 001 §5): documentation accuracy from managers' reviews of sampled log
+//! entries, patient satisfaction from recorded surveys, care plan completion and billable minutes, each
+//! with a six-month trend, and alerts for coordinators below target or near capacity.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::team_stats::{
+    ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET, alerts, minutes_target,
+};
+use carelog_store::{NewAuditEvent, NewReview, NewSurvey, QualityWindow, SampleEntry};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::{Shell, Tab, audit, render};
+use crate::context::{CurrentUser, ManagerUser};
+use crate::error::{AppError, AppResult};
+use crate::line_chart::{LineChart, line_chart};
+use crate::pages::assign::NOTES_LIMIT;
+use crate::state::AppState;
+use crate::team_facts::windows;
+
+pub const TREND_MONTHS: usize = 6;
+const SAMPLE_SIZE: i64 = 10;
+
+pub struct MetricCard {
+    pub title: &'static str,
+    pub value: String,
+    pub target: String,
+    pub chart: LineChart,
+    pub label: String,
+}
+
+pub struct CoordinatorLine {
+    pub id: i64,
+    pub name: String,
+    pub reviews: i64,
+    pub accuracy: String,
+    pub surveys: i64,
+    pub satisfaction: String,
+    pub care_plan: String,
+    pub billable_minutes: i64,
+    pub caseload: String,
+}
+
+pub struct AlertLine {
+    pub class: &'static str,
+    pub message: String,
+    pub coordinator: i64,
+}
+
+#[derive(Template)]
+#[template(path = "pages/quality.html")]
+struct QualityPage {
+    shell: Shell,
+    month: String,
+    cards: Vec<MetricCard>,
+    lines: Vec<CoordinatorLine>,
+    alerts: Vec<AlertLine>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MonthQuery {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    coordinator: String,
+    #[serde(default)]
+    notice: String,
+}
+
+fn months_ending(last: YearMonth, n: usize) -> Vec<YearMonth> {
+    let mut out = vec![last];
+    while out.len() < n {
+        let first = out[0].previous();
+        out.insert(0, first);
+    }
+    out
+}
+
+fn fmt(v: Option<f64>, suffix: &str) -> String {
+    v.map(|v| format!("{v:.1}{suffix}")).unwrap_or_else(|| "—".into())
+}
+
+fn short(m: YearMonth) -> String {
+    NaiveDate::from_ymd_opt(m.year, m.month, 1).map(|d| d.format("%b").to_string()).unwrap_or_else(|| m.to_string())
+}
+
+pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<MonthQuery>) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let month = match q.month.trim() {
+        "" => YearMonth::of(today),
+        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
+    };
+    let months = months_ending(month, TREND_MONTHS);
+    let window = QualityWindow { today, from: month_range(months[0], tz).start, to: month_range(month, tz).end, months: months.clone() };
+    let figures = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
+    let mut team_by_month: BTreeMap<YearMonth, QualityMonth> = BTreeMap::new();
+    for ((_, m), q) in &figures {
+        team_by_month.entry(*m).or_default().add(q);
+    }
+    let series = |f: &dyn Fn(&QualityMonth) -> Option<f64>| -> Vec<(String, Option<f64>)> {
+        months.iter().map(|m| (short(*m), team_by_month.get(m).and_then(f))).collect()
+    };
+    let current = team_by_month.get(&month).cloned().unwrap_or_default();
+    let cards = vec![
+        MetricCard {
+            title: "Documentation Quality",
+            value: fmt(current.accuracy(), "%"),
+            target: format!("Target: >{ACCURACY_TARGET:.0}% · {} entries reviewed", current.reviews),
+            chart: line_chart(&series(&|q| q.accuracy()), 80.0, 100.0, Some(ACCURACY_TARGET), "%"),
+            label: "Documentation accuracy, last 6 months".into(),
+        },
+        MetricCard {
+            title: "Patient Satisfaction",
+            value: current.satisfaction().map(|s| format!("{s:.1}/5")).unwrap_or_else(|| "—".into()),
+            target: format!("Target: >{SATISFACTION_TARGET} · {} surveys", current.surveys),
+            chart: line_chart(&series(&|q| q.satisfaction()), 3.0, 5.0, Some(SATISFACTION_TARGET), ""),
+            label: "Patient satisfaction, last 6 months".into(),
+        },
+        MetricCard {
+            title: "Care Plan Completion",
+            value: fmt(current.care_plan_completion(), "%"),
+            target: format!("Target: >{CARE_PLAN_TARGET:.0}% · {} of {} care tasks done", current.care_tasks_done, current.care_tasks),
+            chart: line_chart(&series(&|q| q.care_plan_completion()), 50.0, 100.0, Some(CARE_PLAN_TARGET), "%"),
+            label: "Care plan completion, last 6 months".into(),
+        },
+        MetricCard {
+            title: "Billable Minutes",
+            value: current.billable_minutes.to_string(),
+            target: "minutes of billable care time logged".into(),
+            chart: line_chart(&series(&|q| Some(q.billable_minutes as f64)), 0.0, 10.0, None, ""),
+            label: "Billable minutes, last 6 months".into(),
+        },
+    ];
+    let team = state.store.team(windows(now, tz)).await?;
+    let monthly_target = state.store.monthly_target_minutes().await?;
+    let (elapsed, days) = if month == YearMonth::of(today) {
+        (today.day(), month.last_day().day())
+    } else if month < YearMonth::of(today) {
+        (month.last_day().day(), month.last_day().day())
+    } else {
+        (0, month.last_day().day())
+    };
+    let mut alert_lines = Vec::new();
+    let lines = team
+        .iter()
+        .map(|m| {
+            let q = figures.get(&(m.id, month)).cloned().unwrap_or_default();
+            let target = minutes_target(m.caseload, monthly_target, elapsed, days);
+            for Alert { level, message } in alerts(&m.name, &q, target, m.caseload, m.max_caseload) {
+                alert_lines.push(AlertLine {
+                    class: if level == AlertLevel::Warning { "warning" } else { "info" },
+                    message,
+                    coordinator: m.id,
+                });
+            }
+            CoordinatorLine {
+                id: m.id,
+                name: m.name.clone(),
+                reviews: q.reviews,
+                accuracy: fmt(q.accuracy(), "%"),
+                surveys: q.surveys,
+                satisfaction: fmt(q.satisfaction(), "/5"),
+                care_plan: fmt(q.care_plan_completion(), "%"),
+                billable_minutes: q.billable_minutes,
+                caseload: format!("{}/{}", m.caseload, m.max_caseload),
+            }
+        })
+        .collect();
+    audit(&state, &user, "team.quality", None, month.to_string()).await?;
+    let page =
+        QualityPage { shell: Shell::load(&state, &user, Tab::Team).await?, month: month.to_string(), cards, lines, alerts: alert_lines };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/qa_review.html")]
+struct ReviewPage {
+    shell: Shell,
+    entries: Vec<SampleEntry>,
+    coordinators: Vec<(i64, String, bool)>,
+    notice: String,
+    error: Option<String>,
+    tz: chrono_tz::Tz,
+}
+
+async fn show_sample(
+    state: &AppState,
+    user: &CurrentUser,
+    coordinator: Option<i64>,
+    notice: String,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let now = Utc::now();
+    let since = windows(now, state.settings.time_zone).activity_since;
+    let entries = state.store.qa_sample(user.id(), since, coordinator, SAMPLE_SIZE).await?;
+    for e in &entries {
+        audit(state, user, "qa.sample_read", e.patient_id, format!("entry {}", e.id)).await?;
+    }
+    let coordinators = state
+        .store
+        .caseload_holders()
+        .await?
+        .into_iter()
+        .filter(|(id, _)| *id != user.id())
+        .map(|(id, n)| (id, n, Some(id) == coordinator))
+        .collect();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ReviewPage {
+        shell: Shell::load(state, user, Tab::Team).await?,
+        entries,
+        coordinators,
+        notice,
+        error,
+        tz: state.settings.time_zone,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn review_page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<MonthQuery>,
+) -> AppResult<Response> {
+    let coordinator = match q.coordinator.trim() {
+        "" | "all" => None,
+        v => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into()))?),
+    };
+    show_sample(&state, &user, coordinator, q.notice, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    entry: String,
+    #[serde(default)]
+    accurate: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn record_review(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Form(form): Form<ReviewForm>,
+) -> AppResult<Response> {
+    let refuse = |message: String| {
+        let (state, user) = (state.clone(), user.clone());
+        async move { show_sample(&state, &user, None, String::new(), Some(message)).await }
+    };
+    let Some(entry) = form.entry.trim().parse::<i64>().ok() else { return refuse("Review: choose an entry from the sample.".into()).await };
+    let Some((coordinator, patient)) = state.store.entry_owner(entry).await? else {
+        return refuse("Review: that entry does not exist.".into()).await;
+    };
+    if coordinator == user.id() {
+        return refuse("Review: you cannot review your own entries.".into()).await;
+    }
+    let accurate = match form.accurate.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return refuse("Accurate: answer yes or no.".into()).await,
+    };
+    let Some(rating) = form.rating.trim().parse::<i32>().ok().filter(|r| (1..=5).contains(r)) else {
+        return refuse(format!("Rating: a whole number from 1 to 5 (you entered \"{}\").", form.rating.trim())).await;
+    };
+    let notes = form.notes.trim();
+    if notes.chars().count() > NOTES_LIMIT {
+        return refuse(format!("Review notes: at most {NOTES_LIMIT} characters.")).await;
+    }
+    let now = Utc::now();
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "qa.review",
+        patient_id: patient,
+        detail: format!("entry {entry}: {} rating {rating}; {notes}", if accurate { "accurate" } else { "not accurate" }),
+        address: &user.address,
+    };
+    let review = NewReview { task_log_id: entry, coordinator_id: coordinator, reviewer: user.id(), accurate, rating, notes };
+    if !state.store.record_qa_review(&review, &event, now).await? {
+        return refuse("Review: that entry has been reviewed already.".into()).await;
+    }
+    Ok(Redirect::to("/team/quality/review?notice=Review+saved.").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pages/survey.html")]
+struct SurveyPage {
+    shell: Shell,
+    error: Option<String>,
+    notice: String,
+    chart_code: String,
+    score: String,
+    surveyed_on: String,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SurveyForm {
+    #[serde(default)]
+    chart_code: String,
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    surveyed_on: String,
+}
+
+async fn show_survey(state: &AppState, user: &CurrentUser, form: SurveyForm, notice: String, error: Option<String>) -> AppResult<Response> {
+    let today = local_date(Utc::now(), state.settings.time_zone).to_string();
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = SurveyPage {
+        shell: Shell::load(state, user, Tab::Team).await?,
+        error,
+        notice,
+        chart_code: form.chart_code,
+        score: form.score,
+        surveyed_on: if form.surveyed_on.is_empty() { today.clone() } else { form.surveyed_on },
+        today,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn survey_page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<MonthQuery>,
+) -> AppResult<Response> {
+    show_survey(&state, &user, SurveyForm::default(), q.notice, None).await
+}
+
+pub async fn record_survey(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Form(form): Form<SurveyForm>,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let check = async {
+        let code = form.chart_code.trim().to_uppercase();
+        let patient =
+            state.store.patient_by_chart_code(&code).await?.ok_or_else(|| format!("Chart code: no patient has chart code \"{code}\"."));
+        let patient = match patient {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        let Some(coordinator) = patient.1 else {
+            return Ok(Err(format!("Chart code: {code} has no coordinator yet, so there is nobody to rate.")));
+        };
+        let Some(score) = form.score.trim().parse::<i32>().ok().filter(|s| (1..=5).contains(s)) else {
+            return Ok(Err(format!("Score: a whole number from 1 to 5 (you entered \"{}\").", form.score.trim())));
+        };
+        let Ok(on) = NaiveDate::parse_from_str(form.surveyed_on.trim(), "%Y-%m-%d") else {
+            return Ok(Err(format!("Survey date: \"{}\" is not a date (YYYY-MM-DD).", form.surveyed_on.trim())));
+        };
+        if on > today || on < today - Duration::days(365) {
+            return Ok(Err(format!("Survey date: {on} must be within the last year and not in the future.")));
+        }
+        AppResult::Ok(Ok((patient.0, coordinator, score, on)))
+    };
+    let (patient, coordinator, score, on) = match check.await? {
+        Ok(v) => v,
+        Err(message) => return show_survey(&state, &user, form, String::new(), Some(message)).await,
+    };
+    let now = Utc::now();
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "qa.survey",
+        patient_id: Some(patient),
+        detail: format!("score {score} on {on} for coordinator {coordinator}"),
+        address: &user.address,
+    };
+    let survey = NewSurvey { patient_id: patient, coordinator_id: coordinator, score, surveyed_on: on, recorded_by: user.id() };
+    if !state.store.record_survey(&survey, &event, now).await? {
+        let message = format!("Survey: this patient already has a survey recorded on {on}.");
+        return show_survey(&state, &user, form, String::new(), Some(message)).await;
+    }
+    Ok(Redirect::to("/team/quality/surveys?notice=Survey+recorded.").into_response())
+}

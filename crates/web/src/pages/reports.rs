@@ -1,0 +1,305 @@
+//! Tab 3's reports (seed 001 §7): assignment efficiency, team performance and workload analysis. Each
+//! is a page and the same table as a CSV download.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use carelog_domain::metrics::coordinator_metrics;
+use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
+use carelog_domain::team_stats::{
+    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent, spread_of, utilization_band, utilization_percent,
+};
+use carelog_store::QualityWindow;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::{Shell, Tab, audit, render};
+use crate::context::ManagerUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::team_facts::{availability_label, facts, windows};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Efficiency,
+    Performance,
+    Workload,
+}
+
+impl ReportKind {
+    fn parse(raw: &str) -> AppResult<Self> {
+        match raw.trim_end_matches(".csv") {
+            "" | "efficiency" => Ok(ReportKind::Efficiency),
+            "performance" => Ok(ReportKind::Performance),
+            "workload" => Ok(ReportKind::Workload),
+            v => Err(AppError::BadRequest(format!("Report: \"{v}\" is not one of efficiency, performance, workload."))),
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            ReportKind::Efficiency => "efficiency",
+            ReportKind::Performance => "performance",
+            ReportKind::Workload => "workload",
+        }
+    }
+}
+
+pub struct Report {
+    pub kind: &'static str,
+    pub title: String,
+    pub summary: Vec<(String, String)>,
+    pub bars: Vec<(String, usize, i64)>,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ReportQuery {
+    #[serde(default)]
+    report: String,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/reports.html")]
+struct ReportsPage {
+    shell: Shell,
+    report: Report,
+    month: String,
+    from: String,
+    to: String,
+    csv_link: String,
+}
+
+fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
+    v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
+}
+
+fn date(field: &str, raw: &str, default: NaiveDate) -> AppResult<NaiveDate> {
+    match raw.trim() {
+        "" => Ok(default),
+        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+    }
+}
+
+async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult<(Report, String, String, String)> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let month = match q.month.trim() {
+        "" => YearMonth::of(today),
+        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
+    };
+    let from = date("From", &q.from, today - Duration::days(89))?;
+    let to = date("To", &q.to, today)?;
+    if from > to {
+        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
+    }
+    let report = match kind {
+        ReportKind::Efficiency => {
+            let rows = state.store.first_assignments(start_of_day(from, tz), start_of_day(to + Duration::days(1), tz)).await?;
+            let hours: Vec<f64> = rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
+            let d = distribution(&hours);
+            Report {
+                kind: "efficiency",
+                title: format!("Assignment efficiency, {from} to {to}"),
+                summary: vec![
+                    ("Patients assigned from the queue".into(), d.count.to_string()),
+                    ("Average handoff to assignment".into(), opt(d.mean, 1, " hours")),
+                    ("Median".into(), opt(d.median, 1, " hours")),
+                    ("90th percentile".into(), opt(d.p90, 1, " hours")),
+                    ("Longest".into(), opt(d.max, 1, " hours")),
+                    (format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"), opt(d.within_target, 0, "%")),
+                ],
+                bars: d
+                    .buckets
+                    .iter()
+                    .map(|(label, n)| ((*label).to_owned(), *n, percent(*n as i64, d.count as i64).map(|p| p.round() as i64).unwrap_or(0)))
+                    .collect(),
+                header: vec!["patient", "provider_handoff", "assigned_at", "hours_to_assign", "coordinator"],
+                rows: rows
+                    .iter()
+                    .zip(&hours)
+                    .map(|((patient, handoff, at, coordinator), h)| {
+                        vec![patient.clone(), handoff.to_rfc3339(), at.to_rfc3339(), format!("{h:.1}"), coordinator.clone()]
+                    })
+                    .collect(),
+            }
+        }
+        ReportKind::Performance => {
+            let months = state.store.coordinator_months(month, month_range(month, tz)).await?;
+            let window = QualityWindow { today, months: vec![month], from: month_range(month, tz).start, to: month_range(month, tz).end };
+            let quality = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
+            Report {
+                kind: "performance",
+                title: format!("Team performance, {month}"),
+                summary: vec![("Coordinators".into(), months.len().to_string())],
+                bars: Vec::new(),
+                header: vec![
+                    "coordinator",
+                    "tasks",
+                    "minutes",
+                    "avg_task_minutes",
+                    "patients_served",
+                    "caseload",
+                    "coverage_percent",
+                    "generated_tasks_done_percent",
+                    "billable_minutes",
+                    "entries_reviewed",
+                    "documentation_accuracy_percent",
+                    "surveys",
+                    "satisfaction",
+                ],
+                rows: months
+                    .into_iter()
+                    .map(|(id, name, m, timed)| {
+                        let x = coordinator_metrics(m, timed);
+                        let q = quality.get(&(id, month)).cloned().unwrap_or_default();
+                        vec![
+                            name,
+                            x.tasks.to_string(),
+                            x.minutes.to_string(),
+                            opt(x.average_task_minutes, 1, ""),
+                            x.patients_served.to_string(),
+                            x.patients_assigned.to_string(),
+                            x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                            x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                            q.billable_minutes.to_string(),
+                            q.reviews.to_string(),
+                            opt(q.accuracy(), 1, ""),
+                            q.surveys.to_string(),
+                            opt(q.satisfaction(), 2, ""),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+        ReportKind::Workload => {
+            let team = state.store.team(windows(now, tz)).await?;
+            let takes: Vec<_> = team.iter().filter(|m| m.availability != "Unavailable" && m.max_caseload > 0).collect();
+            let utilizations: Vec<f64> = takes.iter().filter_map(|m| utilization_percent(m.caseload, m.max_caseload)).collect();
+            let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
+            let (caseload, capacity) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+            let team_utilization = percent(caseload, capacity);
+            let spread = spread_of(&utilizations);
+            let mean_caseload = if caseloads.is_empty() { 0.0 } else { caseloads.iter().sum::<f64>() / caseloads.len() as f64 };
+            Report {
+                kind: "workload",
+                title: "Workload analysis (now)".into(),
+                summary: vec![
+                    (
+                        "Team utilization".into(),
+                        format!(
+                            "{} — {}",
+                            opt(team_utilization, 0, "%"),
+                            team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
+                        ),
+                    ),
+                    (
+                        "Utilization spread".into(),
+                        format!(
+                            "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
+                            if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
+                        ),
+                    ),
+                    ("Caseload mean / standard deviation".into(), format!("{mean_caseload:.1} / {:.1} patients", spread_of(&caseloads))),
+                    ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
+                ],
+                bars: Vec::new(),
+                header: vec![
+                    "coordinator",
+                    "availability",
+                    "caseload",
+                    "max_caseload",
+                    "utilization_percent",
+                    "band",
+                    "avg_tasks_per_day",
+                    "avg_minutes_per_patient",
+                ],
+                rows: team
+                    .iter()
+                    .map(|m| {
+                        let f = facts(m, now, tz);
+                        let u = utilization_percent(m.caseload, m.max_caseload);
+                        vec![
+                            m.name.clone(),
+                            availability_label(m),
+                            m.caseload.to_string(),
+                            m.max_caseload.to_string(),
+                            opt(u, 0, ""),
+                            u.map(utilization_band).unwrap_or("—").to_owned(),
+                            format!("{:.1}", f.avg_tasks_per_day),
+                            format!("{:.0}", f.avg_minutes_per_patient),
+                        ]
+                    })
+                    .collect(),
+            }
+        }
+    };
+    Ok((report, month.to_string(), from.to_string(), to.to_string()))
+}
+
+pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<ReportQuery>) -> AppResult<Response> {
+    let kind = ReportKind::parse(&q.report)?;
+    let (report, month, from, to) = build(&state, kind, &q).await?;
+    audit(&state, &user, "team.report", None, kind.key().into()).await?;
+    let query = serde_urlencoded::to_string([("month", month.as_str()), ("from", from.as_str()), ("to", to.as_str())]).unwrap_or_default();
+    let page = ReportsPage {
+        shell: Shell::load(&state, &user, Tab::Team).await?,
+        csv_link: format!("/team/reports/{}.csv?{query}", kind.key()),
+        report,
+        month,
+        from,
+        to,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// A spreadsheet must not run a cell as a formula.
+fn cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() { format!("'{value}") } else { value.to_owned() }
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Path(name): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
+    let kind = ReportKind::parse(&name)?;
+    let (report, month, _, _) = build(&state, kind, &q).await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<Vec<u8>, String> {
+        out.write_record(&report.header).map_err(|e| e.to_string())?;
+        for row in &report.rows {
+            out.write_record(row.iter().map(|v| cell(v))).map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())?;
+        Ok(out.get_ref().clone())
+    };
+    let body = write(&mut out).map_err(AppError::Internal)?;
+    audit(&state, &user, "team.report_export", None, format!("{} ({} rows)", kind.key(), report.rows.len())).await?;
+    let disposition = format!("attachment; filename=\"carelog-{}-{month}.csv\"", kind.key());
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused_but_numbers_kept() {
+        assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(cell("-3.5"), "-3.5");
+        assert_eq!(cell("@x"), "'@x");
+        assert_eq!(cell("SMITH, JOHN"), "SMITH, JOHN");
+    }
+}

@@ -1,0 +1,88 @@
+//! The admins' list of assignments a manager asked them to look at, and their answers.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::notifications::Kind;
+use carelog_store::{NewAuditEvent, ReviewsOf, SeniorReview};
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Shell, Tab, audit, render};
+use crate::context::{AdminUser, CurrentUser};
+use crate::error::{AppError, AppResult};
+use crate::notify::{Notice, notify};
+use crate::pages::assign::NOTES_LIMIT;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "pages/senior_reviews.html")]
+struct ReviewsPage {
+    shell: Shell,
+    reviews: Vec<SeniorReview>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AnswerForm {
+    #[serde(default)]
+    answer: String,
+}
+
+async fn show(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<Response> {
+    let reviews = state.store.senior_reviews(ReviewsOf::All, 200).await?;
+    audit(state, user, "assignment.reviews_view", None, format!("{} reviews", reviews.len())).await?;
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ReviewsPage { shell: Shell::load(state, user, Tab::Admin).await?, reviews, error };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser) -> AppResult<Response> {
+    show(&state, &user, None).await
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<AnswerForm>,
+) -> AppResult<Response> {
+    let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let review = state.store.senior_review(id).await?.ok_or(AppError::NotFound)?;
+    let answer = form.answer.trim();
+    if answer.is_empty() {
+        return show(&state, &user, Some(format!("Answer for {}: write the answer the manager will see.", review.patient))).await;
+    }
+    if answer.chars().count() > NOTES_LIMIT {
+        return show(&state, &user, Some(format!("Answer: at most {NOTES_LIMIT} characters."))).await;
+    }
+    let now = Utc::now();
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "assignment.review_answered",
+        patient_id: Some(review.patient_id),
+        detail: format!("review {id}: {answer}"),
+        address: &user.address,
+    };
+    if !state.store.answer_senior_review(&review, user.id(), answer, &event, now).await? {
+        return show(&state, &user, Some(format!("The review of {} was answered already.", review.patient))).await;
+    }
+    notify(
+        &state,
+        review.requested_by_id,
+        Notice {
+            kind: Kind::SeniorReview,
+            title: format!("Senior review answered: {}", review.patient),
+            body: format!("by {}: back in the queue", user.user.display_name),
+            link: &format!("/team/assign/{}", review.patient_id),
+            event: &format!("answer:{id}"),
+            patient_id: Some(review.patient_id),
+        },
+        now,
+    )
+    .await?;
+    Ok(Redirect::to("/admin/reviews").into_response())
+}
