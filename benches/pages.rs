@@ -4,7 +4,8 @@
 //!   CARELOG_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo bench --bench pages   # and PostgreSQL
 //!
 //! Scenarios: the default demo practice (300 patients, 8 coordinators, 3 months), and one coordinator
-//! with a 500-patient caseload and 50,000 log entries. Prints p50/p95/p99 per page.
+//! with a 500-patient caseload and 50,000 log entries; Tab 3's pages for a manager on the demo practice.
+//! Prints p50/p95/p99 per page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -156,6 +157,22 @@ async fn database(engine: &str, dir: &tempfile::TempDir, name: &str) -> (Store, 
     }
 }
 
+/// Tab 3 as a manager sees it: the queue with the workload cards, one assign screen, the whole-queue plan
+/// and the quality page.
+async fn team_pages(server: &Server, scenario: &str) {
+    let client = sign_in(&server.base, "manager1").await;
+    let waiting = server.store.waiting_patients().await.unwrap();
+    let patient = waiting.first().map(|p| p.id).unwrap();
+    let base = server.base.clone();
+    println!("\n{scenario} — {} ({SAMPLES} sequential requests each, milliseconds)\n", server.store.engine().name());
+    println!("| page                                         |     p50 |     p95 |     p99 |");
+    println!("|----------------------------------------------|--------:|--------:|--------:|");
+    for path in ["/team", "/team?priority=High&sort=name", &format!("/team/assign/{patient}"), "/team/plan", "/team/quality"] {
+        let url = format!("{base}{path}");
+        measure(&format!("GET {path}"), async |_| client.get(&url).send().await.unwrap().status()).await;
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let mut engines = vec!["sqlite"];
@@ -171,6 +188,7 @@ async fn main() {
         println!("\nDemo practice loaded on {} in {:.2?}", store.engine().name(), started.elapsed());
         let server = serve(store).await;
         pages(&server, "Demo practice (300 patients), coord1", "coord1").await;
+        team_pages(&server, "Demo practice (300 patients, 15 waiting), manager1, Tab 3").await;
 
         let (store, pg_large) = database(engine, &dir, "large").await;
         let started = Instant::now();

@@ -111,9 +111,9 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     for part in ["title=\"Workload\"", "title=\"Specialization\"", "title=\"Experience\"", "title=\"Language\""] {
         assert_eq!(page.matches(part).count(), shown.len(), "{part} shown on every card");
     }
-    // Not the manager themselves (managers carry a caseload too), so there is someone to tell.
-    let me = app.user_id("manager1").await;
-    let pick = recommendable.iter().find(|c| c.0 != me).unwrap();
+    // The best-ranked coordinator (managers carry a caseload too, but one does not notify oneself).
+    let coordinators = [app.user_id("coord1").await, app.user_id("coord2").await, app.user_id("coord3").await];
+    let pick = recommendable.iter().find(|c| coordinators.contains(&c.0)).unwrap();
     let chosen = pick.0;
     let (status, _) = app
         .post_form(
@@ -156,11 +156,25 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1", vec![patient.into()]).await, 1);
 
     let username = app.store.user_by_id(chosen).await.unwrap().unwrap().username;
-    if username.starts_with("coord") {
+    {
         let (coordinator, _) = app.sign_in(&username).await;
         let panel = coordinator.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
         assert!(panel.contains(&format!("data-patient=\"{patient}\"")), "the patient is on the coordinator's panel");
         assert_eq!(coordinator.get(app.url(&format!("/team/assign/{patient}"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        let phone = app.task_type_id("Communication: Phone").await.to_string();
+        let (status, _) = app
+            .post_form(
+                &coordinator,
+                "/tasks",
+                &[("patient", &patient.to_string()), ("task_type", &phone), ("minutes", "15"), ("notes", "Welcome call")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Active'", vec![patient.into()]).await,
+            1,
+            "the first logged task makes the patient Active"
+        );
     }
 }
 
@@ -279,6 +293,9 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
     }
     let (coordinator, _) = app.sign_in("coord3").await;
     assert_eq!(coordinator.get(app.url(&format!("/team/assignments/{id}/handoff.ics"))).send().await.unwrap().status(), StatusCode::OK);
+    let shown = coordinator.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap();
+    assert_eq!(shown.status(), StatusCode::OK, "the coordinator's notification opens");
+    assert!(!shown.text().await.unwrap().contains("Move meeting"), "only managers move the meeting");
     let (other, _) = app.sign_in("coord1").await;
     assert_eq!(other.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }

@@ -167,32 +167,53 @@ fn counts(team_len: usize, choice: &[Option<usize>]) -> Vec<i64> {
 /// [`MOVE_TOLERANCE`] of where they were. Every move strictly lowers the spread, so it ends.
 fn improve(team: &[PlanCoordinator], static_scores: &[Vec<f64>], mut choice: Vec<Option<usize>>) -> Vec<Option<usize>> {
     let mut planned = counts(team.len(), &choice);
+    // Utilization in percent per coordinator (only those who take patients count toward the spread), and
+    // the running sums that give the variance of a move in constant time.
+    let step: Vec<f64> = team.iter().map(step_of).collect();
+    let mut util: Vec<f64> = team.iter().zip(&planned).zip(&step).map(|((c, n), s)| (c.facts.current_caseload + n) as f64 * s).collect();
+    let n = team.iter().filter(|c| takes_patients(&c.facts)).count() as f64;
+    if n == 0.0 {
+        return choice;
+    }
+    let counted = |i: usize| takes_patients(&team[i].facts);
+    let mut sum: f64 = (0..team.len()).filter(|i| counted(*i)).map(|i| util[i]).sum();
+    let mut squares: f64 = (0..team.len()).filter(|i| counted(*i)).map(|i| util[i] * util[i]).sum();
+    let variance = |sum: f64, squares: f64| squares / n - (sum / n).powi(2);
     loop {
-        let current = std_dev(&utilizations(team, &planned));
+        let current = variance(sum, squares);
         let mut best: Option<(usize, usize, f64)> = None;
         for (p, from) in choice.iter().enumerate() {
             let Some(from) = *from else { continue };
+            let (a, a2) = (util[from], util[from] - step[from]);
             for (to, c) in team.iter().enumerate() {
                 if to == from || !has_room(c, planned[to]) || static_scores[p][to] < static_scores[p][from] - MOVE_TOLERANCE {
                     continue;
                 }
-                planned[from] -= 1;
-                planned[to] += 1;
-                let spread = std_dev(&utilizations(team, &planned));
-                planned[from] += 1;
-                planned[to] -= 1;
-                if spread < current - 1e-9 && best.is_none_or(|(_, _, b)| spread < b) {
-                    best = Some((p, to, spread));
+                let (b, b2) = (util[to], util[to] + step[to]);
+                let v = variance(sum - a + a2 - b + b2, squares - a * a + a2 * a2 - b * b + b2 * b2);
+                if v < current - 1e-9 && best.is_none_or(|(_, _, x)| v < x) {
+                    best = Some((p, to, v));
                 }
             }
         }
         let Some((p, to, _)) = best else { return choice };
         if let Some(from) = choice[p] {
+            let (a, a2) = (util[from], util[from] - step[from]);
+            let (b, b2) = (util[to], util[to] + step[to]);
+            sum += a2 - a + b2 - b;
+            squares += a2 * a2 - a * a + b2 * b2 - b * b;
+            util[from] = a2;
+            util[to] = b2;
             planned[from] -= 1;
+            planned[to] += 1;
+            choice[p] = Some(to);
         }
-        planned[to] += 1;
-        choice[p] = Some(to);
     }
+}
+
+/// How many points of utilization one patient is worth to a coordinator (0 for those who take none).
+fn step_of(c: &PlanCoordinator) -> f64 {
+    if takes_patients(&c.facts) { 100.0 / c.facts.max_caseload as f64 } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -235,6 +235,14 @@ impl Store {
                 )));
             }
         }
+        if let Some(patient) = entry.patient_id {
+            // The first task logged for a newly assigned patient makes them Active (seed 001 §1.2).
+            tx.execute_raw(self.stmt(
+                "UPDATE patients SET onboarding_status = 'Active' WHERE id = $1 AND onboarding_status = 'Assigned'",
+                vec![patient.into()],
+            ))
+            .await?;
+        }
         insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))

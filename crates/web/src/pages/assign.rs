@@ -539,7 +539,6 @@ pub fn handoff_ics(assignment_id: i64, start: DateTime<Utc>, host: &str, link: &
 }
 
 pub async fn ics(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
-    let raw_id = raw_id.trim_end_matches(".ics").to_owned();
     let record = visible_assignment(&state, &user, &raw_id).await?;
     let Some(at) = record.handoff_at else { return Err(AppError::NotFound) };
     audit(&state, &user, "assignment.handoff_ics", Some(record.patient_id), format!("assignment {}", record.id)).await?;

@@ -49,6 +49,15 @@ pub async fn audit(state: &AppState, user: &CurrentUser, action: &str, patient_i
     Ok(())
 }
 
+/// A `month=YYYY-MM` query parameter, this month when empty.
+pub fn month_param(raw: &str, today: chrono::NaiveDate) -> AppResult<carelog_domain::practice_time::YearMonth> {
+    use carelog_domain::practice_time::YearMonth;
+    match raw.trim() {
+        "" => Ok(YearMonth::of(today)),
+        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string())),
+    }
+}
+
 /// Renders a template into a page.
 pub fn render<T: askama::Template>(page: &T) -> AppResult<axum::response::Html<String>> {
     Ok(axum::response::Html(page.render()?))

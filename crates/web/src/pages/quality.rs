@@ -17,7 +17,7 @@ use carelog_store::{NewAuditEvent, NewReview, NewSurvey, QualityWindow, SampleEn
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, audit, month_param, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::line_chart::{LineChart, line_chart};
@@ -95,10 +95,7 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
-    let month = match q.month.trim() {
-        "" => YearMonth::of(today),
-        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
-    };
+    let month = month_param(&q.month, today)?;
     let months = months_ending(month, TREND_MONTHS);
     let window = QualityWindow { today, from: month_range(months[0], tz).start, to: month_range(month, tz).end, months: months.clone() };
     let figures = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;

@@ -14,7 +14,7 @@ use carelog_store::QualityWindow;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, audit, month_param, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -94,10 +94,7 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
-    let month = match q.month.trim() {
-        "" => YearMonth::of(today),
-        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))?,
-    };
+    let month = month_param(&q.month, today)?;
     let from = date("From", &q.from, today - Duration::days(89))?;
     let to = date("To", &q.to, today)?;
     if from > to {
