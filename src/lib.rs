@@ -61,7 +61,8 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
     if let Some((manager, _)) = store.user_for_login("manager1").await? {
         let mut month = carelog_domain::practice_time::YearMonth::of(today);
         let mut days = Vec::new();
-        for _ in 0..6 {
+        // A survey round on the 15th of each month the demo has logged time in.
+        for _ in 0..size.months.max(1) {
             if let Some(day) = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 15).filter(|d| *d <= today) {
                 days.push(day);
             }

@@ -489,7 +489,7 @@ async fn reports_count_from_the_records_and_download_as_csv() {
     let summary = strip_tags(page.split("data-testid=\"summary\"").nth(1).unwrap().split("</dl>").next().unwrap());
     assert!(summary.contains(&format!("Patients assigned from the queue{expected}Average")), "{summary}");
     let csv = manager.get(app.url("/team/reports/efficiency.csv")).send().await.unwrap().text().await.unwrap();
-    assert!(csv.starts_with("patient,provider_handoff,assigned_at,hours_to_assign,coordinator"));
+    assert!(csv.starts_with("patient,provider_handoff_local,assigned_at_local,hours_to_assign,coordinator"));
     assert_eq!(csv.lines().count() as i64, expected + 1);
 
     let csv = manager.get(app.url("/team/reports/workload.csv")).send().await.unwrap().text().await.unwrap();

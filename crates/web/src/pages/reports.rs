@@ -121,12 +121,13 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                     .iter()
                     .map(|(label, n)| ((*label).to_owned(), *n, percent(*n as i64, d.count as i64).map(|p| p.round() as i64).unwrap_or(0)))
                     .collect(),
-                header: vec!["patient", "provider_handoff", "assigned_at", "hours_to_assign", "coordinator"],
+                header: vec!["patient", "provider_handoff_local", "assigned_at_local", "hours_to_assign", "coordinator"],
                 rows: rows
                     .iter()
                     .zip(&hours)
                     .map(|((patient, handoff, at, coordinator), h)| {
-                        vec![patient.clone(), handoff.to_rfc3339(), at.to_rfc3339(), format!("{h:.1}"), coordinator.clone()]
+                        let local = |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+                        vec![patient.clone(), local(handoff), local(at), format!("{h:.1}"), coordinator.clone()]
                     })
                     .collect(),
             }

@@ -114,6 +114,8 @@ struct TeamPage {
     prev_link: Option<String>,
     next_link: Option<String>,
     coordinator_param: String,
+    /// Set when a workload card's "Assign Patient" led here: the assign screen preselects them.
+    assigning_to: Option<String>,
 }
 
 impl TeamPage {
@@ -356,9 +358,16 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         query.page = if p == 1 { String::new() } else { p.to_string() };
         format!("/team?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
     };
-    let coordinator_param = match parse_id("Coordinator", &q.coordinator)? {
-        Some(c) => format!("?coordinator={c}"),
-        None => String::new(),
+    let (coordinator_param, assigning_to) = match parse_id("Coordinator", &q.coordinator)? {
+        Some(c) => {
+            let name = team
+                .iter()
+                .find(|m| m.id == c)
+                .map(|m| m.name.clone())
+                .ok_or_else(|| AppError::BadRequest("Coordinator: choose one from the list.".into()))?;
+            (format!("?coordinator={c}"), Some(name))
+        }
+        None => (String::new(), None),
     };
     audit(&state, &user, "team.queue", None, format!("{total} rows, page {page}")).await?;
     let page_view = TeamPage {
@@ -382,6 +391,7 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         prev_link: (page > 1).then(|| link(page - 1)),
         next_link: (page < pages).then(|| link(page + 1)),
         coordinator_param,
+        assigning_to,
         q,
     };
     Ok(render(&page_view)?.into_response())
