@@ -10,6 +10,7 @@ mod automation;
 mod billing;
 mod cli;
 mod entries;
+mod exports;
 mod helpers;
 mod notifications;
 mod panel;

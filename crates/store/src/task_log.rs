@@ -323,6 +323,12 @@ impl Store {
         self.all(&sql, values).await?.iter().map(entry_row).collect()
     }
 
+    /// How many entries the filter matches.
+    pub async fn count_entries(&self, filter: &EntryFilter) -> Result<i64> {
+        let c = filter.conditions();
+        crate::row::count(&self.one(&format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()), c.values).await?, "n")
+    }
+
     /// The practice's average minutes for a task type since `since` (None without history).
     pub async fn task_type_average(&self, task_type_id: i64, since: DateTime<Utc>) -> Result<Option<f64>> {
         let row = self

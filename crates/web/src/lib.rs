@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/panel", get(pages::panel::page))
+        .route("/panel/export.csv", get(pages::exports::panel))
+        .route("/tasks/export.csv", get(pages::exports::task_log))
         .route("/patients/{id}", get(pages::patient::page))
         .route("/patients/{id}/entries", post(pages::patient::quick_entry))
         .route("/patients/{id}/history", get(pages::patient::history))

@@ -5,6 +5,7 @@ pub mod audit_log;
 pub mod billing;
 pub mod billing_settings;
 pub mod care_team;
+pub mod exports;
 pub mod generated;
 pub mod health;
 pub mod login;

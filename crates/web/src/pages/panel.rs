@@ -106,6 +106,7 @@ struct PanelPage {
     completions: Vec<Option_>,
     filtered: bool,
     target: i64,
+    export_link: String,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -170,7 +171,8 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
     });
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Html<String>> {
+/// The panel's rows as the user's role, filters and sort select them; also whether "My Patients Only" is on.
+pub async fn panel_rows(state: &AppState, user: &CurrentUser, q: &PanelQuery) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
     let month = YearMonth::of(today);
@@ -231,6 +233,12 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
     let sort = if SORTS.iter().any(|(k, _)| *k == q.sort) { q.sort.clone() } else { "name".into() };
     let descending = q.dir == "desc";
     sort_rows(&mut rows, &sort, descending);
+    Ok((rows, mine, sort, descending))
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Html<String>> {
+    let may_see_all = user.role().sees_all_patients();
+    let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
 
     let columns = SORTS
         .iter()
@@ -272,6 +280,7 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
     let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
     let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
     let page = PanelPage {
+        export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
         statuses: options(PatientStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.status),
         gap_statuses: options(CareGapStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.gaps),
         visits: options(

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use carelog_domain::metrics::coordinator_metrics;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
@@ -17,6 +16,7 @@ use serde::Deserialize;
 use super::{Shell, Tab, audit, month_param, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
+use crate::pages::exports::{csv_body, csv_response};
 use crate::state::AppState;
 use crate::team_facts::{availability_label, facts, windows};
 
@@ -261,11 +261,6 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
     Ok(render(&page)?.into_response())
 }
 
-/// A spreadsheet must not run a cell as a formula.
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@']) && value.parse::<f64>().is_err() { format!("'{value}") } else { value.to_owned() }
-}
-
 pub async fn csv(
     State(state): State<AppState>,
     ManagerUser(user): ManagerUser,
@@ -274,30 +269,7 @@ pub async fn csv(
 ) -> AppResult<Response> {
     let kind = ReportKind::parse(&name)?;
     let (report, month, _, _) = build(&state, kind, &q).await?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<Vec<u8>, String> {
-        out.write_record(&report.header).map_err(|e| e.to_string())?;
-        for row in &report.rows {
-            out.write_record(row.iter().map(|v| cell(v))).map_err(|e| e.to_string())?;
-        }
-        out.flush().map_err(|e| e.to_string())?;
-        Ok(out.get_ref().clone())
-    };
-    let body = write(&mut out).map_err(AppError::Internal)?;
+    let body = csv_body(&report.header, &report.rows)?;
     audit(&state, &user, "team.report_export", None, format!("{} ({} rows)", kind.key(), report.rows.len())).await?;
-    let disposition = format!("attachment; filename=\"carelog-{}-{month}.csv\"", kind.key());
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_defused_but_numbers_kept() {
-        assert_eq!(cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(cell("-3.5"), "-3.5");
-        assert_eq!(cell("@x"), "'@x");
-        assert_eq!(cell("SMITH, JOHN"), "SMITH, JOHN");
-    }
+    Ok(csv_response(&format!("carelog-{}-{month}.csv", kind.key()), body))
 }

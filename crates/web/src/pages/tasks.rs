@@ -108,6 +108,9 @@ struct TasksPage {
     needs_time: Vec<NeedsTime>,
     days_left: i64,
     target: i64,
+    month_start: String,
+    may_export_all: bool,
+    own_id: i64,
 }
 
 fn parse_date(text: &str, today: NaiveDate) -> AppResult<NaiveDate> {
@@ -231,6 +234,9 @@ async fn tasks_page(
     let days_left = (month.last_day() - today).num_days() + 1;
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let page = TasksPage {
+        month_start: carelog_domain::practice_time::YearMonth::of(date).first_day().to_string(),
+        may_export_all: user.role().sees_all_patients(),
+        own_id: user.id(),
         needs_time,
         days_left,
         target,

@@ -1,0 +1,207 @@
+//! CSV exports: the patient panel as filtered, and the task log by date range and coordinator. Each is
+//! limited to what the user's role may see, and audited.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use carelog_domain::patient::display_name;
+use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
+use carelog_store::EntryFilter;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+use super::audit;
+use super::panel::{PanelQuery, panel_rows};
+use crate::context::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The most rows one task-log export holds; a wider export is refused with a way forward.
+pub const EXPORT_ROW_LIMIT: i64 = 200_000;
+const MAX_RANGE_DAYS: i64 = 366;
+
+/// A spreadsheet must not run a cell as a formula.
+pub fn safe_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err() {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+pub fn csv_body(header: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header).map_err(|e| AppError::Internal(e.to_string()))?;
+    for row in rows {
+        out.write_record(row.iter().map(|v| safe_cell(v))).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    out.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn panel(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Response> {
+    let (rows, _, _, _) = panel_rows(&state, &user, &q).await?;
+    let header = [
+        "patient_id",
+        "patient_name",
+        "chart_code",
+        "status",
+        "coordinator",
+        "last_visit",
+        "next_visit_due",
+        "visit_status",
+        "monthly_tasks_done",
+        "monthly_tasks_total",
+        "this_month_minutes",
+        "open_care_gaps",
+    ];
+    let lines: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.name.clone(),
+                r.chart_code.clone(),
+                r.status.clone(),
+                r.coordinator.clone(),
+                r.last_visit.map(|d| d.to_string()).unwrap_or_default(),
+                r.next_due.map(|d| d.to_string()).unwrap_or_default(),
+                r.visit.label().to_owned(),
+                r.tasks_done.to_string(),
+                r.tasks_total.to_string(),
+                r.minutes.to_string(),
+                r.open_gaps.to_string(),
+            ]
+        })
+        .collect();
+    audit(
+        &state,
+        &user,
+        "panel.export",
+        None,
+        format!("{} patients; filters {}", lines.len(), serde_urlencoded::to_string(&q).unwrap_or_default()),
+    )
+    .await?;
+    let today = local_date(Utc::now(), state.settings.time_zone);
+    Ok(csv_response(&format!("carelog-panel-{today}.csv"), csv_body(&header, &lines)?))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    coordinator: String,
+}
+
+fn date(field: &str, raw: &str, default: NaiveDate) -> AppResult<NaiveDate> {
+    match raw.trim() {
+        "" => Ok(default),
+        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+    }
+}
+
+pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q): Query<LogQuery>) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let from = date("From", &q.from, carelog_domain::practice_time::YearMonth::of(today).first_day())?;
+    let to = date("To", &q.to, today)?;
+    if from > to {
+        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
+    }
+    if (to - from).num_days() >= MAX_RANGE_DAYS {
+        return Err(AppError::BadRequest(format!(
+            "Date range: at most {MAX_RANGE_DAYS} days in one export ({from} to {to} is {} days).",
+            (to - from).num_days() + 1
+        )));
+    }
+    // Coordinators export their own log; managers and admins anyone's, or everyone's.
+    let coordinator = match q.coordinator.trim() {
+        "" | "all" if user.role().sees_all_patients() => None,
+        "" | "all" => Some(user.id()),
+        v => {
+            let id = v.parse::<i64>().map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into()))?;
+            if !user.role().sees_all_patients() && id != user.id() {
+                return Err(AppError::NotFound);
+            }
+            Some(id)
+        }
+    };
+    let filter = EntryFilter {
+        coordinator_id: coordinator,
+        range: Some(UtcRange { start: start_of_day(from, tz), end: start_of_day(to + Duration::days(1), tz) }),
+        ..EntryFilter::default()
+    };
+    let count = state.store.count_entries(&filter).await?;
+    if count > EXPORT_ROW_LIMIT {
+        return Err(AppError::BadRequest(format!(
+            "Export: {count} entries match, more than the {EXPORT_ROW_LIMIT} one file holds; choose a shorter date range or one coordinator."
+        )));
+    }
+    let entries = state.store.entries(&filter, EXPORT_ROW_LIMIT as u64).await?;
+    let header = [
+        "entry_id",
+        "date_time_local",
+        "coordinator",
+        "patient_id",
+        "patient_name",
+        "task_type",
+        "category",
+        "minutes",
+        "stat_value",
+        "notes",
+        "billing_month",
+        "automated",
+    ];
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .rev()
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                e.coordinator.clone(),
+                e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+                match (&e.patient_last, &e.patient_first) {
+                    (Some(l), Some(f)) => display_name(l, f),
+                    _ => String::new(),
+                },
+                e.task_type.clone(),
+                e.task_category.clone(),
+                e.minutes.map(|m| m.to_string()).unwrap_or_default(),
+                e.stat_value.clone().unwrap_or_default(),
+                e.notes.clone(),
+                format!("{}-{:02}", e.billing_year, e.billing_month),
+                if e.is_automated { "yes" } else { "no" }.to_owned(),
+            ]
+        })
+        .collect();
+    audit(&state, &user, "tasks.export", None, format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len())).await?;
+    Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&header, &rows)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_defused_but_numbers_kept() {
+        assert_eq!(safe_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(safe_cell("-3.5"), "-3.5");
+        assert_eq!(safe_cell("@x"), "'@x");
+        assert_eq!(safe_cell("SMITH, JOHN"), "SMITH, JOHN");
+    }
+}
