@@ -12,6 +12,7 @@ mod cli;
 mod entries;
 mod exports;
 mod helpers;
+mod json_api;
 mod notifications;
 mod panel;
 mod shell;

@@ -4,6 +4,7 @@
 //! run through sea-orm's statement API. Date arithmetic happens in Rust (`carelog_domain::practice_time`)
 //! and reaches SQL as ranges, because the engines' date functions differ.
 
+mod api_tokens;
 mod assignment_queue;
 mod assignments;
 mod audit;
@@ -36,6 +37,7 @@ mod users;
 
 pub use sea_orm::Value;
 
+pub use api_tokens::ApiTokenRow;
 pub use assignment_queue::{QueueFilter, QueueRow, QueueSort, QueueView};
 pub use assignments::{AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview};
 pub use audit::{AuditFilter, AuditRow, NewAuditEvent};

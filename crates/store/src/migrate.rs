@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "QA ratings, handoff attendees, senior reviews",
         sql: include_str!("../migrations/0004_oversight.sql"),
     },
+    Migration { version: 5, description: "API tokens", sql: include_str!("../migrations/0005_api_tokens.sql") },
 ];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards.

@@ -1,6 +1,7 @@
 //! carelog's HTTP layer. Handlers stay thin: parse, authorize (by extractor type), call the store
 //! and the domain, render a template.
 
+mod api;
 mod assets;
 pub mod billing_csv;
 mod chart;
@@ -25,7 +26,7 @@ pub use session::{SESSION_COOKIE, hash_session_id};
 pub use state::{AppState, WebSettings};
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(pages::home))
         .route("/login", get(pages::login::form).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
@@ -72,13 +73,19 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/billing", get(pages::billing_settings::page).post(pages::billing_settings::save_rules))
         .route("/admin/fees", post(pages::billing_settings::save_fee))
         .route("/admin/schedules/{id}", post(pages::schedules::update))
+        .route("/account/tokens", get(pages::api_tokens::page).post(pages::api_tokens::create))
+        .route("/account/tokens/{id}/revoke", post(pages::api_tokens::revoke))
         .route("/notifications", get(pages::notifications::page))
         .route("/notifications/read", post(pages::notifications::read))
         .route("/notifications/preferences", post(pages::notifications::preferences))
         .route("/healthz", get(pages::health::check))
         .route("/static/{file}", get(assets::serve))
         .fallback(pages::not_found)
-        .layer(from_fn_with_state(state.clone(), csrf::verify))
+        .layer(from_fn_with_state(state.clone(), csrf::verify));
+    // The API authenticates by token, never by cookie, so it sits outside the CSRF layer.
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(pages)
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         .layer(tower_http::trace::TraceLayer::new_for_http())

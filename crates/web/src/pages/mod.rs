@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod api_tokens;
 pub mod assign;
 pub mod assignment_settings;
 pub mod audit_log;

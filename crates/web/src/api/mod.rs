@@ -1,0 +1,119 @@
+//! The JSON API under `/api/v1`, for integrations. Callers authenticate with an API token
+//! (`Authorization: Bearer …`), never a cookie, so CSRF does not apply; a token acts as its user, with
+//! that user's role, and every call is audited like the pages.
+
+mod openapi;
+mod resources;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use serde_json::json;
+
+use crate::context::{CurrentUser, RequestContext};
+use crate::error::AppError;
+use crate::session::hash_session_id;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .route("/patients", get(resources::patients))
+        .route("/patients/{id}", get(resources::patient))
+        .route("/task-log", get(resources::task_log).post(resources::log_task))
+        .route("/generated-tasks", get(resources::generated_tasks))
+        .route("/assignment-queue", get(resources::assignment_queue))
+        .route("/billing/summary", get(resources::billing_summary))
+        .fallback(|| async { ApiError::NotFound })
+}
+
+/// The caller behind a valid, unrevoked API token.
+pub struct ApiUser(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        let user = state
+            .store
+            .user_for_api_token(&hash_session_id(token), Utc::now())
+            .await
+            .map_err(AppError::from)?
+            .ok_or(ApiError::Unauthorized)?;
+        let address = parts.extensions.get::<RequestContext>().map(|c| c.address.clone()).unwrap_or_default();
+        Ok(ApiUser(CurrentUser { user, csrf_token: String::new(), address }))
+    }
+}
+
+/// Errors as JSON: `{"error": {"status": 422, "message": "…", "problems": ["…"]}}`.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    BadRequest(String),
+    Unprocessable(String, Vec<String>),
+    Internal(AppError),
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Forbidden => ApiError::Forbidden,
+            AppError::BadRequest(m) => ApiError::BadRequest(m),
+            other => ApiError::Internal(other),
+        }
+    }
+}
+
+impl From<carelog_store::StoreError> for ApiError {
+    fn from(e: carelog_store::StoreError) -> Self {
+        ApiError::Internal(AppError::from(e))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, problems) = match self {
+            ApiError::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, "A valid API token is required: send \"Authorization: Bearer <token>\".".into(), vec![])
+            }
+            ApiError::Forbidden => (StatusCode::FORBIDDEN, "Your role does not give access to this resource.".into(), vec![]),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "There is nothing here, or you do not have access to it.".into(), vec![]),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, vec![]),
+            ApiError::Unprocessable(m, p) => (StatusCode::UNPROCESSABLE_ENTITY, m, p),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "API request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "carelog could not finish this request. Nothing was changed.".into(), vec![])
+            }
+        };
+        let mut response =
+            (status, Json(json!({ "error": { "status": status.as_u16(), "message": message, "problems": problems } }))).into_response();
+        if status == StatusCode::UNAUTHORIZED
+            && let Ok(v) = axum::http::HeaderValue::from_str("Bearer realm=\"carelog\"")
+        {
+            response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, v);
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

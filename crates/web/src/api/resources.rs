@@ -1,0 +1,314 @@
+//! The API's resources: patients, the task log (read and write, under the same rules as the pages),
+//! generated tasks, the assignment queue (managers and admins) and billing summaries (admins).
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
+use carelog_domain::billing::RuleSet;
+use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
+use carelog_domain::role::may_see_patient;
+use carelog_store::{EntryFilter, EntryRow, NewAuditEvent, QueueFilter, Saved};
+use chrono::{Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, ApiResult, ApiUser};
+use crate::context::CurrentUser;
+use crate::entry_form::{Checked, EntryForm, check};
+use crate::pages::audit;
+use crate::state::AppState;
+use crate::team_facts::sla_hours;
+
+const MAX_PAGE: i64 = 500;
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    offset: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    patient: Option<String>,
+    #[serde(default)]
+    coordinator: Option<String>,
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    rules: Option<String>,
+}
+
+fn number(field: &str, raw: &Option<String>, default: i64, max: i64) -> ApiResult<i64> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("{field}: a whole number from 0 to {max} (got \"{v}\")."))),
+    }
+}
+
+fn date(field: &str, raw: &Option<String>, default: NaiveDate) -> ApiResult<NaiveDate> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+    }
+}
+
+fn id(field: &str, raw: &Option<String>) -> ApiResult<Option<i64>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse::<i64>().map(Some).map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not an id."))),
+    }
+}
+
+async fn visible(state: &AppState, user: &CurrentUser, patient: i64) -> ApiResult<()> {
+    match state.store.patient_coordinator(patient).await? {
+        Some(c) if may_see_patient(user.role(), user.id(), c) => Ok(()),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+pub async fn patients(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+    let limit = number("limit", &q.limit, 100, MAX_PAGE)?;
+    let offset = number("offset", &q.offset, 0, i64::MAX)?;
+    let scope = (!user.role().sees_all_patients()).then_some(user.id());
+    let mut rows = state.store.list_patients(scope).await?;
+    if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        let status = carelog_domain::patient::PatientStatus::parse(status).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        rows.retain(|r| r.status == status.as_str());
+    }
+    let total = rows.len();
+    let page: Vec<Value> = rows
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(0))
+        .map(|r| {
+            json!({
+                "id": r.id, "name": r.name, "chart_code": r.chart_code, "status": r.status, "facility": r.facility,
+                "provider": r.provider, "coordinator": r.coordinator, "last_visit": r.last_visit, "open_care_gaps": r.open_gaps,
+            })
+        })
+        .collect();
+    audit(&state, &user, "api.patients", None, format!("{} of {total}", page.len())).await?;
+    Ok(Json(json!({ "total": total, "limit": limit, "offset": offset, "items": page })))
+}
+
+pub async fn patient(State(state): State<AppState>, ApiUser(user): ApiUser, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
+    let pid = raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)?;
+    visible(&state, &user, pid).await?;
+    let p = state.store.patient_detail(pid).await?.ok_or(ApiError::NotFound)?;
+    audit(&state, &user, "api.patient", Some(pid), "read".into()).await?;
+    Ok(Json(json!({
+        "id": p.id, "name": p.name, "chart_code": p.chart_code, "dob": p.dob, "status": p.status, "program": p.program,
+        "complexity": p.complexity, "language": p.language, "facility": p.facility, "provider": p.provider,
+        "coordinator_id": p.coordinator_id, "coordinator": p.coordinator, "onboarding_status": p.onboarding_status,
+        "care_plan_status": p.care_plan_status, "care_gap_status": p.care_gap_status, "consent_date": p.consent_date,
+        "chronic_conditions": p.chronic_conditions, "visit_interval_months": p.visit_interval_months, "last_visit": p.last_visit,
+        "special_needs": p.special_needs, "open_care_gaps": p.open_gaps,
+    })))
+}
+
+fn entry_json(e: &EntryRow, tz: chrono_tz::Tz) -> Value {
+    json!({
+        "id": e.id, "coordinator_id": e.coordinator_id, "coordinator": e.coordinator, "patient_id": e.patient_id,
+        "task_type_id": e.task_type_id, "task_type": e.task_type, "category": e.task_category, "minutes": e.minutes,
+        "stat_value": e.stat_value, "notes": e.notes, "task_at": e.task_at, "task_at_local": e.task_at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
+        "billing_month": format!("{}-{:02}", e.billing_year, e.billing_month), "generated_task_id": e.generated_task_id,
+    })
+}
+
+pub async fn task_log(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let from = date("from", &q.from, YearMonth::of(today).first_day())?;
+    let to = date("to", &q.to, today)?;
+    if from > to || (to - from).num_days() >= 366 {
+        return Err(ApiError::BadRequest(format!("from/to: a range of at most 366 days, start before end (got {from} to {to}).")));
+    }
+    let limit = number("limit", &q.limit, 500, 5000)?;
+    let patient = id("patient", &q.patient)?;
+    if let Some(p) = patient {
+        visible(&state, &user, p).await?;
+    }
+    let coordinator = match id("coordinator", &q.coordinator)? {
+        Some(c) if user.role().sees_all_patients() || c == user.id() => Some(c),
+        Some(_) => return Err(ApiError::NotFound),
+        None if user.role().sees_all_patients() => None,
+        None => Some(user.id()),
+    };
+    // A coordinator reading one of their patients sees every coordinator's entries for that patient,
+    // as the patient's history page does.
+    let coordinator = if patient.is_some() && !user.role().sees_all_patients() { None } else { coordinator };
+    let filter = EntryFilter {
+        coordinator_id: coordinator,
+        patient_id: patient,
+        range: Some(UtcRange { start: start_of_day(from, tz), end: start_of_day(to + Duration::days(1), tz) }),
+        ..EntryFilter::default()
+    };
+    let total = state.store.count_entries(&filter).await?;
+    let items: Vec<Value> = state.store.entries(&filter, limit as u64).await?.iter().map(|e| entry_json(e, tz)).collect();
+    audit(&state, &user, "api.task_log", patient, format!("{from} to {to}: {} of {total}", items.len())).await?;
+    Ok(Json(json!({ "from": from, "to": to, "total": total, "items": items })))
+}
+
+#[derive(Deserialize)]
+pub struct NewTask {
+    #[serde(default)]
+    patient_id: Option<i64>,
+    task_type_id: i64,
+    #[serde(default)]
+    minutes: Option<i64>,
+    #[serde(default)]
+    stat_value: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+    /// Practice-local `YYYY-MM-DDTHH:MM`; now when absent.
+    #[serde(default)]
+    task_at_local: Option<String>,
+    #[serde(default)]
+    confirm_above_average: bool,
+}
+
+/// Logs a task under exactly the rules of the Daily Tasks form: the same check, the same transaction.
+pub async fn log_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<NewTask>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Json(task) = body.map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
+    let form = EntryForm {
+        patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+        task_type: task.task_type_id.to_string(),
+        minutes: task.minutes.map(|m| m.to_string()).unwrap_or_default(),
+        value: task.stat_value.unwrap_or_default(),
+        notes: task.notes.unwrap_or_default(),
+        when: task.task_at_local.unwrap_or_default(),
+        confirm: if task.confirm_above_average { "1".into() } else { String::new() },
+        action: String::new(),
+    };
+    let types = state.store.task_types().await?;
+    let (entry, type_name) = match check(&state, &user, &form, &types, None).await.map_err(ApiError::from)? {
+        Checked::Ready(entry, name) => (entry, name),
+        Checked::Invalid(problems) => {
+            return Err(ApiError::Unprocessable("The entry breaks a time-entry rule; nothing was saved.".into(), problems));
+        }
+        Checked::NeedsConfirmation(prompt) => {
+            return Err(ApiError::Unprocessable(
+                "The minutes are well above average: send \"confirm_above_average\": true to log them.".into(),
+                vec![prompt],
+            ));
+        }
+    };
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action: "task.create",
+        patient_id: entry.patient_id,
+        detail: format!("via API: {type_name}, {} min", entry.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into())),
+        address: &user.address,
+    };
+    match state.store.insert_entry(&entry, &event, Utc::now()).await? {
+        Saved::Saved(id) => {
+            let filter = EntryFilter { coordinator_id: Some(user.id()), ..EntryFilter::default() };
+            let saved = state.store.entries(&filter, 50).await?.into_iter().find(|e| e.id == id);
+            let body = saved.map(|e| entry_json(&e, state.settings.time_zone)).unwrap_or_else(|| json!({ "id": id }));
+            Ok((
+                StatusCode::CREATED,
+                [(axum::http::header::LOCATION, format!("/api/v1/task-log?patient={}", entry.patient_id.unwrap_or_default()))],
+                Json(body),
+            )
+                .into_response())
+        }
+        Saved::Refused(v) => Err(ApiError::Unprocessable("The entry breaks a time-entry rule; nothing was saved.".into(), vec![v.message])),
+    }
+}
+
+pub async fn generated_tasks(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+    let coordinator = match id("coordinator", &q.coordinator)? {
+        Some(c) if user.role().sees_all_patients() || c == user.id() => c,
+        Some(_) => return Err(ApiError::NotFound),
+        None => user.id(),
+    };
+    let items: Vec<Value> = state
+        .store
+        .pending_tasks(coordinator)
+        .await?
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id, "coordinator_id": t.coordinator_id, "patient_id": t.patient_id, "task_type_id": t.task_type_id,
+                "task_type": t.task_type, "due_date": t.due_date, "estimated_minutes": t.estimated_minutes, "priority": t.priority,
+                "status": t.status, "period": t.period_key,
+            })
+        })
+        .collect();
+    audit(&state, &user, "api.generated_tasks", None, format!("coordinator {coordinator}: {} pending", items.len())).await?;
+    Ok(Json(json!({ "coordinator_id": coordinator, "status": "pending", "items": items })))
+}
+
+pub async fn assignment_queue(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+    if !user.role().sees_team_oversight() {
+        return Err(ApiError::Forbidden);
+    }
+    let now = Utc::now();
+    let sla = sla_hours(&state).await?;
+    let rows = state.store.assignment_queue(&QueueFilter { limit: 10_000, recent_since: now, ..QueueFilter::default() }).await?.0;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "patient_id": r.id, "name": r.name, "provider": r.provider, "facility": r.facility, "care_type": r.program,
+                "priority": r.priority, "status": r.onboarding_status, "language": r.language, "special_needs": r.special_needs,
+                "provider_handoff_at": r.handoff_at, "hours_waiting": hours_waiting(r.handoff_at, now), "overdue": is_overdue(r.handoff_at, now, sla),
+            })
+        })
+        .collect();
+    audit(&state, &user, "api.assignment_queue", None, format!("{} waiting", items.len())).await?;
+    Ok(Json(json!({ "sla_hours": sla, "items": items })))
+}
+
+pub async fn billing_summary(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+    if !user.role().sees_billing() {
+        return Err(ApiError::Forbidden);
+    }
+    let today = local_date(Utc::now(), state.settings.time_zone);
+    let month = match q.month.as_deref().map(str::trim) {
+        None | Some("") => YearMonth::of(today).previous(),
+        Some(m) => YearMonth::parse(m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+    };
+    let rules = match q.rules.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(RuleSet::parse(r).map_err(|e| ApiError::BadRequest(e.to_string()))?),
+    };
+    let s = state.store.billing_summary(month, rules).await?;
+    let cents = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+    let lines: Vec<Value> = s
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "patient_id": l.patient_id, "chart_code": l.chart_code, "name": l.name, "coordinator_id": l.coordinator_id,
+                "minutes": l.minutes, "codes": l.codes.to_string(), "billable": l.billable, "reason": l.reason, "flags": l.flags,
+                "estimated_reimbursement": l.reimbursement.map(cents),
+            })
+        })
+        .collect();
+    audit(&state, &user, "api.billing_summary", None, format!("{month} under {}", s.rule_set.key())).await?;
+    Ok(Json(json!({
+        "month": month.to_string(), "rule_set": s.rule_set.key(), "target_minutes": s.target_minutes,
+        "totals": { "patient_months": s.totals.patients, "billable": s.totals.billable, "minutes": s.totals.minutes,
+                    "estimated_reimbursement": cents(s.totals.reimbursement), "fee_missing": s.totals.fee_missing },
+        "lines": lines,
+    })))
+}
