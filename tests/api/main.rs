@@ -11,6 +11,7 @@ mod billing;
 mod cli;
 mod entries;
 mod exports;
+mod fhir;
 mod helpers;
 mod json_api;
 mod notifications;

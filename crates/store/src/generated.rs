@@ -167,6 +167,17 @@ impl Store {
     }
 
     /// A coordinator's open generated tasks, soonest due first, high priority first.
+    /// Every generated task for one patient, newest period first.
+    pub async fn generated_for_patient(&self, patient_id: i64, limit: i64) -> Result<Vec<GeneratedRow>> {
+        let rows = self
+            .all(
+                &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 ORDER BY g.due_date DESC, g.id DESC LIMIT $2"),
+                vec![patient_id.into(), limit.into()],
+            )
+            .await?;
+        rows.iter().map(generated_row).collect()
+    }
+
     pub async fn pending_tasks(&self, coordinator_id: i64) -> Result<Vec<GeneratedRow>> {
         let rows = self
             .all(

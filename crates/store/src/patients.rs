@@ -25,6 +25,8 @@ pub struct PatientListRow {
 pub struct PatientDetail {
     pub id: i64,
     pub name: String,
+    pub first_name: String,
+    pub last_name: String,
     pub chart_code: String,
     pub dob: NaiveDate,
     pub phone: Option<String>,
@@ -142,6 +144,8 @@ impl Store {
         Ok(Some(PatientDetail {
             id: get(&r, "id")?,
             name: display_name(&last, &first),
+            first_name: first,
+            last_name: last,
             chart_code: get(&r, "chart_code")?,
             dob: get(&r, "dob")?,
             phone: get(&r, "phone")?,

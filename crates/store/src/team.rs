@@ -207,4 +207,13 @@ impl Store {
             "n",
         )
     }
+
+    /// When the patient's current coordinator was assigned (their latest assignment).
+    pub async fn latest_assignment_at(&self, patient_id: i64) -> Result<Option<DateTime<Utc>>> {
+        let row = self.one("SELECT MAX(assigned_at) AS last FROM assignments WHERE patient_id = $1", vec![patient_id.into()]).await?;
+        Ok(match row {
+            Some(r) => get(&r, "last")?,
+            None => None,
+        })
+    }
 }

@@ -9,6 +9,7 @@ mod context;
 mod csrf;
 mod entry_form;
 mod error;
+mod fhir;
 mod headers;
 mod line_chart;
 mod notify;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
     // The API authenticates by token, never by cookie, so it sits outside the CSRF layer.
     Router::new()
         .nest("/api/v1", api::routes())
+        .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))

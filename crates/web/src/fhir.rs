@@ -1,0 +1,417 @@
+//! A FHIR R4 read API at `/fhir/R4`: Patient, Practitioner (the people who carry caseloads), CareTeam
+//! (the coordinator assignment) and Task (log entries and generated tasks), with search by patient.
+//! Same tokens, reach and audit as `/api/v1`; errors are OperationOutcomes.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use carelog_domain::role::may_see_patient;
+use carelog_store::{EntryFilter, EntryRow, GeneratedRow, PatientDetail, TeamMember};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, ApiUser};
+use crate::context::CurrentUser;
+use crate::pages::audit;
+use crate::state::AppState;
+use crate::team_facts::windows;
+
+const CHART_CODE_SYSTEM: &str = "urn:carelog:chart-code";
+const USERNAME_SYSTEM: &str = "urn:carelog:username";
+const MAX_COUNT: usize = 200;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/metadata", get(metadata))
+        .route("/Patient", get(search_patients))
+        .route("/Patient/{id}", get(read_patient))
+        .route("/Practitioner", get(search_practitioners))
+        .route("/Practitioner/{id}", get(read_practitioner))
+        .route("/CareTeam", get(search_care_teams))
+        .route("/CareTeam/{id}", get(read_care_team))
+        .route("/Task", get(search_tasks))
+        .route("/Task/{id}", get(read_task))
+        .fallback(|| async { outcome(StatusCode::NOT_FOUND, "not-found", "No such FHIR endpoint here; see /fhir/R4/metadata.") })
+}
+
+fn fhir_json(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")], Json(body)).into_response()
+}
+
+fn outcome(status: StatusCode, code: &str, message: &str) -> Response {
+    fhir_json(
+        status,
+        json!({ "resourceType": "OperationOutcome", "issue": [{ "severity": "error", "code": code, "diagnostics": message }] }),
+    )
+}
+
+/// FHIR errors are OperationOutcomes rather than the API's JSON errors.
+pub struct FhirError(ApiError);
+
+impl From<ApiError> for FhirError {
+    fn from(e: ApiError) -> Self {
+        FhirError(e)
+    }
+}
+
+impl From<carelog_store::StoreError> for FhirError {
+    fn from(e: carelog_store::StoreError) -> Self {
+        FhirError(ApiError::from(e))
+    }
+}
+
+impl From<crate::error::AppError> for FhirError {
+    fn from(e: crate::error::AppError) -> Self {
+        FhirError(ApiError::from(e))
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        match self.0 {
+            ApiError::Unauthorized => {
+                outcome(StatusCode::UNAUTHORIZED, "login", "A valid API token is required: Authorization: Bearer <token>.")
+            }
+            ApiError::Forbidden => outcome(StatusCode::FORBIDDEN, "forbidden", "Your role does not give access to this resource."),
+            ApiError::NotFound => outcome(StatusCode::NOT_FOUND, "not-found", "Not found, or outside your reach."),
+            ApiError::BadRequest(m) | ApiError::Unprocessable(m, _) => outcome(StatusCode::BAD_REQUEST, "invalid", &m),
+            other => other.into_response(),
+        }
+    }
+}
+
+type FhirResult = Result<Response, FhirError>;
+
+fn user_of(caller: Result<ApiUser, ApiError>) -> Result<CurrentUser, FhirError> {
+    caller.map(|ApiUser(u)| u).map_err(FhirError)
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    patient: Option<String>,
+    #[serde(default, rename = "_id")]
+    id: Option<String>,
+    #[serde(default)]
+    identifier: Option<String>,
+    #[serde(default, rename = "_count")]
+    count: Option<String>,
+}
+
+fn count_of(raw: &Option<String>) -> Result<usize, FhirError> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(50),
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= MAX_COUNT)
+            .ok_or_else(|| FhirError(ApiError::BadRequest(format!("_count: a whole number from 0 to {MAX_COUNT} (got \"{v}\").")))),
+    }
+}
+
+/// `123`, `Patient/123` or a full URL ending in `Patient/123`.
+fn patient_ref(raw: &str) -> Option<i64> {
+    raw.trim().rsplit('/').next()?.parse().ok()
+}
+
+fn bundle(state: &AppState, entries: Vec<(String, Value)>, total: usize) -> Value {
+    let base = format!("{}/fhir/R4", state.settings.base_url.trim_end_matches('/'));
+    json!({
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "entry": entries.into_iter().map(|(path, resource)| json!({ "fullUrl": format!("{base}/{path}"), "resource": resource, "search": { "mode": "match" } })).collect::<Vec<_>>(),
+    })
+}
+
+fn instant(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn patient_resource(p: &PatientDetail) -> Value {
+    let mut telecom = Vec::new();
+    if let Some(phone) = p.phone.as_deref().filter(|s| !s.is_empty()) {
+        telecom.push(json!({ "system": "phone", "value": phone }));
+    }
+    if let Some(email) = p.email.as_deref().filter(|s| !s.is_empty()) {
+        telecom.push(json!({ "system": "email", "value": email }));
+    }
+    let mut r = json!({
+        "resourceType": "Patient",
+        "id": p.id.to_string(),
+        "identifier": [{ "system": CHART_CODE_SYSTEM, "value": p.chart_code }],
+        "active": p.status == "Active",
+        "name": [{ "use": "official", "family": p.last_name, "given": [p.first_name] }],
+        "birthDate": p.dob.to_string(),
+        "communication": [{ "language": { "text": p.language }, "preferred": true }],
+    });
+    if let Some(map) = r.as_object_mut() {
+        if !telecom.is_empty() {
+            map.insert("telecom".into(), Value::Array(telecom));
+        }
+        if p.status == "Deceased" {
+            map.insert("deceasedBoolean".into(), Value::Bool(true));
+        }
+        if let Some(address) = p.address.as_deref().filter(|s| !s.is_empty()) {
+            map.insert("address".into(), json!([{ "text": address }]));
+        }
+        if let Some(c) = p.coordinator_id {
+            map.insert("generalPractitioner".into(), json!([{ "reference": format!("Practitioner/{c}"), "display": p.coordinator }]));
+        }
+    }
+    r
+}
+
+pub fn practitioner_resource(m: &TeamMember, username: &str) -> Value {
+    let mut parts: Vec<&str> = m.name.split_whitespace().collect();
+    let family = parts.pop().unwrap_or_default();
+    json!({
+        "resourceType": "Practitioner",
+        "id": m.id.to_string(),
+        "identifier": [{ "system": USERNAME_SYSTEM, "value": username }],
+        "active": true,
+        "name": [{ "text": m.name, "family": family, "given": parts }],
+        "communication": m.languages.iter().map(|l| json!({ "text": l })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn care_team_resource(p: &PatientDetail, since: Option<DateTime<Utc>>) -> Value {
+    let mut participants = Vec::new();
+    if let Some(c) = p.coordinator_id {
+        let mut participant = json!({ "role": [{ "text": "Care coordinator" }], "member": { "reference": format!("Practitioner/{c}"), "display": p.coordinator } });
+        if let (Some(start), Some(map)) = (since, participant.as_object_mut()) {
+            map.insert("period".into(), json!({ "start": instant(start) }));
+        }
+        participants.push(participant);
+    }
+    if let Some(provider) = &p.provider {
+        participants.push(json!({ "role": [{ "text": "Regional provider" }], "member": { "display": provider } }));
+    }
+    json!({
+        "resourceType": "CareTeam",
+        "id": p.id.to_string(),
+        "status": if p.coordinator_id.is_some() && p.status == "Active" { "active" } else { "inactive" },
+        "name": format!("Care management team for {}", p.name),
+        "subject": { "reference": format!("Patient/{}", p.id) },
+        "participant": participants,
+    })
+}
+
+pub fn entry_task(e: &EntryRow) -> Value {
+    let mut r = json!({
+        "resourceType": "Task",
+        "id": format!("entry-{}", e.id),
+        "status": "completed",
+        "intent": "order",
+        "code": { "text": e.task_type },
+        "authoredOn": instant(e.task_at),
+        "executionPeriod": { "start": instant(e.task_at) },
+        "owner": { "reference": format!("Practitioner/{}", e.coordinator_id), "display": e.coordinator },
+    });
+    if let Some(map) = r.as_object_mut() {
+        if let Some(p) = e.patient_id {
+            map.insert("for".into(), json!({ "reference": format!("Patient/{p}") }));
+        }
+        if !e.notes.is_empty() {
+            map.insert("note".into(), json!([{ "text": e.notes }]));
+        }
+        let mut input = Vec::new();
+        if let Some(m) = e.minutes {
+            input.push(json!({ "type": { "text": "minutes" }, "valueInteger": m }));
+        }
+        if let Some(v) = &e.stat_value {
+            input.push(json!({ "type": { "text": "value" }, "valueString": v }));
+        }
+        if !input.is_empty() {
+            map.insert("input".into(), Value::Array(input));
+        }
+    }
+    r
+}
+
+pub fn generated_task(g: &GeneratedRow) -> Value {
+    let mut r = json!({
+        "resourceType": "Task",
+        "id": format!("generated-{}", g.id),
+        "status": match g.status.as_str() { "completed" => "completed", "cancelled" => "cancelled", _ => "requested" },
+        "intent": "plan",
+        "priority": if g.priority == "High" { "urgent" } else { "routine" },
+        "code": { "text": g.task_type },
+        "owner": { "reference": format!("Practitioner/{}", g.coordinator_id) },
+        "restriction": { "period": { "end": g.due_date.to_string() } },
+        "input": [{ "type": { "text": "estimated minutes" }, "valueInteger": g.estimated_minutes }],
+    });
+    if let (Some(p), Some(map)) = (g.patient_id, r.as_object_mut()) {
+        map.insert("for".into(), json!({ "reference": format!("Patient/{p}") }));
+    }
+    r
+}
+
+async fn visible_patient(state: &AppState, user: &CurrentUser, id: i64) -> Result<PatientDetail, FhirError> {
+    match state.store.patient_coordinator(id).await? {
+        Some(c) if may_see_patient(user.role(), user.id(), c) => state.store.patient_detail(id).await?.ok_or(FhirError(ApiError::NotFound)),
+        _ => Err(FhirError(ApiError::NotFound)),
+    }
+}
+
+async fn metadata(State(state): State<AppState>) -> Response {
+    let read = |t: &str, search: &[&str]| {
+        json!({ "type": t, "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                "searchParam": search.iter().map(|s| json!({ "name": s, "type": if *s == "patient" { "reference" } else { "token" } })).collect::<Vec<_>>() })
+    };
+    fhir_json(
+        StatusCode::OK,
+        json!({
+            "resourceType": "CapabilityStatement",
+            "status": "active",
+            "date": instant(Utc::now()),
+            "kind": "instance",
+            "software": { "name": "carelog" },
+            "implementation": { "description": "carelog care management", "url": format!("{}/fhir/R4", state.settings.base_url.trim_end_matches('/')) },
+            "fhirVersion": "4.0.1",
+            "format": ["json"],
+            "rest": [{ "mode": "server", "security": { "description": "Bearer API token (Account → API tokens)" },
+                       "resource": [read("Patient", &["_id", "identifier"]), read("Practitioner", &["_id"]), read("CareTeam", &["patient"]), read("Task", &["patient"])] }],
+        }),
+    )
+}
+
+async fn search_patients(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+    let user = user_of(caller)?;
+    let limit = count_of(&q.count)?;
+    let scope = (!user.role().sees_all_patients()).then_some(user.id());
+    let mut ids: Vec<(i64, String)> = state.store.list_patients(scope).await?.into_iter().map(|p| (p.id, p.chart_code)).collect();
+    if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
+        ids.retain(|(p, _)| p.to_string() == id);
+    }
+    if let Some(identifier) = q.identifier.as_deref().filter(|s| !s.is_empty()) {
+        let value = identifier.rsplit('|').next().unwrap_or(identifier);
+        ids.retain(|(_, chart)| chart.eq_ignore_ascii_case(value));
+    }
+    let total = ids.len();
+    let mut entries = Vec::new();
+    for (id, _) in ids.into_iter().take(limit) {
+        if let Some(p) = state.store.patient_detail(id).await? {
+            entries.push((format!("Patient/{id}"), patient_resource(&p)));
+        }
+    }
+    audit(&state, &user, "fhir.patient_search", None, format!("{} of {total}", entries.len())).await?;
+    Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
+}
+
+async fn read_patient(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+    let user = user_of(caller)?;
+    let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
+    let p = visible_patient(&state, &user, id).await?;
+    audit(&state, &user, "fhir.patient_read", Some(id), "read".into()).await?;
+    Ok(fhir_json(StatusCode::OK, patient_resource(&p)))
+}
+
+async fn practitioners(state: &AppState) -> Result<Vec<(TeamMember, String)>, FhirError> {
+    let team = state.store.team(windows(Utc::now(), state.settings.time_zone)).await?;
+    let mut out = Vec::new();
+    for m in team {
+        let username = state.store.user_by_id(m.id).await?.map(|u| u.username).unwrap_or_default();
+        out.push((m, username));
+    }
+    Ok(out)
+}
+
+async fn search_practitioners(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Query(q): Query<SearchQuery>,
+) -> FhirResult {
+    let user = user_of(caller)?;
+    let limit = count_of(&q.count)?;
+    let mut all = practitioners(&state).await?;
+    if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
+        all.retain(|(m, _)| m.id.to_string() == id);
+    }
+    let total = all.len();
+    let entries = all.iter().take(limit).map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u))).collect();
+    audit(&state, &user, "fhir.practitioner_search", None, format!("{total} practitioners")).await?;
+    Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
+}
+
+async fn read_practitioner(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+    let user = user_of(caller)?;
+    let all = practitioners(&state).await?;
+    let (m, u) = all.iter().find(|(m, _)| m.id.to_string() == raw).ok_or(FhirError(ApiError::NotFound))?;
+    audit(&state, &user, "fhir.practitioner_read", None, format!("practitioner {}", m.id)).await?;
+    Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u)))
+}
+
+fn required_patient(q: &SearchQuery) -> Result<i64, FhirError> {
+    q.patient
+        .as_deref()
+        .and_then(patient_ref)
+        .ok_or_else(|| FhirError(ApiError::BadRequest("patient: search by patient, e.g. ?patient=Patient/123.".into())))
+}
+
+async fn search_care_teams(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+    let user = user_of(caller)?;
+    let id = required_patient(&q)?;
+    let p = visible_patient(&state, &user, id).await?;
+    let since = state.store.latest_assignment_at(id).await?;
+    audit(&state, &user, "fhir.care_team_search", Some(id), "by patient".into()).await?;
+    Ok(fhir_json(StatusCode::OK, bundle(&state, vec![(format!("CareTeam/{id}"), care_team_resource(&p, since))], 1)))
+}
+
+async fn read_care_team(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+    let user = user_of(caller)?;
+    let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
+    let p = visible_patient(&state, &user, id).await?;
+    let since = state.store.latest_assignment_at(id).await?;
+    audit(&state, &user, "fhir.care_team_read", Some(id), "read".into()).await?;
+    Ok(fhir_json(StatusCode::OK, care_team_resource(&p, since)))
+}
+
+async fn search_tasks(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+    let user = user_of(caller)?;
+    let id = required_patient(&q)?;
+    let limit = count_of(&q.count)?;
+    visible_patient(&state, &user, id).await?;
+    let entries = state.store.entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, limit as u64).await?;
+    let generated = state.store.generated_for_patient(id, limit as i64).await?;
+    let mut resources: Vec<(String, Value)> = entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
+    resources.extend(generated.iter().map(|g| (format!("Task/generated-{}", g.id), generated_task(g))));
+    let total = resources.len();
+    resources.truncate(limit);
+    audit(&state, &user, "fhir.task_search", Some(id), format!("{} tasks", resources.len())).await?;
+    Ok(fhir_json(StatusCode::OK, bundle(&state, resources, total)))
+}
+
+async fn read_task(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+    let user = user_of(caller)?;
+    let not_found = || FhirError(ApiError::NotFound);
+    if let Some(id) = raw.strip_prefix("entry-").and_then(|s| s.parse::<i64>().ok()) {
+        let entry = state.store.entry(id).await?.ok_or_else(not_found)?;
+        let allowed = match entry.patient_id {
+            Some(p) => visible_patient(&state, &user, p).await.is_ok(),
+            None => user.role().sees_all_patients() || entry.coordinator_id == user.id(),
+        };
+        if !allowed {
+            return Err(not_found());
+        }
+        audit(&state, &user, "fhir.task_read", entry.patient_id, format!("entry {id}")).await?;
+        return Ok(fhir_json(StatusCode::OK, entry_task(&entry)));
+    }
+    if let Some(id) = raw.strip_prefix("generated-").and_then(|s| s.parse::<i64>().ok()) {
+        let task = state.store.generated_task(id).await?.ok_or_else(not_found)?;
+        let allowed = match task.patient_id {
+            Some(p) => visible_patient(&state, &user, p).await.is_ok(),
+            None => user.role().sees_all_patients() || task.coordinator_id == user.id(),
+        };
+        if !allowed {
+            return Err(not_found());
+        }
+        audit(&state, &user, "fhir.task_read", task.patient_id, format!("generated task {id}")).await?;
+        return Ok(fhir_json(StatusCode::OK, generated_task(&task)));
+    }
+    Err(not_found())
+}
