@@ -8,6 +8,7 @@ pub mod billing;
 pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
+pub mod import;
 pub mod login_throttle;
 pub mod metrics;
 pub mod notifications;
