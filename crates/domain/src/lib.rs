@@ -9,6 +9,7 @@ pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
 pub mod import;
+pub mod import_plan;
 pub mod login_throttle;
 pub mod metrics;
 pub mod notifications;

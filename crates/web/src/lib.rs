@@ -11,6 +11,7 @@ mod entry_form;
 mod error;
 mod fhir;
 mod headers;
+pub mod import_files;
 mod line_chart;
 mod notify;
 mod pages;
