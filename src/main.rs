@@ -73,6 +73,23 @@ enum Command {
         #[arg(long, default_value = "csv")]
         format: String,
     },
+    /// Check a ZMO, PSL or CM Log file (CSV or XLSX) and, with --apply, import it; the report lists every
+    /// row to create, update or skip and every error by row and column
+    Import {
+        /// zmo, psl or cmlog
+        kind: String,
+        /// A .csv or .xlsx file
+        file: std::path::PathBuf,
+        /// Import, rather than only report what importing would do
+        #[arg(long)]
+        apply: bool,
+        /// With --apply: import the valid rows and leave out the invalid ones (otherwise any error stops the import)
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Map a column the file names differently: --map "Birthday=DOB" (repeatable; "=-" ignores a column)
+        #[arg(long = "map")]
+        maps: Vec<String>,
+    },
     /// Generate the monthly and weekly tasks of the month and week holding a date (idempotent)
     Generate {
         /// YYYY-MM-DD; today in the practice time zone when omitted
@@ -181,6 +198,9 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::User(command) => user(&store, command).await,
         Command::Billing { month, rules, format } => billing(&store, &month, rules.as_deref(), &format).await,
+        Command::Import { kind, file, apply, skip_invalid, maps } => {
+            import(&store, &config, &kind, &file, apply, skip_invalid, &maps).await
+        }
         Command::Generate { date } => {
             let date = match date {
                 Some(text) => chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
@@ -266,6 +286,78 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn import(
+    store: &Store,
+    config: &Config,
+    kind: &str,
+    file: &std::path::Path,
+    apply: bool,
+    skip_invalid: bool,
+    maps: &[String],
+) -> anyhow::Result<()> {
+    use carelog_domain::import::ImportKind;
+    use carelog_domain::import_plan::{error_lines, summary};
+    use carelog_web::imports::{ImportError, apply_import, check_import};
+    let kind = ImportKind::parse(kind).with_context(|| format!("\"{kind}\" is not zmo, psl or cmlog"))?;
+    let mut mapping = Vec::new();
+    for m in maps {
+        let (from, to) = m.split_once('=').with_context(|| format!("--map \"{m}\": write it as \"Header=Field\""))?;
+        mapping.push((from.trim().to_owned(), to.trim().to_owned()));
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let checked = match check_import(store, config.time_zone, kind, &name, &bytes, &mapping).await {
+        Ok(c) => c,
+        Err(ImportError::File(message)) => bail!("{}: {message}", file.display()),
+        Err(ImportError::Refused(message)) => bail!("{message}"),
+        Err(ImportError::Store(e)) => return Err(e.into()),
+    };
+    if !checked.unmatched.is_empty() {
+        println!("Ignored columns (map them with --map \"Header=Field\"): {}", checked.unmatched.join(", "));
+    }
+    if !checked.missing.is_empty() {
+        bail!(
+            "Required columns missing: {}. Fields: {}",
+            checked.missing.join(", "),
+            kind.fields().iter().map(|f| f.header).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let Some(plan) = &checked.plan else { bail!("nothing to check") };
+    let counts = summary(plan);
+    println!(
+        "{} ({} row{}): {} to create, {} to update, {} to skip, {} with errors",
+        name,
+        checked.table.rows.len(),
+        if checked.table.rows.len() == 1 { "" } else { "s" },
+        counts["create"],
+        counts["update"],
+        counts["skip"],
+        counts["invalid"]
+    );
+    for facility in &plan.new_facilities {
+        println!("  new facility: {facility}");
+    }
+    for provider in &plan.new_providers {
+        println!("  new provider: {provider}");
+    }
+    for line in error_lines(plan) {
+        println!("  {line}");
+    }
+    if !apply {
+        println!("Dry run: nothing was changed. Add --apply to import.");
+        return Ok(());
+    }
+    match apply_import(store, config.time_zone, &checked, skip_invalid, (None, "cli", "command line")).await {
+        Ok(done) => {
+            println!("Imported: {} created, {} updated.", done.created, done.updated);
+            Ok(())
+        }
+        Err(ImportError::Refused(message)) => bail!("{message}"),
+        Err(ImportError::File(message)) => bail!("{message}"),
+        Err(ImportError::Store(e)) => Err(e.into()),
+    }
 }
 
 async fn billing(store: &Store, month: &str, rules: Option<&str>, format: &str) -> anyhow::Result<()> {

@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0004_oversight.sql"),
     },
     Migration { version: 5, description: "API tokens", sql: include_str!("../migrations/0005_api_tokens.sql") },
+    Migration { version: 6, description: "import uploads", sql: include_str!("../migrations/0006_imports.sql") },
 ];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards.

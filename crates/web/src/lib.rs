@@ -12,6 +12,7 @@ mod error;
 mod fhir;
 mod headers;
 pub mod import_files;
+pub mod imports;
 mod line_chart;
 mod notify;
 mod pages;
