@@ -13,6 +13,7 @@ mod entries;
 mod exports;
 mod fhir;
 mod helpers;
+mod imports;
 mod json_api;
 mod notifications;
 mod panel;

@@ -63,12 +63,21 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     if let Some(given) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return if tokens_match(&expected, given) { next.run(req).await } else { rejected() };
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    // A file upload cannot be read here without buffering it, so its form carries the token in the
+    // action's query string (Referrer-Policy same-origin keeps it from other sites).
+    if content_type.starts_with("multipart/form-data") {
+        let given = req
+            .uri()
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v));
+        return match given {
+            Some(token) if tokens_match(&expected, &token) => next.run(req).await,
+            _ => rejected(),
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return rejected();
     }
     let (parts, body) = req.into_parts();

@@ -9,6 +9,7 @@ pub mod care_team;
 pub mod exports;
 pub mod generated;
 pub mod health;
+pub mod imports;
 pub mod login;
 pub mod notifications;
 pub mod panel;
