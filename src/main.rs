@@ -76,9 +76,9 @@ enum Command {
     /// Check a ZMO, PSL or CM Log file (CSV or XLSX) and, with --apply, import it; the report lists every
     /// row to create, update or skip and every error by row and column
     Import {
-        /// zmo, psl or cmlog
+        /// zmo, psl, cmlog, or synthea (FHIR R4 bundles as Synthea writes them)
         kind: String,
-        /// A .csv or .xlsx file
+        /// A .csv or .xlsx file; for synthea a .json bundle or a folder of them
         file: std::path::PathBuf,
         /// Import, rather than only report what importing would do
         #[arg(long)]
@@ -300,7 +300,10 @@ async fn import(
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
     use carelog_web::imports::{ImportError, apply_import, check_import};
-    let kind = ImportKind::parse(kind).with_context(|| format!("\"{kind}\" is not zmo, psl or cmlog"))?;
+    if kind.trim().eq_ignore_ascii_case("synthea") {
+        return import_synthea(store, config, file, apply, skip_invalid).await;
+    }
+    let kind = ImportKind::parse(kind).with_context(|| format!("\"{kind}\" is not zmo, psl, cmlog or synthea"))?;
     let mut mapping = Vec::new();
     for m in maps {
         let (from, to) = m.split_once('=').with_context(|| format!("--map \"{m}\": write it as \"Header=Field\""))?;
@@ -358,6 +361,58 @@ async fn import(
         Err(ImportError::File(message)) => bail!("{message}"),
         Err(ImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// Synthea bundles (a .json file or a folder of them): patients first, then their encounters as visits.
+async fn import_synthea(store: &Store, config: &Config, path: &std::path::Path, apply: bool, skip_invalid: bool) -> anyhow::Result<()> {
+    use carelog_domain::import::ImportKind;
+    use carelog_domain::import_plan::{error_lines, summary};
+    use carelog_web::imports::{ImportError, apply_import, check_table, synthea_tables};
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        let mut found: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+            .collect();
+        found.sort();
+        found
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut bundles = Vec::new();
+    for f in &files {
+        bundles.push((f.display().to_string(), std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?));
+    }
+    let (patients, visits) = synthea_tables(&bundles).map_err(anyhow::Error::msg)?;
+    for (kind, table, label) in [(ImportKind::Zmo, patients, "patients"), (ImportKind::Psl, visits, "encounters as visits")] {
+        let checked = match check_table(store, config.time_zone, kind, &format!("Synthea {label}"), table, &[]).await {
+            Ok(c) => c,
+            Err(ImportError::Store(e)) => return Err(e.into()),
+            Err(ImportError::File(m) | ImportError::Refused(m)) => bail!("{m}"),
+        };
+        let Some(plan) = &checked.plan else { bail!("Synthea {label}: columns missing") };
+        let counts = summary(plan);
+        println!(
+            "Synthea {label}: {} to create, {} to update, {} to skip, {} with errors",
+            counts["create"], counts["update"], counts["skip"], counts["invalid"]
+        );
+        for line in error_lines(plan) {
+            println!("  {line}");
+        }
+        if apply {
+            match apply_import(store, config.time_zone, &checked, skip_invalid, (None, "cli", "command line")).await {
+                Ok(done) => println!("Imported {label}: {} created, {} updated.", done.created, done.updated),
+                Err(ImportError::Store(e)) => return Err(e.into()),
+                Err(ImportError::File(m) | ImportError::Refused(m)) => bail!("{m}"),
+            }
+        } else if kind == ImportKind::Zmo && counts["create"] > 0 {
+            println!("  (visits of patients not yet imported show as errors until --apply)");
+        }
+    }
+    if !apply {
+        println!("Dry run: nothing was changed. Add --apply to import.");
+    }
+    Ok(())
 }
 
 async fn billing(store: &Store, month: &str, rules: Option<&str>, format: &str) -> anyhow::Result<()> {

@@ -253,3 +253,37 @@ async fn the_command_line_reports_then_applies() {
     let (ok, out) = run(vec!["import".into(), "xyz".into(), "nofile.csv".into()]);
     assert!(!ok && out.contains("is not zmo, psl or cmlog"), "{out}");
 }
+
+#[tokio::test]
+async fn synthea_bundles_import_as_waiting_patients_with_their_visits() {
+    let app = spawn_app().await;
+    let queue_before = app.store.assignment_queue_length().await.unwrap();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/synthea");
+    let run = |apply: bool| {
+        let mut args = vec!["import", "synthea", fixtures];
+        if apply {
+            args.push("--apply");
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+            .args(&args)
+            .env("CARELOG_DATABASE_URL", &app.database_url)
+            .env("CARELOG_LOG", "error")
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (ok, out) = run(false);
+    assert!(ok && out.contains("Synthea patients: 2 to create"), "{out}");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%'").await, 0, "a dry run changes nothing");
+    let (ok, out) = run(true);
+    assert!(ok && out.contains("Imported encounters as visits: 3 created"), "{out}");
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%'").await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM visits v JOIN patients p ON p.id = v.patient_id WHERE p.chart_code LIKE 'SYN-%'").await,
+        3
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%' AND program = 'CCM' AND chronic_conditions = 2 AND language = 'Spanish'").await, 1);
+    assert_eq!(app.store.assignment_queue_length().await.unwrap(), queue_before + 2, "they wait for a coordinator");
+    let (ok, out) = run(true);
+    assert!(ok && out.contains("0 to create, 0 to update, 2 to skip") && out.contains("0 to create, 0 to update, 3 to skip"), "{out}");
+}

@@ -40,6 +40,18 @@ pub async fn check_import(
     mapping: &[(String, String)],
 ) -> Result<CheckedImport, ImportError> {
     let table = read_table(filename, bytes).map_err(ImportError::File)?;
+    check_table(store, tz, kind, filename, table, mapping).await
+}
+
+/// Checks a table already read (from a file, or built from Synthea bundles).
+pub async fn check_table(
+    store: &Store,
+    tz: Tz,
+    kind: ImportKind,
+    filename: &str,
+    table: Table,
+    mapping: &[(String, String)],
+) -> Result<CheckedImport, ImportError> {
     let columns = column_fields(kind, &table.headers, mapping);
     let missing = missing_fields(kind, &columns);
     let unmatched =
@@ -114,4 +126,122 @@ pub fn template_csv(kind: ImportKind) -> String {
     let _ = out.write_record(&headers);
     let _ = out.write_record(&example);
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Synthea's FHIR R4 patient bundles as a ZMO sheet (one row a patient) and a PSL (one row a finished
+/// encounter), so they pass the same checks and plan as a practice's own files. A patient's chart code is
+/// `SYN-` and the last ten characters of Synthea's id; two or more active conditions make them a CCM patient, fewer PCM;
+/// they join the assignment queue. `bundles` are (file name, JSON text).
+pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), String> {
+    use serde_json::Value;
+    let zmo_headers = [
+        "Patient Name",
+        "DOB",
+        "Chart Code",
+        "Assigned Reg Prov",
+        "Facility",
+        "Status",
+        "Program",
+        "Chronic Conditions",
+        "Language",
+        "Phone",
+        "Visit Interval",
+    ];
+    let psl_headers = ["Chart Code", "Visit Date", "Provider", "Visit Type"];
+    let mut zmo = Table { headers: zmo_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+    let mut psl = Table { headers: psl_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    for (name, json) in bundles {
+        let bundle: Value = serde_json::from_str(json).map_err(|e| format!("{name}: not JSON ({e})"))?;
+        if bundle["resourceType"] != "Bundle" {
+            return Err(format!("{name}: not a FHIR Bundle"));
+        }
+        let resources: Vec<&Value> = bundle["entry"].as_array().map(|e| e.iter().map(|x| &x["resource"]).collect()).unwrap_or_default();
+        for patient in resources.iter().filter(|r| r["resourceType"] == "Patient") {
+            let id = text(&patient["id"]);
+            let alnum: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
+            let chart = format!("SYN-{}", alnum[alnum.len().saturating_sub(10)..].iter().collect::<String>().to_uppercase());
+            let refers = |r: &Value| {
+                let reference = text(&r["subject"]["reference"]);
+                reference.ends_with(&id)
+            };
+            let official = patient["name"]
+                .as_array()
+                .and_then(|n| n.iter().find(|x| x["use"] == "official").or_else(|| n.first()))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let family = text(&official["family"]);
+            let given = official["given"].as_array().and_then(|g| g.first()).map(text).unwrap_or_default();
+            let conditions: Vec<String> = resources
+                .iter()
+                .filter(|r| r["resourceType"] == "Condition" && refers(r))
+                .filter(|r| r["clinicalStatus"]["coding"].as_array().is_some_and(|c| c.iter().any(|x| x["code"] == "active")))
+                .map(|r| text(&r["code"]["text"]).replace(';', ","))
+                .collect();
+            let mut encounters: Vec<&&Value> =
+                resources.iter().filter(|r| r["resourceType"] == "Encounter" && refers(r) && r["status"] == "finished").collect();
+            encounters.sort_by_key(|e| text(&e["period"]["start"]));
+            let latest = encounters.last();
+            let provider = |e: &Value| {
+                e["participant"].as_array().and_then(|p| p.first()).map(|p| text(&p["individual"]["display"])).unwrap_or_default()
+            };
+            let language =
+                patient["communication"].as_array().and_then(|c| c.first()).map(|c| text(&c["language"]["text"])).unwrap_or_default();
+            let language =
+                if language.is_empty() || language.to_lowercase().starts_with("english") { "English".to_owned() } else { language };
+            let phone = patient["telecom"]
+                .as_array()
+                .and_then(|t| t.iter().find(|x| x["system"] == "phone"))
+                .map(|t| text(&t["value"]))
+                .unwrap_or_default();
+            zmo.rows.push(vec![
+                format!("{}, {}", family.trim_end_matches(char::is_numeric), given.trim_end_matches(char::is_numeric)),
+                text(&patient["birthDate"]),
+                chart.clone(),
+                latest.map(|e| provider(e)).unwrap_or_default(),
+                latest.map(|e| text(&e["serviceProvider"]["display"])).unwrap_or_default(),
+                if patient.get("deceasedDateTime").is_some() || patient["deceasedBoolean"] == true { "Deceased" } else { "Active" }
+                    .to_owned(),
+                if conditions.len() >= 2 { "CCM" } else { "PCM" }.to_owned(),
+                conditions.len().to_string(),
+                language,
+                phone,
+                "3".to_owned(),
+            ]);
+            for e in encounters {
+                let start = text(&e["period"]["start"]);
+                let visit_type =
+                    e["type"].as_array().and_then(|t| t.first()).map(|t| text(&t["text"])).unwrap_or_else(|| "Encounter".into());
+                let who = provider(e);
+                psl.rows.push(vec![
+                    chart.clone(),
+                    start.chars().take(10).collect(),
+                    if who.is_empty() { "Unknown provider".into() } else { who },
+                    visit_type.chars().take(80).collect(),
+                ]);
+            }
+        }
+    }
+    if zmo.rows.is_empty() {
+        return Err("No Patient resources found in the bundles.".into());
+    }
+    Ok((zmo, psl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_synthea_bundle_becomes_a_patient_row_and_visit_rows() {
+        let json = include_str!("../../../tests/fixtures/synthea/Marisol_Quintero.json");
+        let (zmo, psl) = synthea_tables(&[("m.json".into(), json.into())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(zmo.rows.len(), 1);
+        let row = &zmo.rows[0];
+        assert_eq!((row[0].as_str(), row[1].as_str(), row[2].as_str()), ("Quintero, Marisol", "1949-06-17", "SYN-0000000001"));
+        assert_eq!((row[6].as_str(), row[7].as_str(), row[8].as_str()), ("CCM", "2", "Spanish"), "two active conditions, one resolved");
+        assert_eq!(psl.rows.len(), 2);
+        assert_eq!(psl.rows[1][1], "2026-09-14");
+        assert!(synthea_tables(&[("x.json".into(), "{}".into())]).is_err());
+    }
 }
