@@ -251,7 +251,7 @@ async fn the_command_line_reports_then_applies() {
     let (ok, out) = run(vec!["import".into(), "zmo".into(), path, "--apply".into()]);
     assert!(ok && out.contains("0 to create, 0 to update, 2 to skip"), "{out}");
     let (ok, out) = run(vec!["import".into(), "xyz".into(), "nofile.csv".into()]);
-    assert!(!ok && out.contains("is not zmo, psl or cmlog"), "{out}");
+    assert!(!ok && out.contains("is not zmo, psl, cmlog or synthea"), "{out}");
 }
 
 #[tokio::test]
