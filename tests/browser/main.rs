@@ -9,6 +9,7 @@ mod driver;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+mod imports;
 
 use driver::Browser;
 use fantoccini::Locator;
