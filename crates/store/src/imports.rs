@@ -183,35 +183,20 @@ impl Store {
             let RowPlan::Change(change) = row else { continue };
             match change {
                 Change::CreatePatient(p, coordinator) => {
+                    let mut values = sheet_values(p, *coordinator, lookup(&facilities, &p.facility), lookup(&providers, &p.provider), now);
+                    values.push(p.chart_code.clone().into());
+                    values.push(if p.complex_ccm { "High" } else { "Medium" }.into());
+                    values.push(if coordinator.is_some() { "Assigned" } else { "Ready for Assignment" }.into());
                     let r = tx
                         .query_one_raw(self.stmt(
-                            "INSERT INTO patients (chart_code, first_name, last_name, dob, phone, insurance_primary, insurance_policy, facility_id, provider_id,
-                                coordinator_id, status, care_gap_status, language, program, complexity, complex_ccm, consent_date, chronic_conditions,
-                                care_plan_status, onboarding_status, assignment_priority, visit_interval_months, provider_handoff_at, notes, created_at, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'Closed', $12, $13, $14, $15, $16, $17, 'Not Started', $18, 'Medium', $19, $20, '', $20, $20)
-                             RETURNING id",
-                            vec![
-                                p.chart_code.clone().into(),
-                                p.first_name.clone().into(),
-                                p.last_name.clone().into(),
-                                p.dob.into(),
-                                optional(p.phone.clone()),
-                                optional(p.insurance.clone()),
-                                optional(p.policy.clone()),
-                                lookup(&facilities, &p.facility),
-                                lookup(&providers, &p.provider),
-                                (*coordinator).into(),
-                                p.status.as_str().into(),
-                                p.language.clone().into(),
-                                p.program.as_str().into(),
-                                if p.complex_ccm { "High" } else { "Medium" }.into(),
-                                p.complex_ccm.into(),
-                                p.consent_date.into(),
-                                p.chronic_conditions.into(),
-                                if coordinator.is_some() { "Assigned" } else { "Ready for Assignment" }.into(),
-                                p.visit_interval_months.into(),
-                                at(now),
-                            ],
+                            &format!(
+                                "INSERT INTO patients ({SHEET_COLUMNS}, created_at, provider_handoff_at, chart_code, complexity, onboarding_status,
+                                    care_gap_status, care_plan_status, assignment_priority, notes)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $17, $18, $19, $20,
+                                    'Closed', 'Not Started', 'Medium', '')
+                                 RETURNING id"
+                            ),
+                            values,
                         ))
                         .await?;
                     let id: i64 =
@@ -230,32 +215,15 @@ impl Store {
                         .map(|r| get(&r, "coordinator_id"))
                         .transpose()?
                         .flatten();
+                    let mut values = sheet_values(p, *coordinator, lookup(&facilities, &p.facility), lookup(&providers, &p.provider), now);
+                    values.push((*id).into());
                     tx.execute_raw(self.stmt(
                         "UPDATE patients SET first_name = $1, last_name = $2, dob = $3, phone = $4, insurance_primary = $5, insurance_policy = $6,
                             facility_id = $7, provider_id = $8, coordinator_id = $9, status = $10, language = $11, program = $12, complex_ccm = $13,
                             consent_date = $14, chronic_conditions = $15, visit_interval_months = $16, updated_at = $17,
                             onboarding_status = CASE WHEN $9 IS NOT NULL AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending') THEN 'Assigned' ELSE onboarding_status END
                          WHERE id = $18",
-                        vec![
-                            p.first_name.clone().into(),
-                            p.last_name.clone().into(),
-                            p.dob.into(),
-                            optional(p.phone.clone()),
-                            optional(p.insurance.clone()),
-                            optional(p.policy.clone()),
-                            lookup(&facilities, &p.facility),
-                            lookup(&providers, &p.provider),
-                            (*coordinator).into(),
-                            p.status.as_str().into(),
-                            p.language.clone().into(),
-                            p.program.as_str().into(),
-                            p.complex_ccm.into(),
-                            p.consent_date.into(),
-                            p.chronic_conditions.into(),
-                            p.visit_interval_months.into(),
-                            at(now),
-                            (*id).into(),
-                        ],
+                        values,
                     ))
                     .await?;
                     replace_needs(self, &tx, *id, &p.special_needs).await?;
@@ -346,6 +314,33 @@ impl Store {
             created_at: get(&r, "created_at")?,
         }))
     }
+}
+
+/// The columns a ZMO row sets, in the order of [`sheet_values`] ($1 to $17).
+const SHEET_COLUMNS: &str =
+    "first_name, last_name, dob, phone, insurance_primary, insurance_policy, facility_id, provider_id, coordinator_id,
+    status, language, program, complex_ccm, consent_date, chronic_conditions, visit_interval_months, updated_at";
+
+fn sheet_values(p: &PatientRecord, coordinator: Option<i64>, facility: Value, provider: Value, now: DateTime<Utc>) -> Vec<Value> {
+    vec![
+        p.first_name.clone().into(),
+        p.last_name.clone().into(),
+        p.dob.into(),
+        optional(p.phone.clone()),
+        optional(p.insurance.clone()),
+        optional(p.policy.clone()),
+        facility,
+        provider,
+        coordinator.into(),
+        p.status.as_str().into(),
+        p.language.clone().into(),
+        p.program.as_str().into(),
+        p.complex_ccm.into(),
+        p.consent_date.into(),
+        p.chronic_conditions.into(),
+        p.visit_interval_months.into(),
+        at(now),
+    ]
 }
 
 async fn replace_needs(store: &Store, tx: &DatabaseTransaction, patient_id: i64, needs: &[String]) -> Result<()> {
