@@ -222,6 +222,11 @@ async fn bad_rows_are_reported_by_row_and_column_and_stop_the_import_unless_skip
     let (manager, _) = app.sign_in("manager1").await;
     assert_eq!(manager.get(app.url("/admin/imports")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(manager.get(app.url(&report)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let with_nul =
+        rows(&[&["Chart Code", "Visit Date", "Provider", "Visit Type"], &["ZM990001", "2026-10-02", "Dr.\u{0}Szalas", "Office Visit"]]);
+    let (nul_report, page) = upload(&app, &admin, "psl", "nul.xlsx", xlsx_of(&with_nul)).await;
+    assert_eq!(nul_report, "/admin/imports");
+    assert!(page.contains("NUL characters"), "{}", strip_tags(&page));
     let (garbage_report, page) = upload(&app, &admin, "zmo", "zmo.xlsx", b"PK\x03\x04not really".to_vec()).await;
     assert_eq!(garbage_report, "/admin/imports");
     assert!(page.contains("not a readable XLSX"));

@@ -123,6 +123,17 @@ async fn logging_a_task_follows_the_same_rules_as_the_form_and_revoked_tokens_st
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let (status, body) = post(
+        &app,
+        &token,
+        "/task-log",
+        serde_json::json!({ "patient_id": patient, "task_type_id": phone, "minutes": 10, "notes": "a\u{0}b" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a NUL is refused, never a 500 on PostgreSQL: {body}");
+    assert_eq!(get(&app, &token, "/patients?status=%00").await.0, StatusCode::BAD_REQUEST);
+    let fhir = reqwest::Client::new().get(app.url("/fhir/R4/Patient?identifier=%00")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(fhir.status(), StatusCode::BAD_REQUEST);
     assert_eq!(app.entry_count("coord1").await, before, "refusals change nothing");
 
     let (status, body) = post(

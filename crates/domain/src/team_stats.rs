@@ -4,7 +4,6 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
-use crate::assignment_plan::std_dev;
 use crate::practice_time::start_of_day;
 
 /// §9.1: handoff to assignment in under 4 hours.
@@ -90,11 +89,6 @@ pub fn distribution(hours: &[f64]) -> Distribution {
         within_target: percent(sorted.iter().filter(|h| **h < ASSIGNMENT_SPEED_TARGET_HOURS).count() as i64, n as i64),
         buckets,
     }
-}
-
-/// The spread of utilization across coordinators, in percentage points (see [`std_dev`]).
-pub fn spread_of(utilizations: &[f64]) -> f64 {
-    std_dev(utilizations)
 }
 
 /// One coordinator's month for the quality view.

@@ -45,10 +45,15 @@ fn query_has_nul(req: &Request) -> bool {
     req.uri().query().is_some_and(|q| q.to_ascii_lowercase().contains("%00"))
 }
 
-pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+/// Refuses a NUL in any query string, on every route (pages, API and FHIR alike).
+pub async fn refuse_nul_query(req: Request, next: Next) -> Response {
     if query_has_nul(&req) {
         return nul_refused();
     }
+    next.run(req).await
+}
+
+pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_state_changing(req.method()) {
         return next.run(req).await;
     }

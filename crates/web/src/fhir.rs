@@ -313,12 +313,15 @@ async fn read_patient(State(state): State<AppState>, caller: Result<ApiUser, Api
 
 async fn practitioners(state: &AppState) -> Result<Vec<(TeamMember, String)>, FhirError> {
     let team = state.store.team(windows(Utc::now(), state.settings.time_zone)).await?;
-    let mut out = Vec::new();
-    for m in team {
-        let username = state.store.user_by_id(m.id).await?.map(|u| u.username).unwrap_or_default();
-        out.push((m, username));
-    }
-    Ok(out)
+    let usernames: std::collections::HashMap<i64, String> =
+        state.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
+    Ok(team
+        .into_iter()
+        .map(|m| {
+            let username = usernames.get(&m.id).cloned().unwrap_or_default();
+            (m, username)
+        })
+        .collect())
 }
 
 async fn search_practitioners(

@@ -20,6 +20,10 @@ fn is_xlsx(name: &str, bytes: &[u8]) -> bool {
 
 pub fn read_table(name: &str, bytes: &[u8]) -> Result<Table, String> {
     let table = if is_xlsx(name, bytes) { read_xlsx(bytes)? } else { read_csv(bytes)? };
+    // PostgreSQL cannot store a NUL in text: refuse it here for both formats.
+    if table.headers.iter().chain(table.rows.iter().flatten()).any(|c| c.contains('\0')) {
+        return Err("The file contains NUL characters, which carelog cannot store; remove them and upload again.".into());
+    }
     if table.headers.iter().all(|h| h.trim().is_empty()) {
         return Err("The file has no header row: the first row must name the columns.".into());
     }
@@ -32,9 +36,6 @@ pub fn read_table(name: &str, bytes: &[u8]) -> Result<Table, String> {
 fn read_csv(bytes: &[u8]) -> Result<Table, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "The file is not UTF-8 text: save it as CSV (UTF-8) or XLSX.".to_owned())?;
     let text = text.trim_start_matches('\u{feff}');
-    if text.contains('\0') {
-        return Err("The file contains NUL characters; it is not a CSV file.".into());
-    }
     let first = text.lines().next().unwrap_or_default();
     let delimiter = [b',', b';', b'\t'].into_iter().max_by_key(|d| first.bytes().filter(|b| b == d).count()).unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(text.as_bytes());

@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
+        .layer(axum::middleware::from_fn(csrf::refuse_nul_query))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         .layer(tower_http::trace::TraceLayer::new_for_http())

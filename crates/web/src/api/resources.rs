@@ -187,6 +187,10 @@ pub async fn log_task(
     body: Result<Json<NewTask>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(task) = body.map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
+    // PostgreSQL cannot store a NUL in text, and no person types one (the pages refuse it the same way).
+    if [&task.stat_value, &task.notes, &task.task_at_local].into_iter().flatten().any(|t| t.contains('\0')) {
+        return Err(ApiError::BadRequest("Body: text may not contain a NUL character (\\u0000); nothing was saved.".into()));
+    }
     let form = EntryForm {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: task.task_type_id.to_string(),

@@ -290,7 +290,11 @@ pub async fn submit(
                 .await?;
             }
             let notice = "Sent for senior review. The patient is Assignment Pending until an administrator answers.";
-            Ok(Redirect::to(&format!("/team?view=pending&notice={}", urlencoding(notice))).into_response())
+            Ok(Redirect::to(&format!(
+                "/team?{}",
+                serde_urlencoded::to_string([("view", "pending"), ("notice", notice)]).unwrap_or_default()
+            ))
+            .into_response())
         }
         "finalize" | "handoff" => {
             let Some((member, score)) = picked else {
@@ -358,10 +362,6 @@ pub async fn submit(
         }
         other => Err(AppError::BadRequest(format!("Action: \"{other}\" is not one of finalize, handoff, review."))),
     }
-}
-
-fn urlencoding(text: &str) -> String {
-    serde_urlencoded::to_string([("", text)]).unwrap_or_default().trim_start_matches('=').to_owned()
 }
 
 /// Tells the coordinator about a new patient.

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, codes_text};
@@ -252,8 +251,7 @@ pub async fn export(State(state): State<AppState>, AdminUser(user): AdminUser, Q
         format!("{month} under {}, {} patient-months", summary.rule_set.key(), summary.lines.len()),
     )
     .await?;
-    let disposition = format!("attachment; filename=\"carelog-billing-{month}-{}.csv\"", summary.rule_set.key());
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], csv).into_response())
+    Ok(crate::pages::exports::csv_response(&format!("carelog-billing-{month}-{}.csv", summary.rule_set.key()), csv.into_bytes()))
 }
 
 #[derive(Template)]

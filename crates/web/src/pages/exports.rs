@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Response};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use carelog_store::EntryFilter;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::audit;
 use super::panel::{PanelQuery, panel_rows};
+use super::{audit, date_range_param};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -106,22 +106,10 @@ pub struct LogQuery {
     coordinator: String,
 }
 
-fn date(field: &str, raw: &str, default: NaiveDate) -> AppResult<NaiveDate> {
-    match raw.trim() {
-        "" => Ok(default),
-        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
-    }
-}
-
 pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q): Query<LogQuery>) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
-    let from = date("From", &q.from, carelog_domain::practice_time::YearMonth::of(today).first_day())?;
-    let to = date("To", &q.to, today)?;
-    if from > to {
-        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
-    }
+    let (from, to) = date_range_param(&q.from, &q.to, (carelog_domain::practice_time::YearMonth::of(today).first_day(), today))?;
     if (to - from).num_days() >= MAX_RANGE_DAYS {
         return Err(AppError::BadRequest(format!(
             "Date range: at most {MAX_RANGE_DAYS} days in one export ({from} to {to} is {} days).",

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::import::ImportKind;
 use carelog_domain::import_plan::{Change, RowPlan};
@@ -52,14 +52,7 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
 
 pub async fn template(AdminUser(_user): AdminUser, Path(name): Path<String>) -> AppResult<Response> {
     let kind = ImportKind::parse(name.trim_end_matches(".csv")).ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"carelog-{}-template.csv\"", kind.key())),
-        ],
-        template_csv(kind),
-    )
-        .into_response())
+    Ok(crate::pages::exports::csv_response(&format!("carelog-{}-template.csv", kind.key()), template_csv(kind).into_bytes()))
 }
 
 /// Receives the file, keeps it for the dry run and applying, and shows the report.
@@ -75,7 +68,8 @@ pub async fn upload(State(state): State<AppState>, AdminUser(user): AdminUser, m
         match field.name() {
             Some("kind") => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
             Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
+                // The name is shown and stored: keep printable characters only, at most 200.
+                let name: String = field.file_name().unwrap_or("upload").chars().filter(|c| !c.is_control()).take(200).collect();
                 match field.bytes().await {
                     Ok(bytes) if bytes.len() > MAX_UPLOAD_BYTES => {
                         return show_form(

@@ -61,6 +61,24 @@ pub fn month_param(raw: &str, today: chrono::NaiveDate) -> AppResult<carelog_dom
     }
 }
 
+/// `from` and `to` query parameters (YYYY-MM-DD, each with a default when empty), start not after end.
+pub fn date_range_param(
+    from: &str,
+    to: &str,
+    defaults: (chrono::NaiveDate, chrono::NaiveDate),
+) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let date = |field: &str, raw: &str, default| match raw.trim() {
+        "" => Ok(default),
+        v => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+    };
+    let (from, to) = (date("From", from, defaults.0)?, date("To", to, defaults.1)?);
+    if from > to {
+        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
+    }
+    Ok((from, to))
+}
+
 /// Renders a template into a page.
 pub fn render<T: askama::Template>(page: &T) -> AppResult<axum::response::Html<String>> {
     Ok(axum::response::Html(page.render()?))

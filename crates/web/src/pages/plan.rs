@@ -191,11 +191,18 @@ pub async fn accept(
     }
     let w = weights(&state).await?;
     let team = state.store.team(windows(now, tz)).await?;
+    // One read of the queue for every row; a patient no longer waiting is looked up alone, and refused
+    // by finalizing with its reason.
+    let waiting: std::collections::HashMap<i64, QueueRow> = state.store.waiting_patients().await?.into_iter().map(|r| (r.id, r)).collect();
     let mut batch = Vec::new();
     let mut names = Vec::new();
     for (pid, coordinator) in &rows {
         let Some(c) = coordinator else { continue };
-        let Some(row) = state.store.queue_entry(*pid).await? else {
+        let row = match waiting.get(pid) {
+            Some(row) => Some(row.clone()),
+            None => state.store.queue_entry(*pid).await?,
+        };
+        let Some(row) = row else {
             return show(&state, &user, Some(&rows), Some(format!("Plan: patient {pid} is not in the queue."))).await;
         };
         let Some(member) = team.iter().find(|m| m.id == *c) else {

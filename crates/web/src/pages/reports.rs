@@ -4,16 +4,17 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use carelog_domain::assignment_plan::std_dev;
 use carelog_domain::metrics::coordinator_metrics;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
-    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent, spread_of, utilization_band, utilization_percent,
+    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent, utilization_band, utilization_percent,
 };
 use carelog_store::QualityWindow;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, month_param, render};
+use super::{Shell, Tab, audit, date_range_param, month_param, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::pages::exports::{csv_body, csv_response};
@@ -82,24 +83,12 @@ fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
 }
 
-fn date(field: &str, raw: &str, default: NaiveDate) -> AppResult<NaiveDate> {
-    match raw.trim() {
-        "" => Ok(default),
-        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
-    }
-}
-
 async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult<(Report, String, String, String)> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
     let month = month_param(&q.month, today)?;
-    let from = date("From", &q.from, today - Duration::days(89))?;
-    let to = date("To", &q.to, today)?;
-    if from > to {
-        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
-    }
+    let (from, to) = date_range_param(&q.from, &q.to, (today - Duration::days(89), today))?;
     let report = match kind {
         ReportKind::Efficiency => {
             let rows = state.store.first_assignments(start_of_day(from, tz), start_of_day(to + Duration::days(1), tz)).await?;
@@ -187,7 +176,7 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
             let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
             let (caseload, capacity) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
             let team_utilization = percent(caseload, capacity);
-            let spread = spread_of(&utilizations);
+            let spread = std_dev(&utilizations);
             let mean_caseload = if caseloads.is_empty() { 0.0 } else { caseloads.iter().sum::<f64>() / caseloads.len() as f64 };
             Report {
                 kind: "workload",
@@ -208,7 +197,7 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                             if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
                         ),
                     ),
-                    ("Caseload mean / standard deviation".into(), format!("{mean_caseload:.1} / {:.1} patients", spread_of(&caseloads))),
+                    ("Caseload mean / standard deviation".into(), format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads))),
                     ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
                 ],
                 bars: Vec::new(),
