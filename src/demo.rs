@@ -8,7 +8,7 @@ use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
 use carelog_store::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
 /// SplitMix64: tiny, fast and value-stable forever, which a seeded demo needs more than `rand`'s
@@ -155,6 +155,10 @@ fn staff_name(rng: &mut Rng) -> String {
 }
 
 fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash: &str) -> Vec<DemoCoordinator> {
+    // Maximum caseloads grow with the patients each holder must carry, so a large practice is as full
+    // as the default one (about 37 patients a coordinator) instead of everyone far over capacity.
+    let per_holder = size.patients as f64 / (size.coordinators as f64 + size.managers() as f64 / 2.0).max(1.0);
+    let scale = (per_holder / 37.5).max(1.0);
     let mut users = vec![DemoCoordinator {
         username: "admin".into(),
         display_name: "Practice Administrator".into(),
@@ -187,7 +191,7 @@ fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash:
             7 if role == Role::Coordinator => "Unavailable",
             _ => "Available",
         };
-        let max_caseload = if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as i32;
+        let max_caseload = (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64 * scale).round() as i32;
         users.push(DemoCoordinator {
             display_name: staff_name(rng),
             email: format!("{username}@carelog.invalid"),
@@ -228,14 +232,14 @@ fn monthly_minutes(rng: &mut Rng, complex: bool) -> i64 {
     }
 }
 
-struct EntryPlanner<'a> {
+struct EntryPlanner {
     tz: Tz,
     now: DateTime<Utc>,
     day_minutes: HashMap<(usize, NaiveDate), i64>,
-    billable_by_category: HashMap<TaskCategory, Vec<&'a str>>,
+    billable_by_category: HashMap<TaskCategory, Vec<&'static str>>,
 }
 
-impl EntryPlanner<'_> {
+impl EntryPlanner {
     /// A working day in `[from, to]` and a time in working hours, keeping the coordinator's day under 480.
     fn slot(&mut self, rng: &mut Rng, coordinator: usize, from: NaiveDate, to: NaiveDate, minutes: i64) -> Option<DateTime<Utc>> {
         let span = (to - from).num_days();
@@ -259,7 +263,7 @@ impl EntryPlanner<'_> {
         None
     }
 
-    fn task_type(&self, rng: &mut Rng, program_ccm: bool) -> &str {
+    fn task_type(&self, rng: &mut Rng, program_ccm: bool) -> &'static str {
         let category = *rng.weighted(&[
             (if program_ccm { TaskCategory::Ccm } else { TaskCategory::Pcm }, 30),
             (TaskCategory::CareCoordination, 25),
@@ -272,7 +276,124 @@ impl EntryPlanner<'_> {
     }
 }
 
+/// What the log needs of a patient on a caseload.
+struct Caseload {
+    patient: usize,
+    holder: usize,
+    complex_ccm: bool,
+    ccm: bool,
+}
+
+/// The practice's logged time, a month at a time, oldest first, so a practice of ten million entries
+/// never has to sit in memory at once. Each month's entries are in time order.
+pub struct EntryStream {
+    rng: Rng,
+    planner: EntryPlanner,
+    today: NaiveDate,
+    months: std::vec::IntoIter<YearMonth>,
+    holders: Vec<(String, String)>,
+    caseloads: Vec<Caseload>,
+}
+
+const STAT_TYPES: &[(&str, u32)] =
+    &[("Stat: Last OFFICE VISIT (yymm)", 70), ("Stat: Last ER/HOSP (yymm)", 20), ("Stat: NO SHOW NP/MD + Phone call (yymmdd)", 10)];
+
+impl EntryStream {
+    fn entry(&self, holder: usize, patient: Option<usize>, task_type: &str, minutes: Option<i64>, at: DateTime<Utc>) -> DemoTaskEntry {
+        let local = local_date(at, self.planner.tz);
+        DemoTaskEntry {
+            coordinator: self.holders[holder].0.clone(),
+            patient,
+            task_type: task_type.into(),
+            minutes: minutes.map(|m| m as i32),
+            stat_value: None,
+            notes: String::new(),
+            task_at: at,
+            billing_year: local.year(),
+            billing_month: local.month() as i32,
+        }
+    }
+
+    fn month(&mut self, month: YearMonth) -> Vec<DemoTaskEntry> {
+        let from = month.first_day();
+        let to = month.last_day().min(self.today);
+        // The current month is only partly over: scale its minutes to the days elapsed.
+        let elapsed = (to - from).num_days() + 1;
+        let month_days = (month.last_day() - from).num_days() + 1;
+        self.planner.day_minutes.clear();
+        let mut entries = Vec::new();
+        for k in 0..self.caseloads.len() {
+            let Caseload { patient, holder, complex_ccm, ccm } = self.caseloads[k];
+            let target = monthly_minutes(&mut self.rng, complex_ccm) * elapsed / month_days;
+            let mut logged = 0;
+            while logged < target {
+                let minutes = self.rng.range(5, 12).min((target - logged).max(5));
+                let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, minutes) else { break };
+                let task_type = self.planner.task_type(&mut self.rng, ccm);
+                entries.push(self.entry(holder, Some(patient), task_type, Some(minutes), at));
+                logged += minutes;
+            }
+            // Clerical payer work: logged, but not care-management time, so never billed.
+            for _ in 0..self.rng.range(1, 3) * elapsed / month_days {
+                let minutes = self.rng.range(5, 10);
+                if let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, minutes) {
+                    entries.push(self.entry(holder, Some(patient), "Patient Insurance Verification", Some(minutes), at));
+                }
+            }
+            for (stat, percent) in STAT_TYPES {
+                if self.rng.chance(*percent)
+                    && let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, 0)
+                {
+                    let local = local_date(at, self.planner.tz);
+                    let mut e = self.entry(holder, Some(patient), stat, None, at);
+                    e.stat_value = Some(if stat.ends_with("(yymmdd)") {
+                        format!("{:02}{:02}{:02}", local.year() % 100, local.month(), local.day())
+                    } else {
+                        format!("{:02}{:02}", local.year() % 100, local.month())
+                    });
+                    entries.push(e);
+                }
+            }
+        }
+        // Each working day of everyone with a caseload opens with a shift note and has a lunch break.
+        let working: std::collections::BTreeSet<usize> = self.caseloads.iter().map(|c| c.holder).collect();
+        for day in from.iter_days().take_while(|d| *d <= to).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)) {
+            for &holder in &working {
+                let start = NaiveTime::parse_from_str(&self.holders[holder].1, "%H:%M").unwrap_or(NaiveTime::MIN);
+                for (note, at) in [("Staff Notes: Start Shift", start), ("Staff Notes: Lunch Break", NaiveTime::MIN + Duration::hours(12))]
+                {
+                    let Some(at) = self.planner.tz.from_local_datetime(&day.and_time(at)).earliest().map(|t| t.with_timezone(&Utc)) else {
+                        continue;
+                    };
+                    if at <= self.planner.now {
+                        entries.push(self.entry(holder, None, note, None, at));
+                    }
+                }
+            }
+        }
+        entries.sort_by_key(|e| e.task_at);
+        entries
+    }
+}
+
+impl Iterator for EntryStream {
+    type Item = Vec<DemoTaskEntry>;
+
+    fn next(&mut self) -> Option<Vec<DemoTaskEntry>> {
+        let month = self.months.next()?;
+        Some(self.month(month))
+    }
+}
+
+/// The whole practice with all its logged time in memory: for tests and small practices.
 pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str) -> DemoPractice {
+    let (mut practice, entries) = generate_streaming(size, tz, now, password_hash);
+    practice.entries = entries.flatten().collect();
+    practice
+}
+
+/// The practice without its logged time, and the logged time as a stream of months.
+pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str) -> (DemoPractice, EntryStream) {
     let mut rng = Rng::new(size.seed);
     let today = local_date(now, tz);
     let users = coordinators(&size, &mut rng, today, password_hash);
@@ -409,7 +530,6 @@ pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str)
     for t in TASK_TYPES.iter().filter(|t| t.billable && t.needs_patient && t.time_rule == TimeRule::Minutes) {
         planner.billable_by_category.entry(t.category).or_default().push(t.name);
     }
-    let mut entries = Vec::new();
     let this_month = YearMonth::of(today);
     let mut months = vec![this_month];
     for _ in 1..size.months {
@@ -417,66 +537,32 @@ pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str)
         months.push(earlier);
     }
     months.reverse();
-    for month in months {
-        let from = month.first_day();
-        let to = month.last_day().min(today);
-        // The current month is only partly over: scale its minutes to the days elapsed.
-        let elapsed = (to - from).num_days() + 1;
-        let month_days = (month.last_day() - from).num_days() + 1;
-        for (i, p) in patients.iter().enumerate() {
-            let Some(holder) = p.coordinator.as_ref().and_then(|c| users.iter().position(|u| &u.username == c)) else { continue };
-            if p.status != "Active" {
-                continue;
-            }
-            let target = monthly_minutes(&mut rng, p.complex_ccm) * elapsed / month_days;
-            let mut logged = 0;
-            while logged < target {
-                let minutes = rng.range(5, 35).min((target - logged).max(5));
-                let Some(at) = planner.slot(&mut rng, holder, from, to, minutes) else { break };
-                let task_type = planner.task_type(&mut rng, p.program != "PCM").to_owned();
-                let local = local_date(at, tz);
-                entries.push(DemoTaskEntry {
-                    coordinator: users[holder].username.clone(),
-                    patient: Some(i),
-                    task_type,
-                    minutes: Some(minutes as i32),
-                    stat_value: None,
-                    notes: String::new(),
-                    task_at: at,
-                    billing_year: local.year(),
-                    billing_month: local.month() as i32,
-                });
-                logged += minutes;
-            }
-            if rng.chance(8)
-                && let Some(at) = planner.slot(&mut rng, holder, from, to, 0)
-            {
-                let local = local_date(at, tz);
-                entries.push(DemoTaskEntry {
-                    coordinator: users[holder].username.clone(),
-                    patient: Some(i),
-                    task_type: "Stat: Last OFFICE VISIT (yymm)".into(),
-                    minutes: None,
-                    stat_value: Some(format!("{:02}{:02}", local.year() % 100, local.month())),
-                    notes: String::new(),
-                    task_at: at,
-                    billing_year: local.year(),
-                    billing_month: local.month() as i32,
-                });
-            }
-        }
-    }
-    entries.sort_by_key(|e| e.task_at);
+    let position: HashMap<&str, usize> = users.iter().enumerate().map(|(i, u)| (u.username.as_str(), i)).collect();
+    let caseloads = patients
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.status == "Active")
+        .filter_map(|(i, p)| {
+            let holder = *position.get(p.coordinator.as_deref()?)?;
+            Some(Caseload { patient: i, holder, complex_ccm: p.complex_ccm, ccm: p.program != "PCM" })
+        })
+        .collect();
+    let holders = users
+        .iter()
+        .map(|u| (u.username.clone(), u.profile.as_ref().map_or_else(|| "08:00".to_owned(), |p| p.work_start.clone())))
+        .collect();
+    let stream = EntryStream { rng, planner, today, months: months.into_iter(), holders, caseloads };
 
-    DemoPractice {
+    let practice = DemoPractice {
         facilities: FACILITIES.iter().map(|(n, z)| ((*n).to_owned(), (*z).to_owned())).collect(),
         providers: PROVIDERS.iter().map(|(n, f)| ((*n).to_owned(), (*f).to_owned())).collect(),
         users,
         patients,
         visits,
         care_gaps,
-        entries,
-    }
+        entries: Vec::new(),
+    };
+    (practice, stream)
 }
 
 #[cfg(test)]
@@ -540,6 +626,28 @@ mod tests {
             assert!(e.minutes.is_none_or(|m| (5..=120).contains(&m)));
         }
         assert!(per_day.values().all(|m| *m <= 480));
+    }
+
+    #[test]
+    fn a_large_practice_scales_capacity_and_streams_its_months_in_order() {
+        let size = DemoSize { patients: 4000, coordinators: 10, months: 3, seed: 3 };
+        let (p, months) = generate_streaming(size, la(), now(), "h");
+        let capacity: i32 = p.users.iter().filter_map(|u| u.profile.as_ref()).map(|x| x.max_caseload).sum();
+        let assigned = p.patients.iter().filter(|x| x.coordinator.is_some()).count() as i32;
+        assert!(assigned <= capacity && capacity < assigned * 2, "{assigned} patients for a capacity of {capacity}");
+        let months: Vec<Vec<DemoTaskEntry>> = months.collect();
+        assert_eq!(months.len(), 3);
+        let month_of = |e: &DemoTaskEntry| (e.billing_year, e.billing_month);
+        for (month, next) in months.iter().zip(months.iter().skip(1)) {
+            assert!(month.windows(2).all(|w| w[0].task_at <= w[1].task_at && month_of(&w[0]) == month_of(&w[1])));
+            assert!(month_of(&month[0]) < month_of(&next[0]));
+        }
+        // Every working day opens with a shift note, and about five entries fall to each active patient a month.
+        let october: Vec<&DemoTaskEntry> = months[1].iter().collect();
+        assert!(october.iter().filter(|e| e.task_type == "Staff Notes: Start Shift").count() >= 12 * 22);
+        let active = p.patients.iter().filter(|x| x.coordinator.is_some() && x.status == "Active").count();
+        let per_patient = october.iter().filter(|e| e.patient.is_some()).count() as f64 / active as f64;
+        assert!((4.0..9.0).contains(&per_patient), "{per_patient} entries a patient");
     }
 
     #[test]

@@ -40,8 +40,9 @@ pub async fn prepare(store: &Store) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Loads a generated practice into an empty database.
-pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppError> {
+/// Loads a generated practice into an empty database: the practice in one transaction, then its
+/// logged time a month per transaction, in bulk. Returns the number of entries logged.
+pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, AppError> {
     let users = store.count_users().await?;
     if users > 0 {
         return Err(AppError::NotEmpty(users));
@@ -50,15 +51,21 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let now = Utc::now();
-    let practice = demo::generate(size, tz, now, &hash);
-    if !store.load_demo_practice(practice, now).await? {
+    let (practice, months) = demo::generate_streaming(size, tz, now, &hash);
+    let Some(keys) = store.load_demo_practice(practice, now).await? else {
         // Another server loaded a practice between our check and our write.
         return Err(AppError::NotEmpty(store.count_users().await?));
+    };
+    let mut logged = 0;
+    for entries in months {
+        store.load_demo_entries(&keys, &entries).await?;
+        logged += entries.len() as u64;
+        tracing::info!(entries = logged, "demo practice: logged time loaded");
     }
     let today = carelog_domain::practice_time::local_date(now, tz);
     generate_tasks(store, today).await?;
-    complete_demo_tasks(store, tz, now).await?;
-    if let Some((manager, _)) = store.user_for_login("manager1").await? {
+    logged += complete_demo_tasks(store, tz, now).await?;
+    if let Some(manager) = keys.user("manager1") {
         let mut month = carelog_domain::practice_time::YearMonth::of(today);
         let mut days = Vec::new();
         // A survey round on the 15th of each month the demo has logged time in.
@@ -68,52 +75,49 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<(), AppE
             }
             month = month.previous();
         }
-        store.load_demo_quality(manager.id, &days).await?;
+        store.load_demo_quality(manager, &days).await?;
     }
-    Ok(())
+    store.analyze().await?;
+    Ok(logged)
 }
 
-/// Completes about seven in ten of the demo's generated tasks that are already due, through the same
-/// path and rules as a coordinator's completion, on the due date (or the day before) mid-morning.
-async fn complete_demo_tasks(store: &Store, tz: Tz, now: chrono::DateTime<Utc>) -> Result<(), AppError> {
-    use carelog_domain::practice_time::{day_range, local_date, start_of_day};
-    use carelog_store::{NewAuditEvent, NewEntry};
+/// Completes about seven in ten of the demo's generated tasks that are already due, on the due date
+/// (or the day before) mid-morning, as the coordinator would: never past the 480-minute day. In bulk,
+/// so a practice of 100,000 patients completes its tasks in seconds. Returns how many it completed.
+async fn complete_demo_tasks(store: &Store, tz: Tz, now: chrono::DateTime<Utc>) -> Result<u64, AppError> {
+    use carelog_domain::practice_time::{local_date, start_of_day};
+    use carelog_domain::time_rules::DAILY_CAP_MINUTES;
+    use std::collections::HashMap;
     let today = local_date(now, tz);
-    let categories: std::collections::HashMap<i64, String> = store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
-    for coordinator in store.active_coordinator_ids().await? {
-        for task in store.pending_tasks(coordinator).await? {
-            if task.due_date >= today || task.id % 10 >= 7 {
-                continue;
-            }
-            let day = task.due_date - chrono::Duration::days(task.id % 2);
-            let task_at = start_of_day(day, tz) + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120));
-            let entry = NewEntry {
-                coordinator_id: coordinator,
-                patient_id: task.patient_id,
-                task_type_id: task.task_type_id,
-                task_category: categories.get(&task.task_type_id).cloned().unwrap_or_default(),
-                minutes: Some(task.estimated_minutes),
-                stat_value: None,
-                notes: "Completed (demo)".into(),
-                task_at,
-                local_date: day,
-                day: day_range(day, tz),
-                generated_task_id: Some(task.id),
-                above_average_confirmed: false,
-            };
-            let audit = NewAuditEvent {
-                user_id: None,
-                username: "demo",
-                action: "task.complete",
-                patient_id: task.patient_id,
-                detail: format!("demo practice: {}", task.task_type),
-                address: "demo loader",
-            };
-            // A day already at the cap refuses it, as it would refuse a coordinator: the task stays open.
-            store.insert_entry(&entry, &audit, task_at).await?;
-        }
+    let tasks: Vec<_> = store.open_tasks_due_before(today).await?.into_iter().filter(|t| t.id % 10 < 7).collect();
+    let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else { return Ok(0) };
+    let categories: HashMap<i64, String> = store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
+    let mut day_minutes: HashMap<(i64, chrono::NaiveDate), i64> = HashMap::new();
+    for (coordinator, at, minutes) in store.minutes_logged_since(start_of_day(earliest, tz)).await? {
+        *day_minutes.entry((coordinator, local_date(at, tz))).or_default() += i64::from(minutes);
     }
-    Ok(())
+    let mut completions = Vec::new();
+    for task in tasks {
+        let day = task.due_date - chrono::Duration::days(task.id % 2);
+        let used = day_minutes.entry((task.coordinator_id, day)).or_default();
+        // A day already at the cap refuses it, as it would refuse a coordinator: the task stays open.
+        if *used + i64::from(task.estimated_minutes) > DAILY_CAP_MINUTES {
+            continue;
+        }
+        *used += i64::from(task.estimated_minutes);
+        completions.push(carelog_store::DemoCompletion {
+            task_id: task.id,
+            coordinator_id: task.coordinator_id,
+            patient_id: task.patient_id,
+            task_type_id: task.task_type_id,
+            task_category: categories.get(&task.task_type_id).cloned().unwrap_or_default(),
+            minutes: task.estimated_minutes,
+            task_at: start_of_day(day, tz) + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120)),
+            local_date: day,
+        });
+    }
+    store.load_demo_completions(&completions).await?;
+    Ok(completions.len() as u64)
 }
 
 /// Generates the current month's and week's tasks that do not exist yet (idempotent: a unique key per

@@ -100,9 +100,9 @@ enum Command {
 
 #[derive(Args)]
 struct DemoArgs {
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 300, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1_000_000))]
     patients: usize,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20_000))]
     coordinators: usize,
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
     months: u32,
@@ -185,9 +185,9 @@ async fn run() -> anyhow::Result<()> {
         Command::Demo(args) => {
             let size = DemoSize { patients: args.patients, coordinators: args.coordinators, months: args.months, seed: args.seed };
             let started = std::time::Instant::now();
-            carelog::load_demo(&store, size, config.time_zone).await?;
+            let entries = carelog::load_demo(&store, size, config.time_zone).await?;
             println!(
-                "Loaded the demo practice ({} patients, {} coordinators, {} months) in {:.1?}.",
+                "Loaded the demo practice ({} patients, {} coordinators, {} months, {entries} log entries) in {:.1?}.",
                 size.patients,
                 size.coordinators,
                 size.months,
@@ -219,7 +219,7 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
     if store.count_users().await? == 0 {
         tracing::info!("empty database: loading the demo practice");
         match carelog::load_demo(&store, size, config.time_zone).await {
-            Ok(()) => print_logins(&size),
+            Ok(_) => print_logins(&size),
             // Several servers started together on an empty database and another one loaded it.
             Err(carelog::AppError::NotEmpty(_)) => print_logins(&size),
             Err(e) => return Err(e.into()),

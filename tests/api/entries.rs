@@ -53,23 +53,23 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
             &[
                 ("patient", &patient.to_string()),
                 ("task_type", &app.task_type_id(CALL).await.to_string()),
-                ("minutes", "17"),
+                ("minutes", "10"),
                 ("notes", "Called about refill"),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Saved.") && page.contains("Called about refill"));
-    assert_eq!(header(&page), header(&before) + 17);
+    assert_eq!(header(&page), header(&before) + 10);
     let panel_after = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(panel_minutes(&panel_after), panel_minutes(&panel_before) + 17);
+    assert_eq!(panel_minutes(&panel_after), panel_minutes(&panel_before) + 10);
     let events = app
         .store
         .audit_events(&AuditFilter { action_prefix: Some("task.create".into()), patient_id: Some(patient), ..Default::default() }, 5, 0)
         .await
         .unwrap()
         .0;
-    assert!(events[0].detail.contains("17 min") && events[0].username == "coord1");
+    assert!(events[0].detail.contains("10 min") && events[0].username == "coord1");
 }
 
 #[tokio::test]
@@ -367,13 +367,13 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
     let form = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap().text().await.unwrap();
     assert!(form.contains(&format!("Complete: {}", task.task_type)) && form.contains(&format!("value=\"{}\"", task.estimated_minutes)));
     let (status, page) =
-        app.post_form(&client, &format!("/tasks/generated/{}", task.id), &[("minutes", "22"), ("notes", "reviewed plan")]).await;
+        app.post_form(&client, &format!("/tasks/generated/{}", task.id), &[("minutes", "10"), ("notes", "reviewed plan")]).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let done = app.store.generated_task(task.id).await.unwrap().unwrap();
     assert_eq!(done.status, "completed");
     let entry =
         app.store.entries(&carelog_store::EntryFilter { coordinator_id: Some(me), ..Default::default() }, 1).await.unwrap().remove(0);
-    assert_eq!((entry.generated_task_id, entry.minutes, entry.patient_id), (Some(task.id), Some(22), task.patient_id));
+    assert_eq!((entry.generated_task_id, entry.minutes, entry.patient_id), (Some(task.id), Some(10), task.patient_id));
     assert!(!app.store.pending_tasks(me).await.unwrap().iter().any(|t| t.id == task.id));
     let again = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND, "a completed task cannot be completed again");

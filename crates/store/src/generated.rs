@@ -48,9 +48,6 @@ fn generated_row(r: &QueryResult) -> Result<GeneratedRow> {
     })
 }
 
-/// Rows per insert statement (11 values each).
-const CHUNK: usize = 500;
-
 impl Store {
     pub async fn active_schedules(&self) -> Result<Vec<Schedule>> {
         let rows = self
@@ -122,7 +119,7 @@ impl Store {
     pub async fn insert_planned_tasks(&self, tasks: &[PlannedTask], now: DateTime<Utc>) -> Result<u64> {
         let mut inserted = 0;
         let tx = self.begin_write().await?;
-        for chunk in tasks.chunks(CHUNK) {
+        for chunk in tasks.chunks(self.rows_per_statement(10)) {
             let mut sql = String::from(
                 "INSERT INTO generated_tasks (schedule_id, task_type_id, coordinator_id, patient_id, subject_key, period_key, due_date,
                     estimated_minutes, priority, status, created_at) VALUES ",
@@ -175,6 +172,13 @@ impl Store {
                 vec![patient_id.into(), limit.into()],
             )
             .await?;
+        rows.iter().map(generated_row).collect()
+    }
+
+    /// Every coordinator's open tasks due before `day` (the demo completes most of them).
+    pub async fn open_tasks_due_before(&self, day: NaiveDate) -> Result<Vec<GeneratedRow>> {
+        let rows =
+            self.all(&format!("{GENERATED_SELECT} WHERE g.status = 'pending' AND g.due_date < $1 ORDER BY g.id"), vec![day.into()]).await?;
         rows.iter().map(generated_row).collect()
     }
 

@@ -46,7 +46,9 @@ pub use billing::ClosedMonth;
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
-pub use demo_rows::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
+pub use demo_rows::{
+    DemoCareGap, DemoCompletion, DemoCoordinator, DemoKeys, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit,
+};
 pub use error::StoreError;
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};
