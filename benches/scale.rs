@@ -1,0 +1,429 @@
+//! carelog at practice sizes, beside its floors.
+//!
+//!   CARELOG_BENCH_SIZES=S,M,L CARELOG_BENCH_PG=postgres://postgres@127.0.0.1:5432/test cargo bench --bench scale
+//!
+//! For each size and engine: loads the demo practice with `carelog demo` (timed, with the loader's peak
+//! memory), serves it with `carelog serve` in a process of its own, and drives five pages over loopback
+//! with 1, 10 and 50 concurrent signed-in users. Beside each page: an empty axum handler at the same
+//! concurrency (the request floor). Then, in this process, a month's billing summary and a month's task
+//! generation, each beside one hand-written SQL statement doing the same aggregation or insert, and the
+//! demo load beside one INSERT … SELECT of as many entries. Ends with the server's peak resident memory.
+//!
+//! Sizes: S is the demo (300 patients, 8 coordinators, 3 months), M 10,000 patients and 100 coordinators,
+//! L 100,000 and 1,000, both over 12 months. CARELOG_BENCH_SECONDS sets each measurement's length (5).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carelog_domain::billing::RuleSet;
+use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_store::Store;
+use carelog_store::testing::{create_postgres_database, drop_postgres_database};
+use chrono::Utc;
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
+const CONCURRENCY: [usize; 3] = [1, 10, 50];
+
+struct Size {
+    name: &'static str,
+    patients: usize,
+    coordinators: usize,
+    months: u32,
+}
+
+const SIZES: [Size; 3] = [
+    Size { name: "S", patients: 300, coordinators: 8, months: 3 },
+    Size { name: "M", patients: 10_000, coordinators: 100, months: 12 },
+    Size { name: "L", patients: 100_000, coordinators: 1_000, months: 12 },
+];
+
+/// Peak resident memory of a process, in MiB, from /proc (Linux).
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn carelog(url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carelog"));
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("CARELOG_DATABASE_URL", url).env("RUST_LOG", "warn");
+    command
+}
+
+/// Runs `carelog demo` and returns its wall time and peak memory (polled until it exits).
+fn load_demo(url: &str, size: &Size) -> (Duration, f64) {
+    let started = Instant::now();
+    let mut child = carelog(url)
+        .args(["demo", "--patients", &size.patients.to_string(), "--coordinators", &size.coordinators.to_string()])
+        .args(["--months", &size.months.to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak: f64 = 0.0;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "carelog demo failed");
+            return (started.elapsed(), peak);
+        }
+        peak = peak.max(peak_rss_mib(child.id()).unwrap_or(0.0));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_server(url: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = carelog(url).args(["--bind", &format!("127.0.0.1:{port}"), "serve"]).stdout(Stdio::null()).spawn().unwrap();
+    // Dropping the server kills and waits for the process, on every path out of here.
+    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("carelog serve did not answer /healthz");
+}
+
+/// The request floor: an axum handler that does nothing, on a runtime of its own.
+fn start_empty_handler() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new().route("/", axum::routing::get(|| async { "" }));
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    base
+}
+
+struct Session {
+    client: reqwest::Client,
+    csrf: String,
+    patient: String,
+}
+
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+async fn sign_in(base: &str, username: &str) -> Session {
+    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
+    let form = [("_csrf", csrf_of(&page)), ("username", username.to_owned()), ("password", "demo".to_owned())];
+    let status = client.post(format!("{base}/login")).form(&form).send().await.unwrap().status();
+    assert!(status.is_redirection(), "{username} could not sign in: {status}");
+    let tasks = client.get(format!("{base}/tasks")).send().await.unwrap().text().await.unwrap();
+    // The first patient of the caseload in the entry form's list, for task entries.
+    let patient = tasks
+        .split("name=\"patient\"")
+        .nth(1)
+        .and_then(|s| s.split("<option value=\"").nth(2))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    Session { client, csrf: csrf_of(&tasks), patient }
+}
+
+#[derive(Clone, Copy)]
+enum Work {
+    Get(&'static str),
+    Entry,
+}
+
+struct Figures {
+    p50: f64,
+    p99: f64,
+    per_second: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+/// `users` sessions each requesting in a loop for `seconds` after a short warm-up; every answer must be
+/// the expected one.
+async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, seconds: f64, stat_type: &str) -> Figures {
+    let warm_up = Duration::from_millis(500);
+    let started = Instant::now();
+    let measure_until = started + warm_up + Duration::from_secs_f64(seconds);
+    let mut tasks = Vec::new();
+    for user in 0..users {
+        let session = sessions[user % sessions.len()].clone();
+        let base = base.to_owned();
+        let stat_type = stat_type.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut n = 0u64;
+            loop {
+                let begun = Instant::now();
+                if begun >= measure_until {
+                    break times;
+                }
+                n += 1;
+                let status = match work {
+                    Work::Get(path) => {
+                        let response = session.client.get(format!("{base}{path}")).send().await.unwrap();
+                        let status = response.status();
+                        response.bytes().await.unwrap();
+                        status
+                    }
+                    Work::Entry => {
+                        // Unique across runs, or the double-submit rule would refuse a repeat within two minutes.
+                        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+                        let notes = format!("bench {user} {n} {stamp}");
+                        let form = [
+                            ("_csrf", session.csrf.as_str()),
+                            ("patient", session.patient.as_str()),
+                            ("task_type", stat_type.as_str()),
+                            ("value", "2611"),
+                            ("notes", notes.as_str()),
+                        ];
+                        let response = session.client.post(format!("{base}/tasks")).form(&form).send().await.unwrap();
+                        let status = response.status();
+                        let body = response.text().await.unwrap();
+                        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+                            let errors = body.split("entry-errors").nth(1).unwrap_or(&body).chars().take(400).collect::<String>();
+                            panic!("task entry refused: {errors}");
+                        }
+                        status
+                    }
+                };
+                assert!(status.is_success() || status == reqwest::StatusCode::SEE_OTHER, "{status}");
+                if begun >= started + warm_up {
+                    times.push(begun.elapsed());
+                }
+            }
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.unwrap());
+    }
+    times.sort();
+    Figures { p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), per_second: times.len() as f64 / seconds }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn timed<T>(runs: usize, mut f: impl AsyncFnMut() -> T) -> (Duration, T) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let t = Instant::now();
+        last = Some(f().await);
+        times.push(t.elapsed());
+    }
+    (median(times), last.unwrap())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) {
+    println!("\n### {} on {engine}\n", size.name);
+    let (load, loader_peak) = load_demo(url, size);
+    let store = Store::connect(url).await.unwrap();
+    let entries = store.scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log", vec![]).await.unwrap();
+    let loaded_up_to = store.scalar_for_test("SELECT MAX(id) AS n FROM coordinator_task_log", vec![]).await.unwrap();
+    let patients = store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap();
+
+    let server = start_server(url).await;
+    let base = server.base.clone();
+    let coordinators = size.coordinators.min(50);
+    let mut sessions = Vec::new();
+    for (role, count) in [("coord", coordinators), ("manager", 10.min(size.coordinators.div_ceil(4))), ("admin", 1)] {
+        let mut group = Vec::new();
+        for i in 1..=count {
+            let name = if role == "admin" { "admin".to_owned() } else { format!("{role}{i}") };
+            group.push(Arc::new(sign_in(&base, &name).await));
+        }
+        sessions.push(group);
+    }
+    let stat = store.task_types().await.unwrap().into_iter().find(|t| t.name == "Stat: Last OFFICE VISIT (yymm)").unwrap().id.to_string();
+    let month = YearMonth::of(local_date(Utc::now(), TZ)).previous();
+    let billing_path: &'static str = Box::leak(format!("/billing?month={month}").into_boxed_str());
+    let pages: [(&str, Work, usize); 5] = [
+        ("Patient panel `/panel` (coordinator)", Work::Get("/panel"), 0),
+        ("Daily tasks `/tasks` (coordinator)", Work::Get("/tasks"), 0),
+        ("Task entry `POST /tasks` (coordinator)", Work::Entry, 0),
+        ("Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
+        ("Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
+    ];
+    println!(
+        "{entries} log entries, {patients} patients. Demo load {:.1} s (loader peak {:.0} MiB). {seconds} s a measurement.\n",
+        load.as_secs_f64(),
+        loader_peak
+    );
+    println!("| work | users | p50 ms | p99 ms | per second | empty handler p50 / p99 ms | × floor (p50, p99) |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let empty_session = Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new() });
+    let mut floors = Vec::new();
+    for users in CONCURRENCY {
+        floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, "").await);
+    }
+    for (label, work, group) in pages {
+        let mut alone = f64::NAN;
+        for (k, users) in CONCURRENCY.into_iter().enumerate() {
+            if alone > 500.0 {
+                // Concurrent users would only queue behind each other for minutes; the single-user figure says it.
+                println!("| {label} | {users} | not run: one user alone waits {alone:.0} ms | | | | |");
+                continue;
+            }
+            let f = drive(&base, &sessions[group], users, work, seconds, &stat).await;
+            if users == 1 {
+                alone = f.p50;
+            }
+            let floor = &floors[k];
+            println!(
+                "| {label} | {users} | {:.1} | {:.1} | {:.0} | {:.2} / {:.2} | {:.0}×, {:.0}× |",
+                f.p50,
+                f.p99,
+                f.per_second,
+                floor.p50,
+                floor.p99,
+                f.p50 / floor.p50,
+                f.p99 / floor.p99
+            );
+        }
+    }
+    let server_peak = peak_rss_mib(server.child.id()).unwrap_or(f64::NAN);
+    drop(server);
+
+    // A month's billing summary, beside the same per-patient aggregation as one SQL statement.
+    let (summary_time, summary) = timed(5, async || store.billing_summary(month, Some(RuleSet::Seed)).await.unwrap()).await;
+    let (floor_time, _) = timed(5, async || {
+        store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM (SELECT l.patient_id, SUM(l.minutes) AS m FROM coordinator_task_log l
+                 JOIN task_types t ON t.id = l.task_type_id
+                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable = TRUE AND l.patient_id IS NOT NULL GROUP BY l.patient_id) s",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await
+            .unwrap()
+    })
+    .await;
+    // Next month's task generation, beside one INSERT … SELECT of the same tasks (rolled back).
+    let next = YearMonth::of(local_date(Utc::now(), TZ)).next();
+    let generation_floor = Instant::now();
+    let floor_tasks = store
+        .rolled_back_for_test(
+            "INSERT INTO generated_tasks (schedule_id, task_type_id, coordinator_id, patient_id, subject_key, period_key, due_date,
+                estimated_minutes, priority, status, created_at)
+             SELECT s.id, s.task_type_id, p.coordinator_id, p.id, 'p:' || p.id, $1, $2, s.estimated_minutes, s.priority, 'pending', $3
+             FROM automated_task_schedule s JOIN patients p ON p.status = 'Active' AND p.coordinator_id IS NOT NULL
+             WHERE s.is_active = TRUE AND s.frequency = 'monthly'
+               AND (s.applies_to = 'all_patients' OR (s.applies_to = 'ccm_patients' AND p.program IN ('CCM', 'CCM+PCM'))
+                    OR (s.applies_to = 'pcm_patients' AND p.program IN ('PCM', 'CCM+PCM')))",
+            vec![format!("bench-{next}").into(), next.first_day().into(), Utc::now().into()],
+        )
+        .await
+        .unwrap();
+    let generation_floor = generation_floor.elapsed();
+    let generation = Instant::now();
+    let generated = carelog::generate_tasks(&store, next.first_day()).await.unwrap();
+    let generation = generation.elapsed();
+    // The demo load beside one INSERT … SELECT of as many entries (rolled back).
+    let load_floor = Instant::now();
+    let copied = store
+        .rolled_back_for_test(
+            "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes,
+                task_at, billing_year, billing_month, created_at, modified_at)
+             SELECT coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at, billing_year,
+                billing_month, created_at, modified_at FROM coordinator_task_log WHERE id <= $1",
+            vec![loaded_up_to.into()],
+        )
+        .await
+        .unwrap();
+    let load_floor = load_floor.elapsed();
+    println!("\n| work | carelog | floor: one SQL statement | × floor |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| Billing summary for {month} ({} patient-months, {} billable) | {:.0} ms | {:.0} ms | {:.1}× |",
+        summary.totals.patients,
+        summary.totals.billable,
+        ms(summary_time),
+        ms(floor_time),
+        summary_time.as_secs_f64() / floor_time.as_secs_f64()
+    );
+    println!(
+        "| Monthly task generation for {next} ({generated} tasks; the SQL makes the {floor_tasks} patient tasks) | {:.0} ms | {:.0} ms | {:.1}× |",
+        ms(generation),
+        ms(generation_floor),
+        generation.as_secs_f64() / generation_floor.as_secs_f64()
+    );
+    println!(
+        "| Demo load ({entries} entries; SQL copies {copied}) | {:.1} s | {:.1} s | {:.1}× |",
+        load.as_secs_f64(),
+        load_floor.as_secs_f64(),
+        load.as_secs_f64() / load_floor.as_secs_f64()
+    );
+    println!("\nServer peak resident memory: {server_peak:.0} MiB.");
+    store.close().await.unwrap();
+}
+
+#[tokio::main]
+async fn main() {
+    let wanted = std::env::var("CARELOG_BENCH_SIZES").unwrap_or_else(|_| "S".into());
+    let seconds: f64 = std::env::var("CARELOG_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let pg = std::env::var("CARELOG_BENCH_PG").ok().filter(|v| !v.is_empty());
+    let engines: Vec<&str> = match std::env::var("CARELOG_BENCH_ENGINES") {
+        Ok(list) => list.split(',').map(|s| if s.trim() == "postgres" { "postgres" } else { "sqlite" }).collect(),
+        Err(_) => {
+            if pg.is_some() {
+                vec!["sqlite", "postgres"]
+            } else {
+                vec!["sqlite"]
+            }
+        }
+    };
+    let empty = start_empty_handler();
+    let dir = tempfile::tempdir().unwrap();
+    println!(
+        "carelog scale benchmark: sizes {wanted}, engines {}, {} cores",
+        engines.join(", "),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for size in SIZES.iter().filter(|s| wanted.split(',').any(|w| w.trim().eq_ignore_ascii_case(s.name))) {
+        for engine in &engines {
+            if *engine == "sqlite" {
+                let url = format!("sqlite:{}", dir.path().join(format!("{}.db", size.name)).display());
+                bench(size, "SQLite", &url, &empty, seconds).await;
+            } else {
+                let server = pg.clone().expect("CARELOG_BENCH_PG names the PostgreSQL server");
+                let name = format!("carelog_bench_{}_{}", size.name.to_lowercase(), std::process::id());
+                let url = create_postgres_database(&server, &name).await.unwrap();
+                bench(size, "PostgreSQL", &url, &empty, seconds).await;
+                drop_postgres_database(&server, &name).await.unwrap();
+            }
+        }
+    }
+}
