@@ -302,6 +302,10 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
                 alone = f.p50;
             }
             let floor = &floors[k];
+            if f.p50.is_nan() {
+                println!("| {label} | {users} | no request finished within the {seconds} s window | | | | |");
+                continue;
+            }
             println!(
                 "| {label} | {users} | {:.1} | {:.1} | {:.0} | {:.2} / {:.2} | {:.0}×, {:.0}× |",
                 f.p50,
