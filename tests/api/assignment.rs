@@ -166,7 +166,7 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
             .post_form(
                 &coordinator,
                 "/tasks",
-                &[("patient", &patient.to_string()), ("task_type", &phone), ("minutes", "15"), ("notes", "Welcome call")],
+                &[("patient", &patient.to_string()), ("task_type", &phone), ("minutes", "10"), ("notes", "Welcome call")],
             )
             .await;
         assert_eq!(status, StatusCode::OK);

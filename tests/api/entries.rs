@@ -254,7 +254,7 @@ async fn the_same_entry_twice_within_two_minutes_is_refused_as_a_double_submit()
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await.to_string();
-    let fields = [("patient", patient.as_str()), ("task_type", call.as_str()), ("minutes", "12"), ("notes", "same")];
+    let fields = [("patient", patient.as_str()), ("task_type", call.as_str()), ("minutes", "10"), ("notes", "same")];
     assert_eq!(app.post_form(&client, "/tasks", &fields).await.0, StatusCode::OK);
     let before = app.entry_count("coord1").await;
     let (status, page) = app.post_form(&client, "/tasks", &fields).await;
@@ -262,7 +262,7 @@ async fn the_same_entry_twice_within_two_minutes_is_refused_as_a_double_submit()
     assert!(page.contains("double submit"));
     assert_eq!(app.entry_count("coord1").await, before);
     let (status, _) =
-        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "12"), ("notes", "different")]).await;
+        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", "different")]).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -272,7 +272,7 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
     let call = app.task_type_id(CALL).await.to_string();
-    app.post_form(&client, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "11"), ("notes", "first")])
+    app.post_form(&client, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "7"), ("notes", "first")])
         .await;
     let entry = app
         .store
@@ -281,17 +281,17 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
         .unwrap()
         .remove(0);
     let edit = client.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap().text().await.unwrap();
-    assert!(edit.contains("value=\"11\"") && edit.contains(">first</textarea>"));
+    assert!(edit.contains("value=\"7\"") && edit.contains(">first</textarea>"));
     let when = crate::helpers::strip_tags(edit.split("name=\"when\" value=\"").nth(1).unwrap().split('"').next().unwrap());
     let (status, _) = app
         .post_form(
             &client,
             &format!("/tasks/{}", entry.id),
-            &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "14"), ("notes", "second"), ("when", &when)],
+            &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "9"), ("notes", "second"), ("when", &when)],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(14));
+    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(9));
     let (status, page) = app
         .post_form(&client, &format!("/tasks/{}", entry.id), &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "200")])
         .await;
@@ -308,11 +308,11 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
         .0;
     let update = audit.iter().find(|e| e.action == "task.update").unwrap();
     assert!(
-        update.detail.contains("before: Communication: Phone, 11 min") && update.detail.contains("after: Communication: Phone, 14 min"),
+        update.detail.contains("before: Communication: Phone, 7 min") && update.detail.contains("after: Communication: Phone, 9 min"),
         "{}",
         update.detail
     );
-    assert!(audit.iter().any(|e| e.action == "task.delete" && e.detail.contains("14 min") && e.detail.contains("second")));
+    assert!(audit.iter().any(|e| e.action == "task.delete" && e.detail.contains("9 min") && e.detail.contains("second")));
 }
 
 #[tokio::test]

@@ -33,13 +33,13 @@ async fn a_coordinator_logs_a_task_from_tab_two_without_the_mouse() {
     c.active_element().await.unwrap().send_keys(&Key::Tab.to_string()).await.unwrap();
     let minutes = c.active_element().await.unwrap();
     assert_eq!(minutes.attr("name").await.unwrap().as_deref(), Some("minutes"));
-    minutes.send_keys("15").await.unwrap();
+    minutes.send_keys("10").await.unwrap();
     minutes.send_keys(&Key::Enter.to_string()).await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
     browser.screenshot("tab2-after-keyboard-entry").await;
     let table = text_of(&browser, "[data-testid=entries]").await;
     assert!(table.contains(&label) && table.contains("Communication: Phone"), "{table}");
-    assert_eq!(header_minutes(&text_of(&browser, "[data-testid=month-summary]").await), before + 15);
+    assert_eq!(header_minutes(&text_of(&browser, "[data-testid=month-summary]").await), before + 10);
     browser.close().await;
 }
 
@@ -59,13 +59,13 @@ async fn a_task_logged_from_the_panel_moves_that_patients_minutes() {
     let selected = c.find(Locator::Css("#add select[name=patient] option:checked")).await.unwrap().attr("value").await.unwrap();
     assert_eq!(selected.as_deref(), Some(patient.to_string().as_str()), "the patient comes preselected");
     c.find(Locator::Css("#add select[name=task_type]")).await.unwrap().select_by_label("Care Coordination: Pharmacy").await.unwrap();
-    c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("12").await.unwrap();
+    c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
     c.find(Locator::Css("#add textarea[name=notes]")).await.unwrap().send_keys("Refill sent to pharmacy").await.unwrap();
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
     c.goto(&format!("{base}/panel")).await.unwrap();
     let minutes_after: i64 = text_of(&browser, &format!("{row} [data-testid=minutes]")).await.parse().unwrap();
-    assert_eq!(minutes_after, minutes_before + 12);
+    assert_eq!(minutes_after, minutes_before + 10);
     browser.close().await;
 }
 
