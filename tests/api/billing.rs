@@ -382,3 +382,142 @@ async fn the_trend_chart_shows_twelve_months_computed_from_the_log() {
     let old = empty_year_ago.first_day().format("%b %y").to_string();
     assert!(chart.contains(&format!("{old}: 0 billable, $0.00")), "months before the demo's history are empty, not invented");
 }
+
+/// The billing summary is cached per month; a second app server on the same database (here a second
+/// store) changes each kind of input behind the first one's back, and the first sees every change.
+#[tokio::test]
+async fn the_cached_billing_summary_follows_every_change_from_any_server() {
+    use carelog_domain::billing::RuleSet::Seed;
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    let other_server = carelog_store::Store::connect(&app.database_url).await.unwrap();
+    let month = this_month().previous();
+    let period = || vec![month.year.into(), (month.month as i32).into()];
+    let first = app.store.billing_summary(month, Some(Seed)).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()), "unchanged: served from the cache");
+    // Reads and audit events elsewhere change nothing billing reads.
+    let (admin, _) = app.sign_in("admin").await;
+    assert_eq!(admin.get(app.url("/panel?mine=0")).send().await.unwrap().status(), StatusCode::OK);
+    assert!(Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()));
+
+    let billable = first.lines.iter().find(|l| l.billable && l.reimbursement.is_some()).expect("a billable patient-month").clone();
+    let minutes_of =
+        |s: &carelog_domain::billing_summary::MonthSummary, id: i64| s.lines.iter().find(|l| l.patient_id == id).map(|l| l.minutes);
+    let entry = app
+        .store
+        .scalar_for_test(
+            "SELECT MIN(l.id) AS n FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+             WHERE t.billable = TRUE AND l.billing_year = $1 AND l.billing_month = $2 AND l.patient_id = $3",
+            [period(), vec![billable.patient_id.into()]].concat(),
+        )
+        .await
+        .unwrap();
+    let entry_minutes = app
+        .store
+        .scalar_for_test("SELECT CAST(minutes AS BIGINT) AS n FROM coordinator_task_log WHERE id = $1", vec![entry.into()])
+        .await
+        .unwrap();
+    let change = |sql: &'static str, values: Vec<carelog_store::Value>| {
+        let other_server = other_server.clone();
+        async move { assert!(other_server.exec_for_test(sql, values).await.unwrap() > 0, "{sql} changed a row") }
+    };
+    let now = || app.store.billing_summary(month, Some(Seed));
+
+    change("UPDATE coordinator_task_log SET minutes = minutes + 1 WHERE id = $1", vec![entry.into()]).await;
+    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes + 1), "an entry's minutes");
+
+    change(
+        "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
+             billing_year, billing_month, is_automated, above_average_confirmed, created_at, modified_at)
+         SELECT coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, 'copy', task_at, billing_year, billing_month,
+             is_automated, above_average_confirmed, created_at, modified_at FROM coordinator_task_log WHERE id = $1",
+        vec![entry.into()],
+    )
+    .await;
+    let with_copy = 2 * (entry_minutes + 1) + billable.minutes - entry_minutes;
+    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(with_copy), "a new entry");
+
+    change("DELETE FROM coordinator_task_log WHERE notes = 'copy'", vec![]).await;
+    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes + 1), "a deleted entry");
+
+    // Moved to the month before: both months move.
+    let earlier = month.previous();
+    let before_move = app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes;
+    change(
+        "UPDATE coordinator_task_log SET billing_year = $1, billing_month = $2 WHERE id = $3",
+        vec![earlier.year.into(), (earlier.month as i32).into(), entry.into()],
+    )
+    .await;
+    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes - entry_minutes), "moved out");
+    assert_eq!(app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes, before_move + entry_minutes + 1, "moved in");
+
+    let priced = now().await.unwrap().totals.reimbursement;
+    change("UPDATE fee_schedule SET amount_cents = amount_cents + 100", vec![]).await;
+    assert!(now().await.unwrap().totals.reimbursement > priced, "fees");
+
+    change("UPDATE settings SET setting_value = '25' WHERE setting_key = 'billing.monthly_target_minutes'", vec![]).await;
+    assert_eq!(now().await.unwrap().target_minutes, 25, "settings");
+
+    change("UPDATE patients SET consent_date = NULL WHERE id = $1", vec![billable.patient_id.into()]).await;
+    let line = now().await.unwrap().lines.iter().find(|l| l.patient_id == billable.patient_id).cloned().unwrap();
+    assert!(!line.billable && line.reason.to_lowercase().contains("consent"), "patients: {}", line.reason);
+
+    change("UPDATE task_types SET billable = FALSE", vec![]).await;
+    let totals = now().await.unwrap().totals.clone();
+    assert_eq!((totals.minutes, totals.billable), (0, 0), "task types");
+    // The trend chart's totals come through the same counters.
+    let trend = app.store.billing_totals(&[earlier, month], Seed).await.unwrap();
+    assert_eq!((trend[0].minutes, trend[1].minutes), (0, 0));
+}
+
+#[tokio::test]
+async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
+    let app = spawn_app().await;
+    let month = this_month().previous();
+    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let total = summary.lines.len();
+    assert!(total > 20, "the demo month fills more than a page of 10 ({total})");
+    let (admin, _) = app.sign_in("admin").await;
+    let get = |path: String| {
+        let admin = admin.clone();
+        let url = app.url(&path);
+        async move {
+            let r = admin.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let names = |page: &str| -> Vec<String> {
+        let table = page.split("data-testid=\"patients\"").nth(1).unwrap().split("</table>").next().unwrap();
+        table
+            .split("<tr class=")
+            .skip(1)
+            .map(|row| crate::helpers::strip_tags(row.split("<td>").nth(1).unwrap().split("</td>").next().unwrap()).trim().to_owned())
+            .collect()
+    };
+    let (status, first) = get(format!("/billing?month={month}&rules=seed&sort=minutes&per=10")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains(&format!("Patient-months 1–10 of {total};")), "the range is stated");
+    let by_minutes: Vec<&str> = {
+        let mut lines: Vec<_> = summary.lines.iter().collect();
+        lines.sort_by_key(|l| std::cmp::Reverse(l.minutes));
+        lines.iter().map(|l| l.name.as_str()).collect()
+    };
+    assert_eq!(names(&first), by_minutes[..10].to_vec(), "page 1 is the first ten by minutes");
+    let next = first.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().trim_end_matches("\" ").replace("&#38;", "&");
+    let (_, second) = get(next).await;
+    assert_eq!(names(&second), by_minutes[10..20].to_vec(), "the Next link keeps the order and the page size");
+    assert!(second.contains("rel=\"prev\""));
+
+    let (status, whole) = get(format!("/billing?month={month}&rules=seed")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(names(&whole).len(), total.min(100), "a hundred a page by default");
+    let (status, last) = get(format!("/billing?month={month}&rules=seed&per=10&page=999")).await;
+    assert_eq!(status, StatusCode::OK, "a page past the end shows the last");
+    assert!(last.contains(&format!("of {total};")) && !last.contains("rel=\"next\""));
+    assert_eq!(names(&last).len(), (total - 1) % 10 + 1);
+    for (bad, rule) in [("page=0", "is not a page number"), ("page=two", "is not a page number"), ("per=5", "from 10 to 1000")] {
+        let (status, body) = get(format!("/billing?month={month}&{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(body.contains(rule), "the message names the rule: {bad}");
+    }
+}

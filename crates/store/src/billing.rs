@@ -10,26 +10,40 @@ use carelog_domain::practice_time::YearMonth;
 use crate::row::get;
 use crate::{Result, Store};
 
+/// What billing needs of a patient whatever the month, and whether an empty month still lists them.
+#[derive(Debug, Clone)]
+pub(crate) struct PatientFacts {
+    /// With no minutes yet: `by_coordinator` is filled per month.
+    pub facts: PatientMonth,
+    /// Active and on a caseload: listed even in a month without minutes, so too little time shows as
+    /// not billable instead of vanishing.
+    pub on_caseload: bool,
+}
+
+/// The month's billable minutes: patient → [(coordinator, minutes, entries)].
+pub(crate) type MinutesByPatient = HashMap<i64, Vec<(i64, i64, i64)>>;
+
+/// The month's patient-months, in the patients' (name) order: those on a caseload and those with
+/// minutes.
+pub(crate) fn patient_months(patients: &[PatientFacts], mut minutes: MinutesByPatient) -> Vec<PatientMonth> {
+    patients
+        .iter()
+        .filter_map(|p| {
+            let logged = minutes.remove(&p.facts.patient_id);
+            if logged.is_none() && !p.on_caseload {
+                return None;
+            }
+            let mut month = p.facts.clone();
+            month.by_coordinator = logged.unwrap_or_default();
+            month.by_coordinator.sort();
+            Some(month)
+        })
+        .collect()
+}
+
 impl Store {
-    /// Patients with billable minutes in the month, and active patients on a caseload (so a month with
-    /// too little time is listed as not billable, never silently dropped).
-    pub async fn billing_inputs(&self, month: YearMonth) -> Result<Vec<PatientMonth>> {
-        let period: Vec<sea_orm::Value> = vec![month.year.into(), (month.month as i32).into()];
-        let minutes = self
-            .all(
-                "SELECT l.patient_id, l.coordinator_id, SUM(l.minutes) AS minutes, COUNT(*) AS entries
-                 FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
-                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable = TRUE AND l.patient_id IS NOT NULL AND l.minutes IS NOT NULL
-                 GROUP BY l.patient_id, l.coordinator_id",
-                period,
-            )
-            .await?;
-        let mut by_patient: HashMap<i64, Vec<(i64, i64, i64)>> = HashMap::new();
-        for r in &minutes {
-            by_patient.entry(get(r, "patient_id")?).or_default().push((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?));
-        }
-        // Every patient once, chosen here: on a caseload and active, or with minutes this month (the
-        // grouped query above already found those; a per-patient EXISTS would scan the log again).
+    /// Every patient in name order, as billing sees them.
+    pub(crate) async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
         let rows = self
             .all(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions, p.consent_date,
@@ -39,33 +53,46 @@ impl Store {
             )
             .await?;
         rows.iter()
-            .filter(|r| {
-                let id = get::<i64>(r, "id").unwrap_or_default();
-                let on_caseload = get::<String>(r, "status").is_ok_and(|s| s == "Active")
-                    && get::<Option<i64>>(r, "coordinator_id").is_ok_and(|c| c.is_some());
-                on_caseload || by_patient.contains_key(&id)
-            })
             .map(|r| {
-                let id: i64 = get(r, "id")?;
                 let program: String = get(r, "program")?;
-                let mut by_coordinator = by_patient.get(&id).cloned().unwrap_or_default();
-                by_coordinator.sort();
-                Ok(PatientMonth {
-                    patient_id: id,
-                    chart_code: get(r, "chart_code")?,
-                    name: display_name(&get::<String>(r, "last_name")?, &get::<String>(r, "first_name")?),
-                    // The CHECK-less text column may hold an unknown program; such a patient bills as CCM
-                    // and the gates then judge it.
-                    program: Program::parse(&program).unwrap_or(Program::Ccm),
-                    complex: get(r, "complex_ccm")?,
-                    chronic_conditions: get(r, "chronic_conditions")?,
-                    consent_date: get(r, "consent_date")?,
-                    care_plan_active: get::<String>(r, "care_plan_status")? == "Active",
-                    current_coordinator: get(r, "coordinator_id")?,
-                    by_coordinator,
+                let coordinator: Option<i64> = get(r, "coordinator_id")?;
+                Ok(PatientFacts {
+                    facts: PatientMonth {
+                        patient_id: get(r, "id")?,
+                        chart_code: get(r, "chart_code")?,
+                        name: display_name(&get::<String>(r, "last_name")?, &get::<String>(r, "first_name")?),
+                        // The CHECK-less text column may hold an unknown program; such a patient bills as CCM
+                        // and the gates then judge it.
+                        program: Program::parse(&program).unwrap_or(Program::Ccm),
+                        complex: get(r, "complex_ccm")?,
+                        chronic_conditions: get(r, "chronic_conditions")?,
+                        consent_date: get(r, "consent_date")?,
+                        care_plan_active: get::<String>(r, "care_plan_status")? == "Active",
+                        current_coordinator: coordinator,
+                        by_coordinator: Vec::new(),
+                    },
+                    on_caseload: get::<String>(r, "status")? == "Active" && coordinator.is_some(),
                 })
             })
             .collect()
+    }
+
+    /// The month's billable minutes by patient and coordinator.
+    pub(crate) async fn billing_minutes(&self, month: YearMonth) -> Result<MinutesByPatient> {
+        let rows = self
+            .all(
+                "SELECT l.patient_id, l.coordinator_id, SUM(l.minutes) AS minutes, COUNT(*) AS entries
+                 FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable = TRUE AND l.patient_id IS NOT NULL AND l.minutes IS NOT NULL
+                 GROUP BY l.patient_id, l.coordinator_id",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await?;
+        let mut by_patient = MinutesByPatient::new();
+        for r in &rows {
+            by_patient.entry(get(r, "patient_id")?).or_default().push((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?));
+        }
+        Ok(by_patient)
     }
 
     /// The fee schedule: (code, year, cents).
@@ -78,25 +105,6 @@ impl Store {
     pub async fn user_names(&self) -> Result<HashMap<i64, String>> {
         let rows = self.all("SELECT id, display_name FROM users", vec![]).await?;
         rows.iter().map(|r| Ok((get(r, "id")?, get(r, "display_name")?))).collect()
-    }
-}
-
-impl Store {
-    /// The month's summary under `rule_set`, or under the admin's chosen rule set when None.
-    pub async fn billing_summary(
-        &self,
-        month: YearMonth,
-        rule_set: Option<carelog_domain::billing::RuleSet>,
-    ) -> Result<carelog_domain::billing_summary::MonthSummary> {
-        use carelog_domain::billing::RuleSet;
-        let chosen = match rule_set {
-            Some(r) => r,
-            None => self.setting("billing.rule_set").await?.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed),
-        };
-        let target = self.monthly_target_minutes().await?;
-        let inputs = self.billing_inputs(month).await?;
-        let fees = self.fee_schedule().await?;
-        Ok(carelog_domain::billing_summary::summarize(month, chosen, target, inputs, &fees))
     }
 }
 

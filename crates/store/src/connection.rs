@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -7,6 +8,7 @@ use sea_orm::{
     Statement, TransactionOptions, TransactionTrait, Value,
 };
 
+use crate::billing_cache::BillingCache;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,7 @@ pub fn redact(url: &str) -> String {
 pub struct Store {
     db: DatabaseConnection,
     engine: Engine,
+    billing_cache: Arc<BillingCache>,
 }
 
 impl Store {
@@ -88,11 +91,15 @@ impl Store {
             sea_orm::DbErr::Conn(inner) => StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url))),
             other => StoreError::Db(other),
         })?;
-        Ok(Store { db, engine })
+        Ok(Store { db, engine, billing_cache: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    pub(crate) fn billing_cache(&self) -> &BillingCache {
+        &self.billing_cache
     }
 
     pub(crate) fn pool(&self) -> &DatabaseConnection {

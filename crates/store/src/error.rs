@@ -1,4 +1,4 @@
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -14,13 +14,30 @@ pub enum StoreError {
     NotFound(String),
     #[error("could not prepare the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
+    /// The database is overloaded for now: no free connection in time, or SQLite's write lock held
+    /// past the busy timeout. Worth a retry, unlike `Db`.
+    #[error("the database is busy: {0}")]
+    Busy(String),
     #[error("database error: {0}")]
     Db(DbErr),
 }
 
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        StoreError::Db(err)
+        if is_busy(&err) { StoreError::Busy(err.to_string()) } else { StoreError::Db(err) }
+    }
+}
+
+fn is_busy(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
+            let text = e.to_string();
+            matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
+                || text.contains("database is locked")
+                || text.contains("database is busy")
+        }
+        _ => false,
     }
 }
 
@@ -31,4 +48,21 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
         other => other.to_string(),
     };
     text.contains("UNIQUE constraint failed") || text.contains("duplicate key value violates unique constraint")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overload_is_told_apart_from_failure() {
+        assert!(matches!(StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)), StoreError::Busy(_)));
+        let pool = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::PoolTimedOut.into()));
+        assert!(matches!(StoreError::from(pool), StoreError::Busy(_)));
+        let locked = DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("database is locked".into()).into()));
+        assert!(matches!(StoreError::from(locked), StoreError::Busy(_)));
+        let broken = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("no such table: x".into()).into()));
+        assert!(matches!(StoreError::from(broken), StoreError::Db(_)));
+        assert!(matches!(StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)), StoreError::Db(_)));
+    }
 }

@@ -9,6 +9,7 @@ mod assignment_queue;
 mod assignments;
 mod audit;
 mod billing;
+mod billing_cache;
 mod billing_months;
 mod care_team;
 mod catalogue;

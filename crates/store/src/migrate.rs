@@ -27,10 +27,27 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 5, description: "API tokens", sql: include_str!("../migrations/0005_api_tokens.sql") },
     Migration { version: 6, description: "import uploads", sql: include_str!("../migrations/0006_imports.sql") },
+    Migration {
+        version: 7,
+        description: "billing change counters, activity index",
+        sql: include_str!("../migrations/0007_billing_revisions.sql"),
+    },
 ];
 
-/// Statements that differ by engine and cannot be written once: the audit log's append-only guards.
-fn engine_specific(version: i64, engine: Engine) -> Vec<&'static str> {
+/// Tables whose every change can move any month's billing figures (scope 0).
+const BILLING_INPUTS: [&str; 4] = ["patients", "task_types", "fee_schedule", "settings"];
+
+/// Statements that differ by engine and cannot be written once: the audit log's append-only guards
+/// and the billing change counters' triggers.
+fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
+    match (version, engine) {
+        (7, Engine::Sqlite) => sqlite_billing_triggers(),
+        (7, Engine::Postgres) => postgres_billing_triggers(),
+        _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
+    }
+}
+
+fn audit_guards(version: i64, engine: Engine) -> Vec<&'static str> {
     match (version, engine) {
         (1, Engine::Sqlite) => vec![
             "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
@@ -42,6 +59,72 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<&'static str> {
         ],
         _ => vec![],
     }
+}
+
+/// SQLite has row triggers only; one writer at a time, so one shard.
+fn sqlite_billing_triggers() -> Vec<String> {
+    let bump = |scope: &str| {
+        format!(
+            "INSERT INTO billing_revisions (scope, shard, revision) VALUES ({scope}, 0, 1) \
+             ON CONFLICT (scope, shard) DO UPDATE SET revision = revision + 1;"
+        )
+    };
+    let (old, new) = (bump("OLD.billing_year * 100 + OLD.billing_month"), bump("NEW.billing_year * 100 + NEW.billing_month"));
+    let mut triggers = vec![
+        format!("CREATE TRIGGER billing_rev_log_insert AFTER INSERT ON coordinator_task_log BEGIN {new} END"),
+        format!("CREATE TRIGGER billing_rev_log_update AFTER UPDATE ON coordinator_task_log BEGIN {old} {new} END"),
+        format!("CREATE TRIGGER billing_rev_log_delete AFTER DELETE ON coordinator_task_log BEGIN {old} END"),
+    ];
+    for table in BILLING_INPUTS {
+        for event in ["INSERT", "UPDATE", "DELETE"] {
+            let name = format!("billing_rev_{table}_{}", event.to_lowercase());
+            triggers.push(format!("CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {} END", bump("0")));
+        }
+    }
+    triggers
+}
+
+/// PostgreSQL bumps once per statement, reading the changed months from its transition tables.
+fn postgres_billing_triggers() -> Vec<String> {
+    let upsert = "ON CONFLICT (scope, shard) DO UPDATE SET revision = billing_revisions.revision + 1";
+    let shard = "(txid_current() % 8)::int";
+    let mut statements = vec![
+        format!(
+            "CREATE FUNCTION billing_rev_log() RETURNS trigger AS $$ BEGIN
+               IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                 INSERT INTO billing_revisions (scope, shard, revision)
+                 SELECT DISTINCT billing_year * 100 + billing_month, {shard}, 1 FROM old_rows {upsert};
+               END IF;
+               IF TG_OP IN ('UPDATE', 'INSERT') THEN
+                 INSERT INTO billing_revisions (scope, shard, revision)
+                 SELECT DISTINCT billing_year * 100 + billing_month, {shard}, 1 FROM new_rows {upsert};
+               END IF;
+               RETURN NULL;
+             END $$ LANGUAGE plpgsql"
+        ),
+        format!(
+            "CREATE FUNCTION billing_rev_inputs() RETURNS trigger AS $$ BEGIN
+               INSERT INTO billing_revisions (scope, shard, revision) VALUES (0, {shard}, 1) {upsert};
+               RETURN NULL;
+             END $$ LANGUAGE plpgsql"
+        ),
+        "CREATE TRIGGER billing_rev_log_insert AFTER INSERT ON coordinator_task_log REFERENCING NEW TABLE AS new_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_log()"
+            .to_owned(),
+        "CREATE TRIGGER billing_rev_log_update AFTER UPDATE ON coordinator_task_log REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_log()"
+            .to_owned(),
+        "CREATE TRIGGER billing_rev_log_delete AFTER DELETE ON coordinator_task_log REFERENCING OLD TABLE AS old_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_log()"
+            .to_owned(),
+    ];
+    for table in BILLING_INPUTS {
+        statements.push(format!(
+            "CREATE TRIGGER billing_rev_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
+             FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_inputs()"
+        ));
+    }
+    statements
 }
 
 fn render(sql: &str, engine: Engine) -> String {
@@ -100,7 +183,7 @@ impl Store {
                 tx.execute_raw(self.stmt(&sql, vec![])).await?;
             }
             for sql in engine_specific(migration.version, self.engine()) {
-                tx.execute_raw(self.stmt(sql, vec![])).await?;
+                tx.execute_raw(self.stmt(&sql, vec![])).await?;
             }
             tx.execute_raw(self.stmt(
                 "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)",

@@ -116,10 +116,12 @@ impl Store {
                 }
             }
         }
+        // `+coordinator_id` keeps SQLite from walking the (coordinator, time) index to save a sort: the
+        // window is a small slice of the log, read from the time index alone (1 s → 25 ms at 790,000 entries).
         for r in &self
             .all(
-                "SELECT coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
-                 FROM coordinator_task_log WHERE task_at >= $1 GROUP BY coordinator_id",
+                "SELECT +coordinator_id AS coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                 FROM coordinator_task_log WHERE task_at >= $1 GROUP BY +coordinator_id",
                 vec![at(windows.activity_since)],
             )
             .await?

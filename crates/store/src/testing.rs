@@ -61,6 +61,12 @@ impl crate::Store {
         crate::row::count(&self.one(sql, values).await?, "n")
     }
 
+    /// Runs one statement as any writer would, outside carelog's own write paths: tests use it to change
+    /// data behind a server's back, as another app server or a database administrator could.
+    pub async fn exec_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {
+        self.exec(sql, values).await
+    }
+
     /// Runs a statement in a transaction and rolls it back, returning the rows it touched: benchmarks
     /// time a hand-written bulk write this way without changing the data they measure.
     pub async fn rolled_back_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {

@@ -29,6 +29,11 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
+/// Said when the database had no room for a request in time; nothing was changed, so a retry is safe.
+pub const BUSY_MESSAGE: &str =
+    "carelog is busier than usual and could not finish this request in time. Nothing was changed. Please try again in a moment.";
+pub const RETRY_AFTER_SECONDS: &str = "2";
+
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let page = ErrorPage { status: status.as_u16(), title, message };
     match page.render() {
@@ -43,6 +48,12 @@ impl IntoResponse for AppError {
             AppError::NotFound => error_page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you do not have access to it."),
             AppError::Forbidden => error_page(StatusCode::FORBIDDEN, "Not allowed", "Your role does not give access to this page."),
             AppError::BadRequest(message) => error_page(StatusCode::BAD_REQUEST, "Please check the request", message),
+            AppError::Store(StoreError::Busy(cause)) => {
+                tracing::warn!(cause = %cause, "request refused: database busy");
+                let mut page = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY_MESSAGE);
+                page.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+                page
+            }
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
                 error_page(
@@ -56,3 +67,17 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_asks_for_a_retry_instead_of_failing() {
+        let busy = AppError::Store(StoreError::Busy("pool timed out".into())).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"2"[..]));
+        let broken = AppError::Internal("boom".into()).into_response();
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

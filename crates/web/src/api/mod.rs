@@ -100,6 +100,10 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "There is nothing here, or you do not have access to it.".into(), vec![]),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, vec![]),
             ApiError::Unprocessable(m, p) => (StatusCode::UNPROCESSABLE_ENTITY, m, p),
+            ApiError::Internal(AppError::Store(carelog_store::StoreError::Busy(cause))) => {
+                tracing::warn!(cause = %cause, "API request refused: database busy");
+                (StatusCode::SERVICE_UNAVAILABLE, crate::error::BUSY_MESSAGE.into(), vec![])
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "API request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "carelog could not finish this request. Nothing was changed.".into(), vec![])
@@ -107,6 +111,11 @@ impl IntoResponse for ApiError {
         };
         let mut response =
             (status, Json(json!({ "error": { "status": status.as_u16(), "message": message, "problems": problems } }))).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS));
+        }
         if status == StatusCode::UNAUTHORIZED
             && let Ok(v) = axum::http::HeaderValue::from_str("Bearer realm=\"carelog\"")
         {

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
-use carelog_domain::billing_summary::{MonthSummary, codes_text};
+use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_store::EntryFilter;
 use chrono::Utc;
@@ -29,7 +29,16 @@ pub struct BillingQuery {
     pub sort: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub csort: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub page: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub per: String,
 }
+
+/// Patient lines a page unless `per` says otherwise: enough to scan, few enough that a
+/// 100,000-patient month renders quickly. Totals, the coordinator table and the CSV cover the month.
+const PATIENTS_PER_PAGE: usize = 100;
+const PER_PAGE_RANGE: std::ops::RangeInclusive<usize> = 10..=1000;
 
 pub struct PatientLine {
     pub patient_id: i64,
@@ -43,7 +52,15 @@ pub struct PatientLine {
     pub reason: String,
     pub flags: String,
     pub amount: String,
-    cents: i64,
+}
+
+/// Which patient lines this page shows, and the links to its neighbours.
+pub struct Pager {
+    pub first: usize,
+    pub last: usize,
+    pub of: usize,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
 }
 
 pub struct CoordinatorLine {
@@ -65,6 +82,7 @@ struct BillingPage {
     rules: &'static str,
     summary_totals: Totals,
     patients: Vec<PatientLine>,
+    pager: Pager,
     coordinators: Vec<CoordinatorLine>,
     export_link: String,
     /// "Closed on … by … under …", or None while open.
@@ -110,31 +128,42 @@ fn link(path: &str, q: &BillingQuery) -> String {
     if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
 }
 
-fn lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> (Vec<PatientLine>, Vec<CoordinatorLine>) {
-    let name = |id: Option<i64>| id.and_then(|c| names.get(&c)).cloned().unwrap_or_else(|| "—".into());
-    let patients = summary
-        .lines
-        .iter()
-        .map(|l| PatientLine {
-            patient_id: l.patient_id,
-            chart_code: l.chart_code.clone(),
-            name: l.name.clone(),
-            coordinator: name(l.coordinator_id),
-            program: if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
-            minutes: l.minutes,
-            codes: if l.billable { l.codes.to_string() } else { String::new() },
-            billable: l.billable,
-            reason: l.reason.clone(),
-            flags: l.flags.join("; "),
-            amount: if l.billable { money(l.reimbursement) } else { "—".into() },
-            cents: if l.billable { l.reimbursement.unwrap_or(0) } else { -1 },
-        })
-        .collect();
-    let coordinators = summary
+fn patient_line(l: &SummaryLine, coordinator: String) -> PatientLine {
+    PatientLine {
+        patient_id: l.patient_id,
+        chart_code: l.chart_code.clone(),
+        name: l.name.clone(),
+        coordinator,
+        program: if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
+        minutes: l.minutes,
+        codes: if l.billable { l.codes.to_string() } else { String::new() },
+        billable: l.billable,
+        reason: l.reason.clone(),
+        flags: l.flags.join("; "),
+        amount: if l.billable { money(l.reimbursement) } else { "—".into() },
+    }
+}
+
+/// The month's patient lines in the chosen order (stable, so ties keep the summary's name order).
+fn ordered_lines<'a>(summary: &'a MonthSummary, sort: &str, coordinator_name: &dyn Fn(Option<i64>) -> &'a str) -> Vec<&'a SummaryLine> {
+    let mut order: Vec<&SummaryLine> = summary.lines.iter().collect();
+    let cents = |l: &SummaryLine| if l.billable { l.reimbursement.unwrap_or(0) } else { -1 };
+    match sort {
+        "minutes" => order.sort_by_key(|l| std::cmp::Reverse(l.minutes)),
+        "amount" => order.sort_by_key(|l| std::cmp::Reverse(cents(l))),
+        "billable" => order.sort_by_key(|l| !l.billable),
+        "coordinator" => order.sort_by(|a, b| coordinator_name(a.coordinator_id).cmp(coordinator_name(b.coordinator_id))),
+        _ => {}
+    }
+    order
+}
+
+fn coordinator_lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> Vec<CoordinatorLine> {
+    summary
         .coordinators
         .iter()
         .map(|c| CoordinatorLine {
-            name: name(Some(c.coordinator_id)),
+            name: names.get(&c.coordinator_id).cloned().unwrap_or_else(|| "—".into()),
             minutes: c.minutes,
             tasks: c.tasks,
             patients: c.patients,
@@ -143,22 +172,43 @@ fn lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> (Vec<PatientLi
             amount: if c.fee_missing { format!("{} + fee not set", dollars(c.reimbursement)) } else { dollars(c.reimbursement) },
             cents: c.reimbursement,
         })
-        .collect();
-    (patients, coordinators)
+        .collect()
+}
+
+fn page_number(raw: &str) -> AppResult<usize> {
+    match raw.trim() {
+        "" => Ok(1),
+        v => v
+            .parse::<usize>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+            .ok_or_else(|| AppError::BadRequest(format!("Page: \"{v}\" is not a page number (1 or more)."))),
+    }
+}
+
+fn per_page(raw: &str) -> AppResult<usize> {
+    match raw.trim() {
+        "" => Ok(PATIENTS_PER_PAGE),
+        v => v.parse::<usize>().ok().filter(|n| PER_PAGE_RANGE.contains(n)).ok_or_else(|| {
+            AppError::BadRequest(format!("Per page: \"{v}\" is not a number from {} to {}.", PER_PAGE_RANGE.start(), PER_PAGE_RANGE.end()))
+        }),
+    }
 }
 
 pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<BillingQuery>) -> AppResult<Response> {
     let (month, rules) = parse_query(&q, &state)?;
+    let requested_page = page_number(&q.page)?;
+    let per = per_page(&q.per)?;
     let summary = state.store.billing_summary(month, rules).await?;
     let names = state.store.user_names().await?;
-    let (mut patients, mut coordinators) = lines(&summary, &names);
-    match q.sort.as_str() {
-        "minutes" => patients.sort_by_key(|p| std::cmp::Reverse(p.minutes)),
-        "amount" => patients.sort_by_key(|p| std::cmp::Reverse(p.cents)),
-        "billable" => patients.sort_by_key(|p| (!p.billable, p.name.clone())),
-        "coordinator" => patients.sort_by(|a, b| a.coordinator.cmp(&b.coordinator).then(a.name.cmp(&b.name))),
-        _ => {}
-    }
+    let coordinator_name = |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
+    let order = ordered_lines(&summary, &q.sort, &coordinator_name);
+    let pages = order.len().div_ceil(per).max(1);
+    let page_at = requested_page.min(pages);
+    let first = (page_at - 1) * per;
+    let patients: Vec<PatientLine> =
+        order.iter().skip(first).take(per).map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned())).collect();
+    let mut coordinators = coordinator_lines(&summary, &names);
     match q.csort.as_str() {
         "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
         "amount" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.cents)),
@@ -178,7 +228,26 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         target: summary.target_minutes,
         flagged: t.flagged,
     };
-    let base = BillingQuery { month: month.to_string(), rules: q.rules.clone(), sort: String::new(), csort: String::new() };
+    let base = BillingQuery { month: month.to_string(), rules: q.rules.clone(), ..BillingQuery::default() };
+    let page_link = |p: usize| {
+        link(
+            "/billing",
+            &BillingQuery {
+                sort: q.sort.clone(),
+                csort: q.csort.clone(),
+                page: if p == 1 { String::new() } else { p.to_string() },
+                per: q.per.clone(),
+                ..base.clone()
+            },
+        )
+    };
+    let pager = Pager {
+        first: if order.is_empty() { 0 } else { first + 1 },
+        last: first + patients.len(),
+        of: order.len(),
+        prev_link: (page_at > 1).then(|| page_link(page_at - 1)),
+        next_link: (page_at < pages).then(|| page_link(page_at + 1)),
+    };
     let sort_links = [
         ("name", "Patient"),
         ("coordinator", "Coordinator"),
@@ -206,22 +275,18 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
     });
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
     // The 12 months ending with this one, each computed from the log under the same rule set.
-    let mut months = vec![month];
-    for _ in 0..11 {
-        let earlier = months.last().copied().unwrap_or(month).previous();
-        months.push(earlier);
-    }
-    months.reverse();
-    let mut points = Vec::with_capacity(12);
-    for m in months {
-        let s = if m == month { None } else { Some(state.store.billing_summary(m, Some(summary.rule_set)).await?) };
-        let totals = s.as_ref().map_or(&summary.totals, |s| &s.totals);
-        points.push(crate::chart::Point {
+    let months: Vec<YearMonth> =
+        std::iter::successors(Some(month), |m| Some(m.previous())).take(12).collect::<Vec<_>>().into_iter().rev().collect();
+    let trend = state.store.billing_totals(&months, summary.rule_set).await?;
+    let points: Vec<crate::chart::Point> = months
+        .iter()
+        .zip(&trend)
+        .map(|(m, totals)| crate::chart::Point {
             label: m.first_day().format("%b %y").to_string(),
             count: totals.billable,
             amount_cents: totals.reimbursement,
-        });
-    }
+        })
+        .collect();
     let page = BillingPage {
         chart: crate::chart::trend_chart(&points),
         closed,
@@ -231,6 +296,7 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         rules: summary.rule_set.key(),
         summary_totals,
         patients,
+        pager,
         coordinators,
         export_link: link("/billing/export.csv", &base),
         sort_links,
