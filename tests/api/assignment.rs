@@ -525,3 +525,43 @@ async fn admins_set_the_weights_and_sla_within_their_rules() {
     let team = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     assert!(team.contains("waiting over 4 hours"));
 }
+
+/// The week-ago caseloads behind the utilisation trend, beside the definition written as a correlated
+/// query, at several instants of the demo's assignment history.
+#[tokio::test]
+async fn caseloads_as_of_a_past_instant_count_each_patients_latest_assignment_by_then() {
+    let app = spawn_app().await;
+    let first = app.store.scalar_for_test("SELECT COUNT(*) AS n FROM assignments", vec![]).await.unwrap();
+    assert!(first > 0, "the demo has assignments");
+    for days_ago in [0, 7, 30, 90, 3650] {
+        // Whole seconds, as the store writes instants (SQLite compares their text).
+        let when = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::days(days_ago), 0);
+        let caseloads = app.store.caseloads_at(when).await.unwrap();
+        let expected_total = app
+            .store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM assignments a JOIN patients p ON p.id = a.patient_id WHERE p.status = 'Active'
+                   AND a.id = (SELECT MAX(a2.id) FROM assignments a2 WHERE a2.patient_id = a.patient_id AND a2.assigned_at <= $1)",
+                vec![when.into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(caseloads.values().sum::<i64>(), expected_total, "{days_ago} days ago");
+        for (coordinator, n) in &caseloads {
+            let expected = app
+                .store
+                .scalar_for_test(
+                    "SELECT COUNT(*) AS n FROM assignments a JOIN patients p ON p.id = a.patient_id WHERE p.status = 'Active'
+                       AND a.coordinator_id = $2
+                       AND a.id = (SELECT MAX(a2.id) FROM assignments a2 WHERE a2.patient_id = a.patient_id AND a2.assigned_at <= $1)",
+                    vec![when.into(), (*coordinator).into()],
+                )
+                .await
+                .unwrap();
+            assert_eq!(*n, expected, "coordinator {coordinator}, {days_ago} days ago");
+        }
+        if days_ago == 3650 {
+            assert!(caseloads.is_empty(), "nothing was assigned ten years ago");
+        }
+    }
+}

@@ -49,3 +49,44 @@ async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
     let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(tasks.contains(r#"data-testid="day-tasks">0<"#) && tasks.contains("Nothing pending."));
 }
+
+/// An admin's header shows the whole practice's month, checked against the log, and follows a new
+/// entry at once (the figure is kept between views until the month's log changes).
+#[tokio::test]
+async fn the_admins_header_shows_the_practices_month_and_follows_new_entries() {
+    let app = spawn_app().await;
+    let month = YearMonth::of(local_date(Utc::now(), chrono_tz::America::Los_Angeles));
+    let from_log = || async {
+        let period = || vec![month.year.into(), (month.month as i32).into()];
+        let minutes = app
+            .store
+            .scalar_for_test("SELECT SUM(minutes) AS n FROM coordinator_task_log WHERE billing_year = $1 AND billing_month = $2", period())
+            .await
+            .unwrap();
+        let patients = app
+            .store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM (SELECT DISTINCT patient_id FROM coordinator_task_log
+                 WHERE billing_year = $1 AND billing_month = $2 AND patient_id IS NOT NULL) d",
+                period(),
+            )
+            .await
+            .unwrap();
+        format!("Practice this month: {minutes} min | {patients} patients")
+    };
+    let (admin, page) = app.sign_in("admin").await;
+    let before = from_log().await;
+    assert!(page.contains(&before), "expected {before}");
+
+    let (coordinator, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let task_type = app.task_type_id("Care Coordination: General").await.to_string();
+    let (status, body) = app
+        .post_form(&coordinator, "/tasks", &[("patient", &patient), ("task_type", &task_type), ("minutes", "7"), ("notes", "header")])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    let after = from_log().await;
+    assert_ne!(after, before);
+    let page = admin.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(&after), "expected {after}");
+}

@@ -38,7 +38,7 @@ impl Store {
             ))
             .await?;
         let id: i64 = row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -77,7 +77,7 @@ impl Store {
         if done == 0 {
             return Ok(false);
         }
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }

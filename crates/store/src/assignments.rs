@@ -183,7 +183,7 @@ impl Store {
                 vec![a.coordinator_id.into(), a.patient_id.into()],
             ))
             .await?;
-            insert_audit(self, &tx, audit, now).await?;
+            insert_audit(self, &*tx, audit, now).await?;
             ids.push(id);
         }
         tx.commit().await?;
@@ -251,7 +251,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("assignment {assignment_id}")));
         }
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -296,7 +296,7 @@ impl Store {
             vec![patient_id.into(), requested_by.into(), at(now), proposed.into(), notes.into()],
         ))
         .await?;
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -373,7 +373,7 @@ impl Store {
             vec![at(now), patient_id.into()],
         ))
         .await?;
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -183,7 +183,7 @@ impl Store {
             ))
             .await?;
         }
-        crate::audit::insert_audit(self, &tx, audit, now).await?;
+        crate::audit::insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -244,7 +244,7 @@ impl Store {
         if changed == 0 {
             return Err(crate::StoreError::NotFound(format!("entry {id}")));
         }
-        crate::audit::insert_audit(self, &tx, audit, now).await?;
+        crate::audit::insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -12,7 +12,7 @@ use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::practice_time::YearMonth;
 
 use crate::billing::{PatientFacts, patient_months};
-use crate::row::get;
+use crate::row::{count, get};
 use crate::{Result, Store};
 
 /// Whole summaries kept: the month on screen and a few neighbours (a large practice's month is tens
@@ -37,6 +37,8 @@ pub(crate) struct BillingCache {
     /// Every patient as billing sees them, under scope 0's count: a month whose log changed is then
     /// recomputed from its minutes alone.
     patients: Mutex<Option<(i64, Arc<Vec<PatientFacts>>)>>,
+    /// The whole practice's minutes and patients in a month (the admin's header), under the month's count.
+    practice: Mutex<Option<(YearMonth, i64, crate::summary::MonthSummary)>>,
     /// One computation at a time, so a burst of viewers of a changed month computes it once.
     computing: tokio::sync::Mutex<()>,
 }
@@ -97,6 +99,28 @@ impl BillingCache {
 }
 
 impl Store {
+    /// The whole practice's logged minutes and patients in a month (every task type), by billing month.
+    pub async fn practice_month(&self, month: YearMonth) -> Result<crate::summary::MonthSummary> {
+        let revision = self.billing_revisions(&[month]).await?.get(&month).map_or(0, |r| r.month);
+        let cache = self.billing_cache();
+        {
+            let kept = cache.practice.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, _, summary)) = kept.as_ref().filter(|(m, r, _)| *m == month && *r == revision) {
+                return Ok(*summary);
+            }
+        }
+        let row = self
+            .one(
+                "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                 FROM coordinator_task_log WHERE billing_year = $1 AND billing_month = $2",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await?;
+        let summary = crate::summary::MonthSummary { minutes: count(&row, "minutes")?, patients: count(&row, "patients")? };
+        *cache.practice.lock().unwrap_or_else(PoisonError::into_inner) = Some((month, revision, summary));
+        Ok(summary)
+    }
+
     /// The month's summary under `rule_set`, or under the admin's chosen rule set when None.
     pub async fn billing_summary(&self, month: YearMonth, rule_set: Option<RuleSet>) -> Result<Arc<MonthSummary>> {
         let revision = self.billing_revisions(&[month]).await?.remove(&month).unwrap_or(Revision { inputs: 0, month: 0 });

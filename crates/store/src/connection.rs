@@ -63,6 +63,33 @@ pub struct Store {
     db: DatabaseConnection,
     engine: Engine,
     billing_cache: Arc<BillingCache>,
+    /// SQLite's writers take turns here, first come first served, instead of in SQLite's busy
+    /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
+    /// PostgreSQL writers never wait on each other here.
+    write_turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it holds the writers' turn until it ends.
+pub(crate) struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sea_orm::DbErr> {
+        self.tx.commit().await
+    }
+
+    pub(crate) async fn rollback(self) -> std::result::Result<(), sea_orm::DbErr> {
+        self.tx.rollback().await
+    }
 }
 
 impl Store {
@@ -91,7 +118,7 @@ impl Store {
             sea_orm::DbErr::Conn(inner) => StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url))),
             other => StoreError::Db(other),
         })?;
-        Ok(Store { db, engine, billing_cache: Arc::default() })
+        Ok(Store { db, engine, billing_cache: Arc::default(), write_turn: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
@@ -111,7 +138,15 @@ impl Store {
     }
 
     pub(crate) async fn exec(&self, sql: &str, values: Vec<Value>) -> Result<u64> {
+        let _turn = self.write_turn().await;
         Ok(self.db.execute_raw(self.stmt(sql, values)).await?.rows_affected())
+    }
+
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.engine {
+            Engine::Sqlite => Some(Arc::clone(&self.write_turn).lock_owned().await),
+            Engine::Postgres => None,
+        }
     }
 
     pub(crate) async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
@@ -124,9 +159,10 @@ impl Store {
 
     /// A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two writers
     /// queue on the busy timeout instead of failing when both try to upgrade a read lock.
-    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction> {
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
+        let turn = self.write_turn().await;
         let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(WriteTx { tx: self.db.begin_with_options(options).await?, _turn: turn })
     }
 
     /// Checks the database answers (for `/healthz`).

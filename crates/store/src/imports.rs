@@ -205,7 +205,7 @@ impl Store {
                     if let Some(c) = coordinator {
                         record_assignment(self, &tx, id, *c, None, assigned_by, now).await?;
                     }
-                    insert_audit(self, &tx, &patient_event(id, "created"), now).await?;
+                    insert_audit(self, &*tx, &patient_event(id, "created"), now).await?;
                     applied.created += 1;
                 }
                 Change::UpdatePatient(id, p, coordinator) => {
@@ -235,7 +235,7 @@ impl Store {
                         ))
                         .await?;
                     }
-                    insert_audit(self, &tx, &patient_event(*id, "updated"), now).await?;
+                    insert_audit(self, &*tx, &patient_event(*id, "updated"), now).await?;
                     applied.updated += 1;
                 }
                 Change::CreateVisit { patient_id, date, provider, visit_type } => {
@@ -277,7 +277,7 @@ impl Store {
                 }
             }
         }
-        insert_audit(self, &tx, summary, now).await?;
+        insert_audit(self, &*tx, summary, now).await?;
         tx.commit().await?;
         Ok(applied)
     }

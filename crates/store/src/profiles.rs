@@ -54,7 +54,7 @@ impl Store {
             }
         }
         tx.execute_raw(self.stmt("UPDATE users SET updated_at = $1 WHERE id = $2", vec![at(now), user_id.into()])).await?;
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

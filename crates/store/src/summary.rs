@@ -12,14 +12,15 @@ pub struct MonthSummary {
 }
 
 impl Store {
-    /// One coordinator's month (`Some`), or the whole practice's (`None`).
-    pub async fn month_summary(&self, coordinator_id: Option<i64>, month: UtcRange) -> Result<MonthSummary> {
-        let sql = "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
-                   FROM coordinator_task_log WHERE task_at >= $1 AND task_at < $2";
-        let row = match coordinator_id {
-            Some(id) => self.one(&format!("{sql} AND coordinator_id = $3"), vec![at(month.start), at(month.end), id.into()]).await?,
-            None => self.one(sql, vec![at(month.start), at(month.end)]).await?,
-        };
+    /// One coordinator's month so far (the practice's is `practice_month`).
+    pub async fn month_summary(&self, coordinator_id: i64, month: UtcRange) -> Result<MonthSummary> {
+        let row = self
+            .one(
+                "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                 FROM coordinator_task_log WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3",
+                vec![coordinator_id.into(), at(month.start), at(month.end)],
+            )
+            .await?;
         Ok(MonthSummary { minutes: count(&row, "minutes")?, patients: count(&row, "patients")? })
     }
 

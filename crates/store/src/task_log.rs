@@ -243,7 +243,7 @@ impl Store {
             ))
             .await?;
         }
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -283,7 +283,7 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -304,7 +304,7 @@ impl Store {
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        insert_audit(self, &tx, audit, now).await?;
+        insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -78,10 +78,13 @@ pub struct Shell {
 impl Shell {
     pub async fn load(state: &AppState, user: &CurrentUser, active: Tab) -> AppResult<Shell> {
         let tz = state.settings.time_zone;
-        let month = month_range(YearMonth::of(local_date(Utc::now(), tz)), tz);
-        // Admins carry no caseload: their header shows the whole practice's month.
-        let (label, scope) = if user.role() == Role::Admin { ("Practice this month", None) } else { ("This Month", Some(user.id())) };
-        let summary = state.store.month_summary(scope, month).await?;
+        let month = YearMonth::of(local_date(Utc::now(), tz));
+        // Admins carry no caseload: their header shows the whole practice's month (kept until its log changes).
+        let (label, summary) = if user.role() == Role::Admin {
+            ("Practice this month", state.store.practice_month(month).await?)
+        } else {
+            ("This Month", state.store.month_summary(user.id(), month_range(month, tz)).await?)
+        };
         Ok(Shell {
             user_name: user.user.display_name.clone(),
             role_label: user.role().label(),
