@@ -74,3 +74,25 @@ async fn admins_browse_and_filter_the_audit_log() {
     let r = admin.get(app.url("/admin/audit?patient=abc")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_patient_panel_and_the_daily_tasks_leave_a_read_event_each_time_they_are_shown() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let count = |action: &'static str| {
+        let store = app.store.clone();
+        async move {
+            let f = AuditFilter { username: Some("coord1".into()), action_prefix: Some(action.into()), ..Default::default() };
+            store.audit_events(&f, 50, 0).await.unwrap().1
+        }
+    };
+    for (path, action) in [("/panel", "panel.view"), ("/tasks", "tasks.view")] {
+        let before = count(action).await;
+        assert_eq!(client.get(app.url(path)).send().await.unwrap().status(), StatusCode::OK);
+        client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(count(action).await, before + 2, "{action}");
+    }
+    let f = AuditFilter { action_prefix: Some("tasks.view".into()), ..Default::default() };
+    let (events, _) = app.store.audit_events(&f, 1, 0).await.unwrap();
+    assert!(events[0].detail.contains("pending tasks"), "{}", events[0].detail);
+}

@@ -19,3 +19,4 @@ mod notifications;
 mod panel;
 mod shell;
 mod smtp_sink;
+mod team_cache;

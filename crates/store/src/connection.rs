@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use crate::billing_cache::BillingCache;
+use crate::team_cache::TeamCache;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,7 @@ pub struct Store {
     db: DatabaseConnection,
     engine: Engine,
     billing_cache: Arc<BillingCache>,
+    team_cache: Arc<TeamCache>,
     /// SQLite's writers take turns here, first come first served, instead of in SQLite's busy
     /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
     /// PostgreSQL writers never wait on each other here.
@@ -118,7 +120,7 @@ impl Store {
             sea_orm::DbErr::Conn(inner) => StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url))),
             other => StoreError::Db(other),
         })?;
-        Ok(Store { db, engine, billing_cache: Arc::default(), write_turn: Arc::default() })
+        Ok(Store { db, engine, billing_cache: Arc::default(), team_cache: Arc::default(), write_turn: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
@@ -127,6 +129,10 @@ impl Store {
 
     pub(crate) fn billing_cache(&self) -> &BillingCache {
         &self.billing_cache
+    }
+
+    pub(crate) fn team_cache(&self) -> &TeamCache {
+        &self.team_cache
     }
 
     pub(crate) fn pool(&self) -> &DatabaseConnection {

@@ -33,6 +33,7 @@ mod sessions;
 mod summary;
 mod task_log;
 mod team;
+mod team_cache;
 pub mod testing;
 mod timers;
 mod users;
@@ -64,6 +65,7 @@ pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
 pub use task_log::{EntryFilter, EntryRow, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamWindows};
+pub use team_cache::QueueTrends;
 pub use timers::RunningTimer;
 pub use users::{NewUser, User};
 

@@ -32,17 +32,40 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "billing change counters, activity index",
         sql: include_str!("../migrations/0007_billing_revisions.sql"),
     },
+    Migration {
+        version: 8,
+        description: "team change counter, covering indexes for the panel",
+        sql: include_str!("../migrations/0008_team_revisions.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
 const BILLING_INPUTS: [&str; 4] = ["patients", "task_types", "fee_schedule", "settings"];
 
+/// Tables the team figures read (`Store::team` and the queue's trends); any change to one moves them.
+const TEAM_INPUTS: [&str; 12] = [
+    "users",
+    "coordinator_profiles",
+    "coordinator_specializations",
+    "coordinator_languages",
+    "coordinator_facilities",
+    "facilities",
+    "patients",
+    "assignments",
+    "qa_reviews",
+    "satisfaction_surveys",
+    "generated_tasks",
+    "coordinator_task_log",
+];
+
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards
-/// and the billing change counters' triggers.
+/// and the change counters' triggers.
 fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
     match (version, engine) {
         (7, Engine::Sqlite) => sqlite_billing_triggers(),
         (7, Engine::Postgres) => postgres_billing_triggers(),
+        (8, Engine::Sqlite) => sqlite_team_triggers(),
+        (8, Engine::Postgres) => postgres_team_triggers(),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }
@@ -124,6 +147,35 @@ fn postgres_billing_triggers() -> Vec<String> {
              FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_inputs()"
         ));
     }
+    statements
+}
+
+fn sqlite_team_triggers() -> Vec<String> {
+    let bump = "INSERT INTO team_revisions (shard, revision) VALUES (0, 1) ON CONFLICT (shard) DO UPDATE SET revision = revision + 1;";
+    TEAM_INPUTS
+        .iter()
+        .flat_map(|table| {
+            ["INSERT", "UPDATE", "DELETE"]
+                .map(|event| format!("CREATE TRIGGER team_rev_{table}_{} AFTER {event} ON {table} BEGIN {bump} END", event.to_lowercase()))
+        })
+        .collect()
+}
+
+fn postgres_team_triggers() -> Vec<String> {
+    let mut statements = vec![
+        "CREATE FUNCTION team_rev_bump() RETURNS trigger AS $$ BEGIN
+           INSERT INTO team_revisions (shard, revision) VALUES ((txid_current() % 8)::int, 1)
+           ON CONFLICT (shard) DO UPDATE SET revision = team_revisions.revision + 1;
+           RETURN NULL;
+         END $$ LANGUAGE plpgsql"
+            .to_owned(),
+    ];
+    statements.extend(TEAM_INPUTS.iter().map(|table| {
+        format!(
+            "CREATE TRIGGER team_rev_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
+             FOR EACH STATEMENT EXECUTE FUNCTION team_rev_bump()"
+        )
+    }));
     statements
 }
 

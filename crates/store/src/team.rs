@@ -42,7 +42,7 @@ pub struct TeamMember {
 }
 
 /// The windows the figures are counted over.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamWindows {
     /// Tasks a day, minutes a patient and response time: the last 30 days.
     pub activity_since: DateTime<Utc>,
@@ -52,7 +52,8 @@ pub struct TeamWindows {
 }
 
 impl Store {
-    pub async fn team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
+    /// The team as the database stands now, nothing cached (`Store::team` keeps it).
+    pub(crate) async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
         let mut team: BTreeMap<i64, TeamMember> = BTreeMap::new();
         for r in &self
             .all(

@@ -316,10 +316,10 @@ async fn practitioners(state: &AppState) -> Result<Vec<(TeamMember, String)>, Fh
     let usernames: std::collections::HashMap<i64, String> =
         state.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
     Ok(team
-        .into_iter()
+        .iter()
         .map(|m| {
             let username = usernames.get(&m.id).cloned().unwrap_or_default();
-            (m, username)
+            (m.clone(), username)
         })
         .collect())
 }

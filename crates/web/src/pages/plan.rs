@@ -59,7 +59,7 @@ struct PlanPage {
 
 struct Planned {
     queue: Vec<QueueRow>,
-    team: Vec<TeamMember>,
+    team: std::sync::Arc<Vec<TeamMember>>,
     members: Vec<PlanCoordinator>,
     plan: Vec<Proposal>,
     greedy: Vec<Proposal>,

@@ -42,7 +42,7 @@ struct ProfilePage {
 async fn member(state: &AppState, raw_id: &str) -> AppResult<TeamMember> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
     let now = Utc::now();
-    state.store.team(windows(now, state.settings.time_zone)).await?.into_iter().find(|m| m.id == id).ok_or(AppError::NotFound)
+    state.store.team(windows(now, state.settings.time_zone)).await?.iter().find(|m| m.id == id).cloned().ok_or(AppError::NotFound)
 }
 
 async fn show(

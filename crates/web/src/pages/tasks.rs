@@ -11,7 +11,7 @@ use carelog_store::{EntryFilter, NewAuditEvent, Saved, describe_entry};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, render};
+use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
 use crate::entry_form::{Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when};
 use crate::error::{AppError, AppResult};
@@ -147,7 +147,7 @@ async fn tasks_page(
     let type_id = query.task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
 
     let filter = EntryFilter { coordinator_id: Some(user.id()), patient_id, task_type_id: type_id, range: Some(day_range(date, tz)) };
-    let entries = state
+    let entries: Vec<EntryLine> = state
         .store
         .entries(&filter, 500)
         .await?
@@ -168,7 +168,7 @@ async fn tasks_page(
         })
         .collect();
     let (day_minutes, day_tasks) = state.store.logged_in(user.id(), day_range(date, tz)).await?;
-    let pending = state
+    let pending: Vec<PendingLine> = state
         .store
         .pending_tasks(user.id())
         .await?
@@ -232,6 +232,10 @@ async fn tasks_page(
         .collect();
     needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
     let days_left = (month.last_day() - today).num_days() + 1;
+    // The page shows patients' names, entries and notes: a read of patient data.
+    let detail =
+        format!("{date}: {} entries, {} pending tasks, {} patients short of target", entries.len(), pending.len(), needs_time.len());
+    audit(state, user, "tasks.view", None, detail).await?;
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let page = TasksPage {
         month_start: carelog_domain::practice_time::YearMonth::of(date).first_day().to_string(),

@@ -298,8 +298,8 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
 
     let team = state.store.team(windows(now, tz)).await?;
     let (caseload, capacity): (i64, i64) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-    let week_ago = state.store.caseloads_at(now - Duration::days(7)).await?;
-    let caseload_then: i64 = team.iter().map(|m| week_ago.get(&m.id).copied().unwrap_or(0)).sum();
+    let trends = state.store.queue_trends(now).await?;
+    let caseload_then: i64 = team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
     let utilization_now = percent(caseload, capacity);
     let utilization_then = percent(caseload_then, capacity);
     let utilization_trend = match (utilization_now, utilization_then) {
@@ -315,8 +315,7 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         _ => "no caseload capacity recorded".into(),
     };
     let pending = state.store.assignment_queue_length().await?;
-    let (pending_now, pending_yesterday) = (state.store.pending_at(now).await?, state.store.pending_at(now - Duration::days(1)).await?);
-    let change = pending_now - pending_yesterday;
+    let change = trends.pending_now - trends.pending_yesterday;
     let pending_trend = match change {
         0 => "→ no change from yesterday".into(),
         d if d > 0 => format!("↑ {d} from yesterday"),

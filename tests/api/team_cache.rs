@@ -1,0 +1,102 @@
+//! The team figures (Tab 3's cards and the match score) are kept between views and must follow every
+//! change to what they read, made through any app server.
+
+use std::sync::Arc;
+
+use carelog_store::{Store, TeamWindows};
+use chrono::{Duration, Utc};
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+fn windows() -> TeamWindows {
+    let today = Utc::now().date_naive();
+    let midnight = |days: i64| (today - Duration::days(days)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    TeamWindows { activity_since: midnight(30), quality_since: midnight(182), quality_since_date: today - Duration::days(182) }
+}
+
+async fn change(server: &Store, sql: &str) {
+    assert!(server.exec_for_test(sql, vec![]).await.unwrap() > 0, "{sql} changed a row");
+}
+
+#[tokio::test]
+async fn the_kept_team_figures_follow_every_change_from_any_server() {
+    let app = spawn_app().await;
+    let other_server = Store::connect(&app.database_url).await.unwrap();
+    let coordinator = app.user_id("coord1").await;
+    let first = app.store.team(windows()).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()), "unchanged: served from memory");
+    // Reads and their audit events change nothing the team figures read.
+    let (manager, _) = app.sign_in("manager1").await;
+    assert_eq!(manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(), StatusCode::OK);
+    assert!(Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()));
+
+    let member = |team: &[carelog_store::TeamMember]| team.iter().find(|m| m.id == coordinator).cloned().unwrap();
+    let before = member(&first);
+    change(&other_server, &format!("UPDATE coordinator_profiles SET max_caseload = max_caseload + 3 WHERE user_id = {coordinator}")).await;
+    change(
+        &other_server,
+        &format!("UPDATE patients SET status = 'Inactive' WHERE id = (SELECT MIN(id) FROM patients WHERE coordinator_id = {coordinator} AND status = 'Active')"),
+    )
+    .await;
+    change(
+        &other_server,
+        &format!(
+            "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
+                 billing_year, billing_month, is_automated, above_average_confirmed, created_at, modified_at)
+             SELECT coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, 'copy', task_at, billing_year, billing_month,
+                 is_automated, above_average_confirmed, created_at, modified_at FROM coordinator_task_log
+             WHERE id = (SELECT MAX(id) FROM coordinator_task_log WHERE coordinator_id = {coordinator} AND minutes IS NOT NULL)"
+        ),
+    )
+    .await;
+    let after = member(&app.store.team(windows()).await.unwrap());
+    assert_eq!(after.max_caseload, before.max_caseload + 3, "a profile");
+    assert_eq!(after.caseload, before.caseload - 1, "a patient's status");
+    assert_eq!(after.entries, before.entries + 1, "a new log entry");
+
+    // Every table the figures read moves them, even by a change that leaves a value as it was.
+    for (table, column) in [
+        ("users", "display_name"),
+        ("coordinator_profiles", "availability"),
+        ("coordinator_specializations", "specialization"),
+        ("coordinator_languages", "language"),
+        ("coordinator_facilities", "facility_id"),
+        ("facilities", "name"),
+        ("patients", "last_name"),
+        ("assignments", "coordinator_id"),
+        ("qa_reviews", "rating"),
+        ("satisfaction_surveys", "score"),
+        ("generated_tasks", "status"),
+        ("coordinator_task_log", "notes"),
+    ] {
+        let kept = app.store.team(windows()).await.unwrap();
+        assert!(Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()));
+        change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
+        assert!(!Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()), "a change to {table} is seen");
+    }
+}
+
+#[tokio::test]
+async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
+    let app = spawn_app().await;
+    let other_server = Store::connect(&app.database_url).await.unwrap();
+    let now = Utc::now();
+    let first = app.store.queue_trends(now).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &app.store.queue_trends(now).await.unwrap()));
+    // An assigned patient whose assignment is undone, handed off an hour ago: pending now, not yesterday.
+    let patient = app
+        .store
+        .scalar_for_test(
+            "SELECT MIN(patient_id) AS n FROM assignments WHERE patient_id IN (SELECT id FROM patients WHERE status = 'Active')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    change(&other_server, &format!("DELETE FROM assignments WHERE patient_id = {patient}")).await;
+    let hour_ago = (now - Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S+00:00");
+    change(&other_server, &format!("UPDATE patients SET provider_handoff_at = '{hour_ago}' WHERE id = {patient}")).await;
+    let after = app.store.queue_trends(now).await.unwrap();
+    assert_eq!(after.pending_now, first.pending_now + 1);
+    assert_eq!(after.pending_yesterday, first.pending_yesterday);
+}
