@@ -147,7 +147,17 @@ async fn sign_in(base: &str, username: &str) -> Session {
 #[derive(Clone, Copy)]
 enum Work {
     Get(&'static str),
+    /// A Stat entry: no minutes, so no daily cap and no average to check.
     Entry,
+    /// Five minutes on a past day of the open period, checked against the day's 480 minutes and the
+    /// task type's average, as most entries are.
+    MinutesEntry,
+}
+
+/// The task types the entries use.
+struct EntryTypes {
+    stat: String,
+    minutes: String,
 }
 
 struct Figures {
@@ -168,7 +178,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// `users` sessions each requesting in a loop for `seconds` after a short warm-up; every answer must be
 /// the expected one.
-async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, seconds: f64, stat_type: &str) -> Figures {
+async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, seconds: f64, types: &Arc<EntryTypes>) -> Figures {
     let warm_up = Duration::from_millis(500);
     let started = Instant::now();
     let measure_until = started + warm_up + Duration::from_secs_f64(seconds);
@@ -176,7 +186,7 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
     for user in 0..users {
         let session = sessions[user % sessions.len()].clone();
         let base = base.to_owned();
-        let stat_type = stat_type.to_owned();
+        let types = Arc::clone(types);
         tasks.push(tokio::spawn(async move {
             let mut times = Vec::new();
             let mut n = 0u64;
@@ -193,17 +203,20 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
                         response.bytes().await.unwrap();
                         status
                     }
-                    Work::Entry => {
+                    Work::Entry | Work::MinutesEntry => {
                         // Unique across runs, or the double-submit rule would refuse a repeat within two minutes.
                         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
                         let notes = format!("bench {user} {n} {stamp}");
-                        let form = [
-                            ("_csrf", session.csrf.as_str()),
-                            ("patient", session.patient.as_str()),
-                            ("task_type", stat_type.as_str()),
-                            ("value", "2611"),
-                            ("notes", notes.as_str()),
-                        ];
+                        // Spread over the 27 days before today: all in the open period, each far from 480 minutes.
+                        let day = local_date(Utc::now(), TZ) - chrono::Duration::days(1 + (n % 27) as i64);
+                        let when = format!("{day}T10:00");
+                        let mut form =
+                            vec![("_csrf", session.csrf.as_str()), ("patient", session.patient.as_str()), ("notes", notes.as_str())];
+                        if matches!(work, Work::Entry) {
+                            form.extend([("task_type", types.stat.as_str()), ("value", "2611")]);
+                        } else {
+                            form.extend([("task_type", types.minutes.as_str()), ("minutes", "5"), ("when", when.as_str())]);
+                        }
                         let response = session.client.post(format!("{base}/tasks")).form(&form).send().await.unwrap();
                         let status = response.status();
                         let body = response.text().await.unwrap();
@@ -272,13 +285,16 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
         }
         sessions.push(group);
     }
-    let stat = store.task_types().await.unwrap().into_iter().find(|t| t.name == "Stat: Last OFFICE VISIT (yymm)").unwrap().id.to_string();
+    let types = store.task_types().await.unwrap();
+    let type_id = |name: &str| types.iter().find(|t| t.name == name).unwrap().id.to_string();
+    let types = Arc::new(EntryTypes { stat: type_id("Stat: Last OFFICE VISIT (yymm)"), minutes: type_id("Communication: Phone") });
     let month = YearMonth::of(local_date(Utc::now(), TZ)).previous();
     let billing_path: &'static str = Box::leak(format!("/billing?month={month}").into_boxed_str());
-    let pages: [(&str, Work, usize); 5] = [
+    let pages: [(&str, Work, usize); 6] = [
         ("Patient panel `/panel` (coordinator)", Work::Get("/panel"), 0),
         ("Daily tasks `/tasks` (coordinator)", Work::Get("/tasks"), 0),
-        ("Task entry `POST /tasks` (coordinator)", Work::Entry, 0),
+        ("Task entry `POST /tasks` (coordinator, a Stat value)", Work::Entry, 0),
+        ("Task entry `POST /tasks` (coordinator, 5 minutes on a past day)", Work::MinutesEntry, 0),
         ("Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
         ("Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
     ];
@@ -292,7 +308,7 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
     let empty_session = Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new() });
     let mut floors = Vec::new();
     for users in CONCURRENCY {
-        floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, "").await);
+        floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, &types).await);
     }
     for (label, work, group) in pages {
         let mut alone = f64::NAN;
@@ -302,7 +318,7 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
                 println!("| {label} | {users} | not run: one user alone waits {alone:.0} ms | | | | |");
                 continue;
             }
-            let f = drive(&base, &sessions[group], users, work, seconds, &stat).await;
+            let f = drive(&base, &sessions[group], users, work, seconds, &types).await;
             if users == 1 {
                 alone = f.p50;
             }

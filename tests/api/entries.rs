@@ -215,7 +215,7 @@ async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await;
-    let average = app.store.task_type_average(call, Utc::now() - Duration::days(90)).await.unwrap().expect("the demo has phone calls");
+    let average = app.store.task_type_average(call, Utc::now()).await.unwrap().expect("the demo has phone calls");
     let minutes = ((average * 2.0).floor() as i64 + 1).to_string();
     assert!(minutes.parse::<i64>().unwrap() <= 120);
     let before = app.entry_count("coord1").await;
@@ -477,4 +477,30 @@ async fn the_patient_record_shows_this_months_minutes_from_the_log() {
     let (client, _) = app.sign_in("coord1").await;
     let page = client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(&format!("This month: {expected} min")), "expected {expected}");
+}
+
+#[tokio::test]
+async fn a_task_types_average_is_taken_up_to_the_start_of_the_hour_and_kept_for_it() {
+    use chrono::{DurationRound, SubsecRound};
+    let app = spawn_app().await;
+    let call = app.task_type_id(CALL).await;
+    let hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
+    let before = app.store.task_type_average(call, hour).await.unwrap().unwrap();
+    // A long call half an hour before the hour: inside the window of the hour after, not of this one.
+    let inserted = app
+        .store
+        .exec_for_test(
+            "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
+                 billing_year, billing_month, is_automated, above_average_confirmed, created_at, modified_at)
+             SELECT coordinator_id, patient_id, task_type_id, task_category, 120, stat_value, 'long', $1, billing_year, billing_month,
+                 is_automated, above_average_confirmed, created_at, modified_at FROM coordinator_task_log
+             WHERE id = (SELECT MAX(id) FROM coordinator_task_log WHERE task_type_id = $2)",
+            vec![(hour - Duration::minutes(30)).trunc_subsecs(0).into(), call.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(inserted, 1);
+    assert_eq!(app.store.task_type_average(call, hour + Duration::minutes(59)).await.unwrap(), Some(before), "kept for the hour");
+    let next_hour = app.store.task_type_average(call, hour + Duration::hours(1)).await.unwrap().unwrap();
+    assert!(next_hour > before, "the next hour's window holds the long call: {next_hour} > {before}");
 }

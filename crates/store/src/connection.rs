@@ -10,6 +10,7 @@ use sea_orm::{
 
 use crate::billing_cache::BillingCache;
 use crate::team_cache::TeamCache;
+use crate::type_averages::TypeAverages;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +66,7 @@ pub struct Store {
     engine: Engine,
     billing_cache: Arc<BillingCache>,
     team_cache: Arc<TeamCache>,
+    type_averages: Arc<TypeAverages>,
     /// SQLite's writers take turns here, first come first served, instead of in SQLite's busy
     /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
     /// PostgreSQL writers never wait on each other here.
@@ -120,7 +122,14 @@ impl Store {
             sea_orm::DbErr::Conn(inner) => StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url))),
             other => StoreError::Db(other),
         })?;
-        Ok(Store { db, engine, billing_cache: Arc::default(), team_cache: Arc::default(), write_turn: Arc::default() })
+        Ok(Store {
+            db,
+            engine,
+            billing_cache: Arc::default(),
+            team_cache: Arc::default(),
+            type_averages: Arc::default(),
+            write_turn: Arc::default(),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -133,6 +142,10 @@ impl Store {
 
     pub(crate) fn team_cache(&self) -> &TeamCache {
         &self.team_cache
+    }
+
+    pub(crate) fn type_averages(&self) -> &TypeAverages {
+        &self.type_averages
     }
 
     pub(crate) fn pool(&self) -> &DatabaseConnection {

@@ -36,6 +36,7 @@ mod team;
 mod team_cache;
 pub mod testing;
 mod timers;
+mod type_averages;
 mod users;
 
 pub use sea_orm::Value;

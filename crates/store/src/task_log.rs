@@ -329,18 +329,6 @@ impl Store {
         crate::row::count(&self.one(&format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()), c.values).await?, "n")
     }
 
-    /// The practice's average minutes for a task type since `since` (None without history).
-    pub async fn task_type_average(&self, task_type_id: i64, since: DateTime<Utc>) -> Result<Option<f64>> {
-        let row = self
-            .one(
-                "SELECT CAST(AVG(minutes) AS DOUBLE PRECISION) AS a FROM coordinator_task_log
-                 WHERE task_type_id = $1 AND task_at >= $2 AND minutes IS NOT NULL",
-                vec![task_type_id.into(), at(since)],
-            )
-            .await?;
-        Ok(row.map(|r| get::<Option<f64>>(&r, "a")).transpose()?.flatten())
-    }
-
     /// The estimate an active schedule gives a task type, if any schedule generates it.
     pub async fn schedule_estimate(&self, task_type_id: i64) -> Result<Option<i32>> {
         let row = self

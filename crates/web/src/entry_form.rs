@@ -5,7 +5,7 @@ use carelog_domain::RuleViolation;
 use carelog_domain::catalogue::{TaskCategory, TimeRule, ValueFormat};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
-use carelog_domain::time_rules::{AVERAGE_WINDOW_DAYS, check_entry_date, needs_confirmation, parse_minutes, parse_stat_value};
+use carelog_domain::time_rules::{check_entry_date, needs_confirmation, parse_minutes, parse_stat_value};
 use carelog_store::{NewEntry, TaskTypeRow};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -193,7 +193,7 @@ pub async fn check(
     if let Some(m) = minutes
         && form.confirm != "1"
     {
-        let average = state.store.task_type_average(task_type.id, now - Duration::days(AVERAGE_WINDOW_DAYS)).await?;
+        let average = state.store.task_type_average(task_type.id, now).await?;
         let estimate = state.store.schedule_estimate(task_type.id).await?;
         if let Some(prompt) = needs_confirmation(m, average, estimate) {
             return Ok(Checked::NeedsConfirmation(prompt));
