@@ -120,6 +120,22 @@ struct Session {
     client: reqwest::Client,
     csrf: String,
     patient: String,
+    /// Past days of the open period with room for a run's 5-minute entries under the 480-minute cap.
+    open_days: Vec<chrono::NaiveDate>,
+}
+
+/// Days among the 27 before today on which `username` has at most 330 minutes logged.
+async fn days_with_room(store: &Store, username: &str) -> Vec<chrono::NaiveDate> {
+    let Some((user, _)) = store.user_for_login(username).await.unwrap() else { return Vec::new() };
+    let today = local_date(Utc::now(), TZ);
+    let mut days = Vec::new();
+    for back in 1..=27 {
+        let day = today - chrono::Duration::days(back);
+        if store.logged_in(user.id, carelog_domain::practice_time::day_range(day, TZ)).await.unwrap().0 <= 330 {
+            days.push(day);
+        }
+    }
+    days
 }
 
 fn csrf_of(page: &str) -> String {
@@ -141,7 +157,7 @@ async fn sign_in(base: &str, username: &str) -> Session {
         .and_then(|s| s.split('"').next())
         .unwrap_or_default()
         .to_owned();
-    Session { client, csrf: csrf_of(&tasks), patient }
+    Session { client, csrf: csrf_of(&tasks), patient, open_days: Vec::new() }
 }
 
 #[derive(Clone, Copy)]
@@ -184,7 +200,8 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
     let measure_until = started + warm_up + Duration::from_secs_f64(seconds);
     let mut tasks = Vec::new();
     for user in 0..users {
-        let session = sessions[user % sessions.len()].clone();
+        let own_session = sessions[user % sessions.len()].clone();
+        let sessions = sessions.to_vec();
         let base = base.to_owned();
         let types = Arc::clone(types);
         tasks.push(tokio::spawn(async move {
@@ -196,6 +213,9 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
                     break times;
                 }
                 n += 1;
+                // Minute entries go round the coordinators, so no one's days fill to 480 minutes.
+                let session =
+                    if matches!(work, Work::MinutesEntry) { &sessions[(user + n as usize) % sessions.len()] } else { &own_session };
                 let status = match work {
                     Work::Get(path) => {
                         let response = session.client.get(format!("{base}{path}")).send().await.unwrap();
@@ -207,9 +227,8 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
                         // Unique across runs, or the double-submit rule would refuse a repeat within two minutes.
                         let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
                         let notes = format!("bench {user} {n} {stamp}");
-                        // Spread over the 27 days before today: all in the open period, each far from 480 minutes.
-                        let day = local_date(Utc::now(), TZ) - chrono::Duration::days(1 + (n % 27) as i64);
-                        let when = format!("{day}T10:00");
+                        let day = session.open_days.get(n as usize % session.open_days.len().max(1));
+                        let when = day.map(|d| format!("{d}T10:00")).unwrap_or_default();
                         let mut form =
                             vec![("_csrf", session.csrf.as_str()), ("patient", session.patient.as_str()), ("notes", notes.as_str())];
                         if matches!(work, Work::Entry) {
@@ -281,7 +300,12 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
         let mut group = Vec::new();
         for i in 1..=count {
             let name = if role == "admin" { "admin".to_owned() } else { format!("{role}{i}") };
-            group.push(Arc::new(sign_in(&base, &name).await));
+            let mut session = sign_in(&base, &name).await;
+            if role == "coord" {
+                session.open_days = days_with_room(&store, &name).await;
+                assert!(!session.open_days.is_empty(), "{name} has no day with room for 5-minute entries");
+            }
+            group.push(Arc::new(session));
         }
         sessions.push(group);
     }
@@ -305,7 +329,8 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
     );
     println!("| work | users | p50 ms | p99 ms | per second | empty handler p50 / p99 ms | × floor (p50, p99) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let empty_session = Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new() });
+    let empty_session =
+        Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new(), open_days: Vec::new() });
     let mut floors = Vec::new();
     for users in CONCURRENCY {
         floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, &types).await);
@@ -319,6 +344,13 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
                 continue;
             }
             let f = drive(&base, &sessions[group], users, work, seconds, &types).await;
+            if matches!(work, Work::MinutesEntry) {
+                // Room for the next run's minutes on the same days.
+                store
+                    .exec_for_test("DELETE FROM coordinator_task_log WHERE notes LIKE 'bench %' AND minutes IS NOT NULL", vec![])
+                    .await
+                    .unwrap();
+            }
             if users == 1 {
                 alone = f.p50;
             }

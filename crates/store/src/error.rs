@@ -14,8 +14,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("could not prepare the database folder {path}: {source}")]
     Folder { path: String, source: std::io::Error },
-    /// The database is overloaded for now: no free connection in time, or SQLite's write lock held
-    /// past the busy timeout. Worth a retry, unlike `Db`.
+    /// The database is overloaded for now: no free connection in time, SQLite's write lock held past
+    /// the busy timeout, or a PostgreSQL transaction undone by a deadlock. Worth a retry, unlike `Db`.
     #[error("the database is busy: {0}")]
     Busy(String),
     #[error("database error: {0}")]
@@ -33,9 +33,17 @@ fn is_busy(err: &DbErr) -> bool {
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
             let text = e.to_string();
+            // PostgreSQL's deadlock and serialization failures roll the transaction back whole: a retry
+            // is the remedy (40P01, 40001).
+            let retry_code = match e.as_ref() {
+                sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "40P01" || c == "40001"),
+                _ => false,
+            };
             matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
+                || retry_code
                 || text.contains("database is locked")
                 || text.contains("database is busy")
+                || text.contains("deadlock detected")
         }
         _ => false,
     }
@@ -61,6 +69,8 @@ mod tests {
         assert!(matches!(StoreError::from(pool), StoreError::Busy(_)));
         let locked = DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("database is locked".into()).into()));
         assert!(matches!(StoreError::from(locked), StoreError::Busy(_)));
+        let deadlock = DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("deadlock detected".into()).into()));
+        assert!(matches!(StoreError::from(deadlock), StoreError::Busy(_)));
         let broken = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("no such table: x".into()).into()));
         assert!(matches!(StoreError::from(broken), StoreError::Db(_)));
         assert!(matches!(StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)), StoreError::Db(_)));

@@ -34,7 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 8,
-        description: "team change counter, covering indexes for the panel",
+        description: "team change counter, covering indexes for the coordinator pages and task type averages",
         sql: include_str!("../migrations/0008_team_revisions.sql"),
     },
 ];

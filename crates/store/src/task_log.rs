@@ -237,11 +237,17 @@ impl Store {
         }
         if let Some(patient) = entry.patient_id {
             // The first task logged for a newly assigned patient makes them Active (seed 001 §1.2).
-            tx.execute_raw(self.stmt(
-                "UPDATE patients SET onboarding_status = 'Active' WHERE id = $1 AND onboarding_status = 'Assigned'",
-                vec![patient.into()],
-            ))
-            .await?;
+            // Asked first: on PostgreSQL even an UPDATE of no rows fires the statement triggers that
+            // move every cached billing and team figure.
+            let newly_assigned = tx
+                .query_one_raw(
+                    self.stmt("SELECT 1 AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'", vec![patient.into()]),
+                )
+                .await?
+                .is_some();
+            if newly_assigned {
+                tx.execute_raw(self.stmt("UPDATE patients SET onboarding_status = 'Active' WHERE id = $1", vec![patient.into()])).await?;
+            }
         }
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
