@@ -126,6 +126,21 @@ impl Store {
     }
 
     /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
+    /// Each active patient on a caseload with their billable minutes logged in `range` (the panel's
+    /// figure, without the rest of the panel).
+    pub async fn caseload_billable_minutes(&self, coordinator_id: i64, range: UtcRange) -> Result<Vec<(i64, String, String, i64)>> {
+        let rows = self
+            .all(
+                "SELECT p.id, p.last_name, p.first_name,
+                    (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l JOIN task_types tt ON tt.id = l.task_type_id
+                        WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes
+                 FROM patients p WHERE p.coordinator_id = $3 AND p.status = 'Active'",
+                vec![at(range.start), at(range.end), coordinator_id.into()],
+            )
+            .await?;
+        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "last_name")?, get(r, "first_name")?, get(r, "billable_minutes")?))).collect()
+    }
+
     pub async fn own_patients(&self, coordinator_id: i64) -> Result<Vec<(i64, String, String, String)>> {
         let rows = self
             .all(

@@ -228,14 +228,26 @@ impl EntryFormView {
         action: String,
         values: EntryForm,
     ) -> AppResult<EntryFormView> {
-        let patients = state
-            .store
-            .own_patients(user.id())
-            .await?
-            .into_iter()
+        let own = state.store.own_patients(user.id()).await?;
+        let earliest = earliest_open_date(state, local_date(Utc::now(), state.settings.time_zone)).await?;
+        Ok(Self::with_patients(state, user, types, &own, earliest, action, values))
+    }
+
+    /// The same form from patients and an earliest open date the page has read already.
+    pub fn with_patients(
+        state: &AppState,
+        user: &CurrentUser,
+        types: &[TaskTypeRow],
+        own: &[(i64, String, String, String)],
+        earliest: NaiveDate,
+        action: String,
+        values: EntryForm,
+    ) -> EntryFormView {
+        let patients = own
+            .iter()
             .map(|(id, last, first, chart)| Choice {
-                id,
-                label: format!("{} ({chart})", display_name(&last, &first)),
+                id: *id,
+                label: format!("{} ({chart})", display_name(last, first)),
                 selected: values.patient == id.to_string(),
             })
             .collect();
@@ -258,8 +270,7 @@ impl EntryFormView {
             .filter(|g| !g.types.is_empty())
             .collect();
         let today = local_date(Utc::now(), state.settings.time_zone);
-        let earliest = earliest_open_date(state, today).await?;
-        Ok(EntryFormView {
+        EntryFormView {
             when_min: format!("{earliest}T00:00"),
             when_max: format!("{today}T23:59"),
             action,
@@ -273,7 +284,7 @@ impl EntryFormView {
             buttons: vec![("save", "Save Task")],
             csrf_token: user.csrf_token.clone(),
             autofocus: false,
-        })
+        }
     }
 
     /// Applies a refusal or a confirmation prompt to the view; the typed values stay.

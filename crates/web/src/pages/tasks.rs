@@ -207,7 +207,7 @@ async fn tasks_page(
                 },
                 ..EntryForm::default()
             };
-            let mut f = EntryFormView::new(state, user, &types, "/tasks".into(), values).await?;
+            let mut f = EntryFormView::with_patients(state, user, &types, &own, earliest, "/tasks".into(), values);
             f.autofocus = true;
             f
         }
@@ -216,19 +216,13 @@ async fn tasks_page(
     // capture before the month ends.
     let month = carelog_domain::practice_time::YearMonth::of(today);
     let target = state.store.monthly_target_minutes().await?;
-    let caseload = carelog_store::PanelFilter { coordinator_id: Some(user.id()), status: Some("Active".into()), ..Default::default() };
     let mut needs_time: Vec<NeedsTime> = state
         .store
-        .panel(&caseload, carelog_domain::practice_time::month_range(month, tz), &carelog_domain::schedule::month_key(month))
+        .caseload_billable_minutes(user.id(), carelog_domain::practice_time::month_range(month, tz))
         .await?
         .into_iter()
-        .filter(|p| p.billable_minutes < target)
-        .map(|p| NeedsTime {
-            id: p.id,
-            name: display_name(&p.last_name, &p.first_name),
-            minutes: p.billable_minutes,
-            needed: target - p.billable_minutes,
-        })
+        .filter(|(.., minutes)| *minutes < target)
+        .map(|(id, last, first, minutes)| NeedsTime { id, name: display_name(&last, &first), minutes, needed: target - minutes })
         .collect();
     needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
     let days_left = (month.last_day() - today).num_days() + 1;
