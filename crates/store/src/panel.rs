@@ -125,7 +125,6 @@ impl Store {
         rows.iter().map(|r| Ok(Named { id: get(r, "id")?, name: get(r, "name")? })).collect()
     }
 
-    /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
     /// Each active patient on a caseload with their billable minutes logged in `range` (the panel's
     /// figure, without the rest of the panel).
     pub async fn caseload_billable_minutes(&self, coordinator_id: i64, range: UtcRange) -> Result<Vec<(i64, String, String, i64)>> {
@@ -141,6 +140,7 @@ impl Store {
         rows.iter().map(|r| Ok((get(r, "id")?, get(r, "last_name")?, get(r, "first_name")?, get(r, "billable_minutes")?))).collect()
     }
 
+    /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
     pub async fn own_patients(&self, coordinator_id: i64) -> Result<Vec<(i64, String, String, String)>> {
         let rows = self
             .all(
