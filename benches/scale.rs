@@ -11,6 +11,10 @@
 //!
 //! Sizes: S is the demo (300 patients, 8 coordinators, 3 months), M 10,000 patients and 100 coordinators,
 //! L 100,000 and 1,000, both over 12 months. CARELOG_BENCH_SECONDS sets each measurement's length (5).
+//!
+//! To look closer at one page: CARELOG_BENCH_WORKS (panel, tasks, entry, minutes, billing, team) runs only
+//! those pages and skips the floors, CARELOG_BENCH_USERS (1,10,50) picks the concurrencies, and
+//! CARELOG_BENCH_RUNS repeats each measurement on the same loaded database (a row each).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
@@ -25,6 +29,29 @@ use chrono::Utc;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 const CONCURRENCY: [usize; 3] = [1, 10, 50];
+
+/// What a run measures: every page at every concurrency once, unless the environment narrows it.
+struct Selection {
+    works: Option<Vec<String>>,
+    users: Vec<usize>,
+    runs: usize,
+}
+
+impl Selection {
+    fn from_env() -> Selection {
+        let list = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let works = list("CARELOG_BENCH_WORKS").map(|v| v.split(',').map(|w| w.trim().to_lowercase()).collect());
+        let users = list("CARELOG_BENCH_USERS")
+            .map(|v| v.split(',').map(|u| u.trim().parse().expect("CARELOG_BENCH_USERS is a list of whole numbers")).collect())
+            .unwrap_or_else(|| CONCURRENCY.to_vec());
+        let runs = list("CARELOG_BENCH_RUNS").map_or(1, |v| v.trim().parse().expect("CARELOG_BENCH_RUNS is a whole number"));
+        Selection { works, users, runs }
+    }
+
+    fn wants(&self, key: &str) -> bool {
+        self.works.as_ref().is_none_or(|w| w.iter().any(|k| k == key))
+    }
+}
 
 struct Size {
     name: &'static str,
@@ -284,7 +311,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) {
+async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, selection: &Selection) {
     println!("\n### {} on {engine}\n", size.name);
     let (load, loader_peak) = load_demo(url, size);
     let store = Store::connect(url).await.unwrap();
@@ -314,13 +341,13 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
     let types = Arc::new(EntryTypes { stat: type_id("Stat: Last OFFICE VISIT (yymm)"), minutes: type_id("Communication: Phone") });
     let month = YearMonth::of(local_date(Utc::now(), TZ)).previous();
     let billing_path: &'static str = Box::leak(format!("/billing?month={month}").into_boxed_str());
-    let pages: [(&str, Work, usize); 6] = [
-        ("Patient panel `/panel` (coordinator)", Work::Get("/panel"), 0),
-        ("Daily tasks `/tasks` (coordinator)", Work::Get("/tasks"), 0),
-        ("Task entry `POST /tasks` (coordinator, a Stat value)", Work::Entry, 0),
-        ("Task entry `POST /tasks` (coordinator, 5 minutes on a past day)", Work::MinutesEntry, 0),
-        ("Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
-        ("Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
+    let pages: [(&str, &str, Work, usize); 6] = [
+        ("panel", "Patient panel `/panel` (coordinator)", Work::Get("/panel"), 0),
+        ("tasks", "Daily tasks `/tasks` (coordinator)", Work::Get("/tasks"), 0),
+        ("entry", "Task entry `POST /tasks` (coordinator, a Stat value)", Work::Entry, 0),
+        ("minutes", "Task entry `POST /tasks` (coordinator, 5 minutes on a past day)", Work::MinutesEntry, 0),
+        ("billing", "Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
+        ("team", "Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
     ];
     println!(
         "{entries} log entries, {patients} patients. Demo load {:.1} s (loader peak {:.0} MiB). {seconds} s a measurement.\n",
@@ -332,12 +359,13 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
     let empty_session =
         Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new(), open_days: Vec::new() });
     let mut floors = Vec::new();
-    for users in CONCURRENCY {
+    for &users in &selection.users {
         floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, &types).await);
     }
-    for (label, work, group) in pages {
+    let runs = selection.users.iter().enumerate().flat_map(|(k, &users)| std::iter::repeat_n((k, users), selection.runs));
+    for (_, label, work, group) in pages.into_iter().filter(|(key, ..)| selection.wants(key)) {
         let mut alone = f64::NAN;
-        for (k, users) in CONCURRENCY.into_iter().enumerate() {
+        for (k, users) in runs.clone() {
             if alone > 500.0 {
                 // Concurrent users would only queue behind each other for minutes; the single-user figure says it.
                 println!("| {label} | {users} | not run: one user alone waits {alone:.0} ms | | | | |");
@@ -374,6 +402,11 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64) 
     }
     let server_peak = peak_rss_mib(server.child.id()).unwrap_or(f64::NAN);
     drop(server);
+    if selection.works.is_some() {
+        println!("\nServer peak resident memory: {server_peak:.0} MiB.");
+        store.close().await.unwrap();
+        return;
+    }
 
     // A month's billing summary, beside the same per-patient aggregation as one SQL statement.
     let (summary_time, summary) = timed(5, async || store.compute_billing_summary(month, RuleSet::Seed).await.unwrap()).await;
@@ -492,6 +525,7 @@ async fn main() {
             }
         }
     };
+    let selection = Selection::from_env();
     let empty = start_empty_handler();
     let dir = tempfile::tempdir().unwrap();
     println!(
@@ -503,12 +537,12 @@ async fn main() {
         for engine in &engines {
             if *engine == "sqlite" {
                 let url = format!("sqlite:{}", dir.path().join(format!("{}.db", size.name)).display());
-                bench(size, "SQLite", &url, &empty, seconds).await;
+                bench(size, "SQLite", &url, &empty, seconds, &selection).await;
             } else {
                 let server = pg.clone().expect("CARELOG_BENCH_PG names the PostgreSQL server");
                 let name = format!("carelog_bench_{}_{}", size.name.to_lowercase(), std::process::id());
                 let url = create_postgres_database(&server, &name).await.unwrap();
-                bench(size, "PostgreSQL", &url, &empty, seconds).await;
+                bench(size, "PostgreSQL", &url, &empty, seconds, &selection).await;
                 drop_postgres_database(&server, &name).await.unwrap();
             }
         }

@@ -80,7 +80,9 @@ pub(crate) async fn insert_audit<C: ConnectionTrait>(store: &Store, conn: &C, ev
 }
 
 impl Store {
+    /// Records an event on its own (a page view), in the writers' turn like every other write.
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+        let _turn = self.write_turn().await;
         insert_audit(self, self.pool(), event, now).await
     }
 

@@ -161,11 +161,17 @@ impl Store {
         Ok(self.db.execute_raw(self.stmt(sql, values)).await?.rows_affected())
     }
 
-    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self.engine {
             Engine::Sqlite => Some(Arc::clone(&self.write_turn).lock_owned().await),
             Engine::Postgres => None,
         }
+    }
+
+    /// One write statement that answers a row (`INSERT … RETURNING`), in the writers' turn.
+    pub(crate) async fn write_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+        let _turn = self.write_turn().await;
+        self.one(sql, values).await
     }
 
     pub(crate) async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {

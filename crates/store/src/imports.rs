@@ -286,7 +286,7 @@ impl Store {
         // Uploads older than a day are dropped: a dry run is meant to be applied soon after.
         self.exec("DELETE FROM import_uploads WHERE created_at < $1", vec![at(now - chrono::Duration::days(1))]).await?;
         let row = self
-            .one(
+            .write_one(
                 "INSERT INTO import_uploads (user_id, kind, filename, content_hex, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 vec![user_id.into(), kind.key().into(), filename.into(), hex(content).into(), at(now)],
             )

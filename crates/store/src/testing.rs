@@ -76,6 +76,12 @@ impl crate::Store {
         Ok(touched)
     }
 
+    /// Opens a write transaction and keeps it open until the answer is committed: tests use it to make
+    /// other writers wait as a long write would.
+    pub async fn open_write_for_test(&self) -> Result<OpenWrite> {
+        Ok(OpenWrite(self.begin_write().await?))
+    }
+
     /// Moves all of a user's sessions back in time, as if idle since `last_seen_at`.
     pub async fn age_sessions_for_test(
         &self,
@@ -89,6 +95,15 @@ impl crate::Store {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// A write transaction a test holds open; see [`crate::Store::open_write_for_test`].
+pub struct OpenWrite(crate::connection::WriteTx);
+
+impl OpenWrite {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.0.commit().await?)
     }
 }
 

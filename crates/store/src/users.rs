@@ -42,7 +42,7 @@ fn user_from(row: &QueryResult) -> Result<User> {
 impl Store {
     pub async fn create_user(&self, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<i64> {
         let result = self
-            .one(
+            .write_one(
                 "INSERT INTO users (username, display_name, email, password_hash, role, is_active, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) RETURNING id",
                 vec![
