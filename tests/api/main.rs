@@ -19,4 +19,5 @@ mod notifications;
 mod panel;
 mod shell;
 mod smtp_sink;
+mod sqlite_build;
 mod team_cache;
