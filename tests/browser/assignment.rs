@@ -42,6 +42,7 @@ async fn a_manager_assigns_a_queued_patient_and_the_coordinator_finds_them_on_th
     c.goto(&format!("{base}/notifications")).await.unwrap();
     let page = c.source().await.unwrap();
     assert!(page.contains("New patient:"), "the coordinator was told");
+    browser.close().await;
 }
 
 #[tokio::test]
@@ -62,4 +63,5 @@ async fn the_workload_quality_and_plan_pages_render_in_chromium() {
         c.wait().for_element(Locator::Css(&format!("[data-testid={testid}]"))).await.unwrap();
         browser.screenshot(shot).await;
     }
+    browser.close().await;
 }

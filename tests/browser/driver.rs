@@ -1,6 +1,8 @@
 //! A chromedriver child that is killed when the test ends, even by a panic, and a Chromium session on it.
+//! chromedriver runs in a process group of its own, so the Chromium it starts goes with it.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,6 +14,9 @@ pub struct DriverProcess(Child);
 
 impl Drop for DriverProcess {
     fn drop(&mut self) {
+        // Killing chromedriver alone leaves its Chromium processes running after the tests.
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -34,6 +39,7 @@ impl Browser {
         let driver = DriverProcess(
             Command::new(&chromedriver)
                 .arg(format!("--port={port}"))
+                .process_group(0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()

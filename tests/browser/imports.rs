@@ -44,4 +44,5 @@ async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token() {
     let token = c.find(Locator::Css("[data-testid=token]")).await.unwrap().text().await.unwrap();
     assert!(token.starts_with("clg_"));
     browser.screenshot("api-token").await;
+    browser.close().await;
 }
