@@ -49,6 +49,11 @@ pub struct Named {
     pub name: String,
 }
 
+/// A patient's (`p`) minutes of billable task types logged in [$1, $2): what counts toward the care-time target.
+const BILLABLE_MINUTES: &str =
+    "(SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l JOIN task_types tt ON tt.id = l.task_type_id
+     WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes";
+
 impl Store {
     pub async fn panel(&self, filter: &PanelFilter, month: UtcRange, period_key: &str) -> Result<Vec<PanelPatient>> {
         let mut c = Conditions::after(vec![at(month.start), at(month.end), period_key.into()]);
@@ -79,8 +84,7 @@ impl Store {
                     (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = 'Open') AS open_gaps,
                     (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l
                         WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2) AS month_minutes,
-                    (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l JOIN task_types tt ON tt.id = l.task_type_id
-                        WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes,
+                    {BILLABLE_MINUTES},
                     (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> 'cancelled') AS tasks_total,
                     (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = 'completed') AS tasks_done
              FROM patients p
@@ -130,10 +134,10 @@ impl Store {
     pub async fn caseload_billable_minutes(&self, coordinator_id: i64, range: UtcRange) -> Result<Vec<(i64, String, String, i64)>> {
         let rows = self
             .all(
-                "SELECT p.id, p.last_name, p.first_name,
-                    (SELECT COALESCE(SUM(l.minutes), 0) FROM coordinator_task_log l JOIN task_types tt ON tt.id = l.task_type_id
-                        WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes
-                 FROM patients p WHERE p.coordinator_id = $3 AND p.status = 'Active'",
+                &format!(
+                    "SELECT p.id, p.last_name, p.first_name, {BILLABLE_MINUTES}
+                     FROM patients p WHERE p.coordinator_id = $3 AND p.status = 'Active'"
+                ),
                 vec![at(range.start), at(range.end), coordinator_id.into()],
             )
             .await?;
