@@ -26,14 +26,24 @@ async fn load(store: &Store) -> YearMonth {
     let now = Utc::now();
     let month = YearMonth::of(local_date(now, TZ)).previous();
     let hash = carelog_web::password::hash_password("demo").unwrap();
-    let mut practice = carelog::demo::generate(DemoSize { patients: PATIENTS, coordinators: 100, months: 1, seed: 11 }, TZ, now, &hash);
-    let types =
-        ["Communication: Phone", "Care Coordination: General", "CCM: Care Plan Monthly REVIEW/CLOSE", "Patient Insurance Verification"];
+    let mut practice = carelog::demo::generate(
+        DemoSize { patients: PATIENTS, coordinators: 100, months: 1, seed: 11 },
+        TZ,
+        now,
+        &hash,
+    );
+    let types = [
+        "Communication: Phone",
+        "Care Coordination: General",
+        "CCM: Care Plan Monthly REVIEW/CLOSE",
+        "Patient Insurance Verification",
+    ];
     let days = i64::from(month.last_day().day());
     practice.entries = (0..ENTRIES)
         .map(|i| {
             let day = month.first_day() + Days::days(i as i64 % days);
-            let task_at = carelog_domain::practice_time::start_of_day(day, TZ) + Days::minutes(480 + (i % 480) as i64);
+            let task_at = carelog_domain::practice_time::start_of_day(day, TZ)
+                + Days::minutes(480 + (i % 480) as i64);
             let patient = i % PATIENTS;
             DemoTaskEntry {
                 coordinator: format!("coord{}", 1 + patient % 100),
@@ -60,7 +70,11 @@ fn median(mut times: Vec<Duration>) -> Duration {
 async fn measure(store: &Store) {
     let started = Instant::now();
     let month = load(store).await;
-    println!("\n{} — loaded {PATIENTS} patients and {ENTRIES} entries for {month} in {:.1?}", store.engine().name(), started.elapsed());
+    println!(
+        "\n{} — loaded {PATIENTS} patients and {ENTRIES} entries for {month} in {:.1?}",
+        store.engine().name(),
+        started.elapsed()
+    );
     let mut full = Vec::new();
     let mut summary = None;
     for _ in 0..RUNS {
@@ -85,7 +99,9 @@ async fn measure(store: &Store) {
         floor.push(t.elapsed());
     }
     let (full, floor) = (median(full), median(floor));
-    println!("| engine | patient-months | billable | summary (median of {RUNS}) | floor: one SQL aggregate | ratio |");
+    println!(
+        "| engine | patient-months | billable | summary (median of {RUNS}) | floor: one SQL aggregate | ratio |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     println!(
         "| {} | {} | {} | {:.0} ms | {:.0} ms | {:.1}× |",
@@ -101,7 +117,9 @@ async fn measure(store: &Store) {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&format!("sqlite:{}", dir.path().join("billing.db").display())).await.unwrap();
+    let store = Store::connect(&format!("sqlite:{}", dir.path().join("billing.db").display()))
+        .await
+        .unwrap();
     measure(&store).await;
     if let Ok(server) = std::env::var("CARELOG_BENCH_PG")
         && !server.is_empty()

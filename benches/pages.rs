@@ -44,7 +44,8 @@ async fn serve(store: Store) -> Server {
 async fn sign_in(base: &str, username: &str) -> reqwest::Client {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let token = page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let token =
+        page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     client
         .post(format!("{base}/login"))
         .form(&[("_csrf", token.as_str()), ("username", username), ("password", "demo")])
@@ -71,7 +72,12 @@ async fn measure(label: &str, mut request: impl AsyncFnMut(usize) -> reqwest::St
         assert!(status.is_success(), "{label}: {status}");
     }
     times.sort();
-    println!("| {label:<44} | {:>7.1} | {:>7.1} | {:>7.1} |", percentile(&times, 0.5), percentile(&times, 0.95), percentile(&times, 0.99));
+    println!(
+        "| {label:<44} | {:>7.1} | {:>7.1} | {:>7.1} |",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        percentile(&times, 0.99)
+    );
 }
 
 async fn pages(server: &Server, scenario: &str, username: &str) {
@@ -79,13 +85,31 @@ async fn pages(server: &Server, scenario: &str, username: &str) {
     let me = server.store.user_for_login(username).await.unwrap().unwrap().0.id;
     let patient = server.store.list_patients(Some(me)).await.unwrap()[0].id;
     let token = {
-        let page = client.get(format!("{}/tasks", server.base)).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(format!("{}/tasks", server.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         page.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
     };
-    let stat =
-        server.store.task_types().await.unwrap().into_iter().find(|t| t.name == "Stat: Last OFFICE VISIT (yymm)").unwrap().id.to_string();
+    let stat = server
+        .store
+        .task_types()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "Stat: Last OFFICE VISIT (yymm)")
+        .unwrap()
+        .id
+        .to_string();
     let base = server.base.clone();
-    println!("\n{scenario} — {} ({SAMPLES} sequential requests each, milliseconds)\n", server.store.engine().name());
+    println!(
+        "\n{scenario} — {} ({SAMPLES} sequential requests each, milliseconds)\n",
+        server.store.engine().name()
+    );
     println!("| page                                         |     p50 |     p95 |     p99 |");
     println!("|----------------------------------------------|--------:|--------:|--------:|");
     for path in [
@@ -96,7 +120,8 @@ async fn pages(server: &Server, scenario: &str, username: &str) {
         &format!("/patients/{patient}/history"),
     ] {
         let url = format!("{base}{path}");
-        measure(&format!("GET {path}"), async |_| client.get(&url).send().await.unwrap().status()).await;
+        measure(&format!("GET {path}"), async |_| client.get(&url).send().await.unwrap().status())
+            .await;
     }
     let url = format!("{base}/tasks");
     let patient = patient.to_string();
@@ -119,7 +144,12 @@ async fn large_caseload(store: &Store) {
     carelog::prepare(store).await.unwrap();
     let now = Utc::now();
     let hash = carelog_web::password::hash_password("demo").unwrap();
-    let mut practice = carelog::demo::generate(DemoSize { patients: 500, coordinators: 1, months: 1, seed: 7 }, TZ, now, &hash);
+    let mut practice = carelog::demo::generate(
+        DemoSize { patients: 500, coordinators: 1, months: 1, seed: 7 },
+        TZ,
+        now,
+        &hash,
+    );
     for p in &mut practice.patients {
         p.coordinator = Some("coord1".into());
         p.status = "Active".into();
@@ -146,9 +176,18 @@ async fn large_caseload(store: &Store) {
     carelog::generate_tasks(store, local_date(now, TZ)).await.unwrap();
 }
 
-async fn database(engine: &str, dir: &tempfile::TempDir, name: &str) -> (Store, Option<(String, String)>) {
+async fn database(
+    engine: &str,
+    dir: &tempfile::TempDir,
+    name: &str,
+) -> (Store, Option<(String, String)>) {
     if engine == "sqlite" {
-        (Store::connect(&format!("sqlite:{}", dir.path().join(format!("{name}.db")).display())).await.unwrap(), None)
+        (
+            Store::connect(&format!("sqlite:{}", dir.path().join(format!("{name}.db")).display()))
+                .await
+                .unwrap(),
+            None,
+        )
     } else {
         let server = std::env::var("CARELOG_BENCH_PG").unwrap();
         let db = format!("carelog_bench_{name}_{}", std::process::id());
@@ -164,12 +203,22 @@ async fn team_pages(server: &Server, scenario: &str) {
     let waiting = server.store.waiting_patients().await.unwrap();
     let patient = waiting.first().map(|p| p.id).unwrap();
     let base = server.base.clone();
-    println!("\n{scenario} — {} ({SAMPLES} sequential requests each, milliseconds)\n", server.store.engine().name());
+    println!(
+        "\n{scenario} — {} ({SAMPLES} sequential requests each, milliseconds)\n",
+        server.store.engine().name()
+    );
     println!("| page                                         |     p50 |     p95 |     p99 |");
     println!("|----------------------------------------------|--------:|--------:|--------:|");
-    for path in ["/team", "/team?priority=High&sort=name", &format!("/team/assign/{patient}"), "/team/plan", "/team/quality"] {
+    for path in [
+        "/team",
+        "/team?priority=High&sort=name",
+        &format!("/team/assign/{patient}"),
+        "/team/plan",
+        "/team/quality",
+    ] {
         let url = format!("{base}{path}");
-        measure(&format!("GET {path}"), async |_| client.get(&url).send().await.unwrap().status()).await;
+        measure(&format!("GET {path}"), async |_| client.get(&url).send().await.unwrap().status())
+            .await;
     }
 }
 
@@ -185,7 +234,11 @@ async fn main() {
         carelog::prepare(&store).await.unwrap();
         let started = Instant::now();
         carelog::load_demo(&store, DemoSize::default(), TZ).await.unwrap();
-        println!("\nDemo practice loaded on {} in {:.2?}", store.engine().name(), started.elapsed());
+        println!(
+            "\nDemo practice loaded on {} in {:.2?}",
+            store.engine().name(),
+            started.elapsed()
+        );
         let server = serve(store).await;
         pages(&server, "Demo practice (300 patients), coord1", "coord1").await;
         team_pages(&server, "Demo practice (300 patients, 15 waiting), manager1, Tab 3").await;
@@ -193,7 +246,11 @@ async fn main() {
         let (store, pg_large) = database(engine, &dir, "large").await;
         let started = Instant::now();
         large_caseload(&store).await;
-        println!("\n500-patient caseload with 50,000 entries loaded on {} in {:.2?}", store.engine().name(), started.elapsed());
+        println!(
+            "\n500-patient caseload with 50,000 entries loaded on {} in {:.2?}",
+            store.engine().name(),
+            started.elapsed()
+        );
         let server = serve(store).await;
         pages(&server, "One caseload of 500 patients, 50,000 entries, coord1", "coord1").await;
 

@@ -40,11 +40,19 @@ struct Selection {
 impl Selection {
     fn from_env() -> Selection {
         let list = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let works = list("CARELOG_BENCH_WORKS").map(|v| v.split(',').map(|w| w.trim().to_lowercase()).collect());
+        let works = list("CARELOG_BENCH_WORKS")
+            .map(|v| v.split(',').map(|w| w.trim().to_lowercase()).collect());
         let users = list("CARELOG_BENCH_USERS")
-            .map(|v| v.split(',').map(|u| u.trim().parse().expect("CARELOG_BENCH_USERS is a list of whole numbers")).collect())
+            .map(|v| {
+                v.split(',')
+                    .map(|u| {
+                        u.trim().parse().expect("CARELOG_BENCH_USERS is a list of whole numbers")
+                    })
+                    .collect()
+            })
             .unwrap_or_else(|| CONCURRENCY.to_vec());
-        let runs = list("CARELOG_BENCH_RUNS").map_or(1, |v| v.trim().parse().expect("CARELOG_BENCH_RUNS is a whole number"));
+        let runs = list("CARELOG_BENCH_RUNS")
+            .map_or(1, |v| v.trim().parse().expect("CARELOG_BENCH_RUNS is a whole number"));
         Selection { works, users, runs }
     }
 
@@ -76,7 +84,11 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 
 fn carelog(url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_carelog"));
-    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("CARELOG_DATABASE_URL", url).env("RUST_LOG", "warn");
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CARELOG_DATABASE_URL", url)
+        .env("RUST_LOG", "warn");
     command
 }
 
@@ -84,7 +96,13 @@ fn carelog(url: &str) -> Command {
 fn load_demo(url: &str, size: &Size) -> (Duration, f64) {
     let started = Instant::now();
     let mut child = carelog(url)
-        .args(["demo", "--patients", &size.patients.to_string(), "--coordinators", &size.coordinators.to_string()])
+        .args([
+            "demo",
+            "--patients",
+            &size.patients.to_string(),
+            "--coordinators",
+            &size.coordinators.to_string(),
+        ])
         .args(["--months", &size.months.to_string()])
         .stdout(Stdio::null())
         .spawn()
@@ -114,12 +132,21 @@ impl Drop for Server {
 
 async fn start_server(url: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = carelog(url).args(["--bind", &format!("127.0.0.1:{port}"), "serve"]).stdout(Stdio::null()).spawn().unwrap();
+    let child = carelog(url)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     // Dropping the server kills and waits for the process, on every path out of here.
     let server = Server { child, base: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::new();
     for _ in 0..600 {
-        if client.get(format!("{}/healthz", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -158,7 +185,13 @@ async fn days_with_room(store: &Store, username: &str) -> Vec<chrono::NaiveDate>
     let mut days = Vec::new();
     for back in 1..=27 {
         let day = today - chrono::Duration::days(back);
-        if store.logged_in(user.id, carelog_domain::practice_time::day_range(day, TZ)).await.unwrap().0 <= 330 {
+        if store
+            .logged_in(user.id, carelog_domain::practice_time::day_range(day, TZ))
+            .await
+            .unwrap()
+            .0
+            <= 330
+        {
             days.push(day);
         }
     }
@@ -170,9 +203,17 @@ fn csrf_of(page: &str) -> String {
 }
 
 async fn sign_in(base: &str, username: &str) -> Session {
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let page = client.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap();
-    let form = [("_csrf", csrf_of(&page)), ("username", username.to_owned()), ("password", "demo".to_owned())];
+    let form = [
+        ("_csrf", csrf_of(&page)),
+        ("username", username.to_owned()),
+        ("password", "demo".to_owned()),
+    ];
     let status = client.post(format!("{base}/login")).form(&form).send().await.unwrap().status();
     assert!(status.is_redirection(), "{username} could not sign in: {status}");
     let tasks = client.get(format!("{base}/tasks")).send().await.unwrap().text().await.unwrap();
@@ -221,7 +262,14 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 /// `users` sessions each requesting in a loop for `seconds` after a short warm-up; every answer must be
 /// the expected one.
-async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, seconds: f64, types: &Arc<EntryTypes>) -> Figures {
+async fn drive(
+    base: &str,
+    sessions: &[Arc<Session>],
+    users: usize,
+    work: Work,
+    seconds: f64,
+    types: &Arc<EntryTypes>,
+) -> Figures {
     let warm_up = Duration::from_millis(500);
     let started = Instant::now();
     let measure_until = started + warm_up + Duration::from_secs_f64(seconds);
@@ -241,40 +289,69 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
                 }
                 n += 1;
                 // Minute entries go round the coordinators, so no one's days fill to 480 minutes.
-                let session =
-                    if matches!(work, Work::MinutesEntry) { &sessions[(user + n as usize) % sessions.len()] } else { &own_session };
+                let session = if matches!(work, Work::MinutesEntry) {
+                    &sessions[(user + n as usize) % sessions.len()]
+                } else {
+                    &own_session
+                };
                 let status = match work {
                     Work::Get(path) => {
-                        let response = session.client.get(format!("{base}{path}")).send().await.unwrap();
+                        let response =
+                            session.client.get(format!("{base}{path}")).send().await.unwrap();
                         let status = response.status();
                         response.bytes().await.unwrap();
                         status
                     }
                     Work::Entry | Work::MinutesEntry => {
                         // Unique across runs, or the double-submit rule would refuse a repeat within two minutes.
-                        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+                        let stamp = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_nanos());
                         let notes = format!("bench {user} {n} {stamp}");
-                        let day = session.open_days.get(n as usize % session.open_days.len().max(1));
+                        let day =
+                            session.open_days.get(n as usize % session.open_days.len().max(1));
                         let when = day.map(|d| format!("{d}T10:00")).unwrap_or_default();
-                        let mut form =
-                            vec![("_csrf", session.csrf.as_str()), ("patient", session.patient.as_str()), ("notes", notes.as_str())];
+                        let mut form = vec![
+                            ("_csrf", session.csrf.as_str()),
+                            ("patient", session.patient.as_str()),
+                            ("notes", notes.as_str()),
+                        ];
                         if matches!(work, Work::Entry) {
                             form.extend([("task_type", types.stat.as_str()), ("value", "2611")]);
                         } else {
-                            form.extend([("task_type", types.minutes.as_str()), ("minutes", "5"), ("when", when.as_str())]);
+                            form.extend([
+                                ("task_type", types.minutes.as_str()),
+                                ("minutes", "5"),
+                                ("when", when.as_str()),
+                            ]);
                         }
-                        let response = session.client.post(format!("{base}/tasks")).form(&form).send().await.unwrap();
+                        let response = session
+                            .client
+                            .post(format!("{base}/tasks"))
+                            .form(&form)
+                            .send()
+                            .await
+                            .unwrap();
                         let status = response.status();
                         let body = response.text().await.unwrap();
                         if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-                            let errors = body.split("entry-errors").nth(1).unwrap_or(&body).chars().take(400).collect::<String>();
+                            let errors = body
+                                .split("entry-errors")
+                                .nth(1)
+                                .unwrap_or(&body)
+                                .chars()
+                                .take(400)
+                                .collect::<String>();
                             panic!("task entry refused: {errors}");
                         }
                         status
                     }
                 };
                 let refused = status == reqwest::StatusCode::SERVICE_UNAVAILABLE;
-                assert!(status.is_success() || status == reqwest::StatusCode::SEE_OTHER || refused, "{status}");
+                assert!(
+                    status.is_success() || status == reqwest::StatusCode::SEE_OTHER || refused,
+                    "{status}"
+                );
                 if begun >= started + warm_up {
                     times.push((begun.elapsed(), refused));
                 }
@@ -288,7 +365,12 @@ async fn drive(base: &str, sessions: &[Arc<Session>], users: usize, work: Work, 
     let refused = times.iter().filter(|(_, refused)| *refused).count();
     let mut times: Vec<Duration> = times.into_iter().map(|(t, _)| t).collect();
     times.sort();
-    Figures { p50: percentile(&times, 0.5), p99: percentile(&times, 0.99), per_second: (times.len() - refused) as f64 / seconds, refused }
+    Figures {
+        p50: percentile(&times, 0.5),
+        p99: percentile(&times, 0.99),
+        per_second: (times.len() - refused) as f64 / seconds,
+        refused,
+    }
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -311,26 +393,45 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, selection: &Selection) {
+async fn bench(
+    size: &Size,
+    engine: &str,
+    url: &str,
+    empty: &str,
+    seconds: f64,
+    selection: &Selection,
+) {
     println!("\n### {} on {engine}\n", size.name);
     let (load, loader_peak) = load_demo(url, size);
     let store = Store::connect(url).await.unwrap();
-    let entries = store.scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log", vec![]).await.unwrap();
-    let loaded_up_to = store.scalar_for_test("SELECT MAX(id) AS n FROM coordinator_task_log", vec![]).await.unwrap();
-    let patients = store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap();
+    let entries = store
+        .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log", vec![])
+        .await
+        .unwrap();
+    let loaded_up_to = store
+        .scalar_for_test("SELECT MAX(id) AS n FROM coordinator_task_log", vec![])
+        .await
+        .unwrap();
+    let patients =
+        store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap();
 
     let server = start_server(url).await;
     let base = server.base.clone();
     let coordinators = size.coordinators.min(50);
     let mut sessions = Vec::new();
-    for (role, count) in [("coord", coordinators), ("manager", 10.min(size.coordinators.div_ceil(4))), ("admin", 1)] {
+    for (role, count) in
+        [("coord", coordinators), ("manager", 10.min(size.coordinators.div_ceil(4))), ("admin", 1)]
+    {
         let mut group = Vec::new();
         for i in 1..=count {
             let name = if role == "admin" { "admin".to_owned() } else { format!("{role}{i}") };
             let mut session = sign_in(&base, &name).await;
             if role == "coord" {
                 session.open_days = days_with_room(&store, &name).await;
-                assert!(!session.open_days.is_empty(), "{name} has no day with room for 5-minute entries");
+                assert!(
+                    !session.open_days.is_empty(),
+                    "{name} has no day with room for 5-minute entries"
+                );
             }
             group.push(Arc::new(session));
         }
@@ -338,14 +439,22 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
     }
     let types = store.task_types().await.unwrap();
     let type_id = |name: &str| types.iter().find(|t| t.name == name).unwrap().id.to_string();
-    let types = Arc::new(EntryTypes { stat: type_id("Stat: Last OFFICE VISIT (yymm)"), minutes: type_id("Communication: Phone") });
+    let types = Arc::new(EntryTypes {
+        stat: type_id("Stat: Last OFFICE VISIT (yymm)"),
+        minutes: type_id("Communication: Phone"),
+    });
     let month = YearMonth::of(local_date(Utc::now(), TZ)).previous();
     let billing_path: &'static str = Box::leak(format!("/billing?month={month}").into_boxed_str());
     let pages: [(&str, &str, Work, usize); 6] = [
         ("panel", "Patient panel `/panel` (coordinator)", Work::Get("/panel"), 0),
         ("tasks", "Daily tasks `/tasks` (coordinator)", Work::Get("/tasks"), 0),
         ("entry", "Task entry `POST /tasks` (coordinator, a Stat value)", Work::Entry, 0),
-        ("minutes", "Task entry `POST /tasks` (coordinator, 5 minutes on a past day)", Work::MinutesEntry, 0),
+        (
+            "minutes",
+            "Task entry `POST /tasks` (coordinator, 5 minutes on a past day)",
+            Work::MinutesEntry,
+            0,
+        ),
         ("billing", "Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
         ("team", "Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
     ];
@@ -354,21 +463,43 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
         load.as_secs_f64(),
         loader_peak
     );
-    println!("| work | users | p50 ms | p99 ms | per second | empty handler p50 / p99 ms | × floor (p50, p99) |");
+    println!(
+        "| work | users | p50 ms | p99 ms | per second | empty handler p50 / p99 ms | × floor (p50, p99) |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let empty_session =
-        Arc::new(Session { client: reqwest::Client::new(), csrf: String::new(), patient: String::new(), open_days: Vec::new() });
+    let empty_session = Arc::new(Session {
+        client: reqwest::Client::new(),
+        csrf: String::new(),
+        patient: String::new(),
+        open_days: Vec::new(),
+    });
     let mut floors = Vec::new();
     for &users in &selection.users {
-        floors.push(drive(empty, std::slice::from_ref(&empty_session), users, Work::Get("/"), seconds, &types).await);
+        floors.push(
+            drive(
+                empty,
+                std::slice::from_ref(&empty_session),
+                users,
+                Work::Get("/"),
+                seconds,
+                &types,
+            )
+            .await,
+        );
     }
-    let runs = selection.users.iter().enumerate().flat_map(|(k, &users)| std::iter::repeat_n((k, users), selection.runs));
+    let runs = selection
+        .users
+        .iter()
+        .enumerate()
+        .flat_map(|(k, &users)| std::iter::repeat_n((k, users), selection.runs));
     for (_, label, work, group) in pages.into_iter().filter(|(key, ..)| selection.wants(key)) {
         let mut alone = f64::NAN;
         for (k, users) in runs.clone() {
             if alone > 500.0 {
                 // Concurrent users would only queue behind each other for minutes; the single-user figure says it.
-                println!("| {label} | {users} | not run: one user alone waits {alone:.0} ms | | | | |");
+                println!(
+                    "| {label} | {users} | not run: one user alone waits {alone:.0} ms | | | | |"
+                );
                 continue;
             }
             let f = drive(&base, &sessions[group], users, work, seconds, &types).await;
@@ -384,10 +515,16 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
             }
             let floor = &floors[k];
             if f.p50.is_nan() {
-                println!("| {label} | {users} | no request finished within the {seconds} s window | | | | |");
+                println!(
+                    "| {label} | {users} | no request finished within the {seconds} s window | | | | |"
+                );
                 continue;
             }
-            let refused = if f.refused > 0 { format!(" ({} refused busy)", f.refused) } else { String::new() };
+            let refused = if f.refused > 0 {
+                format!(" ({} refused busy)", f.refused)
+            } else {
+                String::new()
+            };
             println!(
                 "| {label} | {users} | {:.1} | {:.1} | {:.0}{refused} | {:.2} / {:.2} | {:.0}×, {:.0}× |",
                 f.p50,
@@ -409,7 +546,8 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
     }
 
     // A month's billing summary, beside the same per-patient aggregation as one SQL statement.
-    let (summary_time, summary) = timed(5, async || store.compute_billing_summary(month, RuleSet::Seed).await.unwrap()).await;
+    let (summary_time, summary) =
+        timed(5, async || store.compute_billing_summary(month, RuleSet::Seed).await.unwrap()).await;
     // After an entry of the month changes (the patients, fees and settings unchanged and cached).
     let mut after_entry = Vec::new();
     for _ in 0..5 {
@@ -426,7 +564,8 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
         after_entry.push(t.elapsed());
     }
     let after_entry_time = median(after_entry);
-    let (cached_time, _) = timed(5, async || store.billing_summary(month, Some(RuleSet::Seed)).await.unwrap()).await;
+    let (cached_time, _) =
+        timed(5, async || store.billing_summary(month, Some(RuleSet::Seed)).await.unwrap()).await;
     let (floor_time, _) = timed(5, async || {
         store
             .scalar_for_test(
@@ -513,10 +652,14 @@ async fn bench(size: &Size, engine: &str, url: &str, empty: &str, seconds: f64, 
 #[tokio::main]
 async fn main() {
     let wanted = std::env::var("CARELOG_BENCH_SIZES").unwrap_or_else(|_| "S".into());
-    let seconds: f64 = std::env::var("CARELOG_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let seconds: f64 =
+        std::env::var("CARELOG_BENCH_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(5.0);
     let pg = std::env::var("CARELOG_BENCH_PG").ok().filter(|v| !v.is_empty());
     let engines: Vec<&str> = match std::env::var("CARELOG_BENCH_ENGINES") {
-        Ok(list) => list.split(',').map(|s| if s.trim() == "postgres" { "postgres" } else { "sqlite" }).collect(),
+        Ok(list) => list
+            .split(',')
+            .map(|s| if s.trim() == "postgres" { "postgres" } else { "sqlite" })
+            .collect(),
         Err(_) => {
             if pg.is_some() {
                 vec!["sqlite", "postgres"]
@@ -533,14 +676,18 @@ async fn main() {
         engines.join(", "),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    for size in SIZES.iter().filter(|s| wanted.split(',').any(|w| w.trim().eq_ignore_ascii_case(s.name))) {
+    for size in
+        SIZES.iter().filter(|s| wanted.split(',').any(|w| w.trim().eq_ignore_ascii_case(s.name)))
+    {
         for engine in &engines {
             if *engine == "sqlite" {
-                let url = format!("sqlite:{}", dir.path().join(format!("{}.db", size.name)).display());
+                let url =
+                    format!("sqlite:{}", dir.path().join(format!("{}.db", size.name)).display());
                 bench(size, "SQLite", &url, &empty, seconds, &selection).await;
             } else {
                 let server = pg.clone().expect("CARELOG_BENCH_PG names the PostgreSQL server");
-                let name = format!("carelog_bench_{}_{}", size.name.to_lowercase(), std::process::id());
+                let name =
+                    format!("carelog_bench_{}_{}", size.name.to_lowercase(), std::process::id());
                 let url = create_postgres_database(&server, &name).await.unwrap();
                 bench(size, "PostgreSQL", &url, &empty, seconds, &selection).await;
                 drop_postgres_database(&server, &name).await.unwrap();

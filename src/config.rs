@@ -102,33 +102,50 @@ pub fn parse_bool(setting: &str, text: &str) -> Result<bool, ConfigError> {
 
 impl RawConfig {
     pub fn parse(self) -> Result<Config, ConfigError> {
-        carelog_store::Engine::from_url(&self.database_url)
-            .map_err(|e| bad("CARELOG_DATABASE_URL", e.to_string().trim_start_matches("CARELOG_DATABASE_URL: ").to_owned()))?;
-        let bind = self
-            .bind
-            .trim()
-            .parse::<SocketAddr>()
-            .map_err(|_| bad("CARELOG_BIND", format!("\"{}\" is not an address and port such as 127.0.0.1:8080", self.bind)))?;
-        let time_zone = parse_time_zone(&self.time_zone).map_err(|e| bad("CARELOG_TZ", e.message))?;
+        carelog_store::Engine::from_url(&self.database_url).map_err(|e| {
+            bad(
+                "CARELOG_DATABASE_URL",
+                e.to_string().trim_start_matches("CARELOG_DATABASE_URL: ").to_owned(),
+            )
+        })?;
+        let bind = self.bind.trim().parse::<SocketAddr>().map_err(|_| {
+            bad(
+                "CARELOG_BIND",
+                format!("\"{}\" is not an address and port such as 127.0.0.1:8080", self.bind),
+            )
+        })?;
+        let time_zone =
+            parse_time_zone(&self.time_zone).map_err(|e| bad("CARELOG_TZ", e.message))?;
         let smtp_url = Some(self.smtp_url.trim().to_owned()).filter(|u| !u.is_empty());
         if let Some(url) = &smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
         {
             return Err(bad(
                 "CARELOG_SMTP_URL",
-                format!("\"{}\" is neither smtp://HOST:PORT nor smtps://HOST:PORT", carelog_store::redact_url(url)),
+                format!(
+                    "\"{}\" is neither smtp://HOST:PORT nor smtps://HOST:PORT",
+                    carelog_store::redact_url(url)
+                ),
             ));
         }
         let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(bad("CARELOG_BASE_URL", format!("\"{base_url}\" is not an address such as https://carelog.practice.example")));
+            return Err(bad(
+                "CARELOG_BASE_URL",
+                format!(
+                    "\"{base_url}\" is not an address such as https://carelog.practice.example"
+                ),
+            ));
         }
         Ok(Config {
             database_url: self.database_url.trim().to_owned(),
             bind,
             time_zone,
             secure_cookies: parse_bool("CARELOG_SECURE_COOKIES", &self.secure_cookies)?,
-            trust_forwarded_for: parse_bool("CARELOG_TRUST_FORWARDED_FOR", &self.trust_forwarded_for)?,
+            trust_forwarded_for: parse_bool(
+                "CARELOG_TRUST_FORWARDED_FOR",
+                &self.trust_forwarded_for,
+            )?,
             smtp_url,
             smtp_from: self.smtp_from.trim().to_owned(),
             base_url,
@@ -141,7 +158,15 @@ pub fn unknown_variable<I: IntoIterator<Item = String>>(names: I) -> Option<Conf
     names
         .into_iter()
         .find(|n| n.starts_with("CARELOG_") && !KNOWN_VARIABLES.contains(&n.as_str()))
-        .map(|n| bad(&n, format!("is not a carelog setting; known settings are {}", KNOWN_VARIABLES.join(", "))))
+        .map(|n| {
+            bad(
+                &n,
+                format!(
+                    "is not a carelog setting; known settings are {}",
+                    KNOWN_VARIABLES.join(", ")
+                ),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -195,7 +220,9 @@ mod tests {
 
     #[test]
     fn debug_hides_the_database_password() {
-        let c = RawConfig { database_url: "postgres://app:hunter2@db/carelog".into(), ..raw() }.parse().unwrap();
+        let c = RawConfig { database_url: "postgres://app:hunter2@db/carelog".into(), ..raw() }
+            .parse()
+            .unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
-use carelog_store::{DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit};
+use carelog_store::{
+    DemoCareGap, DemoCoordinator, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit,
+};
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -86,9 +88,11 @@ impl DemoSize {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Avery", "Blake", "Carmen", "Dana", "Elliot", "Frances", "Gideon", "Harriet", "Imani", "Jasper", "Kendra", "Lionel", "Marisol",
-    "Nolan", "Opal", "Percy", "Quinn", "Rosalind", "Silas", "Tamsin", "Ulric", "Vera", "Wendell", "Xiomara", "Yusuf", "Zelda", "Arlo",
-    "Beatrix", "Cyrus", "Delphine", "Emmett", "Flora", "Gus", "Hazel", "Ivo", "Juniper", "Kit", "Leona", "Milo", "Nell",
+    "Avery", "Blake", "Carmen", "Dana", "Elliot", "Frances", "Gideon", "Harriet", "Imani",
+    "Jasper", "Kendra", "Lionel", "Marisol", "Nolan", "Opal", "Percy", "Quinn", "Rosalind",
+    "Silas", "Tamsin", "Ulric", "Vera", "Wendell", "Xiomara", "Yusuf", "Zelda", "Arlo", "Beatrix",
+    "Cyrus", "Delphine", "Emmett", "Flora", "Gus", "Hazel", "Ivo", "Juniper", "Kit", "Leona",
+    "Milo", "Nell",
 ];
 const LAST_NAMES: &[&str] = &[
     "Abernathy",
@@ -122,10 +126,13 @@ const LAST_NAMES: &[&str] = &[
     "Drummond",
     "Elsworth",
 ];
-const STAFF_FIRST: &[&str] =
-    &["Alex", "Jordan", "Morgan", "Riley", "Casey", "Taylor", "Jamie", "Reese", "Skyler", "Rowan", "Emerson", "Parker"];
+const STAFF_FIRST: &[&str] = &[
+    "Alex", "Jordan", "Morgan", "Riley", "Casey", "Taylor", "Jamie", "Reese", "Skyler", "Rowan",
+    "Emerson", "Parker",
+];
 const STREETS: &[&str] = &["Example", "Sample", "Placeholder", "Fictional", "Demo", "Testing"];
-const FACILITIES: &[(&str, &str)] = &[("Acacia", "90001"), ("Violet", "90002"), ("Cedar Grove", "90003"), ("Harbor View", "90004")];
+const FACILITIES: &[(&str, &str)] =
+    &[("Acacia", "90001"), ("Violet", "90002"), ("Cedar Grove", "90003"), ("Harbor View", "90004")];
 const PROVIDERS: &[(&str, &str)] = &[
     ("Dr. Szalas", "Acacia"),
     ("Dr. Antonio", "Violet"),
@@ -134,8 +141,13 @@ const PROVIDERS: &[(&str, &str)] = &[
     ("Dr. Moreau", "Acacia"),
     ("Dr. Castillo", "Violet"),
 ];
-const INSURERS: &[(&str, u32)] = &[("Medicare Part B", 60), ("Medicare Advantage (demo plan A)", 25), ("Medicare + Medicaid (dual)", 15)];
-const LANGUAGES: &[(&str, u32)] = &[("English", 78), ("Spanish", 14), ("Vietnamese", 4), ("Tagalog", 2), ("Mandarin", 2)];
+const INSURERS: &[(&str, u32)] = &[
+    ("Medicare Part B", 60),
+    ("Medicare Advantage (demo plan A)", 25),
+    ("Medicare + Medicaid (dual)", 15),
+];
+const LANGUAGES: &[(&str, u32)] =
+    &[("English", 78), ("Spanish", 14), ("Vietnamese", 4), ("Tagalog", 2), ("Mandarin", 2)];
 const GAPS: &[&str] = &[
     "Annual wellness visit",
     "Diabetic eye exam",
@@ -154,10 +166,16 @@ fn staff_name(rng: &mut Rng) -> String {
     format!("{} {}", rng.pick(STAFF_FIRST), rng.pick(LAST_NAMES))
 }
 
-fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash: &str) -> Vec<DemoCoordinator> {
+fn coordinators(
+    size: &DemoSize,
+    rng: &mut Rng,
+    today: NaiveDate,
+    password_hash: &str,
+) -> Vec<DemoCoordinator> {
     // Maximum caseloads grow with the patients each holder must carry, so a large practice is as full
     // as the default one (about 37 patients a coordinator) instead of everyone far over capacity.
-    let per_holder = size.patients as f64 / (size.coordinators as f64 + size.managers() as f64 / 2.0).max(1.0);
+    let per_holder =
+        size.patients as f64 / (size.coordinators as f64 + size.managers() as f64 / 2.0).max(1.0);
     let scale = (per_holder / 37.5).max(1.0);
     let mut users = vec![DemoCoordinator {
         username: "admin".into(),
@@ -191,7 +209,10 @@ fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash:
             7 if role == Role::Coordinator => "Unavailable",
             _ => "Available",
         };
-        let max_caseload = (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64 * scale).round() as i32;
+        let max_caseload =
+            (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64
+                * scale)
+                .round() as i32;
         users.push(DemoCoordinator {
             display_name: staff_name(rng),
             email: format!("{username}@carelog.invalid"),
@@ -204,7 +225,10 @@ fn coordinators(size: &DemoSize, rng: &mut Rng, today: NaiveDate, password_hash:
                 work_start: if index.is_multiple_of(2) { "08:00" } else { "09:00" }.into(),
                 work_end: if index.is_multiple_of(2) { "16:30" } else { "17:30" }.into(),
                 hired_on: today - Duration::days(rng.range(120, 3000)),
-                specializations: specialisations[index % specialisations.len()].iter().map(|s| (*s).to_owned()).collect(),
+                specializations: specialisations[index % specialisations.len()]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
                 languages,
                 facilities,
             }),
@@ -241,7 +265,14 @@ struct EntryPlanner {
 
 impl EntryPlanner {
     /// A working day in `[from, to]` and a time in working hours, keeping the coordinator's day under 480.
-    fn slot(&mut self, rng: &mut Rng, coordinator: usize, from: NaiveDate, to: NaiveDate, minutes: i64) -> Option<DateTime<Utc>> {
+    fn slot(
+        &mut self,
+        rng: &mut Rng,
+        coordinator: usize,
+        from: NaiveDate,
+        to: NaiveDate,
+        minutes: i64,
+    ) -> Option<DateTime<Utc>> {
         let span = (to - from).num_days();
         for _ in 0..12 {
             let day = from + Duration::days(rng.range(0, span));
@@ -272,7 +303,10 @@ impl EntryPlanner {
             (TaskCategory::Medication, 6),
             (TaskCategory::DataEntry, 4),
         ]);
-        self.billable_by_category.get(&category).map(|names| *rng.pick(names)).unwrap_or("Care Coordination: General")
+        self.billable_by_category
+            .get(&category)
+            .map(|names| *rng.pick(names))
+            .unwrap_or("Care Coordination: General")
     }
 }
 
@@ -295,11 +329,21 @@ pub struct EntryStream {
     caseloads: Vec<Caseload>,
 }
 
-const STAT_TYPES: &[(&str, u32)] =
-    &[("Stat: Last OFFICE VISIT (yymm)", 70), ("Stat: Last ER/HOSP (yymm)", 20), ("Stat: NO SHOW NP/MD + Phone call (yymmdd)", 10)];
+const STAT_TYPES: &[(&str, u32)] = &[
+    ("Stat: Last OFFICE VISIT (yymm)", 70),
+    ("Stat: Last ER/HOSP (yymm)", 20),
+    ("Stat: NO SHOW NP/MD + Phone call (yymmdd)", 10),
+];
 
 impl EntryStream {
-    fn entry(&self, holder: usize, patient: Option<usize>, task_type: &str, minutes: Option<i64>, at: DateTime<Utc>) -> DemoTaskEntry {
+    fn entry(
+        &self,
+        holder: usize,
+        patient: Option<usize>,
+        task_type: &str,
+        minutes: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> DemoTaskEntry {
         let local = local_date(at, self.planner.tz);
         DemoTaskEntry {
             coordinator: self.holders[holder].0.clone(),
@@ -328,7 +372,9 @@ impl EntryStream {
             let mut logged = 0;
             while logged < target {
                 let minutes = self.rng.range(5, 12).min((target - logged).max(5));
-                let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, minutes) else { break };
+                let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, minutes) else {
+                    break;
+                };
                 let task_type = self.planner.task_type(&mut self.rng, ccm);
                 entries.push(self.entry(holder, Some(patient), task_type, Some(minutes), at));
                 logged += minutes;
@@ -337,7 +383,13 @@ impl EntryStream {
             for _ in 0..self.rng.range(1, 3) * elapsed / month_days {
                 let minutes = self.rng.range(5, 10);
                 if let Some(at) = self.planner.slot(&mut self.rng, holder, from, to, minutes) {
-                    entries.push(self.entry(holder, Some(patient), "Patient Insurance Verification", Some(minutes), at));
+                    entries.push(self.entry(
+                        holder,
+                        Some(patient),
+                        "Patient Insurance Verification",
+                        Some(minutes),
+                        at,
+                    ));
                 }
             }
             for (stat, percent) in STAT_TYPES {
@@ -356,13 +408,27 @@ impl EntryStream {
             }
         }
         // Each working day of everyone with a caseload opens with a shift note and has a lunch break.
-        let working: std::collections::BTreeSet<usize> = self.caseloads.iter().map(|c| c.holder).collect();
-        for day in from.iter_days().take_while(|d| *d <= to).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)) {
+        let working: std::collections::BTreeSet<usize> =
+            self.caseloads.iter().map(|c| c.holder).collect();
+        for day in from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        {
             for &holder in &working {
-                let start = NaiveTime::parse_from_str(&self.holders[holder].1, "%H:%M").unwrap_or(NaiveTime::MIN);
-                for (note, at) in [("Staff Notes: Start Shift", start), ("Staff Notes: Lunch Break", NaiveTime::MIN + Duration::hours(12))]
-                {
-                    let Some(at) = self.planner.tz.from_local_datetime(&day.and_time(at)).earliest().map(|t| t.with_timezone(&Utc)) else {
+                let start = NaiveTime::parse_from_str(&self.holders[holder].1, "%H:%M")
+                    .unwrap_or(NaiveTime::MIN);
+                for (note, at) in [
+                    ("Staff Notes: Start Shift", start),
+                    ("Staff Notes: Lunch Break", NaiveTime::MIN + Duration::hours(12)),
+                ] {
+                    let Some(at) = self
+                        .planner
+                        .tz
+                        .from_local_datetime(&day.and_time(at))
+                        .earliest()
+                        .map(|t| t.with_timezone(&Utc))
+                    else {
                         continue;
                     };
                     if at <= self.planner.now {
@@ -393,12 +459,18 @@ pub fn generate(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str)
 }
 
 /// The practice without its logged time, and the logged time as a stream of months.
-pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_hash: &str) -> (DemoPractice, EntryStream) {
+pub fn generate_streaming(
+    size: DemoSize,
+    tz: Tz,
+    now: DateTime<Utc>,
+    password_hash: &str,
+) -> (DemoPractice, EntryStream) {
     let mut rng = Rng::new(size.seed);
     let today = local_date(now, tz);
     let users = coordinators(&size, &mut rng, today, password_hash);
     // Caseload holders: managers and coordinators with a profile, in order.
-    let holders: Vec<(usize, &DemoCoordinator)> = users.iter().enumerate().filter(|(_, u)| u.profile.is_some()).collect();
+    let holders: Vec<(usize, &DemoCoordinator)> =
+        users.iter().enumerate().filter(|(_, u)| u.profile.is_some()).collect();
     let mut caseload: Vec<i64> = vec![0; users.len()];
 
     let mut patients = Vec::with_capacity(size.patients);
@@ -407,11 +479,16 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
     for i in 0..size.patients {
         let queued = i >= queued_from;
         let facility = FACILITIES[rng.range(0, FACILITIES.len() as i64 - 1) as usize].0;
-        let providers_here: Vec<&str> = PROVIDERS.iter().filter(|(_, f)| *f == facility).map(|(p, _)| *p).collect();
+        let providers_here: Vec<&str> =
+            PROVIDERS.iter().filter(|(_, f)| *f == facility).map(|(p, _)| *p).collect();
         let provider = *rng.pick(&providers_here);
         let program = *rng.weighted(&[("CCM", 60), ("PCM", 25), ("CCM+PCM", 15)]);
         let complexity = *rng.weighted(&[("Low", 40), ("Medium", 40), ("High", 20)]);
-        let status = if queued { "Active" } else { *rng.weighted(&[("Active", 90), ("Inactive", 7), ("Deceased", 3)]) };
+        let status = if queued {
+            "Active"
+        } else {
+            *rng.weighted(&[("Active", 90), ("Inactive", 7), ("Deceased", 3)])
+        };
         let language = *rng.weighted(LANGUAGES);
         let mut special_needs = Vec::new();
         for need in ["Mental Health", "Dementia", "Complex Medical"] {
@@ -422,14 +499,19 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
         if language != "English" && rng.chance(50) {
             special_needs.push("Language".into());
         }
-        let chronic_conditions = if program == "PCM" { rng.range(1, 3) } else { rng.range(1, 7) } as i32;
+        let chronic_conditions =
+            if program == "PCM" { rng.range(1, 3) } else { rng.range(1, 7) } as i32;
         // The coordinator with the most room among those serving the facility (then anyone).
         let coordinator = if queued {
             None
         } else {
-            let serves = |u: &DemoCoordinator| u.profile.as_ref().is_some_and(|p| p.facilities.iter().any(|f| f == facility));
-            let utilisation =
-                |idx: usize, u: &DemoCoordinator| caseload[idx] as f64 / f64::from(u.profile.as_ref().map_or(1, |p| p.max_caseload.max(1)));
+            let serves = |u: &DemoCoordinator| {
+                u.profile.as_ref().is_some_and(|p| p.facilities.iter().any(|f| f == facility))
+            };
+            let utilisation = |idx: usize, u: &DemoCoordinator| {
+                caseload[idx] as f64
+                    / f64::from(u.profile.as_ref().map_or(1, |p| p.max_caseload.max(1)))
+            };
             let least_loaded = |only_serving: bool| {
                 holders
                     .iter()
@@ -446,9 +528,16 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
         let visit_interval_months = *rng.weighted(&[(1, 15), (2, 15), (3, 45), (6, 25)]);
         let visit_count = if rng.chance(6) { 0 } else { rng.range(1, 4) };
         for v in 0..visit_count {
-            let months_back = (v * i64::from(visit_interval_months)) + rng.range(0, i64::from(visit_interval_months) + 1);
-            let date = today.checked_sub_months(Months::new(months_back as u32)).unwrap_or(today) - Duration::days(rng.range(0, 20));
-            visits.push(DemoVisit { patient: i, provider: provider.into(), visit_date: date, visit_type: (*rng.pick(VISIT_TYPES)).into() });
+            let months_back = (v * i64::from(visit_interval_months))
+                + rng.range(0, i64::from(visit_interval_months) + 1);
+            let date = today.checked_sub_months(Months::new(months_back as u32)).unwrap_or(today)
+                - Duration::days(rng.range(0, 20));
+            visits.push(DemoVisit {
+                patient: i,
+                provider: provider.into(),
+                visit_date: date,
+                visit_type: (*rng.pick(VISIT_TYPES)).into(),
+            });
         }
         let mut any_open = false;
         let mut any_pending = false;
@@ -462,7 +551,9 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
                 description: (*rng.pick(GAPS)).into(),
                 status: gap_status.into(),
                 opened_on,
-                closed_on: (gap_status == "Closed").then(|| opened_on + Duration::days(rng.range(5, 60))).filter(|d| *d <= today),
+                closed_on: (gap_status == "Closed")
+                    .then(|| opened_on + Duration::days(rng.range(5, 60)))
+                    .filter(|d| *d <= today),
             });
         }
         let first = *rng.pick(FIRST_NAMES);
@@ -472,14 +563,30 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
             chart_code: format!("ZM{:06}", 10_001 + i),
             first_name: first.into(),
             last_name: last.into(),
-            dob: NaiveDate::from_ymd_opt(today.year() - rng.range(58, 94) as i32, rng.range(1, 12) as u32, rng.range(1, 28) as u32)
-                .unwrap_or(today),
+            dob: NaiveDate::from_ymd_opt(
+                today.year() - rng.range(58, 94) as i32,
+                rng.range(1, 12) as u32,
+                rng.range(1, 28) as u32,
+            )
+            .unwrap_or(today),
             phone: format!("(555) 01{:02}-{:04}", rng.range(0, 99), rng.range(0, 9999)),
-            email: rng.chance(40).then(|| format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i)),
+            email: rng.chance(40).then(|| {
+                format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i)
+            }),
             address: format!("{} {} St, Demo City", rng.range(10, 9999), rng.pick(STREETS)),
-            zip_code: FACILITIES.iter().find(|(f, _)| *f == facility).map(|(_, z)| (*z).to_owned()).unwrap_or_default(),
+            zip_code: FACILITIES
+                .iter()
+                .find(|(f, _)| *f == facility)
+                .map(|(_, z)| (*z).to_owned())
+                .unwrap_or_default(),
             insurance_primary: (*rng.weighted(INSURERS)).into(),
-            insurance_policy: format!("{}EG{}-TE{}-MK{:02}", rng.range(1, 9), rng.range(1, 9), rng.range(1, 9), rng.range(10, 99)),
+            insurance_policy: format!(
+                "{}EG{}-TE{}-MK{:02}",
+                rng.range(1, 9),
+                rng.range(1, 9),
+                rng.range(1, 9),
+                rng.range(10, 99)
+            ),
             facility: facility.into(),
             provider: provider.into(),
             coordinator: coordinator.and_then(|idx| users.get(idx)).map(|u| u.username.clone()),
@@ -502,17 +609,29 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
             program: program.into(),
             complexity: complexity.into(),
             complex_ccm: complexity == "High" && program != "PCM",
-            consent_date: rng.chance(if queued { 50 } else { 92 }).then(|| today - Duration::days(rng.range(30, 900))),
+            consent_date: rng
+                .chance(if queued { 50 } else { 92 })
+                .then(|| today - Duration::days(rng.range(30, 900))),
             chronic_conditions,
             care_plan_status: if queued {
                 "Not Started"
             } else {
-                *rng.weighted(&[("Active", 85), ("Needs Review", 7), ("Draft", 5), ("Not Started", 3)])
+                *rng.weighted(&[
+                    ("Active", 85),
+                    ("Needs Review", 7),
+                    ("Draft", 5),
+                    ("Not Started", 3),
+                ])
             }
             .into(),
-            onboarding_status: if queued { *rng.weighted(&[("Ready for Assignment", 80), ("Assignment Pending", 20)]) } else { "Active" }
+            onboarding_status: if queued {
+                *rng.weighted(&[("Ready for Assignment", 80), ("Assignment Pending", 20)])
+            } else {
+                "Active"
+            }
+            .into(),
+            assignment_priority: (*rng.weighted(&[("High", 25), ("Medium", 50), ("Low", 25)]))
                 .into(),
-            assignment_priority: (*rng.weighted(&[("High", 25), ("Medium", 50), ("Low", 25)])).into(),
             visit_interval_months,
             provider_handoff_at: queued.then_some(handoff),
             special_needs,
@@ -522,12 +641,18 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
         {
             // Hours from the provider's handoff to the assignment: mostly within the seed's 4-hour target.
             const HANDOFF_HOURS: [i64; 12] = [1, 2, 3, 2, 5, 8, 3, 20, 1, 30, 2, 50];
-            p.provider_handoff_at = p.assigned_at.map(|at| at - Duration::hours(HANDOFF_HOURS[i % HANDOFF_HOURS.len()]));
+            p.provider_handoff_at = p
+                .assigned_at
+                .map(|at| at - Duration::hours(HANDOFF_HOURS[i % HANDOFF_HOURS.len()]));
         }
     }
 
-    let mut planner = EntryPlanner { tz, now, day_minutes: HashMap::new(), billable_by_category: HashMap::new() };
-    for t in TASK_TYPES.iter().filter(|t| t.billable && t.needs_patient && t.time_rule == TimeRule::Minutes) {
+    let mut planner =
+        EntryPlanner { tz, now, day_minutes: HashMap::new(), billable_by_category: HashMap::new() };
+    for t in TASK_TYPES
+        .iter()
+        .filter(|t| t.billable && t.needs_patient && t.time_rule == TimeRule::Minutes)
+    {
         planner.billable_by_category.entry(t.category).or_default().push(t.name);
     }
     let this_month = YearMonth::of(today);
@@ -537,21 +662,33 @@ pub fn generate_streaming(size: DemoSize, tz: Tz, now: DateTime<Utc>, password_h
         months.push(earlier);
     }
     months.reverse();
-    let position: HashMap<&str, usize> = users.iter().enumerate().map(|(i, u)| (u.username.as_str(), i)).collect();
+    let position: HashMap<&str, usize> =
+        users.iter().enumerate().map(|(i, u)| (u.username.as_str(), i)).collect();
     let caseloads = patients
         .iter()
         .enumerate()
         .filter(|(_, p)| p.status == "Active")
         .filter_map(|(i, p)| {
             let holder = *position.get(p.coordinator.as_deref()?)?;
-            Some(Caseload { patient: i, holder, complex_ccm: p.complex_ccm, ccm: p.program != "PCM" })
+            Some(Caseload {
+                patient: i,
+                holder,
+                complex_ccm: p.complex_ccm,
+                ccm: p.program != "PCM",
+            })
         })
         .collect();
     let holders = users
         .iter()
-        .map(|u| (u.username.clone(), u.profile.as_ref().map_or_else(|| "08:00".to_owned(), |p| p.work_start.clone())))
+        .map(|u| {
+            (
+                u.username.clone(),
+                u.profile.as_ref().map_or_else(|| "08:00".to_owned(), |p| p.work_start.clone()),
+            )
+        })
         .collect();
-    let stream = EntryStream { rng, planner, today, months: months.into_iter(), holders, caseloads };
+    let stream =
+        EntryStream { rng, planner, today, months: months.into_iter(), holders, caseloads };
 
     let practice = DemoPractice {
         facilities: FACILITIES.iter().map(|(n, z)| ((*n).to_owned(), (*z).to_owned())).collect(),
@@ -583,12 +720,9 @@ mod tests {
         let b = generate(DemoSize::default(), la(), now(), "h");
         assert_eq!(a.patients.len(), b.patients.len());
         assert_eq!(a.entries.len(), b.entries.len());
-        assert!(
-            a.patients
-                .iter()
-                .zip(&b.patients)
-                .all(|(x, y)| x.chart_code == y.chart_code && x.last_name == y.last_name && x.coordinator == y.coordinator)
-        );
+        assert!(a.patients.iter().zip(&b.patients).all(|(x, y)| x.chart_code == y.chart_code
+            && x.last_name == y.last_name
+            && x.coordinator == y.coordinator));
         let c = generate(DemoSize { seed: 7, ..DemoSize::default() }, la(), now(), "h");
         assert!(a.patients.iter().zip(&c.patients).any(|(x, y)| x.last_name != y.last_name));
     }
@@ -600,7 +734,12 @@ mod tests {
         assert_eq!((count(Role::Admin), count(Role::Manager), count(Role::Coordinator)), (1, 2, 8));
         assert_eq!(p.patients.len(), 300);
         assert_eq!(p.patients.iter().filter(|x| x.coordinator.is_none()).count(), 15);
-        assert!(p.patients.iter().filter(|x| x.coordinator.is_none()).all(|x| x.onboarding_status.contains("Assign")));
+        assert!(
+            p.patients
+                .iter()
+                .filter(|x| x.coordinator.is_none())
+                .all(|x| x.onboarding_status.contains("Assign"))
+        );
         assert_eq!(p.facilities.len(), 4);
         assert_eq!(p.providers.len(), 6);
         for status in ["Active", "Inactive", "Deceased"] {
@@ -622,7 +761,8 @@ mod tests {
         assert_eq!(YearMonth::of(local_date(first, la())), YearMonth { year: 2026, month: 9 });
         let mut per_day: HashMap<(String, NaiveDate), i64> = HashMap::new();
         for e in &p.entries {
-            *per_day.entry((e.coordinator.clone(), local_date(e.task_at, la()))).or_default() += i64::from(e.minutes.unwrap_or(0));
+            *per_day.entry((e.coordinator.clone(), local_date(e.task_at, la()))).or_default() +=
+                i64::from(e.minutes.unwrap_or(0));
             assert!(e.minutes.is_none_or(|m| (5..=120).contains(&m)));
         }
         assert!(per_day.values().all(|m| *m <= 480));
@@ -632,21 +772,33 @@ mod tests {
     fn a_large_practice_scales_capacity_and_streams_its_months_in_order() {
         let size = DemoSize { patients: 4000, coordinators: 10, months: 3, seed: 3 };
         let (p, months) = generate_streaming(size, la(), now(), "h");
-        let capacity: i32 = p.users.iter().filter_map(|u| u.profile.as_ref()).map(|x| x.max_caseload).sum();
+        let capacity: i32 =
+            p.users.iter().filter_map(|u| u.profile.as_ref()).map(|x| x.max_caseload).sum();
         let assigned = p.patients.iter().filter(|x| x.coordinator.is_some()).count() as i32;
-        assert!(assigned <= capacity && capacity < assigned * 2, "{assigned} patients for a capacity of {capacity}");
+        assert!(
+            assigned <= capacity && capacity < assigned * 2,
+            "{assigned} patients for a capacity of {capacity}"
+        );
         let months: Vec<Vec<DemoTaskEntry>> = months.collect();
         assert_eq!(months.len(), 3);
         let month_of = |e: &DemoTaskEntry| (e.billing_year, e.billing_month);
         for (month, next) in months.iter().zip(months.iter().skip(1)) {
-            assert!(month.windows(2).all(|w| w[0].task_at <= w[1].task_at && month_of(&w[0]) == month_of(&w[1])));
+            assert!(
+                month
+                    .windows(2)
+                    .all(|w| w[0].task_at <= w[1].task_at && month_of(&w[0]) == month_of(&w[1]))
+            );
             assert!(month_of(&month[0]) < month_of(&next[0]));
         }
         // Every working day opens with a shift note, and about five entries fall to each active patient a month.
         let october: Vec<&DemoTaskEntry> = months[1].iter().collect();
-        assert!(october.iter().filter(|e| e.task_type == "Staff Notes: Start Shift").count() >= 12 * 22);
-        let active = p.patients.iter().filter(|x| x.coordinator.is_some() && x.status == "Active").count();
-        let per_patient = october.iter().filter(|e| e.patient.is_some()).count() as f64 / active as f64;
+        assert!(
+            october.iter().filter(|e| e.task_type == "Staff Notes: Start Shift").count() >= 12 * 22
+        );
+        let active =
+            p.patients.iter().filter(|x| x.coordinator.is_some() && x.status == "Active").count();
+        let per_patient =
+            october.iter().filter(|e| e.patient.is_some()).count() as f64 / active as f64;
         assert!((4.0..9.0).contains(&per_patient), "{per_patient} entries a patient");
     }
 
@@ -654,7 +806,9 @@ mod tests {
     fn caseloads_stay_within_capacity_for_the_default_practice() {
         let p = generate(DemoSize::default(), la(), now(), "h");
         for u in p.users.iter().filter(|u| u.profile.is_some()) {
-            let load = p.patients.iter().filter(|x| x.coordinator.as_deref() == Some(&u.username)).count() as i32;
+            let load =
+                p.patients.iter().filter(|x| x.coordinator.as_deref() == Some(&u.username)).count()
+                    as i32;
             assert!(load <= u.profile.as_ref().unwrap().max_caseload, "{} has {load}", u.username);
         }
     }

@@ -1,7 +1,9 @@
 //! The jobs every server runs: each periodic run is claimed once per period (`job_runs`), and every
 //! notification has a unique key, so several servers produce each reminder and alert once.
 
-use carelog_domain::notifications::{Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due};
+use carelog_domain::notifications::{
+    Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due,
+};
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
 use carelog_domain::visit::{VisitStatus, visit_status};
@@ -60,7 +62,11 @@ impl Maker<'_> {
 
 /// Runs the reminders and alerts due at `now` (practice time zone); returns how many notifications
 /// were created. Tests pass the clock.
-pub async fn run_due_jobs(store: &Store, settings: &JobSettings, now: DateTime<Utc>) -> Result<usize, StoreError> {
+pub async fn run_due_jobs(
+    store: &Store,
+    settings: &JobSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     let tz = settings.time_zone;
     let local = now.with_timezone(&tz).naive_local();
     let mut maker = Maker { store, settings, now, created: 0 };
@@ -105,13 +111,23 @@ pub async fn run_due_jobs(store: &Store, settings: &JobSettings, now: DateTime<U
             }
             Run::Weekly(_) => {
                 let this_monday = monday_of(local.date());
-                let last_week = UtcRange { start: start_of_day(this_monday - Duration::days(7), tz), end: start_of_day(this_monday, tz) };
+                let last_week = UtcRange {
+                    start: start_of_day(this_monday - Duration::days(7), tz),
+                    end: start_of_day(this_monday, tz),
+                };
                 for (user, minutes, entries) in store.logged_by_coordinator(last_week).await? {
                     let title = format!("Last week: {minutes} minutes in {entries} entries");
                     maker
                         .send(
                             user,
-                            Notice { kind: Kind::WeeklySummary, period: &period, patient: None, title, path: "/tasks", count: entries },
+                            Notice {
+                                kind: Kind::WeeklySummary,
+                                period: &period,
+                                patient: None,
+                                title,
+                                path: "/tasks",
+                                count: entries,
+                            },
                         )
                         .await?;
                 }
@@ -157,17 +173,46 @@ async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
     let quiet_since = maker.now - Duration::days(NO_ACTIVITY_DAYS);
     for p in maker.store.alert_candidates().await? {
         let path = format!("/patients/{}", p.patient_id);
-        let alert =
-            |kind: Kind, title: String, count: i64| Notice { kind, period: &month, patient: Some(p.patient_id), title, path: &path, count };
+        let alert = |kind: Kind, title: String, count: i64| Notice {
+            kind,
+            period: &month,
+            patient: Some(p.patient_id),
+            title,
+            path: &path,
+            count,
+        };
         if p.last_activity.is_none_or(|t| t < quiet_since) {
-            maker.send(p.coordinator_id, alert(Kind::NoActivity, format!("{}: no activity in {NO_ACTIVITY_DAYS} days", p.name), 1)).await?;
+            maker
+                .send(
+                    p.coordinator_id,
+                    alert(
+                        Kind::NoActivity,
+                        format!("{}: no activity in {NO_ACTIVITY_DAYS} days", p.name),
+                        1,
+                    ),
+                )
+                .await?;
         }
-        if visit_status(p.last_visit, u32::try_from(p.visit_interval_months).unwrap_or(1), today) == VisitStatus::Overdue {
-            maker.send(p.coordinator_id, alert(Kind::VisitOverdue, format!("{}: visit overdue", p.name), 1)).await?;
+        if visit_status(p.last_visit, u32::try_from(p.visit_interval_months).unwrap_or(1), today)
+            == VisitStatus::Overdue
+        {
+            maker
+                .send(
+                    p.coordinator_id,
+                    alert(Kind::VisitOverdue, format!("{}: visit overdue", p.name), 1),
+                )
+                .await?;
         }
         if p.open_gaps > 0 {
             maker
-                .send(p.coordinator_id, alert(Kind::OpenCareGaps, format!("{}: {} open care gaps", p.name, p.open_gaps), p.open_gaps))
+                .send(
+                    p.coordinator_id,
+                    alert(
+                        Kind::OpenCareGaps,
+                        format!("{}: {} open care gaps", p.name, p.open_gaps),
+                        p.open_gaps,
+                    ),
+                )
                 .await?;
         }
     }

@@ -27,7 +27,9 @@ pub enum AppError {
     Store(#[from] carelog_store::StoreError),
     #[error("{0}")]
     Hash(#[from] carelog_web::password::HashError),
-    #[error("the database already holds a practice ({0} users); the demo loads only into an empty database")]
+    #[error(
+        "the database already holds a practice ({0} users); the demo loads only into an empty database"
+    )]
     NotEmpty(i64),
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -70,7 +72,9 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         let mut days = Vec::new();
         // A survey round on the 15th of each month the demo has logged time in.
         for _ in 0..size.months.max(1) {
-            if let Some(day) = chrono::NaiveDate::from_ymd_opt(month.year, month.month, 15).filter(|d| *d <= today) {
+            if let Some(day) =
+                chrono::NaiveDate::from_ymd_opt(month.year, month.month, 15).filter(|d| *d <= today)
+            {
                 days.push(day);
             }
             month = month.previous();
@@ -84,16 +88,25 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
 /// Completes about seven in ten of the demo's generated tasks that are already due, on the due date
 /// (or the day before) mid-morning, as the coordinator would: never past the 480-minute day. In bulk,
 /// so a practice of 100,000 patients completes its tasks in seconds. Returns how many it completed.
-async fn complete_demo_tasks(store: &Store, tz: Tz, now: chrono::DateTime<Utc>) -> Result<u64, AppError> {
+async fn complete_demo_tasks(
+    store: &Store,
+    tz: Tz,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, AppError> {
     use carelog_domain::practice_time::{local_date, start_of_day};
     use carelog_domain::time_rules::DAILY_CAP_MINUTES;
     use std::collections::HashMap;
     let today = local_date(now, tz);
-    let tasks: Vec<_> = store.open_tasks_due_before(today).await?.into_iter().filter(|t| t.id % 10 < 7).collect();
-    let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else { return Ok(0) };
-    let categories: HashMap<i64, String> = store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
+    let tasks: Vec<_> =
+        store.open_tasks_due_before(today).await?.into_iter().filter(|t| t.id % 10 < 7).collect();
+    let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else {
+        return Ok(0);
+    };
+    let categories: HashMap<i64, String> =
+        store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
     let mut day_minutes: HashMap<(i64, chrono::NaiveDate), i64> = HashMap::new();
-    for (coordinator, at, minutes) in store.minutes_logged_since(start_of_day(earliest, tz)).await? {
+    for (coordinator, at, minutes) in store.minutes_logged_since(start_of_day(earliest, tz)).await?
+    {
         *day_minutes.entry((coordinator, local_date(at, tz))).or_default() += i64::from(minutes);
     }
     let mut completions = Vec::new();
@@ -112,7 +125,8 @@ async fn complete_demo_tasks(store: &Store, tz: Tz, now: chrono::DateTime<Utc>) 
             task_type_id: task.task_type_id,
             task_category: categories.get(&task.task_type_id).cloned().unwrap_or_default(),
             minutes: task.estimated_minutes,
-            task_at: start_of_day(day, tz) + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120)),
+            task_at: start_of_day(day, tz)
+                + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120)),
             local_date: day,
         });
     }
@@ -126,26 +140,39 @@ pub async fn generate_tasks(store: &Store, today: chrono::NaiveDate) -> Result<u
     use carelog_domain::practice_time::YearMonth;
     use carelog_domain::schedule::{plan_month, plan_week};
     let schedules = store.active_schedules().await?;
-    let mut planned = plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await?);
+    let mut planned =
+        plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await?);
     planned.extend(plan_week(today, &schedules, &store.active_coordinator_ids().await?));
     Ok(store.insert_planned_tasks(&planned, Utc::now()).await?)
 }
 
 /// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
 /// so every server may run it.
-pub async fn housekeeping(store: &Store, now: chrono::DateTime<Utc>) -> Result<(u64, u64), AppError> {
+pub async fn housekeeping(
+    store: &Store,
+    now: chrono::DateTime<Utc>,
+) -> Result<(u64, u64), AppError> {
     use carelog_domain::login_throttle::WINDOW_MINUTES;
     use carelog_domain::session_policy::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES};
     use chrono::Duration;
-    let sessions =
-        store.delete_expired_sessions(now - Duration::minutes(IDLE_TIMEOUT_MINUTES), now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS)).await?;
-    let failures = store.delete_login_failures_before(now - Duration::minutes(WINDOW_MINUTES)).await?;
+    let sessions = store
+        .delete_expired_sessions(
+            now - Duration::minutes(IDLE_TIMEOUT_MINUTES),
+            now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS),
+        )
+        .await?;
+    let failures =
+        store.delete_login_failures_before(now - Duration::minutes(WINDOW_MINUTES)).await?;
     Ok((sessions, failures))
 }
 
 /// The background work of a server: due reminders and alerts and pending e-mail every minute;
 /// task generation and housekeeping at start and every hour. All of it is safe on several servers.
-pub fn spawn_background(store: Store, settings: jobs::JobSettings, mailer: Option<mail::Mailer>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_background(
+    store: Store,
+    settings: jobs::JobSettings,
+    mailer: Option<mail::Mailer>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
         let mut minute: u64 = 0;
@@ -154,7 +181,8 @@ pub fn spawn_background(store: Store, settings: jobs::JobSettings, mailer: Optio
             if minute.is_multiple_of(60) {
                 // Generation is idempotent, so every server may run it: on the 1st and on Mondays the
                 // new period's tasks appear within the hour, and a server back from downtime catches up.
-                let today = carelog_domain::practice_time::local_date(Utc::now(), settings.time_zone);
+                let today =
+                    carelog_domain::practice_time::local_date(Utc::now(), settings.time_zone);
                 if let Err(e) = generate_tasks(&store, today).await {
                     tracing::warn!(error = %e, "task generation failed");
                 }
@@ -194,7 +222,11 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), AppError> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AppError> {
     let app = carelog_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
     Ok(())

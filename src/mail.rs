@@ -10,7 +10,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 pub enum MailError {
     #[error("CARELOG_SMTP_URL: {0}")]
     Url(String),
-    #[error("CARELOG_SMTP_FROM: \"{0}\" is not an address such as carelog <carelog@practice.example>")]
+    #[error(
+        "CARELOG_SMTP_FROM: \"{0}\" is not an address such as carelog <carelog@practice.example>"
+    )]
     From(String),
 }
 
@@ -22,17 +24,27 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(url: &str, from: &str) -> Result<Mailer, MailError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| MailError::Url(e.to_string()))?.build();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailError::Url(e.to_string()))?
+            .build();
         let from = from.parse::<Mailbox>().map_err(|_| MailError::From(from.to_owned()))?;
         Ok(Mailer { transport, from })
     }
 
     /// Sends what is waiting; returns (sent, failed). A failure is recorded and not retried forever.
-    pub async fn send_pending(&self, store: &Store) -> Result<(usize, usize), carelog_store::StoreError> {
+    pub async fn send_pending(
+        &self,
+        store: &Store,
+    ) -> Result<(usize, usize), carelog_store::StoreError> {
         let (mut sent, mut failed) = (0, 0);
         for email in store.claim_pending_emails(100).await? {
             let message = email.to.parse::<Mailbox>().ok().and_then(|to| {
-                Message::builder().from(self.from.clone()).to(to).subject(email.subject.clone()).body(email.body.clone()).ok()
+                Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(email.subject.clone())
+                    .body(email.body.clone())
+                    .ok()
             });
             let ok = match message {
                 Some(m) => match self.transport.send(m).await {
@@ -43,7 +55,10 @@ impl Mailer {
                     }
                 },
                 None => {
-                    tracing::warn!(notification = email.id, "e-mail not sent: the user's address is not valid");
+                    tracing::warn!(
+                        notification = email.id,
+                        "e-mail not sent: the user's address is not valid"
+                    );
                     false
                 }
             };

@@ -14,7 +14,11 @@ use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "carelog", version, about = "Care-management time, tasks and billing for a medical practice")]
+#[command(
+    name = "carelog",
+    version,
+    about = "Care-management time, tasks and billing for a medical practice"
+)]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -25,7 +29,13 @@ struct Cli {
 #[derive(Args)]
 struct Settings {
     /// sqlite:PATH or postgres://USER@HOST:PORT/DATABASE
-    #[arg(long, global = true, env = "CARELOG_DATABASE_URL", default_value = "sqlite:data/carelog.db", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CARELOG_DATABASE_URL",
+        default_value = "sqlite:data/carelog.db",
+        hide_env_values = true
+    )]
     database_url: String,
     /// Address and port to serve on
     #[arg(long, global = true, env = "CARELOG_BIND", default_value = "127.0.0.1:8080")]
@@ -40,7 +50,13 @@ struct Settings {
     #[arg(long, global = true, env = "CARELOG_TRUST_FORWARDED_FOR", default_value = "false")]
     trust_forwarded_for: String,
     /// SMTP relay for e-mail notifications (smtp://HOST:PORT, smtps://…); empty: in-app only
-    #[arg(long, global = true, env = "CARELOG_SMTP_URL", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CARELOG_SMTP_URL",
+        default_value = "",
+        hide_env_values = true
+    )]
     smtp_url: String,
     /// Sender of e-mail notifications
     #[arg(long, global = true, env = "CARELOG_SMTP_FROM", default_value = carelog::config::DEFAULT_SMTP_FROM)]
@@ -136,8 +152,12 @@ enum UserCommand {
 }
 
 fn init_logging() {
-    let filter = EnvFilter::try_from_env("CARELOG_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(std::io::stderr().is_terminal());
+    let filter = EnvFilter::try_from_env("CARELOG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
     if std::env::var("CARELOG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
         builder.json().init();
     } else {
@@ -179,11 +199,20 @@ async fn run() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(store, config).await,
         Command::Migrate => {
-            println!("Schema is at version {} on {}.", store.schema_version().await?, store.engine().name());
+            println!(
+                "Schema is at version {} on {}.",
+                store.schema_version().await?,
+                store.engine().name()
+            );
             Ok(())
         }
         Command::Demo(args) => {
-            let size = DemoSize { patients: args.patients, coordinators: args.coordinators, months: args.months, seed: args.seed };
+            let size = DemoSize {
+                patients: args.patients,
+                coordinators: args.coordinators,
+                months: args.months,
+                seed: args.seed,
+            };
             let started = std::time::Instant::now();
             let entries = carelog::load_demo(&store, size, config.time_zone).await?;
             println!(
@@ -197,7 +226,9 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&store, command).await,
-        Command::Billing { month, rules, format } => billing(&store, &month, rules.as_deref(), &format).await,
+        Command::Billing { month, rules, format } => {
+            billing(&store, &month, rules.as_deref(), &format).await
+        }
         Command::Import { kind, file, apply, skip_invalid, maps } => {
             import(&store, &config, &kind, &file, apply, skip_invalid, &maps).await
         }
@@ -229,10 +260,14 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
             "Sign in with your carelog account (demo logins, if this is the demo practice: admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\")."
         );
     }
-    let listener =
-        tokio::net::TcpListener::bind(config.bind).await.with_context(|| format!("CARELOG_BIND: cannot listen on {}", config.bind))?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("CARELOG_BIND: cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
-    println!("carelog is serving at http://{address} on {} — stop with Ctrl+C.", store.engine().name());
+    println!(
+        "carelog is serving at http://{address} on {} — stop with Ctrl+C.",
+        store.engine().name()
+    );
     tracing::info!(%address, engine = store.engine().name(), "serving");
     let mailer = match &config.smtp_url {
         Some(url) => Some(carelog::mail::Mailer::new(url, &config.smtp_from)?),
@@ -253,8 +288,16 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
 }
 
 fn print_logins(size: &DemoSize) {
-    let coordinators = if size.coordinators > 1 { format!("coord1 … coord{}", size.coordinators) } else { "coord1".into() };
-    let managers = if size.managers() > 1 { format!("manager1 … manager{}", size.managers()) } else { "manager1".into() };
+    let coordinators = if size.coordinators > 1 {
+        format!("coord1 … coord{}", size.coordinators)
+    } else {
+        "coord1".into()
+    };
+    let managers = if size.managers() > 1 {
+        format!("manager1 … manager{}", size.managers())
+    } else {
+        "manager1".into()
+    };
     println!();
     println!("Demo practice logins (password for all: {DEMO_PASSWORD})");
     println!("  admin                  administrator: billing, settings, users, audit log");
@@ -303,10 +346,13 @@ async fn import(
     if kind.trim().eq_ignore_ascii_case("synthea") {
         return import_synthea(store, config, file, apply, skip_invalid).await;
     }
-    let kind = ImportKind::parse(kind).with_context(|| format!("\"{kind}\" is not zmo, psl, cmlog or synthea"))?;
+    let kind = ImportKind::parse(kind)
+        .with_context(|| format!("\"{kind}\" is not zmo, psl, cmlog or synthea"))?;
     let mut mapping = Vec::new();
     for m in maps {
-        let (from, to) = m.split_once('=').with_context(|| format!("--map \"{m}\": write it as \"Header=Field\""))?;
+        let (from, to) = m
+            .split_once('=')
+            .with_context(|| format!("--map \"{m}\": write it as \"Header=Field\""))?;
         mapping.push((from.trim().to_owned(), to.trim().to_owned()));
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -318,7 +364,10 @@ async fn import(
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
     if !checked.unmatched.is_empty() {
-        println!("Ignored columns (map them with --map \"Header=Field\"): {}", checked.unmatched.join(", "));
+        println!(
+            "Ignored columns (map them with --map \"Header=Field\"): {}",
+            checked.unmatched.join(", ")
+        );
     }
     if !checked.missing.is_empty() {
         bail!(
@@ -352,7 +401,15 @@ async fn import(
         println!("Dry run: nothing was changed. Add --apply to import.");
         return Ok(());
     }
-    match apply_import(store, config.time_zone, &checked, skip_invalid, (None, "cli", "command line")).await {
+    match apply_import(
+        store,
+        config.time_zone,
+        &checked,
+        skip_invalid,
+        (None, "cli", "command line"),
+    )
+    .await
+    {
         Ok(done) => {
             println!("Imported: {} created, {} updated.", done.created, done.updated);
             Ok(())
@@ -364,7 +421,13 @@ async fn import(
 }
 
 /// Synthea bundles (a .json file or a folder of them): patients first, then their encounters as visits.
-async fn import_synthea(store: &Store, config: &Config, path: &std::path::Path, apply: bool, skip_invalid: bool) -> anyhow::Result<()> {
+async fn import_synthea(
+    store: &Store,
+    config: &Config,
+    path: &std::path::Path,
+    apply: bool,
+    skip_invalid: bool,
+) -> anyhow::Result<()> {
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
     use carelog_web::imports::{ImportError, apply_import, check_table, synthea_tables};
@@ -381,11 +444,25 @@ async fn import_synthea(store: &Store, config: &Config, path: &std::path::Path, 
     };
     let mut bundles = Vec::new();
     for f in &files {
-        bundles.push((f.display().to_string(), std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?));
+        bundles.push((
+            f.display().to_string(),
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
+        ));
     }
     let (patients, visits) = synthea_tables(&bundles).map_err(anyhow::Error::msg)?;
-    for (kind, table, label) in [(ImportKind::Zmo, patients, "patients"), (ImportKind::Psl, visits, "encounters as visits")] {
-        let checked = match check_table(store, config.time_zone, kind, &format!("Synthea {label}"), table, &[]).await {
+    for (kind, table, label) in
+        [(ImportKind::Zmo, patients, "patients"), (ImportKind::Psl, visits, "encounters as visits")]
+    {
+        let checked = match check_table(
+            store,
+            config.time_zone,
+            kind,
+            &format!("Synthea {label}"),
+            table,
+            &[],
+        )
+        .await
+        {
             Ok(c) => c,
             Err(ImportError::Store(e)) => return Err(e.into()),
             Err(ImportError::File(m) | ImportError::Refused(m)) => bail!("{m}"),
@@ -400,8 +477,19 @@ async fn import_synthea(store: &Store, config: &Config, path: &std::path::Path, 
             println!("  {line}");
         }
         if apply {
-            match apply_import(store, config.time_zone, &checked, skip_invalid, (None, "cli", "command line")).await {
-                Ok(done) => println!("Imported {label}: {} created, {} updated.", done.created, done.updated),
+            match apply_import(
+                store,
+                config.time_zone,
+                &checked,
+                skip_invalid,
+                (None, "cli", "command line"),
+            )
+            .await
+            {
+                Ok(done) => println!(
+                    "Imported {label}: {} created, {} updated.",
+                    done.created, done.updated
+                ),
                 Err(ImportError::Store(e)) => return Err(e.into()),
                 Err(ImportError::File(m) | ImportError::Refused(m)) => bail!("{m}"),
             }
@@ -415,11 +503,19 @@ async fn import_synthea(store: &Store, config: &Config, path: &std::path::Path, 
     Ok(())
 }
 
-async fn billing(store: &Store, month: &str, rules: Option<&str>, format: &str) -> anyhow::Result<()> {
+async fn billing(
+    store: &Store,
+    month: &str,
+    rules: Option<&str>,
+    format: &str,
+) -> anyhow::Result<()> {
     use carelog_domain::billing::{Billed, RuleSet};
     use carelog_domain::practice_time::YearMonth;
     let month = YearMonth::parse(month).map_err(|e| anyhow::anyhow!("--month: {}", e.message))?;
-    let rules = rules.map(RuleSet::parse).transpose().map_err(|e| anyhow::anyhow!("--rules: {}", e.message))?;
+    let rules = rules
+        .map(RuleSet::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--rules: {}", e.message))?;
     if !matches!(format, "csv" | "json") {
         bail!("--format: \"{format}\" is not csv or json");
     }
@@ -458,7 +554,12 @@ async fn billing(store: &Store, month: &str, rules: Option<&str>, format: &str) 
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
-    audit_cli(store, "billing.export", format!("{month} under {} as {format}", summary.rule_set.key())).await
+    audit_cli(
+        store,
+        "billing.export",
+        format!("{month} under {} as {format}", summary.rule_set.key()),
+    )
+    .await
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
@@ -478,7 +579,14 @@ fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
 }
 
 async fn audit_cli(store: &Store, action: &str, detail: String) -> anyhow::Result<()> {
-    let event = NewAuditEvent { user_id: None, username: "cli", action, patient_id: None, detail, address: "command line" };
+    let event = NewAuditEvent {
+        user_id: None,
+        username: "cli",
+        action,
+        patient_id: None,
+        detail,
+        address: "command line",
+    };
     store.record_audit(&event, Utc::now()).await?;
     Ok(())
 }
@@ -494,8 +602,13 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             }
             let password = read_password(password_stdin)?;
             let hash = carelog_web::password::hash_password(password.expose())?;
-            let new =
-                NewUser { username: username.as_str(), display_name: name.trim(), email: email.as_deref(), password_hash: &hash, role };
+            let new = NewUser {
+                username: username.as_str(),
+                display_name: name.trim(),
+                email: email.as_deref(),
+                password_hash: &hash,
+                role,
+            };
             store.create_user(&new, now).await?;
             audit_cli(store, "user.add", format!("{} as {role}", username.as_str())).await?;
             println!("Added {} ({role}).", username.as_str());
@@ -504,8 +617,12 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             let username = Username::parse(&username)?;
             let role = Role::parse(&role)?;
             let before = store.set_role(username.as_str(), role, now).await?;
-            audit_cli(store, "user.set-role", format!("{}: {before} → {role}", username.as_str())).await?;
-            println!("{} is now {role} (was {before}); their sessions have ended.", username.as_str());
+            audit_cli(store, "user.set-role", format!("{}: {before} → {role}", username.as_str()))
+                .await?;
+            println!(
+                "{} is now {role} (was {before}); their sessions have ended.",
+                username.as_str()
+            );
         }
         UserCommand::ResetPassword { username, password_stdin } => {
             let username = Username::parse(&username)?;

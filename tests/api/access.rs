@@ -8,9 +8,15 @@ async fn each_role_sees_its_own_tabs() {
     let (_, coordinator) = app.sign_in("coord1").await;
     assert_eq!(tabs(&coordinator), ["Patient Panel", "Daily Tasks"]);
     let (_, manager) = app.sign_in("manager1").await;
-    assert_eq!(tabs(&manager), ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight"]);
+    assert_eq!(
+        tabs(&manager),
+        ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight"]
+    );
     let (_, admin) = app.sign_in("admin").await;
-    assert_eq!(tabs(&admin), ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight", "Billing", "Admin"]);
+    assert_eq!(
+        tabs(&admin),
+        ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight", "Billing", "Admin"]
+    );
 }
 
 #[tokio::test]
@@ -36,7 +42,11 @@ async fn routes_refuse_roles_that_do_not_hold_them() {
         ("/admin/audit", StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::OK),
     ];
     for (path, c, m, a) in expectations {
-        assert_eq!(coordinator.get(app.url(path)).send().await.unwrap().status(), *c, "coordinator {path}");
+        assert_eq!(
+            coordinator.get(app.url(path)).send().await.unwrap().status(),
+            *c,
+            "coordinator {path}"
+        );
         assert_eq!(manager.get(app.url(path)).send().await.unwrap().status(), *m, "manager {path}");
         assert_eq!(admin.get(app.url(path)).send().await.unwrap().status(), *a, "admin {path}");
     }
@@ -46,7 +56,12 @@ async fn routes_refuse_roles_that_do_not_hold_them() {
 async fn coordinator_cannot_open_another_coordinators_patient() {
     let app = spawn_app().await;
     let me = app.user_id("coord1").await;
-    let foreign = app.store.a_patient_not_assigned_to(me).await.unwrap().expect("the practice has other caseloads");
+    let foreign = app
+        .store
+        .a_patient_not_assigned_to(me)
+        .await
+        .unwrap()
+        .expect("the practice has other caseloads");
     let (client, _) = app.sign_in("coord1").await;
     let theirs = client.get(app.url(&format!("/patients/{foreign}"))).send().await.unwrap();
     let status = theirs.status();
@@ -54,7 +69,11 @@ async fn coordinator_cannot_open_another_coordinators_patient() {
     let missing = client.get(app.url("/patients/99999999")).send().await.unwrap();
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(theirs_body, missing.text().await.unwrap(), "indistinguishable from a patient that does not exist");
+    assert_eq!(
+        theirs_body,
+        missing.text().await.unwrap(),
+        "indistinguishable from a patient that does not exist"
+    );
     let junk = client.get(app.url("/patients/not-a-number")).send().await.unwrap();
     assert_eq!(junk.status(), StatusCode::NOT_FOUND);
 }
@@ -67,8 +86,12 @@ async fn a_coordinators_panel_lists_only_their_caseload_and_managers_may_widen_i
     let all = app.store.list_patients(None).await.unwrap();
     assert!(!mine.is_empty() && mine.len() < all.len());
     let (coordinator, _) = app.sign_in("coord1").await;
-    let page = coordinator.get(app.url("/panel?mine=0")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("{} patients", mine.len())), "a coordinator cannot widen the panel");
+    let page =
+        coordinator.get(app.url("/panel?mine=0")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&format!("{} patients", mine.len())),
+        "a coordinator cannot widen the panel"
+    );
     let foreign = all.iter().find(|p| !mine.iter().any(|m| m.id == p.id)).unwrap();
     assert!(!page.contains(&format!("/patients/{}\"", foreign.id)));
     let (manager, _) = app.sign_in("manager1").await;

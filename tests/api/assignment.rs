@@ -11,7 +11,10 @@ const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
 /// The ids of the patients offered an Assign button on a queue page.
 fn queue_ids(page: &str) -> Vec<i64> {
-    page.split("data-testid=\"assign-").skip(1).filter_map(|c| c.split('"').next()?.parse().ok()).collect()
+    page.split("data-testid=\"assign-")
+        .skip(1)
+        .filter_map(|c| c.split('"').next()?.parse().ok())
+        .collect()
 }
 
 /// (coordinator id, score shown, recommended, recommendable) for each card on the assign screen.
@@ -20,8 +23,24 @@ fn cards(page: &str) -> Vec<(i64, f64, bool, bool)> {
         .skip(1)
         .map(|c| {
             let head = c.split('>').next().unwrap_or_default();
-            let id = c.split("data-coordinator=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-            let score = c.split("Match Score: ").nth(1).unwrap().split('%').next().unwrap().parse().unwrap();
+            let id = c
+                .split("data-coordinator=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let score = c
+                .split("Match Score: ")
+                .nth(1)
+                .unwrap()
+                .split('%')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
             (id, score, head.contains("recommended"), !head.contains("not-recommendable"))
         })
         .collect()
@@ -50,7 +69,14 @@ async fn the_queue_lists_every_waiting_patient_and_each_filter_holds() {
     assert!(page.contains(&format!("data-testid=\"queue-count\">{waiting} patients")));
 
     for priority in ["High", "Medium", "Low"] {
-        let page = manager.get(app.url(&format!("/team?priority={priority}"))).send().await.unwrap().text().await.unwrap();
+        let page = manager
+            .get(app.url(&format!("/team?priority={priority}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let expected = scalar(
             &app,
             "SELECT COUNT(*) AS n FROM patients WHERE status = 'Active' AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending') AND assignment_priority = $1",
@@ -66,26 +92,46 @@ async fn the_queue_lists_every_waiting_patient_and_each_filter_holds() {
         vec![(Utc::now() - Duration::hours(24)).into()],
     )
     .await;
-    let page = manager.get(app.url("/team?state=overdue")).send().await.unwrap().text().await.unwrap();
+    let page =
+        manager.get(app.url("/team?state=overdue")).send().await.unwrap().text().await.unwrap();
     assert_eq!(queue_ids(&page).len() as i64, overdue);
     assert!(page.contains(&format!("data-testid=\"overdue\">{overdue}<")));
     if overdue > 0 {
-        assert!(page.contains("assignment-overdue") && page.contains("Overdue (over 24 h)"), "overdue in colour and in words");
+        assert!(
+            page.contains("assignment-overdue") && page.contains("Overdue (over 24 h)"),
+            "overdue in colour and in words"
+        );
     }
 
-    let by_name = manager.get(app.url("/team?sort=name")).send().await.unwrap().text().await.unwrap();
+    let by_name =
+        manager.get(app.url("/team?sort=name")).send().await.unwrap().text().await.unwrap();
     let names: Vec<String> = by_name
         .split("<tr class=\"priority-")
         .skip(1)
-        .map(|r| strip_tags(r.split("<td>").nth(1).unwrap().split("<br>").next().unwrap().split("</td>").next().unwrap()))
+        .map(|r| {
+            strip_tags(
+                r.split("<td>")
+                    .nth(1)
+                    .unwrap()
+                    .split("<br>")
+                    .next()
+                    .unwrap()
+                    .split("</td>")
+                    .next()
+                    .unwrap(),
+            )
+        })
         .collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted);
 
-    for (query, rule) in
-        [("priority=Urgent", "Priority"), ("view=mine", "Status"), ("range=custom&from=2026-02-30", "From"), ("care=Standard", "Care type")]
-    {
+    for (query, rule) in [
+        ("priority=Urgent", "Priority"),
+        ("view=mine", "Status"),
+        ("range=custom&from=2026-02-30", "From"),
+        ("care=Standard", "Care type"),
+    ] {
         let r = manager.get(app.url(&format!("/team?{query}"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
         assert!(r.text().await.unwrap().contains(rule), "{query} names {rule}");
@@ -98,7 +144,14 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     let (manager, _) = app.sign_in("manager1").await;
     let queue = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     let patient = queue_ids(&queue)[0];
-    let page = manager.get(app.url(&format!("/team/assign/{patient}"))).send().await.unwrap().text().await.unwrap();
+    let page = manager
+        .get(app.url(&format!("/team/assign/{patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let shown = cards(&page);
     assert_eq!(
         shown.len() as i64,
@@ -107,25 +160,51 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     );
     let recommendable: Vec<_> = shown.iter().filter(|c| c.3).collect();
     assert!(recommendable.windows(2).all(|w| w[0].1 >= w[1].1), "ranked by score: {shown:?}");
-    assert!(recommendable[0].2 && shown.iter().filter(|c| c.2).count() == 1, "the best recommendable is Recommended");
-    for part in ["title=\"Workload\"", "title=\"Specialization\"", "title=\"Experience\"", "title=\"Language\""] {
+    assert!(
+        recommendable[0].2 && shown.iter().filter(|c| c.2).count() == 1,
+        "the best recommendable is Recommended"
+    );
+    for part in [
+        "title=\"Workload\"",
+        "title=\"Specialization\"",
+        "title=\"Experience\"",
+        "title=\"Language\"",
+    ] {
         assert_eq!(page.matches(part).count(), shown.len(), "{part} shown on every card");
     }
     // The best-ranked coordinator (managers carry a caseload too, but one does not notify oneself).
-    let coordinators = [app.user_id("coord1").await, app.user_id("coord2").await, app.user_id("coord3").await];
+    let coordinators =
+        [app.user_id("coord1").await, app.user_id("coord2").await, app.user_id("coord3").await];
     let pick = recommendable.iter().find(|c| coordinators.contains(&c.0)).unwrap();
     let chosen = pick.0;
     let (status, _) = app
         .post_form(
             &manager,
             &format!("/team/assign/{patient}"),
-            &[("action", "finalize"), ("coordinator", &chosen.to_string()), ("notes", "Speaks the language")],
+            &[
+                ("action", "finalize"),
+                ("coordinator", &chosen.to_string()),
+                ("notes", "Speaks the language"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "lands on the assignment page");
-    assert_eq!(scalar(&app, "SELECT coordinator_id AS n FROM patients WHERE id = $1", vec![patient.into()]).await, chosen);
     assert_eq!(
-        scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'", vec![patient.into()]).await,
+        scalar(
+            &app,
+            "SELECT coordinator_id AS n FROM patients WHERE id = $1",
+            vec![patient.into()]
+        )
+        .await,
+        chosen
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'",
+            vec![patient.into()]
+        )
+        .await,
         1
     );
     let stored = scalar(
@@ -137,7 +216,11 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     assert_eq!(stored as f64, pick.1, "the decision keeps the score it was made with");
     assert_eq!(waiting_count(&app).await, queue_ids(&queue).len() as i64 - 1);
     let notes = app.store.notifications(chosen, 50).await.unwrap();
-    assert!(notes.iter().any(|n| n.kind == "new_assignment" && n.link == format!("/patients/{patient}")));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.kind == "new_assignment" && n.link == format!("/patients/{patient}"))
+    );
     assert_eq!(
         scalar(
             &app,
@@ -149,36 +232,76 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     );
 
     // The patient now waits on nobody: a second finalize changes nothing.
-    let (status, body) =
-        app.post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "finalize"), ("coordinator", &chosen.to_string())]).await;
+    let (status, body) = app
+        .post_form(
+            &manager,
+            &format!("/team/assign/{patient}"),
+            &[("action", "finalize"), ("coordinator", &chosen.to_string())],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("no longer waiting"));
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1", vec![patient.into()]).await, 1);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1",
+            vec![patient.into()]
+        )
+        .await,
+        1
+    );
 
     let username = app.store.user_by_id(chosen).await.unwrap().unwrap().username;
     {
         let (coordinator, _) = app.sign_in(&username).await;
         let panel = coordinator.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
-        assert!(panel.contains(&format!("data-patient=\"{patient}\"")), "the patient is on the coordinator's panel");
-        assert_eq!(coordinator.get(app.url(&format!("/team/assign/{patient}"))).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert!(
+            panel.contains(&format!("data-patient=\"{patient}\"")),
+            "the patient is on the coordinator's panel"
+        );
+        assert_eq!(
+            coordinator
+                .get(app.url(&format!("/team/assign/{patient}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
         let phone = app.task_type_id("Communication: Phone").await.to_string();
         let (status, _) = app
             .post_form(
                 &coordinator,
                 "/tasks",
-                &[("patient", &patient.to_string()), ("task_type", &phone), ("minutes", "10"), ("notes", "Welcome call")],
+                &[
+                    ("patient", &patient.to_string()),
+                    ("task_type", &phone),
+                    ("minutes", "10"),
+                    ("notes", "Welcome call"),
+                ],
             )
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
-            scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Active'", vec![patient.into()]).await,
+            scalar(
+                &app,
+                "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Active'",
+                vec![patient.into()]
+            )
+            .await,
             1,
             "the first logged task makes the patient Active"
         );
     }
 }
 
-async fn set_profile(app: &TestApp, manager: &reqwest::Client, coordinator: i64, max: &str, availability: &str) -> (StatusCode, String) {
+async fn set_profile(
+    app: &TestApp,
+    manager: &reqwest::Client,
+    coordinator: i64,
+    max: &str,
+    availability: &str,
+) -> (StatusCode, String) {
     app.post_form(
         manager,
         &format!("/team/coordinators/{coordinator}"),
@@ -200,13 +323,22 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
     let (manager, _) = app.sign_in("manager1").await;
     let coord1 = app.user_id("coord1").await;
     let coord2 = app.user_id("coord2").await;
-    let before =
-        scalar(&app, "SELECT CAST(max_caseload AS BIGINT) AS n FROM coordinator_profiles WHERE user_id = $1", vec![coord1.into()]).await;
+    let before = scalar(
+        &app,
+        "SELECT CAST(max_caseload AS BIGINT) AS n FROM coordinator_profiles WHERE user_id = $1",
+        vec![coord1.into()],
+    )
+    .await;
     let (status, body) = set_profile(&app, &manager, coord1, "900", "Available").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Maximum caseload: a whole number from 0 to 500"));
     assert_eq!(
-        scalar(&app, "SELECT CAST(max_caseload AS BIGINT) AS n FROM coordinator_profiles WHERE user_id = $1", vec![coord1.into()]).await,
+        scalar(
+            &app,
+            "SELECT CAST(max_caseload AS BIGINT) AS n FROM coordinator_profiles WHERE user_id = $1",
+            vec![coord1.into()]
+        )
+        .await,
         before
     );
 
@@ -221,35 +353,89 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
         .await,
         1
     );
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'team.profile_update'", vec![]).await, 1);
-    let caseload2 =
-        scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'", vec![coord2.into()]).await;
-    let (status, _) = set_profile(&app, &manager, coord2, &caseload2.to_string(), "Available").await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'team.profile_update'",
+            vec![]
+        )
+        .await,
+        1
+    );
+    let caseload2 = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'",
+        vec![coord2.into()],
+    )
+    .await;
+    let (status, _) =
+        set_profile(&app, &manager, coord2, &caseload2.to_string(), "Available").await;
     assert_eq!(status, StatusCode::OK);
 
-    let patient = queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
-    let page = manager.get(app.url(&format!("/team/assign/{patient}"))).send().await.unwrap().text().await.unwrap();
+    let patient =
+        queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
+    let page = manager
+        .get(app.url(&format!("/team/assign/{patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let shown = cards(&page);
-    assert!(shown.iter().any(|c| c.0 == coord1 && !c.3 && !c.2), "Unavailable: shown, not recommended");
-    assert!(shown.iter().any(|c| c.0 == coord2 && !c.3 && !c.2), "at capacity: shown, not recommended");
-    assert!(page.contains("Unavailable: not recommended") && page.contains("At capacity: not recommended"));
+    assert!(
+        shown.iter().any(|c| c.0 == coord1 && !c.3 && !c.2),
+        "Unavailable: shown, not recommended"
+    );
+    assert!(
+        shown.iter().any(|c| c.0 == coord2 && !c.3 && !c.2),
+        "at capacity: shown, not recommended"
+    );
+    assert!(
+        page.contains("Unavailable: not recommended")
+            && page.contains("At capacity: not recommended")
+    );
     for (coordinator, rule) in [(coord1, "is Unavailable"), (coord2, "is at capacity")] {
         let (status, body) = app
-            .post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "finalize"), ("coordinator", &coordinator.to_string())])
+            .post_form(
+                &manager,
+                &format!("/team/assign/{patient}"),
+                &[("action", "finalize"), ("coordinator", &coordinator.to_string())],
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains(rule) && body.contains("rationale"), "{rule}");
     }
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1", vec![patient.into()]).await, 0);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1",
+            vec![patient.into()]
+        )
+        .await,
+        0
+    );
     let (status, _) = app
         .post_form(
             &manager,
             &format!("/team/assign/{patient}"),
-            &[("action", "finalize"), ("coordinator", &coord2.to_string()), ("notes", "Continuity: knows the family")],
+            &[
+                ("action", "finalize"),
+                ("coordinator", &coord2.to_string()),
+                ("notes", "Continuity: knows the family"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "a rationale lets the manager go over capacity");
-    assert_eq!(scalar(&app, "SELECT coordinator_id AS n FROM patients WHERE id = $1", vec![patient.into()]).await, coord2);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT coordinator_id AS n FROM patients WHERE id = $1",
+            vec![patient.into()]
+        )
+        .await,
+        coord2
+    );
 }
 
 #[tokio::test]
@@ -258,17 +444,30 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
     let (manager, _) = app.sign_in("manager1").await;
     let me = app.user_id("manager1").await;
     let coord3 = app.user_id("coord3").await;
-    let patient = queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
+    let patient =
+        queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
     let (status, body) = app
         .post_form(
             &manager,
             &format!("/team/assign/{patient}"),
-            &[("action", "handoff"), ("coordinator", &coord3.to_string()), ("handoff_at", "2020-01-01T10:00")],
+            &[
+                ("action", "handoff"),
+                ("coordinator", &coord3.to_string()),
+                ("handoff_at", "2020-01-01T10:00"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Handoff meeting: 2020-01-01T10:00 is in the past"));
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1", vec![patient.into()]).await, 0);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1",
+            vec![patient.into()]
+        )
+        .await,
+        0
+    );
 
     let when = tomorrow_at_ten();
     let (status, page) = app
@@ -279,25 +478,43 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let id = scalar(&app, "SELECT id AS n FROM assignments WHERE patient_id = $1", vec![patient.into()]).await;
+    let id =
+        scalar(&app, "SELECT id AS n FROM assignments WHERE patient_id = $1", vec![patient.into()])
+            .await;
     assert!(page.contains(&format!("/team/assignments/{id}/handoff.ics")));
-    let ics = manager.get(app.url(&format!("/team/assignments/{id}/handoff.ics"))).send().await.unwrap();
+    let ics =
+        manager.get(app.url(&format!("/team/assignments/{id}/handoff.ics"))).send().await.unwrap();
     assert!(ics.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
     let ics = ics.text().await.unwrap();
     let local = chrono::NaiveDateTime::parse_from_str(&when, "%Y-%m-%dT%H:%M").unwrap();
-    let start = chrono::TimeZone::from_local_datetime(&TZ, &local).earliest().unwrap().with_timezone(&Utc);
+    let start =
+        chrono::TimeZone::from_local_datetime(&TZ, &local).earliest().unwrap().with_timezone(&Utc);
     assert!(ics.contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))), "{ics}");
     for person in [coord3, me] {
         let notes = app.store.notifications(person, 50).await.unwrap();
         assert!(notes.iter().any(|n| n.kind == "handoff_meeting" && n.link == format!("/team/assignments/{id}")), "user {person} told");
     }
     let (coordinator, _) = app.sign_in("coord3").await;
-    assert_eq!(coordinator.get(app.url(&format!("/team/assignments/{id}/handoff.ics"))).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        coordinator
+            .get(app.url(&format!("/team/assignments/{id}/handoff.ics")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     let shown = coordinator.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap();
     assert_eq!(shown.status(), StatusCode::OK, "the coordinator's notification opens");
-    assert!(!shown.text().await.unwrap().contains("Move meeting"), "only managers move the meeting");
+    assert!(
+        !shown.text().await.unwrap().contains("Move meeting"),
+        "only managers move the meeting"
+    );
     let (other, _) = app.sign_in("coord1").await;
-    assert_eq!(other.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -306,30 +523,62 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
     let (manager, _) = app.sign_in("manager1").await;
     let me = app.user_id("manager1").await;
     let admin_id = app.user_id("admin").await;
-    let patient = queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
-    let (status, body) = app.post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "review")]).await;
+    let patient =
+        queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
+    let (status, body) =
+        app.post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "review")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Request Senior Review: write in the notes"));
-    let (status, _) =
-        app.post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "review"), ("notes", "Two good fits; which?")]).await;
+    let (status, _) = app
+        .post_form(
+            &manager,
+            &format!("/team/assign/{patient}"),
+            &[("action", "review"), ("notes", "Two good fits; which?")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assignment Pending'", vec![patient.into()])
             .await,
         1
     );
-    assert!(app.store.notifications(admin_id, 50).await.unwrap().iter().any(|n| n.kind == "senior_review"));
-    let (status, body) = app.post_form(&manager, &format!("/team/assign/{patient}"), &[("action", "review"), ("notes", "again")]).await;
+    assert!(
+        app.store
+            .notifications(admin_id, 50)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.kind == "senior_review")
+    );
+    let (status, body) = app
+        .post_form(
+            &manager,
+            &format!("/team/assign/{patient}"),
+            &[("action", "review"), ("notes", "again")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("already open"));
 
     let (admin, _) = app.sign_in("admin").await;
     let list = admin.get(app.url("/admin/reviews")).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Two good fits; which?"));
-    let review = scalar(&app, "SELECT id AS n FROM senior_reviews WHERE patient_id = $1", vec![patient.into()]).await;
-    let (status, _) = app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "")]).await;
+    let review = scalar(
+        &app,
+        "SELECT id AS n FROM senior_reviews WHERE patient_id = $1",
+        vec![patient.into()],
+    )
+    .await;
+    let (status, _) =
+        app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, _) = app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "Take the Spanish speaker")]).await;
+    let (status, _) = app
+        .post_form(
+            &admin,
+            &format!("/admin/reviews/{review}"),
+            &[("answer", "Take the Spanish speaker")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         scalar(
@@ -350,10 +599,14 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
     );
     let queue = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     assert!(queue.contains("Senior review answered: Take the Spanish speaker"));
-    let (status, body) = app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "twice")]).await;
+    let (status, body) =
+        app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "twice")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("answered already"));
-    assert_eq!(manager.get(app.url("/admin/reviews")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager.get(app.url("/admin/reviews")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// The plan form's rows: (patient, selected coordinator).
@@ -363,8 +616,11 @@ fn plan_rows(page: &str) -> Vec<(i64, String)> {
         .map(|c| {
             let id = c.split('"').next().unwrap().parse().unwrap();
             let body = c.split("</select>").next().unwrap();
-            let selected =
-                body.split("<option value=\"").skip(1).find(|o| o.contains("selected")).map(|o| o.split('"').next().unwrap().to_owned());
+            let selected = body
+                .split("<option value=\"")
+                .skip(1)
+                .find(|o| o.contains("selected"))
+                .map(|o| o.split('"').next().unwrap().to_owned());
             (id, selected.unwrap_or_default())
         })
         .collect()
@@ -375,20 +631,38 @@ async fn the_whole_queue_plan_respects_every_capacity_and_is_accepted_whole_or_n
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
     let page = manager.get(app.url("/team/plan")).send().await.unwrap().text().await.unwrap();
-    let number =
-        |id: &str| -> f64 { page.split(&format!("data-testid=\"{id}\">")).nth(1).unwrap().split('<').next().unwrap().parse().unwrap() };
-    assert!(number("spread-plan") <= number("spread-greedy"), "the plan is at least as even as greedy");
+    let number = |id: &str| -> f64 {
+        page.split(&format!("data-testid=\"{id}\">"))
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        number("spread-plan") <= number("spread-greedy"),
+        "the plan is at least as even as greedy"
+    );
     let rows = plan_rows(&page);
     assert_eq!(rows.len() as i64, waiting_count(&app).await);
 
     // Everything to one coordinator with room for one: refused, nothing saved.
     let coord3 = app.user_id("coord3").await;
-    let caseload =
-        scalar(&app, "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'", vec![coord3.into()]).await;
-    let (status, _) = set_profile(&app, &manager, coord3, &(caseload + 1).to_string(), "Available").await;
+    let caseload = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'",
+        vec![coord3.into()],
+    )
+    .await;
+    let (status, _) =
+        set_profile(&app, &manager, coord3, &(caseload + 1).to_string(), "Available").await;
     assert_eq!(status, StatusCode::OK);
-    let all_to_one: Vec<(String, String)> = rows.iter().map(|(p, _)| (format!("c{p}"), coord3.to_string())).collect();
-    let fields: Vec<(&str, &str)> = all_to_one.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let all_to_one: Vec<(String, String)> =
+        rows.iter().map(|(p, _)| (format!("c{p}"), coord3.to_string())).collect();
+    let fields: Vec<(&str, &str)> =
+        all_to_one.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if rows.len() > 1 {
         let (status, body) = app.post_form(&manager, "/team/plan", &fields).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -398,7 +672,8 @@ async fn the_whole_queue_plan_respects_every_capacity_and_is_accepted_whole_or_n
 
     let page = manager.get(app.url("/team/plan")).send().await.unwrap().text().await.unwrap();
     let proposed = plan_rows(&page);
-    let fields: Vec<(String, String)> = proposed.iter().map(|(p, c)| (format!("c{p}"), c.clone())).collect();
+    let fields: Vec<(String, String)> =
+        proposed.iter().map(|(p, c)| (format!("c{p}"), c.clone())).collect();
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, _) = app.post_form(&manager, "/team/plan", &fields).await;
     assert_eq!(status, StatusCode::OK);
@@ -420,19 +695,41 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
     let me = app.user_id("manager1").await;
-    let sample = manager.get(app.url("/team/quality/review")).send().await.unwrap().text().await.unwrap();
-    let entry: i64 = sample.split("data-entry=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
-    let owner = scalar(&app, "SELECT coordinator_id AS n FROM coordinator_task_log WHERE id = $1", vec![entry.into()]).await;
+    let sample =
+        manager.get(app.url("/team/quality/review")).send().await.unwrap().text().await.unwrap();
+    let entry: i64 =
+        sample.split("data-entry=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+    let owner = scalar(
+        &app,
+        "SELECT coordinator_id AS n FROM coordinator_task_log WHERE id = $1",
+        vec![entry.into()],
+    )
+    .await;
     assert_ne!(owner, me, "never one's own entries");
-    let (status, body) =
-        app.post_form(&manager, "/team/quality/reviews", &[("entry", &entry.to_string()), ("accurate", "no"), ("rating", "9")]).await;
+    let (status, body) = app
+        .post_form(
+            &manager,
+            "/team/quality/reviews",
+            &[("entry", &entry.to_string()), ("accurate", "no"), ("rating", "9")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Rating: a whole number from 1 to 5"));
-    let (status, _) =
-        app.post_form(&manager, "/team/quality/reviews", &[("entry", &entry.to_string()), ("accurate", "no"), ("rating", "2")]).await;
+    let (status, _) = app
+        .post_form(
+            &manager,
+            "/team/quality/reviews",
+            &[("entry", &entry.to_string()), ("accurate", "no"), ("rating", "2")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) =
-        app.post_form(&manager, "/team/quality/reviews", &[("entry", &entry.to_string()), ("accurate", "yes"), ("rating", "5")]).await;
+    let (status, body) = app
+        .post_form(
+            &manager,
+            "/team/quality/reviews",
+            &[("entry", &entry.to_string()), ("accurate", "yes"), ("rating", "5")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("reviewed already"));
 
@@ -441,35 +738,68 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
         app.store.patient_detail(p).await.unwrap().unwrap().chart_code
     };
     let today = local_date(Utc::now(), TZ).to_string();
-    for (code, score, rule) in [("ZM999999", "4", "no patient has chart code"), (chart.as_str(), "0", "Score: a whole number from 1 to 5")]
-    {
-        let (status, body) =
-            app.post_form(&manager, "/team/quality/surveys", &[("chart_code", code), ("score", score), ("surveyed_on", &today)]).await;
+    for (code, score, rule) in [
+        ("ZM999999", "4", "no patient has chart code"),
+        (chart.as_str(), "0", "Score: a whole number from 1 to 5"),
+    ] {
+        let (status, body) = app
+            .post_form(
+                &manager,
+                "/team/quality/surveys",
+                &[("chart_code", code), ("score", score), ("surveyed_on", &today)],
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains(rule), "{rule}");
     }
-    let (status, _) =
-        app.post_form(&manager, "/team/quality/surveys", &[("chart_code", &chart), ("score", "2"), ("surveyed_on", &today)]).await;
+    let (status, _) = app
+        .post_form(
+            &manager,
+            "/team/quality/surveys",
+            &[("chart_code", &chart), ("score", "2"), ("surveyed_on", &today)],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) =
-        app.post_form(&manager, "/team/quality/surveys", &[("chart_code", &chart), ("score", "5"), ("surveyed_on", &today)]).await;
+    let (status, body) = app
+        .post_form(
+            &manager,
+            "/team/quality/surveys",
+            &[("chart_code", &chart), ("score", "5"), ("surveyed_on", &today)],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("already has a survey"));
 
     let quality = manager.get(app.url("/team/quality")).send().await.unwrap().text().await.unwrap();
-    let month_start =
-        carelog_domain::practice_time::month_range(carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)), TZ);
+    let month_start = carelog_domain::practice_time::month_range(
+        carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)),
+        TZ,
+    );
     let reviews = scalar(
         &app,
         "SELECT COUNT(*) AS n FROM qa_reviews WHERE coordinator_id = $1 AND reviewed_at >= $2 AND reviewed_at < $3",
         vec![owner.into(), month_start.start.into(), month_start.end.into()],
     )
     .await;
-    let row = quality.split(&format!("<tr data-coordinator=\"{owner}\">")).nth(1).unwrap().split("</tr>").next().unwrap();
+    let row = quality
+        .split(&format!("<tr data-coordinator=\"{owner}\">"))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
     let cells: Vec<String> = row.split("<td>").skip(1).map(strip_tags).collect();
     assert_eq!(cells[1], reviews.to_string(), "entries reviewed this month");
     assert!(quality.contains("<svg class=\"line-chart\""), "trend charts");
-    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('qa.review', 'qa.survey')", vec![]).await, 2);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('qa.review', 'qa.survey')",
+            vec![]
+        )
+        .await,
+        2
+    );
 }
 
 #[tokio::test]
@@ -478,7 +808,14 @@ async fn reports_count_from_the_records_and_download_as_csv() {
     let (manager, _) = app.sign_in("manager1").await;
     let today = local_date(Utc::now(), TZ);
     let from = today - Duration::days(89);
-    let page = manager.get(app.url("/team/reports?report=efficiency")).send().await.unwrap().text().await.unwrap();
+    let page = manager
+        .get(app.url("/team/reports?report=efficiency"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let expected = scalar(
         &app,
         "SELECT COUNT(*) AS n FROM assignments a JOIN patients p ON p.id = a.patient_id
@@ -486,25 +823,62 @@ async fn reports_count_from_the_records_and_download_as_csv() {
         vec![carelog_domain::practice_time::start_of_day(from, TZ).into()],
     )
     .await;
-    let summary = strip_tags(page.split("data-testid=\"summary\"").nth(1).unwrap().split("</dl>").next().unwrap());
-    assert!(summary.contains(&format!("Patients assigned from the queue{expected}Average")), "{summary}");
-    let csv = manager.get(app.url("/team/reports/efficiency.csv")).send().await.unwrap().text().await.unwrap();
-    assert!(csv.starts_with("patient,provider_handoff_local,assigned_at_local,hours_to_assign,coordinator"));
+    let summary = strip_tags(
+        page.split("data-testid=\"summary\"").nth(1).unwrap().split("</dl>").next().unwrap(),
+    );
+    assert!(
+        summary.contains(&format!("Patients assigned from the queue{expected}Average")),
+        "{summary}"
+    );
+    let csv = manager
+        .get(app.url("/team/reports/efficiency.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with(
+        "patient,provider_handoff_local,assigned_at_local,hours_to_assign,coordinator"
+    ));
     assert_eq!(csv.lines().count() as i64, expected + 1);
 
-    let csv = manager.get(app.url("/team/reports/workload.csv")).send().await.unwrap().text().await.unwrap();
+    let csv = manager
+        .get(app.url("/team/reports/workload.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let holders = scalar(&app, "SELECT COUNT(*) AS n FROM coordinator_profiles", vec![]).await;
     assert_eq!(csv.lines().count() as i64, holders + 1);
-    let csv = manager.get(app.url("/team/reports/performance.csv")).send().await.unwrap().text().await.unwrap();
+    let csv = manager
+        .get(app.url("/team/reports/performance.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(csv.lines().next().unwrap().contains("billable_minutes") && !csv.contains('$'));
-    assert_eq!(manager.get(app.url("/team/reports?report=money")).send().await.unwrap().status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        manager.get(app.url("/team/reports?report=money")).send().await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
 async fn admins_set_the_weights_and_sla_within_their_rules() {
     let app = spawn_app().await;
     let (admin, _) = app.sign_in("admin").await;
-    let base = [("workload", "0.5"), ("specialization", "0.3"), ("experience", "0.2"), ("language", "0.2"), ("sla_hours", "24")];
+    let base = [
+        ("workload", "0.5"),
+        ("specialization", "0.3"),
+        ("experience", "0.2"),
+        ("language", "0.2"),
+        ("sla_hours", "24"),
+    ];
     let (status, body) = app.post_form(&admin, "/admin/assignment", &base).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("must add up to 1"));
@@ -514,13 +888,31 @@ async fn admins_set_the_weights_and_sla_within_their_rules() {
     let (status, body) = app.post_form(&admin, "/admin/assignment", &bad_sla).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("Assignment SLA"));
-    assert_eq!(app.store.setting("assignment.sla_hours").await.unwrap().as_deref(), Some("24"), "nothing changed");
-    let good = [("workload", "0.4"), ("specialization", "0.4"), ("experience", "0.1"), ("language", "0.1"), ("sla_hours", "4")];
+    assert_eq!(
+        app.store.setting("assignment.sla_hours").await.unwrap().as_deref(),
+        Some("24"),
+        "nothing changed"
+    );
+    let good = [
+        ("workload", "0.4"),
+        ("specialization", "0.4"),
+        ("experience", "0.1"),
+        ("language", "0.1"),
+        ("sla_hours", "4"),
+    ];
     let (status, _) = app.post_form(&admin, "/admin/assignment", &good).await;
     assert_eq!(status, StatusCode::OK);
     let (manager, _) = app.sign_in("manager1").await;
-    let patient = queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
-    let page = manager.get(app.url(&format!("/team/assign/{patient}"))).send().await.unwrap().text().await.unwrap();
+    let patient =
+        queue_ids(&manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
+    let page = manager
+        .get(app.url(&format!("/team/assign/{patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("workload 40%, specialization 40%, experience 10%, language 10%"));
     let team = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     assert!(team.contains("waiting over 4 hours"));
@@ -531,7 +923,8 @@ async fn admins_set_the_weights_and_sla_within_their_rules() {
 #[tokio::test]
 async fn caseloads_as_of_a_past_instant_count_each_patients_latest_assignment_by_then() {
     let app = spawn_app().await;
-    let first = app.store.scalar_for_test("SELECT COUNT(*) AS n FROM assignments", vec![]).await.unwrap();
+    let first =
+        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM assignments", vec![]).await.unwrap();
     assert!(first > 0, "the demo has assignments");
     for days_ago in [0, 7, 30, 90, 3650] {
         // Whole seconds, as the store writes instants (SQLite compares their text).

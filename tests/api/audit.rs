@@ -10,7 +10,11 @@ async fn reading_a_patient_record_leaves_an_audit_event_with_who_and_where() {
     let app = spawn_app().await;
     let me = app.user_id("coord1").await;
     let patient = app.store.list_patients(Some(me)).await.unwrap()[0].id;
-    let filter = AuditFilter { patient_id: Some(patient), action_prefix: Some("patient.view".into()), ..Default::default() };
+    let filter = AuditFilter {
+        patient_id: Some(patient),
+        action_prefix: Some("patient.view".into()),
+        ..Default::default()
+    };
     assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
     let (client, _) = app.sign_in("coord1").await;
     client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap();
@@ -27,7 +31,11 @@ async fn a_refused_patient_read_is_not_recorded_as_a_read() {
     let foreign = app.store.a_patient_not_assigned_to(me).await.unwrap().unwrap();
     let (client, _) = app.sign_in("coord1").await;
     client.get(app.url(&format!("/patients/{foreign}"))).send().await.unwrap();
-    let filter = AuditFilter { patient_id: Some(foreign), username: Some("coord1".into()), ..Default::default() };
+    let filter = AuditFilter {
+        patient_id: Some(foreign),
+        username: Some("coord1".into()),
+        ..Default::default()
+    };
     assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
 }
 
@@ -40,8 +48,19 @@ async fn sign_ins_failures_and_sign_outs_are_audited() {
     let count = |action: &'static str| {
         let store = app.store.clone();
         async move {
-            let f = AuditFilter { username: Some("coord1".into()), action_prefix: Some(action.into()), ..Default::default() };
-            store.audit_events(&f, 50, 0).await.unwrap().0.into_iter().filter(|e| e.action == action).count()
+            let f = AuditFilter {
+                username: Some("coord1".into()),
+                action_prefix: Some(action.into()),
+                ..Default::default()
+            };
+            store
+                .audit_events(&f, 50, 0)
+                .await
+                .unwrap()
+                .0
+                .into_iter()
+                .filter(|e| e.action == action)
+                .count()
         }
     };
     assert_eq!(count("login.failed").await, 1);
@@ -64,11 +83,24 @@ async fn admins_browse_and_filter_the_audit_log() {
     let (coordinator, _) = app.sign_in("coord1").await;
     coordinator.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap();
     let (admin, _) = app.sign_in("admin").await;
-    let page =
-        admin.get(app.url(&format!("/admin/audit?patient={patient}&action=patient.view"))).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(app.url(&format!("/admin/audit?patient={patient}&action=patient.view")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("1 events"), "{page}");
     assert!(page.contains("patient.view") && page.contains("coord1"));
-    let page = admin.get(app.url("/admin/audit?user=coord1&action=login")).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(app.url("/admin/audit?user=coord1&action=login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("1 events"));
     let r = admin.get(app.url("/admin/audit?from=yesterday")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -84,7 +116,11 @@ async fn the_patient_panel_and_the_daily_tasks_leave_a_read_event_each_time_they
     let count = |action: &'static str| {
         let store = app.store.clone();
         async move {
-            let f = AuditFilter { username: Some("coord1".into()), action_prefix: Some(action.into()), ..Default::default() };
+            let f = AuditFilter {
+                username: Some("coord1".into()),
+                action_prefix: Some(action.into()),
+                ..Default::default()
+            };
             store.audit_events(&f, 50, 0).await.unwrap().1
         }
     };

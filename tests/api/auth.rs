@@ -27,7 +27,10 @@ async fn a_wrong_password_is_refused_with_a_plain_message() {
     assert!(page.contains("The username or password is not right."));
     assert!(!page.contains("Sign out"));
     let page = app.post_login(&client, "nobody-here", "demo").await;
-    assert!(page.contains("The username or password is not right."), "unknown users get the same answer");
+    assert!(
+        page.contains("The username or password is not right."),
+        "unknown users get the same answer"
+    );
 }
 
 #[tokio::test]
@@ -60,7 +63,12 @@ async fn sign_in_without_the_form_token_is_refused() {
     let app = spawn_app().await;
     let client = app.browser();
     client.get(app.url("/login")).send().await.unwrap();
-    let r = client.post(app.url("/login")).form(&[("username", "coord1"), ("password", "demo")]).send().await.unwrap();
+    let r = client
+        .post(app.url("/login"))
+        .form(&[("username", "coord1"), ("password", "demo")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let r = client
         .post(app.url("/login"))
@@ -84,7 +92,12 @@ async fn a_state_change_without_the_session_token_is_refused_and_changes_nothing
     let panel = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert!(panel.contains("Sign out"));
     // With the token, signing out works.
-    let r = client.post(app.url("/logout")).form(&[("_csrf", csrf_token(&page).as_str())]).send().await.unwrap();
+    let r = client
+        .post(app.url("/logout"))
+        .form(&[("_csrf", csrf_token(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("You have signed out."));
     let after = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert!(after.contains("Sign in"), "signed out for good");
@@ -96,10 +109,16 @@ async fn a_session_ends_after_fifteen_idle_minutes() {
     let (client, _) = app.sign_in("coord1").await;
     let id = app.user_id("coord1").await;
     let now = Utc::now();
-    app.store.age_sessions_for_test(id, now - Duration::minutes(14), now - Duration::hours(1)).await.unwrap();
+    app.store
+        .age_sessions_for_test(id, now - Duration::minutes(14), now - Duration::hours(1))
+        .await
+        .unwrap();
     let page = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Sign out"), "14 idle minutes are fine");
-    app.store.age_sessions_for_test(id, now - Duration::minutes(16), now - Duration::hours(1)).await.unwrap();
+    app.store
+        .age_sessions_for_test(id, now - Duration::minutes(16), now - Duration::hours(1))
+        .await
+        .unwrap();
     let page = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Your session ended after 15 minutes without activity"), "{page}");
 }
@@ -110,7 +129,14 @@ async fn a_session_ends_twelve_hours_after_sign_in_even_when_active() {
     let (client, _) = app.sign_in("coord1").await;
     let id = app.user_id("coord1").await;
     let now = Utc::now();
-    app.store.age_sessions_for_test(id, now - Duration::minutes(1), now - Duration::hours(12) - Duration::minutes(1)).await.unwrap();
+    app.store
+        .age_sessions_for_test(
+            id,
+            now - Duration::minutes(1),
+            now - Duration::hours(12) - Duration::minutes(1),
+        )
+        .await
+        .unwrap();
     let page = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("Sign out"));
     assert!(page.contains("Sign in"));
@@ -140,7 +166,11 @@ async fn the_session_cookie_is_http_only_and_the_database_keeps_only_its_hash() 
     let form = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
     let r = client
         .post(app.url("/login"))
-        .form(&[("_csrf", csrf_token(&form).as_str()), ("username", "coord1"), ("password", "demo")])
+        .form(&[
+            ("_csrf", csrf_token(&form).as_str()),
+            ("username", "coord1"),
+            ("password", "demo"),
+        ])
         .send()
         .await
         .unwrap();
@@ -165,10 +195,20 @@ async fn signing_out_after_the_session_expired_lands_on_sign_in_with_the_reason(
     let (client, page) = app.sign_in("coord1").await;
     let id = app.user_id("coord1").await;
     let now = Utc::now();
-    app.store.age_sessions_for_test(id, now - Duration::minutes(20), now - Duration::hours(1)).await.unwrap();
-    let r = client.post(app.url("/logout")).form(&[("_csrf", csrf_token(&page).as_str())]).send().await.unwrap();
+    app.store
+        .age_sessions_for_test(id, now - Duration::minutes(20), now - Duration::hours(1))
+        .await
+        .unwrap();
+    let r = client
+        .post(app.url("/logout"))
+        .form(&[("_csrf", csrf_token(&page).as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("Your session ended after 15 minutes without activity"));
+    assert!(
+        r.text().await.unwrap().contains("Your session ended after 15 minutes without activity")
+    );
 }
 
 #[tokio::test]
@@ -177,9 +217,36 @@ async fn housekeeping_removes_only_expired_sessions() {
     let (stale, _) = app.sign_in("coord1").await;
     let (fresh, _) = app.sign_in("coord2").await;
     let now = Utc::now();
-    app.store.age_sessions_for_test(app.user_id("coord1").await, now - Duration::minutes(30), now - Duration::hours(1)).await.unwrap();
+    app.store
+        .age_sessions_for_test(
+            app.user_id("coord1").await,
+            now - Duration::minutes(30),
+            now - Duration::hours(1),
+        )
+        .await
+        .unwrap();
     let (sessions, _) = carelog::housekeeping(&app.store, now).await.unwrap();
     assert_eq!(sessions, 1);
-    assert!(fresh.get(app.url("/panel")).send().await.unwrap().text().await.unwrap().contains("Sign out"));
-    assert!(!stale.get(app.url("/panel")).send().await.unwrap().text().await.unwrap().contains("Sign out"));
+    assert!(
+        fresh
+            .get(app.url("/panel"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Sign out")
+    );
+    assert!(
+        !stale
+            .get(app.url("/panel"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Sign out")
+    );
 }

@@ -11,13 +11,22 @@ use crate::helpers::{TestApp, spawn_app};
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
 async fn task_count(app: &TestApp, period: &str) -> i64 {
-    app.store.scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1", vec![period.into()]).await.unwrap()
+    app.store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1",
+            vec![period.into()],
+        )
+        .await
+        .unwrap()
 }
 
 async fn expected_for(app: &TestApp, date: NaiveDate) -> (usize, usize) {
     let schedules = app.store.active_schedules().await.unwrap();
-    let month = plan_month(YearMonth::of(date), &schedules, &app.store.caseload_patients().await.unwrap()).len();
-    let week = plan_week(date, &schedules, &app.store.active_coordinator_ids().await.unwrap()).len();
+    let month =
+        plan_month(YearMonth::of(date), &schedules, &app.store.caseload_patients().await.unwrap())
+            .len();
+    let week =
+        plan_week(date, &schedules, &app.store.active_coordinator_ids().await.unwrap()).len();
     (month, week)
 }
 
@@ -27,7 +36,11 @@ async fn running_generation_twice_creates_nothing_the_second_time() {
     let today = local_date(Utc::now(), TZ);
     let key = YearMonth::of(today).to_string();
     let before = task_count(&app, &key).await;
-    assert_eq!(before as usize, expected_for(&app, today).await.0, "start-up generated this month's tasks once");
+    assert_eq!(
+        before as usize,
+        expected_for(&app, today).await.0,
+        "start-up generated this month's tasks once"
+    );
     assert_eq!(carelog::generate_tasks(&app.store, today).await.unwrap(), 0);
     assert_eq!(task_count(&app, &key).await, before);
 }
@@ -48,10 +61,20 @@ async fn two_processes_generating_the_same_month_at_once_create_each_task_once()
     let (a, b) = (spawn(), spawn());
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() && b.status.success());
-    let created =
-        |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).split_whitespace().nth(1).unwrap().parse::<usize>().unwrap();
+    let created = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
     let (month, week) = expected_for(&app, date).await;
-    assert_eq!(created(&a) + created(&b), month + week, "between them the two runs created each task exactly once");
+    assert_eq!(
+        created(&a) + created(&b),
+        month + week,
+        "between them the two runs created each task exactly once"
+    );
     assert_eq!(task_count(&app, &YearMonth::of(date).to_string()).await as usize, month);
     let duplicates = app
         .store
@@ -73,7 +96,9 @@ async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_mont
     let created = carelog::generate_tasks(&app.store, date).await.unwrap();
     let (month, week) = expected_for(&app, date).await;
     assert_eq!(created as usize, month + week);
-    for schedule in app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency == "monthly") {
+    for schedule in
+        app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency == "monthly")
+    {
         let due = app
             .store
             .scalar_for_test(
@@ -85,12 +110,22 @@ async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_mont
             )
             .await
             .unwrap();
-        assert_eq!(due, 0, "{} tasks fall due on the schedule's (weekday-adjusted) day", schedule.task_type);
+        assert_eq!(
+            due, 0,
+            "{} tasks fall due on the schedule's (weekday-adjusted) day",
+            schedule.task_type
+        );
     }
     assert_eq!(monthly_due_date(YearMonth { year: 2027, month: 2 }, 7).day(), 5);
     assert_eq!(monthly_due_date(YearMonth { year: 2027, month: 2 }, 20).day(), 19);
-    let weekly =
-        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = '2027-W05'", vec![]).await.unwrap();
+    let weekly = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = '2027-W05'",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(weekly as usize, week);
 }
 
@@ -114,7 +149,11 @@ async fn reassigning_a_patient_moves_only_their_open_tasks() {
         .unwrap();
     let (manager, _) = app.sign_in("manager1").await;
     let (status, page) = app
-        .post_form(&manager, &format!("/patients/{patient}/assign"), &[("coordinator", &to.to_string()), ("rationale", "Spanish speaker")])
+        .post_form(
+            &manager,
+            &format!("/patients/{patient}/assign"),
+            &[("coordinator", &to.to_string()), ("rationale", "Spanish speaker")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("{open_before} open tasks moved with the patient")), "{page}");
@@ -139,7 +178,13 @@ async fn reassigning_a_patient_moves_only_their_open_tasks() {
     assert_eq!(kept, done_before, "completed tasks stay with who did them");
     let (coordinator, _) = app.sign_in("coord1").await;
     assert_eq!(
-        app.post_form(&coordinator, &format!("/patients/{patient}/assign"), &[("coordinator", &from.to_string())]).await.0,
+        app.post_form(
+            &coordinator,
+            &format!("/patients/{patient}/assign"),
+            &[("coordinator", &from.to_string())]
+        )
+        .await
+        .0,
         StatusCode::FORBIDDEN
     );
 }
@@ -155,11 +200,16 @@ async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_ke
         .unwrap();
     let entries = app
         .store
-        .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1", vec![patient.into()])
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1",
+            vec![patient.into()],
+        )
         .await
         .unwrap();
     let (manager, _) = app.sign_in("manager1").await;
-    let (status, page) = app.post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Deceased")]).await;
+    let (status, page) = app
+        .post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Deceased")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     if open > 0 {
         assert!(page.contains(&format!("{open} open tasks were cancelled")), "{page}");
@@ -183,7 +233,10 @@ async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_ke
     );
     assert_eq!(
         app.store
-            .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1", vec![patient.into()])
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1",
+                vec![patient.into()]
+            )
             .await
             .unwrap(),
         entries
@@ -197,7 +250,9 @@ async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_ke
             .unwrap(),
         0
     );
-    let (status, page) = app.post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Gone")]).await;
+    let (status, page) = app
+        .post_form(&manager, &format!("/patients/{patient}/status"), &[("status", "Gone")])
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("is not one of Active, Inactive, Deceased"));
 }
@@ -206,7 +261,14 @@ async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_ke
 async fn admins_edit_schedules_under_validation_and_others_cannot() {
     let app = spawn_app().await;
     let (admin, _) = app.sign_in("admin").await;
-    let schedule = app.store.schedules().await.unwrap().into_iter().find(|s| s.task_type == "Patient Insurance Verification").unwrap();
+    let schedule = app
+        .store
+        .schedules()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.task_type == "Patient Insurance Verification")
+        .unwrap();
     let path = format!("/admin/schedules/{}", schedule.id);
     let task_type = schedule.task_type_id.to_string();
     let base = |day: &'static str, minutes: &'static str| {
@@ -220,19 +282,23 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
             ("active", "1".into()),
         ]
     };
-    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
     let post = |fields: Vec<(&'static str, String)>| {
         let (admin, app) = (admin.clone(), &app);
         let path = path.clone();
         async move {
-            let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
             app.post_form(&admin, &path, &borrowed).await
         }
     };
     let (status, page) = post(as_refs(&base("32", "15"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("a monthly task is due on a day of the month, 1 to 31; &#34;32&#34; is not") || page.contains("1 to 31"),
+        page.contains("a monthly task is due on a day of the month, 1 to 31; &#34;32&#34; is not")
+            || page.contains("1 to 31"),
         "{page}"
     );
     let (status, page) = post(as_refs(&base("10", "0"))).await;
@@ -240,11 +306,19 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
     assert!(page.contains("estimated minutes: must be a whole number from 1 to 120"));
     let (status, _) = post(as_refs(&base("10", "20"))).await;
     assert_eq!(status, StatusCode::OK);
-    let saved = app.store.schedules().await.unwrap().into_iter().find(|s| s.id == schedule.id).unwrap();
+    let saved =
+        app.store.schedules().await.unwrap().into_iter().find(|s| s.id == schedule.id).unwrap();
     assert_eq!((saved.day_of_month, saved.estimated_minutes), (Some(10), 20));
     let events = app
         .store
-        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("schedule.".into()), ..Default::default() }, 5, 0)
+        .audit_events(
+            &carelog_store::AuditFilter {
+                action_prefix: Some("schedule.".into()),
+                ..Default::default()
+            },
+            5,
+            0,
+        )
         .await
         .unwrap()
         .0;
@@ -258,7 +332,10 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("already exists"));
     let (manager, _) = app.sign_in("manager1").await;
-    assert_eq!(manager.get(app.url("/admin/schedules")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        manager.get(app.url("/admin/schedules")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     let (status, _) = app.post_form(&manager, &path, &[("day", "3")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
@@ -292,12 +369,19 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
     for server in &mut servers {
         use std::io::BufRead;
         let stdout = server.0.stdout.take().unwrap();
-        let Some(line) = std::io::BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.contains("serving at")) else {
+        let Some(line) = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.contains("serving at"))
+        else {
             let mut stderr = String::new();
-            std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr).unwrap();
+            std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr)
+                .unwrap();
             panic!("a server did not start: {stderr}");
         };
-        addresses.push(line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned());
+        addresses.push(
+            line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned(),
+        );
     }
     let store = carelog_store::Store::connect(&url).await.unwrap();
     // Both servers answer, on the one database.
@@ -305,16 +389,25 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
         let health = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
         assert_eq!(health.status(), StatusCode::OK);
     }
-    assert_eq!(store.list_patients(None).await.unwrap().len(), 300, "the demo practice was loaded once");
+    assert_eq!(
+        store.list_patients(None).await.unwrap().len(),
+        300,
+        "the demo practice was loaded once"
+    );
     assert_eq!(store.count_users().await.unwrap(), 11);
     let today = local_date(Utc::now(), TZ);
     let key = YearMonth::of(today).to_string();
     let schedules = store.active_schedules().await.unwrap();
-    let expected = plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await.unwrap()).len() as i64;
+    let expected =
+        plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await.unwrap())
+            .len() as i64;
     let mut generated = 0;
     for _ in 0..100 {
         generated = store
-            .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1", vec![key.clone().into()])
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM generated_tasks WHERE period_key = $1",
+                vec![key.clone().into()],
+            )
             .await
             .unwrap();
         if generated >= expected {

@@ -8,8 +8,7 @@ use reqwest::StatusCode;
 use crate::helpers::spawn_app;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
-const HEADER: &str =
-    "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement";
+const HEADER: &str = "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement";
 
 fn this_month() -> YearMonth {
     YearMonth::of(local_date(Utc::now(), TZ))
@@ -32,12 +31,19 @@ async fn every_billing_route_is_refused_to_coordinators_and_managers() {
             let r = client.get(app.url(route)).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{username} {route}");
             let body = r.text().await.unwrap();
-            assert!(!body.contains("9949") && !body.contains('$'), "no code or amount in the refusal");
+            assert!(
+                !body.contains("9949") && !body.contains('$'),
+                "no code or amount in the refusal"
+            );
         }
     }
     let (admin, _) = app.sign_in("admin").await;
     for route in &routes {
-        assert_eq!(admin.get(app.url(route)).send().await.unwrap().status(), StatusCode::OK, "admin {route}");
+        assert_eq!(
+            admin.get(app.url(route)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "admin {route}"
+        );
     }
 }
 
@@ -60,7 +66,8 @@ async fn no_code_fee_or_amount_reaches_coordinators_or_managers_on_any_page() {
         ] {
             let r = client.get(app.url(route)).send().await.unwrap();
             let body = r.text().await.unwrap();
-            for code in ["99490", "99439", "99487", "99489", "99426", "99427", "reimbursement", "$"] {
+            for code in ["99490", "99439", "99487", "99489", "99426", "99427", "reimbursement", "$"]
+            {
                 assert!(!body.contains(code), "{username} {route} shows {code}");
             }
         }
@@ -71,19 +78,26 @@ async fn no_code_fee_or_amount_reaches_coordinators_or_managers_on_any_page() {
 async fn a_patient_month_turns_billable_as_its_minutes_are_logged() {
     let app = spawn_app().await;
     let month = this_month();
-    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let summary = app
+        .store
+        .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
+        .await
+        .unwrap();
     // A patient held back only by the time threshold.
     let line = summary
         .lines
         .iter()
         .find(|l| !l.billable && l.reason.ends_with("-minute threshold") && !l.reason.contains(';'))
         .expect("the demo has a patient-month short only of time");
-    let threshold: i64 = line.reason.split("under the ").nth(1).unwrap().split('-').next().unwrap().parse().unwrap();
+    let threshold: i64 =
+        line.reason.split("under the ").nth(1).unwrap().split('-').next().unwrap().parse().unwrap();
     let holder = app.store.patient_coordinator(line.patient_id).await.unwrap().unwrap().unwrap();
     let username = app.store.user_by_id(holder).await.unwrap().unwrap().username;
 
     let (admin, _) = app.sign_in("admin").await;
-    let page = |admin: reqwest::Client, url: String| async move { admin.get(url).send().await.unwrap().text().await.unwrap() };
+    let page = |admin: reqwest::Client, url: String| async move {
+        admin.get(url).send().await.unwrap().text().await.unwrap()
+    };
     let url = app.url(&format!("/billing/export.csv?month={month}&rules=seed"));
     let id = line.patient_id.to_string();
     let row = |csv: &str| {
@@ -126,16 +140,31 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
     let app = spawn_app().await;
     let month = this_month().previous();
     let (admin, _) = app.sign_in("admin").await;
-    let r = admin.get(app.url(&format!("/billing/export.csv?month={month}&rules=seed"))).send().await.unwrap();
+    let r = admin
+        .get(app.url(&format!("/billing/export.csv?month={month}&rules=seed")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(&format!("carelog-billing-{month}-seed.csv")));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("carelog-billing-{month}-seed.csv"))
+    );
     let csv = r.text().await.unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some(HEADER));
-    let rows: Vec<Vec<String>> =
-        csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
     assert!(lines.next().is_some(), "rows follow the header");
-    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let summary = app
+        .store
+        .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
+        .await
+        .unwrap();
     assert_eq!(rows.len(), summary.lines.len());
     for (row, line) in rows.iter().zip(&summary.lines) {
         assert_eq!(row[0], month.to_string());
@@ -145,7 +174,11 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
             assert!(row[7].starts_with("99"), "{row:?}");
             assert!(!row.last().unwrap().is_empty() || line.reimbursement.is_none());
         } else {
-            assert_eq!((row[7].as_str(), row[8].as_str(), row.last().unwrap().as_str()), ("", "no", ""), "{row:?}");
+            assert_eq!(
+                (row[7].as_str(), row[8].as_str(), row.last().unwrap().as_str()),
+                ("", "no", ""),
+                "{row:?}"
+            );
         }
     }
     let sixty = rows.iter().find(|r| r[7] == "99490+99439x2");
@@ -194,7 +227,11 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
     let rows = app
         .store
         .panel(
-            &carelog_store::PanelFilter { coordinator_id: Some(me), status: Some("Active".into()), ..Default::default() },
+            &carelog_store::PanelFilter {
+                coordinator_id: Some(me),
+                status: Some("Active".into()),
+                ..Default::default()
+            },
             tz_month,
             &month.to_string(),
         )
@@ -202,11 +239,15 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
         .unwrap();
     let short: Vec<_> = rows.iter().filter(|p| p.billable_minutes < 20).collect();
     let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
-    assert!(tasks.contains(&format!("Needs time this month ({})", short.len())), "one line per active patient under 20 billable minutes");
+    assert!(
+        tasks.contains(&format!("Needs time this month ({})", short.len())),
+        "one line per active patient under 20 billable minutes"
+    );
     if let Some(first) = short.iter().max_by_key(|p| p.billable_minutes) {
         let needs = tasks.split("data-testid=\"needs-time\"").nth(1).unwrap();
         let first_row = needs.split("<tbody>").nth(1).unwrap().split("</tr>").next().unwrap();
-        let cells: Vec<String> = first_row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();
+        let cells: Vec<String> =
+            first_row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();
         assert_eq!(
             (cells[1].clone(), cells[2].clone()),
             (first.billable_minutes.to_string(), (20 - first.billable_minutes).to_string()),
@@ -225,10 +266,12 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
 async fn admins_set_the_rule_set_target_and_fees_under_validation() {
     let app = spawn_app().await;
     let (admin, _) = app.sign_in("admin").await;
-    let (status, page) = app.post_form(&admin, "/admin/billing", &[("rule_set", "medicaid"), ("target", "0")]).await;
+    let (status, page) =
+        app.post_form(&admin, "/admin/billing", &[("rule_set", "medicaid"), ("target", "0")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("seed or cms") && page.contains("from 1 to 600"));
-    let (status, _) = app.post_form(&admin, "/admin/billing", &[("rule_set", "cms"), ("target", "30")]).await;
+    let (status, _) =
+        app.post_form(&admin, "/admin/billing", &[("rule_set", "cms"), ("target", "30")]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.store.setting("billing.rule_set").await.unwrap().as_deref(), Some("cms"));
     assert_eq!(app.store.monthly_target_minutes().await.unwrap(), 30);
@@ -239,30 +282,61 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         "the chosen rule set is recorded on the summary"
     );
 
-    let (status, page) = app.post_form(&admin, "/admin/fees", &[("code", "9942"), ("year", "1999"), ("amount", "free")]).await;
+    let (status, page) = app
+        .post_form(&admin, "/admin/fees", &[("code", "9942"), ("year", "1999"), ("amount", "free")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("not a CPT code") && page.contains("not a year") && page.contains("not an amount"));
-    let (status, _) = app.post_form(&admin, "/admin/fees", &[("code", "99426"), ("year", "2025"), ("amount", "$83.67")]).await;
+    assert!(
+        page.contains("not a CPT code")
+            && page.contains("not a year")
+            && page.contains("not an amount")
+    );
+    let (status, _) = app
+        .post_form(
+            &admin,
+            "/admin/fees",
+            &[("code", "99426"), ("year", "2025"), ("amount", "$83.67")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(app.store.fee_schedule().await.unwrap().contains(&("99426".to_owned(), 2025, 8367)));
     let events = app
         .store
-        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("billing.".into()), ..Default::default() }, 5, 0)
+        .audit_events(
+            &carelog_store::AuditFilter {
+                action_prefix: Some("billing.".into()),
+                ..Default::default()
+            },
+            5,
+            0,
+        )
         .await
         .unwrap()
         .0;
     assert!(events.iter().any(|e| e.action == "billing.fee" && e.detail.contains("99426 2025: not set → $83.67")));
-    assert!(events.iter().any(|e| e.action == "billing.settings" && e.detail.contains("seed → cms")));
+    assert!(
+        events.iter().any(|e| e.action == "billing.settings" && e.detail.contains("seed → cms"))
+    );
     let (manager, _) = app.sign_in("manager1").await;
-    assert_eq!(manager.get(app.url("/admin/billing")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        app.post_form(&manager, "/admin/fees", &[("code", "99490"), ("year", "2026"), ("amount", "0")]).await.0,
+        manager.get(app.url("/admin/billing")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_form(
+            &manager,
+            "/admin/fees",
+            &[("code", "99490"), ("year", "2026"), ("amount", "0")]
+        )
+        .await
+        .0,
         StatusCode::FORBIDDEN
     );
 }
 
 #[tokio::test]
-async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_to_admins_with_a_reason() {
+async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_to_admins_with_a_reason()
+ {
     let app = spawn_app().await;
     let last = this_month().previous();
     let me = app.user_id("coord1").await;
@@ -283,20 +357,35 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
         .expect("coord1 logged time last month");
     let (coordinator, _) = app.sign_in("coord1").await;
     assert_eq!(
-        coordinator.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap().status(),
+        coordinator
+            .get(app.url(&format!("/tasks/{}/edit", entry.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::OK,
         "open before the close"
     );
-    assert_eq!(app.post_form(&coordinator, "/billing/close", &[("month", &last.to_string())]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form(&coordinator, "/billing/close", &[("month", &last.to_string())]).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     let (admin, _) = app.sign_in("admin").await;
-    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &this_month().to_string())]).await;
+    let (status, page) =
+        app.post_form(&admin, "/billing/close", &[("month", &this_month().to_string())]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("has not ended yet"));
-    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &last.to_string()), ("rules", "seed")]).await;
+    let (status, page) = app
+        .post_form(&admin, "/billing/close", &[("month", &last.to_string()), ("rules", "seed")])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-testid=\"closed\"") && page.contains("under the seed rule set"));
-    let summary = app.store.billing_summary(last, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let summary = app
+        .store
+        .billing_summary(last, Some(carelog_domain::billing::RuleSet::Seed))
+        .await
+        .unwrap();
     let snapshot = app.store.billing_snapshot(last).await.unwrap();
     assert_eq!(snapshot.len(), summary.coordinators.len());
     for (row, c) in snapshot.iter().zip(&summary.coordinators) {
@@ -305,7 +394,8 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
             (c.coordinator_id, c.minutes, carelog_domain::billing_summary::codes_text(&c.codes))
         );
     }
-    let (status, page) = app.post_form(&admin, "/billing/close", &[("month", &last.to_string())]).await;
+    let (status, page) =
+        app.post_form(&admin, "/billing/close", &[("month", &last.to_string())]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("closed already"));
 
@@ -316,29 +406,56 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id("Communication: Phone").await.to_string();
     let when = format!("{}T10:00", last.last_day());
-    let (status, page) =
-        app.post_form(&coordinator, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &when)]).await;
+    let (status, page) = app
+        .post_form(
+            &coordinator,
+            "/tasks",
+            &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &when)],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains(&format!("Entries can go back to {}", this_month().first_day())));
 
     // An admin corrects it, with a reason, and the audit keeps old, new and why.
     let path = format!("/billing/entries/{}", entry.id);
-    let (status, page) = app.post_form(&admin, &path, &[("minutes", "7"), ("notes", "corrected"), ("reason", "")]).await;
+    let (status, page) = app
+        .post_form(&admin, &path, &[("minutes", "7"), ("notes", "corrected"), ("reason", "")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("say why this entry is corrected"));
-    let (status, _) =
-        app.post_form(&admin, &path, &[("minutes", "7"), ("notes", "corrected"), ("reason", "duplicate of a call logged twice")]).await;
+    let (status, _) = app
+        .post_form(
+            &admin,
+            &path,
+            &[
+                ("minutes", "7"),
+                ("notes", "corrected"),
+                ("reason", "duplicate of a call logged twice"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(7));
     let events = app
         .store
-        .audit_events(&carelog_store::AuditFilter { action_prefix: Some("billing.correct".into()), ..Default::default() }, 5, 0)
+        .audit_events(
+            &carelog_store::AuditFilter {
+                action_prefix: Some("billing.correct".into()),
+                ..Default::default()
+            },
+            5,
+            0,
+        )
         .await
         .unwrap()
         .0;
     assert!(
         events[0].detail.contains("reason: duplicate of a call logged twice")
-            && events[0].detail.contains(&format!("before: {}, {} min", entry.task_type, entry.minutes.unwrap()))
+            && events[0].detail.contains(&format!(
+                "before: {}, {} min",
+                entry.task_type,
+                entry.minutes.unwrap()
+            ))
     );
     let (manager, _) = app.sign_in("manager1").await;
     assert_eq!(manager.get(app.url(&path)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
@@ -348,7 +465,14 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
 async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money() {
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
-    let page = manager.get(app.url("/team/reports?report=performance")).send().await.unwrap().text().await.unwrap();
+    let page = manager
+        .get(app.url("/team/reports?report=performance"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let me = app.user_id("coord1").await;
     let month = carelog_domain::practice_time::month_range(this_month(), TZ);
     let (minutes, tasks) = app.store.logged_in(me, month).await.unwrap();
@@ -361,7 +485,10 @@ async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money(
     let team = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     assert!(team.contains(&format!("data-testid=\"waiting\">{waiting}<")));
     let (coordinator, _) = app.sign_in("coord1").await;
-    assert_eq!(coordinator.get(app.url("/team")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        coordinator.get(app.url("/team")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -369,18 +496,46 @@ async fn the_trend_chart_shows_twelve_months_computed_from_the_log() {
     let app = spawn_app().await;
     let month = this_month().previous();
     let (admin, _) = app.sign_in("admin").await;
-    let page = admin.get(app.url(&format!("/billing?month={month}&rules=seed"))).send().await.unwrap().text().await.unwrap();
-    let chart = page.split("data-testid=\"trend\"").nth(1).unwrap().split("</figure>").next().unwrap();
+    let page = admin
+        .get(app.url(&format!("/billing?month={month}&rules=seed")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let chart =
+        page.split("data-testid=\"trend\"").nth(1).unwrap().split("</figure>").next().unwrap();
     assert_eq!(chart.matches("<rect ").count(), 12);
-    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let summary = app
+        .store
+        .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
+        .await
+        .unwrap();
     let label = month.first_day().format("%b %y").to_string();
-    let expected =
-        format!("{label}: {} billable, {}", summary.totals.billable, carelog_domain::billing::dollars(summary.totals.reimbursement));
+    let expected = format!(
+        "{label}: {} billable, {}",
+        summary.totals.billable,
+        carelog_domain::billing::dollars(summary.totals.reimbursement)
+    );
     assert!(chart.contains(&expected), "the month's bar carries its own figures: {expected}");
-    let empty_year_ago =
-        month.previous().previous().previous().previous().previous().previous().previous().previous().previous().previous().previous();
+    let empty_year_ago = month
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous()
+        .previous();
     let old = empty_year_ago.first_day().format("%b %y").to_string();
-    assert!(chart.contains(&format!("{old}: 0 billable, $0.00")), "months before the demo's history are empty, not invented");
+    assert!(
+        chart.contains(&format!("{old}: 0 billable, $0.00")),
+        "months before the demo's history are empty, not invented"
+    );
 }
 
 /// The billing summary is cached per month; a second app server on the same database (here a second
@@ -394,15 +549,24 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     let month = this_month().previous();
     let period = || vec![month.year.into(), (month.month as i32).into()];
     let first = app.store.billing_summary(month, Some(Seed)).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()), "unchanged: served from the cache");
+    assert!(
+        Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()),
+        "unchanged: served from the cache"
+    );
     // Reads and audit events elsewhere change nothing billing reads.
     let (admin, _) = app.sign_in("admin").await;
     assert_eq!(admin.get(app.url("/panel?mine=0")).send().await.unwrap().status(), StatusCode::OK);
     assert!(Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()));
 
-    let billable = first.lines.iter().find(|l| l.billable && l.reimbursement.is_some()).expect("a billable patient-month").clone();
-    let minutes_of =
-        |s: &carelog_domain::billing_summary::MonthSummary, id: i64| s.lines.iter().find(|l| l.patient_id == id).map(|l| l.minutes);
+    let billable = first
+        .lines
+        .iter()
+        .find(|l| l.billable && l.reimbursement.is_some())
+        .expect("a billable patient-month")
+        .clone();
+    let minutes_of = |s: &carelog_domain::billing_summary::MonthSummary, id: i64| {
+        s.lines.iter().find(|l| l.patient_id == id).map(|l| l.minutes)
+    };
     let entry = app
         .store
         .scalar_for_test(
@@ -414,17 +578,33 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
         .unwrap();
     let entry_minutes = app
         .store
-        .scalar_for_test("SELECT CAST(minutes AS BIGINT) AS n FROM coordinator_task_log WHERE id = $1", vec![entry.into()])
+        .scalar_for_test(
+            "SELECT CAST(minutes AS BIGINT) AS n FROM coordinator_task_log WHERE id = $1",
+            vec![entry.into()],
+        )
         .await
         .unwrap();
     let change = |sql: &'static str, values: Vec<carelog_store::Value>| {
         let other_server = other_server.clone();
-        async move { assert!(other_server.exec_for_test(sql, values).await.unwrap() > 0, "{sql} changed a row") }
+        async move {
+            assert!(
+                other_server.exec_for_test(sql, values).await.unwrap() > 0,
+                "{sql} changed a row"
+            )
+        }
     };
     let now = || app.store.billing_summary(month, Some(Seed));
 
-    change("UPDATE coordinator_task_log SET minutes = minutes + 1 WHERE id = $1", vec![entry.into()]).await;
-    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes + 1), "an entry's minutes");
+    change(
+        "UPDATE coordinator_task_log SET minutes = minutes + 1 WHERE id = $1",
+        vec![entry.into()],
+    )
+    .await;
+    assert_eq!(
+        minutes_of(&now().await.unwrap(), billable.patient_id),
+        Some(billable.minutes + 1),
+        "an entry's minutes"
+    );
 
     change(
         "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
@@ -435,10 +615,18 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     )
     .await;
     let with_copy = 2 * (entry_minutes + 1) + billable.minutes - entry_minutes;
-    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(with_copy), "a new entry");
+    assert_eq!(
+        minutes_of(&now().await.unwrap(), billable.patient_id),
+        Some(with_copy),
+        "a new entry"
+    );
 
     change("DELETE FROM coordinator_task_log WHERE notes = 'copy'", vec![]).await;
-    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes + 1), "a deleted entry");
+    assert_eq!(
+        minutes_of(&now().await.unwrap(), billable.patient_id),
+        Some(billable.minutes + 1),
+        "a deleted entry"
+    );
 
     // Moved to the month before: both months move.
     let earlier = month.previous();
@@ -448,8 +636,16 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
         vec![earlier.year.into(), (earlier.month as i32).into(), entry.into()],
     )
     .await;
-    assert_eq!(minutes_of(&now().await.unwrap(), billable.patient_id), Some(billable.minutes - entry_minutes), "moved out");
-    assert_eq!(app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes, before_move + entry_minutes + 1, "moved in");
+    assert_eq!(
+        minutes_of(&now().await.unwrap(), billable.patient_id),
+        Some(billable.minutes - entry_minutes),
+        "moved out"
+    );
+    assert_eq!(
+        app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes,
+        before_move + entry_minutes + 1,
+        "moved in"
+    );
 
     let priced = now().await.unwrap().totals.reimbursement;
     change("UPDATE fee_schedule SET amount_cents = amount_cents + 100", vec![]).await;
@@ -458,9 +654,24 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     change("UPDATE settings SET setting_value = '25' WHERE setting_key = 'billing.monthly_target_minutes'", vec![]).await;
     assert_eq!(now().await.unwrap().target_minutes, 25, "settings");
 
-    change("UPDATE patients SET consent_date = NULL WHERE id = $1", vec![billable.patient_id.into()]).await;
-    let line = now().await.unwrap().lines.iter().find(|l| l.patient_id == billable.patient_id).cloned().unwrap();
-    assert!(!line.billable && line.reason.to_lowercase().contains("consent"), "patients: {}", line.reason);
+    change(
+        "UPDATE patients SET consent_date = NULL WHERE id = $1",
+        vec![billable.patient_id.into()],
+    )
+    .await;
+    let line = now()
+        .await
+        .unwrap()
+        .lines
+        .iter()
+        .find(|l| l.patient_id == billable.patient_id)
+        .cloned()
+        .unwrap();
+    assert!(
+        !line.billable && line.reason.to_lowercase().contains("consent"),
+        "patients: {}",
+        line.reason
+    );
 
     change("UPDATE task_types SET billable = FALSE", vec![]).await;
     let totals = now().await.unwrap().totals.clone();
@@ -474,7 +685,11 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
 async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
     let app = spawn_app().await;
     let month = this_month().previous();
-    let summary = app.store.billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed)).await.unwrap();
+    let summary = app
+        .store
+        .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
+        .await
+        .unwrap();
     let total = summary.lines.len();
     assert!(total > 20, "the demo month fills more than a page of 10 ({total})");
     let (admin, _) = app.sign_in("admin").await;
@@ -487,14 +702,27 @@ async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
         }
     };
     let names = |page: &str| -> Vec<String> {
-        let table = page.split("data-testid=\"patients\"").nth(1).unwrap().split("</table>").next().unwrap();
+        let table = page
+            .split("data-testid=\"patients\"")
+            .nth(1)
+            .unwrap()
+            .split("</table>")
+            .next()
+            .unwrap();
         table
             .split("<tr class=")
             .skip(1)
-            .map(|row| crate::helpers::strip_tags(row.split("<td>").nth(1).unwrap().split("</td>").next().unwrap()).trim().to_owned())
+            .map(|row| {
+                crate::helpers::strip_tags(
+                    row.split("<td>").nth(1).unwrap().split("</td>").next().unwrap(),
+                )
+                .trim()
+                .to_owned()
+            })
             .collect()
     };
-    let (status, first) = get(format!("/billing?month={month}&rules=seed&sort=minutes&per=10")).await;
+    let (status, first) =
+        get(format!("/billing?month={month}&rules=seed&sort=minutes&per=10")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(first.contains(&format!("Patient-months 1–10 of {total};")), "the range is stated");
     let by_minutes: Vec<&str> = {
@@ -503,9 +731,21 @@ async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
         lines.iter().map(|l| l.name.as_str()).collect()
     };
     assert_eq!(names(&first), by_minutes[..10].to_vec(), "page 1 is the first ten by minutes");
-    let next = first.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().trim_end_matches("\" ").replace("&#38;", "&");
+    let next = first
+        .split("rel=\"next\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .trim_end_matches("\" ")
+        .replace("&#38;", "&");
     let (_, second) = get(next).await;
-    assert_eq!(names(&second), by_minutes[10..20].to_vec(), "the Next link keeps the order and the page size");
+    assert_eq!(
+        names(&second),
+        by_minutes[10..20].to_vec(),
+        "the Next link keeps the order and the page size"
+    );
     assert!(second.contains("rel=\"prev\""));
 
     let (status, whole) = get(format!("/billing?month={month}&rules=seed")).await;
@@ -515,7 +755,11 @@ async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
     assert_eq!(status, StatusCode::OK, "a page past the end shows the last");
     assert!(last.contains(&format!("of {total};")) && !last.contains("rel=\"next\""));
     assert_eq!(names(&last).len(), (total - 1) % 10 + 1);
-    for (bad, rule) in [("page=0", "is not a page number"), ("page=two", "is not a page number"), ("per=5", "from 10 to 1000")] {
+    for (bad, rule) in [
+        ("page=0", "is not a page number"),
+        ("page=two", "is not a page number"),
+        ("per=5", "from 10 to 1000"),
+    ] {
         let (status, body) = get(format!("/billing?month={month}&{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
         assert!(body.contains(rule), "the message names the rule: {bad}");

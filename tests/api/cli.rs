@@ -17,7 +17,10 @@ fn carelog(database_url: &str, args: &[&str], stdin: &str) -> (bool, String) {
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    )
 }
 
 #[tokio::test]
@@ -56,24 +59,50 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     drop(app);
     let (ok, out) = carelog(
         &url,
-        &["user", "add", "Pat.Lee", "--name", "Pat Lee", "--role", "coordinator", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "Pat.Lee",
+            "--name",
+            "Pat Lee",
+            "--role",
+            "coordinator",
+            "--password-stdin",
+        ],
         "long enough password\n",
     );
     assert!(ok, "{out}");
     assert!(out.contains("Added pat.lee (coordinator)"));
     let (ok, out) = carelog(
         &url,
-        &["user", "add", "pat.lee", "--name", "Pat Lee", "--role", "coordinator", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "pat.lee",
+            "--name",
+            "Pat Lee",
+            "--role",
+            "coordinator",
+            "--password-stdin",
+        ],
         "long enough password\n",
     );
     assert!(!ok && out.contains("already exists"), "{out}");
-    let (ok, out) = carelog(&url, &["user", "add", "short", "--name", "S", "--role", "coordinator", "--password-stdin"], "tiny\n");
+    let (ok, out) = carelog(
+        &url,
+        &["user", "add", "short", "--name", "S", "--role", "coordinator", "--password-stdin"],
+        "tiny\n",
+    );
     assert!(!ok && out.contains("at least 10"), "{out}");
     let (ok, out) = carelog(&url, &["user", "set-role", "pat.lee", "owner"], "");
     assert!(!ok && out.contains("not a role"), "{out}");
     let (ok, out) = carelog(&url, &["user", "set-role", "pat.lee", "manager"], "");
     assert!(ok && out.contains("now manager (was coordinator)"), "{out}");
-    let (ok, out) = carelog(&url, &["user", "reset-password", "pat.lee", "--password-stdin"], "another long password\n");
+    let (ok, out) = carelog(
+        &url,
+        &["user", "reset-password", "pat.lee", "--password-stdin"],
+        "another long password\n",
+    );
     assert!(ok, "{out}");
     let (ok, out) = carelog(&url, &["user", "set-role", "nobody", "admin"], "");
     assert!(!ok && out.contains("was not found"), "{out}");
@@ -82,7 +111,8 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     assert_eq!(user.role, carelog_domain::role::Role::Manager);
     assert!(carelog_web::password::verify_password("another long password", &hash));
     let filter = carelog_store::AuditFilter { username: Some("cli".into()), ..Default::default() };
-    let actions: Vec<String> = store.audit_events(&filter, 10, 0).await.unwrap().0.into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> =
+        store.audit_events(&filter, 10, 0).await.unwrap().0.into_iter().map(|e| e.action).collect();
     assert_eq!(actions, ["user.reset-password", "user.set-role", "user.add"]);
 }
 
@@ -90,7 +120,11 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
 async fn the_demo_loads_only_into_an_empty_database() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("demo.db").display());
-    let (ok, out) = carelog(&url, &["demo", "--patients", "30", "--coordinators", "2", "--months", "1", "--seed", "9"], "");
+    let (ok, out) = carelog(
+        &url,
+        &["demo", "--patients", "30", "--coordinators", "2", "--months", "1", "--seed", "9"],
+        "",
+    );
     assert!(ok, "{out}");
     assert!(out.contains("coord1 … coord2"));
     let (ok, out) = carelog(&url, &["demo"], "");

@@ -37,7 +37,16 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
     let app = spawn_app().await;
     let (client, before) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
-    let header = |page: &str| page.split("This Month: ").nth(1).unwrap().split(" min").next().unwrap().parse::<i64>().unwrap();
+    let header = |page: &str| {
+        page.split("This Month: ")
+            .nth(1)
+            .unwrap()
+            .split(" min")
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
     let panel_minutes = |page: &str| {
         crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient).unwrap().1[5]
             .split_whitespace()
@@ -66,7 +75,15 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
     assert_eq!(panel_minutes(&panel_after), panel_minutes(&panel_before) + 10);
     let events = app
         .store
-        .audit_events(&AuditFilter { action_prefix: Some("task.create".into()), patient_id: Some(patient), ..Default::default() }, 5, 0)
+        .audit_events(
+            &AuditFilter {
+                action_prefix: Some("task.create".into()),
+                patient_id: Some(patient),
+                ..Default::default()
+            },
+            5,
+            0,
+        )
         .await
         .unwrap()
         .0;
@@ -78,7 +95,13 @@ async fn every_time_rule_refuses_with_its_message_and_changes_nothing() {
     let app = spawn_app().await;
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
-    let foreign = app.store.a_patient_not_assigned_to(app.user_id("coord1").await).await.unwrap().unwrap().to_string();
+    let foreign = app
+        .store
+        .a_patient_not_assigned_to(app.user_id("coord1").await)
+        .await
+        .unwrap()
+        .unwrap()
+        .to_string();
     let call = app.task_type_id(CALL).await.to_string();
     let stat = app.task_type_id("Stat: Last ER/HOSP (yymm)").await.to_string();
     let no_show = app.task_type_id("Stat: NO SHOW NP/MD + Phone call (yymmdd)").await.to_string();
@@ -86,22 +109,84 @@ async fn every_time_rule_refuses_with_its_message_and_changes_nothing() {
     let long_ago = at_nine(today() - Duration::days(70));
     let long_notes = "x".repeat(2001);
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "4")], "Minimum 5 minutes per task: you entered 4."),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "121")], "Maximum 120 minutes per task: you entered 121."),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "")], "Time spent is required for this task type"),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "ten")], "whole number of minutes"),
+        (
+            vec![("patient", &patient), ("task_type", &call), ("minutes", "4")],
+            "Minimum 5 minutes per task: you entered 4.",
+        ),
+        (
+            vec![("patient", &patient), ("task_type", &call), ("minutes", "121")],
+            "Maximum 120 minutes per task: you entered 121.",
+        ),
+        (
+            vec![("patient", &patient), ("task_type", &call), ("minutes", "")],
+            "Time spent is required for this task type",
+        ),
+        (
+            vec![("patient", &patient), ("task_type", &call), ("minutes", "ten")],
+            "whole number of minutes",
+        ),
         (vec![("patient", &patient), ("task_type", "")], "Task type: choose one"),
-        (vec![("patient", ""), ("task_type", &call), ("minutes", "10")], "is logged against a patient; choose one"),
-        (vec![("patient", &foreign), ("task_type", &call), ("minutes", "10")], "choose one of your own patients"),
-        (vec![("patient", "999999"), ("task_type", &call), ("minutes", "10")], "choose one of your own patients"),
+        (
+            vec![("patient", ""), ("task_type", &call), ("minutes", "10")],
+            "is logged against a patient; choose one",
+        ),
+        (
+            vec![("patient", &foreign), ("task_type", &call), ("minutes", "10")],
+            "choose one of your own patients",
+        ),
+        (
+            vec![("patient", "999999"), ("task_type", &call), ("minutes", "10")],
+            "choose one of your own patients",
+        ),
         (vec![("patient", &patient), ("task_type", &stat), ("value", "2413")], "not a real month"),
-        (vec![("patient", &patient), ("task_type", &stat), ("value", "24-1")], "Enter the value as yymm"),
-        (vec![("patient", &patient), ("task_type", &no_show), ("value", "250230")], "not a real date"),
-        (vec![("patient", &patient), ("task_type", &stat), ("value", "2409"), ("minutes", "15")], "records no minutes"),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &tomorrow)], "cannot be logged in the future"),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", &long_ago)], "start of the open billing period"),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("when", "yesterday")], "is not a date and time"),
-        (vec![("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", &long_notes)], "at most 2000 characters"),
+        (
+            vec![("patient", &patient), ("task_type", &stat), ("value", "24-1")],
+            "Enter the value as yymm",
+        ),
+        (
+            vec![("patient", &patient), ("task_type", &no_show), ("value", "250230")],
+            "not a real date",
+        ),
+        (
+            vec![("patient", &patient), ("task_type", &stat), ("value", "2409"), ("minutes", "15")],
+            "records no minutes",
+        ),
+        (
+            vec![
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("when", &tomorrow),
+            ],
+            "cannot be logged in the future",
+        ),
+        (
+            vec![
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("when", &long_ago),
+            ],
+            "start of the open billing period",
+        ),
+        (
+            vec![
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("when", "yesterday"),
+            ],
+            "is not a date and time",
+        ),
+        (
+            vec![
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("notes", &long_notes),
+            ],
+            "at most 2000 characters",
+        ),
     ];
     let before = app.entry_count("coord1").await;
     for (fields, message) in cases {
@@ -125,14 +210,27 @@ async fn stat_and_staff_note_entries_carry_no_minutes() {
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let stat = app.task_type_id("Stat: Last OFFICE VISIT (yymm)").await.to_string();
-    let (status, page) = app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &stat), ("value", "2610")]).await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[("patient", &patient), ("task_type", &stat), ("value", "2610")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let break_ = app.task_type_id("Staff Notes: Break").await.to_string();
-    let (status, _) = app.post_form(&client, "/tasks", &[("task_type", &break_), ("notes", "coffee")]).await;
+    let (status, _) =
+        app.post_form(&client, "/tasks", &[("task_type", &break_), ("notes", "coffee")]).await;
     assert_eq!(status, StatusCode::OK);
     let entries = app
         .store
-        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 2)
+        .entries(
+            &carelog_store::EntryFilter {
+                coordinator_id: Some(app.user_id("coord1").await),
+                ..Default::default()
+            },
+            2,
+        )
         .await
         .unwrap();
     assert!(entries.iter().all(|e| e.minutes.is_none()));
@@ -165,8 +263,18 @@ async fn the_daily_cap_allows_exactly_480_minutes_and_names_the_figures() {
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
     }
-    let (status, page) =
-        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "5"), ("when", &at_nine(day))]).await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "5"),
+                ("when", &at_nine(day)),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.contains(&format!(
@@ -196,7 +304,9 @@ async fn twenty_concurrent_posts_never_pass_480_minutes() {
             ("notes".into(), format!("concurrent {i}")),
             ("when".into(), at_nine(day)),
         ];
-        posts.push(tokio::spawn(async move { client.post(url).form(&fields).send().await.unwrap().status() }));
+        posts.push(tokio::spawn(async move {
+            client.post(url).form(&fields).send().await.unwrap().status()
+        }));
     }
     let mut saved = 0;
     for p in posts {
@@ -204,7 +314,8 @@ async fn twenty_concurrent_posts_never_pass_480_minutes() {
             saved += 1;
         }
     }
-    let (minutes, _) = app.store.logged_in(app.user_id("coord3").await, day_range(day, TZ)).await.unwrap();
+    let (minutes, _) =
+        app.store.logged_in(app.user_id("coord3").await, day_range(day, TZ)).await.unwrap();
     assert_eq!(saved, 16, "480 / 30 entries fit");
     assert_eq!(minutes, 480);
 }
@@ -215,7 +326,12 @@ async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await;
-    let average = app.store.task_type_average(call, Utc::now()).await.unwrap().expect("the demo has phone calls");
+    let average = app
+        .store
+        .task_type_average(call, Utc::now())
+        .await
+        .unwrap()
+        .expect("the demo has phone calls");
     let minutes = ((average * 2.0).floor() as i64 + 1).to_string();
     assert!(minutes.parse::<i64>().unwrap() <= 120);
     let before = app.entry_count("coord1").await;
@@ -223,18 +339,33 @@ async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed
         .post_form(
             &client,
             "/tasks",
-            &[("patient", &patient), ("task_type", &call.to_string()), ("minutes", &minutes), ("notes", "long call")],
+            &[
+                ("patient", &patient),
+                ("task_type", &call.to_string()),
+                ("minutes", &minutes),
+                ("notes", "long call"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.contains("more than twice the usual time") && page.contains(&format!("{average:.0} minutes")), "{page}");
+    assert!(
+        page.contains("more than twice the usual time")
+            && page.contains(&format!("{average:.0} minutes")),
+        "{page}"
+    );
     assert!(page.contains("name=\"confirm\""));
     assert_eq!(app.entry_count("coord1").await, before);
     let (status, _) = app
         .post_form(
             &client,
             "/tasks",
-            &[("patient", &patient), ("task_type", &call.to_string()), ("minutes", &minutes), ("notes", "long call"), ("confirm", "1")],
+            &[
+                ("patient", &patient),
+                ("task_type", &call.to_string()),
+                ("minutes", &minutes),
+                ("notes", "long call"),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -255,15 +386,30 @@ async fn the_same_entry_twice_within_two_minutes_is_refused_as_a_double_submit()
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await.to_string();
-    let fields = [("patient", patient.as_str()), ("task_type", call.as_str()), ("minutes", "10"), ("notes", "same")];
+    let fields = [
+        ("patient", patient.as_str()),
+        ("task_type", call.as_str()),
+        ("minutes", "10"),
+        ("notes", "same"),
+    ];
     assert_eq!(app.post_form(&client, "/tasks", &fields).await.0, StatusCode::OK);
     let before = app.entry_count("coord1").await;
     let (status, page) = app.post_form(&client, "/tasks", &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("double submit"));
     assert_eq!(app.entry_count("coord1").await, before);
-    let (status, _) =
-        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", "different")]).await;
+    let (status, _) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("notes", "different"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -273,28 +419,62 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
     let call = app.task_type_id(CALL).await.to_string();
-    app.post_form(&client, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "7"), ("notes", "first")])
-        .await;
+    app.post_form(
+        &client,
+        "/tasks",
+        &[
+            ("patient", &patient.to_string()),
+            ("task_type", &call),
+            ("minutes", "7"),
+            ("notes", "first"),
+        ],
+    )
+    .await;
     let entry = app
         .store
-        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 1)
+        .entries(
+            &carelog_store::EntryFilter {
+                coordinator_id: Some(app.user_id("coord1").await),
+                ..Default::default()
+            },
+            1,
+        )
         .await
         .unwrap()
         .remove(0);
-    let edit = client.get(app.url(&format!("/tasks/{}/edit", entry.id))).send().await.unwrap().text().await.unwrap();
+    let edit = client
+        .get(app.url(&format!("/tasks/{}/edit", entry.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(edit.contains("value=\"7\"") && edit.contains(">first</textarea>"));
-    let when = crate::helpers::strip_tags(edit.split("name=\"when\" value=\"").nth(1).unwrap().split('"').next().unwrap());
+    let when = crate::helpers::strip_tags(
+        edit.split("name=\"when\" value=\"").nth(1).unwrap().split('"').next().unwrap(),
+    );
     let (status, _) = app
         .post_form(
             &client,
             &format!("/tasks/{}", entry.id),
-            &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "9"), ("notes", "second"), ("when", &when)],
+            &[
+                ("patient", &patient.to_string()),
+                ("task_type", &call),
+                ("minutes", "9"),
+                ("notes", "second"),
+                ("when", &when),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(9));
     let (status, page) = app
-        .post_form(&client, &format!("/tasks/{}", entry.id), &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "200")])
+        .post_form(
+            &client,
+            &format!("/tasks/{}", entry.id),
+            &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "200")],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Maximum 120 minutes"));
@@ -303,17 +483,28 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
     assert!(app.store.entry(entry.id).await.unwrap().is_none());
     let audit = app
         .store
-        .audit_events(&AuditFilter { patient_id: Some(patient), action_prefix: Some("task.".into()), ..Default::default() }, 10, 0)
+        .audit_events(
+            &AuditFilter {
+                patient_id: Some(patient),
+                action_prefix: Some("task.".into()),
+                ..Default::default()
+            },
+            10,
+            0,
+        )
         .await
         .unwrap()
         .0;
     let update = audit.iter().find(|e| e.action == "task.update").unwrap();
     assert!(
-        update.detail.contains("before: Communication: Phone, 7 min") && update.detail.contains("after: Communication: Phone, 9 min"),
+        update.detail.contains("before: Communication: Phone, 7 min")
+            && update.detail.contains("after: Communication: Phone, 9 min"),
         "{}",
         update.detail
     );
-    assert!(audit.iter().any(|e| e.action == "task.delete" && e.detail.contains("9 min") && e.detail.contains("second")));
+    assert!(audit.iter().any(|e| e.action == "task.delete"
+        && e.detail.contains("9 min")
+        && e.detail.contains("second")));
 }
 
 #[tokio::test]
@@ -322,10 +513,26 @@ async fn foreign_patients_and_entries_are_refused_on_every_route() {
     let (owner, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
     let call = app.task_type_id(CALL).await.to_string();
-    app.post_form(&owner, "/tasks", &[("patient", &patient.to_string()), ("task_type", &call), ("minutes", "9"), ("notes", "mine")]).await;
+    app.post_form(
+        &owner,
+        "/tasks",
+        &[
+            ("patient", &patient.to_string()),
+            ("task_type", &call),
+            ("minutes", "9"),
+            ("notes", "mine"),
+        ],
+    )
+    .await;
     let entry = app
         .store
-        .entries(&carelog_store::EntryFilter { coordinator_id: Some(app.user_id("coord1").await), ..Default::default() }, 1)
+        .entries(
+            &carelog_store::EntryFilter {
+                coordinator_id: Some(app.user_id("coord1").await),
+                ..Default::default()
+            },
+            1,
+        )
         .await
         .unwrap()
         .remove(0);
@@ -338,9 +545,14 @@ async fn foreign_patients_and_entries_are_refused_on_every_route() {
         format!("/tasks/{}/edit", entry.id),
         format!("/tasks/generated/{}", task.id),
     ] {
-        assert_eq!(other.get(app.url(&path)).send().await.unwrap().status(), StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(
+            other.get(app.url(&path)).send().await.unwrap().status(),
+            StatusCode::NOT_FOUND,
+            "GET {path}"
+        );
     }
-    let fields = [("patient", patient.to_string()), ("task_type", call.clone()), ("minutes", "9".into())];
+    let fields =
+        [("patient", patient.to_string()), ("task_type", call.clone()), ("minutes", "9".into())];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     for path in [
         format!("/patients/{patient}/entries"),
@@ -348,12 +560,29 @@ async fn foreign_patients_and_entries_are_refused_on_every_route() {
         format!("/tasks/{}/delete", entry.id),
         format!("/tasks/generated/{}", task.id),
     ] {
-        assert_eq!(app.post_form(&other, &path, &fields).await.0, StatusCode::NOT_FOUND, "POST {path}");
+        assert_eq!(
+            app.post_form(&other, &path, &fields).await.0,
+            StatusCode::NOT_FOUND,
+            "POST {path}"
+        );
     }
-    let (status, page) = app.post_form(&other, "/timer/start", &[("patient", &patient.to_string()), ("task_type", &call)]).await;
+    let (status, page) = app
+        .post_form(
+            &other,
+            "/timer/start",
+            &[("patient", &patient.to_string()), ("task_type", &call)],
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("one of your own patients"));
-    let tab2 = other.get(app.url(&format!("/tasks?patient={patient}"))).send().await.unwrap().text().await.unwrap();
+    let tab2 = other
+        .get(app.url(&format!("/tasks?patient={patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!tab2.contains("mine</td>"), "a foreign patient filter shows nothing of theirs");
     assert!(app.store.entry(entry.id).await.unwrap().is_some(), "nothing was changed");
 }
@@ -363,18 +592,46 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
     let app = spawn_app().await;
     let (client, _) = app.sign_in("coord1").await;
     let me = app.user_id("coord1").await;
-    let task =
-        app.store.pending_tasks(me).await.unwrap().into_iter().find(|t| t.patient_id.is_some()).expect("coord1 has open patient tasks");
-    let form = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap().text().await.unwrap();
-    assert!(form.contains(&format!("Complete: {}", task.task_type)) && form.contains(&format!("value=\"{}\"", task.estimated_minutes)));
-    let (status, page) =
-        app.post_form(&client, &format!("/tasks/generated/{}", task.id), &[("minutes", "10"), ("notes", "reviewed plan")]).await;
+    let task = app
+        .store
+        .pending_tasks(me)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.patient_id.is_some())
+        .expect("coord1 has open patient tasks");
+    let form = client
+        .get(app.url(&format!("/tasks/generated/{}", task.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(&format!("Complete: {}", task.task_type))
+            && form.contains(&format!("value=\"{}\"", task.estimated_minutes))
+    );
+    let (status, page) = app
+        .post_form(
+            &client,
+            &format!("/tasks/generated/{}", task.id),
+            &[("minutes", "10"), ("notes", "reviewed plan")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let done = app.store.generated_task(task.id).await.unwrap().unwrap();
     assert_eq!(done.status, "completed");
-    let entry =
-        app.store.entries(&carelog_store::EntryFilter { coordinator_id: Some(me), ..Default::default() }, 1).await.unwrap().remove(0);
-    assert_eq!((entry.generated_task_id, entry.minutes, entry.patient_id), (Some(task.id), Some(10), task.patient_id));
+    let entry = app
+        .store
+        .entries(&carelog_store::EntryFilter { coordinator_id: Some(me), ..Default::default() }, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (entry.generated_task_id, entry.minutes, entry.patient_id),
+        (Some(task.id), Some(10), task.patient_id)
+    );
     assert!(!app.store.pending_tasks(me).await.unwrap().iter().any(|t| t.id == task.id));
     let again = client.get(app.url(&format!("/tasks/generated/{}", task.id))).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND, "a completed task cannot be completed again");
@@ -389,16 +646,25 @@ async fn the_timer_survives_a_reload_and_its_minutes_fill_the_form() {
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await.to_string();
-    let (status, page) = app.post_form(&client, "/timer/start", &[("patient", &patient), ("task_type", &call)]).await;
+    let (status, page) = app
+        .post_form(&client, "/timer/start", &[("patient", &patient), ("task_type", &call)])
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-timer-start"));
     let reloaded = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(reloaded.contains("Stop &amp; log"), "still running after a reload");
     let token = app.token(&client, "/tasks").await;
-    let r = client.post(app.url("/timer/stop")).form(&[("_csrf", token.as_str())]).send().await.unwrap();
+    let r = client
+        .post(app.url("/timer/stop"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
     let url = r.url().to_string();
     assert!(
-        url.contains(&format!("new_patient={patient}")) && url.contains(&format!("new_type={call}")) && url.contains("new_minutes=5"),
+        url.contains(&format!("new_patient={patient}"))
+            && url.contains(&format!("new_type={call}"))
+            && url.contains("new_minutes=5"),
         "{url}"
     );
     let page = r.text().await.unwrap();
@@ -413,18 +679,42 @@ async fn quick_entry_on_the_record_saves_and_continues_or_closes() {
     let patient = app.own_patient("coord1").await;
     let call = app.task_type_id(CALL).await.to_string();
     let path = format!("/patients/{patient}/entries");
-    let (status, page) =
-        app.post_form(&client, &path, &[("task_type", &call), ("minutes", "8"), ("notes", "continue"), ("action", "continue")]).await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            &path,
+            &[
+                ("task_type", &call),
+                ("minutes", "8"),
+                ("notes", "continue"),
+                ("action", "continue"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Saved. Add another") && page.contains("Quick Task Entry"));
-    let (status, page) =
-        app.post_form(&client, &path, &[("task_type", &call), ("minutes", "9"), ("notes", "close"), ("action", "close")]).await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            &path,
+            &[("task_type", &call), ("minutes", "9"), ("notes", "close"), ("action", "close")],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-testid=\"patient-table\""), "Save & Close returns to the panel");
-    let (status, page) = app.post_form(&client, &path, &[("task_type", &call), ("minutes", "3"), ("notes", "short")]).await;
+    let (status, page) = app
+        .post_form(&client, &path, &[("task_type", &call), ("minutes", "3"), ("notes", "short")])
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Minimum 5 minutes") && page.contains(">short</textarea>"));
-    let history = client.get(app.url(&format!("/patients/{patient}/history"))).send().await.unwrap().text().await.unwrap();
+    let history = client
+        .get(app.url(&format!("/patients/{patient}/history")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(history.contains("continue") && history.contains("close"));
 }
 
@@ -439,9 +729,22 @@ async fn tab_two_refuses_a_date_that_is_not_a_date_and_fills_in_now() {
     let before = hour();
     let page = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     let after = hour();
-    assert!([before, after].iter().any(|h| page.contains(&format!("name=\"when\" value=\"{h}"))), "date/time is filled in with now");
-    let earlier = client.get(app.url(&format!("/tasks?date={}", today() - Duration::days(1)))).send().await.unwrap().text().await.unwrap();
-    assert!(earlier.contains(&format!("value=\"{}T09:00\"", today() - Duration::days(1))), "a past day's form starts at 09:00 that day");
+    assert!(
+        [before, after].iter().any(|h| page.contains(&format!("name=\"when\" value=\"{h}"))),
+        "date/time is filled in with now"
+    );
+    let earlier = client
+        .get(app.url(&format!("/tasks?date={}", today() - Duration::days(1))))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        earlier.contains(&format!("value=\"{}T09:00\"", today() - Duration::days(1))),
+        "a past day's form starts at 09:00 that day"
+    );
 }
 
 #[tokio::test]
@@ -451,8 +754,18 @@ async fn a_nul_character_is_refused_with_a_plain_message_and_changes_nothing() {
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await.to_string();
     let before = app.entry_count("coord1").await;
-    let (status, page) =
-        app.post_form(&client, "/tasks", &[("patient", &patient), ("task_type", &call), ("minutes", "10"), ("notes", "bad\0byte")]).await;
+    let (status, page) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &patient),
+                ("task_type", &call),
+                ("minutes", "10"),
+                ("notes", "bad\0byte"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("NUL character"));
     assert_eq!(app.entry_count("coord1").await, before);
@@ -467,15 +780,32 @@ async fn a_nul_character_is_refused_with_a_plain_message_and_changes_nothing() {
 async fn the_patient_record_shows_this_months_minutes_from_the_log() {
     let app = spawn_app().await;
     let patient = app.own_patient("coord1").await;
-    let month = carelog_domain::practice_time::month_range(carelog_domain::practice_time::YearMonth::of(today()), TZ);
+    let month = carelog_domain::practice_time::month_range(
+        carelog_domain::practice_time::YearMonth::of(today()),
+        TZ,
+    );
     let entries = app
         .store
-        .entries(&carelog_store::EntryFilter { patient_id: Some(patient), range: Some(month), ..Default::default() }, 10_000)
+        .entries(
+            &carelog_store::EntryFilter {
+                patient_id: Some(patient),
+                range: Some(month),
+                ..Default::default()
+            },
+            10_000,
+        )
         .await
         .unwrap();
     let expected: i64 = entries.iter().filter_map(|e| e.minutes).map(i64::from).sum();
     let (client, _) = app.sign_in("coord1").await;
-    let page = client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap().text().await.unwrap();
+    let page = client
+        .get(app.url(&format!("/patients/{patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(&format!("This month: {expected} min")), "expected {expected}");
 }
 
@@ -500,7 +830,15 @@ async fn a_task_types_average_is_taken_up_to_the_start_of_the_hour_and_kept_for_
         .await
         .unwrap();
     assert_eq!(inserted, 1);
-    assert_eq!(app.store.task_type_average(call, hour + Duration::minutes(59)).await.unwrap(), Some(before), "kept for the hour");
-    let next_hour = app.store.task_type_average(call, hour + Duration::hours(1)).await.unwrap().unwrap();
-    assert!(next_hour > before, "the next hour's window holds the long call: {next_hour} > {before}");
+    assert_eq!(
+        app.store.task_type_average(call, hour + Duration::minutes(59)).await.unwrap(),
+        Some(before),
+        "kept for the hour"
+    );
+    let next_hour =
+        app.store.task_type_average(call, hour + Duration::hours(1)).await.unwrap().unwrap();
+    assert!(
+        next_hour > before,
+        "the next hour's window holds the long call: {next_hour} > {before}"
+    );
 }

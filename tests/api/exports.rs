@@ -20,21 +20,59 @@ async fn the_panel_exports_exactly_the_rows_it_shows() {
     let app = spawn_app().await;
     let (coordinator, _) = app.sign_in("coord1").await;
     for query in ["", "?status=Active&sort=minutes&dir=desc", "?mine=0"] {
-        let page = coordinator.get(app.url(&format!("/panel{query}"))).send().await.unwrap().text().await.unwrap();
+        let page = coordinator
+            .get(app.url(&format!("/panel{query}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let mut shown: Vec<i64> = table_rows(&page).into_iter().map(|(id, _)| id).collect();
         shown.sort_unstable();
-        let csv = coordinator.get(app.url(&format!("/panel/export.csv{query}"))).send().await.unwrap();
+        let csv =
+            coordinator.get(app.url(&format!("/panel/export.csv{query}"))).send().await.unwrap();
         assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
         assert_eq!(csv_ids(&csv.text().await.unwrap()), shown, "{query}");
     }
     let me = app.user_id("coord1").await;
     let mine = app.store.list_patients(Some(me)).await.unwrap().len();
-    let csv = coordinator.get(app.url("/panel/export.csv?mine=0")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(csv_ids(&csv).len(), mine, "a coordinator's export never widens past their caseload");
+    let csv = coordinator
+        .get(app.url("/panel/export.csv?mine=0"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv_ids(&csv).len(),
+        mine,
+        "a coordinator's export never widens past their caseload"
+    );
     let (manager, _) = app.sign_in("manager1").await;
-    let all = manager.get(app.url("/panel/export.csv?mine=0")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(csv_ids(&all).len() as i64, app.store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap());
-    assert_eq!(app.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'panel.export'", vec![]).await.unwrap(), 5);
+    let all = manager
+        .get(app.url("/panel/export.csv?mine=0"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv_ids(&all).len() as i64,
+        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap()
+    );
+    assert_eq!(
+        app.store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'panel.export'",
+                vec![]
+            )
+            .await
+            .unwrap(),
+        5
+    );
 }
 
 #[tokio::test]
@@ -49,7 +87,12 @@ async fn the_task_log_exports_by_range_and_coordinator_within_the_role() {
         .post_form(
             &coordinator,
             "/tasks",
-            &[("patient", &patient), ("task_type", &phone), ("minutes", "10"), ("notes", "=HYPERLINK(\"x\")")],
+            &[
+                ("patient", &patient),
+                ("task_type", &phone),
+                ("minutes", "10"),
+                ("notes", "=HYPERLINK(\"x\")"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -76,20 +119,51 @@ async fn the_task_log_exports_by_range_and_coordinator_within_the_role() {
             }
         }
     };
-    let csv = coordinator.get(app.url("/tasks/export.csv")).send().await.unwrap().text().await.unwrap();
+    let csv =
+        coordinator.get(app.url("/tasks/export.csv")).send().await.unwrap().text().await.unwrap();
     assert_eq!(csv_ids(&csv).len() as i64, count(Some(me)).await, "this month, own entries");
     assert!(csv.contains("'=HYPERLINK"), "a formula in notes is defused");
     assert_eq!(
-        coordinator.get(app.url(&format!("/tasks/export.csv?coordinator={other}"))).send().await.unwrap().status(),
+        coordinator
+            .get(app.url(&format!("/tasks/export.csv?coordinator={other}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         StatusCode::NOT_FOUND
     );
-    let all_as_coordinator = coordinator.get(app.url("/tasks/export.csv?coordinator=all")).send().await.unwrap().text().await.unwrap();
-    assert_eq!(csv_ids(&all_as_coordinator).len() as i64, count(Some(me)).await, "'all' means their own for a coordinator");
+    let all_as_coordinator = coordinator
+        .get(app.url("/tasks/export.csv?coordinator=all"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv_ids(&all_as_coordinator).len() as i64,
+        count(Some(me)).await,
+        "'all' means their own for a coordinator"
+    );
 
     let (manager, _) = app.sign_in("manager1").await;
-    let all = manager.get(app.url("/tasks/export.csv?coordinator=all")).send().await.unwrap().text().await.unwrap();
+    let all = manager
+        .get(app.url("/tasks/export.csv?coordinator=all"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(csv_ids(&all).len() as i64, count(None).await);
-    let theirs = manager.get(app.url(&format!("/tasks/export.csv?coordinator={other}"))).send().await.unwrap().text().await.unwrap();
+    let theirs = manager
+        .get(app.url(&format!("/tasks/export.csv?coordinator={other}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(csv_ids(&theirs).len() as i64, count(Some(other)).await);
     for (query, rule) in [
         ("from=2026-02-30", "From"),

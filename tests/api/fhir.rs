@@ -21,7 +21,10 @@ async fn read(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, Va
     }
     let r = request.send().await.unwrap();
     let status = r.status();
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/fhir+json"), "{path}");
+    assert!(
+        r.headers()["content-type"].to_str().unwrap().starts_with("application/fhir+json"),
+        "{path}"
+    );
     let text = r.text().await.unwrap();
     let parsed: Result<Resource, _> = fhirbolt::json::from_str(&text, None);
     assert!(parsed.is_ok(), "{path} is not valid FHIR R4: {:?}\n{text}", parsed.err());
@@ -29,7 +32,12 @@ async fn read(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, Va
 }
 
 fn resource_types(bundle: &Value) -> Vec<String> {
-    bundle["entry"].as_array().unwrap().iter().map(|e| e["resource"]["resourceType"].as_str().unwrap().to_owned()).collect()
+    bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -46,32 +54,67 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
 
     let (status, bundle) = read(&app, Some(&coordinator), "/Patient?_count=200").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(bundle["total"].as_u64(), Some(app.store.list_patients(Some(me)).await.unwrap().len() as u64));
+    assert_eq!(
+        bundle["total"].as_u64(),
+        Some(app.store.list_patients(Some(me)).await.unwrap().len() as u64)
+    );
     assert!(resource_types(&bundle).iter().all(|t| t == "Patient"));
     let chart = app.store.patient_detail(patient).await.unwrap().unwrap().chart_code;
-    let (_, by_identifier) = read(&app, Some(&coordinator), &format!("/Patient?identifier=urn:carelog:chart-code|{chart}")).await;
+    let (_, by_identifier) = read(
+        &app,
+        Some(&coordinator),
+        &format!("/Patient?identifier=urn:carelog:chart-code|{chart}"),
+    )
+    .await;
     assert_eq!(by_identifier["total"].as_u64(), Some(1));
     let (status, one) = read(&app, Some(&coordinator), &format!("/Patient/{patient}")).await;
-    assert_eq!((status, one["identifier"][0]["value"].as_str()), (StatusCode::OK, Some(chart.as_str())));
+    assert_eq!(
+        (status, one["identifier"][0]["value"].as_str()),
+        (StatusCode::OK, Some(chart.as_str()))
+    );
     let (status, missing) = read(&app, Some(&coordinator), &format!("/Patient/{foreign}")).await;
-    assert_eq!((status, missing["resourceType"].as_str()), (StatusCode::NOT_FOUND, Some("OperationOutcome")));
+    assert_eq!(
+        (status, missing["resourceType"].as_str()),
+        (StatusCode::NOT_FOUND, Some("OperationOutcome"))
+    );
     assert_eq!(read(&app, Some(&manager), &format!("/Patient/{foreign}")).await.0, StatusCode::OK);
 
-    let (status, team) = read(&app, Some(&coordinator), &format!("/CareTeam?patient=Patient/{patient}")).await;
+    let (status, team) =
+        read(&app, Some(&coordinator), &format!("/CareTeam?patient=Patient/{patient}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(team["entry"][0]["resource"]["participant"][0]["member"]["reference"].as_str(), Some(format!("Practitioner/{me}").as_str()));
-    assert_eq!(read(&app, Some(&coordinator), &format!("/CareTeam?patient={foreign}")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(read(&app, Some(&coordinator), "/CareTeam").await.0, StatusCode::BAD_REQUEST, "search by patient is required");
+    assert_eq!(
+        team["entry"][0]["resource"]["participant"][0]["member"]["reference"].as_str(),
+        Some(format!("Practitioner/{me}").as_str())
+    );
+    assert_eq!(
+        read(&app, Some(&coordinator), &format!("/CareTeam?patient={foreign}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        read(&app, Some(&coordinator), "/CareTeam").await.0,
+        StatusCode::BAD_REQUEST,
+        "search by patient is required"
+    );
 
-    let (status, tasks) = read(&app, Some(&coordinator), &format!("/Task?patient={patient}&_count=200")).await;
+    let (status, tasks) =
+        read(&app, Some(&coordinator), &format!("/Task?patient={patient}&_count=200")).await;
     assert_eq!(status, StatusCode::OK);
     let logged = app
         .store
-        .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1", vec![patient.into()])
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE patient_id = $1",
+            vec![patient.into()],
+        )
         .await
         .unwrap();
-    let generated =
-        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1", vec![patient.into()]).await.unwrap();
+    let generated = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1",
+            vec![patient.into()],
+        )
+        .await
+        .unwrap();
     assert_eq!(bundle_len(&tasks) as i64, (logged + generated).min(200));
     // fhirbolt checks structure, not value sets: the required bindings are checked here (R4 TaskStatus,
     // TaskIntent, RequestPriority).
@@ -96,30 +139,63 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
             .contains(&status)
         );
         assert!(
-            ["unknown", "proposal", "plan", "order", "original-order", "reflex-order", "filler-order", "instance-order", "option"]
-                .contains(&task["intent"].as_str().unwrap())
+            [
+                "unknown",
+                "proposal",
+                "plan",
+                "order",
+                "original-order",
+                "reflex-order",
+                "filler-order",
+                "instance-order",
+                "option"
+            ]
+            .contains(&task["intent"].as_str().unwrap())
         );
         if let Some(p) = task["priority"].as_str() {
             assert!(["routine", "urgent", "asap", "stat"].contains(&p));
         }
     }
     if let Some(first) = tasks["entry"][0]["resource"]["id"].as_str() {
-        assert_eq!(read(&app, Some(&coordinator), &format!("/Task/{first}")).await.0, StatusCode::OK);
+        assert_eq!(
+            read(&app, Some(&coordinator), &format!("/Task/{first}")).await.0,
+            StatusCode::OK
+        );
     }
 
     let (status, people) = read(&app, Some(&manager), "/Practitioner").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         people["total"].as_i64(),
-        Some(app.store.scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_profiles", vec![]).await.unwrap())
+        Some(
+            app.store
+                .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_profiles", vec![])
+                .await
+                .unwrap()
+        )
     );
     assert_eq!(read(&app, Some(&manager), &format!("/Practitioner/{me}")).await.0, StatusCode::OK);
 
     let (status, denied) = read(&app, None, "/Patient").await;
-    assert_eq!((status, denied["issue"][0]["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("login")));
+    assert_eq!(
+        (status, denied["issue"][0]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("login"))
+    );
     assert_eq!(read(&app, Some(&coordinator), "/Observation").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(read(&app, Some(&coordinator), "/Patient?_count=5000").await.0, StatusCode::BAD_REQUEST);
-    assert!(app.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events WHERE action LIKE 'fhir.%'", vec![]).await.unwrap() >= 9);
+    assert_eq!(
+        read(&app, Some(&coordinator), "/Patient?_count=5000").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(
+        app.store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM audit_events WHERE action LIKE 'fhir.%'",
+                vec![]
+            )
+            .await
+            .unwrap()
+            >= 9
+    );
 }
 
 fn bundle_len(bundle: &Value) -> usize {

@@ -29,7 +29,9 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String,
     match std::env::var("CARELOG_TEST_PG") {
         Ok(server) if !server.trim().is_empty() => {
             let name = database_name();
-            let url = create_postgres_database(&server, &name).await.expect("CARELOG_TEST_PG is set, so PostgreSQL must be reachable");
+            let url = create_postgres_database(&server, &name)
+                .await
+                .expect("CARELOG_TEST_PG is set, so PostgreSQL must be reachable");
             (url, Some((server, name)))
         }
         _ => (format!("sqlite:{}", dir.path().join("carelog.db").display()), None),
@@ -54,7 +56,8 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     });
-    let app = TestApp { address, store, database_url: url, shutdown: Some(tx), postgres, _dir: dir };
+    let app =
+        TestApp { address, store, database_url: url, shutdown: Some(tx), postgres, _dir: dir };
     app.wait_until_healthy().await;
     app
 }
@@ -79,12 +82,20 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar, not signed in.
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::limited(5)).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .unwrap()
     }
 
     /// A client that does not follow redirects, to see them.
     pub fn browser_no_redirects(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Signs in through the login form and returns the client and the page it landed on.
@@ -95,12 +106,22 @@ impl TestApp {
         (client, body)
     }
 
-    pub async fn post_login(&self, client: &reqwest::Client, username: &str, password: &str) -> String {
+    pub async fn post_login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> String {
         let form = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
         let token = csrf_token(&form);
         client
             .post(self.url("/login"))
-            .form(&[("_csrf", token.as_str()), ("username", username), ("password", password), ("next", "/panel")])
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("username", username),
+                ("password", password),
+                ("next", "/panel"),
+            ])
             .send()
             .await
             .unwrap()
@@ -122,7 +143,8 @@ impl Drop for TestApp {
         if let Some((server, name)) = self.postgres.take() {
             // The test's runtime is ending; drop the database from a runtime of its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime =
+                    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 let _ = runtime.block_on(drop_postgres_database(&server, &name));
             })
             .join();
@@ -142,7 +164,11 @@ pub fn tabs(page: &str) -> Vec<String> {
     page.split("class=\"tab")
         .skip(1)
         .filter(|chunk| chunk.starts_with('"') || chunk.starts_with(" active"))
-        .filter_map(|chunk| chunk.split_once('>').map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_owned()))
+        .filter_map(|chunk| {
+            chunk
+                .split_once('>')
+                .map(|(_, rest)| rest.split('<').next().unwrap_or_default().to_owned())
+        })
         .map(|t| t.replace("&amp;", "&").replace("&#38;", "&"))
         .collect()
 }
@@ -153,8 +179,13 @@ pub fn table_rows(page: &str) -> Vec<(i64, Vec<String>)> {
         .filter_map(|chunk| {
             let id = chunk.split("data-patient=\"").nth(1)?.split('"').next()?.parse().ok()?;
             let body = chunk.split("</tr>").next()?;
-            let cells =
-                body.split("<td").skip(1).map(|cell| strip_tags(cell.split_once('>').map(|(_, rest)| rest).unwrap_or_default())).collect();
+            let cells = body
+                .split("<td")
+                .skip(1)
+                .map(|cell| {
+                    strip_tags(cell.split_once('>').map(|(_, rest)| rest).unwrap_or_default())
+                })
+                .collect();
             Some((id, cells))
         })
         .collect()
@@ -181,7 +212,12 @@ impl TestApp {
     }
 
     /// Posts a form with the session's CSRF token; returns status and body.
-    pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> (reqwest::StatusCode, String) {
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (reqwest::StatusCode, String) {
         let token = self.token(client, "/tasks").await;
         let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         form.extend_from_slice(fields);
@@ -196,13 +232,23 @@ impl TestApp {
     /// One of the coordinator's own active patients.
     pub async fn own_patient(&self, username: &str) -> i64 {
         let id = self.user_id(username).await;
-        self.store.list_patients(Some(id)).await.unwrap().into_iter().find(|p| p.status == "Active").unwrap().id
+        self.store
+            .list_patients(Some(id))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.status == "Active")
+            .unwrap()
+            .id
     }
 
     pub async fn entry_count(&self, username: &str) -> i64 {
         let id = self.user_id(username).await;
         self.store
-            .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log WHERE coordinator_id = $1", vec![id.into()])
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE coordinator_id = $1",
+                vec![id.into()],
+            )
             .await
             .unwrap()
     }

@@ -23,23 +23,36 @@ async fn every_filter_narrows_the_panel_to_matching_patients() {
         assert_eq!(rows.len(), expected, "status {status}");
     }
     let open = get("gaps=Open".into()).await;
-    assert!(!open.is_empty() && open.iter().all(|(_, cells)| cells[7] != "0"), "open care gaps have an open gap");
-    for (visit, label) in [("overdue", "Overdue"), ("due-soon", "Due soon"), ("current", "Current")] {
+    assert!(
+        !open.is_empty() && open.iter().all(|(_, cells)| cells[7] != "0"),
+        "open care gaps have an open gap"
+    );
+    for (visit, label) in [("overdue", "Overdue"), ("due-soon", "Due soon"), ("current", "Current")]
+    {
         let rows = get(format!("visit={visit}")).await;
         assert!(rows.iter().all(|(_, c)| c[4].starts_with(label)), "{visit}");
         assert!(everyone.iter().filter(|(_, c)| c[4].starts_with(label)).count() == rows.len());
     }
     let facility = app.store.facilities().await.unwrap().remove(0);
     let rows = get(format!("facility={}", facility.id)).await;
-    assert_eq!(rows.len(), all.iter().filter(|p| p.facility.as_deref() == Some(facility.name.as_str())).count());
+    assert_eq!(
+        rows.len(),
+        all.iter().filter(|p| p.facility.as_deref() == Some(facility.name.as_str())).count()
+    );
     let provider = app.store.providers().await.unwrap().remove(0);
     let rows = get(format!("provider={}", provider.id)).await;
-    assert_eq!(rows.len(), all.iter().filter(|p| p.provider.as_deref() == Some(provider.name.as_str())).count());
+    assert_eq!(
+        rows.len(),
+        all.iter().filter(|p| p.provider.as_deref() == Some(provider.name.as_str())).count()
+    );
     let mut banded = 0;
     for band in ["low", "medium", "high"] {
         let rows = get(format!("completion={band}")).await;
         for (_, c) in &rows {
-            let (done, total) = c[5].split_once('/').map(|(d, t)| (d.parse::<i64>().unwrap(), t.parse::<i64>().unwrap())).unwrap();
+            let (done, total) = c[5]
+                .split_once('/')
+                .map(|(d, t)| (d.parse::<i64>().unwrap(), t.parse::<i64>().unwrap()))
+                .unwrap();
             let percent = done * 100 / total;
             assert!(
                 match band {
@@ -52,13 +65,20 @@ async fn every_filter_narrows_the_panel_to_matching_patients() {
         }
         banded += rows.len();
     }
-    assert_eq!(banded, everyone.iter().filter(|(_, c)| c[5] != "—").count(), "every patient with tasks is in one band");
+    assert_eq!(
+        banded,
+        everyone.iter().filter(|(_, c)| c[5] != "—").count(),
+        "every patient with tasks is in one band"
+    );
     let one = &all[3];
     let by_chart = get(format!("q={}", one.chart_code.to_lowercase())).await;
     assert_eq!(by_chart.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![one.id]);
     let surname = one.name.split(',').next().unwrap().to_lowercase();
     let by_name = get(format!("q={surname}")).await;
-    assert!(by_name.iter().any(|(id, _)| *id == one.id) && by_name.iter().all(|(_, c)| c[0].to_lowercase().contains(&surname)));
+    assert!(
+        by_name.iter().any(|(id, _)| *id == one.id)
+            && by_name.iter().all(|(_, c)| c[0].to_lowercase().contains(&surname))
+    );
 }
 
 #[tokio::test]
@@ -66,25 +86,50 @@ async fn every_column_sorts_both_ways() {
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
     // Column positions with the Coordinator column shown (all patients).
-    let columns = [("name", 0), ("chart", 1), ("last_visit", 3), ("next_due", 4), ("tasks", 5), ("minutes", 6), ("gaps", 7)];
+    let columns = [
+        ("name", 0),
+        ("chart", 1),
+        ("last_visit", 3),
+        ("next_due", 4),
+        ("tasks", 5),
+        ("minutes", 6),
+        ("gaps", 7),
+    ];
     let key = |column: usize, text: &str| -> (i64, String) {
         match column {
             5 => text
                 .split_once('/')
-                .map(|(d, t)| (d.parse::<i64>().unwrap() * 100 / t.parse::<i64>().unwrap(), String::new()))
+                .map(|(d, t)| {
+                    (d.parse::<i64>().unwrap() * 100 / t.parse::<i64>().unwrap(), String::new())
+                })
                 .unwrap_or((-1, String::new())),
             6 | 7 => (text.split_whitespace().next().unwrap().parse().unwrap(), String::new()),
             3 => (0, if text == "Never" { String::new() } else { text.to_owned() }),
-            4 => (0, text.rsplit(' ').next().map(|d| if d == "Now" { String::new() } else { d.to_owned() }).unwrap_or_default()),
+            4 => (
+                0,
+                text.rsplit(' ')
+                    .next()
+                    .map(|d| if d == "Now" { String::new() } else { d.to_owned() })
+                    .unwrap_or_default(),
+            ),
             _ => (0, text.to_owned()),
         }
     };
     for (sort, column) in columns {
         for dir in ["", "desc"] {
-            let page = manager.get(app.url(&format!("/panel?mine=0&sort={sort}&dir={dir}"))).send().await.unwrap().text().await.unwrap();
-            let values: Vec<(i64, String)> = table_rows(&page).iter().map(|(_, c)| key(column, &c[column])).collect();
+            let page = manager
+                .get(app.url(&format!("/panel?mine=0&sort={sort}&dir={dir}")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let values: Vec<(i64, String)> =
+                table_rows(&page).iter().map(|(_, c)| key(column, &c[column])).collect();
             assert!(values.len() > 10);
-            let ordered = values.windows(2).all(|w| if dir == "desc" { w[0] >= w[1] } else { w[0] <= w[1] });
+            let ordered =
+                values.windows(2).all(|w| if dir == "desc" { w[0] >= w[1] } else { w[0] <= w[1] });
             assert!(ordered, "sort={sort} dir={dir}: {values:?}");
         }
     }

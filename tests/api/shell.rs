@@ -28,7 +28,10 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
         .unwrap();
     assert!(minutes > 0, "the demo practice has logged time this month");
     let (_, page) = app.sign_in("coord1").await;
-    assert!(page.contains(&format!("This Month: {minutes} min | {patients} patients")), "expected {minutes} min | {patients} patients");
+    assert!(
+        page.contains(&format!("This Month: {minutes} min | {patients} patients")),
+        "expected {minutes} min | {patients} patients"
+    );
 }
 
 #[tokio::test]
@@ -82,7 +85,16 @@ async fn the_admins_header_shows_the_practices_month_and_follows_new_entries() {
     let patient = app.own_patient("coord1").await.to_string();
     let task_type = app.task_type_id("Care Coordination: General").await.to_string();
     let (status, body) = app
-        .post_form(&coordinator, "/tasks", &[("patient", &patient), ("task_type", &task_type), ("minutes", "7"), ("notes", "header")])
+        .post_form(
+            &coordinator,
+            "/tasks",
+            &[
+                ("patient", &patient),
+                ("task_type", &task_type),
+                ("minutes", "7"),
+                ("notes", "header"),
+            ],
+        )
         .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     let after = from_log().await;

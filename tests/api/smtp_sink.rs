@@ -47,7 +47,8 @@ pub async fn start() -> SmtpSink {
                     let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
                         b"250 sink.test\r\n"
                     } else if upper.starts_with("MAIL FROM:") {
-                        current = Received { from: line[10..].trim().to_owned(), ..Received::default() };
+                        current =
+                            Received { from: line[10..].trim().to_owned(), ..Received::default() };
                         b"250 OK\r\n"
                     } else if upper.starts_with("RCPT TO:") {
                         current.to.push(line[8..].trim().to_owned());

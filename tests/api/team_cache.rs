@@ -11,8 +11,14 @@ use crate::helpers::spawn_app;
 
 fn windows() -> TeamWindows {
     let today = Utc::now().date_naive();
-    let midnight = |days: i64| (today - Duration::days(days)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    TeamWindows { activity_since: midnight(30), quality_since: midnight(182), quality_since_date: today - Duration::days(182) }
+    let midnight = |days: i64| {
+        (today - Duration::days(days)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    };
+    TeamWindows {
+        activity_since: midnight(30),
+        quality_since: midnight(182),
+        quality_since_date: today - Duration::days(182),
+    }
 }
 
 async fn change(server: &Store, sql: &str) {
@@ -25,13 +31,21 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let coordinator = app.user_id("coord1").await;
     let first = app.store.team(windows()).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()), "unchanged: served from memory");
+    assert!(
+        Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()),
+        "unchanged: served from memory"
+    );
     // Reads and their audit events change nothing the team figures read.
     let (manager, _) = app.sign_in("manager1").await;
-    assert_eq!(manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     assert!(Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()));
 
-    let member = |team: &[carelog_store::TeamMember]| team.iter().find(|m| m.id == coordinator).cloned().unwrap();
+    let member = |team: &[carelog_store::TeamMember]| {
+        team.iter().find(|m| m.id == coordinator).cloned().unwrap()
+    };
     let before = member(&first);
     change(&other_server, &format!("UPDATE coordinator_profiles SET max_caseload = max_caseload + 3 WHERE user_id = {coordinator}")).await;
     change(
@@ -73,7 +87,10 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         let kept = app.store.team(windows()).await.unwrap();
         assert!(Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()));
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
-        assert!(!Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()), "a change to {table} is seen");
+        assert!(
+            !Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()),
+            "a change to {table} is seen"
+        );
     }
 }
 
@@ -95,7 +112,11 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
         .unwrap();
     change(&other_server, &format!("DELETE FROM assignments WHERE patient_id = {patient}")).await;
     let hour_ago = (now - Duration::hours(1)).format("%Y-%m-%dT%H:%M:%S+00:00");
-    change(&other_server, &format!("UPDATE patients SET provider_handoff_at = '{hour_ago}' WHERE id = {patient}")).await;
+    change(
+        &other_server,
+        &format!("UPDATE patients SET provider_handoff_at = '{hour_ago}' WHERE id = {patient}"),
+    )
+    .await;
     let after = app.store.queue_trends(now).await.unwrap();
     assert_eq!(after.pending_now, first.pending_now + 1);
     assert_eq!(after.pending_yesterday, first.pending_yesterday);

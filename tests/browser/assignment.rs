@@ -26,11 +26,22 @@ async fn a_manager_assigns_a_queued_patient_and_the_coordinator_finds_them_on_th
 
     // Choose coord2 whatever the ranking, with a rationale, so the test does not depend on the scores.
     let coord2 = app.user_id("coord2").await;
-    c.find(Locator::Css(&format!("input[name=coordinator][value='{coord2}']"))).await.unwrap().click().await.unwrap();
-    c.find(Locator::Css("textarea[name=notes]")).await.unwrap().send_keys("Assigned in the browser test").await.unwrap();
+    c.find(Locator::Css(&format!("input[name=coordinator][value='{coord2}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("textarea[name=notes]"))
+        .await
+        .unwrap()
+        .send_keys("Assigned in the browser test")
+        .await
+        .unwrap();
     c.find(Locator::Css("[data-testid=finalize]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=assignment]")).await.unwrap();
-    let record = c.find(Locator::Css("[data-testid=assignment]")).await.unwrap().text().await.unwrap();
+    let record =
+        c.find(Locator::Css("[data-testid=assignment]")).await.unwrap().text().await.unwrap();
     assert!(record.contains("Assigned in the browser test"), "{record}");
     browser.screenshot("team-assigned").await;
     sign_out(&browser).await;

@@ -9,7 +9,12 @@ use crate::helpers::spawn_app;
 use crate::{sign_in, text_of};
 
 fn header_minutes(summary: &str) -> i64 {
-    summary.split(": ").nth(1).and_then(|s| s.split(" min").next()).and_then(|n| n.trim().parse().ok()).unwrap()
+    summary
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(" min").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
 }
 
 #[tokio::test]
@@ -20,8 +25,15 @@ async fn a_coordinator_logs_a_task_from_tab_two_without_the_mouse() {
     sign_in(&browser, &base, "coord1").await;
     let before = header_minutes(&text_of(&browser, "[data-testid=month-summary]").await);
     let patient = app.own_patient("coord1").await;
-    let label =
-        app.store.list_patients(Some(app.user_id("coord1").await)).await.unwrap().into_iter().find(|p| p.id == patient).unwrap().name;
+    let label = app
+        .store
+        .list_patients(Some(app.user_id("coord1").await))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == patient)
+        .unwrap()
+        .name;
     let c = &browser.client;
     c.goto(&format!("{base}/tasks")).await.unwrap();
     // The add form's patient picker has the focus on arrival; everything below is typed.
@@ -39,7 +51,10 @@ async fn a_coordinator_logs_a_task_from_tab_two_without_the_mouse() {
     browser.screenshot("tab2-after-keyboard-entry").await;
     let table = text_of(&browser, "[data-testid=entries]").await;
     assert!(table.contains(&label) && table.contains("Communication: Phone"), "{table}");
-    assert_eq!(header_minutes(&text_of(&browser, "[data-testid=month-summary]").await), before + 10);
+    assert_eq!(
+        header_minutes(&text_of(&browser, "[data-testid=month-summary]").await),
+        before + 10
+    );
     browser.close().await;
 }
 
@@ -52,19 +67,46 @@ async fn a_task_logged_from_the_panel_moves_that_patients_minutes() {
     let patient = app.own_patient("coord1").await;
     let c = &browser.client;
     let row = format!("tr[data-patient='{patient}']");
-    let minutes_before: i64 = text_of(&browser, &format!("{row} [data-testid=minutes]")).await.parse().unwrap();
+    let minutes_before: i64 =
+        text_of(&browser, &format!("{row} [data-testid=minutes]")).await.parse().unwrap();
     browser.screenshot("panel").await;
-    c.find(Locator::Css(&format!("{row} a[href^='/tasks?new_patient']"))).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(&format!("{row} a[href^='/tasks?new_patient']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css("#add")).await.unwrap();
-    let selected = c.find(Locator::Css("#add select[name=patient] option:checked")).await.unwrap().attr("value").await.unwrap();
-    assert_eq!(selected.as_deref(), Some(patient.to_string().as_str()), "the patient comes preselected");
-    c.find(Locator::Css("#add select[name=task_type]")).await.unwrap().select_by_label("Care Coordination: Pharmacy").await.unwrap();
+    let selected = c
+        .find(Locator::Css("#add select[name=patient] option:checked"))
+        .await
+        .unwrap()
+        .attr("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        selected.as_deref(),
+        Some(patient.to_string().as_str()),
+        "the patient comes preselected"
+    );
+    c.find(Locator::Css("#add select[name=task_type]"))
+        .await
+        .unwrap()
+        .select_by_label("Care Coordination: Pharmacy")
+        .await
+        .unwrap();
     c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
-    c.find(Locator::Css("#add textarea[name=notes]")).await.unwrap().send_keys("Refill sent to pharmacy").await.unwrap();
+    c.find(Locator::Css("#add textarea[name=notes]"))
+        .await
+        .unwrap()
+        .send_keys("Refill sent to pharmacy")
+        .await
+        .unwrap();
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
     c.goto(&format!("{base}/panel")).await.unwrap();
-    let minutes_after: i64 = text_of(&browser, &format!("{row} [data-testid=minutes]")).await.parse().unwrap();
+    let minutes_after: i64 =
+        text_of(&browser, &format!("{row} [data-testid=minutes]")).await.parse().unwrap();
     assert_eq!(minutes_after, minutes_before + 10);
     browser.close().await;
 }
@@ -78,20 +120,42 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
     let c = &browser.client;
     c.goto(&format!("{base}/tasks")).await.unwrap();
     let pending_before = text_of(&browser, "[data-testid=pending-tasks] h2").await;
-    c.find(Locator::Css("[data-testid=pending-tasks] a[href^='/tasks/generated/']")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("[data-testid=pending-tasks] a[href^='/tasks/generated/']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css("input[name=minutes]")).await.unwrap();
     browser.screenshot("complete-generated-task").await;
-    c.find(Locator::Css("textarea[name=notes]")).await.unwrap().send_keys("Plan reviewed with patient").await.unwrap();
+    c.find(Locator::Css("textarea[name=notes]"))
+        .await
+        .unwrap()
+        .send_keys("Plan reviewed with patient")
+        .await
+        .unwrap();
     c.find(Locator::Css("button[type=submit].primary")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
     let pending_after = text_of(&browser, "[data-testid=pending-tasks] h2").await;
-    let count = |t: &str| t.split('(').nth(1).and_then(|s| s.trim_end_matches(')').parse::<i64>().ok()).unwrap();
+    let count = |t: &str| {
+        t.split('(').nth(1).and_then(|s| s.trim_end_matches(')').parse::<i64>().ok()).unwrap()
+    };
     assert_eq!(count(&pending_after), count(&pending_before) - 1);
 
     // Timer: start, reload, still running with a ticking clock; stop fills the form.
     let patient = app.own_patient("coord1").await.to_string();
-    c.find(Locator::Css("#timer select[name=patient]")).await.unwrap().select_by_value(&patient).await.unwrap();
-    c.find(Locator::Css("#timer select[name=task_type]")).await.unwrap().select_by_label("Communication: Phone").await.unwrap();
+    c.find(Locator::Css("#timer select[name=patient]"))
+        .await
+        .unwrap()
+        .select_by_value(&patient)
+        .await
+        .unwrap();
+    c.find(Locator::Css("#timer select[name=task_type]"))
+        .await
+        .unwrap()
+        .select_by_label("Communication: Phone")
+        .await
+        .unwrap();
     c.find(Locator::Css("[data-testid=timer-start]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=timer-clock]")).await.unwrap();
     c.refresh().await.unwrap();
@@ -100,7 +164,13 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
     browser.screenshot("timer-running").await;
     c.find(Locator::Css("[data-testid=timer-stop]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("#add input[name=minutes]")).await.unwrap();
-    let minutes = c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().prop("value").await.unwrap();
+    let minutes = c
+        .find(Locator::Css("#add input[name=minutes]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
     assert_eq!(minutes.as_deref(), Some("5"), "a short timing rounds up to the 5-minute minimum");
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();

@@ -43,7 +43,9 @@ impl Browser {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {chromedriver} (apt-get install chromium-driver): {e}")),
+                .unwrap_or_else(|e| {
+                    panic!("cannot start {chromedriver} (apt-get install chromium-driver): {e}")
+                }),
         );
         let profile = tempfile::tempdir().unwrap();
         let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -68,7 +70,9 @@ impl Browser {
                 .await;
             match attempt {
                 Ok(client) => return Browser { client, _driver: driver, _profile: profile },
-                Err(e) if started.elapsed() > Duration::from_secs(30) => panic!("chromedriver did not start a session: {e}"),
+                Err(e) if started.elapsed() > Duration::from_secs(30) => {
+                    panic!("chromedriver did not start a session: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }

@@ -23,12 +23,28 @@ async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token() {
     sign_in(&browser, &base, "admin").await;
     c.goto(&format!("{base}/admin/imports")).await.unwrap();
     c.find(Locator::Css("select[name=kind]")).await.unwrap().select_by_value("zmo").await.unwrap();
-    c.find(Locator::Css("input[name=file]")).await.unwrap().send_keys(&file.display().to_string()).await.unwrap();
+    c.find(Locator::Css("input[name=file]"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
     browser.screenshot("import-upload").await;
-    c.find(Locator::Css("[data-testid=upload] button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("[data-testid=upload] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css("[data-testid=report]")).await.unwrap();
-    assert_eq!(c.find(Locator::Css("[data-testid=creates]")).await.unwrap().text().await.unwrap(), "1");
-    assert_eq!(c.find(Locator::Css("[data-testid=invalid]")).await.unwrap().text().await.unwrap(), "1");
+    assert_eq!(
+        c.find(Locator::Css("[data-testid=creates]")).await.unwrap().text().await.unwrap(),
+        "1"
+    );
+    assert_eq!(
+        c.find(Locator::Css("[data-testid=invalid]")).await.unwrap().text().await.unwrap(),
+        "1"
+    );
     browser.screenshot("import-report").await;
     c.find(Locator::Css("input[name=skip_invalid]")).await.unwrap().click().await.unwrap();
     c.find(Locator::Css("[data-testid=apply-button]")).await.unwrap().click().await.unwrap();
@@ -39,7 +55,12 @@ async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token() {
 
     c.goto(&format!("{base}/account/tokens")).await.unwrap();
     c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("EHR sync").await.unwrap();
-    c.find(Locator::Css("form[action='/account/tokens'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[action='/account/tokens'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Css("[data-testid=token]")).await.unwrap();
     let token = c.find(Locator::Css("[data-testid=token]")).await.unwrap().text().await.unwrap();
     assert!(token.starts_with("clg_"));

@@ -38,7 +38,14 @@ async fn visible_tabs(browser: &Browser) -> Vec<String> {
 }
 
 pub async fn sign_out(browser: &Browser) {
-    browser.client.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.client.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
 }
 
@@ -50,24 +57,51 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
 
     sign_in(&browser, &base, "coord1").await;
     assert_eq!(visible_tabs(&browser).await, ["Patient Panel", "Daily Tasks"]);
-    let summary = browser.client.find(Locator::Css("[data-testid=month-summary]")).await.unwrap().text().await.unwrap();
+    let summary = browser
+        .client
+        .find(Locator::Css("[data-testid=month-summary]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(summary.starts_with("This Month: ") && summary.contains(" min | "), "{summary}");
     assert!(browser.client.find(Locator::Css("[data-testid=patient-table]")).await.is_ok());
     browser.screenshot("coordinator-panel").await;
-    browser.client.find(Locator::Css("[data-testid=patient-table] tbody a")).await.unwrap().click().await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("[data-testid=patient-table] tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.client.wait().for_element(Locator::Css("[data-testid=patient-name]")).await.unwrap();
     browser.screenshot("coordinator-patient").await;
     sign_out(&browser).await;
 
     sign_in(&browser, &base, "manager1").await;
-    assert_eq!(visible_tabs(&browser).await, ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight"]);
+    assert_eq!(
+        visible_tabs(&browser).await,
+        ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight"]
+    );
     browser.screenshot("manager-panel").await;
     sign_out(&browser).await;
 
     sign_in(&browser, &base, "admin").await;
-    assert_eq!(visible_tabs(&browser).await, ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight", "Billing", "Admin"]);
+    assert_eq!(
+        visible_tabs(&browser).await,
+        ["Patient Panel", "Daily Tasks", "Coordinator Assignment & Oversight", "Billing", "Admin"]
+    );
     browser.client.goto(&format!("{base}/admin/audit")).await.unwrap();
-    let count = browser.client.find(Locator::Css("[data-testid=audit-count]")).await.unwrap().text().await.unwrap();
+    let count = browser
+        .client
+        .find(Locator::Css("[data-testid=audit-count]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!count.starts_with("0 events"), "{count}");
     browser.screenshot("admin-audit").await;
     browser.client.goto(&format!("{base}/billing")).await.unwrap();
@@ -76,7 +110,12 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
     browser.screenshot("admin-billing").await;
     browser.client.goto(&format!("{base}/admin/schedules")).await.unwrap();
     assert_eq!(
-        browser.client.find_all(Locator::Css("[data-testid=schedules] tbody tr")).await.unwrap().len(),
+        browser
+            .client
+            .find_all(Locator::Css("[data-testid=schedules] tbody tr"))
+            .await
+            .unwrap()
+            .len(),
         7,
         "six schedules and the add row"
     );

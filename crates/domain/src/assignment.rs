@@ -67,7 +67,8 @@ pub fn at_capacity(c: &CoordinatorFacts) -> bool {
 
 /// §4.1: prefer lower utilization; heavy task or time load costs 10 each; Available earns 10.
 pub fn workload_score(c: &CoordinatorFacts) -> f64 {
-    let utilization = if c.max_caseload > 0 { c.current_caseload as f64 / c.max_caseload as f64 } else { 1.0 };
+    let utilization =
+        if c.max_caseload > 0 { c.current_caseload as f64 / c.max_caseload as f64 } else { 1.0 };
     let mut score = 100.0 - utilization * 100.0;
     if c.avg_tasks_per_day > 20.0 {
         score -= 10.0;
@@ -209,22 +210,53 @@ mod tests {
     #[test]
     fn workload_penalties_bonus_and_bounds() {
         let c = seed_card();
-        assert!(close(workload_score(&CoordinatorFacts { avg_tasks_per_day: 20.5, avg_minutes_per_patient: 61.0, ..c.clone() }), 10.0));
-        assert!(close(workload_score(&CoordinatorFacts { availability: Availability::Limited, ..c.clone() }), 20.0));
-        assert!(close(workload_score(&CoordinatorFacts { current_caseload: 0, ..c.clone() }), 100.0), "100 + 10 is capped at 100");
-        assert!(close(workload_score(&CoordinatorFacts { current_caseload: 40, ..c.clone() }), 0.0), "over capacity floors at 0");
-        assert!(close(workload_score(&CoordinatorFacts { max_caseload: 0, current_caseload: 0, ..c }), 0.0), "no capacity is full");
+        assert!(close(
+            workload_score(&CoordinatorFacts {
+                avg_tasks_per_day: 20.5,
+                avg_minutes_per_patient: 61.0,
+                ..c.clone()
+            }),
+            10.0
+        ));
+        assert!(close(
+            workload_score(&CoordinatorFacts { availability: Availability::Limited, ..c.clone() }),
+            20.0
+        ));
+        assert!(
+            close(workload_score(&CoordinatorFacts { current_caseload: 0, ..c.clone() }), 100.0),
+            "100 + 10 is capped at 100"
+        );
+        assert!(
+            close(workload_score(&CoordinatorFacts { current_caseload: 40, ..c.clone() }), 0.0),
+            "over capacity floors at 0"
+        );
+        assert!(
+            close(
+                workload_score(&CoordinatorFacts { max_caseload: 0, current_caseload: 0, ..c }),
+                0.0
+            ),
+            "no capacity is full"
+        );
     }
 
     #[test]
     fn no_special_needs_scores_the_care_type_alone() {
-        let ccm = PatientNeeds { program: Program::Ccm, special_needs: vec![], language: None, facility: None };
+        let ccm = PatientNeeds {
+            program: Program::Ccm,
+            special_needs: vec![],
+            language: None,
+            facility: None,
+        };
         assert!(close(specialization_score(&ccm, &strings(&["CCM"])), 100.0));
         assert!(close(specialization_score(&ccm, &strings(&["PCM"])), 0.0));
         let both = PatientNeeds { program: Program::Both, ..ccm.clone() };
         assert!(close(specialization_score(&both, &strings(&["PCM"])), 50.0));
-        let dementia = PatientNeeds { special_needs: strings(&["Dementia", "Mental Health"]), ..ccm };
-        assert!(close(specialization_score(&dementia, &strings(&["ccm", "dementia"])), 200.0 / 3.0), "matching ignores case");
+        let dementia =
+            PatientNeeds { special_needs: strings(&["Dementia", "Mental Health"]), ..ccm };
+        assert!(
+            close(specialization_score(&dementia, &strings(&["ccm", "dementia"])), 200.0 / 3.0),
+            "matching ignores case"
+        );
     }
 
     #[test]
@@ -238,12 +270,25 @@ mod tests {
 
     #[test]
     fn experience_bonuses_and_neutral_missing_records() {
-        let c =
-            CoordinatorFacts { performance_rating: None, satisfaction: None, avg_response_hours: None, facilities: vec![], ..seed_card() };
-        assert!(close(experience_score(&c, Some("Acacia")), 90.0), "3 × 20 + 3 × 10 for no records yet");
+        let c = CoordinatorFacts {
+            performance_rating: None,
+            satisfaction: None,
+            avg_response_hours: None,
+            facilities: vec![],
+            ..seed_card()
+        };
+        assert!(
+            close(experience_score(&c, Some("Acacia")), 90.0),
+            "3 × 20 + 3 × 10 for no records yet"
+        );
         let fast = CoordinatorFacts { avg_response_hours: Some(2.0), ..c.clone() };
         assert!(close(experience_score(&fast, None), 100.0));
-        let slow = CoordinatorFacts { performance_rating: Some(1.0), satisfaction: Some(1.0), avg_response_hours: Some(4.0), ..c.clone() };
+        let slow = CoordinatorFacts {
+            performance_rating: Some(1.0),
+            satisfaction: Some(1.0),
+            avg_response_hours: Some(4.0),
+            ..c.clone()
+        };
         assert!(close(experience_score(&slow, None), 35.0), "20 + 5 + 10");
         let slower = CoordinatorFacts { avg_response_hours: Some(4.1), ..slow };
         assert!(close(experience_score(&slower, Some("Violet")), 30.0));
@@ -251,11 +296,24 @@ mod tests {
 
     #[test]
     fn an_unavailable_or_full_coordinator_is_scored_but_not_recommended() {
-        let needs = PatientNeeds { program: Program::Ccm, special_needs: vec![], language: None, facility: None };
-        let away = match_score(&needs, &CoordinatorFacts { availability: Availability::Unavailable, ..seed_card() }, Weights::default());
+        let needs = PatientNeeds {
+            program: Program::Ccm,
+            special_needs: vec![],
+            language: None,
+            facility: None,
+        };
+        let away = match_score(
+            &needs,
+            &CoordinatorFacts { availability: Availability::Unavailable, ..seed_card() },
+            Weights::default(),
+        );
         assert!(!away.recommendable && away.total > 0.0);
         assert!(close(away.workload, 20.0), "no Available bonus");
-        let full = match_score(&needs, &CoordinatorFacts { current_caseload: 35, ..seed_card() }, Weights::default());
+        let full = match_score(
+            &needs,
+            &CoordinatorFacts { current_caseload: 35, ..seed_card() },
+            Weights::default(),
+        );
         assert!(!full.recommendable);
         assert!(close(full.workload, 0.0));
     }

@@ -64,7 +64,9 @@ pub fn std_dev(values: &[f64]) -> f64 {
 }
 
 fn planned_counts(team: &[PlanCoordinator], proposals: &[Proposal]) -> Vec<i64> {
-    team.iter().map(|c| proposals.iter().filter(|p| p.coordinator_id == Some(c.id)).count() as i64).collect()
+    team.iter()
+        .map(|c| proposals.iter().filter(|p| p.coordinator_id == Some(c.id)).count() as i64)
+        .collect()
 }
 
 fn has_room(c: &PlanCoordinator, planned: i64) -> bool {
@@ -76,7 +78,11 @@ fn with_caseload(c: &CoordinatorFacts, planned: i64) -> CoordinatorFacts {
 }
 
 /// The best-scoring coordinator with room, by `score_of(team index)`; ties go to the earlier coordinator.
-fn best_with_room(team: &[PlanCoordinator], planned: &[i64], score_of: impl Fn(usize) -> f64) -> Option<usize> {
+fn best_with_room(
+    team: &[PlanCoordinator],
+    planned: &[i64],
+    score_of: impl Fn(usize) -> f64,
+) -> Option<usize> {
     let mut best: Option<(usize, f64)> = None;
     for (i, c) in team.iter().enumerate() {
         if !has_room(c, planned[i]) {
@@ -90,7 +96,12 @@ fn best_with_room(team: &[PlanCoordinator], planned: &[i64], score_of: impl Fn(u
     best.map(|(i, _)| i)
 }
 
-fn proposals_from(patients: &[PlanPatient], team: &[PlanCoordinator], chosen: &[Option<usize>], weights: Weights) -> Vec<Proposal> {
+fn proposals_from(
+    patients: &[PlanPatient],
+    team: &[PlanCoordinator],
+    chosen: &[Option<usize>],
+    weights: Weights,
+) -> Vec<Proposal> {
     patients
         .iter()
         .zip(chosen)
@@ -104,16 +115,26 @@ fn proposals_from(patients: &[PlanPatient], team: &[PlanCoordinator], chosen: &[
 
 /// The baseline: each patient in turn takes their top match among coordinators with room, scored on the
 /// team as it stands, ignoring what earlier patients in the queue were given.
-pub fn greedy_top_match(patients: &[PlanPatient], team: &[PlanCoordinator], weights: Weights) -> Vec<Proposal> {
+pub fn greedy_top_match(
+    patients: &[PlanPatient],
+    team: &[PlanCoordinator],
+    weights: Weights,
+) -> Vec<Proposal> {
     proposals_from(patients, team, &greedy_choice(patients, team, weights), weights)
 }
 
-fn greedy_choice(patients: &[PlanPatient], team: &[PlanCoordinator], weights: Weights) -> Vec<Option<usize>> {
+fn greedy_choice(
+    patients: &[PlanPatient],
+    team: &[PlanCoordinator],
+    weights: Weights,
+) -> Vec<Option<usize>> {
     let mut planned = vec![0i64; team.len()];
     patients
         .iter()
         .map(|p| {
-            let pick = best_with_room(team, &planned, |i| match_score(&p.needs, &team[i].facts, weights).total);
+            let pick = best_with_room(team, &planned, |i| {
+                match_score(&p.needs, &team[i].facts, weights).total
+            });
             if let Some(i) = pick {
                 planned[i] += 1;
             }
@@ -123,23 +144,37 @@ fn greedy_choice(patients: &[PlanPatient], team: &[PlanCoordinator], weights: We
 }
 
 /// The plan for the whole queue, patients in the order given (the queue's: priority, then waiting longest).
-pub fn balanced_plan(patients: &[PlanPatient], team: &[PlanCoordinator], weights: Weights) -> Vec<Proposal> {
-    let static_scores: Vec<Vec<f64>> =
-        patients.iter().map(|p| team.iter().map(|c| match_score(&p.needs, &c.facts, weights).total).collect()).collect();
+pub fn balanced_plan(
+    patients: &[PlanPatient],
+    team: &[PlanCoordinator],
+    weights: Weights,
+) -> Vec<Proposal> {
+    let static_scores: Vec<Vec<f64>> = patients
+        .iter()
+        .map(|p| team.iter().map(|c| match_score(&p.needs, &c.facts, weights).total).collect())
+        .collect();
 
     let mut planned = vec![0i64; team.len()];
     let mut progressive: Vec<Option<usize>> = Vec::with_capacity(patients.len());
     for p in patients {
-        let pick = best_with_room(team, &planned, |i| match_score(&p.needs, &with_caseload(&team[i].facts, planned[i]), weights).total);
+        let pick = best_with_room(team, &planned, |i| {
+            match_score(&p.needs, &with_caseload(&team[i].facts, planned[i]), weights).total
+        });
         if let Some(i) = pick {
             planned[i] += 1;
         }
         progressive.push(pick);
     }
 
-    let candidates = [improve(team, &static_scores, progressive), improve(team, &static_scores, greedy_choice(patients, team, weights))];
-    let total = |choice: &[Option<usize>]| -> f64 { choice.iter().enumerate().filter_map(|(p, c)| c.map(|i| static_scores[p][i])).sum() };
-    let spread = |choice: &[Option<usize>]| std_dev(&utilizations(team, &counts(team.len(), choice)));
+    let candidates = [
+        improve(team, &static_scores, progressive),
+        improve(team, &static_scores, greedy_choice(patients, team, weights)),
+    ];
+    let total = |choice: &[Option<usize>]| -> f64 {
+        choice.iter().enumerate().filter_map(|(p, c)| c.map(|i| static_scores[p][i])).sum()
+    };
+    let spread =
+        |choice: &[Option<usize>]| std_dev(&utilizations(team, &counts(team.len(), choice)));
     let [a, b] = candidates;
     let chosen = match spread(&a).total_cmp(&spread(&b)) {
         std::cmp::Ordering::Less => a,
@@ -165,12 +200,21 @@ fn counts(team_len: usize, choice: &[Option<usize>]) -> Vec<i64> {
 
 /// Moves one patient at a time to where it lowers the spread most, while the patient keeps a match within
 /// [`MOVE_TOLERANCE`] of where they were. Every move strictly lowers the spread, so it ends.
-fn improve(team: &[PlanCoordinator], static_scores: &[Vec<f64>], mut choice: Vec<Option<usize>>) -> Vec<Option<usize>> {
+fn improve(
+    team: &[PlanCoordinator],
+    static_scores: &[Vec<f64>],
+    mut choice: Vec<Option<usize>>,
+) -> Vec<Option<usize>> {
     let mut planned = counts(team.len(), &choice);
     // Utilization in percent per coordinator (only those who take patients count toward the spread), and
     // the running sums that give the variance of a move in constant time.
     let step: Vec<f64> = team.iter().map(step_of).collect();
-    let mut util: Vec<f64> = team.iter().zip(&planned).zip(&step).map(|((c, n), s)| (c.facts.current_caseload + n) as f64 * s).collect();
+    let mut util: Vec<f64> = team
+        .iter()
+        .zip(&planned)
+        .zip(&step)
+        .map(|((c, n), s)| (c.facts.current_caseload + n) as f64 * s)
+        .collect();
     let n = team.iter().filter(|c| takes_patients(&c.facts)).count() as f64;
     if n == 0.0 {
         return choice;
@@ -186,11 +230,15 @@ fn improve(team: &[PlanCoordinator], static_scores: &[Vec<f64>], mut choice: Vec
             let Some(from) = *from else { continue };
             let (a, a2) = (util[from], util[from] - step[from]);
             for (to, c) in team.iter().enumerate() {
-                if to == from || !has_room(c, planned[to]) || static_scores[p][to] < static_scores[p][from] - MOVE_TOLERANCE {
+                if to == from
+                    || !has_room(c, planned[to])
+                    || static_scores[p][to] < static_scores[p][from] - MOVE_TOLERANCE
+                {
                     continue;
                 }
                 let (b, b2) = (util[to], util[to] + step[to]);
-                let v = variance(sum - a + a2 - b + b2, squares - a * a + a2 * a2 - b * b + b2 * b2);
+                let v =
+                    variance(sum - a + a2 - b + b2, squares - a * a + a2 * a2 - b * b + b2 * b2);
                 if v < current - 1e-9 && best.is_none_or(|(_, _, x)| v < x) {
                     best = Some((p, to, v));
                 }
@@ -235,7 +283,12 @@ mod tests {
     }
 
     fn generated_team(rng: &mut Lcg, size: usize) -> Vec<PlanCoordinator> {
-        let specs: [&[&str]; 4] = [&["CCM", "PCM", "Mental Health"], &["CCM", "Dementia"], &["PCM"], &["CCM", "Complex Medical"]];
+        let specs: [&[&str]; 4] = [
+            &["CCM", "PCM", "Mental Health"],
+            &["CCM", "Dementia"],
+            &["PCM"],
+            &["CCM", "Complex Medical"],
+        ];
         (0..size)
             .map(|i| {
                 let max = 20 + rng.next(20) as i64;
@@ -252,11 +305,19 @@ mod tests {
                             _ => Availability::Available,
                         },
                         specializations: strings(specs[rng.next(4) as usize]),
-                        languages: if rng.next(3) == 0 { strings(&["English", "Spanish"]) } else { strings(&["English"]) },
+                        languages: if rng.next(3) == 0 {
+                            strings(&["English", "Spanish"])
+                        } else {
+                            strings(&["English"])
+                        },
                         facilities: strings(&[["Acacia", "Violet", "Cedar"][rng.next(3) as usize]]),
                         performance_rating: Some(1.0 + rng.next(5) as f64),
                         avg_response_hours: Some(rng.next(8) as f64),
-                        satisfaction: if rng.next(2) == 0 { None } else { Some(1.0 + rng.next(5) as f64) },
+                        satisfaction: if rng.next(2) == 0 {
+                            None
+                        } else {
+                            Some(1.0 + rng.next(5) as f64)
+                        },
                     },
                 }
             })
@@ -269,7 +330,11 @@ mod tests {
                 id: 1000 + i as i64,
                 needs: PatientNeeds {
                     program: [Program::Ccm, Program::Pcm, Program::Both][rng.next(3) as usize],
-                    special_needs: if rng.next(2) == 0 { vec![] } else { strings(&[["Mental Health", "Dementia"][rng.next(2) as usize]]) },
+                    special_needs: if rng.next(2) == 0 {
+                        vec![]
+                    } else {
+                        strings(&[["Mental Health", "Dementia"][rng.next(2) as usize]])
+                    },
                     language: if rng.next(4) == 0 { Some("Spanish".into()) } else { None },
                     facility: Some(["Acacia", "Violet", "Cedar"][rng.next(3) as usize].into()),
                 },
@@ -280,8 +345,17 @@ mod tests {
     fn assert_within_capacity(team: &[PlanCoordinator], plan: &[Proposal]) {
         for (c, n) in team.iter().zip(planned_counts(team, plan)) {
             if n > 0 {
-                assert!(c.facts.current_caseload + n <= c.facts.max_caseload, "coordinator {} over capacity: {n} more", c.id);
-                assert_ne!(c.facts.availability, Availability::Unavailable, "coordinator {} is Unavailable", c.id);
+                assert!(
+                    c.facts.current_caseload + n <= c.facts.max_caseload,
+                    "coordinator {} over capacity: {n} more",
+                    c.id
+                );
+                assert_ne!(
+                    c.facts.availability,
+                    Availability::Unavailable,
+                    "coordinator {} is Unavailable",
+                    c.id
+                );
             }
         }
     }
@@ -306,7 +380,10 @@ mod tests {
                 strictly_better += 1;
             }
         }
-        assert!(strictly_better > 100, "the plan is more even in most generated queues ({strictly_better}/200)");
+        assert!(
+            strictly_better > 100,
+            "the plan is more even in most generated queues ({strictly_better}/200)"
+        );
     }
 
     #[test]
@@ -345,9 +422,17 @@ mod tests {
             c.facts.current_caseload = 0;
         }
         let queue = generated_queue(&mut rng, 4);
-        assert!(balanced_plan(&queue, &team, Weights::default()).iter().all(|p| p.coordinator_id.is_none()));
+        assert!(
+            balanced_plan(&queue, &team, Weights::default())
+                .iter()
+                .all(|p| p.coordinator_id.is_none())
+        );
         assert!(balanced_plan(&[], &team, Weights::default()).is_empty());
-        assert!(balanced_plan(&queue, &[], Weights::default()).iter().all(|p| p.coordinator_id.is_none()));
+        assert!(
+            balanced_plan(&queue, &[], Weights::default())
+                .iter()
+                .all(|p| p.coordinator_id.is_none())
+        );
     }
 
     #[test]

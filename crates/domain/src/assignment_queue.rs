@@ -36,23 +36,35 @@ pub fn parse_sla_hours(raw: &str) -> Result<i64, RuleViolation> {
         Ok(h) if (1..=720).contains(&h) => Ok(h),
         _ => Err(RuleViolation::new(
             "Assignment SLA",
-            format!("must be a whole number of hours from 1 to 720 (you entered \"{}\")", raw.trim()),
+            format!(
+                "must be a whole number of hours from 1 to 720 (you entered \"{}\")",
+                raw.trim()
+            ),
         )),
     }
 }
 
 /// The four weights: each from 0 to 1, summing to 1 (so a score stays on 0–100).
 pub fn validate_weights(w: Weights) -> Result<Weights, RuleViolation> {
-    for (name, v) in
-        [("workload", w.workload), ("specialization", w.specialization), ("experience", w.experience), ("language", w.language)]
-    {
+    for (name, v) in [
+        ("workload", w.workload),
+        ("specialization", w.specialization),
+        ("experience", w.experience),
+        ("language", w.language),
+    ] {
         if !(0.0..=1.0).contains(&v) {
-            return Err(RuleViolation::new("Weights", format!("the {name} weight must be between 0 and 1 (you entered {v})")));
+            return Err(RuleViolation::new(
+                "Weights",
+                format!("the {name} weight must be between 0 and 1 (you entered {v})"),
+            ));
         }
     }
     let sum = w.workload + w.specialization + w.experience + w.language;
     if (sum - 1.0).abs() > 0.001 {
-        return Err(RuleViolation::new("Weights", format!("the four weights must add up to 1 (they add up to {sum:.3})")));
+        return Err(RuleViolation::new(
+            "Weights",
+            format!("the four weights must add up to 1 (they add up to {sum:.3})"),
+        ));
     }
     Ok(w)
 }
@@ -100,9 +112,21 @@ mod tests {
         let w = Weights { workload: 0.25, specialization: 0.25, experience: 0.25, language: 0.25 };
         assert!(validate_weights(w).is_ok());
         let over = Weights { workload: 0.5, ..Weights::default() };
-        assert!(validate_weights(over).err().map(|e| e.message).unwrap_or_default().contains("add up to 1.200"));
+        assert!(
+            validate_weights(over)
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default()
+                .contains("add up to 1.200")
+        );
         let negative = Weights { workload: -0.1, specialization: 0.6, ..Weights::default() };
-        assert!(validate_weights(negative).err().map(|e| e.message).unwrap_or_default().contains("workload weight"));
+        assert!(
+            validate_weights(negative)
+                .err()
+                .map(|e| e.message)
+                .unwrap_or_default()
+                .contains("workload weight")
+        );
         let one = Weights { workload: 1.0, specialization: 0.0, experience: 0.0, language: 0.0 };
         assert!(validate_weights(one).is_ok());
     }

@@ -23,7 +23,10 @@ impl RuleSet {
         match text.trim().to_ascii_lowercase().as_str() {
             "seed" => Ok(RuleSet::Seed),
             "cms" => Ok(RuleSet::Cms),
-            other => Err(crate::RuleViolation::new("rule set", format!("\"{other}\" is not a rule set; use seed or cms"))),
+            other => Err(crate::RuleViolation::new(
+                "rule set",
+                format!("\"{other}\" is not a rule set; use seed or cms"),
+            )),
         }
     }
 }
@@ -53,7 +56,13 @@ pub struct Codes(pub Vec<CodeLine>);
 
 impl Codes {
     fn of(lines: &[(&'static str, u32)]) -> Codes {
-        Codes(lines.iter().filter(|(_, u)| *u > 0).map(|(code, units)| CodeLine { code, units: *units }).collect())
+        Codes(
+            lines
+                .iter()
+                .filter(|(_, u)| *u > 0)
+                .map(|(code, units)| CodeLine { code, units: *units })
+                .collect(),
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,7 +93,12 @@ impl fmt::Display for Codes {
     /// `99490+99439`, `99487+99489x2`, or empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> =
-            self.0.iter().map(|l| if l.units == 1 { l.code.to_owned() } else { format!("{}x{}", l.code, l.units) }).collect();
+            self.0
+                .iter()
+                .map(|l| {
+                    if l.units == 1 { l.code.to_owned() } else { format!("{}x{}", l.code, l.units) }
+                })
+                .collect();
         f.write_str(&parts.join("+"))
     }
 }
@@ -167,7 +181,10 @@ pub fn failed_gates(billed: Billed, c: &Compliance) -> Vec<String> {
         Billed::Pcm => (1, "PCM"),
     };
     if c.chronic_conditions < needed {
-        reasons.push(format!("{program} needs at least {needed} qualifying chronic conditions; {} recorded", c.chronic_conditions));
+        reasons.push(format!(
+            "{program} needs at least {needed} qualifying chronic conditions; {} recorded",
+            c.chronic_conditions
+        ));
     }
     if !c.care_plan_active {
         reasons.push("care plan is not active".to_owned());
@@ -178,7 +195,10 @@ pub fn failed_gates(billed: Billed, c: &Compliance) -> Vec<String> {
 /// Items to review though billable: under `seed`, a 99487 for a patient not flagged complex.
 pub fn review_flags(rule_set: RuleSet, codes: &Codes, complex: bool) -> Vec<String> {
     if rule_set == RuleSet::Seed && codes.units_of("99487") > 0 && !complex {
-        vec!["99487 (complex CCM) for a patient not flagged complex: review before billing".to_owned()]
+        vec![
+            "99487 (complex CCM) for a patient not flagged complex: review before billing"
+                .to_owned(),
+        ]
     } else {
         Vec::new()
     }
@@ -186,12 +206,18 @@ pub fn review_flags(rule_set: RuleSet, codes: &Codes, complex: bool) -> Vec<Stri
 
 /// A fee for a code, in cents, from the schedule: the latest year not after the billing year.
 pub fn fee_for(schedule: &[(String, i32, i64)], code: &str, year: i32) -> Option<i64> {
-    schedule.iter().filter(|(c, y, _)| c == code && *y <= year).max_by_key(|(_, y, _)| *y).map(|(_, _, cents)| *cents)
+    schedule
+        .iter()
+        .filter(|(c, y, _)| c == code && *y <= year)
+        .max_by_key(|(_, y, _)| *y)
+        .map(|(_, _, cents)| *cents)
 }
 
 /// Estimated reimbursement in cents; None when any code has no fee ("fee not set", never $0).
 pub fn reimbursement(codes: &Codes, schedule: &[(String, i32, i64)], year: i32) -> Option<i64> {
-    codes.0.iter().try_fold(0i64, |total, line| fee_for(schedule, line.code, year).map(|fee| total + fee * i64::from(line.units)))
+    codes.0.iter().try_fold(0i64, |total, line| {
+        fee_for(schedule, line.code, year).map(|fee| total + fee * i64::from(line.units))
+    })
 }
 
 /// Dollars and cents for display: `$1,234.56`.
@@ -289,10 +315,21 @@ mod tests {
 
     #[test]
     fn pcm_boundaries_under_both_rule_sets() {
-        let cases = [(29, ""), (30, "99426"), (59, "99426"), (60, "99426+99427"), (89, "99426+99427"), (90, "99426+99427x2")];
+        let cases = [
+            (29, ""),
+            (30, "99426"),
+            (59, "99426"),
+            (60, "99426+99427"),
+            (89, "99426+99427"),
+            (90, "99426+99427x2"),
+        ];
         for (minutes, expected) in cases {
             for rule_set in [RuleSet::Seed, RuleSet::Cms] {
-                assert_eq!(text(codes(rule_set, Billed::Pcm, minutes, false)), expected, "{minutes} minutes {rule_set:?}");
+                assert_eq!(
+                    text(codes(rule_set, Billed::Pcm, minutes, false)),
+                    expected,
+                    "{minutes} minutes {rule_set:?}"
+                );
             }
         }
     }
@@ -300,9 +337,9 @@ mod tests {
     /// Every minute count from 0 to 1,200, both rule sets, complex or not, both programs.
     fn every_case() -> impl Iterator<Item = (RuleSet, Billed, bool, i64)> {
         [RuleSet::Seed, RuleSet::Cms].into_iter().flat_map(|r| {
-            [Billed::Ccm, Billed::Pcm]
-                .into_iter()
-                .flat_map(move |b| [false, true].into_iter().flat_map(move |c| (0..=1200).map(move |m| (r, b, c, m))))
+            [Billed::Ccm, Billed::Pcm].into_iter().flat_map(move |b| {
+                [false, true].into_iter().flat_map(move |c| (0..=1200).map(move |m| (r, b, c, m)))
+            })
         })
     }
 
@@ -311,12 +348,21 @@ mod tests {
         for (r, b, c, m) in every_case() {
             let now = codes(r, b, m, c);
             assert!(
-                now.covered_minutes() <= m.min(if r == RuleSet::Seed && b == Billed::Ccm { SEED_MINUTES_CAP } else { i64::MAX }),
+                now.covered_minutes()
+                    <= m.min(if r == RuleSet::Seed && b == Billed::Ccm {
+                        SEED_MINUTES_CAP
+                    } else {
+                        i64::MAX
+                    }),
                 "{r:?} {b:?} {c} {m}: {now}"
             );
             if m > 0 {
                 let before = codes(r, b, m - 1, c);
-                assert!(now.covered_minutes() >= before.covered_minutes(), "{r:?} {b:?} complex={c}: {before} at {} > {now} at {m}", m - 1);
+                assert!(
+                    now.covered_minutes() >= before.covered_minutes(),
+                    "{r:?} {b:?} complex={c}: {before} at {} > {now} at {m}",
+                    m - 1
+                );
             }
         }
     }
@@ -329,11 +375,16 @@ mod tests {
                 assert!(got.units_of("99439") <= CMS_99439_LIMIT, "{m}: {got}");
             }
             if r == RuleSet::Seed && b == Billed::Ccm {
-                assert_eq!(got, seed_ccm_codes(m.min(SEED_MINUTES_CAP)), "minutes past 600 count as 600");
+                assert_eq!(
+                    got,
+                    seed_ccm_codes(m.min(SEED_MINUTES_CAP)),
+                    "minutes past 600 count as 600"
+                );
                 assert!(got.units_of("99489") <= 18);
             }
             // Never CCM and PCM codes together.
-            let has_ccm = ["99490", "99439", "99487", "99489"].iter().any(|code| got.units_of(code) > 0);
+            let has_ccm =
+                ["99490", "99439", "99487", "99489"].iter().any(|code| got.units_of(code) > 0);
             let has_pcm = ["99426", "99427"].iter().any(|code| got.units_of(code) > 0);
             assert!(!(has_ccm && has_pcm));
             // A base code always precedes its add-on.
@@ -353,9 +404,11 @@ mod tests {
 
     #[test]
     fn gates_name_what_failed() {
-        let ok = Compliance { consent_on_file: true, chronic_conditions: 2, care_plan_active: true };
+        let ok =
+            Compliance { consent_on_file: true, chronic_conditions: 2, care_plan_active: true };
         assert!(failed_gates(Billed::Ccm, &ok).is_empty());
-        let bad = Compliance { consent_on_file: false, chronic_conditions: 1, care_plan_active: false };
+        let bad =
+            Compliance { consent_on_file: false, chronic_conditions: 1, care_plan_active: false };
         let reasons = failed_gates(Billed::Ccm, &bad);
         assert_eq!(reasons.len(), 3);
         assert!(reasons[1].contains("at least 2") && reasons[1].contains("1 recorded"));
@@ -372,12 +425,20 @@ mod tests {
 
     #[test]
     fn fees_use_the_latest_year_and_a_missing_fee_is_not_zero() {
-        let schedule = vec![("99490".to_owned(), 2025, 6049), ("99439".to_owned(), 2025, 4593), ("99490".to_owned(), 2027, 6200)];
+        let schedule = vec![
+            ("99490".to_owned(), 2025, 6049),
+            ("99439".to_owned(), 2025, 4593),
+            ("99490".to_owned(), 2027, 6200),
+        ];
         assert_eq!(fee_for(&schedule, "99490", 2026), Some(6049));
         assert_eq!(fee_for(&schedule, "99490", 2027), Some(6200));
         assert_eq!(fee_for(&schedule, "99490", 2024), None);
         assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2026), Some(6049 + 2 * 4593));
-        assert_eq!(reimbursement(&pcm_codes(40), &schedule, 2026), None, "99426 has no fee: fee not set");
+        assert_eq!(
+            reimbursement(&pcm_codes(40), &schedule, 2026),
+            None,
+            "99426 has no fee: fee not set"
+        );
         assert_eq!(reimbursement(&Codes::default(), &schedule, 2026), Some(0));
     }
 
@@ -398,8 +459,14 @@ mod tests {
 
 /// Parses a fee typed in dollars (`60.49`, `$1,234.5`, `45`) into cents.
 pub fn parse_dollars(text: &str) -> Result<i64, crate::RuleViolation> {
-    let bad = || crate::RuleViolation::new("amount", format!("\"{}\" is not an amount in dollars such as 60.49", text.trim()));
-    let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let bad = || {
+        crate::RuleViolation::new(
+            "amount",
+            format!("\"{}\" is not an amount in dollars such as 60.49", text.trim()),
+        )
+    };
+    let cleaned: String =
+        text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
     let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
     if whole.is_empty() && fraction.is_empty()
         || fraction.len() > 2
@@ -422,7 +489,10 @@ pub fn parse_code(text: &str) -> Result<String, crate::RuleViolation> {
     if code.len() == 5 && code.chars().all(|c| c.is_ascii_digit()) {
         Ok(code.to_owned())
     } else {
-        Err(crate::RuleViolation::new("code", format!("\"{code}\" is not a CPT code (five digits, e.g. 99490)")))
+        Err(crate::RuleViolation::new(
+            "code",
+            format!("\"{code}\" is not a CPT code (five digits, e.g. 99490)"),
+        ))
     }
 }
 

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::billing::{Billed, Codes, Compliance, RuleSet, billed_program, codes, failed_gates, reimbursement, review_flags};
+use crate::billing::{
+    Billed, Codes, Compliance, RuleSet, billed_program, codes, failed_gates, reimbursement,
+    review_flags,
+};
 use crate::patient::Program;
 use crate::practice_time::YearMonth;
 
@@ -89,7 +92,11 @@ impl MonthSummary {
 
 /// Codes written as in the CSV: `99490+99439` or `99487+99489x2`.
 pub fn codes_text(codes: &BTreeMap<&'static str, u32>) -> String {
-    codes.iter().map(|(c, u)| if *u == 1 { (*c).to_owned() } else { format!("{c}x{u}") }).collect::<Vec<_>>().join("+")
+    codes
+        .iter()
+        .map(|(c, u)| if *u == 1 { (*c).to_owned() } else { format!("{c}x{u}") })
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 pub fn summarize(
@@ -121,7 +128,8 @@ pub fn summarize(
             let threshold = if billed == Billed::Pcm { 30 } else { 20 };
             reasons.insert(0, format!("{minutes} minutes: under the {threshold}-minute threshold"));
         }
-        let flags = if reasons.is_empty() { review_flags(rule_set, &codes, p.complex) } else { Vec::new() };
+        let flags =
+            if reasons.is_empty() { review_flags(rule_set, &codes, p.complex) } else { Vec::new() };
         let year = month.year;
         lines.push(SummaryLine {
             patient_id: p.patient_id,
@@ -131,7 +139,11 @@ pub fn summarize(
             billed,
             minutes,
             entries,
-            reimbursement: if reasons.is_empty() { reimbursement(&codes, fees, year) } else { Some(0) },
+            reimbursement: if reasons.is_empty() {
+                reimbursement(&codes, fees, year)
+            } else {
+                Some(0)
+            },
             billable: reasons.is_empty(),
             consent_on_file: compliance.consent_on_file,
             reason: reasons.join("; "),
@@ -148,7 +160,10 @@ pub fn summarize(
         totals.at_target += i64::from(line.minutes >= target_minutes);
         totals.with_consent += i64::from(line.consent_on_file);
         if let Some(c) = line.coordinator_id {
-            let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal { coordinator_id: c, ..CoordinatorTotal::default() });
+            let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal {
+                coordinator_id: c,
+                ..CoordinatorTotal::default()
+            });
             t.minutes += line.minutes;
             t.tasks += line.entries;
             t.patients += i64::from(line.minutes > 0);
@@ -171,7 +186,14 @@ pub fn summarize(
             }
         }
     }
-    MonthSummary { month, rule_set, target_minutes, lines, coordinators: by_coordinator.into_values().collect(), totals }
+    MonthSummary {
+        month,
+        rule_set,
+        target_minutes,
+        lines,
+        coordinators: by_coordinator.into_values().collect(),
+        totals,
+    }
 }
 
 #[cfg(test)]
@@ -179,7 +201,12 @@ mod tests {
     use super::*;
 
     fn fees() -> Vec<(String, i32, i64)> {
-        vec![("99490".into(), 2025, 6049), ("99439".into(), 2025, 4593), ("99487".into(), 2025, 13165), ("99489".into(), 2025, 7052)]
+        vec![
+            ("99490".into(), 2025, 6049),
+            ("99439".into(), 2025, 4593),
+            ("99487".into(), 2025, 13165),
+            ("99489".into(), 2025, 7052),
+        ]
     }
 
     fn patient(id: i64, minutes: &[(i64, i64)]) -> PatientMonth {
@@ -219,17 +246,29 @@ mod tests {
         let s = summarize(NOV, RuleSet::Cms, 20, vec![p], &fees());
         assert_eq!(s.lines.len(), 1);
         assert!(!s.lines[0].billable);
-        assert!(s.lines[0].reason.contains("no CCM/PCM consent") && s.lines[0].reason.contains("at least 2"));
+        assert!(
+            s.lines[0].reason.contains("no CCM/PCM consent")
+                && s.lines[0].reason.contains("at least 2")
+        );
         assert_eq!(s.totals.billable, 0);
         assert_eq!(s.totals.with_consent, 0);
     }
 
     #[test]
     fn the_coordinator_who_logged_most_is_credited() {
-        let s = summarize(NOV, RuleSet::Seed, 20, vec![patient(1, &[(1, 10), (2, 30)]), patient(2, &[(1, 25)])], &fees());
+        let s = summarize(
+            NOV,
+            RuleSet::Seed,
+            20,
+            vec![patient(1, &[(1, 10), (2, 30)]), patient(2, &[(1, 25)])],
+            &fees(),
+        );
         assert_eq!(s.lines[0].coordinator_id, Some(2));
         let one = s.coordinators.iter().find(|c| c.coordinator_id == 1).unwrap();
-        assert_eq!((one.minutes, one.billable_patients, codes_text(&one.codes)), (25, 1, "99490".to_owned()));
+        assert_eq!(
+            (one.minutes, one.billable_patients, codes_text(&one.codes)),
+            (25, 1, "99490".to_owned())
+        );
         let two = s.coordinators.iter().find(|c| c.coordinator_id == 2).unwrap();
         assert_eq!((two.minutes, two.patients), (40, 1));
         assert_eq!(codes_text(&two.codes), "99439+99490");

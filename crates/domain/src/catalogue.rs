@@ -123,7 +123,14 @@ pub struct TaskTypeSpec {
 }
 
 const fn billable(name: &'static str, category: TaskCategory) -> TaskTypeSpec {
-    TaskTypeSpec { name, category, needs_patient: true, billable: true, time_rule: TimeRule::Minutes, value_format: None }
+    TaskTypeSpec {
+        name,
+        category,
+        needs_patient: true,
+        billable: true,
+        time_rule: TimeRule::Minutes,
+        value_format: None,
+    }
 }
 
 const fn stat(name: &'static str, format: ValueFormat) -> TaskTypeSpec {
@@ -150,7 +157,14 @@ const fn staff_note(name: &'static str) -> TaskTypeSpec {
 
 /// A review a coordinator does for their whole caseload, generated weekly without a patient.
 const fn coordinator_review(name: &'static str, category: TaskCategory) -> TaskTypeSpec {
-    TaskTypeSpec { name, category, needs_patient: false, billable: true, time_rule: TimeRule::Minutes, value_format: None }
+    TaskTypeSpec {
+        name,
+        category,
+        needs_patient: false,
+        billable: true,
+        time_rule: TimeRule::Minutes,
+        value_format: None,
+    }
 }
 
 use TaskCategory as C;
@@ -169,7 +183,10 @@ pub const TASK_TYPES: &[TaskTypeSpec] = &[
     billable("Care Coordination: Tele Visit", C::CareCoordination),
     billable("Care Coordination: HHC", C::CareCoordination),
     // Clerical payer work is not care-management time under CMS rules, so it is not billable.
-    TaskTypeSpec { billable: false, ..billable("Patient Insurance Verification", C::CareCoordination) },
+    TaskTypeSpec {
+        billable: false,
+        ..billable("Patient Insurance Verification", C::CareCoordination)
+    },
     billable("CCM: Care Plan Monthly OPEN", C::Ccm),
     billable("CCM: Care Plan Monthly REVIEW/CLOSE", C::Ccm),
     billable("CCM: Care Plan NEW PATIENT", C::Ccm),
@@ -253,7 +270,12 @@ impl AppliesTo {
         }
     }
 
-    pub const ALL: [AppliesTo; 4] = [AppliesTo::AllActivePatients, AppliesTo::CcmPatients, AppliesTo::PcmPatients, AppliesTo::Coordinators];
+    pub const ALL: [AppliesTo; 4] = [
+        AppliesTo::AllActivePatients,
+        AppliesTo::CcmPatients,
+        AppliesTo::PcmPatients,
+        AppliesTo::Coordinators,
+    ];
 
     pub fn from_key(key: &str) -> Option<AppliesTo> {
         Self::ALL.into_iter().find(|a| a.key() == key)
@@ -282,7 +304,13 @@ pub struct ScheduleSpec {
     pub applies_to: AppliesTo,
 }
 
-const fn monthly(task_type: &'static str, day: u32, minutes: i32, priority: Priority, applies_to: AppliesTo) -> ScheduleSpec {
+const fn monthly(
+    task_type: &'static str,
+    day: u32,
+    minutes: i32,
+    priority: Priority,
+    applies_to: AppliesTo,
+) -> ScheduleSpec {
     ScheduleSpec {
         task_type,
         frequency: Frequency::Monthly,
@@ -294,7 +322,12 @@ const fn monthly(task_type: &'static str, day: u32, minutes: i32, priority: Prio
     }
 }
 
-const fn weekly(task_type: &'static str, weekday: u32, minutes: i32, priority: Priority) -> ScheduleSpec {
+const fn weekly(
+    task_type: &'static str,
+    weekday: u32,
+    minutes: i32,
+    priority: Priority,
+) -> ScheduleSpec {
     ScheduleSpec {
         task_type,
         frequency: Frequency::Weekly,
@@ -337,8 +370,14 @@ mod tests {
             assert_eq!(t.time_rule, TimeRule::NoMinutes, "{}", t.name);
             assert!(!t.billable, "{}", t.name);
         }
-        assert_eq!(task_type("Stat: Last ER/HOSP (yymm)").unwrap().value_format, Some(ValueFormat::YearMonth));
-        assert_eq!(task_type("Stat: NO SHOW Therapy + Phone call (yymmdd)").unwrap().value_format, Some(ValueFormat::YearMonthDay));
+        assert_eq!(
+            task_type("Stat: Last ER/HOSP (yymm)").unwrap().value_format,
+            Some(ValueFormat::YearMonth)
+        );
+        assert_eq!(
+            task_type("Stat: NO SHOW Therapy + Phone call (yymmdd)").unwrap().value_format,
+            Some(ValueFormat::YearMonthDay)
+        );
         assert!(!task_type("Staff Notes: Break").unwrap().needs_patient);
     }
 
@@ -349,7 +388,12 @@ mod tests {
             let t = task_type(s.task_type).unwrap_or_else(|| panic!("{} missing", s.task_type));
             assert_eq!(t.time_rule, TimeRule::Minutes);
             assert_eq!(s.frequency == Frequency::Weekly, s.applies_to == AppliesTo::Coordinators);
-            assert_eq!(!t.needs_patient, s.applies_to == AppliesTo::Coordinators, "{}", s.task_type);
+            assert_eq!(
+                !t.needs_patient,
+                s.applies_to == AppliesTo::Coordinators,
+                "{}",
+                s.task_type
+            );
         }
     }
 

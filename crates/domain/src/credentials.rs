@@ -11,13 +11,21 @@ impl Username {
         let name = text.trim().to_ascii_lowercase();
         let len = name.chars().count();
         if !(3..=32).contains(&len) {
-            return Err(RuleViolation::new("username", format!("must be 3 to 32 characters; \"{name}\" has {len}")));
+            return Err(RuleViolation::new(
+                "username",
+                format!("must be 3 to 32 characters; \"{name}\" has {len}"),
+            ));
         }
         if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err(RuleViolation::new("username", "must start with a letter"));
         }
-        if let Some(bad) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))) {
-            return Err(RuleViolation::new("username", format!("may hold only letters, digits, '.', '_' and '-'; found '{bad}'")));
+        if let Some(bad) = name.chars().find(|c| {
+            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        }) {
+            return Err(RuleViolation::new(
+                "username",
+                format!("may hold only letters, digits, '.', '_' and '-'; found '{bad}'"),
+            ));
         }
         Ok(Self(name))
     }
@@ -37,10 +45,16 @@ impl NewPassword {
     pub fn parse(text: &str) -> Result<Self, RuleViolation> {
         let len = text.chars().count();
         if len < MIN_PASSWORD_CHARS {
-            return Err(RuleViolation::new("password", format!("must be at least {MIN_PASSWORD_CHARS} characters; this one has {len}")));
+            return Err(RuleViolation::new(
+                "password",
+                format!("must be at least {MIN_PASSWORD_CHARS} characters; this one has {len}"),
+            ));
         }
         if len > MAX_PASSWORD_CHARS {
-            return Err(RuleViolation::new("password", format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+            return Err(RuleViolation::new(
+                "password",
+                format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+            ));
         }
         Ok(Self(text.to_owned()))
     }
@@ -75,6 +89,9 @@ mod tests {
         assert!(NewPassword::parse("123456789").unwrap_err().message.contains("at least 10"));
         assert!(NewPassword::parse("1234567890").is_ok());
         assert!(NewPassword::parse(&"x".repeat(129)).is_err());
-        assert_eq!(format!("{:?}", NewPassword::parse("secret-secret").unwrap()), "NewPassword(<redacted>)");
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("secret-secret").unwrap()),
+            "NewPassword(<redacted>)"
+        );
     }
 }

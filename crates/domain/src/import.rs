@@ -67,7 +67,12 @@ pub struct Field {
     pub example: &'static str,
 }
 
-const fn field(header: &'static str, required: bool, aliases: &'static [&'static str], example: &'static str) -> Field {
+const fn field(
+    header: &'static str,
+    required: bool,
+    aliases: &'static [&'static str],
+    example: &'static str,
+) -> Field {
     Field { header, required, aliases, example }
 }
 
@@ -76,7 +81,12 @@ const ZMO_FIELDS: &[Field] = &[
     field("DOB", true, &["Date of Birth", "Birth Date"], "1950-04-12"),
     field("Chart Code", true, &["Chart", "MRN", "Chart #"], "ZM900001"),
     field("Assigned CM", false, &["CM", "Care Manager", "Coordinator"], ""),
-    field("Assigned Reg Prov", false, &["Provider", "Regional Provider", "Assigned Provider"], "Dr. Szalas"),
+    field(
+        "Assigned Reg Prov",
+        false,
+        &["Provider", "Regional Provider", "Assigned Provider"],
+        "Dr. Szalas",
+    ),
     field("Facility", false, &["Site", "Location"], "Acacia"),
     field("Status", false, &["Patient Status"], "Active"),
     field("Program", true, &["Care Type", "Programme"], "CCM"),
@@ -115,16 +125,27 @@ fn normalise(header: &str) -> String {
 /// Which field a header names, matching the header or an alias without regard to case or spacing.
 pub fn match_header(kind: ImportKind, header: &str) -> Option<&'static str> {
     let h = normalise(header);
-    kind.fields().iter().find(|f| normalise(f.header) == h || f.aliases.iter().any(|a| normalise(a) == h)).map(|f| f.header)
+    kind.fields()
+        .iter()
+        .find(|f| normalise(f.header) == h || f.aliases.iter().any(|a| normalise(a) == h))
+        .map(|f| f.header)
 }
 
 /// Each column's field: from the header, or from the admin's mapping (header → field); None to ignore it.
-pub fn column_fields(kind: ImportKind, headers: &[String], mapping: &[(String, String)]) -> Vec<Option<&'static str>> {
+pub fn column_fields(
+    kind: ImportKind,
+    headers: &[String],
+    mapping: &[(String, String)],
+) -> Vec<Option<&'static str>> {
     headers
         .iter()
         .map(|h| match mapping.iter().find(|(from, _)| normalise(from) == normalise(h)) {
             Some((_, to)) if to.is_empty() || to == "-" => None,
-            Some((_, to)) => kind.fields().iter().find(|f| normalise(f.header) == normalise(to)).map(|f| f.header),
+            Some((_, to)) => kind
+                .fields()
+                .iter()
+                .find(|f| normalise(f.header) == normalise(to))
+                .map(|f| f.header),
             None => match_header(kind, h),
         })
         .collect()
@@ -132,10 +153,17 @@ pub fn column_fields(kind: ImportKind, headers: &[String], mapping: &[(String, S
 
 /// Required fields that no column provides.
 pub fn missing_fields(kind: ImportKind, columns: &[Option<&'static str>]) -> Vec<&'static str> {
-    let mut missing: Vec<&'static str> =
-        kind.fields().iter().filter(|f| f.required && !columns.contains(&Some(f.header))).map(|f| f.header).collect();
+    let mut missing: Vec<&'static str> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.required && !columns.contains(&Some(f.header)))
+        .map(|f| f.header)
+        .collect();
     // The CM Log names a patient by name or by chart code; either will do.
-    if kind == ImportKind::CmLog && !columns.contains(&Some("Patient Name")) && !columns.contains(&Some("Chart Code")) {
+    if kind == ImportKind::CmLog
+        && !columns.contains(&Some("Patient Name"))
+        && !columns.contains(&Some("Chart Code"))
+    {
         missing.push("Patient Name or Chart Code");
     }
     missing
@@ -149,7 +177,12 @@ pub struct Cells<'a> {
 
 impl Cells<'_> {
     pub fn get(&self, field: &str) -> &str {
-        self.columns.iter().position(|c| *c == Some(field)).and_then(|i| self.row.get(i)).map(|s| s.trim()).unwrap_or("")
+        self.columns
+            .iter()
+            .position(|c| *c == Some(field))
+            .and_then(|i| self.row.get(i))
+            .map(|s| s.trim())
+            .unwrap_or("")
     }
 }
 
@@ -204,11 +237,16 @@ pub fn parse_date_time(text: &str) -> Option<NaiveDateTime> {
 pub fn parse_name(text: &str) -> Option<(String, String)> {
     let (last, first) = text.split_once(',')?;
     let (last, first) = (last.trim(), first.trim());
-    (!last.is_empty() && !first.is_empty() && last.len() <= 80 && first.len() <= 80).then(|| (last.to_owned(), first.to_owned()))
+    (!last.is_empty() && !first.is_empty() && last.len() <= 80 && first.len() <= 80)
+        .then(|| (last.to_owned(), first.to_owned()))
 }
 
 fn split_list(text: &str) -> Vec<String> {
-    text.split([';', ',', '|']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    text.split([';', ',', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A ZMO row as carelog records a patient.
@@ -238,19 +276,31 @@ pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord
     let mut errors = Vec::new();
     let name = parse_name(cells.get("Patient Name"));
     if name.is_none() {
-        errors.push(err("Patient Name", format!("\"{}\" is not LAST, FIRST", cells.get("Patient Name"))));
+        errors.push(err(
+            "Patient Name",
+            format!("\"{}\" is not LAST, FIRST", cells.get("Patient Name")),
+        ));
     }
     let dob = parse_date(cells.get("DOB"));
     match dob {
-        None => errors.push(err("DOB", format!("\"{}\" is not a date (YYYY-MM-DD or MM/DD/YYYY)", cells.get("DOB")))),
+        None => errors.push(err(
+            "DOB",
+            format!("\"{}\" is not a date (YYYY-MM-DD or MM/DD/YYYY)", cells.get("DOB")),
+        )),
         Some(d) if d > today || d < today - chrono::Duration::days(130 * 366) => {
             errors.push(err("DOB", format!("{d} is not a plausible date of birth")))
         }
         _ => {}
     }
     let chart = cells.get("Chart Code").to_uppercase();
-    if chart.is_empty() || chart.len() > 32 || !chart.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        errors.push(err("Chart Code", format!("\"{chart}\" is not a chart code (letters, digits and '-', at most 32)")));
+    if chart.is_empty()
+        || chart.len() > 32
+        || !chart.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        errors.push(err(
+            "Chart Code",
+            format!("\"{chart}\" is not a chart code (letters, digits and '-', at most 32)"),
+        ));
     }
     let status = match cells.get("Status") {
         "" => Some(PatientStatus::Active),
@@ -296,9 +346,12 @@ pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord
     for need in split_list(cells.get("Special Needs")) {
         match SpecialNeed::parse(&need) {
             Ok(n) => special_needs.push(n.as_str().to_owned()),
-            Err(_) => {
-                errors.push(err("Special Needs", format!("\"{need}\" is not one of Mental Health, Dementia, Complex Medical, Language")))
-            }
+            Err(_) => errors.push(err(
+                "Special Needs",
+                format!(
+                    "\"{need}\" is not one of Mental Health, Dementia, Complex Medical, Language"
+                ),
+            )),
         }
     }
     let interval_text = cells.get("Visit Interval").to_ascii_lowercase();
@@ -312,49 +365,63 @@ pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord
         _ => match interval_number.parse::<i32>() {
             Ok(n) if (1..=24).contains(&n) => n,
             _ => {
-                errors.push(err("Visit Interval", format!("\"{interval_text}\" is not 1 to 24 months")));
+                errors.push(err(
+                    "Visit Interval",
+                    format!("\"{interval_text}\" is not 1 to 24 months"),
+                ));
                 3
             }
         },
     };
     let language = match cells.get("Language") {
         "" => "English".to_owned(),
-        l if l.len() <= 40 && l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') => l.to_owned(),
+        l if l.len() <= 40 && l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') => {
+            l.to_owned()
+        }
         l => {
             errors.push(err("Language", format!("\"{l}\" is not a language name")));
             String::new()
         }
     };
     let text = |field: &str| Some(cells.get(field).to_owned()).filter(|s| !s.is_empty());
-    for (column, limit) in
-        [("Phone", 40), ("Insurance", 80), ("Policy Number", 60), ("Assigned CM", 120), ("Assigned Reg Prov", 120), ("Facility", 120)]
-    {
+    for (column, limit) in [
+        ("Phone", 40),
+        ("Insurance", 80),
+        ("Policy Number", 60),
+        ("Assigned CM", 120),
+        ("Assigned Reg Prov", 120),
+        ("Facility", 120),
+    ] {
         if cells.get(column).chars().count() > limit {
             let column = kind_field(ImportKind::Zmo, column);
             errors.push(err(column, format!("at most {limit} characters")));
         }
     }
     match (name, dob, status, program) {
-        (Some((last_name, first_name)), Some(dob), Some(status), Some(program)) if errors.is_empty() => Ok(PatientRecord {
-            chart_code: chart,
-            last_name,
-            first_name,
-            dob,
-            coordinator: text("Assigned CM"),
-            provider: text("Assigned Reg Prov"),
-            facility: text("Facility"),
-            status,
-            program,
-            consent_date,
-            chronic_conditions,
-            complex_ccm,
-            language,
-            special_needs,
-            phone: text("Phone"),
-            insurance: text("Insurance"),
-            policy: text("Policy Number"),
-            visit_interval_months,
-        }),
+        (Some((last_name, first_name)), Some(dob), Some(status), Some(program))
+            if errors.is_empty() =>
+        {
+            Ok(PatientRecord {
+                chart_code: chart,
+                last_name,
+                first_name,
+                dob,
+                coordinator: text("Assigned CM"),
+                provider: text("Assigned Reg Prov"),
+                facility: text("Facility"),
+                status,
+                program,
+                consent_date,
+                chronic_conditions,
+                complex_ccm,
+                language,
+                special_needs,
+                phone: text("Phone"),
+                insurance: text("Insurance"),
+                policy: text("Policy Number"),
+                visit_interval_months,
+            })
+        }
         _ => Err(errors),
     }
 }
@@ -379,7 +446,9 @@ pub fn read_psl_row(cells: &Cells<'_>, today: NaiveDate) -> Result<VisitRecord, 
     }
     let date = parse_date(cells.get("Visit Date"));
     match date {
-        None => errors.push(err("Visit Date", format!("\"{}\" is not a date", cells.get("Visit Date")))),
+        None => {
+            errors.push(err("Visit Date", format!("\"{}\" is not a date", cells.get("Visit Date"))))
+        }
         Some(d) if d > today => errors.push(err("Visit Date", format!("{d} is in the future"))),
         _ => {}
     }
@@ -392,9 +461,12 @@ pub fn read_psl_row(cells: &Cells<'_>, today: NaiveDate) -> Result<VisitRecord, 
         errors.push(err("Visit Type", "give the visit type (at most 80 characters)"));
     }
     match date {
-        Some(visit_date) if errors.is_empty() => {
-            Ok(VisitRecord { chart_code: chart, visit_date, provider: provider.to_owned(), visit_type: visit_type.to_owned() })
-        }
+        Some(visit_date) if errors.is_empty() => Ok(VisitRecord {
+            chart_code: chart,
+            visit_date,
+            provider: provider.to_owned(),
+            visit_type: visit_type.to_owned(),
+        }),
         _ => Err(errors),
     }
 }
@@ -434,7 +506,10 @@ pub fn read_cm_log_row(cells: &Cells<'_>) -> Result<LogRecord, Vec<CellError>> {
     if at.is_none() {
         errors.push(err(
             "Date/Time",
-            format!("\"{}\" is not a date and time (YYYY-MM-DD HH:MM or MM/DD/YYYY HH:MM)", cells.get("Date/Time")),
+            format!(
+                "\"{}\" is not a date and time (YYYY-MM-DD HH:MM or MM/DD/YYYY HH:MM)",
+                cells.get("Date/Time")
+            ),
         ));
     }
     let notes = cells.get("Notes");
@@ -473,11 +548,22 @@ mod tests {
         assert_eq!(match_header(ImportKind::Zmo, "MRN"), Some("Chart Code"));
         assert_eq!(match_header(ImportKind::Zmo, "Favourite colour"), None);
         let headers = strings(&["Name", "Birthday", "Chart", "Program", "Extra"]);
-        let cols = column_fields(ImportKind::Zmo, &headers, &[("birthday".into(), "DOB".into()), ("Extra".into(), "-".into())]);
-        assert_eq!(cols, vec![Some("Patient Name"), Some("DOB"), Some("Chart Code"), Some("Program"), None]);
+        let cols = column_fields(
+            ImportKind::Zmo,
+            &headers,
+            &[("birthday".into(), "DOB".into()), ("Extra".into(), "-".into())],
+        );
+        assert_eq!(
+            cols,
+            vec![Some("Patient Name"), Some("DOB"), Some("Chart Code"), Some("Program"), None]
+        );
         assert!(missing_fields(ImportKind::Zmo, &cols).is_empty());
         assert_eq!(missing_fields(ImportKind::Zmo, &cols[..2]), vec!["Chart Code", "Program"]);
-        let log = column_fields(ImportKind::CmLog, &strings(&["Coordinator", "Task Type", "Date/Time"]), &[]);
+        let log = column_fields(
+            ImportKind::CmLog,
+            &strings(&["Coordinator", "Task Type", "Date/Time"]),
+            &[],
+        );
         assert_eq!(missing_fields(ImportKind::CmLog, &log), vec!["Patient Name or Chart Code"]);
     }
 
@@ -511,9 +597,18 @@ mod tests {
             ("Visit Interval", "Quarterly"),
         ])
         .unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!((p.last_name.as_str(), p.first_name.as_str(), p.chart_code.as_str()), ("Sample", "Pat", "ZM900001"));
-        assert_eq!((p.program, p.status, p.chronic_conditions, p.complex_ccm), (Program::Both, PatientStatus::Active, 3, true));
-        assert_eq!((p.special_needs, p.visit_interval_months, p.language.as_str()), (vec!["Dementia".to_owned()], 3, "English"));
+        assert_eq!(
+            (p.last_name.as_str(), p.first_name.as_str(), p.chart_code.as_str()),
+            ("Sample", "Pat", "ZM900001")
+        );
+        assert_eq!(
+            (p.program, p.status, p.chronic_conditions, p.complex_ccm),
+            (Program::Both, PatientStatus::Active, 3, true)
+        );
+        assert_eq!(
+            (p.special_needs, p.visit_interval_months, p.language.as_str()),
+            (vec!["Dementia".to_owned()], 3, "English")
+        );
     }
 
     #[test]
@@ -533,7 +628,16 @@ mod tests {
         let columns: Vec<&str> = errors.iter().map(|e| e.column).collect();
         assert_eq!(
             columns,
-            vec!["Patient Name", "DOB", "Chart Code", "Status", "Program", "Complex", "Special Needs", "Visit Interval"],
+            vec![
+                "Patient Name",
+                "DOB",
+                "Chart Code",
+                "Status",
+                "Program",
+                "Complex",
+                "Special Needs",
+                "Visit Interval"
+            ],
             "{errors:?}"
         );
     }
@@ -542,18 +646,38 @@ mod tests {
     fn psl_and_cm_log_rows() {
         let cols = [Some("Chart Code"), Some("Visit Date"), Some("Provider"), Some("Visit Type")];
         let row = strings(&["zm1", "10/02/2026", "Dr. Szalas", "Office Visit"]);
-        let v = read_psl_row(&Cells { columns: &cols, row: &row }, today()).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!((v.chart_code.as_str(), v.visit_date.to_string().as_str()), ("ZM1", "2026-10-02"));
+        let v = read_psl_row(&Cells { columns: &cols, row: &row }, today())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (v.chart_code.as_str(), v.visit_date.to_string().as_str()),
+            ("ZM1", "2026-10-02")
+        );
         let future = strings(&["zm1", "2026-12-01", "", "Office Visit"]);
-        let e = read_psl_row(&Cells { columns: &cols, row: &future }, today()).err().unwrap_or_default();
+        let e = read_psl_row(&Cells { columns: &cols, row: &future }, today())
+            .err()
+            .unwrap_or_default();
         assert_eq!(e.iter().map(|e| e.column).collect::<Vec<_>>(), vec!["Visit Date", "Provider"]);
 
-        let cols = [Some("Coordinator"), Some("Patient Name"), Some("Task Type"), Some("Time (min)"), Some("Date/Time")];
-        let row = strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "15", "2026-11-02 10:30"]);
-        let r = read_cm_log_row(&Cells { columns: &cols, row: &row }).unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!((r.patient_name.clone(), r.minutes_text.as_str()), (Some(("SAMPLE".into(), "PAT".into())), "15"));
+        let cols = [
+            Some("Coordinator"),
+            Some("Patient Name"),
+            Some("Task Type"),
+            Some("Time (min)"),
+            Some("Date/Time"),
+        ];
+        let row =
+            strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "15", "2026-11-02 10:30"]);
+        let r = read_cm_log_row(&Cells { columns: &cols, row: &row })
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            (r.patient_name.clone(), r.minutes_text.as_str()),
+            (Some(("SAMPLE".into(), "PAT".into())), "15")
+        );
         let bad = strings(&["", "Pat", "", "15", "yesterday"]);
         let e = read_cm_log_row(&Cells { columns: &cols, row: &bad }).err().unwrap_or_default();
-        assert_eq!(e.iter().map(|e| e.column).collect::<Vec<_>>(), vec!["Coordinator", "Patient Name", "Task Type", "Date/Time"]);
+        assert_eq!(
+            e.iter().map(|e| e.column).collect::<Vec<_>>(),
+            vec!["Coordinator", "Patient Name", "Task Type", "Date/Time"]
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::catalogue::{TimeRule, ValueFormat};
-use crate::import::{CellError, Cells, ImportKind, PatientRecord, read_cm_log_row, read_psl_row, read_zmo_row};
+use crate::import::{
+    CellError, Cells, ImportKind, PatientRecord, read_cm_log_row, read_psl_row, read_zmo_row,
+};
 use crate::practice_time::YearMonth;
 use crate::time_rules::{DAILY_CAP_MINUTES, parse_minutes, parse_stat_value};
 
@@ -100,7 +102,14 @@ impl Plan {
     }
 
     pub fn creates(&self) -> usize {
-        self.count(|p| matches!(p, RowPlan::Change(Change::CreatePatient(..) | Change::CreateVisit { .. } | Change::CreateEntry(_))))
+        self.count(|p| {
+            matches!(
+                p,
+                RowPlan::Change(
+                    Change::CreatePatient(..) | Change::CreateVisit { .. } | Change::CreateEntry(_)
+                )
+            )
+        })
     }
 
     pub fn updates(&self) -> usize {
@@ -122,7 +131,10 @@ fn err(column: &'static str, message: impl Into<String>) -> CellError {
 
 fn find_coordinator<'a>(known: &'a Known, text: &str) -> Option<&'a KnownCoordinator> {
     let t = text.trim();
-    known.coordinators.iter().find(|c| c.username.eq_ignore_ascii_case(t) || c.name.eq_ignore_ascii_case(t))
+    known
+        .coordinators
+        .iter()
+        .find(|c| c.username.eq_ignore_ascii_case(t) || c.name.eq_ignore_ascii_case(t))
 }
 
 fn name_in(list: &[String], text: &str) -> Option<String> {
@@ -138,21 +150,30 @@ struct NewNames {
 
 impl NewNames {
     fn facility(&mut self, known: &Known, name: &str) -> String {
-        name_in(&known.facilities, name).or_else(|| name_in(&self.facilities, name)).unwrap_or_else(|| {
-            self.facilities.push(name.trim().to_owned());
-            name.trim().to_owned()
-        })
+        name_in(&known.facilities, name).or_else(|| name_in(&self.facilities, name)).unwrap_or_else(
+            || {
+                self.facilities.push(name.trim().to_owned());
+                name.trim().to_owned()
+            },
+        )
     }
 
     fn provider(&mut self, known: &Known, name: &str) -> String {
-        name_in(&known.providers, name).or_else(|| name_in(&self.providers, name)).unwrap_or_else(|| {
-            self.providers.push(name.trim().to_owned());
-            name.trim().to_owned()
-        })
+        name_in(&known.providers, name).or_else(|| name_in(&self.providers, name)).unwrap_or_else(
+            || {
+                self.providers.push(name.trim().to_owned());
+                name.trim().to_owned()
+            },
+        )
     }
 }
 
-pub fn plan(kind: ImportKind, columns: &[Option<&'static str>], rows: &[Vec<String>], known: &Known) -> Plan {
+pub fn plan(
+    kind: ImportKind,
+    columns: &[Option<&'static str>],
+    rows: &[Vec<String>],
+    known: &Known,
+) -> Plan {
     let mut names = NewNames::default();
     let mut seen_charts: HashMap<String, usize> = HashMap::new();
     let mut seen_visits: HashSet<(i64, NaiveDate, String, String)> = HashSet::new();
@@ -172,13 +193,22 @@ pub fn plan(kind: ImportKind, columns: &[Option<&'static str>], rows: &[Vec<Stri
     Plan { rows: out, new_facilities: names.facilities, new_providers: names.providers }
 }
 
-fn plan_zmo(cells: &Cells<'_>, known: &Known, names: &mut NewNames, seen: &mut HashMap<String, usize>, line: usize) -> RowPlan {
+fn plan_zmo(
+    cells: &Cells<'_>,
+    known: &Known,
+    names: &mut NewNames,
+    seen: &mut HashMap<String, usize>,
+    line: usize,
+) -> RowPlan {
     let mut record = match read_zmo_row(cells, known.today) {
         Ok(r) => r,
         Err(e) => return RowPlan::Invalid(e),
     };
     if let Some(first) = seen.get(&record.chart_code) {
-        return RowPlan::Invalid(vec![err("Chart Code", format!("{} is also on row {first} of this file", record.chart_code))]);
+        return RowPlan::Invalid(vec![err(
+            "Chart Code",
+            format!("{} is also on row {first} of this file", record.chart_code),
+        )]);
     }
     seen.insert(record.chart_code.clone(), line);
     let coordinator = match record.coordinator.as_deref() {
@@ -200,12 +230,21 @@ fn plan_zmo(cells: &Cells<'_>, known: &Known, names: &mut NewNames, seen: &mut H
     record.provider = record.provider.as_deref().map(|p| names.provider(known, p));
     match known.patients.get(&record.chart_code) {
         None => RowPlan::Change(Change::CreatePatient(Box::new(record), coordinator)),
-        Some(existing) if existing.record == record && existing.coordinator_id == coordinator => RowPlan::Skip("unchanged".into()),
-        Some(existing) => RowPlan::Change(Change::UpdatePatient(existing.id, Box::new(record), coordinator)),
+        Some(existing) if existing.record == record && existing.coordinator_id == coordinator => {
+            RowPlan::Skip("unchanged".into())
+        }
+        Some(existing) => {
+            RowPlan::Change(Change::UpdatePatient(existing.id, Box::new(record), coordinator))
+        }
     }
 }
 
-fn plan_psl(cells: &Cells<'_>, known: &Known, names: &mut NewNames, seen: &mut HashSet<(i64, NaiveDate, String, String)>) -> RowPlan {
+fn plan_psl(
+    cells: &Cells<'_>,
+    known: &Known,
+    names: &mut NewNames,
+    seen: &mut HashSet<(i64, NaiveDate, String, String)>,
+) -> RowPlan {
     let visit = match read_psl_row(cells, known.today) {
         Ok(v) => v,
         Err(e) => return RowPlan::Invalid(e),
@@ -217,11 +256,17 @@ fn plan_psl(cells: &Cells<'_>, known: &Known, names: &mut NewNames, seen: &mut H
         )]);
     };
     let provider = names.provider(known, &visit.provider);
-    let key = (patient.id, visit.visit_date, provider.to_lowercase(), visit.visit_type.to_lowercase());
+    let key =
+        (patient.id, visit.visit_date, provider.to_lowercase(), visit.visit_type.to_lowercase());
     if known.visits.contains(&key) || !seen.insert(key) {
         return RowPlan::Skip("already recorded".into());
     }
-    RowPlan::Change(Change::CreateVisit { patient_id: patient.id, date: visit.visit_date, provider, visit_type: visit.visit_type })
+    RowPlan::Change(Change::CreateVisit {
+        patient_id: patient.id,
+        date: visit.visit_date,
+        provider,
+        visit_type: visit.visit_type,
+    })
 }
 
 fn plan_cm_log(
@@ -237,11 +282,18 @@ fn plan_cm_log(
     let mut errors = Vec::new();
     let coordinator = find_coordinator(known, &record.coordinator);
     if coordinator.is_none() {
-        errors.push(err("Coordinator", format!("no coordinator is named \"{}\"", record.coordinator)));
+        errors.push(err(
+            "Coordinator",
+            format!("no coordinator is named \"{}\"", record.coordinator),
+        ));
     }
-    let task_type = known.task_types.iter().find(|t| t.name.eq_ignore_ascii_case(record.task_type.trim()));
+    let task_type =
+        known.task_types.iter().find(|t| t.name.eq_ignore_ascii_case(record.task_type.trim()));
     if task_type.is_none() {
-        errors.push(err("Task Type", format!("\"{}\" is not a task type in carelog's catalogue", record.task_type)));
+        errors.push(err(
+            "Task Type",
+            format!("\"{}\" is not a task type in carelog's catalogue", record.task_type),
+        ));
     }
     let patient = match (&record.chart_code, &record.patient_name) {
         (Some(chart), _) => match known.patients.get(chart) {
@@ -255,17 +307,27 @@ fn plan_cm_log(
             let matches: Vec<i64> = known
                 .patients
                 .values()
-                .filter(|p| p.record.last_name.eq_ignore_ascii_case(last) && p.record.first_name.eq_ignore_ascii_case(first))
+                .filter(|p| {
+                    p.record.last_name.eq_ignore_ascii_case(last)
+                        && p.record.first_name.eq_ignore_ascii_case(first)
+                })
                 .map(|p| p.id)
                 .collect();
             match matches.as_slice() {
                 [one] => Some(*one),
                 [] => {
-                    errors.push(err("Patient Name", format!("no patient is named {last}, {first}")));
+                    errors
+                        .push(err("Patient Name", format!("no patient is named {last}, {first}")));
                     None
                 }
                 _ => {
-                    errors.push(err("Patient Name", format!("{} patients are named {last}, {first}: give the Chart Code", matches.len())));
+                    errors.push(err(
+                        "Patient Name",
+                        format!(
+                            "{} patients are named {last}, {first}: give the Chart Code",
+                            matches.len()
+                        ),
+                    ));
                     None
                 }
             }
@@ -273,21 +335,41 @@ fn plan_cm_log(
         (None, None) => None,
     };
     if record.at > known.now_local + chrono::Duration::minutes(5) {
-        errors.push(err("Date/Time", format!("{} is in the future", record.at.format("%Y-%m-%d %H:%M"))));
+        errors.push(err(
+            "Date/Time",
+            format!("{} is in the future", record.at.format("%Y-%m-%d %H:%M")),
+        ));
     }
     let month = YearMonth::of(record.at.date());
     if known.closed_months.contains(&month) {
-        errors.push(err("Date/Time", format!("{month} is closed for billing; its entries are locked")));
+        errors.push(err(
+            "Date/Time",
+            format!("{month} is closed for billing; its entries are locked"),
+        ));
     }
-    let (Some(coordinator), Some(task_type)) = (coordinator, task_type) else { return RowPlan::Invalid(errors) };
+    let (Some(coordinator), Some(task_type)) = (coordinator, task_type) else {
+        return RowPlan::Invalid(errors);
+    };
     if task_type.needs_patient && patient.is_none() && errors.is_empty() {
-        errors.push(err("Patient Name", format!("\"{}\" is logged against a patient; give a name or chart code", task_type.name)));
+        errors.push(err(
+            "Patient Name",
+            format!(
+                "\"{}\" is logged against a patient; give a name or chart code",
+                task_type.name
+            ),
+        ));
     }
     // A Stat entry's value is written in the notes column of the old log.
     let (minutes, stat_value) = match task_type.value_format {
         Some(format) => {
             if !record.minutes_text.is_empty() {
-                errors.push(err("Time (min)", format!("\"{}\" records a value, not minutes; leave Time empty", task_type.name)));
+                errors.push(err(
+                    "Time (min)",
+                    format!(
+                        "\"{}\" records a value, not minutes; leave Time empty",
+                        task_type.name
+                    ),
+                ));
             }
             match parse_stat_value(format, &record.notes) {
                 Ok(v) => (None, Some(v)),
@@ -355,7 +437,12 @@ pub fn error_lines(plan: &Plan) -> Vec<String> {
 
 /// Counts by what would happen, for summaries.
 pub fn summary(plan: &Plan) -> BTreeMap<&'static str, usize> {
-    BTreeMap::from([("create", plan.creates()), ("update", plan.updates()), ("skip", plan.skips()), ("invalid", plan.invalid())])
+    BTreeMap::from([
+        ("create", plan.creates()),
+        ("update", plan.updates()),
+        ("skip", plan.skips()),
+        ("invalid", plan.invalid()),
+    ])
 }
 
 #[cfg(test)]
@@ -370,7 +457,11 @@ mod tests {
     fn known() -> Known {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
         Known {
-            coordinators: vec![KnownCoordinator { id: 7, name: "Jordan Ivesdale".into(), username: "coord1".into() }],
+            coordinators: vec![KnownCoordinator {
+                id: 7,
+                name: "Jordan Ivesdale".into(),
+                username: "coord1".into(),
+            }],
             facilities: vec!["Acacia".into()],
             providers: vec!["Dr. Szalas".into()],
             task_types: vec![
@@ -398,9 +489,25 @@ mod tests {
     }
 
     fn zmo_rows() -> (Vec<Option<&'static str>>, Vec<Vec<String>>) {
-        let headers = strings(&["Patient Name", "DOB", "Chart Code", "Assigned CM", "Facility", "Assigned Reg Prov", "Program"]);
+        let headers = strings(&[
+            "Patient Name",
+            "DOB",
+            "Chart Code",
+            "Assigned CM",
+            "Facility",
+            "Assigned Reg Prov",
+            "Program",
+        ]);
         let rows = vec![
-            strings(&["SAMPLE, PAT", "1950-04-12", "ZM900001", "coord1", "acacia", "Dr. New", "CCM"]),
+            strings(&[
+                "SAMPLE, PAT",
+                "1950-04-12",
+                "ZM900001",
+                "coord1",
+                "acacia",
+                "Dr. New",
+                "CCM",
+            ]),
             strings(&["OTHER, ONE", "1951-01-01", "ZM900002", "", "Violet", "dr. new", "PCM"]),
             strings(&["DUP, ROW", "1952-01-01", "zm900001", "", "", "", "CCM"]),
             strings(&["BAD, CM", "1953-01-01", "ZM900003", "nobody", "", "", "CCM"]),
@@ -427,7 +534,10 @@ mod tests {
         let first = plan(ImportKind::Zmo, &cols, &rows[..2], &k);
         for (i, (_, row)) in first.rows.iter().enumerate() {
             if let RowPlan::Change(Change::CreatePatient(r, c)) = row {
-                k.patients.insert(r.chart_code.clone(), KnownPatient { id: i as i64 + 100, record: (**r).clone(), coordinator_id: *c });
+                k.patients.insert(
+                    r.chart_code.clone(),
+                    KnownPatient { id: i as i64 + 100, record: (**r).clone(), coordinator_id: *c },
+                );
             }
         }
         k.facilities.extend(first.new_facilities.clone());
@@ -455,15 +565,64 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default();
         k.day_minutes.insert((7, day), 400);
         k.closed_months.insert(YearMonth { year: 2026, month: 9 });
-        let headers = strings(&["Coordinator", "Patient Name", "Task Type", "Notes", "Time (min)", "Date/Time"]);
+        let headers = strings(&[
+            "Coordinator",
+            "Patient Name",
+            "Task Type",
+            "Notes",
+            "Time (min)",
+            "Date/Time",
+        ]);
         let cols = column_fields(ImportKind::CmLog, &headers, &[]);
         let rows = vec![
-            strings(&["Jordan Ivesdale", "sample, pat", "Communication: Phone", "Called", "60", "2026-11-02 09:00"]),
-            strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "Again", "30", "2026-11-02 10:00"]),
-            strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "Short", "3", "2026-11-03 10:00"]),
-            strings(&["coord1", "SAMPLE, PAT", "Stat: Last ER/HOSP (yymm)", "2610", "", "2026-11-03 11:00"]),
-            strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "Old", "20", "2026-09-03 11:00"]),
-            strings(&["coord1", "SAMPLE, PAT", "Communication: Phone", "Called", "60", "2026-11-02 09:00"]),
+            strings(&[
+                "Jordan Ivesdale",
+                "sample, pat",
+                "Communication: Phone",
+                "Called",
+                "60",
+                "2026-11-02 09:00",
+            ]),
+            strings(&[
+                "coord1",
+                "SAMPLE, PAT",
+                "Communication: Phone",
+                "Again",
+                "30",
+                "2026-11-02 10:00",
+            ]),
+            strings(&[
+                "coord1",
+                "SAMPLE, PAT",
+                "Communication: Phone",
+                "Short",
+                "3",
+                "2026-11-03 10:00",
+            ]),
+            strings(&[
+                "coord1",
+                "SAMPLE, PAT",
+                "Stat: Last ER/HOSP (yymm)",
+                "2610",
+                "",
+                "2026-11-03 11:00",
+            ]),
+            strings(&[
+                "coord1",
+                "SAMPLE, PAT",
+                "Communication: Phone",
+                "Old",
+                "20",
+                "2026-09-03 11:00",
+            ]),
+            strings(&[
+                "coord1",
+                "SAMPLE, PAT",
+                "Communication: Phone",
+                "Called",
+                "60",
+                "2026-11-02 09:00",
+            ]),
         ];
         let p = plan(ImportKind::CmLog, &cols, &rows, &k);
         let kinds: Vec<&str> = p
@@ -475,9 +634,18 @@ mod tests {
                 RowPlan::Invalid(_) => "invalid",
             })
             .collect();
-        assert_eq!(kinds, vec!["create", "invalid", "invalid", "create", "invalid", "skip"], "{:?}", error_lines(&p));
+        assert_eq!(
+            kinds,
+            vec!["create", "invalid", "invalid", "create", "invalid", "skip"],
+            "{:?}",
+            error_lines(&p)
+        );
         let lines = error_lines(&p);
-        assert!(lines[0].starts_with("Row 3, Time (min):") && lines[0].contains("490 minutes on 2026-11-02"), "{lines:?}");
+        assert!(
+            lines[0].starts_with("Row 3, Time (min):")
+                && lines[0].contains("490 minutes on 2026-11-02"),
+            "{lines:?}"
+        );
         assert!(lines[1].starts_with("Row 4, Time (min):"), "{lines:?}");
         assert!(lines[2].contains("2026-09 is closed for billing"), "{lines:?}");
     }

@@ -30,7 +30,8 @@ pub fn coordinator_metrics(m: CoordinatorMonth, entries_with_minutes: i64) -> Co
     CoordinatorMetrics {
         tasks: m.tasks,
         minutes: m.minutes,
-        average_task_minutes: (entries_with_minutes > 0).then(|| m.minutes as f64 / entries_with_minutes as f64),
+        average_task_minutes: (entries_with_minutes > 0)
+            .then(|| m.minutes as f64 / entries_with_minutes as f64),
         patients_served: m.patients_served,
         patients_assigned: m.patients_assigned,
         coverage_percent: percent(m.patients_served, m.patients_assigned),
@@ -58,9 +59,19 @@ mod tests {
         assert_eq!(m.average_task_minutes, Some(18.75));
         assert_eq!((m.coverage_percent, m.completion_percent), (Some(80), Some(75)));
         let empty = coordinator_metrics(CoordinatorMonth::default(), 0);
-        assert_eq!((empty.average_task_minutes, empty.coverage_percent, empty.completion_percent), (None, None, None));
+        assert_eq!(
+            (empty.average_task_minutes, empty.coverage_percent, empty.completion_percent),
+            (None, None, None)
+        );
         // Patients served from an earlier caseload can exceed today's: coverage stops at 100%.
-        let over = coordinator_metrics(CoordinatorMonth { patients_served: 12, patients_assigned: 10, ..CoordinatorMonth::default() }, 0);
+        let over = coordinator_metrics(
+            CoordinatorMonth {
+                patients_served: 12,
+                patients_assigned: 10,
+                ..CoordinatorMonth::default()
+            },
+            0,
+        );
         assert_eq!(over.coverage_percent, Some(100));
     }
 }

@@ -155,13 +155,18 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
             Kind::DueToday => format!("You have {count} tasks due today."),
             Kind::WeeklySummary => "Your summary of last week is ready.".to_owned(),
             Kind::BillingReady => "Last month's billing summary is ready for review.".to_owned(),
-            Kind::NoActivity => format!("A patient on your caseload has had no care-management activity in {NO_ACTIVITY_DAYS} days."),
+            Kind::NoActivity => format!(
+                "A patient on your caseload has had no care-management activity in {NO_ACTIVITY_DAYS} days."
+            ),
             Kind::VisitOverdue => "A patient on your caseload is overdue for a visit.".to_owned(),
             Kind::OpenCareGaps => "A patient on your caseload has open care gaps.".to_owned(),
-            Kind::StatusChange => "The status of a patient on your caseload has changed.".to_owned(),
+            Kind::StatusChange =>
+                "The status of a patient on your caseload has changed.".to_owned(),
             Kind::NewAssignment => "A new patient was assigned to you.".to_owned(),
-            Kind::HandoffMeeting => "A handoff meeting for a patient was scheduled with you.".to_owned(),
-            Kind::SeniorReview => "An assignment senior review was requested or answered.".to_owned(),
+            Kind::HandoffMeeting =>
+                "A handoff meeting for a patient was scheduled with you.".to_owned(),
+            Kind::SeniorReview =>
+                "An assignment senior review was requested or answered.".to_owned(),
         }
     );
     (subject, body)
@@ -182,7 +187,10 @@ mod tests {
 
     #[test]
     fn mondays_add_the_weekly_summary_and_the_first_adds_billing() {
-        assert_eq!(runs_due(at(2026, 11, 24, 7)), vec![Run::Daily(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())]);
+        assert_eq!(
+            runs_due(at(2026, 11, 24, 7)),
+            vec![Run::Daily(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())]
+        );
         let monday = runs_due(at(2026, 11, 23, 9));
         assert_eq!(monday[1], Run::Weekly("2026-W48".into()));
         let first = runs_due(at(2027, 2, 1, 8));
@@ -205,7 +213,10 @@ mod tests {
     fn emails_carry_counts_and_links_never_names() {
         let (subject, body) = email_text(Kind::OverdueDigest, 3, "https://carelog.example/tasks");
         assert_eq!(subject, "carelog: 3 overdue tasks");
-        assert!(body.contains("https://carelog.example/tasks") && body.contains("no patient information"));
+        assert!(
+            body.contains("https://carelog.example/tasks")
+                && body.contains("no patient information")
+        );
         let (_, alert) = email_text(Kind::NoActivity, 1, "https://x/panel");
         assert!(alert.contains("A patient on your caseload"));
     }

@@ -93,7 +93,10 @@ mod tests {
     #[test]
     fn vocabularies_parse_case_insensitively_and_name_the_choices() {
         assert_eq!(Program::parse("ccm+pcm"), Ok(Program::Both));
-        assert_eq!(OnboardingStatus::parse("ready for assignment"), Ok(OnboardingStatus::ReadyForAssignment));
+        assert_eq!(
+            OnboardingStatus::parse("ready for assignment"),
+            Ok(OnboardingStatus::ReadyForAssignment)
+        );
         let err = PatientStatus::parse("Gone").unwrap_err();
         assert_eq!(err.field, "status");
         assert!(err.message.contains("Active, Inactive, Deceased"));

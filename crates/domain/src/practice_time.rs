@@ -34,11 +34,19 @@ impl YearMonth {
     }
 
     pub fn next(self) -> Self {
-        if self.month == 12 { Self { year: self.year + 1, month: 1 } } else { Self { year: self.year, month: self.month + 1 } }
+        if self.month == 12 {
+            Self { year: self.year + 1, month: 1 }
+        } else {
+            Self { year: self.year, month: self.month + 1 }
+        }
     }
 
     pub fn previous(self) -> Self {
-        if self.month == 1 { Self { year: self.year - 1, month: 12 } } else { Self { year: self.year, month: self.month - 1 } }
+        if self.month == 1 {
+            Self { year: self.year - 1, month: 12 }
+        } else {
+            Self { year: self.year, month: self.month - 1 }
+        }
     }
 
     pub fn last_day(self) -> NaiveDate {
@@ -47,7 +55,12 @@ impl YearMonth {
 
     /// Parses `YYYY-MM`.
     pub fn parse(text: &str) -> Result<Self, crate::RuleViolation> {
-        let bad = || crate::RuleViolation::new("month", format!("\"{text}\" is not a month; write it as YYYY-MM, e.g. 2026-03"));
+        let bad = || {
+            crate::RuleViolation::new(
+                "month",
+                format!("\"{text}\" is not a month; write it as YYYY-MM, e.g. 2026-03"),
+            )
+        };
         let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
         let year: i32 = y.parse().map_err(|_| bad())?;
         let month: u32 = m.parse().map_err(|_| bad())?;
@@ -88,13 +101,19 @@ pub fn day_range(date: NaiveDate, tz: Tz) -> UtcRange {
 }
 
 pub fn month_range(month: YearMonth, tz: Tz) -> UtcRange {
-    UtcRange { start: start_of_day(month.first_day(), tz), end: start_of_day(month.next().first_day(), tz) }
+    UtcRange {
+        start: start_of_day(month.first_day(), tz),
+        end: start_of_day(month.next().first_day(), tz),
+    }
 }
 
 /// Parses an IANA time-zone name such as `America/Los_Angeles`.
 pub fn parse_time_zone(name: &str) -> Result<Tz, crate::RuleViolation> {
     name.trim().parse::<Tz>().map_err(|_| {
-        crate::RuleViolation::new("time zone", format!("\"{name}\" is not an IANA time zone name such as America/Los_Angeles"))
+        crate::RuleViolation::new(
+            "time zone",
+            format!("\"{name}\" is not an IANA time zone name such as America/Los_Angeles"),
+        )
     })
 }
 

@@ -34,7 +34,10 @@ impl Role {
             "coordinator" | "pcc" => Ok(Role::Coordinator),
             "manager" | "pccm" => Ok(Role::Manager),
             "admin" | "administrator" => Ok(Role::Admin),
-            other => Err(crate::RuleViolation::new("role", format!("\"{other}\" is not a role; use coordinator, manager or admin"))),
+            other => Err(crate::RuleViolation::new(
+                "role",
+                format!("\"{other}\" is not a role; use coordinator, manager or admin"),
+            )),
         }
     }
 

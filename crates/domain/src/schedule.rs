@@ -68,7 +68,9 @@ pub fn previous_business_day(date: NaiveDate) -> NaiveDate {
 /// moved back to Friday when it falls on a weekend.
 pub fn monthly_due_date(month: YearMonth, day_of_month: u32) -> NaiveDate {
     let day = day_of_month.clamp(1, month.last_day().day());
-    previous_business_day(NaiveDate::from_ymd_opt(month.year, month.month, day).unwrap_or(month.last_day()))
+    previous_business_day(
+        NaiveDate::from_ymd_opt(month.year, month.month, day).unwrap_or(month.last_day()),
+    )
 }
 
 /// The due date of a weekly task: the named weekday (1 = Monday) of the week starting `monday`.
@@ -86,7 +88,11 @@ fn applies(schedule: &Schedule, program: Program) -> bool {
 }
 
 /// The month's patient tasks: one per active assigned patient per monthly schedule that applies.
-pub fn plan_month(month: YearMonth, schedules: &[Schedule], patients: &[CaseloadPatient]) -> Vec<PlannedTask> {
+pub fn plan_month(
+    month: YearMonth,
+    schedules: &[Schedule],
+    patients: &[CaseloadPatient],
+) -> Vec<PlannedTask> {
     let key = month_key(month);
     schedules
         .iter()
@@ -110,7 +116,11 @@ pub fn plan_month(month: YearMonth, schedules: &[Schedule], patients: &[Caseload
 }
 
 /// The week's coordinator tasks: one per active coordinator per weekly schedule, with no patient.
-pub fn plan_week(any_day: NaiveDate, schedules: &[Schedule], coordinators: &[i64]) -> Vec<PlannedTask> {
+pub fn plan_week(
+    any_day: NaiveDate,
+    schedules: &[Schedule],
+    coordinators: &[i64],
+) -> Vec<PlannedTask> {
     let monday = monday_of(any_day);
     let key = week_key(monday);
     schedules
@@ -220,11 +230,27 @@ mod tests {
     #[test]
     fn monthly_due_dates_clamp_and_avoid_weekends() {
         let nov = YearMonth { year: 2026, month: 11 };
-        assert_eq!(monthly_due_date(nov, 7), d(2026, 11, 6), "Saturday the 7th moves to Friday the 6th");
-        assert_eq!(monthly_due_date(nov, 15), d(2026, 11, 13), "Sunday the 15th moves to Friday the 13th");
+        assert_eq!(
+            monthly_due_date(nov, 7),
+            d(2026, 11, 6),
+            "Saturday the 7th moves to Friday the 6th"
+        );
+        assert_eq!(
+            monthly_due_date(nov, 15),
+            d(2026, 11, 13),
+            "Sunday the 15th moves to Friday the 13th"
+        );
         assert_eq!(monthly_due_date(nov, 20), d(2026, 11, 20), "a Friday stays");
-        assert_eq!(monthly_due_date(YearMonth { year: 2027, month: 2 }, 31), d(2027, 2, 26), "Feb 28 2027 is a Sunday");
-        assert_eq!(monthly_due_date(YearMonth { year: 2028, month: 2 }, 30), d(2028, 2, 29), "leap day, a Tuesday");
+        assert_eq!(
+            monthly_due_date(YearMonth { year: 2027, month: 2 }, 31),
+            d(2027, 2, 26),
+            "Feb 28 2027 is a Sunday"
+        );
+        assert_eq!(
+            monthly_due_date(YearMonth { year: 2028, month: 2 }, 30),
+            d(2028, 2, 29),
+            "leap day, a Tuesday"
+        );
         assert_eq!(monthly_due_date(YearMonth { year: 2026, month: 4 }, 31), d(2026, 4, 30));
     }
 
@@ -252,7 +278,8 @@ mod tests {
             weekly(4, 5),
         ];
         let plan = plan_month(YearMonth { year: 2026, month: 12 }, &schedules, &patients);
-        let pairs: Vec<(i64, i64)> = plan.iter().map(|t| (t.schedule_id, t.patient_id.unwrap())).collect();
+        let pairs: Vec<(i64, i64)> =
+            plan.iter().map(|t| (t.schedule_id, t.patient_id.unwrap())).collect();
         assert_eq!(pairs, [(1, 1), (1, 2), (1, 3), (2, 1), (2, 3), (3, 2), (3, 3)]);
         assert!(plan.iter().all(|t| t.period_key == "2026-12"));
         assert_eq!(plan[0].coordinator_id, 9);
@@ -277,7 +304,10 @@ mod tests {
         ];
         let mut plan = plan_month(YearMonth { year: 2026, month: 5 }, &schedules, &patients);
         plan.extend(plan_week(d(2026, 5, 6), &schedules, &[1, 2, 3]));
-        let mut keys: Vec<_> = plan.iter().map(|t| (t.schedule_id, t.subject_key.clone(), t.period_key.clone())).collect();
+        let mut keys: Vec<_> = plan
+            .iter()
+            .map(|t| (t.schedule_id, t.subject_key.clone(), t.period_key.clone()))
+            .collect();
         let total = keys.len();
         keys.sort();
         keys.dedup();
@@ -324,7 +354,9 @@ pub struct ValidSchedule {
 
 /// Checks a draft: monthly schedules reach patients on a day of the month (1–31, clamped in shorter
 /// months); weekly schedules reach coordinators on a weekday (1 = Monday … 7 = Sunday).
-pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<crate::RuleViolation>> {
+pub fn validate_schedule(
+    draft: &ScheduleDraft,
+) -> Result<ValidSchedule, Vec<crate::RuleViolation>> {
     use crate::RuleViolation;
     let mut errors = Vec::new();
     let task_type_id = draft.task_type_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
@@ -339,10 +371,16 @@ pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<cra
     match (frequency, applies_to) {
         (_, None) => errors.push(RuleViolation::new("applies to", "choose whom the tasks are for")),
         (Some(Frequency::Weekly), Some(a)) if a != AppliesTo::Coordinators => {
-            errors.push(RuleViolation::new("applies to", "weekly tasks are coordinator-level: choose \"each coordinator\""))
+            errors.push(RuleViolation::new(
+                "applies to",
+                "weekly tasks are coordinator-level: choose \"each coordinator\"",
+            ))
         }
         (Some(Frequency::Monthly), Some(AppliesTo::Coordinators)) => {
-            errors.push(RuleViolation::new("applies to", "monthly tasks are per patient: choose all, CCM or PCM patients"))
+            errors.push(RuleViolation::new(
+                "applies to",
+                "monthly tasks are per patient: choose all, CCM or PCM patients",
+            ))
         }
         _ => {}
     }
@@ -352,7 +390,10 @@ pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<cra
         (Some(Frequency::Weekly), _) => {
             errors.push(RuleViolation::new(
                 "day",
-                format!("a weekly task is due on a weekday, 1 (Monday) to 7 (Sunday); \"{}\" is not", draft.day.trim()),
+                format!(
+                    "a weekly task is due on a weekday, 1 (Monday) to 7 (Sunday); \"{}\" is not",
+                    draft.day.trim()
+                ),
             ));
             (None, None)
         }
@@ -360,7 +401,10 @@ pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<cra
         (Some(Frequency::Monthly), _) => {
             errors.push(RuleViolation::new(
                 "day",
-                format!("a monthly task is due on a day of the month, 1 to 31; \"{}\" is not", draft.day.trim()),
+                format!(
+                    "a monthly task is due on a day of the month, 1 to 31; \"{}\" is not",
+                    draft.day.trim()
+                ),
             ));
             (None, None)
         }
@@ -382,18 +426,22 @@ pub fn validate_schedule(draft: &ScheduleDraft) -> Result<ValidSchedule, Vec<cra
     };
     let priority = Priority::parse(&draft.priority).map_err(|e| errors.push(e)).ok();
     match (task_type_id, frequency, applies_to, estimated_minutes, priority) {
-        (Some(task_type_id), Some(frequency), Some(applies_to), Some(estimated_minutes), Some(priority)) if errors.is_empty() => {
-            Ok(ValidSchedule {
-                task_type_id,
-                frequency,
-                day_of_week,
-                day_of_month,
-                estimated_minutes,
-                priority,
-                applies_to,
-                active: draft.active,
-            })
-        }
+        (
+            Some(task_type_id),
+            Some(frequency),
+            Some(applies_to),
+            Some(estimated_minutes),
+            Some(priority),
+        ) if errors.is_empty() => Ok(ValidSchedule {
+            task_type_id,
+            frequency,
+            day_of_week,
+            day_of_month,
+            estimated_minutes,
+            priority,
+            applies_to,
+            active: draft.active,
+        }),
         _ => Err(errors),
     }
 }
@@ -417,24 +465,51 @@ mod validation_tests {
     #[test]
     fn a_good_monthly_and_weekly_schedule_pass() {
         let v = validate_schedule(&draft()).unwrap();
-        assert_eq!((v.day_of_month, v.day_of_week, v.applies_to), (Some(15), None, AppliesTo::CcmPatients));
-        let weekly = ScheduleDraft { frequency: "weekly".into(), day: "5".into(), applies_to: "coordinators".into(), ..draft() };
+        assert_eq!(
+            (v.day_of_month, v.day_of_week, v.applies_to),
+            (Some(15), None, AppliesTo::CcmPatients)
+        );
+        let weekly = ScheduleDraft {
+            frequency: "weekly".into(),
+            day: "5".into(),
+            applies_to: "coordinators".into(),
+            ..draft()
+        };
         assert_eq!(validate_schedule(&weekly).unwrap().day_of_week, Some(5));
     }
 
     #[test]
     fn each_bad_field_is_named() {
-        let fields = |d: ScheduleDraft| validate_schedule(&d).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>();
+        let fields = |d: ScheduleDraft| {
+            validate_schedule(&d).unwrap_err().into_iter().map(|e| e.field).collect::<Vec<_>>()
+        };
         assert_eq!(fields(ScheduleDraft { day: "32".into(), ..draft() }), ["day"]);
         assert_eq!(fields(ScheduleDraft { day: "0".into(), ..draft() }), ["day"]);
         assert_eq!(
-            fields(ScheduleDraft { frequency: "weekly".into(), day: "8".into(), applies_to: "coordinators".into(), ..draft() }),
+            fields(ScheduleDraft {
+                frequency: "weekly".into(),
+                day: "8".into(),
+                applies_to: "coordinators".into(),
+                ..draft()
+            }),
             ["day"]
         );
-        assert_eq!(fields(ScheduleDraft { frequency: "weekly".into(), day: "3".into(), ..draft() }), ["applies to"]);
-        assert_eq!(fields(ScheduleDraft { applies_to: "coordinators".into(), ..draft() }), ["applies to"]);
-        assert_eq!(fields(ScheduleDraft { estimated_minutes: "0".into(), ..draft() }), ["estimated minutes"]);
-        assert_eq!(fields(ScheduleDraft { estimated_minutes: "121".into(), ..draft() }), ["estimated minutes"]);
+        assert_eq!(
+            fields(ScheduleDraft { frequency: "weekly".into(), day: "3".into(), ..draft() }),
+            ["applies to"]
+        );
+        assert_eq!(
+            fields(ScheduleDraft { applies_to: "coordinators".into(), ..draft() }),
+            ["applies to"]
+        );
+        assert_eq!(
+            fields(ScheduleDraft { estimated_minutes: "0".into(), ..draft() }),
+            ["estimated minutes"]
+        );
+        assert_eq!(
+            fields(ScheduleDraft { estimated_minutes: "121".into(), ..draft() }),
+            ["estimated minutes"]
+        );
         assert_eq!(fields(ScheduleDraft { priority: "Urgent".into(), ..draft() }), ["priority"]);
         assert_eq!(fields(ScheduleDraft { task_type_id: "x".into(), ..draft() }), ["task type"]);
         assert_eq!(fields(ScheduleDraft { frequency: "daily".into(), ..draft() }), ["frequency"]);

@@ -14,13 +14,19 @@ pub enum SessionState {
     AbsoluteExpired,
 }
 
-pub fn session_state(created_at: DateTime<Utc>, last_seen_at: DateTime<Utc>, now: DateTime<Utc>) -> SessionState {
+pub fn session_state(
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> SessionState {
     if now - created_at >= Duration::hours(ABSOLUTE_TIMEOUT_HOURS) {
         SessionState::AbsoluteExpired
     } else if now - last_seen_at >= Duration::minutes(IDLE_TIMEOUT_MINUTES) {
         SessionState::IdleExpired
     } else {
-        SessionState::Live { needs_touch: now - last_seen_at >= Duration::seconds(TOUCH_INTERVAL_SECONDS) }
+        SessionState::Live {
+            needs_touch: now - last_seen_at >= Duration::seconds(TOUCH_INTERVAL_SECONDS),
+        }
     }
 }
 
@@ -36,7 +42,10 @@ mod tests {
     #[test]
     fn idle_boundary_is_fifteen_minutes() {
         let start = t(8, 0, 0);
-        assert_eq!(session_state(start, start, t(8, 14, 59)), SessionState::Live { needs_touch: true });
+        assert_eq!(
+            session_state(start, start, t(8, 14, 59)),
+            SessionState::Live { needs_touch: true }
+        );
         assert_eq!(session_state(start, start, t(8, 15, 0)), SessionState::IdleExpired);
     }
 
@@ -44,14 +53,23 @@ mod tests {
     fn absolute_boundary_is_twelve_hours_even_when_active() {
         let start = t(8, 0, 0);
         let just_seen = t(19, 59, 0);
-        assert!(matches!(session_state(start, just_seen, t(19, 59, 59)), SessionState::Live { .. }));
+        assert!(matches!(
+            session_state(start, just_seen, t(19, 59, 59)),
+            SessionState::Live { .. }
+        ));
         assert_eq!(session_state(start, just_seen, t(20, 0, 0)), SessionState::AbsoluteExpired);
     }
 
     #[test]
     fn touch_only_after_a_minute() {
         let start = t(8, 0, 0);
-        assert_eq!(session_state(start, start, t(8, 0, 59)), SessionState::Live { needs_touch: false });
-        assert_eq!(session_state(start, start, t(8, 1, 0)), SessionState::Live { needs_touch: true });
+        assert_eq!(
+            session_state(start, start, t(8, 0, 59)),
+            SessionState::Live { needs_touch: false }
+        );
+        assert_eq!(
+            session_state(start, start, t(8, 1, 0)),
+            SessionState::Live { needs_touch: true }
+        );
     }
 }

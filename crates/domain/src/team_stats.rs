@@ -53,8 +53,12 @@ pub struct Distribution {
     pub buckets: Vec<(&'static str, usize)>,
 }
 
-pub const WAIT_BUCKETS: [(&str, f64); 4] =
-    [("under 4 hours", 4.0), ("4 to 24 hours", 24.0), ("1 to 3 days", 72.0), ("over 3 days", f64::INFINITY)];
+pub const WAIT_BUCKETS: [(&str, f64); 4] = [
+    ("under 4 hours", 4.0),
+    ("4 to 24 hours", 24.0),
+    ("1 to 3 days", 72.0),
+    ("over 3 days", f64::INFINITY),
+];
 
 /// The nearest-rank percentile of sorted values.
 fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
@@ -66,10 +70,12 @@ fn nearest_rank(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 pub fn distribution(hours: &[f64]) -> Distribution {
-    let mut sorted: Vec<f64> = hours.iter().copied().filter(|h| h.is_finite()).map(|h| h.max(0.0)).collect();
+    let mut sorted: Vec<f64> =
+        hours.iter().copied().filter(|h| h.is_finite()).map(|h| h.max(0.0)).collect();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
-    let mut buckets: Vec<(&'static str, usize)> = WAIT_BUCKETS.iter().map(|(label, _)| (*label, 0)).collect();
+    let mut buckets: Vec<(&'static str, usize)> =
+        WAIT_BUCKETS.iter().map(|(label, _)| (*label, 0)).collect();
     for h in &sorted {
         if let Some(i) = WAIT_BUCKETS.iter().position(|(_, upper)| *h < *upper) {
             buckets[i].1 += 1;
@@ -86,7 +92,10 @@ pub fn distribution(hours: &[f64]) -> Distribution {
         median,
         p90: nearest_rank(&sorted, 90.0),
         max: sorted.last().copied(),
-        within_target: percent(sorted.iter().filter(|h| **h < ASSIGNMENT_SPEED_TARGET_HOURS).count() as i64, n as i64),
+        within_target: percent(
+            sorted.iter().filter(|h| **h < ASSIGNMENT_SPEED_TARGET_HOURS).count() as i64,
+            n as i64,
+        ),
         buckets,
     }
 }
@@ -141,11 +150,17 @@ pub struct Alert {
 
 /// The minutes a caseload should have reached by now: caseload × monthly target, prorated by the share of
 /// the month that has passed (a whole month once it is over).
-pub fn minutes_target(caseload: i64, monthly_target: i64, elapsed_days: u32, days_in_month: u32) -> i64 {
+pub fn minutes_target(
+    caseload: i64,
+    monthly_target: i64,
+    elapsed_days: u32,
+    days_in_month: u32,
+) -> i64 {
     if days_in_month == 0 {
         return 0;
     }
-    caseload * monthly_target * i64::from(elapsed_days.min(days_in_month)) / i64::from(days_in_month)
+    caseload * monthly_target * i64::from(elapsed_days.min(days_in_month))
+        / i64::from(days_in_month)
 }
 
 /// "1 survey", "3 surveys"; "1 reviewed entry", "2 reviewed entries".
@@ -158,7 +173,13 @@ pub fn plural(n: i64, noun: &str) -> String {
 }
 
 /// §5.2's alerts for one coordinator: below a quality target, below the minutes target, or close to capacity.
-pub fn alerts(name: &str, q: &QualityMonth, minutes_target: i64, caseload: i64, max_caseload: i64) -> Vec<Alert> {
+pub fn alerts(
+    name: &str,
+    q: &QualityMonth,
+    minutes_target: i64,
+    caseload: i64,
+    max_caseload: i64,
+) -> Vec<Alert> {
     let mut out = Vec::new();
     let warn = |message: String| Alert { level: AlertLevel::Warning, message };
     if let Some(a) = q.accuracy().filter(|a| *a < ACCURACY_TARGET) {
@@ -180,19 +201,32 @@ pub fn alerts(name: &str, q: &QualityMonth, minutes_target: i64, caseload: i64, 
         )));
     }
     if minutes_target > 0 && q.billable_minutes < minutes_target {
-        out.push(warn(format!("{name}: billable minutes below target ({} of {} expected by now)", q.billable_minutes, minutes_target)));
+        out.push(warn(format!(
+            "{name}: billable minutes below target ({} of {} expected by now)",
+            q.billable_minutes, minutes_target
+        )));
     }
     if max_caseload > 0 && caseload >= max_caseload {
-        out.push(Alert { level: AlertLevel::Info, message: format!("{name}: at capacity ({caseload}/{max_caseload} patients)") });
+        out.push(Alert {
+            level: AlertLevel::Info,
+            message: format!("{name}: at capacity ({caseload}/{max_caseload} patients)"),
+        });
     } else if max_caseload > 0 && caseload as f64 >= max_caseload as f64 * NEAR_CAPACITY {
-        out.push(Alert { level: AlertLevel::Info, message: format!("{name}: approaching capacity ({caseload}/{max_caseload} patients)") });
+        out.push(Alert {
+            level: AlertLevel::Info,
+            message: format!("{name}: approaching capacity ({caseload}/{max_caseload} patients)"),
+        });
     }
     out
 }
 
 /// Monday-to-Friday days from `start` up to, not including, `end`: the working days a daily average divides by.
 pub fn weekdays_between(start: NaiveDate, end: NaiveDate) -> i64 {
-    start.iter_days().take_while(|d| *d < end).filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)).count() as i64
+    start
+        .iter_days()
+        .take_while(|d| *d < end)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .count() as i64
 }
 
 /// Entries per working day, to one decimal place of meaning; 0 when the window has no working day.
@@ -202,7 +236,12 @@ pub fn per_working_day(entries: i64, working_days: i64) -> f64 {
 
 /// Hours from a generated task becoming due (the start of the coordinator's working day on its due date,
 /// practice time) to its completion; 0 when it was done before then.
-pub fn response_hours(due: NaiveDate, work_start: &str, completed_at: DateTime<Utc>, tz: Tz) -> f64 {
+pub fn response_hours(
+    due: NaiveDate,
+    work_start: &str,
+    completed_at: DateTime<Utc>,
+    tz: Tz,
+) -> f64 {
     let start = NaiveTime::parse_from_str(work_start, "%H:%M").unwrap_or(NaiveTime::MIN);
     let due_at = start_of_day(due, tz) + (start - NaiveTime::MIN);
     ((completed_at - due_at).num_seconds() as f64 / 3600.0).max(0.0)
@@ -231,10 +270,23 @@ mod tests {
     fn response_counts_from_the_start_of_the_working_day_it_falls_due() {
         let tz: Tz = chrono_tz::America::New_York;
         let due = NaiveDate::from_ymd_opt(2026, 11, 9).unwrap_or_default();
-        let local = |h, m| tz.with_ymd_and_hms(2026, 11, 9, h, m, 0).single().map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+        let local = |h, m| {
+            tz.with_ymd_and_hms(2026, 11, 9, h, m, 0)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
         assert_eq!(response_hours(due, "08:00", local(10, 30), tz), 2.5);
-        assert_eq!(response_hours(due, "09:00", local(8, 0), tz), 0.0, "done before the day started");
-        assert_eq!(response_hours(due, "bad", local(3, 0), tz), 3.0, "an unreadable start counts from midnight");
+        assert_eq!(
+            response_hours(due, "09:00", local(8, 0), tz),
+            0.0,
+            "done before the day started"
+        );
+        assert_eq!(
+            response_hours(due, "bad", local(3, 0), tz),
+            3.0,
+            "an unreadable start counts from midnight"
+        );
         assert_eq!(mean(&[]), None);
         assert_eq!(mean(&[1.0, 2.0]), Some(1.5));
     }
@@ -247,13 +299,28 @@ mod tests {
         assert_eq!(d.p90, Some(80.0));
         assert_eq!(d.max, Some(80.0));
         assert_eq!(d.within_target, Some(40.0), "4.0 is not under 4 hours");
-        assert_eq!(d.buckets, vec![("under 4 hours", 2), ("4 to 24 hours", 1), ("1 to 3 days", 1), ("over 3 days", 1)]);
+        assert_eq!(
+            d.buckets,
+            vec![
+                ("under 4 hours", 2),
+                ("4 to 24 hours", 1),
+                ("1 to 3 days", 1),
+                ("over 3 days", 1)
+            ]
+        );
         assert!((d.mean.unwrap_or_default() - 23.78).abs() < 1e-9);
         let even = distribution(&[2.0, 6.0]);
         assert_eq!(even.median, Some(4.0));
         let none = distribution(&[]);
-        assert_eq!((none.mean, none.median, none.p90, none.within_target), (None, None, None, None));
-        assert_eq!(distribution(&[f64::NAN, -1.0]).buckets[0].1, 1, "NaN dropped, negative reads as 0");
+        assert_eq!(
+            (none.mean, none.median, none.p90, none.within_target),
+            (None, None, None, None)
+        );
+        assert_eq!(
+            distribution(&[f64::NAN, -1.0]).buckets[0].1,
+            1,
+            "NaN dropped, negative reads as 0"
+        );
     }
 
     #[test]
@@ -295,7 +362,8 @@ mod tests {
             care_tasks_done: 18,
             billable_minutes: 599,
         };
-        let messages: Vec<String> = alerts("B", &poor, 600, 32, 35).into_iter().map(|a| a.message).collect();
+        let messages: Vec<String> =
+            alerts("B", &poor, 600, 32, 35).into_iter().map(|a| a.message).collect();
         assert_eq!(messages.len(), 5, "{messages:?}");
         assert!(messages[0].contains("92.0% of 25 reviewed entries"));
         assert!(messages[1].contains("from 2 surveys"));
@@ -306,7 +374,10 @@ mod tests {
         assert!(messages[3].contains("599 of 600"));
         assert!(messages[4].contains("approaching capacity (32/35"));
         assert!(alerts("C", &fine, 0, 35, 35)[0].message.contains("at capacity"));
-        assert!(alerts("D", &QualityMonth::default(), 0, 31, 35).is_empty(), "31/35 is under 90%; no reviews is no alert");
+        assert!(
+            alerts("D", &QualityMonth::default(), 0, 31, 35).is_empty(),
+            "31/35 is under 90%; no reviews is no alert"
+        );
     }
 
     #[test]

@@ -21,21 +21,34 @@ pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViol
     let text = text.trim();
     match rule {
         TimeRule::NoMinutes if text.is_empty() || text == "0" => Ok(None),
-        TimeRule::NoMinutes => Err(RuleViolation::new("minutes", "This task type records no minutes; leave Time Spent empty.")),
+        TimeRule::NoMinutes => Err(RuleViolation::new(
+            "minutes",
+            "This task type records no minutes; leave Time Spent empty.",
+        )),
         TimeRule::Minutes if text.is_empty() => Err(RuleViolation::new(
             "minutes",
-            format!("Time spent is required for this task type: enter {MIN_MINUTES} to {MAX_MINUTES} minutes."),
+            format!(
+                "Time spent is required for this task type: enter {MIN_MINUTES} to {MAX_MINUTES} minutes."
+            ),
         )),
         TimeRule::Minutes => {
-            let minutes: i64 = text
-                .parse()
-                .map_err(|_| RuleViolation::new("minutes", format!("Time spent must be a whole number of minutes; \"{text}\" is not.")))?;
+            let minutes: i64 = text.parse().map_err(|_| {
+                RuleViolation::new(
+                    "minutes",
+                    format!("Time spent must be a whole number of minutes; \"{text}\" is not."),
+                )
+            })?;
             if minutes < i64::from(MIN_MINUTES) {
-                Err(RuleViolation::new("minutes", format!("Minimum {MIN_MINUTES} minutes per task: you entered {minutes}.")))
+                Err(RuleViolation::new(
+                    "minutes",
+                    format!("Minimum {MIN_MINUTES} minutes per task: you entered {minutes}."),
+                ))
             } else if minutes > i64::from(MAX_MINUTES) {
                 Err(RuleViolation::new(
                     "minutes",
-                    format!("Maximum {MAX_MINUTES} minutes per task: you entered {minutes}. Log longer work as several entries."),
+                    format!(
+                        "Maximum {MAX_MINUTES} minutes per task: you entered {minutes}. Log longer work as several entries."
+                    ),
                 ))
             } else {
                 Ok(Some(minutes as i32))
@@ -45,7 +58,11 @@ pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViol
 }
 
 /// The daily cap: what is already logged that day plus this entry may not pass 480.
-pub fn check_daily_cap(logged_that_day: i64, minutes: i64, day: NaiveDate) -> Result<(), RuleViolation> {
+pub fn check_daily_cap(
+    logged_that_day: i64,
+    minutes: i64,
+    day: NaiveDate,
+) -> Result<(), RuleViolation> {
     if logged_that_day + minutes <= DAILY_CAP_MINUTES {
         return Ok(());
     }
@@ -67,7 +84,10 @@ pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleV
         ValueFormat::YearMonthDay => (6, "240915 for 15 September 2024"),
     };
     if !digits || text.len() != len {
-        return Err(RuleViolation::new("value", format!("Enter the value as {}, e.g. {example}; \"{text}\" is not.", format.key())));
+        return Err(RuleViolation::new(
+            "value",
+            format!("Enter the value as {}, e.g. {example}; \"{text}\" is not.", format.key()),
+        ));
     }
     let year = 2000 + text[0..2].parse::<i32>().unwrap_or(0);
     let month = text[2..4].parse::<u32>().unwrap_or(0);
@@ -75,7 +95,10 @@ pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleV
     if NaiveDate::from_ymd_opt(year, month, day).is_none() {
         return Err(RuleViolation::new(
             "value",
-            format!("\"{text}\" is not a real {}; e.g. {example}.", if len == 6 { "date" } else { "month" }),
+            format!(
+                "\"{text}\" is not a real {}; e.g. {example}.",
+                if len == 6 { "date" } else { "month" }
+            ),
         ));
     }
     Ok(text.to_owned())
@@ -83,21 +106,38 @@ pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleV
 
 /// The threshold above which an entry needs confirmation: twice the practice's recent average for
 /// the task type, or twice the schedule's estimate when there is no history. None: no basis to judge.
-pub fn above_average_threshold(practice_average: Option<f64>, estimated_minutes: Option<i32>) -> Option<f64> {
-    practice_average.filter(|a| *a > 0.0).or(estimated_minutes.filter(|e| *e > 0).map(f64::from)).map(|base| base * ABOVE_AVERAGE_FACTOR)
+pub fn above_average_threshold(
+    practice_average: Option<f64>,
+    estimated_minutes: Option<i32>,
+) -> Option<f64> {
+    practice_average
+        .filter(|a| *a > 0.0)
+        .or(estimated_minutes.filter(|e| *e > 0).map(f64::from))
+        .map(|base| base * ABOVE_AVERAGE_FACTOR)
 }
 
 /// Some(message) when the entry must be confirmed before it is saved.
-pub fn needs_confirmation(minutes: i32, practice_average: Option<f64>, estimated_minutes: Option<i32>) -> Option<String> {
+pub fn needs_confirmation(
+    minutes: i32,
+    practice_average: Option<f64>,
+    estimated_minutes: Option<i32>,
+) -> Option<String> {
     let threshold = above_average_threshold(practice_average, estimated_minutes)?;
     if f64::from(minutes) <= threshold {
         return None;
     }
     let basis = match practice_average.filter(|a| *a > 0.0) {
-        Some(avg) => format!("the practice's average for this task type over the last {AVERAGE_WINDOW_DAYS} days is {avg:.0} minutes"),
-        None => format!("the schedule estimates {} minutes for this task", estimated_minutes.unwrap_or_default()),
+        Some(avg) => format!(
+            "the practice's average for this task type over the last {AVERAGE_WINDOW_DAYS} days is {avg:.0} minutes"
+        ),
+        None => format!(
+            "the schedule estimates {} minutes for this task",
+            estimated_minutes.unwrap_or_default()
+        ),
     };
-    Some(format!("{minutes} minutes is more than twice the usual time ({basis}). Check the figure, then confirm to save it."))
+    Some(format!(
+        "{minutes} minutes is more than twice the usual time ({basis}). Check the figure, then confirm to save it."
+    ))
 }
 
 /// What makes two entries the same for double-submit detection.
@@ -110,9 +150,15 @@ pub struct EntryFingerprint {
 }
 
 /// True when an identical entry by the same coordinator was created within the last two minutes.
-pub fn is_double_submit(new: &EntryFingerprint, recent: &[(EntryFingerprint, DateTime<Utc>)], now: DateTime<Utc>) -> bool {
+pub fn is_double_submit(
+    new: &EntryFingerprint,
+    recent: &[(EntryFingerprint, DateTime<Utc>)],
+    now: DateTime<Utc>,
+) -> bool {
     let window = Duration::seconds(DUPLICATE_WINDOW_SECONDS);
-    recent.iter().any(|(entry, created)| entry == new && now - *created <= window && *created <= now + window)
+    recent.iter().any(|(entry, created)| {
+        entry == new && now - *created <= window && *created <= now + window
+    })
 }
 
 pub fn double_submit_message() -> String {
@@ -123,14 +169,23 @@ pub fn double_submit_message() -> String {
 }
 
 /// The dates an entry may carry: not in the future, not before the earliest open month.
-pub fn check_entry_date(date: NaiveDate, today: NaiveDate, earliest_open: NaiveDate) -> Result<(), RuleViolation> {
+pub fn check_entry_date(
+    date: NaiveDate,
+    today: NaiveDate,
+    earliest_open: NaiveDate,
+) -> Result<(), RuleViolation> {
     if date > today {
-        return Err(RuleViolation::new("date", format!("Time cannot be logged in the future: {date} is after today ({today}).")));
+        return Err(RuleViolation::new(
+            "date",
+            format!("Time cannot be logged in the future: {date} is after today ({today})."),
+        ));
     }
     if date < earliest_open {
         return Err(RuleViolation::new(
             "date",
-            format!("Entries can go back to {earliest_open}, the start of the open billing period; {date} is in a closed or past period."),
+            format!(
+                "Entries can go back to {earliest_open}, the start of the open billing period; {date} is in a closed or past period."
+            ),
         ));
     }
     Ok(())
@@ -147,14 +202,29 @@ mod tests {
 
     #[test]
     fn minutes_bounds_are_inclusive_five_and_one_twenty() {
-        assert_eq!(parse_minutes(TimeRule::Minutes, "4").unwrap_err().message, "Minimum 5 minutes per task: you entered 4.");
+        assert_eq!(
+            parse_minutes(TimeRule::Minutes, "4").unwrap_err().message,
+            "Minimum 5 minutes per task: you entered 4."
+        );
         assert_eq!(parse_minutes(TimeRule::Minutes, "5"), Ok(Some(5)));
         assert_eq!(parse_minutes(TimeRule::Minutes, " 120 "), Ok(Some(120)));
-        assert!(parse_minutes(TimeRule::Minutes, "121").unwrap_err().message.starts_with("Maximum 120 minutes per task: you entered 121."));
+        assert!(
+            parse_minutes(TimeRule::Minutes, "121")
+                .unwrap_err()
+                .message
+                .starts_with("Maximum 120 minutes per task: you entered 121.")
+        );
         assert!(parse_minutes(TimeRule::Minutes, "").unwrap_err().message.contains("required"));
-        assert!(parse_minutes(TimeRule::Minutes, "12.5").unwrap_err().message.contains("whole number"));
+        assert!(
+            parse_minutes(TimeRule::Minutes, "12.5").unwrap_err().message.contains("whole number")
+        );
         assert!(parse_minutes(TimeRule::Minutes, "-5").unwrap_err().message.contains("Minimum"));
-        assert!(parse_minutes(TimeRule::Minutes, "99999999999999999999").unwrap_err().message.contains("whole number"));
+        assert!(
+            parse_minutes(TimeRule::Minutes, "99999999999999999999")
+                .unwrap_err()
+                .message
+                .contains("whole number")
+        );
     }
 
     #[test]
@@ -179,11 +249,23 @@ mod tests {
     #[test]
     fn stat_values_are_real_months_and_dates() {
         assert_eq!(parse_stat_value(ValueFormat::YearMonth, "2409"), Ok("2409".into()));
-        assert!(parse_stat_value(ValueFormat::YearMonth, "2413").unwrap_err().message.contains("not a real month"));
-        assert!(parse_stat_value(ValueFormat::YearMonth, "24-09").unwrap_err().message.contains("yymm"));
+        assert!(
+            parse_stat_value(ValueFormat::YearMonth, "2413")
+                .unwrap_err()
+                .message
+                .contains("not a real month")
+        );
+        assert!(
+            parse_stat_value(ValueFormat::YearMonth, "24-09").unwrap_err().message.contains("yymm")
+        );
         assert!(parse_stat_value(ValueFormat::YearMonth, "240915").is_err());
         assert_eq!(parse_stat_value(ValueFormat::YearMonthDay, "240229"), Ok("240229".into()));
-        assert!(parse_stat_value(ValueFormat::YearMonthDay, "250229").unwrap_err().message.contains("not a real date"));
+        assert!(
+            parse_stat_value(ValueFormat::YearMonthDay, "250229")
+                .unwrap_err()
+                .message
+                .contains("not a real date")
+        );
         assert!(parse_stat_value(ValueFormat::YearMonthDay, "").is_err());
     }
 
@@ -203,7 +285,12 @@ mod tests {
     #[test]
     fn double_submits_are_the_same_entry_within_two_minutes() {
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
-        let entry = EntryFingerprint { patient_id: Some(1), task_type_id: 2, minutes: Some(15), notes: "called".into() };
+        let entry = EntryFingerprint {
+            patient_id: Some(1),
+            task_type_id: 2,
+            minutes: Some(15),
+            notes: "called".into(),
+        };
         let recent = vec![(entry.clone(), now - Duration::seconds(119))];
         assert!(is_double_submit(&entry, &recent, now));
         assert!(!is_double_submit(&entry, &[(entry.clone(), now - Duration::seconds(121))], now));
@@ -218,7 +305,17 @@ mod tests {
         let earliest = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         assert!(check_entry_date(day(), day(), earliest).is_ok());
         assert!(check_entry_date(earliest, day(), earliest).is_ok());
-        assert!(check_entry_date(day().succ_opt().unwrap(), day(), earliest).unwrap_err().message.contains("future"));
-        assert!(check_entry_date(earliest.pred_opt().unwrap(), day(), earliest).unwrap_err().message.contains("2026-11-01"));
+        assert!(
+            check_entry_date(day().succ_opt().unwrap(), day(), earliest)
+                .unwrap_err()
+                .message
+                .contains("future")
+        );
+        assert!(
+            check_entry_date(earliest.pred_opt().unwrap(), day(), earliest)
+                .unwrap_err()
+                .message
+                .contains("2026-11-01")
+        );
     }
 }

@@ -44,7 +44,11 @@ pub fn next_visit_due(last_visit: Option<NaiveDate>, interval_months: u32) -> Op
     last_visit.and_then(|last| last.checked_add_months(Months::new(interval_months)))
 }
 
-pub fn visit_status(last_visit: Option<NaiveDate>, interval_months: u32, today: NaiveDate) -> VisitStatus {
+pub fn visit_status(
+    last_visit: Option<NaiveDate>,
+    interval_months: u32,
+    today: NaiveDate,
+) -> VisitStatus {
     match next_visit_due(last_visit, interval_months) {
         None => VisitStatus::Overdue,
         Some(due) if due < today => VisitStatus::Overdue,
@@ -79,7 +83,11 @@ mod tests {
         let last = Some(d(2026, 1, 1));
         assert_eq!(visit_status(last, 3, d(2026, 4, 2)), VisitStatus::Overdue, "a day past due");
         assert_eq!(visit_status(last, 3, d(2026, 4, 1)), VisitStatus::DueSoon, "due today");
-        assert_eq!(visit_status(last, 3, d(2026, 3, 2)), VisitStatus::DueSoon, "exactly 30 days out");
+        assert_eq!(
+            visit_status(last, 3, d(2026, 3, 2)),
+            VisitStatus::DueSoon,
+            "exactly 30 days out"
+        );
         assert_eq!(visit_status(last, 3, d(2026, 3, 1)), VisitStatus::Current, "31 days out");
     }
 }

@@ -37,7 +37,11 @@ impl Store {
                 vec![user_id.into(), name.into(), token_hash.into(), prefix.into(), at(now)],
             ))
             .await?;
-        let id: i64 = row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
+        let id: i64 = row
+            .as_ref()
+            .map(|r| get(r, "id"))
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -65,7 +69,13 @@ impl Store {
     }
 
     /// Revokes one of the user's own tokens; false when there is no such live token.
-    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let tx = self.begin_write().await?;
         let done = tx
             .execute_raw(self.stmt(
@@ -83,7 +93,11 @@ impl Store {
     }
 
     /// The active user a live token belongs to; notes its use at most once a minute.
-    pub async fn user_for_api_token(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+    pub async fn user_for_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>> {
         let Some(r) = self
             .one(
                 "SELECT t.id AS token_id, t.last_used_at, u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -96,7 +110,11 @@ impl Store {
         };
         let last: Option<DateTime<Utc>> = get(&r, "last_used_at")?;
         if last.is_none_or(|l| now - l > Duration::minutes(1)) {
-            self.exec("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2", vec![at(now), get::<i64>(&r, "token_id")?.into()]).await?;
+            self.exec(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                vec![at(now), get::<i64>(&r, "token_id")?.into()],
+            )
+            .await?;
         }
         self.user_by_id(get(&r, "id")?).await
     }

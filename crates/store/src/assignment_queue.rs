@@ -93,12 +93,20 @@ fn conditions(filter: &QueueFilter) -> Conditions {
     let mut c = Conditions::default();
     match filter.view {
         QueueView::Waiting => c.push_fixed(WAITING),
-        QueueView::Ready => c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Ready for Assignment"),
-        QueueView::Pending => c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Assignment Pending"),
-        QueueView::Recent => c.push("(a.previous_coordinator_id IS NULL AND a.assigned_at >= ?)", at(filter.recent_since)),
-        QueueView::All => {
-            c.push(&format!("({WAITING} OR (a.previous_coordinator_id IS NULL AND a.assigned_at >= ?))"), at(filter.recent_since))
+        QueueView::Ready => {
+            c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Ready for Assignment")
         }
+        QueueView::Pending => {
+            c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Assignment Pending")
+        }
+        QueueView::Recent => c.push(
+            "(a.previous_coordinator_id IS NULL AND a.assigned_at >= ?)",
+            at(filter.recent_since),
+        ),
+        QueueView::All => c.push(
+            &format!("({WAITING} OR (a.previous_coordinator_id IS NULL AND a.assigned_at >= ?))"),
+            at(filter.recent_since),
+        ),
     }
     if let Some(p) = &filter.priority {
         c.push("p.assignment_priority = ?", p.clone());
@@ -141,7 +149,9 @@ fn order_by(filter: &QueueFilter) -> String {
     let dir = if filter.descending { "DESC" } else { "ASC" };
     match filter.sort {
         QueueSort::Priority => {
-            format!("CASE p.assignment_priority WHEN 'High' THEN 0 WHEN 'Medium' THEN 1 ELSE 2 END {dir}, {HANDOFF} ASC, p.id")
+            format!(
+                "CASE p.assignment_priority WHEN 'High' THEN 0 WHEN 'Medium' THEN 1 ELSE 2 END {dir}, {HANDOFF} ASC, p.id"
+            )
         }
         QueueSort::Name => format!("p.last_name {dir}, p.first_name {dir}, p.id"),
         QueueSort::Waiting => {
@@ -176,7 +186,12 @@ impl Store {
     /// One page of the queue and the number of rows the filters match.
     pub async fn assignment_queue(&self, filter: &QueueFilter) -> Result<(Vec<QueueRow>, i64)> {
         let c = conditions(filter);
-        let total = count(&self.one(&format!("SELECT COUNT(*) AS n {FROM} {}", c.where_sql()), c.values.clone()).await?, "n")?;
+        let total = count(
+            &self
+                .one(&format!("SELECT COUNT(*) AS n {FROM} {}", c.where_sql()), c.values.clone())
+                .await?,
+            "n",
+        )?;
         let n = c.next_placeholder();
         let mut values = c.values.clone();
         values.push(filter.limit.into());
@@ -203,9 +218,14 @@ impl Store {
 
     /// One patient's queue row, whether or not they are still waiting.
     pub async fn queue_entry(&self, patient_id: i64) -> Result<Option<QueueRow>> {
-        let Some(r) = self.one(&format!("{SELECT} {FROM} WHERE p.id = $1"), vec![patient_id.into()]).await? else { return Ok(None) };
+        let Some(r) =
+            self.one(&format!("{SELECT} {FROM} WHERE p.id = $1"), vec![patient_id.into()]).await?
+        else {
+            return Ok(None);
+        };
         let mut row = queue_row(&r)?;
-        row.special_needs = self.special_needs_of(&[patient_id]).await?.remove(&patient_id).unwrap_or_default();
+        row.special_needs =
+            self.special_needs_of(&[patient_id]).await?.remove(&patient_id).unwrap_or_default();
         Ok(Some(row))
     }
 

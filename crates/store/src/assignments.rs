@@ -74,15 +74,27 @@ pub enum ReviewsOf {
     Review(i64),
 }
 
-async fn lock_coordinator(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<()> {
+async fn lock_coordinator(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    coordinator_id: i64,
+) -> Result<()> {
     if store.engine() == Engine::Postgres {
-        tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![(7_263_000_000_000i64 + coordinator_id).into()])).await?;
+        tx.execute_raw(store.stmt(
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![(7_263_000_000_000i64 + coordinator_id).into()],
+        ))
+        .await?;
     }
     Ok(())
 }
 
 /// (name, room left) of a caseload holder, read inside the transaction.
-async fn room_left(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<Option<(String, String, i64)>> {
+async fn room_left(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    coordinator_id: i64,
+) -> Result<Option<(String, String, i64)>> {
     let row = tx
         .query_one_raw(store.stmt(
             "SELECT u.display_name, c.availability, c.max_caseload,
@@ -93,7 +105,11 @@ async fn room_left(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64)
         .await?;
     let Some(r) = row else { return Ok(None) };
     let max = i64::from(get::<i32>(&r, "max_caseload")?);
-    Ok(Some((get(&r, "display_name")?, get(&r, "availability")?, max - get::<i64>(&r, "caseload")?)))
+    Ok(Some((
+        get(&r, "display_name")?,
+        get(&r, "availability")?,
+        max - get::<i64>(&r, "caseload")?,
+    )))
 }
 
 impl Store {
@@ -115,9 +131,13 @@ impl Store {
         }
         for c in &coordinators {
             let Some((name, availability, room)) = room_left(self, &tx, *c).await? else {
-                return Ok(Finalized::Refused("Coordinator: choose one from the list (that user carries no caseload).".into()));
+                return Ok(Finalized::Refused(
+                    "Coordinator: choose one from the list (that user carries no caseload).".into(),
+                ));
             };
-            let wanted = batch.iter().filter(|a| a.coordinator_id == *c && a.enforce_capacity).count() as i64;
+            let wanted =
+                batch.iter().filter(|a| a.coordinator_id == *c && a.enforce_capacity).count()
+                    as i64;
             if wanted > 0 && availability == "Unavailable" {
                 return Ok(Finalized::Refused(format!(
                     "{name} is Unavailable: give a rationale in the notes to assign them anyway, or choose another coordinator."
@@ -143,9 +163,10 @@ impl Store {
                 .rows_affected();
             if taken == 0 {
                 let name = tx
-                    .query_one_raw(
-                        self.stmt("SELECT last_name || ', ' || first_name AS n FROM patients WHERE id = $1", vec![a.patient_id.into()]),
-                    )
+                    .query_one_raw(self.stmt(
+                        "SELECT last_name || ', ' || first_name AS n FROM patients WHERE id = $1",
+                        vec![a.patient_id.into()],
+                    ))
                     .await?
                     .map(|r| get::<String>(&r, "n"))
                     .transpose()?
@@ -176,8 +197,11 @@ impl Store {
                     ],
                 ))
                 .await?;
-            let id: i64 =
-                row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new assignment's id".into()))?;
+            let id: i64 = row
+                .as_ref()
+                .map(|r| get(r, "id"))
+                .transpose()?
+                .ok_or_else(|| StoreError::NotFound("the new assignment's id".into()))?;
             tx.execute_raw(self.stmt(
                 "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = 'pending'",
                 vec![a.coordinator_id.into(), a.patient_id.into()],

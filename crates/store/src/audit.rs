@@ -62,7 +62,12 @@ impl AuditFilter {
 }
 
 /// Inserts an audit event on a pool or inside a transaction, so a change and its audit commit together.
-pub(crate) async fn insert_audit<C: ConnectionTrait>(store: &Store, conn: &C, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+pub(crate) async fn insert_audit<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    event: &NewAuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     conn.execute_raw(store.stmt(
         "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         vec![
@@ -87,10 +92,23 @@ impl Store {
     }
 
     /// A page of audit events, newest first, and the total that match.
-    pub async fn audit_events(&self, filter: &AuditFilter, limit: u64, offset: u64) -> Result<(Vec<AuditRow>, i64)> {
+    pub async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<(Vec<AuditRow>, i64)> {
         let c = filter.conditions();
         let where_sql = c.where_sql();
-        let total = count(&self.one(&format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"), c.values.clone()).await?, "n")?;
+        let total = count(
+            &self
+                .one(
+                    &format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"),
+                    c.values.clone(),
+                )
+                .await?,
+            "n",
+        )?;
         let n = c.next_placeholder();
         let mut values = c.values;
         values.extend([(limit as i64).into(), (offset as i64).into()]);

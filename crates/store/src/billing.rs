@@ -25,7 +25,10 @@ pub(crate) type MinutesByPatient = HashMap<i64, Vec<(i64, i64, i64)>>;
 
 /// The month's patient-months, in the patients' (name) order: those on a caseload and those with
 /// minutes.
-pub(crate) fn patient_months(patients: &[PatientFacts], mut minutes: MinutesByPatient) -> Vec<PatientMonth> {
+pub(crate) fn patient_months(
+    patients: &[PatientFacts],
+    mut minutes: MinutesByPatient,
+) -> Vec<PatientMonth> {
     patients
         .iter()
         .filter_map(|p| {
@@ -60,7 +63,10 @@ impl Store {
                     facts: PatientMonth {
                         patient_id: get(r, "id")?,
                         chart_code: get(r, "chart_code")?,
-                        name: display_name(&get::<String>(r, "last_name")?, &get::<String>(r, "first_name")?),
+                        name: display_name(
+                            &get::<String>(r, "last_name")?,
+                            &get::<String>(r, "first_name")?,
+                        ),
                         // The CHECK-less text column may hold an unknown program; such a patient bills as CCM
                         // and the gates then judge it.
                         program: Program::parse(&program).unwrap_or(Program::Ccm),
@@ -90,15 +96,26 @@ impl Store {
             .await?;
         let mut by_patient = MinutesByPatient::new();
         for r in &rows {
-            by_patient.entry(get(r, "patient_id")?).or_default().push((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?));
+            by_patient.entry(get(r, "patient_id")?).or_default().push((
+                get(r, "coordinator_id")?,
+                get(r, "minutes")?,
+                get(r, "entries")?,
+            ));
         }
         Ok(by_patient)
     }
 
     /// The fee schedule: (code, year, cents).
     pub async fn fee_schedule(&self) -> Result<Vec<(String, i32, i64)>> {
-        let rows = self.all("SELECT code, fee_year, amount_cents FROM fee_schedule ORDER BY code, fee_year", vec![]).await?;
-        rows.iter().map(|r| Ok((get(r, "code")?, get(r, "fee_year")?, get(r, "amount_cents")?))).collect()
+        let rows = self
+            .all(
+                "SELECT code, fee_year, amount_cents FROM fee_schedule ORDER BY code, fee_year",
+                vec![],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| Ok((get(r, "code")?, get(r, "fee_year")?, get(r, "amount_cents")?)))
+            .collect()
     }
 
     /// Display names of users by id.
@@ -109,7 +126,12 @@ impl Store {
 }
 
 impl Store {
-    pub async fn set_setting(&self, key: &str, value: &str, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    pub async fn set_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         self.exec(
             "INSERT INTO settings (setting_key, setting_value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (setting_key) DO UPDATE SET setting_value = excluded.setting_value, updated_at = excluded.updated_at",
@@ -161,7 +183,10 @@ impl Store {
             .await?
             .rows_affected();
         if inserted == 0 {
-            return Err(crate::StoreError::AlreadyExists(format!("the close of {}", summary.month)));
+            return Err(crate::StoreError::AlreadyExists(format!(
+                "the close of {}",
+                summary.month
+            )));
         }
         for c in &summary.coordinators {
             tx.execute_raw(self.stmt(
@@ -196,12 +221,21 @@ impl Store {
                 vec![month.year.into(), (month.month as i32).into()],
             )
             .await?;
-        row.map(|r| Ok(ClosedMonth { closed_at: get(&r, "closed_at")?, closed_by: get(&r, "closed_by")?, rule_set: get(&r, "rule_set")? }))
-            .transpose()
+        row.map(|r| {
+            Ok(ClosedMonth {
+                closed_at: get(&r, "closed_at")?,
+                closed_by: get(&r, "closed_by")?,
+                rule_set: get(&r, "rule_set")?,
+            })
+        })
+        .transpose()
     }
 
     /// The snapshot taken when a month closed: (coordinator, minutes, codes, cents, tasks, patients).
-    pub async fn billing_snapshot(&self, month: YearMonth) -> Result<Vec<(i64, i32, String, Option<i64>, i32, i32)>> {
+    pub async fn billing_snapshot(
+        &self,
+        month: YearMonth,
+    ) -> Result<Vec<(i64, i32, String, Option<i64>, i32, i32)>> {
         let rows = self
             .all(
                 "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, task_count, patient_count

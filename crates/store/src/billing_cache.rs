@@ -94,7 +94,8 @@ impl BillingCache {
     }
 
     fn keep_patients(&self, inputs: i64, patients: &Arc<Vec<PatientFacts>>) {
-        *self.patients.lock().unwrap_or_else(PoisonError::into_inner) = Some((inputs, Arc::clone(patients)));
+        *self.patients.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((inputs, Arc::clone(patients)));
     }
 }
 
@@ -105,7 +106,9 @@ impl Store {
         let cache = self.billing_cache();
         {
             let kept = cache.practice.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some((_, _, summary)) = kept.as_ref().filter(|(m, r, _)| *m == month && *r == revision) {
+            if let Some((_, _, summary)) =
+                kept.as_ref().filter(|(m, r, _)| *m == month && *r == revision)
+            {
                 return Ok(*summary);
             }
         }
@@ -116,14 +119,26 @@ impl Store {
                 vec![month.year.into(), (month.month as i32).into()],
             )
             .await?;
-        let summary = crate::summary::MonthSummary { minutes: count(&row, "minutes")?, patients: count(&row, "patients")? };
-        *cache.practice.lock().unwrap_or_else(PoisonError::into_inner) = Some((month, revision, summary));
+        let summary = crate::summary::MonthSummary {
+            minutes: count(&row, "minutes")?,
+            patients: count(&row, "patients")?,
+        };
+        *cache.practice.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((month, revision, summary));
         Ok(summary)
     }
 
     /// The month's summary under `rule_set`, or under the admin's chosen rule set when None.
-    pub async fn billing_summary(&self, month: YearMonth, rule_set: Option<RuleSet>) -> Result<Arc<MonthSummary>> {
-        let revision = self.billing_revisions(&[month]).await?.remove(&month).unwrap_or(Revision { inputs: 0, month: 0 });
+    pub async fn billing_summary(
+        &self,
+        month: YearMonth,
+        rule_set: Option<RuleSet>,
+    ) -> Result<Arc<MonthSummary>> {
+        let revision = self
+            .billing_revisions(&[month])
+            .await?
+            .remove(&month)
+            .unwrap_or(Revision { inputs: 0, month: 0 });
         let key = (month, self.resolve_rule_set(rule_set).await?);
         let cache = self.billing_cache();
         if let Some(hit) = cache.summary(key, revision) {
@@ -139,13 +154,18 @@ impl Store {
     }
 
     /// Each month's practice totals under one rule set, for trend charts.
-    pub async fn billing_totals(&self, months: &[YearMonth], rule_set: RuleSet) -> Result<Vec<Totals>> {
+    pub async fn billing_totals(
+        &self,
+        months: &[YearMonth],
+        rule_set: RuleSet,
+    ) -> Result<Vec<Totals>> {
         let revisions = self.billing_revisions(months).await?;
         let cache = self.billing_cache();
         let mut totals = Vec::with_capacity(months.len());
         for &month in months {
             let key = (month, rule_set);
-            let revision = revisions.get(&month).copied().unwrap_or(Revision { inputs: 0, month: 0 });
+            let revision =
+                revisions.get(&month).copied().unwrap_or(Revision { inputs: 0, month: 0 });
             if let Some(hit) = cache.totals(key, revision) {
                 totals.push(hit);
                 continue;
@@ -162,8 +182,12 @@ impl Store {
     }
 
     /// The change counters of scope 0 and of each month, in one query.
-    async fn billing_revisions(&self, months: &[YearMonth]) -> Result<HashMap<YearMonth, Revision>> {
-        let scopes: Vec<String> = months.iter().map(|m| (m.year * 100 + m.month as i32).to_string()).collect();
+    async fn billing_revisions(
+        &self,
+        months: &[YearMonth],
+    ) -> Result<HashMap<YearMonth, Revision>> {
+        let scopes: Vec<String> =
+            months.iter().map(|m| (m.year * 100 + m.month as i32).to_string()).collect();
         // The scopes are integers formatted here, never user text.
         let rows = self
             .all(
@@ -181,24 +205,45 @@ impl Store {
         let inputs = by_scope.get(&0).copied().unwrap_or(0);
         Ok(months
             .iter()
-            .map(|m| (*m, Revision { inputs, month: by_scope.get(&(m.year * 100 + m.month as i32)).copied().unwrap_or(0) }))
+            .map(|m| {
+                (
+                    *m,
+                    Revision {
+                        inputs,
+                        month: by_scope.get(&(m.year * 100 + m.month as i32)).copied().unwrap_or(0),
+                    },
+                )
+            })
             .collect())
     }
 
     async fn resolve_rule_set(&self, rule_set: Option<RuleSet>) -> Result<RuleSet> {
         Ok(match rule_set {
             Some(r) => r,
-            None => self.setting("billing.rule_set").await?.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed),
+            None => self
+                .setting("billing.rule_set")
+                .await?
+                .and_then(|s| RuleSet::parse(&s).ok())
+                .unwrap_or(RuleSet::Seed),
         })
     }
 
     /// The month's summary computed from the database now, nothing cached (benchmarks time it).
-    pub async fn compute_billing_summary(&self, month: YearMonth, rule_set: RuleSet) -> Result<MonthSummary> {
+    pub async fn compute_billing_summary(
+        &self,
+        month: YearMonth,
+        rule_set: RuleSet,
+    ) -> Result<MonthSummary> {
         self.summarize_month(month, rule_set, None).await
     }
 
     /// Computes a month; the patients come from the cache when scope 0 still stands at `inputs`.
-    async fn summarize_month(&self, month: YearMonth, rule_set: RuleSet, inputs: Option<i64>) -> Result<MonthSummary> {
+    async fn summarize_month(
+        &self,
+        month: YearMonth,
+        rule_set: RuleSet,
+        inputs: Option<i64>,
+    ) -> Result<MonthSummary> {
         let cache = self.billing_cache();
         let patients = match inputs.and_then(|r| cache.patients(r)) {
             Some(kept) => kept,

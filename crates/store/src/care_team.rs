@@ -28,8 +28,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TaskEffect> {
         let tx = self.begin_write().await?;
-        let previous = tx
-            .query_one_raw(self.stmt("SELECT coordinator_id FROM patients WHERE id = $1", vec![patient_id.into()]))
+        let previous =
+            tx.query_one_raw(self.stmt(
+                "SELECT coordinator_id FROM patients WHERE id = $1",
+                vec![patient_id.into()],
+            ))
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("patient {patient_id}")))?
             .try_get::<Option<i64>>("", "coordinator_id")?;
@@ -102,6 +105,8 @@ impl Store {
                 vec![],
             )
             .await?;
-        rows.iter().map(|r| Ok((crate::row::get(r, "id")?, crate::row::get(r, "display_name")?))).collect()
+        rows.iter()
+            .map(|r| Ok((crate::row::get(r, "id")?, crate::row::get(r, "display_name")?)))
+            .collect()
     }
 }

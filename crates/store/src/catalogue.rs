@@ -115,16 +115,26 @@ impl Store {
     }
 
     pub async fn schedule_count(&self) -> Result<i64> {
-        crate::row::count(&self.one("SELECT COUNT(*) AS n FROM automated_task_schedule", vec![]).await?, "n")
+        crate::row::count(
+            &self.one("SELECT COUNT(*) AS n FROM automated_task_schedule", vec![]).await?,
+            "n",
+        )
     }
 
     /// The practice's monthly care-time target in minutes (admin setting, default 20).
     pub async fn monthly_target_minutes(&self) -> Result<i64> {
-        Ok(self.setting("billing.monthly_target_minutes").await?.and_then(|t| t.parse::<i64>().ok()).filter(|t| *t > 0).unwrap_or(20))
+        Ok(self
+            .setting("billing.monthly_target_minutes")
+            .await?
+            .and_then(|t| t.parse::<i64>().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(20))
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = self.one("SELECT setting_value FROM settings WHERE setting_key = $1", vec![key.into()]).await?;
+        let row = self
+            .one("SELECT setting_value FROM settings WHERE setting_key = $1", vec![key.into()])
+            .await?;
         row.map(|r| get(&r, "setting_value")).transpose()
     }
 }

@@ -27,7 +27,11 @@ impl Conditions {
 
     /// `WHERE a AND b …`, or nothing when no filter is set.
     pub fn where_sql(&self) -> String {
-        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
     }
 
     /// The next placeholder number, for LIMIT/OFFSET after the filters.

@@ -4,8 +4,8 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, QueryResult, SqliteTransactionMode,
-    Statement, TransactionOptions, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::billing_cache::BillingCache;
@@ -26,7 +26,10 @@ impl Engine {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(StoreError::BadUrl(format!("\"{}\" is neither sqlite:PATH nor postgres://USER@HOST:PORT/DATABASE", redact(url))))
+            Err(StoreError::BadUrl(format!(
+                "\"{}\" is neither sqlite:PATH nor postgres://USER@HOST:PORT/DATABASE",
+                redact(url)
+            )))
         }
     }
 
@@ -119,7 +122,9 @@ impl Store {
             }
         }
         let db = Database::connect(options).await.map_err(|e| match e {
-            sea_orm::DbErr::Conn(inner) => StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url))),
+            sea_orm::DbErr::Conn(inner) => {
+                StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url)))
+            }
             other => StoreError::Db(other),
         })?;
         Ok(Store {
@@ -169,7 +174,11 @@ impl Store {
     }
 
     /// One write statement that answers a row (`INSERT … RETURNING`), in the writers' turn.
-    pub(crate) async fn write_one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
+    pub(crate) async fn write_one(
+        &self,
+        sql: &str,
+        values: Vec<Value>,
+    ) -> Result<Option<QueryResult>> {
         let _turn = self.write_turn().await;
         self.one(sql, values).await
     }
@@ -186,7 +195,10 @@ impl Store {
     /// queue on the busy timeout instead of failing when both try to upgrade a read lock.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         let turn = self.write_turn().await;
-        let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
         Ok(WriteTx { tx: self.db.begin_with_options(options).await?, _turn: turn })
     }
 
@@ -207,8 +219,10 @@ fn prepare_sqlite_folder(url: &str) -> Result<()> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder { path: parent.display().to_string(), source })?;
+    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|source| StoreError::Folder { path: parent.display().to_string(), source })?;
     }
     Ok(())
 }
@@ -225,15 +239,24 @@ mod tests {
     #[test]
     fn urls_pick_the_engine_or_fail_naming_the_setting() {
         assert_eq!(Engine::from_url("sqlite:data/carelog.db").unwrap(), Engine::Sqlite);
-        assert_eq!(Engine::from_url("postgres://postgres@127.0.0.1:5432/test").unwrap(), Engine::Postgres);
+        assert_eq!(
+            Engine::from_url("postgres://postgres@127.0.0.1:5432/test").unwrap(),
+            Engine::Postgres
+        );
         let err = Engine::from_url("mysql://root@localhost/x").unwrap_err().to_string();
         assert!(err.starts_with("CARELOG_DATABASE_URL"), "{err}");
     }
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://app:s3cret@db:5432/carelog"), "postgres://app:***@db:5432/carelog");
-        assert_eq!(redact("postgres://postgres@127.0.0.1/test"), "postgres://postgres@127.0.0.1/test");
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/carelog"),
+            "postgres://app:***@db:5432/carelog"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
         assert_eq!(redact("sqlite:data/carelog.db"), "sqlite:data/carelog.db");
     }
 }

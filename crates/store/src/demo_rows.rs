@@ -108,7 +108,13 @@ impl Store {
     }
 }
 
-async fn insert_rows(store: &Store, tx: &DatabaseTransaction, table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
+async fn insert_rows(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<()> {
     let width = columns.len();
     let per_chunk = store.rows_per_statement(width);
     let mut rows = rows.into_iter().peekable();
@@ -120,7 +126,8 @@ async fn insert_rows(store: &Store, tx: &DatabaseTransaction, table: &str, colum
             if i > 0 {
                 sql.push_str(", ");
             }
-            let placeholders: Vec<String> = (1..=width).map(|c| format!("${}", i * width + c)).collect();
+            let placeholders: Vec<String> =
+                (1..=width).map(|c| format!("${}", i * width + c)).collect();
             sql.push('(');
             sql.push_str(&placeholders.join(", "));
             sql.push(')');
@@ -131,7 +138,11 @@ async fn insert_rows(store: &Store, tx: &DatabaseTransaction, table: &str, colum
     Ok(())
 }
 
-async fn ids_by(store: &Store, tx: &DatabaseTransaction, sql: &str) -> Result<HashMap<String, i64>> {
+async fn ids_by(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    sql: &str,
+) -> Result<HashMap<String, i64>> {
     let rows = tx.query_all_raw(store.stmt(sql, vec![])).await?;
     rows.iter().map(|r| Ok((get::<String>(r, "k")?, get::<i64>(r, "id")?))).collect()
 }
@@ -155,12 +166,19 @@ impl Store {
     /// Returns None, changing nothing, when the database already holds users: with several servers
     /// starting at once on an empty database, exactly one loads the practice. Otherwise the keys that
     /// `load_demo_entries` needs to add more logged time.
-    pub async fn load_demo_practice(&self, practice: DemoPractice, now: DateTime<Utc>) -> Result<Option<DemoKeys>> {
+    pub async fn load_demo_practice(
+        &self,
+        practice: DemoPractice,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DemoKeys>> {
         let tx = self.begin_write().await?;
         if self.engine() == crate::Engine::Postgres {
             tx.execute_raw(self.stmt("SELECT pg_advisory_xact_lock(7261003)", vec![])).await?;
         }
-        let users = crate::row::count(&tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM users", vec![])).await?, "n")?;
+        let users = crate::row::count(
+            &tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM users", vec![])).await?,
+            "n",
+        )?;
         if users > 0 {
             return Ok(None);
         }
@@ -171,14 +189,20 @@ impl Store {
             &tx,
             "facilities",
             &["name", "zip_code"],
-            practice.facilities.iter().map(|(n, z)| vec![n.clone().into(), z.clone().into()]).collect(),
+            practice
+                .facilities
+                .iter()
+                .map(|(n, z)| vec![n.clone().into(), z.clone().into()])
+                .collect(),
         )
         .await?;
         let facilities = ids_by(self, &tx, "SELECT name AS k, id FROM facilities").await?;
         let provider_rows = practice
             .providers
             .iter()
-            .map(|(name, facility)| Ok(vec![name.clone().into(), lookup(&facilities, facility, "facility")?.into()]))
+            .map(|(name, facility)| {
+                Ok(vec![name.clone().into(), lookup(&facilities, facility, "facility")?.into()])
+            })
             .collect::<Result<Vec<_>>>()?;
         insert_rows(self, &tx, "providers", &["name", "facility_id"], provider_rows).await?;
         let providers = ids_by(self, &tx, "SELECT name AS k, id FROM providers").await?;
@@ -203,13 +227,23 @@ impl Store {
             self,
             &tx,
             "users",
-            &["username", "display_name", "email", "password_hash", "role", "is_active", "created_at", "updated_at"],
+            &[
+                "username",
+                "display_name",
+                "email",
+                "password_hash",
+                "role",
+                "is_active",
+                "created_at",
+                "updated_at",
+            ],
             user_rows,
         )
         .await?;
         let users = ids_by(self, &tx, "SELECT username AS k, id FROM users").await?;
 
-        let (mut profiles, mut specs, mut langs, mut served) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut profiles, mut specs, mut langs, mut served) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for u in &practice.users {
             let Some(p) = &u.profile else { continue };
             let id = lookup(&users, &u.username, "user")?;
@@ -235,13 +269,22 @@ impl Store {
             profiles,
         )
         .await?;
-        insert_rows(self, &tx, "coordinator_specializations", &["user_id", "specialization"], specs).await?;
+        insert_rows(
+            self,
+            &tx,
+            "coordinator_specializations",
+            &["user_id", "specialization"],
+            specs,
+        )
+        .await?;
         insert_rows(self, &tx, "coordinator_languages", &["user_id", "language"], langs).await?;
-        insert_rows(self, &tx, "coordinator_facilities", &["user_id", "facility_id"], served).await?;
+        insert_rows(self, &tx, "coordinator_facilities", &["user_id", "facility_id"], served)
+            .await?;
 
         let mut patient_rows = Vec::with_capacity(practice.patients.len());
         for p in &practice.patients {
-            let coordinator: Option<i64> = p.coordinator.as_deref().map(|c| lookup(&users, c, "coordinator")).transpose()?;
+            let coordinator: Option<i64> =
+                p.coordinator.as_deref().map(|c| lookup(&users, c, "coordinator")).transpose()?;
             patient_rows.push(vec![
                 p.chart_code.clone().into(),
                 p.first_name.clone().into(),
@@ -311,8 +354,17 @@ impl Store {
         )
         .await?;
         let by_chart = ids_by(self, &tx, "SELECT chart_code AS k, id FROM patients").await?;
-        let patient_ids = practice.patients.iter().map(|p| lookup(&by_chart, &p.chart_code, "patient")).collect::<Result<Vec<i64>>>()?;
-        let patient_id = |index: usize| patient_ids.get(index).copied().ok_or_else(|| StoreError::NotFound(format!("patient #{index}")));
+        let patient_ids = practice
+            .patients
+            .iter()
+            .map(|p| lookup(&by_chart, &p.chart_code, "patient"))
+            .collect::<Result<Vec<i64>>>()?;
+        let patient_id = |index: usize| {
+            patient_ids
+                .get(index)
+                .copied()
+                .ok_or_else(|| StoreError::NotFound(format!("patient #{index}")))
+        };
 
         let mut needs = Vec::new();
         let mut assignments = Vec::new();
@@ -328,7 +380,14 @@ impl Store {
             }
         }
         insert_rows(self, &tx, "patient_special_needs", &["patient_id", "need"], needs).await?;
-        insert_rows(self, &tx, "assignments", &["patient_id", "coordinator_id", "assigned_at", "rationale"], assignments).await?;
+        insert_rows(
+            self,
+            &tx,
+            "assignments",
+            &["patient_id", "coordinator_id", "assigned_at", "rationale"],
+            assignments,
+        )
+        .await?;
 
         let visit_rows = practice
             .visits
@@ -343,7 +402,14 @@ impl Store {
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
-        insert_rows(self, &tx, "visits", &["patient_id", "provider_id", "visit_date", "visit_type", "created_at"], visit_rows).await?;
+        insert_rows(
+            self,
+            &tx,
+            "visits",
+            &["patient_id", "provider_id", "visit_date", "visit_type", "created_at"],
+            visit_rows,
+        )
+        .await?;
 
         let gap_rows = practice
             .care_gaps
@@ -358,9 +424,18 @@ impl Store {
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
-        insert_rows(self, &tx, "care_gaps", &["patient_id", "description", "status", "opened_on", "closed_on"], gap_rows).await?;
+        insert_rows(
+            self,
+            &tx,
+            "care_gaps",
+            &["patient_id", "description", "status", "opened_on", "closed_on"],
+            gap_rows,
+        )
+        .await?;
 
-        let types = tx.query_all_raw(self.stmt("SELECT id, name, category FROM task_types", vec![])).await?;
+        let types = tx
+            .query_all_raw(self.stmt("SELECT id, name, category FROM task_types", vec![]))
+            .await?;
         let mut task_types: HashMap<String, (i64, String)> = HashMap::new();
         for t in &types {
             task_types.insert(get(t, "name")?, (get(t, "id")?, get(t, "category")?));
@@ -372,7 +447,11 @@ impl Store {
     }
 
     /// Adds generated logged time to a practice `load_demo_practice` loaded, in one transaction.
-    pub async fn load_demo_entries(&self, keys: &DemoKeys, entries: &[DemoTaskEntry]) -> Result<()> {
+    pub async fn load_demo_entries(
+        &self,
+        keys: &DemoKeys,
+        entries: &[DemoTaskEntry],
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         if self.engine() == crate::Engine::Sqlite {
             // The log's indexes take inserts all over their B-trees; with SQLite's default 2 MB page cache
@@ -409,13 +488,25 @@ impl DemoKeys {
 
     /// An entry's task type id and category, coordinator id and patient id.
     fn resolve(&self, e: &DemoTaskEntry) -> Result<(i64, String, i64, Option<i64>)> {
-        let (type_id, category) =
-            self.task_types.get(&e.task_type).ok_or_else(|| StoreError::NotFound(format!("task type \"{}\"", e.task_type)))?;
+        let (type_id, category) = self
+            .task_types
+            .get(&e.task_type)
+            .ok_or_else(|| StoreError::NotFound(format!("task type \"{}\"", e.task_type)))?;
         let patient = e
             .patient
-            .map(|index| self.patients.get(index).copied().ok_or_else(|| StoreError::NotFound(format!("patient #{index}"))))
+            .map(|index| {
+                self.patients
+                    .get(index)
+                    .copied()
+                    .ok_or_else(|| StoreError::NotFound(format!("patient #{index}")))
+            })
             .transpose()?;
-        Ok((*type_id, category.clone(), lookup(&self.users, &e.coordinator, "coordinator")?, patient))
+        Ok((
+            *type_id,
+            category.clone(),
+            lookup(&self.users, &e.coordinator, "coordinator")?,
+            patient,
+        ))
     }
 }
 
@@ -434,7 +525,12 @@ const ENTRY_COLUMNS: &[&str] = &[
     "modified_at",
 ];
 
-async fn insert_entries(store: &Store, tx: &DatabaseTransaction, keys: &DemoKeys, entries: &[DemoTaskEntry]) -> Result<()> {
+async fn insert_entries(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    keys: &DemoKeys,
+    entries: &[DemoTaskEntry],
+) -> Result<()> {
     use serde_json::{Value as Json, json};
     let sql = match store.engine() {
         crate::Engine::Sqlite => format!(
@@ -495,14 +591,19 @@ pub struct DemoCompletion {
 impl Store {
     /// Minutes logged since `from`, entry by entry (coordinator, time, minutes): the demo checks its
     /// completions against the daily cap with them.
-    pub async fn minutes_logged_since(&self, from: DateTime<Utc>) -> Result<Vec<(i64, DateTime<Utc>, i32)>> {
+    pub async fn minutes_logged_since(
+        &self,
+        from: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DateTime<Utc>, i32)>> {
         let rows = self
             .all(
                 "SELECT coordinator_id, task_at, minutes FROM coordinator_task_log WHERE task_at >= $1 AND minutes IS NOT NULL",
                 vec![at(from)],
             )
             .await?;
-        rows.iter().map(|r| Ok((get(r, "coordinator_id")?, get(r, "task_at")?, get(r, "minutes")?))).collect()
+        rows.iter()
+            .map(|r| Ok((get(r, "coordinator_id")?, get(r, "task_at")?, get(r, "minutes")?)))
+            .collect()
     }
 
     /// Completes generated tasks in bulk: one entry each, answering it, and the tasks marked done with
@@ -510,7 +611,10 @@ impl Store {
     pub async fn load_demo_completions(&self, completions: &[DemoCompletion]) -> Result<()> {
         let tx = self.begin_write().await?;
         let before = crate::row::count(
-            &tx.query_one_raw(self.stmt("SELECT COALESCE(MAX(id), 0) AS n FROM coordinator_task_log", vec![])).await?,
+            &tx.query_one_raw(
+                self.stmt("SELECT COALESCE(MAX(id), 0) AS n FROM coordinator_task_log", vec![]),
+            )
+            .await?,
             "n",
         )?;
         let columns = [ENTRY_COLUMNS, &["is_automated", "generated_task_id"]].concat();
@@ -550,7 +654,11 @@ impl Store {
 
     /// The demo's quality records: `reviewer` reviews about one entry in eleven (one in seventeen marked
     /// inaccurate, ratings 3–5), and about one active patient in seven answers a survey on each given day.
-    pub async fn load_demo_quality(&self, reviewer: i64, survey_days: &[chrono::NaiveDate]) -> Result<()> {
+    pub async fn load_demo_quality(
+        &self,
+        reviewer: i64,
+        survey_days: &[chrono::NaiveDate],
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO qa_reviews (task_log_id, coordinator_id, reviewer_id, accurate, rating, notes, reviewed_at)

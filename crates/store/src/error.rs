@@ -31,12 +31,16 @@ impl From<DbErr> for StoreError {
 fn is_busy(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
             let text = e.to_string();
             // PostgreSQL's deadlock and serialization failures roll the transaction back whole: a retry
             // is the remedy (40P01, 40001).
             let retry_code = match e.as_ref() {
-                sea_orm::sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "40P01" || c == "40001"),
+                sea_orm::sqlx::Error::Database(db) => {
+                    db.code().is_some_and(|c| c == "40P01" || c == "40001")
+                }
                 _ => false,
             };
             matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
@@ -52,10 +56,13 @@ fn is_busy(err: &DbErr) -> bool {
 /// True when the database refused a row because a unique key already holds it.
 pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
     let text = match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e.to_string(),
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            e.to_string()
+        }
         other => other.to_string(),
     };
-    text.contains("UNIQUE constraint failed") || text.contains("duplicate key value violates unique constraint")
+    text.contains("UNIQUE constraint failed")
+        || text.contains("duplicate key value violates unique constraint")
 }
 
 #[cfg(test)]
@@ -64,15 +71,27 @@ mod tests {
 
     #[test]
     fn overload_is_told_apart_from_failure() {
-        assert!(matches!(StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)), StoreError::Busy(_)));
+        assert!(matches!(
+            StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
+            StoreError::Busy(_)
+        ));
         let pool = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::PoolTimedOut.into()));
         assert!(matches!(StoreError::from(pool), StoreError::Busy(_)));
-        let locked = DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("database is locked".into()).into()));
+        let locked = DbErr::Exec(RuntimeErr::SqlxError(
+            sea_orm::sqlx::Error::Protocol("database is locked".into()).into(),
+        ));
         assert!(matches!(StoreError::from(locked), StoreError::Busy(_)));
-        let deadlock = DbErr::Exec(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("deadlock detected".into()).into()));
+        let deadlock = DbErr::Exec(RuntimeErr::SqlxError(
+            sea_orm::sqlx::Error::Protocol("deadlock detected".into()).into(),
+        ));
         assert!(matches!(StoreError::from(deadlock), StoreError::Busy(_)));
-        let broken = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::Protocol("no such table: x".into()).into()));
+        let broken = DbErr::Query(RuntimeErr::SqlxError(
+            sea_orm::sqlx::Error::Protocol("no such table: x".into()).into(),
+        ));
         assert!(matches!(StoreError::from(broken), StoreError::Db(_)));
-        assert!(matches!(StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)), StoreError::Db(_)));
+        assert!(matches!(
+            StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)),
+            StoreError::Db(_)
+        ));
     }
 }

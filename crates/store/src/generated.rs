@@ -63,18 +63,25 @@ impl Store {
             let applies_to: String = get(r, "applies_to")?;
             let priority: String = get(r, "priority")?;
             // A row an older or newer carelog wrote in a form this one does not know is skipped, not guessed at.
-            let (Some(frequency), Some(applies_to), Ok(priority)) =
-                (Frequency::from_key(&frequency), AppliesTo::from_key(&applies_to), Priority::parse(&priority))
-            else {
-                tracing::warn!(schedule = get::<i64>(r, "id")?, "skipping a schedule with unknown frequency, subjects or priority");
+            let (Some(frequency), Some(applies_to), Ok(priority)) = (
+                Frequency::from_key(&frequency),
+                AppliesTo::from_key(&applies_to),
+                Priority::parse(&priority),
+            ) else {
+                tracing::warn!(
+                    schedule = get::<i64>(r, "id")?,
+                    "skipping a schedule with unknown frequency, subjects or priority"
+                );
                 continue;
             };
             schedules.push(Schedule {
                 id: get(r, "id")?,
                 task_type_id: get(r, "task_type_id")?,
                 frequency,
-                day_of_week: get::<Option<i32>>(r, "day_of_week")?.and_then(|d| u32::try_from(d).ok()),
-                day_of_month: get::<Option<i32>>(r, "day_of_month")?.and_then(|d| u32::try_from(d).ok()),
+                day_of_week: get::<Option<i32>>(r, "day_of_week")?
+                    .and_then(|d| u32::try_from(d).ok()),
+                day_of_month: get::<Option<i32>>(r, "day_of_month")?
+                    .and_then(|d| u32::try_from(d).ok()),
                 estimated_minutes: get(r, "estimated_minutes")?,
                 priority,
                 applies_to,
@@ -116,7 +123,11 @@ impl Store {
     }
 
     /// Inserts the planned tasks that do not exist yet; returns how many were new.
-    pub async fn insert_planned_tasks(&self, tasks: &[PlannedTask], now: DateTime<Utc>) -> Result<u64> {
+    pub async fn insert_planned_tasks(
+        &self,
+        tasks: &[PlannedTask],
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
         let mut inserted = 0;
         let tx = self.begin_write().await?;
         for chunk in tasks.chunks(self.rows_per_statement(10)) {
@@ -165,7 +176,11 @@ impl Store {
 
     /// A coordinator's open generated tasks, soonest due first, high priority first.
     /// Every generated task for one patient, newest period first.
-    pub async fn generated_for_patient(&self, patient_id: i64, limit: i64) -> Result<Vec<GeneratedRow>> {
+    pub async fn generated_for_patient(
+        &self,
+        patient_id: i64,
+        limit: i64,
+    ) -> Result<Vec<GeneratedRow>> {
         let rows = self
             .all(
                 &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 ORDER BY g.due_date DESC, g.id DESC LIMIT $2"),
@@ -200,7 +215,11 @@ impl Store {
         row.as_ref().map(generated_row).transpose()
     }
 
-    pub async fn generated_tasks_for_patient(&self, patient_id: i64, period_key: &str) -> Result<Vec<GeneratedRow>> {
+    pub async fn generated_tasks_for_patient(
+        &self,
+        patient_id: i64,
+        period_key: &str,
+    ) -> Result<Vec<GeneratedRow>> {
         let rows = self
             .all(
                 &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 AND g.period_key = $2 ORDER BY g.due_date, g.id"),

@@ -5,7 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use carelog_domain::catalogue::{TimeRule, ValueFormat};
 use carelog_domain::import::{ImportKind, PatientRecord};
-use carelog_domain::import_plan::{Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan};
+use carelog_domain::import_plan::{
+    Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan,
+};
 use carelog_domain::patient::{PatientStatus, Program};
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
@@ -38,11 +40,19 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
 }
 
-async fn name_ids(store: &Store, tx: &DatabaseTransaction, table: &str) -> Result<HashMap<String, i64>> {
-    let rows = tx.query_all_raw(store.stmt(&format!("SELECT id, name FROM {table}"), vec![])).await?;
+async fn name_ids(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    table: &str,
+) -> Result<HashMap<String, i64>> {
+    let rows =
+        tx.query_all_raw(store.stmt(&format!("SELECT id, name FROM {table}"), vec![])).await?;
     rows.iter().map(|r| Ok((get::<String>(r, "name")?.to_lowercase(), get(r, "id")?))).collect()
 }
 
@@ -66,8 +76,18 @@ impl Store {
         {
             known.coordinators.push(KnownCoordinator { id: get(r, "id")?, name: get(r, "display_name")?, username: get(r, "username")? });
         }
-        known.facilities = self.all("SELECT name FROM facilities", vec![]).await?.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;
-        known.providers = self.all("SELECT name FROM providers", vec![]).await?.iter().map(|r| get(r, "name")).collect::<Result<_>>()?;
+        known.facilities = self
+            .all("SELECT name FROM facilities", vec![])
+            .await?
+            .iter()
+            .map(|r| get(r, "name"))
+            .collect::<Result<_>>()?;
+        known.providers = self
+            .all("SELECT name FROM providers", vec![])
+            .await?
+            .iter()
+            .map(|r| get(r, "name"))
+            .collect::<Result<_>>()?;
         for t in self.task_types().await? {
             known.task_types.push(KnownTaskType {
                 id: t.id,
@@ -79,7 +99,10 @@ impl Store {
             });
         }
         let mut needs: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in &self.all("SELECT patient_id, need FROM patient_special_needs ORDER BY need", vec![]).await? {
+        for r in &self
+            .all("SELECT patient_id, need FROM patient_special_needs ORDER BY need", vec![])
+            .await?
+        {
             needs.entry(get(r, "patient_id")?).or_default().push(get(r, "need")?);
         }
         for r in &self
@@ -137,10 +160,18 @@ impl Store {
             }
         }
         known.closed_months = self
-            .all("SELECT billing_year, billing_month FROM billing_months WHERE status = 'closed'", vec![])
+            .all(
+                "SELECT billing_year, billing_month FROM billing_months WHERE status = 'closed'",
+                vec![],
+            )
             .await?
             .iter()
-            .map(|r| Ok(YearMonth { year: get(r, "billing_year")?, month: get::<i32>(r, "billing_month")?.clamp(1, 12) as u32 }))
+            .map(|r| {
+                Ok(YearMonth {
+                    year: get(r, "billing_year")?,
+                    month: get::<i32>(r, "billing_month")?.clamp(1, 12) as u32,
+                })
+            })
             .collect::<Result<BTreeSet<_>>>()?;
         Ok(known)
     }
@@ -166,12 +197,18 @@ impl Store {
         };
         let tx = self.begin_write().await?;
         for name in &plan.new_facilities {
-            tx.execute_raw(self.stmt("INSERT INTO facilities (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", vec![name.clone().into()]))
-                .await?;
+            tx.execute_raw(self.stmt(
+                "INSERT INTO facilities (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                vec![name.clone().into()],
+            ))
+            .await?;
         }
         for name in &plan.new_providers {
-            tx.execute_raw(self.stmt("INSERT INTO providers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", vec![name.clone().into()]))
-                .await?;
+            tx.execute_raw(self.stmt(
+                "INSERT INTO providers (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                vec![name.clone().into()],
+            ))
+            .await?;
         }
         let facilities = name_ids(self, &tx, "facilities").await?;
         let providers = name_ids(self, &tx, "providers").await?;
@@ -183,10 +220,19 @@ impl Store {
             let RowPlan::Change(change) = row else { continue };
             match change {
                 Change::CreatePatient(p, coordinator) => {
-                    let mut values = sheet_values(p, *coordinator, lookup(&facilities, &p.facility), lookup(&providers, &p.provider), now);
+                    let mut values = sheet_values(
+                        p,
+                        *coordinator,
+                        lookup(&facilities, &p.facility),
+                        lookup(&providers, &p.provider),
+                        now,
+                    );
                     values.push(p.chart_code.clone().into());
                     values.push(if p.complex_ccm { "High" } else { "Medium" }.into());
-                    values.push(if coordinator.is_some() { "Assigned" } else { "Ready for Assignment" }.into());
+                    values.push(
+                        if coordinator.is_some() { "Assigned" } else { "Ready for Assignment" }
+                            .into(),
+                    );
                     let r = tx
                         .query_one_raw(self.stmt(
                             &format!(
@@ -199,8 +245,11 @@ impl Store {
                             values,
                         ))
                         .await?;
-                    let id: i64 =
-                        r.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new patient's id".into()))?;
+                    let id: i64 = r
+                        .as_ref()
+                        .map(|r| get(r, "id"))
+                        .transpose()?
+                        .ok_or_else(|| StoreError::NotFound("the new patient's id".into()))?;
                     replace_needs(self, &tx, id, &p.special_needs).await?;
                     if let Some(c) = coordinator {
                         record_assignment(self, &tx, id, *c, None, assigned_by, now).await?;
@@ -210,12 +259,21 @@ impl Store {
                 }
                 Change::UpdatePatient(id, p, coordinator) => {
                     let before: Option<i64> = tx
-                        .query_one_raw(self.stmt("SELECT coordinator_id FROM patients WHERE id = $1", vec![(*id).into()]))
+                        .query_one_raw(self.stmt(
+                            "SELECT coordinator_id FROM patients WHERE id = $1",
+                            vec![(*id).into()],
+                        ))
                         .await?
                         .map(|r| get(&r, "coordinator_id"))
                         .transpose()?
                         .flatten();
-                    let mut values = sheet_values(p, *coordinator, lookup(&facilities, &p.facility), lookup(&providers, &p.provider), now);
+                    let mut values = sheet_values(
+                        p,
+                        *coordinator,
+                        lookup(&facilities, &p.facility),
+                        lookup(&providers, &p.provider),
+                        now,
+                    );
                     values.push((*id).into());
                     tx.execute_raw(self.stmt(
                         "UPDATE patients SET first_name = $1, last_name = $2, dob = $3, phone = $4, insurance_primary = $5, insurance_policy = $6,
@@ -282,16 +340,30 @@ impl Store {
         Ok(applied)
     }
 
-    pub async fn save_upload(&self, user_id: i64, kind: ImportKind, filename: &str, content: &[u8], now: DateTime<Utc>) -> Result<i64> {
+    pub async fn save_upload(
+        &self,
+        user_id: i64,
+        kind: ImportKind,
+        filename: &str,
+        content: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         // Uploads older than a day are dropped: a dry run is meant to be applied soon after.
-        self.exec("DELETE FROM import_uploads WHERE created_at < $1", vec![at(now - chrono::Duration::days(1))]).await?;
+        self.exec(
+            "DELETE FROM import_uploads WHERE created_at < $1",
+            vec![at(now - chrono::Duration::days(1))],
+        )
+        .await?;
         let row = self
             .write_one(
                 "INSERT INTO import_uploads (user_id, kind, filename, content_hex, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 vec![user_id.into(), kind.key().into(), filename.into(), hex(content).into(), at(now)],
             )
             .await?;
-        row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the upload's id".into()))
+        row.as_ref()
+            .map(|r| get(r, "id"))
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound("the upload's id".into()))
     }
 
     /// An upload of `user_id`'s (another user's upload is not theirs to see or apply).
@@ -321,7 +393,13 @@ const SHEET_COLUMNS: &str =
     "first_name, last_name, dob, phone, insurance_primary, insurance_policy, facility_id, provider_id, coordinator_id,
     status, language, program, complex_ccm, consent_date, chronic_conditions, visit_interval_months, updated_at";
 
-fn sheet_values(p: &PatientRecord, coordinator: Option<i64>, facility: Value, provider: Value, now: DateTime<Utc>) -> Vec<Value> {
+fn sheet_values(
+    p: &PatientRecord,
+    coordinator: Option<i64>,
+    facility: Value,
+    provider: Value,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
     vec![
         p.first_name.clone().into(),
         p.last_name.clone().into(),
@@ -343,13 +421,24 @@ fn sheet_values(p: &PatientRecord, coordinator: Option<i64>, facility: Value, pr
     ]
 }
 
-async fn replace_needs(store: &Store, tx: &DatabaseTransaction, patient_id: i64, needs: &[String]) -> Result<()> {
-    tx.execute_raw(store.stmt("DELETE FROM patient_special_needs WHERE patient_id = $1", vec![patient_id.into()])).await?;
+async fn replace_needs(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    patient_id: i64,
+    needs: &[String],
+) -> Result<()> {
+    tx.execute_raw(
+        store.stmt(
+            "DELETE FROM patient_special_needs WHERE patient_id = $1",
+            vec![patient_id.into()],
+        ),
+    )
+    .await?;
     for need in needs {
-        tx.execute_raw(
-            store
-                .stmt("INSERT INTO patient_special_needs (patient_id, need) VALUES ($1, $2)", vec![patient_id.into(), need.clone().into()]),
-        )
+        tx.execute_raw(store.stmt(
+            "INSERT INTO patient_special_needs (patient_id, need) VALUES ($1, $2)",
+            vec![patient_id.into(), need.clone().into()],
+        ))
         .await?;
     }
     Ok(())

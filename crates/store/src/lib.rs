@@ -43,14 +43,17 @@ pub use sea_orm::Value;
 
 pub use api_tokens::ApiTokenRow;
 pub use assignment_queue::{QueueFilter, QueueRow, QueueSort, QueueView};
-pub use assignments::{AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview};
+pub use assignments::{
+    AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
+};
 pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
 pub use billing::ClosedMonth;
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
 pub use demo_rows::{
-    DemoCareGap, DemoCompletion, DemoCoordinator, DemoKeys, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit,
+    DemoCareGap, DemoCompletion, DemoCoordinator, DemoKeys, DemoPatient, DemoPractice, DemoProfile,
+    DemoTaskEntry, DemoVisit,
 };
 pub use error::StoreError;
 pub use generated::GeneratedRow;

@@ -10,7 +10,11 @@ use crate::{Result, Store};
 impl Store {
     /// Each caseload holder's month: (coordinator id, name, figures, entries with minutes).
     /// Generated tasks count for the month they fall due in.
-    pub async fn coordinator_months(&self, month: YearMonth, range: UtcRange) -> Result<Vec<(i64, String, CoordinatorMonth, i64)>> {
+    pub async fn coordinator_months(
+        &self,
+        month: YearMonth,
+        range: UtcRange,
+    ) -> Result<Vec<(i64, String, CoordinatorMonth, i64)>> {
         let mut out: BTreeMap<i64, (String, CoordinatorMonth, i64)> = BTreeMap::new();
         for r in &self.caseload_holders().await? {
             out.insert(r.0, (r.1.clone(), CoordinatorMonth::default(), 0));

@@ -46,7 +46,12 @@ pub struct ClaimedEmail {
 impl Store {
     /// Creates the notification unless its key exists; returns whether it was new. The e-mail is
     /// queued when sending is configured, the user has an address and has not turned this kind off.
-    pub async fn notify(&self, n: &NewNotification, email_configured: bool, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn notify(
+        &self,
+        n: &NewNotification,
+        email_configured: bool,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let email = email_configured && self.wants_email(n.user_id, n.kind).await?;
         let inserted = self
             .exec(
@@ -112,12 +117,22 @@ impl Store {
 
     /// Where one of the user's notifications points; None if it is not theirs.
     pub async fn notification_link(&self, user_id: i64, id: i64) -> Result<Option<String>> {
-        let row = self.one("SELECT link FROM notifications WHERE user_id = $1 AND id = $2", vec![user_id.into(), id.into()]).await?;
+        let row = self
+            .one(
+                "SELECT link FROM notifications WHERE user_id = $1 AND id = $2",
+                vec![user_id.into(), id.into()],
+            )
+            .await?;
         row.map(|r| get(&r, "link")).transpose()
     }
 
     /// Marks one of the user's notifications read (`Some(id)`) or all of them (`None`).
-    pub async fn mark_read(&self, user_id: i64, id: Option<i64>, now: DateTime<Utc>) -> Result<u64> {
+    pub async fn mark_read(
+        &self,
+        user_id: i64,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
         match id {
             Some(id) => {
                 self.exec(
@@ -135,7 +150,12 @@ impl Store {
 
     /// The user's e-mail choice for each kind (on unless turned off).
     pub async fn email_preferences(&self, user_id: i64) -> Result<Vec<(Kind, bool)>> {
-        let rows = self.all("SELECT kind, email FROM notification_preferences WHERE user_id = $1", vec![user_id.into()]).await?;
+        let rows = self
+            .all(
+                "SELECT kind, email FROM notification_preferences WHERE user_id = $1",
+                vec![user_id.into()],
+            )
+            .await?;
         let mut off = Vec::new();
         for r in &rows {
             let kind: String = get(r, "kind")?;
@@ -150,9 +170,10 @@ impl Store {
     pub async fn set_email_preference(&self, user_id: i64, kind: Kind, email: bool) -> Result<()> {
         let tx = self.begin_write().await?;
         use sea_orm::ConnectionTrait;
-        tx.execute_raw(
-            self.stmt("DELETE FROM notification_preferences WHERE user_id = $1 AND kind = $2", vec![user_id.into(), kind.key().into()]),
-        )
+        tx.execute_raw(self.stmt(
+            "DELETE FROM notification_preferences WHERE user_id = $1 AND kind = $2",
+            vec![user_id.into(), kind.key().into()],
+        ))
         .await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO notification_preferences (user_id, kind, email) VALUES ($1, $2, $3)",
@@ -202,7 +223,13 @@ impl Store {
     /// Claims a job's run for a period; true for exactly one caller, whichever server it runs on. A run
     /// claimed but unfinished after 30 minutes (its server died) can be claimed again; the work is
     /// idempotent, so finishing it twice creates nothing twice.
-    pub async fn claim_job(&self, job: &str, period_key: &str, node: &str, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn claim_job(
+        &self,
+        job: &str,
+        period_key: &str,
+        node: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let won = self
             .exec(
                 "INSERT INTO job_runs (job, period_key, node, started_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job, period_key) DO NOTHING",
@@ -222,13 +249,20 @@ impl Store {
     }
 
     pub async fn finish_job(&self, job: &str, period_key: &str, now: DateTime<Utc>) -> Result<()> {
-        self.exec("UPDATE job_runs SET finished_at = $1 WHERE job = $2 AND period_key = $3", vec![at(now), job.into(), period_key.into()])
-            .await?;
+        self.exec(
+            "UPDATE job_runs SET finished_at = $1 WHERE job = $2 AND period_key = $3",
+            vec![at(now), job.into(), period_key.into()],
+        )
+        .await?;
         Ok(())
     }
 
     /// Open generated tasks per coordinator: due before `today` (overdue) or on it.
-    pub async fn task_counts_by_coordinator(&self, today: NaiveDate, overdue: bool) -> Result<Vec<(i64, i64)>> {
+    pub async fn task_counts_by_coordinator(
+        &self,
+        today: NaiveDate,
+        overdue: bool,
+    ) -> Result<Vec<(i64, i64)>> {
         let sql = if overdue {
             "SELECT coordinator_id, COUNT(*) AS n FROM generated_tasks WHERE status = 'pending' AND due_date < $1 GROUP BY coordinator_id ORDER BY coordinator_id"
         } else {
@@ -247,11 +281,18 @@ impl Store {
                 vec![at(range.start), at(range.end)],
             )
             .await?;
-        rows.iter().map(|r| Ok((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?))).collect()
+        rows.iter()
+            .map(|r| Ok((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?)))
+            .collect()
     }
 
     pub async fn admin_ids(&self) -> Result<Vec<i64>> {
-        let rows = self.all("SELECT id FROM users WHERE role = 'admin' AND is_active = TRUE ORDER BY id", vec![]).await?;
+        let rows = self
+            .all(
+                "SELECT id FROM users WHERE role = 'admin' AND is_active = TRUE ORDER BY id",
+                vec![],
+            )
+            .await?;
         rows.iter().map(|r| get(r, "id")).collect()
     }
 
@@ -272,7 +313,10 @@ impl Store {
             .map(|r| {
                 Ok(AlertCandidate {
                     patient_id: get(r, "id")?,
-                    name: carelog_domain::patient::display_name(&get::<String>(r, "last_name")?, &get::<String>(r, "first_name")?),
+                    name: carelog_domain::patient::display_name(
+                        &get::<String>(r, "last_name")?,
+                        &get::<String>(r, "first_name")?,
+                    ),
                     coordinator_id: get(r, "coordinator_id")?,
                     visit_interval_months: get(r, "visit_interval_months")?,
                     last_visit: get(r, "last_visit")?,

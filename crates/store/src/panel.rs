@@ -55,7 +55,12 @@ const BILLABLE_MINUTES: &str =
      WHERE l.patient_id = p.id AND l.task_at >= $1 AND l.task_at < $2 AND tt.billable = TRUE) AS billable_minutes";
 
 impl Store {
-    pub async fn panel(&self, filter: &PanelFilter, month: UtcRange, period_key: &str) -> Result<Vec<PanelPatient>> {
+    pub async fn panel(
+        &self,
+        filter: &PanelFilter,
+        month: UtcRange,
+        period_key: &str,
+    ) -> Result<Vec<PanelPatient>> {
         let mut c = Conditions::after(vec![at(month.start), at(month.end), period_key.into()]);
         if let Some(id) = filter.coordinator_id {
             c.push("p.coordinator_id = ?", id);
@@ -74,7 +79,10 @@ impl Store {
         }
         if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
-            c.push("(LOWER(p.last_name || ', ' || p.first_name) LIKE ? OR LOWER(p.chart_code) LIKE ?)", pattern);
+            c.push(
+                "(LOWER(p.last_name || ', ' || p.first_name) LIKE ? OR LOWER(p.chart_code) LIKE ?)",
+                pattern,
+            );
         }
         let where_sql = c.where_sql();
         let sql = format!(
@@ -131,7 +139,11 @@ impl Store {
 
     /// Each active patient on a caseload with their billable minutes logged in `range` (the panel's
     /// figure, without the rest of the panel).
-    pub async fn caseload_billable_minutes(&self, coordinator_id: i64, range: UtcRange) -> Result<Vec<(i64, String, String, i64)>> {
+    pub async fn caseload_billable_minutes(
+        &self,
+        coordinator_id: i64,
+        range: UtcRange,
+    ) -> Result<Vec<(i64, String, String, i64)>> {
         let rows = self
             .all(
                 &format!(
@@ -141,11 +153,23 @@ impl Store {
                 vec![at(range.start), at(range.end), coordinator_id.into()],
             )
             .await?;
-        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "last_name")?, get(r, "first_name")?, get(r, "billable_minutes")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "id")?,
+                    get(r, "last_name")?,
+                    get(r, "first_name")?,
+                    get(r, "billable_minutes")?,
+                ))
+            })
+            .collect()
     }
 
     /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
-    pub async fn own_patients(&self, coordinator_id: i64) -> Result<Vec<(i64, String, String, String)>> {
+    pub async fn own_patients(
+        &self,
+        coordinator_id: i64,
+    ) -> Result<Vec<(i64, String, String, String)>> {
         let rows = self
             .all(
                 "SELECT id, last_name, first_name, chart_code FROM patients WHERE coordinator_id = $1
@@ -153,6 +177,15 @@ impl Store {
                 vec![coordinator_id.into()],
             )
             .await?;
-        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "last_name")?, get(r, "first_name")?, get(r, "chart_code")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    get(r, "id")?,
+                    get(r, "last_name")?,
+                    get(r, "first_name")?,
+                    get(r, "chart_code")?,
+                ))
+            })
+            .collect()
     }
 }

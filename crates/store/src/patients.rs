@@ -68,8 +68,13 @@ impl Store {
     /// Patients on a caseload (`Some(coordinator)`) or all patients (`None`), by name: the panel's
     /// rows without the month's figures.
     pub async fn list_patients(&self, coordinator_id: Option<i64>) -> Result<Vec<PatientListRow>> {
-        let no_month = UtcRange { start: chrono::DateTime::<Utc>::UNIX_EPOCH, end: chrono::DateTime::<Utc>::UNIX_EPOCH };
-        let rows = self.panel(&PanelFilter { coordinator_id, ..PanelFilter::default() }, no_month, "").await?;
+        let no_month = UtcRange {
+            start: chrono::DateTime::<Utc>::UNIX_EPOCH,
+            end: chrono::DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let rows = self
+            .panel(&PanelFilter { coordinator_id, ..PanelFilter::default() }, no_month, "")
+            .await?;
         Ok(rows
             .into_iter()
             .map(|p| PatientListRow {
@@ -89,7 +94,9 @@ impl Store {
 
     /// Who a patient is assigned to: `None` if no such patient, `Some(None)` if unassigned.
     pub async fn patient_coordinator(&self, patient_id: i64) -> Result<Option<Option<i64>>> {
-        let row = self.one("SELECT coordinator_id FROM patients WHERE id = $1", vec![patient_id.into()]).await?;
+        let row = self
+            .one("SELECT coordinator_id FROM patients WHERE id = $1", vec![patient_id.into()])
+            .await?;
         row.map(|r| get(&r, "coordinator_id")).transpose()
     }
 
@@ -110,7 +117,10 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         let id = vec![patient_id.into()];
         let special_needs = self
-            .all("SELECT need FROM patient_special_needs WHERE patient_id = $1 ORDER BY need", id.clone())
+            .all(
+                "SELECT need FROM patient_special_needs WHERE patient_id = $1 ORDER BY need",
+                id.clone(),
+            )
             .await?
             .iter()
             .map(|n| get(n, "need"))

@@ -20,7 +20,13 @@ pub struct ProfileUpdate {
 
 impl Store {
     /// Replaces a caseload holder's profile and its lists in one transaction with its audit event.
-    pub async fn update_profile(&self, user_id: i64, p: &ProfileUpdate, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    pub async fn update_profile(
+        &self,
+        user_id: i64,
+        p: &ProfileUpdate,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         let changed = tx
             .execute_raw(self.stmt(
@@ -44,16 +50,36 @@ impl Store {
                 "specialization",
                 p.specializations.iter().map(|s| s.clone().into()).collect::<Vec<sea_orm::Value>>(),
             ),
-            ("coordinator_languages", "language", p.languages.iter().map(|s| s.clone().into()).collect()),
-            ("coordinator_facilities", "facility_id", p.facility_ids.iter().map(|id| (*id).into()).collect()),
+            (
+                "coordinator_languages",
+                "language",
+                p.languages.iter().map(|s| s.clone().into()).collect(),
+            ),
+            (
+                "coordinator_facilities",
+                "facility_id",
+                p.facility_ids.iter().map(|id| (*id).into()).collect(),
+            ),
         ] {
-            tx.execute_raw(self.stmt(&format!("DELETE FROM {table} WHERE user_id = $1"), vec![user_id.into()])).await?;
+            tx.execute_raw(
+                self.stmt(&format!("DELETE FROM {table} WHERE user_id = $1"), vec![user_id.into()]),
+            )
+            .await?;
             for v in values {
-                tx.execute_raw(self.stmt(&format!("INSERT INTO {table} (user_id, {column}) VALUES ($1, $2)"), vec![user_id.into(), v]))
-                    .await?;
+                tx.execute_raw(self.stmt(
+                    &format!("INSERT INTO {table} (user_id, {column}) VALUES ($1, $2)"),
+                    vec![user_id.into(), v],
+                ))
+                .await?;
             }
         }
-        tx.execute_raw(self.stmt("UPDATE users SET updated_at = $1 WHERE id = $2", vec![at(now), user_id.into()])).await?;
+        tx.execute_raw(
+            self.stmt(
+                "UPDATE users SET updated_at = $1 WHERE id = $2",
+                vec![at(now), user_id.into()],
+            ),
+        )
+        .await?;
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())

@@ -58,7 +58,13 @@ pub struct QualityWindow {
 
 impl Store {
     /// A random sample of unreviewed entries since `since`, never the reviewer's own.
-    pub async fn qa_sample(&self, reviewer: i64, since: DateTime<Utc>, coordinator: Option<i64>, limit: i64) -> Result<Vec<SampleEntry>> {
+    pub async fn qa_sample(
+        &self,
+        reviewer: i64,
+        since: DateTime<Utc>,
+        coordinator: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<SampleEntry>> {
         let mut values = vec![reviewer.into(), at(since), limit.into()];
         let only = match coordinator {
             Some(c) => {
@@ -101,22 +107,38 @@ impl Store {
 
     /// (id, coordinator) of the patient with this chart code.
     pub async fn patient_by_chart_code(&self, code: &str) -> Result<Option<(i64, Option<i64>)>> {
-        let row = self.one("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()]).await?;
+        let row = self
+            .one("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()])
+            .await?;
         row.map(|r| Ok((get(&r, "id")?, get(&r, "coordinator_id")?))).transpose()
     }
 
     /// The entry a review is about: (coordinator, patient), if it exists.
     pub async fn entry_owner(&self, task_log_id: i64) -> Result<Option<(i64, Option<i64>)>> {
-        let row = self.one("SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1", vec![task_log_id.into()]).await?;
+        let row = self
+            .one(
+                "SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1",
+                vec![task_log_id.into()],
+            )
+            .await?;
         row.map(|r| Ok((get(&r, "coordinator_id")?, get(&r, "patient_id")?))).transpose()
     }
 
     /// Records a review of one entry; false when the entry has a review already.
-    pub async fn record_qa_review(&self, r: &NewReview<'_>, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn record_qa_review(
+        &self,
+        r: &NewReview<'_>,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let NewReview { task_log_id, coordinator_id, reviewer, accurate, rating, notes } = *r;
         let tx = self.begin_write().await?;
-        let seen =
-            tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM qa_reviews WHERE task_log_id = $1", vec![task_log_id.into()])).await?;
+        let seen = tx
+            .query_one_raw(self.stmt(
+                "SELECT COUNT(*) AS n FROM qa_reviews WHERE task_log_id = $1",
+                vec![task_log_id.into()],
+            ))
+            .await?;
         if count(&seen, "n")? > 0 {
             return Ok(false);
         }
@@ -131,7 +153,12 @@ impl Store {
     }
 
     /// Records a patient's survey score for their coordinator; false when that patient has one that day.
-    pub async fn record_survey(&self, s: &NewSurvey, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<bool> {
+    pub async fn record_survey(
+        &self,
+        s: &NewSurvey,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let NewSurvey { patient_id, coordinator_id, score, surveyed_on, recorded_by } = *s;
         let tx = self.begin_write().await?;
         let seen = tx
@@ -161,7 +188,11 @@ impl Store {
         month_of: impl Fn(DateTime<Utc>) -> YearMonth,
     ) -> Result<BTreeMap<(i64, YearMonth), QualityMonth>> {
         let mut out: BTreeMap<(i64, YearMonth), QualityMonth> = BTreeMap::new();
-        let (Some(first), Some(last)) = (window.months.first().copied(), window.months.last().copied()) else { return Ok(out) };
+        let (Some(first), Some(last)) =
+            (window.months.first().copied(), window.months.last().copied())
+        else {
+            return Ok(out);
+        };
         let span = vec![at(window.from), at(window.to)];
         for r in &self
             .all("SELECT coordinator_id, reviewed_at, accurate FROM qa_reviews WHERE reviewed_at >= $1 AND reviewed_at < $2", span.clone())
@@ -230,7 +261,14 @@ impl Store {
             )
             .await?;
         rows.iter()
-            .map(|r| Ok((get::<String>(r, "patient")?.to_uppercase(), get(r, "handoff")?, get(r, "assigned_at")?, get(r, "coordinator")?)))
+            .map(|r| {
+                Ok((
+                    get::<String>(r, "patient")?.to_uppercase(),
+                    get(r, "handoff")?,
+                    get(r, "assigned_at")?,
+                    get(r, "coordinator")?,
+                ))
+            })
             .collect()
     }
 }

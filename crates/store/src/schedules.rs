@@ -38,9 +38,9 @@ fn values(s: &ValidSchedule) -> Vec<Value> {
 
 fn conflict(e: StoreError) -> StoreError {
     match e {
-        StoreError::Db(db) if is_unique_violation(&db) => {
-            StoreError::AlreadyExists("a schedule for that task type, frequency and subjects".into())
-        }
+        StoreError::Db(db) if is_unique_violation(&db) => StoreError::AlreadyExists(
+            "a schedule for that task type, frequency and subjects".into(),
+        ),
         other => other,
     }
 }
@@ -74,7 +74,12 @@ impl Store {
     }
 
     /// Changes a schedule; it shapes tasks generated from now on, never ones already generated.
-    pub async fn update_schedule(&self, id: i64, schedule: &ValidSchedule, now: DateTime<Utc>) -> Result<()> {
+    pub async fn update_schedule(
+        &self,
+        id: i64,
+        schedule: &ValidSchedule,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut v = values(schedule);
         v.extend([at(now), id.into()]);
         let changed = self
@@ -91,7 +96,11 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_schedule(&self, schedule: &ValidSchedule, now: DateTime<Utc>) -> Result<()> {
+    pub async fn create_schedule(
+        &self,
+        schedule: &ValidSchedule,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let mut v = values(schedule);
         v.push(at(now));
         self.exec(

@@ -14,7 +14,14 @@ pub struct SessionRecord {
 }
 
 impl Store {
-    pub async fn create_session(&self, id_hash: &str, user_id: i64, csrf_token: &str, address: &str, now: DateTime<Utc>) -> Result<()> {
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.exec(
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, address) VALUES ($1, $2, $3, $4, $4, $5)",
             vec![id_hash.into(), user_id.into(), csrf_token.into(), at(now), address.into()],
@@ -40,7 +47,8 @@ impl Store {
                 id: get(&row, "id")?,
                 username: get(&row, "username")?,
                 display_name: get(&row, "display_name")?,
-                role: carelog_domain::role::Role::parse(&role_text).unwrap_or(carelog_domain::role::Role::Coordinator),
+                role: carelog_domain::role::Role::parse(&role_text)
+                    .unwrap_or(carelog_domain::role::Role::Coordinator),
                 is_active: get(&row, "is_active")?,
             },
             csrf_token: get(&row, "csrf_token")?,
@@ -50,7 +58,11 @@ impl Store {
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {
-        self.exec("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", vec![at(now), id_hash.into()]).await?;
+        self.exec(
+            "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+            vec![at(now), id_hash.into()],
+        )
+        .await?;
         Ok(())
     }
 
@@ -65,7 +77,15 @@ impl Store {
     }
 
     /// Removes sessions past either timeout; returns how many.
-    pub async fn delete_expired_sessions(&self, idle_before: DateTime<Utc>, created_before: DateTime<Utc>) -> Result<u64> {
-        self.exec("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2", vec![at(idle_before), at(created_before)]).await
+    pub async fn delete_expired_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        created_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.exec(
+            "DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2",
+            vec![at(idle_before), at(created_before)],
+        )
+        .await
     }
 }

@@ -13,7 +13,11 @@ pub struct MonthSummary {
 
 impl Store {
     /// One coordinator's month so far (the practice's is `practice_month`).
-    pub async fn month_summary(&self, coordinator_id: i64, month: UtcRange) -> Result<MonthSummary> {
+    pub async fn month_summary(
+        &self,
+        coordinator_id: i64,
+        month: UtcRange,
+    ) -> Result<MonthSummary> {
         let row = self
             .one(
                 "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients

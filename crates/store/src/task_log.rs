@@ -4,7 +4,10 @@
 
 use carelog_domain::RuleViolation;
 use carelog_domain::practice_time::UtcRange;
-use carelog_domain::time_rules::{DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message, is_double_submit};
+use carelog_domain::time_rules::{
+    DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message,
+    is_double_submit,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult};
 
@@ -120,14 +123,28 @@ impl EntryFilter {
 
 /// Serialises one coordinator's writes for the rest of the transaction (PostgreSQL; SQLite's
 /// IMMEDIATE transaction already holds the database's write lock).
-async fn lock_coordinator(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64) -> Result<()> {
+async fn lock_coordinator(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    coordinator_id: i64,
+) -> Result<()> {
     if store.engine() == Engine::Postgres {
-        tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![(7_262_000_000_000i64 + coordinator_id).into()])).await?;
+        tx.execute_raw(store.stmt(
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![(7_262_000_000_000i64 + coordinator_id).into()],
+        ))
+        .await?;
     }
     Ok(())
 }
 
-async fn day_minutes(store: &Store, tx: &DatabaseTransaction, coordinator_id: i64, day: UtcRange, except: Option<i64>) -> Result<i64> {
+async fn day_minutes(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    coordinator_id: i64,
+    day: UtcRange,
+    except: Option<i64>,
+) -> Result<i64> {
     let row = tx
         .query_one_raw(store.stmt(
             "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log
@@ -166,19 +183,33 @@ async fn recent_fingerprints(
 }
 
 /// Describes an entry's values for the audit log.
-pub fn describe_entry(task_type: &str, minutes: Option<i32>, stat_value: Option<&str>, notes: &str, task_at: DateTime<Utc>) -> String {
+pub fn describe_entry(
+    task_type: &str,
+    minutes: Option<i32>,
+    stat_value: Option<&str>,
+    notes: &str,
+    task_at: DateTime<Utc>,
+) -> String {
     let amount = match (minutes, stat_value) {
         (Some(m), _) => format!("{m} min"),
         (None, Some(v)) => format!("value {v}"),
         (None, None) => "no minutes".to_owned(),
     };
-    format!("{task_type}, {amount}, at {}, notes: \"{notes}\"", task_at.format("%Y-%m-%d %H:%M UTC"))
+    format!(
+        "{task_type}, {amount}, at {}, notes: \"{notes}\"",
+        task_at.format("%Y-%m-%d %H:%M UTC")
+    )
 }
 
 impl Store {
     /// Saves an entry under the daily cap and double-submit rules, with its audit event, or refuses it
     /// and changes nothing. Completes the generated task it answers, if any.
-    pub async fn insert_entry(&self, entry: &NewEntry, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<Saved> {
+    pub async fn insert_entry(
+        &self,
+        entry: &NewEntry,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
         let tx = self.begin_write().await?;
         lock_coordinator(self, &tx, entry.coordinator_id).await?;
         if let Some(minutes) = entry.minutes {
@@ -193,7 +224,11 @@ impl Store {
             minutes: entry.minutes,
             notes: entry.notes.clone(),
         };
-        if is_double_submit(&fingerprint, &recent_fingerprints(self, &tx, entry.coordinator_id, now).await?, now) {
+        if is_double_submit(
+            &fingerprint,
+            &recent_fingerprints(self, &tx, entry.coordinator_id, now).await?,
+            now,
+        ) {
             return Ok(Saved::Refused(RuleViolation::new("entry", double_submit_message())));
         }
         let row = tx
@@ -219,7 +254,11 @@ impl Store {
                 ],
             ))
             .await?;
-        let id: i64 = row.as_ref().map(|r| get(r, "id")).transpose()?.ok_or_else(|| StoreError::NotFound("the new entry's id".into()))?;
+        let id: i64 = row
+            .as_ref()
+            .map(|r| get(r, "id"))
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound("the new entry's id".into()))?;
         if let Some(task_id) = entry.generated_task_id {
             let done = tx
                 .execute_raw(self.stmt(
@@ -240,13 +279,18 @@ impl Store {
             // Asked first: on PostgreSQL even an UPDATE of no rows fires the statement triggers that
             // move every cached billing and team figure.
             let newly_assigned = tx
-                .query_one_raw(
-                    self.stmt("SELECT 1 AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'", vec![patient.into()]),
-                )
+                .query_one_raw(self.stmt(
+                    "SELECT 1 AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'",
+                    vec![patient.into()],
+                ))
                 .await?
                 .is_some();
             if newly_assigned {
-                tx.execute_raw(self.stmt("UPDATE patients SET onboarding_status = 'Active' WHERE id = $1", vec![patient.into()])).await?;
+                tx.execute_raw(self.stmt(
+                    "UPDATE patients SET onboarding_status = 'Active' WHERE id = $1",
+                    vec![patient.into()],
+                ))
+                .await?;
             }
         }
         insert_audit(self, &*tx, audit, now).await?;
@@ -255,12 +299,20 @@ impl Store {
     }
 
     /// Changes an entry's minutes, value, notes or time under the same rules; the audit keeps old and new.
-    pub async fn update_entry(&self, id: i64, changed: &NewEntry, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<Saved> {
+    pub async fn update_entry(
+        &self,
+        id: i64,
+        changed: &NewEntry,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Saved> {
         let tx = self.begin_write().await?;
         lock_coordinator(self, &tx, changed.coordinator_id).await?;
         if let Some(minutes) = changed.minutes {
-            let logged = day_minutes(self, &tx, changed.coordinator_id, changed.day, Some(id)).await?;
-            if let Err(violation) = check_daily_cap(logged, i64::from(minutes), changed.local_date) {
+            let logged =
+                day_minutes(self, &tx, changed.coordinator_id, changed.day, Some(id)).await?;
+            if let Err(violation) = check_daily_cap(logged, i64::from(minutes), changed.local_date)
+            {
                 return Ok(Saved::Refused(violation));
             }
         }
@@ -295,7 +347,13 @@ impl Store {
     }
 
     /// Deletes an entry (its audit event keeps the values) and reopens the generated task it completed.
-    pub async fn delete_entry(&self, id: i64, coordinator_id: i64, audit: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
+    pub async fn delete_entry(
+        &self,
+        id: i64,
+        coordinator_id: i64,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         tx.execute_raw(self.stmt(
             "UPDATE generated_tasks SET status = 'pending', completed_at = NULL, task_log_id = NULL WHERE task_log_id = $1 AND coordinator_id = $2",
@@ -303,9 +361,10 @@ impl Store {
         ))
         .await?;
         let deleted = tx
-            .execute_raw(
-                self.stmt("DELETE FROM coordinator_task_log WHERE id = $1 AND coordinator_id = $2", vec![id.into(), coordinator_id.into()]),
-            )
+            .execute_raw(self.stmt(
+                "DELETE FROM coordinator_task_log WHERE id = $1 AND coordinator_id = $2",
+                vec![id.into(), coordinator_id.into()],
+            ))
             .await?;
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
@@ -323,7 +382,11 @@ impl Store {
     /// Entries matching the filter, newest first.
     pub async fn entries(&self, filter: &EntryFilter, limit: u64) -> Result<Vec<EntryRow>> {
         let c = filter.conditions();
-        let sql = format!("{ENTRY_SELECT} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}", c.where_sql(), c.next_placeholder());
+        let sql = format!(
+            "{ENTRY_SELECT} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}",
+            c.where_sql(),
+            c.next_placeholder()
+        );
         let mut values = c.values;
         values.push((limit as i64).into());
         self.all(&sql, values).await?.iter().map(entry_row).collect()
@@ -332,7 +395,15 @@ impl Store {
     /// How many entries the filter matches.
     pub async fn count_entries(&self, filter: &EntryFilter) -> Result<i64> {
         let c = filter.conditions();
-        crate::row::count(&self.one(&format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()), c.values).await?, "n")
+        crate::row::count(
+            &self
+                .one(
+                    &format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()),
+                    c.values,
+                )
+                .await?,
+            "n",
+        )
     }
 
     /// The estimate an active schedule gives a task type, if any schedule generates it.

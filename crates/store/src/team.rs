@@ -83,7 +83,10 @@ impl Store {
                 m.specializations.push(get(r, "specialization")?);
             }
         }
-        for r in &self.all("SELECT user_id, language FROM coordinator_languages ORDER BY language", vec![]).await? {
+        for r in &self
+            .all("SELECT user_id, language FROM coordinator_languages ORDER BY language", vec![])
+            .await?
+        {
             if let Some(m) = team.get_mut(&get::<i64>(r, "user_id")?) {
                 m.languages.push(get(r, "language")?);
             }
@@ -214,7 +217,12 @@ impl Store {
 
     /// When the patient's current coordinator was assigned (their latest assignment).
     pub async fn latest_assignment_at(&self, patient_id: i64) -> Result<Option<DateTime<Utc>>> {
-        let row = self.one("SELECT MAX(assigned_at) AS last FROM assignments WHERE patient_id = $1", vec![patient_id.into()]).await?;
+        let row = self
+            .one(
+                "SELECT MAX(assigned_at) AS last FROM assignments WHERE patient_id = $1",
+                vec![patient_id.into()],
+            )
+            .await?;
         Ok(match row {
             Some(r) => get(&r, "last")?,
             None => None,

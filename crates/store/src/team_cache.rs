@@ -38,7 +38,8 @@ impl<K: PartialEq, V> Kept<K, V> {
     }
 
     fn put(&self, key: K, revision: i64, value: &Arc<V>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((key, revision, Arc::clone(value)));
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((key, revision, Arc::clone(value)));
     }
 }
 
@@ -89,7 +90,12 @@ impl Store {
     }
 
     async fn team_revision(&self) -> Result<i64> {
-        let row = self.one("SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions", vec![]).await?;
+        let row = self
+            .one(
+                "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions",
+                vec![],
+            )
+            .await?;
         Ok(match row {
             Some(r) => get(&r, "revision")?,
             None => 0,

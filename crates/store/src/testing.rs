@@ -24,9 +24,12 @@ pub fn with_database(url: &str, name: &str) -> String {
 /// Creates an empty database on the server and returns its URL. Fails, never skips, if the server
 /// cannot be reached.
 pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String> {
-    let admin = Database::connect(server_url)
-        .await
-        .map_err(|e| StoreError::BadUrl(format!("CARELOG_TEST_PG is set but {} cannot be reached: {e}", crate::redact_url(server_url))))?;
+    let admin = Database::connect(server_url).await.map_err(|e| {
+        StoreError::BadUrl(format!(
+            "CARELOG_TEST_PG is set but {} cannot be reached: {e}",
+            crate::redact_url(server_url)
+        ))
+    })?;
     admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
     admin.close().await?;
     Ok(with_database(server_url, name))
@@ -69,7 +72,11 @@ impl crate::Store {
 
     /// Runs a statement in a transaction and rolls it back, returning the rows it touched: benchmarks
     /// time a hand-written bulk write this way without changing the data they measure.
-    pub async fn rolled_back_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<u64> {
+    pub async fn rolled_back_for_test(
+        &self,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<u64> {
         let tx = self.begin_write().await?;
         let touched = tx.execute_raw(self.stmt(sql, values)).await?.rows_affected();
         tx.rollback().await?;
@@ -91,7 +98,11 @@ impl crate::Store {
     ) -> Result<()> {
         self.exec(
             "UPDATE sessions SET last_seen_at = $1, created_at = $2 WHERE user_id = $3",
-            vec![crate::connection::at(last_seen_at), crate::connection::at(created_at), user_id.into()],
+            vec![
+                crate::connection::at(last_seen_at),
+                crate::connection::at(created_at),
+                user_id.into(),
+            ],
         )
         .await?;
         Ok(())
@@ -113,8 +124,17 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432", "t1"), "postgres://postgres@127.0.0.1:5432/t1");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "t2"), "postgres://u@h/t2?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t2"),
+            "postgres://u@h/t2?sslmode=disable"
+        );
     }
 }

@@ -15,10 +15,19 @@ pub struct RunningTimer {
 
 impl Store {
     /// Starts (or restarts) the user's timer.
-    pub async fn start_timer(&self, user_id: i64, patient_id: Option<i64>, task_type_id: i64, now: DateTime<Utc>) -> Result<()> {
+    pub async fn start_timer(
+        &self,
+        user_id: i64,
+        patient_id: Option<i64>,
+        task_type_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         use sea_orm::ConnectionTrait;
-        tx.execute_raw(self.stmt("DELETE FROM task_timers WHERE user_id = $1", vec![user_id.into()])).await?;
+        tx.execute_raw(
+            self.stmt("DELETE FROM task_timers WHERE user_id = $1", vec![user_id.into()]),
+        )
+        .await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO task_timers (user_id, patient_id, task_type_id, started_at) VALUES ($1, $2, $3, $4)",
             vec![user_id.into(), patient_id.into(), task_type_id.into(), at(now)],
@@ -29,7 +38,12 @@ impl Store {
     }
 
     pub async fn timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
-        let row = self.one("SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1", vec![user_id.into()]).await?;
+        let row = self
+            .one(
+                "SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1",
+                vec![user_id.into()],
+            )
+            .await?;
         row.map(|r| {
             Ok(RunningTimer {
                 patient_id: get(&r, "patient_id")?,

@@ -35,7 +35,11 @@ impl TypeAverages {
 impl Store {
     /// The practice's average minutes for a task type over the 90 days before the start of `now`'s
     /// hour (None without history).
-    pub async fn task_type_average(&self, task_type_id: i64, now: DateTime<Utc>) -> Result<Option<f64>> {
+    pub async fn task_type_average(
+        &self,
+        task_type_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<f64>> {
         let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
         if let Some(kept) = self.type_averages().get(task_type_id, hour) {
             return Ok(kept);

@@ -58,19 +58,28 @@ impl Store {
         match result {
             Ok(Some(row)) => get(&row, "id"),
             Ok(None) => Err(StoreError::NotFound("the new user's id".into())),
-            Err(StoreError::Db(e)) if is_unique_violation(&e) => Err(StoreError::AlreadyExists(format!("user \"{}\"", user.username))),
+            Err(StoreError::Db(e)) if is_unique_violation(&e) => {
+                Err(StoreError::AlreadyExists(format!("user \"{}\"", user.username)))
+            }
             Err(e) => Err(e),
         }
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        let row = self.one(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), vec![id.into()]).await?;
+        let row = self
+            .one(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), vec![id.into()])
+            .await?;
         row.as_ref().map(user_from).transpose()
     }
 
     /// The user and their password hash, for signing in.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row = self.one(&format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"), vec![username.into()]).await?;
+        let row = self
+            .one(
+                &format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1"),
+                vec![username.into()],
+            )
+            .await?;
         match row {
             Some(r) => Ok(Some((user_from(&r)?, get(&r, "password_hash")?))),
             None => Ok(None),
@@ -78,7 +87,9 @@ impl Store {
     }
 
     pub async fn list_users(&self) -> Result<Vec<User>> {
-        let rows = self.all(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY role, username"), vec![]).await?;
+        let rows = self
+            .all(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY role, username"), vec![])
+            .await?;
         rows.iter().map(user_from).collect()
     }
 
@@ -88,15 +99,30 @@ impl Store {
 
     /// Changes a role and ends the user's sessions, so the new role applies at the next sign-in.
     pub async fn set_role(&self, username: &str, role: Role, now: DateTime<Utc>) -> Result<Role> {
-        let (user, _) = self.user_for_login(username).await?.ok_or_else(|| StoreError::NotFound(format!("user \"{username}\"")))?;
-        self.exec("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3", vec![role.as_str().into(), at(now), user.id.into()]).await?;
+        let (user, _) = self
+            .user_for_login(username)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user \"{username}\"")))?;
+        self.exec(
+            "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+            vec![role.as_str().into(), at(now), user.id.into()],
+        )
+        .await?;
         self.delete_sessions_of(user.id).await?;
         Ok(user.role)
     }
 
     /// Replaces a password hash and ends the user's sessions.
-    pub async fn set_password_hash(&self, username: &str, password_hash: &str, now: DateTime<Utc>) -> Result<i64> {
-        let (user, _) = self.user_for_login(username).await?.ok_or_else(|| StoreError::NotFound(format!("user \"{username}\"")))?;
+    pub async fn set_password_hash(
+        &self,
+        username: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let (user, _) = self
+            .user_for_login(username)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("user \"{username}\"")))?;
         self.exec(
             "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
             vec![password_hash.into(), at(now), user.id.into()],

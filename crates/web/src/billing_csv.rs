@@ -25,11 +25,15 @@ fn amount(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-pub fn billing_csv(summary: &MonthSummary, names: &HashMap<i64, String>) -> Result<String, csv::Error> {
+pub fn billing_csv(
+    summary: &MonthSummary,
+    names: &HashMap<i64, String>,
+) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER)?;
     for line in &summary.lines {
-        let coordinator = line.coordinator_id.and_then(|c| names.get(&c)).cloned().unwrap_or_default();
+        let coordinator =
+            line.coordinator_id.and_then(|c| names.get(&c)).cloned().unwrap_or_default();
         out.write_record([
             summary.month.to_string(),
             line.patient_id.to_string(),

@@ -48,14 +48,22 @@ pub fn trend_chart(points: &[Point]) -> TrendChart {
             let x = LEFT + slot * i64::try_from(i).unwrap_or(0) + (slot - bar_width) / 2;
             let h = p.count.max(0) * plot / max_count;
             let centre = x + bar_width / 2;
-            line.push(format!("{centre},{}", TOP + plot - p.amount_cents.max(0) * plot / max_amount));
+            line.push(format!(
+                "{centre},{}",
+                TOP + plot - p.amount_cents.max(0) * plot / max_amount
+            ));
             Bar {
                 x,
                 y: TOP + plot - h,
                 height: h,
                 label: p.label.clone(),
                 label_x: centre,
-                title: format!("{}: {} billable, {}", p.label, p.count, carelog_domain::billing::dollars(p.amount_cents)),
+                title: format!(
+                    "{}: {} billable, {}",
+                    p.label,
+                    p.count,
+                    carelog_domain::billing::dollars(p.amount_cents)
+                ),
             }
         })
         .collect();
@@ -86,7 +94,11 @@ mod tests {
         assert_eq!(c.bars[0].height, HEIGHT - TOP - BOTTOM, "the largest count fills the plot");
         assert_eq!(c.bars[1].height, (HEIGHT - TOP - BOTTOM) / 2);
         assert_eq!(c.bars[2].height, 0);
-        assert_eq!(c.line.split(' ').nth(1).unwrap().split(',').nth(1).unwrap(), TOP.to_string(), "the largest amount touches the top");
+        assert_eq!(
+            c.line.split(' ').nth(1).unwrap().split(',').nth(1).unwrap(),
+            TOP.to_string(),
+            "the largest amount touches the top"
+        );
         assert!(c.bars[1].title.contains("$1,000.00"));
         assert_eq!(c.max_amount, "$1,000.00");
         let empty = trend_chart(&[]);

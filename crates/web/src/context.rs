@@ -62,7 +62,9 @@ impl IntoResponse for AuthRejection {
 }
 
 fn urlencode(text: &str) -> String {
-    serde_urlencoded::to_string([("", text)]).map(|s| s.trim_start_matches('=').to_owned()).unwrap_or_default()
+    serde_urlencoded::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
@@ -71,10 +73,19 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let context = parts.extensions.get::<RequestContext>().cloned();
         match context {
-            Some(RequestContext { signed_in: Some(s), address, .. }) => Ok(CurrentUser { user: s.user, csrf_token: s.csrf_token, address }),
+            Some(RequestContext { signed_in: Some(s), address, .. }) => {
+                Ok(CurrentUser { user: s.user, csrf_token: s.csrf_token, address })
+            }
             other => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
-                Err(AuthRejection::SignIn { next, expired: other.is_some_and(|c| c.session_expired) })
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "/".into());
+                Err(AuthRejection::SignIn {
+                    next,
+                    expired: other.is_some_and(|c| c.session_expired),
+                })
             }
         }
     }
@@ -88,7 +99,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ManagerUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
-        if user.role().sees_team_oversight() { Ok(ManagerUser(user)) } else { Err(AuthRejection::Forbidden) }
+        if user.role().sees_team_oversight() {
+            Ok(ManagerUser(user))
+        } else {
+            Err(AuthRejection::Forbidden)
+        }
     }
 }
 

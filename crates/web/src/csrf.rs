@@ -25,7 +25,9 @@ fn is_state_changing(method: &Method) -> bool {
 
 /// Compares without an early exit, so timing says nothing about how much matched.
 pub fn tokens_match(expected: &str, given: &str) -> bool {
-    expected.len() == given.len() && !expected.is_empty() && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    expected.len() == given.len()
+        && !expected.is_empty()
+        && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 fn rejected() -> Response {
@@ -38,7 +40,11 @@ fn rejected() -> Response {
 
 /// A NUL character is refused everywhere: PostgreSQL cannot store it in text, and no person types it.
 fn nul_refused() -> Response {
-    error_page(StatusCode::BAD_REQUEST, "Please check the request", "Text may not contain a NUL character (%00); nothing was changed.")
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "Please check the request",
+        "Text may not contain a NUL character (%00); nothing was changed.",
+    )
 }
 
 fn query_has_nul(req: &Request) -> bool {
@@ -57,18 +63,28 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     if !is_state_changing(req.method()) {
         return next.run(req).await;
     }
-    let expected = match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref()) {
+    let expected = match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref())
+    {
         Some(signed_in) => Some(signed_in.csrf_token.clone()),
         // Signed out, only signing in can change anything; any other form goes to the sign-in page.
-        None if req.uri().path() != "/login" => return Redirect::to("/login?expired=1").into_response(),
-        None => CookieJar::from_headers(req.headers()).get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()),
+        None if req.uri().path() != "/login" => {
+            return Redirect::to("/login?expired=1").into_response();
+        }
+        None => CookieJar::from_headers(req.headers())
+            .get(LOGIN_CSRF_COOKIE)
+            .map(|c| c.value().to_owned()),
     };
     let Some(expected) = expected else { return rejected() };
 
     if let Some(given) = req.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         return if tokens_match(&expected, given) { next.run(req).await } else { rejected() };
     }
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     // A file upload cannot be read here without buffering it, so its form carries the token in the
     // action's query string (Referrer-Policy same-origin keeps it from other sites).
     if content_type.starts_with("multipart/form-data") {
@@ -87,7 +103,11 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return error_page(StatusCode::PAYLOAD_TOO_LARGE, "Form too large", "The form sent more than 2 MB; nothing was changed.");
+        return error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Form too large",
+            "The form sent more than 2 MB; nothing was changed.",
+        );
     };
     let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
     if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
@@ -95,7 +115,9 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     }
     let given: Option<String> = fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v);
     match given {
-        Some(token) if tokens_match(&expected, &token) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Some(token) if tokens_match(&expected, &token) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
         _ => rejected(),
     }
 }

@@ -5,7 +5,9 @@ use carelog_domain::RuleViolation;
 use carelog_domain::catalogue::{TaskCategory, TimeRule, ValueFormat};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
-use carelog_domain::time_rules::{check_entry_date, needs_confirmation, parse_minutes, parse_stat_value};
+use carelog_domain::time_rules::{
+    check_entry_date, needs_confirmation, parse_minutes, parse_stat_value,
+};
 use carelog_store::{NewEntry, TaskTypeRow};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -96,11 +98,20 @@ fn parse_when(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, R
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .map_err(|_| RuleViolation::new("date", format!("\"{text}\" is not a date and time; use the picker or write 2026-11-20T14:30.")))?;
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| RuleViolation::new("date", format!("{text} does not exist in the practice time zone (a daylight-saving gap).")))
+        .map_err(|_| {
+            RuleViolation::new(
+                "date",
+                format!(
+                    "\"{text}\" is not a date and time; use the picker or write 2026-11-20T14:30."
+                ),
+            )
+        })?;
+    tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
+        RuleViolation::new(
+            "date",
+            format!("{text} does not exist in the practice time zone (a daylight-saving gap)."),
+        )
+    })
 }
 
 /// The first day an entry may carry: the previous month's start while billing has not closed it,
@@ -108,7 +119,11 @@ fn parse_when(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, R
 pub async fn earliest_open_date(state: &AppState, today: NaiveDate) -> AppResult<NaiveDate> {
     let this_month = YearMonth::of(today);
     let previous = this_month.previous();
-    Ok(if state.store.is_month_closed(previous).await? { this_month.first_day() } else { previous.first_day() })
+    Ok(if state.store.is_month_closed(previous).await? {
+        this_month.first_day()
+    } else {
+        previous.first_day()
+    })
 }
 
 fn parse_id(text: &str) -> Option<i64> {
@@ -142,7 +157,10 @@ pub async fn check(
             None
         }
         None if task_type.needs_patient => {
-            errors.push(format!("Patient: \"{}\" is logged against a patient; choose one.", task_type.name));
+            errors.push(format!(
+                "Patient: \"{}\" is logged against a patient; choose one.",
+                task_type.name
+            ));
             None
         }
         None => None,
@@ -167,11 +185,17 @@ pub async fn check(
     };
     let notes = form.notes.trim().to_owned();
     if notes.chars().count() > MAX_NOTES_CHARS {
-        errors.push(format!("Notes: at most {MAX_NOTES_CHARS} characters; these have {}.", notes.chars().count()));
+        errors.push(format!(
+            "Notes: at most {MAX_NOTES_CHARS} characters; these have {}.",
+            notes.chars().count()
+        ));
     }
     let task_at = match parse_when(&form.when, tz, now) {
         Ok(t) if t > now + Duration::minutes(5) => {
-            errors.push(format!("Date/time: time cannot be logged in the future ({}).", format_when(t, tz).replace('T', " ")));
+            errors.push(format!(
+                "Date/time: time cannot be logged in the future ({}).",
+                format_when(t, tz).replace('T', " ")
+            ));
             None
         }
         Ok(t) => Some(t),
@@ -182,7 +206,8 @@ pub async fn check(
     };
     let today = local_date(now, tz);
     if let Some(t) = task_at
-        && let Err(v) = check_entry_date(local_date(t, tz), today, earliest_open_date(state, today).await?)
+        && let Err(v) =
+            check_entry_date(local_date(t, tz), today, earliest_open_date(state, today).await?)
     {
         errors.push(format!("Date/time: {}", v.message));
     }
@@ -229,7 +254,8 @@ impl EntryFormView {
         values: EntryForm,
     ) -> AppResult<EntryFormView> {
         let own = state.store.own_patients(user.id()).await?;
-        let earliest = earliest_open_date(state, local_date(Utc::now(), state.settings.time_zone)).await?;
+        let earliest =
+            earliest_open_date(state, local_date(Utc::now(), state.settings.time_zone)).await?;
         Ok(Self::with_patients(state, user, types, &own, earliest, action, values))
     }
 
@@ -309,8 +335,15 @@ mod tests {
         let t = parse_when("2026-11-20T14:30", tz, now).unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-20T22:30:00+00:00");
         assert_eq!(parse_when("", tz, now).unwrap(), now);
-        assert!(parse_when("tomorrow", tz, now).unwrap_err().message.contains("not a date and time"));
-        assert!(parse_when("2026-03-08T02:30", tz, now).unwrap_err().message.contains("daylight-saving"));
+        assert!(
+            parse_when("tomorrow", tz, now).unwrap_err().message.contains("not a date and time")
+        );
+        assert!(
+            parse_when("2026-03-08T02:30", tz, now)
+                .unwrap_err()
+                .message
+                .contains("daylight-saving")
+        );
         assert_eq!(format_when(t, tz), "2026-11-20T14:30");
     }
 }

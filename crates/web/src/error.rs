@@ -30,8 +30,7 @@ struct ErrorPage<'a> {
 }
 
 /// Said when the database had no room for a request in time; nothing was changed, so a retry is safe.
-pub const BUSY_MESSAGE: &str =
-    "carelog is busier than usual and could not finish this request in time. Nothing was changed. Please try again in a moment.";
+pub const BUSY_MESSAGE: &str = "carelog is busier than usual and could not finish this request in time. Nothing was changed. Please try again in a moment.";
 pub const RETRY_AFTER_SECONDS: &str = "2";
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
@@ -45,13 +44,26 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match &self {
-            AppError::NotFound => error_page(StatusCode::NOT_FOUND, "Not found", "There is nothing here, or you do not have access to it."),
-            AppError::Forbidden => error_page(StatusCode::FORBIDDEN, "Not allowed", "Your role does not give access to this page."),
-            AppError::BadRequest(message) => error_page(StatusCode::BAD_REQUEST, "Please check the request", message),
+            AppError::NotFound => error_page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is nothing here, or you do not have access to it.",
+            ),
+            AppError::Forbidden => error_page(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role does not give access to this page.",
+            ),
+            AppError::BadRequest(message) => {
+                error_page(StatusCode::BAD_REQUEST, "Please check the request", message)
+            }
             AppError::Store(StoreError::Busy(cause)) => {
                 tracing::warn!(cause = %cause, "request refused: database busy");
                 let mut page = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY_MESSAGE);
-                page.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+                page.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                );
                 page
             }
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -76,7 +88,10 @@ mod tests {
     fn a_busy_database_asks_for_a_retry_instead_of_failing() {
         let busy = AppError::Store(StoreError::Busy("pool timed out".into())).into_response();
         assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(busy.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"2"[..]));
+        assert_eq!(
+            busy.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"2"[..])
+        );
         let broken = AppError::Internal("boom".into()).into_response();
         assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -35,11 +35,18 @@ pub fn routes() -> Router<AppState> {
         .route("/CareTeam/{id}", get(read_care_team))
         .route("/Task", get(search_tasks))
         .route("/Task/{id}", get(read_task))
-        .fallback(|| async { outcome(StatusCode::NOT_FOUND, "not-found", "No such FHIR endpoint here; see /fhir/R4/metadata.") })
+        .fallback(|| async {
+            outcome(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "No such FHIR endpoint here; see /fhir/R4/metadata.",
+            )
+        })
 }
 
 fn fhir_json(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")], Json(body)).into_response()
+    (status, [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")], Json(body))
+        .into_response()
 }
 
 fn outcome(status: StatusCode, code: &str, message: &str) -> Response {
@@ -73,12 +80,22 @@ impl From<crate::error::AppError> for FhirError {
 impl IntoResponse for FhirError {
     fn into_response(self) -> Response {
         match self.0 {
-            ApiError::Unauthorized => {
-                outcome(StatusCode::UNAUTHORIZED, "login", "A valid API token is required: Authorization: Bearer <token>.")
+            ApiError::Unauthorized => outcome(
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "A valid API token is required: Authorization: Bearer <token>.",
+            ),
+            ApiError::Forbidden => outcome(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Your role does not give access to this resource.",
+            ),
+            ApiError::NotFound => {
+                outcome(StatusCode::NOT_FOUND, "not-found", "Not found, or outside your reach.")
             }
-            ApiError::Forbidden => outcome(StatusCode::FORBIDDEN, "forbidden", "Your role does not give access to this resource."),
-            ApiError::NotFound => outcome(StatusCode::NOT_FOUND, "not-found", "Not found, or outside your reach."),
-            ApiError::BadRequest(m) | ApiError::Unprocessable(m, _) => outcome(StatusCode::BAD_REQUEST, "invalid", &m),
+            ApiError::BadRequest(m) | ApiError::Unprocessable(m, _) => {
+                outcome(StatusCode::BAD_REQUEST, "invalid", &m)
+            }
             other => other.into_response(),
         }
     }
@@ -105,11 +122,11 @@ pub struct SearchQuery {
 fn count_of(raw: &Option<String>) -> Result<usize, FhirError> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(50),
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n <= MAX_COUNT)
-            .ok_or_else(|| FhirError(ApiError::BadRequest(format!("_count: a whole number from 0 to {MAX_COUNT} (got \"{v}\").")))),
+        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= MAX_COUNT).ok_or_else(|| {
+            FhirError(ApiError::BadRequest(format!(
+                "_count: a whole number from 0 to {MAX_COUNT} (got \"{v}\")."
+            )))
+        }),
     }
 }
 
@@ -160,7 +177,10 @@ pub fn patient_resource(p: &PatientDetail) -> Value {
             map.insert("address".into(), json!([{ "text": address }]));
         }
         if let Some(c) = p.coordinator_id {
-            map.insert("generalPractitioner".into(), json!([{ "reference": format!("Practitioner/{c}"), "display": p.coordinator }]));
+            map.insert(
+                "generalPractitioner".into(),
+                json!([{ "reference": format!("Practitioner/{c}"), "display": p.coordinator }]),
+            );
         }
     }
     r
@@ -189,7 +209,9 @@ pub fn care_team_resource(p: &PatientDetail, since: Option<DateTime<Utc>>) -> Va
         participants.push(participant);
     }
     if let Some(provider) = &p.provider {
-        participants.push(json!({ "role": [{ "text": "Regional provider" }], "member": { "display": provider } }));
+        participants.push(
+            json!({ "role": [{ "text": "Regional provider" }], "member": { "display": provider } }),
+        );
     }
     json!({
         "resourceType": "CareTeam",
@@ -251,9 +273,15 @@ pub fn generated_task(g: &GeneratedRow) -> Value {
     r
 }
 
-async fn visible_patient(state: &AppState, user: &CurrentUser, id: i64) -> Result<PatientDetail, FhirError> {
+async fn visible_patient(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<PatientDetail, FhirError> {
     match state.store.patient_coordinator(id).await? {
-        Some(c) if may_see_patient(user.role(), user.id(), c) => state.store.patient_detail(id).await?.ok_or(FhirError(ApiError::NotFound)),
+        Some(c) if may_see_patient(user.role(), user.id(), c) => {
+            state.store.patient_detail(id).await?.ok_or(FhirError(ApiError::NotFound))
+        }
         _ => Err(FhirError(ApiError::NotFound)),
     }
 }
@@ -280,11 +308,16 @@ async fn metadata(State(state): State<AppState>) -> Response {
     )
 }
 
-async fn search_patients(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+async fn search_patients(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Query(q): Query<SearchQuery>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let limit = count_of(&q.count)?;
     let scope = (!user.role().sees_all_patients()).then_some(user.id());
-    let mut ids: Vec<(i64, String)> = state.store.list_patients(scope).await?.into_iter().map(|p| (p.id, p.chart_code)).collect();
+    let mut ids: Vec<(i64, String)> =
+        state.store.list_patients(scope).await?.into_iter().map(|p| (p.id, p.chart_code)).collect();
     if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
         ids.retain(|(p, _)| p.to_string() == id);
     }
@@ -299,11 +332,16 @@ async fn search_patients(State(state): State<AppState>, caller: Result<ApiUser, 
             entries.push((format!("Patient/{id}"), patient_resource(&p)));
         }
     }
-    audit(&state, &user, "fhir.patient_search", None, format!("{} of {total}", entries.len())).await?;
+    audit(&state, &user, "fhir.patient_search", None, format!("{} of {total}", entries.len()))
+        .await?;
     Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
 }
 
-async fn read_patient(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+async fn read_patient(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
     let p = visible_patient(&state, &user, id).await?;
@@ -336,36 +374,58 @@ async fn search_practitioners(
         all.retain(|(m, _)| m.id.to_string() == id);
     }
     let total = all.len();
-    let entries = all.iter().take(limit).map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u))).collect();
-    audit(&state, &user, "fhir.practitioner_search", None, format!("{total} practitioners")).await?;
+    let entries = all
+        .iter()
+        .take(limit)
+        .map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u)))
+        .collect();
+    audit(&state, &user, "fhir.practitioner_search", None, format!("{total} practitioners"))
+        .await?;
     Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
 }
 
-async fn read_practitioner(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+async fn read_practitioner(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let all = practitioners(&state).await?;
-    let (m, u) = all.iter().find(|(m, _)| m.id.to_string() == raw).ok_or(FhirError(ApiError::NotFound))?;
+    let (m, u) =
+        all.iter().find(|(m, _)| m.id.to_string() == raw).ok_or(FhirError(ApiError::NotFound))?;
     audit(&state, &user, "fhir.practitioner_read", None, format!("practitioner {}", m.id)).await?;
     Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u)))
 }
 
 fn required_patient(q: &SearchQuery) -> Result<i64, FhirError> {
-    q.patient
-        .as_deref()
-        .and_then(patient_ref)
-        .ok_or_else(|| FhirError(ApiError::BadRequest("patient: search by patient, e.g. ?patient=Patient/123.".into())))
+    q.patient.as_deref().and_then(patient_ref).ok_or_else(|| {
+        FhirError(ApiError::BadRequest(
+            "patient: search by patient, e.g. ?patient=Patient/123.".into(),
+        ))
+    })
 }
 
-async fn search_care_teams(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+async fn search_care_teams(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Query(q): Query<SearchQuery>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let id = required_patient(&q)?;
     let p = visible_patient(&state, &user, id).await?;
     let since = state.store.latest_assignment_at(id).await?;
     audit(&state, &user, "fhir.care_team_search", Some(id), "by patient".into()).await?;
-    Ok(fhir_json(StatusCode::OK, bundle(&state, vec![(format!("CareTeam/{id}"), care_team_resource(&p, since))], 1)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        bundle(&state, vec![(format!("CareTeam/{id}"), care_team_resource(&p, since))], 1),
+    ))
 }
 
-async fn read_care_team(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+async fn read_care_team(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
     let p = visible_patient(&state, &user, id).await?;
@@ -374,22 +434,36 @@ async fn read_care_team(State(state): State<AppState>, caller: Result<ApiUser, A
     Ok(fhir_json(StatusCode::OK, care_team_resource(&p, since)))
 }
 
-async fn search_tasks(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Query(q): Query<SearchQuery>) -> FhirResult {
+async fn search_tasks(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Query(q): Query<SearchQuery>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let id = required_patient(&q)?;
     let limit = count_of(&q.count)?;
     visible_patient(&state, &user, id).await?;
-    let entries = state.store.entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, limit as u64).await?;
+    let entries = state
+        .store
+        .entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, limit as u64)
+        .await?;
     let generated = state.store.generated_for_patient(id, limit as i64).await?;
-    let mut resources: Vec<(String, Value)> = entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
-    resources.extend(generated.iter().map(|g| (format!("Task/generated-{}", g.id), generated_task(g))));
+    let mut resources: Vec<(String, Value)> =
+        entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
+    resources
+        .extend(generated.iter().map(|g| (format!("Task/generated-{}", g.id), generated_task(g))));
     let total = resources.len();
     resources.truncate(limit);
-    audit(&state, &user, "fhir.task_search", Some(id), format!("{} tasks", resources.len())).await?;
+    audit(&state, &user, "fhir.task_search", Some(id), format!("{} tasks", resources.len()))
+        .await?;
     Ok(fhir_json(StatusCode::OK, bundle(&state, resources, total)))
 }
 
-async fn read_task(State(state): State<AppState>, caller: Result<ApiUser, ApiError>, Path(raw): Path<String>) -> FhirResult {
+async fn read_task(
+    State(state): State<AppState>,
+    caller: Result<ApiUser, ApiError>,
+    Path(raw): Path<String>,
+) -> FhirResult {
     let user = user_of(caller)?;
     let not_found = || FhirError(ApiError::NotFound);
     if let Some(id) = raw.strip_prefix("entry-").and_then(|s| s.parse::<i64>().ok()) {
@@ -413,7 +487,8 @@ async fn read_task(State(state): State<AppState>, caller: Result<ApiUser, ApiErr
         if !allowed {
             return Err(not_found());
         }
-        audit(&state, &user, "fhir.task_read", task.patient_id, format!("generated task {id}")).await?;
+        audit(&state, &user, "fhir.task_read", task.patient_id, format!("generated task {id}"))
+            .await?;
         return Ok(fhir_json(StatusCode::OK, generated_task(&task)));
     }
     Err(not_found())

@@ -18,14 +18,20 @@ pub async fn secure(State(state): State<AppState>, req: Request, next: Next) -> 
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if !is_asset {
         // Pages carry patient data: never keep them in shared or browser caches.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.settings.secure_cookies {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     response
 }

@@ -28,20 +28,33 @@ pub fn read_table(name: &str, bytes: &[u8]) -> Result<Table, String> {
         return Err("The file has no header row: the first row must name the columns.".into());
     }
     if table.rows.len() > MAX_ROWS {
-        return Err(format!("The file has {} rows; one import takes at most {MAX_ROWS}. Split it and import the parts.", table.rows.len()));
+        return Err(format!(
+            "The file has {} rows; one import takes at most {MAX_ROWS}. Split it and import the parts.",
+            table.rows.len()
+        ));
     }
     Ok(table)
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Table, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "The file is not UTF-8 text: save it as CSV (UTF-8) or XLSX.".to_owned())?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "The file is not UTF-8 text: save it as CSV (UTF-8) or XLSX.".to_owned())?;
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or_default();
-    let delimiter = [b',', b';', b'\t'].into_iter().max_by_key(|d| first.bytes().filter(|b| b == d).count()).unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(false).from_reader(text.as_bytes());
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
     let mut records = reader.records();
     let headers = match records.next() {
-        Some(r) => r.map_err(|e| format!("Row 1: {e}"))?.iter().map(|h| h.trim().to_owned()).collect(),
+        Some(r) => {
+            r.map_err(|e| format!("Row 1: {e}"))?.iter().map(|h| h.trim().to_owned()).collect()
+        }
         None => return Err("The file is empty.".into()),
     };
     let mut rows = Vec::new();
@@ -66,20 +79,29 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => if *b { "Y" } else { "N" }.to_owned(),
-        Data::DateTime(_) => cell.as_datetime().map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+        Data::DateTime(_) => {
+            cell.as_datetime().map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+        }
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.replace('T', " "),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    let mut book =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| format!("The file is not a readable XLSX workbook ({e})."))?;
-    let sheet = book.sheet_names().into_iter().next().ok_or_else(|| "The workbook has no sheets.".to_owned())?;
-    let range = book.worksheet_range(&sheet).map_err(|e| format!("Sheet \"{sheet}\" could not be read ({e})."))?;
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| format!("The file is not a readable XLSX workbook ({e})."))?;
+    let sheet = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| "The workbook has no sheets.".to_owned())?;
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| format!("Sheet \"{sheet}\" could not be read ({e})."))?;
     let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<String>>());
     let headers = rows.next().ok_or_else(|| "The file is empty.".to_owned())?;
-    let rows: Vec<Vec<String>> = rows.filter(|r| r.iter().any(|c| !c.is_empty())).take(MAX_ROWS + 1).collect();
+    let rows: Vec<Vec<String>> =
+        rows.filter(|r| r.iter().any(|c| !c.is_empty())).take(MAX_ROWS + 1).collect();
     Ok(Table { headers, rows })
 }
 
@@ -89,12 +111,17 @@ mod tests {
 
     #[test]
     fn csv_with_bom_semicolons_and_blank_lines() {
-        let t = read_table("x.csv", "\u{feff}Chart Code;Visit Date\nZM1;2026-10-02\n;\nZM2;2026-10-03\n".as_bytes())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let t = read_table(
+            "x.csv",
+            "\u{feff}Chart Code;Visit Date\nZM1;2026-10-02\n;\nZM2;2026-10-03\n".as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(t.headers, vec!["Chart Code", "Visit Date"]);
         assert_eq!(t.rows.len(), 2);
         assert!(read_table("x.csv", b"").is_err());
         assert!(read_table("x.csv", &[0xff, 0xfe, 0x00]).unwrap_err().contains("not UTF-8"));
-        assert!(read_table("x.xlsx", b"PK\x03\x04garbage").unwrap_err().contains("not a readable XLSX"));
+        assert!(
+            read_table("x.xlsx", b"PK\x03\x04garbage").unwrap_err().contains("not a readable XLSX")
+        );
     }
 }

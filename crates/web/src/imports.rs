@@ -54,22 +54,36 @@ pub async fn check_table(
 ) -> Result<CheckedImport, ImportError> {
     let columns = column_fields(kind, &table.headers, mapping);
     let missing = missing_fields(kind, &columns);
-    let unmatched =
-        table.headers.iter().zip(&columns).filter(|(h, c)| c.is_none() && !h.trim().is_empty()).map(|(h, _)| h.clone()).collect();
+    let unmatched = table
+        .headers
+        .iter()
+        .zip(&columns)
+        .filter(|(h, c)| c.is_none() && !h.trim().is_empty())
+        .map(|(h, _)| h.clone())
+        .collect();
     let plan = if missing.is_empty() {
         let span = if kind == ImportKind::CmLog {
-            let times: Vec<NaiveDateTime> =
-                table.rows.iter().filter_map(|r| parse_date_time(Cells { columns: &columns, row: r }.get("Date/Time"))).collect();
+            let times: Vec<NaiveDateTime> = table
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    parse_date_time(Cells { columns: &columns, row: r }.get("Date/Time"))
+                })
+                .collect();
             match (times.iter().min(), times.iter().max()) {
-                (Some(a), Some(b)) => {
-                    Some(UtcRange { start: start_of_day(a.date(), tz), end: start_of_day(b.date() + Duration::days(1), tz) })
-                }
+                (Some(a), Some(b)) => Some(UtcRange {
+                    start: start_of_day(a.date(), tz),
+                    end: start_of_day(b.date() + Duration::days(1), tz),
+                }),
                 _ => None,
             }
         } else {
             None
         };
-        let mut known = store.import_known(kind, span, |t| t.with_timezone(&tz).naive_local()).await.map_err(ImportError::Store)?;
+        let mut known = store
+            .import_known(kind, span, |t| t.with_timezone(&tz).naive_local())
+            .await
+            .map_err(ImportError::Store)?;
         let now = Utc::now();
         known.today = local_date(now, tz);
         known.now_local = now.with_timezone(&tz).naive_local();
@@ -77,7 +91,15 @@ pub async fn check_table(
     } else {
         None
     };
-    Ok(CheckedImport { kind, filename: filename.to_owned(), table, columns, missing, unmatched, plan })
+    Ok(CheckedImport {
+        kind,
+        filename: filename.to_owned(),
+        table,
+        columns,
+        missing,
+        unmatched,
+        plan,
+    })
 }
 
 #[derive(Debug)]
@@ -98,12 +120,21 @@ pub async fn apply_import(
     user: (Option<i64>, &str, &str),
 ) -> Result<Applied, ImportError> {
     let Some(plan) = &checked.plan else {
-        return Err(ImportError::Refused(format!("Columns: map {} before importing.", checked.missing.join(", "))));
+        return Err(ImportError::Refused(format!(
+            "Columns: map {} before importing.",
+            checked.missing.join(", ")
+        )));
     };
     let invalid = plan.invalid();
     if invalid > 0 && !skip_invalid {
-        let rows = if invalid == 1 { "1 row has errors".to_owned() } else { format!("{invalid} rows have errors") };
-        return Err(ImportError::Refused(format!("{rows}, so nothing was imported: fix them, or choose to skip the invalid rows.")));
+        let rows = if invalid == 1 {
+            "1 row has errors".to_owned()
+        } else {
+            format!("{invalid} rows have errors")
+        };
+        return Err(ImportError::Refused(format!(
+            "{rows}, so nothing was imported: fix them, or choose to skip the invalid rows."
+        )));
     }
     let detail = format!(
         "{} ({}): {} to create, {} to update, {} unchanged, {} invalid rows skipped",
@@ -115,8 +146,18 @@ pub async fn apply_import(
         invalid
     );
     let action = format!("import.{}", checked.kind.key());
-    let summary = NewAuditEvent { user_id: user.0, username: user.1, action: &action, patient_id: None, detail, address: user.2 };
-    store.apply_import(plan, |at| local_to_utc(tz, at), &summary, Utc::now()).await.map_err(ImportError::Store)
+    let summary = NewAuditEvent {
+        user_id: user.0,
+        username: user.1,
+        action: &action,
+        patient_id: None,
+        detail,
+        address: user.2,
+    };
+    store
+        .apply_import(plan, |at| local_to_utc(tz, at), &summary, Utc::now())
+        .await
+        .map_err(ImportError::Store)
 }
 
 /// A template for `kind` as CSV: the header row and one synthetic example.
@@ -148,19 +189,28 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
         "Visit Interval",
     ];
     let psl_headers = ["Chart Code", "Visit Date", "Provider", "Visit Type"];
-    let mut zmo = Table { headers: zmo_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
-    let mut psl = Table { headers: psl_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+    let mut zmo =
+        Table { headers: zmo_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+    let mut psl =
+        Table { headers: psl_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     for (name, json) in bundles {
-        let bundle: Value = serde_json::from_str(json).map_err(|e| format!("{name}: not JSON ({e})"))?;
+        let bundle: Value =
+            serde_json::from_str(json).map_err(|e| format!("{name}: not JSON ({e})"))?;
         if bundle["resourceType"] != "Bundle" {
             return Err(format!("{name}: not a FHIR Bundle"));
         }
-        let resources: Vec<&Value> = bundle["entry"].as_array().map(|e| e.iter().map(|x| &x["resource"]).collect()).unwrap_or_default();
+        let resources: Vec<&Value> = bundle["entry"]
+            .as_array()
+            .map(|e| e.iter().map(|x| &x["resource"]).collect())
+            .unwrap_or_default();
         for patient in resources.iter().filter(|r| r["resourceType"] == "Patient") {
             let id = text(&patient["id"]);
             let alnum: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
-            let chart = format!("SYN-{}", alnum[alnum.len().saturating_sub(10)..].iter().collect::<String>().to_uppercase());
+            let chart = format!(
+                "SYN-{}",
+                alnum[alnum.len().saturating_sub(10)..].iter().collect::<String>().to_uppercase()
+            );
             let refers = |r: &Value| {
                 let reference = text(&r["subject"]["reference"]);
                 reference.ends_with(&id)
@@ -171,47 +221,80 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
                 .cloned()
                 .unwrap_or(Value::Null);
             let family = text(&official["family"]);
-            let given = official["given"].as_array().and_then(|g| g.first()).map(text).unwrap_or_default();
+            let given =
+                official["given"].as_array().and_then(|g| g.first()).map(text).unwrap_or_default();
             let conditions: Vec<String> = resources
                 .iter()
                 .filter(|r| r["resourceType"] == "Condition" && refers(r))
-                .filter(|r| r["clinicalStatus"]["coding"].as_array().is_some_and(|c| c.iter().any(|x| x["code"] == "active")))
+                .filter(|r| {
+                    r["clinicalStatus"]["coding"]
+                        .as_array()
+                        .is_some_and(|c| c.iter().any(|x| x["code"] == "active"))
+                })
                 .map(|r| text(&r["code"]["text"]).replace(';', ","))
                 .collect();
-            let mut encounters: Vec<&&Value> =
-                resources.iter().filter(|r| r["resourceType"] == "Encounter" && refers(r) && r["status"] == "finished").collect();
+            let mut encounters: Vec<&&Value> = resources
+                .iter()
+                .filter(|r| {
+                    r["resourceType"] == "Encounter" && refers(r) && r["status"] == "finished"
+                })
+                .collect();
             encounters.sort_by_key(|e| text(&e["period"]["start"]));
             let latest = encounters.last();
             let provider = |e: &Value| {
-                e["participant"].as_array().and_then(|p| p.first()).map(|p| text(&p["individual"]["display"])).unwrap_or_default()
+                e["participant"]
+                    .as_array()
+                    .and_then(|p| p.first())
+                    .map(|p| text(&p["individual"]["display"]))
+                    .unwrap_or_default()
             };
-            let language =
-                patient["communication"].as_array().and_then(|c| c.first()).map(|c| text(&c["language"]["text"])).unwrap_or_default();
-            let language =
-                if language.is_empty() || language.to_lowercase().starts_with("english") { "English".to_owned() } else { language };
+            let language = patient["communication"]
+                .as_array()
+                .and_then(|c| c.first())
+                .map(|c| text(&c["language"]["text"]))
+                .unwrap_or_default();
+            let language = if language.is_empty() || language.to_lowercase().starts_with("english")
+            {
+                "English".to_owned()
+            } else {
+                language
+            };
             let phone = patient["telecom"]
                 .as_array()
                 .and_then(|t| t.iter().find(|x| x["system"] == "phone"))
                 .map(|t| text(&t["value"]))
                 .unwrap_or_default();
             zmo.rows.push(vec![
-                format!("{}, {}", family.trim_end_matches(char::is_numeric), given.trim_end_matches(char::is_numeric)),
-                text(&patient["birthDate"]),
-                chart.clone(),
-                latest.map(|e| provider(e)).unwrap_or_default(),
-                latest.map(|e| text(&e["serviceProvider"]["display"])).unwrap_or_default(),
-                if patient.get("deceasedDateTime").is_some() || patient["deceasedBoolean"] == true { "Deceased" } else { "Active" }
+                    format!(
+                        "{}, {}",
+                        family.trim_end_matches(char::is_numeric),
+                        given.trim_end_matches(char::is_numeric)
+                    ),
+                    text(&patient["birthDate"]),
+                    chart.clone(),
+                    latest.map(|e| provider(e)).unwrap_or_default(),
+                    latest.map(|e| text(&e["serviceProvider"]["display"])).unwrap_or_default(),
+                    if patient.get("deceasedDateTime").is_some()
+                        || patient["deceasedBoolean"] == true
+                    {
+                        "Deceased"
+                    } else {
+                        "Active"
+                    }
                     .to_owned(),
-                if conditions.len() >= 2 { "CCM" } else { "PCM" }.to_owned(),
-                conditions.len().to_string(),
-                language,
-                phone,
-                "3".to_owned(),
-            ]);
+                    if conditions.len() >= 2 { "CCM" } else { "PCM" }.to_owned(),
+                    conditions.len().to_string(),
+                    language,
+                    phone,
+                    "3".to_owned(),
+                ]);
             for e in encounters {
                 let start = text(&e["period"]["start"]);
-                let visit_type =
-                    e["type"].as_array().and_then(|t| t.first()).map(|t| text(&t["text"])).unwrap_or_else(|| "Encounter".into());
+                let visit_type = e["type"]
+                    .as_array()
+                    .and_then(|t| t.first())
+                    .map(|t| text(&t["text"]))
+                    .unwrap_or_else(|| "Encounter".into());
                 let who = provider(e);
                 psl.rows.push(vec![
                     chart.clone(),
@@ -235,11 +318,19 @@ mod tests {
     #[test]
     fn a_synthea_bundle_becomes_a_patient_row_and_visit_rows() {
         let json = include_str!("../../../tests/fixtures/synthea/Marisol_Quintero.json");
-        let (zmo, psl) = synthea_tables(&[("m.json".into(), json.into())]).unwrap_or_else(|e| panic!("{e}"));
+        let (zmo, psl) =
+            synthea_tables(&[("m.json".into(), json.into())]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(zmo.rows.len(), 1);
         let row = &zmo.rows[0];
-        assert_eq!((row[0].as_str(), row[1].as_str(), row[2].as_str()), ("Quintero, Marisol", "1949-06-17", "SYN-0000000001"));
-        assert_eq!((row[6].as_str(), row[7].as_str(), row[8].as_str()), ("CCM", "2", "Spanish"), "two active conditions, one resolved");
+        assert_eq!(
+            (row[0].as_str(), row[1].as_str(), row[2].as_str()),
+            ("Quintero, Marisol", "1949-06-17", "SYN-0000000001")
+        );
+        assert_eq!(
+            (row[6].as_str(), row[7].as_str(), row[8].as_str()),
+            ("CCM", "2", "Spanish"),
+            "two active conditions, one resolved"
+        );
         assert_eq!(psl.rows.len(), 2);
         assert_eq!(psl.rows[1][1], "2026-09-14");
         assert!(synthea_tables(&[("x.json".into(), "{}".into())]).is_err());

@@ -45,7 +45,10 @@ pub fn router(state: AppState) -> Router {
         .route("/tasks/{id}", post(pages::task_edit::update))
         .route("/tasks/{id}/edit", get(pages::task_edit::form))
         .route("/tasks/{id}/delete", post(pages::task_edit::delete))
-        .route("/tasks/generated/{id}", get(pages::generated::form).post(pages::generated::complete))
+        .route(
+            "/tasks/generated/{id}",
+            get(pages::generated::form).post(pages::generated::complete),
+        )
         .route("/timer/start", post(pages::timer::start))
         .route("/timer/stop", post(pages::timer::stop))
         .route("/timer/discard", post(pages::timer::discard))
@@ -54,7 +57,10 @@ pub fn router(state: AppState) -> Router {
         .route("/team/quality", get(pages::quality::page))
         .route("/team/quality/review", get(pages::quality::review_page))
         .route("/team/quality/reviews", post(pages::quality::record_review))
-        .route("/team/quality/surveys", get(pages::quality::survey_page).post(pages::quality::record_survey))
+        .route(
+            "/team/quality/surveys",
+            get(pages::quality::survey_page).post(pages::quality::record_survey),
+        )
         .route("/team/reports", get(pages::reports::page))
         .route("/team/reports/{name}", get(pages::reports::csv))
         .route("/team/plan", get(pages::plan::page).post(pages::plan::accept))
@@ -65,7 +71,10 @@ pub fn router(state: AppState) -> Router {
         .route("/billing", get(pages::billing::page))
         .route("/billing/export.csv", get(pages::billing::export))
         .route("/billing/close", post(pages::billing::close))
-        .route("/billing/entries/{id}", get(pages::billing::correct_form).post(pages::billing::correct))
+        .route(
+            "/billing/entries/{id}",
+            get(pages::billing::correct_form).post(pages::billing::correct),
+        )
         .route("/billing/patients/{id}", get(pages::billing::patient_month))
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))
@@ -75,10 +84,16 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/imports/{id}/apply", post(pages::imports::apply))
         .layer(axum::extract::DefaultBodyLimit::max(pages::imports::MAX_UPLOAD_BYTES + 64 * 1024))
         .route("/admin/reviews", get(pages::senior_reviews::page))
-        .route("/admin/assignment", get(pages::assignment_settings::page).post(pages::assignment_settings::save))
+        .route(
+            "/admin/assignment",
+            get(pages::assignment_settings::page).post(pages::assignment_settings::save),
+        )
         .route("/admin/reviews/{id}", post(pages::senior_reviews::answer))
         .route("/admin/schedules", get(pages::schedules::page).post(pages::schedules::create))
-        .route("/admin/billing", get(pages::billing_settings::page).post(pages::billing_settings::save_rules))
+        .route(
+            "/admin/billing",
+            get(pages::billing_settings::page).post(pages::billing_settings::save_rules),
+        )
         .route("/admin/fees", post(pages::billing_settings::save_fee))
         .route("/admin/schedules/{id}", post(pages::schedules::update))
         .route("/account/tokens", get(pages::api_tokens::page).post(pages::api_tokens::create))

@@ -18,8 +18,14 @@ pub struct Notice<'a> {
     pub patient_id: Option<i64>,
 }
 
-pub async fn notify(state: &AppState, user_id: i64, n: Notice<'_>, now: DateTime<Utc>) -> AppResult<()> {
-    let (email_subject, email_body) = email_text(n.kind, 1, &format!("{}{}", state.settings.base_url, n.link));
+pub async fn notify(
+    state: &AppState,
+    user_id: i64,
+    n: Notice<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (email_subject, email_body) =
+        email_text(n.kind, 1, &format!("{}{}", state.settings.base_url, n.link));
     let notice = NewNotification {
         user_id,
         kind: n.kind,

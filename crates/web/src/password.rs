@@ -11,7 +11,10 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
     let mut salt_bytes = [0u8; 16];
     getrandom::fill(&mut salt_bytes).map_err(|e| HashError(e.to_string()))?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
 }
 
 /// False for a wrong password and for a stored hash that does not parse.
@@ -26,7 +29,8 @@ pub fn verify_password(password: &str, stored_hash: &str) -> bool {
 /// reveal which usernames exist.
 pub fn spend_verification_time(password: &str) {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let decoy = DECOY.get_or_init(|| hash_password("decoy password nobody uses").unwrap_or_default());
+    let decoy =
+        DECOY.get_or_init(|| hash_password("decoy password nobody uses").unwrap_or_default());
     let _ = verify_password(password, decoy);
 }
 

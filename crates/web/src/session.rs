@@ -32,17 +32,29 @@ pub fn hash_session_id(id: &str) -> String {
 }
 
 pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, value)).path("/").http_only(true).same_site(SameSite::Lax).secure(secure).build()
+    Cookie::build((SESSION_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .build()
 }
 
 pub fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
     if trust_forwarded_for {
-        let forwarded = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next());
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next());
         if let Some(first) = forwarded.map(str::trim).filter(|s| !s.is_empty()) {
             return first.to_owned();
         }
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
 }
 
 /// Resolves the session cookie into a [`RequestContext`], ending sessions past their timeouts.
@@ -57,10 +69,13 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
                 let now = Utc::now();
                 match session_state(record.created_at, record.last_seen_at, now) {
                     SessionState::Live { needs_touch } => {
-                        if needs_touch && let Err(e) = state.store.touch_session(&id_hash, now).await {
+                        if needs_touch
+                            && let Err(e) = state.store.touch_session(&id_hash, now).await
+                        {
                             tracing::warn!(error = %e, "could not record session activity");
                         }
-                        context.signed_in = Some(SignedIn { user: record.user, csrf_token: record.csrf_token });
+                        context.signed_in =
+                            Some(SignedIn { user: record.user, csrf_token: record.csrf_token });
                     }
                     SessionState::IdleExpired | SessionState::AbsoluteExpired => {
                         context.session_expired = true;
@@ -87,6 +102,9 @@ mod tests {
         let a = random_token();
         assert_eq!(a.len(), 64);
         assert_ne!(a, random_token());
-        assert_eq!(hash_session_id("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash_session_id("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

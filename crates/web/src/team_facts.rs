@@ -32,12 +32,20 @@ pub fn working_days(now: DateTime<Utc>, tz: Tz) -> i64 {
 
 /// A member's match-score inputs, every one computed from recorded data.
 pub fn facts(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> CoordinatorFacts {
-    let responses: Vec<f64> = m.completions.iter().map(|(due, done)| response_hours(*due, &m.work_start, *done, tz)).collect();
+    let responses: Vec<f64> = m
+        .completions
+        .iter()
+        .map(|(due, done)| response_hours(*due, &m.work_start, *done, tz))
+        .collect();
     CoordinatorFacts {
         current_caseload: m.caseload,
         max_caseload: m.max_caseload,
         avg_tasks_per_day: per_working_day(m.entries, working_days(now, tz)),
-        avg_minutes_per_patient: if m.patients_logged > 0 { m.minutes as f64 / m.patients_logged as f64 } else { 0.0 },
+        avg_minutes_per_patient: if m.patients_logged > 0 {
+            m.minutes as f64 / m.patients_logged as f64
+        } else {
+            0.0
+        },
         availability: Availability::parse(&m.availability).unwrap_or(Availability::Available),
         specializations: m.specializations.clone(),
         languages: m.languages.clone(),
@@ -67,12 +75,16 @@ pub fn availability_label(m: &TeamMember) -> String {
 }
 
 pub async fn weights(state: &AppState) -> AppResult<Weights> {
-    let read = |v: Option<String>, default: f64| v.and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
+    let read =
+        |v: Option<String>, default: f64| v.and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
     let d = Weights::default();
     let store = &state.store;
     let w = Weights {
         workload: read(store.setting("assignment.weight.workload").await?, d.workload),
-        specialization: read(store.setting("assignment.weight.specialization").await?, d.specialization),
+        specialization: read(
+            store.setting("assignment.weight.specialization").await?,
+            d.specialization,
+        ),
         experience: read(store.setting("assignment.weight.experience").await?, d.experience),
         language: read(store.setting("assignment.weight.language").await?, d.language),
     };
@@ -80,7 +92,12 @@ pub async fn weights(state: &AppState) -> AppResult<Weights> {
 }
 
 pub async fn sla_hours(state: &AppState) -> AppResult<i64> {
-    Ok(state.store.setting("assignment.sla_hours").await?.and_then(|s| parse_sla_hours(&s).ok()).unwrap_or(DEFAULT_SLA_HOURS))
+    Ok(state
+        .store
+        .setting("assignment.sla_hours")
+        .await?
+        .and_then(|s| parse_sla_hours(&s).ok())
+        .unwrap_or(DEFAULT_SLA_HOURS))
 }
 
 /// "today", "yesterday", "3 days ago", or "never".

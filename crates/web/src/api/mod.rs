@@ -57,7 +57,8 @@ where
             .await
             .map_err(AppError::from)?
             .ok_or(ApiError::Unauthorized)?;
-        let address = parts.extensions.get::<RequestContext>().map(|c| c.address.clone()).unwrap_or_default();
+        let address =
+            parts.extensions.get::<RequestContext>().map(|c| c.address.clone()).unwrap_or_default();
         Ok(ApiUser(CurrentUser { user, csrf_token: String::new(), address }))
     }
 }
@@ -93,11 +94,21 @@ impl From<carelog_store::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message, problems) = match self {
-            ApiError::Unauthorized => {
-                (StatusCode::UNAUTHORIZED, "A valid API token is required: send \"Authorization: Bearer <token>\".".into(), vec![])
-            }
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, "Your role does not give access to this resource.".into(), vec![]),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "There is nothing here, or you do not have access to it.".into(), vec![]),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "A valid API token is required: send \"Authorization: Bearer <token>\".".into(),
+                vec![],
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Your role does not give access to this resource.".into(),
+                vec![],
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "There is nothing here, or you do not have access to it.".into(),
+                vec![],
+            ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, vec![]),
             ApiError::Unprocessable(m, p) => (StatusCode::UNPROCESSABLE_ENTITY, m, p),
             ApiError::Internal(AppError::Store(carelog_store::StoreError::Busy(cause))) => {
@@ -106,15 +117,20 @@ impl IntoResponse for ApiError {
             }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "API request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "carelog could not finish this request. Nothing was changed.".into(), vec![])
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "carelog could not finish this request. Nothing was changed.".into(),
+                    vec![],
+                )
             }
         };
         let mut response =
             (status, Json(json!({ "error": { "status": status.as_u16(), "message": message, "problems": problems } }))).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            );
         }
         if status == StatusCode::UNAUTHORIZED
             && let Ok(v) = axum::http::HeaderValue::from_str("Bearer realm=\"carelog\"")

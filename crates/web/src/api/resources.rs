@@ -49,26 +49,28 @@ pub struct PageQuery {
 fn number(field: &str, raw: &Option<String>, default: i64, max: i64) -> ApiResult<i64> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
-        Some(v) => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (0..=max).contains(n))
-            .ok_or_else(|| ApiError::BadRequest(format!("{field}: a whole number from 0 to {max} (got \"{v}\")."))),
+        Some(v) => v.parse::<i64>().ok().filter(|n| (0..=max).contains(n)).ok_or_else(|| {
+            ApiError::BadRequest(format!("{field}: a whole number from 0 to {max} (got \"{v}\")."))
+        }),
     }
 }
 
 fn date(field: &str, raw: &Option<String>, default: NaiveDate) -> ApiResult<NaiveDate> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(default),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            ApiError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))
+        }),
     }
 }
 
 fn id(field: &str, raw: &Option<String>) -> ApiResult<Option<i64>> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => v.parse::<i64>().map(Some).map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not an id."))),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not an id."))),
     }
 }
 
@@ -79,13 +81,18 @@ async fn visible(state: &AppState, user: &CurrentUser, patient: i64) -> ApiResul
     }
 }
 
-pub async fn patients(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn patients(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     let limit = number("limit", &q.limit, 100, MAX_PAGE)?;
     let offset = number("offset", &q.offset, 0, i64::MAX)?;
     let scope = (!user.role().sees_all_patients()).then_some(user.id());
     let mut rows = state.store.list_patients(scope).await?;
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
-        let status = carelog_domain::patient::PatientStatus::parse(status).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let status = carelog_domain::patient::PatientStatus::parse(status)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         rows.retain(|r| r.status == status.as_str());
     }
     let total = rows.len();
@@ -104,7 +111,11 @@ pub async fn patients(State(state): State<AppState>, ApiUser(user): ApiUser, Que
     Ok(Json(json!({ "total": total, "limit": limit, "offset": offset, "items": page })))
 }
 
-pub async fn patient(State(state): State<AppState>, ApiUser(user): ApiUser, Path(raw): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn patient(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(raw): Path<String>,
+) -> ApiResult<Json<Value>> {
     let pid = raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)?;
     visible(&state, &user, pid).await?;
     let p = state.store.patient_detail(pid).await?.ok_or(ApiError::NotFound)?;
@@ -128,13 +139,19 @@ fn entry_json(e: &EntryRow, tz: chrono_tz::Tz) -> Value {
     })
 }
 
-pub async fn task_log(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn task_log(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
     let from = date("from", &q.from, YearMonth::of(today).first_day())?;
     let to = date("to", &q.to, today)?;
     if from > to || (to - from).num_days() >= 366 {
-        return Err(ApiError::BadRequest(format!("from/to: a range of at most 366 days, start before end (got {from} to {to}).")));
+        return Err(ApiError::BadRequest(format!(
+            "from/to: a range of at most 366 days, start before end (got {from} to {to})."
+        )));
     }
     let limit = number("limit", &q.limit, 500, 5000)?;
     let patient = id("patient", &q.patient)?;
@@ -149,16 +166,33 @@ pub async fn task_log(State(state): State<AppState>, ApiUser(user): ApiUser, Que
     };
     // A coordinator reading one of their patients sees every coordinator's entries for that patient,
     // as the patient's history page does.
-    let coordinator = if patient.is_some() && !user.role().sees_all_patients() { None } else { coordinator };
+    let coordinator =
+        if patient.is_some() && !user.role().sees_all_patients() { None } else { coordinator };
     let filter = EntryFilter {
         coordinator_id: coordinator,
         patient_id: patient,
-        range: Some(UtcRange { start: start_of_day(from, tz), end: start_of_day(to + Duration::days(1), tz) }),
+        range: Some(UtcRange {
+            start: start_of_day(from, tz),
+            end: start_of_day(to + Duration::days(1), tz),
+        }),
         ..EntryFilter::default()
     };
     let total = state.store.count_entries(&filter).await?;
-    let items: Vec<Value> = state.store.entries(&filter, limit as u64).await?.iter().map(|e| entry_json(e, tz)).collect();
-    audit(&state, &user, "api.task_log", patient, format!("{from} to {to}: {} of {total}", items.len())).await?;
+    let items: Vec<Value> = state
+        .store
+        .entries(&filter, limit as u64)
+        .await?
+        .iter()
+        .map(|e| entry_json(e, tz))
+        .collect();
+    audit(
+        &state,
+        &user,
+        "api.task_log",
+        patient,
+        format!("{from} to {to}: {} of {total}", items.len()),
+    )
+    .await?;
     Ok(Json(json!({ "from": from, "to": to, "total": total, "items": items })))
 }
 
@@ -188,8 +222,14 @@ pub async fn log_task(
 ) -> ApiResult<Response> {
     let Json(task) = body.map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
     // PostgreSQL cannot store a NUL in text, and no person types one (the pages refuse it the same way).
-    if [&task.stat_value, &task.notes, &task.task_at_local].into_iter().flatten().any(|t| t.contains('\0')) {
-        return Err(ApiError::BadRequest("Body: text may not contain a NUL character (\\u0000); nothing was saved.".into()));
+    if [&task.stat_value, &task.notes, &task.task_at_local]
+        .into_iter()
+        .flatten()
+        .any(|t| t.contains('\0'))
+    {
+        return Err(ApiError::BadRequest(
+            "Body: text may not contain a NUL character (\\u0000); nothing was saved.".into(),
+        ));
     }
     let form = EntryForm {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -202,10 +242,16 @@ pub async fn log_task(
         action: String::new(),
     };
     let types = state.store.task_types().await?;
-    let (entry, type_name) = match check(&state, &user, &form, &types, None).await.map_err(ApiError::from)? {
+    let (entry, type_name) = match check(&state, &user, &form, &types, None)
+        .await
+        .map_err(ApiError::from)?
+    {
         Checked::Ready(entry, name) => (entry, name),
         Checked::Invalid(problems) => {
-            return Err(ApiError::Unprocessable("The entry breaks a time-entry rule; nothing was saved.".into(), problems));
+            return Err(ApiError::Unprocessable(
+                "The entry breaks a time-entry rule; nothing was saved.".into(),
+                problems,
+            ));
         }
         Checked::NeedsConfirmation(prompt) => {
             return Err(ApiError::Unprocessable(
@@ -219,26 +265,41 @@ pub async fn log_task(
         username: &user.user.username,
         action: "task.create",
         patient_id: entry.patient_id,
-        detail: format!("via API: {type_name}, {} min", entry.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into())),
+        detail: format!(
+            "via API: {type_name}, {} min",
+            entry.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into())
+        ),
         address: &user.address,
     };
     match state.store.insert_entry(&entry, &event, Utc::now()).await? {
         Saved::Saved(id) => {
             let filter = EntryFilter { coordinator_id: Some(user.id()), ..EntryFilter::default() };
             let saved = state.store.entries(&filter, 50).await?.into_iter().find(|e| e.id == id);
-            let body = saved.map(|e| entry_json(&e, state.settings.time_zone)).unwrap_or_else(|| json!({ "id": id }));
+            let body = saved
+                .map(|e| entry_json(&e, state.settings.time_zone))
+                .unwrap_or_else(|| json!({ "id": id }));
             Ok((
                 StatusCode::CREATED,
-                [(axum::http::header::LOCATION, format!("/api/v1/task-log?patient={}", entry.patient_id.unwrap_or_default()))],
+                [(
+                    axum::http::header::LOCATION,
+                    format!("/api/v1/task-log?patient={}", entry.patient_id.unwrap_or_default()),
+                )],
                 Json(body),
             )
                 .into_response())
         }
-        Saved::Refused(v) => Err(ApiError::Unprocessable("The entry breaks a time-entry rule; nothing was saved.".into(), vec![v.message])),
+        Saved::Refused(v) => Err(ApiError::Unprocessable(
+            "The entry breaks a time-entry rule; nothing was saved.".into(),
+            vec![v.message],
+        )),
     }
 }
 
-pub async fn generated_tasks(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn generated_tasks(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     let coordinator = match id("coordinator", &q.coordinator)? {
         Some(c) if user.role().sees_all_patients() || c == user.id() => c,
         Some(_) => return Err(ApiError::NotFound),
@@ -257,17 +318,35 @@ pub async fn generated_tasks(State(state): State<AppState>, ApiUser(user): ApiUs
             })
         })
         .collect();
-    audit(&state, &user, "api.generated_tasks", None, format!("coordinator {coordinator}: {} pending", items.len())).await?;
+    audit(
+        &state,
+        &user,
+        "api.generated_tasks",
+        None,
+        format!("coordinator {coordinator}: {} pending", items.len()),
+    )
+    .await?;
     Ok(Json(json!({ "coordinator_id": coordinator, "status": "pending", "items": items })))
 }
 
-pub async fn assignment_queue(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<Json<Value>> {
+pub async fn assignment_queue(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Value>> {
     if !user.role().sees_team_oversight() {
         return Err(ApiError::Forbidden);
     }
     let now = Utc::now();
     let sla = sla_hours(&state).await?;
-    let rows = state.store.assignment_queue(&QueueFilter { limit: 10_000, recent_since: now, ..QueueFilter::default() }).await?.0;
+    let rows = state
+        .store
+        .assignment_queue(&QueueFilter {
+            limit: 10_000,
+            recent_since: now,
+            ..QueueFilter::default()
+        })
+        .await?
+        .0;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -282,7 +361,11 @@ pub async fn assignment_queue(State(state): State<AppState>, ApiUser(user): ApiU
     Ok(Json(json!({ "sla_hours": sla, "items": items })))
 }
 
-pub async fn billing_summary(State(state): State<AppState>, ApiUser(user): ApiUser, Query(q): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn billing_summary(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     if !user.role().sees_billing() {
         return Err(ApiError::Forbidden);
     }
@@ -308,7 +391,14 @@ pub async fn billing_summary(State(state): State<AppState>, ApiUser(user): ApiUs
             })
         })
         .collect();
-    audit(&state, &user, "api.billing_summary", None, format!("{month} under {}", s.rule_set.key())).await?;
+    audit(
+        &state,
+        &user,
+        "api.billing_summary",
+        None,
+        format!("{month} under {}", s.rule_set.key()),
+    )
+    .await?;
     Ok(Json(json!({
         "month": month.to_string(), "rule_set": s.rule_set.key(), "target_minutes": s.target_minutes,
         "totals": { "patient_months": s.totals.patients, "billable": s.totals.billable, "minutes": s.totals.minutes,

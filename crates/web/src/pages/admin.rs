@@ -21,11 +21,21 @@ struct AdminPage {
     engine: &'static str,
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser) -> AppResult<Html<String>> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> AppResult<Html<String>> {
     let users = state.store.list_users().await?;
     let task_types = state.store.task_types().await?.len();
     let schedules = state.store.schedule_count().await?;
     let schema_version = state.store.schema_version().await?;
     let shell = Shell::load(&state, &user, Tab::Admin).await?;
-    render(&AdminPage { shell, users, task_types, schedules, schema_version, engine: state.store.engine().name() })
+    render(&AdminPage {
+        shell,
+        users,
+        task_types,
+        schedules,
+        schema_version,
+        engine: state.store.engine().name(),
+    })
 }

@@ -33,7 +33,12 @@ pub struct NewTokenForm {
     name: String,
 }
 
-async fn show(state: &AppState, user: &CurrentUser, new_token: Option<String>, error: Option<String>) -> AppResult<Response> {
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> AppResult<Response> {
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage {
         shell: Shell::load(state, user, Tab::Notifications).await?,
@@ -49,11 +54,23 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
     show(&state, &user, None, None).await
 }
 
-pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<NewTokenForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<NewTokenForm>,
+) -> AppResult<Response> {
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return show(&state, &user, None, Some("Name: 1 to 80 characters, so you can tell your tokens apart (e.g. \"EHR sync\").".into()))
-            .await;
+        return show(
+            &state,
+            &user,
+            None,
+            Some(
+                "Name: 1 to 80 characters, so you can tell your tokens apart (e.g. \"EHR sync\")."
+                    .into(),
+            ),
+        )
+        .await;
     }
     let token = format!("{TOKEN_PREFIX}{}", random_token());
     let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
@@ -65,11 +82,18 @@ pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form)
         detail: format!("{name} ({prefix}…)"),
         address: &user.address,
     };
-    state.store.create_api_token(user.id(), name, &hash_session_id(&token), &prefix, &event, Utc::now()).await?;
+    state
+        .store
+        .create_api_token(user.id(), name, &hash_session_id(&token), &prefix, &event, Utc::now())
+        .await?;
     show(&state, &user, Some(token), None).await
 }
 
-pub async fn revoke(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
     let event = NewAuditEvent {
         user_id: Some(user.id()),

@@ -11,7 +11,10 @@ use carelog_domain::assignment_queue::days_pending_label;
 use carelog_domain::notifications::Kind;
 use carelog_domain::practice_time::local_date;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
-use carelog_store::{Finalized, NewAssignment, NewAuditEvent, QueueRow, ReviewsOf, ScoreParts, SeniorReview, TeamMember};
+use carelog_store::{
+    Finalized, NewAssignment, NewAuditEvent, QueueRow, ReviewsOf, ScoreParts, SeniorReview,
+    TeamMember,
+};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -48,17 +51,39 @@ pub struct Candidate {
 }
 
 /// Every caseload holder scored for the patient, best first; the best recommendable one is Recommended.
-pub fn rank(team: &[TeamMember], row: &QueueRow, w: Weights, tz: Tz, now: DateTime<Utc>) -> Vec<(TeamMember, MatchScore)> {
+pub fn rank(
+    team: &[TeamMember],
+    row: &QueueRow,
+    w: Weights,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Vec<(TeamMember, MatchScore)> {
     let need = needs(row);
-    let mut out: Vec<(TeamMember, MatchScore)> = team.iter().map(|m| (m.clone(), match_score(&need, &facts(m, now, tz), w))).collect();
-    out.sort_by(|a, b| b.1.recommendable.cmp(&a.1.recommendable).then(b.1.total.total_cmp(&a.1.total)).then(a.0.name.cmp(&b.0.name)));
+    let mut out: Vec<(TeamMember, MatchScore)> =
+        team.iter().map(|m| (m.clone(), match_score(&need, &facts(m, now, tz), w))).collect();
+    out.sort_by(|a, b| {
+        b.1.recommendable
+            .cmp(&a.1.recommendable)
+            .then(b.1.total.total_cmp(&a.1.total))
+            .then(a.0.name.cmp(&b.0.name))
+    });
     out
 }
 
-fn candidate(m: &TeamMember, score: MatchScore, row: &QueueRow, tz: Tz, now: DateTime<Utc>) -> Candidate {
+fn candidate(
+    m: &TeamMember,
+    score: MatchScore,
+    row: &QueueRow,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Candidate {
     let facility = row.facility.clone().unwrap_or_default();
     let at_facility = m.patients_by_facility.get(&facility).copied().unwrap_or(0);
-    let responses: Vec<f64> = m.completions.iter().map(|(due, done)| response_hours(*due, &m.work_start, *done, tz)).collect();
+    let responses: Vec<f64> = m
+        .completions
+        .iter()
+        .map(|(due, done)| response_hours(*due, &m.work_start, *done, tz))
+        .collect();
     let availability = availability_label(m);
     let why_not = if score.recommendable {
         String::new()
@@ -78,7 +103,9 @@ fn candidate(m: &TeamMember, score: MatchScore, row: &QueueRow, tz: Tz, now: Dat
             "{}/{} patients ({})",
             m.caseload,
             m.max_caseload,
-            utilization_percent(m.caseload, m.max_caseload).map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into())
+            utilization_percent(m.caseload, m.max_caseload)
+                .map(|u| format!("{u:.0}%"))
+                .unwrap_or_else(|| "—".into())
         ),
         room: (m.max_caseload - m.caseload).max(0),
         rating: match m.reviews {
@@ -95,7 +122,11 @@ fn candidate(m: &TeamMember, score: MatchScore, row: &QueueRow, tz: Tz, now: Dat
         language_match: score.language >= 100.0,
         languages: m.languages.join(", "),
         facility_match: at_facility > 0,
-        facility: if at_facility > 0 { format!("{facility} ({at_facility} patients)") } else { format!("no patients at {facility}") },
+        facility: if at_facility > 0 {
+            format!("{facility} ({at_facility} patients)")
+        } else {
+            format!("no patients at {facility}")
+        },
         availability,
         last_assignment: days_ago(m.last_assignment, now, tz),
         selected: false,
@@ -144,9 +175,10 @@ async fn waiting_patient(state: &AppState, raw_id: &str) -> AppResult<Result<Que
     let id = parse_id(raw_id)?;
     let row = state.store.queue_entry(id).await?.ok_or(AppError::NotFound)?;
     if !matches!(row.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending") {
-        return Ok(Err(
-            Redirect::to(&format!("/patients/{id}?notice=This+patient+is+no+longer+waiting+for+a+coordinator.")).into_response()
-        ));
+        return Ok(Err(Redirect::to(&format!(
+            "/patients/{id}?notice=This+patient+is+no+longer+waiting+for+a+coordinator."
+        ))
+        .into_response()));
     }
     Ok(Ok(row))
 }
@@ -216,8 +248,9 @@ pub async fn page(
 /// A handoff time typed in practice time: in the future, within 90 days.
 pub fn parse_handoff(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let raw = raw.trim();
-    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .map_err(|_| format!("Handoff meeting: \"{raw}\" is not a date and time (YYYY-MM-DD HH:MM)."))?;
+    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map_err(|_| {
+        format!("Handoff meeting: \"{raw}\" is not a date and time (YYYY-MM-DD HH:MM).")
+    })?;
     let at = tz
         .from_local_datetime(&local)
         .earliest()
@@ -247,11 +280,16 @@ pub async fn submit(
     let notes = form.notes.trim().to_owned();
     let chosen = form.coordinator.trim().parse::<i64>().ok();
     let again = |error: String| {
-        let (state, user, row, notes, handoff) = (state.clone(), user.clone(), row.clone(), notes.clone(), form.handoff_at.clone());
+        let (state, user, row, notes, handoff) =
+            (state.clone(), user.clone(), row.clone(), notes.clone(), form.handoff_at.clone());
         async move { render_page(&state, &user, row, chosen, notes, handoff, Some(error)).await }
     };
     if notes.chars().count() > NOTES_LIMIT {
-        return again(format!("Assignment notes: at most {NOTES_LIMIT} characters (you wrote {}).", notes.chars().count())).await;
+        return again(format!(
+            "Assignment notes: at most {NOTES_LIMIT} characters (you wrote {}).",
+            notes.chars().count()
+        ))
+        .await;
     }
     let team = state.store.team(windows(now, tz)).await?;
     let ranked = rank(&team, &row, weights(&state).await?, tz, now);
@@ -260,17 +298,35 @@ pub async fn submit(
     match form.action.as_str() {
         "review" => {
             if notes.is_empty() {
-                return again("Request Senior Review: write in the notes what the reviewer should look at.".into()).await;
+                return again(
+                    "Request Senior Review: write in the notes what the reviewer should look at."
+                        .into(),
+                )
+                .await;
             }
             let event = NewAuditEvent {
                 user_id: Some(user.id()),
                 username: &user.user.username,
                 action: "assignment.review_requested",
                 patient_id: Some(row.id),
-                detail: format!("proposed: {}; notes: {notes}", picked.map(|(m, _)| m.name.as_str()).unwrap_or("none")),
+                detail: format!(
+                    "proposed: {}; notes: {notes}",
+                    picked.map(|(m, _)| m.name.as_str()).unwrap_or("none")
+                ),
                 address: &user.address,
             };
-            if !state.store.request_senior_review(row.id, user.id(), picked.map(|(m, _)| m.id), &notes, &event, now).await? {
+            if !state
+                .store
+                .request_senior_review(
+                    row.id,
+                    user.id(),
+                    picked.map(|(m, _)| m.id),
+                    &notes,
+                    &event,
+                    now,
+                )
+                .await?
+            {
                 return again("Request Senior Review: a review of this patient is already open; wait for the answer.".into()).await;
             }
             for admin in state.store.admin_ids().await? {
@@ -292,7 +348,8 @@ pub async fn submit(
             let notice = "Sent for senior review. The patient is Assignment Pending until an administrator answers.";
             Ok(Redirect::to(&format!(
                 "/team?{}",
-                serde_urlencoded::to_string([("view", "pending"), ("notice", notice)]).unwrap_or_default()
+                serde_urlencoded::to_string([("view", "pending"), ("notice", notice)])
+                    .unwrap_or_default()
             ))
             .into_response())
         }
@@ -304,7 +361,11 @@ pub async fn submit(
                 return again(format!(
                     "{} is {}: to assign them anyway, give the rationale in the assignment notes.",
                     member.name,
-                    if member.availability == "Unavailable" { "Unavailable" } else { "at capacity" }
+                    if member.availability == "Unavailable" {
+                        "Unavailable"
+                    } else {
+                        "at capacity"
+                    }
                 ))
                 .await;
             }
@@ -349,18 +410,28 @@ pub async fn submit(
                 ),
                 address: &user.address,
             };
-            let ids = match state.store.finalize_assignments(&[assignment], user.id(), &[event], now).await? {
+            let ids = match state
+                .store
+                .finalize_assignments(&[assignment], user.id(), &[event], now)
+                .await?
+            {
                 Finalized::Done(ids) => ids,
                 Finalized::Refused(message) => return again(message).await,
             };
-            let id = ids.first().copied().ok_or_else(|| AppError::Internal("no assignment id".into()))?;
+            let id = ids
+                .first()
+                .copied()
+                .ok_or_else(|| AppError::Internal("no assignment id".into()))?;
             after_assignment(&state, &user, id, member.id, &row.name, row.id, now).await?;
             if let Some(at) = handoff {
-                notify_handoff(&state, id, member.id, handoff_with, &row.name, row.id, at, now).await?;
+                notify_handoff(&state, id, member.id, handoff_with, &row.name, row.id, at, now)
+                    .await?;
             }
             Ok(Redirect::to(&format!("/team/assignments/{id}")).into_response())
         }
-        other => Err(AppError::BadRequest(format!("Action: \"{other}\" is not one of finalize, handoff, review."))),
+        other => Err(AppError::BadRequest(format!(
+            "Action: \"{other}\" is not one of finalize, handoff, review."
+        ))),
     }
 }
 
@@ -439,7 +510,11 @@ struct AssignmentPage {
     may_manage: bool,
 }
 
-async fn visible_assignment(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<carelog_store::AssignmentRecord> {
+async fn visible_assignment(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> AppResult<carelog_store::AssignmentRecord> {
     let record = state.store.assignment(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
     // Managers and admins see every assignment; a coordinator sees the handoffs they are part of.
     let involved = record.coordinator_id == user.id() || record.handoff_with_id == Some(user.id());
@@ -457,14 +532,28 @@ async fn show(
     input: String,
 ) -> AppResult<Response> {
     let tz = state.settings.time_zone;
-    let patient = state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
-    audit(state, user, "assignment.read", Some(record.patient_id), format!("assignment {}", record.id)).await?;
+    let patient =
+        state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
+    audit(
+        state,
+        user,
+        "assignment.read",
+        Some(record.patient_id),
+        format!("assignment {}", record.id),
+    )
+    .await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AssignmentPage {
         shell: Shell::load(state, user, Tab::Team).await?,
-        handoff_local: record.handoff_at.map(|h| h.with_timezone(&tz).format("%A %B %-d, %Y at %H:%M").to_string()).unwrap_or_default(),
+        handoff_local: record
+            .handoff_at
+            .map(|h| h.with_timezone(&tz).format("%A %B %-d, %Y at %H:%M").to_string())
+            .unwrap_or_default(),
         handoff_input: if input.is_empty() {
-            record.handoff_at.map(|h| h.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+            record
+                .handoff_at
+                .map(|h| h.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default()
         } else {
             input
         },
@@ -476,7 +565,11 @@ async fn show(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn record(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn record(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let record = visible_assignment(&state, &user, &raw_id).await?;
     show(&state, &user, record, None, String::new()).await
 }
@@ -509,13 +602,30 @@ pub async fn schedule_handoff(
         address: &user.address,
     };
     state.store.schedule_handoff(record.id, at, with, &event, now).await?;
-    let patient = state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
-    notify_handoff(&state, record.id, record.coordinator_id, Some(with), &patient, record.patient_id, at, now).await?;
+    let patient =
+        state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
+    notify_handoff(
+        &state,
+        record.id,
+        record.coordinator_id,
+        Some(with),
+        &patient,
+        record.patient_id,
+        at,
+        now,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/team/assignments/{}", record.id)).into_response())
 }
 
 /// The handoff meeting as an iCalendar event. It names no patient: calendars live outside carelog.
-pub fn handoff_ics(assignment_id: i64, start: DateTime<Utc>, host: &str, link: &str, now: DateTime<Utc>) -> String {
+pub fn handoff_ics(
+    assignment_id: i64,
+    start: DateTime<Utc>,
+    host: &str,
+    link: &str,
+    now: DateTime<Utc>,
+) -> String {
     let stamp = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
     [
         "BEGIN:VCALENDAR".to_owned(),
@@ -538,17 +648,44 @@ pub fn handoff_ics(assignment_id: i64, start: DateTime<Utc>, host: &str, link: &
     .join("\r\n")
 }
 
-pub async fn ics(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn ics(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let record = visible_assignment(&state, &user, &raw_id).await?;
     let Some(at) = record.handoff_at else { return Err(AppError::NotFound) };
-    audit(&state, &user, "assignment.handoff_ics", Some(record.patient_id), format!("assignment {}", record.id)).await?;
+    audit(
+        &state,
+        &user,
+        "assignment.handoff_ics",
+        Some(record.patient_id),
+        format!("assignment {}", record.id),
+    )
+    .await?;
     let base = state.settings.base_url.trim_end_matches('/').to_owned();
-    let host = base.split("://").nth(1).unwrap_or("carelog").split('/').next().unwrap_or("carelog").to_owned();
-    let body = handoff_ics(record.id, at, &host, &format!("{base}/team/assignments/{}", record.id), Utc::now());
+    let host = base
+        .split("://")
+        .nth(1)
+        .unwrap_or("carelog")
+        .split('/')
+        .next()
+        .unwrap_or("carelog")
+        .to_owned();
+    let body = handoff_ics(
+        record.id,
+        at,
+        &host,
+        &format!("{base}/team/assignments/{}", record.id),
+        Utc::now(),
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"handoff-{}.ics\"", record.id)),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"handoff-{}.ics\"", record.id),
+            ),
         ],
         body,
     )
@@ -562,7 +699,13 @@ mod tests {
     #[test]
     fn ics_is_a_crlf_calendar_with_utc_times_and_no_patient() {
         let start = Utc.with_ymd_and_hms(2026, 11, 23, 15, 0, 0).single().unwrap_or_default();
-        let text = handoff_ics(7, start, "carelog.example", "https://carelog.example/team/assignments/7", start);
+        let text = handoff_ics(
+            7,
+            start,
+            "carelog.example",
+            "https://carelog.example/team/assignments/7",
+            start,
+        );
         assert!(text.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(text.contains("\r\nDTSTART:20261123T150000Z\r\nDTEND:20261123T153000Z\r\n"));
         assert!(text.contains("UID:handoff-7@carelog.example"));
@@ -574,10 +717,30 @@ mod tests {
         let tz: Tz = chrono_tz::America::New_York;
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).single().unwrap_or_default();
         assert!(parse_handoff("2026-11-23T09:30", tz, now).is_ok());
-        assert!(parse_handoff("2026-11-22T09:00", tz, now).err().unwrap_or_default().contains("in the past"));
-        assert!(parse_handoff("2027-03-01T09:00", tz, now).err().unwrap_or_default().contains("90 days"));
-        assert!(parse_handoff("tomorrow", tz, now).err().unwrap_or_default().contains("not a date and time"));
+        assert!(
+            parse_handoff("2026-11-22T09:00", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("in the past")
+        );
+        assert!(
+            parse_handoff("2027-03-01T09:00", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("90 days")
+        );
+        assert!(
+            parse_handoff("tomorrow", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("not a date and time")
+        );
         let spring = Utc.with_ymd_and_hms(2027, 3, 1, 15, 0, 0).single().unwrap_or_default();
-        assert!(parse_handoff("2027-03-14T02:30", tz, spring).err().unwrap_or_default().contains("daylight-saving"));
+        assert!(
+            parse_handoff("2027-03-14T02:30", tz, spring)
+                .err()
+                .unwrap_or_default()
+                .contains("daylight-saving")
+        );
     }
 }

@@ -42,10 +42,16 @@ pub struct SettingsForm {
     pub saved: String,
 }
 
-async fn show(state: &AppState, user: &CurrentUser, form: SettingsForm, error: Option<String>) -> AppResult<Response> {
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    form: SettingsForm,
+    error: Option<String>,
+) -> AppResult<Response> {
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let saved = form.saved == "1";
-    let page = SettingsPage { shell: Shell::load(state, user, Tab::Admin).await?, form, error, saved };
+    let page =
+        SettingsPage { shell: Shell::load(state, user, Tab::Admin).await?, form, error, saved };
     Ok((status, render(&page)?).into_response())
 }
 
@@ -74,7 +80,11 @@ fn number(field: &str, raw: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("Weights: the {field} weight \"{}\" is not a number.", raw.trim()))
 }
 
-pub async fn save(State(state): State<AppState>, AdminUser(user): AdminUser, Form(form): Form<SettingsForm>) -> AppResult<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
     let parsed = (|| -> Result<(Weights, i64), String> {
         let w = Weights {
             workload: number("workload", &form.workload)?,
@@ -101,7 +111,13 @@ pub async fn save(State(state): State<AppState>, AdminUser(user): AdminUser, For
     ] {
         state.store.set_setting(key, &value, now).await?;
     }
-    audit(&state, &user, "settings.assignment", None, format!("before: {:?}, SLA {} h; after: {w:?}, SLA {sla} h", before.0, before.1))
-        .await?;
+    audit(
+        &state,
+        &user,
+        "settings.assignment",
+        None,
+        format!("before: {:?}, SLA {} h; after: {w:?}, SLA {sla} h", before.0, before.1),
+    )
+    .await?;
     Ok(Redirect::to("/admin/assignment?saved=1").into_response())
 }

@@ -57,9 +57,9 @@ fn parse_date(field: &str, text: &str) -> AppResult<Option<NaiveDate>> {
     if text.is_empty() {
         return Ok(None);
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::BadRequest(format!("The {field} date \"{text}\" is not a date; use YYYY-MM-DD.")))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some).map_err(|_| {
+        AppError::BadRequest(format!("The {field} date \"{text}\" is not a date; use YYYY-MM-DD."))
+    })
 }
 
 fn page_link(q: &AuditQuery, page: u64) -> String {
@@ -70,21 +70,29 @@ fn page_link(q: &AuditQuery, page: u64) -> String {
         ("from", q.from.as_str()),
         ("to", q.to.as_str()),
     ];
-    let mut query = serde_urlencoded::to_string(params.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()).unwrap_or_default();
+    let mut query = serde_urlencoded::to_string(
+        params.iter().filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
     if !query.is_empty() {
         query.push('&');
     }
     format!("/admin/audit?{query}page={page}")
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<AuditQuery>) -> AppResult<Html<String>> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Html<String>> {
     let tz = state.settings.time_zone;
     let patient_id = match q.patient.trim() {
         "" => None,
-        text => Some(
-            text.parse::<i64>()
-                .map_err(|_| AppError::BadRequest(format!("The patient filter \"{text}\" is not a patient id (a whole number).")))?,
-        ),
+        text => Some(text.parse::<i64>().map_err(|_| {
+            AppError::BadRequest(format!(
+                "The patient filter \"{text}\" is not a patient id (a whole number)."
+            ))
+        })?),
     };
     let filter = AuditFilter {
         username: Some(q.user.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()),
@@ -94,7 +102,8 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         until: parse_date("to", &q.to)?.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, tz)),
     };
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (events, total) = state.store.audit_events(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let (events, total) =
+        state.store.audit_events(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total.max(0) as u64).div_ceil(PAGE_SIZE).max(1);
     let lines = events
         .into_iter()

@@ -114,7 +114,10 @@ fn parse_query(q: &BillingQuery, state: &AppState) -> AppResult<(YearMonth, Opti
     };
     let rules = match q.rules.trim() {
         "" => None,
-        r => Some(RuleSet::parse(r).map_err(|e| AppError::BadRequest(format!("Rule set: {}", e.message)))?),
+        r => Some(
+            RuleSet::parse(r)
+                .map_err(|e| AppError::BadRequest(format!("Rule set: {}", e.message)))?,
+        ),
     };
     Ok((month, rules))
 }
@@ -145,14 +148,20 @@ fn patient_line(l: &SummaryLine, coordinator: String) -> PatientLine {
 }
 
 /// The month's patient lines in the chosen order (stable, so ties keep the summary's name order).
-fn ordered_lines<'a>(summary: &'a MonthSummary, sort: &str, coordinator_name: &dyn Fn(Option<i64>) -> &'a str) -> Vec<&'a SummaryLine> {
+fn ordered_lines<'a>(
+    summary: &'a MonthSummary,
+    sort: &str,
+    coordinator_name: &dyn Fn(Option<i64>) -> &'a str,
+) -> Vec<&'a SummaryLine> {
     let mut order: Vec<&SummaryLine> = summary.lines.iter().collect();
     let cents = |l: &SummaryLine| if l.billable { l.reimbursement.unwrap_or(0) } else { -1 };
     match sort {
         "minutes" => order.sort_by_key(|l| std::cmp::Reverse(l.minutes)),
         "amount" => order.sort_by_key(|l| std::cmp::Reverse(cents(l))),
         "billable" => order.sort_by_key(|l| !l.billable),
-        "coordinator" => order.sort_by(|a, b| coordinator_name(a.coordinator_id).cmp(coordinator_name(b.coordinator_id))),
+        "coordinator" => order.sort_by(|a, b| {
+            coordinator_name(a.coordinator_id).cmp(coordinator_name(b.coordinator_id))
+        }),
         _ => {}
     }
     order
@@ -169,7 +178,11 @@ fn coordinator_lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> Ve
             patients: c.patients,
             billable: c.billable_patients,
             codes: codes_text(&c.codes),
-            amount: if c.fee_missing { format!("{} + fee not set", dollars(c.reimbursement)) } else { dollars(c.reimbursement) },
+            amount: if c.fee_missing {
+                format!("{} + fee not set", dollars(c.reimbursement))
+            } else {
+                dollars(c.reimbursement)
+            },
             cents: c.reimbursement,
         })
         .collect()
@@ -178,11 +191,9 @@ fn coordinator_lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> Ve
 fn page_number(raw: &str) -> AppResult<usize> {
     match raw.trim() {
         "" => Ok(1),
-        v => v
-            .parse::<usize>()
-            .ok()
-            .filter(|p| (1..=100_000).contains(p))
-            .ok_or_else(|| AppError::BadRequest(format!("Page: \"{v}\" is not a page number (1 or more)."))),
+        v => v.parse::<usize>().ok().filter(|p| (1..=100_000).contains(p)).ok_or_else(|| {
+            AppError::BadRequest(format!("Page: \"{v}\" is not a page number (1 or more)."))
+        }),
     }
 }
 
@@ -190,24 +201,37 @@ fn per_page(raw: &str) -> AppResult<usize> {
     match raw.trim() {
         "" => Ok(PATIENTS_PER_PAGE),
         v => v.parse::<usize>().ok().filter(|n| PER_PAGE_RANGE.contains(n)).ok_or_else(|| {
-            AppError::BadRequest(format!("Per page: \"{v}\" is not a number from {} to {}.", PER_PAGE_RANGE.start(), PER_PAGE_RANGE.end()))
+            AppError::BadRequest(format!(
+                "Per page: \"{v}\" is not a number from {} to {}.",
+                PER_PAGE_RANGE.start(),
+                PER_PAGE_RANGE.end()
+            ))
         }),
     }
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<BillingQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<BillingQuery>,
+) -> AppResult<Response> {
     let (month, rules) = parse_query(&q, &state)?;
     let requested_page = page_number(&q.page)?;
     let per = per_page(&q.per)?;
     let summary = state.store.billing_summary(month, rules).await?;
     let names = state.store.user_names().await?;
-    let coordinator_name = |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
+    let coordinator_name =
+        |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
     let order = ordered_lines(&summary, &q.sort, &coordinator_name);
     let pages = order.len().div_ceil(per).max(1);
     let page_at = requested_page.min(pages);
     let first = (page_at - 1) * per;
-    let patients: Vec<PatientLine> =
-        order.iter().skip(first).take(per).map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned())).collect();
+    let patients: Vec<PatientLine> = order
+        .iter()
+        .skip(first)
+        .take(per)
+        .map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned()))
+        .collect();
     let mut coordinators = coordinator_lines(&summary, &names);
     match q.csort.as_str() {
         "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
@@ -228,7 +252,11 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         target: summary.target_minutes,
         flagged: t.flagged,
     };
-    let base = BillingQuery { month: month.to_string(), rules: q.rules.clone(), ..BillingQuery::default() };
+    let base = BillingQuery {
+        month: month.to_string(),
+        rules: q.rules.clone(),
+        ..BillingQuery::default()
+    };
     let page_link = |p: usize| {
         link(
             "/billing",
@@ -256,14 +284,35 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
         ("amount", "Est. reimbursement"),
     ]
     .into_iter()
-    .map(|(key, label)| (label, link("/billing", &BillingQuery { sort: key.into(), csort: q.csort.clone(), ..base.clone() })))
+    .map(|(key, label)| {
+        (
+            label,
+            link(
+                "/billing",
+                &BillingQuery { sort: key.into(), csort: q.csort.clone(), ..base.clone() },
+            ),
+        )
+    })
     .collect();
-    let coordinator_sort_links =
-        [("name", "Coordinator"), ("minutes", "Minutes"), ("patients", "Billable patients"), ("amount", "Est. reimbursement")]
-            .into_iter()
-            .map(|(key, label)| (label, link("/billing", &BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() })))
-            .collect();
-    audit(&state, &user, "billing.view", None, format!("{month} under {}", summary.rule_set.key())).await?;
+    let coordinator_sort_links = [
+        ("name", "Coordinator"),
+        ("minutes", "Minutes"),
+        ("patients", "Billable patients"),
+        ("amount", "Est. reimbursement"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        (
+            label,
+            link(
+                "/billing",
+                &BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() },
+            ),
+        )
+    })
+    .collect();
+    audit(&state, &user, "billing.view", None, format!("{month} under {}", summary.rule_set.key()))
+        .await?;
     let tz = state.settings.time_zone;
     let closed = state.store.closed_month(month).await?.map(|c| {
         format!(
@@ -275,8 +324,12 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
     });
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
     // The 12 months ending with this one, each computed from the log under the same rule set.
-    let months: Vec<YearMonth> =
-        std::iter::successors(Some(month), |m| Some(m.previous())).take(12).collect::<Vec<_>>().into_iter().rev().collect();
+    let months: Vec<YearMonth> = std::iter::successors(Some(month), |m| Some(m.previous()))
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let trend = state.store.billing_totals(&months, summary.rule_set).await?;
     let points: Vec<crate::chart::Point> = months
         .iter()
@@ -305,10 +358,15 @@ pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Que
     Ok(render(&page)?.into_response())
 }
 
-pub async fn export(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<BillingQuery>) -> AppResult<Response> {
+pub async fn export(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<BillingQuery>,
+) -> AppResult<Response> {
     let (month, rules) = parse_query(&q, &state)?;
     let summary = state.store.billing_summary(month, rules).await?;
-    let csv = billing_csv(&summary, &state.store.user_names().await?).map_err(|e| AppError::Internal(e.to_string()))?;
+    let csv = billing_csv(&summary, &state.store.user_names().await?)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     audit(
         &state,
         &user,
@@ -317,7 +375,10 @@ pub async fn export(State(state): State<AppState>, AdminUser(user): AdminUser, Q
         format!("{month} under {}, {} patient-months", summary.rule_set.key(), summary.lines.len()),
     )
     .await?;
-    Ok(crate::pages::exports::csv_response(&format!("carelog-billing-{month}-{}.csv", summary.rule_set.key()), csv.into_bytes()))
+    Ok(crate::pages::exports::csv_response(
+        &format!("carelog-billing-{month}-{}.csv", summary.rule_set.key()),
+        csv.into_bytes(),
+    ))
 }
 
 #[derive(Template)]
@@ -341,16 +402,25 @@ pub async fn patient_month(
     let (month, _) = parse_query(&q, &state)?;
     let patient = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
     let tz = state.settings.time_zone;
-    let billable: HashMap<i64, bool> = state.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
+    let billable: HashMap<i64, bool> =
+        state.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
     let rows = state
         .store
-        .entries(&EntryFilter { patient_id: Some(id), range: Some(month_range(month, tz)), ..EntryFilter::default() }, 10_000)
+        .entries(
+            &EntryFilter {
+                patient_id: Some(id),
+                range: Some(month_range(month, tz)),
+                ..EntryFilter::default()
+            },
+            10_000,
+        )
         .await?;
     let mut billable_minutes = 0;
     let entries = rows
         .into_iter()
         .map(|e| {
-            let counts = billable.get(&e.task_type_id).copied().unwrap_or(false) && e.minutes.is_some();
+            let counts =
+                billable.get(&e.task_type_id).copied().unwrap_or(false) && e.minutes.is_some();
             if counts {
                 billable_minutes += i64::from(e.minutes.unwrap_or(0));
             }
@@ -389,10 +459,16 @@ pub async fn close(
     AdminUser(user): AdminUser,
     axum::Form(form): axum::Form<CloseForm>,
 ) -> AppResult<Response> {
-    let q = BillingQuery { month: form.month.clone(), rules: form.rules.clone(), ..BillingQuery::default() };
+    let q = BillingQuery {
+        month: form.month.clone(),
+        rules: form.rules.clone(),
+        ..BillingQuery::default()
+    };
     let (month, rules) = parse_query(&q, &state)?;
     if month >= YearMonth::of(local_date(Utc::now(), state.settings.time_zone)) {
-        return Err(AppError::BadRequest(format!("{month} has not ended yet; a month can be closed from its last day on.")));
+        return Err(AppError::BadRequest(format!(
+            "{month} has not ended yet; a month can be closed from its last day on."
+        )));
     }
     let summary = state.store.billing_summary(month, rules).await?;
     let audit = carelog_store::NewAuditEvent {
@@ -410,10 +486,16 @@ pub async fn close(
     };
     match state.store.close_month(&summary, user.id(), &audit, Utc::now()).await {
         Ok(()) => {}
-        Err(carelog_store::StoreError::AlreadyExists(_)) => return Err(AppError::BadRequest(format!("{month} is closed already."))),
+        Err(carelog_store::StoreError::AlreadyExists(_)) => {
+            return Err(AppError::BadRequest(format!("{month} is closed already.")));
+        }
         Err(e) => return Err(e.into()),
     }
-    Ok(axum::response::Redirect::to(&format!("/billing?month={month}&rules={}", summary.rule_set.key())).into_response())
+    Ok(axum::response::Redirect::to(&format!(
+        "/billing?month={month}&rules={}",
+        summary.rule_set.key()
+    ))
+    .into_response())
 }
 
 #[derive(Template)]
@@ -439,16 +521,28 @@ pub struct CorrectForm {
     reason: String,
 }
 
-async fn entry_for_correction(state: &AppState, raw_id: &str) -> AppResult<carelog_store::EntryRow> {
+async fn entry_for_correction(
+    state: &AppState,
+    raw_id: &str,
+) -> AppResult<carelog_store::EntryRow> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
     state.store.entry(id).await?.ok_or(AppError::NotFound)
 }
 
 fn describe(e: &carelog_store::EntryRow, tz: chrono_tz::Tz) -> String {
-    format!("{} — {} — {}", e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"), e.task_type, e.coordinator)
+    format!(
+        "{} — {} — {}",
+        e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        e.task_type,
+        e.coordinator
+    )
 }
 
-pub async fn correct_form(State(state): State<AppState>, AdminUser(user): AdminUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn correct_form(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let e = entry_for_correction(&state, &raw_id).await?;
     let tz = state.settings.time_zone;
     let page = CorrectPage {
@@ -475,9 +569,16 @@ pub async fn correct(
     let e = entry_for_correction(&state, &raw_id).await?;
     let tz = state.settings.time_zone;
     let types = state.store.task_types().await?;
-    let rule = types.iter().find(|t| t.id == e.task_type_id).and_then(|t| TimeRule::from_key(&t.time_rule)).unwrap_or(TimeRule::Minutes);
+    let rule = types
+        .iter()
+        .find(|t| t.id == e.task_type_id)
+        .and_then(|t| TimeRule::from_key(&t.time_rule))
+        .unwrap_or(TimeRule::Minutes);
     let mut errors = Vec::new();
-    let minutes = carelog_domain::time_rules::parse_minutes(rule, &form.minutes).map_err(|v| errors.push(v.message)).ok().flatten();
+    let minutes = carelog_domain::time_rules::parse_minutes(rule, &form.minutes)
+        .map_err(|v| errors.push(v.message))
+        .ok()
+        .flatten();
     let reason = form.reason.trim();
     if reason.is_empty() {
         errors.push("Reason: say why this entry is corrected; the audit log keeps it.".into());
@@ -503,8 +604,20 @@ pub async fn correct(
     }
     let detail = format!(
         "reason: {reason}; before: {}; after: {}",
-        carelog_store::describe_entry(&e.task_type, e.minutes, e.stat_value.as_deref(), &e.notes, e.task_at),
-        carelog_store::describe_entry(&e.task_type, minutes, e.stat_value.as_deref(), form.notes.trim(), e.task_at)
+        carelog_store::describe_entry(
+            &e.task_type,
+            e.minutes,
+            e.stat_value.as_deref(),
+            &e.notes,
+            e.task_at
+        ),
+        carelog_store::describe_entry(
+            &e.task_type,
+            minutes,
+            e.stat_value.as_deref(),
+            form.notes.trim(),
+            e.task_at
+        )
     );
     let audit = carelog_store::NewAuditEvent {
         user_id: Some(user.id()),

@@ -49,37 +49,62 @@ pub struct FeeForm {
     amount: String,
 }
 
-async fn settings_page(state: &AppState, user: &CurrentUser, errors: Vec<String>, saved: bool) -> AppResult<Response> {
+async fn settings_page(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: Vec<String>,
+    saved: bool,
+) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = SettingsPage {
         shell: Shell::load(state, user, Tab::Admin).await?,
         rule_set: state.store.setting("billing.rule_set").await?.unwrap_or_else(|| "seed".into()),
         target: state.store.monthly_target_minutes().await?.to_string(),
-        fees: state.store.fee_schedule().await?.into_iter().map(|(c, y, cents)| (c, y, dollars(cents))).collect(),
+        fees: state
+            .store
+            .fee_schedule()
+            .await?
+            .into_iter()
+            .map(|(c, y, cents)| (c, y, dollars(cents)))
+            .collect(),
         errors,
         saved,
     };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<SavedQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<Response> {
     settings_page(&state, &user, Vec::new(), q.saved == "1").await
 }
 
-pub async fn save_rules(State(state): State<AppState>, AdminUser(user): AdminUser, Form(form): Form<RulesForm>) -> AppResult<Response> {
+pub async fn save_rules(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Form(form): Form<RulesForm>,
+) -> AppResult<Response> {
     let mut errors = Vec::new();
     let rule_set = RuleSet::parse(&form.rule_set).map_err(|e| errors.push(e.to_string())).ok();
     let target = match form.target.trim().parse::<i64>() {
         Ok(t) if (1..=600).contains(&t) => Some(t),
         _ => {
-            errors.push(format!("monthly target: must be a whole number of minutes from 1 to 600; \"{}\" is not", form.target.trim()));
+            errors.push(format!(
+                "monthly target: must be a whole number of minutes from 1 to 600; \"{}\" is not",
+                form.target.trim()
+            ));
             None
         }
     };
     let (Some(rule_set), Some(target)) = (rule_set, target) else {
         return settings_page(&state, &user, errors, false).await;
     };
-    let before = (state.store.setting("billing.rule_set").await?.unwrap_or_default(), state.store.monthly_target_minutes().await?);
+    let before = (
+        state.store.setting("billing.rule_set").await?.unwrap_or_default(),
+        state.store.monthly_target_minutes().await?,
+    );
     let now = Utc::now();
     state.store.set_setting("billing.rule_set", rule_set.key(), now).await?;
     state.store.set_setting("billing.monthly_target_minutes", &target.to_string(), now).await?;
@@ -94,7 +119,11 @@ pub async fn save_rules(State(state): State<AppState>, AdminUser(user): AdminUse
     Ok(Redirect::to("/admin/billing?saved=1").into_response())
 }
 
-pub async fn save_fee(State(state): State<AppState>, AdminUser(user): AdminUser, Form(form): Form<FeeForm>) -> AppResult<Response> {
+pub async fn save_fee(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Form(form): Form<FeeForm>,
+) -> AppResult<Response> {
     let mut errors = Vec::new();
     let code = parse_code(&form.code).map_err(|e| errors.push(e.to_string())).ok();
     let year = match form.year.trim().parse::<i32>() {
@@ -108,14 +137,24 @@ pub async fn save_fee(State(state): State<AppState>, AdminUser(user): AdminUser,
     let (Some(code), Some(year), Some(cents)) = (code, year, cents) else {
         return settings_page(&state, &user, errors, false).await;
     };
-    let before = state.store.fee_schedule().await?.into_iter().find(|(c, y, _)| *c == code && *y == year).map(|(_, _, c)| dollars(c));
+    let before = state
+        .store
+        .fee_schedule()
+        .await?
+        .into_iter()
+        .find(|(c, y, _)| *c == code && *y == year)
+        .map(|(_, _, c)| dollars(c));
     state.store.set_fee(&code, year, cents).await?;
     audit(
         &state,
         &user,
         "billing.fee",
         None,
-        format!("{code} {year}: {} → {}", before.unwrap_or_else(|| "not set".into()), dollars(cents)),
+        format!(
+            "{code} {year}: {} → {}",
+            before.unwrap_or_else(|| "not set".into()),
+            dollars(cents)
+        ),
     )
     .await?;
     Ok(Redirect::to("/admin/billing?saved=1").into_response())

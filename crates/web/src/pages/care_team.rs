@@ -41,7 +41,12 @@ pub async fn assign(
 ) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
     let holders = state.store.caseload_holders().await?;
-    let Some((coordinator, name)) = form.coordinator.trim().parse::<i64>().ok().and_then(|c| holders.into_iter().find(|(h, _)| *h == c))
+    let Some((coordinator, name)) = form
+        .coordinator
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|c| holders.into_iter().find(|(h, _)| *h == c))
     else {
         return Err(AppError::BadRequest("Coordinator: choose one from the list.".into()));
     };
@@ -57,8 +62,14 @@ pub async fn assign(
         detail: format!("to {name}: {rationale}"),
         address: &user.address,
     };
-    let effect = state.store.assign_patient(id, coordinator, Some(user.id()), rationale, &audit, Utc::now()).await?;
-    Ok(back(id, &format!("Assigned to {name}; {} open tasks moved with the patient.", effect.moved)))
+    let effect = state
+        .store
+        .assign_patient(id, coordinator, Some(user.id()), rationale, &audit, Utc::now())
+        .await?;
+    Ok(back(
+        id,
+        &format!("Assigned to {name}; {} open tasks moved with the patient.", effect.moved),
+    ))
 }
 
 pub async fn set_status(
@@ -68,7 +79,8 @@ pub async fn set_status(
     Form(form): Form<StatusForm>,
 ) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
-    let status = PatientStatus::parse(&form.status).map_err(|e| AppError::BadRequest(format!("Status: {}", e.message)))?;
+    let status = PatientStatus::parse(&form.status)
+        .map_err(|e| AppError::BadRequest(format!("Status: {}", e.message)))?;
     let audit = NewAuditEvent {
         user_id: Some(user.id()),
         username: &user.user.username,
@@ -83,7 +95,8 @@ pub async fn set_status(
         && coordinator != user.id()
     {
         let path = format!("/patients/{id}");
-        let (email_subject, email_body) = email_text(Kind::StatusChange, 1, &format!("{}{path}", state.settings.base_url));
+        let (email_subject, email_body) =
+            email_text(Kind::StatusChange, 1, &format!("{}{path}", state.settings.base_url));
         let name = state.store.patient_detail(id).await?.map(|p| p.name).unwrap_or_default();
         let notice = NewNotification {
             user_id: coordinator,
@@ -98,7 +111,10 @@ pub async fn set_status(
         state.store.notify(&notice, state.settings.email_configured, now).await?;
     }
     let notice = if effect.cancelled > 0 {
-        format!("Status set to {status}; {} open tasks were cancelled (kept, marked).", effect.cancelled)
+        format!(
+            "Status set to {status}; {} open tasks were cancelled (kept, marked).",
+            effect.cancelled
+        )
     } else {
         format!("Status set to {status}.")
     };

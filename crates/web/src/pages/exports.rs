@@ -33,7 +33,8 @@ pub fn csv_body(header: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(header).map_err(|e| AppError::Internal(e.to_string()))?;
     for row in rows {
-        out.write_record(row.iter().map(|v| safe_cell(v))).map_err(|e| AppError::Internal(e.to_string()))?;
+        out.write_record(row.iter().map(|v| safe_cell(v)))
+            .map_err(|e| AppError::Internal(e.to_string()))?;
     }
     out.into_inner().map_err(|e| AppError::Internal(e.to_string()))
 }
@@ -49,7 +50,11 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-pub async fn panel(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Response> {
+pub async fn panel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PanelQuery>,
+) -> AppResult<Response> {
     let (rows, _, _, _) = panel_rows(&state, &user, &q).await?;
     let header = [
         "patient_id",
@@ -89,7 +94,11 @@ pub async fn panel(State(state): State<AppState>, user: CurrentUser, Query(q): Q
         &user,
         "panel.export",
         None,
-        format!("{} patients; filters {}", lines.len(), serde_urlencoded::to_string(&q).unwrap_or_default()),
+        format!(
+            "{} patients; filters {}",
+            lines.len(),
+            serde_urlencoded::to_string(&q).unwrap_or_default()
+        ),
     )
     .await?;
     let today = local_date(Utc::now(), state.settings.time_zone);
@@ -106,10 +115,18 @@ pub struct LogQuery {
     coordinator: String,
 }
 
-pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q): Query<LogQuery>) -> AppResult<Response> {
+pub async fn task_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<LogQuery>,
+) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
-    let (from, to) = date_range_param(&q.from, &q.to, (carelog_domain::practice_time::YearMonth::of(today).first_day(), today))?;
+    let (from, to) = date_range_param(
+        &q.from,
+        &q.to,
+        (carelog_domain::practice_time::YearMonth::of(today).first_day(), today),
+    )?;
     if (to - from).num_days() >= MAX_RANGE_DAYS {
         return Err(AppError::BadRequest(format!(
             "Date range: at most {MAX_RANGE_DAYS} days in one export ({from} to {to} is {} days).",
@@ -121,7 +138,9 @@ pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q)
         "" | "all" if user.role().sees_all_patients() => None,
         "" | "all" => Some(user.id()),
         v => {
-            let id = v.parse::<i64>().map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into()))?;
+            let id = v.parse::<i64>().map_err(|_| {
+                AppError::BadRequest("Coordinator: choose one from the list.".into())
+            })?;
             if !user.role().sees_all_patients() && id != user.id() {
                 return Err(AppError::NotFound);
             }
@@ -130,7 +149,10 @@ pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q)
     };
     let filter = EntryFilter {
         coordinator_id: coordinator,
-        range: Some(UtcRange { start: start_of_day(from, tz), end: start_of_day(to + Duration::days(1), tz) }),
+        range: Some(UtcRange {
+            start: start_of_day(from, tz),
+            end: start_of_day(to + Duration::days(1), tz),
+        }),
         ..EntryFilter::default()
     };
     let count = state.store.count_entries(&filter).await?;
@@ -177,7 +199,14 @@ pub async fn task_log(State(state): State<AppState>, user: CurrentUser, Query(q)
             ]
         })
         .collect();
-    audit(&state, &user, "tasks.export", None, format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len())).await?;
+    audit(
+        &state,
+        &user,
+        "tasks.export",
+        None,
+        format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len()),
+    )
+    .await?;
     Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&header, &rows)?))
 }
 

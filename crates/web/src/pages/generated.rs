@@ -22,9 +22,18 @@ struct CompletePage {
     form: EntryFormView,
 }
 
-async fn own_pending_task(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<GeneratedRow> {
+async fn own_pending_task(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> AppResult<GeneratedRow> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    state.store.generated_task(id).await?.filter(|t| t.coordinator_id == user.id() && t.status == "pending").ok_or(AppError::NotFound)
+    state
+        .store
+        .generated_task(id)
+        .await?
+        .filter(|t| t.coordinator_id == user.id() && t.status == "pending")
+        .ok_or(AppError::NotFound)
 }
 
 async fn complete_page(
@@ -35,13 +44,17 @@ async fn complete_page(
     refused: Option<&crate::entry_form::Checked>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let types: Vec<_> = state.store.task_types().await?.into_iter().filter(|t| t.id == task.task_type_id).collect();
-    let mut form = EntryFormView::new(state, user, &types, format!("/tasks/generated/{}", task.id), values).await?;
+    let types: Vec<_> =
+        state.store.task_types().await?.into_iter().filter(|t| t.id == task.task_type_id).collect();
+    let mut form =
+        EntryFormView::new(state, user, &types, format!("/tasks/generated/{}", task.id), values)
+            .await?;
     form.heading = format!("Complete: {}", task.task_type);
     form.buttons = vec![("save", "Complete Task")];
     form.autofocus = true;
     if let Some(pid) = task.patient_id {
-        let name = form.patients.iter().find(|c| c.id == pid).map(|c| c.label.clone()).unwrap_or_default();
+        let name =
+            form.patients.iter().find(|c| c.id == pid).map(|c| c.label.clone()).unwrap_or_default();
         form.fixed_patient = Some((pid, name));
     }
     if let Some(outcome) = refused {
@@ -51,7 +64,11 @@ async fn complete_page(
     Ok((status, render(&CompletePage { shell, task, form })?).into_response())
 }
 
-pub async fn form(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let task = own_pending_task(&state, &user, &raw_id).await?;
     let values = EntryForm {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -76,6 +93,16 @@ pub async fn complete(
     let outcome = check(&state, &user, &values, &types, Some(task.id)).await?;
     match save(&state, &user, outcome).await? {
         Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
-        Err(refused) => complete_page(&state, &user, task, values, Some(&refused), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(refused) => {
+            complete_page(
+                &state,
+                &user,
+                task,
+                values,
+                Some(&refused),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

@@ -35,7 +35,12 @@ pub struct NoticeQuery {
     notice: String,
 }
 
-async fn show_form(state: &AppState, user: &CurrentUser, error: Option<String>, notice: String) -> AppResult<Response> {
+async fn show_form(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<String>,
+    notice: String,
+) -> AppResult<Response> {
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ImportsPage {
         shell: Shell::load(state, user, Tab::Admin).await?,
@@ -46,30 +51,58 @@ async fn show_form(state: &AppState, user: &CurrentUser, error: Option<String>, 
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
     show_form(&state, &user, None, q.notice).await
 }
 
-pub async fn template(AdminUser(_user): AdminUser, Path(name): Path<String>) -> AppResult<Response> {
+pub async fn template(
+    AdminUser(_user): AdminUser,
+    Path(name): Path<String>,
+) -> AppResult<Response> {
     let kind = ImportKind::parse(name.trim_end_matches(".csv")).ok_or(AppError::NotFound)?;
-    Ok(crate::pages::exports::csv_response(&format!("carelog-{}-template.csv", kind.key()), template_csv(kind).into_bytes()))
+    Ok(crate::pages::exports::csv_response(
+        &format!("carelog-{}-template.csv", kind.key()),
+        template_csv(kind).into_bytes(),
+    ))
 }
 
 /// Receives the file, keeps it for the dry run and applying, and shows the report.
-pub async fn upload(State(state): State<AppState>, AdminUser(user): AdminUser, mut form: Multipart) -> AppResult<Response> {
+pub async fn upload(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    mut form: Multipart,
+) -> AppResult<Response> {
     let mut kind = None;
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return show_form(&state, &user, Some(format!("Upload: the form could not be read ({e}).")), String::new()).await,
+            Err(e) => {
+                return show_form(
+                    &state,
+                    &user,
+                    Some(format!("Upload: the form could not be read ({e}).")),
+                    String::new(),
+                )
+                .await;
+            }
         };
         match field.name() {
             Some("kind") => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
             Some("file") => {
                 // The name is shown and stored: keep printable characters only, at most 200.
-                let name: String = field.file_name().unwrap_or("upload").chars().filter(|c| !c.is_control()).take(200).collect();
+                let name: String = field
+                    .file_name()
+                    .unwrap_or("upload")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect();
                 match field.bytes().await {
                     Ok(bytes) if bytes.len() > MAX_UPLOAD_BYTES => {
                         return show_form(
@@ -81,21 +114,50 @@ pub async fn upload(State(state): State<AppState>, AdminUser(user): AdminUser, m
                         .await;
                     }
                     Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => return show_form(&state, &user, Some(format!("File: it could not be read ({e}).")), String::new()).await,
+                    Err(e) => {
+                        return show_form(
+                            &state,
+                            &user,
+                            Some(format!("File: it could not be read ({e}).")),
+                            String::new(),
+                        )
+                        .await;
+                    }
                 }
             }
             _ => {}
         }
     }
-    let Some(kind) = kind else { return show_form(&state, &user, Some("Kind: choose ZMO, PSL or CM Log.".into()), String::new()).await };
+    let Some(kind) = kind else {
+        return show_form(
+            &state,
+            &user,
+            Some("Kind: choose ZMO, PSL or CM Log.".into()),
+            String::new(),
+        )
+        .await;
+    };
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return show_form(&state, &user, Some("File: choose a CSV or XLSX file.".into()), String::new()).await;
+        return show_form(
+            &state,
+            &user,
+            Some("File: choose a CSV or XLSX file.".into()),
+            String::new(),
+        )
+        .await;
     };
     if let Err(message) = crate::import_files::read_table(&name, &bytes) {
         return show_form(&state, &user, Some(format!("{name}: {message}")), String::new()).await;
     }
     let id = state.store.save_upload(user.id(), kind, &name, &bytes, Utc::now()).await?;
-    audit(&state, &user, "import.upload", None, format!("{name} as {} ({} bytes)", kind.key(), bytes.len())).await?;
+    audit(
+        &state,
+        &user,
+        "import.upload",
+        None,
+        format!("{name} as {} ({} bytes)", kind.key(), bytes.len()),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
 }
 
@@ -146,20 +208,45 @@ fn mapping_of(pairs: &[(String, String)]) -> Vec<(String, String)> {
 
 fn describe(change: &Change) -> (&'static str, String) {
     match change {
-        Change::CreatePatient(p, _) => ("create", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name)),
-        Change::UpdatePatient(_, p, _) => ("update", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name)),
-        Change::CreateVisit { date, provider, visit_type, .. } => ("create", format!("visit {date}, {visit_type}, {provider}")),
-        Change::CreateEntry(e) => {
-            ("create", format!("entry {} {}", e.at.format("%Y-%m-%d %H:%M"), e.minutes.map(|m| format!("{m} min")).unwrap_or_default()))
+        Change::CreatePatient(p, _) => {
+            ("create", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name))
         }
+        Change::UpdatePatient(_, p, _) => {
+            ("update", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name))
+        }
+        Change::CreateVisit { date, provider, visit_type, .. } => {
+            ("create", format!("visit {date}, {visit_type}, {provider}"))
+        }
+        Change::CreateEntry(e) => (
+            "create",
+            format!(
+                "entry {} {}",
+                e.at.format("%Y-%m-%d %H:%M"),
+                e.minutes.map(|m| format!("{m} min")).unwrap_or_default()
+            ),
+        ),
     }
 }
 
-async fn checked(state: &AppState, user: &CurrentUser, raw_id: &str, mapping: &[(String, String)]) -> AppResult<(i64, CheckedImport)> {
+async fn checked(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+    mapping: &[(String, String)],
+) -> AppResult<(i64, CheckedImport)> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
     let upload = state.store.upload(user.id(), id).await?.ok_or(AppError::NotFound)?;
     let kind = ImportKind::parse(&upload.kind).ok_or(AppError::NotFound)?;
-    match check_import(&state.store, state.settings.time_zone, kind, &upload.filename, &upload.content, mapping).await {
+    match check_import(
+        &state.store,
+        state.settings.time_zone,
+        kind,
+        &upload.filename,
+        &upload.content,
+        mapping,
+    )
+    .await
+    {
         Ok(c) => Ok((id, c)),
         Err(ImportError::File(m) | ImportError::Refused(m)) => Err(AppError::BadRequest(m)),
         Err(ImportError::Store(e)) => Err(e.into()),
@@ -190,17 +277,34 @@ async fn show_report(
                         class: "row-error",
                     });
                 }
-                RowPlan::Skip(why) => rows.push(ReportRow { line: *line, action: "skip", what: why.clone(), class: "row-skip" }),
+                RowPlan::Skip(why) => rows.push(ReportRow {
+                    line: *line,
+                    action: "skip",
+                    what: why.clone(),
+                    class: "row-skip",
+                }),
                 RowPlan::Change(change) => {
                     let (action, what) = describe(change);
-                    rows.push(ReportRow { line: *line, action, what, class: if action == "create" { "row-create" } else { "row-update" } });
+                    rows.push(ReportRow {
+                        line: *line,
+                        action,
+                        what,
+                        class: if action == "create" { "row-create" } else { "row-update" },
+                    });
                 }
             }
         }
     }
     let more_rows = rows.len().saturating_sub(SHOWN_ROWS);
     rows.truncate(SHOWN_ROWS);
-    audit(state, user, "import.check", None, format!("{} ({}): {} rows", c.filename, c.kind.key(), c.table.rows.len())).await?;
+    audit(
+        state,
+        user,
+        "import.check",
+        None,
+        format!("{} ({}): {} rows", c.filename, c.kind.key(), c.table.rows.len()),
+    )
+    .await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let plan = c.plan.as_ref();
     let page = ReportPage {
@@ -221,7 +325,11 @@ async fn show_report(
             .filter(|h| c.unmatched.contains(h) || mapping.iter().any(|(from, _)| from == *h))
             .map(|h| Unmatched {
                 header: h.clone(),
-                mapped: mapping.iter().find(|(from, _)| from == h).map(|(_, to)| to.clone()).unwrap_or_default(),
+                mapped: mapping
+                    .iter()
+                    .find(|(from, _)| from == h)
+                    .map(|(_, to)| to.clone())
+                    .unwrap_or_default(),
             })
             .collect(),
         fields: c.kind.fields().iter().map(|f| f.header).collect(),
@@ -257,15 +365,29 @@ pub async fn apply(
     let mapping = mapping_of(&fields);
     let skip_invalid = fields.iter().any(|(k, v)| k == "skip_invalid" && v == "1");
     let (id, c) = checked(&state, &user, &raw_id, &mapping).await?;
-    match apply_import(&state.store, state.settings.time_zone, &c, skip_invalid, (Some(user.id()), &user.user.username, &user.address))
-        .await
+    match apply_import(
+        &state.store,
+        state.settings.time_zone,
+        &c,
+        skip_invalid,
+        (Some(user.id()), &user.user.username, &user.address),
+    )
+    .await
     {
         Ok(done) => {
-            let notice = format!("Imported {}: {} created, {} updated.", c.filename, done.created, done.updated);
-            Ok(Redirect::to(&format!("/admin/imports?{}", serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default()))
-                .into_response())
+            let notice = format!(
+                "Imported {}: {} created, {} updated.",
+                c.filename, done.created, done.updated
+            );
+            Ok(Redirect::to(&format!(
+                "/admin/imports?{}",
+                serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default()
+            ))
+            .into_response())
         }
-        Err(ImportError::Refused(m) | ImportError::File(m)) => show_report(&state, &user, id, c, mapping, Some(m)).await,
+        Err(ImportError::Refused(m) | ImportError::File(m)) => {
+            show_report(&state, &user, id, c, mapping, Some(m)).await
+        }
         Err(ImportError::Store(e)) => Err(e.into()),
     }
 }

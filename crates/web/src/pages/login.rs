@@ -43,18 +43,31 @@ pub struct LoginForm {
 /// Only paths on this site: `/panel` yes, `//evil.example` or `https://…` no.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.starts_with("/login") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.starts_with("/login") =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
 
 fn login_csrf(jar: CookieJar, secure: bool) -> (CookieJar, String) {
-    if let Some(existing) = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+    if let Some(existing) =
+        jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64)
+    {
         return (jar, existing);
     }
     let token = random_token();
-    let cookie =
-        Cookie::build((LOGIN_CSRF_COOKIE, token.clone())).path("/login").http_only(true).same_site(SameSite::Strict).secure(secure).build();
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build();
     (jar.add(cookie), token)
 }
 
@@ -69,13 +82,22 @@ pub async fn form(
     }
     let (jar, csrf_token) = login_csrf(jar, state.settings.secure_cookies);
     let notice = if query.expired.is_some() {
-        Some("Your session ended after 15 minutes without activity. Please sign in again.".to_owned())
+        Some(
+            "Your session ended after 15 minutes without activity. Please sign in again."
+                .to_owned(),
+        )
     } else if query.signed_out.is_some() {
         Some("You have signed out.".to_owned())
     } else {
         None
     };
-    let page = LoginPage { csrf_token, next: safe_next(query.next.as_deref()), username: String::new(), notice, error: None };
+    let page = LoginPage {
+        csrf_token,
+        next: safe_next(query.next.as_deref()),
+        username: String::new(),
+        notice,
+        error: None,
+    };
     Ok((jar, super::render(&page)?).into_response())
 }
 
@@ -91,8 +113,13 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref());
     let (jar, csrf_token) = login_csrf(jar, state.settings.secure_cookies);
     let refuse = |status: StatusCode, error: String, jar: CookieJar| -> AppResult<Response> {
-        let page =
-            LoginPage { csrf_token: csrf_token.clone(), next: next.clone(), username: username.clone(), notice: None, error: Some(error) };
+        let page = LoginPage {
+            csrf_token: csrf_token.clone(),
+            next: next.clone(),
+            username: username.clone(),
+            notice: None,
+            error: Some(error),
+        };
         Ok((status, jar, super::render(&page)?).into_response())
     };
     let audit = |action: &'static str, user_id: Option<i64>, detail: String| NewAuditEvent {
@@ -104,11 +131,16 @@ pub async fn submit(
         address: &address,
     };
 
-    let (account_failures, address_failures) =
-        state.store.login_failures_since(&username, &address, now - Duration::minutes(WINDOW_MINUTES)).await?;
+    let (account_failures, address_failures) = state
+        .store
+        .login_failures_since(&username, &address, now - Duration::minutes(WINDOW_MINUTES))
+        .await?;
     let throttle = login_throttle(account_failures, address_failures);
     if let Some(message) = throttle.message() {
-        state.store.record_audit(&audit("login.throttled", None, format!("{throttle:?}")), now).await?;
+        state
+            .store
+            .record_audit(&audit("login.throttled", None, format!("{throttle:?}")), now)
+            .await?;
         return refuse(StatusCode::TOO_MANY_REQUESTS, message, jar);
     }
     debug_assert_eq!(throttle, Throttle::Allowed);
@@ -128,18 +160,31 @@ pub async fn submit(
     let Some(user) = verified else {
         state.store.record_login_failure(&username, &address, now).await?;
         state.store.record_audit(&audit("login.failed", None, String::new()), now).await?;
-        return refuse(StatusCode::UNAUTHORIZED, "The username or password is not right.".to_owned(), jar);
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "The username or password is not right.".to_owned(),
+            jar,
+        );
     };
 
     state.store.clear_login_failures(&username).await?;
     let session_id = random_token();
-    state.store.create_session(&hash_session_id(&session_id), user.id, &random_token(), &address, now).await?;
+    state
+        .store
+        .create_session(&hash_session_id(&session_id), user.id, &random_token(), &address, now)
+        .await?;
     state.store.record_audit(&audit("login", Some(user.id), String::new()), now).await?;
-    let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login")).add(session_cookie(session_id, state.settings.secure_cookies));
+    let jar = jar
+        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
+        .add(session_cookie(session_id, state.settings.secure_cookies));
     Ok((jar, Redirect::to(&next)).into_response())
 }
 
-pub async fn logout(State(state): State<AppState>, user: CurrentUser, jar: CookieJar) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<Response> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         state.store.delete_session(&hash_session_id(cookie.value())).await?;
     }

@@ -45,15 +45,30 @@ pub async fn not_found() -> Response {
 }
 
 /// Writes an audit event for what the user just did or saw; a request that cannot be audited fails.
-pub async fn audit(state: &AppState, user: &CurrentUser, action: &str, patient_id: Option<i64>, detail: String) -> AppResult<()> {
-    let event =
-        NewAuditEvent { user_id: Some(user.id()), username: &user.user.username, action, patient_id, detail, address: &user.address };
+pub async fn audit(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    patient_id: Option<i64>,
+    detail: String,
+) -> AppResult<()> {
+    let event = NewAuditEvent {
+        user_id: Some(user.id()),
+        username: &user.user.username,
+        action,
+        patient_id,
+        detail,
+        address: &user.address,
+    };
     state.store.record_audit(&event, Utc::now()).await?;
     Ok(())
 }
 
 /// A `month=YYYY-MM` query parameter, this month when empty.
-pub fn month_param(raw: &str, today: chrono::NaiveDate) -> AppResult<carelog_domain::practice_time::YearMonth> {
+pub fn month_param(
+    raw: &str,
+    today: chrono::NaiveDate,
+) -> AppResult<carelog_domain::practice_time::YearMonth> {
     use carelog_domain::practice_time::YearMonth;
     match raw.trim() {
         "" => Ok(YearMonth::of(today)),
@@ -69,12 +84,15 @@ pub fn date_range_param(
 ) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
     let date = |field: &str, raw: &str, default| match raw.trim() {
         "" => Ok(default),
-        v => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+        v => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+            AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))
+        }),
     };
     let (from, to) = (date("From", from, defaults.0)?, date("To", to, defaults.1)?);
     if from > to {
-        return Err(AppError::BadRequest(format!("Date range: the start ({from}) is after the end ({to}).")));
+        return Err(AppError::BadRequest(format!(
+            "Date range: the start ({from}) is after the end ({to})."
+        )));
     }
     Ok((from, to))
 }

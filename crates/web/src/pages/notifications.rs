@@ -35,7 +35,10 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         .notifications(user.id(), 200)
         .await?
         .into_iter()
-        .map(|row| Line { when: row.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(), row })
+        .map(|row| Line {
+            when: row.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            row,
+        })
         .collect();
     let preferences = state
         .store
@@ -46,7 +49,13 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult
         .map(|(k, on)| (k.key(), k.label(), on))
         .collect();
     let shell = Shell::load(&state, &user, Tab::Notifications).await?;
-    Ok(render(&CentrePage { shell, lines, preferences, email_configured: state.settings.email_configured })?.into_response())
+    Ok(render(&CentrePage {
+        shell,
+        lines,
+        preferences,
+        email_configured: state.settings.email_configured,
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -56,11 +65,19 @@ pub struct ReadForm {
 }
 
 /// Marks one notification read (and follows its link), or all of them.
-pub async fn read(State(state): State<AppState>, user: CurrentUser, Form(form): Form<ReadForm>) -> AppResult<Response> {
+pub async fn read(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<ReadForm>,
+) -> AppResult<Response> {
     match form.id.trim().parse::<i64>().ok() {
         Some(id) => {
             state.store.mark_read(user.id(), Some(id), Utc::now()).await?;
-            let link = state.store.notification_link(user.id(), id).await?.filter(|l| l.starts_with('/') && !l.starts_with("//"));
+            let link = state
+                .store
+                .notification_link(user.id(), id)
+                .await?
+                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
             Ok(Redirect::to(&link.unwrap_or_else(|| "/notifications".into())).into_response())
         }
         None => {
@@ -89,7 +106,10 @@ pub async fn preferences(
         &user,
         "notifications.preferences",
         None,
-        format!("e-mail off for: {}", if changes.is_empty() { "none".to_owned() } else { changes.join(", ") }),
+        format!(
+            "e-mail off for: {}",
+            if changes.is_empty() { "none".to_owned() } else { changes.join(", ") }
+        ),
     )
     .await?;
     Ok(Redirect::to("/notifications").into_response())

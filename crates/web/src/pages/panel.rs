@@ -120,7 +120,10 @@ const SORTS: &[(&str, &str)] = &[
 ];
 
 fn options(choices: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Option_> {
-    choices.into_iter().map(|(value, label)| Option_ { selected: value == selected, value, label }).collect()
+    choices
+        .into_iter()
+        .map(|(value, label)| Option_ { selected: value == selected, value, label })
+        .collect()
 }
 
 fn named_options(items: &[Named], selected: &str) -> Vec<Option_> {
@@ -135,17 +138,20 @@ fn vocabulary_filter<T: Copy>(
 ) -> AppResult<Option<String>> {
     match text.trim() {
         "" | "all" => Ok(None),
-        t => parse(t).map(|v| Some(as_str(v).to_owned())).map_err(|e| AppError::BadRequest(format!("Filter {}: {}", e.field, e.message))),
+        t => parse(t)
+            .map(|v| Some(as_str(v).to_owned()))
+            .map_err(|e| AppError::BadRequest(format!("Filter {}: {}", e.field, e.message))),
     }
 }
 
 fn id_filter(name: &str, text: &str) -> AppResult<Option<i64>> {
     match text.trim() {
         "" | "all" => Ok(None),
-        t => t
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("Filter {name}: \"{t}\" is not one of the listed choices."))),
+        t => t.parse::<i64>().map(Some).map_err(|_| {
+            AppError::BadRequest(format!(
+                "Filter {name}: \"{t}\" is not one of the listed choices."
+            ))
+        }),
     }
 }
 
@@ -161,7 +167,9 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
             // Never-visited patients are the most overdue: they sort first by visit dates.
             "last_visit" => a.last_visit.cmp(&b.last_visit),
             "next_due" => a.next_due.cmp(&b.next_due),
-            "tasks" => (a.completion_percent, a.tasks_total).cmp(&(b.completion_percent, b.tasks_total)),
+            "tasks" => {
+                (a.completion_percent, a.tasks_total).cmp(&(b.completion_percent, b.tasks_total))
+            }
             "minutes" => a.minutes.cmp(&b.minutes),
             "gaps" => a.open_gaps.cmp(&b.open_gaps),
             _ => std::cmp::Ordering::Equal,
@@ -172,7 +180,11 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
 }
 
 /// The panel's rows as the user's role, filters and sort select them; also whether "My Patients Only" is on.
-pub async fn panel_rows(state: &AppState, user: &CurrentUser, q: &PanelQuery) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
+pub async fn panel_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &PanelQuery,
+) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
     let month = YearMonth::of(today);
@@ -184,17 +196,19 @@ pub async fn panel_rows(state: &AppState, user: &CurrentUser, q: &PanelQuery) ->
 
     let visit_filter = match q.visit.trim() {
         "" | "all" => None,
-        v => Some(
-            VisitStatus::parse(v)
-                .ok_or_else(|| AppError::BadRequest(format!("Filter visit status: \"{v}\" is not overdue, due-soon or current.")))?,
-        ),
+        v => Some(VisitStatus::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Filter visit status: \"{v}\" is not overdue, due-soon or current."
+            ))
+        })?),
     };
     let completion_filter = match q.completion.trim() {
         "" | "all" => None,
-        c => Some(
-            CompletionBand::parse(c)
-                .ok_or_else(|| AppError::BadRequest(format!("Filter monthly task completion: \"{c}\" is not low, medium or high.")))?,
-        ),
+        c => Some(CompletionBand::parse(c).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Filter monthly task completion: \"{c}\" is not low, medium or high."
+            ))
+        })?),
     };
     let filter = PanelFilter {
         coordinator_id: mine.then_some(user.id()),
@@ -219,7 +233,11 @@ pub async fn panel_rows(state: &AppState, user: &CurrentUser, q: &PanelQuery) ->
                 next_due: next_visit_due(p.last_visit, interval),
                 visit: visit_status(p.last_visit, interval, today),
                 completion: CompletionBand::of(p.tasks_done, p.tasks_total),
-                completion_percent: if p.tasks_total > 0 { p.tasks_done * 100 / p.tasks_total } else { 0 },
+                completion_percent: if p.tasks_total > 0 {
+                    p.tasks_done * 100 / p.tasks_total
+                } else {
+                    0
+                },
                 tasks_done: p.tasks_done,
                 tasks_total: p.tasks_total,
                 minutes: p.month_minutes,
@@ -236,7 +254,11 @@ pub async fn panel_rows(state: &AppState, user: &CurrentUser, q: &PanelQuery) ->
     Ok((rows, mine, sort, descending))
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Query<PanelQuery>) -> AppResult<Html<String>> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PanelQuery>,
+) -> AppResult<Html<String>> {
     let may_see_all = user.role().sees_all_patients();
     let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
 
@@ -244,8 +266,11 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
         .iter()
         .map(|(key, label)| {
             let active = *key == sort;
-            let next =
-                PanelQuery { sort: key.to_string(), dir: if active && !descending { "desc".into() } else { String::new() }, ..q.clone() };
+            let next = PanelQuery {
+                sort: key.to_string(),
+                dir: if active && !descending { "desc".into() } else { String::new() },
+                ..q.clone()
+            };
             Column {
                 label,
                 link: link(&next),
@@ -274,23 +299,35 @@ pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(q): Qu
         &user,
         "panel.view",
         None,
-        format!("{} patients listed{}", rows.len(), if mine { ", own caseload" } else { ", all patients" }),
+        format!(
+            "{} patients listed{}",
+            rows.len(),
+            if mine { ", own caseload" } else { ", all patients" }
+        ),
     )
     .await?;
     let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
     let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
     let page = PanelPage {
         export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
-        statuses: options(PatientStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.status),
-        gap_statuses: options(CareGapStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())), &q.gaps),
+        statuses: options(
+            PatientStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())),
+            &q.status,
+        ),
+        gap_statuses: options(
+            CareGapStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())),
+            &q.gaps,
+        ),
         visits: options(
-            [VisitStatus::Overdue, VisitStatus::DueSoon, VisitStatus::Current].map(|v| (v.as_str().to_owned(), v.label().to_owned())),
+            [VisitStatus::Overdue, VisitStatus::DueSoon, VisitStatus::Current]
+                .map(|v| (v.as_str().to_owned(), v.label().to_owned())),
             &q.visit,
         ),
         facilities: named_options(&state.store.facilities().await?, &q.facility),
         providers: named_options(&state.store.providers().await?, &q.provider),
         completions: options(
-            [CompletionBand::Low, CompletionBand::Medium, CompletionBand::High].map(|c| (c.key().to_owned(), c.label().to_owned())),
+            [CompletionBand::Low, CompletionBand::Medium, CompletionBand::High]
+                .map(|c| (c.key().to_owned(), c.label().to_owned())),
             &q.completion,
         ),
         shell: Shell::load(&state, &user, Tab::Panel).await?,
@@ -314,7 +351,8 @@ mod tests {
     #[test]
     fn links_keep_only_the_set_filters() {
         assert_eq!(link(&PanelQuery::default()), "/panel");
-        let q = PanelQuery { status: "Active".into(), q: "smith jr".into(), ..PanelQuery::default() };
+        let q =
+            PanelQuery { status: "Active".into(), q: "smith jr".into(), ..PanelQuery::default() };
         assert_eq!(link(&q), "/panel?status=Active&q=smith+jr");
     }
 }

@@ -83,7 +83,9 @@ async fn patient_page(
     let today = local_date(Utc::now(), tz);
     let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
     let visit = visit_status(p.last_visit, interval, today);
-    let next_due = next_visit_due(p.last_visit, interval).map(|d| d.to_string()).unwrap_or_else(|| "Now (never visited)".into());
+    let next_due = next_visit_due(p.last_visit, interval)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "Now (never visited)".into());
     let activity = p
         .recent_activity
         .iter()
@@ -108,23 +110,55 @@ async fn patient_page(
     // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
     let form = match form {
         Some(f) => Some(f),
-        None if p.coordinator_id == Some(user.id()) => Some(quick_entry_form(state, user, id, EntryForm::default()).await?),
+        None if p.coordinator_id == Some(user.id()) => {
+            Some(quick_entry_form(state, user, id, EntryForm::default()).await?)
+        }
         None => None,
     };
     let shell = Shell::load(state, user, Tab::Panel).await?;
-    let manage = if user.role().sees_team_oversight() { Some(state.store.caseload_holders().await?) } else { None };
+    let manage = if user.role().sees_team_oversight() {
+        Some(state.store.caseload_holders().await?)
+    } else {
+        None
+    };
     let statuses = PatientStatus::ALL.iter().map(|s| s.as_str()).collect();
     let notice = notice.chars().take(300).collect();
-    let page = PatientPage { shell, p, visit, next_due, activity, month_minutes, month_tasks, form, saved, notice, manage, statuses };
+    let page = PatientPage {
+        shell,
+        p,
+        visit,
+        next_due,
+        activity,
+        month_minutes,
+        month_tasks,
+        form,
+        saved,
+        notice,
+        manage,
+        statuses,
+    };
     Ok((status, render(&page)?).into_response())
 }
 
-async fn quick_entry_form(state: &AppState, user: &CurrentUser, patient_id: i64, values: EntryForm) -> AppResult<EntryFormView> {
-    let types: Vec<_> = state.store.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
-    let mut form = EntryFormView::new(state, user, &types, format!("/patients/{patient_id}/entries"), values).await?;
+async fn quick_entry_form(
+    state: &AppState,
+    user: &CurrentUser,
+    patient_id: i64,
+    values: EntryForm,
+) -> AppResult<EntryFormView> {
+    let types: Vec<_> =
+        state.store.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
+    let mut form =
+        EntryFormView::new(state, user, &types, format!("/patients/{patient_id}/entries"), values)
+            .await?;
     form.heading = "Quick Task Entry".into();
     form.buttons = vec![("continue", "Save & Continue"), ("close", "Save & Close")];
-    let name = form.patients.iter().find(|c| c.id == patient_id).map(|c| c.label.clone()).unwrap_or_default();
+    let name = form
+        .patients
+        .iter()
+        .find(|c| c.id == patient_id)
+        .map(|c| c.label.clone())
+        .unwrap_or_default();
     form.fixed_patient = Some((patient_id, name));
     Ok(form)
 }
@@ -145,7 +179,11 @@ pub async fn quick_entry(
         Ok(_) => Ok(Redirect::to(&format!("/patients/{id}?saved=1#quick-entry")).into_response()),
         Err(refused) => {
             let form = quick_entry_form(&state, &user, id, values).await?.with_outcome(&refused);
-            let status = if matches!(refused, Checked::NeedsConfirmation(_)) { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if matches!(refused, Checked::NeedsConfirmation(_)) {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             patient_page(&state, &user, id, Some(form), false, "", status).await
         }
     }
@@ -171,12 +209,19 @@ struct HistoryPage {
 }
 
 /// View History: every entry for the patient, newest first, by month.
-pub async fn history(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
     let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
     audit(&state, &user, "patient.history", Some(id), "task history".into()).await?;
     let tz = state.settings.time_zone;
-    let entries = state.store.entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, 100_000).await?;
+    let entries = state
+        .store
+        .entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, 100_000)
+        .await?;
     let mut months: Vec<HistoryMonth> = Vec::new();
     for e in entries {
         let label = e.task_at.with_timezone(&tz).format("%B %Y").to_string();

@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::assignment::{MatchScore, match_score};
-use carelog_domain::assignment_plan::{PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread};
+use carelog_domain::assignment_plan::{
+    PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread,
+};
 use carelog_domain::team_stats::UTILIZATION_SPREAD_TARGET;
 use carelog_store::{Finalized, NewAssignment, NewAuditEvent, QueueRow, ScoreParts, TeamMember};
 use chrono::Utc;
@@ -72,9 +74,14 @@ async fn planned(state: &AppState) -> AppResult<Planned> {
     let w = weights(state).await?;
     let queue = state.store.waiting_patients().await?;
     let team = state.store.team(windows(now, tz)).await?;
-    let members: Vec<PlanCoordinator> = team.iter().map(|m| PlanCoordinator { id: m.id, facts: facts(m, now, tz) }).collect();
-    let patients: Vec<PlanPatient> = queue.iter().map(|r| PlanPatient { id: r.id, needs: needs(r) }).collect();
-    let scores = patients.iter().map(|p| members.iter().map(|c| match_score(&p.needs, &c.facts, w)).collect()).collect();
+    let members: Vec<PlanCoordinator> =
+        team.iter().map(|m| PlanCoordinator { id: m.id, facts: facts(m, now, tz) }).collect();
+    let patients: Vec<PlanPatient> =
+        queue.iter().map(|r| PlanPatient { id: r.id, needs: needs(r) }).collect();
+    let scores = patients
+        .iter()
+        .map(|p| members.iter().map(|c| match_score(&p.needs, &c.facts, w)).collect())
+        .collect();
     Ok(Planned {
         plan: balanced_plan(&patients, &members, w),
         greedy: greedy_top_match(&patients, &members, w),
@@ -89,10 +96,17 @@ fn pct(v: f64) -> String {
     format!("{v:.1}")
 }
 
-async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Option<i64>)]>, error: Option<String>) -> AppResult<Response> {
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    chosen: Option<&[(i64, Option<i64>)]>,
+    error: Option<String>,
+) -> AppResult<Response> {
     let p = planned(state).await?;
     let name_of = |id: Option<i64>| -> String {
-        id.and_then(|id| p.team.iter().find(|m| m.id == id)).map(|m| m.name.clone()).unwrap_or_else(|| "— nobody has room —".into())
+        id.and_then(|id| p.team.iter().find(|m| m.id == id))
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| "— nobody has room —".into())
     };
     let lines = p
         .queue
@@ -100,8 +114,9 @@ async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Optio
         .enumerate()
         .map(|(i, row)| {
             let proposal = p.plan[i];
-            let selected =
-                chosen.and_then(|c| c.iter().find(|(pid, _)| *pid == row.id).map(|(_, c)| *c)).unwrap_or(proposal.coordinator_id);
+            let selected = chosen
+                .and_then(|c| c.iter().find(|(pid, _)| *pid == row.id).map(|(_, c)| *c))
+                .unwrap_or(proposal.coordinator_id);
             PlanLine {
                 patient_id: row.id,
                 patient: row.name.clone(),
@@ -112,7 +127,10 @@ async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Optio
                     .join(", "),
                 priority: row.priority.clone(),
                 proposed: name_of(proposal.coordinator_id),
-                score: proposal.score.map(|s| format!("{:.0}", s.total)).unwrap_or_else(|| "—".into()),
+                score: proposal
+                    .score
+                    .map(|s| format!("{:.0}", s.total))
+                    .unwrap_or_else(|| "—".into()),
                 greedy: name_of(p.greedy[i].coordinator_id),
                 choices: p
                     .team
@@ -120,14 +138,21 @@ async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Optio
                     .zip(&p.scores[i])
                     .map(|(m, s)| Choice {
                         id: m.id,
-                        label: format!("{} — {:.0}{}", m.name, s.total, if s.recommendable { "" } else { " (full or unavailable)" }),
+                        label: format!(
+                            "{} — {:.0}{}",
+                            m.name,
+                            s.total,
+                            if s.recommendable { "" } else { " (full or unavailable)" }
+                        ),
                         selected: selected == Some(m.id),
                     })
                     .collect(),
             }
         })
         .collect();
-    let count = |proposals: &[Proposal], id: i64| proposals.iter().filter(|x| x.coordinator_id == Some(id)).count() as i64;
+    let count = |proposals: &[Proposal], id: i64| {
+        proposals.iter().filter(|x| x.coordinator_id == Some(id)).count() as i64
+    };
     let loads = p
         .team
         .iter()
@@ -144,7 +169,12 @@ async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Optio
                     "—".into()
                 }
             };
-            Load { name: m.name.clone(), now: u(0), plan: u(count(&p.plan, m.id)), greedy: u(count(&p.greedy, m.id)) }
+            Load {
+                name: m.name.clone(),
+                now: u(0),
+                plan: u(count(&p.plan, m.id)),
+                greedy: u(count(&p.greedy, m.id)),
+            }
         })
         .collect();
     audit(state, user, "assignment.plan_view", None, format!("{} waiting", p.queue.len())).await?;
@@ -163,7 +193,10 @@ async fn show(state: &AppState, user: &CurrentUser, chosen: Option<&[(i64, Optio
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+) -> AppResult<Response> {
     show(&state, &user, None, None).await
 }
 
@@ -179,21 +212,32 @@ pub async fn accept(
     let mut rows: Vec<(i64, Option<i64>)> = Vec::new();
     for (key, value) in &form {
         let Some(pid) = key.strip_prefix('c') else { continue };
-        let pid = pid.parse::<i64>().map_err(|_| AppError::BadRequest(format!("Plan: \"{key}\" is not a queue row.")))?;
+        let pid = pid
+            .parse::<i64>()
+            .map_err(|_| AppError::BadRequest(format!("Plan: \"{key}\" is not a queue row.")))?;
         let coordinator = match value.trim() {
             "" => None,
-            v => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest(format!("Plan: \"{v}\" is not a coordinator.")))?),
+            v => Some(v.parse::<i64>().map_err(|_| {
+                AppError::BadRequest(format!("Plan: \"{v}\" is not a coordinator."))
+            })?),
         };
         rows.push((pid, coordinator));
     }
     if rows.iter().all(|(_, c)| c.is_none()) {
-        return show(&state, &user, Some(&rows), Some("Plan: no row has a coordinator, so there is nothing to assign.".into())).await;
+        return show(
+            &state,
+            &user,
+            Some(&rows),
+            Some("Plan: no row has a coordinator, so there is nothing to assign.".into()),
+        )
+        .await;
     }
     let w = weights(&state).await?;
     let team = state.store.team(windows(now, tz)).await?;
     // One read of the queue for every row; a patient no longer waiting is looked up alone, and refused
     // by finalizing with its reason.
-    let waiting: std::collections::HashMap<i64, QueueRow> = state.store.waiting_patients().await?.into_iter().map(|r| (r.id, r)).collect();
+    let waiting: std::collections::HashMap<i64, QueueRow> =
+        state.store.waiting_patients().await?.into_iter().map(|r| (r.id, r)).collect();
     let mut batch = Vec::new();
     let mut names = Vec::new();
     for (pid, coordinator) in &rows {
@@ -203,10 +247,22 @@ pub async fn accept(
             None => state.store.queue_entry(*pid).await?,
         };
         let Some(row) = row else {
-            return show(&state, &user, Some(&rows), Some(format!("Plan: patient {pid} is not in the queue."))).await;
+            return show(
+                &state,
+                &user,
+                Some(&rows),
+                Some(format!("Plan: patient {pid} is not in the queue.")),
+            )
+            .await;
         };
         let Some(member) = team.iter().find(|m| m.id == *c) else {
-            return show(&state, &user, Some(&rows), Some(format!("Plan: {} was given someone who carries no caseload.", row.name))).await;
+            return show(
+                &state,
+                &user,
+                Some(&rows),
+                Some(format!("Plan: {} was given someone who carries no caseload.", row.name)),
+            )
+            .await;
         };
         let s = match_score(&needs(&row), &facts(member, now, tz), w);
         batch.push(NewAssignment {
@@ -233,17 +289,25 @@ pub async fn accept(
             username: &user.user.username,
             action: "assignment.finalize",
             patient_id: Some(*pid),
-            detail: format!("to {coordinator} (score {score:.1}) from the whole-queue plan; patient {patient}"),
+            detail: format!(
+                "to {coordinator} (score {score:.1}) from the whole-queue plan; patient {patient}"
+            ),
             address: &user.address,
         })
         .collect();
     let ids = match state.store.finalize_assignments(&batch, user.id(), &events, now).await? {
         Finalized::Done(ids) => ids,
-        Finalized::Refused(message) => return show(&state, &user, Some(&rows), Some(message)).await,
+        Finalized::Refused(message) => {
+            return show(&state, &user, Some(&rows), Some(message)).await;
+        }
     };
     for (id, (patient, pid, _, cid, _)) in ids.iter().zip(&names) {
         after_assignment(&state, &user, *id, *cid, patient, *pid, now).await?;
     }
-    let notice = serde_urlencoded::to_string([("notice", format!("{} patients assigned from the plan.", ids.len()))]).unwrap_or_default();
+    let notice = serde_urlencoded::to_string([(
+        "notice",
+        format!("{} patients assigned from the plan.", ids.len()),
+    )])
+    .unwrap_or_default();
     Ok(Redirect::to(&format!("/team?view=recent&{notice}")).into_response())
 }

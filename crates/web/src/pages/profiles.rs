@@ -17,7 +17,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::team_facts::{availability_label, days_ago, facts, windows};
 
-pub const SPECIALIZATIONS: [&str; 5] = ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];
+pub const SPECIALIZATIONS: [&str; 5] =
+    ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];
 
 #[derive(Template)]
 #[template(path = "pages/profile.html")]
@@ -42,7 +43,14 @@ struct ProfilePage {
 async fn member(state: &AppState, raw_id: &str) -> AppResult<TeamMember> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
     let now = Utc::now();
-    state.store.team(windows(now, state.settings.time_zone)).await?.iter().find(|m| m.id == id).cloned().ok_or(AppError::NotFound)
+    state
+        .store
+        .team(windows(now, state.settings.time_zone))
+        .await?
+        .iter()
+        .find(|m| m.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)
 }
 
 async fn show(
@@ -64,7 +72,11 @@ async fn show(
         work_end: m.work_end.clone(),
         specializations: m.specializations.clone(),
         languages: m.languages.clone(),
-        facility_ids: all_facilities.iter().filter(|f| m.facilities_served.contains(&f.name)).map(|f| f.id).collect(),
+        facility_ids: all_facilities
+            .iter()
+            .filter(|f| m.facilities_served.contains(&f.name))
+            .map(|f| f.id)
+            .collect(),
     });
     super::audit(state, user, "team.profile_view", None, format!("coordinator {}", m.id)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -73,12 +85,18 @@ async fn show(
         availability: availability_label(&m),
         tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
         minutes_per_patient: format!("{:.0}", f.avg_minutes_per_patient),
-        response: f.avg_response_hours.map(|h| format!("{h:.1} hours")).unwrap_or_else(|| "no completed tasks in 30 days".into()),
+        response: f
+            .avg_response_hours
+            .map(|h| format!("{h:.1} hours"))
+            .unwrap_or_else(|| "no completed tasks in 30 days".into()),
         rating: f
             .performance_rating
             .map(|r| format!("{r:.1}/5 from {} QA reviews", m.reviews))
             .unwrap_or_else(|| "no QA reviews yet".into()),
-        satisfaction: f.satisfaction.map(|s| format!("{s:.1}/5 from {} surveys", m.surveys)).unwrap_or_else(|| "no surveys yet".into()),
+        satisfaction: f
+            .satisfaction
+            .map(|s| format!("{s:.1}/5 from {} surveys", m.surveys))
+            .unwrap_or_else(|| "no surveys yet".into()),
         last_assignment: days_ago(m.last_assignment, now, tz),
         facilities: all_facilities
             .into_iter()
@@ -87,7 +105,10 @@ async fn show(
                 (f, on)
             })
             .collect(),
-        specializations: SPECIALIZATIONS.iter().map(|s| (*s, form.specializations.iter().any(|x| x == s))).collect(),
+        specializations: SPECIALIZATIONS
+            .iter()
+            .map(|s| (*s, form.specializations.iter().any(|x| x == s)))
+            .collect(),
         languages: form.languages.join(", "),
         form,
         member: m,
@@ -109,29 +130,50 @@ pub async fn page(
 }
 
 fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(raw.trim(), "%H:%M").map_err(|_| format!("{field}: \"{}\" is not a time (HH:MM).", raw.trim()))
+    NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .map_err(|_| format!("{field}: \"{}\" is not a time (HH:MM).", raw.trim()))
 }
 
 /// The profile form's rules, named in each refusal.
-pub fn parse_profile(fields: &[(String, String)], facility_ids: &[i64]) -> Result<ProfileUpdate, String> {
-    let one = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
-    let max_caseload = one("max_caseload")
-        .parse::<i32>()
-        .ok()
-        .filter(|m| (0..=500).contains(m))
-        .ok_or_else(|| format!("Maximum caseload: a whole number from 0 to 500 (you entered \"{}\").", one("max_caseload")))?;
-    let availability =
-        Availability::parse(&one("availability")).map_err(|_| "Availability: choose Available, Limited or Unavailable.".to_owned())?;
-    let (start, end) = (parse_time("Working hours start", &one("work_start"))?, parse_time("Working hours end", &one("work_end"))?);
+pub fn parse_profile(
+    fields: &[(String, String)],
+    facility_ids: &[i64],
+) -> Result<ProfileUpdate, String> {
+    let one = |name: &str| {
+        fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
+    };
+    let max_caseload =
+        one("max_caseload").parse::<i32>().ok().filter(|m| (0..=500).contains(m)).ok_or_else(
+            || {
+                format!(
+                    "Maximum caseload: a whole number from 0 to 500 (you entered \"{}\").",
+                    one("max_caseload")
+                )
+            },
+        )?;
+    let availability = Availability::parse(&one("availability"))
+        .map_err(|_| "Availability: choose Available, Limited or Unavailable.".to_owned())?;
+    let (start, end) = (
+        parse_time("Working hours start", &one("work_start"))?,
+        parse_time("Working hours end", &one("work_end"))?,
+    );
     if start >= end {
-        return Err(format!("Working hours: the start ({}) must be before the end ({}).", start.format("%H:%M"), end.format("%H:%M")));
+        return Err(format!(
+            "Working hours: the start ({}) must be before the end ({}).",
+            start.format("%H:%M"),
+            end.format("%H:%M")
+        ));
     }
     let mut specializations = Vec::new();
     for (_, v) in fields.iter().filter(|(k, _)| k == "specialization") {
-        let s = SPECIALIZATIONS
-            .iter()
-            .find(|s| s.eq_ignore_ascii_case(v.trim()))
-            .ok_or_else(|| format!("Specializations: \"{}\" is not one of {}.", v.trim(), SPECIALIZATIONS.join(", ")))?;
+        let s =
+            SPECIALIZATIONS.iter().find(|s| s.eq_ignore_ascii_case(v.trim())).ok_or_else(|| {
+                format!(
+                    "Specializations: \"{}\" is not one of {}.",
+                    v.trim(),
+                    SPECIALIZATIONS.join(", ")
+                )
+            })?;
         if !specializations.contains(&s.to_string()) {
             specializations.push(s.to_string());
         }
@@ -139,7 +181,9 @@ pub fn parse_profile(fields: &[(String, String)], facility_ids: &[i64]) -> Resul
     let mut languages: Vec<String> = Vec::new();
     for l in one("languages").split(',').map(str::trim).filter(|l| !l.is_empty()) {
         if l.chars().count() > 40 || !l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') {
-            return Err(format!("Languages: \"{l}\" is not a language name (letters, spaces and hyphens, at most 40)."));
+            return Err(format!(
+                "Languages: \"{l}\" is not a language name (letters, spaces and hyphens, at most 40)."
+            ));
         }
         let mut name: Vec<char> = l.chars().collect();
         if let Some(first) = name.first_mut() {
@@ -183,7 +227,8 @@ pub async fn save(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let m = member(&state, &raw_id).await?;
-    let facility_ids: Vec<i64> = state.store.facilities().await?.into_iter().map(|f| f.id).collect();
+    let facility_ids: Vec<i64> =
+        state.store.facilities().await?.into_iter().map(|f| f.id).collect();
     let update = match parse_profile(&fields, &facility_ids) {
         Ok(u) => u,
         Err(message) => return show(&state, &user, m, None, Some(message), false).await,
@@ -232,11 +277,19 @@ mod tests {
     #[test]
     fn a_valid_profile_is_normalised() {
         let mut f = base();
-        f.extend([("specialization", "ccm"), ("specialization", "Dementia"), ("specialization", "CCM"), ("facility", "2")]);
+        f.extend([
+            ("specialization", "ccm"),
+            ("specialization", "Dementia"),
+            ("specialization", "CCM"),
+            ("facility", "2"),
+        ]);
         let p = parse_profile(&form(&f), &[1, 2]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.specializations, vec!["CCM", "Dementia"]);
         assert_eq!(p.languages, vec!["English", "Spanish"]);
-        assert_eq!((p.max_caseload, p.availability.as_str(), p.facility_ids), (35, "Limited", vec![2]));
+        assert_eq!(
+            (p.max_caseload, p.availability.as_str(), p.facility_ids),
+            (35, "Limited", vec![2])
+        );
     }
 
     #[test]
@@ -251,13 +304,18 @@ mod tests {
             ("languages", "English; DROP", "not a language name"),
         ];
         for (field, value, rule) in cases {
-            let f: Vec<(&str, &str)> = base().into_iter().map(|(k, v)| if k == field { (k, value) } else { (k, v) }).collect();
+            let f: Vec<(&str, &str)> = base()
+                .into_iter()
+                .map(|(k, v)| if k == field { (k, value) } else { (k, v) })
+                .collect();
             let e = parse_profile(&form(&f), &[1]).err().unwrap_or_default();
             assert!(e.contains(rule), "{field}={value}: {e}");
         }
         let mut f = base();
         f.push(("specialization", "Cardiology"));
-        assert!(parse_profile(&form(&f), &[1]).err().unwrap_or_default().contains("Specializations"));
+        assert!(
+            parse_profile(&form(&f), &[1]).err().unwrap_or_default().contains("Specializations")
+        );
         let mut f = base();
         f.push(("facility", "9"));
         assert!(parse_profile(&form(&f), &[1]).err().unwrap_or_default().contains("Facilities"));

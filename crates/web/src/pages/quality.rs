@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
-    ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET, alerts, minutes_target,
+    ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
+    alerts, minutes_target,
 };
 use carelog_store::{NewAuditEvent, NewReview, NewSurvey, QualityWindow, SampleEntry};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
@@ -88,16 +89,27 @@ fn fmt(v: Option<f64>, suffix: &str) -> String {
 }
 
 fn short(m: YearMonth) -> String {
-    NaiveDate::from_ymd_opt(m.year, m.month, 1).map(|d| d.format("%b").to_string()).unwrap_or_else(|| m.to_string())
+    NaiveDate::from_ymd_opt(m.year, m.month, 1)
+        .map(|d| d.format("%b").to_string())
+        .unwrap_or_else(|| m.to_string())
 }
 
-pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<MonthQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<MonthQuery>,
+) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
     let month = month_param(&q.month, today)?;
     let months = months_ending(month, TREND_MONTHS);
-    let window = QualityWindow { today, from: month_range(months[0], tz).start, to: month_range(month, tz).end, months: months.clone() };
+    let window = QualityWindow {
+        today,
+        from: month_range(months[0], tz).start,
+        to: month_range(month, tz).end,
+        months: months.clone(),
+    };
     let figures = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
     let mut team_by_month: BTreeMap<YearMonth, QualityMonth> = BTreeMap::new();
     for ((_, m), q) in &figures {
@@ -111,22 +123,43 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         MetricCard {
             title: "Documentation Quality",
             value: fmt(current.accuracy(), "%"),
-            target: format!("Target: >{ACCURACY_TARGET:.0}% · {} entries reviewed", current.reviews),
+            target: format!(
+                "Target: >{ACCURACY_TARGET:.0}% · {} entries reviewed",
+                current.reviews
+            ),
             chart: line_chart(&series(&|q| q.accuracy()), 80.0, 100.0, Some(ACCURACY_TARGET), "%"),
             label: "Documentation accuracy, last 6 months".into(),
         },
         MetricCard {
             title: "Patient Satisfaction",
-            value: current.satisfaction().map(|s| format!("{s:.1}/5")).unwrap_or_else(|| "—".into()),
+            value: current
+                .satisfaction()
+                .map(|s| format!("{s:.1}/5"))
+                .unwrap_or_else(|| "—".into()),
             target: format!("Target: >{SATISFACTION_TARGET} · {} surveys", current.surveys),
-            chart: line_chart(&series(&|q| q.satisfaction()), 3.0, 5.0, Some(SATISFACTION_TARGET), ""),
+            chart: line_chart(
+                &series(&|q| q.satisfaction()),
+                3.0,
+                5.0,
+                Some(SATISFACTION_TARGET),
+                "",
+            ),
             label: "Patient satisfaction, last 6 months".into(),
         },
         MetricCard {
             title: "Care Plan Completion",
             value: fmt(current.care_plan_completion(), "%"),
-            target: format!("Target: >{CARE_PLAN_TARGET:.0}% · {} of {} care tasks done", current.care_tasks_done, current.care_tasks),
-            chart: line_chart(&series(&|q| q.care_plan_completion()), 50.0, 100.0, Some(CARE_PLAN_TARGET), "%"),
+            target: format!(
+                "Target: >{CARE_PLAN_TARGET:.0}% · {} of {} care tasks done",
+                current.care_tasks_done, current.care_tasks
+            ),
+            chart: line_chart(
+                &series(&|q| q.care_plan_completion()),
+                50.0,
+                100.0,
+                Some(CARE_PLAN_TARGET),
+                "%",
+            ),
             label: "Care plan completion, last 6 months".into(),
         },
         MetricCard {
@@ -152,7 +185,8 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         .map(|m| {
             let q = figures.get(&(m.id, month)).cloned().unwrap_or_default();
             let target = minutes_target(m.caseload, monthly_target, elapsed, days);
-            for Alert { level, message } in alerts(&m.name, &q, target, m.caseload, m.max_caseload) {
+            for Alert { level, message } in alerts(&m.name, &q, target, m.caseload, m.max_caseload)
+            {
                 alert_lines.push(AlertLine {
                     class: if level == AlertLevel::Warning { "warning" } else { "info" },
                     message,
@@ -173,8 +207,13 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         })
         .collect();
     audit(&state, &user, "team.quality", None, month.to_string()).await?;
-    let page =
-        QualityPage { shell: Shell::load(&state, &user, Tab::Team).await?, month: month.to_string(), cards, lines, alerts: alert_lines };
+    let page = QualityPage {
+        shell: Shell::load(&state, &user, Tab::Team).await?,
+        month: month.to_string(),
+        cards,
+        lines,
+        alerts: alert_lines,
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -227,10 +266,13 @@ pub async fn review_page(
     ManagerUser(user): ManagerUser,
     Query(q): Query<MonthQuery>,
 ) -> AppResult<Response> {
-    let coordinator = match q.coordinator.trim() {
-        "" | "all" => None,
-        v => Some(v.parse::<i64>().map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into()))?),
-    };
+    let coordinator =
+        match q.coordinator.trim() {
+            "" | "all" => None,
+            v => Some(v.parse::<i64>().map_err(|_| {
+                AppError::BadRequest("Coordinator: choose one from the list.".into())
+            })?),
+        };
     show_sample(&state, &user, coordinator, q.notice, None).await
 }
 
@@ -255,7 +297,9 @@ pub async fn record_review(
         let (state, user) = (state.clone(), user.clone());
         async move { show_sample(&state, &user, None, String::new(), Some(message)).await }
     };
-    let Some(entry) = form.entry.trim().parse::<i64>().ok() else { return refuse("Review: choose an entry from the sample.".into()).await };
+    let Some(entry) = form.entry.trim().parse::<i64>().ok() else {
+        return refuse("Review: choose an entry from the sample.".into()).await;
+    };
     let Some((coordinator, patient)) = state.store.entry_owner(entry).await? else {
         return refuse("Review: that entry does not exist.".into()).await;
     };
@@ -267,8 +311,13 @@ pub async fn record_review(
         "no" => false,
         _ => return refuse("Accurate: answer yes or no.".into()).await,
     };
-    let Some(rating) = form.rating.trim().parse::<i32>().ok().filter(|r| (1..=5).contains(r)) else {
-        return refuse(format!("Rating: a whole number from 1 to 5 (you entered \"{}\").", form.rating.trim())).await;
+    let Some(rating) = form.rating.trim().parse::<i32>().ok().filter(|r| (1..=5).contains(r))
+    else {
+        return refuse(format!(
+            "Rating: a whole number from 1 to 5 (you entered \"{}\").",
+            form.rating.trim()
+        ))
+        .await;
     };
     let notes = form.notes.trim();
     if notes.chars().count() > NOTES_LIMIT {
@@ -280,10 +329,20 @@ pub async fn record_review(
         username: &user.user.username,
         action: "qa.review",
         patient_id: patient,
-        detail: format!("entry {entry}: {} rating {rating}; {notes}", if accurate { "accurate" } else { "not accurate" }),
+        detail: format!(
+            "entry {entry}: {} rating {rating}; {notes}",
+            if accurate { "accurate" } else { "not accurate" }
+        ),
         address: &user.address,
     };
-    let review = NewReview { task_log_id: entry, coordinator_id: coordinator, reviewer: user.id(), accurate, rating, notes };
+    let review = NewReview {
+        task_log_id: entry,
+        coordinator_id: coordinator,
+        reviewer: user.id(),
+        accurate,
+        rating,
+        notes,
+    };
     if !state.store.record_qa_review(&review, &event, now).await? {
         return refuse("Review: that entry has been reviewed already.".into()).await;
     }
@@ -312,7 +371,13 @@ pub struct SurveyForm {
     surveyed_on: String,
 }
 
-async fn show_survey(state: &AppState, user: &CurrentUser, form: SurveyForm, notice: String, error: Option<String>) -> AppResult<Response> {
+async fn show_survey(
+    state: &AppState,
+    user: &CurrentUser,
+    form: SurveyForm,
+    notice: String,
+    error: Option<String>,
+) -> AppResult<Response> {
     let today = local_date(Utc::now(), state.settings.time_zone).to_string();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = SurveyPage {
@@ -344,29 +409,45 @@ pub async fn record_survey(
     let today = local_date(Utc::now(), tz);
     let check = async {
         let code = form.chart_code.trim().to_uppercase();
-        let patient =
-            state.store.patient_by_chart_code(&code).await?.ok_or_else(|| format!("Chart code: no patient has chart code \"{code}\"."));
+        let patient = state
+            .store
+            .patient_by_chart_code(&code)
+            .await?
+            .ok_or_else(|| format!("Chart code: no patient has chart code \"{code}\"."));
         let patient = match patient {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
         let Some(coordinator) = patient.1 else {
-            return Ok(Err(format!("Chart code: {code} has no coordinator yet, so there is nobody to rate.")));
+            return Ok(Err(format!(
+                "Chart code: {code} has no coordinator yet, so there is nobody to rate."
+            )));
         };
-        let Some(score) = form.score.trim().parse::<i32>().ok().filter(|s| (1..=5).contains(s)) else {
-            return Ok(Err(format!("Score: a whole number from 1 to 5 (you entered \"{}\").", form.score.trim())));
+        let Some(score) = form.score.trim().parse::<i32>().ok().filter(|s| (1..=5).contains(s))
+        else {
+            return Ok(Err(format!(
+                "Score: a whole number from 1 to 5 (you entered \"{}\").",
+                form.score.trim()
+            )));
         };
         let Ok(on) = NaiveDate::parse_from_str(form.surveyed_on.trim(), "%Y-%m-%d") else {
-            return Ok(Err(format!("Survey date: \"{}\" is not a date (YYYY-MM-DD).", form.surveyed_on.trim())));
+            return Ok(Err(format!(
+                "Survey date: \"{}\" is not a date (YYYY-MM-DD).",
+                form.surveyed_on.trim()
+            )));
         };
         if on > today || on < today - Duration::days(365) {
-            return Ok(Err(format!("Survey date: {on} must be within the last year and not in the future.")));
+            return Ok(Err(format!(
+                "Survey date: {on} must be within the last year and not in the future."
+            )));
         }
         AppResult::Ok(Ok((patient.0, coordinator, score, on)))
     };
     let (patient, coordinator, score, on) = match check.await? {
         Ok(v) => v,
-        Err(message) => return show_survey(&state, &user, form, String::new(), Some(message)).await,
+        Err(message) => {
+            return show_survey(&state, &user, form, String::new(), Some(message)).await;
+        }
     };
     let now = Utc::now();
     let event = NewAuditEvent {
@@ -377,7 +458,13 @@ pub async fn record_survey(
         detail: format!("score {score} on {on} for coordinator {coordinator}"),
         address: &user.address,
     };
-    let survey = NewSurvey { patient_id: patient, coordinator_id: coordinator, score, surveyed_on: on, recorded_by: user.id() };
+    let survey = NewSurvey {
+        patient_id: patient,
+        coordinator_id: coordinator,
+        score,
+        surveyed_on: on,
+        recorded_by: user.id(),
+    };
     if !state.store.record_survey(&survey, &event, now).await? {
         let message = format!("Survey: this patient already has a survey recorded on {on}.");
         return show_survey(&state, &user, form, String::new(), Some(message)).await;

@@ -8,7 +8,8 @@ use carelog_domain::assignment_plan::std_dev;
 use carelog_domain::metrics::coordinator_metrics;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
-    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent, utilization_band, utilization_percent,
+    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent,
+    utilization_band, utilization_percent,
 };
 use carelog_store::QualityWindow;
 use chrono::{Duration, Utc};
@@ -34,7 +35,9 @@ impl ReportKind {
             "" | "efficiency" => Ok(ReportKind::Efficiency),
             "performance" => Ok(ReportKind::Performance),
             "workload" => Ok(ReportKind::Workload),
-            v => Err(AppError::BadRequest(format!("Report: \"{v}\" is not one of efficiency, performance, workload."))),
+            v => Err(AppError::BadRequest(format!(
+                "Report: \"{v}\" is not one of efficiency, performance, workload."
+            ))),
         }
     }
 
@@ -83,7 +86,11 @@ fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
 }
 
-async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult<(Report, String, String, String)> {
+async fn build(
+    state: &AppState,
+    kind: ReportKind,
+    q: &ReportQuery,
+) -> AppResult<(Report, String, String, String)> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
@@ -91,8 +98,12 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
     let (from, to) = date_range_param(&q.from, &q.to, (today - Duration::days(89), today))?;
     let report = match kind {
         ReportKind::Efficiency => {
-            let rows = state.store.first_assignments(start_of_day(from, tz), start_of_day(to + Duration::days(1), tz)).await?;
-            let hours: Vec<f64> = rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
+            let rows = state
+                .store
+                .first_assignments(start_of_day(from, tz), start_of_day(to + Duration::days(1), tz))
+                .await?;
+            let hours: Vec<f64> =
+                rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
             let d = distribution(&hours);
             Report {
                 kind: "efficiency",
@@ -103,28 +114,59 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                     ("Median".into(), opt(d.median, 1, " hours")),
                     ("90th percentile".into(), opt(d.p90, 1, " hours")),
                     ("Longest".into(), opt(d.max, 1, " hours")),
-                    (format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"), opt(d.within_target, 0, "%")),
+                    (
+                        format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"),
+                        opt(d.within_target, 0, "%"),
+                    ),
                 ],
                 bars: d
                     .buckets
                     .iter()
-                    .map(|(label, n)| ((*label).to_owned(), *n, percent(*n as i64, d.count as i64).map(|p| p.round() as i64).unwrap_or(0)))
+                    .map(|(label, n)| {
+                        (
+                            (*label).to_owned(),
+                            *n,
+                            percent(*n as i64, d.count as i64)
+                                .map(|p| p.round() as i64)
+                                .unwrap_or(0),
+                        )
+                    })
                     .collect(),
-                header: vec!["patient", "provider_handoff_local", "assigned_at_local", "hours_to_assign", "coordinator"],
+                header: vec![
+                    "patient",
+                    "provider_handoff_local",
+                    "assigned_at_local",
+                    "hours_to_assign",
+                    "coordinator",
+                ],
                 rows: rows
                     .iter()
                     .zip(&hours)
                     .map(|((patient, handoff, at, coordinator), h)| {
-                        let local = |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-                        vec![patient.clone(), local(handoff), local(at), format!("{h:.1}"), coordinator.clone()]
+                        let local = |t: &chrono::DateTime<Utc>| {
+                            t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+                        };
+                        vec![
+                            patient.clone(),
+                            local(handoff),
+                            local(at),
+                            format!("{h:.1}"),
+                            coordinator.clone(),
+                        ]
                     })
                     .collect(),
             }
         }
         ReportKind::Performance => {
             let months = state.store.coordinator_months(month, month_range(month, tz)).await?;
-            let window = QualityWindow { today, months: vec![month], from: month_range(month, tz).start, to: month_range(month, tz).end };
-            let quality = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
+            let window = QualityWindow {
+                today,
+                months: vec![month],
+                from: month_range(month, tz).start,
+                to: month_range(month, tz).end,
+            };
+            let quality =
+                state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
             Report {
                 kind: "performance",
                 title: format!("Team performance, {month}"),
@@ -158,7 +200,9 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                             x.patients_served.to_string(),
                             x.patients_assigned.to_string(),
                             x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                            x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                            x.completion_percent
+                                .map(|p| p.to_string())
+                                .unwrap_or_else(|| "—".into()),
                             q.billable_minutes.to_string(),
                             q.reviews.to_string(),
                             opt(q.accuracy(), 1, ""),
@@ -171,13 +215,24 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
         }
         ReportKind::Workload => {
             let team = state.store.team(windows(now, tz)).await?;
-            let takes: Vec<_> = team.iter().filter(|m| m.availability != "Unavailable" && m.max_caseload > 0).collect();
-            let utilizations: Vec<f64> = takes.iter().filter_map(|m| utilization_percent(m.caseload, m.max_caseload)).collect();
+            let takes: Vec<_> = team
+                .iter()
+                .filter(|m| m.availability != "Unavailable" && m.max_caseload > 0)
+                .collect();
+            let utilizations: Vec<f64> = takes
+                .iter()
+                .filter_map(|m| utilization_percent(m.caseload, m.max_caseload))
+                .collect();
             let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
-            let (caseload, capacity) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+            let (caseload, capacity) =
+                team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
             let team_utilization = percent(caseload, capacity);
             let spread = std_dev(&utilizations);
-            let mean_caseload = if caseloads.is_empty() { 0.0 } else { caseloads.iter().sum::<f64>() / caseloads.len() as f64 };
+            let mean_caseload = if caseloads.is_empty() {
+                0.0
+            } else {
+                caseloads.iter().sum::<f64>() / caseloads.len() as f64
+            };
             Report {
                 kind: "workload",
                 title: "Workload analysis (now)".into(),
@@ -187,7 +242,9 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                         format!(
                             "{} — {}",
                             opt(team_utilization, 0, "%"),
-                            team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
+                            team_utilization
+                                .map(utilization_band)
+                                .unwrap_or("no capacity recorded")
                         ),
                     ),
                     (
@@ -197,7 +254,10 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
                             if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
                         ),
                     ),
-                    ("Caseload mean / standard deviation".into(), format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads))),
+                    (
+                        "Caseload mean / standard deviation".into(),
+                        format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
+                    ),
                     ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
                 ],
                 bars: Vec::new(),
@@ -234,11 +294,20 @@ async fn build(state: &AppState, kind: ReportKind, q: &ReportQuery) -> AppResult
     Ok((report, month.to_string(), from.to_string(), to.to_string()))
 }
 
-pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<ReportQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<ReportQuery>,
+) -> AppResult<Response> {
     let kind = ReportKind::parse(&q.report)?;
     let (report, month, from, to) = build(&state, kind, &q).await?;
     audit(&state, &user, "team.report", None, kind.key().into()).await?;
-    let query = serde_urlencoded::to_string([("month", month.as_str()), ("from", from.as_str()), ("to", to.as_str())]).unwrap_or_default();
+    let query = serde_urlencoded::to_string([
+        ("month", month.as_str()),
+        ("from", from.as_str()),
+        ("to", to.as_str()),
+    ])
+    .unwrap_or_default();
     let page = ReportsPage {
         shell: Shell::load(&state, &user, Tab::Team).await?,
         csv_link: format!("/team/reports/{}.csv?{query}", kind.key()),
@@ -259,6 +328,13 @@ pub async fn csv(
     let kind = ReportKind::parse(&name)?;
     let (report, month, _, _) = build(&state, kind, &q).await?;
     let body = csv_body(&report.header, &report.rows)?;
-    audit(&state, &user, "team.report_export", None, format!("{} ({} rows)", kind.key(), report.rows.len())).await?;
+    audit(
+        &state,
+        &user,
+        "team.report_export",
+        None,
+        format!("{} ({} rows)", kind.key(), report.rows.len()),
+    )
+    .await?;
     Ok(csv_response(&format!("carelog-{}-{month}.csv", kind.key()), body))
 }

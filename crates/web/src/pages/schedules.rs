@@ -126,17 +126,33 @@ async fn schedules_page(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser, Query(q): Query<SavedQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<SavedQuery>,
+) -> AppResult<Response> {
     schedules_page(&state, &user, None, q.saved == "1", StatusCode::OK).await
 }
 
-async fn save(state: &AppState, user: &crate::context::CurrentUser, id: i64, form: ScheduleForm) -> AppResult<Response> {
+async fn save(
+    state: &AppState,
+    user: &crate::context::CurrentUser,
+    id: i64,
+    form: ScheduleForm,
+) -> AppResult<Response> {
     let refuse = |errors: Vec<String>| ScheduleLine { id, form: form.clone(), errors };
     let valid = match validate_schedule(&form.draft()) {
         Ok(v) => v,
         Err(errors) => {
             let line = refuse(errors.into_iter().map(|e| e.to_string()).collect());
-            return schedules_page(state, user, Some(line), false, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return schedules_page(
+                state,
+                user,
+                Some(line),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let types = state.store.task_types().await?;
@@ -151,17 +167,32 @@ async fn save(state: &AppState, user: &crate::context::CurrentUser, id: i64, for
         .await;
     }
     let now = Utc::now();
-    let result = if id == 0 { state.store.create_schedule(&valid, now).await } else { state.store.update_schedule(id, &valid, now).await };
+    let result = if id == 0 {
+        state.store.create_schedule(&valid, now).await
+    } else {
+        state.store.update_schedule(id, &valid, now).await
+    };
     match result {
         Ok(()) => {}
         Err(StoreError::AlreadyExists(what)) => {
             let line = refuse(vec![format!("{what} already exists; edit that one instead")]);
-            return schedules_page(state, user, Some(line), false, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return schedules_page(
+                state,
+                user,
+                Some(line),
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    let name = types.iter().find(|t| t.id == valid.task_type_id).map(|t| t.name.as_str()).unwrap_or_default();
+    let name = types
+        .iter()
+        .find(|t| t.id == valid.task_type_id)
+        .map(|t| t.name.as_str())
+        .unwrap_or_default();
     let detail = format!(
         "{name}: {} on day {}, {} min, {} priority, for {}, {}",
         valid.frequency.key(),
@@ -171,11 +202,16 @@ async fn save(state: &AppState, user: &crate::context::CurrentUser, id: i64, for
         valid.applies_to.label(),
         if valid.active { "active" } else { "paused" }
     );
-    audit(state, user, if id == 0 { "schedule.create" } else { "schedule.update" }, None, detail).await?;
+    audit(state, user, if id == 0 { "schedule.create" } else { "schedule.update" }, None, detail)
+        .await?;
     Ok(Redirect::to("/admin/schedules?saved=1").into_response())
 }
 
-pub async fn create(State(state): State<AppState>, AdminUser(user): AdminUser, Form(form): Form<ScheduleForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Form(form): Form<ScheduleForm>,
+) -> AppResult<Response> {
     save(&state, &user, 0, form).await
 }
 

@@ -33,13 +33,17 @@ pub struct AnswerForm {
 
 async fn show(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<Response> {
     let reviews = state.store.senior_reviews(ReviewsOf::All, 200).await?;
-    audit(state, user, "assignment.reviews_view", None, format!("{} reviews", reviews.len())).await?;
+    audit(state, user, "assignment.reviews_view", None, format!("{} reviews", reviews.len()))
+        .await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ReviewsPage { shell: Shell::load(state, user, Tab::Admin).await?, reviews, error };
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, AdminUser(user): AdminUser) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> AppResult<Response> {
     show(&state, &user, None).await
 }
 
@@ -53,10 +57,16 @@ pub async fn answer(
     let review = state.store.senior_review(id).await?.ok_or(AppError::NotFound)?;
     let answer = form.answer.trim();
     if answer.is_empty() {
-        return show(&state, &user, Some(format!("Answer for {}: write the answer the manager will see.", review.patient))).await;
+        return show(
+            &state,
+            &user,
+            Some(format!("Answer for {}: write the answer the manager will see.", review.patient)),
+        )
+        .await;
     }
     if answer.chars().count() > NOTES_LIMIT {
-        return show(&state, &user, Some(format!("Answer: at most {NOTES_LIMIT} characters."))).await;
+        return show(&state, &user, Some(format!("Answer: at most {NOTES_LIMIT} characters.")))
+            .await;
     }
     let now = Utc::now();
     let event = NewAuditEvent {
@@ -68,7 +78,12 @@ pub async fn answer(
         address: &user.address,
     };
     if !state.store.answer_senior_review(&review, user.id(), answer, &event, now).await? {
-        return show(&state, &user, Some(format!("The review of {} was answered already.", review.patient))).await;
+        return show(
+            &state,
+            &user,
+            Some(format!("The review of {} was answered already.", review.patient)),
+        )
+        .await;
     }
     notify(
         &state,

@@ -109,6 +109,9 @@ mod tests {
     fn each_role_gets_its_tabs() {
         assert_eq!(Tab::for_role(Role::Coordinator), vec![Tab::Panel, Tab::Tasks]);
         assert_eq!(Tab::for_role(Role::Manager), vec![Tab::Panel, Tab::Tasks, Tab::Team]);
-        assert_eq!(Tab::for_role(Role::Admin), vec![Tab::Panel, Tab::Tasks, Tab::Team, Tab::Billing, Tab::Admin]);
+        assert_eq!(
+            Tab::for_role(Role::Admin),
+            vec![Tab::Panel, Tab::Tasks, Tab::Team, Tab::Billing, Tab::Admin]
+        );
     }
 }

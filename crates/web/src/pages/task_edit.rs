@@ -11,7 +11,9 @@ use chrono::Utc;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
-use crate::entry_form::{Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when};
+use crate::entry_form::{
+    Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -25,21 +27,38 @@ struct EditPage {
 /// The user's own entry in the open period; anything else answers 404.
 async fn own_open_entry(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<EntryRow> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    let entry = state.store.entry(id).await?.filter(|e| e.coordinator_id == user.id()).ok_or(AppError::NotFound)?;
+    let entry = state
+        .store
+        .entry(id)
+        .await?
+        .filter(|e| e.coordinator_id == user.id())
+        .ok_or(AppError::NotFound)?;
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
     if local_date(entry.task_at, tz) < earliest_open_date(state, today).await? {
-        return Err(AppError::BadRequest("This entry is in a closed billing period; only an administrator can change it.".into()));
+        return Err(AppError::BadRequest(
+            "This entry is in a closed billing period; only an administrator can change it.".into(),
+        ));
     }
     Ok(entry)
 }
 
-async fn edit_page(state: &AppState, user: &CurrentUser, form: EntryFormView, status: StatusCode) -> AppResult<Response> {
+async fn edit_page(
+    state: &AppState,
+    user: &CurrentUser,
+    form: EntryFormView,
+    status: StatusCode,
+) -> AppResult<Response> {
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     Ok((status, render(&EditPage { shell, form })?).into_response())
 }
 
-async fn edit_form(state: &AppState, user: &CurrentUser, id: i64, values: EntryForm) -> AppResult<EntryFormView> {
+async fn edit_form(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    values: EntryForm,
+) -> AppResult<EntryFormView> {
     let types = state.store.task_types().await?;
     let mut form = EntryFormView::new(state, user, &types, format!("/tasks/{id}"), values).await?;
     form.heading = "Edit Task".into();
@@ -48,7 +67,11 @@ async fn edit_form(state: &AppState, user: &CurrentUser, id: i64, values: EntryF
     Ok(form)
 }
 
-pub async fn form(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let entry = own_open_entry(&state, &user, &raw_id).await?;
     let values = EntryForm {
         patient: entry.patient_id.map(|p| p.to_string()).unwrap_or_default(),
@@ -76,8 +99,20 @@ pub async fn update(
             entry.generated_task_id = before.generated_task_id;
             let detail = format!(
                 "before: {}; after: {}",
-                describe_entry(&before.task_type, before.minutes, before.stat_value.as_deref(), &before.notes, before.task_at),
-                describe_entry(&type_name, entry.minutes, entry.stat_value.as_deref(), &entry.notes, entry.task_at)
+                describe_entry(
+                    &before.task_type,
+                    before.minutes,
+                    before.stat_value.as_deref(),
+                    &before.notes,
+                    before.task_at
+                ),
+                describe_entry(
+                    &type_name,
+                    entry.minutes,
+                    entry.stat_value.as_deref(),
+                    &entry.notes,
+                    entry.task_at
+                )
             );
             let audit = NewAuditEvent {
                 user_id: Some(user.id()),
@@ -88,7 +123,10 @@ pub async fn update(
                 address: &user.address,
             };
             match state.store.update_entry(before.id, &entry, &audit, Utc::now()).await? {
-                Saved::Saved(_) => return Ok(Redirect::to(&format!("/tasks?date={}&saved=1", entry.local_date)).into_response()),
+                Saved::Saved(_) => {
+                    return Ok(Redirect::to(&format!("/tasks?date={}&saved=1", entry.local_date))
+                        .into_response());
+                }
                 Saved::Refused(v) => Checked::Invalid(vec![v.message]),
             }
         }
@@ -98,10 +136,22 @@ pub async fn update(
     edit_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
-pub async fn delete(State(state): State<AppState>, user: CurrentUser, Path(raw_id): Path<String>) -> AppResult<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
     let entry = own_open_entry(&state, &user, &raw_id).await?;
-    let detail =
-        format!("deleted: {}", describe_entry(&entry.task_type, entry.minutes, entry.stat_value.as_deref(), &entry.notes, entry.task_at));
+    let detail = format!(
+        "deleted: {}",
+        describe_entry(
+            &entry.task_type,
+            entry.minutes,
+            entry.stat_value.as_deref(),
+            &entry.notes,
+            entry.task_at
+        )
+    );
     let audit = NewAuditEvent {
         user_id: Some(user.id()),
         username: &user.user.username,

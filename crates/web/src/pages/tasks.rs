@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
-use crate::entry_form::{Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when};
+use crate::entry_form::{
+    Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -116,8 +118,9 @@ struct TasksPage {
 fn parse_date(text: &str, today: NaiveDate) -> AppResult<NaiveDate> {
     match text.trim() {
         "" => Ok(today),
-        t => NaiveDate::parse_from_str(t, "%Y-%m-%d")
-            .map_err(|_| AppError::BadRequest(format!("The date \"{t}\" is not a date; use YYYY-MM-DD."))),
+        t => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+            AppError::BadRequest(format!("The date \"{t}\" is not a date; use YYYY-MM-DD."))
+        }),
     }
 }
 
@@ -143,10 +146,17 @@ async fn tasks_page(
     let earliest = earliest_open_date(state, today).await?;
     let types = state.store.task_types().await?;
     let own = state.store.own_patients(user.id()).await?;
-    let patient_id = query.patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
-    let type_id = query.task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
+    let patient_id =
+        query.patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
+    let type_id =
+        query.task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
 
-    let filter = EntryFilter { coordinator_id: Some(user.id()), patient_id, task_type_id: type_id, range: Some(day_range(date, tz)) };
+    let filter = EntryFilter {
+        coordinator_id: Some(user.id()),
+        patient_id,
+        task_type_id: type_id,
+        range: Some(day_range(date, tz)),
+    };
     let entries: Vec<EntryLine> = state
         .store
         .entries(&filter, 500)
@@ -175,7 +185,11 @@ async fn tasks_page(
         .into_iter()
         .map(|g| PendingLine {
             id: g.id,
-            patient: if g.patient_id.is_some() { patient_label(&g.patient_first, &g.patient_last) } else { "Whole caseload".into() },
+            patient: if g.patient_id.is_some() {
+                patient_label(&g.patient_first, &g.patient_last)
+            } else {
+                "Whole caseload".into()
+            },
             task_type: g.task_type,
             due: g.due_date.format("%a %Y-%m-%d").to_string(),
             priority: g.priority,
@@ -185,10 +199,18 @@ async fn tasks_page(
         .collect();
     let timer = state.store.timer(user.id()).await?.map(|t| TimerView {
         patient: match t.patient_id {
-            Some(pid) => own.iter().find(|(id, ..)| *id == pid).map(|(_, l, f, _)| display_name(l, f)).unwrap_or_else(|| "—".into()),
+            Some(pid) => own
+                .iter()
+                .find(|(id, ..)| *id == pid)
+                .map(|(_, l, f, _)| display_name(l, f))
+                .unwrap_or_else(|| "—".into()),
             None => "No patient".into(),
         },
-        task_type: types.iter().find(|ty| ty.id == t.task_type_id).map(|ty| ty.name.clone()).unwrap_or_default(),
+        task_type: types
+            .iter()
+            .find(|ty| ty.id == t.task_type_id)
+            .map(|ty| ty.name.clone())
+            .unwrap_or_default(),
         started_iso: t.started_at.to_rfc3339(),
         started_local: t.started_at.with_timezone(&tz).format("%H:%M").to_string(),
         elapsed_minutes: (now - t.started_at).num_minutes(),
@@ -203,11 +225,23 @@ async fn tasks_page(
                 when: if date == today {
                     format_when(now, tz)
                 } else {
-                    format_when(carelog_domain::practice_time::start_of_day(date, tz) + chrono::Duration::hours(9), tz)
+                    format_when(
+                        carelog_domain::practice_time::start_of_day(date, tz)
+                            + chrono::Duration::hours(9),
+                        tz,
+                    )
                 },
                 ..EntryForm::default()
             };
-            let mut f = EntryFormView::with_patients(state, user, &types, &own, earliest, "/tasks".into(), values);
+            let mut f = EntryFormView::with_patients(
+                state,
+                user,
+                &types,
+                &own,
+                earliest,
+                "/tasks".into(),
+                values,
+            );
             f.autofocus = true;
             f
         }
@@ -222,13 +256,22 @@ async fn tasks_page(
         .await?
         .into_iter()
         .filter(|(.., minutes)| *minutes < target)
-        .map(|(id, last, first, minutes)| NeedsTime { id, name: display_name(&last, &first), minutes, needed: target - minutes })
+        .map(|(id, last, first, minutes)| NeedsTime {
+            id,
+            name: display_name(&last, &first),
+            minutes,
+            needed: target - minutes,
+        })
         .collect();
     needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
     let days_left = (month.last_day() - today).num_days() + 1;
     // The page shows patients' names, entries and notes: a read of patient data.
-    let detail =
-        format!("{date}: {} entries, {} pending tasks, {} patients short of target", entries.len(), pending.len(), needs_time.len());
+    let detail = format!(
+        "{date}: {} entries, {} pending tasks, {} patients short of target",
+        entries.len(),
+        pending.len(),
+        needs_time.len()
+    );
     audit(state, user, "tasks.view", None, detail).await?;
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let page = TasksPage {
@@ -254,7 +297,10 @@ async fn tasks_page(
                 selected: Some(*id) == patient_id,
             })
             .collect(),
-        type_filter: types.iter().map(|t| Choice { id: t.id, label: t.name.clone(), selected: Some(t.id) == type_id }).collect(),
+        type_filter: types
+            .iter()
+            .map(|t| Choice { id: t.id, label: t.name.clone(), selected: Some(t.id) == type_id })
+            .collect(),
         form,
         timer,
         saved: query.saved == "1",
@@ -263,14 +309,28 @@ async fn tasks_page(
     Ok((status, render(&page)?).into_response())
 }
 
-pub async fn page(State(state): State<AppState>, user: CurrentUser, Query(query): Query<TasksQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<TasksQuery>,
+) -> AppResult<Response> {
     tasks_page(&state, &user, &query, None, StatusCode::OK).await
 }
 
 /// Audits and saves a checked entry, or gives back the refusal.
-pub async fn save(state: &AppState, user: &CurrentUser, outcome: Checked) -> AppResult<Result<(i64, NaiveDate), Checked>> {
+pub async fn save(
+    state: &AppState,
+    user: &CurrentUser,
+    outcome: Checked,
+) -> AppResult<Result<(i64, NaiveDate), Checked>> {
     let Checked::Ready(entry, type_name) = outcome else { return Ok(Err(outcome)) };
-    let detail = describe_entry(&type_name, entry.minutes, entry.stat_value.as_deref(), &entry.notes, entry.task_at);
+    let detail = describe_entry(
+        &type_name,
+        entry.minutes,
+        entry.stat_value.as_deref(),
+        &entry.notes,
+        entry.task_at,
+    );
     let action = if entry.generated_task_id.is_some() { "task.complete" } else { "task.create" };
     let audit = NewAuditEvent {
         user_id: Some(user.id()),
@@ -286,13 +346,19 @@ pub async fn save(state: &AppState, user: &CurrentUser, outcome: Checked) -> App
     }
 }
 
-pub async fn create(State(state): State<AppState>, user: CurrentUser, Form(form): Form<EntryForm>) -> AppResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<EntryForm>,
+) -> AppResult<Response> {
     let types = state.store.task_types().await?;
     let outcome = check(&state, &user, &form, &types, None).await?;
     match save(&state, &user, outcome).await? {
         Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
         Err(refused) => {
-            let mut view = EntryFormView::new(&state, &user, &types, "/tasks".into(), form).await?.with_outcome(&refused);
+            let mut view = EntryFormView::new(&state, &user, &types, "/tasks".into(), form)
+                .await?
+                .with_outcome(&refused);
             view.autofocus = true;
             let query = TasksQuery::default();
             tasks_page(&state, &user, &query, Some(view), StatusCode::UNPROCESSABLE_ENTITY).await

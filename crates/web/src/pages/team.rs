@@ -4,7 +4,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_domain::assignment_queue::{days_pending_label, hours_waiting, is_overdue, overdue_before};
+use carelog_domain::assignment_queue::{
+    days_pending_label, hours_waiting, is_overdue, overdue_before,
+};
 use carelog_domain::patient::{Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
@@ -121,7 +123,11 @@ struct TeamPage {
 impl TeamPage {
     fn sort_link(&self, column: &str) -> String {
         let mut q = self.q.clone();
-        q.dir = if self.q.sort == column && self.q.dir != "desc" { "desc".into() } else { String::new() };
+        q.dir = if self.q.sort == column && self.q.dir != "desc" {
+            "desc".into()
+        } else {
+            String::new()
+        };
         q.sort = column.into();
         q.page = String::new();
         format!("/team?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
@@ -144,16 +150,19 @@ fn bad(field: &str, value: &str, allowed: &str) -> AppError {
 fn parse_id(field: &str, value: &str) -> AppResult<Option<i64>> {
     match value.trim() {
         "" | "all" => Ok(None),
-        v => v.parse::<i64>().map(Some).map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
+        v => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
     }
 }
 
 fn parse_date(field: &str, value: &str) -> AppResult<Option<NaiveDate>> {
     match value.trim() {
         "" => Ok(None),
-        v => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))),
+        v => NaiveDate::parse_from_str(v, "%Y-%m-%d").map(Some).map_err(|_| {
+            AppError::BadRequest(format!("{field}: \"{v}\" is not a date (YYYY-MM-DD)."))
+        }),
     }
 }
 
@@ -162,7 +171,11 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
-    let mut f = QueueFilter { recent_since: now - Duration::days(7), limit: PAGE_SIZE, ..QueueFilter::default() };
+    let mut f = QueueFilter {
+        recent_since: now - Duration::days(7),
+        limit: PAGE_SIZE,
+        ..QueueFilter::default()
+    };
     f.view = match q.view.as_str() {
         "" | "waiting" => QueueView::Waiting,
         "ready" => QueueView::Ready,
@@ -173,7 +186,12 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     };
     f.priority = match q.priority.as_str() {
         "" | "all" => None,
-        v => Some(Priority::parse(v).map_err(|_| bad("Priority", v, "High, Medium, Low"))?.as_str().to_owned()),
+        v => Some(
+            Priority::parse(v)
+                .map_err(|_| bad("Priority", v, "High, Medium, Low"))?
+                .as_str()
+                .to_owned(),
+        ),
     };
     let (from, to) = match q.range.as_str() {
         "" | "all" => (None, None),
@@ -186,13 +204,21 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     if let (Some(a), Some(b)) = (from, to)
         && a > b
     {
-        return Err(AppError::BadRequest(format!("Date range: the start ({a}) is after the end ({b}).")));
+        return Err(AppError::BadRequest(format!(
+            "Date range: the start ({a}) is after the end ({b})."
+        )));
     }
     f.handoff_from = from.map(|d| start_of_day(d, tz));
     f.handoff_to = to.map(|d| start_of_day(d + Duration::days(1), tz));
     match q.state.as_str() {
         "" | "all" => {}
-        "unassigned" => f.view = if f.view == QueueView::All || f.view == QueueView::Recent { QueueView::Waiting } else { f.view },
+        "unassigned" => {
+            f.view = if f.view == QueueView::All || f.view == QueueView::Recent {
+                QueueView::Waiting
+            } else {
+                f.view
+            }
+        }
         "today" => {
             f.view = QueueView::Recent;
             f.assigned_since = Some(start_of_day(today, tz));
@@ -204,13 +230,20 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     f.provider_id = parse_id("Provider", &q.provider)?;
     f.program = match q.care.as_str() {
         "" | "all" => None,
-        v => Some(Program::parse(v).map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?.as_str().to_owned()),
+        v => Some(
+            Program::parse(v)
+                .map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?
+                .as_str()
+                .to_owned(),
+        ),
     };
     f.special_need = match q.need.as_str() {
         "" | "all" => None,
         v => Some(
             SpecialNeed::parse(v)
-                .map_err(|_| bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language"))?
+                .map_err(|_| {
+                    bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language")
+                })?
                 .as_str()
                 .to_owned(),
         ),
@@ -226,14 +259,13 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
         "desc" => true,
         v => return Err(bad("Direction", v, "asc, desc")),
     };
-    let page = match q.page.trim() {
-        "" => 1,
-        v => v
-            .parse::<i64>()
-            .ok()
-            .filter(|p| (1..=100_000).contains(p))
-            .ok_or_else(|| AppError::BadRequest(format!("Page: \"{v}\" is not a page number.")))?,
-    };
+    let page =
+        match q.page.trim() {
+            "" => 1,
+            v => v.parse::<i64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or_else(|| {
+                AppError::BadRequest(format!("Page: \"{v}\" is not a page number."))
+            })?,
+        };
     f.offset = (page - 1) * PAGE_SIZE;
     Ok((f, page))
 }
@@ -246,7 +278,11 @@ fn priority_class(p: &str) -> &'static str {
     }
 }
 
-pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser, Query(q): Query<QueueQuery>) -> AppResult<Response> {
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
@@ -256,7 +292,11 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
     let lines = rows
         .into_iter()
         .map(|r| {
-            let waiting = r.assigned_at.is_none() || matches!(r.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending");
+            let waiting = r.assigned_at.is_none()
+                || matches!(
+                    r.onboarding_status.as_str(),
+                    "Ready for Assignment" | "Assignment Pending"
+                );
             let overdue = waiting && is_overdue(r.handoff_at, now, sla);
             let (row_class, flag) = if overdue {
                 ("assignment-overdue", format!("Overdue (over {sla} h)"))
@@ -284,7 +324,10 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
                 priority_class: priority_class(&r.priority),
                 program: r.program,
                 priority: r.priority,
-                days_pending: days_pending_label(r.handoff_at, r.assigned_at.filter(|_| !waiting).unwrap_or(now)),
+                days_pending: days_pending_label(
+                    r.handoff_at,
+                    r.assigned_at.filter(|_| !waiting).unwrap_or(now),
+                ),
                 hours: hours_waiting(r.handoff_at, now),
                 row_class,
                 flag,
@@ -297,9 +340,11 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
         .collect();
 
     let team = state.store.team(windows(now, tz)).await?;
-    let (caseload, capacity): (i64, i64) = team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+    let (caseload, capacity): (i64, i64) =
+        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
     let trends = state.store.queue_trends(now).await?;
-    let caseload_then: i64 = team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
+    let caseload_then: i64 =
+        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
     let utilization_now = percent(caseload, capacity);
     let utilization_then = percent(caseload_then, capacity);
     let utilization_trend = match (utilization_now, utilization_then) {
@@ -310,7 +355,11 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
                 -1 => "↓",
                 _ => "→",
             };
-            format!("{arrow} {} point{} from last week ({t:.0}%)", points.abs(), if points.abs() == 1 { "" } else { "s" })
+            format!(
+                "{arrow} {} point{} from last week ({t:.0}%)",
+                points.abs(),
+                if points.abs() == 1 { "" } else { "s" }
+            )
         }
         _ => "no caseload capacity recorded".into(),
     };
@@ -343,10 +392,18 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
                 availability,
                 caseload: m.caseload,
                 max_caseload: m.max_caseload,
-                fill_percent: utilization_percent(m.caseload, m.max_caseload).map(|u| u.clamp(0.0, 100.0).round() as i64).unwrap_or(0),
-                utilization: utilization_percent(m.caseload, m.max_caseload).map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into()),
+                fill_percent: utilization_percent(m.caseload, m.max_caseload)
+                    .map(|u| u.clamp(0.0, 100.0).round() as i64)
+                    .unwrap_or(0),
+                utilization: utilization_percent(m.caseload, m.max_caseload)
+                    .map(|u| format!("{u:.0}%"))
+                    .unwrap_or_else(|| "—".into()),
                 tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
-                minutes_per_patient: if m.patients_logged > 0 { format!("{:.0}", f.avg_minutes_per_patient) } else { "—".into() },
+                minutes_per_patient: if m.patients_logged > 0 {
+                    format!("{:.0}", f.avg_minutes_per_patient)
+                } else {
+                    "—".into()
+                },
                 last_assignment: days_ago(m.last_assignment, now, tz),
             }
         })
@@ -359,11 +416,10 @@ pub async fn page(State(state): State<AppState>, ManagerUser(user): ManagerUser,
     };
     let (coordinator_param, assigning_to) = match parse_id("Coordinator", &q.coordinator)? {
         Some(c) => {
-            let name = team
-                .iter()
-                .find(|m| m.id == c)
-                .map(|m| m.name.clone())
-                .ok_or_else(|| AppError::BadRequest("Coordinator: choose one from the list.".into()))?;
+            let name =
+                team.iter().find(|m| m.id == c).map(|m| m.name.clone()).ok_or_else(|| {
+                    AppError::BadRequest("Coordinator: choose one from the list.".into())
+                })?;
             (format!("?coordinator={c}"), Some(name))
         }
         None => (String::new(), None),

@@ -20,20 +20,36 @@ pub struct StartForm {
     task_type: String,
 }
 
-pub async fn start(State(state): State<AppState>, user: CurrentUser, Form(form): Form<StartForm>) -> AppResult<Response> {
+pub async fn start(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<StartForm>,
+) -> AppResult<Response> {
     let types = state.store.task_types().await?;
-    let task_type = form.task_type.trim().parse::<i64>().ok().and_then(|id| types.iter().find(|t| t.id == id));
+    let task_type =
+        form.task_type.trim().parse::<i64>().ok().and_then(|id| types.iter().find(|t| t.id == id));
     let Some(task_type) = task_type else {
         return Err(AppError::BadRequest("To start the timer, choose a task type.".into()));
     };
     let patient = match form.patient.trim() {
         "" if !task_type.needs_patient => None,
-        "" => return Err(AppError::BadRequest(format!("To time \"{}\", choose one of your patients.", task_type.name))),
+        "" => {
+            return Err(AppError::BadRequest(format!(
+                "To time \"{}\", choose one of your patients.",
+                task_type.name
+            )));
+        }
         text => {
             let id = text.parse::<i64>().ok().filter(|id| *id > 0);
             match id {
-                Some(id) if state.store.patient_coordinator(id).await? == Some(Some(user.id())) => Some(id),
-                _ => return Err(AppError::BadRequest("To start the timer, choose one of your own patients.".into())),
+                Some(id) if state.store.patient_coordinator(id).await? == Some(Some(user.id())) => {
+                    Some(id)
+                }
+                _ => {
+                    return Err(AppError::BadRequest(
+                        "To start the timer, choose one of your own patients.".into(),
+                    ));
+                }
             }
         }
     };
@@ -54,7 +70,11 @@ pub async fn stop(State(state): State<AppState>, user: CurrentUser) -> AppResult
     let minutes = timed_minutes((Utc::now() - timer.started_at).num_seconds());
     audit(&state, &user, "timer.stop", timer.patient_id, format!("{minutes} min")).await?;
     let patient = timer.patient_id.map(|p| p.to_string()).unwrap_or_default();
-    Ok(Redirect::to(&format!("/tasks?new_patient={patient}&new_type={}&new_minutes={minutes}#add", timer.task_type_id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/tasks?new_patient={patient}&new_type={}&new_minutes={minutes}#add",
+        timer.task_type_id
+    ))
+    .into_response())
 }
 
 pub async fn discard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
