@@ -25,7 +25,7 @@ async fn load(store: &Store) -> YearMonth {
     carelog::prepare(store).await.unwrap();
     let now = Utc::now();
     let month = YearMonth::of(local_date(now, TZ)).previous();
-    let hash = carelog_web::password::hash_password("demo").unwrap();
+    let hash = carelog_app::passwords::hash_password("demo").unwrap();
     let mut practice = carelog::demo::generate(
         DemoSize { patients: PATIENTS, coordinators: 100, months: 1, seed: 11 },
         TZ,

@@ -143,7 +143,7 @@ async fn pages(server: &Server, scenario: &str, username: &str) {
 async fn large_caseload(store: &Store) {
     carelog::prepare(store).await.unwrap();
     let now = Utc::now();
-    let hash = carelog_web::password::hash_password("demo").unwrap();
+    let hash = carelog_app::passwords::hash_password("demo").unwrap();
     let mut practice = carelog::demo::generate(
         DemoSize { patients: 500, coordinators: 1, months: 1, seed: 7 },
         TZ,
@@ -173,7 +173,7 @@ async fn large_caseload(store: &Store) {
         })
         .collect();
     assert!(store.load_demo_practice(practice, now).await.unwrap().is_some());
-    carelog::generate_tasks(store, local_date(now, TZ)).await.unwrap();
+    carelog_app::upkeep::generate_tasks(store, local_date(now, TZ)).await.unwrap();
 }
 
 async fn database(

@@ -596,7 +596,7 @@ async fn bench(
         .unwrap();
     let generation_floor = generation_floor.elapsed();
     let generation = Instant::now();
-    let generated = carelog::generate_tasks(&store, next.first_day()).await.unwrap();
+    let generated = carelog_app::upkeep::generate_tasks(&store, next.first_day()).await.unwrap();
     let generation = generation.elapsed();
     // The demo load beside one INSERT … SELECT of as many entries (rolled back).
     let load_floor = Instant::now();

@@ -3,12 +3,13 @@
 
 pub mod config;
 pub mod demo;
-pub mod jobs;
 pub mod mail;
 
 use std::future::Future;
 use std::net::SocketAddr;
 
+use carelog_app::jobs;
+use carelog_app::upkeep::{generate_tasks, housekeeping};
 use carelog_store::Store;
 use carelog_web::{AppState, WebSettings};
 use chrono::Utc;
@@ -26,7 +27,7 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] carelog_store::StoreError),
     #[error("{0}")]
-    Hash(#[from] carelog_web::password::HashError),
+    Hash(#[from] carelog_app::passwords::HashError),
     #[error(
         "the database already holds a practice ({0} users); the demo loads only into an empty database"
     )]
@@ -49,7 +50,7 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
     if users > 0 {
         return Err(AppError::NotEmpty(users));
     }
-    let hash = tokio::task::spawn_blocking(|| carelog_web::password::hash_password(DEMO_PASSWORD))
+    let hash = tokio::task::spawn_blocking(|| carelog_app::passwords::hash_password(DEMO_PASSWORD))
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let now = Utc::now();
@@ -132,38 +133,6 @@ async fn complete_demo_tasks(
     }
     store.load_demo_completions(&completions).await?;
     Ok(completions.len() as u64)
-}
-
-/// Generates the current month's and week's tasks that do not exist yet (idempotent: a unique key per
-/// schedule, subject and period), so a server that was down over the 1st or a Monday catches up.
-pub async fn generate_tasks(store: &Store, today: chrono::NaiveDate) -> Result<u64, AppError> {
-    use carelog_domain::practice_time::YearMonth;
-    use carelog_domain::schedule::{plan_month, plan_week};
-    let schedules = store.active_schedules().await?;
-    let mut planned =
-        plan_month(YearMonth::of(today), &schedules, &store.caseload_patients().await?);
-    planned.extend(plan_week(today, &schedules, &store.active_coordinator_ids().await?));
-    Ok(store.insert_planned_tasks(&planned, Utc::now()).await?)
-}
-
-/// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
-/// so every server may run it.
-pub async fn housekeeping(
-    store: &Store,
-    now: chrono::DateTime<Utc>,
-) -> Result<(u64, u64), AppError> {
-    use carelog_domain::login_throttle::WINDOW_MINUTES;
-    use carelog_domain::session_policy::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES};
-    use chrono::Duration;
-    let sessions = store
-        .delete_expired_sessions(
-            now - Duration::minutes(IDLE_TIMEOUT_MINUTES),
-            now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS),
-        )
-        .await?;
-    let failures =
-        store.delete_login_failures_before(now - Duration::minutes(WINDOW_MINUTES)).await?;
-    Ok((sessions, failures))
 }
 
 /// The background work of a server: due reminders and alerts and pending e-mail every minute;

@@ -238,7 +238,7 @@ async fn run() -> anyhow::Result<()> {
                     .with_context(|| format!("--date: \"{text}\" is not a date; use YYYY-MM-DD"))?,
                 None => carelog_domain::practice_time::local_date(Utc::now(), config.time_zone),
             };
-            let created = carelog::generate_tasks(&store, date).await?;
+            let created = carelog_app::upkeep::generate_tasks(&store, date).await?;
             println!("Generated {created} new tasks for the month and week of {date}.");
             Ok(())
         }
@@ -274,7 +274,7 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let node = format!("{}:{}", std::process::id(), address);
-    let settings = carelog::jobs::JobSettings {
+    let settings = carelog_app::jobs::JobSettings {
         time_zone: config.time_zone,
         base_url: config.base_url.clone(),
         email_configured: mailer.is_some(),
@@ -342,7 +342,7 @@ async fn import(
 ) -> anyhow::Result<()> {
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
-    use carelog_web::imports::{ImportError, apply_import, check_import};
+    use carelog_app::imports::{ImportError, apply_import, check_import};
     if kind.trim().eq_ignore_ascii_case("synthea") {
         return import_synthea(store, config, file, apply, skip_invalid).await;
     }
@@ -430,7 +430,7 @@ async fn import_synthea(
 ) -> anyhow::Result<()> {
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
-    use carelog_web::imports::{ImportError, apply_import, check_table, synthea_tables};
+    use carelog_app::imports::{ImportError, apply_import, check_table, synthea_tables};
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut found: Vec<_> = std::fs::read_dir(path)
             .with_context(|| format!("cannot read {}", path.display()))?
@@ -522,7 +522,7 @@ async fn billing(
     let summary = store.billing_summary(month, rules).await?;
     let names = store.user_names().await?;
     if format == "csv" {
-        print!("{}", carelog_web::billing_csv::billing_csv(&summary, &names)?);
+        print!("{}", carelog_app::billing_csv::billing_csv(&summary, &names)?);
     } else {
         let lines: Vec<serde_json::Value> = summary
             .lines
@@ -601,7 +601,7 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
                 bail!("name: give the person's name with --name \"First Last\"");
             }
             let password = read_password(password_stdin)?;
-            let hash = carelog_web::password::hash_password(password.expose())?;
+            let hash = carelog_app::passwords::hash_password(password.expose())?;
             let new = NewUser {
                 username: username.as_str(),
                 display_name: name.trim(),
@@ -627,7 +627,7 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::ResetPassword { username, password_stdin } => {
             let username = Username::parse(&username)?;
             let password = read_password(password_stdin)?;
-            let hash = carelog_web::password::hash_password(password.expose())?;
+            let hash = carelog_app::passwords::hash_password(password.expose())?;
             store.set_password_hash(username.as_str(), &hash, now).await?;
             audit_cli(store, "user.reset-password", username.as_str().to_owned()).await?;
             println!("Password changed for {}; their sessions have ended.", username.as_str());

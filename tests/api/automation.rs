@@ -41,7 +41,7 @@ async fn running_generation_twice_creates_nothing_the_second_time() {
         expected_for(&app, today).await.0,
         "start-up generated this month's tasks once"
     );
-    assert_eq!(carelog::generate_tasks(&app.store, today).await.unwrap(), 0);
+    assert_eq!(carelog_app::upkeep::generate_tasks(&app.store, today).await.unwrap(), 0);
     assert_eq!(task_count(&app, &key).await, before);
 }
 
@@ -93,7 +93,7 @@ async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_mont
     // February 2027: the 7th is a Sunday, the 15th a Monday, the 20th a Saturday.
     let date = NaiveDate::from_ymd_opt(2027, 2, 3).unwrap();
     assert_eq!(task_count(&app, "2027-02").await, 0);
-    let created = carelog::generate_tasks(&app.store, date).await.unwrap();
+    let created = carelog_app::upkeep::generate_tasks(&app.store, date).await.unwrap();
     let (month, week) = expected_for(&app, date).await;
     assert_eq!(created as usize, month + week);
     for schedule in
@@ -242,7 +242,7 @@ async fn an_inactive_or_deceased_patient_has_open_tasks_cancelled_and_history_ke
         entries
     );
     // The next generation leaves them out.
-    carelog::generate_tasks(&app.store, local_date(Utc::now(), TZ)).await.unwrap();
+    carelog_app::upkeep::generate_tasks(&app.store, local_date(Utc::now(), TZ)).await.unwrap();
     assert_eq!(
         app.store
             .scalar_for_test("SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND status = 'pending'", vec![patient.into()])

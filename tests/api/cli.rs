@@ -109,7 +109,7 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     let store = carelog_store::Store::connect(&url).await.unwrap();
     let (user, hash) = store.user_for_login("pat.lee").await.unwrap().unwrap();
     assert_eq!(user.role, carelog_domain::role::Role::Manager);
-    assert!(carelog_web::password::verify_password("another long password", &hash));
+    assert!(carelog_app::passwords::verify_password("another long password", &hash));
     let filter = carelog_store::AuditFilter { username: Some("cli".into()), ..Default::default() };
     let actions: Vec<String> =
         store.audit_events(&filter, 10, 0).await.unwrap().0.into_iter().map(|e| e.action).collect();

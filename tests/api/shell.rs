@@ -37,7 +37,7 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
 #[tokio::test]
 async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
     let app = spawn_app().await;
-    let hash = carelog_web::password::hash_password("demo").unwrap();
+    let hash = carelog_app::passwords::hash_password("demo").unwrap();
     let new = carelog_store::NewUser {
         username: "newcoord",
         display_name: "New Coordinator",

@@ -34,6 +34,7 @@ mod summary;
 mod task_log;
 mod team;
 mod team_cache;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timers;
 mod type_averages;

@@ -3,7 +3,6 @@
 
 mod api;
 mod assets;
-pub mod billing_csv;
 mod chart;
 mod context;
 mod csrf;
@@ -11,12 +10,9 @@ mod entry_form;
 mod error;
 mod fhir;
 mod headers;
-pub mod import_files;
-pub mod imports;
 mod line_chart;
 mod notify;
 mod pages;
-pub mod password;
 mod session;
 mod state;
 mod team_facts;

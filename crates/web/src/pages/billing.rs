@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{Shell, Tab, audit, render};
-use crate::billing_csv::billing_csv;
+use carelog_app::billing_csv::billing_csv;
 use crate::context::AdminUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

@@ -13,7 +13,7 @@ use chrono::Utc;
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::imports::{CheckedImport, ImportError, apply_import, check_import, template_csv};
+use carelog_app::imports::{CheckedImport, ImportError, apply_import, check_import, template_csv};
 use crate::state::AppState;
 
 /// An upload larger than this is refused before it is read.
@@ -146,7 +146,7 @@ pub async fn upload(
         )
         .await;
     };
-    if let Err(message) = crate::import_files::read_table(&name, &bytes) {
+    if let Err(message) = carelog_app::import_files::read_table(&name, &bytes) {
         return show_form(&state, &user, Some(format!("{name}: {message}")), String::new()).await;
     }
     let id = state.store.save_upload(user.id(), kind, &name, &bytes, Utc::now()).await?;
