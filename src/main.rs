@@ -340,9 +340,9 @@ async fn import(
     skip_invalid: bool,
     maps: &[String],
 ) -> anyhow::Result<()> {
+    use carelog_app::imports::{ImportError, apply_import, check_import};
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
-    use carelog_app::imports::{ImportError, apply_import, check_import};
     if kind.trim().eq_ignore_ascii_case("synthea") {
         return import_synthea(store, config, file, apply, skip_invalid).await;
     }
@@ -428,9 +428,9 @@ async fn import_synthea(
     apply: bool,
     skip_invalid: bool,
 ) -> anyhow::Result<()> {
+    use carelog_app::imports::{ImportError, apply_import, check_table, synthea_tables};
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
-    use carelog_app::imports::{ImportError, apply_import, check_table, synthea_tables};
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
         let mut found: Vec<_> = std::fs::read_dir(path)
             .with_context(|| format!("cannot read {}", path.display()))?

@@ -1,7 +1,7 @@
 //! Reminders, patient alerts and e-mail: each once, however many runs, and only for the right user.
 
-use carelog_app::jobs::{JobSettings, run_due_jobs};
 use carelog::mail::Mailer;
+use carelog_app::jobs::{JobSettings, run_due_jobs};
 use carelog_domain::practice_time::{local_date, start_of_day};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use reqwest::StatusCode;

@@ -20,10 +20,7 @@ pub async fn generate_tasks(store: &Store, today: NaiveDate) -> Result<u64, Stor
 
 /// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
 /// so every server may run it.
-pub async fn housekeeping(
-    store: &Store,
-    now: DateTime<Utc>,
-) -> Result<(u64, u64), StoreError> {
+pub async fn housekeeping(store: &Store, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
     let sessions = store
         .delete_expired_sessions(
             now - Duration::minutes(IDLE_TIMEOUT_MINUTES),

@@ -1,7 +1,8 @@
 //! Time entry rules (seed 000 §2.5, domain.md "Time entry rules"). Each refusal names the rule and
 //! the figures, so a coordinator knows what to change.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use crate::RuleViolation;
 use crate::catalogue::{TimeRule, ValueFormat};
@@ -15,6 +16,10 @@ pub const ABOVE_AVERAGE_FACTOR: f64 = 2.0;
 pub const AVERAGE_WINDOW_DAYS: i64 = 90;
 /// The same entry again within this many seconds is taken as a double submit.
 pub const DUPLICATE_WINDOW_SECONDS: i64 = 120;
+/// The most characters an entry's notes may hold.
+pub const MAX_NOTES_CHARS: usize = 2000;
+/// How far past the server's clock an entry's time may be: a person's clock may run a little ahead.
+pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 
 /// Parses the minutes field for a task type: required 5–120 for `minutes`, absent for `none`.
 pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViolation> {
@@ -191,6 +196,66 @@ pub fn check_entry_date(
     Ok(())
 }
 
+/// Notes of at most 2,000 characters (after trimming, as they are stored).
+pub fn check_notes(notes: &str) -> Result<(), RuleViolation> {
+    let count = notes.chars().count();
+    if count > MAX_NOTES_CHARS {
+        return Err(RuleViolation::new(
+            "notes",
+            format!("at most {MAX_NOTES_CHARS} characters; these have {count}."),
+        ));
+    }
+    Ok(())
+}
+
+/// An entry's time as the `datetime-local` text a person gives, in the practice time zone; now when
+/// empty. Refused when it is not a date and time, falls in a daylight-saving gap, or lies more than
+/// five minutes past `now`.
+pub fn parse_entry_time(
+    text: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, RuleViolation> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(now);
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        .map_err(|_| {
+            RuleViolation::new(
+                "date",
+                format!(
+                    "\"{text}\" is not a date and time; use the picker or write 2026-11-20T14:30."
+                ),
+            )
+        })?;
+    let at = tz.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc)).ok_or_else(
+        || {
+            RuleViolation::new(
+                "date",
+                format!("{text} does not exist in the practice time zone (a daylight-saving gap)."),
+            )
+        },
+    )?;
+    if at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+        let local = at.with_timezone(&tz).format("%Y-%m-%d %H:%M");
+        return Err(RuleViolation::new(
+            "date",
+            format!("time cannot be logged in the future ({local})."),
+        ));
+    }
+    Ok(at)
+}
+
+/// The first day an entry may carry: the previous month's start while billing has not closed it,
+/// otherwise the current month's.
+pub fn earliest_open_date(today: NaiveDate, previous_month_closed: bool) -> NaiveDate {
+    let this_month = crate::practice_time::YearMonth::of(today);
+    if previous_month_closed { this_month.first_day() } else { this_month.previous().first_day() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +381,52 @@ mod tests {
                 .unwrap_err()
                 .message
                 .contains("2026-11-01")
+        );
+    }
+
+    #[test]
+    fn notes_may_hold_exactly_two_thousand_characters() {
+        assert!(check_notes(&"é".repeat(MAX_NOTES_CHARS)).is_ok());
+        assert_eq!(
+            check_notes(&"x".repeat(MAX_NOTES_CHARS + 1)).unwrap_err().message,
+            "at most 2000 characters; these have 2001."
+        );
+    }
+
+    #[test]
+    fn an_entry_time_is_read_in_the_practice_time_zone() {
+        let tz = chrono_tz::America::Los_Angeles;
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
+        let t = parse_entry_time("2026-11-20T14:30", tz, now).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-20T22:30:00+00:00");
+        assert_eq!(parse_entry_time("2026-11-20 14:30", tz, now).unwrap(), t);
+        assert_eq!(parse_entry_time("  ", tz, now).unwrap(), now);
+        assert!(parse_entry_time("tomorrow", tz, now).unwrap_err().message.contains("not a date"));
+        let gap = parse_entry_time("2026-03-08T02:30", tz, now).unwrap_err();
+        assert!(gap.message.contains("daylight-saving"));
+    }
+
+    #[test]
+    fn an_entry_time_may_run_five_minutes_ahead_of_the_clock_and_no_more() {
+        let tz = chrono_tz::America::Los_Angeles;
+        // 16:00 in Los Angeles.
+        let now = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap();
+        assert!(parse_entry_time("2026-11-20T16:05", tz, now).is_ok());
+        assert_eq!(
+            parse_entry_time("2026-11-20T16:06", tz, now).unwrap_err().message,
+            "time cannot be logged in the future (2026-11-20 16:06)."
+        );
+    }
+
+    #[test]
+    fn the_previous_month_stays_open_until_billing_closes_it() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        assert_eq!(earliest_open_date(today, false), NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert_eq!(earliest_open_date(today, true), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        let january = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert_eq!(
+            earliest_open_date(january, false),
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
         );
     }
 }

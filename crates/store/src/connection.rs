@@ -94,6 +94,7 @@ impl WriteTx {
         self.tx.commit().await
     }
 
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) async fn rollback(self) -> std::result::Result<(), sea_orm::DbErr> {
         self.tx.rollback().await
     }

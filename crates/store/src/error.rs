@@ -1,4 +1,5 @@
-use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+use sea_orm::sqlx;
+use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -10,6 +11,10 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("{0} already exists")]
     AlreadyExists(String),
+    /// A unique key already holds the row (the database's own report; callers that know what the
+    /// key means say so with `AlreadyExists`).
+    #[error("a unique key already holds this row: {0}")]
+    Conflict(String),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("could not prepare the database folder {path}: {source}")]
@@ -24,74 +29,114 @@ pub enum StoreError {
 
 impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
-        if is_busy(&err) { StoreError::Busy(err.to_string()) } else { StoreError::Db(err) }
+        if is_busy(&err) {
+            StoreError::Busy(err.to_string())
+        } else if let Some(SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
+            StoreError::Conflict(key)
+        } else {
+            StoreError::Db(err)
+        }
     }
 }
 
-fn is_busy(err: &DbErr) -> bool {
+/// The database's own code for an error: PostgreSQL's SQLSTATE, SQLite's extended result code.
+fn database_code(err: &DbErr) -> Option<String> {
     match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
+            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs that undo a transaction whole, so a retry is the remedy: deadlock,
+/// serialization failure, lock not available.
+const POSTGRES_RETRY_STATES: [&str; 3] = ["40P01", "40001", "55P03"];
+/// SQLite's primary result codes for a database another connection holds: BUSY and LOCKED.
+const SQLITE_BUSY_CODES: [i32; 2] = [5, 6];
+
+fn is_busy(err: &DbErr) -> bool {
+    let pool_timeout = match err {
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
         DbErr::Exec(RuntimeErr::SqlxError(e))
         | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => {
-            let text = e.to_string();
-            // PostgreSQL's deadlock and serialization failures roll the transaction back whole: a retry
-            // is the remedy (40P01, 40001).
-            let retry_code = match e.as_ref() {
-                sea_orm::sqlx::Error::Database(db) => {
-                    db.code().is_some_and(|c| c == "40P01" || c == "40001")
-                }
-                _ => false,
-            };
-            matches!(e.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
-                || retry_code
-                || text.contains("database is locked")
-                || text.contains("database is busy")
-                || text.contains("deadlock detected")
-        }
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => matches!(e.as_ref(), sqlx::Error::PoolTimedOut),
         _ => false,
-    }
-}
-
-/// True when the database refused a row because a unique key already holds it.
-pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
-    let text = match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            e.to_string()
-        }
-        other => other.to_string(),
     };
-    text.contains("UNIQUE constraint failed")
-        || text.contains("duplicate key value violates unique constraint")
+    pool_timeout
+        || database_code(err).is_some_and(|code| {
+            POSTGRES_RETRY_STATES.contains(&code.as_str())
+                // SQLite's extended codes keep the primary code in their low byte.
+                || code.parse::<i32>().is_ok_and(|c| SQLITE_BUSY_CODES.contains(&(c & 0xff)))
+        })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use sea_orm::{
+        ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait,
+    };
+
     use super::*;
 
     #[test]
-    fn overload_is_told_apart_from_failure() {
+    fn a_pool_timeout_is_busy_and_a_closed_connection_is_not() {
         assert!(matches!(
             StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)),
             StoreError::Busy(_)
         ));
-        let pool = DbErr::Query(RuntimeErr::SqlxError(sea_orm::sqlx::Error::PoolTimedOut.into()));
+        let pool = DbErr::Query(RuntimeErr::SqlxError(sqlx::Error::PoolTimedOut.into()));
         assert!(matches!(StoreError::from(pool), StoreError::Busy(_)));
-        let locked = DbErr::Exec(RuntimeErr::SqlxError(
-            sea_orm::sqlx::Error::Protocol("database is locked".into()).into(),
+        // The text alone decides nothing: only the database's code does.
+        let text = DbErr::Exec(RuntimeErr::SqlxError(
+            sqlx::Error::Protocol("database is locked; deadlock detected".into()).into(),
         ));
-        assert!(matches!(StoreError::from(locked), StoreError::Busy(_)));
-        let deadlock = DbErr::Exec(RuntimeErr::SqlxError(
-            sea_orm::sqlx::Error::Protocol("deadlock detected".into()).into(),
-        ));
-        assert!(matches!(StoreError::from(deadlock), StoreError::Busy(_)));
-        let broken = DbErr::Query(RuntimeErr::SqlxError(
-            sea_orm::sqlx::Error::Protocol("no such table: x".into()).into(),
-        ));
-        assert!(matches!(StoreError::from(broken), StoreError::Db(_)));
+        assert!(matches!(StoreError::from(text), StoreError::Db(_)));
         assert!(matches!(
             StoreError::from(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)),
             StoreError::Db(_)
         ));
+    }
+
+    /// A repeated key is a conflict, a missing table a plain failure, and a row or lock another
+    /// transaction holds is busy: each read from the engine's own code.
+    async fn errors_are_classified_by_their_code(db: &DatabaseConnection, busy_sql: &str) {
+        db.execute_unprepared("CREATE TABLE t (k INTEGER PRIMARY KEY)").await.unwrap();
+        db.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap();
+        let repeated = db.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap_err();
+        assert!(matches!(StoreError::from(repeated), StoreError::Conflict(_)));
+        let missing = db.execute_unprepared("SELECT * FROM no_such_table").await.unwrap_err();
+        assert!(matches!(StoreError::from(missing), StoreError::Db(_)));
+        let holder = db.begin().await.unwrap();
+        holder.execute_unprepared("UPDATE t SET k = 1 WHERE k = 1").await.unwrap();
+        let refused = db.execute_unprepared(busy_sql).await.unwrap_err();
+        assert!(matches!(StoreError::from(refused), StoreError::Busy(_)), "{busy_sql}");
+        holder.rollback().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn sqlite_errors_are_classified_by_result_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut options =
+            ConnectOptions::new(format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()));
+        options.max_connections(2).map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
+        let db = Database::connect(options).await.unwrap();
+        errors_are_classified_by_their_code(&db, "INSERT INTO t VALUES (2)").await;
+    }
+
+    #[tokio::test]
+    async fn postgres_errors_are_classified_by_sqlstate() {
+        let Ok(server) = std::env::var("CARELOG_TEST_PG") else { return };
+        let name = format!("carelog_errors_{}", std::process::id());
+        let url = crate::testing::create_postgres_database(&server, &name).await.unwrap();
+        let db = Database::connect(url.as_str()).await.unwrap();
+        errors_are_classified_by_their_code(&db, "SELECT k FROM t FOR UPDATE NOWAIT").await;
+        db.close().await.unwrap();
+        crate::testing::drop_postgres_database(&server, &name).await.unwrap();
     }
 }

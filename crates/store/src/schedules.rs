@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::Value;
 
 use crate::connection::at;
-use crate::error::is_unique_violation;
 use crate::row::get;
 use crate::{Result, Store, StoreError};
 
@@ -38,7 +37,7 @@ fn values(s: &ValidSchedule) -> Vec<Value> {
 
 fn conflict(e: StoreError) -> StoreError {
     match e {
-        StoreError::Db(db) if is_unique_violation(&db) => StoreError::AlreadyExists(
+        StoreError::Conflict(_) => StoreError::AlreadyExists(
             "a schedule for that task type, frequency and subjects".into(),
         ),
         other => other,

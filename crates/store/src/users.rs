@@ -3,7 +3,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::QueryResult;
 
 use crate::connection::at;
-use crate::error::is_unique_violation;
 use crate::row::{count, get};
 use crate::{Result, Store, StoreError};
 
@@ -58,7 +57,7 @@ impl Store {
         match result {
             Ok(Some(row)) => get(&row, "id"),
             Ok(None) => Err(StoreError::NotFound("the new user's id".into())),
-            Err(StoreError::Db(e)) if is_unique_violation(&e) => {
+            Err(StoreError::Conflict(_)) => {
                 Err(StoreError::AlreadyExists(format!("user \"{}\"", user.username)))
             }
             Err(e) => Err(e),

@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::Actor;
 use carelog_domain::role::Role;
 use carelog_store::User;
 
@@ -38,6 +39,16 @@ impl CurrentUser {
 
     pub fn role(&self) -> Role {
         self.user.role
+    }
+
+    /// The user as the services record them in the audit log.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user.id,
+            username: self.user.username.clone(),
+            role: self.user.role,
+            address: self.address.clone(),
+        }
     }
 }
 

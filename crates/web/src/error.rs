@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use carelog_app::ServiceError;
 use carelog_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,8 +14,11 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     BadRequest(String),
+    /// The thing to create is there already (a unique key holds it).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("store: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
     #[error("internal: {0}")]
@@ -57,6 +61,9 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 error_page(StatusCode::BAD_REQUEST, "Please check the request", message)
             }
+            AppError::Conflict(message) => {
+                error_page(StatusCode::CONFLICT, "Already recorded", message)
+            }
             AppError::Store(StoreError::Busy(cause)) => {
                 tracing::warn!(cause = %cause, "request refused: database busy");
                 let mut page = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY_MESSAGE);
@@ -78,6 +85,31 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<StoreError> for AppError {
+    /// A row that is not there answers 404 and one that is there already 409; the rest stay
+    /// the store's (busy: 503, anything else: 500).
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::AlreadyExists(what) => {
+                AppError::Conflict(format!("{what} already exists."))
+            }
+            StoreError::Conflict(_) => AppError::Conflict("That record exists already.".into()),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Refused(message) => AppError::BadRequest(message),
+            ServiceError::Store(e) => AppError::from(e),
+        }
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(test)]
@@ -86,7 +118,7 @@ mod tests {
 
     #[test]
     fn a_busy_database_asks_for_a_retry_instead_of_failing() {
-        let busy = AppError::Store(StoreError::Busy("pool timed out".into())).into_response();
+        let busy = AppError::from(StoreError::Busy("pool timed out".into())).into_response();
         assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(
             busy.headers().get(axum::http::header::RETRY_AFTER).map(|v| v.as_bytes()),
@@ -94,5 +126,15 @@ mod tests {
         );
         let broken = AppError::Internal("boom".into()).into_response();
         assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_missing_row_is_not_found_and_a_repeated_one_a_conflict() {
+        let missing = AppError::from(StoreError::NotFound("entry 7".into())).into_response();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let repeated = AppError::from(StoreError::AlreadyExists("user \"x\"".into()));
+        assert_eq!(repeated.into_response().status(), StatusCode::CONFLICT);
+        let key = AppError::from(StoreError::Conflict("users.username".into())).into_response();
+        assert_eq!(key.status(), StatusCode::CONFLICT);
     }
 }

@@ -96,6 +96,7 @@ impl IntoResponse for FhirError {
             ApiError::BadRequest(m) | ApiError::Unprocessable(m, _) => {
                 outcome(StatusCode::BAD_REQUEST, "invalid", &m)
             }
+            ApiError::Conflict(m) => outcome(StatusCode::CONFLICT, "conflict", &m),
             other => other.into_response(),
         }
     }

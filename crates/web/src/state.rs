@@ -1,11 +1,13 @@
 use std::sync::Arc;
 
+use carelog_app::App;
 use carelog_store::Store;
 use chrono_tz::Tz;
 
 /// Everything a handler needs; nothing in it is per-server state a second server would lack.
 #[derive(Clone)]
 pub struct AppState {
+    pub app: App,
     pub store: Store,
     pub settings: Arc<WebSettings>,
 }
@@ -26,6 +28,7 @@ pub struct WebSettings {
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> Self {
-        Self { store, settings: Arc::new(settings) }
+        let app = App::new(store.clone(), settings.time_zone);
+        Self { app, store, settings: Arc::new(settings) }
     }
 }

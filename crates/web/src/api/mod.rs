@@ -71,6 +71,7 @@ pub enum ApiError {
     NotFound,
     BadRequest(String),
     Unprocessable(String, Vec<String>),
+    Conflict(String),
     Internal(AppError),
 }
 
@@ -80,8 +81,15 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::NotFound,
             AppError::Forbidden => ApiError::Forbidden,
             AppError::BadRequest(m) => ApiError::BadRequest(m),
+            AppError::Conflict(m) => ApiError::Conflict(m),
             other => ApiError::Internal(other),
         }
+    }
+}
+
+impl From<carelog_app::ServiceError> for ApiError {
+    fn from(e: carelog_app::ServiceError) -> Self {
+        ApiError::from(AppError::from(e))
     }
 }
 
@@ -111,6 +119,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, vec![]),
             ApiError::Unprocessable(m, p) => (StatusCode::UNPROCESSABLE_ENTITY, m, p),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m, vec![]),
             ApiError::Internal(AppError::Store(carelog_store::StoreError::Busy(cause))) => {
                 tracing::warn!(cause = %cause, "API request refused: database busy");
                 (StatusCode::SERVICE_UNAVAILABLE, crate::error::BUSY_MESSAGE.into(), vec![])

@@ -6,18 +6,18 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use carelog_app::entries::{EntryInput, Outcome, Source};
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
 use carelog_domain::billing::RuleSet;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
 use carelog_domain::role::may_see_patient;
-use carelog_store::{EntryFilter, EntryRow, NewAuditEvent, QueueFilter, Saved};
+use carelog_store::{EntryFilter, EntryRow, QueueFilter};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiResult, ApiUser};
 use crate::context::CurrentUser;
-use crate::entry_form::{Checked, EntryForm, check};
 use crate::pages::audit;
 use crate::state::AppState;
 use crate::team_facts::sla_hours;
@@ -231,68 +231,37 @@ pub async fn log_task(
             "Body: text may not contain a NUL character (\\u0000); nothing was saved.".into(),
         ));
     }
-    let form = EntryForm {
+    let input = EntryInput {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: task.task_type_id.to_string(),
         minutes: task.minutes.map(|m| m.to_string()).unwrap_or_default(),
         value: task.stat_value.unwrap_or_default(),
         notes: task.notes.unwrap_or_default(),
         when: task.task_at_local.unwrap_or_default(),
-        confirm: if task.confirm_above_average { "1".into() } else { String::new() },
-        action: String::new(),
+        confirmed: task.confirm_above_average,
     };
-    let types = state.store.task_types().await?;
-    let (entry, type_name) = match check(&state, &user, &form, &types, None)
-        .await
-        .map_err(ApiError::from)?
-    {
-        Checked::Ready(entry, name) => (entry, name),
-        Checked::Invalid(problems) => {
+    let id = match state.app.log_entry(&user.actor(), &input, Source::Api).await? {
+        Outcome::Saved { id, .. } => id,
+        Outcome::Refused(problems) => {
             return Err(ApiError::Unprocessable(
                 "The entry breaks a time-entry rule; nothing was saved.".into(),
                 problems,
             ));
         }
-        Checked::NeedsConfirmation(prompt) => {
+        Outcome::NeedsConfirmation(prompt) => {
             return Err(ApiError::Unprocessable(
                 "The minutes are well above average: send \"confirm_above_average\": true to log them.".into(),
                 vec![prompt],
             ));
         }
     };
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "task.create",
-        patient_id: entry.patient_id,
-        detail: format!(
-            "via API: {type_name}, {} min",
-            entry.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into())
-        ),
-        address: &user.address,
+    let body = match state.app.entry(id).await? {
+        Some(e) => entry_json(&e, state.settings.time_zone),
+        None => json!({ "id": id }),
     };
-    match state.store.insert_entry(&entry, &event, Utc::now()).await? {
-        Saved::Saved(id) => {
-            let filter = EntryFilter { coordinator_id: Some(user.id()), ..EntryFilter::default() };
-            let saved = state.store.entries(&filter, 50).await?.into_iter().find(|e| e.id == id);
-            let body = saved
-                .map(|e| entry_json(&e, state.settings.time_zone))
-                .unwrap_or_else(|| json!({ "id": id }));
-            Ok((
-                StatusCode::CREATED,
-                [(
-                    axum::http::header::LOCATION,
-                    format!("/api/v1/task-log?patient={}", entry.patient_id.unwrap_or_default()),
-                )],
-                Json(body),
-            )
-                .into_response())
-        }
-        Saved::Refused(v) => Err(ApiError::Unprocessable(
-            "The entry breaks a time-entry rule; nothing was saved.".into(),
-            vec![v.message],
-        )),
-    }
+    let location = format!("/api/v1/task-log?patient={}", task.patient_id.unwrap_or_default());
+    Ok((StatusCode::CREATED, [(axum::http::header::LOCATION, location)], Json(body))
+        .into_response())
 }
 
 pub async fn generated_tasks(

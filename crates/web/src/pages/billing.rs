@@ -14,10 +14,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{Shell, Tab, audit, render};
-use carelog_app::billing_csv::billing_csv;
 use crate::context::AdminUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use carelog_app::billing_csv::billing_csv;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct BillingQuery {
@@ -585,8 +585,8 @@ pub async fn correct(
     } else if reason.chars().count() > 500 {
         errors.push("Reason: at most 500 characters.".into());
     }
-    if form.notes.chars().count() > crate::entry_form::MAX_NOTES_CHARS {
-        errors.push(format!("Notes: at most {} characters.", crate::entry_form::MAX_NOTES_CHARS));
+    if let Err(v) = carelog_domain::time_rules::check_notes(&form.notes) {
+        errors.push(format!("Notes: {}", v.message));
     }
     let month = YearMonth::of(local_date(e.task_at, tz));
     if !errors.is_empty() {

@@ -5,12 +5,12 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::entries::{Outcome, Source};
 use carelog_store::GeneratedRow;
 
-use super::tasks::save;
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
-use crate::entry_form::{EntryForm, EntryFormView, check};
+use crate::entry_form::{EntryForm, EntryFormView};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ async fn complete_page(
     user: &CurrentUser,
     task: GeneratedRow,
     values: EntryForm,
-    refused: Option<&crate::entry_form::Checked>,
+    refused: Option<&Outcome>,
     status: StatusCode,
 ) -> AppResult<Response> {
     let types: Vec<_> =
@@ -89,11 +89,12 @@ pub async fn complete(
     // The task decides its patient and type; the form supplies minutes, notes and time.
     values.patient = task.patient_id.map(|p| p.to_string()).unwrap_or_default();
     values.task_type = task.task_type_id.to_string();
-    let types = state.store.task_types().await?;
-    let outcome = check(&state, &user, &values, &types, Some(task.id)).await?;
-    match save(&state, &user, outcome).await? {
-        Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
-        Err(refused) => {
+    let source = Source::Generated(task.id);
+    match state.app.log_entry(&user.actor(), &values.input(), source).await? {
+        Outcome::Saved { date, .. } => {
+            Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response())
+        }
+        refused => {
             complete_page(
                 &state,
                 &user,

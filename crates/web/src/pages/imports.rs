@@ -13,8 +13,8 @@ use chrono::Utc;
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
-use carelog_app::imports::{CheckedImport, ImportError, apply_import, check_import, template_csv};
 use crate::state::AppState;
+use carelog_app::imports::{CheckedImport, ImportError, apply_import, check_import, template_csv};
 
 /// An upload larger than this is refused before it is read.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;

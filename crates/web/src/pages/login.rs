@@ -12,9 +12,9 @@ use serde::Deserialize;
 use crate::context::{CurrentUser, Visitor};
 use crate::csrf::LOGIN_CSRF_COOKIE;
 use crate::error::{AppError, AppResult};
-use carelog_app::passwords::{spend_verification_time, verify_password};
 use crate::session::{SESSION_COOKIE, hash_session_id, random_token, session_cookie};
 use crate::state::AppState;
+use carelog_app::passwords::{spend_verification_time, verify_password};
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]

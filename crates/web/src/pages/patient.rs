@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::entries::{Outcome, Source};
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::may_see_patient;
@@ -14,10 +15,9 @@ use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use carelog_store::{EntryFilter, PatientDetail};
 use chrono::Utc;
 
-use super::tasks::save;
 use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
-use crate::entry_form::{Checked, EntryForm, EntryFormView, check};
+use crate::entry_form::{EntryForm, EntryFormView};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -172,14 +172,16 @@ pub async fn quick_entry(
 ) -> AppResult<Response> {
     let id = visible_patient(&state, &user, &raw_id).await?;
     values.patient = id.to_string();
-    let types = state.store.task_types().await?;
-    let outcome = check(&state, &user, &values, &types, None).await?;
-    match save(&state, &user, outcome).await? {
-        Ok(_) if values.action == "close" => Ok(Redirect::to("/panel").into_response()),
-        Ok(_) => Ok(Redirect::to(&format!("/patients/{id}?saved=1#quick-entry")).into_response()),
-        Err(refused) => {
+    match state.app.log_entry(&user.actor(), &values.input(), Source::Form).await? {
+        Outcome::Saved { .. } if values.action == "close" => {
+            Ok(Redirect::to("/panel").into_response())
+        }
+        Outcome::Saved { .. } => {
+            Ok(Redirect::to(&format!("/patients/{id}?saved=1#quick-entry")).into_response())
+        }
+        refused => {
             let form = quick_entry_form(&state, &user, id, values).await?.with_outcome(&refused);
-            let status = if matches!(refused, Checked::NeedsConfirmation(_)) {
+            let status = if matches!(refused, Outcome::NeedsConfirmation(_)) {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -5,17 +5,16 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::entries::{Outcome, Source};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{day_range, local_date};
-use carelog_store::{EntryFilter, NewAuditEvent, Saved, describe_entry};
+use carelog_store::EntryFilter;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::{Shell, Tab, audit, render};
 use crate::context::CurrentUser;
-use crate::entry_form::{
-    Checked, EntryForm, EntryFormView, check, earliest_open_date, format_when,
-};
+use crate::entry_form::{EntryForm, EntryFormView, format_when};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -143,7 +142,7 @@ async fn tasks_page(
     let now = Utc::now();
     let today = local_date(now, tz);
     let date = parse_date(&query.date, today)?;
-    let earliest = earliest_open_date(state, today).await?;
+    let earliest = state.app.earliest_open_date(today).await?;
     let types = state.store.task_types().await?;
     let own = state.store.own_patients(user.id()).await?;
     let patient_id =
@@ -317,45 +316,17 @@ pub async fn page(
     tasks_page(&state, &user, &query, None, StatusCode::OK).await
 }
 
-/// Audits and saves a checked entry, or gives back the refusal.
-pub async fn save(
-    state: &AppState,
-    user: &CurrentUser,
-    outcome: Checked,
-) -> AppResult<Result<(i64, NaiveDate), Checked>> {
-    let Checked::Ready(entry, type_name) = outcome else { return Ok(Err(outcome)) };
-    let detail = describe_entry(
-        &type_name,
-        entry.minutes,
-        entry.stat_value.as_deref(),
-        &entry.notes,
-        entry.task_at,
-    );
-    let action = if entry.generated_task_id.is_some() { "task.complete" } else { "task.create" };
-    let audit = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action,
-        patient_id: entry.patient_id,
-        detail,
-        address: &user.address,
-    };
-    match state.store.insert_entry(&entry, &audit, Utc::now()).await? {
-        Saved::Saved(id) => Ok(Ok((id, entry.local_date))),
-        Saved::Refused(v) => Ok(Err(Checked::Invalid(vec![v.message]))),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(form): Form<EntryForm>,
 ) -> AppResult<Response> {
-    let types = state.store.task_types().await?;
-    let outcome = check(&state, &user, &form, &types, None).await?;
-    match save(&state, &user, outcome).await? {
-        Ok((_, date)) => Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response()),
-        Err(refused) => {
+    match state.app.log_entry(&user.actor(), &form.input(), Source::Form).await? {
+        Outcome::Saved { date, .. } => {
+            Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response())
+        }
+        refused => {
+            let types = state.app.task_types().await?;
             let mut view = EntryFormView::new(&state, &user, &types, "/tasks".into(), form)
                 .await?
                 .with_outcome(&refused);

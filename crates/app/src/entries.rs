@@ -1,0 +1,293 @@
+//! The CM Log's workflows: log, edit and delete an entry and complete a generated task, each under
+//! every time rule, for Daily Tasks, the patient record, the JSON API and anything else that logs time.
+
+use carelog_domain::catalogue::{TimeRule, ValueFormat};
+use carelog_domain::practice_time::{YearMonth, day_range, local_date};
+use carelog_domain::time_rules::{
+    check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
+    parse_minutes, parse_stat_value,
+};
+use carelog_store::{EntryRow, NewAuditEvent, NewEntry, Saved, TaskTypeRow, describe_entry};
+use chrono::{NaiveDate, Utc};
+
+use crate::{Actor, App, ServiceError, ServiceResult};
+
+/// An entry's fields as a person typed them: every one is text, so a refusal can show them again.
+#[derive(Debug, Clone, Default)]
+pub struct EntryInput {
+    pub patient: String,
+    pub task_type: String,
+    pub minutes: String,
+    pub value: String,
+    pub notes: String,
+    /// Practice-local `YYYY-MM-DDTHH:MM`; now when empty.
+    pub when: String,
+    /// The person confirmed minutes well above the usual time.
+    pub confirmed: bool,
+}
+
+/// Where an entry comes from; it names the audit event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A page's form: Daily Tasks or the patient record's quick entry.
+    Form,
+    /// The JSON API.
+    Api,
+    /// Completing this generated task.
+    Generated(i64),
+}
+
+/// What became of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Committed, with its id and practice-local date.
+    Saved { id: i64, date: NaiveDate },
+    /// One sentence per broken rule; nothing was saved.
+    Refused(Vec<String>),
+    /// Minutes well above the usual time: saved only once the person confirms.
+    NeedsConfirmation(String),
+}
+
+/// A checked entry, or why it is not one.
+enum Checked {
+    Ready(Box<NewEntry>, String),
+    Not(Outcome),
+}
+
+fn parse_id(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
+}
+
+impl App {
+    /// The first day an entry may carry today (the open billing period's start).
+    pub async fn earliest_open_date(&self, today: NaiveDate) -> ServiceResult<NaiveDate> {
+        let previous_closed = self.store.is_month_closed(YearMonth::of(today).previous()).await?;
+        Ok(earliest_open_date(today, previous_closed))
+    }
+
+    /// The task types an entry may take, in the catalogue's order.
+    pub async fn task_types(&self) -> ServiceResult<Vec<TaskTypeRow>> {
+        Ok(self.store.task_types().await?)
+    }
+
+    /// One entry by id, for reading.
+    pub async fn entry(&self, id: i64) -> ServiceResult<Option<EntryRow>> {
+        Ok(self.store.entry(id).await?)
+    }
+
+    /// Logs an entry under every time rule with its audit event, or says why not and changes nothing.
+    pub async fn log_entry(
+        &self,
+        actor: &Actor,
+        input: &EntryInput,
+        source: Source,
+    ) -> ServiceResult<Outcome> {
+        let generated = match source {
+            Source::Generated(task) => Some(task),
+            Source::Form | Source::Api => None,
+        };
+        let (entry, type_name) = match self.check_entry(actor, input, generated).await? {
+            Checked::Ready(entry, name) => (entry, name),
+            Checked::Not(outcome) => return Ok(outcome),
+        };
+        let (action, detail) = match source {
+            Source::Api => (
+                "task.create",
+                format!(
+                    "via API: {type_name}, {} min",
+                    entry.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into())
+                ),
+            ),
+            Source::Form | Source::Generated(_) => (
+                if generated.is_some() { "task.complete" } else { "task.create" },
+                describe_new(&type_name, &entry),
+            ),
+        };
+        let audit = audit_event(actor, action, entry.patient_id, detail);
+        Ok(saved(self.store.insert_entry(&entry, &audit, Utc::now()).await?, entry.local_date))
+    }
+
+    /// The actor's own entry, while its date is in the open period. Another's entry, or none, is
+    /// not found; one in a closed period is refused (only an administrator corrects those).
+    pub async fn own_open_entry(&self, actor: &Actor, id: i64) -> ServiceResult<EntryRow> {
+        let entry = self
+            .store
+            .entry(id)
+            .await?
+            .filter(|e| e.coordinator_id == actor.id)
+            .ok_or(ServiceError::NotFound)?;
+        let today = local_date(Utc::now(), self.time_zone);
+        if local_date(entry.task_at, self.time_zone) < self.earliest_open_date(today).await? {
+            return Err(ServiceError::Refused(
+                "This entry is in a closed billing period; only an administrator can change it."
+                    .into(),
+            ));
+        }
+        Ok(entry)
+    }
+
+    /// Replaces one's own open entry with new values under every time rule; the audit keeps both.
+    pub async fn edit_entry(
+        &self,
+        actor: &Actor,
+        before: &EntryRow,
+        input: &EntryInput,
+    ) -> ServiceResult<Outcome> {
+        let (mut entry, type_name) = match self.check_entry(actor, input, None).await? {
+            Checked::Ready(entry, name) => (entry, name),
+            Checked::Not(outcome) => return Ok(outcome),
+        };
+        entry.generated_task_id = before.generated_task_id;
+        let detail = format!(
+            "before: {}; after: {}",
+            describe_row(before),
+            describe_new(&type_name, &entry)
+        );
+        let audit =
+            audit_event(actor, "task.update", entry.patient_id.or(before.patient_id), detail);
+        let result = self.store.update_entry(before.id, &entry, &audit, Utc::now()).await?;
+        Ok(saved(result, entry.local_date))
+    }
+
+    /// Deletes one's own open entry; the audit keeps its values. Returns the entry's local date.
+    pub async fn delete_entry(&self, actor: &Actor, entry: &EntryRow) -> ServiceResult<NaiveDate> {
+        let detail = format!("deleted: {}", describe_row(entry));
+        let audit = audit_event(actor, "task.delete", entry.patient_id, detail);
+        self.store.delete_entry(entry.id, actor.id, &audit, Utc::now()).await?;
+        Ok(local_date(entry.task_at, self.time_zone))
+    }
+
+    /// Every rule an entry can be checked against before its transaction: the task type, the
+    /// actor's own patient, minutes, a Stat value, notes, the time and the open period, then the
+    /// above-average confirmation. The daily cap and double submits are checked as it is written.
+    async fn check_entry(
+        &self,
+        actor: &Actor,
+        input: &EntryInput,
+        generated_task_id: Option<i64>,
+    ) -> ServiceResult<Checked> {
+        let tz = self.time_zone;
+        let now = Utc::now();
+        let types = self.store.task_types().await?;
+        let task_type = parse_id(&input.task_type).and_then(|id| types.iter().find(|t| t.id == id));
+        let Some(task_type) = task_type else {
+            let refusal = vec!["Task type: choose one from the list.".to_owned()];
+            return Ok(Checked::Not(Outcome::Refused(refusal)));
+        };
+        let mut errors = Vec::new();
+        let patient_id = self.own_patient(actor, input, task_type, &mut errors).await?;
+        let time_rule = TimeRule::from_key(&task_type.time_rule).unwrap_or(TimeRule::Minutes);
+        let minutes = parse_minutes(time_rule, &input.minutes).map_err(|v| errors.push(v.message));
+        let stat_value = match task_type.value_format.as_deref().and_then(ValueFormat::from_key) {
+            Some(format) => parse_stat_value(format, &input.value)
+                .map(Some)
+                .map_err(|v| errors.push(format!("Value: {}", v.message))),
+            None => Ok(None),
+        };
+        let notes = input.notes.trim().to_owned();
+        if let Err(v) = check_notes(&notes) {
+            errors.push(format!("Notes: {}", v.message));
+        }
+        let task_at =
+            parse_entry_time(&input.when, tz, now).map_err(|v| format!("Date/time: {}", v.message));
+        let today = local_date(now, tz);
+        match &task_at {
+            Ok(t) => {
+                let earliest = self.earliest_open_date(today).await?;
+                if let Err(v) = check_entry_date(local_date(*t, tz), today, earliest) {
+                    errors.push(format!("Date/time: {}", v.message));
+                }
+            }
+            Err(message) => errors.push(message.clone()),
+        }
+        let (Ok(minutes), Ok(stat_value), Ok(task_at), true) =
+            (minutes, stat_value, task_at, errors.is_empty())
+        else {
+            return Ok(Checked::Not(Outcome::Refused(errors)));
+        };
+        if let Some(m) = minutes
+            && !input.confirmed
+        {
+            let average = self.store.task_type_average(task_type.id, now).await?;
+            let estimate = self.store.schedule_estimate(task_type.id).await?;
+            if let Some(prompt) = needs_confirmation(m, average, estimate) {
+                return Ok(Checked::Not(Outcome::NeedsConfirmation(prompt)));
+            }
+        }
+        let local = local_date(task_at, tz);
+        let entry = NewEntry {
+            coordinator_id: actor.id,
+            patient_id,
+            task_type_id: task_type.id,
+            task_category: task_type.category.clone(),
+            minutes,
+            stat_value,
+            notes,
+            task_at,
+            local_date: local,
+            day: day_range(local, tz),
+            generated_task_id,
+            above_average_confirmed: input.confirmed,
+        };
+        Ok(Checked::Ready(Box::new(entry), task_type.name.clone()))
+    }
+
+    /// The entry's patient: one of the actor's own (a foreign or unknown one gets the same answer),
+    /// or none where the task type allows it.
+    async fn own_patient(
+        &self,
+        actor: &Actor,
+        input: &EntryInput,
+        task_type: &TaskTypeRow,
+        errors: &mut Vec<String>,
+    ) -> ServiceResult<Option<i64>> {
+        match parse_id(&input.patient) {
+            Some(id) if self.store.patient_coordinator(id).await? == Some(Some(actor.id)) => {
+                Ok(Some(id))
+            }
+            Some(_) => {
+                errors.push("Patient: choose one of your own patients.".to_owned());
+                Ok(None)
+            }
+            None if task_type.needs_patient => {
+                errors.push(format!(
+                    "Patient: \"{}\" is logged against a patient; choose one.",
+                    task_type.name
+                ));
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+fn saved(result: Saved, date: NaiveDate) -> Outcome {
+    match result {
+        Saved::Saved(id) => Outcome::Saved { id, date },
+        Saved::Refused(v) => Outcome::Refused(vec![v.message]),
+    }
+}
+
+fn describe_new(type_name: &str, e: &NewEntry) -> String {
+    describe_entry(type_name, e.minutes, e.stat_value.as_deref(), &e.notes, e.task_at)
+}
+
+fn describe_row(e: &EntryRow) -> String {
+    describe_entry(&e.task_type, e.minutes, e.stat_value.as_deref(), &e.notes, e.task_at)
+}
+
+pub(crate) fn audit_event<'a>(
+    actor: &'a Actor,
+    action: &'a str,
+    patient_id: Option<i64>,
+    detail: String,
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        user_id: Some(actor.id),
+        username: &actor.username,
+        action,
+        patient_id,
+        detail,
+        address: &actor.address,
+    }
+}
