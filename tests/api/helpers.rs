@@ -38,7 +38,21 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> (String, Option<(String,
     }
 }
 
+/// `CARELOG_TEST_LOG=debug cargo test …` shows the servers' logs (any `RUST_LOG` filter works).
+fn show_logs_if_asked() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("CARELOG_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
 pub async fn spawn_app() -> TestApp {
+    show_logs_if_asked();
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = fresh_database(&dir).await;
     let config = Config::for_database(&url);

@@ -16,6 +16,7 @@ mod pages;
 mod session;
 mod state;
 mod team_facts;
+mod telemetry;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -109,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(telemetry::request_span),
+        )
         .with_state(state)
 }

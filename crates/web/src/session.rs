@@ -74,6 +74,7 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
                         {
                             tracing::warn!(error = %e, "could not record session activity");
                         }
+                        crate::telemetry::record_user(record.user.id);
                         context.signed_in =
                             Some(SignedIn { user: record.user, csrf_token: record.csrf_token });
                     }

@@ -59,6 +59,7 @@ where
             .ok_or(ApiError::Unauthorized)?;
         let address =
             parts.extensions.get::<RequestContext>().map(|c| c.address.clone()).unwrap_or_default();
+        crate::telemetry::record_user(user.id);
         Ok(ApiUser(CurrentUser { user, csrf_token: String::new(), address }))
     }
 }

@@ -1,0 +1,77 @@
+//! One span per request: its method, its route (the matched pattern, never the path itself, which
+//! carries ids and search words) and the user id once known. Never a patient's name.
+
+use axum::extract::{MatchedPath, Request};
+use tracing::Span;
+
+pub fn request_span(req: &Request) -> Span {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        user_id = tracing::field::Empty,
+    )
+}
+
+/// Names the signed-in user (or token holder) on the request's span.
+pub fn record_user(user_id: i64) {
+    Span::current().record("user_id", user_id);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+    use tracing_subscriber::fmt::MakeWriter;
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_logs_its_route_and_user_but_not_its_path_or_query() {
+        let captured = Captured::default();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(captured.clone()).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = Router::new()
+            .route(
+                "/patients/{id}",
+                get(|| async {
+                    record_user(5);
+                    tracing::info!("page served");
+                }),
+            )
+            .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span));
+        let request = Request::builder().uri("/patients/17?q=ASHDOWN").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert!(response.status().is_success());
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("route=/patients/{id}"), "{log}");
+        assert!(log.contains("user_id=5"), "{log}");
+        assert!(!log.contains("ASHDOWN") && !log.contains("/patients/17"), "{log}");
+    }
+}
