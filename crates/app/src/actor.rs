@@ -6,6 +6,7 @@ use carelog_domain::role::Role;
 pub struct Actor {
     pub id: i64,
     pub username: String,
+    pub display_name: String,
     pub role: Role,
     /// The client address the request came from, for the audit log.
     pub address: String,

@@ -7,7 +7,9 @@ use carelog_domain::time_rules::{
     check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
     parse_minutes, parse_stat_value,
 };
-use carelog_store::{EntryRow, NewAuditEvent, NewEntry, Saved, TaskTypeRow, describe_entry};
+use carelog_store::{
+    EntryRow, GeneratedRow, NewAuditEvent, NewEntry, Saved, TaskTypeRow, describe_entry,
+};
 use chrono::{NaiveDate, Utc};
 
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -68,6 +70,15 @@ impl App {
     /// The task types an entry may take, in the catalogue's order.
     pub async fn task_types(&self) -> ServiceResult<Vec<TaskTypeRow>> {
         Ok(self.store.task_types().await?)
+    }
+
+    /// One of the actor's own generated tasks still to do; anything else is not found.
+    pub async fn own_pending_task(&self, actor: &Actor, id: i64) -> ServiceResult<GeneratedRow> {
+        self.store
+            .generated_task(id)
+            .await?
+            .filter(|t| t.coordinator_id == actor.id && t.status == "pending")
+            .ok_or(ServiceError::NotFound)
     }
 
     /// One entry by id, for reading.

@@ -8,6 +8,9 @@ pub enum ServiceError {
     /// Nothing there, or out of the actor's reach: the two are never told apart.
     #[error("not found")]
     NotFound,
+    /// The actor's role does not reach this.
+    #[error("forbidden")]
+    Forbidden,
     /// The request breaks a rule the person can act on; nothing was changed.
     #[error("{0}")]
     Refused(String),

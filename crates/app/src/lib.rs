@@ -2,15 +2,27 @@
 //! the command line and the background jobs) call it. Rules come from `carelog-domain`, SQL from
 //! `carelog-store`; this crate holds neither HTTP nor SQL text.
 
+pub mod accounts;
 mod actor;
 pub mod billing_csv;
+pub mod daily_tasks;
 pub mod entries;
 mod error;
 pub mod import_files;
 pub mod imports;
 pub mod jobs;
+pub mod notifications;
+pub mod notify;
 pub mod passwords;
+pub mod patients;
+pub mod practice;
+pub mod secrets;
+pub mod task_log;
+pub mod team_facts;
+pub mod timer;
 pub mod upkeep;
+
+use std::sync::Arc;
 
 use carelog_store::Store;
 use chrono_tz::Tz;
@@ -18,16 +30,29 @@ use chrono_tz::Tz;
 pub use actor::Actor;
 pub use error::{ServiceError, ServiceResult};
 
-/// The services, over one store. Cheap to clone: the store is a pool, the settings are plain values.
+/// What the services need to know about the practice and this deployment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The practice time zone: "today", months and the daily cap are counted in it.
+    pub time_zone: Tz,
+    /// The address people reach carelog at, for links in e-mails.
+    pub base_url: String,
+    /// Whether e-mail notifications can be sent (SMTP configured).
+    pub email_configured: bool,
+}
+
+/// The services, over one store. Cheap to clone: the store is a pool, the settings are shared.
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    settings: Arc<Settings>,
     time_zone: Tz,
 }
 
 impl App {
-    pub fn new(store: Store, time_zone: Tz) -> Self {
-        Self { store, time_zone }
+    pub fn new(store: Store, settings: Settings) -> Self {
+        let time_zone = settings.time_zone;
+        Self { store, settings: Arc::new(settings), time_zone }
     }
 
     /// The practice time zone: "today", months and the daily cap are counted in it.

@@ -196,6 +196,11 @@ pub fn check_entry_date(
     Ok(())
 }
 
+/// Minutes a stopped timer contributes: whole minutes rounded up, within the per-entry limits.
+pub fn timed_minutes(seconds: i64) -> i64 {
+    ((seconds + 59) / 60).clamp(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES))
+}
+
 /// Notes of at most 2,000 characters (after trimming, as they are stored).
 pub fn check_notes(notes: &str) -> Result<(), RuleViolation> {
     let count = notes.chars().count();
@@ -428,5 +433,13 @@ mod tests {
             earliest_open_date(january, false),
             NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
         );
+    }
+
+    #[test]
+    fn timed_minutes_round_up_within_limits() {
+        assert_eq!(timed_minutes(0), 5);
+        assert_eq!(timed_minutes(301), 6);
+        assert_eq!(timed_minutes(600), 10);
+        assert_eq!(timed_minutes(3 * 3600), 120);
     }
 }

@@ -46,6 +46,7 @@ impl CurrentUser {
         Actor {
             id: self.user.id,
             username: self.user.username.clone(),
+            display_name: self.user.display_name.clone(),
             role: self.user.role,
             address: self.address.clone(),
         }

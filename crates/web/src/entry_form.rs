@@ -101,7 +101,7 @@ impl EntryFormView {
         action: String,
         values: EntryForm,
     ) -> AppResult<EntryFormView> {
-        let own = state.store.own_patients(user.id()).await?;
+        let own = state.app.own_patients(&user.actor()).await?;
         let today = local_date(Utc::now(), state.settings.time_zone);
         let earliest = state.app.earliest_open_date(today).await?;
         Ok(Self::with_patients(state, user, types, &own, earliest, action, values))

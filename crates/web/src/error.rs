@@ -104,6 +104,7 @@ impl From<ServiceError> for AppError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Refused(message) => AppError::BadRequest(message),
             ServiceError::Store(e) => AppError::from(e),
         }

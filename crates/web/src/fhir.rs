@@ -8,8 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use carelog_domain::role::may_see_patient;
-use carelog_store::{EntryFilter, EntryRow, GeneratedRow, PatientDetail, TeamMember};
+use carelog_app::patients::VisiblePatient;
+use carelog_app::task_log::LogQuery;
+use carelog_store::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,7 +19,6 @@ use crate::api::{ApiError, ApiUser};
 use crate::context::CurrentUser;
 use crate::pages::audit;
 use crate::state::AppState;
-use crate::team_facts::windows;
 
 const CHART_CODE_SYSTEM: &str = "urn:carelog:chart-code";
 const USERNAME_SYSTEM: &str = "urn:carelog:username";
@@ -278,13 +278,17 @@ async fn visible_patient(
     state: &AppState,
     user: &CurrentUser,
     id: i64,
+) -> Result<VisiblePatient, FhirError> {
+    Ok(state.app.visible_patient(&user.actor(), id).await.map_err(ApiError::from)?)
+}
+
+async fn visible_detail(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
 ) -> Result<PatientDetail, FhirError> {
-    match state.store.patient_coordinator(id).await? {
-        Some(c) if may_see_patient(user.role(), user.id(), c) => {
-            state.store.patient_detail(id).await?.ok_or(FhirError(ApiError::NotFound))
-        }
-        _ => Err(FhirError(ApiError::NotFound)),
-    }
+    let patient = visible_patient(state, user, id).await?;
+    Ok(state.app.patient_detail(patient).await.map_err(ApiError::from)?)
 }
 
 async fn metadata(State(state): State<AppState>) -> Response {
@@ -316,9 +320,14 @@ async fn search_patients(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let limit = count_of(&q.count)?;
-    let scope = (!user.role().sees_all_patients()).then_some(user.id());
-    let mut ids: Vec<(i64, String)> =
-        state.store.list_patients(scope).await?.into_iter().map(|p| (p.id, p.chart_code)).collect();
+    let mut ids: Vec<(i64, String)> = state
+        .app
+        .patients_in_reach(&user.actor())
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|p| (p.id, p.chart_code))
+        .collect();
     if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
         ids.retain(|(p, _)| p.to_string() == id);
     }
@@ -327,12 +336,11 @@ async fn search_patients(
         ids.retain(|(_, chart)| chart.eq_ignore_ascii_case(value));
     }
     let total = ids.len();
-    let mut entries = Vec::new();
-    for (id, _) in ids.into_iter().take(limit) {
-        if let Some(p) = state.store.patient_detail(id).await? {
-            entries.push((format!("Patient/{id}"), patient_resource(&p)));
-        }
-    }
+    let page: Vec<i64> = ids.into_iter().take(limit).map(|(id, _)| id).collect();
+    let details =
+        state.app.patient_details_in_reach(&user.actor(), &page).await.map_err(ApiError::from)?;
+    let entries: Vec<(String, Value)> =
+        details.iter().map(|p| (format!("Patient/{}", p.id), patient_resource(p))).collect();
     audit(&state, &user, "fhir.patient_search", None, format!("{} of {total}", entries.len()))
         .await?;
     Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
@@ -345,22 +353,13 @@ async fn read_patient(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
-    let p = visible_patient(&state, &user, id).await?;
+    let p = visible_detail(&state, &user, id).await?;
     audit(&state, &user, "fhir.patient_read", Some(id), "read".into()).await?;
     Ok(fhir_json(StatusCode::OK, patient_resource(&p)))
 }
 
 async fn practitioners(state: &AppState) -> Result<Vec<(TeamMember, String)>, FhirError> {
-    let team = state.store.team(windows(Utc::now(), state.settings.time_zone)).await?;
-    let usernames: std::collections::HashMap<i64, String> =
-        state.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
-    Ok(team
-        .iter()
-        .map(|m| {
-            let username = usernames.get(&m.id).cloned().unwrap_or_default();
-            (m.clone(), username)
-        })
-        .collect())
+    Ok(state.app.practitioners().await.map_err(ApiError::from)?)
 }
 
 async fn search_practitioners(
@@ -413,8 +412,9 @@ async fn search_care_teams(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let id = required_patient(&q)?;
-    let p = visible_patient(&state, &user, id).await?;
-    let since = state.store.latest_assignment_at(id).await?;
+    let patient = visible_patient(&state, &user, id).await?;
+    let p = state.app.patient_detail(patient).await.map_err(ApiError::from)?;
+    let since = state.app.assigned_since(patient).await.map_err(ApiError::from)?;
     audit(&state, &user, "fhir.care_team_search", Some(id), "by patient".into()).await?;
     Ok(fhir_json(
         StatusCode::OK,
@@ -429,8 +429,9 @@ async fn read_care_team(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
-    let p = visible_patient(&state, &user, id).await?;
-    let since = state.store.latest_assignment_at(id).await?;
+    let patient = visible_patient(&state, &user, id).await?;
+    let p = state.app.patient_detail(patient).await.map_err(ApiError::from)?;
+    let since = state.app.assigned_since(patient).await.map_err(ApiError::from)?;
     audit(&state, &user, "fhir.care_team_read", Some(id), "read".into()).await?;
     Ok(fhir_json(StatusCode::OK, care_team_resource(&p, since)))
 }
@@ -443,12 +444,11 @@ async fn search_tasks(
     let user = user_of(caller)?;
     let id = required_patient(&q)?;
     let limit = count_of(&q.count)?;
-    visible_patient(&state, &user, id).await?;
-    let entries = state
-        .store
-        .entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, limit as u64)
-        .await?;
-    let generated = state.store.generated_for_patient(id, limit as i64).await?;
+    let patient = visible_patient(&state, &user, id).await?;
+    let query = LogQuery::for_patient(patient);
+    let entries = state.app.log_entries(&query, limit as u64).await.map_err(ApiError::from)?;
+    let generated =
+        state.app.generated_tasks_of(patient, limit as i64).await.map_err(ApiError::from)?;
     let mut resources: Vec<(String, Value)> =
         entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
     resources
@@ -468,26 +468,13 @@ async fn read_task(
     let user = user_of(caller)?;
     let not_found = || FhirError(ApiError::NotFound);
     if let Some(id) = raw.strip_prefix("entry-").and_then(|s| s.parse::<i64>().ok()) {
-        let entry = state.store.entry(id).await?.ok_or_else(not_found)?;
-        let allowed = match entry.patient_id {
-            Some(p) => visible_patient(&state, &user, p).await.is_ok(),
-            None => user.role().sees_all_patients() || entry.coordinator_id == user.id(),
-        };
-        if !allowed {
-            return Err(not_found());
-        }
+        let entry = state.app.entry_in_reach(&user.actor(), id).await.map_err(ApiError::from)?;
         audit(&state, &user, "fhir.task_read", entry.patient_id, format!("entry {id}")).await?;
         return Ok(fhir_json(StatusCode::OK, entry_task(&entry)));
     }
     if let Some(id) = raw.strip_prefix("generated-").and_then(|s| s.parse::<i64>().ok()) {
-        let task = state.store.generated_task(id).await?.ok_or_else(not_found)?;
-        let allowed = match task.patient_id {
-            Some(p) => visible_patient(&state, &user, p).await.is_ok(),
-            None => user.role().sees_all_patients() || task.coordinator_id == user.id(),
-        };
-        if !allowed {
-            return Err(not_found());
-        }
+        let task =
+            state.app.generated_task_in_reach(&user.actor(), id).await.map_err(ApiError::from)?;
         audit(&state, &user, "fhir.task_read", task.patient_id, format!("generated task {id}"))
             .await?;
         return Ok(fhir_json(StatusCode::OK, generated_task(&task)));

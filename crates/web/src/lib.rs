@@ -11,18 +11,17 @@ mod error;
 mod fhir;
 mod headers;
 mod line_chart;
-mod notify;
 mod pages;
 mod session;
 mod state;
-mod team_facts;
 mod telemetry;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
-pub use session::{SESSION_COOKIE, hash_session_id};
+pub use carelog_app::secrets::hash_secret as hash_session_id;
+pub use session::SESSION_COOKIE;
 pub use state::{AppState, WebSettings};
 
 pub fn router(state: AppState) -> Router {

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use carelog_app::App;
+use carelog_app::{App, Settings};
 use carelog_store::Store;
 use chrono_tz::Tz;
 
@@ -28,7 +28,14 @@ pub struct WebSettings {
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> Self {
-        let app = App::new(store.clone(), settings.time_zone);
+        let app = App::new(
+            store.clone(),
+            Settings {
+                time_zone: settings.time_zone,
+                base_url: settings.base_url.clone(),
+                email_configured: settings.email_configured,
+            },
+        );
         Self { app, store, settings: Arc::new(settings) }
     }
 }

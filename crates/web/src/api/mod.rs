@@ -12,12 +12,10 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::Utc;
 use serde_json::json;
 
 use crate::context::{CurrentUser, RequestContext};
 use crate::error::AppError;
-use crate::session::hash_session_id;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -51,12 +49,7 @@ where
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
-        let user = state
-            .store
-            .user_for_api_token(&hash_session_id(token), Utc::now())
-            .await
-            .map_err(AppError::from)?
-            .ok_or(ApiError::Unauthorized)?;
+        let user = state.app.api_token_user(token).await?.ok_or(ApiError::Unauthorized)?;
         let address =
             parts.extensions.get::<RequestContext>().map(|c| c.address.clone()).unwrap_or_default();
         crate::telemetry::record_user(user.id);

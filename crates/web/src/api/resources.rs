@@ -7,11 +7,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::entries::{EntryInput, Outcome, Source};
+use carelog_app::patients::VisiblePatient;
+use carelog_app::task_log::LogQuery;
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
 use carelog_domain::billing::RuleSet;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
-use carelog_domain::role::may_see_patient;
-use carelog_store::{EntryFilter, EntryRow, QueueFilter};
+use carelog_store::{EntryRow, QueueFilter};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -20,7 +21,6 @@ use super::{ApiError, ApiResult, ApiUser};
 use crate::context::CurrentUser;
 use crate::pages::audit;
 use crate::state::AppState;
-use crate::team_facts::sla_hours;
 
 const MAX_PAGE: i64 = 500;
 
@@ -74,11 +74,8 @@ fn id(field: &str, raw: &Option<String>) -> ApiResult<Option<i64>> {
     }
 }
 
-async fn visible(state: &AppState, user: &CurrentUser, patient: i64) -> ApiResult<()> {
-    match state.store.patient_coordinator(patient).await? {
-        Some(c) if may_see_patient(user.role(), user.id(), c) => Ok(()),
-        _ => Err(ApiError::NotFound),
-    }
+async fn visible(state: &AppState, user: &CurrentUser, patient: i64) -> ApiResult<VisiblePatient> {
+    Ok(state.app.visible_patient(&user.actor(), patient).await?)
 }
 
 pub async fn patients(
@@ -88,8 +85,7 @@ pub async fn patients(
 ) -> ApiResult<Json<Value>> {
     let limit = number("limit", &q.limit, 100, MAX_PAGE)?;
     let offset = number("offset", &q.offset, 0, i64::MAX)?;
-    let scope = (!user.role().sees_all_patients()).then_some(user.id());
-    let mut rows = state.store.list_patients(scope).await?;
+    let mut rows = state.app.patients_in_reach(&user.actor()).await?;
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
         let status = carelog_domain::patient::PatientStatus::parse(status)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -117,8 +113,7 @@ pub async fn patient(
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let pid = raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)?;
-    visible(&state, &user, pid).await?;
-    let p = state.store.patient_detail(pid).await?.ok_or(ApiError::NotFound)?;
+    let p = state.app.patient_detail(visible(&state, &user, pid).await?).await?;
     audit(&state, &user, "api.patient", Some(pid), "read".into()).await?;
     Ok(Json(json!({
         "id": p.id, "name": p.name, "chart_code": p.chart_code, "dob": p.dob, "status": p.status, "program": p.program,
@@ -155,32 +150,26 @@ pub async fn task_log(
     }
     let limit = number("limit", &q.limit, 500, 5000)?;
     let patient = id("patient", &q.patient)?;
-    if let Some(p) = patient {
-        visible(&state, &user, p).await?;
-    }
-    let coordinator = match id("coordinator", &q.coordinator)? {
-        Some(c) if user.role().sees_all_patients() || c == user.id() => Some(c),
-        Some(_) => return Err(ApiError::NotFound),
-        None if user.role().sees_all_patients() => None,
-        None => Some(user.id()),
+    let visible_patient = match patient {
+        Some(p) => Some(visible(&state, &user, p).await?),
+        None => None,
     };
+    let scope = state.app.log_scope(&user.actor(), id("coordinator", &q.coordinator)?)?;
     // A coordinator reading one of their patients sees every coordinator's entries for that patient,
     // as the patient's history page does.
-    let coordinator =
-        if patient.is_some() && !user.role().sees_all_patients() { None } else { coordinator };
-    let filter = EntryFilter {
-        coordinator_id: coordinator,
-        patient_id: patient,
-        range: Some(UtcRange {
-            start: start_of_day(from, tz),
-            end: start_of_day(to + Duration::days(1), tz),
-        }),
-        ..EntryFilter::default()
+    let mut query = match visible_patient {
+        Some(p) if !user.role().sees_all_patients() => LogQuery::for_patient(p),
+        Some(p) => LogQuery::new(scope).patient(p),
+        None => LogQuery::new(scope),
     };
-    let total = state.store.count_entries(&filter).await?;
+    query.range = Some(UtcRange {
+        start: start_of_day(from, tz),
+        end: start_of_day(to + Duration::days(1), tz),
+    });
+    let total = state.app.count_log_entries(&query).await?;
     let items: Vec<Value> = state
-        .store
-        .entries(&filter, limit as u64)
+        .app
+        .log_entries(&query, limit as u64)
         .await?
         .iter()
         .map(|e| entry_json(e, tz))
@@ -306,7 +295,7 @@ pub async fn assignment_queue(
         return Err(ApiError::Forbidden);
     }
     let now = Utc::now();
-    let sla = sla_hours(&state).await?;
+    let sla = state.app.sla_hours().await?;
     let rows = state
         .store
         .assignment_queue(&QueueFilter {

@@ -25,17 +25,14 @@ pub async fn page(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
 ) -> AppResult<Html<String>> {
-    let users = state.store.list_users().await?;
-    let task_types = state.store.task_types().await?.len();
-    let schedules = state.store.schedule_count().await?;
-    let schema_version = state.store.schema_version().await?;
+    let o = state.app.overview(&user.actor()).await?;
     let shell = Shell::load(&state, &user, Tab::Admin).await?;
     render(&AdminPage {
         shell,
-        users,
-        task_types,
-        schedules,
-        schema_version,
-        engine: state.store.engine().name(),
+        users: o.users,
+        task_types: o.task_types,
+        schedules: o.schedules,
+        schema_version: o.schema_version,
+        engine: o.engine,
     })
 }

@@ -5,17 +5,14 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_store::{ApiTokenRow, NewAuditEvent};
-use chrono::Utc;
+use carelog_app::ServiceError;
+use carelog_store::ApiTokenRow;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::session::{hash_session_id, random_token};
 use crate::state::AppState;
-
-pub const TOKEN_PREFIX: &str = "clg_";
 
 #[derive(Template)]
 #[template(path = "pages/api_tokens.html")]
@@ -42,7 +39,7 @@ async fn show(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage {
         shell: Shell::load(state, user, Tab::Notifications).await?,
-        tokens: state.store.api_tokens(user.id()).await?,
+        tokens: state.app.api_tokens(&user.actor()).await?,
         new_token,
         error,
         role: user.role().label(),
@@ -59,34 +56,11 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<NewTokenForm>,
 ) -> AppResult<Response> {
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return show(
-            &state,
-            &user,
-            None,
-            Some(
-                "Name: 1 to 80 characters, so you can tell your tokens apart (e.g. \"EHR sync\")."
-                    .into(),
-            ),
-        )
-        .await;
+    match state.app.create_api_token(&user.actor(), &form.name).await {
+        Ok(token) => show(&state, &user, Some(token), None).await,
+        Err(ServiceError::Refused(message)) => show(&state, &user, None, Some(message)).await,
+        Err(other) => Err(other.into()),
     }
-    let token = format!("{TOKEN_PREFIX}{}", random_token());
-    let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "api_token.create",
-        patient_id: None,
-        detail: format!("{name} ({prefix}…)"),
-        address: &user.address,
-    };
-    state
-        .store
-        .create_api_token(user.id(), name, &hash_session_id(&token), &prefix, &event, Utc::now())
-        .await?;
-    show(&state, &user, Some(token), None).await
 }
 
 pub async fn revoke(
@@ -95,16 +69,6 @@ pub async fn revoke(
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "api_token.revoke",
-        patient_id: None,
-        detail: format!("token {id}"),
-        address: &user.address,
-    };
-    if !state.store.revoke_api_token(user.id(), id, &event, Utc::now()).await? {
-        return Err(AppError::NotFound);
-    }
+    state.app.revoke_api_token(&user.actor(), id).await?;
     Ok(Redirect::to("/account/tokens").into_response())
 }

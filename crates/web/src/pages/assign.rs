@@ -22,9 +22,9 @@ use serde::Deserialize;
 use super::{Shell, Tab, audit, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
-use crate::notify::{Notice, notify};
 use crate::state::AppState;
-use crate::team_facts::{availability_label, days_ago, facts, needs, weights, windows};
+use carelog_app::notify::Notice;
+use carelog_app::team_facts::{availability_label, days_ago, facts, needs, windows};
 
 pub const NOTES_LIMIT: usize = 2000;
 const HANDOFF_MINUTES: i64 = 30;
@@ -195,7 +195,7 @@ async fn render_page(
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let team = state.store.team(windows(now, tz)).await?;
-    let w = weights(state).await?;
+    let w = state.app.assignment_weights().await?;
     let ranked = rank(&team, &row, w, tz, now);
     let recommended = ranked.iter().find(|(_, s)| s.recommendable).map(|(m, _)| m.id);
     let chosen = preselect.filter(|p| ranked.iter().any(|(m, _)| m.id == *p)).or(recommended);
@@ -292,7 +292,7 @@ pub async fn submit(
         .await;
     }
     let team = state.store.team(windows(now, tz)).await?;
-    let ranked = rank(&team, &row, weights(&state).await?, tz, now);
+    let ranked = rank(&team, &row, state.app.assignment_weights().await?, tz, now);
     let picked = chosen.and_then(|c| ranked.iter().find(|(m, _)| m.id == c));
 
     match form.action.as_str() {
@@ -330,20 +330,21 @@ pub async fn submit(
                 return again("Request Senior Review: a review of this patient is already open; wait for the answer.".into()).await;
             }
             for admin in state.store.admin_ids().await? {
-                notify(
-                    &state,
-                    admin,
-                    Notice {
-                        kind: Kind::SeniorReview,
-                        title: format!("Senior review requested: {}", row.name),
-                        body: format!("by {}", user.user.display_name),
-                        link: "/admin/reviews",
-                        event: &format!("request:{}:{}", row.id, now.timestamp()),
-                        patient_id: Some(row.id),
-                    },
-                    now,
-                )
-                .await?;
+                state
+                    .app
+                    .notify(
+                        admin,
+                        Notice {
+                            kind: Kind::SeniorReview,
+                            title: format!("Senior review requested: {}", row.name),
+                            body: format!("by {}", user.user.display_name),
+                            link: "/admin/reviews",
+                            event: &format!("request:{}:{}", row.id, now.timestamp()),
+                            patient_id: Some(row.id),
+                        },
+                        now,
+                    )
+                    .await?;
             }
             let notice = "Sent for senior review. The patient is Assignment Pending until an administrator answers.";
             Ok(Redirect::to(&format!(
@@ -448,20 +449,22 @@ pub async fn after_assignment(
     if coordinator == user.id() {
         return Ok(());
     }
-    notify(
-        state,
-        coordinator,
-        Notice {
-            kind: Kind::NewAssignment,
-            title: format!("New patient: {patient_name}"),
-            body: format!("assigned to you by {}", user.user.display_name),
-            link: &format!("/patients/{patient_id}"),
-            event: &format!("assignment:{assignment_id}"),
-            patient_id: Some(patient_id),
-        },
-        now,
-    )
-    .await
+    state
+        .app
+        .notify(
+            coordinator,
+            Notice {
+                kind: Kind::NewAssignment,
+                title: format!("New patient: {patient_name}"),
+                body: format!("assigned to you by {}", user.user.display_name),
+                link: &format!("/patients/{patient_id}"),
+                event: &format!("assignment:{assignment_id}"),
+                patient_id: Some(patient_id),
+            },
+            now,
+        )
+        .await?;
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -480,20 +483,23 @@ async fn notify_handoff(
     let mut people = vec![coordinator];
     people.extend(with.filter(|w| *w != coordinator));
     for person in people {
-        notify(
-            state,
-            person,
-            Notice {
-                kind: Kind::HandoffMeeting,
-                title: format!("Handoff meeting {when}: {patient_name}"),
-                body: format!("{HANDOFF_MINUTES} minutes; calendar file on the assignment page"),
-                link: &format!("/team/assignments/{assignment_id}"),
-                event: &format!("handoff:{assignment_id}:{}", at.timestamp()),
-                patient_id: Some(patient_id),
-            },
-            now,
-        )
-        .await?;
+        state
+            .app
+            .notify(
+                person,
+                Notice {
+                    kind: Kind::HandoffMeeting,
+                    title: format!("Handoff meeting {when}: {patient_name}"),
+                    body: format!(
+                        "{HANDOFF_MINUTES} minutes; calendar file on the assignment page"
+                    ),
+                    link: &format!("/team/assignments/{assignment_id}"),
+                    event: &format!("handoff:{assignment_id}:{}", at.timestamp()),
+                    patient_id: Some(patient_id),
+                },
+                now,
+            )
+            .await?;
     }
     Ok(())
 }

@@ -15,7 +15,6 @@ use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::team_facts::{sla_hours, weights};
 
 #[derive(Template)]
 #[template(path = "pages/assignment_settings.html")]
@@ -60,13 +59,13 @@ pub async fn page(
     AdminUser(user): AdminUser,
     axum::extract::Query(q): axum::extract::Query<SettingsForm>,
 ) -> AppResult<Response> {
-    let w = weights(&state).await?;
+    let w = state.app.assignment_weights().await?;
     let form = SettingsForm {
         workload: w.workload.to_string(),
         specialization: w.specialization.to_string(),
         experience: w.experience.to_string(),
         language: w.language.to_string(),
-        sla_hours: sla_hours(&state).await?.to_string(),
+        sla_hours: state.app.sla_hours().await?.to_string(),
         saved: q.saved,
     };
     show(&state, &user, form, None).await
@@ -101,7 +100,7 @@ pub async fn save(
         Err(message) => return show(&state, &user, form, Some(message)).await,
     };
     let now = Utc::now();
-    let before = (weights(&state).await?, sla_hours(&state).await?);
+    let before = (state.app.assignment_weights().await?, state.app.sla_hours().await?);
     for (key, value) in [
         ("assignment.weight.workload", w.workload.to_string()),
         ("assignment.weight.specialization", w.specialization.to_string()),

@@ -103,7 +103,7 @@ pub async fn page(
     };
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let (events, total) =
-        state.store.audit_events(&filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        state.app.audit_events(&user.actor(), &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total.max(0) as u64).div_ceil(PAGE_SIZE).max(1);
     let lines = events
         .into_iter()

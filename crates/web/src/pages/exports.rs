@@ -4,9 +4,9 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use carelog_app::task_log::LogQuery;
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
-use carelog_store::EntryFilter;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
@@ -106,7 +106,7 @@ pub async fn panel(
 }
 
 #[derive(Deserialize, Default)]
-pub struct LogQuery {
+pub struct LogExportQuery {
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -118,7 +118,7 @@ pub struct LogQuery {
 pub async fn task_log(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<LogQuery>,
+    Query(q): Query<LogExportQuery>,
 ) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
@@ -134,34 +134,27 @@ pub async fn task_log(
         )));
     }
     // Coordinators export their own log; managers and admins anyone's, or everyone's.
-    let coordinator = match q.coordinator.trim() {
-        "" | "all" if user.role().sees_all_patients() => None,
-        "" | "all" => Some(user.id()),
-        v => {
-            let id = v.parse::<i64>().map_err(|_| {
+    let requested =
+        match q.coordinator.trim() {
+            "" | "all" => None,
+            v => Some(v.parse::<i64>().map_err(|_| {
                 AppError::BadRequest("Coordinator: choose one from the list.".into())
-            })?;
-            if !user.role().sees_all_patients() && id != user.id() {
-                return Err(AppError::NotFound);
-            }
-            Some(id)
-        }
-    };
-    let filter = EntryFilter {
-        coordinator_id: coordinator,
-        range: Some(UtcRange {
-            start: start_of_day(from, tz),
-            end: start_of_day(to + Duration::days(1), tz),
-        }),
-        ..EntryFilter::default()
-    };
-    let count = state.store.count_entries(&filter).await?;
+            })?),
+        };
+    let scope = state.app.log_scope(&user.actor(), requested)?;
+    let coordinator = scope.coordinator();
+    let mut query = LogQuery::new(scope);
+    query.range = Some(UtcRange {
+        start: start_of_day(from, tz),
+        end: start_of_day(to + Duration::days(1), tz),
+    });
+    let count = state.app.count_log_entries(&query).await?;
     if count > EXPORT_ROW_LIMIT {
         return Err(AppError::BadRequest(format!(
             "Export: {count} entries match, more than the {EXPORT_ROW_LIMIT} one file holds; choose a shorter date range or one coordinator."
         )));
     }
-    let entries = state.store.entries(&filter, EXPORT_ROW_LIMIT as u64).await?;
+    let entries = state.app.log_entries(&query, EXPORT_ROW_LIMIT as u64).await?;
     let header = [
         "entry_id",
         "date_time_local",

@@ -28,12 +28,7 @@ async fn own_pending_task(
     raw_id: &str,
 ) -> AppResult<GeneratedRow> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    state
-        .store
-        .generated_task(id)
-        .await?
-        .filter(|t| t.coordinator_id == user.id() && t.status == "pending")
-        .ok_or(AppError::NotFound)
+    Ok(state.app.own_pending_task(&user.actor(), id).await?)
 }
 
 async fn complete_page(
@@ -45,7 +40,7 @@ async fn complete_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let types: Vec<_> =
-        state.store.task_types().await?.into_iter().filter(|t| t.id == task.task_type_id).collect();
+        state.app.task_types().await?.into_iter().filter(|t| t.id == task.task_type_id).collect();
     let mut form =
         EntryFormView::new(state, user, &types, format!("/tasks/generated/{}", task.id), values)
             .await?;

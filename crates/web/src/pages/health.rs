@@ -6,7 +6,7 @@ use crate::state::AppState;
 
 /// 200 when the database answers, 503 when it does not (for load balancers and tests).
 pub async fn check(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");

@@ -4,17 +4,15 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use carelog_domain::login_throttle::{Throttle, WINDOW_MINUTES, login_throttle};
-use carelog_store::NewAuditEvent;
-use chrono::{Duration, Utc};
+use carelog_app::accounts::SignIn;
+use carelog_app::secrets::random_token;
 use serde::Deserialize;
 
 use crate::context::{CurrentUser, Visitor};
 use crate::csrf::LOGIN_CSRF_COOKIE;
-use crate::error::{AppError, AppResult};
-use crate::session::{SESSION_COOKIE, hash_session_id, random_token, session_cookie};
+use crate::error::AppResult;
+use crate::session::{SESSION_COOKIE, session_cookie};
 use crate::state::AppState;
-use carelog_app::passwords::{spend_verification_time, verify_password};
 
 #[derive(Template)]
 #[template(path = "pages/login.html")]
@@ -107,7 +105,6 @@ pub async fn submit(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let now = Utc::now();
     let username = form.username.trim().to_ascii_lowercase();
     let address = context.address.clone();
     let next = safe_next(form.next.as_deref());
@@ -122,58 +119,14 @@ pub async fn submit(
         };
         Ok((status, jar, super::render(&page)?).into_response())
     };
-    let audit = |action: &'static str, user_id: Option<i64>, detail: String| NewAuditEvent {
-        user_id,
-        username: &username,
-        action,
-        patient_id: None,
-        detail,
-        address: &address,
-    };
-
-    let (account_failures, address_failures) = state
-        .store
-        .login_failures_since(&username, &address, now - Duration::minutes(WINDOW_MINUTES))
-        .await?;
-    let throttle = login_throttle(account_failures, address_failures);
-    if let Some(message) = throttle.message() {
-        state
-            .store
-            .record_audit(&audit("login.throttled", None, format!("{throttle:?}")), now)
-            .await?;
-        return refuse(StatusCode::TOO_MANY_REQUESTS, message, jar);
-    }
-    debug_assert_eq!(throttle, Throttle::Allowed);
-
-    let found = state.store.user_for_login(&username).await?;
-    let password = form.password;
-    let verified = tokio::task::spawn_blocking(move || match found {
-        Some((user, hash)) if user.is_active => verify_password(&password, &hash).then_some(user),
-        Some(_) | None => {
-            spend_verification_time(&password);
-            None
+    let session_id = match state.app.sign_in(&username, form.password, &address).await? {
+        SignIn::SignedIn { session_id } => session_id,
+        SignIn::Throttled(message) => return refuse(StatusCode::TOO_MANY_REQUESTS, message, jar),
+        SignIn::Refused => {
+            let message = "The username or password is not right.".to_owned();
+            return refuse(StatusCode::UNAUTHORIZED, message, jar);
         }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-
-    let Some(user) = verified else {
-        state.store.record_login_failure(&username, &address, now).await?;
-        state.store.record_audit(&audit("login.failed", None, String::new()), now).await?;
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "The username or password is not right.".to_owned(),
-            jar,
-        );
     };
-
-    state.store.clear_login_failures(&username).await?;
-    let session_id = random_token();
-    state
-        .store
-        .create_session(&hash_session_id(&session_id), user.id, &random_token(), &address, now)
-        .await?;
-    state.store.record_audit(&audit("login", Some(user.id), String::new()), now).await?;
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(session_cookie(session_id, state.settings.secure_cookies));
@@ -185,10 +138,8 @@ pub async fn logout(
     user: CurrentUser,
     jar: CookieJar,
 ) -> AppResult<Response> {
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        state.store.delete_session(&hash_session_id(cookie.value())).await?;
-    }
-    super::audit(&state, &user, "logout", None, String::new()).await?;
+    let session_id = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    state.app.sign_out(&user.actor(), session_id.as_deref()).await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login?signed_out=1")).into_response())
 }

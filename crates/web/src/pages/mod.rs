@@ -27,8 +27,6 @@ pub mod team;
 pub mod timer;
 
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_store::NewAuditEvent;
-use chrono::Utc;
 
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
@@ -52,16 +50,7 @@ pub async fn audit(
     patient_id: Option<i64>,
     detail: String,
 ) -> AppResult<()> {
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action,
-        patient_id,
-        detail,
-        address: &user.address,
-    };
-    state.store.record_audit(&event, Utc::now()).await?;
-    Ok(())
+    Ok(state.app.audit(&user.actor(), action, patient_id, detail).await?)
 }
 
 /// A `month=YYYY-MM` query parameter, this month when empty.

@@ -6,10 +6,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::notifications::Kind;
 use carelog_store::NotificationRow;
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -30,24 +29,15 @@ struct CentrePage {
 
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     let tz = state.settings.time_zone;
-    let lines = state
-        .store
-        .notifications(user.id(), 200)
-        .await?
+    let (rows, choices) = state.app.notification_centre(&user.actor()).await?;
+    let lines = rows
         .into_iter()
         .map(|row| Line {
             when: row.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
             row,
         })
         .collect();
-    let preferences = state
-        .store
-        .email_preferences(user.id())
-        .await?
-        .into_iter()
-        .filter(|(k, _)| !k.admins_only() || user.role().sees_billing())
-        .map(|(k, on)| (k.key(), k.label(), on))
-        .collect();
+    let preferences = choices.into_iter().map(|(k, on)| (k.key(), k.label(), on)).collect();
     let shell = Shell::load(&state, &user, Tab::Notifications).await?;
     Ok(render(&CentrePage {
         shell,
@@ -70,21 +60,9 @@ pub async fn read(
     user: CurrentUser,
     Form(form): Form<ReadForm>,
 ) -> AppResult<Response> {
-    match form.id.trim().parse::<i64>().ok() {
-        Some(id) => {
-            state.store.mark_read(user.id(), Some(id), Utc::now()).await?;
-            let link = state
-                .store
-                .notification_link(user.id(), id)
-                .await?
-                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
-            Ok(Redirect::to(&link.unwrap_or_else(|| "/notifications".into())).into_response())
-        }
-        None => {
-            state.store.mark_read(user.id(), None, Utc::now()).await?;
-            Ok(Redirect::to("/notifications").into_response())
-        }
-    }
+    let id = form.id.trim().parse::<i64>().ok();
+    let link = state.app.mark_read(&user.actor(), id).await?;
+    Ok(Redirect::to(&link.unwrap_or_else(|| "/notifications".into())).into_response())
 }
 
 /// E-mail on or off per kind: a checkbox per kind, unticked means off.
@@ -93,24 +71,10 @@ pub async fn preferences(
     user: CurrentUser,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mut changes = Vec::new();
-    for kind in Kind::ALL {
-        let on = fields.iter().any(|(k, v)| k == kind.key() && v == "1");
-        state.store.set_email_preference(user.id(), kind, on).await?;
-        if !on {
-            changes.push(kind.key());
-        }
-    }
-    audit(
-        &state,
-        &user,
-        "notifications.preferences",
-        None,
-        format!(
-            "e-mail off for: {}",
-            if changes.is_empty() { "none".to_owned() } else { changes.join(", ") }
-        ),
-    )
-    .await?;
+    let on: Vec<Kind> = Kind::ALL
+        .into_iter()
+        .filter(|kind| fields.iter().any(|(k, v)| k == kind.key() && v == "1"))
+        .collect();
+    state.app.set_email_preferences(&user.actor(), &on).await?;
     Ok(Redirect::to("/notifications").into_response())
 }

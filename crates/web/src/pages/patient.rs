@@ -7,15 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
+use carelog_app::patients::VisiblePatient;
 use carelog_domain::patient::PatientStatus;
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
-use carelog_domain::role::may_see_patient;
-use carelog_domain::schedule::month_key;
+use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use carelog_store::{EntryFilter, PatientDetail};
+use carelog_store::PatientDetail;
 use chrono::Utc;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
 use crate::entry_form::{EntryForm, EntryFormView};
 use crate::error::{AppError, AppResult};
@@ -47,13 +46,14 @@ pub struct PatientQuery {
     notice: String,
 }
 
-/// The patient id from the path, if the user may see that patient; otherwise 404.
-pub async fn visible_patient(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<i64> {
+/// The patient in the path, if the user may see them; otherwise 404.
+pub async fn visible_patient(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> AppResult<VisiblePatient> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    match state.store.patient_coordinator(id).await? {
-        Some(coordinator) if may_see_patient(user.role(), user.id(), coordinator) => Ok(id),
-        _ => Err(AppError::NotFound),
-    }
+    Ok(state.app.visible_patient(&user.actor(), id).await?)
 }
 
 pub async fn page(
@@ -62,8 +62,8 @@ pub async fn page(
     Path(raw_id): Path<String>,
     Query(q): Query<PatientQuery>,
 ) -> AppResult<Response> {
-    let id = visible_patient(&state, &user, &raw_id).await?;
-    patient_page(&state, &user, id, None, q.saved == "1", &q.notice, StatusCode::OK).await
+    let patient = visible_patient(&state, &user, &raw_id).await?;
+    patient_page(&state, &user, patient, None, q.saved == "1", &q.notice, StatusCode::OK).await
 }
 
 /// The record, with the quick entry form for the patient's own coordinator. `notice` is a one-line
@@ -71,14 +71,14 @@ pub async fn page(
 async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    patient: VisiblePatient,
     form: Option<EntryFormView>,
     saved: bool,
     notice: &str,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
-    audit(state, user, "patient.view", Some(id), "patient record".into()).await?;
+    let record = state.app.patient_record(&user.actor(), patient).await?;
+    let p = record.detail;
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
     let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
@@ -98,29 +98,21 @@ async fn patient_page(
             )
         })
         .collect();
-    let month = YearMonth::of(today);
-    let month_minutes = state.store.patient_minutes(id, month_range(month, tz)).await?;
-    let month_tasks = state
-        .store
-        .generated_tasks_for_patient(id, &month_key(month))
-        .await?
+    let month_tasks = record
+        .month_tasks
         .into_iter()
         .map(|t| (t.task_type, t.due_date.to_string(), t.status))
         .collect();
     // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
     let form = match form {
         Some(f) => Some(f),
-        None if p.coordinator_id == Some(user.id()) => {
-            Some(quick_entry_form(state, user, id, EntryForm::default()).await?)
+        None if patient.is_own(&user.actor()) => {
+            Some(quick_entry_form(state, user, patient.id(), EntryForm::default()).await?)
         }
         None => None,
     };
     let shell = Shell::load(state, user, Tab::Panel).await?;
-    let manage = if user.role().sees_team_oversight() {
-        Some(state.store.caseload_holders().await?)
-    } else {
-        None
-    };
+    let manage = record.caseload_holders;
     let statuses = PatientStatus::ALL.iter().map(|s| s.as_str()).collect();
     let notice = notice.chars().take(300).collect();
     let page = PatientPage {
@@ -129,7 +121,7 @@ async fn patient_page(
         visit,
         next_due,
         activity,
-        month_minutes,
+        month_minutes: record.month_minutes,
         month_tasks,
         form,
         saved,
@@ -147,7 +139,7 @@ async fn quick_entry_form(
     values: EntryForm,
 ) -> AppResult<EntryFormView> {
     let types: Vec<_> =
-        state.store.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
+        state.app.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
     let mut form =
         EntryFormView::new(state, user, &types, format!("/patients/{patient_id}/entries"), values)
             .await?;
@@ -170,7 +162,8 @@ pub async fn quick_entry(
     Path(raw_id): Path<String>,
     Form(mut values): Form<EntryForm>,
 ) -> AppResult<Response> {
-    let id = visible_patient(&state, &user, &raw_id).await?;
+    let patient = visible_patient(&state, &user, &raw_id).await?;
+    let id = patient.id();
     values.patient = id.to_string();
     match state.app.log_entry(&user.actor(), &values.input(), Source::Form).await? {
         Outcome::Saved { .. } if values.action == "close" => {
@@ -186,7 +179,7 @@ pub async fn quick_entry(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            patient_page(&state, &user, id, Some(form), false, "", status).await
+            patient_page(&state, &user, patient, Some(form), false, "", status).await
         }
     }
 }
@@ -216,14 +209,10 @@ pub async fn history(
     user: CurrentUser,
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
-    let id = visible_patient(&state, &user, &raw_id).await?;
-    let p = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
-    audit(&state, &user, "patient.history", Some(id), "task history".into()).await?;
+    let patient = visible_patient(&state, &user, &raw_id).await?;
+    let (p, entries) = state.app.patient_history(&user.actor(), patient).await?;
+    let id = patient.id();
     let tz = state.settings.time_zone;
-    let entries = state
-        .store
-        .entries(&EntryFilter { patient_id: Some(id), ..EntryFilter::default() }, 100_000)
-        .await?;
     let mut months: Vec<HistoryMonth> = Vec::new();
     for e in entries {
         let label = e.task_at.with_timezone(&tz).format("%B %Y").to_string();

@@ -19,7 +19,7 @@ use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::pages::assign::after_assignment;
 use crate::state::AppState;
-use crate::team_facts::{facts, needs, weights, windows};
+use carelog_app::team_facts::{facts, needs, windows};
 
 pub struct Choice {
     pub id: i64,
@@ -71,7 +71,7 @@ struct Planned {
 async fn planned(state: &AppState) -> AppResult<Planned> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
-    let w = weights(state).await?;
+    let w = state.app.assignment_weights().await?;
     let queue = state.store.waiting_patients().await?;
     let team = state.store.team(windows(now, tz)).await?;
     let members: Vec<PlanCoordinator> =
@@ -232,7 +232,7 @@ pub async fn accept(
         )
         .await;
     }
-    let w = weights(&state).await?;
+    let w = state.app.assignment_weights().await?;
     let team = state.store.team(windows(now, tz)).await?;
     // One read of the queue for every row; a patient no longer waiting is looked up alone, and refused
     // by finalizing with its reason.

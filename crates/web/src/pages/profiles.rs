@@ -15,7 +15,7 @@ use super::{Shell, Tab, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::team_facts::{availability_label, days_ago, facts, windows};
+use carelog_app::team_facts::{availability_label, days_ago, facts, windows};
 
 pub const SPECIALIZATIONS: [&str; 5] =
     ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];

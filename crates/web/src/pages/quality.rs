@@ -24,7 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::line_chart::{LineChart, line_chart};
 use crate::pages::assign::NOTES_LIMIT;
 use crate::state::AppState;
-use crate::team_facts::windows;
+use carelog_app::team_facts::windows;
 
 pub const TREND_MONTHS: usize = 6;
 const SAMPLE_SIZE: i64 = 10;

@@ -20,7 +20,7 @@ use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::pages::exports::{csv_body, csv_response};
 use crate::state::AppState;
-use crate::team_facts::{availability_label, facts, windows};
+use carelog_app::team_facts::{availability_label, facts, windows};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::notify::{Notice, notify};
 use crate::pages::assign::NOTES_LIMIT;
 use crate::state::AppState;
+use carelog_app::notify::Notice;
 
 #[derive(Template)]
 #[template(path = "pages/senior_reviews.html")]
@@ -85,19 +85,20 @@ pub async fn answer(
         )
         .await;
     }
-    notify(
-        &state,
-        review.requested_by_id,
-        Notice {
-            kind: Kind::SeniorReview,
-            title: format!("Senior review answered: {}", review.patient),
-            body: format!("by {}: back in the queue", user.user.display_name),
-            link: &format!("/team/assign/{}", review.patient_id),
-            event: &format!("answer:{id}"),
-            patient_id: Some(review.patient_id),
-        },
-        now,
-    )
-    .await?;
+    state
+        .app
+        .notify(
+            review.requested_by_id,
+            Notice {
+                kind: Kind::SeniorReview,
+                title: format!("Senior review answered: {}", review.patient),
+                body: format!("by {}: back in the queue", user.user.display_name),
+                link: &format!("/team/assign/{}", review.patient_id),
+                event: &format!("answer:{id}"),
+                patient_id: Some(review.patient_id),
+            },
+            now,
+        )
+        .await?;
     Ok(Redirect::to("/admin/reviews").into_response())
 }

@@ -1,8 +1,6 @@
 //! The frame around every signed-in page: the role's tabs, the user's name and this month's figures.
 
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::Role;
-use chrono::Utc;
 
 use crate::context::CurrentUser;
 use crate::error::AppResult;
@@ -77,14 +75,7 @@ pub struct Shell {
 
 impl Shell {
     pub async fn load(state: &AppState, user: &CurrentUser, active: Tab) -> AppResult<Shell> {
-        let tz = state.settings.time_zone;
-        let month = YearMonth::of(local_date(Utc::now(), tz));
-        // Admins carry no caseload: their header shows the whole practice's month (kept until its log changes).
-        let (label, summary) = if user.role() == Role::Admin {
-            ("Practice this month", state.store.practice_month(month).await?)
-        } else {
-            ("This Month", state.store.month_summary(user.id(), month_range(month, tz)).await?)
-        };
+        let header = state.app.header(&user.actor()).await?;
         Ok(Shell {
             user_name: user.user.display_name.clone(),
             role_label: user.role().label(),
@@ -92,11 +83,11 @@ impl Shell {
                 .into_iter()
                 .map(|t| TabLink { href: t.href(), label: t.label(), active: t == active })
                 .collect(),
-            summary_label: label,
-            month_minutes: summary.minutes,
-            month_patients: summary.patients,
+            summary_label: header.label,
+            month_minutes: header.month.minutes,
+            month_patients: header.month.patients,
             csrf_token: user.csrf_token.clone(),
-            unread: state.store.unread_notifications(user.id()).await?,
+            unread: header.unread,
         })
     }
 }

@@ -5,14 +5,14 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::daily_tasks::NeedsTime;
 use carelog_app::entries::{Outcome, Source};
 use carelog_domain::patient::display_name;
-use carelog_domain::practice_time::{day_range, local_date};
-use carelog_store::EntryFilter;
+use carelog_domain::practice_time::local_date;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
 use crate::entry_form::{EntryForm, EntryFormView, format_when};
 use crate::error::{AppError, AppResult};
@@ -81,14 +81,6 @@ pub struct Choice {
     pub selected: bool,
 }
 
-/// A patient still short of the month's care-time target (minutes only: no codes, no money).
-pub struct NeedsTime {
-    pub id: i64,
-    pub name: String,
-    pub minutes: i64,
-    pub needed: i64,
-}
-
 #[derive(Template)]
 #[template(path = "pages/tasks.html")]
 struct TasksPage {
@@ -142,24 +134,11 @@ async fn tasks_page(
     let now = Utc::now();
     let today = local_date(now, tz);
     let date = parse_date(&query.date, today)?;
-    let earliest = state.app.earliest_open_date(today).await?;
-    let types = state.store.task_types().await?;
-    let own = state.store.own_patients(user.id()).await?;
-    let patient_id =
-        query.patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
-    let type_id =
-        query.task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
-
-    let filter = EntryFilter {
-        coordinator_id: Some(user.id()),
-        patient_id,
-        task_type_id: type_id,
-        range: Some(day_range(date, tz)),
-    };
-    let entries: Vec<EntryLine> = state
-        .store
-        .entries(&filter, 500)
-        .await?
+    let day = state.app.daily_tasks(&user.actor(), date, &query.patient, &query.task_type).await?;
+    let (types, own, earliest) = (&day.types, &day.own, day.earliest_open);
+    let (patient_id, type_id) = (day.patient_filter, day.type_filter);
+    let entries: Vec<EntryLine> = day
+        .entries
         .into_iter()
         .map(|e| EntryLine {
             id: e.id,
@@ -176,11 +155,9 @@ async fn tasks_page(
             editable: local_date(e.task_at, tz) >= earliest,
         })
         .collect();
-    let (day_minutes, day_tasks) = state.store.logged_in(user.id(), day_range(date, tz)).await?;
-    let pending: Vec<PendingLine> = state
-        .store
-        .pending_tasks(user.id())
-        .await?
+    let (day_minutes, day_tasks) = (day.day_minutes, day.day_tasks);
+    let pending: Vec<PendingLine> = day
+        .pending
         .into_iter()
         .map(|g| PendingLine {
             id: g.id,
@@ -196,7 +173,7 @@ async fn tasks_page(
             overdue: g.due_date < today,
         })
         .collect();
-    let timer = state.store.timer(user.id()).await?.map(|t| TimerView {
+    let timer = day.timer.map(|t| TimerView {
         patient: match t.patient_id {
             Some(pid) => own
                 .iter()
@@ -235,8 +212,8 @@ async fn tasks_page(
             let mut f = EntryFormView::with_patients(
                 state,
                 user,
-                &types,
-                &own,
+                types,
+                own,
                 earliest,
                 "/tasks".into(),
                 values,
@@ -245,33 +222,9 @@ async fn tasks_page(
             f
         }
     };
-    // Patients short of this month's care-time target, closest to it first: the quickest time to
-    // capture before the month ends.
     let month = carelog_domain::practice_time::YearMonth::of(today);
-    let target = state.store.monthly_target_minutes().await?;
-    let mut needs_time: Vec<NeedsTime> = state
-        .store
-        .caseload_billable_minutes(user.id(), carelog_domain::practice_time::month_range(month, tz))
-        .await?
-        .into_iter()
-        .filter(|(.., minutes)| *minutes < target)
-        .map(|(id, last, first, minutes)| NeedsTime {
-            id,
-            name: display_name(&last, &first),
-            minutes,
-            needed: target - minutes,
-        })
-        .collect();
-    needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
+    let (target, needs_time) = (day.target, day.needs_time);
     let days_left = (month.last_day() - today).num_days() + 1;
-    // The page shows patients' names, entries and notes: a read of patient data.
-    let detail = format!(
-        "{date}: {} entries, {} pending tasks, {} patients short of target",
-        entries.len(),
-        pending.len(),
-        needs_time.len()
-    );
-    audit(state, user, "tasks.view", None, detail).await?;
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let page = TasksPage {
         month_start: carelog_domain::practice_time::YearMonth::of(date).first_day().to_string(),

@@ -19,7 +19,7 @@ use super::{Shell, Tab, audit, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::team_facts::{availability_label, days_ago, facts, sla_hours, windows};
+use carelog_app::team_facts::{availability_label, days_ago, facts, windows};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -286,7 +286,7 @@ pub async fn page(
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let today = local_date(now, tz);
-    let sla = sla_hours(&state).await?;
+    let sla = state.app.sla_hours().await?;
     let (filter, page) = queue_filter(&q, &state, sla)?;
     let (rows, total) = state.store.assignment_queue(&filter).await?;
     let lines = rows

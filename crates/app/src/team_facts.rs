@@ -1,4 +1,4 @@
-//! Glue between the store's team figures and the match score's inputs: windows, averages and settings.
+//! Between the store's team figures and the match score's inputs: windows, averages and settings.
 
 use carelog_domain::assignment::{CoordinatorFacts, PatientNeeds, Weights};
 use carelog_domain::assignment_queue::{DEFAULT_SLA_HOURS, parse_sla_hours, validate_weights};
@@ -9,8 +9,7 @@ use carelog_store::{QueueRow, TeamMember, TeamWindows};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::error::AppResult;
-use crate::state::AppState;
+use crate::{App, ServiceResult};
 
 pub const ACTIVITY_DAYS: i64 = 30;
 pub const QUALITY_DAYS: i64 = 182;
@@ -74,32 +73,6 @@ pub fn availability_label(m: &TeamMember) -> String {
     }
 }
 
-pub async fn weights(state: &AppState) -> AppResult<Weights> {
-    let read =
-        |v: Option<String>, default: f64| v.and_then(|s| s.parse::<f64>().ok()).unwrap_or(default);
-    let d = Weights::default();
-    let store = &state.store;
-    let w = Weights {
-        workload: read(store.setting("assignment.weight.workload").await?, d.workload),
-        specialization: read(
-            store.setting("assignment.weight.specialization").await?,
-            d.specialization,
-        ),
-        experience: read(store.setting("assignment.weight.experience").await?, d.experience),
-        language: read(store.setting("assignment.weight.language").await?, d.language),
-    };
-    Ok(validate_weights(w).unwrap_or(d))
-}
-
-pub async fn sla_hours(state: &AppState) -> AppResult<i64> {
-    Ok(state
-        .store
-        .setting("assignment.sla_hours")
-        .await?
-        .and_then(|s| parse_sla_hours(&s).ok())
-        .unwrap_or(DEFAULT_SLA_HOURS))
-}
-
 /// "today", "yesterday", "3 days ago", or "never".
 pub fn days_ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> String {
     match at.map(|t| (local_date(now, tz) - local_date(t, tz)).num_days()) {
@@ -107,5 +80,47 @@ pub fn days_ago(at: Option<DateTime<Utc>>, now: DateTime<Utc>, tz: Tz) -> String
         Some(d) if d <= 0 => "today".into(),
         Some(1) => "yesterday".into(),
         Some(d) => format!("{d} days ago"),
+    }
+}
+
+impl App {
+    /// The match score's weights as the admin set them, or the defaults when unset or invalid.
+    pub async fn assignment_weights(&self) -> ServiceResult<Weights> {
+        let read = |v: Option<String>, default: f64| {
+            v.and_then(|s| s.parse::<f64>().ok()).unwrap_or(default)
+        };
+        let d = Weights::default();
+        let store = &self.store;
+        let w = Weights {
+            workload: read(store.setting("assignment.weight.workload").await?, d.workload),
+            specialization: read(
+                store.setting("assignment.weight.specialization").await?,
+                d.specialization,
+            ),
+            experience: read(store.setting("assignment.weight.experience").await?, d.experience),
+            language: read(store.setting("assignment.weight.language").await?, d.language),
+        };
+        Ok(validate_weights(w).unwrap_or(d))
+    }
+
+    /// Every coordinator and manager with their figures and username, for FHIR's Practitioner.
+    pub async fn practitioners(&self) -> ServiceResult<Vec<(TeamMember, String)>> {
+        let team = self.store.team(windows(Utc::now(), self.time_zone)).await?;
+        let usernames: std::collections::HashMap<i64, String> =
+            self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
+        Ok(team
+            .iter()
+            .map(|m| (m.clone(), usernames.get(&m.id).cloned().unwrap_or_default()))
+            .collect())
+    }
+
+    /// The assignment SLA in hours (admin setting, default 24).
+    pub async fn sla_hours(&self) -> ServiceResult<i64> {
+        Ok(self
+            .store
+            .setting("assignment.sla_hours")
+            .await?
+            .and_then(|s| parse_sla_hours(&s).ok())
+            .unwrap_or(DEFAULT_SLA_HOURS))
     }
 }

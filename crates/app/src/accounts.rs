@@ -1,0 +1,168 @@
+//! Signing in and out, sessions and API tokens: who a request comes from.
+
+use carelog_domain::login_throttle::{Throttle, WINDOW_MINUTES, login_throttle};
+use carelog_domain::session_policy::{SessionState, session_state};
+use carelog_store::{ApiTokenRow, NewAuditEvent, User};
+use chrono::{Duration, Utc};
+
+use crate::entries::audit_event;
+use crate::passwords::{spend_verification_time, verify_password};
+use crate::secrets::{hash_secret, random_token};
+use crate::{Actor, App, ServiceError, ServiceResult};
+
+/// What an API token looks like: the prefix tells a leaked one apart in logs and scanners.
+pub const TOKEN_PREFIX: &str = "clg_";
+
+/// What became of a sign-in.
+pub enum SignIn {
+    /// Too many recent failures for the account or the address: the sentence says how long to wait.
+    Throttled(String),
+    /// The username or password is wrong (never told apart).
+    Refused,
+    /// Signed in: the session id for the cookie (only its hash is stored).
+    SignedIn { session_id: String },
+}
+
+/// A session cookie's standing.
+pub enum SessionLookup {
+    Live {
+        user: User,
+        csrf_token: String,
+    },
+    /// The session timed out or no longer exists.
+    Expired,
+}
+
+impl App {
+    /// Signs `username` in from `address` under the login throttle; every outcome is audited.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: String,
+        address: &str,
+    ) -> ServiceResult<SignIn> {
+        let now = Utc::now();
+        let audit = |action: &'static str, user_id: Option<i64>, detail: String| NewAuditEvent {
+            user_id,
+            username,
+            action,
+            patient_id: None,
+            detail,
+            address,
+        };
+        let since = now - Duration::minutes(WINDOW_MINUTES);
+        let (account_failures, address_failures) =
+            self.store.login_failures_since(username, address, since).await?;
+        let throttle = login_throttle(account_failures, address_failures);
+        if let Some(message) = throttle.message() {
+            let event = audit("login.throttled", None, format!("{throttle:?}"));
+            self.store.record_audit(&event, now).await?;
+            return Ok(SignIn::Throttled(message));
+        }
+        debug_assert_eq!(throttle, Throttle::Allowed);
+        let found = self.store.user_for_login(username).await?;
+        let verified = tokio::task::spawn_blocking(move || match found {
+            Some((user, hash)) if user.is_active => {
+                verify_password(&password, &hash).then_some(user)
+            }
+            Some(_) | None => {
+                spend_verification_time(&password);
+                None
+            }
+        })
+        .await
+        .map_err(|e| ServiceError::Refused(format!("could not check the password: {e}")))?;
+        let Some(user) = verified else {
+            self.store.record_login_failure(username, address, now).await?;
+            self.store.record_audit(&audit("login.failed", None, String::new()), now).await?;
+            return Ok(SignIn::Refused);
+        };
+        self.store.clear_login_failures(username).await?;
+        let session_id = random_token();
+        let id_hash = hash_secret(&session_id);
+        self.store.create_session(&id_hash, user.id, &random_token(), address, now).await?;
+        self.store.record_audit(&audit("login", Some(user.id), String::new()), now).await?;
+        Ok(SignIn::SignedIn { session_id })
+    }
+
+    /// Ends the session behind `session_id` (if it still exists) and audits the sign-out.
+    pub async fn sign_out(&self, actor: &Actor, session_id: Option<&str>) -> ServiceResult<()> {
+        if let Some(id) = session_id {
+            self.store.delete_session(&hash_secret(id)).await?;
+        }
+        self.audit(actor, "logout", None, String::new()).await
+    }
+
+    /// The user behind a session cookie, ending sessions past their timeouts and noting activity.
+    /// None: no such session.
+    pub async fn session(&self, session_id: &str) -> ServiceResult<Option<SessionLookup>> {
+        let id_hash = hash_secret(session_id);
+        let Some(record) = self.store.session(&id_hash).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
+        match session_state(record.created_at, record.last_seen_at, now) {
+            SessionState::Live { needs_touch } => {
+                if needs_touch && let Err(e) = self.store.touch_session(&id_hash, now).await {
+                    tracing::warn!(error = %e, "could not record session activity");
+                }
+                Ok(Some(SessionLookup::Live { user: record.user, csrf_token: record.csrf_token }))
+            }
+            SessionState::IdleExpired | SessionState::AbsoluteExpired => {
+                if let Err(e) = self.store.delete_session(&id_hash).await {
+                    tracing::warn!(error = %e, "could not delete an expired session");
+                }
+                Ok(Some(SessionLookup::Expired))
+            }
+        }
+    }
+
+    /// The user behind a valid, unrevoked API token.
+    pub async fn api_token_user(&self, token: &str) -> ServiceResult<Option<User>> {
+        Ok(self.store.user_for_api_token(&hash_secret(token), Utc::now()).await?)
+    }
+
+    /// The actor's own API tokens.
+    pub async fn api_tokens(&self, actor: &Actor) -> ServiceResult<Vec<ApiTokenRow>> {
+        Ok(self.store.api_tokens(actor.id).await?)
+    }
+
+    /// Makes a named API token for the actor and returns it: the only time it is shown.
+    pub async fn create_api_token(&self, actor: &Actor, name: &str) -> ServiceResult<String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 80 {
+            return Err(ServiceError::Refused(
+                "Name: 1 to 80 characters, so you can tell your tokens apart (e.g. \"EHR sync\")."
+                    .into(),
+            ));
+        }
+        let token = format!("{TOKEN_PREFIX}{}", random_token());
+        let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
+        let event = audit_event(actor, "api_token.create", None, format!("{name} ({prefix}…)"));
+        let hash = hash_secret(&token);
+        self.store.create_api_token(actor.id, name, &hash, &prefix, &event, Utc::now()).await?;
+        Ok(token)
+    }
+
+    /// Revokes one of the actor's own tokens; another's, or none, is not found.
+    pub async fn revoke_api_token(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        let event = audit_event(actor, "api_token.revoke", None, format!("token {id}"));
+        if !self.store.revoke_api_token(actor.id, id, &event, Utc::now()).await? {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Records what the actor just did or saw; a request that cannot be audited fails.
+    pub async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        patient_id: Option<i64>,
+        detail: String,
+    ) -> ServiceResult<()> {
+        let event = audit_event(actor, action, patient_id, detail);
+        self.store.record_audit(&event, Utc::now()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,106 @@
+//! Tab 2, Daily Tasks, as one read: a coordinator's day of the log, their generated tasks still to
+//! do, the running timer, and the patients short of this month's care-time target.
+
+use carelog_domain::patient::display_name;
+use carelog_domain::practice_time::{YearMonth, day_range, local_date, month_range};
+use carelog_store::{EntryRow, GeneratedRow, RunningTimer, TaskTypeRow};
+use chrono::{NaiveDate, Utc};
+
+use crate::task_log::LogQuery;
+use crate::{Actor, App, ServiceResult};
+
+/// The most entries one day's log shows.
+const DAY_LIMIT: u64 = 500;
+
+/// A patient still short of the month's care-time target (minutes only: no codes, no money).
+pub struct NeedsTime {
+    pub id: i64,
+    pub name: String,
+    pub minutes: i64,
+    pub needed: i64,
+}
+
+pub struct DailyTasks {
+    pub types: Vec<TaskTypeRow>,
+    /// The actor's own patients: id, last and first name, chart code.
+    pub own: Vec<(i64, String, String, String)>,
+    /// The patient and task type filters, where they name one of the actor's patients and a type.
+    pub patient_filter: Option<i64>,
+    pub type_filter: Option<i64>,
+    pub earliest_open: NaiveDate,
+    pub entries: Vec<EntryRow>,
+    pub day_minutes: i64,
+    pub day_tasks: i64,
+    pub pending: Vec<GeneratedRow>,
+    pub timer: Option<RunningTimer>,
+    pub target: i64,
+    /// Closest to the target first: the quickest time to capture before the month ends.
+    pub needs_time: Vec<NeedsTime>,
+}
+
+impl App {
+    /// The actor's `date` on Daily Tasks, filtered by patient and task type; the read is audited.
+    pub async fn daily_tasks(
+        &self,
+        actor: &Actor,
+        date: NaiveDate,
+        patient: &str,
+        task_type: &str,
+    ) -> ServiceResult<DailyTasks> {
+        let tz = self.time_zone;
+        let today = local_date(Utc::now(), tz);
+        let earliest_open = self.earliest_open_date(today).await?;
+        let types = self.store.task_types().await?;
+        let own = self.store.own_patients(actor.id).await?;
+        let patient_filter =
+            patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
+        let type_filter =
+            task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
+        let mut query = LogQuery::new(self.own_log(actor));
+        query.task_type = type_filter;
+        query.range = Some(day_range(date, tz));
+        query.patient = patient_filter;
+        let entries = self.log_entries(&query, DAY_LIMIT).await?;
+        let (day_minutes, day_tasks) = self.store.logged_in(actor.id, day_range(date, tz)).await?;
+        let pending = self.store.pending_tasks(actor.id).await?;
+        let timer = self.store.timer(actor.id).await?;
+        let target = self.store.monthly_target_minutes().await?;
+        let month = month_range(YearMonth::of(today), tz);
+        let mut needs_time: Vec<NeedsTime> = self
+            .store
+            .caseload_billable_minutes(actor.id, month)
+            .await?
+            .into_iter()
+            .filter(|(.., minutes)| *minutes < target)
+            .map(|(id, last, first, minutes)| NeedsTime {
+                id,
+                name: display_name(&last, &first),
+                minutes,
+                needed: target - minutes,
+            })
+            .collect();
+        needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
+        // The page shows patients' names, entries and notes: a read of patient data.
+        let detail = format!(
+            "{date}: {} entries, {} pending tasks, {} patients short of target",
+            entries.len(),
+            pending.len(),
+            needs_time.len()
+        );
+        self.audit(actor, "tasks.view", None, detail).await?;
+        Ok(DailyTasks {
+            types,
+            own,
+            patient_filter,
+            type_filter,
+            earliest_open,
+            entries,
+            day_minutes,
+            day_tasks,
+            pending,
+            timer,
+            target,
+            needs_time,
+        })
+    }
+}
