@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod actor;
+pub mod billing;
 pub mod billing_csv;
 pub mod daily_tasks;
 pub mod entries;
@@ -17,6 +18,7 @@ pub mod passwords;
 pub mod patients;
 pub mod practice;
 pub mod secrets;
+pub mod settings;
 pub mod task_log;
 pub mod team_facts;
 pub mod timer;

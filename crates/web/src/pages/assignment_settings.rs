@@ -8,10 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::assignment::Weights;
 use carelog_domain::assignment_queue::{parse_sla_hours, validate_weights};
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -99,24 +98,6 @@ pub async fn save(
         Ok(ok) => ok,
         Err(message) => return show(&state, &user, form, Some(message)).await,
     };
-    let now = Utc::now();
-    let before = (state.app.assignment_weights().await?, state.app.sla_hours().await?);
-    for (key, value) in [
-        ("assignment.weight.workload", w.workload.to_string()),
-        ("assignment.weight.specialization", w.specialization.to_string()),
-        ("assignment.weight.experience", w.experience.to_string()),
-        ("assignment.weight.language", w.language.to_string()),
-        ("assignment.sla_hours", sla.to_string()),
-    ] {
-        state.store.set_setting(key, &value, now).await?;
-    }
-    audit(
-        &state,
-        &user,
-        "settings.assignment",
-        None,
-        format!("before: {:?}, SLA {} h; after: {w:?}, SLA {sla} h", before.0, before.1),
-    )
-    .await?;
+    state.app.save_assignment_settings(&user.actor(), w, sla).await?;
     Ok(Redirect::to("/admin/assignment?saved=1").into_response())
 }

@@ -6,18 +6,18 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use carelog_app::billing::{Correction, CountedEntry};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
-use carelog_store::EntryFilter;
+use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_store::EntryRow;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::{Shell, Tab, audit, render};
-use crate::context::AdminUser;
+use super::{Shell, Tab, render};
+use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::billing_csv::billing_csv;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct BillingQuery {
@@ -218,11 +218,11 @@ pub async fn page(
     let (month, rules) = parse_query(&q, &state)?;
     let requested_page = page_number(&q.page)?;
     let per = per_page(&q.per)?;
-    let summary = state.store.billing_summary(month, rules).await?;
-    let names = state.store.user_names().await?;
+    let billing = state.app.billing_month(&user.actor(), month, rules).await?;
+    let (summary, names) = (&billing.summary, &billing.names);
     let coordinator_name =
         |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
-    let order = ordered_lines(&summary, &q.sort, &coordinator_name);
+    let order = ordered_lines(summary, &q.sort, &coordinator_name);
     let pages = order.len().div_ceil(per).max(1);
     let page_at = requested_page.min(pages);
     let first = (page_at - 1) * per;
@@ -232,7 +232,7 @@ pub async fn page(
         .take(per)
         .map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned()))
         .collect();
-    let mut coordinators = coordinator_lines(&summary, &names);
+    let mut coordinators = coordinator_lines(summary, names);
     match q.csort.as_str() {
         "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
         "amount" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.cents)),
@@ -311,29 +311,19 @@ pub async fn page(
         )
     })
     .collect();
-    audit(&state, &user, "billing.view", None, format!("{month} under {}", summary.rule_set.key()))
-        .await?;
     let tz = state.settings.time_zone;
-    let closed = state.store.closed_month(month).await?.map(|c| {
+    let closed = billing.closed.as_ref().map(|c| {
         format!(
             "Closed on {} by {} under the {} rule set; its entries are locked and only an administrator may correct them, giving a reason.",
             c.closed_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-            c.closed_by.unwrap_or_else(|| "an administrator".into()),
+            c.closed_by.as_deref().unwrap_or("an administrator"),
             c.rule_set
         )
     });
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
-    // The 12 months ending with this one, each computed from the log under the same rule set.
-    let months: Vec<YearMonth> = std::iter::successors(Some(month), |m| Some(m.previous()))
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let trend = state.store.billing_totals(&months, summary.rule_set).await?;
-    let points: Vec<crate::chart::Point> = months
+    let points: Vec<crate::chart::Point> = billing
+        .trend
         .iter()
-        .zip(&trend)
         .map(|(m, totals)| crate::chart::Point {
             label: m.first_day().format("%b %y").to_string(),
             count: totals.billable,
@@ -364,19 +354,9 @@ pub async fn export(
     Query(q): Query<BillingQuery>,
 ) -> AppResult<Response> {
     let (month, rules) = parse_query(&q, &state)?;
-    let summary = state.store.billing_summary(month, rules).await?;
-    let csv = billing_csv(&summary, &state.store.user_names().await?)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    audit(
-        &state,
-        &user,
-        "billing.export",
-        None,
-        format!("{month} under {}, {} patient-months", summary.rule_set.key(), summary.lines.len()),
-    )
-    .await?;
+    let (csv, rule_set) = state.app.billing_export(&user.actor(), month, rules).await?;
     Ok(crate::pages::exports::csv_response(
-        &format!("carelog-billing-{month}-{}.csv", summary.rule_set.key()),
+        &format!("carelog-billing-{month}-{}.csv", rule_set.key()),
         csv.into_bytes(),
     ))
 }
@@ -400,30 +380,12 @@ pub async fn patient_month(
 ) -> AppResult<Response> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
     let (month, _) = parse_query(&q, &state)?;
-    let patient = state.store.patient_detail(id).await?.ok_or(AppError::NotFound)?;
     let tz = state.settings.time_zone;
-    let billable: HashMap<i64, bool> =
-        state.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
-    let rows = state
-        .store
-        .entries(
-            &EntryFilter {
-                patient_id: Some(id),
-                range: Some(month_range(month, tz)),
-                ..EntryFilter::default()
-            },
-            10_000,
-        )
-        .await?;
-    let mut billable_minutes = 0;
-    let entries = rows
+    let pm = state.app.patient_month(&user.actor(), id, month).await?;
+    let entries = pm
+        .entries
         .into_iter()
-        .map(|e| {
-            let counts =
-                billable.get(&e.task_type_id).copied().unwrap_or(false) && e.minutes.is_some();
-            if counts {
-                billable_minutes += i64::from(e.minutes.unwrap_or(0));
-            }
+        .map(|CountedEntry { entry: e, counts }| {
             (
                 e.id,
                 e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
@@ -434,7 +396,7 @@ pub async fn patient_month(
             )
         })
         .collect();
-    audit(&state, &user, "billing.patient-month", Some(id), month.to_string()).await?;
+    let (patient, billable_minutes) = (pm.patient, pm.billable_minutes);
     let page = PatientMonthPage {
         shell: Shell::load(&state, &user, Tab::Billing).await?,
         month: month.to_string(),
@@ -465,37 +427,9 @@ pub async fn close(
         ..BillingQuery::default()
     };
     let (month, rules) = parse_query(&q, &state)?;
-    if month >= YearMonth::of(local_date(Utc::now(), state.settings.time_zone)) {
-        return Err(AppError::BadRequest(format!(
-            "{month} has not ended yet; a month can be closed from its last day on."
-        )));
-    }
-    let summary = state.store.billing_summary(month, rules).await?;
-    let audit = carelog_store::NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "billing.close",
-        patient_id: None,
-        detail: format!(
-            "{month} under {}: {} billable patient-months, {}",
-            summary.rule_set.key(),
-            summary.totals.billable,
-            dollars(summary.totals.reimbursement)
-        ),
-        address: &user.address,
-    };
-    match state.store.close_month(&summary, user.id(), &audit, Utc::now()).await {
-        Ok(()) => {}
-        Err(carelog_store::StoreError::AlreadyExists(_)) => {
-            return Err(AppError::BadRequest(format!("{month} is closed already.")));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(axum::response::Redirect::to(&format!(
-        "/billing?month={month}&rules={}",
-        summary.rule_set.key()
-    ))
-    .into_response())
+    let rule_set = state.app.close_month(&user.actor(), month, rules).await?;
+    Ok(axum::response::Redirect::to(&format!("/billing?month={month}&rules={}", rule_set.key()))
+        .into_response())
 }
 
 #[derive(Template)]
@@ -523,13 +457,14 @@ pub struct CorrectForm {
 
 async fn entry_for_correction(
     state: &AppState,
+    user: &CurrentUser,
     raw_id: &str,
-) -> AppResult<carelog_store::EntryRow> {
+) -> AppResult<EntryRow> {
     let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
-    state.store.entry(id).await?.ok_or(AppError::NotFound)
+    Ok(state.app.entry_for_correction(&user.actor(), id).await?)
 }
 
-fn describe(e: &carelog_store::EntryRow, tz: chrono_tz::Tz) -> String {
+fn describe(e: &EntryRow, tz: chrono_tz::Tz) -> String {
     format!(
         "{} — {} — {}",
         e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
@@ -543,7 +478,7 @@ pub async fn correct_form(
     AdminUser(user): AdminUser,
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
-    let e = entry_for_correction(&state, &raw_id).await?;
+    let e = entry_for_correction(&state, &user, &raw_id).await?;
     let tz = state.settings.time_zone;
     let page = CorrectPage {
         shell: Shell::load(&state, &user, Tab::Billing).await?,
@@ -565,31 +500,12 @@ pub async fn correct(
     Path(raw_id): Path<String>,
     axum::Form(form): axum::Form<CorrectForm>,
 ) -> AppResult<Response> {
-    use carelog_domain::catalogue::TimeRule;
-    let e = entry_for_correction(&state, &raw_id).await?;
+    let e = entry_for_correction(&state, &user, &raw_id).await?;
     let tz = state.settings.time_zone;
-    let types = state.store.task_types().await?;
-    let rule = types
-        .iter()
-        .find(|t| t.id == e.task_type_id)
-        .and_then(|t| TimeRule::from_key(&t.time_rule))
-        .unwrap_or(TimeRule::Minutes);
-    let mut errors = Vec::new();
-    let minutes = carelog_domain::time_rules::parse_minutes(rule, &form.minutes)
-        .map_err(|v| errors.push(v.message))
-        .ok()
-        .flatten();
-    let reason = form.reason.trim();
-    if reason.is_empty() {
-        errors.push("Reason: say why this entry is corrected; the audit log keeps it.".into());
-    } else if reason.chars().count() > 500 {
-        errors.push("Reason: at most 500 characters.".into());
-    }
-    if let Err(v) = carelog_domain::time_rules::check_notes(&form.notes) {
-        errors.push(format!("Notes: {}", v.message));
-    }
     let month = YearMonth::of(local_date(e.task_at, tz));
-    if !errors.is_empty() {
+    let correction =
+        Correction { minutes: &form.minutes, notes: &form.notes, reason: &form.reason };
+    if let Err(errors) = state.app.correct_entry(&user.actor(), &e, &correction).await? {
         let page = CorrectPage {
             shell: Shell::load(&state, &user, Tab::Billing).await?,
             id: e.id,
@@ -602,32 +518,6 @@ pub async fn correct(
         };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let detail = format!(
-        "reason: {reason}; before: {}; after: {}",
-        carelog_store::describe_entry(
-            &e.task_type,
-            e.minutes,
-            e.stat_value.as_deref(),
-            &e.notes,
-            e.task_at
-        ),
-        carelog_store::describe_entry(
-            &e.task_type,
-            minutes,
-            e.stat_value.as_deref(),
-            form.notes.trim(),
-            e.task_at
-        )
-    );
-    let audit = carelog_store::NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "billing.correct",
-        patient_id: e.patient_id,
-        detail,
-        address: &user.address,
-    };
-    state.store.correct_entry(e.id, minutes, form.notes.trim(), &audit, Utc::now()).await?;
     let back = match e.patient_id {
         Some(p) => format!("/billing/patients/{p}?month={month}"),
         None => format!("/billing?month={month}"),

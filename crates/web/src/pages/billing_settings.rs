@@ -6,10 +6,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::billing::{RuleSet, dollars, parse_code, parse_dollars};
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -56,17 +55,12 @@ async fn settings_page(
     saved: bool,
 ) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let settings = state.app.billing_settings(&user.actor()).await?;
     let page = SettingsPage {
         shell: Shell::load(state, user, Tab::Admin).await?,
-        rule_set: state.store.setting("billing.rule_set").await?.unwrap_or_else(|| "seed".into()),
-        target: state.store.monthly_target_minutes().await?.to_string(),
-        fees: state
-            .store
-            .fee_schedule()
-            .await?
-            .into_iter()
-            .map(|(c, y, cents)| (c, y, dollars(cents)))
-            .collect(),
+        rule_set: settings.rule_set,
+        target: settings.target.to_string(),
+        fees: settings.fees.into_iter().map(|(c, y, cents)| (c, y, dollars(cents))).collect(),
         errors,
         saved,
     };
@@ -101,21 +95,7 @@ pub async fn save_rules(
     let (Some(rule_set), Some(target)) = (rule_set, target) else {
         return settings_page(&state, &user, errors, false).await;
     };
-    let before = (
-        state.store.setting("billing.rule_set").await?.unwrap_or_default(),
-        state.store.monthly_target_minutes().await?,
-    );
-    let now = Utc::now();
-    state.store.set_setting("billing.rule_set", rule_set.key(), now).await?;
-    state.store.set_setting("billing.monthly_target_minutes", &target.to_string(), now).await?;
-    audit(
-        &state,
-        &user,
-        "billing.settings",
-        None,
-        format!("rule set {} → {}, target {} → {target} min", before.0, rule_set.key(), before.1),
-    )
-    .await?;
+    state.app.save_billing_rules(&user.actor(), rule_set, target).await?;
     Ok(Redirect::to("/admin/billing?saved=1").into_response())
 }
 
@@ -137,25 +117,6 @@ pub async fn save_fee(
     let (Some(code), Some(year), Some(cents)) = (code, year, cents) else {
         return settings_page(&state, &user, errors, false).await;
     };
-    let before = state
-        .store
-        .fee_schedule()
-        .await?
-        .into_iter()
-        .find(|(c, y, _)| *c == code && *y == year)
-        .map(|(_, _, c)| dollars(c));
-    state.store.set_fee(&code, year, cents).await?;
-    audit(
-        &state,
-        &user,
-        "billing.fee",
-        None,
-        format!(
-            "{code} {year}: {} → {}",
-            before.unwrap_or_else(|| "not set".into()),
-            dollars(cents)
-        ),
-    )
-    .await?;
+    state.app.save_fee(&user.actor(), &code, year, cents).await?;
     Ok(Redirect::to("/admin/billing?saved=1").into_response())
 }

@@ -5,14 +5,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::ServiceError;
 use carelog_domain::catalogue::AppliesTo;
 use carelog_domain::patient::Priority;
 use carelog_domain::schedule::{ScheduleDraft, validate_schedule};
-use carelog_store::{StoreError, TaskTypeRow};
-use chrono::Utc;
+use carelog_store::TaskTypeRow;
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::AdminUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -81,8 +81,8 @@ async fn schedules_page(
     status: StatusCode,
 ) -> AppResult<Response> {
     let mut lines: Vec<ScheduleLine> = state
-        .store
-        .schedules()
+        .app
+        .schedules(&user.actor())
         .await?
         .into_iter()
         .map(|s| ScheduleLine {
@@ -118,7 +118,7 @@ async fn schedules_page(
     let page = SchedulesPage {
         shell: Shell::load(state, user, Tab::Admin).await?,
         lines,
-        types: state.store.task_types().await?,
+        types: state.app.task_types().await?,
         priorities: Priority::ALL.iter().map(|p| p.as_str()).collect(),
         subjects: AppliesTo::ALL.iter().map(|a| (a.key(), a.label())).collect(),
         saved,
@@ -155,55 +155,16 @@ async fn save(
             .await;
         }
     };
-    let types = state.store.task_types().await?;
-    if !types.iter().any(|t| t.id == valid.task_type_id) {
-        return schedules_page(
-            state,
-            user,
-            Some(refuse(vec!["task type: choose one from the list".into()])),
-            false,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    let now = Utc::now();
-    let result = if id == 0 {
-        state.store.create_schedule(&valid, now).await
-    } else {
-        state.store.update_schedule(id, &valid, now).await
-    };
-    match result {
+    let id = (id != 0).then_some(id);
+    match state.app.save_schedule(&user.actor(), id, &valid).await {
         Ok(()) => {}
-        Err(StoreError::AlreadyExists(what)) => {
-            let line = refuse(vec![format!("{what} already exists; edit that one instead")]);
-            return schedules_page(
-                state,
-                user,
-                Some(line),
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+        Err(ServiceError::Refused(reason)) => {
+            let line = refuse(vec![reason]);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return schedules_page(state, user, Some(line), false, status).await;
         }
-        Err(StoreError::NotFound(_)) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    let name = types
-        .iter()
-        .find(|t| t.id == valid.task_type_id)
-        .map(|t| t.name.as_str())
-        .unwrap_or_default();
-    let detail = format!(
-        "{name}: {} on day {}, {} min, {} priority, for {}, {}",
-        valid.frequency.key(),
-        valid.day_of_month.or(valid.day_of_week).unwrap_or_default(),
-        valid.estimated_minutes,
-        valid.priority,
-        valid.applies_to.label(),
-        if valid.active { "active" } else { "paused" }
-    );
-    audit(state, user, if id == 0 { "schedule.create" } else { "schedule.update" }, None, detail)
-        .await?;
     Ok(Redirect::to("/admin/schedules?saved=1").into_response())
 }
 
