@@ -178,8 +178,16 @@ pub fn spawn_background(
 }
 
 pub fn web_state(store: Store, config: &Config) -> AppState {
-    AppState::new(
+    let app = carelog_app::App::new(
         store,
+        carelog_app::Settings {
+            time_zone: config.time_zone,
+            base_url: config.base_url.clone(),
+            email_configured: config.smtp_url.is_some(),
+        },
+    );
+    AppState::new(
+        app,
         WebSettings {
             time_zone: config.time_zone,
             secure_cookies: config.secure_cookies,

@@ -73,6 +73,17 @@ impl App {
         Ok(BillingMonth { summary, names, closed, trend })
     }
 
+    /// The month's summary alone, for the JSON API (which audits its own read).
+    pub async fn billing_summary(
+        &self,
+        actor: &Actor,
+        month: YearMonth,
+        rules: Option<RuleSet>,
+    ) -> ServiceResult<Arc<MonthSummary>> {
+        self.require_admin(actor)?;
+        Ok(self.store.billing_summary(month, rules).await?)
+    }
+
     /// The month's billing as CSV (one row per patient-month) and the rule set it was computed
     /// under; audited.
     pub async fn billing_export(

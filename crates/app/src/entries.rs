@@ -81,6 +81,21 @@ impl App {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// A coordinator's generated tasks still to do: one's own, or (managers and admins) anyone's.
+    /// Returns whose they are, and the tasks.
+    pub async fn pending_tasks_of(
+        &self,
+        actor: &Actor,
+        coordinator: Option<i64>,
+    ) -> ServiceResult<(i64, Vec<GeneratedRow>)> {
+        let coordinator = match coordinator {
+            Some(c) if actor.role.sees_all_patients() || c == actor.id => c,
+            Some(_) => return Err(ServiceError::NotFound),
+            None => actor.id,
+        };
+        Ok((coordinator, self.store.pending_tasks(coordinator).await?))
+    }
+
     /// One entry by id, for reading.
     pub async fn entry(&self, id: i64) -> ServiceResult<Option<EntryRow>> {
         Ok(self.store.entry(id).await?)

@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::import_files::{Table, read_table};
+use crate::{Actor, App, ServiceError, ServiceResult};
 
 pub struct CheckedImport {
     pub kind: ImportKind,
@@ -309,6 +310,49 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
         return Err("No Patient resources found in the bundles.".into());
     }
     Ok((zmo, psl))
+}
+
+impl App {
+    /// Keeps an uploaded file (already readable as a table) for checking and applying; audited.
+    pub async fn save_upload(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        name: &str,
+        bytes: &[u8],
+    ) -> ServiceResult<i64> {
+        self.require_admin(actor)?;
+        let id = self.store.save_upload(actor.id, kind, name, bytes, Utc::now()).await?;
+        let detail = format!("{name} as {} ({} bytes)", kind.key(), bytes.len());
+        self.audit(actor, "import.upload", None, detail).await?;
+        Ok(id)
+    }
+
+    /// Checks one of the actor's uploads against what is recorded, under `mapping`.
+    pub async fn check_upload(
+        &self,
+        actor: &Actor,
+        id: i64,
+        mapping: &[(String, String)],
+    ) -> ServiceResult<Result<CheckedImport, ImportError>> {
+        self.require_admin(actor)?;
+        let upload = self.store.upload(actor.id, id).await?.ok_or(ServiceError::NotFound)?;
+        let kind = ImportKind::parse(&upload.kind).ok_or(ServiceError::NotFound)?;
+        let tz = self.time_zone;
+        Ok(check_import(&self.store, tz, kind, &upload.filename, &upload.content, mapping).await)
+    }
+
+    /// Applies a checked import as the actor: all or nothing unless `skip_invalid`.
+    pub async fn apply_checked(
+        &self,
+        actor: &Actor,
+        checked: &CheckedImport,
+        skip_invalid: bool,
+    ) -> ServiceResult<Result<Applied, ImportError>> {
+        self.require_admin(actor)?;
+        let who = (Some(actor.id), actor.username.as_str(), actor.address.as_str());
+        Ok(apply_import(&self.store, self.time_zone, checked, skip_invalid, who).await)
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::Actor;
+use carelog_app::model::User;
 use carelog_domain::role::Role;
-use carelog_store::User;
 
 use crate::error::AppError;
 

@@ -2,10 +2,10 @@
 //! generated task: the fields as typed, and the view that redisplays them; the entry service checks them.
 
 use carelog_app::entries::{EntryInput, Outcome};
+use carelog_app::model::TaskTypeRow;
 use carelog_domain::catalogue::{TaskCategory, TimeRule};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::local_date;
-use carelog_store::TaskTypeRow;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;

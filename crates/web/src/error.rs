@@ -4,7 +4,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use carelog_app::ServiceError;
-use carelog_store::StoreError;
+use carelog_app::model::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

@@ -8,9 +8,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use carelog_app::model::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
-use carelog_store::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -65,8 +65,8 @@ impl From<ApiError> for FhirError {
     }
 }
 
-impl From<carelog_store::StoreError> for FhirError {
-    fn from(e: carelog_store::StoreError) -> Self {
+impl From<carelog_app::model::StoreError> for FhirError {
+    fn from(e: carelog_app::model::StoreError) -> Self {
         FhirError(ApiError::from(e))
     }
 }

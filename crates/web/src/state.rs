@@ -1,14 +1,12 @@
 use std::sync::Arc;
 
-use carelog_app::{App, Settings};
-use carelog_store::Store;
+use carelog_app::App;
 use chrono_tz::Tz;
 
 /// Everything a handler needs; nothing in it is per-server state a second server would lack.
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
-    pub store: Store,
     pub settings: Arc<WebSettings>,
 }
 
@@ -27,15 +25,7 @@ pub struct WebSettings {
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: WebSettings) -> Self {
-        let app = App::new(
-            store.clone(),
-            Settings {
-                time_zone: settings.time_zone,
-                base_url: settings.base_url.clone(),
-                email_configured: settings.email_configured,
-            },
-        );
-        Self { app, store, settings: Arc::new(settings) }
+    pub fn new(app: App, settings: WebSettings) -> Self {
+        Self { app, settings: Arc::new(settings) }
     }
 }

@@ -87,8 +87,8 @@ impl From<carelog_app::ServiceError> for ApiError {
     }
 }
 
-impl From<carelog_store::StoreError> for ApiError {
-    fn from(e: carelog_store::StoreError) -> Self {
+impl From<carelog_app::model::StoreError> for ApiError {
+    fn from(e: carelog_app::model::StoreError) -> Self {
         ApiError::Internal(AppError::from(e))
     }
 }
@@ -114,7 +114,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, m, vec![]),
             ApiError::Unprocessable(m, p) => (StatusCode::UNPROCESSABLE_ENTITY, m, p),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m, vec![]),
-            ApiError::Internal(AppError::Store(carelog_store::StoreError::Busy(cause))) => {
+            ApiError::Internal(AppError::Store(carelog_app::model::StoreError::Busy(cause))) => {
                 tracing::warn!(cause = %cause, "API request refused: database busy");
                 (StatusCode::SERVICE_UNAVAILABLE, crate::error::BUSY_MESSAGE.into(), vec![])
             }

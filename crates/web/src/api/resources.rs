@@ -7,12 +7,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::entries::{EntryInput, Outcome, Source};
+use carelog_app::model::EntryRow;
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
 use carelog_domain::billing::RuleSet;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
-use carelog_store::{EntryRow, QueueFilter};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -258,15 +258,9 @@ pub async fn generated_tasks(
     ApiUser(user): ApiUser,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
-    let coordinator = match id("coordinator", &q.coordinator)? {
-        Some(c) if user.role().sees_all_patients() || c == user.id() => c,
-        Some(_) => return Err(ApiError::NotFound),
-        None => user.id(),
-    };
-    let items: Vec<Value> = state
-        .store
-        .pending_tasks(coordinator)
-        .await?
+    let requested = id("coordinator", &q.coordinator)?;
+    let (coordinator, tasks) = state.app.pending_tasks_of(&user.actor(), requested).await?;
+    let items: Vec<Value> = tasks
         .iter()
         .map(|t| {
             json!({
@@ -296,15 +290,7 @@ pub async fn assignment_queue(
     }
     let now = Utc::now();
     let sla = state.app.sla_hours().await?;
-    let rows = state
-        .store
-        .assignment_queue(&QueueFilter {
-            limit: 10_000,
-            recent_since: now,
-            ..QueueFilter::default()
-        })
-        .await?
-        .0;
+    let rows = state.app.whole_queue(&user.actor(), now).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -336,7 +322,7 @@ pub async fn billing_summary(
         None | Some("") => None,
         Some(r) => Some(RuleSet::parse(r).map_err(|e| ApiError::BadRequest(e.to_string()))?),
     };
-    let s = state.store.billing_summary(month, rules).await?;
+    let s = state.app.billing_summary(&user.actor(), month, rules).await?;
     let cents = |c: i64| format!("{}.{:02}", c / 100, c % 100);
     let lines: Vec<Value> = s
         .lines

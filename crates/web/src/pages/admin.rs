@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
-use carelog_store::User;
+use carelog_app::model::User;
 
 use super::{Shell, Tab, render};
 use crate::context::AdminUser;

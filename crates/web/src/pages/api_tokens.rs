@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
-use carelog_store::ApiTokenRow;
+use carelog_app::model::ApiTokenRow;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};

@@ -6,15 +6,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::{
+    Finalized, NewAssignment, QueueRow, ReviewsOf, ScoreParts, SeniorReview, TeamMember,
+};
 use carelog_domain::assignment::{MatchScore, Weights, match_score};
 use carelog_domain::assignment_queue::days_pending_label;
 use carelog_domain::notifications::Kind;
 use carelog_domain::practice_time::local_date;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
-use carelog_store::{
-    Finalized, NewAssignment, NewAuditEvent, QueueRow, ReviewsOf, ScoreParts, SeniorReview,
-    TeamMember,
-};
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -24,7 +23,7 @@ use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use carelog_app::notify::Notice;
-use carelog_app::team_facts::{availability_label, days_ago, facts, needs, windows};
+use carelog_app::team_facts::{availability_label, days_ago, facts, needs};
 
 pub const NOTES_LIMIT: usize = 2000;
 const HANDOFF_MINUTES: i64 = 30;
@@ -171,9 +170,13 @@ fn parse_id(raw: &str) -> AppResult<i64> {
 }
 
 /// A waiting patient's queue row, or 404 (a patient assigned meanwhile goes to their record instead).
-async fn waiting_patient(state: &AppState, raw_id: &str) -> AppResult<Result<QueueRow, Response>> {
+async fn waiting_patient(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> AppResult<Result<QueueRow, Response>> {
     let id = parse_id(raw_id)?;
-    let row = state.store.queue_entry(id).await?.ok_or(AppError::NotFound)?;
+    let row = state.app.queue_entry(&user.actor(), id).await?.ok_or(AppError::NotFound)?;
     if !matches!(row.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending") {
         return Ok(Err(Redirect::to(&format!(
             "/patients/{id}?notice=This+patient+is+no+longer+waiting+for+a+coordinator."
@@ -194,7 +197,7 @@ async fn render_page(
 ) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
-    let team = state.store.team(windows(now, tz)).await?;
+    let team = state.app.team_members(&user.actor()).await?;
     let w = state.app.assignment_weights().await?;
     let ranked = rank(&team, &row, w, tz, now);
     let recommended = ranked.iter().find(|(_, s)| s.recommendable).map(|(m, _)| m.id);
@@ -207,13 +210,14 @@ async fn render_page(
             ..candidate(m, *s, &row, tz, now)
         })
         .collect();
-    let detail = state.store.patient_detail(row.id).await?.ok_or(AppError::NotFound)?;
+    let patient = state.app.visible_patient(&user.actor(), row.id).await?;
+    let detail = state.app.patient_detail(patient).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AssignPage {
         shell: Shell::load(state, user, Tab::Team).await?,
         complexity: detail.complexity,
         days_pending: days_pending_label(row.handoff_at, now),
-        reviews: state.store.senior_reviews(ReviewsOf::Patient(row.id), 10).await?,
+        reviews: state.app.senior_reviews(&user.actor(), ReviewsOf::Patient(row.id), 10).await?,
         patient: row,
         candidates,
         notes,
@@ -236,7 +240,7 @@ pub async fn page(
     Path(raw_id): Path<String>,
     Query(q): Query<AssignQuery>,
 ) -> AppResult<Response> {
-    let row = match waiting_patient(&state, &raw_id).await? {
+    let row = match waiting_patient(&state, &user, &raw_id).await? {
         Ok(row) => row,
         Err(redirect) => return Ok(redirect),
     };
@@ -271,7 +275,7 @@ pub async fn submit(
     Path(raw_id): Path<String>,
     Form(form): Form<AssignForm>,
 ) -> AppResult<Response> {
-    let row = match waiting_patient(&state, &raw_id).await? {
+    let row = match waiting_patient(&state, &user, &raw_id).await? {
         Ok(row) => row,
         Err(redirect) => return Ok(redirect),
     };
@@ -291,7 +295,7 @@ pub async fn submit(
         ))
         .await;
     }
-    let team = state.store.team(windows(now, tz)).await?;
+    let team = state.app.team_members(&user.actor()).await?;
     let ranked = rank(&team, &row, state.app.assignment_weights().await?, tz, now);
     let picked = chosen.and_then(|c| ranked.iter().find(|(m, _)| m.id == c));
 
@@ -304,32 +308,20 @@ pub async fn submit(
                 )
                 .await;
             }
-            let event = NewAuditEvent {
-                user_id: Some(user.id()),
-                username: &user.user.username,
-                action: "assignment.review_requested",
-                patient_id: Some(row.id),
-                detail: format!(
-                    "proposed: {}; notes: {notes}",
-                    picked.map(|(m, _)| m.name.as_str()).unwrap_or("none")
-                ),
-                address: &user.address,
-            };
+            let detail = format!(
+                "proposed: {}; notes: {notes}",
+                picked.map(|(m, _)| m.name.as_str()).unwrap_or("none")
+            );
+            let proposed = picked.map(|(m, _)| m.id);
+            let actor = user.actor();
             if !state
-                .store
-                .request_senior_review(
-                    row.id,
-                    user.id(),
-                    picked.map(|(m, _)| m.id),
-                    &notes,
-                    &event,
-                    now,
-                )
+                .app
+                .request_senior_review(&actor, row.id, proposed, &notes, detail, now)
                 .await?
             {
                 return again("Request Senior Review: a review of this patient is already open; wait for the answer.".into()).await;
             }
-            for admin in state.store.admin_ids().await? {
+            for admin in state.app.admin_ids().await? {
                 state
                     .app
                     .notify(
@@ -394,26 +386,19 @@ pub async fn submit(
                 handoff_at: handoff,
                 handoff_with,
             };
-            let event = NewAuditEvent {
-                user_id: Some(user.id()),
-                username: &user.user.username,
-                action: "assignment.finalize",
-                patient_id: Some(row.id),
-                detail: format!(
-                    "to {} (score {:.1}: workload {:.0}, specialization {:.0}, experience {:.0}, language {:.0}){}; notes: {notes}",
-                    member.name,
-                    score.total,
-                    score.workload,
-                    score.specialization,
-                    score.experience,
-                    score.language,
-                    handoff.map(|h| format!("; handoff {}", local_date(h, tz))).unwrap_or_default()
-                ),
-                address: &user.address,
-            };
+            let detail = format!(
+                "to {} (score {:.1}: workload {:.0}, specialization {:.0}, experience {:.0}, language {:.0}){}; notes: {notes}",
+                member.name,
+                score.total,
+                score.workload,
+                score.specialization,
+                score.experience,
+                score.language,
+                handoff.map(|h| format!("; handoff {}", local_date(h, tz))).unwrap_or_default()
+            );
             let ids = match state
-                .store
-                .finalize_assignments(&[assignment], user.id(), &[event], now)
+                .app
+                .finalize_assignments(&user.actor(), &[assignment], vec![detail], now)
                 .await?
             {
                 Finalized::Done(ids) => ids,
@@ -508,7 +493,7 @@ async fn notify_handoff(
 #[template(path = "pages/assignment.html")]
 struct AssignmentPage {
     shell: Shell,
-    record: carelog_store::AssignmentRecord,
+    record: carelog_app::model::AssignmentRecord,
     patient: String,
     handoff_local: String,
     handoff_input: String,
@@ -520,26 +505,19 @@ async fn visible_assignment(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
-) -> AppResult<carelog_store::AssignmentRecord> {
-    let record = state.store.assignment(parse_id(raw_id)?).await?.ok_or(AppError::NotFound)?;
-    // Managers and admins see every assignment; a coordinator sees the handoffs they are part of.
-    let involved = record.coordinator_id == user.id() || record.handoff_with_id == Some(user.id());
-    if !user.role().sees_all_patients() && !involved {
-        return Err(AppError::NotFound);
-    }
-    Ok(record)
+) -> AppResult<carelog_app::model::AssignmentRecord> {
+    Ok(state.app.assignment_in_reach(&user.actor(), parse_id(raw_id)?).await?)
 }
 
 async fn show(
     state: &AppState,
     user: &CurrentUser,
-    record: carelog_store::AssignmentRecord,
+    record: carelog_app::model::AssignmentRecord,
     error: Option<String>,
     input: String,
 ) -> AppResult<Response> {
     let tz = state.settings.time_zone;
-    let patient =
-        state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
+    let patient = state.app.patient_name(record.patient_id).await?;
     audit(
         state,
         user,
@@ -599,17 +577,8 @@ pub async fn schedule_handoff(
         Err(message) => return show(&state, &user, record, Some(message), form.handoff_at).await,
     };
     let with = record.handoff_with_id.unwrap_or(user.id());
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "assignment.handoff",
-        patient_id: Some(record.patient_id),
-        detail: format!("assignment {} handoff at {}", record.id, at.to_rfc3339()),
-        address: &user.address,
-    };
-    state.store.schedule_handoff(record.id, at, with, &event, now).await?;
-    let patient =
-        state.store.patient_detail(record.patient_id).await?.map(|p| p.name).unwrap_or_default();
+    state.app.schedule_handoff(&user.actor(), &record, at, with, now).await?;
+    let patient = state.app.patient_name(record.patient_id).await?;
     notify_handoff(
         &state,
         record.id,

@@ -3,8 +3,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
+use carelog_app::model::{AuditFilter, AuditRow};
 use carelog_domain::practice_time::start_of_day;
-use carelog_store::{AuditFilter, AuditRow};
 use chrono::NaiveDate;
 use serde::Deserialize;
 

@@ -7,10 +7,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_app::billing::{Correction, CountedEntry};
+use carelog_app::model::EntryRow;
 use carelog_domain::billing::{Billed, RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
 use carelog_domain::practice_time::{YearMonth, local_date};
-use carelog_store::EntryRow;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
-use carelog_store::GeneratedRow;
+use carelog_app::model::GeneratedRow;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;

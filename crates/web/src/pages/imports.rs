@@ -8,13 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::import::ImportKind;
 use carelog_domain::import_plan::{Change, RowPlan};
-use chrono::Utc;
 
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::imports::{CheckedImport, ImportError, apply_import, check_import, template_csv};
+use carelog_app::imports::{CheckedImport, ImportError, template_csv};
 
 /// An upload larger than this is refused before it is read.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -149,15 +148,7 @@ pub async fn upload(
     if let Err(message) = carelog_app::import_files::read_table(&name, &bytes) {
         return show_form(&state, &user, Some(format!("{name}: {message}")), String::new()).await;
     }
-    let id = state.store.save_upload(user.id(), kind, &name, &bytes, Utc::now()).await?;
-    audit(
-        &state,
-        &user,
-        "import.upload",
-        None,
-        format!("{name} as {} ({} bytes)", kind.key(), bytes.len()),
-    )
-    .await?;
+    let id = state.app.save_upload(&user.actor(), kind, &name, &bytes).await?;
     Ok(Redirect::to(&format!("/admin/imports/{id}")).into_response())
 }
 
@@ -235,18 +226,7 @@ async fn checked(
     mapping: &[(String, String)],
 ) -> AppResult<(i64, CheckedImport)> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let upload = state.store.upload(user.id(), id).await?.ok_or(AppError::NotFound)?;
-    let kind = ImportKind::parse(&upload.kind).ok_or(AppError::NotFound)?;
-    match check_import(
-        &state.store,
-        state.settings.time_zone,
-        kind,
-        &upload.filename,
-        &upload.content,
-        mapping,
-    )
-    .await
-    {
+    match state.app.check_upload(&user.actor(), id, mapping).await? {
         Ok(c) => Ok((id, c)),
         Err(ImportError::File(m) | ImportError::Refused(m)) => Err(AppError::BadRequest(m)),
         Err(ImportError::Store(e)) => Err(e.into()),
@@ -365,15 +345,7 @@ pub async fn apply(
     let mapping = mapping_of(&fields);
     let skip_invalid = fields.iter().any(|(k, v)| k == "skip_invalid" && v == "1");
     let (id, c) = checked(&state, &user, &raw_id, &mapping).await?;
-    match apply_import(
-        &state.store,
-        state.settings.time_zone,
-        &c,
-        skip_invalid,
-        (Some(user.id()), &user.user.username, &user.address),
-    )
-    .await
-    {
+    match state.app.apply_checked(&user.actor(), &c, skip_invalid).await? {
         Ok(done) => {
             let notice = format!(
                 "Imported {}: {} created, {} updated.",

@@ -4,8 +4,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::NotificationRow;
 use carelog_domain::notifications::Kind;
-use carelog_store::NotificationRow;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};

@@ -4,12 +4,12 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
+use carelog_app::model::{Named, PanelFilter};
 use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::practice_time::local_date;
 use carelog_domain::role::Role;
-use carelog_domain::schedule::{CompletionBand, month_key};
+use carelog_domain::schedule::CompletionBand;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use carelog_store::{Named, PanelFilter};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -187,7 +187,6 @@ pub async fn panel_rows(
 ) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
     let tz = state.settings.time_zone;
     let today = local_date(Utc::now(), tz);
-    let month = YearMonth::of(today);
     let may_see_all = user.role().sees_all_patients();
     // "My Patients Only" is on by default; off widens only as far as the role allows.
     // Admins carry no caseload, so their panel starts with every patient.
@@ -218,7 +217,7 @@ pub async fn panel_rows(
         provider_id: id_filter("provider", &q.provider)?,
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
     };
-    let patients = state.store.panel(&filter, month_range(month, tz), &month_key(month)).await?;
+    let patients = state.app.patient_panel(&user.actor(), filter).await?;
     let mut rows: Vec<PanelRow> = patients
         .into_iter()
         .map(|p| {
@@ -306,6 +305,7 @@ pub async fn page(
         ),
     )
     .await?;
+    let choices = state.app.panel_choices().await?;
     let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
     let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
     let page = PanelPage {
@@ -323,8 +323,8 @@ pub async fn page(
                 .map(|v| (v.as_str().to_owned(), v.label().to_owned())),
             &q.visit,
         ),
-        facilities: named_options(&state.store.facilities().await?, &q.facility),
-        providers: named_options(&state.store.providers().await?, &q.provider),
+        facilities: named_options(&choices.facilities, &q.facility),
+        providers: named_options(&choices.providers, &q.provider),
         completions: options(
             [CompletionBand::Low, CompletionBand::Medium, CompletionBand::High]
                 .map(|c| (c.key().to_owned(), c.label().to_owned())),
@@ -339,7 +339,7 @@ pub async fn page(
         due_soon,
         columns,
         filtered,
-        target: state.store.monthly_target_minutes().await?,
+        target: choices.target,
     };
     render(&page)
 }

@@ -7,11 +7,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
+use carelog_app::model::PatientDetail;
 use carelog_app::patients::VisiblePatient;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use carelog_store::PatientDetail;
 use chrono::Utc;
 
 use super::{Shell, Tab, render};

@@ -6,12 +6,12 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::{Finalized, NewAssignment, QueueRow, ScoreParts, TeamMember};
 use carelog_domain::assignment::{MatchScore, match_score};
 use carelog_domain::assignment_plan::{
     PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread,
 };
 use carelog_domain::team_stats::UTILIZATION_SPREAD_TARGET;
-use carelog_store::{Finalized, NewAssignment, NewAuditEvent, QueueRow, ScoreParts, TeamMember};
 use chrono::Utc;
 
 use super::{Shell, Tab, audit, render};
@@ -19,7 +19,7 @@ use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::pages::assign::after_assignment;
 use crate::state::AppState;
-use carelog_app::team_facts::{facts, needs, windows};
+use carelog_app::team_facts::{facts, needs};
 
 pub struct Choice {
     pub id: i64,
@@ -68,12 +68,12 @@ struct Planned {
     scores: Vec<Vec<MatchScore>>,
 }
 
-async fn planned(state: &AppState) -> AppResult<Planned> {
+async fn planned(state: &AppState, user: &CurrentUser) -> AppResult<Planned> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let w = state.app.assignment_weights().await?;
-    let queue = state.store.waiting_patients().await?;
-    let team = state.store.team(windows(now, tz)).await?;
+    let queue = state.app.waiting_patients(&user.actor()).await?;
+    let team = state.app.team_members(&user.actor()).await?;
     let members: Vec<PlanCoordinator> =
         team.iter().map(|m| PlanCoordinator { id: m.id, facts: facts(m, now, tz) }).collect();
     let patients: Vec<PlanPatient> =
@@ -102,7 +102,7 @@ async fn show(
     chosen: Option<&[(i64, Option<i64>)]>,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let p = planned(state).await?;
+    let p = planned(state, user).await?;
     let name_of = |id: Option<i64>| -> String {
         id.and_then(|id| p.team.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
@@ -233,18 +233,18 @@ pub async fn accept(
         .await;
     }
     let w = state.app.assignment_weights().await?;
-    let team = state.store.team(windows(now, tz)).await?;
+    let team = state.app.team_members(&user.actor()).await?;
     // One read of the queue for every row; a patient no longer waiting is looked up alone, and refused
     // by finalizing with its reason.
     let waiting: std::collections::HashMap<i64, QueueRow> =
-        state.store.waiting_patients().await?.into_iter().map(|r| (r.id, r)).collect();
+        state.app.waiting_patients(&user.actor()).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut batch = Vec::new();
     let mut names = Vec::new();
     for (pid, coordinator) in &rows {
         let Some(c) = coordinator else { continue };
         let row = match waiting.get(pid) {
             Some(row) => Some(row.clone()),
-            None => state.store.queue_entry(*pid).await?,
+            None => state.app.queue_entry(&user.actor(), *pid).await?,
         };
         let Some(row) = row else {
             return show(
@@ -282,20 +282,15 @@ pub async fn accept(
         });
         names.push((row.name.clone(), row.id, member.name.clone(), member.id, s.total));
     }
-    let events: Vec<NewAuditEvent> = names
+    let details: Vec<String> = names
         .iter()
-        .map(|(patient, pid, coordinator, _, score)| NewAuditEvent {
-            user_id: Some(user.id()),
-            username: &user.user.username,
-            action: "assignment.finalize",
-            patient_id: Some(*pid),
-            detail: format!(
+        .map(|(patient, _, coordinator, _, score)| {
+            format!(
                 "to {coordinator} (score {score:.1}) from the whole-queue plan; patient {patient}"
-            ),
-            address: &user.address,
+            )
         })
         .collect();
-    let ids = match state.store.finalize_assignments(&batch, user.id(), &events, now).await? {
+    let ids = match state.app.finalize_assignments(&user.actor(), &batch, details, now).await? {
         Finalized::Done(ids) => ids,
         Finalized::Refused(message) => {
             return show(&state, &user, Some(&rows), Some(message)).await;

@@ -7,15 +7,15 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::{Named, ProfileUpdate, TeamMember};
 use carelog_domain::patient::Availability;
-use carelog_store::{Named, NewAuditEvent, ProfileUpdate, TeamMember};
 use chrono::{NaiveTime, Utc};
 
 use super::{Shell, Tab, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, days_ago, facts, windows};
+use carelog_app::team_facts::{availability_label, days_ago, facts};
 
 pub const SPECIALIZATIONS: [&str; 5] =
     ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];
@@ -40,12 +40,11 @@ struct ProfilePage {
     saved: bool,
 }
 
-async fn member(state: &AppState, raw_id: &str) -> AppResult<TeamMember> {
+async fn member(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<TeamMember> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let now = Utc::now();
     state
-        .store
-        .team(windows(now, state.settings.time_zone))
+        .app
+        .team_members(&user.actor())
         .await?
         .iter()
         .find(|m| m.id == id)
@@ -64,7 +63,7 @@ async fn show(
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let f = facts(&m, now, tz);
-    let all_facilities = state.store.facilities().await?;
+    let all_facilities = state.app.facilities().await?;
     let form = form.unwrap_or_else(|| ProfileUpdate {
         max_caseload: i32::try_from(m.max_caseload).unwrap_or(0),
         availability: m.availability.clone(),
@@ -124,7 +123,7 @@ pub async fn page(
     Path(raw_id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let m = member(&state, &raw_id).await?;
+    let m = member(&state, &user, &raw_id).await?;
     let saved = q.iter().any(|(k, v)| k == "saved" && v == "1");
     show(&state, &user, m, None, None, saved).await
 }
@@ -226,33 +225,25 @@ pub async fn save(
     Path(raw_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let m = member(&state, &raw_id).await?;
-    let facility_ids: Vec<i64> =
-        state.store.facilities().await?.into_iter().map(|f| f.id).collect();
+    let m = member(&state, &user, &raw_id).await?;
+    let facility_ids: Vec<i64> = state.app.facilities().await?.into_iter().map(|f| f.id).collect();
     let update = match parse_profile(&fields, &facility_ids) {
         Ok(u) => u,
         Err(message) => return show(&state, &user, m, None, Some(message), false).await,
     };
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "team.profile_update",
-        patient_id: None,
-        detail: format!(
-            "{}: before max {} {} {}-{} [{}] [{}] [{}]; after {:?}",
-            m.name,
-            m.max_caseload,
-            m.availability,
-            m.work_start,
-            m.work_end,
-            m.specializations.join(", "),
-            m.languages.join(", "),
-            m.facilities_served.join(", "),
-            update
-        ),
-        address: &user.address,
-    };
-    state.store.update_profile(m.id, &update, &event, Utc::now()).await?;
+    let detail = format!(
+        "{}: before max {} {} {}-{} [{}] [{}] [{}]; after {:?}",
+        m.name,
+        m.max_caseload,
+        m.availability,
+        m.work_start,
+        m.work_end,
+        m.specializations.join(", "),
+        m.languages.join(", "),
+        m.facilities_served.join(", "),
+        update
+    );
+    state.app.update_profile(&user.actor(), m.id, &update, detail).await?;
     Ok(Redirect::to(&format!("/team/coordinators/{}?saved=1", m.id)).into_response())
 }
 

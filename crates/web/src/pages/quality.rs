@@ -9,12 +9,12 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::{NewReview, NewSurvey, QualityWindow, SampleEntry};
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
     ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
     alerts, minutes_target,
 };
-use carelog_store::{NewAuditEvent, NewReview, NewSurvey, QualityWindow, SampleEntry};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -110,7 +110,7 @@ pub async fn page(
         to: month_range(month, tz).end,
         months: months.clone(),
     };
-    let figures = state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
+    let figures = state.app.quality_months(&user.actor(), &window).await?;
     let mut team_by_month: BTreeMap<YearMonth, QualityMonth> = BTreeMap::new();
     for ((_, m), q) in &figures {
         team_by_month.entry(*m).or_default().add(q);
@@ -170,8 +170,8 @@ pub async fn page(
             label: "Billable minutes, last 6 months".into(),
         },
     ];
-    let team = state.store.team(windows(now, tz)).await?;
-    let monthly_target = state.store.monthly_target_minutes().await?;
+    let team = state.app.team_members(&user.actor()).await?;
+    let monthly_target = state.app.monthly_target().await?;
     let (elapsed, days) = if month == YearMonth::of(today) {
         (today.day(), month.last_day().day())
     } else if month < YearMonth::of(today) {
@@ -237,12 +237,12 @@ async fn show_sample(
 ) -> AppResult<Response> {
     let now = Utc::now();
     let since = windows(now, state.settings.time_zone).activity_since;
-    let entries = state.store.qa_sample(user.id(), since, coordinator, SAMPLE_SIZE).await?;
+    let entries = state.app.qa_sample(&user.actor(), since, coordinator, SAMPLE_SIZE).await?;
     for e in &entries {
         audit(state, user, "qa.sample_read", e.patient_id, format!("entry {}", e.id)).await?;
     }
     let coordinators = state
-        .store
+        .app
         .caseload_holders()
         .await?
         .into_iter()
@@ -300,7 +300,7 @@ pub async fn record_review(
     let Some(entry) = form.entry.trim().parse::<i64>().ok() else {
         return refuse("Review: choose an entry from the sample.".into()).await;
     };
-    let Some((coordinator, patient)) = state.store.entry_owner(entry).await? else {
+    let Some((coordinator, patient)) = state.app.entry_owner(&user.actor(), entry).await? else {
         return refuse("Review: that entry does not exist.".into()).await;
     };
     if coordinator == user.id() {
@@ -324,17 +324,10 @@ pub async fn record_review(
         return refuse(format!("Review notes: at most {NOTES_LIMIT} characters.")).await;
     }
     let now = Utc::now();
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "qa.review",
-        patient_id: patient,
-        detail: format!(
-            "entry {entry}: {} rating {rating}; {notes}",
-            if accurate { "accurate" } else { "not accurate" }
-        ),
-        address: &user.address,
-    };
+    let detail = format!(
+        "entry {entry}: {} rating {rating}; {notes}",
+        if accurate { "accurate" } else { "not accurate" }
+    );
     let review = NewReview {
         task_log_id: entry,
         coordinator_id: coordinator,
@@ -343,7 +336,7 @@ pub async fn record_review(
         rating,
         notes,
     };
-    if !state.store.record_qa_review(&review, &event, now).await? {
+    if !state.app.record_qa_review(&user.actor(), &review, patient, detail, now).await? {
         return refuse("Review: that entry has been reviewed already.".into()).await;
     }
     Ok(Redirect::to("/team/quality/review?notice=Review+saved.").into_response())
@@ -410,8 +403,8 @@ pub async fn record_survey(
     let check = async {
         let code = form.chart_code.trim().to_uppercase();
         let patient = state
-            .store
-            .patient_by_chart_code(&code)
+            .app
+            .patient_by_chart_code(&user.actor(), &code)
             .await?
             .ok_or_else(|| format!("Chart code: no patient has chart code \"{code}\"."));
         let patient = match patient {
@@ -450,14 +443,7 @@ pub async fn record_survey(
         }
     };
     let now = Utc::now();
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "qa.survey",
-        patient_id: Some(patient),
-        detail: format!("score {score} on {on} for coordinator {coordinator}"),
-        address: &user.address,
-    };
+    let detail = format!("score {score} on {on} for coordinator {coordinator}");
     let survey = NewSurvey {
         patient_id: patient,
         coordinator_id: coordinator,
@@ -465,7 +451,7 @@ pub async fn record_survey(
         surveyed_on: on,
         recorded_by: user.id(),
     };
-    if !state.store.record_survey(&survey, &event, now).await? {
+    if !state.app.record_survey(&user.actor(), &survey, detail, now).await? {
         let message = format!("Survey: this patient already has a survey recorded on {on}.");
         return show_survey(&state, &user, form, String::new(), Some(message)).await;
     }

@@ -4,23 +4,23 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use carelog_app::model::QualityWindow;
 use carelog_domain::assignment_plan::std_dev;
 use carelog_domain::metrics::coordinator_metrics;
-use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
+use carelog_domain::practice_time::{local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
     ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent,
     utilization_band, utilization_percent,
 };
-use carelog_store::QualityWindow;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::{Shell, Tab, audit, date_range_param, month_param, render};
-use crate::context::ManagerUser;
+use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::pages::exports::{csv_body, csv_response};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, facts, windows};
+use carelog_app::team_facts::{availability_label, facts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
@@ -88,6 +88,7 @@ fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
 
 async fn build(
     state: &AppState,
+    user: &CurrentUser,
     kind: ReportKind,
     q: &ReportQuery,
 ) -> AppResult<(Report, String, String, String)> {
@@ -98,10 +99,8 @@ async fn build(
     let (from, to) = date_range_param(&q.from, &q.to, (today - Duration::days(89), today))?;
     let report = match kind {
         ReportKind::Efficiency => {
-            let rows = state
-                .store
-                .first_assignments(start_of_day(from, tz), start_of_day(to + Duration::days(1), tz))
-                .await?;
+            let (start, end) = (start_of_day(from, tz), start_of_day(to + Duration::days(1), tz));
+            let rows = state.app.first_assignments(&user.actor(), start, end).await?;
             let hours: Vec<f64> =
                 rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
             let d = distribution(&hours);
@@ -158,15 +157,15 @@ async fn build(
             }
         }
         ReportKind::Performance => {
-            let months = state.store.coordinator_months(month, month_range(month, tz)).await?;
+            let range = month_range(month, tz);
+            let months = state.app.coordinator_months(&user.actor(), month, range).await?;
             let window = QualityWindow {
                 today,
                 months: vec![month],
                 from: month_range(month, tz).start,
                 to: month_range(month, tz).end,
             };
-            let quality =
-                state.store.quality_months(&window, |t| YearMonth::of(local_date(t, tz))).await?;
+            let quality = state.app.quality_months(&user.actor(), &window).await?;
             Report {
                 kind: "performance",
                 title: format!("Team performance, {month}"),
@@ -214,7 +213,7 @@ async fn build(
             }
         }
         ReportKind::Workload => {
-            let team = state.store.team(windows(now, tz)).await?;
+            let team = state.app.team_members(&user.actor()).await?;
             let takes: Vec<_> = team
                 .iter()
                 .filter(|m| m.availability != "Unavailable" && m.max_caseload > 0)
@@ -300,7 +299,7 @@ pub async fn page(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let kind = ReportKind::parse(&q.report)?;
-    let (report, month, from, to) = build(&state, kind, &q).await?;
+    let (report, month, from, to) = build(&state, &user, kind, &q).await?;
     audit(&state, &user, "team.report", None, kind.key().into()).await?;
     let query = serde_urlencoded::to_string([
         ("month", month.as_str()),
@@ -326,7 +325,7 @@ pub async fn csv(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let kind = ReportKind::parse(&name)?;
-    let (report, month, _, _) = build(&state, kind, &q).await?;
+    let (report, month, _, _) = build(&state, &user, kind, &q).await?;
     let body = csv_body(&report.header, &report.rows)?;
     audit(
         &state,

@@ -6,10 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
+use carelog_app::model::TaskTypeRow;
 use carelog_domain::catalogue::AppliesTo;
 use carelog_domain::patient::Priority;
 use carelog_domain::schedule::{ScheduleDraft, validate_schedule};
-use carelog_store::TaskTypeRow;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};

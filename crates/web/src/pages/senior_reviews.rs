@@ -5,8 +5,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::model::{ReviewsOf, SeniorReview};
 use carelog_domain::notifications::Kind;
-use carelog_store::{NewAuditEvent, ReviewsOf, SeniorReview};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub struct AnswerForm {
 }
 
 async fn show(state: &AppState, user: &CurrentUser, error: Option<String>) -> AppResult<Response> {
-    let reviews = state.store.senior_reviews(ReviewsOf::All, 200).await?;
+    let reviews = state.app.senior_reviews(&user.actor(), ReviewsOf::All, 200).await?;
     audit(state, user, "assignment.reviews_view", None, format!("{} reviews", reviews.len()))
         .await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -54,7 +54,7 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> AppResult<Response> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let review = state.store.senior_review(id).await?.ok_or(AppError::NotFound)?;
+    let review = state.app.senior_review(&user.actor(), id).await?;
     let answer = form.answer.trim();
     if answer.is_empty() {
         return show(
@@ -69,15 +69,7 @@ pub async fn answer(
             .await;
     }
     let now = Utc::now();
-    let event = NewAuditEvent {
-        user_id: Some(user.id()),
-        username: &user.user.username,
-        action: "assignment.review_answered",
-        patient_id: Some(review.patient_id),
-        detail: format!("review {id}: {answer}"),
-        address: &user.address,
-    };
-    if !state.store.answer_senior_review(&review, user.id(), answer, &event, now).await? {
+    if !state.app.answer_senior_review(&user.actor(), &review, answer, now).await? {
         return show(
             &state,
             &user,

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::Outcome;
-use carelog_store::EntryRow;
+use carelog_app::model::EntryRow;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use carelog_app::model::{Named, QueueFilter, QueueSort, QueueView};
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
@@ -11,7 +12,6 @@ use carelog_domain::patient::{Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
 use carelog_domain::team_stats::{percent, utilization_percent};
-use carelog_store::{Named, QueueFilter, QueueSort, QueueView};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ use super::{Shell, Tab, audit, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, days_ago, facts, windows};
+use carelog_app::team_facts::{availability_label, days_ago, facts};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -288,7 +288,8 @@ pub async fn page(
     let today = local_date(now, tz);
     let sla = state.app.sla_hours().await?;
     let (filter, page) = queue_filter(&q, &state, sla)?;
-    let (rows, total) = state.store.assignment_queue(&filter).await?;
+    let actor = user.actor();
+    let (rows, total) = state.app.assignment_queue(&actor, &filter).await?;
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -339,10 +340,10 @@ pub async fn page(
         })
         .collect();
 
-    let team = state.store.team(windows(now, tz)).await?;
+    let team = state.app.team_members(&actor).await?;
     let (caseload, capacity): (i64, i64) =
         team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-    let trends = state.store.queue_trends(now).await?;
+    let (trends, pending) = state.app.queue_trends(&actor).await?;
     let caseload_then: i64 =
         team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
     let utilization_now = percent(caseload, capacity);
@@ -363,23 +364,19 @@ pub async fn page(
         }
         _ => "no caseload capacity recorded".into(),
     };
-    let pending = state.store.assignment_queue_length().await?;
     let change = trends.pending_now - trends.pending_yesterday;
     let pending_trend = match change {
         0 => "→ no change from yesterday".into(),
         d if d > 0 => format!("↑ {d} from yesterday"),
         d => format!("↓ {} from yesterday", -d),
     };
-    let overdue = state
-        .store
-        .assignment_queue(&QueueFilter {
-            overdue_before: Some(overdue_before(now, sla)),
-            limit: 0,
-            recent_since: now,
-            ..QueueFilter::default()
-        })
-        .await?
-        .1;
+    let overdue_filter = QueueFilter {
+        overdue_before: Some(overdue_before(now, sla)),
+        limit: 0,
+        recent_since: now,
+        ..QueueFilter::default()
+    };
+    let overdue = state.app.assignment_queue(&actor, &overdue_filter).await?.1;
     let cards = team
         .iter()
         .map(|m| {
@@ -438,8 +435,8 @@ pub async fn page(
         total,
         page,
         pages,
-        facilities: state.store.facilities().await?,
-        providers: state.store.providers().await?,
+        facilities: state.app.facilities().await?,
+        providers: state.app.providers().await?,
         priorities: vec!["High", "Medium", "Low"],
         programs: vec!["CCM", "PCM", "CCM+PCM"],
         needs: vec!["Mental Health", "Dementia", "Complex Medical", "Language"],

@@ -1,0 +1,303 @@
+//! Tab 3, for managers and admins: the team and its figures, the assignment queue, assignments and
+//! senior reviews, coordinator profiles, quality reviews and surveys, and the reports' inputs.
+//! Writes build their audit event from the actor here, in the write's own transaction.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use carelog_domain::metrics::CoordinatorMonth;
+use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
+use carelog_domain::team_stats::QualityMonth;
+use carelog_store::{
+    AssignmentRecord, Finalized, NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate,
+    QualityWindow, QueueFilter, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview,
+    TeamMember,
+};
+use chrono::{DateTime, Utc};
+
+use crate::entries::audit_event;
+use crate::team_facts::windows;
+use crate::{Actor, App, ServiceError, ServiceResult};
+
+impl App {
+    /// Managers and admins only.
+    pub(crate) fn require_oversight(&self, actor: &Actor) -> ServiceResult<()> {
+        if actor.role.sees_team_oversight() { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// Every coordinator and manager with their figures over the team windows ending now.
+    pub async fn team_members(&self, actor: &Actor) -> ServiceResult<Arc<Vec<TeamMember>>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.team(windows(Utc::now(), self.time_zone)).await?)
+    }
+
+    /// A page of the assignment queue under `filter`, and how many rows match.
+    pub async fn assignment_queue(
+        &self,
+        actor: &Actor,
+        filter: &QueueFilter,
+    ) -> ServiceResult<(Vec<QueueRow>, i64)> {
+        self.require_oversight(actor)?;
+        Ok(self.store.assignment_queue(filter).await?)
+    }
+
+    /// The whole queue (for the JSON API).
+    pub async fn whole_queue(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Vec<QueueRow>> {
+        let filter = QueueFilter { limit: 10_000, recent_since: now, ..QueueFilter::default() };
+        Ok(self.assignment_queue(actor, &filter).await?.0)
+    }
+
+    /// Patients waiting for a coordinator, for the whole-queue plan.
+    pub async fn waiting_patients(&self, actor: &Actor) -> ServiceResult<Vec<QueueRow>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.waiting_patients().await?)
+    }
+
+    /// One patient's queue row, whether or not still waiting.
+    pub async fn queue_entry(
+        &self,
+        actor: &Actor,
+        patient_id: i64,
+    ) -> ServiceResult<Option<QueueRow>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.queue_entry(patient_id).await?)
+    }
+
+    /// Tab 3's trend cards: caseloads a week ago, the queue's length yesterday and now.
+    pub async fn queue_trends(&self, actor: &Actor) -> ServiceResult<(Arc<QueueTrends>, i64)> {
+        self.require_oversight(actor)?;
+        let trends = self.store.queue_trends(Utc::now()).await?;
+        Ok((trends, self.store.assignment_queue_length().await?))
+    }
+
+    /// Gives waiting patients to coordinators in one transaction; `details` is each one's audit
+    /// text, in the batch's order.
+    pub async fn finalize_assignments(
+        &self,
+        actor: &Actor,
+        batch: &[NewAssignment],
+        details: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Finalized> {
+        self.require_oversight(actor)?;
+        let events: Vec<NewAuditEvent> = batch
+            .iter()
+            .zip(details)
+            .map(|(a, detail)| {
+                audit_event(actor, "assignment.finalize", Some(a.patient_id), detail)
+            })
+            .collect();
+        Ok(self.store.finalize_assignments(batch, actor.id, &events, now).await?)
+    }
+
+    /// Asks the admins for a senior review of a patient's assignment; false when one is open.
+    pub async fn request_senior_review(
+        &self,
+        actor: &Actor,
+        patient_id: i64,
+        proposed: Option<i64>,
+        notes: &str,
+        detail: String,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        self.require_oversight(actor)?;
+        let event = audit_event(actor, "assignment.review_requested", Some(patient_id), detail);
+        Ok(self
+            .store
+            .request_senior_review(patient_id, actor.id, proposed, notes, &event, now)
+            .await?)
+    }
+
+    pub async fn admin_ids(&self) -> ServiceResult<Vec<i64>> {
+        Ok(self.store.admin_ids().await?)
+    }
+
+    pub async fn senior_reviews(
+        &self,
+        actor: &Actor,
+        of: ReviewsOf,
+        limit: i64,
+    ) -> ServiceResult<Vec<SeniorReview>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.senior_reviews(of, limit).await?)
+    }
+
+    pub async fn senior_review(&self, actor: &Actor, id: i64) -> ServiceResult<SeniorReview> {
+        self.require_admin(actor)?;
+        self.store.senior_review(id).await?.ok_or(ServiceError::NotFound)
+    }
+
+    /// An admin's answer to a senior review; false when it was answered already.
+    pub async fn answer_senior_review(
+        &self,
+        actor: &Actor,
+        review: &SeniorReview,
+        answer: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        self.require_admin(actor)?;
+        let detail = format!("review {}: {answer}", review.id);
+        let event =
+            audit_event(actor, "assignment.review_answered", Some(review.patient_id), detail);
+        Ok(self.store.answer_senior_review(review, actor.id, answer, &event, now).await?)
+    }
+
+    /// An assignment record: managers and admins see every one; a coordinator the handoffs they
+    /// are part of. Anything else is not found.
+    pub async fn assignment_in_reach(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> ServiceResult<AssignmentRecord> {
+        let record = self.store.assignment(id).await?.ok_or(ServiceError::NotFound)?;
+        let involved =
+            record.coordinator_id == actor.id || record.handoff_with_id == Some(actor.id);
+        if !actor.role.sees_all_patients() && !involved {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(record)
+    }
+
+    /// The patient's name as the record shows it, or empty when the patient is gone.
+    pub async fn patient_name(&self, patient_id: i64) -> ServiceResult<String> {
+        Ok(self.store.patient_detail(patient_id).await?.map(|p| p.name).unwrap_or_default())
+    }
+
+    /// Schedules an assignment's handoff call at `at` with `with`.
+    pub async fn schedule_handoff(
+        &self,
+        actor: &Actor,
+        record: &AssignmentRecord,
+        at: DateTime<Utc>,
+        with: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let detail = format!("assignment {} handoff at {}", record.id, at.to_rfc3339());
+        let event = audit_event(actor, "assignment.handoff", Some(record.patient_id), detail);
+        Ok(self.store.schedule_handoff(record.id, at, with, &event, now).await?)
+    }
+
+    /// A coordinator's profile: caseload limit, availability, hours, languages and facilities.
+    pub async fn update_profile(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        update: &ProfileUpdate,
+        detail: String,
+    ) -> ServiceResult<()> {
+        self.require_oversight(actor)?;
+        let event = audit_event(actor, "team.profile_update", None, detail);
+        Ok(self.store.update_profile(user_id, update, &event, Utc::now()).await?)
+    }
+
+    /// Per coordinator and month: QA reviews and satisfaction surveys in the window.
+    pub async fn quality_months(
+        &self,
+        actor: &Actor,
+        window: &QualityWindow,
+    ) -> ServiceResult<BTreeMap<(i64, YearMonth), QualityMonth>> {
+        self.require_oversight(actor)?;
+        let tz = self.time_zone;
+        Ok(self.store.quality_months(window, |t| YearMonth::of(local_date(t, tz))).await?)
+    }
+
+    /// Entries for the reviewer to sample, never their own.
+    pub async fn qa_sample(
+        &self,
+        actor: &Actor,
+        since: DateTime<Utc>,
+        coordinator: Option<i64>,
+        limit: i64,
+    ) -> ServiceResult<Vec<SampleEntry>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.qa_sample(actor.id, since, coordinator, limit).await?)
+    }
+
+    /// Who logged an entry, and for which patient.
+    pub async fn entry_owner(
+        &self,
+        actor: &Actor,
+        entry: i64,
+    ) -> ServiceResult<Option<(i64, Option<i64>)>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.entry_owner(entry).await?)
+    }
+
+    /// A patient by chart code: id and coordinator.
+    pub async fn patient_by_chart_code(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> ServiceResult<Option<(i64, Option<i64>)>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.patient_by_chart_code(code).await?)
+    }
+
+    /// Records a QA review; false when the entry was reviewed already.
+    pub async fn record_qa_review(
+        &self,
+        actor: &Actor,
+        review: &NewReview<'_>,
+        patient_id: Option<i64>,
+        detail: String,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        self.require_oversight(actor)?;
+        let event = audit_event(actor, "qa.review", patient_id, detail);
+        Ok(self.store.record_qa_review(review, &event, now).await?)
+    }
+
+    /// Records a satisfaction survey; false when the patient has one on that day.
+    pub async fn record_survey(
+        &self,
+        actor: &Actor,
+        survey: &NewSurvey,
+        detail: String,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<bool> {
+        self.require_oversight(actor)?;
+        let event = audit_event(actor, "qa.survey", Some(survey.patient_id), detail);
+        Ok(self.store.record_survey(survey, &event, now).await?)
+    }
+
+    /// The month's per-coordinator figures for the performance report.
+    pub async fn coordinator_months(
+        &self,
+        actor: &Actor,
+        month: YearMonth,
+        range: UtcRange,
+    ) -> ServiceResult<Vec<(i64, String, CoordinatorMonth, i64)>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.coordinator_months(month, range).await?)
+    }
+
+    /// Patients first assigned in the range: name, hand-off, assignment, coordinator.
+    pub async fn first_assignments(
+        &self,
+        actor: &Actor,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ServiceResult<Vec<(String, DateTime<Utc>, DateTime<Utc>, String)>> {
+        self.require_oversight(actor)?;
+        Ok(self.store.first_assignments(from, to).await?)
+    }
+
+    /// The month's care-time target in minutes.
+    pub async fn monthly_target(&self) -> ServiceResult<i64> {
+        Ok(self.store.monthly_target_minutes().await?)
+    }
+
+    /// Facilities, for pickers and filters.
+    pub async fn facilities(&self) -> ServiceResult<Vec<carelog_store::Named>> {
+        Ok(self.store.facilities().await?)
+    }
+
+    /// Providers, for filters.
+    pub async fn providers(&self) -> ServiceResult<Vec<carelog_store::Named>> {
+        Ok(self.store.providers().await?)
+    }
+}
