@@ -221,6 +221,24 @@ pub fn reimbursement(codes: &Codes, schedule: &[(String, i32, i64)], year: i32) 
 }
 
 /// Dollars and cents for display: `$1,234.56`.
+/// A patient's care time this month against the practice's monthly target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetProgress {
+    Met,
+    /// Minutes still to log to reach the target.
+    Short(i64),
+}
+
+impl TargetProgress {
+    pub fn of(billable_minutes: i64, target: i64) -> Self {
+        if billable_minutes >= target {
+            TargetProgress::Met
+        } else {
+            TargetProgress::Short(target - billable_minutes)
+        }
+    }
+}
+
 pub fn dollars(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
@@ -517,5 +535,13 @@ mod parse_tests {
         assert_eq!(parse_code(" 99426 "), Ok("99426".into()));
         assert!(parse_code("9942").is_err());
         assert!(parse_code("9942a").is_err());
+    }
+
+    #[test]
+    fn care_time_meets_the_target_at_exactly_the_target() {
+        assert_eq!(TargetProgress::of(19, 20), TargetProgress::Short(1));
+        assert_eq!(TargetProgress::of(20, 20), TargetProgress::Met);
+        assert_eq!(TargetProgress::of(0, 20), TargetProgress::Short(20));
+        assert_eq!(TargetProgress::of(45, 20), TargetProgress::Met);
     }
 }

@@ -29,6 +29,26 @@ pub fn utilization_percent(caseload: i64, max_caseload: i64) -> Option<f64> {
     percent(caseload, max_caseload)
 }
 
+/// How full one coordinator's caseload is, for its bar: full from 90%, busy from 75%.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseloadFill {
+    Room,
+    Busy,
+    Full,
+}
+
+impl CaseloadFill {
+    pub fn of(fill_percent: i64) -> Self {
+        if fill_percent >= 90 {
+            CaseloadFill::Full
+        } else if fill_percent >= 75 {
+            CaseloadFill::Busy
+        } else {
+            CaseloadFill::Room
+        }
+    }
+}
+
 /// Where a team utilization sits against the 75–85% band.
 pub fn utilization_band(u: f64) -> &'static str {
     if u < UTILIZATION_BAND.0 {
@@ -405,5 +425,14 @@ mod tests {
         assert_eq!(team.satisfaction(), Some(4.5));
         assert_eq!(team.care_plan_completion(), Some(100.0));
         assert_eq!(team.billable_minutes, 50);
+    }
+
+    #[test]
+    fn a_caseload_is_busy_from_75_and_full_from_90_percent() {
+        assert_eq!(CaseloadFill::of(74), CaseloadFill::Room);
+        assert_eq!(CaseloadFill::of(75), CaseloadFill::Busy);
+        assert_eq!(CaseloadFill::of(89), CaseloadFill::Busy);
+        assert_eq!(CaseloadFill::of(90), CaseloadFill::Full);
+        assert_eq!(CaseloadFill::of(130), CaseloadFill::Full);
     }
 }

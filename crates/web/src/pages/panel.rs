@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use carelog_app::model::{Named, PanelFilter};
+use carelog_domain::billing::TargetProgress;
 use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::role::Role;
@@ -58,6 +59,16 @@ pub struct PanelRow {
     pub minutes: i64,
     pub billable_minutes: i64,
     pub open_gaps: i64,
+}
+
+impl PanelRow {
+    /// Minutes still to log this month to reach `target`; None once it is met.
+    pub fn to_target(&self, target: i64) -> Option<i64> {
+        match TargetProgress::of(self.billable_minutes, target) {
+            TargetProgress::Met => None,
+            TargetProgress::Short(minutes) => Some(minutes),
+        }
+    }
 }
 
 impl PanelRow {

@@ -11,7 +11,7 @@ use carelog_domain::assignment_queue::{
 use carelog_domain::patient::{Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
-use carelog_domain::team_stats::{percent, utilization_percent};
+use carelog_domain::team_stats::{CaseloadFill, percent, utilization_percent};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,8 @@ pub struct WorkloadCard {
     pub caseload: i64,
     pub max_caseload: i64,
     pub fill_percent: i64,
+    /// The caseload bar's colour: red when full, orange when busy, green with room.
+    pub fill_colour: &'static str,
     pub utilization: String,
     pub tasks_per_day: String,
     pub minutes_per_patient: String,
@@ -382,6 +384,9 @@ pub async fn page(
         .map(|m| {
             let f = facts(m, now, tz);
             let availability = availability_label(m);
+            let fill_percent = utilization_percent(m.caseload, m.max_caseload)
+                .map(|u| u.clamp(0.0, 100.0).round() as i64)
+                .unwrap_or(0);
             WorkloadCard {
                 id: m.id,
                 name: m.name.clone(),
@@ -389,9 +394,12 @@ pub async fn page(
                 availability,
                 caseload: m.caseload,
                 max_caseload: m.max_caseload,
-                fill_percent: utilization_percent(m.caseload, m.max_caseload)
-                    .map(|u| u.clamp(0.0, 100.0).round() as i64)
-                    .unwrap_or(0),
+                fill_percent,
+                fill_colour: match CaseloadFill::of(fill_percent) {
+                    CaseloadFill::Full => "#d32f2f",
+                    CaseloadFill::Busy => "#f57c00",
+                    CaseloadFill::Room => "#388e3c",
+                },
                 utilization: utilization_percent(m.caseload, m.max_caseload)
                     .map(|u| format!("{u:.0}%"))
                     .unwrap_or_else(|| "—".into()),
