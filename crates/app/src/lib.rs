@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod actor;
+pub mod assignment;
 pub mod billing;
 pub mod billing_csv;
 pub mod daily_tasks;

@@ -1,7 +1,8 @@
 //! The assignment queue's clock (seed 001 §3.3–3.4, domain.md "Assignment"): how long a patient has waited
 //! since the provider handoff, and whether that is past the practice's SLA.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use crate::RuleViolation;
 use crate::assignment::Weights;
@@ -69,10 +70,32 @@ pub fn validate_weights(w: Weights) -> Result<Weights, RuleViolation> {
     Ok(w)
 }
 
+/// How far ahead a handoff meeting may be scheduled.
+pub const HANDOFF_HORIZON_DAYS: i64 = 90;
+
+/// A handoff time typed in practice time: in the future, within 90 days.
+pub fn parse_handoff(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let raw = raw.trim();
+    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map_err(|_| {
+        format!("Handoff meeting: \"{raw}\" is not a date and time (YYYY-MM-DD HH:MM).")
+    })?;
+    let at = tz
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| format!("Handoff meeting: {raw} does not exist in the practice's time zone (a daylight-saving gap)."))?;
+    if at <= now {
+        return Err(format!("Handoff meeting: {raw} is in the past; choose a time from now on."));
+    }
+    if at > now + Duration::days(HANDOFF_HORIZON_DAYS) {
+        return Err(format!("Handoff meeting: {raw} is more than 90 days away."));
+    }
+    Ok(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     fn t(h: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 2, 8, 0, 0).single().unwrap_or_default() + Duration::hours(h)
@@ -129,5 +152,37 @@ mod tests {
         );
         let one = Weights { workload: 1.0, specialization: 0.0, experience: 0.0, language: 0.0 };
         assert!(validate_weights(one).is_ok());
+    }
+
+    #[test]
+    fn handoff_times_must_be_future_real_and_near() {
+        let tz: Tz = chrono_tz::America::New_York;
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).single().unwrap_or_default();
+        assert!(parse_handoff("2026-11-23T09:30", tz, now).is_ok());
+        assert!(
+            parse_handoff("2026-11-22T09:00", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("in the past")
+        );
+        assert!(
+            parse_handoff("2027-03-01T09:00", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("90 days")
+        );
+        assert!(
+            parse_handoff("tomorrow", tz, now)
+                .err()
+                .unwrap_or_default()
+                .contains("not a date and time")
+        );
+        let spring = Utc.with_ymd_and_hms(2027, 3, 1, 15, 0, 0).single().unwrap_or_default();
+        assert!(
+            parse_handoff("2027-03-14T02:30", tz, spring)
+                .err()
+                .unwrap_or_default()
+                .contains("daylight-saving")
+        );
     }
 }

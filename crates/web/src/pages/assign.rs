@@ -6,15 +6,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::model::{
-    Finalized, NewAssignment, QueueRow, ReviewsOf, ScoreParts, SeniorReview, TeamMember,
-};
-use carelog_domain::assignment::{MatchScore, Weights, match_score};
+use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
+use carelog_domain::assignment::MatchScore;
 use carelog_domain::assignment_queue::days_pending_label;
-use carelog_domain::notifications::Kind;
-use carelog_domain::practice_time::local_date;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
-use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -22,11 +18,9 @@ use super::{Shell, Tab, audit, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::notify::Notice;
-use carelog_app::team_facts::{availability_label, days_ago, facts, needs};
-
-pub const NOTES_LIMIT: usize = 2000;
-const HANDOFF_MINUTES: i64 = 30;
+use carelog_app::ServiceError;
+use carelog_app::assignment::{AssignAction, AssignRequest, Assigned, HANDOFF_MINUTES};
+use carelog_app::team_facts::{availability_label, days_ago};
 
 pub struct Candidate {
     pub id: i64,
@@ -50,25 +44,6 @@ pub struct Candidate {
 }
 
 /// Every caseload holder scored for the patient, best first; the best recommendable one is Recommended.
-pub fn rank(
-    team: &[TeamMember],
-    row: &QueueRow,
-    w: Weights,
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> Vec<(TeamMember, MatchScore)> {
-    let need = needs(row);
-    let mut out: Vec<(TeamMember, MatchScore)> =
-        team.iter().map(|m| (m.clone(), match_score(&need, &facts(m, now, tz), w))).collect();
-    out.sort_by(|a, b| {
-        b.1.recommendable
-            .cmp(&a.1.recommendable)
-            .then(b.1.total.total_cmp(&a.1.total))
-            .then(a.0.name.cmp(&b.0.name))
-    });
-    out
-}
-
 fn candidate(
     m: &TeamMember,
     score: MatchScore,
@@ -197,9 +172,8 @@ async fn render_page(
 ) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
-    let team = state.app.team_members(&user.actor()).await?;
     let w = state.app.assignment_weights().await?;
-    let ranked = rank(&team, &row, w, tz, now);
+    let ranked = state.app.ranked_team(&user.actor(), &row).await?;
     let recommended = ranked.iter().find(|(_, s)| s.recommendable).map(|(m, _)| m.id);
     let chosen = preselect.filter(|p| ranked.iter().any(|(m, _)| m.id == *p)).or(recommended);
     let candidates = ranked
@@ -249,26 +223,6 @@ pub async fn page(
     render_page(&state, &user, row, preselect, String::new(), String::new(), None).await
 }
 
-/// A handoff time typed in practice time: in the future, within 90 days.
-pub fn parse_handoff(raw: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let raw = raw.trim();
-    let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M").map_err(|_| {
-        format!("Handoff meeting: \"{raw}\" is not a date and time (YYYY-MM-DD HH:MM).")
-    })?;
-    let at = tz
-        .from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("Handoff meeting: {raw} does not exist in the practice's time zone (a daylight-saving gap)."))?;
-    if at <= now {
-        return Err(format!("Handoff meeting: {raw} is in the past; choose a time from now on."));
-    }
-    if at > now + Duration::days(90) {
-        return Err(format!("Handoff meeting: {raw} is more than 90 days away."));
-    }
-    Ok(at)
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     ManagerUser(user): ManagerUser,
@@ -279,214 +233,28 @@ pub async fn submit(
         Ok(row) => row,
         Err(redirect) => return Ok(redirect),
     };
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let notes = form.notes.trim().to_owned();
-    let chosen = form.coordinator.trim().parse::<i64>().ok();
-    let again = |error: String| {
-        let (state, user, row, notes, handoff) =
-            (state.clone(), user.clone(), row.clone(), notes.clone(), form.handoff_at.clone());
-        async move { render_page(&state, &user, row, chosen, notes, handoff, Some(error)).await }
+    let action = AssignAction::parse(&form.action).map_err(AppError::BadRequest)?;
+    let request = AssignRequest {
+        coordinator: form.coordinator.trim().parse::<i64>().ok(),
+        notes: &form.notes,
+        handoff_at: &form.handoff_at,
+        action,
     };
-    if notes.chars().count() > NOTES_LIMIT {
-        return again(format!(
-            "Assignment notes: at most {NOTES_LIMIT} characters (you wrote {}).",
-            notes.chars().count()
-        ))
-        .await;
-    }
-    let team = state.app.team_members(&user.actor()).await?;
-    let ranked = rank(&team, &row, state.app.assignment_weights().await?, tz, now);
-    let picked = chosen.and_then(|c| ranked.iter().find(|(m, _)| m.id == c));
-
-    match form.action.as_str() {
-        "review" => {
-            if notes.is_empty() {
-                return again(
-                    "Request Senior Review: write in the notes what the reviewer should look at."
-                        .into(),
-                )
-                .await;
-            }
-            let detail = format!(
-                "proposed: {}; notes: {notes}",
-                picked.map(|(m, _)| m.name.as_str()).unwrap_or("none")
-            );
-            let proposed = picked.map(|(m, _)| m.id);
-            let actor = user.actor();
-            if !state
-                .app
-                .request_senior_review(&actor, row.id, proposed, &notes, detail, now)
-                .await?
-            {
-                return again("Request Senior Review: a review of this patient is already open; wait for the answer.".into()).await;
-            }
-            for admin in state.app.admin_ids().await? {
-                state
-                    .app
-                    .notify(
-                        admin,
-                        Notice {
-                            kind: Kind::SeniorReview,
-                            title: format!("Senior review requested: {}", row.name),
-                            body: format!("by {}", user.user.display_name),
-                            link: "/admin/reviews",
-                            event: &format!("request:{}:{}", row.id, now.timestamp()),
-                            patient_id: Some(row.id),
-                        },
-                        now,
-                    )
-                    .await?;
-            }
+    match state.app.assign_waiting_patient(&user.actor(), &row, &request).await {
+        Ok(Assigned::ReviewRequested) => {
             let notice = "Sent for senior review. The patient is Assignment Pending until an administrator answers.";
-            Ok(Redirect::to(&format!(
-                "/team?{}",
-                serde_urlencoded::to_string([("view", "pending"), ("notice", notice)])
-                    .unwrap_or_default()
-            ))
-            .into_response())
+            let query = serde_urlencoded::to_string([("view", "pending"), ("notice", notice)]);
+            Ok(Redirect::to(&format!("/team?{}", query.unwrap_or_default())).into_response())
         }
-        "finalize" | "handoff" => {
-            let Some((member, score)) = picked else {
-                return again("Coordinator: choose one of the coordinators listed.".into()).await;
-            };
-            if !score.recommendable && notes.is_empty() {
-                return again(format!(
-                    "{} is {}: to assign them anyway, give the rationale in the assignment notes.",
-                    member.name,
-                    if member.availability == "Unavailable" {
-                        "Unavailable"
-                    } else {
-                        "at capacity"
-                    }
-                ))
-                .await;
-            }
-            let handoff = if form.action == "handoff" || !form.handoff_at.trim().is_empty() {
-                match parse_handoff(&form.handoff_at, tz, now) {
-                    Ok(at) => Some(at),
-                    Err(message) => return again(message).await,
-                }
-            } else {
-                None
-            };
-            let handoff_with = handoff.map(|_| user.id());
-            let assignment = NewAssignment {
-                patient_id: row.id,
-                coordinator_id: member.id,
-                score: Some(ScoreParts {
-                    total: score.total,
-                    workload: score.workload,
-                    specialization: score.specialization,
-                    experience: score.experience,
-                    language: score.language,
-                }),
-                rationale: notes.clone(),
-                enforce_capacity: score.recommendable,
-                handoff_at: handoff,
-                handoff_with,
-            };
-            let detail = format!(
-                "to {} (score {:.1}: workload {:.0}, specialization {:.0}, experience {:.0}, language {:.0}){}; notes: {notes}",
-                member.name,
-                score.total,
-                score.workload,
-                score.specialization,
-                score.experience,
-                score.language,
-                handoff.map(|h| format!("; handoff {}", local_date(h, tz))).unwrap_or_default()
-            );
-            let ids = match state
-                .app
-                .finalize_assignments(&user.actor(), &[assignment], vec![detail], now)
-                .await?
-            {
-                Finalized::Done(ids) => ids,
-                Finalized::Refused(message) => return again(message).await,
-            };
-            let id = ids
-                .first()
-                .copied()
-                .ok_or_else(|| AppError::Internal("no assignment id".into()))?;
-            after_assignment(&state, &user, id, member.id, &row.name, row.id, now).await?;
-            if let Some(at) = handoff {
-                notify_handoff(&state, id, member.id, handoff_with, &row.name, row.id, at, now)
-                    .await?;
-            }
-            Ok(Redirect::to(&format!("/team/assignments/{id}")).into_response())
+        Ok(Assigned::Finalized { assignment_id }) => {
+            Ok(Redirect::to(&format!("/team/assignments/{assignment_id}")).into_response())
         }
-        other => Err(AppError::BadRequest(format!(
-            "Action: \"{other}\" is not one of finalize, handoff, review."
-        ))),
+        Err(ServiceError::Refused(error)) => {
+            let (notes, handoff) = (form.notes.trim().to_owned(), form.handoff_at.clone());
+            render_page(&state, &user, row, request.coordinator, notes, handoff, Some(error)).await
+        }
+        Err(e) => Err(e.into()),
     }
-}
-
-/// Tells the coordinator about a new patient.
-pub async fn after_assignment(
-    state: &AppState,
-    user: &CurrentUser,
-    assignment_id: i64,
-    coordinator: i64,
-    patient_name: &str,
-    patient_id: i64,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if coordinator == user.id() {
-        return Ok(());
-    }
-    state
-        .app
-        .notify(
-            coordinator,
-            Notice {
-                kind: Kind::NewAssignment,
-                title: format!("New patient: {patient_name}"),
-                body: format!("assigned to you by {}", user.user.display_name),
-                link: &format!("/patients/{patient_id}"),
-                event: &format!("assignment:{assignment_id}"),
-                patient_id: Some(patient_id),
-            },
-            now,
-        )
-        .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn notify_handoff(
-    state: &AppState,
-    assignment_id: i64,
-    coordinator: i64,
-    with: Option<i64>,
-    patient_name: &str,
-    patient_id: i64,
-    at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let tz = state.settings.time_zone;
-    let when = at.with_timezone(&tz).format("%a %b %-d, %H:%M").to_string();
-    let mut people = vec![coordinator];
-    people.extend(with.filter(|w| *w != coordinator));
-    for person in people {
-        state
-            .app
-            .notify(
-                person,
-                Notice {
-                    kind: Kind::HandoffMeeting,
-                    title: format!("Handoff meeting {when}: {patient_name}"),
-                    body: format!(
-                        "{HANDOFF_MINUTES} minutes; calendar file on the assignment page"
-                    ),
-                    link: &format!("/team/assignments/{assignment_id}"),
-                    event: &format!("handoff:{assignment_id}:{}", at.timestamp()),
-                    patient_id: Some(patient_id),
-                },
-                now,
-            )
-            .await?;
-    }
-    Ok(())
 }
 
 #[derive(Template)]
@@ -571,25 +339,13 @@ pub async fn schedule_handoff(
     Form(form): Form<HandoffForm>,
 ) -> AppResult<Response> {
     let record = visible_assignment(&state, &user, &raw_id).await?;
-    let now = Utc::now();
-    let at = match parse_handoff(&form.handoff_at, state.settings.time_zone, now) {
-        Ok(at) => at,
-        Err(message) => return show(&state, &user, record, Some(message), form.handoff_at).await,
-    };
-    let with = record.handoff_with_id.unwrap_or(user.id());
-    state.app.schedule_handoff(&user.actor(), &record, at, with, now).await?;
-    let patient = state.app.patient_name(record.patient_id).await?;
-    notify_handoff(
-        &state,
-        record.id,
-        record.coordinator_id,
-        Some(with),
-        &patient,
-        record.patient_id,
-        at,
-        now,
-    )
-    .await?;
+    match state.app.book_handoff(&user.actor(), &record, &form.handoff_at).await {
+        Ok(()) => {}
+        Err(ServiceError::Refused(message)) => {
+            return show(&state, &user, record, Some(message), form.handoff_at).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to(&format!("/team/assignments/{}", record.id)).into_response())
 }
 
@@ -670,6 +426,7 @@ pub async fn ics(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     #[test]
     fn ics_is_a_crlf_calendar_with_utc_times_and_no_patient() {
@@ -685,37 +442,5 @@ mod tests {
         assert!(text.contains("\r\nDTSTART:20261123T150000Z\r\nDTEND:20261123T153000Z\r\n"));
         assert!(text.contains("UID:handoff-7@carelog.example"));
         assert!(text.ends_with("END:VCALENDAR\r\n"));
-    }
-
-    #[test]
-    fn handoff_times_must_be_future_real_and_near() {
-        let tz: Tz = chrono_tz::America::New_York;
-        let now = Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).single().unwrap_or_default();
-        assert!(parse_handoff("2026-11-23T09:30", tz, now).is_ok());
-        assert!(
-            parse_handoff("2026-11-22T09:00", tz, now)
-                .err()
-                .unwrap_or_default()
-                .contains("in the past")
-        );
-        assert!(
-            parse_handoff("2027-03-01T09:00", tz, now)
-                .err()
-                .unwrap_or_default()
-                .contains("90 days")
-        );
-        assert!(
-            parse_handoff("tomorrow", tz, now)
-                .err()
-                .unwrap_or_default()
-                .contains("not a date and time")
-        );
-        let spring = Utc.with_ymd_and_hms(2027, 3, 1, 15, 0, 0).single().unwrap_or_default();
-        assert!(
-            parse_handoff("2027-03-14T02:30", tz, spring)
-                .err()
-                .unwrap_or_default()
-                .contains("daylight-saving")
-        );
     }
 }

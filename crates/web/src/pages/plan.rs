@@ -17,7 +17,6 @@ use chrono::Utc;
 use super::{Shell, Tab, audit, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
-use crate::pages::assign::after_assignment;
 use crate::state::AppState;
 use carelog_app::team_facts::{facts, needs};
 
@@ -297,7 +296,7 @@ pub async fn accept(
         }
     };
     for (id, (patient, pid, _, cid, _)) in ids.iter().zip(&names) {
-        after_assignment(&state, &user, *id, *cid, patient, *pid, now).await?;
+        state.app.tell_new_coordinator(&user.actor(), *id, *cid, patient, *pid, now).await?;
     }
     let notice = serde_urlencoded::to_string([(
         "notice",

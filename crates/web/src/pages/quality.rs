@@ -22,8 +22,8 @@ use super::{Shell, Tab, audit, month_param, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::line_chart::{LineChart, line_chart};
-use crate::pages::assign::NOTES_LIMIT;
 use crate::state::AppState;
+use carelog_app::assignment::NOTES_LIMIT;
 use carelog_app::team_facts::windows;
 
 pub const TREND_MONTHS: usize = 6;

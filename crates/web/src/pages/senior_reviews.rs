@@ -13,8 +13,8 @@ use serde::Deserialize;
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
-use crate::pages::assign::NOTES_LIMIT;
 use crate::state::AppState;
+use carelog_app::assignment::NOTES_LIMIT;
 use carelog_app::notify::Notice;
 
 #[derive(Template)]

@@ -1,0 +1,302 @@
+//! Assigning a waiting patient (seed 001 §4): rank the team by match score, then finalize, book a
+//! handoff meeting, or ask for a senior review; the whole-queue plan; and telling the people
+//! involved.
+
+use carelog_domain::assignment::{MatchScore, Weights, match_score};
+use carelog_domain::assignment_queue::parse_handoff;
+use carelog_domain::notifications::Kind;
+use carelog_domain::practice_time::local_date;
+use carelog_store::{Finalized, NewAssignment, QueueRow, ScoreParts, TeamMember};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::notify::Notice;
+use crate::team_facts::{facts, needs};
+use crate::{Actor, App, ServiceError, ServiceResult};
+
+/// The most characters assignment, review and survey notes may hold.
+pub const NOTES_LIMIT: usize = 2000;
+/// A handoff meeting's length.
+pub const HANDOFF_MINUTES: i64 = 30;
+
+/// What a manager asked for on the assign screen.
+pub enum AssignAction {
+    Finalize,
+    /// Finalize and book the handoff meeting.
+    Handoff,
+    Review,
+}
+
+impl AssignAction {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "finalize" => Ok(AssignAction::Finalize),
+            "handoff" => Ok(AssignAction::Handoff),
+            "review" => Ok(AssignAction::Review),
+            other => Err(format!("Action: \"{other}\" is not one of finalize, handoff, review.")),
+        }
+    }
+}
+
+/// The assign screen's form, as typed.
+pub struct AssignRequest<'a> {
+    pub coordinator: Option<i64>,
+    pub notes: &'a str,
+    pub handoff_at: &'a str,
+    pub action: AssignAction,
+}
+
+/// What an assignment did.
+pub enum Assigned {
+    ReviewRequested,
+    Finalized { assignment_id: i64 },
+}
+
+/// The team ranked for a patient: recommendable first, then by score, then by name.
+pub fn rank(
+    team: &[TeamMember],
+    row: &QueueRow,
+    w: Weights,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Vec<(TeamMember, MatchScore)> {
+    let need = needs(row);
+    let mut out: Vec<(TeamMember, MatchScore)> =
+        team.iter().map(|m| (m.clone(), match_score(&need, &facts(m, now, tz), w))).collect();
+    out.sort_by(|a, b| {
+        b.1.recommendable
+            .cmp(&a.1.recommendable)
+            .then(b.1.total.total_cmp(&a.1.total))
+            .then(a.0.name.cmp(&b.0.name))
+    });
+    out
+}
+
+fn score_parts(s: &MatchScore) -> ScoreParts {
+    ScoreParts {
+        total: s.total,
+        workload: s.workload,
+        specialization: s.specialization,
+        experience: s.experience,
+        language: s.language,
+    }
+}
+
+impl App {
+    /// The team ranked for a waiting patient under the admin's weights.
+    pub async fn ranked_team(
+        &self,
+        actor: &Actor,
+        row: &QueueRow,
+    ) -> ServiceResult<Vec<(TeamMember, MatchScore)>> {
+        let team = self.team_members(actor).await?;
+        let weights = self.assignment_weights().await?;
+        Ok(rank(&team, row, weights, self.time_zone, Utc::now()))
+    }
+
+    /// Carries out the assign screen's request for a waiting patient. A request that breaks a
+    /// rule is refused with the sentence to show, and changes nothing.
+    pub async fn assign_waiting_patient(
+        &self,
+        actor: &Actor,
+        row: &QueueRow,
+        request: &AssignRequest<'_>,
+    ) -> ServiceResult<Assigned> {
+        let now = Utc::now();
+        let notes = request.notes.trim();
+        if notes.chars().count() > NOTES_LIMIT {
+            return Err(ServiceError::Refused(format!(
+                "Assignment notes: at most {NOTES_LIMIT} characters (you wrote {}).",
+                notes.chars().count()
+            )));
+        }
+        let ranked = self.ranked_team(actor, row).await?;
+        let picked = request.coordinator.and_then(|c| ranked.iter().find(|(m, _)| m.id == c));
+        match request.action {
+            AssignAction::Review => self.ask_for_review(actor, row, picked, notes, now).await,
+            AssignAction::Finalize | AssignAction::Handoff => {
+                let Some((member, score)) = picked else {
+                    return Err(ServiceError::Refused(
+                        "Coordinator: choose one of the coordinators listed.".into(),
+                    ));
+                };
+                self.finalize_one(actor, row, member, score, request, now).await
+            }
+        }
+    }
+
+    async fn ask_for_review(
+        &self,
+        actor: &Actor,
+        row: &QueueRow,
+        picked: Option<&(TeamMember, MatchScore)>,
+        notes: &str,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Assigned> {
+        if notes.is_empty() {
+            return Err(ServiceError::Refused(
+                "Request Senior Review: write in the notes what the reviewer should look at."
+                    .into(),
+            ));
+        }
+        let proposed_name = picked.map(|(m, _)| m.name.as_str()).unwrap_or("none");
+        let detail = format!("proposed: {proposed_name}; notes: {notes}");
+        let proposed = picked.map(|(m, _)| m.id);
+        if !self.request_senior_review(actor, row.id, proposed, notes, detail, now).await? {
+            return Err(ServiceError::Refused(
+                "Request Senior Review: a review of this patient is already open; wait for the answer."
+                    .into(),
+            ));
+        }
+        for admin in self.admin_ids().await? {
+            let notice = Notice {
+                kind: Kind::SeniorReview,
+                title: format!("Senior review requested: {}", row.name),
+                body: format!("by {}", actor.display_name),
+                link: "/admin/reviews",
+                event: &format!("request:{}:{}", row.id, now.timestamp()),
+                patient_id: Some(row.id),
+            };
+            self.notify(admin, notice, now).await?;
+        }
+        Ok(Assigned::ReviewRequested)
+    }
+
+    async fn finalize_one(
+        &self,
+        actor: &Actor,
+        row: &QueueRow,
+        member: &TeamMember,
+        score: &MatchScore,
+        request: &AssignRequest<'_>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Assigned> {
+        let tz = self.time_zone;
+        let notes = request.notes.trim();
+        if !score.recommendable && notes.is_empty() {
+            let why =
+                if member.availability == "Unavailable" { "Unavailable" } else { "at capacity" };
+            return Err(ServiceError::Refused(format!(
+                "{} is {why}: to assign them anyway, give the rationale in the assignment notes.",
+                member.name
+            )));
+        }
+        let wants_handoff = matches!(request.action, AssignAction::Handoff)
+            || !request.handoff_at.trim().is_empty();
+        let handoff = if wants_handoff {
+            Some(parse_handoff(request.handoff_at, tz, now).map_err(ServiceError::Refused)?)
+        } else {
+            None
+        };
+        let handoff_with = handoff.map(|_| actor.id);
+        let assignment = NewAssignment {
+            patient_id: row.id,
+            coordinator_id: member.id,
+            score: Some(score_parts(score)),
+            rationale: notes.to_owned(),
+            enforce_capacity: score.recommendable,
+            handoff_at: handoff,
+            handoff_with,
+        };
+        let detail = format!(
+            "to {} (score {:.1}: workload {:.0}, specialization {:.0}, experience {:.0}, language {:.0}){}; notes: {notes}",
+            member.name,
+            score.total,
+            score.workload,
+            score.specialization,
+            score.experience,
+            score.language,
+            handoff.map(|h| format!("; handoff {}", local_date(h, tz))).unwrap_or_default()
+        );
+        let ids = match self.finalize_assignments(actor, &[assignment], vec![detail], now).await? {
+            Finalized::Done(ids) => ids,
+            Finalized::Refused(message) => return Err(ServiceError::Refused(message)),
+        };
+        let Some(id) = ids.first().copied() else {
+            return Err(ServiceError::Refused("The assignment was not recorded.".into()));
+        };
+        self.tell_new_coordinator(actor, id, member.id, &row.name, row.id, now).await?;
+        if let Some(at) = handoff {
+            let meeting = Handoff { assignment_id: id, coordinator: member.id, with: handoff_with };
+            self.tell_handoff(&meeting, &row.name, row.id, at, now).await?;
+        }
+        Ok(Assigned::Finalized { assignment_id: id })
+    }
+
+    /// Tells the coordinator about a new patient (unless they assigned it themselves).
+    pub async fn tell_new_coordinator(
+        &self,
+        actor: &Actor,
+        assignment_id: i64,
+        coordinator: i64,
+        patient_name: &str,
+        patient_id: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        if coordinator == actor.id {
+            return Ok(());
+        }
+        let notice = Notice {
+            kind: Kind::NewAssignment,
+            title: format!("New patient: {patient_name}"),
+            body: format!("assigned to you by {}", actor.display_name),
+            link: &format!("/patients/{patient_id}"),
+            event: &format!("assignment:{assignment_id}"),
+            patient_id: Some(patient_id),
+        };
+        self.notify(coordinator, notice, now).await
+    }
+
+    /// Books an existing assignment's handoff meeting (typed in practice time) and tells both
+    /// people. A time that is past, unreal or too far ahead is refused with the reason.
+    pub async fn book_handoff(
+        &self,
+        actor: &Actor,
+        record: &carelog_store::AssignmentRecord,
+        raw_at: &str,
+    ) -> ServiceResult<()> {
+        let now = Utc::now();
+        let at = parse_handoff(raw_at, self.time_zone, now).map_err(ServiceError::Refused)?;
+        let with = record.handoff_with_id.unwrap_or(actor.id);
+        self.schedule_handoff(actor, record, at, with, now).await?;
+        let patient = self.patient_name(record.patient_id).await?;
+        let meeting = Handoff {
+            assignment_id: record.id,
+            coordinator: record.coordinator_id,
+            with: Some(with),
+        };
+        self.tell_handoff(&meeting, &patient, record.patient_id, at, now).await
+    }
+
+    async fn tell_handoff(
+        &self,
+        meeting: &Handoff,
+        patient_name: &str,
+        patient_id: i64,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let when = at.with_timezone(&self.time_zone).format("%a %b %-d, %H:%M").to_string();
+        let mut people = vec![meeting.coordinator];
+        people.extend(meeting.with.filter(|w| *w != meeting.coordinator));
+        for person in people {
+            let notice = Notice {
+                kind: Kind::HandoffMeeting,
+                title: format!("Handoff meeting {when}: {patient_name}"),
+                body: format!("{HANDOFF_MINUTES} minutes; calendar file on the assignment page"),
+                link: &format!("/team/assignments/{}", meeting.assignment_id),
+                event: &format!("handoff:{}:{}", meeting.assignment_id, at.timestamp()),
+                patient_id: Some(patient_id),
+            };
+            self.notify(person, notice, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Who meets at a handoff: the new coordinator and the manager who booked it.
+struct Handoff {
+    assignment_id: i64,
+    coordinator: i64,
+    with: Option<i64>,
+}
