@@ -223,6 +223,67 @@ impl App {
         Ok(Assigned::Finalized { assignment_id: id })
     }
 
+    /// Accepts the whole-queue plan as edited: `rows` are (patient, coordinator or none to leave
+    /// them waiting). Every row with a coordinator is assigned in one transaction, or none is.
+    /// Returns how many were assigned.
+    pub async fn accept_plan(
+        &self,
+        actor: &Actor,
+        rows: &[(i64, Option<i64>)],
+    ) -> ServiceResult<usize> {
+        let refuse = |m: String| Err(ServiceError::Refused(m));
+        if rows.iter().all(|(_, c)| c.is_none()) {
+            return refuse("Plan: no row has a coordinator, so there is nothing to assign.".into());
+        }
+        let (now, tz) = (Utc::now(), self.time_zone);
+        let w = self.assignment_weights().await?;
+        let team = self.team_members(actor).await?;
+        // One read of the queue for every row; a patient no longer waiting is looked up alone,
+        // and refused by finalizing with its reason.
+        let waiting: std::collections::HashMap<i64, QueueRow> =
+            self.waiting_patients(actor).await?.into_iter().map(|r| (r.id, r)).collect();
+        let mut batch = Vec::new();
+        let mut details = Vec::new();
+        let mut names = Vec::new();
+        for (pid, coordinator) in rows {
+            let Some(c) = coordinator else { continue };
+            let row = match waiting.get(pid) {
+                Some(row) => Some(row.clone()),
+                None => self.queue_entry(actor, *pid).await?,
+            };
+            let Some(row) = row else {
+                return refuse(format!("Plan: patient {pid} is not in the queue."));
+            };
+            let Some(member) = team.iter().find(|m| m.id == *c) else {
+                let name = &row.name;
+                return refuse(format!("Plan: {name} was given someone who carries no caseload."));
+            };
+            let s = match_score(&needs(&row), &facts(member, now, tz), w);
+            batch.push(NewAssignment {
+                patient_id: row.id,
+                coordinator_id: member.id,
+                score: Some(score_parts(&s)),
+                rationale: "Accepted from the whole-queue plan".into(),
+                enforce_capacity: true,
+                handoff_at: None,
+                handoff_with: None,
+            });
+            details.push(format!(
+                "to {} (score {:.1}) from the whole-queue plan; patient {}",
+                member.name, s.total, row.name
+            ));
+            names.push((row.name.clone(), row.id, member.id));
+        }
+        let ids = match self.finalize_assignments(actor, &batch, details, now).await? {
+            Finalized::Done(ids) => ids,
+            Finalized::Refused(message) => return refuse(message),
+        };
+        for (id, (patient, pid, coordinator)) in ids.iter().zip(&names) {
+            self.tell_new_coordinator(actor, *id, *coordinator, patient, *pid, now).await?;
+        }
+        Ok(ids.len())
+    }
+
     /// Tells the coordinator about a new patient (unless they assigned it themselves).
     pub async fn tell_new_coordinator(
         &self,

@@ -6,7 +6,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::model::{Finalized, NewAssignment, QueueRow, ScoreParts, TeamMember};
+use carelog_app::ServiceError;
+use carelog_app::model::{QueueRow, TeamMember};
 use carelog_domain::assignment::{MatchScore, match_score};
 use carelog_domain::assignment_plan::{
     PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread,
@@ -206,8 +207,6 @@ pub async fn accept(
     ManagerUser(user): ManagerUser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let now = Utc::now();
-    let tz = state.settings.time_zone;
     let mut rows: Vec<(i64, Option<i64>)> = Vec::new();
     for (key, value) in &form {
         let Some(pid) = key.strip_prefix('c') else { continue };
@@ -222,85 +221,16 @@ pub async fn accept(
         };
         rows.push((pid, coordinator));
     }
-    if rows.iter().all(|(_, c)| c.is_none()) {
-        return show(
-            &state,
-            &user,
-            Some(&rows),
-            Some("Plan: no row has a coordinator, so there is nothing to assign.".into()),
-        )
-        .await;
-    }
-    let w = state.app.assignment_weights().await?;
-    let team = state.app.team_members(&user.actor()).await?;
-    // One read of the queue for every row; a patient no longer waiting is looked up alone, and refused
-    // by finalizing with its reason.
-    let waiting: std::collections::HashMap<i64, QueueRow> =
-        state.app.waiting_patients(&user.actor()).await?.into_iter().map(|r| (r.id, r)).collect();
-    let mut batch = Vec::new();
-    let mut names = Vec::new();
-    for (pid, coordinator) in &rows {
-        let Some(c) = coordinator else { continue };
-        let row = match waiting.get(pid) {
-            Some(row) => Some(row.clone()),
-            None => state.app.queue_entry(&user.actor(), *pid).await?,
-        };
-        let Some(row) = row else {
-            return show(
-                &state,
-                &user,
-                Some(&rows),
-                Some(format!("Plan: patient {pid} is not in the queue.")),
-            )
-            .await;
-        };
-        let Some(member) = team.iter().find(|m| m.id == *c) else {
-            return show(
-                &state,
-                &user,
-                Some(&rows),
-                Some(format!("Plan: {} was given someone who carries no caseload.", row.name)),
-            )
-            .await;
-        };
-        let s = match_score(&needs(&row), &facts(member, now, tz), w);
-        batch.push(NewAssignment {
-            patient_id: row.id,
-            coordinator_id: member.id,
-            score: Some(ScoreParts {
-                total: s.total,
-                workload: s.workload,
-                specialization: s.specialization,
-                experience: s.experience,
-                language: s.language,
-            }),
-            rationale: "Accepted from the whole-queue plan".into(),
-            enforce_capacity: true,
-            handoff_at: None,
-            handoff_with: None,
-        });
-        names.push((row.name.clone(), row.id, member.name.clone(), member.id, s.total));
-    }
-    let details: Vec<String> = names
-        .iter()
-        .map(|(patient, _, coordinator, _, score)| {
-            format!(
-                "to {coordinator} (score {score:.1}) from the whole-queue plan; patient {patient}"
-            )
-        })
-        .collect();
-    let ids = match state.app.finalize_assignments(&user.actor(), &batch, details, now).await? {
-        Finalized::Done(ids) => ids,
-        Finalized::Refused(message) => {
+    let assigned = match state.app.accept_plan(&user.actor(), &rows).await {
+        Ok(n) => n,
+        Err(ServiceError::Refused(message)) => {
             return show(&state, &user, Some(&rows), Some(message)).await;
         }
+        Err(e) => return Err(e.into()),
     };
-    for (id, (patient, pid, _, cid, _)) in ids.iter().zip(&names) {
-        state.app.tell_new_coordinator(&user.actor(), *id, *cid, patient, *pid, now).await?;
-    }
     let notice = serde_urlencoded::to_string([(
         "notice",
-        format!("{} patients assigned from the plan.", ids.len()),
+        format!("{assigned} patients assigned from the plan."),
     )])
     .unwrap_or_default();
     Ok(Redirect::to(&format!("/team?view=recent&{notice}")).into_response())
