@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_app::billing::{Correction, CountedEntry};
-use carelog_app::model::EntryRow;
+use carelog_app::model::{ClosedMonth, EntryRow};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
 use carelog_domain::practice_time::{YearMonth, local_date};
@@ -210,6 +210,79 @@ fn per_page(raw: &str) -> AppResult<usize> {
     }
 }
 
+fn totals_of(summary: &MonthSummary) -> Totals {
+    let t = &summary.totals;
+    Totals {
+        patients: t.patients,
+        billable: t.billable,
+        not_billable: t.patients - t.billable,
+        minutes: t.minutes,
+        amount: dollars(t.reimbursement),
+        fee_missing: t.fee_missing,
+        consent_percent: summary.percent(t.with_consent),
+        at_target_percent: summary.percent(t.at_target),
+        target: summary.target_minutes,
+        flagged: t.flagged,
+    }
+}
+
+/// The column headers' links: the patient table's sort and the coordinator table's.
+type SortLinks = Vec<(&'static str, String)>;
+
+fn sort_links(q: &BillingQuery, base: &BillingQuery) -> (SortLinks, SortLinks) {
+    let patients = [
+        ("name", "Patient"),
+        ("coordinator", "Coordinator"),
+        ("minutes", "Minutes"),
+        ("billable", "Billable"),
+        ("amount", "Est. reimbursement"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let to = BillingQuery { sort: key.into(), csort: q.csort.clone(), ..base.clone() };
+        (label, link("/billing", &to))
+    })
+    .collect();
+    let coordinators = [
+        ("name", "Coordinator"),
+        ("minutes", "Minutes"),
+        ("patients", "Billable patients"),
+        ("amount", "Est. reimbursement"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let to = BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() };
+        (label, link("/billing", &to))
+    })
+    .collect();
+    (patients, coordinators)
+}
+
+fn sorted_coordinators(
+    summary: &MonthSummary,
+    names: &HashMap<i64, String>,
+    by: &str,
+) -> Vec<CoordinatorLine> {
+    let mut coordinators = coordinator_lines(summary, names);
+    match by {
+        "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
+        "amount" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.cents)),
+        "patients" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.billable)),
+        _ => coordinators.sort_by(|a, b| a.name.cmp(&b.name)),
+    }
+    coordinators
+}
+
+/// "Closed on … by … under …" for a closed month's banner.
+fn closed_note(c: &ClosedMonth, tz: chrono_tz::Tz) -> String {
+    format!(
+        "Closed on {} by {} under the {} rule set; its entries are locked and only an administrator may correct them, giving a reason.",
+        c.closed_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        c.closed_by.as_deref().unwrap_or("an administrator"),
+        c.rule_set
+    )
+}
+
 pub async fn page(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
@@ -232,26 +305,8 @@ pub async fn page(
         .take(per)
         .map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned()))
         .collect();
-    let mut coordinators = coordinator_lines(summary, names);
-    match q.csort.as_str() {
-        "minutes" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.minutes)),
-        "amount" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.cents)),
-        "patients" => coordinators.sort_by_key(|c| std::cmp::Reverse(c.billable)),
-        _ => coordinators.sort_by(|a, b| a.name.cmp(&b.name)),
-    }
-    let t = &summary.totals;
-    let summary_totals = Totals {
-        patients: t.patients,
-        billable: t.billable,
-        not_billable: t.patients - t.billable,
-        minutes: t.minutes,
-        amount: dollars(t.reimbursement),
-        fee_missing: t.fee_missing,
-        consent_percent: summary.percent(t.with_consent),
-        at_target_percent: summary.percent(t.at_target),
-        target: summary.target_minutes,
-        flagged: t.flagged,
-    };
+    let coordinators = sorted_coordinators(summary, names, &q.csort);
+    let summary_totals = totals_of(summary);
     let base = BillingQuery {
         month: month.to_string(),
         rules: q.rules.clone(),
@@ -276,50 +331,9 @@ pub async fn page(
         prev_link: (page_at > 1).then(|| page_link(page_at - 1)),
         next_link: (page_at < pages).then(|| page_link(page_at + 1)),
     };
-    let sort_links = [
-        ("name", "Patient"),
-        ("coordinator", "Coordinator"),
-        ("minutes", "Minutes"),
-        ("billable", "Billable"),
-        ("amount", "Est. reimbursement"),
-    ]
-    .into_iter()
-    .map(|(key, label)| {
-        (
-            label,
-            link(
-                "/billing",
-                &BillingQuery { sort: key.into(), csort: q.csort.clone(), ..base.clone() },
-            ),
-        )
-    })
-    .collect();
-    let coordinator_sort_links = [
-        ("name", "Coordinator"),
-        ("minutes", "Minutes"),
-        ("patients", "Billable patients"),
-        ("amount", "Est. reimbursement"),
-    ]
-    .into_iter()
-    .map(|(key, label)| {
-        (
-            label,
-            link(
-                "/billing",
-                &BillingQuery { csort: key.into(), sort: q.sort.clone(), ..base.clone() },
-            ),
-        )
-    })
-    .collect();
+    let (sort_links, coordinator_sort_links) = sort_links(&q, &base);
     let tz = state.settings.time_zone;
-    let closed = billing.closed.as_ref().map(|c| {
-        format!(
-            "Closed on {} by {} under the {} rule set; its entries are locked and only an administrator may correct them, giving a reason.",
-            c.closed_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-            c.closed_by.as_deref().unwrap_or("an administrator"),
-            c.rule_set
-        )
-    });
+    let closed = billing.closed.as_ref().map(|c| closed_note(c, tz));
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
     let points: Vec<crate::chart::Point> = billing
         .trend

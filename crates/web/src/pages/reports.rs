@@ -92,205 +92,213 @@ async fn build(
     kind: ReportKind,
     q: &ReportQuery,
 ) -> AppResult<(Report, String, String, String)> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let today = local_date(now, tz);
+    let today = local_date(Utc::now(), state.settings.time_zone);
     let month = month_param(&q.month, today)?;
     let (from, to) = date_range_param(&q.from, &q.to, (today - Duration::days(89), today))?;
     let report = match kind {
-        ReportKind::Efficiency => {
-            let (start, end) = (start_of_day(from, tz), start_of_day(to + Duration::days(1), tz));
-            let rows = state.app.first_assignments(&user.actor(), start, end).await?;
-            let hours: Vec<f64> =
-                rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
-            let d = distribution(&hours);
-            Report {
-                kind: "efficiency",
-                title: format!("Assignment efficiency, {from} to {to}"),
-                summary: vec![
-                    ("Patients assigned from the queue".into(), d.count.to_string()),
-                    ("Average handoff to assignment".into(), opt(d.mean, 1, " hours")),
-                    ("Median".into(), opt(d.median, 1, " hours")),
-                    ("90th percentile".into(), opt(d.p90, 1, " hours")),
-                    ("Longest".into(), opt(d.max, 1, " hours")),
-                    (
-                        format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"),
-                        opt(d.within_target, 0, "%"),
-                    ),
-                ],
-                bars: d
-                    .buckets
-                    .iter()
-                    .map(|(label, n)| {
-                        (
-                            (*label).to_owned(),
-                            *n,
-                            percent(*n as i64, d.count as i64)
-                                .map(|p| p.round() as i64)
-                                .unwrap_or(0),
-                        )
-                    })
-                    .collect(),
-                header: vec![
-                    "patient",
-                    "provider_handoff_local",
-                    "assigned_at_local",
-                    "hours_to_assign",
-                    "coordinator",
-                ],
-                rows: rows
-                    .iter()
-                    .zip(&hours)
-                    .map(|((patient, handoff, at, coordinator), h)| {
-                        let local = |t: &chrono::DateTime<Utc>| {
-                            t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-                        };
-                        vec![
-                            patient.clone(),
-                            local(handoff),
-                            local(at),
-                            format!("{h:.1}"),
-                            coordinator.clone(),
-                        ]
-                    })
-                    .collect(),
-            }
-        }
-        ReportKind::Performance => {
-            let range = month_range(month, tz);
-            let months = state.app.coordinator_months(&user.actor(), month, range).await?;
-            let window = QualityWindow {
-                today,
-                months: vec![month],
-                from: month_range(month, tz).start,
-                to: month_range(month, tz).end,
-            };
-            let quality = state.app.quality_months(&user.actor(), &window).await?;
-            Report {
-                kind: "performance",
-                title: format!("Team performance, {month}"),
-                summary: vec![("Coordinators".into(), months.len().to_string())],
-                bars: Vec::new(),
-                header: vec![
-                    "coordinator",
-                    "tasks",
-                    "minutes",
-                    "avg_task_minutes",
-                    "patients_served",
-                    "caseload",
-                    "coverage_percent",
-                    "generated_tasks_done_percent",
-                    "billable_minutes",
-                    "entries_reviewed",
-                    "documentation_accuracy_percent",
-                    "surveys",
-                    "satisfaction",
-                ],
-                rows: months
-                    .into_iter()
-                    .map(|(id, name, m, timed)| {
-                        let x = coordinator_metrics(m, timed);
-                        let q = quality.get(&(id, month)).cloned().unwrap_or_default();
-                        vec![
-                            name,
-                            x.tasks.to_string(),
-                            x.minutes.to_string(),
-                            opt(x.average_task_minutes, 1, ""),
-                            x.patients_served.to_string(),
-                            x.patients_assigned.to_string(),
-                            x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                            x.completion_percent
-                                .map(|p| p.to_string())
-                                .unwrap_or_else(|| "—".into()),
-                            q.billable_minutes.to_string(),
-                            q.reviews.to_string(),
-                            opt(q.accuracy(), 1, ""),
-                            q.surveys.to_string(),
-                            opt(q.satisfaction(), 2, ""),
-                        ]
-                    })
-                    .collect(),
-            }
-        }
-        ReportKind::Workload => {
-            let team = state.app.team_members(&user.actor()).await?;
-            let takes: Vec<_> = team
-                .iter()
-                .filter(|m| m.availability != "Unavailable" && m.max_caseload > 0)
-                .collect();
-            let utilizations: Vec<f64> = takes
-                .iter()
-                .filter_map(|m| utilization_percent(m.caseload, m.max_caseload))
-                .collect();
-            let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
-            let (caseload, capacity) =
-                team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-            let team_utilization = percent(caseload, capacity);
-            let spread = std_dev(&utilizations);
-            let mean_caseload = if caseloads.is_empty() {
-                0.0
-            } else {
-                caseloads.iter().sum::<f64>() / caseloads.len() as f64
-            };
-            Report {
-                kind: "workload",
-                title: "Workload analysis (now)".into(),
-                summary: vec![
-                    (
-                        "Team utilization".into(),
-                        format!(
-                            "{} — {}",
-                            opt(team_utilization, 0, "%"),
-                            team_utilization
-                                .map(utilization_band)
-                                .unwrap_or("no capacity recorded")
-                        ),
-                    ),
-                    (
-                        "Utilization spread".into(),
-                        format!(
-                            "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
-                            if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
-                        ),
-                    ),
-                    (
-                        "Caseload mean / standard deviation".into(),
-                        format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
-                    ),
-                    ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
-                ],
-                bars: Vec::new(),
-                header: vec![
-                    "coordinator",
-                    "availability",
-                    "caseload",
-                    "max_caseload",
-                    "utilization_percent",
-                    "band",
-                    "avg_tasks_per_day",
-                    "avg_minutes_per_patient",
-                ],
-                rows: team
-                    .iter()
-                    .map(|m| {
-                        let f = facts(m, now, tz);
-                        let u = utilization_percent(m.caseload, m.max_caseload);
-                        vec![
-                            m.name.clone(),
-                            availability_label(m),
-                            m.caseload.to_string(),
-                            m.max_caseload.to_string(),
-                            opt(u, 0, ""),
-                            u.map(utilization_band).unwrap_or("—").to_owned(),
-                            format!("{:.1}", f.avg_tasks_per_day),
-                            format!("{:.0}", f.avg_minutes_per_patient),
-                        ]
-                    })
-                    .collect(),
-            }
-        }
+        ReportKind::Efficiency => efficiency(state, user, from, to).await?,
+        ReportKind::Performance => performance(state, user, month, today).await?,
+        ReportKind::Workload => workload(state, user).await?,
     };
     Ok((report, month.to_string(), from.to_string(), to.to_string()))
+}
+
+async fn efficiency(
+    state: &AppState,
+    user: &CurrentUser,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<Report> {
+    let tz = state.settings.time_zone;
+    let (start, end) = (start_of_day(from, tz), start_of_day(to + Duration::days(1), tz));
+    let rows = state.app.first_assignments(&user.actor(), start, end).await?;
+    let hours: Vec<f64> =
+        rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
+    let d = distribution(&hours);
+    Ok(Report {
+        kind: "efficiency",
+        title: format!("Assignment efficiency, {from} to {to}"),
+        summary: vec![
+            ("Patients assigned from the queue".into(), d.count.to_string()),
+            ("Average handoff to assignment".into(), opt(d.mean, 1, " hours")),
+            ("Median".into(), opt(d.median, 1, " hours")),
+            ("90th percentile".into(), opt(d.p90, 1, " hours")),
+            ("Longest".into(), opt(d.max, 1, " hours")),
+            (
+                format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"),
+                opt(d.within_target, 0, "%"),
+            ),
+        ],
+        bars: d
+            .buckets
+            .iter()
+            .map(|(label, n)| {
+                (
+                    (*label).to_owned(),
+                    *n,
+                    percent(*n as i64, d.count as i64).map(|p| p.round() as i64).unwrap_or(0),
+                )
+            })
+            .collect(),
+        header: vec![
+            "patient",
+            "provider_handoff_local",
+            "assigned_at_local",
+            "hours_to_assign",
+            "coordinator",
+        ],
+        rows: rows
+            .iter()
+            .zip(&hours)
+            .map(|((patient, handoff, at, coordinator), h)| {
+                let local = |t: &chrono::DateTime<Utc>| {
+                    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+                };
+                vec![
+                    patient.clone(),
+                    local(handoff),
+                    local(at),
+                    format!("{h:.1}"),
+                    coordinator.clone(),
+                ]
+            })
+            .collect(),
+    })
+}
+
+async fn performance(
+    state: &AppState,
+    user: &CurrentUser,
+    month: carelog_domain::practice_time::YearMonth,
+    today: chrono::NaiveDate,
+) -> AppResult<Report> {
+    let tz = state.settings.time_zone;
+    let range = month_range(month, tz);
+    let months = state.app.coordinator_months(&user.actor(), month, range).await?;
+    let window = QualityWindow {
+        today,
+        months: vec![month],
+        from: month_range(month, tz).start,
+        to: month_range(month, tz).end,
+    };
+    let quality = state.app.quality_months(&user.actor(), &window).await?;
+    Ok(Report {
+        kind: "performance",
+        title: format!("Team performance, {month}"),
+        summary: vec![("Coordinators".into(), months.len().to_string())],
+        bars: Vec::new(),
+        header: vec![
+            "coordinator",
+            "tasks",
+            "minutes",
+            "avg_task_minutes",
+            "patients_served",
+            "caseload",
+            "coverage_percent",
+            "generated_tasks_done_percent",
+            "billable_minutes",
+            "entries_reviewed",
+            "documentation_accuracy_percent",
+            "surveys",
+            "satisfaction",
+        ],
+        rows: months
+            .into_iter()
+            .map(|(id, name, m, timed)| {
+                let x = coordinator_metrics(m, timed);
+                let q = quality.get(&(id, month)).cloned().unwrap_or_default();
+                vec![
+                    name,
+                    x.tasks.to_string(),
+                    x.minutes.to_string(),
+                    opt(x.average_task_minutes, 1, ""),
+                    x.patients_served.to_string(),
+                    x.patients_assigned.to_string(),
+                    x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                    x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+                    q.billable_minutes.to_string(),
+                    q.reviews.to_string(),
+                    opt(q.accuracy(), 1, ""),
+                    q.surveys.to_string(),
+                    opt(q.satisfaction(), 2, ""),
+                ]
+            })
+            .collect(),
+    })
+}
+
+async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let team = state.app.team_members(&user.actor()).await?;
+    let takes: Vec<_> =
+        team.iter().filter(|m| m.availability != "Unavailable" && m.max_caseload > 0).collect();
+    let utilizations: Vec<f64> =
+        takes.iter().filter_map(|m| utilization_percent(m.caseload, m.max_caseload)).collect();
+    let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
+    let (caseload, capacity) =
+        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+    let team_utilization = percent(caseload, capacity);
+    let spread = std_dev(&utilizations);
+    let mean_caseload = if caseloads.is_empty() {
+        0.0
+    } else {
+        caseloads.iter().sum::<f64>() / caseloads.len() as f64
+    };
+    Ok(Report {
+        kind: "workload",
+        title: "Workload analysis (now)".into(),
+        summary: vec![
+            (
+                "Team utilization".into(),
+                format!(
+                    "{} — {}",
+                    opt(team_utilization, 0, "%"),
+                    team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
+                ),
+            ),
+            (
+                "Utilization spread".into(),
+                format!(
+                    "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
+                    if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
+                ),
+            ),
+            (
+                "Caseload mean / standard deviation".into(),
+                format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
+            ),
+            ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
+        ],
+        bars: Vec::new(),
+        header: vec![
+            "coordinator",
+            "availability",
+            "caseload",
+            "max_caseload",
+            "utilization_percent",
+            "band",
+            "avg_tasks_per_day",
+            "avg_minutes_per_patient",
+        ],
+        rows: team
+            .iter()
+            .map(|m| {
+                let f = facts(m, now, tz);
+                let u = utilization_percent(m.caseload, m.max_caseload);
+                vec![
+                    m.name.clone(),
+                    availability_label(m),
+                    m.caseload.to_string(),
+                    m.max_caseload.to_string(),
+                    opt(u, 0, ""),
+                    u.map(utilization_band).unwrap_or("—").to_owned(),
+                    format!("{:.1}", f.avg_tasks_per_day),
+                    format!("{:.0}", f.avg_minutes_per_patient),
+                ]
+            })
+            .collect(),
+    })
 }
 
 pub async fn page(

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_app::model::{Named, QueueFilter, QueueSort, QueueView};
+use carelog_app::model::{Named, QueueFilter, QueueRow, QueueSort, QueueView, TeamMember};
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
@@ -12,7 +12,8 @@ use carelog_domain::patient::{Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
 use carelog_domain::team_stats::{CaseloadFill, percent, utilization_percent};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{Shell, Tab, audit, render};
@@ -280,77 +281,88 @@ fn priority_class(p: &str) -> &'static str {
     }
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ManagerUser(user): ManagerUser,
-    Query(q): Query<QueueQuery>,
-) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
+/// One row of the queue as the page shows it: its flag, class and waiting time.
+fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
     let today = local_date(now, tz);
-    let sla = state.app.sla_hours().await?;
-    let (filter, page) = queue_filter(&q, &state, sla)?;
-    let actor = user.actor();
-    let (rows, total) = state.app.assignment_queue(&actor, &filter).await?;
-    let lines = rows
-        .into_iter()
-        .map(|r| {
-            let waiting = r.assigned_at.is_none()
-                || matches!(
-                    r.onboarding_status.as_str(),
-                    "Ready for Assignment" | "Assignment Pending"
-                );
-            let overdue = waiting && is_overdue(r.handoff_at, now, sla);
-            let (row_class, flag) = if overdue {
-                ("assignment-overdue", format!("Overdue (over {sla} h)"))
-            } else if let Some(at) = r.assigned_at.filter(|_| !waiting) {
-                if local_date(at, tz) == today {
-                    ("assignment-today", "Assigned today".into())
-                } else {
-                    ("recently-assigned", "Recently assigned".into())
-                }
-            } else if r.onboarding_status == "Assignment Pending" {
-                ("assignment-pending", "Pending".into())
-            } else {
-                ("assignment-ready", "Ready".into())
-            };
-            let review = match (&r.review_answer, r.review_requested) {
-                (Some(answer), _) => format!("Senior review answered: {answer}"),
-                (None, true) => "Senior review requested".into(),
-                _ => String::new(),
-            };
-            QueueLine {
-                id: r.id,
-                name: r.name,
-                provider: r.provider.unwrap_or_default(),
-                facility: r.facility.unwrap_or_default(),
-                priority_class: priority_class(&r.priority),
-                program: r.program,
-                priority: r.priority,
-                days_pending: days_pending_label(
-                    r.handoff_at,
-                    r.assigned_at.filter(|_| !waiting).unwrap_or(now),
-                ),
-                hours: hours_waiting(r.handoff_at, now),
-                row_class,
-                flag,
-                needs: r.special_needs.join(", "),
-                waiting,
-                coordinator: r.coordinator.unwrap_or_default(),
-                review,
-            }
-        })
-        .collect();
+    let waiting = r.assigned_at.is_none()
+        || matches!(r.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending");
+    let overdue = waiting && is_overdue(r.handoff_at, now, sla);
+    let (row_class, flag) = if overdue {
+        ("assignment-overdue", format!("Overdue (over {sla} h)"))
+    } else if let Some(at) = r.assigned_at.filter(|_| !waiting) {
+        if local_date(at, tz) == today {
+            ("assignment-today", "Assigned today".into())
+        } else {
+            ("recently-assigned", "Recently assigned".into())
+        }
+    } else if r.onboarding_status == "Assignment Pending" {
+        ("assignment-pending", "Pending".into())
+    } else {
+        ("assignment-ready", "Ready".into())
+    };
+    let review = match (&r.review_answer, r.review_requested) {
+        (Some(answer), _) => format!("Senior review answered: {answer}"),
+        (None, true) => "Senior review requested".into(),
+        _ => String::new(),
+    };
+    QueueLine {
+        id: r.id,
+        name: r.name,
+        provider: r.provider.unwrap_or_default(),
+        facility: r.facility.unwrap_or_default(),
+        priority_class: priority_class(&r.priority),
+        program: r.program,
+        priority: r.priority,
+        days_pending: days_pending_label(
+            r.handoff_at,
+            r.assigned_at.filter(|_| !waiting).unwrap_or(now),
+        ),
+        hours: hours_waiting(r.handoff_at, now),
+        row_class,
+        flag,
+        needs: r.special_needs.join(", "),
+        waiting,
+        coordinator: r.coordinator.unwrap_or_default(),
+        review,
+    }
+}
 
-    let team = state.app.team_members(&actor).await?;
-    let (caseload, capacity): (i64, i64) =
-        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-    let (trends, pending) = state.app.queue_trends(&actor).await?;
-    let caseload_then: i64 =
-        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
-    let utilization_now = percent(caseload, capacity);
-    let utilization_then = percent(caseload_then, capacity);
-    let utilization_trend = match (utilization_now, utilization_then) {
+/// One coordinator's workload card.
+fn workload_card(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> WorkloadCard {
+    let f = facts(m, now, tz);
+    let availability = availability_label(m);
+    let fill_percent = utilization_percent(m.caseload, m.max_caseload)
+        .map(|u| u.clamp(0.0, 100.0).round() as i64)
+        .unwrap_or(0);
+    WorkloadCard {
+        id: m.id,
+        name: m.name.clone(),
+        availability_class: availability.to_lowercase().replace(' ', "-"),
+        availability,
+        caseload: m.caseload,
+        max_caseload: m.max_caseload,
+        fill_percent,
+        fill_colour: match CaseloadFill::of(fill_percent) {
+            CaseloadFill::Full => "#d32f2f",
+            CaseloadFill::Busy => "#f57c00",
+            CaseloadFill::Room => "#388e3c",
+        },
+        utilization: utilization_percent(m.caseload, m.max_caseload)
+            .map(|u| format!("{u:.0}%"))
+            .unwrap_or_else(|| "—".into()),
+        tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
+        minutes_per_patient: if m.patients_logged > 0 {
+            format!("{:.0}", f.avg_minutes_per_patient)
+        } else {
+            "—".into()
+        },
+        last_assignment: days_ago(m.last_assignment, now, tz),
+    }
+}
+
+/// Team utilization now against a week ago, in points.
+fn utilization_trend(now: Option<f64>, week_ago: Option<f64>) -> String {
+    match (now, week_ago) {
         (Some(n), Some(t)) => {
             let points = (n - t).round() as i64;
             let arrow = match points.signum() {
@@ -365,13 +377,41 @@ pub async fn page(
             )
         }
         _ => "no caseload capacity recorded".into(),
-    };
-    let change = trends.pending_now - trends.pending_yesterday;
-    let pending_trend = match change {
+    }
+}
+
+/// The queue's length now against yesterday.
+fn pending_trend(change: i64) -> String {
+    match change {
         0 => "→ no change from yesterday".into(),
         d if d > 0 => format!("↑ {d} from yesterday"),
         d => format!("↓ {} from yesterday", -d),
-    };
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let sla = state.app.sla_hours().await?;
+    let (filter, page) = queue_filter(&q, &state, sla)?;
+    let actor = user.actor();
+    let (rows, total) = state.app.assignment_queue(&actor, &filter).await?;
+    let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
+
+    let team = state.app.team_members(&actor).await?;
+    let (caseload, capacity): (i64, i64) =
+        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+    let (trends, pending) = state.app.queue_trends(&actor).await?;
+    let caseload_then: i64 =
+        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
+    let utilization_now = percent(caseload, capacity);
+    let utilization_then = percent(caseload_then, capacity);
+    let utilization_trend = utilization_trend(utilization_now, utilization_then);
+    let pending_trend = pending_trend(trends.pending_now - trends.pending_yesterday);
     let overdue_filter = QueueFilter {
         overdue_before: Some(overdue_before(now, sla)),
         limit: 0,
@@ -379,40 +419,7 @@ pub async fn page(
         ..QueueFilter::default()
     };
     let overdue = state.app.assignment_queue(&actor, &overdue_filter).await?.1;
-    let cards = team
-        .iter()
-        .map(|m| {
-            let f = facts(m, now, tz);
-            let availability = availability_label(m);
-            let fill_percent = utilization_percent(m.caseload, m.max_caseload)
-                .map(|u| u.clamp(0.0, 100.0).round() as i64)
-                .unwrap_or(0);
-            WorkloadCard {
-                id: m.id,
-                name: m.name.clone(),
-                availability_class: availability.to_lowercase().replace(' ', "-"),
-                availability,
-                caseload: m.caseload,
-                max_caseload: m.max_caseload,
-                fill_percent,
-                fill_colour: match CaseloadFill::of(fill_percent) {
-                    CaseloadFill::Full => "#d32f2f",
-                    CaseloadFill::Busy => "#f57c00",
-                    CaseloadFill::Room => "#388e3c",
-                },
-                utilization: utilization_percent(m.caseload, m.max_caseload)
-                    .map(|u| format!("{u:.0}%"))
-                    .unwrap_or_else(|| "—".into()),
-                tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
-                minutes_per_patient: if m.patients_logged > 0 {
-                    format!("{:.0}", f.avg_minutes_per_patient)
-                } else {
-                    "—".into()
-                },
-                last_assignment: days_ago(m.last_assignment, now, tz),
-            }
-        })
-        .collect();
+    let cards = team.iter().map(|m| workload_card(m, now, tz)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
         let mut query = q.clone();
