@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::model::{NewReview, NewSurvey, QualityWindow, SampleEntry};
+use carelog_app::model::{NewReview, NewSurvey, QualityWindow, SampleEntry, TeamMember};
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
     ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
@@ -94,32 +94,17 @@ fn short(m: YearMonth) -> String {
         .unwrap_or_else(|| m.to_string())
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    ManagerUser(user): ManagerUser,
-    Query(q): Query<MonthQuery>,
-) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let today = local_date(now, tz);
-    let month = month_param(&q.month, today)?;
-    let months = months_ending(month, TREND_MONTHS);
-    let window = QualityWindow {
-        today,
-        from: month_range(months[0], tz).start,
-        to: month_range(month, tz).end,
-        months: months.clone(),
-    };
-    let figures = state.app.quality_months(&user.actor(), &window).await?;
-    let mut team_by_month: BTreeMap<YearMonth, QualityMonth> = BTreeMap::new();
-    for ((_, m), q) in &figures {
-        team_by_month.entry(*m).or_default().add(q);
-    }
+/// The four metric cards: this month's figure against its target, and the trend.
+fn metric_cards(
+    months: &[YearMonth],
+    by_month: &BTreeMap<YearMonth, QualityMonth>,
+    month: YearMonth,
+) -> Vec<MetricCard> {
     let series = |f: &dyn Fn(&QualityMonth) -> Option<f64>| -> Vec<(String, Option<f64>)> {
-        months.iter().map(|m| (short(*m), team_by_month.get(m).and_then(f))).collect()
+        months.iter().map(|m| (short(*m), by_month.get(m).and_then(f))).collect()
     };
-    let current = team_by_month.get(&month).cloned().unwrap_or_default();
-    let cards = vec![
+    let current = by_month.get(&month).cloned().unwrap_or_default();
+    vec![
         MetricCard {
             title: "Documentation Quality",
             value: fmt(current.accuracy(), "%"),
@@ -169,9 +154,17 @@ pub async fn page(
             chart: line_chart(&series(&|q| Some(q.billable_minutes as f64)), 0.0, 10.0, None, ""),
             label: "Billable minutes, last 6 months".into(),
         },
-    ];
-    let team = state.app.team_members(&user.actor()).await?;
-    let monthly_target = state.app.monthly_target().await?;
+    ]
+}
+
+/// A line per coordinator for `month`, and the alerts their figures raise.
+fn coordinator_lines(
+    team: &[TeamMember],
+    figures: &BTreeMap<(i64, YearMonth), QualityMonth>,
+    month: YearMonth,
+    today: NaiveDate,
+    monthly_target: i64,
+) -> (Vec<CoordinatorLine>, Vec<AlertLine>) {
     let (elapsed, days) = if month == YearMonth::of(today) {
         (today.day(), month.last_day().day())
     } else if month < YearMonth::of(today) {
@@ -206,6 +199,34 @@ pub async fn page(
             }
         })
         .collect();
+    (lines, alert_lines)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ManagerUser(user): ManagerUser,
+    Query(q): Query<MonthQuery>,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let month = month_param(&q.month, today)?;
+    let months = months_ending(month, TREND_MONTHS);
+    let window = QualityWindow {
+        today,
+        from: month_range(months[0], tz).start,
+        to: month_range(month, tz).end,
+        months: months.clone(),
+    };
+    let figures = state.app.quality_months(&user.actor(), &window).await?;
+    let mut team_by_month: BTreeMap<YearMonth, QualityMonth> = BTreeMap::new();
+    for ((_, m), q) in &figures {
+        team_by_month.entry(*m).or_default().add(q);
+    }
+    let cards = metric_cards(&months, &team_by_month, month);
+    let team = state.app.team_members(&user.actor()).await?;
+    let monthly_target = state.app.monthly_target().await?;
+    let (lines, alert_lines) = coordinator_lines(&team, &figures, month, today, monthly_target);
     audit(&state, &user, "team.quality", None, month.to_string()).await?;
     let page = QualityPage {
         shell: Shell::load(&state, &user, Tab::Team).await?,

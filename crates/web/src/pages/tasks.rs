@@ -5,10 +5,11 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::daily_tasks::NeedsTime;
+use carelog_app::daily_tasks::{DailyTasks, NeedsTime};
 use carelog_app::entries::{Outcome, Source};
+use carelog_app::model::{EntryRow, GeneratedRow, RunningTimer, TaskTypeRow};
 use carelog_domain::patient::display_name;
-use carelog_domain::practice_time::local_date;
+use carelog_domain::practice_time::{local_date, start_of_day};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -122,58 +123,47 @@ fn patient_label(first: &Option<String>, last: &Option<String>) -> String {
     }
 }
 
-/// Builds and renders Tab 2; `form` is the add form as it should appear (fresh, or refused with its values).
-async fn tasks_page(
-    state: &AppState,
-    user: &CurrentUser,
-    query: &TasksQuery,
-    form: Option<EntryFormView>,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let today = local_date(now, tz);
-    let date = parse_date(&query.date, today)?;
-    let day = state.app.daily_tasks(&user.actor(), date, &query.patient, &query.task_type).await?;
-    let (types, own, earliest) = (&day.types, &day.own, day.earliest_open);
-    let (patient_id, type_id) = (day.patient_filter, day.type_filter);
-    let entries: Vec<EntryLine> = day
-        .entries
-        .into_iter()
-        .map(|e| EntryLine {
-            id: e.id,
-            patient: patient_label(&e.patient_first, &e.patient_last),
-            task_type: e.task_type,
-            notes: e.notes,
-            amount: match (e.minutes, e.stat_value) {
-                (Some(m), _) => m.to_string(),
-                (None, Some(v)) => v,
-                (None, None) => "—".into(),
-            },
-            time: e.task_at.with_timezone(&tz).format("%H:%M").to_string(),
-            generated: e.generated_task_id.is_some(),
-            editable: local_date(e.task_at, tz) >= earliest,
-        })
-        .collect();
-    let (day_minutes, day_tasks) = (day.day_minutes, day.day_tasks);
-    let pending: Vec<PendingLine> = day
-        .pending
-        .into_iter()
-        .map(|g| PendingLine {
-            id: g.id,
-            patient: if g.patient_id.is_some() {
-                patient_label(&g.patient_first, &g.patient_last)
-            } else {
-                "Whole caseload".into()
-            },
-            task_type: g.task_type,
-            due: g.due_date.format("%a %Y-%m-%d").to_string(),
-            priority: g.priority,
-            estimated: g.estimated_minutes,
-            overdue: g.due_date < today,
-        })
-        .collect();
-    let timer = day.timer.map(|t| TimerView {
+fn entry_line(e: EntryRow, tz: chrono_tz::Tz, earliest: NaiveDate) -> EntryLine {
+    EntryLine {
+        id: e.id,
+        patient: patient_label(&e.patient_first, &e.patient_last),
+        task_type: e.task_type,
+        notes: e.notes,
+        amount: match (e.minutes, e.stat_value) {
+            (Some(m), _) => m.to_string(),
+            (None, Some(v)) => v,
+            (None, None) => "—".into(),
+        },
+        time: e.task_at.with_timezone(&tz).format("%H:%M").to_string(),
+        generated: e.generated_task_id.is_some(),
+        editable: local_date(e.task_at, tz) >= earliest,
+    }
+}
+
+fn pending_line(g: GeneratedRow, today: NaiveDate) -> PendingLine {
+    PendingLine {
+        id: g.id,
+        patient: if g.patient_id.is_some() {
+            patient_label(&g.patient_first, &g.patient_last)
+        } else {
+            "Whole caseload".into()
+        },
+        task_type: g.task_type,
+        due: g.due_date.format("%a %Y-%m-%d").to_string(),
+        priority: g.priority,
+        estimated: g.estimated_minutes,
+        overdue: g.due_date < today,
+    }
+}
+
+fn timer_view(
+    t: &RunningTimer,
+    own: &[(i64, String, String, String)],
+    types: &[TaskTypeRow],
+    now: chrono::DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> TimerView {
+    TimerView {
         patient: match t.patient_id {
             Some(pid) => own
                 .iter()
@@ -190,38 +180,93 @@ async fn tasks_page(
         started_iso: t.started_at.to_rfc3339(),
         started_local: t.started_at.with_timezone(&tz).format("%H:%M").to_string(),
         elapsed_minutes: (now - t.started_at).num_minutes(),
-    });
+    }
+}
+
+/// The add form as Daily Tasks first shows it: prefilled from a quick action or the stopped timer,
+/// timed now today or 09:00 on another day.
+fn fresh_form(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &TasksQuery,
+    day: &DailyTasks,
+    date: NaiveDate,
+) -> EntryFormView {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let when = if date == local_date(now, tz) {
+        format_when(now, tz)
+    } else {
+        format_when(start_of_day(date, tz) + chrono::Duration::hours(9), tz)
+    };
+    let values = EntryForm {
+        patient: query.new_patient.clone(),
+        task_type: query.new_type.clone(),
+        minutes: query.new_minutes.clone(),
+        when,
+        ..EntryForm::default()
+    };
+    let (types, own) = (&day.types, &day.own);
+    let mut f = EntryFormView::with_patients(
+        state,
+        user,
+        types,
+        own,
+        day.earliest_open,
+        "/tasks".into(),
+        values,
+    );
+    f.autofocus = true;
+    f
+}
+
+fn filter_choices(day: &DailyTasks) -> (Vec<Choice>, Vec<Choice>) {
+    let patients = day
+        .own
+        .iter()
+        .map(|(id, l, f, chart)| Choice {
+            id: *id,
+            label: format!("{} ({chart})", display_name(l, f)),
+            selected: Some(*id) == day.patient_filter,
+        })
+        .collect();
+    let types = day
+        .types
+        .iter()
+        .map(|t| Choice {
+            id: t.id,
+            label: t.name.clone(),
+            selected: Some(t.id) == day.type_filter,
+        })
+        .collect();
+    (patients, types)
+}
+
+/// Builds and renders Tab 2; `form` is the add form as it should appear (fresh, or refused with its values).
+async fn tasks_page(
+    state: &AppState,
+    user: &CurrentUser,
+    query: &TasksQuery,
+    form: Option<EntryFormView>,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let date = parse_date(&query.date, today)?;
+    let day = state.app.daily_tasks(&user.actor(), date, &query.patient, &query.task_type).await?;
     let form = match form {
         Some(f) => f,
-        None => {
-            let values = EntryForm {
-                patient: query.new_patient.clone(),
-                task_type: query.new_type.clone(),
-                minutes: query.new_minutes.clone(),
-                when: if date == today {
-                    format_when(now, tz)
-                } else {
-                    format_when(
-                        carelog_domain::practice_time::start_of_day(date, tz)
-                            + chrono::Duration::hours(9),
-                        tz,
-                    )
-                },
-                ..EntryForm::default()
-            };
-            let mut f = EntryFormView::with_patients(
-                state,
-                user,
-                types,
-                own,
-                earliest,
-                "/tasks".into(),
-                values,
-            );
-            f.autofocus = true;
-            f
-        }
+        None => fresh_form(state, user, query, &day, date),
     };
+    let (patient_filter, type_filter) = filter_choices(&day);
+    let timer = day.timer.as_ref().map(|t| timer_view(t, &day.own, &day.types, now, tz));
+    let earliest = day.earliest_open;
+    let entries: Vec<EntryLine> =
+        day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect();
+    let (day_minutes, day_tasks) = (day.day_minutes, day.day_tasks);
+    let pending: Vec<PendingLine> =
+        day.pending.into_iter().map(|g| pending_line(g, today)).collect();
     let month = carelog_domain::practice_time::YearMonth::of(today);
     let (target, needs_time) = (day.target, day.needs_time);
     let days_left = (month.last_day() - today).num_days() + 1;
@@ -241,18 +286,8 @@ async fn tasks_page(
         month_patients: shell.month_patients,
         entries,
         pending,
-        patient_filter: own
-            .iter()
-            .map(|(id, l, f, chart)| Choice {
-                id: *id,
-                label: format!("{} ({chart})", display_name(l, f)),
-                selected: Some(*id) == patient_id,
-            })
-            .collect(),
-        type_filter: types
-            .iter()
-            .map(|t| Choice { id: t.id, label: t.name.clone(), selected: Some(t.id) == type_id })
-            .collect(),
+        patient_filter,
+        type_filter,
         form,
         timer,
         saved: query.saved == "1",
