@@ -34,9 +34,6 @@ fn with_ok(mut responses: Value, code: &str, body: Value) -> Value {
 }
 
 pub(crate) fn document() -> Value {
-    let date = json!({ "type": "string", "format": "date" });
-    let int = json!({ "type": "integer", "format": "int64" });
-    let nullable_string = json!({ "type": "string", "nullable": true });
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -46,106 +43,137 @@ pub(crate) fn document() -> Value {
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": {
-            "/patients": { "get": {
-                "summary": "Patients within the token's reach",
-                "parameters": [query("status", "Active, Inactive or Deceased", json!({ "type": "string", "enum": ["Active", "Inactive", "Deceased"] })),
-                               query("limit", "At most 500", json!({ "type": "integer", "minimum": 0, "maximum": 500 })),
-                               query("offset", "Rows to skip", json!({ "type": "integer", "minimum": 0 }))],
-                "responses": with_ok(errors(&[]), "200", ok("A page of patients", "PatientPage"))
-            }},
-            "/patients/{id}": { "get": {
-                "summary": "One patient",
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": int }],
-                "responses": with_ok(errors(&["404"]), "200", ok("The patient", "Patient"))
-            }},
-            "/task-log": {
-                "get": {
-                    "summary": "Task log entries by date range (practice-local dates), newest first",
-                    "parameters": [query("from", "First day, default the 1st of this month", date.clone()), query("to", "Last day, default today", date.clone()),
-                                   query("patient", "One patient", int.clone()), query("coordinator", "One coordinator (managers and admins)", int.clone()),
-                                   query("limit", "At most 5000", json!({ "type": "integer", "minimum": 0, "maximum": 5000 }))],
-                    "responses": with_ok(errors(&["404"]), "200", ok("Entries", "EntryPage"))
-                },
-                "post": {
-                    "summary": "Log a task for yourself under the same rules as the Daily Tasks form",
-                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewTask" } } } },
-                    "responses": with_ok(errors(&["422"]), "201", ok("The saved entry", "Entry"))
-                }
-            },
-            "/generated-tasks": { "get": {
-                "summary": "Pending generated tasks of a coordinator (yourself by default)",
-                "parameters": [query("coordinator", "Managers and admins may name a coordinator", int.clone())],
-                "responses": with_ok(errors(&["404"]), "200", ok("Pending tasks", "GeneratedTaskList"))
-            }},
-            "/assignment-queue": { "get": {
-                "summary": "Patients waiting for a coordinator (managers and admins)",
-                "responses": with_ok(errors(&["403"]), "200", ok("The queue", "Queue"))
-            }},
-            "/billing/summary": { "get": {
-                "summary": "A month's billing summary per patient-month (admins)",
-                "parameters": [query("month", "YYYY-MM, default last month", json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" })),
-                               query("rules", "seed or cms, default the practice's", json!({ "type": "string", "enum": ["seed", "cms"] }))],
-                "responses": with_ok(errors(&["403"]), "200", ok("The summary", "BillingSummary"))
-            }}
-        },
+        "paths": paths(),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "An API token" } },
-            "schemas": {
-                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "message", "problems"], "properties": {
-                    "status": { "type": "integer" }, "message": { "type": "string" }, "problems": { "type": "array", "items": { "type": "string" } } } } } },
-                "PatientSummary": { "type": "object", "required": ["id", "name", "chart_code", "status"], "properties": {
-                    "id": int, "name": { "type": "string" }, "chart_code": { "type": "string" }, "status": { "type": "string" }, "facility": nullable_string,
-                    "provider": nullable_string, "coordinator": nullable_string, "last_visit": { "type": "string", "format": "date", "nullable": true },
-                    "open_care_gaps": { "type": "integer" } } },
-                "PatientPage": { "type": "object", "required": ["total", "limit", "offset", "items"], "properties": {
-                    "total": { "type": "integer" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
-                    "items": { "type": "array", "items": { "$ref": "#/components/schemas/PatientSummary" } } } },
-                "Patient": { "type": "object", "required": ["id", "name", "chart_code", "dob", "status", "program"], "properties": {
-                    "id": int, "name": { "type": "string" }, "chart_code": { "type": "string" }, "dob": date, "status": { "type": "string" },
-                    "program": { "type": "string", "enum": ["CCM", "PCM", "CCM+PCM"] }, "complexity": { "type": "string" }, "language": { "type": "string" },
-                    "facility": nullable_string, "provider": nullable_string, "coordinator_id": { "type": "integer", "nullable": true },
-                    "coordinator": nullable_string, "onboarding_status": { "type": "string" }, "care_plan_status": { "type": "string" },
-                    "care_gap_status": { "type": "string" }, "consent_date": { "type": "string", "format": "date", "nullable": true },
-                    "chronic_conditions": { "type": "integer" }, "visit_interval_months": { "type": "integer" },
-                    "last_visit": { "type": "string", "format": "date", "nullable": true },
-                    "special_needs": { "type": "array", "items": { "type": "string" } }, "open_care_gaps": { "type": "array", "items": { "type": "string" } } } },
-                "Entry": { "type": "object", "required": ["id", "coordinator_id", "task_type_id", "task_at"], "properties": {
-                    "id": int, "coordinator_id": int, "coordinator": { "type": "string" }, "patient_id": { "type": "integer", "nullable": true },
-                    "task_type_id": int, "task_type": { "type": "string" }, "category": { "type": "string" }, "minutes": { "type": "integer", "nullable": true },
-                    "stat_value": nullable_string, "notes": { "type": "string" }, "task_at": { "type": "string", "format": "date-time" },
-                    "task_at_local": { "type": "string" }, "billing_month": { "type": "string" }, "generated_task_id": { "type": "integer", "nullable": true } } },
-                "EntryPage": { "type": "object", "required": ["from", "to", "total", "items"], "properties": {
-                    "from": date, "to": date, "total": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Entry" } } } },
-                "NewTask": { "type": "object", "required": ["task_type_id"], "properties": {
-                    "patient_id": { "type": "integer", "nullable": true, "description": "One of your own patients; required for patient task types" },
-                    "task_type_id": int, "minutes": { "type": "integer", "minimum": 5, "maximum": 120, "nullable": true },
-                    "stat_value": { "type": "string", "nullable": true, "description": "yymm or yymmdd for Stat types" }, "notes": { "type": "string", "nullable": true },
-                    "task_at_local": { "type": "string", "nullable": true, "description": "Practice-local YYYY-MM-DDTHH:MM; now when absent" },
-                    "confirm_above_average": { "type": "boolean", "default": false } } },
-                "GeneratedTask": { "type": "object", "required": ["id", "task_type", "due_date", "status"], "properties": {
-                    "id": int, "coordinator_id": int, "patient_id": { "type": "integer", "nullable": true }, "task_type_id": int, "task_type": { "type": "string" },
-                    "due_date": date, "estimated_minutes": { "type": "integer" }, "priority": { "type": "string" }, "status": { "type": "string" }, "period": { "type": "string" } } },
-                "GeneratedTaskList": { "type": "object", "required": ["coordinator_id", "items"], "properties": {
-                    "coordinator_id": int, "status": { "type": "string" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/GeneratedTask" } } } },
-                "QueueItem": { "type": "object", "required": ["patient_id", "name", "priority", "hours_waiting", "overdue"], "properties": {
-                    "patient_id": int, "name": { "type": "string" }, "provider": nullable_string, "facility": nullable_string, "care_type": { "type": "string" },
-                    "priority": { "type": "string" }, "status": { "type": "string" }, "language": { "type": "string" },
-                    "special_needs": { "type": "array", "items": { "type": "string" } }, "provider_handoff_at": { "type": "string", "format": "date-time" },
-                    "hours_waiting": { "type": "integer" }, "overdue": { "type": "boolean" } } },
-                "Queue": { "type": "object", "required": ["sla_hours", "items"], "properties": {
-                    "sla_hours": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/QueueItem" } } } },
-                "BillingLine": { "type": "object", "required": ["patient_id", "minutes", "codes", "billable"], "properties": {
-                    "patient_id": int, "chart_code": { "type": "string" }, "name": { "type": "string" }, "coordinator_id": { "type": "integer", "nullable": true },
-                    "minutes": { "type": "integer" }, "codes": { "type": "string" }, "billable": { "type": "boolean" }, "reason": { "type": "string" },
-                    "flags": { "type": "array", "items": { "type": "string" } }, "estimated_reimbursement": { "type": "string", "nullable": true } } },
-                "BillingSummary": { "type": "object", "required": ["month", "rule_set", "totals", "lines"], "properties": {
-                    "month": { "type": "string" }, "rule_set": { "type": "string" }, "target_minutes": { "type": "integer" },
-                    "totals": { "type": "object", "properties": { "patient_months": { "type": "integer" }, "billable": { "type": "integer" },
-                        "minutes": { "type": "integer" }, "estimated_reimbursement": { "type": "string" }, "fee_missing": { "type": "boolean" } } },
-                    "lines": { "type": "array", "items": { "$ref": "#/components/schemas/BillingLine" } } } }
-            }
+            "schemas": schemas()
         }
+    })
+}
+
+fn paths() -> Value {
+    let date = json!({ "type": "string", "format": "date" });
+    let int = json!({ "type": "integer", "format": "int64" });
+    json!({
+        "/patients": { "get": {
+            "summary": "Patients within the token's reach",
+            "parameters": [query("status", "Active, Inactive or Deceased", json!({ "type": "string", "enum": ["Active", "Inactive", "Deceased"] })),
+                           query("limit", "At most 500", json!({ "type": "integer", "minimum": 0, "maximum": 500 })),
+                           query("offset", "Rows to skip", json!({ "type": "integer", "minimum": 0 }))],
+            "responses": with_ok(errors(&[]), "200", ok("A page of patients", "PatientPage"))
+        }},
+        "/patients/{id}": { "get": {
+            "summary": "One patient",
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": int }],
+            "responses": with_ok(errors(&["404"]), "200", ok("The patient", "Patient"))
+        }},
+        "/task-log": {
+            "get": {
+                "summary": "Task log entries by date range (practice-local dates), newest first",
+                "parameters": [query("from", "First day, default the 1st of this month", date.clone()), query("to", "Last day, default today", date.clone()),
+                               query("patient", "One patient", int.clone()), query("coordinator", "One coordinator (managers and admins)", int.clone()),
+                               query("limit", "At most 5000", json!({ "type": "integer", "minimum": 0, "maximum": 5000 }))],
+                "responses": with_ok(errors(&["404"]), "200", ok("Entries", "EntryPage"))
+            },
+            "post": {
+                "summary": "Log a task for yourself under the same rules as the Daily Tasks form",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewTask" } } } },
+                "responses": with_ok(errors(&["422"]), "201", ok("The saved entry", "Entry"))
+            }
+        },
+        "/generated-tasks": { "get": {
+            "summary": "Pending generated tasks of a coordinator (yourself by default)",
+            "parameters": [query("coordinator", "Managers and admins may name a coordinator", int.clone())],
+            "responses": with_ok(errors(&["404"]), "200", ok("Pending tasks", "GeneratedTaskList"))
+        }},
+        "/assignment-queue": { "get": {
+            "summary": "Patients waiting for a coordinator (managers and admins)",
+            "responses": with_ok(errors(&["403"]), "200", ok("The queue", "Queue"))
+        }},
+        "/billing/summary": { "get": {
+            "summary": "A month's billing summary per patient-month (admins)",
+            "parameters": [query("month", "YYYY-MM, default last month", json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$" })),
+                           query("rules", "seed or cms, default the practice's", json!({ "type": "string", "enum": ["seed", "cms"] }))],
+            "responses": with_ok(errors(&["403"]), "200", ok("The summary", "BillingSummary"))
+        }}
+    })
+}
+
+fn schemas() -> Value {
+    let mut all = patient_and_entry_schemas();
+    if let (Some(map), Value::Object(more)) =
+        (all.as_object_mut(), task_queue_and_billing_schemas())
+    {
+        map.extend(more);
+    }
+    all
+}
+
+fn patient_and_entry_schemas() -> Value {
+    let date = json!({ "type": "string", "format": "date" });
+    let int = json!({ "type": "integer", "format": "int64" });
+    let nullable_string = json!({ "type": "string", "nullable": true });
+    json!({
+        "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["status", "message", "problems"], "properties": {
+            "status": { "type": "integer" }, "message": { "type": "string" }, "problems": { "type": "array", "items": { "type": "string" } } } } } },
+        "PatientSummary": { "type": "object", "required": ["id", "name", "chart_code", "status"], "properties": {
+            "id": int, "name": { "type": "string" }, "chart_code": { "type": "string" }, "status": { "type": "string" }, "facility": nullable_string,
+            "provider": nullable_string, "coordinator": nullable_string, "last_visit": { "type": "string", "format": "date", "nullable": true },
+            "open_care_gaps": { "type": "integer" } } },
+        "PatientPage": { "type": "object", "required": ["total", "limit", "offset", "items"], "properties": {
+            "total": { "type": "integer" }, "limit": { "type": "integer" }, "offset": { "type": "integer" },
+            "items": { "type": "array", "items": { "$ref": "#/components/schemas/PatientSummary" } } } },
+        "Patient": { "type": "object", "required": ["id", "name", "chart_code", "dob", "status", "program"], "properties": {
+            "id": int, "name": { "type": "string" }, "chart_code": { "type": "string" }, "dob": date, "status": { "type": "string" },
+            "program": { "type": "string", "enum": ["CCM", "PCM", "CCM+PCM"] }, "complexity": { "type": "string" }, "language": { "type": "string" },
+            "facility": nullable_string, "provider": nullable_string, "coordinator_id": { "type": "integer", "nullable": true },
+            "coordinator": nullable_string, "onboarding_status": { "type": "string" }, "care_plan_status": { "type": "string" },
+            "care_gap_status": { "type": "string" }, "consent_date": { "type": "string", "format": "date", "nullable": true },
+            "chronic_conditions": { "type": "integer" }, "visit_interval_months": { "type": "integer" },
+            "last_visit": { "type": "string", "format": "date", "nullable": true },
+            "special_needs": { "type": "array", "items": { "type": "string" } }, "open_care_gaps": { "type": "array", "items": { "type": "string" } } } },
+        "Entry": { "type": "object", "required": ["id", "coordinator_id", "task_type_id", "task_at"], "properties": {
+            "id": int, "coordinator_id": int, "coordinator": { "type": "string" }, "patient_id": { "type": "integer", "nullable": true },
+            "task_type_id": int, "task_type": { "type": "string" }, "category": { "type": "string" }, "minutes": { "type": "integer", "nullable": true },
+            "stat_value": nullable_string, "notes": { "type": "string" }, "task_at": { "type": "string", "format": "date-time" },
+            "task_at_local": { "type": "string" }, "billing_month": { "type": "string" }, "generated_task_id": { "type": "integer", "nullable": true } } },
+        "EntryPage": { "type": "object", "required": ["from", "to", "total", "items"], "properties": {
+            "from": date, "to": date, "total": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Entry" } } } },
+        "NewTask": { "type": "object", "required": ["task_type_id"], "properties": {
+            "patient_id": { "type": "integer", "nullable": true, "description": "One of your own patients; required for patient task types" },
+            "task_type_id": int, "minutes": { "type": "integer", "minimum": 5, "maximum": 120, "nullable": true },
+            "stat_value": { "type": "string", "nullable": true, "description": "yymm or yymmdd for Stat types" }, "notes": { "type": "string", "nullable": true },
+            "task_at_local": { "type": "string", "nullable": true, "description": "Practice-local YYYY-MM-DDTHH:MM; now when absent" },
+            "confirm_above_average": { "type": "boolean", "default": false } } }
+    })
+}
+
+fn task_queue_and_billing_schemas() -> Value {
+    let date = json!({ "type": "string", "format": "date" });
+    let int = json!({ "type": "integer", "format": "int64" });
+    let nullable_string = json!({ "type": "string", "nullable": true });
+    json!({
+        "GeneratedTask": { "type": "object", "required": ["id", "task_type", "due_date", "status"], "properties": {
+            "id": int, "coordinator_id": int, "patient_id": { "type": "integer", "nullable": true }, "task_type_id": int, "task_type": { "type": "string" },
+            "due_date": date, "estimated_minutes": { "type": "integer" }, "priority": { "type": "string" }, "status": { "type": "string" }, "period": { "type": "string" } } },
+        "GeneratedTaskList": { "type": "object", "required": ["coordinator_id", "items"], "properties": {
+            "coordinator_id": int, "status": { "type": "string" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/GeneratedTask" } } } },
+        "QueueItem": { "type": "object", "required": ["patient_id", "name", "priority", "hours_waiting", "overdue"], "properties": {
+            "patient_id": int, "name": { "type": "string" }, "provider": nullable_string, "facility": nullable_string, "care_type": { "type": "string" },
+            "priority": { "type": "string" }, "status": { "type": "string" }, "language": { "type": "string" },
+            "special_needs": { "type": "array", "items": { "type": "string" } }, "provider_handoff_at": { "type": "string", "format": "date-time" },
+            "hours_waiting": { "type": "integer" }, "overdue": { "type": "boolean" } } },
+        "Queue": { "type": "object", "required": ["sla_hours", "items"], "properties": {
+            "sla_hours": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/QueueItem" } } } },
+        "BillingLine": { "type": "object", "required": ["patient_id", "minutes", "codes", "billable"], "properties": {
+            "patient_id": int, "chart_code": { "type": "string" }, "name": { "type": "string" }, "coordinator_id": { "type": "integer", "nullable": true },
+            "minutes": { "type": "integer" }, "codes": { "type": "string" }, "billable": { "type": "boolean" }, "reason": { "type": "string" },
+            "flags": { "type": "array", "items": { "type": "string" } }, "estimated_reimbursement": { "type": "string", "nullable": true } } },
+        "BillingSummary": { "type": "object", "required": ["month", "rule_set", "totals", "lines"], "properties": {
+            "month": { "type": "string" }, "rule_set": { "type": "string" }, "target_minutes": { "type": "integer" },
+            "totals": { "type": "object", "properties": { "patient_months": { "type": "integer" }, "billable": { "type": "integer" },
+                "minutes": { "type": "integer" }, "estimated_reimbursement": { "type": "string" }, "fee_missing": { "type": "boolean" } } },
+            "lines": { "type": "array", "items": { "$ref": "#/components/schemas/BillingLine" } } } }
     })
 }
 
