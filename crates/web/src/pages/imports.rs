@@ -70,31 +70,19 @@ pub async fn template(
 }
 
 /// Receives the file, keeps it for the dry run and applying, and shows the report.
-pub async fn upload(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    mut form: Multipart,
-) -> AppResult<Response> {
+/// The upload form's kind and file (name kept printable, at most 200 characters), or why it
+/// cannot be read.
+async fn read_upload(
+    form: &mut Multipart,
+) -> Result<(Option<ImportKind>, Option<(String, Vec<u8>)>), String> {
     let mut kind = None;
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return show_form(
-                    &state,
-                    &user,
-                    Some(format!("Upload: the form could not be read ({e}).")),
-                    String::new(),
-                )
-                .await;
-            }
-        };
+    let mut file = None;
+    while let Some(field) =
+        form.next_field().await.map_err(|e| format!("Upload: the form could not be read ({e})."))?
+    {
         match field.name() {
             Some("kind") => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
             Some("file") => {
-                // The name is shown and stored: keep printable characters only, at most 200.
                 let name: String = field
                     .file_name()
                     .unwrap_or("upload")
@@ -102,31 +90,30 @@ pub async fn upload(
                     .filter(|c| !c.is_control())
                     .take(200)
                     .collect();
-                match field.bytes().await {
-                    Ok(bytes) if bytes.len() > MAX_UPLOAD_BYTES => {
-                        return show_form(
-                            &state,
-                            &user,
-                            Some(format!("File: at most {} MB.", MAX_UPLOAD_BYTES / 1024 / 1024)),
-                            String::new(),
-                        )
-                        .await;
-                    }
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(e) => {
-                        return show_form(
-                            &state,
-                            &user,
-                            Some(format!("File: it could not be read ({e}).")),
-                            String::new(),
-                        )
-                        .await;
-                    }
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| format!("File: it could not be read ({e})."))?;
+                if bytes.len() > MAX_UPLOAD_BYTES {
+                    return Err(format!("File: at most {} MB.", MAX_UPLOAD_BYTES / 1024 / 1024));
                 }
+                file = Some((name, bytes.to_vec()));
             }
             _ => {}
         }
     }
+    Ok((kind, file))
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    mut form: Multipart,
+) -> AppResult<Response> {
+    let (kind, file) = match read_upload(&mut form).await {
+        Ok(read) => read,
+        Err(message) => return show_form(&state, &user, Some(message), String::new()).await,
+    };
     let Some(kind) = kind else {
         return show_form(
             &state,
@@ -233,14 +220,10 @@ async fn checked(
     }
 }
 
-async fn show_report(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    c: CheckedImport,
-    mapping: Vec<(String, String)>,
-    error: Option<String>,
-) -> AppResult<Response> {
+/// Every refused cell (row, column, message) and a line per row saying what importing would do.
+type CellErrors = Vec<(usize, &'static str, String)>;
+
+fn report_rows(c: &CheckedImport) -> (CellErrors, Vec<ReportRow>) {
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     if let Some(plan) = &c.plan {
@@ -275,6 +258,35 @@ async fn show_report(
             }
         }
     }
+    (errors, rows)
+}
+
+/// Headers no field matched, and those the admin has mapped, with their mapping.
+fn unmatched(c: &CheckedImport, mapping: &[(String, String)]) -> Vec<Unmatched> {
+    c.table
+        .headers
+        .iter()
+        .filter(|h| c.unmatched.contains(h) || mapping.iter().any(|(from, _)| from == *h))
+        .map(|h| Unmatched {
+            header: h.clone(),
+            mapped: mapping
+                .iter()
+                .find(|(from, _)| from == h)
+                .map(|(_, to)| to.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+async fn show_report(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    c: CheckedImport,
+    mapping: Vec<(String, String)>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let (errors, mut rows) = report_rows(&c);
     let more_rows = rows.len().saturating_sub(SHOWN_ROWS);
     rows.truncate(SHOWN_ROWS);
     audit(
@@ -298,20 +310,7 @@ async fn show_report(
         skips: plan.map(|p| p.skips()).unwrap_or(0),
         invalid: plan.map(|p| p.invalid()).unwrap_or(0),
         missing: c.missing.clone(),
-        unmatched: c
-            .table
-            .headers
-            .iter()
-            .filter(|h| c.unmatched.contains(h) || mapping.iter().any(|(from, _)| from == *h))
-            .map(|h| Unmatched {
-                header: h.clone(),
-                mapped: mapping
-                    .iter()
-                    .find(|(from, _)| from == h)
-                    .map(|(_, to)| to.clone())
-                    .unwrap_or_default(),
-            })
-            .collect(),
+        unmatched: unmatched(&c, &mapping),
         fields: c.kind.fields().iter().map(|f| f.header).collect(),
         new_facilities: plan.map(|p| p.new_facilities.clone()).unwrap_or_default(),
         new_providers: plan.map(|p| p.new_providers.clone()).unwrap_or_default(),

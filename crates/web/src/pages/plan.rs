@@ -96,20 +96,14 @@ fn pct(v: f64) -> String {
     format!("{v:.1}")
 }
 
-async fn show(
-    state: &AppState,
-    user: &CurrentUser,
-    chosen: Option<&[(i64, Option<i64>)]>,
-    error: Option<String>,
-) -> AppResult<Response> {
-    let p = planned(state, user).await?;
+/// A line per waiting patient: the plan's proposal, the greedy one, and every coordinator to choose.
+fn plan_lines(p: &Planned, chosen: Option<&[(i64, Option<i64>)]>) -> Vec<PlanLine> {
     let name_of = |id: Option<i64>| -> String {
         id.and_then(|id| p.team.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
             .unwrap_or_else(|| "— nobody has room —".into())
     };
-    let lines = p
-        .queue
+    p.queue
         .iter()
         .enumerate()
         .map(|(i, row)| {
@@ -149,12 +143,15 @@ async fn show(
                     .collect(),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Each coordinator's caseload now, under the plan and under the greedy assignment.
+fn loads(p: &Planned) -> Vec<Load> {
     let count = |proposals: &[Proposal], id: i64| {
         proposals.iter().filter(|x| x.coordinator_id == Some(id)).count() as i64
     };
-    let loads = p
-        .team
+    p.team
         .iter()
         .map(|m| {
             let u = |extra: i64| {
@@ -176,7 +173,18 @@ async fn show(
                 greedy: u(count(&p.greedy, m.id)),
             }
         })
-        .collect();
+        .collect()
+}
+
+async fn show(
+    state: &AppState,
+    user: &CurrentUser,
+    chosen: Option<&[(i64, Option<i64>)]>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let p = planned(state, user).await?;
+    let lines = plan_lines(&p, chosen);
+    let loads = loads(&p);
     audit(state, user, "assignment.plan_view", None, format!("{} waiting", p.queue.len())).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = PlanPage {

@@ -170,32 +170,11 @@ fn parse_date(field: &str, value: &str) -> AppResult<Option<NaiveDate>> {
 }
 
 /// Turns the query into the store's filter; anything unknown is a 400 that names the rule.
-pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(QueueFilter, i64)> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let today = local_date(now, tz);
-    let mut f = QueueFilter {
-        recent_since: now - Duration::days(7),
-        limit: PAGE_SIZE,
-        ..QueueFilter::default()
-    };
-    f.view = match q.view.as_str() {
-        "" | "waiting" => QueueView::Waiting,
-        "ready" => QueueView::Ready,
-        "pending" => QueueView::Pending,
-        "recent" => QueueView::Recent,
-        "all" => QueueView::All,
-        v => return Err(bad("Status", v, "waiting, ready, pending, recent, all")),
-    };
-    f.priority = match q.priority.as_str() {
-        "" | "all" => None,
-        v => Some(
-            Priority::parse(v)
-                .map_err(|_| bad("Priority", v, "High, Medium, Low"))?
-                .as_str()
-                .to_owned(),
-        ),
-    };
+/// The handoff date range the filter names, start not after end.
+fn handoff_dates(
+    q: &QueueQuery,
+    today: NaiveDate,
+) -> AppResult<(Option<NaiveDate>, Option<NaiveDate>)> {
     let (from, to) = match q.range.as_str() {
         "" | "all" => (None, None),
         "today" => (Some(today), Some(today)),
@@ -211,6 +190,92 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
             "Date range: the start ({a}) is after the end ({b})."
         )));
     }
+    Ok((from, to))
+}
+
+fn program_filter(raw: &str) -> AppResult<Option<String>> {
+    match raw {
+        "" | "all" => Ok(None),
+        v => Ok(Some(
+            Program::parse(v)
+                .map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?
+                .as_str()
+                .to_owned(),
+        )),
+    }
+}
+
+fn need_filter(raw: &str) -> AppResult<Option<String>> {
+    match raw {
+        "" | "all" => Ok(None),
+        v => Ok(Some(
+            SpecialNeed::parse(v)
+                .map_err(|_| {
+                    bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language")
+                })?
+                .as_str()
+                .to_owned(),
+        )),
+    }
+}
+
+fn page_param(raw: &str) -> AppResult<i64> {
+    match raw.trim() {
+        "" => Ok(1),
+        v => v
+            .parse::<i64>()
+            .ok()
+            .filter(|p| (1..=100_000).contains(p))
+            .ok_or_else(|| AppError::BadRequest(format!("Page: \"{v}\" is not a page number."))),
+    }
+}
+
+fn view_of(raw: &str) -> AppResult<QueueView> {
+    Ok(match raw {
+        "" | "waiting" => QueueView::Waiting,
+        "ready" => QueueView::Ready,
+        "pending" => QueueView::Pending,
+        "recent" => QueueView::Recent,
+        "all" => QueueView::All,
+        v => return Err(bad("Status", v, "waiting, ready, pending, recent, all")),
+    })
+}
+
+fn order_of(q: &QueueQuery) -> AppResult<(QueueSort, bool)> {
+    let sort = match q.sort.as_str() {
+        "" | "priority" => QueueSort::Priority,
+        "name" => QueueSort::Name,
+        "waiting" => QueueSort::Waiting,
+        v => return Err(bad("Sort", v, "priority, name, waiting")),
+    };
+    let descending = match q.dir.as_str() {
+        "" | "asc" => false,
+        "desc" => true,
+        v => return Err(bad("Direction", v, "asc, desc")),
+    };
+    Ok((sort, descending))
+}
+
+pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(QueueFilter, i64)> {
+    let tz = state.settings.time_zone;
+    let now = Utc::now();
+    let today = local_date(now, tz);
+    let mut f = QueueFilter {
+        recent_since: now - Duration::days(7),
+        limit: PAGE_SIZE,
+        ..QueueFilter::default()
+    };
+    f.view = view_of(&q.view)?;
+    f.priority = match q.priority.as_str() {
+        "" | "all" => None,
+        v => Some(
+            Priority::parse(v)
+                .map_err(|_| bad("Priority", v, "High, Medium, Low"))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let (from, to) = handoff_dates(q, today)?;
     f.handoff_from = from.map(|d| start_of_day(d, tz));
     f.handoff_to = to.map(|d| start_of_day(d + Duration::days(1), tz));
     match q.state.as_str() {
@@ -231,44 +296,9 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     }
     f.facility_id = parse_id("Facility", &q.facility)?;
     f.provider_id = parse_id("Provider", &q.provider)?;
-    f.program = match q.care.as_str() {
-        "" | "all" => None,
-        v => Some(
-            Program::parse(v)
-                .map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?
-                .as_str()
-                .to_owned(),
-        ),
-    };
-    f.special_need = match q.need.as_str() {
-        "" | "all" => None,
-        v => Some(
-            SpecialNeed::parse(v)
-                .map_err(|_| {
-                    bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language")
-                })?
-                .as_str()
-                .to_owned(),
-        ),
-    };
-    f.sort = match q.sort.as_str() {
-        "" | "priority" => QueueSort::Priority,
-        "name" => QueueSort::Name,
-        "waiting" => QueueSort::Waiting,
-        v => return Err(bad("Sort", v, "priority, name, waiting")),
-    };
-    f.descending = match q.dir.as_str() {
-        "" | "asc" => false,
-        "desc" => true,
-        v => return Err(bad("Direction", v, "asc, desc")),
-    };
-    let page =
-        match q.page.trim() {
-            "" => 1,
-            v => v.parse::<i64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or_else(|| {
-                AppError::BadRequest(format!("Page: \"{v}\" is not a page number."))
-            })?,
-        };
+    (f.program, f.special_need) = (program_filter(&q.care)?, need_filter(&q.need)?);
+    (f.sort, f.descending) = order_of(q)?;
+    let page = page_param(&q.page)?;
     f.offset = (page - 1) * PAGE_SIZE;
     Ok((f, page))
 }
