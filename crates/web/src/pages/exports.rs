@@ -4,6 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use carelog_app::model::EntryRow;
 use carelog_app::task_log::LogQuery;
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
@@ -115,13 +116,47 @@ pub struct LogExportQuery {
     coordinator: String,
 }
 
-pub async fn task_log(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<LogExportQuery>,
-) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let today = local_date(Utc::now(), tz);
+const LOG_HEADER: [&str; 12] = [
+    "entry_id",
+    "date_time_local",
+    "coordinator",
+    "patient_id",
+    "patient_name",
+    "task_type",
+    "category",
+    "minutes",
+    "stat_value",
+    "notes",
+    "billing_month",
+    "automated",
+];
+
+/// One entry as a row of the task log export.
+fn log_row(e: &EntryRow, tz: chrono_tz::Tz) -> Vec<String> {
+    vec![
+        e.id.to_string(),
+        e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        e.coordinator.clone(),
+        e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+        match (&e.patient_last, &e.patient_first) {
+            (Some(l), Some(f)) => display_name(l, f),
+            _ => String::new(),
+        },
+        e.task_type.clone(),
+        e.task_category.clone(),
+        e.minutes.map(|m| m.to_string()).unwrap_or_default(),
+        e.stat_value.clone().unwrap_or_default(),
+        e.notes.clone(),
+        format!("{}-{:02}", e.billing_year, e.billing_month),
+        if e.is_automated { "yes" } else { "no" }.to_owned(),
+    ]
+}
+
+/// The export's date range: this month so far by default, at most a year.
+fn export_range(
+    q: &LogExportQuery,
+    today: chrono::NaiveDate,
+) -> AppResult<(chrono::NaiveDate, chrono::NaiveDate)> {
     let (from, to) = date_range_param(
         &q.from,
         &q.to,
@@ -133,6 +168,17 @@ pub async fn task_log(
             (to - from).num_days() + 1
         )));
     }
+    Ok((from, to))
+}
+
+pub async fn task_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<LogExportQuery>,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let (from, to) = export_range(&q, today)?;
     // Coordinators export their own log; managers and admins anyone's, or everyone's.
     let requested =
         match q.coordinator.trim() {
@@ -155,43 +201,7 @@ pub async fn task_log(
         )));
     }
     let entries = state.app.log_entries(&query, EXPORT_ROW_LIMIT as u64).await?;
-    let header = [
-        "entry_id",
-        "date_time_local",
-        "coordinator",
-        "patient_id",
-        "patient_name",
-        "task_type",
-        "category",
-        "minutes",
-        "stat_value",
-        "notes",
-        "billing_month",
-        "automated",
-    ];
-    let rows: Vec<Vec<String>> = entries
-        .iter()
-        .rev()
-        .map(|e| {
-            vec![
-                e.id.to_string(),
-                e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                e.coordinator.clone(),
-                e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
-                match (&e.patient_last, &e.patient_first) {
-                    (Some(l), Some(f)) => display_name(l, f),
-                    _ => String::new(),
-                },
-                e.task_type.clone(),
-                e.task_category.clone(),
-                e.minutes.map(|m| m.to_string()).unwrap_or_default(),
-                e.stat_value.clone().unwrap_or_default(),
-                e.notes.clone(),
-                format!("{}-{:02}", e.billing_year, e.billing_month),
-                if e.is_automated { "yes" } else { "no" }.to_owned(),
-            ]
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = entries.iter().rev().map(|e| log_row(e, tz)).collect();
     audit(
         &state,
         &user,
@@ -200,7 +210,7 @@ pub async fn task_log(
         format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len()),
     )
     .await?;
-    Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&header, &rows)?))
+    Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&LOG_HEADER, &rows)?))
 }
 
 #[cfg(test)]

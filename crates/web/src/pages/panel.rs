@@ -4,7 +4,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use carelog_app::model::{Named, PanelFilter};
+use carelog_app::model::{Named, PanelFilter, PanelPatient};
+use carelog_app::panel::PanelChoices;
 use carelog_domain::billing::TargetProgress;
 use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
 use carelog_domain::practice_time::local_date;
@@ -109,15 +110,20 @@ struct PanelPage {
     overdue: usize,
     due_soon: usize,
     columns: Vec<Column>,
+    filters: FilterOptions,
+    filtered: bool,
+    target: i64,
+    export_link: String,
+}
+
+/// The choices of each filter on the panel.
+struct FilterOptions {
     statuses: Vec<Option_>,
     gap_statuses: Vec<Option_>,
     visits: Vec<Option_>,
     facilities: Vec<Option_>,
     providers: Vec<Option_>,
     completions: Vec<Option_>,
-    filtered: bool,
-    target: i64,
-    export_link: String,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -190,20 +196,29 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
     });
 }
 
-/// The panel's rows as the user's role, filters and sort select them; also whether "My Patients Only" is on.
-pub async fn panel_rows(
-    state: &AppState,
-    user: &CurrentUser,
-    q: &PanelQuery,
-) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
-    let tz = state.settings.time_zone;
-    let today = local_date(Utc::now(), tz);
-    let may_see_all = user.role().sees_all_patients();
-    // "My Patients Only" is on by default; off widens only as far as the role allows.
-    // Admins carry no caseload, so their panel starts with every patient.
-    let default_mine = user.role() != Role::Admin;
-    let mine = !may_see_all || if q.mine.is_empty() { default_mine } else { q.mine != "0" };
+fn panel_row(p: PanelPatient, today: NaiveDate) -> PanelRow {
+    let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
+    PanelRow {
+        id: p.id,
+        name: display_name(&p.last_name, &p.first_name),
+        chart_code: p.chart_code,
+        status: p.status,
+        coordinator: p.coordinator.unwrap_or_else(|| "Unassigned".into()),
+        last_visit: p.last_visit,
+        next_due: next_visit_due(p.last_visit, interval),
+        visit: visit_status(p.last_visit, interval, today),
+        completion: CompletionBand::of(p.tasks_done, p.tasks_total),
+        completion_percent: if p.tasks_total > 0 { p.tasks_done * 100 / p.tasks_total } else { 0 },
+        tasks_done: p.tasks_done,
+        tasks_total: p.tasks_total,
+        minutes: p.month_minutes,
+        billable_minutes: p.billable_minutes,
+        open_gaps: p.open_gaps,
+    }
+}
 
+/// The filters applied to rows after they are read: visit status and task completion.
+fn row_filters(q: &PanelQuery) -> AppResult<(Option<VisitStatus>, Option<CompletionBand>)> {
     let visit_filter = match q.visit.trim() {
         "" | "all" => None,
         v => Some(VisitStatus::parse(v).ok_or_else(|| {
@@ -220,6 +235,24 @@ pub async fn panel_rows(
             ))
         })?),
     };
+    Ok((visit_filter, completion_filter))
+}
+
+/// The panel's rows as the user's role, filters and sort select them; also whether "My Patients Only" is on.
+pub async fn panel_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &PanelQuery,
+) -> AppResult<(Vec<PanelRow>, bool, String, bool)> {
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
+    let may_see_all = user.role().sees_all_patients();
+    // "My Patients Only" is on by default; off widens only as far as the role allows.
+    // Admins carry no caseload, so their panel starts with every patient.
+    let default_mine = user.role() != Role::Admin;
+    let mine = !may_see_all || if q.mine.is_empty() { default_mine } else { q.mine != "0" };
+
+    let (visit_filter, completion_filter) = row_filters(q)?;
     let filter = PanelFilter {
         coordinator_id: mine.then_some(user.id()),
         status: vocabulary_filter(&q.status, PatientStatus::parse, PatientStatus::as_str)?,
@@ -231,30 +264,7 @@ pub async fn panel_rows(
     let patients = state.app.patient_panel(&user.actor(), filter).await?;
     let mut rows: Vec<PanelRow> = patients
         .into_iter()
-        .map(|p| {
-            let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
-            PanelRow {
-                id: p.id,
-                name: display_name(&p.last_name, &p.first_name),
-                chart_code: p.chart_code,
-                status: p.status,
-                coordinator: p.coordinator.unwrap_or_else(|| "Unassigned".into()),
-                last_visit: p.last_visit,
-                next_due: next_visit_due(p.last_visit, interval),
-                visit: visit_status(p.last_visit, interval, today),
-                completion: CompletionBand::of(p.tasks_done, p.tasks_total),
-                completion_percent: if p.tasks_total > 0 {
-                    p.tasks_done * 100 / p.tasks_total
-                } else {
-                    0
-                },
-                tasks_done: p.tasks_done,
-                tasks_total: p.tasks_total,
-                minutes: p.month_minutes,
-                billable_minutes: p.billable_minutes,
-                open_gaps: p.open_gaps,
-            }
-        })
+        .map(|p| panel_row(p, today))
         .filter(|r| visit_filter.is_none_or(|v| r.visit == v))
         .filter(|r| completion_filter.is_none_or(|c| r.completion == Some(c)))
         .collect();
@@ -264,15 +274,9 @@ pub async fn panel_rows(
     Ok((rows, mine, sort, descending))
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Query(q): Query<PanelQuery>,
-) -> AppResult<Html<String>> {
-    let may_see_all = user.role().sees_all_patients();
-    let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
-
-    let columns = SORTS
+/// The table's sortable headers: each a link that sorts by it (again: the other way).
+fn columns(q: &PanelQuery, sort: &str, descending: bool) -> Vec<Column> {
+    SORTS
         .iter()
         .map(|(key, label)| {
             let active = *key == sort;
@@ -300,27 +304,12 @@ pub async fn page(
                 },
             }
         })
-        .collect();
-    let filtered = [&q.status, &q.gaps, &q.visit, &q.facility, &q.provider, &q.completion, &q.q]
-        .iter()
-        .any(|v| !v.trim().is_empty() && v.as_str() != "all");
-    audit(
-        &state,
-        &user,
-        "panel.view",
-        None,
-        format!(
-            "{} patients listed{}",
-            rows.len(),
-            if mine { ", own caseload" } else { ", all patients" }
-        ),
-    )
-    .await?;
-    let choices = state.app.panel_choices().await?;
-    let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
-    let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
-    let page = PanelPage {
-        export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
+        .collect()
+}
+
+/// Every filter's options, the chosen ones selected.
+fn filter_options(q: &PanelQuery, choices: &PanelChoices) -> FilterOptions {
+    FilterOptions {
         statuses: options(
             PatientStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())),
             &q.status,
@@ -341,6 +330,39 @@ pub async fn page(
                 .map(|c| (c.key().to_owned(), c.label().to_owned())),
             &q.completion,
         ),
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<PanelQuery>,
+) -> AppResult<Html<String>> {
+    let may_see_all = user.role().sees_all_patients();
+    let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
+
+    let columns = columns(&q, &sort, descending);
+    let filtered = [&q.status, &q.gaps, &q.visit, &q.facility, &q.provider, &q.completion, &q.q]
+        .iter()
+        .any(|v| !v.trim().is_empty() && v.as_str() != "all");
+    audit(
+        &state,
+        &user,
+        "panel.view",
+        None,
+        format!(
+            "{} patients listed{}",
+            rows.len(),
+            if mine { ", own caseload" } else { ", all patients" }
+        ),
+    )
+    .await?;
+    let choices = state.app.panel_choices().await?;
+    let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
+    let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
+    let page = PanelPage {
+        export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
+        filters: filter_options(&q, &choices),
         shell: Shell::load(&state, &user, Tab::Panel).await?,
         q,
         rows,

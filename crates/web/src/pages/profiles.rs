@@ -134,6 +134,64 @@ fn parse_time(field: &str, raw: &str) -> Result<NaiveTime, String> {
 }
 
 /// The profile form's rules, named in each refusal.
+fn specializations_of(fields: &[(String, String)]) -> Result<Vec<String>, String> {
+    let mut specializations = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "specialization") {
+        let s =
+            SPECIALIZATIONS.iter().find(|s| s.eq_ignore_ascii_case(v.trim())).ok_or_else(|| {
+                format!(
+                    "Specializations: \"{}\" is not one of {}.",
+                    v.trim(),
+                    SPECIALIZATIONS.join(", ")
+                )
+            })?;
+        if !specializations.contains(&s.to_string()) {
+            specializations.push(s.to_string());
+        }
+    }
+    Ok(specializations)
+}
+
+/// Comma-separated language names, each capitalised once, at least one.
+fn languages_of(raw: &str) -> Result<Vec<String>, String> {
+    let mut languages: Vec<String> = Vec::new();
+    for l in raw.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+        if l.chars().count() > 40 || !l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') {
+            return Err(format!(
+                "Languages: \"{l}\" is not a language name (letters, spaces and hyphens, at most 40)."
+            ));
+        }
+        let mut name: Vec<char> = l.chars().collect();
+        if let Some(first) = name.first_mut() {
+            *first = first.to_ascii_uppercase();
+        }
+        let name: String = name.into_iter().collect();
+        if !languages.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
+            languages.push(name);
+        }
+    }
+    if languages.is_empty() {
+        return Err("Languages: list at least one language, separated by commas.".into());
+    }
+    Ok(languages)
+}
+
+fn facilities_of(fields: &[(String, String)], facility_ids: &[i64]) -> Result<Vec<i64>, String> {
+    let mut chosen = Vec::new();
+    for (_, v) in fields.iter().filter(|(k, _)| k == "facility") {
+        let id = v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| facility_ids.contains(id))
+            .ok_or_else(|| "Facilities served: choose from the list.".to_owned())?;
+        if !chosen.contains(&id) {
+            chosen.push(id);
+        }
+    }
+    Ok(chosen)
+}
+
 pub fn parse_profile(
     fields: &[(String, String)],
     facility_ids: &[i64],
@@ -163,51 +221,9 @@ pub fn parse_profile(
             end.format("%H:%M")
         ));
     }
-    let mut specializations = Vec::new();
-    for (_, v) in fields.iter().filter(|(k, _)| k == "specialization") {
-        let s =
-            SPECIALIZATIONS.iter().find(|s| s.eq_ignore_ascii_case(v.trim())).ok_or_else(|| {
-                format!(
-                    "Specializations: \"{}\" is not one of {}.",
-                    v.trim(),
-                    SPECIALIZATIONS.join(", ")
-                )
-            })?;
-        if !specializations.contains(&s.to_string()) {
-            specializations.push(s.to_string());
-        }
-    }
-    let mut languages: Vec<String> = Vec::new();
-    for l in one("languages").split(',').map(str::trim).filter(|l| !l.is_empty()) {
-        if l.chars().count() > 40 || !l.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '-') {
-            return Err(format!(
-                "Languages: \"{l}\" is not a language name (letters, spaces and hyphens, at most 40)."
-            ));
-        }
-        let mut name: Vec<char> = l.chars().collect();
-        if let Some(first) = name.first_mut() {
-            *first = first.to_ascii_uppercase();
-        }
-        let name: String = name.into_iter().collect();
-        if !languages.iter().any(|x| x.eq_ignore_ascii_case(&name)) {
-            languages.push(name);
-        }
-    }
-    if languages.is_empty() {
-        return Err("Languages: list at least one language, separated by commas.".into());
-    }
-    let mut chosen = Vec::new();
-    for (_, v) in fields.iter().filter(|(k, _)| k == "facility") {
-        let id = v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|id| facility_ids.contains(id))
-            .ok_or_else(|| "Facilities served: choose from the list.".to_owned())?;
-        if !chosen.contains(&id) {
-            chosen.push(id);
-        }
-    }
+    let specializations = specializations_of(fields)?;
+    let languages = languages_of(&one("languages"))?;
+    let chosen = facilities_of(fields, facility_ids)?;
     Ok(ProfileUpdate {
         max_caseload,
         availability: availability.as_str().to_owned(),
