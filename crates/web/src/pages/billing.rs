@@ -283,21 +283,17 @@ fn closed_note(c: &ClosedMonth, tz: chrono_tz::Tz) -> String {
     )
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    Query(q): Query<BillingQuery>,
-) -> AppResult<Response> {
-    let (month, rules) = parse_query(&q, &state)?;
-    let requested_page = page_number(&q.page)?;
-    let per = per_page(&q.per)?;
-    let billing = state.app.billing_month(&user.actor(), month, rules).await?;
-    let (summary, names) = (&billing.summary, &billing.names);
-    let coordinator_name =
-        |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
-    let order = ordered_lines(summary, &q.sort, &coordinator_name);
+/// The page of patient lines the query asks for, in its order, and the pager around it.
+fn patient_page<'n>(
+    q: &BillingQuery,
+    base: &BillingQuery,
+    summary: &'n MonthSummary,
+    coordinator_name: &dyn Fn(Option<i64>) -> &'n str,
+    per: usize,
+) -> AppResult<(Vec<PatientLine>, Pager)> {
+    let order = ordered_lines(summary, &q.sort, coordinator_name);
     let pages = order.len().div_ceil(per).max(1);
-    let page_at = requested_page.min(pages);
+    let page_at = page_number(&q.page)?.min(pages);
     let first = (page_at - 1) * per;
     let patients: Vec<PatientLine> = order
         .iter()
@@ -305,24 +301,15 @@ pub async fn page(
         .take(per)
         .map(|l| patient_line(l, coordinator_name(l.coordinator_id).to_owned()))
         .collect();
-    let coordinators = sorted_coordinators(summary, names, &q.csort);
-    let summary_totals = totals_of(summary);
-    let base = BillingQuery {
-        month: month.to_string(),
-        rules: q.rules.clone(),
-        ..BillingQuery::default()
-    };
     let page_link = |p: usize| {
-        link(
-            "/billing",
-            &BillingQuery {
-                sort: q.sort.clone(),
-                csort: q.csort.clone(),
-                page: if p == 1 { String::new() } else { p.to_string() },
-                per: q.per.clone(),
-                ..base.clone()
-            },
-        )
+        let to = BillingQuery {
+            sort: q.sort.clone(),
+            csort: q.csort.clone(),
+            page: if p == 1 { String::new() } else { p.to_string() },
+            per: q.per.clone(),
+            ..base.clone()
+        };
+        link("/billing", &to)
     };
     let pager = Pager {
         first: if order.is_empty() { 0 } else { first + 1 },
@@ -331,12 +318,14 @@ pub async fn page(
         prev_link: (page_at > 1).then(|| page_link(page_at - 1)),
         next_link: (page_at < pages).then(|| page_link(page_at + 1)),
     };
-    let (sort_links, coordinator_sort_links) = sort_links(&q, &base);
-    let tz = state.settings.time_zone;
-    let closed = billing.closed.as_ref().map(|c| closed_note(c, tz));
-    let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
-    let points: Vec<crate::chart::Point> = billing
-        .trend
+    Ok((patients, pager))
+}
+
+/// The twelve months' billable patient-months and amounts as an SVG chart.
+fn trend(
+    months: &[(YearMonth, carelog_domain::billing_summary::Totals)],
+) -> crate::chart::TrendChart {
+    let points: Vec<crate::chart::Point> = months
         .iter()
         .map(|(m, totals)| crate::chart::Point {
             label: m.first_day().format("%b %y").to_string(),
@@ -344,8 +333,34 @@ pub async fn page(
             amount_cents: totals.reimbursement,
         })
         .collect();
+    crate::chart::trend_chart(&points)
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<BillingQuery>,
+) -> AppResult<Response> {
+    let (month, rules) = parse_query(&q, &state)?;
+    let per = per_page(&q.per)?;
+    let billing = state.app.billing_month(&user.actor(), month, rules).await?;
+    let (summary, names) = (&billing.summary, &billing.names);
+    let coordinator_name =
+        |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
+    let coordinators = sorted_coordinators(summary, names, &q.csort);
+    let summary_totals = totals_of(summary);
+    let base = BillingQuery {
+        month: month.to_string(),
+        rules: q.rules.clone(),
+        ..BillingQuery::default()
+    };
+    let (patients, pager) = patient_page(&q, &base, summary, &coordinator_name, per)?;
+    let (sort_links, coordinator_sort_links) = sort_links(&q, &base);
+    let tz = state.settings.time_zone;
+    let closed = billing.closed.as_ref().map(|c| closed_note(c, tz));
+    let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
     let page = BillingPage {
-        chart: crate::chart::trend_chart(&points),
+        chart: trend(&billing.trend),
         closed,
         closable,
         shell: Shell::load(&state, &user, Tab::Billing).await?,

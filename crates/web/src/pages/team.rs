@@ -4,7 +4,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_app::model::{Named, QueueFilter, QueueRow, QueueSort, QueueView, TeamMember};
+use carelog_app::model::{
+    Named, QueueFilter, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
+};
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
@@ -419,6 +421,31 @@ fn pending_trend(change: i64) -> String {
     }
 }
 
+/// The team's utilization now, and the sentence comparing it with a week ago.
+fn utilization(team: &[TeamMember], trends: &QueueTrends) -> (Option<f64>, String) {
+    let (caseload, capacity): (i64, i64) =
+        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
+    let caseload_then: i64 =
+        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
+    let now = percent(caseload, capacity);
+    (now, utilization_trend(now, percent(caseload_then, capacity)))
+}
+
+/// The coordinator a manager is choosing a patient for (from a workload card): the query
+/// parameter to carry and their name.
+fn assigning_to(q: &QueueQuery, team: &[TeamMember]) -> AppResult<(String, Option<String>)> {
+    match parse_id("Coordinator", &q.coordinator)? {
+        Some(c) => {
+            let name =
+                team.iter().find(|m| m.id == c).map(|m| m.name.clone()).ok_or_else(|| {
+                    AppError::BadRequest("Coordinator: choose one from the list.".into())
+                })?;
+            Ok((format!("?coordinator={c}"), Some(name)))
+        }
+        None => Ok((String::new(), None)),
+    }
+}
+
 pub async fn page(
     State(state): State<AppState>,
     ManagerUser(user): ManagerUser,
@@ -433,14 +460,8 @@ pub async fn page(
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
 
     let team = state.app.team_members(&actor).await?;
-    let (caseload, capacity): (i64, i64) =
-        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
     let (trends, pending) = state.app.queue_trends(&actor).await?;
-    let caseload_then: i64 =
-        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
-    let utilization_now = percent(caseload, capacity);
-    let utilization_then = percent(caseload_then, capacity);
-    let utilization_trend = utilization_trend(utilization_now, utilization_then);
+    let (utilization_now, utilization_trend) = utilization(&team, &trends);
     let pending_trend = pending_trend(trends.pending_now - trends.pending_yesterday);
     let overdue_filter = QueueFilter {
         overdue_before: Some(overdue_before(now, sla)),
@@ -456,16 +477,7 @@ pub async fn page(
         query.page = if p == 1 { String::new() } else { p.to_string() };
         format!("/team?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
     };
-    let (coordinator_param, assigning_to) = match parse_id("Coordinator", &q.coordinator)? {
-        Some(c) => {
-            let name =
-                team.iter().find(|m| m.id == c).map(|m| m.name.clone()).ok_or_else(|| {
-                    AppError::BadRequest("Coordinator: choose one from the list.".into())
-                })?;
-            (format!("?coordinator={c}"), Some(name))
-        }
-        None => (String::new(), None),
-    };
+    let (coordinator_param, assigning_to) = assigning_to(&q, &team)?;
     audit(&state, &user, "team.queue", None, format!("{total} rows, page {page}")).await?;
     let page_view = TeamPage {
         shell: Shell::load(&state, &user, Tab::Team).await?,
