@@ -1,18 +1,20 @@
 //! Tab 3's reports (seed 001 §7): assignment efficiency, team performance and workload analysis. Each
 //! is a page and the same table as a CSV download.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_app::model::QualityWindow;
+use carelog_app::model::{QualityWindow, TeamMember};
 use carelog_domain::assignment_plan::std_dev;
-use carelog_domain::metrics::coordinator_metrics;
-use carelog_domain::practice_time::{local_date, month_range, start_of_day};
+use carelog_domain::metrics::{CoordinatorMonth, coordinator_metrics};
+use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
-    ASSIGNMENT_SPEED_TARGET_HOURS, UTILIZATION_SPREAD_TARGET, distribution, percent,
+    ASSIGNMENT_SPEED_TARGET_HOURS, QualityMonth, UTILIZATION_SPREAD_TARGET, distribution, percent,
     utilization_band, utilization_percent,
 };
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::{Shell, Tab, audit, date_range_param, month_param, render};
@@ -86,6 +88,55 @@ fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
 }
 
+fn efficiency_row(
+    (patient, handoff, at, coordinator): &(String, DateTime<Utc>, DateTime<Utc>, String),
+    h: &f64,
+    tz: chrono_tz::Tz,
+) -> Vec<String> {
+    let local =
+        |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    vec![patient.clone(), local(handoff), local(at), format!("{h:.1}"), coordinator.clone()]
+}
+
+fn performance_row(
+    (id, name, m, timed): (i64, String, CoordinatorMonth, i64),
+    quality: &BTreeMap<(i64, YearMonth), QualityMonth>,
+    month: YearMonth,
+) -> Vec<String> {
+    let x = coordinator_metrics(m, timed);
+    let q = quality.get(&(id, month)).cloned().unwrap_or_default();
+    vec![
+        name,
+        x.tasks.to_string(),
+        x.minutes.to_string(),
+        opt(x.average_task_minutes, 1, ""),
+        x.patients_served.to_string(),
+        x.patients_assigned.to_string(),
+        x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        q.billable_minutes.to_string(),
+        q.reviews.to_string(),
+        opt(q.accuracy(), 1, ""),
+        q.surveys.to_string(),
+        opt(q.satisfaction(), 2, ""),
+    ]
+}
+
+fn workload_row(m: &TeamMember, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Vec<String> {
+    let f = facts(m, now, tz);
+    let u = utilization_percent(m.caseload, m.max_caseload);
+    vec![
+        m.name.clone(),
+        availability_label(m),
+        m.caseload.to_string(),
+        m.max_caseload.to_string(),
+        opt(u, 0, ""),
+        u.map(utilization_band).unwrap_or("—").to_owned(),
+        format!("{:.1}", f.avg_tasks_per_day),
+        format!("{:.0}", f.avg_minutes_per_patient),
+    ]
+}
+
 async fn build(
     state: &AppState,
     user: &CurrentUser,
@@ -147,22 +198,7 @@ async fn efficiency(
             "hours_to_assign",
             "coordinator",
         ],
-        rows: rows
-            .iter()
-            .zip(&hours)
-            .map(|((patient, handoff, at, coordinator), h)| {
-                let local = |t: &chrono::DateTime<Utc>| {
-                    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
-                };
-                vec![
-                    patient.clone(),
-                    local(handoff),
-                    local(at),
-                    format!("{h:.1}"),
-                    coordinator.clone(),
-                ]
-            })
-            .collect(),
+        rows: rows.iter().zip(&hours).map(|(r, h)| efficiency_row(r, h, tz)).collect(),
     })
 }
 
@@ -202,28 +238,7 @@ async fn performance(
             "surveys",
             "satisfaction",
         ],
-        rows: months
-            .into_iter()
-            .map(|(id, name, m, timed)| {
-                let x = coordinator_metrics(m, timed);
-                let q = quality.get(&(id, month)).cloned().unwrap_or_default();
-                vec![
-                    name,
-                    x.tasks.to_string(),
-                    x.minutes.to_string(),
-                    opt(x.average_task_minutes, 1, ""),
-                    x.patients_served.to_string(),
-                    x.patients_assigned.to_string(),
-                    x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                    x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-                    q.billable_minutes.to_string(),
-                    q.reviews.to_string(),
-                    opt(q.accuracy(), 1, ""),
-                    q.surveys.to_string(),
-                    opt(q.satisfaction(), 2, ""),
-                ]
-            })
-            .collect(),
+        rows: months.into_iter().map(|r| performance_row(r, &quality, month)).collect(),
     })
 }
 
@@ -281,23 +296,7 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
             "avg_tasks_per_day",
             "avg_minutes_per_patient",
         ],
-        rows: team
-            .iter()
-            .map(|m| {
-                let f = facts(m, now, tz);
-                let u = utilization_percent(m.caseload, m.max_caseload);
-                vec![
-                    m.name.clone(),
-                    availability_label(m),
-                    m.caseload.to_string(),
-                    m.max_caseload.to_string(),
-                    opt(u, 0, ""),
-                    u.map(utilization_band).unwrap_or("—").to_owned(),
-                    format!("{:.1}", f.avg_tasks_per_day),
-                    format!("{:.0}", f.avg_minutes_per_patient),
-                ]
-            })
-            .collect(),
+        rows: team.iter().map(|m| workload_row(m, now, tz)).collect(),
     })
 }
 
