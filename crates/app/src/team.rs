@@ -19,7 +19,59 @@ use crate::entries::audit_event;
 use crate::team_facts::windows;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
+/// A satisfaction survey as a manager typed it.
+pub struct TypedSurvey<'a> {
+    pub chart_code: &'a str,
+    pub score: &'a str,
+    pub surveyed_on: &'a str,
+}
+
 impl App {
+    /// Records a satisfaction survey for a patient's coordinator: a known chart code with a
+    /// coordinator, a score from 1 to 5, a day within the last year; one a patient a day.
+    pub async fn record_typed_survey(
+        &self,
+        actor: &Actor,
+        typed: &TypedSurvey<'_>,
+    ) -> ServiceResult<()> {
+        let refuse = |m: String| Err(ServiceError::Refused(m));
+        let today = local_date(Utc::now(), self.time_zone);
+        let code = typed.chart_code.trim().to_uppercase();
+        let Some((patient, coordinator)) = self.patient_by_chart_code(actor, &code).await? else {
+            return refuse(format!("Chart code: no patient has chart code \"{code}\"."));
+        };
+        let Some(coordinator) = coordinator else {
+            return refuse(format!(
+                "Chart code: {code} has no coordinator yet, so there is nobody to rate."
+            ));
+        };
+        let score = typed.score.trim();
+        let Some(score) = score.parse::<i32>().ok().filter(|s| (1..=5).contains(s)) else {
+            return refuse(format!("Score: a whole number from 1 to 5 (you entered \"{score}\")."));
+        };
+        let on = typed.surveyed_on.trim();
+        let Ok(on) = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d") else {
+            return refuse(format!("Survey date: \"{on}\" is not a date (YYYY-MM-DD)."));
+        };
+        if on > today || on < today - chrono::Duration::days(365) {
+            return refuse(format!(
+                "Survey date: {on} must be within the last year and not in the future."
+            ));
+        }
+        let detail = format!("score {score} on {on} for coordinator {coordinator}");
+        let survey = NewSurvey {
+            patient_id: patient,
+            coordinator_id: coordinator,
+            score,
+            surveyed_on: on,
+            recorded_by: actor.id,
+        };
+        if !self.record_survey(actor, &survey, detail, Utc::now()).await? {
+            return refuse(format!("Survey: this patient already has a survey recorded on {on}."));
+        }
+        Ok(())
+    }
+
     /// Managers and admins only.
     pub(crate) fn require_oversight(&self, actor: &Actor) -> ServiceResult<()> {
         if actor.role.sees_team_oversight() { Ok(()) } else { Err(ServiceError::Forbidden) }

@@ -59,20 +59,57 @@ pub async fn refuse_nul_query(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// The token a state-changing request must carry: the session's, or (signing in) the login
+/// form's cookie. Signed out, any other form goes to the sign-in page.
+fn expected_token(req: &Request) -> Expected {
+    match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref()) {
+        Some(signed_in) => Expected::Token(Some(signed_in.csrf_token.clone())),
+        None if req.uri().path() != "/login" => Expected::SignIn,
+        None => Expected::Token(
+            CookieJar::from_headers(req.headers())
+                .get(LOGIN_CSRF_COOKIE)
+                .map(|c| c.value().to_owned()),
+        ),
+    }
+}
+
+enum Expected {
+    /// The token to compare (none when the sign-in form's cookie is missing).
+    Token(Option<String>),
+    /// Signed out: the request goes to the sign-in page.
+    SignIn,
+}
+
+/// Checks the token in a URL-encoded form's fields, then passes the request on with its body.
+async fn verify_form(req: Request, next: Next, expected: &str) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return error_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Form too large",
+            "The form sent more than 2 MB; nothing was changed.",
+        );
+    };
+    let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
+    if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return nul_refused();
+    }
+    let given: Option<String> = fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v);
+    match given {
+        Some(token) if tokens_match(expected, &token) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => rejected(),
+    }
+}
+
 pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_state_changing(req.method()) {
         return next.run(req).await;
     }
-    let expected = match req.extensions().get::<RequestContext>().and_then(|c| c.signed_in.as_ref())
-    {
-        Some(signed_in) => Some(signed_in.csrf_token.clone()),
-        // Signed out, only signing in can change anything; any other form goes to the sign-in page.
-        None if req.uri().path() != "/login" => {
-            return Redirect::to("/login?expired=1").into_response();
-        }
-        None => CookieJar::from_headers(req.headers())
-            .get(LOGIN_CSRF_COOKIE)
-            .map(|c| c.value().to_owned()),
+    let expected = match expected_token(&req) {
+        Expected::Token(token) => token,
+        Expected::SignIn => return Redirect::to("/login?expired=1").into_response(),
     };
     let Some(expected) = expected else { return rejected() };
 
@@ -101,25 +138,7 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return rejected();
     }
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return error_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Form too large",
-            "The form sent more than 2 MB; nothing was changed.",
-        );
-    };
-    let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
-    if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        return nul_refused();
-    }
-    let given: Option<String> = fields.into_iter().find(|(k, _)| k == FORM_FIELD).map(|(_, v)| v);
-    match given {
-        Some(token) if tokens_match(&expected, &token) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
-        }
-        _ => rejected(),
-    }
+    verify_form(req, next, &expected).await
 }
 
 #[cfg(test)]

@@ -44,6 +44,18 @@ pub struct Candidate {
 }
 
 /// Every caseload holder scored for the patient, best first; the best recommendable one is Recommended.
+/// The coordinator's average response over their completed tasks, as a sentence.
+fn response_text(m: &TeamMember, tz: Tz) -> String {
+    let responses: Vec<f64> = m
+        .completions
+        .iter()
+        .map(|(due, done)| response_hours(*due, &m.work_start, *done, tz))
+        .collect();
+    mean(&responses)
+        .map(|h| format!("{h:.1} hours over {} completed tasks", responses.len()))
+        .unwrap_or_else(|| "no completed tasks in 30 days".into())
+}
+
 fn candidate(
     m: &TeamMember,
     score: MatchScore,
@@ -53,11 +65,6 @@ fn candidate(
 ) -> Candidate {
     let facility = row.facility.clone().unwrap_or_default();
     let at_facility = m.patients_by_facility.get(&facility).copied().unwrap_or(0);
-    let responses: Vec<f64> = m
-        .completions
-        .iter()
-        .map(|(due, done)| response_hours(*due, &m.work_start, *done, tz))
-        .collect();
     let availability = availability_label(m);
     let why_not = if score.recommendable {
         String::new()
@@ -86,9 +93,7 @@ fn candidate(
             0 => "no QA reviews yet (scored as 3/5)".into(),
             n => format!("{:.1}/5 from {n} QA reviews", m.rating_sum as f64 / n as f64),
         },
-        response: mean(&responses)
-            .map(|h| format!("{h:.1} hours over {} completed tasks", responses.len()))
-            .unwrap_or_else(|| "no completed tasks in 30 days".into()),
+        response: response_text(m, tz),
         satisfaction: match m.surveys {
             0 => "no surveys yet (scored as 3/5)".into(),
             n => format!("{:.1}/5 from {n} surveys", m.survey_sum as f64 / n as f64),

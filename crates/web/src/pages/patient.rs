@@ -68,6 +68,21 @@ pub async fn page(
 
 /// The record, with the quick entry form for the patient's own coordinator. `notice` is a one-line
 /// result carried by a redirect (a reassignment or status change).
+/// The record's recent activity: when, task type, minutes, coordinator.
+fn recent_activity(p: &PatientDetail, tz: chrono_tz::Tz) -> Vec<(String, String, String, String)> {
+    p.recent_activity
+        .iter()
+        .map(|a| {
+            (
+                a.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                a.task_type.clone(),
+                a.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+                a.coordinator.clone(),
+            )
+        })
+        .collect()
+}
+
 async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
@@ -86,18 +101,7 @@ async fn patient_page(
     let next_due = next_visit_due(p.last_visit, interval)
         .map(|d| d.to_string())
         .unwrap_or_else(|| "Now (never visited)".into());
-    let activity = p
-        .recent_activity
-        .iter()
-        .map(|a| {
-            (
-                a.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                a.task_type.clone(),
-                a.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
-                a.coordinator.clone(),
-            )
-        })
-        .collect();
+    let activity = recent_activity(&p, tz);
     let month_tasks = record
         .month_tasks
         .into_iter()

@@ -52,6 +52,23 @@ async fn member(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult
         .ok_or(AppError::NotFound)
 }
 
+/// The profile form as the coordinator's profile stands.
+fn profile_as_recorded(m: &TeamMember, all_facilities: &[Named]) -> ProfileUpdate {
+    ProfileUpdate {
+        max_caseload: i32::try_from(m.max_caseload).unwrap_or(0),
+        availability: m.availability.clone(),
+        work_start: m.work_start.clone(),
+        work_end: m.work_end.clone(),
+        specializations: m.specializations.clone(),
+        languages: m.languages.clone(),
+        facility_ids: all_facilities
+            .iter()
+            .filter(|f| m.facilities_served.contains(&f.name))
+            .map(|f| f.id)
+            .collect(),
+    }
+}
+
 async fn show(
     state: &AppState,
     user: &CurrentUser,
@@ -64,19 +81,7 @@ async fn show(
     let now = Utc::now();
     let f = facts(&m, now, tz);
     let all_facilities = state.app.facilities().await?;
-    let form = form.unwrap_or_else(|| ProfileUpdate {
-        max_caseload: i32::try_from(m.max_caseload).unwrap_or(0),
-        availability: m.availability.clone(),
-        work_start: m.work_start.clone(),
-        work_end: m.work_end.clone(),
-        specializations: m.specializations.clone(),
-        languages: m.languages.clone(),
-        facility_ids: all_facilities
-            .iter()
-            .filter(|f| m.facilities_served.contains(&f.name))
-            .map(|f| f.id)
-            .collect(),
-    });
+    let form = form.unwrap_or_else(|| profile_as_recorded(&m, &all_facilities));
     super::audit(state, user, "team.profile_view", None, format!("coordinator {}", m.id)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ProfilePage {

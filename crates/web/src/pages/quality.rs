@@ -9,13 +9,15 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::model::{NewReview, NewSurvey, QualityWindow, SampleEntry, TeamMember};
+use carelog_app::ServiceError;
+use carelog_app::model::{NewReview, QualityWindow, SampleEntry, TeamMember};
+use carelog_app::team::TypedSurvey;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
     ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
     alerts, minutes_target,
 };
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::{Shell, Tab, audit, month_param, render};
@@ -104,6 +106,8 @@ fn metric_cards(
         months.iter().map(|m| (short(*m), by_month.get(m).and_then(f))).collect()
     };
     let current = by_month.get(&month).cloned().unwrap_or_default();
+    const SATISFACTION: Option<f64> = Some(SATISFACTION_TARGET);
+    const CARE_PLAN: Option<f64> = Some(CARE_PLAN_TARGET);
     vec![
         MetricCard {
             title: "Documentation Quality",
@@ -117,18 +121,9 @@ fn metric_cards(
         },
         MetricCard {
             title: "Patient Satisfaction",
-            value: current
-                .satisfaction()
-                .map(|s| format!("{s:.1}/5"))
-                .unwrap_or_else(|| "—".into()),
+            value: current.satisfaction().map_or_else(|| "—".into(), |s| format!("{s:.1}/5")),
             target: format!("Target: >{SATISFACTION_TARGET} · {} surveys", current.surveys),
-            chart: line_chart(
-                &series(&|q| q.satisfaction()),
-                3.0,
-                5.0,
-                Some(SATISFACTION_TARGET),
-                "",
-            ),
+            chart: line_chart(&series(&|q| q.satisfaction()), 3.0, 5.0, SATISFACTION, ""),
             label: "Patient satisfaction, last 6 months".into(),
         },
         MetricCard {
@@ -138,13 +133,7 @@ fn metric_cards(
                 "Target: >{CARE_PLAN_TARGET:.0}% · {} of {} care tasks done",
                 current.care_tasks_done, current.care_tasks
             ),
-            chart: line_chart(
-                &series(&|q| q.care_plan_completion()),
-                50.0,
-                100.0,
-                Some(CARE_PLAN_TARGET),
-                "%",
-            ),
+            chart: line_chart(&series(&|q| q.care_plan_completion()), 50.0, 100.0, CARE_PLAN, "%"),
             label: "Care plan completion, last 6 months".into(),
         },
         MetricCard {
@@ -419,62 +408,17 @@ pub async fn record_survey(
     ManagerUser(user): ManagerUser,
     Form(form): Form<SurveyForm>,
 ) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let today = local_date(Utc::now(), tz);
-    let check = async {
-        let code = form.chart_code.trim().to_uppercase();
-        let patient = state
-            .app
-            .patient_by_chart_code(&user.actor(), &code)
-            .await?
-            .ok_or_else(|| format!("Chart code: no patient has chart code \"{code}\"."));
-        let patient = match patient {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let Some(coordinator) = patient.1 else {
-            return Ok(Err(format!(
-                "Chart code: {code} has no coordinator yet, so there is nobody to rate."
-            )));
-        };
-        let Some(score) = form.score.trim().parse::<i32>().ok().filter(|s| (1..=5).contains(s))
-        else {
-            return Ok(Err(format!(
-                "Score: a whole number from 1 to 5 (you entered \"{}\").",
-                form.score.trim()
-            )));
-        };
-        let Ok(on) = NaiveDate::parse_from_str(form.surveyed_on.trim(), "%Y-%m-%d") else {
-            return Ok(Err(format!(
-                "Survey date: \"{}\" is not a date (YYYY-MM-DD).",
-                form.surveyed_on.trim()
-            )));
-        };
-        if on > today || on < today - Duration::days(365) {
-            return Ok(Err(format!(
-                "Survey date: {on} must be within the last year and not in the future."
-            )));
-        }
-        AppResult::Ok(Ok((patient.0, coordinator, score, on)))
+    let typed = TypedSurvey {
+        chart_code: &form.chart_code,
+        score: &form.score,
+        surveyed_on: &form.surveyed_on,
     };
-    let (patient, coordinator, score, on) = match check.await? {
-        Ok(v) => v,
-        Err(message) => {
+    match state.app.record_typed_survey(&user.actor(), &typed).await {
+        Ok(()) => {}
+        Err(ServiceError::Refused(message)) => {
             return show_survey(&state, &user, form, String::new(), Some(message)).await;
         }
-    };
-    let now = Utc::now();
-    let detail = format!("score {score} on {on} for coordinator {coordinator}");
-    let survey = NewSurvey {
-        patient_id: patient,
-        coordinator_id: coordinator,
-        score,
-        surveyed_on: on,
-        recorded_by: user.id(),
-    };
-    if !state.app.record_survey(&user.actor(), &survey, detail, now).await? {
-        let message = format!("Survey: this patient already has a survey recorded on {on}.");
-        return show_survey(&state, &user, form, String::new(), Some(message)).await;
+        Err(e) => return Err(e.into()),
     }
     Ok(Redirect::to("/team/quality/surveys?notice=Survey+recorded.").into_response())
 }
