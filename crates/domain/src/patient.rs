@@ -59,6 +59,13 @@ vocabulary!(
     Availability, "availability" { Available => "Available", Limited => "Limited", Unavailable => "Unavailable" }
 );
 
+impl OnboardingStatus {
+    /// Still waiting for a coordinator: in the assignment queue.
+    pub fn is_waiting(self) -> bool {
+        matches!(self, OnboardingStatus::ReadyForAssignment | OnboardingStatus::AssignmentPending)
+    }
+}
+
 impl Program {
     pub fn includes_ccm(self) -> bool {
         matches!(self, Program::Ccm | Program::Both)
@@ -103,6 +110,14 @@ mod tests {
         for p in Program::ALL {
             assert_eq!(Program::parse(p.as_str()), Ok(*p));
         }
+    }
+
+    #[test]
+    fn only_ready_and_pending_patients_wait_for_a_coordinator() {
+        assert!(OnboardingStatus::ReadyForAssignment.is_waiting());
+        assert!(OnboardingStatus::AssignmentPending.is_waiting());
+        assert!(!OnboardingStatus::Assigned.is_waiting());
+        assert!(!OnboardingStatus::Active.is_waiting());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
 use carelog_domain::assignment::MatchScore;
 use carelog_domain::assignment_queue::days_pending_label;
+use carelog_domain::patient::OnboardingStatus;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -157,7 +158,7 @@ async fn waiting_patient(
 ) -> AppResult<Result<QueueRow, Response>> {
     let id = parse_id(raw_id)?;
     let row = state.app.queue_entry(&user.actor(), id).await?.ok_or(AppError::NotFound)?;
-    if !matches!(row.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending") {
+    if !OnboardingStatus::parse(&row.onboarding_status).is_ok_and(OnboardingStatus::is_waiting) {
         return Ok(Err(Redirect::to(&format!(
             "/patients/{id}?notice=This+patient+is+no+longer+waiting+for+a+coordinator."
         ))

@@ -10,7 +10,7 @@ use carelog_app::model::{
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
-use carelog_domain::patient::{Priority, Program, SpecialNeed};
+use carelog_domain::patient::{OnboardingStatus, Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
 use carelog_domain::team_stats::{CaseloadFill, percent, utilization_percent};
@@ -317,7 +317,7 @@ fn priority_class(p: &str) -> &'static str {
 fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
     let today = local_date(now, tz);
     let waiting = r.assigned_at.is_none()
-        || matches!(r.onboarding_status.as_str(), "Ready for Assignment" | "Assignment Pending");
+        || OnboardingStatus::parse(&r.onboarding_status).is_ok_and(OnboardingStatus::is_waiting);
     let overdue = waiting && is_overdue(r.handoff_at, now, sla);
     let (row_class, flag) = if overdue {
         ("assignment-overdue", format!("Overdue (over {sla} h)"))
@@ -327,7 +327,7 @@ fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
         } else {
             ("recently-assigned", "Recently assigned".into())
         }
-    } else if r.onboarding_status == "Assignment Pending" {
+    } else if r.onboarding_status == OnboardingStatus::AssignmentPending.as_str() {
         ("assignment-pending", "Pending".into())
     } else {
         ("assignment-ready", "Ready".into())
