@@ -157,7 +157,10 @@ async fn reassigning_a_patient_moves_only_their_open_tasks() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&format!("{open_before} open tasks moved with the patient")), "{page}");
-    assert_eq!(app.store.patient_coordinator(patient).await.unwrap(), Some(Some(to)));
+    assert_eq!(
+        app.store.patient_coordinator(patient).await.unwrap(),
+        Some(carelog_store::CareOwner::Coordinator(to))
+    );
     let moved = app
         .store
         .scalar_for_test(

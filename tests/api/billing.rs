@@ -91,7 +91,14 @@ async fn a_patient_month_turns_billable_as_its_minutes_are_logged() {
         .expect("the demo has a patient-month short only of time");
     let threshold: i64 =
         line.reason.split("under the ").nth(1).unwrap().split('-').next().unwrap().parse().unwrap();
-    let holder = app.store.patient_coordinator(line.patient_id).await.unwrap().unwrap().unwrap();
+    let holder = app
+        .store
+        .patient_coordinator(line.patient_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .coordinator()
+        .unwrap();
     let username = app.store.user_by_id(holder).await.unwrap().unwrap().username;
 
     let (admin, _) = app.sign_in("admin").await;

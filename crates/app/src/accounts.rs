@@ -5,7 +5,7 @@ use carelog_domain::session_policy::{SessionState, session_state};
 use carelog_store::{ApiTokenRow, NewAuditEvent, User};
 use chrono::{Duration, Utc};
 
-use crate::entries::audit_event;
+use crate::actor::audit_event;
 use crate::passwords::{spend_verification_time, verify_password};
 use crate::secrets::{hash_secret, random_token};
 use crate::{Actor, App, ServiceError, ServiceResult};

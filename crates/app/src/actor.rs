@@ -1,6 +1,7 @@
 //! Who is acting: the signed-in person (or token) a service records in the audit log.
 
 use carelog_domain::role::Role;
+use carelog_store::NewAuditEvent;
 
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -10,4 +11,21 @@ pub struct Actor {
     pub role: Role,
     /// The client address the request came from, for the audit log.
     pub address: String,
+}
+
+/// The audit event for what `actor` did: who, from where, the action, the patient, the detail.
+pub(crate) fn audit_event<'a>(
+    actor: &'a Actor,
+    action: &'a str,
+    patient_id: Option<i64>,
+    detail: String,
+) -> NewAuditEvent<'a> {
+    NewAuditEvent {
+        user_id: Some(actor.id),
+        username: &actor.username,
+        action,
+        patient_id,
+        detail,
+        address: &actor.address,
+    }
 }

@@ -14,8 +14,8 @@ use carelog_store::{
 };
 use chrono::Utc;
 
+use crate::actor::audit_event;
 use crate::billing_csv::billing_csv;
-use crate::entries::audit_event;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
 /// How many months the billing page's trend covers, ending with the month shown.

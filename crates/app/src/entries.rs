@@ -7,11 +7,10 @@ use carelog_domain::time_rules::{
     check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
     parse_minutes, parse_stat_value,
 };
-use carelog_store::{
-    EntryRow, GeneratedRow, NewAuditEvent, NewEntry, Saved, TaskTypeRow, describe_entry,
-};
+use carelog_store::{EntryRow, GeneratedRow, NewEntry, Saved, TaskTypeRow, describe_entry};
 use chrono::{NaiveDate, Utc};
 
+use crate::actor::audit_event;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
 /// An entry's fields as a person typed them: every one is text, so a refusal can show them again.
@@ -268,9 +267,7 @@ impl App {
         errors: &mut Vec<String>,
     ) -> ServiceResult<Option<i64>> {
         match parse_id(&input.patient) {
-            Some(id) if self.store.patient_coordinator(id).await? == Some(Some(actor.id)) => {
-                Ok(Some(id))
-            }
+            Some(id) if self.is_own_patient(actor, id).await? => Ok(Some(id)),
             Some(_) => {
                 errors.push("Patient: choose one of your own patients.".to_owned());
                 Ok(None)
@@ -300,20 +297,4 @@ fn describe_new(type_name: &str, e: &NewEntry) -> String {
 
 fn describe_row(e: &EntryRow) -> String {
     describe_entry(&e.task_type, e.minutes, e.stat_value.as_deref(), &e.notes, e.task_at)
-}
-
-pub(crate) fn audit_event<'a>(
-    actor: &'a Actor,
-    action: &'a str,
-    patient_id: Option<i64>,
-    detail: String,
-) -> NewAuditEvent<'a> {
-    NewAuditEvent {
-        user_id: Some(actor.id),
-        username: &actor.username,
-        action,
-        patient_id,
-        detail,
-        address: &actor.address,
-    }
 }

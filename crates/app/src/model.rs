@@ -2,9 +2,10 @@
 //! them. Front-ends name them here, never the store itself.
 
 pub use carelog_store::{
-    ApiTokenRow, AssignmentRecord, AuditFilter, AuditRow, ClosedMonth, EntryRow, Finalized,
-    GeneratedRow, MonthSummary, Named, NewAssignment, NewReview, NewSurvey, NotificationRow,
-    PanelFilter, PanelPatient, PatientDetail, PatientListRow, ProfileUpdate, QualityWindow,
-    QueueFilter, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry,
-    ScheduleRow, ScoreParts, SeniorReview, StoreError, TaskTypeRow, TeamMember, TeamWindows, User,
+    ApiTokenRow, AssignmentRecord, AuditFilter, AuditRow, CareOwner, ClosedMonth, EntryRow,
+    Finalized, GeneratedRow, MonthSummary, Named, NewAssignment, NewReview, NewSurvey,
+    NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientListRow, ProfileUpdate,
+    QualityWindow, QueueFilter, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf,
+    RunningTimer, SampleEntry, ScheduleRow, ScoreParts, SeniorReview, StoreError, TaskTypeRow,
+    TeamMember, TeamWindows, User,
 };

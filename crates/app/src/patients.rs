@@ -6,10 +6,12 @@ use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::role::may_see_patient;
 use carelog_domain::schedule::month_key;
-use carelog_store::{EntryFilter, EntryRow, GeneratedRow, PatientDetail, PatientListRow};
+use carelog_store::{
+    CareOwner, EntryFilter, EntryRow, GeneratedRow, PatientDetail, PatientListRow,
+};
 use chrono::Utc;
 
-use crate::entries::audit_event;
+use crate::actor::audit_event;
 use crate::notify::Notice;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
@@ -51,12 +53,18 @@ impl App {
     /// The patient with this id if the actor may see them; otherwise not found, exactly like a
     /// patient that does not exist.
     pub async fn visible_patient(&self, actor: &Actor, id: i64) -> ServiceResult<VisiblePatient> {
-        match self.store.patient_coordinator(id).await? {
+        match self.store.patient_coordinator(id).await?.map(CareOwner::coordinator) {
             Some(coordinator) if may_see_patient(actor.role, actor.id, coordinator) => {
                 Ok(VisiblePatient { id, coordinator_id: coordinator })
             }
             _ => Err(ServiceError::NotFound),
         }
+    }
+
+    /// Whether the patient is one of the actor's own (a foreign or unknown one is not).
+    pub(crate) async fn is_own_patient(&self, actor: &Actor, id: i64) -> ServiceResult<bool> {
+        let owner = self.store.patient_coordinator(id).await?;
+        Ok(owner == Some(CareOwner::Coordinator(actor.id)))
     }
 
     /// The patients the actor may see: a coordinator's own, everyone's for managers and admins.

@@ -15,7 +15,7 @@ use carelog_store::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::entries::audit_event;
+use crate::actor::audit_event;
 use crate::team_facts::windows;
 use crate::{Actor, App, ServiceError, ServiceResult};
 

@@ -35,9 +35,7 @@ impl App {
                 )));
             }
             text => match text.parse::<i64>().ok().filter(|id| *id > 0) {
-                Some(id) if self.store.patient_coordinator(id).await? == Some(Some(actor.id)) => {
-                    Some(id)
-                }
+                Some(id) if self.is_own_patient(actor, id).await? => Some(id),
                 _ => {
                     return Err(ServiceError::Refused(
                         "To start the timer, choose one of your own patients.".into(),

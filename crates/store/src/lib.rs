@@ -62,7 +62,7 @@ pub use imports::{Applied, Upload};
 pub use migrate::MIGRATIONS;
 pub use notifications::{AlertCandidate, ClaimedEmail, NewNotification, NotificationRow};
 pub use panel::{Named, PanelFilter, PanelPatient};
-pub use patients::{PatientDetail, PatientListRow, RecentActivity};
+pub use patients::{CareOwner, PatientDetail, PatientListRow, RecentActivity};
 pub use profiles::ProfileUpdate;
 pub use quality::{NewReview, NewSurvey, QualityWindow, SampleEntry};
 pub use schedules::ScheduleRow;

@@ -21,6 +21,22 @@ pub struct PatientListRow {
     pub open_gaps: i64,
 }
 
+/// Who looks after a patient: nobody yet, or one coordinator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CareOwner {
+    Unassigned,
+    Coordinator(i64),
+}
+
+impl CareOwner {
+    pub fn coordinator(self) -> Option<i64> {
+        match self {
+            CareOwner::Unassigned => None,
+            CareOwner::Coordinator(id) => Some(id),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PatientDetail {
     pub id: i64,
@@ -92,12 +108,14 @@ impl Store {
             .collect())
     }
 
-    /// Who a patient is assigned to: `None` if no such patient, `Some(None)` if unassigned.
-    pub async fn patient_coordinator(&self, patient_id: i64) -> Result<Option<Option<i64>>> {
+    /// Who looks after a patient; `None` if there is no such patient.
+    pub async fn patient_coordinator(&self, patient_id: i64) -> Result<Option<CareOwner>> {
         let row = self
             .one("SELECT coordinator_id FROM patients WHERE id = $1", vec![patient_id.into()])
             .await?;
-        row.map(|r| get(&r, "coordinator_id")).transpose()
+        let coordinator: Option<Option<i64>> =
+            row.map(|r| get(&r, "coordinator_id")).transpose()?;
+        Ok(coordinator.map(|c| c.map_or(CareOwner::Unassigned, CareOwner::Coordinator)))
     }
 
     pub async fn patient_detail(&self, patient_id: i64) -> Result<Option<PatientDetail>> {
