@@ -71,7 +71,7 @@ impl App {
             }
         })
         .await
-        .map_err(|e| ServiceError::Refused(format!("could not check the password: {e}")))?;
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let Some(user) = verified else {
             self.store.record_login_failure(username, address, now).await?;
             self.store.record_audit(&audit("login.failed", None, String::new()), now).await?;

@@ -91,7 +91,7 @@ impl App {
     ) -> ServiceResult<Vec<(TeamMember, MatchScore)>> {
         let team = self.team_members(actor).await?;
         let weights = self.assignment_weights().await?;
-        Ok(rank(&team, row, weights, self.time_zone, Utc::now()))
+        Ok(rank(&team, row, weights, self.settings.time_zone, Utc::now()))
     }
 
     /// Carries out the assign screen's request for a waiting patient. A request that breaks a
@@ -171,7 +171,7 @@ impl App {
         request: &AssignRequest<'_>,
         now: DateTime<Utc>,
     ) -> ServiceResult<Assigned> {
-        let tz = self.time_zone;
+        let tz = self.settings.time_zone;
         let notes = request.notes.trim();
         if !score.recommendable && notes.is_empty() {
             let why =
@@ -213,7 +213,7 @@ impl App {
             Finalized::Refused(message) => return Err(ServiceError::Refused(message)),
         };
         let Some(id) = ids.first().copied() else {
-            return Err(ServiceError::Refused("The assignment was not recorded.".into()));
+            return Err(ServiceError::Internal("no assignment id".into()));
         };
         self.tell_new_coordinator(actor, id, member.id, &row.name, row.id, now).await?;
         if let Some(at) = handoff {
@@ -235,7 +235,7 @@ impl App {
         if rows.iter().all(|(_, c)| c.is_none()) {
             return refuse("Plan: no row has a coordinator, so there is nothing to assign.".into());
         }
-        let (now, tz) = (Utc::now(), self.time_zone);
+        let (now, tz) = (Utc::now(), self.settings.time_zone);
         let w = self.assignment_weights().await?;
         let team = self.team_members(actor).await?;
         // One read of the queue for every row; a patient no longer waiting is looked up alone,
@@ -317,7 +317,8 @@ impl App {
         raw_at: &str,
     ) -> ServiceResult<()> {
         let now = Utc::now();
-        let at = parse_handoff(raw_at, self.time_zone, now).map_err(ServiceError::Refused)?;
+        let at =
+            parse_handoff(raw_at, self.settings.time_zone, now).map_err(ServiceError::Refused)?;
         let with = record.handoff_with_id.unwrap_or(actor.id);
         self.schedule_handoff(actor, record, at, with, now).await?;
         let patient = self.patient_name(record.patient_id).await?;
@@ -337,7 +338,8 @@ impl App {
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
-        let when = at.with_timezone(&self.time_zone).format("%a %b %-d, %H:%M").to_string();
+        let when =
+            at.with_timezone(&self.settings.time_zone).format("%a %b %-d, %H:%M").to_string();
         let mut people = vec![meeting.coordinator];
         people.extend(meeting.with.filter(|w| *w != meeting.coordinator));
         for person in people {

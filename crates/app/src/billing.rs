@@ -95,7 +95,7 @@ impl App {
         self.require_admin(actor)?;
         let summary = self.store.billing_summary(month, rules).await?;
         let csv = billing_csv(&summary, &self.store.user_names().await?)
-            .map_err(|e| ServiceError::Refused(format!("The export could not be written: {e}")))?;
+            .map_err(|e| ServiceError::Internal(format!("billing CSV: {e}")))?;
         let detail = format!(
             "{month} under {}, {} patient-months",
             summary.rule_set.key(),
@@ -118,7 +118,7 @@ impl App {
             self.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
         let filter = EntryFilter {
             patient_id: Some(patient_id),
-            range: Some(month_range(month, self.time_zone)),
+            range: Some(month_range(month, self.settings.time_zone)),
             ..EntryFilter::default()
         };
         let rows = self.store.entries(&filter, 10_000).await?;
@@ -147,7 +147,7 @@ impl App {
         rules: Option<RuleSet>,
     ) -> ServiceResult<RuleSet> {
         self.require_admin(actor)?;
-        if month >= YearMonth::of(local_date(Utc::now(), self.time_zone)) {
+        if month >= YearMonth::of(local_date(Utc::now(), self.settings.time_zone)) {
             return Err(ServiceError::Refused(format!(
                 "{month} has not ended yet; a month can be closed from its last day on."
             )));

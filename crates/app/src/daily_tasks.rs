@@ -47,7 +47,7 @@ impl App {
         patient: &str,
         task_type: &str,
     ) -> ServiceResult<DailyTasks> {
-        let tz = self.time_zone;
+        let tz = self.settings.time_zone;
         let today = local_date(Utc::now(), tz);
         let earliest_open = self.earliest_open_date(today).await?;
         let types = self.store.task_types().await?;

@@ -141,8 +141,10 @@ impl App {
             .await?
             .filter(|e| e.coordinator_id == actor.id)
             .ok_or(ServiceError::NotFound)?;
-        let today = local_date(Utc::now(), self.time_zone);
-        if local_date(entry.task_at, self.time_zone) < self.earliest_open_date(today).await? {
+        let today = local_date(Utc::now(), self.settings.time_zone);
+        if local_date(entry.task_at, self.settings.time_zone)
+            < self.earliest_open_date(today).await?
+        {
             return Err(ServiceError::Refused(
                 "This entry is in a closed billing period; only an administrator can change it."
                     .into(),
@@ -179,7 +181,7 @@ impl App {
         let detail = format!("deleted: {}", describe_row(entry));
         let audit = audit_event(actor, "task.delete", entry.patient_id, detail);
         self.store.delete_entry(entry.id, actor.id, &audit, Utc::now()).await?;
-        Ok(local_date(entry.task_at, self.time_zone))
+        Ok(local_date(entry.task_at, self.settings.time_zone))
     }
 
     /// Every rule an entry can be checked against before its transaction: the task type, the
@@ -191,7 +193,7 @@ impl App {
         input: &EntryInput,
         generated_task_id: Option<i64>,
     ) -> ServiceResult<Checked> {
-        let tz = self.time_zone;
+        let tz = self.settings.time_zone;
         let now = Utc::now();
         let types = self.store.task_types().await?;
         let task_type = parse_id(&input.task_type).and_then(|id| types.iter().find(|t| t.id == id));

@@ -14,6 +14,9 @@ pub enum ServiceError {
     /// The request breaks a rule the person can act on; nothing was changed.
     #[error("{0}")]
     Refused(String),
+    /// Something inside carelog failed (not the request's fault); logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

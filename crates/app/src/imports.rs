@@ -338,7 +338,7 @@ impl App {
         self.require_admin(actor)?;
         let upload = self.store.upload(actor.id, id).await?.ok_or(ServiceError::NotFound)?;
         let kind = ImportKind::parse(&upload.kind).ok_or(ServiceError::NotFound)?;
-        let tz = self.time_zone;
+        let tz = self.settings.time_zone;
         Ok(check_import(&self.store, tz, kind, &upload.filename, &upload.content, mapping).await)
     }
 
@@ -351,7 +351,7 @@ impl App {
     ) -> ServiceResult<Result<Applied, ImportError>> {
         self.require_admin(actor)?;
         let who = (Some(actor.id), actor.username.as_str(), actor.address.as_str());
-        Ok(apply_import(&self.store, self.time_zone, checked, skip_invalid, who).await)
+        Ok(apply_import(&self.store, self.settings.time_zone, checked, skip_invalid, who).await)
     }
 }
 

@@ -52,17 +52,10 @@ pub struct Settings {
 pub struct App {
     store: Store,
     settings: Arc<Settings>,
-    time_zone: Tz,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
-        let time_zone = settings.time_zone;
-        Self { store, settings: Arc::new(settings), time_zone }
-    }
-
-    /// The practice time zone: "today", months and the daily cap are counted in it.
-    pub fn time_zone(&self) -> Tz {
-        self.time_zone
+        Self { store, settings: Arc::new(settings) }
     }
 }

@@ -26,8 +26,8 @@ impl App {
         if !actor.role.sees_all_patients() {
             filter.coordinator_id = Some(actor.id);
         }
-        let month = YearMonth::of(local_date(Utc::now(), self.time_zone));
-        let range = month_range(month, self.time_zone);
+        let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
+        let range = month_range(month, self.settings.time_zone);
         Ok(self.store.panel(&filter, range, &month_key(month)).await?)
     }
 

@@ -152,8 +152,8 @@ impl App {
     ) -> ServiceResult<PatientRecord> {
         let detail = self.patient_detail(patient).await?;
         self.audit(actor, "patient.view", Some(patient.id), "patient record".into()).await?;
-        let month = YearMonth::of(local_date(Utc::now(), self.time_zone));
-        let range = month_range(month, self.time_zone);
+        let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
+        let range = month_range(month, self.settings.time_zone);
         let month_minutes = self.store.patient_minutes(patient.id, range).await?;
         let month_tasks =
             self.store.generated_tasks_for_patient(patient.id, &month_key(month)).await?;

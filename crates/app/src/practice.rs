@@ -37,11 +37,11 @@ impl App {
     /// The header: a coordinator's or manager's own month, the whole practice's for an admin
     /// (admins carry no caseload).
     pub async fn header(&self, actor: &Actor) -> ServiceResult<Header> {
-        let month = YearMonth::of(local_date(Utc::now(), self.time_zone));
+        let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
         let (label, month) = if actor.role == Role::Admin {
             ("Practice this month", self.store.practice_month(month).await?)
         } else {
-            let range = month_range(month, self.time_zone);
+            let range = month_range(month, self.settings.time_zone);
             ("This Month", self.store.month_summary(actor.id, range).await?)
         };
         let unread = self.store.unread_notifications(actor.id).await?;

@@ -35,7 +35,7 @@ impl App {
         typed: &TypedSurvey<'_>,
     ) -> ServiceResult<()> {
         let refuse = |m: String| Err(ServiceError::Refused(m));
-        let today = local_date(Utc::now(), self.time_zone);
+        let today = local_date(Utc::now(), self.settings.time_zone);
         let code = typed.chart_code.trim().to_uppercase();
         let Some((patient, coordinator)) = self.patient_by_chart_code(actor, &code).await? else {
             return refuse(format!("Chart code: no patient has chart code \"{code}\"."));
@@ -80,7 +80,7 @@ impl App {
     /// Every coordinator and manager with their figures over the team windows ending now.
     pub async fn team_members(&self, actor: &Actor) -> ServiceResult<Arc<Vec<TeamMember>>> {
         self.require_oversight(actor)?;
-        Ok(self.store.team(windows(Utc::now(), self.time_zone)).await?)
+        Ok(self.store.team(windows(Utc::now(), self.settings.time_zone)).await?)
     }
 
     /// A page of the assignment queue under `filter`, and how many rows match.
@@ -253,7 +253,7 @@ impl App {
         window: &QualityWindow,
     ) -> ServiceResult<BTreeMap<(i64, YearMonth), QualityMonth>> {
         self.require_oversight(actor)?;
-        let tz = self.time_zone;
+        let tz = self.settings.time_zone;
         Ok(self.store.quality_months(window, |t| YearMonth::of(local_date(t, tz))).await?)
     }
 

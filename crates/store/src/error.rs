@@ -39,15 +39,20 @@ impl From<DbErr> for StoreError {
     }
 }
 
-/// The database's own code for an error: PostgreSQL's SQLSTATE, SQLite's extended result code.
-fn database_code(err: &DbErr) -> Option<String> {
+/// The driver's error beneath sea-orm's, when there is one.
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
     match err {
         DbErr::Exec(RuntimeErr::SqlxError(e))
         | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => match e.as_ref() {
-            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
-            _ => None,
-        },
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+        _ => None,
+    }
+}
+
+/// The database's own code for an error: PostgreSQL's SQLSTATE, SQLite's extended result code.
+fn database_code(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
         _ => None,
     }
 }
@@ -59,13 +64,8 @@ const POSTGRES_RETRY_STATES: [&str; 3] = ["40P01", "40001", "55P03"];
 const SQLITE_BUSY_CODES: [i32; 2] = [5, 6];
 
 fn is_busy(err: &DbErr) -> bool {
-    let pool_timeout = match err {
-        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e))
-        | DbErr::Conn(RuntimeErr::SqlxError(e)) => matches!(e.as_ref(), sqlx::Error::PoolTimedOut),
-        _ => false,
-    };
+    let pool_timeout = matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+        || matches!(sqlx_error(err), Some(sqlx::Error::PoolTimedOut));
     pool_timeout
         || database_code(err).is_some_and(|code| {
             POSTGRES_RETRY_STATES.contains(&code.as_str())

@@ -106,6 +106,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => AppError::NotFound,
             ServiceError::Forbidden => AppError::Forbidden,
             ServiceError::Refused(message) => AppError::BadRequest(message),
+            ServiceError::Internal(cause) => AppError::Internal(cause),
             ServiceError::Store(e) => AppError::from(e),
         }
     }
@@ -127,6 +128,14 @@ mod tests {
         );
         let broken = AppError::Internal("boom".into()).into_response();
         assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_service_failing_inside_answers_500_and_a_refusal_400() {
+        let inside = AppError::from(ServiceError::Internal("no assignment id".into()));
+        assert_eq!(inside.into_response().status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let refused = AppError::from(ServiceError::Refused("Notes: too long.".into()));
+        assert_eq!(refused.into_response().status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]
