@@ -82,7 +82,7 @@ async fn measure(label: &str, mut request: impl AsyncFnMut(usize) -> reqwest::St
 
 async fn pages(server: &Server, scenario: &str, username: &str) {
     let client = sign_in(&server.base, username).await;
-    let me = server.store.user_for_login(username).await.unwrap().unwrap().0.id;
+    let me = server.store.user_for_login(username).await.unwrap().unwrap().user.id;
     let patient = server.store.list_patients(Some(me)).await.unwrap()[0].id;
     let token = {
         let page = client
@@ -152,8 +152,8 @@ async fn large_caseload(store: &Store) {
     );
     for p in &mut practice.patients {
         p.coordinator = Some("coord1".into());
-        p.status = "Active".into();
-        p.onboarding_status = "Active".into();
+        p.status = carelog_domain::patient::PatientStatus::Active;
+        p.onboarding_status = carelog_domain::patient::OnboardingStatus::Active;
     }
     practice.entries = (0..50_000usize)
         .map(|i| {

@@ -180,7 +180,8 @@ struct Session {
 
 /// Days among the 27 before today on which `username` has at most 330 minutes logged.
 async fn days_with_room(store: &Store, username: &str) -> Vec<chrono::NaiveDate> {
-    let Some((user, _)) = store.user_for_login(username).await.unwrap() else { return Vec::new() };
+    let Some(login) = store.user_for_login(username).await.unwrap() else { return Vec::new() };
+    let user = login.user;
     let today = local_date(Utc::now(), TZ);
     let mut days = Vec::new();
     for back in 1..=27 {
@@ -189,7 +190,7 @@ async fn days_with_room(store: &Store, username: &str) -> Vec<chrono::NaiveDate>
             .logged_in(user.id, carelog_domain::practice_time::day_range(day, TZ))
             .await
             .unwrap()
-            .0
+            .minutes
             <= 330
         {
             days.push(day);

@@ -5,6 +5,10 @@
 use std::collections::HashMap;
 
 use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
+use carelog_domain::patient::{
+    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
+    Priority, Program,
+};
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
 use carelog_store::{
@@ -205,9 +209,9 @@ fn coordinators(
             facilities.push(FACILITIES[(first_facility + 1) % FACILITIES.len()].0.to_owned());
         }
         let availability = match index % 8 {
-            6 => "Limited",
-            7 if role == Role::Coordinator => "Unavailable",
-            _ => "Available",
+            6 => Availability::Limited,
+            7 if role == Role::Coordinator => Availability::Unavailable,
+            _ => Availability::Available,
         };
         let max_caseload =
             (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64
@@ -221,7 +225,7 @@ fn coordinators(
             password_hash: password_hash.into(),
             profile: Some(DemoProfile {
                 max_caseload,
-                availability: availability.into(),
+                availability,
                 work_start: if index.is_multiple_of(2) { "08:00" } else { "09:00" }.into(),
                 work_end: if index.is_multiple_of(2) { "16:30" } else { "17:30" }.into(),
                 hired_on: today - Duration::days(rng.range(120, 3000)),
@@ -482,17 +486,26 @@ pub fn generate_streaming(
         let providers_here: Vec<&str> =
             PROVIDERS.iter().filter(|(_, f)| *f == facility).map(|(p, _)| *p).collect();
         let provider = *rng.pick(&providers_here);
-        let program = *rng.weighted(&[("CCM", 60), ("PCM", 25), ("CCM+PCM", 15)]);
-        let complexity = *rng.weighted(&[("Low", 40), ("Medium", 40), ("High", 20)]);
+        let program = *rng.weighted(&[(Program::Ccm, 60), (Program::Pcm, 25), (Program::Both, 15)]);
+        let complexity = *rng.weighted(&[
+            (Complexity::Low, 40),
+            (Complexity::Medium, 40),
+            (Complexity::High, 20),
+        ]);
         let status = if queued {
-            "Active"
+            PatientStatus::Active
         } else {
-            *rng.weighted(&[("Active", 90), ("Inactive", 7), ("Deceased", 3)])
+            *rng.weighted(&[
+                (PatientStatus::Active, 90),
+                (PatientStatus::Inactive, 7),
+                (PatientStatus::Deceased, 3),
+            ])
         };
         let language = *rng.weighted(LANGUAGES);
         let mut special_needs = Vec::new();
         for need in ["Mental Health", "Dementia", "Complex Medical"] {
-            if rng.chance(if need == "Complex Medical" && complexity == "High" { 60 } else { 12 }) {
+            let likely = need == "Complex Medical" && complexity == Complexity::High;
+            if rng.chance(if likely { 60 } else { 12 }) {
                 special_needs.push(need.to_owned());
             }
         }
@@ -500,7 +513,7 @@ pub fn generate_streaming(
             special_needs.push("Language".into());
         }
         let chronic_conditions =
-            if program == "PCM" { rng.range(1, 3) } else { rng.range(1, 7) } as i32;
+            if program == Program::Pcm { rng.range(1, 3) } else { rng.range(1, 7) } as i32;
         // The coordinator with the most room among those serving the facility (then anyone).
         let coordinator = if queued {
             None
@@ -542,16 +555,20 @@ pub fn generate_streaming(
         let mut any_open = false;
         let mut any_pending = false;
         for _ in 0..rng.range(0, 3) {
-            let gap_status = *rng.weighted(&[("Open", 50), ("Pending", 20), ("Closed", 30)]);
-            any_open |= gap_status == "Open";
-            any_pending |= gap_status == "Pending";
+            let gap_status = *rng.weighted(&[
+                (CareGapStatus::Open, 50),
+                (CareGapStatus::Pending, 20),
+                (CareGapStatus::Closed, 30),
+            ]);
+            any_open |= gap_status == CareGapStatus::Open;
+            any_pending |= gap_status == CareGapStatus::Pending;
             let opened_on = today - Duration::days(rng.range(10, 300));
             care_gaps.push(DemoCareGap {
                 patient: i,
                 description: (*rng.pick(GAPS)).into(),
-                status: gap_status.into(),
+                status: gap_status,
                 opened_on,
-                closed_on: (gap_status == "Closed")
+                closed_on: (gap_status == CareGapStatus::Closed)
                     .then(|| opened_on + Duration::days(rng.range(5, 60)))
                     .filter(|d| *d <= today),
             });
@@ -596,42 +613,45 @@ pub fn generate_streaming(
                 let days = rng.range(100, 900);
                 now - Duration::days(if i % 3 == 0 { days % 170 + 1 } else { days })
             }),
-            status: status.into(),
+            status,
             care_gap_status: if any_open {
-                "Open"
+                CareGapStatus::Open
             } else if any_pending {
-                "Pending"
+                CareGapStatus::Pending
             } else {
-                "Closed"
-            }
-            .into(),
+                CareGapStatus::Closed
+            },
             language: language.into(),
-            program: program.into(),
-            complexity: complexity.into(),
-            complex_ccm: complexity == "High" && program != "PCM",
+            program,
+            complexity,
+            complex_ccm: complexity == Complexity::High && program != Program::Pcm,
             consent_date: rng
                 .chance(if queued { 50 } else { 92 })
                 .then(|| today - Duration::days(rng.range(30, 900))),
             chronic_conditions,
             care_plan_status: if queued {
-                "Not Started"
+                CarePlanStatus::NotStarted
             } else {
                 *rng.weighted(&[
-                    ("Active", 85),
-                    ("Needs Review", 7),
-                    ("Draft", 5),
-                    ("Not Started", 3),
+                    (CarePlanStatus::Active, 85),
+                    (CarePlanStatus::NeedsReview, 7),
+                    (CarePlanStatus::Draft, 5),
+                    (CarePlanStatus::NotStarted, 3),
                 ])
-            }
-            .into(),
+            },
             onboarding_status: if queued {
-                *rng.weighted(&[("Ready for Assignment", 80), ("Assignment Pending", 20)])
+                *rng.weighted(&[
+                    (OnboardingStatus::ReadyForAssignment, 80),
+                    (OnboardingStatus::AssignmentPending, 20),
+                ])
             } else {
-                "Active"
-            }
-            .into(),
-            assignment_priority: (*rng.weighted(&[("High", 25), ("Medium", 50), ("Low", 25)]))
-                .into(),
+                OnboardingStatus::Active
+            },
+            assignment_priority: *rng.weighted(&[
+                (Priority::High, 25),
+                (Priority::Medium, 50),
+                (Priority::Low, 25),
+            ]),
             visit_interval_months,
             provider_handoff_at: queued.then_some(handoff),
             special_needs,
@@ -667,14 +687,14 @@ pub fn generate_streaming(
     let caseloads = patients
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.status == "Active")
+        .filter(|(_, p)| p.status == PatientStatus::Active)
         .filter_map(|(i, p)| {
             let holder = *position.get(p.coordinator.as_deref()?)?;
             Some(Caseload {
                 patient: i,
                 holder,
                 complex_ccm: p.complex_ccm,
-                ccm: p.program != "PCM",
+                ccm: p.program != Program::Pcm,
             })
         })
         .collect();
@@ -738,18 +758,18 @@ mod tests {
             p.patients
                 .iter()
                 .filter(|x| x.coordinator.is_none())
-                .all(|x| x.onboarding_status.contains("Assign"))
+                .all(|x| x.onboarding_status.is_waiting())
         );
         assert_eq!(p.facilities.len(), 4);
         assert_eq!(p.providers.len(), 6);
-        for status in ["Active", "Inactive", "Deceased"] {
-            assert!(p.patients.iter().any(|x| x.status == status), "{status}");
+        for status in PatientStatus::ALL {
+            assert!(p.patients.iter().any(|x| x.status == *status), "{status}");
         }
-        for program in ["CCM", "PCM", "CCM+PCM"] {
-            assert!(p.patients.iter().any(|x| x.program == program), "{program}");
+        for program in Program::ALL {
+            assert!(p.patients.iter().any(|x| x.program == *program), "{program}");
         }
         assert!(p.patients.iter().any(|x| x.consent_date.is_none()));
-        assert!(p.care_gaps.iter().any(|g| g.status == "Open"));
+        assert!(p.care_gaps.iter().any(|g| g.status == CareGapStatus::Open));
     }
 
     #[test]
@@ -795,8 +815,11 @@ mod tests {
         assert!(
             october.iter().filter(|e| e.task_type == "Staff Notes: Start Shift").count() >= 12 * 22
         );
-        let active =
-            p.patients.iter().filter(|x| x.coordinator.is_some() && x.status == "Active").count();
+        let active = p
+            .patients
+            .iter()
+            .filter(|x| x.coordinator.is_some() && x.status == PatientStatus::Active)
+            .count();
         let per_patient =
             october.iter().filter(|e| e.patient.is_some()).count() as f64 / active as f64;
         assert!((4.0..9.0).contains(&per_patient), "{per_patient} entries a patient");

@@ -103,15 +103,16 @@ async fn complete_demo_tasks(
     let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else {
         return Ok(0);
     };
-    let categories: HashMap<i64, String> =
+    let categories: HashMap<i64, carelog_domain::catalogue::TaskCategory> =
         store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
     let mut day_minutes: HashMap<(i64, chrono::NaiveDate), i64> = HashMap::new();
-    for (coordinator, at, minutes) in store.minutes_logged_since(start_of_day(earliest, tz)).await?
-    {
-        *day_minutes.entry((coordinator, local_date(at, tz))).or_default() += i64::from(minutes);
+    for e in store.minutes_logged_since(start_of_day(earliest, tz)).await? {
+        let day = (e.coordinator_id, local_date(e.task_at, tz));
+        *day_minutes.entry(day).or_default() += i64::from(e.minutes);
     }
     let mut completions = Vec::new();
     for task in tasks {
+        let Some(&task_category) = categories.get(&task.task_type_id) else { continue };
         let day = task.due_date - chrono::Duration::days(task.id % 2);
         let used = day_minutes.entry((task.coordinator_id, day)).or_default();
         // A day already at the cap refuses it, as it would refuse a coordinator: the task stays open.
@@ -124,7 +125,7 @@ async fn complete_demo_tasks(
             coordinator_id: task.coordinator_id,
             patient_id: task.patient_id,
             task_type_id: task.task_type_id,
-            task_category: categories.get(&task.task_type_id).cloned().unwrap_or_default(),
+            task_category,
             minutes: task.estimated_minutes,
             task_at: start_of_day(day, tz)
                 + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120)),

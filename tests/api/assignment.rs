@@ -219,7 +219,7 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     assert!(
         notes
             .iter()
-            .any(|n| n.kind == "new_assignment" && n.link == format!("/patients/{patient}"))
+            .any(|n| n.kind.key() == "new_assignment" && n.link == format!("/patients/{patient}"))
     );
     assert_eq!(
         scalar(
@@ -492,7 +492,11 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
     assert!(ics.contains(&format!("DTSTART:{}", start.format("%Y%m%dT%H%M%SZ"))), "{ics}");
     for person in [coord3, me] {
         let notes = app.store.notifications(person, 50).await.unwrap();
-        assert!(notes.iter().any(|n| n.kind == "handoff_meeting" && n.link == format!("/team/assignments/{id}")), "user {person} told");
+        assert!(
+            notes.iter().any(|n| n.kind.key() == "handoff_meeting"
+                && n.link == format!("/team/assignments/{id}")),
+            "user {person} told"
+        );
     }
     let (coordinator, _) = app.sign_in("coord3").await;
     assert_eq!(
@@ -548,7 +552,7 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
             .await
             .unwrap()
             .iter()
-            .any(|n| n.kind == "senior_review")
+            .any(|n| n.kind.key() == "senior_review")
     );
     let (status, body) = app
         .post_form(
@@ -595,7 +599,7 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
             .await
             .unwrap()
             .iter()
-            .any(|n| n.kind == "senior_review" && n.link == format!("/team/assign/{patient}"))
+            .any(|n| n.kind.key() == "senior_review" && n.link == format!("/team/assign/{patient}"))
     );
     let queue = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
     assert!(queue.contains("Senior review answered: Take the Spanish speaker"));

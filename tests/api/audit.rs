@@ -15,10 +15,11 @@ async fn reading_a_patient_record_leaves_an_audit_event_with_who_and_where() {
         action_prefix: Some("patient.view".into()),
         ..Default::default()
     };
-    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
+    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().total, 0);
     let (client, _) = app.sign_in("coord1").await;
     client.get(app.url(&format!("/patients/{patient}"))).send().await.unwrap();
-    let (events, total) = app.store.audit_events(&filter, 10, 0).await.unwrap();
+    let carelog_store::AuditPage { events, total } =
+        app.store.audit_events(&filter, 10, 0).await.unwrap();
     assert_eq!(total, 1);
     assert_eq!(events[0].username, "coord1");
     assert_eq!(events[0].address, "127.0.0.1");
@@ -36,7 +37,7 @@ async fn a_refused_patient_read_is_not_recorded_as_a_read() {
         username: Some("coord1".into()),
         ..Default::default()
     };
-    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().1, 0);
+    assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().total, 0);
 }
 
 #[tokio::test]
@@ -57,7 +58,7 @@ async fn sign_ins_failures_and_sign_outs_are_audited() {
                 .audit_events(&f, 50, 0)
                 .await
                 .unwrap()
-                .0
+                .events
                 .into_iter()
                 .filter(|e| e.action == action)
                 .count()
@@ -121,7 +122,7 @@ async fn the_patient_panel_and_the_daily_tasks_leave_a_read_event_each_time_they
                 action_prefix: Some(action.into()),
                 ..Default::default()
             };
-            store.audit_events(&f, 50, 0).await.unwrap().1
+            store.audit_events(&f, 50, 0).await.unwrap().total
         }
     };
     for (path, action) in [("/panel", "panel.view"), ("/tasks", "tasks.view")] {
@@ -131,7 +132,7 @@ async fn the_patient_panel_and_the_daily_tasks_leave_a_read_event_each_time_they
         assert_eq!(count(action).await, before + 2, "{action}");
     }
     let f = AuditFilter { action_prefix: Some("tasks.view".into()), ..Default::default() };
-    let (events, _) = app.store.audit_events(&f, 1, 0).await.unwrap();
+    let events = app.store.audit_events(&f, 1, 0).await.unwrap().events;
     assert!(events[0].detail.contains("pending tasks"), "{}", events[0].detail);
 }
 
@@ -165,7 +166,7 @@ async fn a_page_views_audit_event_waits_its_turn_with_the_other_writers() {
     assert_eq!(view.await.unwrap(), StatusCode::OK);
     assert_eq!(later_write.await.unwrap().unwrap(), 1);
 
-    let (newest_first, _) = app.store.audit_events(&AuditFilter::default(), 2, 0).await.unwrap();
+    let newest_first = app.store.audit_events(&AuditFilter::default(), 2, 0).await.unwrap().events;
     let actions: Vec<&str> = newest_first.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["panel.view", "test.later"], "written in the order they asked");
 }

@@ -97,7 +97,7 @@ async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_mont
     let (month, week) = expected_for(&app, date).await;
     assert_eq!(created as usize, month + week);
     for schedule in
-        app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency == "monthly")
+        app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency.key() == "monthly")
     {
         let due = app
             .store
@@ -324,7 +324,7 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
         )
         .await
         .unwrap()
-        .0;
+        .events;
     assert!(events[0].detail.contains("day 10, 20 min"));
     // A second schedule with the same type, frequency and subjects is refused by name.
     let token = app.token(&admin, "/admin/schedules").await;

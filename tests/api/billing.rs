@@ -230,17 +230,15 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
     let (client, _) = app.sign_in("coord1").await;
     let me = app.user_id("coord1").await;
     let month = this_month();
-    let tz_month = carelog_domain::practice_time::month_range(month, TZ);
     let rows = app
         .store
         .panel(
             &carelog_store::PanelFilter {
                 coordinator_id: Some(me),
-                status: Some("Active".into()),
+                status: Some(carelog_domain::patient::PatientStatus::Active),
                 ..Default::default()
             },
-            tz_month,
-            &month.to_string(),
+            month,
         )
         .await
         .unwrap();
@@ -306,7 +304,8 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(app.store.fee_schedule().await.unwrap().contains(&("99426".to_owned(), 2025, 8367)));
+    let fee = carelog_store::Fee { code: "99426".into(), fee_year: 2025, amount_cents: 8367 };
+    assert!(app.store.fee_schedule().await.unwrap().contains(&fee));
     let events = app
         .store
         .audit_events(
@@ -319,7 +318,7 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         )
         .await
         .unwrap()
-        .0;
+        .events;
     assert!(events.iter().any(|e| e.action == "billing.fee" && e.detail.contains("99426 2025: not set → $83.67")));
     assert!(
         events.iter().any(|e| e.action == "billing.settings" && e.detail.contains("seed → cms"))
@@ -397,7 +396,7 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
     assert_eq!(snapshot.len(), summary.coordinators.len());
     for (row, c) in snapshot.iter().zip(&summary.coordinators) {
         assert_eq!(
-            (row.0, i64::from(row.1), row.2.clone()),
+            (row.coordinator_id, i64::from(row.total_minutes), row.billing_codes.clone()),
             (c.coordinator_id, c.minutes, carelog_domain::billing_summary::codes_text(&c.codes))
         );
     }
@@ -455,7 +454,7 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
         )
         .await
         .unwrap()
-        .0;
+        .events;
     assert!(
         events[0].detail.contains("reason: duplicate of a call logged twice")
             && events[0].detail.contains(&format!(
@@ -482,7 +481,8 @@ async fn managers_see_each_coordinators_month_in_minutes_and_counts_never_money(
         .unwrap();
     let me = app.user_id("coord1").await;
     let month = carelog_domain::practice_time::month_range(this_month(), TZ);
-    let (minutes, tasks) = app.store.logged_in(me, month).await.unwrap();
+    let carelog_store::Logged { minutes, entries: tasks } =
+        app.store.logged_in(me, month).await.unwrap();
     let name = app.store.user_by_id(me).await.unwrap().unwrap().display_name;
     let row = page.split("<tr>").find(|r| r.contains(&name)).expect("coord1 has a row");
     let cells: Vec<String> = row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();

@@ -107,12 +107,19 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     let (ok, out) = carelog(&url, &["user", "set-role", "nobody", "admin"], "");
     assert!(!ok && out.contains("was not found"), "{out}");
     let store = carelog_store::Store::connect(&url).await.unwrap();
-    let (user, hash) = store.user_for_login("pat.lee").await.unwrap().unwrap();
+    let carelog_store::Login { user, password_hash: hash } =
+        store.user_for_login("pat.lee").await.unwrap().unwrap();
     assert_eq!(user.role, carelog_domain::role::Role::Manager);
     assert!(carelog_app::passwords::verify_password("another long password", &hash));
     let filter = carelog_store::AuditFilter { username: Some("cli".into()), ..Default::default() };
-    let actions: Vec<String> =
-        store.audit_events(&filter, 10, 0).await.unwrap().0.into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = store
+        .audit_events(&filter, 10, 0)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert_eq!(actions, ["user.reset-password", "user.set-role", "user.add"]);
 }
 

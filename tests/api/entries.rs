@@ -21,7 +21,7 @@ async fn empty_day(app: &TestApp, username: &str) -> NaiveDate {
     // From yesterday: nine o'clock today is still in the future early in the morning.
     let mut day = today() - Duration::days(1);
     loop {
-        if app.store.logged_in(id, day_range(day, TZ)).await.unwrap().0 == 0 {
+        if app.store.logged_in(id, day_range(day, TZ)).await.unwrap().minutes == 0 {
             return day;
         }
         day -= Duration::days(1);
@@ -86,7 +86,7 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
         )
         .await
         .unwrap()
-        .0;
+        .events;
     assert!(events[0].detail.contains("10 min") && events[0].username == "coord1");
 }
 
@@ -314,8 +314,8 @@ async fn twenty_concurrent_posts_never_pass_480_minutes() {
             saved += 1;
         }
     }
-    let (minutes, _) =
-        app.store.logged_in(app.user_id("coord3").await, day_range(day, TZ)).await.unwrap();
+    let minutes =
+        app.store.logged_in(app.user_id("coord3").await, day_range(day, TZ)).await.unwrap().minutes;
     assert_eq!(saved, 16, "480 / 30 entries fit");
     assert_eq!(minutes, 480);
 }
@@ -494,7 +494,7 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
         )
         .await
         .unwrap()
-        .0;
+        .events;
     let update = audit.iter().find(|e| e.action == "task.update").unwrap();
     assert!(
         update.detail.contains("before: Communication: Phone, 7 min")
@@ -621,7 +621,7 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
         .await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let done = app.store.generated_task(task.id).await.unwrap().unwrap();
-    assert_eq!(done.status, "completed");
+    assert_eq!(done.status.key(), "completed");
     let entry = app
         .store
         .entries(&carelog_store::EntryFilter { coordinator_id: Some(me), ..Default::default() }, 1)
@@ -637,7 +637,7 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
     assert_eq!(again.status(), StatusCode::NOT_FOUND, "a completed task cannot be completed again");
     // Deleting the entry reopens the task.
     app.post_form(&client, &format!("/tasks/{}/delete", entry.id), &[]).await;
-    assert_eq!(app.store.generated_task(task.id).await.unwrap().unwrap().status, "pending");
+    assert_eq!(app.store.generated_task(task.id).await.unwrap().unwrap().status.key(), "pending");
 }
 
 #[tokio::test]

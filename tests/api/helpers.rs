@@ -145,7 +145,7 @@ impl TestApp {
     }
 
     pub async fn user_id(&self, username: &str) -> i64 {
-        self.store.user_for_login(username).await.unwrap().unwrap().0.id
+        self.store.user_for_login(username).await.unwrap().unwrap().user.id
     }
 }
 
@@ -251,7 +251,7 @@ impl TestApp {
             .await
             .unwrap()
             .into_iter()
-            .find(|p| p.status == "Active")
+            .find(|p| p.status.as_str() == "Active")
             .unwrap()
             .id
     }

@@ -68,7 +68,7 @@ async fn morning_reminders_and_alerts_are_created_once_for_the_right_users() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|n| n.kind == "overdue_digest")
+        .filter(|n| n.kind.key() == "overdue_digest")
         .map(|n| n.title)
         .collect();
     if overdue > 0 {
@@ -176,7 +176,7 @@ async fn mondays_bring_the_weekly_summary_and_the_first_brings_billing_to_admins
         .await
         .unwrap()
         .into_iter()
-        .find(|n| n.kind == "billing_ready")
+        .find(|n| n.kind.key() == "billing_ready")
         .unwrap()
         .title;
     assert!(

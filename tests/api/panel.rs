@@ -19,7 +19,7 @@ async fn every_filter_narrows_the_panel_to_matching_patients() {
 
     for status in ["Active", "Inactive", "Deceased"] {
         let rows = get(format!("status={status}")).await;
-        let expected = all.iter().filter(|p| p.status == status).count();
+        let expected = all.iter().filter(|p| p.status.as_str() == status).count();
         assert_eq!(rows.len(), expected, "status {status}");
     }
     let open = get("gaps=Open".into()).await;

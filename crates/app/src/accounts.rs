@@ -51,9 +51,8 @@ impl App {
             address,
         };
         let since = now - Duration::minutes(WINDOW_MINUTES);
-        let (account_failures, address_failures) =
-            self.store.login_failures_since(username, address, since).await?;
-        let throttle = login_throttle(account_failures, address_failures);
+        let failures = self.store.login_failures_since(username, address, since).await?;
+        let throttle = login_throttle(failures.account, failures.address);
         if let Some(message) = throttle.message() {
             let event = audit("login.throttled", None, format!("{throttle:?}"));
             self.store.record_audit(&event, now).await?;
@@ -62,8 +61,8 @@ impl App {
         debug_assert_eq!(throttle, Throttle::Allowed);
         let found = self.store.user_for_login(username).await?;
         let verified = tokio::task::spawn_blocking(move || match found {
-            Some((user, hash)) if user.is_active => {
-                verify_password(&password, &hash).then_some(user)
+            Some(login) if login.user.is_active => {
+                verify_password(&password, &login.password_hash).then_some(login.user)
             }
             Some(_) | None => {
                 spend_verification_time(&password);

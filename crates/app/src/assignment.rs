@@ -5,6 +5,7 @@
 use carelog_domain::assignment::{MatchScore, Weights, match_score};
 use carelog_domain::assignment_queue::parse_handoff;
 use carelog_domain::notifications::Kind;
+use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::local_date;
 use carelog_store::{Finalized, NewAssignment, QueueRow, ScoreParts, TeamMember};
 use chrono::{DateTime, Utc};
@@ -174,8 +175,11 @@ impl App {
         let tz = self.settings.time_zone;
         let notes = request.notes.trim();
         if !score.recommendable && notes.is_empty() {
-            let why =
-                if member.availability == "Unavailable" { "Unavailable" } else { "at capacity" };
+            let why = if member.availability == Availability::Unavailable {
+                "Unavailable"
+            } else {
+                "at capacity"
+            };
             return Err(ServiceError::Refused(format!(
                 "{} is {why}: to assign them anyway, give the rationale in the assignment notes.",
                 member.name

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use carelog_domain::billing::{RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::catalogue::TimeRule;
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::time_rules::{check_notes, parse_minutes};
 use carelog_store::{
-    ClosedMonth, EntryFilter, EntryRow, PatientDetail, StoreError, describe_entry,
+    ClosedMonth, CountedEntry, EntryRow, PatientDetail, StoreError, describe_entry,
 };
 use chrono::Utc;
 
@@ -29,12 +29,6 @@ pub struct BillingMonth {
     pub closed: Option<ClosedMonth>,
     /// The month and the eleven before it, oldest first, under the same rule set.
     pub trend: Vec<(YearMonth, Totals)>,
-}
-
-/// One entry behind a patient-month, and whether its minutes count toward billing.
-pub struct CountedEntry {
-    pub entry: EntryRow,
-    pub counts: bool,
 }
 
 /// The entries behind one patient-month.
@@ -114,26 +108,8 @@ impl App {
     ) -> ServiceResult<PatientMonth> {
         self.require_admin(actor)?;
         let patient = self.store.patient_detail(patient_id).await?.ok_or(ServiceError::NotFound)?;
-        let billable: HashMap<i64, bool> =
-            self.store.task_types().await?.into_iter().map(|t| (t.id, t.billable)).collect();
-        let filter = EntryFilter {
-            patient_id: Some(patient_id),
-            range: Some(month_range(month, self.settings.time_zone)),
-            ..EntryFilter::default()
-        };
-        let rows = self.store.entries(&filter, 10_000).await?;
-        let entries: Vec<CountedEntry> = rows
-            .into_iter()
-            .map(|entry| {
-                let billable_type = billable.get(&entry.task_type_id).copied().unwrap_or(false);
-                CountedEntry { counts: billable_type && entry.minutes.is_some(), entry }
-            })
-            .collect();
-        let billable_minutes = entries
-            .iter()
-            .filter(|e| e.counts)
-            .map(|e| i64::from(e.entry.minutes.unwrap_or(0)))
-            .sum();
+        let entries = self.store.patient_month_entries(patient_id, month).await?;
+        let billable_minutes = self.store.patient_month_minutes(patient_id, month).await?.billable;
         self.audit(actor, "billing.patient-month", Some(patient_id), month.to_string()).await?;
         Ok(PatientMonth { patient, entries, billable_minutes })
     }
@@ -188,8 +164,7 @@ impl App {
         let rule = types
             .iter()
             .find(|t| t.id == entry.task_type_id)
-            .and_then(|t| TimeRule::from_key(&t.time_rule))
-            .unwrap_or(TimeRule::Minutes);
+            .map_or(TimeRule::Minutes, |t| t.time_rule);
         let mut errors = Vec::new();
         let minutes = parse_minutes(rule, correction.minutes)
             .map_err(|v| errors.push(v.message))

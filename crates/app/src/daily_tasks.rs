@@ -2,8 +2,8 @@
 //! do, the running timer, and the patients short of this month's care-time target.
 
 use carelog_domain::patient::display_name;
-use carelog_domain::practice_time::{YearMonth, day_range, local_date, month_range};
-use carelog_store::{EntryRow, GeneratedRow, RunningTimer, TaskTypeRow};
+use carelog_domain::practice_time::{YearMonth, day_range, local_date};
+use carelog_store::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
 use chrono::{NaiveDate, Utc};
 
 use crate::task_log::LogQuery;
@@ -23,7 +23,7 @@ pub struct NeedsTime {
 pub struct DailyTasks {
     pub types: Vec<TaskTypeRow>,
     /// The actor's own patients: id, last and first name, chart code.
-    pub own: Vec<(i64, String, String, String)>,
+    pub own: Vec<PatientPick>,
     /// The patient and task type filters, where they name one of the actor's patients and a type.
     pub patient_filter: Option<i64>,
     pub type_filter: Option<i64>,
@@ -53,7 +53,7 @@ impl App {
         let types = self.store.task_types().await?;
         let own = self.store.own_patients(actor.id).await?;
         let patient_filter =
-            patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|(p, ..)| p == id));
+            patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|p| p.id == *id));
         let type_filter =
             task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
         let mut query = LogQuery::new(self.own_log(actor));
@@ -61,22 +61,22 @@ impl App {
         query.range = Some(day_range(date, tz));
         query.patient = patient_filter;
         let entries = self.log_entries(&query, DAY_LIMIT).await?;
-        let (day_minutes, day_tasks) = self.store.logged_in(actor.id, day_range(date, tz)).await?;
+        let day = self.store.logged_in(actor.id, day_range(date, tz)).await?;
         let pending = self.store.pending_tasks(actor.id).await?;
         let timer = self.store.timer(actor.id).await?;
         let target = self.store.monthly_target_minutes().await?;
-        let month = month_range(YearMonth::of(today), tz);
+        let month = YearMonth::of(today);
         let mut needs_time: Vec<NeedsTime> = self
             .store
             .caseload_billable_minutes(actor.id, month)
             .await?
             .into_iter()
-            .filter(|(.., minutes)| *minutes < target)
-            .map(|(id, last, first, minutes)| NeedsTime {
-                id,
-                name: display_name(&last, &first),
-                minutes,
-                needed: target - minutes,
+            .filter(|p| p.billable_minutes < target)
+            .map(|p| NeedsTime {
+                id: p.id,
+                name: display_name(&p.last_name, &p.first_name),
+                minutes: p.billable_minutes,
+                needed: target - p.billable_minutes,
             })
             .collect();
         needs_time.sort_by_key(|n| (n.needed, n.name.clone()));
@@ -95,8 +95,8 @@ impl App {
             type_filter,
             earliest_open,
             entries,
-            day_minutes,
-            day_tasks,
+            day_minutes: day.minutes,
+            day_tasks: day.entries,
             pending,
             timer,
             target,

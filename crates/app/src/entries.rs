@@ -1,8 +1,8 @@
 //! The CM Log's workflows: log, edit and delete an entry and complete a generated task, each under
 //! every time rule, for Daily Tasks, the patient record, the JSON API and anything else that logs time.
 
-use carelog_domain::catalogue::{TimeRule, ValueFormat};
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
+use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
     check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
     parse_minutes, parse_stat_value,
@@ -76,7 +76,7 @@ impl App {
         self.store
             .generated_task(id)
             .await?
-            .filter(|t| t.coordinator_id == actor.id && t.status == "pending")
+            .filter(|t| t.coordinator_id == actor.id && t.status == TaskStatus::Pending)
             .ok_or(ServiceError::NotFound)
     }
 
@@ -203,9 +203,9 @@ impl App {
         };
         let mut errors = Vec::new();
         let patient_id = self.own_patient(actor, input, task_type, &mut errors).await?;
-        let time_rule = TimeRule::from_key(&task_type.time_rule).unwrap_or(TimeRule::Minutes);
+        let time_rule = task_type.time_rule;
         let minutes = parse_minutes(time_rule, &input.minutes).map_err(|v| errors.push(v.message));
-        let stat_value = match task_type.value_format.as_deref().and_then(ValueFormat::from_key) {
+        let stat_value = match task_type.value_format {
             Some(format) => parse_stat_value(format, &input.value)
                 .map(Some)
                 .map_err(|v| errors.push(format!("Value: {}", v.message))),
@@ -246,7 +246,7 @@ impl App {
             coordinator_id: actor.id,
             patient_id,
             task_type_id: task_type.id,
-            task_category: task_type.category.clone(),
+            task_category: task_type.category,
             minutes,
             stat_value,
             notes,

@@ -337,7 +337,7 @@ impl App {
     ) -> ServiceResult<Result<CheckedImport, ImportError>> {
         self.require_admin(actor)?;
         let upload = self.store.upload(actor.id, id).await?.ok_or(ServiceError::NotFound)?;
-        let kind = ImportKind::parse(&upload.kind).ok_or(ServiceError::NotFound)?;
+        let kind = upload.kind;
         let tz = self.settings.time_zone;
         Ok(check_import(&self.store, tz, kind, &upload.filename, &upload.content, mapping).await)
     }

@@ -77,10 +77,11 @@ pub async fn run_due_jobs(
         }
         match &run {
             Run::Daily(today) => {
-                for (user, n) in store.task_counts_by_coordinator(*today, true).await? {
+                for due in store.task_counts_by_coordinator(*today, true).await? {
+                    let n = due.n;
                     maker
                         .send(
-                            user,
+                            due.coordinator_id,
                             Notice {
                                 kind: Kind::OverdueDigest,
                                 period: &period,
@@ -92,10 +93,11 @@ pub async fn run_due_jobs(
                         )
                         .await?;
                 }
-                for (user, n) in store.task_counts_by_coordinator(*today, false).await? {
+                for due in store.task_counts_by_coordinator(*today, false).await? {
+                    let n = due.n;
                     maker
                         .send(
-                            user,
+                            due.coordinator_id,
                             Notice {
                                 kind: Kind::DueToday,
                                 period: &period,
@@ -115,11 +117,12 @@ pub async fn run_due_jobs(
                     start: start_of_day(this_monday - Duration::days(7), tz),
                     end: start_of_day(this_monday, tz),
                 };
-                for (user, minutes, entries) in store.logged_by_coordinator(last_week).await? {
+                for logged in store.logged_by_coordinator(last_week).await? {
+                    let (minutes, entries) = (logged.minutes, logged.entries);
                     let title = format!("Last week: {minutes} minutes in {entries} entries");
                     maker
                         .send(
-                            user,
+                            logged.coordinator_id,
                             Notice {
                                 kind: Kind::WeeklySummary,
                                 period: &period,

@@ -2,10 +2,11 @@
 //! them. Front-ends name them here, never the store itself.
 
 pub use carelog_store::{
-    ApiTokenRow, AssignmentRecord, AuditFilter, AuditRow, CareOwner, ClosedMonth, EntryRow,
-    Finalized, GeneratedRow, MonthSummary, Named, NewAssignment, NewReview, NewSurvey,
-    NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientListRow, ProfileUpdate,
-    QualityWindow, QueueFilter, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf,
-    RunningTimer, SampleEntry, ScheduleRow, ScoreParts, SeniorReview, StoreError, TaskTypeRow,
-    TeamMember, TeamWindows, User,
+    ApiTokenRow, AssignmentRecord, AuditFilter, AuditPage, AuditRow, CareOwner, ChartPatient,
+    ClosedMonth, CoordinatorMonthRow, CountedEntry, EntryOwner, EntryRow, Fee, Finalized,
+    FirstAssignment, GeneratedRow, MonthSummary, Named, NewAssignment, NewReview, NewSurvey,
+    NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientListRow, PatientMonthMinutes,
+    PatientPick, ProfileUpdate, QualityWindow, QueueFilter, QueuePage, QueueRow, QueueSort,
+    QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry, ScheduleRow, ScoreParts,
+    SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember, TeamWindows, User,
 };

@@ -1,8 +1,7 @@
 //! Tab 1, the patient panel: the patients a user may see with this month's minutes and task
 //! progress, and the choices its filters offer.
 
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
-use carelog_domain::schedule::month_key;
+use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_store::{Named, PanelFilter, PanelPatient};
 use chrono::Utc;
 
@@ -27,8 +26,7 @@ impl App {
             filter.coordinator_id = Some(actor.id);
         }
         let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
-        let range = month_range(month, self.settings.time_zone);
-        Ok(self.store.panel(&filter, range, &month_key(month)).await?)
+        Ok(self.store.panel(&filter, month).await?)
     }
 
     pub async fn panel_choices(&self) -> ServiceResult<PanelChoices> {

@@ -3,11 +3,12 @@
 
 use carelog_domain::notifications::Kind;
 use carelog_domain::patient::PatientStatus;
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::may_see_patient;
 use carelog_domain::schedule::month_key;
 use carelog_store::{
-    CareOwner, EntryFilter, EntryRow, GeneratedRow, PatientDetail, PatientListRow,
+    CareOwner, EntryFilter, EntryRow, GeneratedRow, Named, PatientDetail, PatientListRow,
+    PatientMonthMinutes, PatientPick,
 };
 use chrono::Utc;
 
@@ -38,9 +39,9 @@ impl VisiblePatient {
 /// and admins) the coordinators the patient can be given to.
 pub struct PatientRecord {
     pub detail: PatientDetail,
-    pub month_minutes: i64,
+    pub month_minutes: PatientMonthMinutes,
     pub month_tasks: Vec<GeneratedRow>,
-    pub caseload_holders: Option<Vec<(i64, String)>>,
+    pub caseload_holders: Option<Vec<Named>>,
 }
 
 /// What a reassignment or a status change did.
@@ -153,8 +154,7 @@ impl App {
         let detail = self.patient_detail(patient).await?;
         self.audit(actor, "patient.view", Some(patient.id), "patient record".into()).await?;
         let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
-        let range = month_range(month, self.settings.time_zone);
-        let month_minutes = self.store.patient_minutes(patient.id, range).await?;
+        let month_minutes = self.store.patient_month_minutes(patient.id, month).await?;
         let month_tasks =
             self.store.generated_tasks_for_patient(patient.id, &month_key(month)).await?;
         let caseload_holders = if actor.role.sees_team_oversight() {
@@ -178,15 +178,12 @@ impl App {
     }
 
     /// Coordinators who hold a caseload, for choosing whom to give a patient to.
-    pub async fn caseload_holders(&self) -> ServiceResult<Vec<(i64, String)>> {
+    pub async fn caseload_holders(&self) -> ServiceResult<Vec<Named>> {
         Ok(self.store.caseload_holders().await?)
     }
 
-    /// The actor's own patients: id, last and first name, chart code.
-    pub async fn own_patients(
-        &self,
-        actor: &Actor,
-    ) -> ServiceResult<Vec<(i64, String, String, String)>> {
+    /// The actor's own patients, active first.
+    pub async fn own_patients(&self, actor: &Actor) -> ServiceResult<Vec<PatientPick>> {
         Ok(self.store.own_patients(actor.id).await?)
     }
 
@@ -200,11 +197,11 @@ impl App {
         rationale: &str,
     ) -> ServiceResult<CareTeamChange> {
         let holders = self.store.caseload_holders().await?;
-        let Some((coordinator, name)) = coordinator
+        let Some(Named { id: coordinator, name }) = coordinator
             .trim()
             .parse::<i64>()
             .ok()
-            .and_then(|c| holders.into_iter().find(|(h, _)| *h == c))
+            .and_then(|c| holders.into_iter().find(|h| h.id == c))
         else {
             return Err(ServiceError::Refused("Coordinator: choose one from the list.".into()));
         };

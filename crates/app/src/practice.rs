@@ -1,8 +1,8 @@
 //! The practice at a glance: the header's month, the admin overview, the audit log and health.
 
-use carelog_domain::practice_time::{YearMonth, local_date, month_range};
+use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
-use carelog_store::{AuditFilter, AuditRow, MonthSummary, User};
+use carelog_store::{AuditFilter, AuditPage, MonthSummary, User};
 use chrono::Utc;
 
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -41,8 +41,7 @@ impl App {
         let (label, month) = if actor.role == Role::Admin {
             ("Practice this month", self.store.practice_month(month).await?)
         } else {
-            let range = month_range(month, self.settings.time_zone);
-            ("This Month", self.store.month_summary(actor.id, range).await?)
+            ("This Month", self.store.month_summary(actor.id, month).await?)
         };
         let unread = self.store.unread_notifications(actor.id).await?;
         Ok(Header { label, month, unread })
@@ -66,7 +65,7 @@ impl App {
         filter: &AuditFilter,
         limit: u64,
         offset: u64,
-    ) -> ServiceResult<(Vec<AuditRow>, i64)> {
+    ) -> ServiceResult<AuditPage> {
         self.require_admin(actor)?;
         Ok(self.store.audit_events(filter, limit, offset).await?)
     }

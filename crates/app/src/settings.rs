@@ -4,7 +4,7 @@
 use carelog_domain::assignment::Weights;
 use carelog_domain::billing::{RuleSet, dollars};
 use carelog_domain::schedule::ValidSchedule;
-use carelog_store::{ScheduleRow, StoreError};
+use carelog_store::{Fee, ScheduleRow, StoreError};
 use chrono::Utc;
 
 use crate::{Actor, App, ServiceError, ServiceResult};
@@ -14,7 +14,7 @@ pub struct BillingSettings {
     pub rule_set: String,
     pub target: i64,
     /// (code, year, cents)
-    pub fees: Vec<(String, i32, i64)>,
+    pub fees: Vec<Fee>,
 }
 
 impl App {
@@ -69,8 +69,8 @@ impl App {
             .fee_schedule()
             .await?
             .into_iter()
-            .find(|(c, y, _)| c == code && *y == year)
-            .map(|(_, _, c)| dollars(c));
+            .find(|f| f.code == code && f.fee_year == year)
+            .map(|f| dollars(f.amount_cents));
         self.store.set_fee(code, year, cents).await?;
         let before = before.unwrap_or_else(|| "not set".into());
         let detail = format!("{code} {year}: {before} → {}", dollars(cents));

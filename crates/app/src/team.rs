@@ -5,13 +5,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use carelog_domain::metrics::CoordinatorMonth;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
-    AssignmentRecord, Finalized, NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate,
-    QualityWindow, QueueFilter, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview,
-    TeamMember,
+    AssignmentRecord, ChartPatient, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment,
+    NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow, QueueFilter,
+    QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview, TeamMember,
 };
 use chrono::{DateTime, Utc};
 
@@ -37,10 +36,11 @@ impl App {
         let refuse = |m: String| Err(ServiceError::Refused(m));
         let today = local_date(Utc::now(), self.settings.time_zone);
         let code = typed.chart_code.trim().to_uppercase();
-        let Some((patient, coordinator)) = self.patient_by_chart_code(actor, &code).await? else {
+        let Some(found) = self.patient_by_chart_code(actor, &code).await? else {
             return refuse(format!("Chart code: no patient has chart code \"{code}\"."));
         };
-        let Some(coordinator) = coordinator else {
+        let patient = found.id;
+        let Some(coordinator) = found.coordinator_id else {
             return refuse(format!(
                 "Chart code: {code} has no coordinator yet, so there is nobody to rate."
             ));
@@ -88,7 +88,7 @@ impl App {
         &self,
         actor: &Actor,
         filter: &QueueFilter,
-    ) -> ServiceResult<(Vec<QueueRow>, i64)> {
+    ) -> ServiceResult<QueuePage> {
         self.require_oversight(actor)?;
         Ok(self.store.assignment_queue(filter).await?)
     }
@@ -100,7 +100,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> ServiceResult<Vec<QueueRow>> {
         let filter = QueueFilter { limit: 10_000, recent_since: now, ..QueueFilter::default() };
-        Ok(self.assignment_queue(actor, &filter).await?.0)
+        Ok(self.assignment_queue(actor, &filter).await?.rows)
     }
 
     /// Patients waiting for a coordinator, for the whole-queue plan.
@@ -274,17 +274,17 @@ impl App {
         &self,
         actor: &Actor,
         entry: i64,
-    ) -> ServiceResult<Option<(i64, Option<i64>)>> {
+    ) -> ServiceResult<Option<EntryOwner>> {
         self.require_oversight(actor)?;
         Ok(self.store.entry_owner(entry).await?)
     }
 
-    /// A patient by chart code: id and coordinator.
+    /// A patient by chart code, and who looks after them.
     pub async fn patient_by_chart_code(
         &self,
         actor: &Actor,
         code: &str,
-    ) -> ServiceResult<Option<(i64, Option<i64>)>> {
+    ) -> ServiceResult<Option<ChartPatient>> {
         self.require_oversight(actor)?;
         Ok(self.store.patient_by_chart_code(code).await?)
     }
@@ -322,18 +322,18 @@ impl App {
         actor: &Actor,
         month: YearMonth,
         range: UtcRange,
-    ) -> ServiceResult<Vec<(i64, String, CoordinatorMonth, i64)>> {
+    ) -> ServiceResult<Vec<CoordinatorMonthRow>> {
         self.require_oversight(actor)?;
         Ok(self.store.coordinator_months(month, range).await?)
     }
 
-    /// Patients first assigned in the range: name, hand-off, assignment, coordinator.
+    /// Patients first assigned from the queue in the range.
     pub async fn first_assignments(
         &self,
         actor: &Actor,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> ServiceResult<Vec<(String, DateTime<Utc>, DateTime<Utc>, String)>> {
+    ) -> ServiceResult<Vec<FirstAssignment>> {
         self.require_oversight(actor)?;
         Ok(self.store.first_assignments(from, to).await?)
     }

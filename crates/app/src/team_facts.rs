@@ -2,7 +2,7 @@
 
 use carelog_domain::assignment::{CoordinatorFacts, PatientNeeds, Weights};
 use carelog_domain::assignment_queue::{DEFAULT_SLA_HOURS, parse_sla_hours, validate_weights};
-use carelog_domain::patient::{Availability, Program};
+use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{local_date, start_of_day};
 use carelog_domain::team_stats::{mean, per_working_day, response_hours, weekdays_between};
 use carelog_store::{QueueRow, TeamMember, TeamWindows};
@@ -45,7 +45,7 @@ pub fn facts(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> CoordinatorFacts {
         } else {
             0.0
         },
-        availability: Availability::parse(&m.availability).unwrap_or(Availability::Available),
+        availability: m.availability,
         specializations: m.specializations.clone(),
         languages: m.languages.clone(),
         facilities: m.patients_by_facility.keys().cloned().collect(),
@@ -57,7 +57,7 @@ pub fn facts(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> CoordinatorFacts {
 
 pub fn needs(row: &QueueRow) -> PatientNeeds {
     PatientNeeds {
-        program: Program::parse(&row.program).unwrap_or(Program::Ccm),
+        program: row.program,
         special_needs: row.special_needs.clone(),
         language: Some(row.language.clone()),
         facility: row.facility.clone(),
@@ -66,10 +66,11 @@ pub fn needs(row: &QueueRow) -> PatientNeeds {
 
 /// The availability a person reads: "At Capacity" when the caseload is full, else the profile's.
 pub fn availability_label(m: &TeamMember) -> String {
-    if m.max_caseload > 0 && m.caseload >= m.max_caseload && m.availability != "Unavailable" {
+    let full = m.max_caseload > 0 && m.caseload >= m.max_caseload;
+    if full && m.availability != Availability::Unavailable {
         "At Capacity".into()
     } else {
-        m.availability.clone()
+        m.availability.to_string()
     }
 }
 

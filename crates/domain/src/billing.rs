@@ -12,6 +12,8 @@ pub enum RuleSet {
 }
 
 impl RuleSet {
+    pub const ALL: [RuleSet; 2] = [RuleSet::Seed, RuleSet::Cms];
+
     pub fn key(self) -> &'static str {
         match self {
             RuleSet::Seed => "seed",
@@ -27,6 +29,30 @@ impl RuleSet {
                 "rule set",
                 format!("\"{other}\" is not a rule set; use seed or cms"),
             )),
+        }
+    }
+}
+
+impl fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Whether a billing month is still open to entries or closed as the billed record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MonthStatus {
+    Open,
+    Closed,
+}
+
+impl MonthStatus {
+    pub const ALL: [MonthStatus; 2] = [MonthStatus::Open, MonthStatus::Closed];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            MonthStatus::Open => "open",
+            MonthStatus::Closed => "closed",
         }
     }
 }

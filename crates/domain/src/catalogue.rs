@@ -72,6 +72,8 @@ pub enum TimeRule {
 }
 
 impl TimeRule {
+    pub const ALL: [TimeRule; 2] = [TimeRule::Minutes, TimeRule::NoMinutes];
+
     pub fn key(self) -> &'static str {
         match self {
             TimeRule::Minutes => "minutes",
@@ -96,6 +98,8 @@ pub enum ValueFormat {
 }
 
 impl ValueFormat {
+    pub const ALL: [ValueFormat; 2] = [ValueFormat::YearMonth, ValueFormat::YearMonthDay];
+
     pub fn key(self) -> &'static str {
         match self {
             ValueFormat::YearMonth => "yymm",
@@ -234,6 +238,8 @@ pub enum Frequency {
 }
 
 impl Frequency {
+    pub const ALL: [Frequency; 2] = [Frequency::Monthly, Frequency::Weekly];
+
     pub fn key(self) -> &'static str {
         match self {
             Frequency::Monthly => "monthly",

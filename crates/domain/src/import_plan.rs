@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::catalogue::{TimeRule, ValueFormat};
+use crate::catalogue::{TaskCategory, TimeRule, ValueFormat};
 use crate::import::{
     CellError, Cells, ImportKind, PatientRecord, read_cm_log_row, read_psl_row, read_zmo_row,
 };
@@ -24,7 +24,7 @@ pub struct KnownCoordinator {
 pub struct KnownTaskType {
     pub id: i64,
     pub name: String,
-    pub category: String,
+    pub category: TaskCategory,
     pub needs_patient: bool,
     pub time_rule: TimeRule,
     pub value_format: Option<ValueFormat>,
@@ -72,7 +72,7 @@ pub struct PlannedEntry {
     pub coordinator_id: i64,
     pub patient_id: Option<i64>,
     pub task_type_id: i64,
-    pub category: String,
+    pub category: TaskCategory,
     pub minutes: Option<i32>,
     pub stat_value: Option<String>,
     pub notes: String,
@@ -414,7 +414,7 @@ fn plan_cm_log(
         coordinator_id: coordinator.id,
         patient_id: patient,
         task_type_id: task_type.id,
-        category: task_type.category.clone(),
+        category: task_type.category,
         minutes,
         stat_value,
         notes,
@@ -468,7 +468,7 @@ mod tests {
                 KnownTaskType {
                     id: 1,
                     name: "Communication: Phone".into(),
-                    category: "communication".into(),
+                    category: TaskCategory::Communication,
                     needs_patient: true,
                     time_rule: TimeRule::Minutes,
                     value_format: None,
@@ -476,7 +476,7 @@ mod tests {
                 KnownTaskType {
                     id: 2,
                     name: "Stat: Last ER/HOSP (yymm)".into(),
-                    category: "stat".into(),
+                    category: TaskCategory::Stat,
                     needs_patient: true,
                     time_rule: TimeRule::NoMinutes,
                     value_format: Some(ValueFormat::YearMonth),

@@ -18,6 +18,7 @@ pub mod practice_time;
 pub mod role;
 pub mod schedule;
 pub mod session_policy;
+pub mod stored;
 pub mod team_stats;
 pub mod time_rules;
 pub mod visit;

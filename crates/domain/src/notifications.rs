@@ -84,6 +84,37 @@ pub const MORNING_HOUR: u32 = 7;
 /// Days without a log entry before a patient is flagged.
 pub const NO_ACTIVITY_DAYS: i64 = 30;
 
+/// Where a notification's e-mail stands: `None` when none is to be sent, `Sending` once one server
+/// has claimed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EmailStatus {
+    None,
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+}
+
+impl EmailStatus {
+    pub const ALL: [EmailStatus; 5] = [
+        EmailStatus::None,
+        EmailStatus::Pending,
+        EmailStatus::Sending,
+        EmailStatus::Sent,
+        EmailStatus::Failed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            EmailStatus::None => "none",
+            EmailStatus::Pending => "pending",
+            EmailStatus::Sending => "sending",
+            EmailStatus::Sent => "sent",
+            EmailStatus::Failed => "failed",
+        }
+    }
+}
+
 /// The periodic runs due at a practice-local moment, each with its period key: a run is claimed once
 /// per period, so a server that starts late in the morning still sends that morning's reminders.
 #[derive(Debug, Clone, PartialEq, Eq)]

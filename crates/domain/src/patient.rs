@@ -60,9 +60,12 @@ vocabulary!(
 );
 
 impl OnboardingStatus {
-    /// Still waiting for a coordinator: in the assignment queue.
+    /// The states of a patient still waiting for a coordinator: the assignment queue.
+    pub const WAITING: [OnboardingStatus; 2] =
+        [OnboardingStatus::ReadyForAssignment, OnboardingStatus::AssignmentPending];
+
     pub fn is_waiting(self) -> bool {
-        matches!(self, OnboardingStatus::ReadyForAssignment | OnboardingStatus::AssignmentPending)
+        Self::WAITING.contains(&self)
     }
 }
 

@@ -144,6 +144,27 @@ pub fn plan_week(
         .collect()
 }
 
+/// Where a generated task stands. Cancelled tasks (a patient who left care) count nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TaskStatus {
+    Pending,
+    Completed,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 3] =
+        [TaskStatus::Pending, TaskStatus::Completed, TaskStatus::Cancelled];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::Completed => "completed",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 /// Monthly task completion (seed 000 §1.2's <50%, 50–80%, >80% bands).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompletionBand {

@@ -2,15 +2,15 @@
 //! cannot call the API.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
-use crate::row::get;
+use crate::row::Query;
 use crate::users::User;
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct ApiTokenRow {
     pub id: i64,
     pub name: String,
@@ -18,6 +18,13 @@ pub struct ApiTokenRow {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromQueryResult)]
+struct LiveToken {
+    token_id: i64,
+    user_id: i64,
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -31,16 +38,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let tx = self.begin_write().await?;
-        let row = tx
-            .query_one_raw(self.stmt(
+        let id: i64 = tx
+            .scalar(self.stmt(
                 "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 vec![user_id.into(), name.into(), token_hash.into(), prefix.into(), at(now)],
             ))
-            .await?;
-        let id: i64 = row
-            .as_ref()
-            .map(|r| get(r, "id"))
-            .transpose()?
+            .await?
             .ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
@@ -48,24 +51,11 @@ impl Store {
     }
 
     pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
-        let rows = self
-            .all(
-                "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-                vec![user_id.into()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApiTokenRow {
-                    id: get(r, "id")?,
-                    name: get(r, "name")?,
-                    prefix: get(r, "prefix")?,
-                    created_at: get(r, "created_at")?,
-                    last_used_at: get(r, "last_used_at")?,
-                    revoked_at: get(r, "revoked_at")?,
-                })
-            })
-            .collect()
+        self.rows(
+            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+            vec![user_id.into()],
+        )
+        .await
     }
 
     /// Revokes one of the user's own tokens; false when there is no such live token.
@@ -98,9 +88,9 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<User>> {
-        let Some(r) = self
-            .one(
-                "SELECT t.id AS token_id, t.last_used_at, u.id FROM api_tokens t JOIN users u ON u.id = t.user_id
+        let Some(token) = self
+            .row::<LiveToken>(
+                "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active = TRUE",
                 vec![token_hash.into()],
             )
@@ -108,14 +98,13 @@ impl Store {
         else {
             return Ok(None);
         };
-        let last: Option<DateTime<Utc>> = get(&r, "last_used_at")?;
-        if last.is_none_or(|l| now - l > Duration::minutes(1)) {
+        if token.last_used_at.is_none_or(|l| now - l > Duration::minutes(1)) {
             self.exec(
                 "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
-                vec![at(now), get::<i64>(&r, "token_id")?.into()],
+                vec![at(now), token.token_id.into()],
             )
             .await?;
         }
-        self.user_by_id(get(&r, "id")?).await
+        self.user_by_id(token.user_id).await
     }
 }

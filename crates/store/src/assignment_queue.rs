@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
+use carelog_domain::patient::{OnboardingStatus, PatientStatus, Priority, Program, SpecialNeed};
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{FromQueryResult, Value};
 
 use crate::conditions::Conditions;
 use crate::connection::at;
-use crate::row::{count, get};
 use crate::{Result, Store};
 
 /// Which patients the queue lists (§3.3 "Status").
@@ -38,7 +39,7 @@ pub struct QueueFilter {
     pub view: QueueView,
     /// "Recently assigned" means first assigned at or after this.
     pub recent_since: DateTime<Utc>,
-    pub priority: Option<String>,
+    pub priority: Option<Priority>,
     /// Handed off within [start, end).
     pub handoff_from: Option<DateTime<Utc>>,
     pub handoff_to: Option<DateTime<Utc>>,
@@ -48,38 +49,70 @@ pub struct QueueFilter {
     pub assigned_since: Option<DateTime<Utc>>,
     pub facility_id: Option<i64>,
     pub provider_id: Option<i64>,
-    pub program: Option<String>,
-    pub special_need: Option<String>,
+    pub program: Option<Program>,
+    pub special_need: Option<SpecialNeed>,
     pub sort: QueueSort,
     pub descending: bool,
     pub limit: i64,
     pub offset: i64,
 }
 
+/// One page of the queue and how many rows the filters match in all.
 #[derive(Debug, Clone)]
+pub struct QueuePage {
+    pub rows: Vec<QueueRow>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct QueueRow {
     pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// "LAST, FIRST" in capitals, filled in after the row is read.
+    #[sea_orm(skip)]
     pub name: String,
     pub dob: NaiveDate,
     pub provider: Option<String>,
     pub facility: Option<String>,
-    pub program: String,
-    pub priority: String,
-    pub onboarding_status: String,
+    pub program: Program,
+    pub priority: Priority,
+    pub onboarding_status: OnboardingStatus,
     pub language: String,
     pub handoff_at: DateTime<Utc>,
+    #[sea_orm(skip)]
     pub special_needs: Vec<String>,
     /// Set once assigned from the queue.
     pub assigned_at: Option<DateTime<Utc>>,
     pub coordinator: Option<String>,
-    /// The latest senior review: asked, and the answer once given.
-    pub review_requested: bool,
+    /// The latest senior review, and its answer once given.
+    pub review_id: Option<i64>,
     pub review_answer: Option<String>,
 }
 
-const WAITING: &str = "(p.status = 'Active' AND p.onboarding_status IN ('Ready for Assignment', 'Assignment Pending'))";
+impl QueueRow {
+    pub fn review_requested(&self) -> bool {
+        self.review_id.is_some()
+    }
+}
+
+/// Bound with [`waiting`]'s values, in order.
+const WAITING: &str = "(p.status = ? AND p.onboarding_status IN (?, ?))";
+
+fn waiting() -> Vec<Value> {
+    let [ready, pending] = OnboardingStatus::WAITING.map(Value::from);
+    vec![PatientStatus::Active.into(), ready, pending]
+}
+
+fn waiting_and(more: impl Into<Value>) -> Vec<Value> {
+    let mut values = waiting();
+    values.push(more.into());
+    values
+}
+
 const HANDOFF: &str = "COALESCE(p.provider_handoff_at, p.created_at)";
-const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.dob, p.program, p.assignment_priority, p.onboarding_status, p.language,
+const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.dob, p.program,
+    p.assignment_priority AS priority, p.onboarding_status, p.language,
     COALESCE(p.provider_handoff_at, p.created_at) AS handoff_at, pr.name AS provider, f.name AS facility, a.assigned_at,
     u.display_name AS coordinator, sr.id AS review_id, sr.answer AS review_answer";
 const FROM: &str = "FROM patients p
@@ -92,24 +125,26 @@ const FROM: &str = "FROM patients p
 fn conditions(filter: &QueueFilter) -> Conditions {
     let mut c = Conditions::default();
     match filter.view {
-        QueueView::Waiting => c.push_fixed(WAITING),
-        QueueView::Ready => {
-            c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Ready for Assignment")
-        }
-        QueueView::Pending => {
-            c.push(&format!("{WAITING} AND p.onboarding_status = ?"), "Assignment Pending")
-        }
+        QueueView::Waiting => c.push_each(WAITING, waiting()),
+        QueueView::Ready => c.push_each(
+            &format!("{WAITING} AND p.onboarding_status = ?"),
+            waiting_and(OnboardingStatus::ReadyForAssignment),
+        ),
+        QueueView::Pending => c.push_each(
+            &format!("{WAITING} AND p.onboarding_status = ?"),
+            waiting_and(OnboardingStatus::AssignmentPending),
+        ),
         QueueView::Recent => c.push(
             "(a.previous_coordinator_id IS NULL AND a.assigned_at >= ?)",
             at(filter.recent_since),
         ),
-        QueueView::All => c.push(
+        QueueView::All => c.push_each(
             &format!("({WAITING} OR (a.previous_coordinator_id IS NULL AND a.assigned_at >= ?))"),
-            at(filter.recent_since),
+            waiting_and(at(filter.recent_since)),
         ),
     }
-    if let Some(p) = &filter.priority {
-        c.push("p.assignment_priority = ?", p.clone());
+    if let Some(p) = filter.priority {
+        c.push("p.assignment_priority = ?", p);
     }
     if let Some(from) = filter.handoff_from {
         c.push(&format!("{HANDOFF} >= ?"), at(from));
@@ -118,7 +153,7 @@ fn conditions(filter: &QueueFilter) -> Conditions {
         c.push(&format!("{HANDOFF} < ?"), at(to));
     }
     if let Some(before) = filter.overdue_before {
-        c.push(&format!("{WAITING} AND {HANDOFF} < ?"), at(before));
+        c.push_each(&format!("{WAITING} AND {HANDOFF} < ?"), waiting_and(at(before)));
     }
     if let Some(since) = filter.assigned_since {
         c.push("a.assigned_at >= ?", at(since));
@@ -129,101 +164,91 @@ fn conditions(filter: &QueueFilter) -> Conditions {
     if let Some(id) = filter.provider_id {
         c.push("p.provider_id = ?", id);
     }
-    if let Some(program) = &filter.program {
-        c.push("p.program = ?", program.clone());
+    if let Some(program) = filter.program {
+        c.push("p.program = ?", program);
     }
-    if let Some(need) = &filter.special_need {
-        if need == "Language" {
-            c.push(
-                "(EXISTS (SELECT 1 FROM patient_special_needs n WHERE n.patient_id = p.id AND n.need = ?) OR p.language <> 'English')",
-                need.clone(),
-            );
-        } else {
-            c.push("EXISTS (SELECT 1 FROM patient_special_needs n WHERE n.patient_id = p.id AND n.need = ?)", need.clone());
-        }
+    let has_need =
+        "EXISTS (SELECT 1 FROM patient_special_needs n WHERE n.patient_id = p.id AND n.need = ?)";
+    match filter.special_need {
+        // A patient who speaks another language has the need whether or not the sheet ticked it.
+        Some(SpecialNeed::Language) => c.push_each(
+            &format!("({has_need} OR p.language <> ?)"),
+            vec![SpecialNeed::Language.into(), "English".into()],
+        ),
+        Some(need) => c.push(has_need, need),
+        None => {}
     }
     c
 }
 
-fn order_by(filter: &QueueFilter) -> String {
+/// The ORDER BY clause, binding what it compares after the filters' values.
+fn order_by(filter: &QueueFilter, values: &mut Vec<Value>) -> String {
     let dir = if filter.descending { "DESC" } else { "ASC" };
     match filter.sort {
         QueueSort::Priority => {
+            let n = values.len();
+            values.extend([Priority::High.into(), Priority::Medium.into()]);
             format!(
-                "CASE p.assignment_priority WHEN 'High' THEN 0 WHEN 'Medium' THEN 1 ELSE 2 END {dir}, {HANDOFF} ASC, p.id"
+                "CASE WHEN p.assignment_priority = ${} THEN 0 WHEN p.assignment_priority = ${} THEN 1 ELSE 2 END {dir}, {HANDOFF} ASC, p.id",
+                n + 1,
+                n + 2
             )
         }
         QueueSort::Name => format!("p.last_name {dir}, p.first_name {dir}, p.id"),
-        QueueSort::Waiting => {
-            let reverse = if filter.descending { "DESC" } else { "ASC" };
-            format!("{HANDOFF} {reverse}, p.id")
-        }
+        QueueSort::Waiting => format!("{HANDOFF} {dir}, p.id"),
     }
 }
 
-fn queue_row(r: &sea_orm::QueryResult) -> Result<QueueRow> {
-    let upper = |column: &str| -> Result<String> { Ok(get::<String>(r, column)?.to_uppercase()) };
-    Ok(QueueRow {
-        id: get(r, "id")?,
-        name: format!("{}, {}", upper("last_name")?, upper("first_name")?),
-        dob: get(r, "dob")?,
-        provider: get(r, "provider")?,
-        facility: get(r, "facility")?,
-        program: get(r, "program")?,
-        priority: get(r, "assignment_priority")?,
-        onboarding_status: get(r, "onboarding_status")?,
-        language: get(r, "language")?,
-        handoff_at: get(r, "handoff_at")?,
-        special_needs: Vec::new(),
-        assigned_at: get(r, "assigned_at")?,
-        coordinator: get(r, "coordinator")?,
-        review_requested: get::<Option<i64>>(r, "review_id")?.is_some(),
-        review_answer: get(r, "review_answer")?,
-    })
+fn capitals_name(row: &QueueRow) -> String {
+    format!("{}, {}", row.last_name.to_uppercase(), row.first_name.to_uppercase())
+}
+
+#[derive(FromQueryResult)]
+struct PatientNeed {
+    patient_id: i64,
+    need: String,
 }
 
 impl Store {
     /// One page of the queue and the number of rows the filters match.
-    pub async fn assignment_queue(&self, filter: &QueueFilter) -> Result<(Vec<QueueRow>, i64)> {
+    pub async fn assignment_queue(&self, filter: &QueueFilter) -> Result<QueuePage> {
         let c = conditions(filter);
-        let total = count(
-            &self
-                .one(&format!("SELECT COUNT(*) AS n {FROM} {}", c.where_sql()), c.values.clone())
-                .await?,
-            "n",
-        )?;
-        let n = c.next_placeholder();
+        let total = self
+            .count(&format!("SELECT COUNT(*) AS n {FROM} {}", c.where_sql()), c.values.clone())
+            .await?;
         let mut values = c.values.clone();
+        let order = order_by(filter, &mut values);
+        let n = values.len() + 1;
         values.push(filter.limit.into());
         values.push(filter.offset.into());
-        let rows = self
-            .all(
+        let mut rows: Vec<QueueRow> = self
+            .rows(
                 &format!(
                     "{SELECT}
-                     {FROM} {} ORDER BY {} LIMIT ${n} OFFSET ${}",
+                     {FROM} {} ORDER BY {order} LIMIT ${n} OFFSET ${}",
                     c.where_sql(),
-                    order_by(filter),
                     n + 1
                 ),
                 values,
             )
             .await?;
-        let mut out = rows.iter().map(queue_row).collect::<Result<Vec<_>>>()?;
-        let needs = self.special_needs_of(&out.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-        for row in &mut out {
+        let needs = self.special_needs_of(&rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+        for row in &mut rows {
+            row.name = capitals_name(row);
             row.special_needs = needs.get(&row.id).cloned().unwrap_or_default();
         }
-        Ok((out, total))
+        Ok(QueuePage { rows, total })
     }
 
     /// One patient's queue row, whether or not they are still waiting.
     pub async fn queue_entry(&self, patient_id: i64) -> Result<Option<QueueRow>> {
-        let Some(r) =
-            self.one(&format!("{SELECT} {FROM} WHERE p.id = $1"), vec![patient_id.into()]).await?
+        let Some(mut row) = self
+            .row::<QueueRow>(&format!("{SELECT} {FROM} WHERE p.id = $1"), vec![patient_id.into()])
+            .await?
         else {
             return Ok(None);
         };
-        let mut row = queue_row(&r)?;
+        row.name = capitals_name(&row);
         row.special_needs =
             self.special_needs_of(&[patient_id]).await?.remove(&patient_id).unwrap_or_default();
         Ok(Some(row))
@@ -232,7 +257,7 @@ impl Store {
     /// Every waiting patient in queue order, for the whole-queue plan.
     pub async fn waiting_patients(&self) -> Result<Vec<QueueRow>> {
         let filter = QueueFilter { limit: 100_000, ..QueueFilter::default() };
-        Ok(self.assignment_queue(&filter).await?.0)
+        Ok(self.assignment_queue(&filter).await?.rows)
     }
 
     async fn special_needs_of(&self, ids: &[i64]) -> Result<BTreeMap<i64, Vec<String>>> {
@@ -242,8 +267,8 @@ impl Store {
                 continue;
             }
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let rows = self
-                .all(
+            let rows: Vec<PatientNeed> = self
+                .rows(
                     &format!(
                         "SELECT patient_id, need FROM patient_special_needs WHERE patient_id IN ({}) ORDER BY need",
                         placeholders.join(", ")
@@ -251,8 +276,8 @@ impl Store {
                     chunk.iter().map(|id| (*id).into()).collect(),
                 )
                 .await?;
-            for r in &rows {
-                out.entry(get(r, "patient_id")?).or_default().push(get(r, "need")?);
+            for r in rows {
+                out.entry(r.patient_id).or_default().push(r.need);
             }
         }
         Ok(out)

@@ -1,11 +1,13 @@
 //! Assigning waiting patients from the queue, handoff meetings, and senior reviews (seed 001 §3.5).
 
+use carelog_domain::patient::{Availability, OnboardingStatus, PatientStatus};
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::{Engine, at};
-use crate::row::get;
+use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
 /// The match score's parts as they were when the manager decided.
@@ -52,7 +54,7 @@ pub struct AssignmentRecord {
     pub handoff_with: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct SeniorReview {
     pub id: i64,
     pub patient_id: i64,
@@ -89,27 +91,82 @@ async fn lock_coordinator(
     Ok(())
 }
 
-/// (name, room left) of a caseload holder, read inside the transaction.
-async fn room_left(
+/// A caseload holder's name, availability and caseload, read inside the transaction.
+#[derive(FromQueryResult)]
+struct Capacity {
+    display_name: String,
+    availability: Availability,
+    max_caseload: i32,
+    caseload: i64,
+}
+
+impl Capacity {
+    fn room(&self) -> i64 {
+        i64::from(self.max_caseload) - self.caseload
+    }
+}
+
+async fn capacity(
     store: &Store,
     tx: &DatabaseTransaction,
     coordinator_id: i64,
-) -> Result<Option<(String, String, i64)>> {
-    let row = tx
-        .query_one_raw(store.stmt(
-            "SELECT u.display_name, c.availability, c.max_caseload,
-                    (SELECT COUNT(*) FROM patients p WHERE p.coordinator_id = u.id AND p.status = 'Active') AS caseload
-             FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.id = $1 AND u.is_active = TRUE",
-            vec![coordinator_id.into()],
-        ))
-        .await?;
-    let Some(r) = row else { return Ok(None) };
-    let max = i64::from(get::<i32>(&r, "max_caseload")?);
-    Ok(Some((
-        get(&r, "display_name")?,
-        get(&r, "availability")?,
-        max - get::<i64>(&r, "caseload")?,
-    )))
+) -> Result<Option<Capacity>> {
+    tx.row(store.stmt(
+        "SELECT u.display_name, c.availability, c.max_caseload,
+                (SELECT COUNT(*) FROM patients p WHERE p.coordinator_id = u.id AND p.status = $2) AS caseload
+         FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.id = $1 AND u.is_active = TRUE",
+        vec![coordinator_id.into(), PatientStatus::Active.into()],
+    ))
+    .await
+}
+
+#[derive(FromQueryResult)]
+struct AssignmentRow {
+    id: i64,
+    patient_id: i64,
+    coordinator_id: i64,
+    coordinator: String,
+    assigned_by: Option<String>,
+    assigned_at: DateTime<Utc>,
+    match_score: Option<f64>,
+    workload_score: Option<f64>,
+    specialization_score: Option<f64>,
+    experience_score: Option<f64>,
+    language_score: Option<f64>,
+    rationale: String,
+    handoff_at: Option<DateTime<Utc>>,
+    handoff_with: Option<i64>,
+    handoff_name: Option<String>,
+}
+
+impl From<AssignmentRow> for AssignmentRecord {
+    fn from(r: AssignmentRow) -> AssignmentRecord {
+        let score = r.match_score.map(|total| ScoreParts {
+            total,
+            workload: r.workload_score.unwrap_or_default(),
+            specialization: r.specialization_score.unwrap_or_default(),
+            experience: r.experience_score.unwrap_or_default(),
+            language: r.language_score.unwrap_or_default(),
+        });
+        AssignmentRecord {
+            id: r.id,
+            patient_id: r.patient_id,
+            coordinator_id: r.coordinator_id,
+            coordinator: r.coordinator,
+            assigned_by: r.assigned_by,
+            assigned_at: r.assigned_at,
+            score,
+            rationale: r.rationale,
+            handoff_at: r.handoff_at,
+            handoff_with_id: r.handoff_with,
+            handoff_with: r.handoff_name,
+        }
+    }
+}
+
+/// The waiting states, bound after `before` other values: `($n, $n+1)` and their values.
+fn waiting(before: usize) -> (String, [Value; 2]) {
+    (format!("(${}, ${})", before + 1, before + 2), OnboardingStatus::WAITING.map(Value::from))
 }
 
 impl Store {
@@ -130,7 +187,7 @@ impl Store {
             lock_coordinator(self, &tx, *c).await?;
         }
         for c in &coordinators {
-            let Some((name, availability, room)) = room_left(self, &tx, *c).await? else {
+            let Some(holder) = capacity(self, &tx, *c).await? else {
                 return Ok(Finalized::Refused(
                     "Coordinator: choose one from the list (that user carries no caseload).".into(),
                 ));
@@ -138,7 +195,8 @@ impl Store {
             let wanted =
                 batch.iter().filter(|a| a.coordinator_id == *c && a.enforce_capacity).count()
                     as i64;
-            if wanted > 0 && availability == "Unavailable" {
+            let (name, room) = (&holder.display_name, holder.room());
+            if wanted > 0 && holder.availability == Availability::Unavailable {
                 return Ok(Finalized::Refused(format!(
                     "{name} is Unavailable: give a rationale in the notes to assign them anyway, or choose another coordinator."
                 )));
@@ -153,31 +211,40 @@ impl Store {
         }
         let mut ids = Vec::with_capacity(batch.len());
         for (a, audit) in batch.iter().zip(audits) {
+            let (waiting_list, waiting_values) = waiting(5);
+            let mut values = vec![
+                a.coordinator_id.into(),
+                at(now),
+                a.patient_id.into(),
+                OnboardingStatus::Assigned.into(),
+                PatientStatus::Active.into(),
+            ];
+            values.extend(waiting_values);
             let taken = tx
                 .execute_raw(self.stmt(
-                    "UPDATE patients SET coordinator_id = $1, onboarding_status = 'Assigned', updated_at = $2
-                     WHERE id = $3 AND status = 'Active' AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending')",
-                    vec![a.coordinator_id.into(), at(now), a.patient_id.into()],
+                    &format!(
+                        "UPDATE patients SET coordinator_id = $1, onboarding_status = $4, updated_at = $2
+                         WHERE id = $3 AND status = $5 AND onboarding_status IN {waiting_list}"
+                    ),
+                    values,
                 ))
                 .await?
                 .rows_affected();
             if taken == 0 {
                 let name = tx
-                    .query_one_raw(self.stmt(
+                    .scalar::<String>(self.stmt(
                         "SELECT last_name || ', ' || first_name AS n FROM patients WHERE id = $1",
                         vec![a.patient_id.into()],
                     ))
                     .await?
-                    .map(|r| get::<String>(&r, "n"))
-                    .transpose()?
                     .unwrap_or_else(|| format!("patient {}", a.patient_id));
                 return Ok(Finalized::Refused(format!(
                     "{name} is no longer waiting for a coordinator (assigned or changed meanwhile): nothing was saved."
                 )));
             }
             let s = a.score;
-            let row = tx
-                .query_one_raw(self.stmt(
+            let id: i64 = tx
+                .scalar(self.stmt(
                     "INSERT INTO assignments (patient_id, coordinator_id, previous_coordinator_id, assigned_by, assigned_at, match_score,
                         workload_score, specialization_score, experience_score, language_score, rationale, handoff_at, handoff_with)
                      VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -196,15 +263,11 @@ impl Store {
                         a.handoff_with.into(),
                     ],
                 ))
-                .await?;
-            let id: i64 = row
-                .as_ref()
-                .map(|r| get(r, "id"))
-                .transpose()?
+                .await?
                 .ok_or_else(|| StoreError::NotFound("the new assignment's id".into()))?;
             tx.execute_raw(self.stmt(
-                "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = 'pending'",
-                vec![a.coordinator_id.into(), a.patient_id.into()],
+                "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = $3",
+                vec![a.coordinator_id.into(), a.patient_id.into(), TaskStatus::Pending.into()],
             ))
             .await?;
             insert_audit(self, &*tx, audit, now).await?;
@@ -215,8 +278,8 @@ impl Store {
     }
 
     pub async fn assignment(&self, id: i64) -> Result<Option<AssignmentRecord>> {
-        let Some(r) = self
-            .one(
+        let row: Option<AssignmentRow> = self
+            .row(
                 "SELECT a.id, a.patient_id, a.coordinator_id, c.display_name AS coordinator, m.display_name AS assigned_by, a.assigned_at,
                         a.match_score, a.workload_score, a.specialization_score, a.experience_score, a.language_score, a.rationale,
                         a.handoff_at, a.handoff_with, h.display_name AS handoff_name
@@ -225,34 +288,8 @@ impl Store {
                  WHERE a.id = $1",
                 vec![id.into()],
             )
-            .await?
-        else {
-            return Ok(None);
-        };
-        let total: Option<f64> = get(&r, "match_score")?;
-        let score = match total {
-            Some(total) => Some(ScoreParts {
-                total,
-                workload: get::<Option<f64>>(&r, "workload_score")?.unwrap_or_default(),
-                specialization: get::<Option<f64>>(&r, "specialization_score")?.unwrap_or_default(),
-                experience: get::<Option<f64>>(&r, "experience_score")?.unwrap_or_default(),
-                language: get::<Option<f64>>(&r, "language_score")?.unwrap_or_default(),
-            }),
-            None => None,
-        };
-        Ok(Some(AssignmentRecord {
-            id: get(&r, "id")?,
-            patient_id: get(&r, "patient_id")?,
-            coordinator_id: get(&r, "coordinator_id")?,
-            coordinator: get(&r, "coordinator")?,
-            assigned_by: get(&r, "assigned_by")?,
-            assigned_at: get(&r, "assigned_at")?,
-            score,
-            rationale: get(&r, "rationale")?,
-            handoff_at: get(&r, "handoff_at")?,
-            handoff_with_id: get(&r, "handoff_with")?,
-            handoff_with: get(&r, "handoff_name")?,
-        }))
+            .await?;
+        Ok(row.map(AssignmentRecord::from))
     }
 
     /// Sets (or moves) an assignment's handoff meeting, with its audit event.
@@ -293,21 +330,29 @@ impl Store {
     ) -> Result<bool> {
         let tx = self.begin_write().await?;
         let open = tx
-            .query_one_raw(
-                self.stmt(
-                    "SELECT COUNT(*) AS n FROM senior_reviews WHERE patient_id = $1 AND answered_at IS NULL",
-                    vec![patient_id.into()],
-                ),
-            )
+            .count(self.stmt(
+                "SELECT COUNT(*) AS n FROM senior_reviews WHERE patient_id = $1 AND answered_at IS NULL",
+                vec![patient_id.into()],
+            ))
             .await?;
-        if crate::row::count(&open, "n")? > 0 {
+        if open > 0 {
             return Ok(false);
         }
+        let (waiting_list, waiting_values) = waiting(4);
+        let mut values = vec![
+            at(now),
+            patient_id.into(),
+            OnboardingStatus::AssignmentPending.into(),
+            PatientStatus::Active.into(),
+        ];
+        values.extend(waiting_values);
         let pending = tx
             .execute_raw(self.stmt(
-                "UPDATE patients SET onboarding_status = 'Assignment Pending', updated_at = $1
-                 WHERE id = $2 AND status = 'Active' AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending')",
-                vec![at(now), patient_id.into()],
+                &format!(
+                    "UPDATE patients SET onboarding_status = $3, updated_at = $1
+                     WHERE id = $2 AND status = $4 AND onboarding_status IN {waiting_list}"
+                ),
+                values,
             ))
             .await?
             .rows_affected();
@@ -337,11 +382,12 @@ impl Store {
             ReviewsOf::Review(id) => ("WHERE s.id = $1", vec![id.into()]),
         };
         values.push(limit.into());
-        let rows = self
-            .all(
+        let mut reviews: Vec<SeniorReview> = self
+            .rows(
                 &format!(
-                    "SELECT s.id, s.patient_id, p.last_name || ', ' || p.first_name AS patient, s.requested_by, r.display_name AS requested_by_name,
-                            s.requested_at, c.display_name AS proposed, s.request_notes, a.display_name AS answered_by, s.answered_at, s.answer
+                    "SELECT s.id, s.patient_id, p.last_name || ', ' || p.first_name AS patient, s.requested_by AS requested_by_id,
+                            r.display_name AS requested_by, s.requested_at, c.display_name AS proposed_coordinator,
+                            s.request_notes AS notes, a.display_name AS answered_by, s.answered_at, s.answer
                      FROM senior_reviews s JOIN patients p ON p.id = s.patient_id JOIN users r ON r.id = s.requested_by
                      LEFT JOIN users c ON c.id = s.proposed_coordinator_id LEFT JOIN users a ON a.id = s.answered_by
                      {filter} ORDER BY CASE WHEN s.answered_at IS NULL THEN 0 ELSE 1 END, s.requested_at DESC LIMIT ${}",
@@ -350,23 +396,10 @@ impl Store {
                 values,
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SeniorReview {
-                    id: get(r, "id")?,
-                    patient_id: get(r, "patient_id")?,
-                    patient: get::<String>(r, "patient")?.to_uppercase(),
-                    requested_by_id: get(r, "requested_by")?,
-                    requested_by: get(r, "requested_by_name")?,
-                    requested_at: get(r, "requested_at")?,
-                    proposed_coordinator: get(r, "proposed")?,
-                    notes: get(r, "request_notes")?,
-                    answered_by: get(r, "answered_by")?,
-                    answered_at: get(r, "answered_at")?,
-                    answer: get(r, "answer")?,
-                })
-            })
-            .collect()
+        for review in &mut reviews {
+            review.patient = review.patient.to_uppercase();
+        }
+        Ok(reviews)
     }
 
     /// Answers an open review and puts the patient back in the queue as Ready for Assignment. False when
@@ -392,9 +425,14 @@ impl Store {
         }
         let patient_id = review.patient_id;
         tx.execute_raw(self.stmt(
-            "UPDATE patients SET onboarding_status = 'Ready for Assignment', updated_at = $1
-             WHERE id = $2 AND onboarding_status = 'Assignment Pending'",
-            vec![at(now), patient_id.into()],
+            "UPDATE patients SET onboarding_status = $3, updated_at = $1
+             WHERE id = $2 AND onboarding_status = $4",
+            vec![
+                at(now),
+                patient_id.into(),
+                OnboardingStatus::ReadyForAssignment.into(),
+                OnboardingStatus::AssignmentPending.into(),
+            ],
         ))
         .await?;
         insert_audit(self, &*tx, audit, now).await?;

@@ -1,11 +1,10 @@
 //! The audit log: append-only (the database refuses UPDATE and DELETE on it).
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::conditions::Conditions;
 use crate::connection::at;
-use crate::row::{count, get};
 use crate::{Result, Store};
 
 /// Who did what, to which patient, from where.
@@ -19,7 +18,7 @@ pub struct NewAuditEvent<'a> {
     pub address: &'a str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -28,6 +27,13 @@ pub struct AuditRow {
     pub patient_id: Option<i64>,
     pub detail: String,
     pub address: String,
+}
+
+/// One page of the audit log and how many events match in all.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub events: Vec<AuditRow>,
+    pub total: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -97,23 +103,17 @@ impl Store {
         filter: &AuditFilter,
         limit: u64,
         offset: u64,
-    ) -> Result<(Vec<AuditRow>, i64)> {
+    ) -> Result<AuditPage> {
         let c = filter.conditions();
         let where_sql = c.where_sql();
-        let total = count(
-            &self
-                .one(
-                    &format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"),
-                    c.values.clone(),
-                )
-                .await?,
-            "n",
-        )?;
+        let total = self
+            .count(&format!("SELECT COUNT(*) AS n FROM audit_events {where_sql}"), c.values.clone())
+            .await?;
         let n = c.next_placeholder();
         let mut values = c.values;
         values.extend([(limit as i64).into(), (offset as i64).into()]);
-        let rows = self
-            .all(
+        let events = self
+            .rows(
                 &format!(
                     "SELECT id, at, username, action, patient_id, detail, address FROM audit_events {where_sql}
                      ORDER BY id DESC LIMIT ${n} OFFSET ${}",
@@ -122,20 +122,6 @@ impl Store {
                 values,
             )
             .await?;
-        let events = rows
-            .iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    id: get(r, "id")?,
-                    at: get(r, "at")?,
-                    username: get(r, "username")?,
-                    action: get(r, "action")?,
-                    patient_id: get(r, "patient_id")?,
-                    detail: get(r, "detail")?,
-                    address: get(r, "address")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((events, total))
+        Ok(AuditPage { events, total })
     }
 }

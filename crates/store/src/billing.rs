@@ -3,11 +3,15 @@
 
 use std::collections::HashMap;
 
+use carelog_domain::billing::{MonthStatus, RuleSet};
 use carelog_domain::billing_summary::PatientMonth;
-use carelog_domain::patient::{Program, display_name};
+use carelog_domain::patient::{CarePlanStatus, PatientStatus, Program, display_name};
 use carelog_domain::practice_time::YearMonth;
+use chrono::NaiveDate;
+use sea_orm::FromQueryResult;
 
-use crate::row::get;
+use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
+
 use crate::{Result, Store};
 
 /// What billing needs of a patient whatever the month, and whether an empty month still lists them.
@@ -44,84 +48,125 @@ pub(crate) fn patient_months(
         .collect()
 }
 
+#[derive(FromQueryResult)]
+struct BillingPatient {
+    id: i64,
+    chart_code: String,
+    first_name: String,
+    last_name: String,
+    program: Program,
+    complex_ccm: bool,
+    chronic_conditions: i32,
+    consent_date: Option<NaiveDate>,
+    care_plan_status: CarePlanStatus,
+    coordinator_id: Option<i64>,
+    status: PatientStatus,
+}
+
+impl From<BillingPatient> for PatientFacts {
+    fn from(p: BillingPatient) -> PatientFacts {
+        PatientFacts {
+            on_caseload: p.status == PatientStatus::Active && p.coordinator_id.is_some(),
+            facts: PatientMonth {
+                patient_id: p.id,
+                chart_code: p.chart_code,
+                name: display_name(&p.last_name, &p.first_name),
+                program: p.program,
+                complex: p.complex_ccm,
+                chronic_conditions: p.chronic_conditions,
+                consent_date: p.consent_date,
+                care_plan_active: p.care_plan_status == CarePlanStatus::Active,
+                current_coordinator: p.coordinator_id,
+                by_coordinator: Vec::new(),
+            },
+        }
+    }
+}
+
+#[derive(FromQueryResult)]
+struct CoordinatorMinutes {
+    patient_id: i64,
+    coordinator_id: i64,
+    minutes: i64,
+    entries: i64,
+}
+
+/// A code's fee for a year, in cents.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct Fee {
+    pub code: String,
+    pub fee_year: i32,
+    pub amount_cents: i64,
+}
+
+/// One coordinator's figures as they were when the month closed.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct SnapshotRow {
+    pub coordinator_id: i64,
+    pub total_minutes: i32,
+    pub billing_codes: String,
+    pub estimated_reimbursement_cents: Option<i64>,
+    pub task_count: i32,
+    pub patient_count: i32,
+}
+
+#[derive(FromQueryResult)]
+struct UserName {
+    id: i64,
+    display_name: String,
+}
+
 impl Store {
     /// Every patient in name order, as billing sees them.
     pub(crate) async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
-        let rows = self
-            .all(
+        let rows: Vec<BillingPatient> = self
+            .rows(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions, p.consent_date,
                         p.care_plan_status, p.coordinator_id, p.status
                  FROM patients p ORDER BY p.last_name, p.first_name, p.id",
                 vec![],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                let program: String = get(r, "program")?;
-                let coordinator: Option<i64> = get(r, "coordinator_id")?;
-                Ok(PatientFacts {
-                    facts: PatientMonth {
-                        patient_id: get(r, "id")?,
-                        chart_code: get(r, "chart_code")?,
-                        name: display_name(
-                            &get::<String>(r, "last_name")?,
-                            &get::<String>(r, "first_name")?,
-                        ),
-                        // The CHECK-less text column may hold an unknown program; such a patient bills as CCM
-                        // and the gates then judge it.
-                        program: Program::parse(&program).unwrap_or(Program::Ccm),
-                        complex: get(r, "complex_ccm")?,
-                        chronic_conditions: get(r, "chronic_conditions")?,
-                        consent_date: get(r, "consent_date")?,
-                        care_plan_active: get::<String>(r, "care_plan_status")? == "Active",
-                        current_coordinator: coordinator,
-                        by_coordinator: Vec::new(),
-                    },
-                    on_caseload: get::<String>(r, "status")? == "Active" && coordinator.is_some(),
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(PatientFacts::from).collect())
     }
 
     /// The month's billable minutes by patient and coordinator.
     pub(crate) async fn billing_minutes(&self, month: YearMonth) -> Result<MinutesByPatient> {
-        let rows = self
-            .all(
-                "SELECT l.patient_id, l.coordinator_id, SUM(l.minutes) AS minutes, COUNT(*) AS entries
-                 FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
-                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable = TRUE AND l.patient_id IS NOT NULL AND l.minutes IS NOT NULL
-                 GROUP BY l.patient_id, l.coordinator_id",
-                vec![month.year.into(), (month.month as i32).into()],
+        let rows: Vec<CoordinatorMinutes> = self
+            .rows(
+                &format!(
+                    "SELECT l.patient_id, l.coordinator_id, SUM(l.minutes) AS minutes, COUNT(*) AS entries
+                     FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                     WHERE {} AND {COUNTS_TOWARD_BILLING}
+                     GROUP BY l.patient_id, l.coordinator_id",
+                    in_month(1, 2)
+                ),
+                month_values(month).to_vec(),
             )
             .await?;
         let mut by_patient = MinutesByPatient::new();
-        for r in &rows {
-            by_patient.entry(get(r, "patient_id")?).or_default().push((
-                get(r, "coordinator_id")?,
-                get(r, "minutes")?,
-                get(r, "entries")?,
+        for r in rows {
+            by_patient.entry(r.patient_id).or_default().push((
+                r.coordinator_id,
+                r.minutes,
+                r.entries,
             ));
         }
         Ok(by_patient)
     }
 
-    /// The fee schedule: (code, year, cents).
-    pub async fn fee_schedule(&self) -> Result<Vec<(String, i32, i64)>> {
-        let rows = self
-            .all(
-                "SELECT code, fee_year, amount_cents FROM fee_schedule ORDER BY code, fee_year",
-                vec![],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| Ok((get(r, "code")?, get(r, "fee_year")?, get(r, "amount_cents")?)))
-            .collect()
+    pub async fn fee_schedule(&self) -> Result<Vec<Fee>> {
+        self.rows(
+            "SELECT code, fee_year, amount_cents FROM fee_schedule ORDER BY code, fee_year",
+            vec![],
+        )
+        .await
     }
 
     /// Display names of users by id.
     pub async fn user_names(&self) -> Result<HashMap<i64, String>> {
-        let rows = self.all("SELECT id, display_name FROM users", vec![]).await?;
-        rows.iter().map(|r| Ok((get(r, "id")?, get(r, "display_name")?))).collect()
+        let rows: Vec<UserName> = self.rows("SELECT id, display_name FROM users", vec![]).await?;
+        Ok(rows.into_iter().map(|u| (u.id, u.display_name)).collect())
     }
 }
 
@@ -154,11 +199,11 @@ impl Store {
 }
 
 /// A closed month: when, by whom, under which rule set.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct ClosedMonth {
     pub closed_at: chrono::DateTime<chrono::Utc>,
     pub closed_by: Option<String>,
-    pub rule_set: String,
+    pub rule_set: RuleSet,
 }
 
 impl Store {
@@ -176,9 +221,16 @@ impl Store {
         let tx = self.begin_write().await?;
         let inserted = tx
             .execute_raw(self.stmt(
-                "INSERT INTO billing_months (billing_year, billing_month, status, rule_set, closed_at, closed_by) VALUES ($1, $2, 'closed', $3, $4, $5)
+                "INSERT INTO billing_months (billing_year, billing_month, status, rule_set, closed_at, closed_by) VALUES ($1, $2, $6, $3, $4, $5)
                  ON CONFLICT (billing_year, billing_month) DO NOTHING",
-                vec![year.into(), month.into(), summary.rule_set.key().into(), crate::connection::at(now), closed_by.into()],
+                vec![
+                    year.into(),
+                    month.into(),
+                    summary.rule_set.into(),
+                    crate::connection::at(now),
+                    closed_by.into(),
+                    MonthStatus::Closed.into(),
+                ],
             ))
             .await?
             .rows_affected();
@@ -202,7 +254,7 @@ impl Store {
                     if c.fee_missing { None } else { Some(c.reimbursement) }.into(),
                     (c.tasks as i32).into(),
                     (c.patients as i32).into(),
-                    summary.rule_set.key().into(),
+                    summary.rule_set.into(),
                     crate::connection::at(now),
                 ],
             ))
@@ -214,47 +266,22 @@ impl Store {
     }
 
     pub async fn closed_month(&self, month: YearMonth) -> Result<Option<ClosedMonth>> {
-        let row = self
-            .one(
-                "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
-                 WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = 'closed'",
-                vec![month.year.into(), (month.month as i32).into()],
-            )
-            .await?;
-        row.map(|r| {
-            Ok(ClosedMonth {
-                closed_at: get(&r, "closed_at")?,
-                closed_by: get(&r, "closed_by")?,
-                rule_set: get(&r, "rule_set")?,
-            })
-        })
-        .transpose()
+        self.row(
+            "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
+             WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = $3",
+            vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
+        )
+        .await
     }
 
-    /// The snapshot taken when a month closed: (coordinator, minutes, codes, cents, tasks, patients).
-    pub async fn billing_snapshot(
-        &self,
-        month: YearMonth,
-    ) -> Result<Vec<(i64, i32, String, Option<i64>, i32, i32)>> {
-        let rows = self
-            .all(
-                "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, task_count, patient_count
-                 FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2 ORDER BY coordinator_id",
-                vec![month.year.into(), (month.month as i32).into()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    get(r, "coordinator_id")?,
-                    get(r, "total_minutes")?,
-                    get(r, "billing_codes")?,
-                    get(r, "estimated_reimbursement_cents")?,
-                    get(r, "task_count")?,
-                    get(r, "patient_count")?,
-                ))
-            })
-            .collect()
+    /// The snapshot taken when a month closed, by coordinator.
+    pub async fn billing_snapshot(&self, month: YearMonth) -> Result<Vec<SnapshotRow>> {
+        self.rows(
+            "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, task_count, patient_count
+             FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2 ORDER BY coordinator_id",
+            vec![month.year.into(), (month.month as i32).into()],
+        )
+        .await
     }
 
     /// An admin's correction of any entry (in a closed month too); the audit event carries the reason.

@@ -12,7 +12,6 @@ use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::practice_time::YearMonth;
 
 use crate::billing::{PatientFacts, patient_months};
-use crate::row::{count, get};
 use crate::{Result, Store};
 
 /// Whole summaries kept: the month on screen and a few neighbours (a large practice's month is tens
@@ -99,6 +98,12 @@ impl BillingCache {
     }
 }
 
+#[derive(sea_orm::FromQueryResult)]
+struct ScopeRevision {
+    scope: i32,
+    revision: i64,
+}
+
 impl Store {
     /// The whole practice's logged minutes and patients in a month (every task type), by billing month.
     pub async fn practice_month(&self, month: YearMonth) -> Result<crate::summary::MonthSummary> {
@@ -112,17 +117,14 @@ impl Store {
                 return Ok(*summary);
             }
         }
-        let row = self
-            .one(
+        let summary: crate::summary::MonthSummary = self
+            .row(
                 "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
                  FROM coordinator_task_log WHERE billing_year = $1 AND billing_month = $2",
                 vec![month.year.into(), (month.month as i32).into()],
             )
-            .await?;
-        let summary = crate::summary::MonthSummary {
-            minutes: count(&row, "minutes")?,
-            patients: count(&row, "patients")?,
-        };
+            .await?
+            .unwrap_or_default();
         *cache.practice.lock().unwrap_or_else(PoisonError::into_inner) =
             Some((month, revision, summary));
         Ok(summary)
@@ -189,8 +191,8 @@ impl Store {
         let scopes: Vec<String> =
             months.iter().map(|m| (m.year * 100 + m.month as i32).to_string()).collect();
         // The scopes are integers formatted here, never user text.
-        let rows = self
-            .all(
+        let rows: Vec<ScopeRevision> = self
+            .rows(
                 &format!(
                     "SELECT scope, CAST(SUM(revision) AS BIGINT) AS revision FROM billing_revisions WHERE scope IN (0, {}) GROUP BY scope",
                     scopes.join(", ")
@@ -198,10 +200,7 @@ impl Store {
                 vec![],
             )
             .await?;
-        let mut by_scope: HashMap<i32, i64> = HashMap::new();
-        for r in &rows {
-            by_scope.insert(get::<i32>(r, "scope")?, get::<i64>(r, "revision")?);
-        }
+        let by_scope: HashMap<i32, i64> = rows.into_iter().map(|r| (r.scope, r.revision)).collect();
         let inputs = by_scope.get(&0).copied().unwrap_or(0);
         Ok(months
             .iter()
@@ -257,7 +256,12 @@ impl Store {
         };
         let minutes = self.billing_minutes(month).await?;
         let target = self.monthly_target_minutes().await?;
-        let fees = self.fee_schedule().await?;
+        let fees: Vec<(String, i32, i64)> = self
+            .fee_schedule()
+            .await?
+            .into_iter()
+            .map(|f| (f.code, f.fee_year, f.amount_cents))
+            .collect();
         let lines = patient_months(&patients, minutes);
         Ok(carelog_domain::billing_summary::summarize(month, rule_set, target, lines, &fees))
     }

@@ -1,11 +1,14 @@
 //! Changes to who looks after a patient, and to a patient's status, with their effect on open tasks.
 
-use carelog_domain::patient::PatientStatus;
+use carelog_domain::patient::{OnboardingStatus, PatientStatus};
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
+use crate::panel::Named;
+use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
 /// What a reassignment or status change did to the patient's open generated tasks.
@@ -28,19 +31,21 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<TaskEffect> {
         let tx = self.begin_write().await?;
-        let previous =
-            tx.query_one_raw(self.stmt(
+        let previous: Option<i64> =
+            tx.scalar::<Option<i64>>(self.stmt(
                 "SELECT coordinator_id FROM patients WHERE id = $1",
                 vec![patient_id.into()],
             ))
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("patient {patient_id}")))?
-            .try_get::<Option<i64>>("", "coordinator_id")?;
+            .ok_or_else(|| StoreError::NotFound(format!("patient {patient_id}")))?;
+        let mut values = vec![coordinator_id.into(), at(now), patient_id.into()];
+        values.extend(OnboardingStatus::WAITING.map(Value::from));
+        values.push(OnboardingStatus::Assigned.into());
         tx.execute_raw(self.stmt(
             "UPDATE patients SET coordinator_id = $1, updated_at = $2,
-                onboarding_status = CASE WHEN onboarding_status IN ('Ready for Assignment', 'Assignment Pending') THEN 'Assigned' ELSE onboarding_status END
+                onboarding_status = CASE WHEN onboarding_status IN ($4, $5) THEN $6 ELSE onboarding_status END
              WHERE id = $3",
-            vec![coordinator_id.into(), at(now), patient_id.into()],
+            values,
         ))
         .await?;
         tx.execute_raw(self.stmt(
@@ -51,8 +56,8 @@ impl Store {
         .await?;
         let moved = tx
             .execute_raw(self.stmt(
-                "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = 'pending'",
-                vec![coordinator_id.into(), patient_id.into()],
+                "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = $3",
+                vec![coordinator_id.into(), patient_id.into(), TaskStatus::Pending.into()],
             ))
             .await?
             .rows_affected();
@@ -74,7 +79,7 @@ impl Store {
         let changed = tx
             .execute_raw(self.stmt(
                 "UPDATE patients SET status = $1, updated_at = $2 WHERE id = $3",
-                vec![status.as_str().into(), at(now), patient_id.into()],
+                vec![status.into(), at(now), patient_id.into()],
             ))
             .await?
             .rows_affected();
@@ -85,8 +90,8 @@ impl Store {
             0
         } else {
             tx.execute_raw(self.stmt(
-                "UPDATE generated_tasks SET status = 'cancelled' WHERE patient_id = $1 AND status = 'pending'",
-                vec![patient_id.into()],
+                "UPDATE generated_tasks SET status = $2 WHERE patient_id = $1 AND status = $3",
+                vec![patient_id.into(), TaskStatus::Cancelled.into(), TaskStatus::Pending.into()],
             ))
             .await?
             .rows_affected()
@@ -96,17 +101,13 @@ impl Store {
         Ok(TaskEffect { moved: 0, cancelled })
     }
 
-    /// Users who carry a caseload, for assignment pickers: (id, name).
-    pub async fn caseload_holders(&self) -> Result<Vec<(i64, String)>> {
-        let rows = self
-            .all(
-                "SELECT u.id, u.display_name FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
-                 WHERE u.is_active = TRUE ORDER BY u.display_name",
-                vec![],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| Ok((crate::row::get(r, "id")?, crate::row::get(r, "display_name")?)))
-            .collect()
+    /// Users who carry a caseload, for assignment pickers.
+    pub async fn caseload_holders(&self) -> Result<Vec<Named>> {
+        self.rows(
+            "SELECT u.id, u.display_name AS name FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
+             WHERE u.is_active = TRUE ORDER BY u.display_name",
+            vec![],
+        )
+        .await
     }
 }

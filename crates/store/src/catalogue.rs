@@ -2,12 +2,11 @@
 //! and settings. Every insert is `ON CONFLICT DO NOTHING`, so it runs on every start, on every server,
 //! and never overwrites what an admin has edited.
 
-use carelog_domain::catalogue::{SCHEDULES, TASK_TYPES};
+use carelog_domain::catalogue::{SCHEDULES, TASK_TYPES, TaskCategory, TimeRule, ValueFormat};
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store};
 
 /// CMS 2025 national averages (domain.md "Billing"), in cents.
@@ -24,15 +23,15 @@ pub const DEFAULT_SETTINGS: &[(&str, &str)] = &[
     ("assignment.weight.language", "0.2"),
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct TaskTypeRow {
     pub id: i64,
     pub name: String,
-    pub category: String,
+    pub category: TaskCategory,
     pub needs_patient: bool,
     pub billable: bool,
-    pub time_rule: String,
-    pub value_format: Option<String>,
+    pub time_rule: TimeRule,
+    pub value_format: Option<ValueFormat>,
 }
 
 impl Store {
@@ -44,11 +43,11 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE) ON CONFLICT (name) DO NOTHING",
                 vec![
                     t.name.into(),
-                    t.category.key().into(),
+                    t.category.into(),
                     t.needs_patient.into(),
                     t.billable.into(),
-                    t.time_rule.key().into(),
-                    t.value_format.map(|f| f.key().to_owned()).into(),
+                    t.time_rule.into(),
+                    t.value_format.map(|f| f.key()).into(),
                     (order as i32).into(),
                 ],
             ))
@@ -62,12 +61,12 @@ impl Store {
                  ON CONFLICT (task_type_id, frequency, applies_to) DO NOTHING",
                 vec![
                     s.task_type.into(),
-                    s.frequency.key().into(),
+                    s.frequency.into(),
                     s.day_of_week.map(|d| d as i32).into(),
                     s.day_of_month.map(|d| d as i32).into(),
                     s.estimated_minutes.into(),
-                    s.priority.as_str().into(),
-                    s.applies_to.key().into(),
+                    s.priority.into(),
+                    s.applies_to.into(),
                     at(now),
                 ],
             ))
@@ -92,33 +91,16 @@ impl Store {
     }
 
     pub async fn task_types(&self) -> Result<Vec<TaskTypeRow>> {
-        let rows = self
-            .all(
-                "SELECT id, name, category, needs_patient, billable, time_rule, value_format FROM task_types
-                 WHERE is_active = TRUE ORDER BY sort_order, name",
-                vec![],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TaskTypeRow {
-                    id: get(r, "id")?,
-                    name: get(r, "name")?,
-                    category: get(r, "category")?,
-                    needs_patient: get(r, "needs_patient")?,
-                    billable: get(r, "billable")?,
-                    time_rule: get(r, "time_rule")?,
-                    value_format: get(r, "value_format")?,
-                })
-            })
-            .collect()
+        self.rows(
+            "SELECT id, name, category, needs_patient, billable, time_rule, value_format FROM task_types
+             WHERE is_active = TRUE ORDER BY sort_order, name",
+            vec![],
+        )
+        .await
     }
 
     pub async fn schedule_count(&self) -> Result<i64> {
-        crate::row::count(
-            &self.one("SELECT COUNT(*) AS n FROM automated_task_schedule", vec![]).await?,
-            "n",
-        )
+        self.count("SELECT COUNT(*) AS n FROM automated_task_schedule", vec![]).await
     }
 
     /// The practice's monthly care-time target in minutes (admin setting, default 20).
@@ -132,9 +114,7 @@ impl Store {
     }
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        let row = self
-            .one("SELECT setting_value FROM settings WHERE setting_key = $1", vec![key.into()])
-            .await?;
-        row.map(|r| get(&r, "setting_value")).transpose()
+        self.scalar("SELECT setting_value FROM settings WHERE setting_key = $1", vec![key.into()])
+            .await
     }
 }

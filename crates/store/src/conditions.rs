@@ -20,9 +20,20 @@ impl Conditions {
         self.clauses.push(clause.replace('?', &format!("${}", self.values.len())));
     }
 
-    /// Adds a condition that binds no value.
-    pub fn push_fixed(&mut self, clause: &str) {
-        self.clauses.push(clause.to_owned());
+    /// Adds a condition whose `?`s stand, in order, for one value each.
+    pub fn push_each(&mut self, clause: &str, values: Vec<Value>) {
+        let mut numbered = String::with_capacity(clause.len() + 4 * values.len());
+        let mut values = values.into_iter();
+        for part in clause.split_inclusive('?') {
+            match (part.strip_suffix('?'), values.next()) {
+                (Some(text), Some(value)) => {
+                    self.values.push(value);
+                    numbered.push_str(&format!("{text}${}", self.values.len()));
+                }
+                _ => numbered.push_str(part),
+            }
+        }
+        self.clauses.push(numbered);
     }
 
     /// `WHERE a AND b …`, or nothing when no filter is set.
@@ -43,6 +54,15 @@ impl Conditions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_question_mark_gets_its_own_placeholder() {
+        let mut c = Conditions::after(vec![1i64.into()]);
+        c.push_each("(a = ? AND b IN (?, ?))", vec![2i64.into(), 3i64.into(), 4i64.into()]);
+        c.push("d = ?", 5i64);
+        assert_eq!(c.where_sql(), "WHERE (a = $2 AND b IN ($3, $4)) AND d = $5");
+        assert_eq!(c.next_placeholder(), 6);
+    }
 
     #[test]
     fn placeholders_number_on_from_earlier_values() {

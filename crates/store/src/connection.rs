@@ -5,7 +5,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
 use crate::billing_cache::BillingCache;
@@ -174,24 +174,6 @@ impl Store {
         }
     }
 
-    /// One write statement that answers a row (`INSERT … RETURNING`), in the writers' turn.
-    pub(crate) async fn write_one(
-        &self,
-        sql: &str,
-        values: Vec<Value>,
-    ) -> Result<Option<QueryResult>> {
-        let _turn = self.write_turn().await;
-        self.one(sql, values).await
-    }
-
-    pub(crate) async fn one(&self, sql: &str, values: Vec<Value>) -> Result<Option<QueryResult>> {
-        Ok(self.db.query_one_raw(self.stmt(sql, values)).await?)
-    }
-
-    pub(crate) async fn all(&self, sql: &str, values: Vec<Value>) -> Result<Vec<QueryResult>> {
-        Ok(self.db.query_all_raw(self.stmt(sql, values)).await?)
-    }
-
     /// A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two writers
     /// queue on the busy timeout instead of failing when both try to upgrade a read lock.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
@@ -205,7 +187,7 @@ impl Store {
 
     /// Checks the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
-        self.one("SELECT 1 AS ok", vec![]).await?;
+        self.scalar::<i32>("SELECT 1 AS ok", vec![]).await?;
         Ok(())
     }
 

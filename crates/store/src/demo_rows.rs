@@ -3,12 +3,18 @@
 
 use std::collections::HashMap;
 
+use carelog_domain::catalogue::TaskCategory;
+use carelog_domain::patient::{
+    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
+    Priority, Program,
+};
 use carelog_domain::role::Role;
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::connection::at;
-use crate::row::get;
+use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
 pub struct DemoCoordinator {
@@ -23,7 +29,7 @@ pub struct DemoCoordinator {
 
 pub struct DemoProfile {
     pub max_caseload: i32,
-    pub availability: String,
+    pub availability: Availability,
     pub work_start: String,
     pub work_end: String,
     pub hired_on: NaiveDate,
@@ -48,17 +54,17 @@ pub struct DemoPatient {
     /// Username of the assigned coordinator.
     pub coordinator: Option<String>,
     pub assigned_at: Option<DateTime<Utc>>,
-    pub status: String,
-    pub care_gap_status: String,
+    pub status: PatientStatus,
+    pub care_gap_status: CareGapStatus,
     pub language: String,
-    pub program: String,
-    pub complexity: String,
+    pub program: Program,
+    pub complexity: Complexity,
     pub complex_ccm: bool,
     pub consent_date: Option<NaiveDate>,
     pub chronic_conditions: i32,
-    pub care_plan_status: String,
-    pub onboarding_status: String,
-    pub assignment_priority: String,
+    pub care_plan_status: CarePlanStatus,
+    pub onboarding_status: OnboardingStatus,
+    pub assignment_priority: Priority,
     pub visit_interval_months: i32,
     pub provider_handoff_at: Option<DateTime<Utc>>,
     pub special_needs: Vec<String>,
@@ -74,7 +80,7 @@ pub struct DemoVisit {
 pub struct DemoCareGap {
     pub patient: usize,
     pub description: String,
-    pub status: String,
+    pub status: CareGapStatus,
     pub opened_on: NaiveDate,
     pub closed_on: Option<NaiveDate>,
 }
@@ -138,13 +144,34 @@ async fn insert_rows(
     Ok(())
 }
 
+#[derive(FromQueryResult)]
+struct KeyId {
+    k: String,
+    id: i64,
+}
+
+#[derive(FromQueryResult)]
+struct TaskTypeKey {
+    id: i64,
+    name: String,
+    category: TaskCategory,
+}
+
+/// A logged entry's minutes, when and by whom.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct TimedEntry {
+    pub coordinator_id: i64,
+    pub task_at: DateTime<Utc>,
+    pub minutes: i32,
+}
+
 async fn ids_by(
     store: &Store,
     tx: &DatabaseTransaction,
     sql: &str,
 ) -> Result<HashMap<String, i64>> {
-    let rows = tx.query_all_raw(store.stmt(sql, vec![])).await?;
-    rows.iter().map(|r| Ok((get::<String>(r, "k")?, get::<i64>(r, "id")?))).collect()
+    let rows: Vec<KeyId> = tx.rows(store.stmt(sql, vec![])).await?;
+    Ok(rows.into_iter().map(|r| (r.k, r.id)).collect())
 }
 
 fn lookup(map: &HashMap<String, i64>, key: &str, what: &str) -> Result<i64> {
@@ -175,10 +202,7 @@ impl Store {
         if self.engine() == crate::Engine::Postgres {
             tx.execute_raw(self.stmt("SELECT pg_advisory_xact_lock(7261003)", vec![])).await?;
         }
-        let users = crate::row::count(
-            &tx.query_one_raw(self.stmt("SELECT COUNT(*) AS n FROM users", vec![])).await?,
-            "n",
-        )?;
+        let users = tx.count(self.stmt("SELECT COUNT(*) AS n FROM users", vec![])).await?;
         if users > 0 {
             return Ok(None);
         }
@@ -216,7 +240,7 @@ impl Store {
                     u.display_name.clone().into(),
                     u.email.clone().into(),
                     u.password_hash.clone().into(),
-                    u.role.as_str().into(),
+                    u.role.into(),
                     true.into(),
                     stamp.clone(),
                     stamp.clone(),
@@ -250,7 +274,7 @@ impl Store {
             profiles.push(vec![
                 id.into(),
                 p.max_caseload.into(),
-                p.availability.clone().into(),
+                p.availability.into(),
                 p.work_start.clone().into(),
                 p.work_end.clone().into(),
                 p.hired_on.into(),
@@ -299,17 +323,17 @@ impl Store {
                 lookup(&facilities, &p.facility, "facility")?.into(),
                 lookup(&providers, &p.provider, "provider")?.into(),
                 coordinator.into(),
-                p.status.clone().into(),
-                p.care_gap_status.clone().into(),
+                p.status.into(),
+                p.care_gap_status.into(),
                 p.language.clone().into(),
-                p.program.clone().into(),
-                p.complexity.clone().into(),
+                p.program.into(),
+                p.complexity.into(),
                 p.complex_ccm.into(),
                 p.consent_date.into(),
                 p.chronic_conditions.into(),
-                p.care_plan_status.clone().into(),
-                p.onboarding_status.clone().into(),
-                p.assignment_priority.clone().into(),
+                p.care_plan_status.into(),
+                p.onboarding_status.into(),
+                p.assignment_priority.into(),
                 p.visit_interval_months.into(),
                 p.provider_handoff_at.map(at).unwrap_or(Value::ChronoDateTimeUtc(None)),
                 stamp.clone(),
@@ -418,7 +442,7 @@ impl Store {
                 Ok(vec![
                     patient_id(g.patient)?.into(),
                     g.description.clone().into(),
-                    g.status.clone().into(),
+                    g.status.into(),
                     g.opened_on.into(),
                     g.closed_on.into(),
                 ])
@@ -433,13 +457,10 @@ impl Store {
         )
         .await?;
 
-        let types = tx
-            .query_all_raw(self.stmt("SELECT id, name, category FROM task_types", vec![]))
-            .await?;
-        let mut task_types: HashMap<String, (i64, String)> = HashMap::new();
-        for t in &types {
-            task_types.insert(get(t, "name")?, (get(t, "id")?, get(t, "category")?));
-        }
+        let types: Vec<TaskTypeKey> =
+            tx.rows(self.stmt("SELECT id, name, category FROM task_types", vec![])).await?;
+        let task_types: HashMap<String, (i64, TaskCategory)> =
+            types.into_iter().map(|t| (t.name, (t.id, t.category))).collect();
         let keys = DemoKeys { users, patients: patient_ids, task_types };
         insert_entries(self, &tx, &keys, &practice.entries).await?;
         tx.commit().await?;
@@ -478,7 +499,7 @@ impl Store {
 pub struct DemoKeys {
     users: HashMap<String, i64>,
     patients: Vec<i64>,
-    task_types: HashMap<String, (i64, String)>,
+    task_types: HashMap<String, (i64, TaskCategory)>,
 }
 
 impl DemoKeys {
@@ -487,7 +508,7 @@ impl DemoKeys {
     }
 
     /// An entry's task type id and category, coordinator id and patient id.
-    fn resolve(&self, e: &DemoTaskEntry) -> Result<(i64, String, i64, Option<i64>)> {
+    fn resolve(&self, e: &DemoTaskEntry) -> Result<(i64, TaskCategory, i64, Option<i64>)> {
         let (type_id, category) = self
             .task_types
             .get(&e.task_type)
@@ -501,12 +522,7 @@ impl DemoKeys {
                     .ok_or_else(|| StoreError::NotFound(format!("patient #{index}")))
             })
             .transpose()?;
-        Ok((
-            *type_id,
-            category.clone(),
-            lookup(&self.users, &e.coordinator, "coordinator")?,
-            patient,
-        ))
+        Ok((*type_id, *category, lookup(&self.users, &e.coordinator, "coordinator")?, patient))
     }
 }
 
@@ -556,7 +572,7 @@ async fn insert_entries(
                 coordinator,
                 patient,
                 type_id,
-                category,
+                category.key(),
                 e.minutes,
                 e.stat_value,
                 e.notes,
@@ -582,41 +598,30 @@ pub struct DemoCompletion {
     pub coordinator_id: i64,
     pub patient_id: Option<i64>,
     pub task_type_id: i64,
-    pub task_category: String,
+    pub task_category: TaskCategory,
     pub minutes: i32,
     pub task_at: DateTime<Utc>,
     pub local_date: NaiveDate,
 }
 
 impl Store {
-    /// Minutes logged since `from`, entry by entry (coordinator, time, minutes): the demo checks its
-    /// completions against the daily cap with them.
-    pub async fn minutes_logged_since(
-        &self,
-        from: DateTime<Utc>,
-    ) -> Result<Vec<(i64, DateTime<Utc>, i32)>> {
-        let rows = self
-            .all(
-                "SELECT coordinator_id, task_at, minutes FROM coordinator_task_log WHERE task_at >= $1 AND minutes IS NOT NULL",
-                vec![at(from)],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| Ok((get(r, "coordinator_id")?, get(r, "task_at")?, get(r, "minutes")?)))
-            .collect()
+    /// Minutes logged since `from`, entry by entry: the demo checks its completions against the
+    /// daily cap with them.
+    pub async fn minutes_logged_since(&self, from: DateTime<Utc>) -> Result<Vec<TimedEntry>> {
+        self.rows(
+            "SELECT coordinator_id, task_at, minutes FROM coordinator_task_log WHERE task_at >= $1 AND minutes IS NOT NULL",
+            vec![at(from)],
+        )
+        .await
     }
 
     /// Completes generated tasks in bulk: one entry each, answering it, and the tasks marked done with
     /// their entry, in one transaction.
     pub async fn load_demo_completions(&self, completions: &[DemoCompletion]) -> Result<()> {
         let tx = self.begin_write().await?;
-        let before = crate::row::count(
-            &tx.query_one_raw(
-                self.stmt("SELECT COALESCE(MAX(id), 0) AS n FROM coordinator_task_log", vec![]),
-            )
-            .await?,
-            "n",
-        )?;
+        let before = tx
+            .count(self.stmt("SELECT COALESCE(MAX(id), 0) AS n FROM coordinator_task_log", vec![]))
+            .await?;
         let columns = [ENTRY_COLUMNS, &["is_automated", "generated_task_id"]].concat();
         let rows = completions
             .iter()
@@ -626,7 +631,7 @@ impl Store {
                     c.coordinator_id.into(),
                     c.patient_id.into(),
                     c.task_type_id.into(),
-                    c.task_category.clone().into(),
+                    c.task_category.into(),
                     Some(c.minutes).into(),
                     Option::<String>::None.into(),
                     "Completed (demo)".into(),
@@ -642,10 +647,10 @@ impl Store {
             .collect();
         insert_rows(self, &tx, "coordinator_task_log", &columns, rows).await?;
         tx.execute_raw(self.stmt(
-            "UPDATE generated_tasks SET status = 'completed', completed_at = l.task_at, task_log_id = l.id
+            "UPDATE generated_tasks SET status = $2, completed_at = l.task_at, task_log_id = l.id
              FROM coordinator_task_log l
-             WHERE l.id > $1 AND l.generated_task_id = generated_tasks.id AND generated_tasks.status = 'pending'",
-            vec![before.into()],
+             WHERE l.id > $1 AND l.generated_task_id = generated_tasks.id AND generated_tasks.status = $3",
+            vec![before.into(), TaskStatus::Completed.into(), TaskStatus::Pending.into()],
         ))
         .await?;
         tx.commit().await?;
@@ -671,8 +676,8 @@ impl Store {
             tx.execute_raw(self.stmt(
                 "INSERT INTO satisfaction_surveys (patient_id, coordinator_id, score, surveyed_on, recorded_by)
                  SELECT id, coordinator_id, CASE WHEN (id + $1) % 9 = 0 THEN 3 WHEN (id + $1) % 3 = 0 THEN 4 ELSE 5 END, $2, $3
-                 FROM patients WHERE status = 'Active' AND coordinator_id IS NOT NULL AND (id + $1) % 7 = 0",
-                vec![(k as i64).into(), (*day).into(), reviewer.into()],
+                 FROM patients WHERE status = $4 AND coordinator_id IS NOT NULL AND (id + $1) % 7 = 0",
+                vec![(k as i64).into(), (*day).into(), reviewer.into(), PatientStatus::Active.into()],
             ))
             .await?;
         }

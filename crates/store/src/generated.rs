@@ -2,16 +2,16 @@
 //! (schedule, subject, period), so any number of runs on any number of servers creates each task once.
 
 use carelog_domain::catalogue::{AppliesTo, Frequency};
-use carelog_domain::patient::{Priority, Program};
-use carelog_domain::schedule::{CaseloadPatient, PlannedTask, Schedule};
+use carelog_domain::patient::{PatientStatus, Priority, Program};
+use carelog_domain::role::Role;
+use carelog_domain::schedule::{CaseloadPatient, PlannedTask, Schedule, TaskStatus};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct GeneratedRow {
     pub id: i64,
     pub coordinator_id: i64,
@@ -22,8 +22,8 @@ pub struct GeneratedRow {
     pub task_type: String,
     pub due_date: NaiveDate,
     pub estimated_minutes: i32,
-    pub priority: String,
-    pub status: String,
+    pub priority: Priority,
+    pub status: TaskStatus,
     pub period_key: String,
 }
 
@@ -31,95 +31,78 @@ const GENERATED_SELECT: &str = "SELECT g.id, g.coordinator_id, g.patient_id, p.f
         g.task_type_id, t.name AS task_type, g.due_date, g.estimated_minutes, g.priority, g.status, g.period_key
     FROM generated_tasks g JOIN task_types t ON t.id = g.task_type_id LEFT JOIN patients p ON p.id = g.patient_id";
 
-fn generated_row(r: &QueryResult) -> Result<GeneratedRow> {
-    Ok(GeneratedRow {
-        id: get(r, "id")?,
-        coordinator_id: get(r, "coordinator_id")?,
-        patient_id: get(r, "patient_id")?,
-        patient_first: get(r, "patient_first")?,
-        patient_last: get(r, "patient_last")?,
-        task_type_id: get(r, "task_type_id")?,
-        task_type: get(r, "task_type")?,
-        due_date: get(r, "due_date")?,
-        estimated_minutes: get(r, "estimated_minutes")?,
-        priority: get(r, "priority")?,
-        status: get(r, "status")?,
-        period_key: get(r, "period_key")?,
-    })
+#[derive(FromQueryResult)]
+struct ScheduleRow {
+    id: i64,
+    task_type_id: i64,
+    frequency: Frequency,
+    day_of_week: Option<i32>,
+    day_of_month: Option<i32>,
+    estimated_minutes: i32,
+    priority: Priority,
+    applies_to: AppliesTo,
+}
+
+impl From<ScheduleRow> for Schedule {
+    fn from(r: ScheduleRow) -> Schedule {
+        Schedule {
+            id: r.id,
+            task_type_id: r.task_type_id,
+            frequency: r.frequency,
+            day_of_week: r.day_of_week.and_then(|d| u32::try_from(d).ok()),
+            day_of_month: r.day_of_month.and_then(|d| u32::try_from(d).ok()),
+            estimated_minutes: r.estimated_minutes,
+            priority: r.priority,
+            applies_to: r.applies_to,
+        }
+    }
+}
+
+#[derive(FromQueryResult)]
+struct CaseloadRow {
+    id: i64,
+    coordinator_id: i64,
+    program: Program,
 }
 
 impl Store {
     pub async fn active_schedules(&self) -> Result<Vec<Schedule>> {
-        let rows = self
-            .all(
+        let rows: Vec<ScheduleRow> = self
+            .rows(
                 "SELECT id, task_type_id, frequency, day_of_week, day_of_month, estimated_minutes, priority, applies_to
                  FROM automated_task_schedule WHERE is_active = TRUE ORDER BY id",
                 vec![],
             )
             .await?;
-        let mut schedules = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let frequency: String = get(r, "frequency")?;
-            let applies_to: String = get(r, "applies_to")?;
-            let priority: String = get(r, "priority")?;
-            // A row an older or newer carelog wrote in a form this one does not know is skipped, not guessed at.
-            let (Some(frequency), Some(applies_to), Ok(priority)) = (
-                Frequency::from_key(&frequency),
-                AppliesTo::from_key(&applies_to),
-                Priority::parse(&priority),
-            ) else {
-                tracing::warn!(
-                    schedule = get::<i64>(r, "id")?,
-                    "skipping a schedule with unknown frequency, subjects or priority"
-                );
-                continue;
-            };
-            schedules.push(Schedule {
-                id: get(r, "id")?,
-                task_type_id: get(r, "task_type_id")?,
-                frequency,
-                day_of_week: get::<Option<i32>>(r, "day_of_week")?
-                    .and_then(|d| u32::try_from(d).ok()),
-                day_of_month: get::<Option<i32>>(r, "day_of_month")?
-                    .and_then(|d| u32::try_from(d).ok()),
-                estimated_minutes: get(r, "estimated_minutes")?,
-                priority,
-                applies_to,
-            });
-        }
-        Ok(schedules)
+        Ok(rows.into_iter().map(Schedule::from).collect())
     }
 
     /// Active patients with a coordinator: the subjects of monthly tasks.
     pub async fn caseload_patients(&self) -> Result<Vec<CaseloadPatient>> {
-        let rows = self
-            .all(
-                "SELECT id, coordinator_id, program FROM patients WHERE status = 'Active' AND coordinator_id IS NOT NULL ORDER BY id",
-                vec![],
+        let rows: Vec<CaseloadRow> = self
+            .rows(
+                "SELECT id, coordinator_id, program FROM patients WHERE status = $1 AND coordinator_id IS NOT NULL ORDER BY id",
+                vec![PatientStatus::Active.into()],
             )
             .await?;
-        rows.iter()
-            .filter_map(|r| {
-                let program: String = get(r, "program").ok()?;
-                Some(Ok(CaseloadPatient {
-                    id: get(r, "id").ok()?,
-                    coordinator_id: get(r, "coordinator_id").ok()?,
-                    program: Program::parse(&program).ok()?,
-                }))
+        Ok(rows
+            .into_iter()
+            .map(|r| CaseloadPatient {
+                id: r.id,
+                coordinator_id: r.coordinator_id,
+                program: r.program,
             })
-            .collect()
+            .collect())
     }
 
     /// Active users who carry a caseload: the subjects of weekly tasks.
     pub async fn active_coordinator_ids(&self) -> Result<Vec<i64>> {
-        let rows = self
-            .all(
-                "SELECT u.id FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
-                 WHERE u.is_active = TRUE AND u.role IN ('coordinator', 'manager') ORDER BY u.id",
-                vec![],
-            )
-            .await?;
-        rows.iter().map(|r| get(r, "id")).collect()
+        self.scalars(
+            "SELECT u.id FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
+             WHERE u.is_active = TRUE AND u.role IN ($1, $2) ORDER BY u.id",
+            vec![Role::Coordinator.into(), Role::Manager.into()],
+        )
+        .await
     }
 
     /// Inserts the planned tasks that do not exist yet; returns how many were new.
@@ -130,30 +113,19 @@ impl Store {
     ) -> Result<u64> {
         let mut inserted = 0;
         let tx = self.begin_write().await?;
-        for chunk in tasks.chunks(self.rows_per_statement(10)) {
+        for chunk in tasks.chunks(self.rows_per_statement(11)) {
             let mut sql = String::from(
                 "INSERT INTO generated_tasks (schedule_id, task_type_id, coordinator_id, patient_id, subject_key, period_key, due_date,
                     estimated_minutes, priority, status, created_at) VALUES ",
             );
-            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 10);
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 11);
             for (i, t) in chunk.iter().enumerate() {
-                let b = i * 10;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10
-                ));
+                let placeholders: Vec<String> =
+                    (1..=11).map(|n| format!("${}", i * 11 + n)).collect();
+                sql.push_str(&format!("({})", placeholders.join(", ")));
                 values.extend([
                     t.schedule_id.into(),
                     t.task_type_id.into(),
@@ -163,7 +135,8 @@ impl Store {
                     t.period_key.clone().into(),
                     t.due_date.into(),
                     t.estimated_minutes.into(),
-                    t.priority.as_str().into(),
+                    t.priority.into(),
+                    TaskStatus::Pending.into(),
                     at(now),
                 ]);
             }
@@ -181,38 +154,38 @@ impl Store {
         patient_id: i64,
         limit: i64,
     ) -> Result<Vec<GeneratedRow>> {
-        let rows = self
-            .all(
-                &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 ORDER BY g.due_date DESC, g.id DESC LIMIT $2"),
-                vec![patient_id.into(), limit.into()],
-            )
-            .await?;
-        rows.iter().map(generated_row).collect()
+        self.rows(
+            &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 ORDER BY g.due_date DESC, g.id DESC LIMIT $2"),
+            vec![patient_id.into(), limit.into()],
+        )
+        .await
     }
 
     /// Every coordinator's open tasks due before `day` (the demo completes most of them).
     pub async fn open_tasks_due_before(&self, day: NaiveDate) -> Result<Vec<GeneratedRow>> {
-        let rows =
-            self.all(&format!("{GENERATED_SELECT} WHERE g.status = 'pending' AND g.due_date < $1 ORDER BY g.id"), vec![day.into()]).await?;
-        rows.iter().map(generated_row).collect()
+        self.rows(
+            &format!("{GENERATED_SELECT} WHERE g.status = $1 AND g.due_date < $2 ORDER BY g.id"),
+            vec![TaskStatus::Pending.into(), day.into()],
+        )
+        .await
     }
 
     pub async fn pending_tasks(&self, coordinator_id: i64) -> Result<Vec<GeneratedRow>> {
-        let rows = self
-            .all(
+        let mut tasks: Vec<GeneratedRow> = self
+            .rows(
                 &format!(
-                    "{GENERATED_SELECT} WHERE g.coordinator_id = $1 AND g.status = 'pending'
-                     ORDER BY g.due_date, CASE g.priority WHEN 'High' THEN 0 WHEN 'Medium' THEN 1 ELSE 2 END, g.id"
+                    "{GENERATED_SELECT} WHERE g.coordinator_id = $1 AND g.status = $2 ORDER BY g.due_date, g.id"
                 ),
-                vec![coordinator_id.into()],
+                vec![coordinator_id.into(), TaskStatus::Pending.into()],
             )
             .await?;
-        rows.iter().map(generated_row).collect()
+        // Priority's order is the vocabulary's (High, Medium, Low); the sort is stable, so due date then id hold.
+        tasks.sort_by_key(|t| (t.due_date, t.priority));
+        Ok(tasks)
     }
 
     pub async fn generated_task(&self, id: i64) -> Result<Option<GeneratedRow>> {
-        let row = self.one(&format!("{GENERATED_SELECT} WHERE g.id = $1"), vec![id.into()]).await?;
-        row.as_ref().map(generated_row).transpose()
+        self.row(&format!("{GENERATED_SELECT} WHERE g.id = $1"), vec![id.into()]).await
     }
 
     pub async fn generated_tasks_for_patient(
@@ -220,12 +193,10 @@ impl Store {
         patient_id: i64,
         period_key: &str,
     ) -> Result<Vec<GeneratedRow>> {
-        let rows = self
-            .all(
-                &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 AND g.period_key = $2 ORDER BY g.due_date, g.id"),
-                vec![patient_id.into(), period_key.into()],
-            )
-            .await?;
-        rows.iter().map(generated_row).collect()
+        self.rows(
+            &format!("{GENERATED_SELECT} WHERE g.patient_id = $1 AND g.period_key = $2 ORDER BY g.due_date, g.id"),
+            vec![patient_id.into(), period_key.into()],
+        )
+        .await
     }
 }

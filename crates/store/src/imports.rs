@@ -3,19 +3,22 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use carelog_domain::catalogue::{TimeRule, ValueFormat};
+use carelog_domain::billing::MonthStatus;
 use carelog_domain::import::{ImportKind, PatientRecord};
 use carelog_domain::import_plan::{
     Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan,
 };
-use carelog_domain::patient::{PatientStatus, Program};
+use carelog_domain::patient::{
+    CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus, Priority, Program,
+};
 use carelog_domain::practice_time::{UtcRange, YearMonth};
-use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Value};
+use carelog_domain::schedule::TaskStatus;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
-use crate::row::get;
+use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
 /// What applying did.
@@ -29,10 +32,123 @@ pub struct Applied {
 pub struct Upload {
     pub id: i64,
     pub user_id: i64,
-    pub kind: String,
+    pub kind: ImportKind,
     pub filename: String,
     pub content: Vec<u8>,
     pub created_at: DateTime<Utc>,
+}
+
+#[derive(FromQueryResult)]
+struct CoordinatorName {
+    id: i64,
+    display_name: String,
+    username: String,
+}
+
+#[derive(FromQueryResult)]
+struct PatientNeed {
+    patient_id: i64,
+    need: String,
+}
+
+#[derive(FromQueryResult)]
+struct IdName {
+    id: i64,
+    name: String,
+}
+
+const SHEET_PATIENTS: &str = "SELECT p.id, p.chart_code, p.last_name, p.first_name, p.dob, p.coordinator_id,
+        u.display_name AS coordinator, pr.name AS provider, f.name AS facility, p.status, p.program,
+        p.consent_date, p.chronic_conditions, p.complex_ccm, p.language, p.phone, p.insurance_primary,
+        p.insurance_policy, p.visit_interval_months
+     FROM patients p LEFT JOIN facilities f ON f.id = p.facility_id
+     LEFT JOIN providers pr ON pr.id = p.provider_id LEFT JOIN users u ON u.id = p.coordinator_id";
+
+/// A patient as the ZMO sheet describes one, to compare a sheet row with.
+#[derive(FromQueryResult)]
+struct SheetPatient {
+    id: i64,
+    chart_code: String,
+    last_name: String,
+    first_name: String,
+    dob: NaiveDate,
+    coordinator_id: Option<i64>,
+    coordinator: Option<String>,
+    provider: Option<String>,
+    facility: Option<String>,
+    status: PatientStatus,
+    program: Program,
+    consent_date: Option<NaiveDate>,
+    chronic_conditions: i32,
+    complex_ccm: bool,
+    language: String,
+    phone: Option<String>,
+    insurance_primary: Option<String>,
+    insurance_policy: Option<String>,
+    visit_interval_months: i32,
+}
+
+impl SheetPatient {
+    fn into_record(self, special_needs: Vec<String>) -> PatientRecord {
+        PatientRecord {
+            chart_code: self.chart_code,
+            last_name: self.last_name,
+            first_name: self.first_name,
+            dob: self.dob,
+            coordinator: self.coordinator,
+            provider: self.provider,
+            facility: self.facility,
+            status: self.status,
+            program: self.program,
+            consent_date: self.consent_date,
+            chronic_conditions: self.chronic_conditions,
+            complex_ccm: self.complex_ccm,
+            language: self.language,
+            special_needs,
+            phone: self.phone,
+            insurance: self.insurance_primary,
+            policy: self.insurance_policy,
+            visit_interval_months: self.visit_interval_months,
+        }
+    }
+}
+
+const KNOWN_VISITS: &str =
+    "SELECT v.patient_id, v.visit_date, v.visit_type, COALESCE(p.name, '') AS provider
+     FROM visits v LEFT JOIN providers p ON p.id = v.provider_id";
+
+#[derive(FromQueryResult)]
+struct KnownVisit {
+    patient_id: i64,
+    visit_date: NaiveDate,
+    visit_type: String,
+    provider: String,
+}
+
+#[derive(FromQueryResult)]
+struct KnownEntry {
+    coordinator_id: i64,
+    patient_id: Option<i64>,
+    task_type_id: i64,
+    minutes: Option<i32>,
+    notes: String,
+    task_at: DateTime<Utc>,
+}
+
+#[derive(FromQueryResult)]
+pub(crate) struct MonthKey {
+    pub billing_year: i32,
+    pub billing_month: i32,
+}
+
+#[derive(FromQueryResult)]
+struct StoredUpload {
+    id: i64,
+    user_id: i64,
+    kind: ImportKind,
+    filename: String,
+    content_hex: String,
+    created_at: DateTime<Utc>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -51,9 +167,9 @@ async fn name_ids(
     tx: &DatabaseTransaction,
     table: &str,
 ) -> Result<HashMap<String, i64>> {
-    let rows =
-        tx.query_all_raw(store.stmt(&format!("SELECT id, name FROM {table}"), vec![])).await?;
-    rows.iter().map(|r| Ok((get::<String>(r, "name")?.to_lowercase(), get(r, "id")?))).collect()
+    let rows: Vec<IdName> =
+        tx.rows(store.stmt(&format!("SELECT id, name FROM {table}"), vec![])).await?;
+    Ok(rows.into_iter().map(|r| (r.name.to_lowercase(), r.id)).collect())
 }
 
 fn optional(v: Option<String>) -> Value {
@@ -69,110 +185,90 @@ impl Store {
         entry_span: Option<UtcRange>,
         local: impl Fn(DateTime<Utc>) -> NaiveDateTime,
     ) -> Result<Known> {
-        let mut known = Known::default();
-        for r in &self
-            .all("SELECT u.id, u.display_name, u.username FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.is_active = TRUE", vec![])
+        let coordinators = self
+            .rows::<CoordinatorName>(
+                "SELECT u.id, u.display_name, u.username FROM users u
+                 JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.is_active = TRUE",
+                vec![],
+            )
             .await?
-        {
-            known.coordinators.push(KnownCoordinator { id: get(r, "id")?, name: get(r, "display_name")?, username: get(r, "username")? });
-        }
-        known.facilities = self
-            .all("SELECT name FROM facilities", vec![])
-            .await?
-            .iter()
-            .map(|r| get(r, "name"))
-            .collect::<Result<_>>()?;
-        known.providers = self
-            .all("SELECT name FROM providers", vec![])
-            .await?
-            .iter()
-            .map(|r| get(r, "name"))
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .map(|c| KnownCoordinator { id: c.id, name: c.display_name, username: c.username })
+            .collect();
+        let mut known = Known {
+            coordinators,
+            facilities: self.scalars("SELECT name FROM facilities", vec![]).await?,
+            providers: self.scalars("SELECT name FROM providers", vec![]).await?,
+            ..Known::default()
+        };
         for t in self.task_types().await? {
             known.task_types.push(KnownTaskType {
                 id: t.id,
                 name: t.name,
                 category: t.category,
                 needs_patient: t.needs_patient,
-                time_rule: TimeRule::from_key(&t.time_rule).unwrap_or(TimeRule::Minutes),
-                value_format: t.value_format.as_deref().and_then(ValueFormat::from_key),
+                time_rule: t.time_rule,
+                value_format: t.value_format,
             });
         }
         let mut needs: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in &self
-            .all("SELECT patient_id, need FROM patient_special_needs ORDER BY need", vec![])
-            .await?
-        {
-            needs.entry(get(r, "patient_id")?).or_default().push(get(r, "need")?);
-        }
-        for r in &self
-            .all(
-                "SELECT p.*, f.name AS facility, pr.name AS provider, u.display_name AS coordinator FROM patients p
-                 LEFT JOIN facilities f ON f.id = p.facility_id LEFT JOIN providers pr ON pr.id = p.provider_id
-                 LEFT JOIN users u ON u.id = p.coordinator_id",
+        for n in self
+            .rows::<PatientNeed>(
+                "SELECT patient_id, need FROM patient_special_needs ORDER BY need",
                 vec![],
             )
             .await?
         {
-            let id: i64 = get(r, "id")?;
-            let chart: String = get(r, "chart_code")?;
-            let record = PatientRecord {
-                chart_code: chart.clone(),
-                last_name: get(r, "last_name")?,
-                first_name: get(r, "first_name")?,
-                dob: get(r, "dob")?,
-                coordinator: get(r, "coordinator")?,
-                provider: get(r, "provider")?,
-                facility: get(r, "facility")?,
-                status: PatientStatus::parse(&get::<String>(r, "status")?).unwrap_or(PatientStatus::Active),
-                program: Program::parse(&get::<String>(r, "program")?).unwrap_or(Program::Ccm),
-                consent_date: get(r, "consent_date")?,
-                chronic_conditions: get(r, "chronic_conditions")?,
-                complex_ccm: get(r, "complex_ccm")?,
-                language: get(r, "language")?,
-                special_needs: needs.remove(&id).unwrap_or_default(),
-                phone: get(r, "phone")?,
-                insurance: get(r, "insurance_primary")?,
-                policy: get(r, "insurance_policy")?,
-                visit_interval_months: get(r, "visit_interval_months")?,
-            };
-            known.patients.insert(chart.to_uppercase(), KnownPatient { id, record, coordinator_id: get(r, "coordinator_id")? });
+            needs.entry(n.patient_id).or_default().push(n.need);
+        }
+        for p in self.rows::<SheetPatient>(SHEET_PATIENTS, vec![]).await? {
+            let (id, coordinator_id) = (p.id, p.coordinator_id);
+            let chart = p.chart_code.to_uppercase();
+            let record = p.into_record(needs.remove(&id).unwrap_or_default());
+            known.patients.insert(chart, KnownPatient { id, record, coordinator_id });
         }
         if kind == ImportKind::Psl {
-            for r in &self.all("SELECT v.patient_id, v.visit_date, v.visit_type, COALESCE(p.name, '') AS provider FROM visits v LEFT JOIN providers p ON p.id = v.provider_id", vec![]).await? {
-                known.visits.insert((get(r, "patient_id")?, get(r, "visit_date")?, get::<String>(r, "provider")?.to_lowercase(), get::<String>(r, "visit_type")?.to_lowercase()));
+            for v in self.rows::<KnownVisit>(KNOWN_VISITS, vec![]).await? {
+                known.visits.insert((
+                    v.patient_id,
+                    v.visit_date,
+                    v.provider.to_lowercase(),
+                    v.visit_type.to_lowercase(),
+                ));
             }
         }
         if let (ImportKind::CmLog, Some(span)) = (kind, entry_span) {
-            for r in &self
-                .all(
-                    "SELECT coordinator_id, patient_id, task_type_id, minutes, notes, task_at FROM coordinator_task_log WHERE task_at >= $1 AND task_at < $2",
+            for e in self
+                .rows::<KnownEntry>(
+                    "SELECT coordinator_id, patient_id, task_type_id, minutes, notes, task_at
+                     FROM coordinator_task_log WHERE task_at >= $1 AND task_at < $2",
                     vec![at(span.start), at(span.end)],
                 )
                 .await?
             {
-                let coordinator: i64 = get(r, "coordinator_id")?;
-                let minutes: Option<i32> = get(r, "minutes")?;
-                let when = local(get(r, "task_at")?);
-                let minute = when.date().and_hms_opt(chrono::Timelike::hour(&when), chrono::Timelike::minute(&when), 0).unwrap_or(when);
-                known.entries.insert((coordinator, get(r, "patient_id")?, get(r, "task_type_id")?, minutes, get(r, "notes")?, minute));
-                *known.day_minutes.entry((coordinator, when.date())).or_insert(0) += i64::from(minutes.unwrap_or(0));
+                let when = local(e.task_at);
+                let minute = when.with_second(0).unwrap_or(when);
+                let day = (e.coordinator_id, when.date());
+                *known.day_minutes.entry(day).or_insert(0) += i64::from(e.minutes.unwrap_or(0));
+                known.entries.insert((
+                    e.coordinator_id,
+                    e.patient_id,
+                    e.task_type_id,
+                    e.minutes,
+                    e.notes,
+                    minute,
+                ));
             }
         }
         known.closed_months = self
-            .all(
-                "SELECT billing_year, billing_month FROM billing_months WHERE status = 'closed'",
-                vec![],
+            .rows::<MonthKey>(
+                "SELECT billing_year, billing_month FROM billing_months WHERE status = $1",
+                vec![MonthStatus::Closed.into()],
             )
             .await?
-            .iter()
-            .map(|r| {
-                Ok(YearMonth {
-                    year: get(r, "billing_year")?,
-                    month: get::<i32>(r, "billing_month")?.clamp(1, 12) as u32,
-                })
-            })
-            .collect::<Result<BTreeSet<_>>>()?;
+            .into_iter()
+            .map(|m| YearMonth { year: m.billing_year, month: m.billing_month.clamp(1, 12) as u32 })
+            .collect::<BTreeSet<_>>();
         Ok(known)
     }
 
@@ -228,27 +324,34 @@ impl Store {
                         now,
                     );
                     values.push(p.chart_code.clone().into());
-                    values.push(if p.complex_ccm { "High" } else { "Medium" }.into());
+                    let complexity =
+                        if p.complex_ccm { Complexity::High } else { Complexity::Medium };
+                    values.push(complexity.into());
                     values.push(
-                        if coordinator.is_some() { "Assigned" } else { "Ready for Assignment" }
-                            .into(),
+                        if coordinator.is_some() {
+                            OnboardingStatus::Assigned
+                        } else {
+                            OnboardingStatus::ReadyForAssignment
+                        }
+                        .into(),
                     );
-                    let r = tx
-                        .query_one_raw(self.stmt(
+                    values.extend([
+                        CareGapStatus::Closed.into(),
+                        CarePlanStatus::NotStarted.into(),
+                        Priority::Medium.into(),
+                    ]);
+                    let id: i64 = tx
+                        .scalar(self.stmt(
                             &format!(
                                 "INSERT INTO patients ({SHEET_COLUMNS}, created_at, provider_handoff_at, chart_code, complexity, onboarding_status,
                                     care_gap_status, care_plan_status, assignment_priority, notes)
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $17, $18, $19, $20,
-                                    'Closed', 'Not Started', 'Medium', '')
+                                    $21, $22, $23, '')
                                  RETURNING id"
                             ),
                             values,
                         ))
-                        .await?;
-                    let id: i64 = r
-                        .as_ref()
-                        .map(|r| get(r, "id"))
-                        .transpose()?
+                        .await?
                         .ok_or_else(|| StoreError::NotFound("the new patient's id".into()))?;
                     replace_needs(self, &tx, id, &p.special_needs).await?;
                     if let Some(c) = coordinator {
@@ -259,13 +362,11 @@ impl Store {
                 }
                 Change::UpdatePatient(id, p, coordinator) => {
                     let before: Option<i64> = tx
-                        .query_one_raw(self.stmt(
+                        .scalar::<Option<i64>>(self.stmt(
                             "SELECT coordinator_id FROM patients WHERE id = $1",
                             vec![(*id).into()],
                         ))
                         .await?
-                        .map(|r| get(&r, "coordinator_id"))
-                        .transpose()?
                         .flatten();
                     let mut values = sheet_values(
                         p,
@@ -275,11 +376,13 @@ impl Store {
                         now,
                     );
                     values.push((*id).into());
+                    values.extend(OnboardingStatus::WAITING.map(Value::from));
+                    values.push(OnboardingStatus::Assigned.into());
                     tx.execute_raw(self.stmt(
                         "UPDATE patients SET first_name = $1, last_name = $2, dob = $3, phone = $4, insurance_primary = $5, insurance_policy = $6,
                             facility_id = $7, provider_id = $8, coordinator_id = $9, status = $10, language = $11, program = $12, complex_ccm = $13,
                             consent_date = $14, chronic_conditions = $15, visit_interval_months = $16, updated_at = $17,
-                            onboarding_status = CASE WHEN $9 IS NOT NULL AND onboarding_status IN ('Ready for Assignment', 'Assignment Pending') THEN 'Assigned' ELSE onboarding_status END
+                            onboarding_status = CASE WHEN $9 IS NOT NULL AND onboarding_status IN ($19, $20) THEN $21 ELSE onboarding_status END
                          WHERE id = $18",
                         values,
                     ))
@@ -288,8 +391,8 @@ impl Store {
                     if let Some(c) = coordinator.filter(|c| Some(*c) != before) {
                         record_assignment(self, &tx, *id, c, before, assigned_by, now).await?;
                         tx.execute_raw(self.stmt(
-                            "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = 'pending'",
-                            vec![c.into(), (*id).into()],
+                            "UPDATE generated_tasks SET coordinator_id = $1 WHERE patient_id = $2 AND status = $3",
+                            vec![c.into(), (*id).into(), TaskStatus::Pending.into()],
                         ))
                         .await?;
                     }
@@ -320,7 +423,7 @@ impl Store {
                             e.coordinator_id.into(),
                             e.patient_id.into(),
                             e.task_type_id.into(),
-                            e.category.clone().into(),
+                            e.category.into(),
                             e.minutes.into(),
                             optional(e.stat_value.clone()),
                             e.notes.clone().into(),
@@ -354,36 +457,29 @@ impl Store {
             vec![at(now - chrono::Duration::days(1))],
         )
         .await?;
-        let row = self
-            .write_one(
-                "INSERT INTO import_uploads (user_id, kind, filename, content_hex, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                vec![user_id.into(), kind.key().into(), filename.into(), hex(content).into(), at(now)],
-            )
-            .await?;
-        row.as_ref()
-            .map(|r| get(r, "id"))
-            .transpose()?
-            .ok_or_else(|| StoreError::NotFound("the upload's id".into()))
+        self.write_returning(
+            "INSERT INTO import_uploads (user_id, kind, filename, content_hex, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            vec![user_id.into(), kind.into(), filename.into(), hex(content).into(), at(now)],
+        )
+        .await?
+        .ok_or_else(|| StoreError::NotFound("the upload's id".into()))
     }
 
     /// An upload of `user_id`'s (another user's upload is not theirs to see or apply).
     pub async fn upload(&self, user_id: i64, id: i64) -> Result<Option<Upload>> {
-        let Some(r) = self
-            .one(
+        let stored: Option<StoredUpload> = self
+            .row(
                 "SELECT id, user_id, kind, filename, content_hex, created_at FROM import_uploads WHERE id = $1 AND user_id = $2",
                 vec![id.into(), user_id.into()],
             )
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Upload {
-            id: get(&r, "id")?,
-            user_id: get(&r, "user_id")?,
-            kind: get(&r, "kind")?,
-            filename: get(&r, "filename")?,
-            content: unhex(&get::<String>(&r, "content_hex")?).unwrap_or_default(),
-            created_at: get(&r, "created_at")?,
+            .await?;
+        Ok(stored.map(|u| Upload {
+            id: u.id,
+            user_id: u.user_id,
+            kind: u.kind,
+            filename: u.filename,
+            content: unhex(&u.content_hex).unwrap_or_default(),
+            created_at: u.created_at,
         }))
     }
 }
@@ -410,9 +506,9 @@ fn sheet_values(
         facility,
         provider,
         coordinator.into(),
-        p.status.as_str().into(),
+        p.status.into(),
         p.language.clone().into(),
-        p.program.as_str().into(),
+        p.program.into(),
         p.complex_ccm.into(),
         p.consent_date.into(),
         p.chronic_conditions.into(),

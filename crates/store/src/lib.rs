@@ -24,6 +24,7 @@ mod metrics;
 mod migrate;
 mod notifications;
 mod panel;
+mod patient_month;
 mod patients;
 mod profiles;
 mod quality;
@@ -39,39 +40,48 @@ pub mod testing;
 mod timers;
 mod type_averages;
 mod users;
+pub mod vocabulary_checks;
 
 pub use sea_orm::Value;
 
 pub use api_tokens::ApiTokenRow;
-pub use assignment_queue::{QueueFilter, QueueRow, QueueSort, QueueView};
+pub use assignment_queue::{QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
 pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
 };
-pub use audit::{AuditFilter, AuditRow, NewAuditEvent};
-pub use billing::ClosedMonth;
+pub use audit::{AuditFilter, AuditPage, AuditRow, NewAuditEvent};
+pub use billing::{ClosedMonth, Fee, SnapshotRow};
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
 pub use demo_rows::{
     DemoCareGap, DemoCompletion, DemoCoordinator, DemoKeys, DemoPatient, DemoPractice, DemoProfile,
-    DemoTaskEntry, DemoVisit,
+    DemoTaskEntry, DemoVisit, TimedEntry,
 };
 pub use error::StoreError;
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};
+pub use login_failures::LoginFailures;
+pub use metrics::CoordinatorMonthRow;
 pub use migrate::MIGRATIONS;
-pub use notifications::{AlertCandidate, ClaimedEmail, NewNotification, NotificationRow};
-pub use panel::{Named, PanelFilter, PanelPatient};
+pub use notifications::{
+    AlertCandidate, ClaimedEmail, CoordinatorCount, CoordinatorLogged, NewNotification,
+    NotificationRow,
+};
+pub use panel::{Named, PanelFilter, PanelPatient, PatientMinutes, PatientPick};
+pub use patient_month::PatientMonthMinutes;
 pub use patients::{CareOwner, PatientDetail, PatientListRow, RecentActivity};
 pub use profiles::ProfileUpdate;
-pub use quality::{NewReview, NewSurvey, QualityWindow, SampleEntry};
+pub use quality::{
+    ChartPatient, EntryOwner, FirstAssignment, NewReview, NewSurvey, QualityWindow, SampleEntry,
+};
 pub use schedules::ScheduleRow;
 pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
-pub use task_log::{EntryFilter, EntryRow, NewEntry, Saved, describe_entry};
+pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamWindows};
 pub use team_cache::QueueTrends;
 pub use timers::RunningTimer;
-pub use users::{NewUser, User};
+pub use users::{Login, NewUser, User};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

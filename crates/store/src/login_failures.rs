@@ -1,8 +1,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::connection::at;
-use crate::row::count;
 use crate::{Result, Store};
+
+/// Recent failed sign-ins, counted for the account and for the address they came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub account: i64,
+    pub address: i64,
+}
 
 impl Store {
     pub async fn record_login_failure(
@@ -19,26 +25,26 @@ impl Store {
         Ok(())
     }
 
-    /// Failed sign-ins since `since`: (for this account, from this address).
+    /// Failed sign-ins since `since` for this account and from this address.
     pub async fn login_failures_since(
         &self,
         username: &str,
         address: &str,
         since: DateTime<Utc>,
-    ) -> Result<(i64, i64)> {
+    ) -> Result<LoginFailures> {
         let account = self
-            .one(
+            .count(
                 "SELECT COUNT(*) AS n FROM login_failures WHERE username = $1 AND at >= $2",
                 vec![username.into(), at(since)],
             )
             .await?;
-        let from_address = self
-            .one(
+        let address = self
+            .count(
                 "SELECT COUNT(*) AS n FROM login_failures WHERE address = $1 AND at >= $2",
                 vec![address.into(), at(since)],
             )
             .await?;
-        Ok((count(&account, "n")?, count(&from_address, "n")?))
+        Ok(LoginFailures { account, address })
     }
 
     /// A successful sign-in clears that account's failures.

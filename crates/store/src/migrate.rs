@@ -4,6 +4,7 @@ use chrono::Utc;
 use sea_orm::ConnectionTrait;
 
 use crate::connection::at;
+use crate::row::Query;
 use crate::{Engine, Result, Store, StoreError};
 
 pub struct Migration {
@@ -53,6 +54,16 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "team change counter, covering indexes for the coordinator pages and task type averages",
         sql: include_str!("../migrations/0008_team_revisions.sql"),
     },
+    Migration {
+        version: 9,
+        description: "every vocabulary column limited to the domain's keys",
+        sql: include_str!("../migrations/0009_vocabulary_checks.sql"),
+    },
+    Migration {
+        version: 10,
+        description: "indexes for a patient's and a coordinator's billing month",
+        sql: include_str!("../migrations/0010_billing_month_indexes.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -82,6 +93,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (7, Engine::Postgres) => postgres_billing_triggers(),
         (8, Engine::Sqlite) => sqlite_team_triggers(),
         (8, Engine::Postgres) => postgres_team_triggers(),
+        (9, engine) => crate::vocabulary_checks::constraints(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }
@@ -264,10 +276,8 @@ impl Store {
                 tx.execute_raw(self.stmt("SELECT pg_advisory_xact_lock(7261001)", vec![])).await?;
             }
             let current = tx
-                .query_one_raw(self.stmt("SELECT MAX(version) AS v FROM schema_migrations", vec![]))
-                .await?
-                .and_then(|r| r.try_get::<Option<i64>>("", "v").ok().flatten())
-                .unwrap_or(0);
+                .count(self.stmt("SELECT MAX(version) AS v FROM schema_migrations", vec![]))
+                .await?;
             if current > known {
                 return Err(StoreError::SchemaTooNew { found: current, known });
             }
@@ -298,8 +308,7 @@ impl Store {
     }
 
     pub async fn schema_version(&self) -> Result<i64> {
-        let row = self.one("SELECT MAX(version) AS v FROM schema_migrations", vec![]).await?;
-        crate::row::count(&row, "v")
+        self.count("SELECT MAX(version) AS v FROM schema_migrations", vec![]).await
     }
 }
 

@@ -2,12 +2,15 @@
 //! created once however many servers run the job; each e-mail is claimed (`pending` → `sending`) by one
 //! server before it is sent.
 
-use carelog_domain::notifications::Kind;
+use carelog_domain::notifications::{EmailStatus, Kind};
+use carelog_domain::patient::{CareGapStatus, PatientStatus};
 use carelog_domain::practice_time::UtcRange;
+use carelog_domain::role::Role;
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::FromQueryResult;
 
 use crate::connection::at;
-use crate::row::{count, get};
 use crate::{Result, Store};
 
 #[derive(Debug, Clone)]
@@ -23,24 +26,69 @@ pub struct NewNotification {
     pub email_body: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct NotificationRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub body: String,
     pub link: String,
     pub created_at: DateTime<Utc>,
-    pub read: bool,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl NotificationRow {
+    pub fn read(&self) -> bool {
+        self.read_at.is_some()
+    }
 }
 
 /// An e-mail this server has claimed and must now send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct ClaimedEmail {
     pub id: i64,
     pub to: String,
     pub subject: String,
     pub body: String,
+}
+
+/// How many of something each coordinator has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct CoordinatorCount {
+    pub coordinator_id: i64,
+    pub n: i64,
+}
+
+/// A coordinator's logged minutes and entries in a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct CoordinatorLogged {
+    pub coordinator_id: i64,
+    pub minutes: i64,
+    pub entries: i64,
+}
+
+#[derive(FromQueryResult)]
+struct EmailWish {
+    email: Option<String>,
+    wanted: Option<bool>,
+}
+
+#[derive(FromQueryResult)]
+struct EmailChoice {
+    kind: Kind,
+    email: bool,
+}
+
+#[derive(FromQueryResult)]
+struct AlertRow {
+    id: i64,
+    coordinator_id: i64,
+    visit_interval_months: i32,
+    first_name: String,
+    last_name: String,
+    last_visit: Option<NaiveDate>,
+    open_gaps: i64,
+    last_activity: Option<DateTime<Utc>>,
 }
 
 impl Store {
@@ -65,7 +113,7 @@ impl Store {
                     n.link.clone().into(),
                     n.dedupe_key.clone().into(),
                     at(now),
-                    if email { "pending" } else { "none" }.into(),
+                    if email { EmailStatus::Pending } else { EmailStatus::None }.into(),
                     n.email_subject.clone().into(),
                     n.email_body.clone().into(),
                 ],
@@ -75,55 +123,41 @@ impl Store {
     }
 
     async fn wants_email(&self, user_id: i64, kind: Kind) -> Result<bool> {
-        let row = self
-            .one(
+        let wish: Option<EmailWish> = self
+            .row(
                 "SELECT u.email, p.email AS wanted FROM users u
                  LEFT JOIN notification_preferences p ON p.user_id = u.id AND p.kind = $2
                  WHERE u.id = $1 AND u.is_active = TRUE",
-                vec![user_id.into(), kind.key().into()],
+                vec![user_id.into(), kind.into()],
             )
             .await?;
-        let Some(row) = row else { return Ok(false) };
-        let address: Option<String> = get(&row, "email")?;
-        let wanted: Option<bool> = get(&row, "wanted")?;
-        Ok(address.is_some_and(|a| a.contains('@')) && wanted.unwrap_or(true))
+        let Some(wish) = wish else { return Ok(false) };
+        Ok(wish.email.is_some_and(|a| a.contains('@')) && wish.wanted.unwrap_or(true))
     }
 
     pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
-        count(&self.one("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL", vec![user_id.into()]).await?, "n")
+        self.count(
+            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            vec![user_id.into()],
+        )
+        .await
     }
 
     pub async fn notifications(&self, user_id: i64, limit: u64) -> Result<Vec<NotificationRow>> {
-        let rows = self
-            .all(
-                "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-                vec![user_id.into(), (limit as i64).into()],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(NotificationRow {
-                    id: get(r, "id")?,
-                    kind: get(r, "kind")?,
-                    title: get(r, "title")?,
-                    body: get(r, "body")?,
-                    link: get(r, "link")?,
-                    created_at: get(r, "created_at")?,
-                    read: get::<Option<DateTime<Utc>>>(r, "read_at")?.is_some(),
-                })
-            })
-            .collect()
+        self.rows(
+            "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+            vec![user_id.into(), (limit as i64).into()],
+        )
+        .await
     }
 
     /// Where one of the user's notifications points; None if it is not theirs.
     pub async fn notification_link(&self, user_id: i64, id: i64) -> Result<Option<String>> {
-        let row = self
-            .one(
-                "SELECT link FROM notifications WHERE user_id = $1 AND id = $2",
-                vec![user_id.into(), id.into()],
-            )
-            .await?;
-        row.map(|r| get(&r, "link")).transpose()
+        self.scalar(
+            "SELECT link FROM notifications WHERE user_id = $1 AND id = $2",
+            vec![user_id.into(), id.into()],
+        )
+        .await
     }
 
     /// Marks one of the user's notifications read (`Some(id)`) or all of them (`None`).
@@ -150,21 +184,14 @@ impl Store {
 
     /// The user's e-mail choice for each kind (on unless turned off).
     pub async fn email_preferences(&self, user_id: i64) -> Result<Vec<(Kind, bool)>> {
-        let rows = self
-            .all(
+        let choices: Vec<EmailChoice> = self
+            .rows(
                 "SELECT kind, email FROM notification_preferences WHERE user_id = $1",
                 vec![user_id.into()],
             )
             .await?;
-        let mut off = Vec::new();
-        for r in &rows {
-            let kind: String = get(r, "kind")?;
-            let email: bool = get(r, "email")?;
-            if !email {
-                off.push(kind);
-            }
-        }
-        Ok(Kind::ALL.iter().map(|k| (*k, !off.iter().any(|o| o == k.key()))).collect())
+        let off = |kind: Kind| choices.iter().any(|c| c.kind == kind && !c.email);
+        Ok(Kind::ALL.iter().map(|k| (*k, !off(*k))).collect())
     }
 
     pub async fn set_email_preference(&self, user_id: i64, kind: Kind, email: bool) -> Result<()> {
@@ -172,12 +199,12 @@ impl Store {
         use sea_orm::ConnectionTrait;
         tx.execute_raw(self.stmt(
             "DELETE FROM notification_preferences WHERE user_id = $1 AND kind = $2",
-            vec![user_id.into(), kind.key().into()],
+            vec![user_id.into(), kind.into()],
         ))
         .await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO notification_preferences (user_id, kind, email) VALUES ($1, $2, $3)",
-            vec![user_id.into(), kind.key().into(), email.into()],
+            vec![user_id.into(), kind.into(), email.into()],
         ))
         .await?;
         tx.commit().await?;
@@ -186,26 +213,24 @@ impl Store {
 
     /// Claims up to `limit` pending e-mails for this server; another server's claim wins over ours.
     pub async fn claim_pending_emails(&self, limit: u64) -> Result<Vec<ClaimedEmail>> {
-        let rows = self
-            .all(
-                "SELECT n.id, u.email, n.email_subject, n.email_body FROM notifications n JOIN users u ON u.id = n.user_id
-                 WHERE n.email_status = 'pending' ORDER BY n.id LIMIT $1",
-                vec![(limit as i64).into()],
+        let pending: Vec<ClaimedEmail> = self
+            .rows(
+                "SELECT n.id, COALESCE(u.email, '') AS \"to\", n.email_subject AS subject, n.email_body AS body
+                 FROM notifications n JOIN users u ON u.id = n.user_id
+                 WHERE n.email_status = $1 ORDER BY n.id LIMIT $2",
+                vec![EmailStatus::Pending.into(), (limit as i64).into()],
             )
             .await?;
         let mut claimed = Vec::new();
-        for r in &rows {
-            let id: i64 = get(r, "id")?;
+        for email in pending {
             let won = self
-                .exec("UPDATE notifications SET email_status = 'sending' WHERE id = $1 AND email_status = 'pending'", vec![id.into()])
+                .exec(
+                    "UPDATE notifications SET email_status = $1 WHERE id = $2 AND email_status = $3",
+                    vec![EmailStatus::Sending.into(), email.id.into(), EmailStatus::Pending.into()],
+                )
                 .await?;
             if won == 1 {
-                claimed.push(ClaimedEmail {
-                    id,
-                    to: get::<Option<String>>(r, "email")?.unwrap_or_default(),
-                    subject: get(r, "email_subject")?,
-                    body: get(r, "email_body")?,
-                });
+                claimed.push(email);
             }
         }
         Ok(claimed)
@@ -214,7 +239,11 @@ impl Store {
     pub async fn mark_emailed(&self, id: i64, sent: bool, now: DateTime<Utc>) -> Result<()> {
         self.exec(
             "UPDATE notifications SET email_status = $1, emailed_at = $2 WHERE id = $3",
-            vec![if sent { "sent" } else { "failed" }.into(), at(now), id.into()],
+            vec![
+                if sent { EmailStatus::Sent } else { EmailStatus::Failed }.into(),
+                at(now),
+                id.into(),
+            ],
         )
         .await?;
         Ok(())
@@ -262,69 +291,61 @@ impl Store {
         &self,
         today: NaiveDate,
         overdue: bool,
-    ) -> Result<Vec<(i64, i64)>> {
-        let sql = if overdue {
-            "SELECT coordinator_id, COUNT(*) AS n FROM generated_tasks WHERE status = 'pending' AND due_date < $1 GROUP BY coordinator_id ORDER BY coordinator_id"
-        } else {
-            "SELECT coordinator_id, COUNT(*) AS n FROM generated_tasks WHERE status = 'pending' AND due_date = $1 GROUP BY coordinator_id ORDER BY coordinator_id"
-        };
-        let rows = self.all(sql, vec![today.into()]).await?;
-        rows.iter().map(|r| Ok((get(r, "coordinator_id")?, get(r, "n")?))).collect()
+    ) -> Result<Vec<CoordinatorCount>> {
+        let due = if overdue { "due_date < $1" } else { "due_date = $1" };
+        self.rows(
+            &format!(
+                "SELECT coordinator_id, COUNT(*) AS n FROM generated_tasks WHERE status = $2 AND {due}
+                 GROUP BY coordinator_id ORDER BY coordinator_id"
+            ),
+            vec![today.into(), TaskStatus::Pending.into()],
+        )
+        .await
     }
 
     /// Minutes and entries per coordinator in a range.
-    pub async fn logged_by_coordinator(&self, range: UtcRange) -> Result<Vec<(i64, i64, i64)>> {
-        let rows = self
-            .all(
-                "SELECT coordinator_id, COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS entries FROM coordinator_task_log
-                 WHERE task_at >= $1 AND task_at < $2 GROUP BY coordinator_id ORDER BY coordinator_id",
-                vec![at(range.start), at(range.end)],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| Ok((get(r, "coordinator_id")?, get(r, "minutes")?, get(r, "entries")?)))
-            .collect()
+    pub async fn logged_by_coordinator(&self, range: UtcRange) -> Result<Vec<CoordinatorLogged>> {
+        self.rows(
+            "SELECT coordinator_id, COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS entries FROM coordinator_task_log
+             WHERE task_at >= $1 AND task_at < $2 GROUP BY coordinator_id ORDER BY coordinator_id",
+            vec![at(range.start), at(range.end)],
+        )
+        .await
     }
 
     pub async fn admin_ids(&self) -> Result<Vec<i64>> {
-        let rows = self
-            .all(
-                "SELECT id FROM users WHERE role = 'admin' AND is_active = TRUE ORDER BY id",
-                vec![],
-            )
-            .await?;
-        rows.iter().map(|r| get(r, "id")).collect()
+        self.scalars(
+            "SELECT id FROM users WHERE role = $1 AND is_active = TRUE ORDER BY id",
+            vec![Role::Admin.into()],
+        )
+        .await
     }
 
     /// Active assigned patients for care alerts: (id, coordinator, last visit, visit interval,
     /// open gaps, last log entry).
     pub async fn alert_candidates(&self) -> Result<Vec<AlertCandidate>> {
-        let rows = self
-            .all(
+        let rows: Vec<AlertRow> = self
+            .rows(
                 "SELECT p.id, p.coordinator_id, p.visit_interval_months, p.first_name, p.last_name,
                         (SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id) AS last_visit,
-                        (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = 'Open') AS open_gaps,
+                        (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = $1) AS open_gaps,
                         (SELECT MAX(l.task_at) FROM coordinator_task_log l WHERE l.patient_id = p.id) AS last_activity
-                 FROM patients p WHERE p.status = 'Active' AND p.coordinator_id IS NOT NULL ORDER BY p.id",
-                vec![],
+                 FROM patients p WHERE p.status = $2 AND p.coordinator_id IS NOT NULL ORDER BY p.id",
+                vec![CareGapStatus::Open.into(), PatientStatus::Active.into()],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlertCandidate {
-                    patient_id: get(r, "id")?,
-                    name: carelog_domain::patient::display_name(
-                        &get::<String>(r, "last_name")?,
-                        &get::<String>(r, "first_name")?,
-                    ),
-                    coordinator_id: get(r, "coordinator_id")?,
-                    visit_interval_months: get(r, "visit_interval_months")?,
-                    last_visit: get(r, "last_visit")?,
-                    open_gaps: get(r, "open_gaps")?,
-                    last_activity: get(r, "last_activity")?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| AlertCandidate {
+                patient_id: r.id,
+                name: carelog_domain::patient::display_name(&r.last_name, &r.first_name),
+                coordinator_id: r.coordinator_id,
+                visit_interval_months: r.visit_interval_months,
+                last_visit: r.last_visit,
+                open_gaps: r.open_gaps,
+                last_activity: r.last_activity,
             })
-            .collect()
+            .collect())
     }
 }
 

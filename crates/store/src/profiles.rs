@@ -1,5 +1,6 @@
 //! Coordinator profiles, edited by managers: what the match score reads about each coordinator.
 
+use carelog_domain::patient::Availability;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
@@ -10,7 +11,7 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileUpdate {
     pub max_caseload: i32,
-    pub availability: String,
+    pub availability: Availability,
     pub work_start: String,
     pub work_end: String,
     pub specializations: Vec<String>,
@@ -33,7 +34,7 @@ impl Store {
                 "UPDATE coordinator_profiles SET max_caseload = $1, availability = $2, work_start = $3, work_end = $4 WHERE user_id = $5",
                 vec![
                     p.max_caseload.into(),
-                    p.availability.clone().into(),
+                    p.availability.into(),
                     p.work_start.clone().into(),
                     p.work_end.clone().into(),
                     user_id.into(),

@@ -4,17 +4,18 @@
 use std::collections::BTreeMap;
 
 use carelog_domain::practice_time::YearMonth;
+use carelog_domain::schedule::TaskStatus;
 use carelog_domain::team_stats::QualityMonth;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
-use crate::row::{count, get};
+use crate::row::Query;
 use crate::{Result, Store};
 
 /// A log entry offered for review.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct SampleEntry {
     pub id: i64,
     pub coordinator_id: i64,
@@ -26,6 +27,59 @@ pub struct SampleEntry {
     pub stat_value: Option<String>,
     pub notes: String,
     pub task_at: DateTime<Utc>,
+}
+
+/// A patient found by chart code, and who looks after them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct ChartPatient {
+    pub id: i64,
+    pub coordinator_id: Option<i64>,
+}
+
+/// Whose entry it is, and about which patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct EntryOwner {
+    pub coordinator_id: i64,
+    pub patient_id: Option<i64>,
+}
+
+/// A patient's first assignment from the queue: when they were handed off and when assigned.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FirstAssignment {
+    pub patient: String,
+    pub handoff: DateTime<Utc>,
+    pub assigned_at: DateTime<Utc>,
+    pub coordinator: String,
+}
+
+#[derive(FromQueryResult)]
+struct ReviewMark {
+    coordinator_id: i64,
+    reviewed_at: DateTime<Utc>,
+    accurate: bool,
+}
+
+#[derive(FromQueryResult)]
+struct SurveyScore {
+    coordinator_id: i64,
+    surveyed_on: NaiveDate,
+    score: i32,
+}
+
+#[derive(FromQueryResult)]
+struct CareTasks {
+    coordinator_id: i64,
+    period_key: String,
+    total: i64,
+    done: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct BilledMinutes {
+    coordinator_id: i64,
+    billing_year: i32,
+    billing_month: i32,
+    minutes: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -73,8 +127,8 @@ impl Store {
             }
             None => "",
         };
-        let rows = self
-            .all(
+        let mut sample: Vec<SampleEntry> = self
+            .rows(
                 &format!(
                     "SELECT l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.last_name || ', ' || p.first_name AS patient,
                             t.name AS task_type, l.minutes, l.stat_value, l.notes, l.task_at
@@ -87,41 +141,24 @@ impl Store {
                 values,
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SampleEntry {
-                    id: get(r, "id")?,
-                    coordinator_id: get(r, "coordinator_id")?,
-                    coordinator: get(r, "coordinator")?,
-                    patient_id: get(r, "patient_id")?,
-                    patient: get::<Option<String>>(r, "patient")?.map(|p| p.to_uppercase()),
-                    task_type: get(r, "task_type")?,
-                    minutes: get(r, "minutes")?,
-                    stat_value: get(r, "stat_value")?,
-                    notes: get(r, "notes")?,
-                    task_at: get(r, "task_at")?,
-                })
-            })
-            .collect()
+        for entry in &mut sample {
+            entry.patient = entry.patient.take().map(|p| p.to_uppercase());
+        }
+        Ok(sample)
     }
 
-    /// (id, coordinator) of the patient with this chart code.
-    pub async fn patient_by_chart_code(&self, code: &str) -> Result<Option<(i64, Option<i64>)>> {
-        let row = self
-            .one("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()])
-            .await?;
-        row.map(|r| Ok((get(&r, "id")?, get(&r, "coordinator_id")?))).transpose()
+    pub async fn patient_by_chart_code(&self, code: &str) -> Result<Option<ChartPatient>> {
+        self.row("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()])
+            .await
     }
 
-    /// The entry a review is about: (coordinator, patient), if it exists.
-    pub async fn entry_owner(&self, task_log_id: i64) -> Result<Option<(i64, Option<i64>)>> {
-        let row = self
-            .one(
-                "SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1",
-                vec![task_log_id.into()],
-            )
-            .await?;
-        row.map(|r| Ok((get(&r, "coordinator_id")?, get(&r, "patient_id")?))).transpose()
+    /// The entry a review is about, if it exists.
+    pub async fn entry_owner(&self, task_log_id: i64) -> Result<Option<EntryOwner>> {
+        self.row(
+            "SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1",
+            vec![task_log_id.into()],
+        )
+        .await
     }
 
     /// Records a review of one entry; false when the entry has a review already.
@@ -134,12 +171,12 @@ impl Store {
         let NewReview { task_log_id, coordinator_id, reviewer, accurate, rating, notes } = *r;
         let tx = self.begin_write().await?;
         let seen = tx
-            .query_one_raw(self.stmt(
+            .count(self.stmt(
                 "SELECT COUNT(*) AS n FROM qa_reviews WHERE task_log_id = $1",
                 vec![task_log_id.into()],
             ))
             .await?;
-        if count(&seen, "n")? > 0 {
+        if seen > 0 {
             return Ok(false);
         }
         tx.execute_raw(self.stmt(
@@ -162,12 +199,12 @@ impl Store {
         let NewSurvey { patient_id, coordinator_id, score, surveyed_on, recorded_by } = *s;
         let tx = self.begin_write().await?;
         let seen = tx
-            .query_one_raw(self.stmt(
+            .count(self.stmt(
                 "SELECT COUNT(*) AS n FROM satisfaction_surveys WHERE patient_id = $1 AND surveyed_on = $2",
                 vec![patient_id.into(), surveyed_on.into()],
             ))
             .await?;
-        if count(&seen, "n")? > 0 {
+        if seen > 0 {
             return Ok(false);
         }
         tx.execute_raw(self.stmt(
@@ -194,42 +231,49 @@ impl Store {
             return Ok(out);
         };
         let span = vec![at(window.from), at(window.to)];
-        for r in &self
-            .all("SELECT coordinator_id, reviewed_at, accurate FROM qa_reviews WHERE reviewed_at >= $1 AND reviewed_at < $2", span.clone())
+        for r in self
+            .rows::<ReviewMark>(
+                "SELECT coordinator_id, reviewed_at, accurate FROM qa_reviews WHERE reviewed_at >= $1 AND reviewed_at < $2",
+                span.clone(),
+            )
             .await?
         {
-            let q = out.entry((get(r, "coordinator_id")?, month_of(get(r, "reviewed_at")?))).or_default();
+            let q = out.entry((r.coordinator_id, month_of(r.reviewed_at))).or_default();
             q.reviews += 1;
-            q.accurate += i64::from(get::<bool>(r, "accurate")?);
+            q.accurate += i64::from(r.accurate);
         }
-        for r in &self
-            .all(
+        for s in self
+            .rows::<SurveyScore>(
                 "SELECT coordinator_id, surveyed_on, score FROM satisfaction_surveys WHERE surveyed_on >= $1 AND surveyed_on <= $2",
                 vec![first.first_day().into(), last.last_day().into()],
             )
             .await?
         {
-            let on: NaiveDate = get(r, "surveyed_on")?;
-            let q = out.entry((get(r, "coordinator_id")?, YearMonth::of(on))).or_default();
+            let q = out.entry((s.coordinator_id, YearMonth::of(s.surveyed_on))).or_default();
             q.surveys += 1;
-            q.satisfaction_sum += i64::from(get::<i32>(r, "score")?);
+            q.satisfaction_sum += i64::from(s.score);
         }
-        for r in &self
-            .all(
-                "SELECT coordinator_id, period_key, COUNT(*) AS total, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS done
-                 FROM generated_tasks WHERE patient_id IS NOT NULL AND status <> 'cancelled' AND due_date >= $1 AND due_date <= $2
+        for t in self
+            .rows::<CareTasks>(
+                "SELECT coordinator_id, period_key, COUNT(*) AS total, SUM(CASE WHEN status = $3 THEN 1 ELSE 0 END) AS done
+                 FROM generated_tasks WHERE patient_id IS NOT NULL AND status <> $4 AND due_date >= $1 AND due_date <= $2
                  GROUP BY coordinator_id, period_key",
-                vec![first.first_day().into(), last.last_day().min(window.today).into()],
+                vec![
+                    first.first_day().into(),
+                    last.last_day().min(window.today).into(),
+                    TaskStatus::Completed.into(),
+                    TaskStatus::Cancelled.into(),
+                ],
             )
             .await?
         {
-            let Ok(month) = YearMonth::parse(&get::<String>(r, "period_key")?) else { continue };
-            let q = out.entry((get(r, "coordinator_id")?, month)).or_default();
-            q.care_tasks += get::<i64>(r, "total")?;
-            q.care_tasks_done += get::<Option<i64>>(r, "done")?.unwrap_or(0);
+            let Ok(month) = YearMonth::parse(&t.period_key) else { continue };
+            let q = out.entry((t.coordinator_id, month)).or_default();
+            q.care_tasks += t.total;
+            q.care_tasks_done += t.done.unwrap_or(0);
         }
-        for r in &self
-            .all(
+        for b in self
+            .rows::<BilledMinutes>(
                 "SELECT l.coordinator_id, l.billing_year, l.billing_month, COALESCE(SUM(l.minutes), 0) AS minutes
                  FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
                  WHERE t.billable = TRUE AND l.patient_id IS NOT NULL AND l.task_at >= $1 AND l.task_at < $2
@@ -238,20 +282,20 @@ impl Store {
             )
             .await?
         {
-            let month = YearMonth { year: get(r, "billing_year")?, month: get::<i32>(r, "billing_month")?.clamp(1, 12) as u32 };
-            out.entry((get(r, "coordinator_id")?, month)).or_default().billable_minutes += get::<i64>(r, "minutes")?;
+            let month = YearMonth { year: b.billing_year, month: b.billing_month.clamp(1, 12) as u32 };
+            out.entry((b.coordinator_id, month)).or_default().billable_minutes += b.minutes;
         }
         Ok(out)
     }
 
-    /// First assignments from the queue within [from, to): (patient, handoff, assigned at, coordinator).
+    /// First assignments from the queue within [from, to).
     pub async fn first_assignments(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>, String)>> {
-        let rows = self
-            .all(
+    ) -> Result<Vec<FirstAssignment>> {
+        let mut firsts: Vec<FirstAssignment> = self
+            .rows(
                 "SELECT p.last_name || ', ' || p.first_name AS patient, p.provider_handoff_at AS handoff, a.assigned_at, u.display_name AS coordinator
                  FROM assignments a JOIN patients p ON p.id = a.patient_id JOIN users u ON u.id = a.coordinator_id
                  WHERE a.previous_coordinator_id IS NULL AND p.provider_handoff_at IS NOT NULL AND a.assigned_at >= $1 AND a.assigned_at < $2
@@ -260,15 +304,9 @@ impl Store {
                 vec![at(from), at(to)],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    get::<String>(r, "patient")?.to_uppercase(),
-                    get(r, "handoff")?,
-                    get(r, "assigned_at")?,
-                    get(r, "coordinator")?,
-                ))
-            })
-            .collect()
+        for first in &mut firsts {
+            first.patient = first.patient.to_uppercase();
+        }
+        Ok(firsts)
     }
 }

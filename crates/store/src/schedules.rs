@@ -1,36 +1,37 @@
 //! The `AutomatedTaskSchedule` table as admins edit it.
 
+use carelog_domain::catalogue::{AppliesTo, Frequency};
+use carelog_domain::patient::Priority;
 use carelog_domain::schedule::ValidSchedule;
 use chrono::{DateTime, Utc};
-use sea_orm::Value;
+use sea_orm::{FromQueryResult, Value};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store, StoreError};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct ScheduleRow {
     pub id: i64,
     pub task_type_id: i64,
     pub task_type: String,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub day_of_week: Option<i32>,
     pub day_of_month: Option<i32>,
     pub estimated_minutes: i32,
-    pub priority: String,
-    pub applies_to: String,
+    pub priority: Priority,
+    pub applies_to: AppliesTo,
     pub is_active: bool,
 }
 
 fn values(s: &ValidSchedule) -> Vec<Value> {
     vec![
         s.task_type_id.into(),
-        s.frequency.key().into(),
+        s.frequency.into(),
         s.day_of_week.map(|d| d as i32).into(),
         s.day_of_month.map(|d| d as i32).into(),
         s.estimated_minutes.into(),
-        s.priority.as_str().into(),
-        s.applies_to.key().into(),
+        s.priority.into(),
+        s.applies_to.into(),
         s.active.into(),
     ]
 }
@@ -46,30 +47,13 @@ fn conflict(e: StoreError) -> StoreError {
 
 impl Store {
     pub async fn schedules(&self) -> Result<Vec<ScheduleRow>> {
-        let rows = self
-            .all(
-                "SELECT s.id, s.task_type_id, t.name AS task_type, s.frequency, s.day_of_week, s.day_of_month, s.estimated_minutes,
-                        s.priority, s.applies_to, s.is_active
-                 FROM automated_task_schedule s JOIN task_types t ON t.id = s.task_type_id ORDER BY s.frequency, s.id",
-                vec![],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ScheduleRow {
-                    id: get(r, "id")?,
-                    task_type_id: get(r, "task_type_id")?,
-                    task_type: get(r, "task_type")?,
-                    frequency: get(r, "frequency")?,
-                    day_of_week: get(r, "day_of_week")?,
-                    day_of_month: get(r, "day_of_month")?,
-                    estimated_minutes: get(r, "estimated_minutes")?,
-                    priority: get(r, "priority")?,
-                    applies_to: get(r, "applies_to")?,
-                    is_active: get(r, "is_active")?,
-                })
-            })
-            .collect()
+        self.rows(
+            "SELECT s.id, s.task_type_id, t.name AS task_type, s.frequency, s.day_of_week, s.day_of_month, s.estimated_minutes,
+                    s.priority, s.applies_to, s.is_active
+             FROM automated_task_schedule s JOIN task_types t ON t.id = s.task_type_id ORDER BY s.frequency, s.id",
+            vec![],
+        )
+        .await
     }
 
     /// Changes a schedule; it shapes tasks generated from now on, never ones already generated.

@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::users::User;
 use crate::{Result, Store};
+use sea_orm::FromQueryResult;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct SessionRecord {
+    #[sea_orm(nested)]
     pub user: User,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
@@ -32,29 +33,13 @@ impl Store {
 
     /// The session and its user, if the session exists and the user is still active.
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-        let row = self
-            .one(
+        self.row(
                 "SELECT s.csrf_token, s.created_at, s.last_seen_at, u.id, u.username, u.display_name, u.role, u.is_active
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.id_hash = $1 AND u.is_active = TRUE",
                 vec![id_hash.into()],
             )
-            .await?;
-        let Some(row) = row else { return Ok(None) };
-        let role_text: String = get(&row, "role")?;
-        Ok(Some(SessionRecord {
-            user: User {
-                id: get(&row, "id")?,
-                username: get(&row, "username")?,
-                display_name: get(&row, "display_name")?,
-                role: carelog_domain::role::Role::parse(&role_text)
-                    .unwrap_or(carelog_domain::role::Role::Coordinator),
-                is_active: get(&row, "is_active")?,
-            },
-            csrf_token: get(&row, "csrf_token")?,
-            created_at: get(&row, "created_at")?,
-            last_seen_at: get(&row, "last_seen_at")?,
-        }))
+            .await
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<()> {

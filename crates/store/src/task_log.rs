@@ -3,18 +3,22 @@
 //! can never pass 480 minutes (PostgreSQL: an advisory lock per coordinator; SQLite: BEGIN IMMEDIATE).
 
 use carelog_domain::RuleViolation;
-use carelog_domain::practice_time::UtcRange;
+use carelog_domain::catalogue::TaskCategory;
+use carelog_domain::patient::OnboardingStatus;
+use carelog_domain::practice_time::{UtcRange, YearMonth};
+use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
     DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message,
     is_double_submit,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::conditions::Conditions;
 use crate::connection::at;
-use crate::row::{count, get};
+use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
+use crate::row::Query;
 use crate::{Engine, Result, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -22,7 +26,7 @@ pub struct NewEntry {
     pub coordinator_id: i64,
     pub patient_id: Option<i64>,
     pub task_type_id: i64,
-    pub task_category: String,
+    pub task_category: TaskCategory,
     pub minutes: Option<i32>,
     pub stat_value: Option<String>,
     pub notes: String,
@@ -42,7 +46,7 @@ pub enum Saved {
     Refused(RuleViolation),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromQueryResult)]
 pub struct EntryRow {
     pub id: i64,
     pub coordinator_id: i64,
@@ -52,7 +56,7 @@ pub struct EntryRow {
     pub patient_last: Option<String>,
     pub task_type_id: i64,
     pub task_type: String,
-    pub task_category: String,
+    pub task_category: TaskCategory,
     pub minutes: Option<i32>,
     pub stat_value: Option<String>,
     pub notes: String,
@@ -71,34 +75,36 @@ pub struct EntryFilter {
     pub range: Option<UtcRange>,
 }
 
-const ENTRY_SELECT: &str = "SELECT l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
+const ENTRY_COLUMNS: &str = "l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
         p.last_name AS patient_last, l.task_type_id, t.name AS task_type, l.task_category, l.minutes, l.stat_value, l.notes,
-        l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month
-    FROM coordinator_task_log l
+        l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month";
+const ENTRY_FROM: &str = "FROM coordinator_task_log l
     JOIN users u ON u.id = l.coordinator_id
     JOIN task_types t ON t.id = l.task_type_id
     LEFT JOIN patients p ON p.id = l.patient_id";
 
-fn entry_row(r: &QueryResult) -> Result<EntryRow> {
-    Ok(EntryRow {
-        id: get(r, "id")?,
-        coordinator_id: get(r, "coordinator_id")?,
-        coordinator: get(r, "coordinator")?,
-        patient_id: get(r, "patient_id")?,
-        patient_first: get(r, "patient_first")?,
-        patient_last: get(r, "patient_last")?,
-        task_type_id: get(r, "task_type_id")?,
-        task_type: get(r, "task_type")?,
-        task_category: get(r, "task_category")?,
-        minutes: get(r, "minutes")?,
-        stat_value: get(r, "stat_value")?,
-        notes: get(r, "notes")?,
-        task_at: get(r, "task_at")?,
-        is_automated: get(r, "is_automated")?,
-        generated_task_id: get(r, "generated_task_id")?,
-        billing_year: get(r, "billing_year")?,
-        billing_month: get(r, "billing_month")?,
-    })
+/// One entry behind a patient-month, and whether its minutes count toward billing.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CountedEntry {
+    #[sea_orm(nested)]
+    pub entry: EntryRow,
+    pub counts: bool,
+}
+
+/// Minutes and entries a coordinator logged in a range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
+pub struct Logged {
+    pub minutes: i64,
+    pub entries: i64,
+}
+
+#[derive(FromQueryResult)]
+struct RecentEntry {
+    patient_id: Option<i64>,
+    task_type_id: i64,
+    minutes: Option<i32>,
+    notes: String,
+    created_at: DateTime<Utc>,
 }
 
 impl EntryFilter {
@@ -145,14 +151,12 @@ async fn day_minutes(
     day: UtcRange,
     except: Option<i64>,
 ) -> Result<i64> {
-    let row = tx
-        .query_one_raw(store.stmt(
-            "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log
-             WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND id <> $4",
-            vec![coordinator_id.into(), at(day.start), at(day.end), except.unwrap_or(-1).into()],
-        ))
-        .await?;
-    count(&row, "n")
+    tx.count(store.stmt(
+        "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log
+         WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND id <> $4",
+        vec![coordinator_id.into(), at(day.start), at(day.end), except.unwrap_or(-1).into()],
+    ))
+    .await
 }
 
 async fn recent_fingerprints(
@@ -161,25 +165,24 @@ async fn recent_fingerprints(
     coordinator_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<(EntryFingerprint, DateTime<Utc>)>> {
-    let rows = tx
-        .query_all_raw(store.stmt(
+    let recent: Vec<RecentEntry> = tx
+        .rows(store.stmt(
             "SELECT patient_id, task_type_id, minutes, notes, created_at FROM coordinator_task_log WHERE coordinator_id = $1 AND created_at >= $2",
             vec![coordinator_id.into(), at(now - Duration::seconds(DUPLICATE_WINDOW_SECONDS))],
         ))
         .await?;
-    rows.iter()
+    Ok(recent
+        .into_iter()
         .map(|r| {
-            Ok((
-                EntryFingerprint {
-                    patient_id: get(r, "patient_id")?,
-                    task_type_id: get(r, "task_type_id")?,
-                    minutes: get(r, "minutes")?,
-                    notes: get(r, "notes")?,
-                },
-                get(r, "created_at")?,
-            ))
+            let fingerprint = EntryFingerprint {
+                patient_id: r.patient_id,
+                task_type_id: r.task_type_id,
+                minutes: r.minutes,
+                notes: r.notes,
+            };
+            (fingerprint, r.created_at)
         })
-        .collect()
+        .collect())
 }
 
 /// Describes an entry's values for the audit log.
@@ -231,8 +234,8 @@ impl Store {
         ) {
             return Ok(Saved::Refused(RuleViolation::new("entry", double_submit_message())));
         }
-        let row = tx
-            .query_one_raw(self.stmt(
+        let id: i64 = tx
+            .scalar(self.stmt(
                 "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
                     billing_year, billing_month, is_automated, generated_task_id, above_average_confirmed, created_at, modified_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
@@ -240,7 +243,7 @@ impl Store {
                     entry.coordinator_id.into(),
                     entry.patient_id.into(),
                     entry.task_type_id.into(),
-                    entry.task_category.clone().into(),
+                    entry.task_category.into(),
                     entry.minutes.into(),
                     entry.stat_value.clone().into(),
                     entry.notes.clone().into(),
@@ -253,18 +256,21 @@ impl Store {
                     at(now),
                 ],
             ))
-            .await?;
-        let id: i64 = row
-            .as_ref()
-            .map(|r| get(r, "id"))
-            .transpose()?
+            .await?
             .ok_or_else(|| StoreError::NotFound("the new entry's id".into()))?;
         if let Some(task_id) = entry.generated_task_id {
             let done = tx
                 .execute_raw(self.stmt(
-                    "UPDATE generated_tasks SET status = 'completed', completed_at = $1, task_log_id = $2
-                     WHERE id = $3 AND coordinator_id = $4 AND status = 'pending'",
-                    vec![at(now), id.into(), task_id.into(), entry.coordinator_id.into()],
+                    "UPDATE generated_tasks SET status = $5, completed_at = $1, task_log_id = $2
+                     WHERE id = $3 AND coordinator_id = $4 AND status = $6",
+                    vec![
+                        at(now),
+                        id.into(),
+                        task_id.into(),
+                        entry.coordinator_id.into(),
+                        TaskStatus::Completed.into(),
+                        TaskStatus::Pending.into(),
+                    ],
                 ))
                 .await?;
             if done.rows_affected() == 0 {
@@ -278,17 +284,16 @@ impl Store {
             // The first task logged for a newly assigned patient makes them Active (seed 001 §1.2).
             // Asked first: on PostgreSQL even an UPDATE of no rows fires the statement triggers that
             // move every cached billing and team figure.
-            let newly_assigned = tx
-                .query_one_raw(self.stmt(
-                    "SELECT 1 AS n FROM patients WHERE id = $1 AND onboarding_status = 'Assigned'",
+            let onboarding: Option<OnboardingStatus> = tx
+                .scalar(self.stmt(
+                    "SELECT onboarding_status FROM patients WHERE id = $1",
                     vec![patient.into()],
                 ))
-                .await?
-                .is_some();
-            if newly_assigned {
+                .await?;
+            if onboarding == Some(OnboardingStatus::Assigned) {
                 tx.execute_raw(self.stmt(
-                    "UPDATE patients SET onboarding_status = 'Active' WHERE id = $1",
-                    vec![patient.into()],
+                    "UPDATE patients SET onboarding_status = $1 WHERE id = $2",
+                    vec![OnboardingStatus::Active.into(), patient.into()],
                 ))
                 .await?;
             }
@@ -324,7 +329,7 @@ impl Store {
                 vec![
                     changed.patient_id.into(),
                     changed.task_type_id.into(),
-                    changed.task_category.clone().into(),
+                    changed.task_category.into(),
                     changed.minutes.into(),
                     changed.stat_value.clone().into(),
                     changed.notes.clone().into(),
@@ -356,8 +361,8 @@ impl Store {
     ) -> Result<()> {
         let tx = self.begin_write().await?;
         tx.execute_raw(self.stmt(
-            "UPDATE generated_tasks SET status = 'pending', completed_at = NULL, task_log_id = NULL WHERE task_log_id = $1 AND coordinator_id = $2",
-            vec![id.into(), coordinator_id.into()],
+            "UPDATE generated_tasks SET status = $3, completed_at = NULL, task_log_id = NULL WHERE task_log_id = $1 AND coordinator_id = $2",
+            vec![id.into(), coordinator_id.into(), TaskStatus::Pending.into()],
         ))
         .await?;
         let deleted = tx
@@ -375,57 +380,71 @@ impl Store {
     }
 
     pub async fn entry(&self, id: i64) -> Result<Option<EntryRow>> {
-        let row = self.one(&format!("{ENTRY_SELECT} WHERE l.id = $1"), vec![id.into()]).await?;
-        row.as_ref().map(entry_row).transpose()
+        self.row(&format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE l.id = $1"), vec![id.into()])
+            .await
     }
 
     /// Entries matching the filter, newest first.
     pub async fn entries(&self, filter: &EntryFilter, limit: u64) -> Result<Vec<EntryRow>> {
         let c = filter.conditions();
         let sql = format!(
-            "{ENTRY_SELECT} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}",
+            "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}",
             c.where_sql(),
             c.next_placeholder()
         );
         let mut values = c.values;
         values.push((limit as i64).into());
-        self.all(&sql, values).await?.iter().map(entry_row).collect()
+        self.rows(&sql, values).await
+    }
+
+    /// Every entry of a patient's billing month, oldest first, each marked if it counts toward billing.
+    pub async fn patient_month_entries(
+        &self,
+        patient_id: i64,
+        month: YearMonth,
+    ) -> Result<Vec<CountedEntry>> {
+        let [year, month] = month_values(month);
+        self.rows(
+            &format!(
+                "SELECT {ENTRY_COLUMNS}, CASE WHEN {COUNTS_TOWARD_BILLING} THEN TRUE ELSE FALSE END AS counts
+                 {ENTRY_FROM} WHERE l.patient_id = $3 AND {} ORDER BY l.task_at, l.id",
+                in_month(1, 2)
+            ),
+            vec![year, month, patient_id.into()],
+        )
+        .await
     }
 
     /// How many entries the filter matches.
     pub async fn count_entries(&self, filter: &EntryFilter) -> Result<i64> {
         let c = filter.conditions();
-        crate::row::count(
-            &self
-                .one(
-                    &format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()),
-                    c.values,
-                )
-                .await?,
-            "n",
+        self.count(
+            &format!("SELECT COUNT(*) AS n FROM coordinator_task_log l {}", c.where_sql()),
+            c.values,
         )
+        .await
     }
 
     /// The estimate an active schedule gives a task type, if any schedule generates it.
     pub async fn schedule_estimate(&self, task_type_id: i64) -> Result<Option<i32>> {
-        let row = self
-            .one(
+        let estimate: Option<Option<i32>> = self
+            .scalar(
                 "SELECT MAX(estimated_minutes) AS e FROM automated_task_schedule WHERE task_type_id = $1 AND is_active = TRUE",
                 vec![task_type_id.into()],
             )
             .await?;
-        Ok(row.map(|r| get::<Option<i32>>(&r, "e")).transpose()?.flatten())
+        Ok(estimate.flatten())
     }
 
-    /// Minutes and entries a coordinator logged in a range: (minutes, entries).
-    pub async fn logged_in(&self, coordinator_id: i64, range: UtcRange) -> Result<(i64, i64)> {
-        let row = self
-            .one(
+    /// Minutes and entries a coordinator logged in a range.
+    pub async fn logged_in(&self, coordinator_id: i64, range: UtcRange) -> Result<Logged> {
+        let logged = self
+            .row(
                 "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS entries FROM coordinator_task_log
                  WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3",
                 vec![coordinator_id.into(), at(range.start), at(range.end)],
             )
             .await?;
-        Ok((count(&row, "minutes")?, count(&row, "entries")?))
+        Ok(logged.unwrap_or(Logged { minutes: 0, entries: 0 }))
     }
 }

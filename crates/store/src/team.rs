@@ -3,20 +3,23 @@
 
 use std::collections::BTreeMap;
 
+use carelog_domain::patient::{Availability, PatientStatus};
+use carelog_domain::role::Role;
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::FromQueryResult;
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store};
 
 /// One caseload holder: their profile and what the log, the assignments and the reviews say of them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TeamMember {
     pub id: i64,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub max_caseload: i64,
-    pub availability: String,
+    pub availability: Availability,
     pub work_start: String,
     pub work_end: String,
     pub specializations: Vec<String>,
@@ -51,133 +54,203 @@ pub struct TeamWindows {
     pub quality_since_date: NaiveDate,
 }
 
+#[derive(FromQueryResult)]
+struct ProfileRow {
+    id: i64,
+    display_name: String,
+    role: Role,
+    max_caseload: i32,
+    availability: Availability,
+    work_start: String,
+    work_end: String,
+}
+
+/// One line of a member's profile list (a specialization, a language, a facility).
+#[derive(FromQueryResult)]
+struct MemberValue {
+    user_id: i64,
+    value: String,
+}
+
+#[derive(FromQueryResult)]
+struct FacilityCaseload {
+    coordinator_id: i64,
+    facility: String,
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Activity {
+    coordinator_id: i64,
+    entries: i64,
+    minutes: i64,
+    patients: i64,
+}
+
+#[derive(FromQueryResult)]
+struct LastAssignment {
+    coordinator_id: i64,
+    last: Option<DateTime<Utc>>,
+}
+
+#[derive(FromQueryResult)]
+struct Reviews {
+    coordinator_id: i64,
+    n: i64,
+    rating: Option<i64>,
+    accurate: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct Surveys {
+    coordinator_id: i64,
+    n: i64,
+    total: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct Completion {
+    coordinator_id: i64,
+    due_date: NaiveDate,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+/// A coordinator's count of something (caseload at a moment).
+#[derive(FromQueryResult)]
+struct Count {
+    coordinator_id: i64,
+    n: i64,
+}
+
 impl Store {
     /// The team as the database stands now, nothing cached (`Store::team` keeps it).
     pub(crate) async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
         let mut team: BTreeMap<i64, TeamMember> = BTreeMap::new();
-        for r in &self
-            .all(
+        let profiles: Vec<ProfileRow> = self
+            .rows(
                 "SELECT u.id, u.display_name, u.role, c.max_caseload, c.availability, c.work_start, c.work_end
                  FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.is_active = TRUE",
                 vec![],
             )
-            .await?
-        {
-            let id: i64 = get(r, "id")?;
-            team.insert(
-                id,
-                TeamMember {
-                    id,
-                    name: get(r, "display_name")?,
-                    role: get(r, "role")?,
-                    max_caseload: i64::from(get::<i32>(r, "max_caseload")?),
-                    availability: get(r, "availability")?,
-                    work_start: get(r, "work_start")?,
-                    work_end: get(r, "work_end")?,
-                    ..TeamMember::default()
-                },
-            );
+            .await?;
+        for p in profiles {
+            let member = TeamMember {
+                id: p.id,
+                name: p.display_name,
+                role: p.role,
+                max_caseload: i64::from(p.max_caseload),
+                availability: p.availability,
+                work_start: p.work_start,
+                work_end: p.work_end,
+                specializations: Vec::new(),
+                languages: Vec::new(),
+                facilities_served: Vec::new(),
+                caseload: 0,
+                patients_by_facility: BTreeMap::new(),
+                entries: 0,
+                minutes: 0,
+                patients_logged: 0,
+                last_assignment: None,
+                reviews: 0,
+                rating_sum: 0,
+                accurate: 0,
+                surveys: 0,
+                survey_sum: 0,
+                completions: Vec::new(),
+            };
+            team.insert(p.id, member);
         }
-        for r in &self.all("SELECT user_id, specialization FROM coordinator_specializations ORDER BY specialization", vec![]).await? {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "user_id")?) {
-                m.specializations.push(get(r, "specialization")?);
+        let lists = [
+            "SELECT user_id, specialization AS value FROM coordinator_specializations ORDER BY specialization",
+            "SELECT user_id, language AS value FROM coordinator_languages ORDER BY language",
+            "SELECT cf.user_id, f.name AS value FROM coordinator_facilities cf JOIN facilities f ON f.id = cf.facility_id ORDER BY f.name",
+        ];
+        for (list, sql) in lists.into_iter().enumerate() {
+            for v in self.rows::<MemberValue>(sql, vec![]).await? {
+                if let Some(m) = team.get_mut(&v.user_id) {
+                    [&mut m.specializations, &mut m.languages, &mut m.facilities_served][list]
+                        .push(v.value);
+                }
             }
         }
-        for r in &self
-            .all("SELECT user_id, language FROM coordinator_languages ORDER BY language", vec![])
-            .await?
-        {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "user_id")?) {
-                m.languages.push(get(r, "language")?);
-            }
-        }
-        for r in &self
-            .all(
-                "SELECT cf.user_id, f.name FROM coordinator_facilities cf JOIN facilities f ON f.id = cf.facility_id ORDER BY f.name",
-                vec![],
-            )
-            .await?
-        {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "user_id")?) {
-                m.facilities_served.push(get(r, "name")?);
-            }
-        }
-        for r in &self
-            .all(
+        for c in self
+            .rows::<FacilityCaseload>(
                 "SELECT p.coordinator_id, COALESCE(f.name, '') AS facility, COUNT(*) AS n FROM patients p
                  LEFT JOIN facilities f ON f.id = p.facility_id
-                 WHERE p.status = 'Active' AND p.coordinator_id IS NOT NULL GROUP BY p.coordinator_id, f.name",
-                vec![],
+                 WHERE p.status = $1 AND p.coordinator_id IS NOT NULL GROUP BY p.coordinator_id, f.name",
+                vec![PatientStatus::Active.into()],
             )
             .await?
         {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "coordinator_id")?) {
-                let n: i64 = get(r, "n")?;
-                m.caseload += n;
-                let facility: String = get(r, "facility")?;
-                if !facility.is_empty() {
-                    m.patients_by_facility.insert(facility, n);
+            if let Some(m) = team.get_mut(&c.coordinator_id) {
+                m.caseload += c.n;
+                if !c.facility.is_empty() {
+                    m.patients_by_facility.insert(c.facility, c.n);
                 }
             }
         }
         // `+coordinator_id` keeps SQLite from walking the (coordinator, time) index to save a sort: the
         // window is a small slice of the log, read from the time index alone (1 s → 25 ms at 790,000 entries).
-        for r in &self
-            .all(
+        for a in self
+            .rows::<Activity>(
                 "SELECT +coordinator_id AS coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
                  FROM coordinator_task_log WHERE task_at >= $1 GROUP BY +coordinator_id",
                 vec![at(windows.activity_since)],
             )
             .await?
         {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "coordinator_id")?) {
-                m.entries = get(r, "entries")?;
-                m.minutes = get(r, "minutes")?;
-                m.patients_logged = get(r, "patients")?;
+            if let Some(m) = team.get_mut(&a.coordinator_id) {
+                m.entries = a.entries;
+                m.minutes = a.minutes;
+                m.patients_logged = a.patients;
             }
         }
-        for r in &self.all("SELECT coordinator_id, MAX(assigned_at) AS last FROM assignments GROUP BY coordinator_id", vec![]).await? {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "coordinator_id")?) {
-                m.last_assignment = get(r, "last")?;
+        for a in self
+            .rows::<LastAssignment>(
+                "SELECT coordinator_id, MAX(assigned_at) AS last FROM assignments GROUP BY coordinator_id",
+                vec![],
+            )
+            .await?
+        {
+            if let Some(m) = team.get_mut(&a.coordinator_id) {
+                m.last_assignment = a.last;
             }
         }
-        for r in &self
-            .all(
+        for r in self
+            .rows::<Reviews>(
                 "SELECT coordinator_id, COUNT(*) AS n, SUM(rating) AS rating, SUM(CASE WHEN accurate THEN 1 ELSE 0 END) AS accurate
                  FROM qa_reviews WHERE reviewed_at >= $1 GROUP BY coordinator_id",
                 vec![at(windows.quality_since)],
             )
             .await?
         {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "coordinator_id")?) {
-                m.reviews = get(r, "n")?;
-                m.rating_sum = get::<Option<i64>>(r, "rating")?.unwrap_or(0);
-                m.accurate = get::<Option<i64>>(r, "accurate")?.unwrap_or(0);
+            if let Some(m) = team.get_mut(&r.coordinator_id) {
+                m.reviews = r.n;
+                m.rating_sum = r.rating.unwrap_or(0);
+                m.accurate = r.accurate.unwrap_or(0);
             }
         }
-        for r in &self
-            .all(
+        for s in self
+            .rows::<Surveys>(
                 "SELECT coordinator_id, COUNT(*) AS n, SUM(score) AS total FROM satisfaction_surveys WHERE surveyed_on >= $1 GROUP BY coordinator_id",
                 vec![windows.quality_since_date.into()],
             )
             .await?
         {
-            if let Some(m) = team.get_mut(&get::<i64>(r, "coordinator_id")?) {
-                m.surveys = get(r, "n")?;
-                m.survey_sum = get::<Option<i64>>(r, "total")?.unwrap_or(0);
+            if let Some(m) = team.get_mut(&s.coordinator_id) {
+                m.surveys = s.n;
+                m.survey_sum = s.total.unwrap_or(0);
             }
         }
-        for r in &self
-            .all(
-                "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = 'completed' AND completed_at >= $1",
-                vec![at(windows.activity_since)],
+        for c in self
+            .rows::<Completion>(
+                "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = $1 AND completed_at >= $2",
+                vec![TaskStatus::Completed.into(), at(windows.activity_since)],
             )
             .await?
         {
-            if let (Some(m), Some(done)) =
-                (team.get_mut(&get::<i64>(r, "coordinator_id")?), get::<Option<DateTime<Utc>>>(r, "completed_at")?)
-            {
-                m.completions.push((get(r, "due_date")?, done));
+            if let (Some(m), Some(done)) = (team.get_mut(&c.coordinator_id), c.completed_at) {
+                m.completions.push((c.due_date, done));
             }
         }
         let mut members: Vec<TeamMember> = team.into_values().collect();
@@ -189,43 +262,36 @@ impl Store {
     /// coordinator of their latest assignment by then. (Latest ids found in one pass over the
     /// (patient, time) index, not one correlated lookup per assignment: 4× faster at 10,000 patients.)
     pub async fn caseloads_at(&self, when: DateTime<Utc>) -> Result<BTreeMap<i64, i64>> {
-        let rows = self
-            .all(
+        let rows: Vec<Count> = self
+            .rows(
                 "SELECT a.coordinator_id, COUNT(*) AS n
                  FROM (SELECT patient_id, MAX(id) AS id FROM assignments WHERE assigned_at <= $1 GROUP BY patient_id) latest
                  JOIN assignments a ON a.id = latest.id JOIN patients p ON p.id = a.patient_id
-                 WHERE p.status = 'Active' GROUP BY a.coordinator_id",
-                vec![at(when)],
+                 WHERE p.status = $2 GROUP BY a.coordinator_id",
+                vec![at(when), PatientStatus::Active.into()],
             )
             .await?;
-        rows.iter().map(|r| Ok((get(r, "coordinator_id")?, get(r, "n")?))).collect()
+        Ok(rows.into_iter().map(|r| (r.coordinator_id, r.n)).collect())
     }
 
     /// Patients handed off by `when` and not yet assigned by then (Active ones).
     pub async fn pending_at(&self, when: DateTime<Utc>) -> Result<i64> {
-        crate::row::count(
-            &self
-                .one(
-                    "SELECT COUNT(*) AS n FROM patients p WHERE p.status = 'Active' AND COALESCE(p.provider_handoff_at, p.created_at) <= $1
-                       AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.patient_id = p.id AND a.assigned_at <= $1)",
-                    vec![at(when)],
-                )
-                .await?,
-            "n",
+        self.count(
+            "SELECT COUNT(*) AS n FROM patients p WHERE p.status = $2 AND COALESCE(p.provider_handoff_at, p.created_at) <= $1
+               AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.patient_id = p.id AND a.assigned_at <= $1)",
+            vec![at(when), PatientStatus::Active.into()],
         )
+        .await
     }
 
     /// When the patient's current coordinator was assigned (their latest assignment).
     pub async fn latest_assignment_at(&self, patient_id: i64) -> Result<Option<DateTime<Utc>>> {
-        let row = self
-            .one(
+        let last: Option<Option<DateTime<Utc>>> = self
+            .scalar(
                 "SELECT MAX(assigned_at) AS last FROM assignments WHERE patient_id = $1",
                 vec![patient_id.into()],
             )
             .await?;
-        Ok(match row {
-            Some(r) => get(&r, "last")?,
-            None => None,
-        })
+        Ok(last.flatten())
     }
 }

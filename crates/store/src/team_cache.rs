@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-use crate::row::get;
 use crate::team::{TeamMember, TeamWindows};
 use crate::{Result, Store};
 
@@ -90,15 +89,10 @@ impl Store {
     }
 
     async fn team_revision(&self) -> Result<i64> {
-        let row = self
-            .one(
-                "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions",
-                vec![],
-            )
-            .await?;
-        Ok(match row {
-            Some(r) => get(&r, "revision")?,
-            None => 0,
-        })
+        self.count(
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions",
+            vec![],
+        )
+        .await
     }
 }

@@ -45,13 +45,11 @@ pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> 
 impl crate::Store {
     /// Some patient not assigned to this coordinator; for tests of access control.
     pub async fn a_patient_not_assigned_to(&self, coordinator_id: i64) -> Result<Option<i64>> {
-        let row = self
-            .one(
-                "SELECT id FROM patients WHERE coordinator_id IS NOT NULL AND coordinator_id <> $1 ORDER BY id LIMIT 1",
-                vec![coordinator_id.into()],
-            )
-            .await?;
-        row.map(|r| crate::row::get(&r, "id")).transpose()
+        self.scalar(
+            "SELECT id FROM patients WHERE coordinator_id IS NOT NULL AND coordinator_id <> $1 ORDER BY id LIMIT 1",
+            vec![coordinator_id.into()],
+        )
+        .await
     }
 
     /// Tries to rewrite history; the database must refuse. Exposed so tests can prove it on both engines.
@@ -61,7 +59,7 @@ impl crate::Store {
 
     /// One number from a query; for tests that check a page's figure against the data independently.
     pub async fn scalar_for_test(&self, sql: &str, values: Vec<sea_orm::Value>) -> Result<i64> {
-        crate::row::count(&self.one(sql, values).await?, "n")
+        self.count(sql, values).await
     }
 
     /// Runs one statement as any writer would, outside carelog's own write paths: tests use it to change

@@ -3,10 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
 pub struct RunningTimer {
     pub patient_id: Option<i64>,
     pub task_type_id: i64,
@@ -38,20 +37,11 @@ impl Store {
     }
 
     pub async fn timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
-        let row = self
-            .one(
-                "SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1",
-                vec![user_id.into()],
-            )
-            .await?;
-        row.map(|r| {
-            Ok(RunningTimer {
-                patient_id: get(&r, "patient_id")?,
-                task_type_id: get(&r, "task_type_id")?,
-                started_at: get(&r, "started_at")?,
-            })
-        })
-        .transpose()
+        self.row(
+            "SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1",
+            vec![user_id.into()],
+        )
+        .await
     }
 
     /// Stops the timer and returns what it was timing.

@@ -12,7 +12,6 @@ use carelog_domain::time_rules::AVERAGE_WINDOW_DAYS;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::connection::at;
-use crate::row::get;
 use crate::{Result, Store};
 
 /// A task type's average (None without history) and the hour its window ends at.
@@ -44,14 +43,14 @@ impl Store {
         if let Some(kept) = self.type_averages().get(task_type_id, hour) {
             return Ok(kept);
         }
-        let row = self
-            .one(
+        let average: Option<Option<f64>> = self
+            .scalar(
                 "SELECT CAST(AVG(minutes) AS DOUBLE PRECISION) AS a FROM coordinator_task_log
                  WHERE task_type_id = $1 AND task_at >= $2 AND task_at < $3 AND minutes IS NOT NULL",
                 vec![task_type_id.into(), at(hour - Duration::days(AVERAGE_WINDOW_DAYS)), at(hour)],
             )
             .await?;
-        let average = row.map(|r| get::<Option<f64>>(&r, "a")).transpose()?.flatten();
+        let average = average.flatten();
         self.type_averages().put(task_type_id, hour, average);
         Ok(average)
     }

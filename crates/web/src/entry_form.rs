@@ -2,7 +2,7 @@
 //! generated task: the fields as typed, and the view that redisplays them; the entry service checks them.
 
 use carelog_app::entries::{EntryInput, Outcome};
-use carelog_app::model::TaskTypeRow;
+use carelog_app::model::{PatientPick, TaskTypeRow};
 use carelog_domain::catalogue::{TaskCategory, TimeRule};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::local_date;
@@ -112,17 +112,17 @@ impl EntryFormView {
         state: &AppState,
         user: &CurrentUser,
         types: &[TaskTypeRow],
-        own: &[(i64, String, String, String)],
+        own: &[PatientPick],
         earliest: NaiveDate,
         action: String,
         values: EntryForm,
     ) -> EntryFormView {
         let patients = own
             .iter()
-            .map(|(id, last, first, chart)| Choice {
-                id: *id,
-                label: format!("{} ({chart})", display_name(last, first)),
-                selected: values.patient == id.to_string(),
+            .map(|p| Choice {
+                id: p.id,
+                label: format!("{} ({})", display_name(&p.last_name, &p.first_name), p.chart_code),
+                selected: values.patient == p.id.to_string(),
             })
             .collect();
         let groups = TaskCategory::ALL
@@ -131,13 +131,17 @@ impl EntryFormView {
                 label: category.label(),
                 types: types
                     .iter()
-                    .filter(|t| t.category == category.key())
+                    .filter(|t| t.category == *category)
                     .map(|t| TypeChoice {
                         id: t.id,
                         name: t.name.clone(),
                         selected: values.task_type == t.id.to_string(),
-                        no_minutes: t.time_rule == TimeRule::NoMinutes.key(),
-                        value_format: t.value_format.clone().unwrap_or_default(),
+                        no_minutes: t.time_rule == TimeRule::NoMinutes,
+                        value_format: t
+                            .value_format
+                            .map(|f| f.key())
+                            .unwrap_or_default()
+                            .to_owned(),
                     })
                     .collect(),
             })

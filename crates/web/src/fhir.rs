@@ -11,6 +11,8 @@ use axum::routing::get;
 use carelog_app::model::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
+use carelog_domain::patient::{PatientStatus, Priority};
+use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -162,7 +164,7 @@ pub fn patient_resource(p: &PatientDetail) -> Value {
         "resourceType": "Patient",
         "id": p.id.to_string(),
         "identifier": [{ "system": CHART_CODE_SYSTEM, "value": p.chart_code }],
-        "active": p.status == "Active",
+        "active": p.status == PatientStatus::Active,
         "name": [{ "use": "official", "family": p.last_name, "given": [p.first_name] }],
         "birthDate": p.dob.to_string(),
         "communication": [{ "language": { "text": p.language }, "preferred": true }],
@@ -171,7 +173,7 @@ pub fn patient_resource(p: &PatientDetail) -> Value {
         if !telecom.is_empty() {
             map.insert("telecom".into(), Value::Array(telecom));
         }
-        if p.status == "Deceased" {
+        if p.status == PatientStatus::Deceased {
             map.insert("deceasedBoolean".into(), Value::Bool(true));
         }
         if let Some(address) = p.address.as_deref().filter(|s| !s.is_empty()) {
@@ -217,7 +219,7 @@ pub fn care_team_resource(p: &PatientDetail, since: Option<DateTime<Utc>>) -> Va
     json!({
         "resourceType": "CareTeam",
         "id": p.id.to_string(),
-        "status": if p.coordinator_id.is_some() && p.status == "Active" { "active" } else { "inactive" },
+        "status": if p.coordinator_id.is_some() && p.status == PatientStatus::Active { "active" } else { "inactive" },
         "name": format!("Care management team for {}", p.name),
         "subject": { "reference": format!("Patient/{}", p.id) },
         "participant": participants,
@@ -260,9 +262,13 @@ pub fn generated_task(g: &GeneratedRow) -> Value {
     let mut r = json!({
         "resourceType": "Task",
         "id": format!("generated-{}", g.id),
-        "status": match g.status.as_str() { "completed" => "completed", "cancelled" => "cancelled", _ => "requested" },
+        "status": match g.status {
+            TaskStatus::Completed => "completed",
+            TaskStatus::Cancelled => "cancelled",
+            TaskStatus::Pending => "requested",
+        },
         "intent": "plan",
-        "priority": if g.priority == "High" { "urgent" } else { "routine" },
+        "priority": if g.priority == Priority::High { "urgent" } else { "routine" },
         "code": { "text": g.task_type },
         "owner": { "reference": format!("Practitioner/{}", g.coordinator_id) },
         "restriction": { "period": { "end": g.due_date.to_string() } },

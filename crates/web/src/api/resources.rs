@@ -89,7 +89,7 @@ pub async fn patients(
     if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
         let status = carelog_domain::patient::PatientStatus::parse(status)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        rows.retain(|r| r.status == status.as_str());
+        rows.retain(|r| r.status == status);
     }
     let total = rows.len();
     let page: Vec<Value> = rows

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
 use carelog_domain::assignment::MatchScore;
 use carelog_domain::assignment_queue::days_pending_label;
-use carelog_domain::patient::OnboardingStatus;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -158,7 +157,7 @@ async fn waiting_patient(
 ) -> AppResult<Result<QueueRow, Response>> {
     let id = parse_id(raw_id)?;
     let row = state.app.queue_entry(&user.actor(), id).await?.ok_or(AppError::NotFound)?;
-    if !OnboardingStatus::parse(&row.onboarding_status).is_ok_and(OnboardingStatus::is_waiting) {
+    if !row.onboarding_status.is_waiting() {
         return Ok(Err(Redirect::to(&format!(
             "/patients/{id}?notice=This+patient+is+no+longer+waiting+for+a+coordinator."
         ))
@@ -195,7 +194,7 @@ async fn render_page(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AssignPage {
         shell: Shell::load(state, user, Tab::Team).await?,
-        complexity: detail.complexity,
+        complexity: detail.complexity.to_string(),
         days_pending: days_pending_label(row.handoff_at, now),
         reviews: state.app.senior_reviews(&user.actor(), ReviewsOf::Patient(row.id), 10).await?,
         patient: row,

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use carelog_app::model::{AuditFilter, AuditRow};
+use carelog_app::model::{AuditFilter, AuditPage as Events, AuditRow};
 use carelog_domain::practice_time::start_of_day;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -102,7 +102,7 @@ pub async fn page(
         until: parse_date("to", &q.to)?.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, tz)),
     };
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let (events, total) =
+    let Events { events, total } =
         state.app.audit_events(&user.actor(), &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total.max(0) as u64).div_ceil(PAGE_SIZE).max(1);
     let lines = events

@@ -60,7 +60,11 @@ async fn settings_page(
         shell: Shell::load(state, user, Tab::Admin).await?,
         rule_set: settings.rule_set,
         target: settings.target.to_string(),
-        fees: settings.fees.into_iter().map(|(c, y, cents)| (c, y, dollars(cents))).collect(),
+        fees: settings
+            .fees
+            .into_iter()
+            .map(|f| (f.code, f.fee_year, dollars(f.amount_cents)))
+            .collect(),
         errors,
         saved,
     };

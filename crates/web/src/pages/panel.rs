@@ -48,7 +48,7 @@ pub struct PanelRow {
     pub id: i64,
     pub name: String,
     pub chart_code: String,
-    pub status: String,
+    pub status: &'static str,
     pub coordinator: String,
     pub last_visit: Option<NaiveDate>,
     pub next_due: Option<NaiveDate>,
@@ -151,12 +151,11 @@ fn named_options(items: &[Named], selected: &str) -> Vec<Option_> {
 fn vocabulary_filter<T: Copy>(
     text: &str,
     parse: impl Fn(&str) -> Result<T, carelog_domain::RuleViolation>,
-    as_str: impl Fn(T) -> &'static str,
-) -> AppResult<Option<String>> {
+) -> AppResult<Option<T>> {
     match text.trim() {
         "" | "all" => Ok(None),
         t => parse(t)
-            .map(|v| Some(as_str(v).to_owned()))
+            .map(Some)
             .map_err(|e| AppError::BadRequest(format!("Filter {}: {}", e.field, e.message))),
     }
 }
@@ -202,7 +201,7 @@ fn panel_row(p: PanelPatient, today: NaiveDate) -> PanelRow {
         id: p.id,
         name: display_name(&p.last_name, &p.first_name),
         chart_code: p.chart_code,
-        status: p.status,
+        status: p.status.as_str(),
         coordinator: p.coordinator.unwrap_or_else(|| "Unassigned".into()),
         last_visit: p.last_visit,
         next_due: next_visit_due(p.last_visit, interval),
@@ -255,8 +254,8 @@ pub async fn panel_rows(
     let (visit_filter, completion_filter) = row_filters(q)?;
     let filter = PanelFilter {
         coordinator_id: mine.then_some(user.id()),
-        status: vocabulary_filter(&q.status, PatientStatus::parse, PatientStatus::as_str)?,
-        care_gap_status: vocabulary_filter(&q.gaps, CareGapStatus::parse, CareGapStatus::as_str)?,
+        status: vocabulary_filter(&q.status, PatientStatus::parse)?,
+        care_gap_status: vocabulary_filter(&q.gaps, CareGapStatus::parse)?,
         facility_id: id_filter("facility", &q.facility)?,
         provider_id: id_filter("provider", &q.provider)?,
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
-use carelog_app::model::PatientDetail;
+use carelog_app::model::{Named, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::local_date;
@@ -28,13 +28,13 @@ struct PatientPage {
     visit: VisitStatus,
     next_due: String,
     activity: Vec<(String, String, String, String)>,
-    month_minutes: i64,
+    month_minutes: PatientMonthMinutes,
     month_tasks: Vec<(String, String, String)>,
     form: Option<EntryFormView>,
     saved: bool,
     notice: String,
     /// Managers and admins may reassign and change status: the coordinators to choose from.
-    manage: Option<Vec<(i64, String)>>,
+    manage: Option<Vec<Named>>,
     statuses: Vec<&'static str>,
 }
 
@@ -105,7 +105,7 @@ async fn patient_page(
     let month_tasks = record
         .month_tasks
         .into_iter()
-        .map(|t| (t.task_type, t.due_date.to_string(), t.status))
+        .map(|t| (t.task_type, t.due_date.to_string(), t.status.key().to_owned()))
         .collect();
     // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
     let form = match form {

@@ -114,12 +114,12 @@ fn plan_lines(p: &Planned, chosen: Option<&[(i64, Option<i64>)]>) -> Vec<PlanLin
             PlanLine {
                 patient_id: row.id,
                 patient: row.name.clone(),
-                needs: [row.program.clone(), row.language.clone()]
+                needs: [row.program.to_string(), row.language.clone()]
                     .into_iter()
                     .chain(row.special_needs.iter().cloned())
                     .collect::<Vec<_>>()
                     .join(", "),
-                priority: row.priority.clone(),
+                priority: row.priority.to_string(),
                 proposed: name_of(proposal.coordinator_id),
                 score: proposal
                     .score

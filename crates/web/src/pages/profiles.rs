@@ -56,7 +56,7 @@ async fn member(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult
 fn profile_as_recorded(m: &TeamMember, all_facilities: &[Named]) -> ProfileUpdate {
     ProfileUpdate {
         max_caseload: i32::try_from(m.max_caseload).unwrap_or(0),
-        availability: m.availability.clone(),
+        availability: m.availability,
         work_start: m.work_start.clone(),
         work_end: m.work_end.clone(),
         specializations: m.specializations.clone(),
@@ -231,7 +231,7 @@ pub fn parse_profile(
     let chosen = facilities_of(fields, facility_ids)?;
     Ok(ProfileUpdate {
         max_caseload,
-        availability: availability.as_str().to_owned(),
+        availability,
         work_start: start.format("%H:%M").to_string(),
         work_end: end.format("%H:%M").to_string(),
         specializations,

@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
-use carelog_app::model::{NewReview, QualityWindow, SampleEntry, TeamMember};
+use carelog_app::model::{EntryOwner, NewReview, QualityWindow, SampleEntry, TeamMember};
 use carelog_app::team::TypedSurvey;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
@@ -256,8 +256,8 @@ async fn show_sample(
         .caseload_holders()
         .await?
         .into_iter()
-        .filter(|(id, _)| *id != user.id())
-        .map(|(id, n)| (id, n, Some(id) == coordinator))
+        .filter(|h| h.id != user.id())
+        .map(|h| (h.id, h.name, Some(h.id) == coordinator))
         .collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ReviewPage {
@@ -310,7 +310,9 @@ pub async fn record_review(
     let Some(entry) = form.entry.trim().parse::<i64>().ok() else {
         return refuse("Review: choose an entry from the sample.".into()).await;
     };
-    let Some((coordinator, patient)) = state.app.entry_owner(&user.actor(), entry).await? else {
+    let Some(EntryOwner { coordinator_id: coordinator, patient_id: patient }) =
+        state.app.entry_owner(&user.actor(), entry).await?
+    else {
         return refuse("Review: that entry does not exist.".into()).await;
     };
     if coordinator == user.id() {

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_app::model::{QualityWindow, TeamMember};
+use carelog_app::model::{CoordinatorMonthRow, FirstAssignment, QualityWindow, TeamMember};
 use carelog_domain::assignment_plan::std_dev;
-use carelog_domain::metrics::{CoordinatorMonth, coordinator_metrics};
+use carelog_domain::metrics::coordinator_metrics;
+use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
     ASSIGNMENT_SPEED_TARGET_HOURS, QualityMonth, UTILIZATION_SPREAD_TARGET, distribution, percent,
@@ -88,25 +89,27 @@ fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
 }
 
-fn efficiency_row(
-    (patient, handoff, at, coordinator): &(String, DateTime<Utc>, DateTime<Utc>, String),
-    h: &f64,
-    tz: chrono_tz::Tz,
-) -> Vec<String> {
+fn efficiency_row(r: &FirstAssignment, h: &f64, tz: chrono_tz::Tz) -> Vec<String> {
     let local =
         |t: &chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
-    vec![patient.clone(), local(handoff), local(at), format!("{h:.1}"), coordinator.clone()]
+    vec![
+        r.patient.clone(),
+        local(&r.handoff),
+        local(&r.assigned_at),
+        format!("{h:.1}"),
+        r.coordinator.clone(),
+    ]
 }
 
 fn performance_row(
-    (id, name, m, timed): (i64, String, CoordinatorMonth, i64),
+    row: CoordinatorMonthRow,
     quality: &BTreeMap<(i64, YearMonth), QualityMonth>,
     month: YearMonth,
 ) -> Vec<String> {
-    let x = coordinator_metrics(m, timed);
-    let q = quality.get(&(id, month)).cloned().unwrap_or_default();
+    let x = coordinator_metrics(row.month, row.timed_entries);
+    let q = quality.get(&(row.coordinator_id, month)).cloned().unwrap_or_default();
     vec![
-        name,
+        row.name,
         x.tasks.to_string(),
         x.minutes.to_string(),
         opt(x.average_task_minutes, 1, ""),
@@ -164,7 +167,7 @@ async fn efficiency(
     let (start, end) = (start_of_day(from, tz), start_of_day(to + Duration::days(1), tz));
     let rows = state.app.first_assignments(&user.actor(), start, end).await?;
     let hours: Vec<f64> =
-        rows.iter().map(|(_, h, a, _)| (*a - *h).num_seconds() as f64 / 3600.0).collect();
+        rows.iter().map(|r| (r.assigned_at - r.handoff).num_seconds() as f64 / 3600.0).collect();
     let d = distribution(&hours);
     Ok(Report {
         kind: "efficiency",
@@ -246,8 +249,10 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
     let team = state.app.team_members(&user.actor()).await?;
-    let takes: Vec<_> =
-        team.iter().filter(|m| m.availability != "Unavailable" && m.max_caseload > 0).collect();
+    let takes: Vec<_> = team
+        .iter()
+        .filter(|m| m.availability != Availability::Unavailable && m.max_caseload > 0)
+        .collect();
     let utilizations: Vec<f64> =
         takes.iter().filter_map(|m| utilization_percent(m.caseload, m.max_caseload)).collect();
     let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();

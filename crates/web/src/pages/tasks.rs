@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::daily_tasks::{DailyTasks, NeedsTime};
 use carelog_app::entries::{Outcome, Source};
-use carelog_app::model::{EntryRow, GeneratedRow, RunningTimer, TaskTypeRow};
+use carelog_app::model::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{local_date, start_of_day};
 use chrono::{NaiveDate, Utc};
@@ -63,7 +63,7 @@ pub struct PendingLine {
     pub patient: String,
     pub task_type: String,
     pub due: String,
-    pub priority: String,
+    pub priority: &'static str,
     pub estimated: i32,
     pub overdue: bool,
 }
@@ -150,7 +150,7 @@ fn pending_line(g: GeneratedRow, today: NaiveDate) -> PendingLine {
         },
         task_type: g.task_type,
         due: g.due_date.format("%a %Y-%m-%d").to_string(),
-        priority: g.priority,
+        priority: g.priority.as_str(),
         estimated: g.estimated_minutes,
         overdue: g.due_date < today,
     }
@@ -158,7 +158,7 @@ fn pending_line(g: GeneratedRow, today: NaiveDate) -> PendingLine {
 
 fn timer_view(
     t: &RunningTimer,
-    own: &[(i64, String, String, String)],
+    own: &[PatientPick],
     types: &[TaskTypeRow],
     now: chrono::DateTime<Utc>,
     tz: chrono_tz::Tz,
@@ -167,8 +167,8 @@ fn timer_view(
         patient: match t.patient_id {
             Some(pid) => own
                 .iter()
-                .find(|(id, ..)| *id == pid)
-                .map(|(_, l, f, _)| display_name(l, f))
+                .find(|p| p.id == pid)
+                .map(|p| display_name(&p.last_name, &p.first_name))
                 .unwrap_or_else(|| "—".into()),
             None => "No patient".into(),
         },
@@ -224,10 +224,10 @@ fn filter_choices(day: &DailyTasks) -> (Vec<Choice>, Vec<Choice>) {
     let patients = day
         .own
         .iter()
-        .map(|(id, l, f, chart)| Choice {
-            id: *id,
-            label: format!("{} ({chart})", display_name(l, f)),
-            selected: Some(*id) == day.patient_filter,
+        .map(|p| Choice {
+            id: p.id,
+            label: format!("{} ({})", display_name(&p.last_name, &p.first_name), p.chart_code),
+            selected: Some(p.id) == day.patient_filter,
         })
         .collect();
     let types = day

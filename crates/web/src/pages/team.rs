@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{
-    Named, QueueFilter, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
+    Named, QueueFilter, QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
 };
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
@@ -67,8 +67,8 @@ pub struct QueueLine {
     pub name: String,
     pub provider: String,
     pub facility: String,
-    pub program: String,
-    pub priority: String,
+    pub program: &'static str,
+    pub priority: &'static str,
     pub priority_class: &'static str,
     pub days_pending: String,
     pub hours: i64,
@@ -195,29 +195,19 @@ fn handoff_dates(
     Ok((from, to))
 }
 
-fn program_filter(raw: &str) -> AppResult<Option<String>> {
+fn program_filter(raw: &str) -> AppResult<Option<Program>> {
     match raw {
         "" | "all" => Ok(None),
-        v => Ok(Some(
-            Program::parse(v)
-                .map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?
-                .as_str()
-                .to_owned(),
-        )),
+        v => Ok(Some(Program::parse(v).map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?)),
     }
 }
 
-fn need_filter(raw: &str) -> AppResult<Option<String>> {
+fn need_filter(raw: &str) -> AppResult<Option<SpecialNeed>> {
     match raw {
         "" | "all" => Ok(None),
-        v => Ok(Some(
-            SpecialNeed::parse(v)
-                .map_err(|_| {
-                    bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language")
-                })?
-                .as_str()
-                .to_owned(),
-        )),
+        v => Ok(Some(SpecialNeed::parse(v).map_err(|_| {
+            bad("Special needs", v, "Mental Health, Dementia, Complex Medical, Language")
+        })?)),
     }
 }
 
@@ -270,12 +260,7 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     f.view = view_of(&q.view)?;
     f.priority = match q.priority.as_str() {
         "" | "all" => None,
-        v => Some(
-            Priority::parse(v)
-                .map_err(|_| bad("Priority", v, "High, Medium, Low"))?
-                .as_str()
-                .to_owned(),
-        ),
+        v => Some(Priority::parse(v).map_err(|_| bad("Priority", v, "High, Medium, Low"))?),
     };
     let (from, to) = handoff_dates(q, today)?;
     f.handoff_from = from.map(|d| start_of_day(d, tz));
@@ -305,19 +290,18 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     Ok((f, page))
 }
 
-fn priority_class(p: &str) -> &'static str {
+fn priority_class(p: Priority) -> &'static str {
     match p {
-        "High" => "priority-high",
-        "Medium" => "priority-medium",
-        _ => "priority-low",
+        Priority::High => "priority-high",
+        Priority::Medium => "priority-medium",
+        Priority::Low => "priority-low",
     }
 }
 
 /// One row of the queue as the page shows it: its flag, class and waiting time.
 fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
     let today = local_date(now, tz);
-    let waiting = r.assigned_at.is_none()
-        || OnboardingStatus::parse(&r.onboarding_status).is_ok_and(OnboardingStatus::is_waiting);
+    let waiting = r.assigned_at.is_none() || r.onboarding_status.is_waiting();
     let overdue = waiting && is_overdue(r.handoff_at, now, sla);
     let (row_class, flag) = if overdue {
         ("assignment-overdue", format!("Overdue (over {sla} h)"))
@@ -327,12 +311,12 @@ fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
         } else {
             ("recently-assigned", "Recently assigned".into())
         }
-    } else if r.onboarding_status == OnboardingStatus::AssignmentPending.as_str() {
+    } else if r.onboarding_status == OnboardingStatus::AssignmentPending {
         ("assignment-pending", "Pending".into())
     } else {
         ("assignment-ready", "Ready".into())
     };
-    let review = match (&r.review_answer, r.review_requested) {
+    let review = match (&r.review_answer, r.review_requested()) {
         (Some(answer), _) => format!("Senior review answered: {answer}"),
         (None, true) => "Senior review requested".into(),
         _ => String::new(),
@@ -342,9 +326,9 @@ fn queue_line(r: QueueRow, now: DateTime<Utc>, tz: Tz, sla: i64) -> QueueLine {
         name: r.name,
         provider: r.provider.unwrap_or_default(),
         facility: r.facility.unwrap_or_default(),
-        priority_class: priority_class(&r.priority),
-        program: r.program,
-        priority: r.priority,
+        priority_class: priority_class(r.priority),
+        program: r.program.as_str(),
+        priority: r.priority.as_str(),
         days_pending: days_pending_label(
             r.handoff_at,
             r.assigned_at.filter(|_| !waiting).unwrap_or(now),
@@ -456,7 +440,7 @@ pub async fn page(
     let sla = state.app.sla_hours().await?;
     let (filter, page) = queue_filter(&q, &state, sla)?;
     let actor = user.actor();
-    let (rows, total) = state.app.assignment_queue(&actor, &filter).await?;
+    let QueuePage { rows, total } = state.app.assignment_queue(&actor, &filter).await?;
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
 
     let team = state.app.team_members(&actor).await?;
@@ -469,7 +453,7 @@ pub async fn page(
         recent_since: now,
         ..QueueFilter::default()
     };
-    let overdue = state.app.assignment_queue(&actor, &overdue_filter).await?.1;
+    let overdue = state.app.assignment_queue(&actor, &overdue_filter).await?.total;
     let cards = team.iter().map(|m| workload_card(m, now, tz)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {

@@ -1,0 +1,3 @@
+-- Every column that holds a closed vocabulary (statuses, programs, priorities, kinds, rule sets) admits
+-- only the domain's keys. The statements are built from the domain's vocabularies, per engine, in
+-- vocabulary_checks.rs: CHECK constraints on PostgreSQL, BEFORE INSERT/UPDATE triggers on SQLite.

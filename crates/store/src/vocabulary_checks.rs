@@ -1,0 +1,109 @@
+//! The columns that hold a closed vocabulary, each constrained to the domain's own keys
+//! (`Stored::sql_list`), so the database admits exactly the values the code can read back.
+//!
+//! PostgreSQL gets CHECK constraints; SQLite cannot add one to an existing table, so it gets the same
+//! rule as BEFORE INSERT/UPDATE triggers.
+
+use carelog_domain::billing::{MonthStatus, RuleSet};
+use carelog_domain::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, ValueFormat};
+use carelog_domain::import::ImportKind;
+use carelog_domain::notifications::{EmailStatus, Kind};
+use carelog_domain::patient::{
+    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
+    Priority, Program,
+};
+use carelog_domain::role::Role;
+use carelog_domain::schedule::TaskStatus;
+use carelog_domain::stored::Stored;
+
+use crate::Engine;
+
+/// One vocabulary column and the keys it may hold.
+pub struct VocabularyColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub keys: fn() -> Vec<&'static str>,
+}
+
+fn keys<T: Stored>() -> Vec<&'static str> {
+    T::all().iter().map(|v| v.stored()).collect()
+}
+
+const fn column(
+    table: &'static str,
+    column: &'static str,
+    keys: fn() -> Vec<&'static str>,
+) -> VocabularyColumn {
+    VocabularyColumn { table, column, keys }
+}
+
+/// Checked since the first schema, in its own CREATE TABLE statements.
+pub const CHECKED_AT_CREATION: &[VocabularyColumn] = &[
+    column("users", "role", keys::<Role>),
+    column("task_types", "time_rule", keys::<TimeRule>),
+    column("task_types", "value_format", keys::<ValueFormat>),
+    column("automated_task_schedule", "frequency", keys::<Frequency>),
+    column("generated_tasks", "status", keys::<TaskStatus>),
+    column("billing_months", "status", keys::<MonthStatus>),
+];
+
+/// Checked from migration 9 on.
+pub const CHECKED_SINCE_9: &[VocabularyColumn] = &[
+    column("patients", "status", keys::<PatientStatus>),
+    column("patients", "care_gap_status", keys::<CareGapStatus>),
+    column("patients", "program", keys::<Program>),
+    column("patients", "complexity", keys::<Complexity>),
+    column("patients", "care_plan_status", keys::<CarePlanStatus>),
+    column("patients", "onboarding_status", keys::<OnboardingStatus>),
+    column("patients", "assignment_priority", keys::<Priority>),
+    column("care_gaps", "status", keys::<CareGapStatus>),
+    column("coordinator_profiles", "availability", keys::<Availability>),
+    column("task_types", "category", keys::<TaskCategory>),
+    column("coordinator_task_log", "task_category", keys::<TaskCategory>),
+    column("automated_task_schedule", "priority", keys::<Priority>),
+    column("automated_task_schedule", "applies_to", keys::<AppliesTo>),
+    column("generated_tasks", "priority", keys::<Priority>),
+    column("notifications", "kind", keys::<Kind>),
+    column("notifications", "email_status", keys::<EmailStatus>),
+    column("notification_preferences", "kind", keys::<Kind>),
+    column("import_uploads", "kind", keys::<ImportKind>),
+    column("billing_months", "rule_set", keys::<RuleSet>),
+    column("coordinator_billing_summary", "rule_set", keys::<RuleSet>),
+];
+
+fn sql_list(c: &VocabularyColumn) -> String {
+    let quoted: Vec<String> = (c.keys)().iter().map(|k| format!("'{k}'")).collect();
+    quoted.join(", ")
+}
+
+/// The statements that constrain [`CHECKED_SINCE_9`] on `engine`.
+pub fn constraints(engine: Engine) -> Vec<String> {
+    CHECKED_SINCE_9
+        .iter()
+        .flat_map(|c| {
+            let (table, column, list) = (c.table, c.column, sql_list(c));
+            let name = format!("{table}_{column}_known");
+            match engine {
+                Engine::Postgres => vec![format!(
+                    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
+                )],
+                Engine::Sqlite => ["INSERT", "UPDATE"]
+                    .into_iter()
+                    .map(|event| {
+                        let on = if event == "UPDATE" {
+                            format!("UPDATE OF {column}")
+                        } else {
+                            event.into()
+                        };
+                        format!(
+                            "CREATE TRIGGER {name}_{} BEFORE {on} ON {table} \
+                             WHEN NEW.{column} NOT IN ({list}) \
+                             BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END",
+                            event.to_lowercase()
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
