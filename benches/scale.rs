@@ -550,6 +550,8 @@ async fn bench(
     let (summary_time, summary) =
         timed(5, async || store.compute_billing_summary(month, RuleSet::Seed).await.unwrap()).await;
     // After an entry of the month changes (the patients, fees and settings unchanged and cached).
+    let figures = carelog_app::figures::Figures::new(store.clone());
+    figures.billing_summary(month, Some(RuleSet::Seed)).await.unwrap();
     let mut after_entry = Vec::new();
     for _ in 0..5 {
         store
@@ -561,12 +563,12 @@ async fn bench(
             .await
             .unwrap();
         let t = Instant::now();
-        store.billing_summary(month, Some(RuleSet::Seed)).await.unwrap();
+        figures.billing_summary(month, Some(RuleSet::Seed)).await.unwrap();
         after_entry.push(t.elapsed());
     }
     let after_entry_time = median(after_entry);
     let (cached_time, _) =
-        timed(5, async || store.billing_summary(month, Some(RuleSet::Seed)).await.unwrap()).await;
+        timed(5, async || figures.billing_summary(month, Some(RuleSet::Seed)).await.unwrap()).await;
     let (floor_time, _) = timed(5, async || {
         store
             .scalar_for_test(

@@ -519,7 +519,11 @@ async fn billing(
     if !matches!(format, "csv" | "json") {
         bail!("--format: \"{format}\" is not csv or json");
     }
-    let summary = store.billing_summary(month, rules).await?;
+    let rules = match rules {
+        Some(r) => r,
+        None => store.billing_rule_set().await?,
+    };
+    let summary = store.compute_billing_summary(month, rules).await?;
     let names = store.user_names().await?;
     if format == "csv" {
         print!("{}", carelog_app::billing_csv::billing_csv(&summary, &names)?);

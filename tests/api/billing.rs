@@ -79,7 +79,7 @@ async fn a_patient_month_turns_billable_as_its_minutes_are_logged() {
     let app = spawn_app().await;
     let month = this_month();
     let summary = app
-        .store
+        .figures
         .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
         .await
         .unwrap();
@@ -168,7 +168,7 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
         .collect();
     assert!(lines.next().is_some(), "rows follow the header");
     let summary = app
-        .store
+        .figures
         .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
         .await
         .unwrap();
@@ -280,7 +280,7 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(app.store.setting("billing.rule_set").await.unwrap().as_deref(), Some("cms"));
     assert_eq!(app.store.monthly_target_minutes().await.unwrap(), 30);
-    let summary = app.store.billing_summary(this_month(), None).await.unwrap();
+    let summary = app.figures.billing_summary(this_month(), None).await.unwrap();
     assert_eq!(
         (summary.rule_set, summary.target_minutes),
         (carelog_domain::billing::RuleSet::Cms, 30),
@@ -388,7 +388,7 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-testid=\"closed\"") && page.contains("under the seed rule set"));
     let summary = app
-        .store
+        .figures
         .billing_summary(last, Some(carelog_domain::billing::RuleSet::Seed))
         .await
         .unwrap();
@@ -515,7 +515,7 @@ async fn the_trend_chart_shows_twelve_months_computed_from_the_log() {
         page.split("data-testid=\"trend\"").nth(1).unwrap().split("</figure>").next().unwrap();
     assert_eq!(chart.matches("<rect ").count(), 12);
     let summary = app
-        .store
+        .figures
         .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
         .await
         .unwrap();
@@ -555,15 +555,15 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     let other_server = carelog_store::Store::connect(&app.database_url).await.unwrap();
     let month = this_month().previous();
     let period = || vec![month.year.into(), (month.month as i32).into()];
-    let first = app.store.billing_summary(month, Some(Seed)).await.unwrap();
+    let first = app.figures.billing_summary(month, Some(Seed)).await.unwrap();
     assert!(
-        Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()),
+        Arc::ptr_eq(&first, &app.figures.billing_summary(month, Some(Seed)).await.unwrap()),
         "unchanged: served from the cache"
     );
     // Reads and audit events elsewhere change nothing billing reads.
     let (admin, _) = app.sign_in("admin").await;
     assert_eq!(admin.get(app.url("/panel?mine=0")).send().await.unwrap().status(), StatusCode::OK);
-    assert!(Arc::ptr_eq(&first, &app.store.billing_summary(month, Some(Seed)).await.unwrap()));
+    assert!(Arc::ptr_eq(&first, &app.figures.billing_summary(month, Some(Seed)).await.unwrap()));
 
     let billable = first
         .lines
@@ -600,7 +600,7 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
             )
         }
     };
-    let now = || app.store.billing_summary(month, Some(Seed));
+    let now = || app.figures.billing_summary(month, Some(Seed));
 
     change(
         "UPDATE coordinator_task_log SET minutes = minutes + 1 WHERE id = $1",
@@ -637,7 +637,8 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
 
     // Moved to the month before: both months move.
     let earlier = month.previous();
-    let before_move = app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes;
+    let before_move =
+        app.figures.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes;
     change(
         "UPDATE coordinator_task_log SET billing_year = $1, billing_month = $2 WHERE id = $3",
         vec![earlier.year.into(), (earlier.month as i32).into(), entry.into()],
@@ -649,7 +650,7 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
         "moved out"
     );
     assert_eq!(
-        app.store.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes,
+        app.figures.billing_summary(earlier, Some(Seed)).await.unwrap().totals.minutes,
         before_move + entry_minutes + 1,
         "moved in"
     );
@@ -684,7 +685,7 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     let totals = now().await.unwrap().totals.clone();
     assert_eq!((totals.minutes, totals.billable), (0, 0), "task types");
     // The trend chart's totals come through the same counters.
-    let trend = app.store.billing_totals(&[earlier, month], Seed).await.unwrap();
+    let trend = app.figures.billing_totals(&[earlier, month], Seed).await.unwrap();
     assert_eq!((trend[0].minutes, trend[1].minutes), (0, 0));
 }
 
@@ -693,7 +694,7 @@ async fn the_patient_table_pages_through_the_month_in_the_chosen_order() {
     let app = spawn_app().await;
     let month = this_month().previous();
     let summary = app
-        .store
+        .figures
         .billing_summary(month, Some(carelog_domain::billing::RuleSet::Seed))
         .await
         .unwrap();

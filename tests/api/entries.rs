@@ -327,7 +327,7 @@ async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id(CALL).await;
     let average = app
-        .store
+        .figures
         .task_type_average(call, Utc::now())
         .await
         .unwrap()
@@ -815,7 +815,7 @@ async fn a_task_types_average_is_taken_up_to_the_start_of_the_hour_and_kept_for_
     let app = spawn_app().await;
     let call = app.task_type_id(CALL).await;
     let hour = Utc::now().duration_trunc(Duration::hours(1)).unwrap();
-    let before = app.store.task_type_average(call, hour).await.unwrap().unwrap();
+    let before = app.figures.task_type_average(call, hour).await.unwrap().unwrap();
     // A long call half an hour before the hour: inside the window of the hour after, not of this one.
     let inserted = app
         .store
@@ -831,12 +831,12 @@ async fn a_task_types_average_is_taken_up_to_the_start_of_the_hour_and_kept_for_
         .unwrap();
     assert_eq!(inserted, 1);
     assert_eq!(
-        app.store.task_type_average(call, hour + Duration::minutes(59)).await.unwrap(),
+        app.figures.task_type_average(call, hour + Duration::minutes(59)).await.unwrap(),
         Some(before),
         "kept for the hour"
     );
     let next_hour =
-        app.store.task_type_average(call, hour + Duration::hours(1)).await.unwrap().unwrap();
+        app.figures.task_type_average(call, hour + Duration::hours(1)).await.unwrap().unwrap();
     assert!(
         next_hour > before,
         "the next hour's window holds the long call: {next_hour} > {before}"

@@ -12,6 +12,8 @@ pub const TEST_PRACTICE: DemoSize = DemoSize { patients: 40, coordinators: 3, mo
 pub struct TestApp {
     pub address: SocketAddr,
     pub store: Store,
+    /// The kept figures over this database (as each app server keeps its own).
+    pub figures: carelog_app::figures::Figures,
     pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     postgres: Option<(String, String)>,
@@ -70,8 +72,16 @@ pub async fn spawn_app() -> TestApp {
         .await
         .unwrap();
     });
-    let app =
-        TestApp { address, store, database_url: url, shutdown: Some(tx), postgres, _dir: dir };
+    let figures = carelog_app::figures::Figures::new(store.clone());
+    let app = TestApp {
+        address,
+        store,
+        figures,
+        database_url: url,
+        shutdown: Some(tx),
+        postgres,
+        _dir: dir,
+    };
     app.wait_until_healthy().await;
     app
 }

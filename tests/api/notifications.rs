@@ -169,7 +169,7 @@ async fn mondays_bring_the_weekly_summary_and_the_first_brings_billing_to_admins
     assert_eq!(to_admin, 1);
     let admin = app.user_id("admin").await;
     let month = carelog_domain::practice_time::YearMonth::of(first).previous();
-    let summary = app.store.billing_summary(month, None).await.unwrap();
+    let summary = app.figures.billing_summary(month, None).await.unwrap();
     let title = app
         .store
         .notifications(admin, 5)

@@ -27,7 +27,7 @@ async fn every_figure(app: &TestApp, patient: i64, month: YearMonth) -> Vec<(&'s
     let panel = app.store.panel(&filter, month).await.unwrap();
     let record = get(&coordinator, format!("/patients/{patient}")).await;
     let drill = get(&admin, format!("/billing/patients/{patient}?month={month}")).await;
-    let summary = app.store.billing_summary(month, None).await.unwrap();
+    let summary = app.figures.billing_summary(month, None).await.unwrap();
     let counted = app.store.patient_month_entries(patient, month).await.unwrap();
     vec![
         ("panel", panel.iter().find(|p| p.id == patient).map_or(-1, |p| p.billable_minutes)),

@@ -30,9 +30,9 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let coordinator = app.user_id("coord1").await;
-    let first = app.store.team(windows()).await.unwrap();
+    let first = app.figures.team(windows()).await.unwrap();
     assert!(
-        Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()),
+        Arc::ptr_eq(&first, &app.figures.team(windows()).await.unwrap()),
         "unchanged: served from memory"
     );
     // Reads and their audit events change nothing the team figures read.
@@ -41,7 +41,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(),
         StatusCode::OK
     );
-    assert!(Arc::ptr_eq(&first, &app.store.team(windows()).await.unwrap()));
+    assert!(Arc::ptr_eq(&first, &app.figures.team(windows()).await.unwrap()));
 
     let member = |team: &[carelog_store::TeamMember]| {
         team.iter().find(|m| m.id == coordinator).cloned().unwrap()
@@ -64,7 +64,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ),
     )
     .await;
-    let after = member(&app.store.team(windows()).await.unwrap());
+    let after = member(&app.figures.team(windows()).await.unwrap());
     assert_eq!(after.max_caseload, before.max_caseload + 3, "a profile");
     assert_eq!(after.caseload, before.caseload - 1, "a patient's status");
     assert_eq!(after.entries, before.entries + 1, "a new log entry");
@@ -84,11 +84,11 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("generated_tasks", "status"),
         ("coordinator_task_log", "notes"),
     ] {
-        let kept = app.store.team(windows()).await.unwrap();
-        assert!(Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()));
+        let kept = app.figures.team(windows()).await.unwrap();
+        assert!(Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()));
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
-            !Arc::ptr_eq(&kept, &app.store.team(windows()).await.unwrap()),
+            !Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()),
             "a change to {table} is seen"
         );
     }
@@ -99,8 +99,8 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let now = Utc::now();
-    let first = app.store.queue_trends(now).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &app.store.queue_trends(now).await.unwrap()));
+    let first = app.figures.queue_trends(now).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &app.figures.queue_trends(now).await.unwrap()));
     // An assigned patient whose assignment is undone, handed off an hour ago: pending now, not yesterday.
     let patient = app
         .store
@@ -117,7 +117,7 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
         &format!("UPDATE patients SET provider_handoff_at = '{hour_ago}' WHERE id = {patient}"),
     )
     .await;
-    let after = app.store.queue_trends(now).await.unwrap();
+    let after = app.figures.queue_trends(now).await.unwrap();
     assert_eq!(after.pending_now, first.pending_now + 1);
     assert_eq!(after.pending_yesterday, first.pending_yesterday);
 }

@@ -54,7 +54,7 @@ impl App {
         rules: Option<RuleSet>,
     ) -> ServiceResult<BillingMonth> {
         self.require_admin(actor)?;
-        let summary = self.store.billing_summary(month, rules).await?;
+        let summary = self.figures.billing_summary(month, rules).await?;
         let names = self.store.user_names().await?;
         let detail = format!("{month} under {}", summary.rule_set.key());
         self.audit(actor, "billing.view", None, detail).await?;
@@ -62,7 +62,7 @@ impl App {
         let mut months: Vec<YearMonth> =
             std::iter::successors(Some(month), |m| Some(m.previous())).take(TREND_MONTHS).collect();
         months.reverse();
-        let totals = self.store.billing_totals(&months, summary.rule_set).await?;
+        let totals = self.figures.billing_totals(&months, summary.rule_set).await?;
         let trend = months.into_iter().zip(totals).collect();
         Ok(BillingMonth { summary, names, closed, trend })
     }
@@ -75,7 +75,7 @@ impl App {
         rules: Option<RuleSet>,
     ) -> ServiceResult<Arc<MonthSummary>> {
         self.require_admin(actor)?;
-        Ok(self.store.billing_summary(month, rules).await?)
+        Ok(self.figures.billing_summary(month, rules).await?)
     }
 
     /// The month's billing as CSV (one row per patient-month) and the rule set it was computed
@@ -87,7 +87,7 @@ impl App {
         rules: Option<RuleSet>,
     ) -> ServiceResult<(String, RuleSet)> {
         self.require_admin(actor)?;
-        let summary = self.store.billing_summary(month, rules).await?;
+        let summary = self.figures.billing_summary(month, rules).await?;
         let csv = billing_csv(&summary, &self.store.user_names().await?)
             .map_err(|e| ServiceError::Internal(format!("billing CSV: {e}")))?;
         let detail = format!(
@@ -128,7 +128,7 @@ impl App {
                 "{month} has not ended yet; a month can be closed from its last day on."
             )));
         }
-        let summary = self.store.billing_summary(month, rules).await?;
+        let summary = self.figures.billing_summary(month, rules).await?;
         let detail = format!(
             "{month} under {}: {} billable patient-months, {}",
             summary.rule_set.key(),

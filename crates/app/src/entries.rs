@@ -235,7 +235,7 @@ impl App {
         if let Some(m) = minutes
             && !input.confirmed
         {
-            let average = self.store.task_type_average(task_type.id, now).await?;
+            let average = self.figures.task_type_average(task_type.id, now).await?;
             let estimate = self.store.schedule_estimate(task_type.id).await?;
             if let Some(prompt) = needs_confirmation(m, average, estimate) {
                 return Ok(Checked::Not(Outcome::NeedsConfirmation(prompt)));

@@ -137,7 +137,8 @@ pub async fn run_due_jobs(
             }
             Run::Monthly(month) => {
                 // The month before is summarised once, here, under the admin's chosen rule set.
-                let summary = store.billing_summary(*month, None).await?;
+                let rules = store.billing_rule_set().await?;
+                let summary = store.compute_billing_summary(*month, rules).await?;
                 let path = format!("/billing?month={month}");
                 let title = format!(
                     "Billing for {month} is ready: {} of {} patient-months billable under {}, estimated {}{}",

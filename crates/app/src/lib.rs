@@ -7,9 +7,11 @@ mod actor;
 pub mod assignment;
 pub mod billing;
 pub mod billing_csv;
+mod cache;
 pub mod daily_tasks;
 pub mod entries;
 mod error;
+pub mod figures;
 pub mod import_files;
 pub mod imports;
 pub mod jobs;
@@ -35,6 +37,7 @@ use chrono_tz::Tz;
 
 pub use actor::Actor;
 pub use error::{ServiceError, ServiceResult};
+use figures::Figures;
 
 /// What the services need to know about the practice and this deployment.
 #[derive(Debug, Clone)]
@@ -51,11 +54,12 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    figures: Figures,
     settings: Arc<Settings>,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Self { store, settings: Arc::new(settings) }
+        Self { figures: Figures::new(store.clone()), store, settings: Arc::new(settings) }
     }
 }

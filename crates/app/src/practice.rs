@@ -39,7 +39,7 @@ impl App {
     pub async fn header(&self, actor: &Actor) -> ServiceResult<Header> {
         let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
         let (label, month) = if actor.role == Role::Admin {
-            ("Practice this month", self.store.practice_month(month).await?)
+            ("Practice this month", self.figures.practice_month(month).await?)
         } else {
             ("This Month", self.store.month_summary(actor.id, month).await?)
         };

@@ -80,7 +80,7 @@ impl App {
     /// Every coordinator and manager with their figures over the team windows ending now.
     pub async fn team_members(&self, actor: &Actor) -> ServiceResult<Arc<Vec<TeamMember>>> {
         self.require_oversight(actor)?;
-        Ok(self.store.team(windows(Utc::now(), self.settings.time_zone)).await?)
+        Ok(self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?)
     }
 
     /// A page of the assignment queue under `filter`, and how many rows match.
@@ -122,7 +122,7 @@ impl App {
     /// Tab 3's trend cards: caseloads a week ago, the queue's length yesterday and now.
     pub async fn queue_trends(&self, actor: &Actor) -> ServiceResult<(Arc<QueueTrends>, i64)> {
         self.require_oversight(actor)?;
-        let trends = self.store.queue_trends(Utc::now()).await?;
+        let trends = self.figures.queue_trends(Utc::now()).await?;
         Ok((trends, self.store.assignment_queue_length().await?))
     }
 

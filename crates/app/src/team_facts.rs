@@ -106,7 +106,7 @@ impl App {
 
     /// Every coordinator and manager with their figures and username, for FHIR's Practitioner.
     pub async fn practitioners(&self) -> ServiceResult<Vec<(TeamMember, String)>> {
-        let team = self.store.team(windows(Utc::now(), self.settings.time_zone)).await?;
+        let team = self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?;
         let usernames: std::collections::HashMap<i64, String> =
             self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
         Ok(team

@@ -16,7 +16,7 @@ use crate::{Result, Store};
 
 /// What billing needs of a patient whatever the month, and whether an empty month still lists them.
 #[derive(Debug, Clone)]
-pub(crate) struct PatientFacts {
+pub struct PatientFacts {
     /// With no minutes yet: `by_coordinator` is filled per month.
     pub facts: PatientMonth,
     /// Active and on a caseload: listed even in a month without minutes, so too little time shows as
@@ -118,7 +118,7 @@ struct UserName {
 
 impl Store {
     /// Every patient in name order, as billing sees them.
-    pub(crate) async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
+    pub(crate) async fn billing_patient_facts(&self) -> Result<Vec<PatientFacts>> {
         let rows: Vec<BillingPatient> = self
             .rows(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions, p.consent_date,

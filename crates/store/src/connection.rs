@@ -8,9 +8,6 @@ use sea_orm::{
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
 };
 
-use crate::billing_cache::BillingCache;
-use crate::team_cache::TeamCache;
-use crate::type_averages::TypeAverages;
 use crate::{Result, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,9 +64,6 @@ pub fn redact(url: &str) -> String {
 pub struct Store {
     db: DatabaseConnection,
     engine: Engine,
-    billing_cache: Arc<BillingCache>,
-    team_cache: Arc<TeamCache>,
-    type_averages: Arc<TypeAverages>,
     /// SQLite's writers take turns here, first come first served, instead of in SQLite's busy
     /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
     /// PostgreSQL writers never wait on each other here.
@@ -128,30 +122,11 @@ impl Store {
             }
             other => StoreError::Db(other),
         })?;
-        Ok(Store {
-            db,
-            engine,
-            billing_cache: Arc::default(),
-            team_cache: Arc::default(),
-            type_averages: Arc::default(),
-            write_turn: Arc::default(),
-        })
+        Ok(Store { db, engine, write_turn: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
-    }
-
-    pub(crate) fn billing_cache(&self) -> &BillingCache {
-        &self.billing_cache
-    }
-
-    pub(crate) fn team_cache(&self) -> &TeamCache {
-        &self.team_cache
-    }
-
-    pub(crate) fn type_averages(&self) -> &TypeAverages {
-        &self.type_averages
     }
 
     pub(crate) fn pool(&self) -> &DatabaseConnection {

@@ -9,7 +9,6 @@ mod assignment_queue;
 mod assignments;
 mod audit;
 mod billing;
-mod billing_cache;
 mod billing_months;
 mod care_team;
 mod catalogue;
@@ -17,6 +16,7 @@ mod conditions;
 mod connection;
 mod demo_rows;
 mod error;
+mod figures;
 mod generated;
 mod imports;
 mod login_failures;
@@ -34,11 +34,9 @@ mod sessions;
 mod summary;
 mod task_log;
 mod team;
-mod team_cache;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timers;
-mod type_averages;
 mod users;
 pub mod vocabulary_checks;
 
@@ -50,7 +48,7 @@ pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
 };
 pub use audit::{AuditFilter, AuditPage, AuditRow, NewAuditEvent};
-pub use billing::{ClosedMonth, Fee, SnapshotRow};
+pub use billing::{ClosedMonth, Fee, PatientFacts, SnapshotRow};
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
@@ -59,6 +57,7 @@ pub use demo_rows::{
     DemoTaskEntry, DemoVisit, TimedEntry,
 };
 pub use error::StoreError;
+pub use figures::{BillingRevision, QueueTrends};
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};
 pub use login_failures::LoginFailures;
@@ -80,7 +79,6 @@ pub use sessions::SessionRecord;
 pub use summary::MonthSummary;
 pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamWindows};
-pub use team_cache::QueueTrends;
 pub use timers::RunningTimer;
 pub use users::{Login, NewUser, User};
 

@@ -45,7 +45,7 @@ pub struct TeamMember {
 }
 
 /// The windows the figures are counted over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TeamWindows {
     /// Tasks a day, minutes a patient and response time: the last 30 days.
     pub activity_since: DateTime<Utc>,
@@ -123,8 +123,8 @@ struct Count {
 }
 
 impl Store {
-    /// The team as the database stands now, nothing cached (`Store::team` keeps it).
-    pub(crate) async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
+    /// The team as the database stands now (`carelog_app::figures` keeps it).
+    pub async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
         let mut team: BTreeMap<i64, TeamMember> = BTreeMap::new();
         let profiles: Vec<ProfileRow> = self
             .rows(

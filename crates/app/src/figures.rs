@@ -1,0 +1,168 @@
+//! The figures pages read over and over, kept in memory under the database's change counters
+//! (`carelog_store` reads them uncached): a month's billing summary and trend totals, the practice's
+//! month, the team's figures and the queue's trends, and each task type's average minutes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use carelog_domain::billing::RuleSet;
+use carelog_domain::billing_summary::{MonthSummary, Totals};
+use carelog_domain::practice_time::YearMonth;
+use carelog_store::{
+    BillingRevision, MonthSummary as LoggedMonth, PatientFacts, QueueTrends, Store, StoreError,
+    TeamMember, TeamWindows,
+};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use crate::cache::RevisionCache;
+
+/// Whole summaries kept: the month on screen and a few neighbours (a large practice's month is tens
+/// of megabytes).
+const SUMMARIES_KEPT: usize = 4;
+/// Totals kept for trend charts: small, so many.
+const TOTALS_KEPT: usize = 256;
+/// Task types (51 in the catalogue) with room for those an admin adds.
+const AVERAGES_KEPT: usize = 512;
+
+type MonthRules = (YearMonth, RuleSet);
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// Cheap to clone: the caches are shared.
+#[derive(Clone)]
+pub struct Figures {
+    store: Store,
+    kept: Arc<Kept>,
+}
+
+struct Kept {
+    summaries: RevisionCache<MonthRules, BillingRevision, MonthSummary>,
+    totals: RevisionCache<MonthRules, BillingRevision, Totals>,
+    /// Every patient as billing sees them, under scope 0's counter: a month whose log changed is then
+    /// recomputed from its minutes alone.
+    patients: RevisionCache<(), i64, Vec<PatientFacts>>,
+    practice: RevisionCache<YearMonth, i64, LoggedMonth>,
+    team: RevisionCache<TeamWindows, i64, Vec<TeamMember>>,
+    trends: RevisionCache<DateTime<Utc>, i64, QueueTrends>,
+    /// A type's average over the window ending at the start of an hour, kept for that hour.
+    averages: RevisionCache<i64, DateTime<Utc>, Option<f64>>,
+}
+
+impl Figures {
+    pub fn new(store: Store) -> Self {
+        let kept = Kept {
+            summaries: RevisionCache::new(SUMMARIES_KEPT),
+            totals: RevisionCache::new(TOTALS_KEPT),
+            patients: RevisionCache::new(1),
+            practice: RevisionCache::new(2),
+            team: RevisionCache::new(2),
+            trends: RevisionCache::new(2),
+            averages: RevisionCache::new(AVERAGES_KEPT),
+        };
+        Figures { store, kept: Arc::new(kept) }
+    }
+
+    /// The month's summary under `rule_set`, or under the admin's chosen rule set when None.
+    pub async fn billing_summary(
+        &self,
+        month: YearMonth,
+        rule_set: Option<RuleSet>,
+    ) -> Result<Arc<MonthSummary>> {
+        let revision = self.billing_revision(month).await?;
+        let rule_set = match rule_set {
+            Some(r) => r,
+            None => self.store.billing_rule_set().await?,
+        };
+        let key = (month, rule_set);
+        let summary = self
+            .kept
+            .summaries
+            .get_or_compute(key, revision, || self.summarize(month, rule_set, revision))
+            .await?;
+        self.kept.totals.keep(key, revision, &Arc::new(summary.totals.clone()));
+        Ok(summary)
+    }
+
+    /// Each month's practice totals under one rule set, for trend charts.
+    pub async fn billing_totals(
+        &self,
+        months: &[YearMonth],
+        rule_set: RuleSet,
+    ) -> Result<Vec<Totals>> {
+        let revisions = self.store.billing_revisions(months).await?;
+        let mut totals = Vec::with_capacity(months.len());
+        for &month in months {
+            let key = (month, rule_set);
+            let revision = revisions.get(&month).copied().unwrap_or_default();
+            let month_totals = match self.kept.summaries.get(&key, revision) {
+                Some(summary) => summary.totals.clone(),
+                None => {
+                    let compute = || async {
+                        Ok::<_, StoreError>(self.summarize(month, rule_set, revision).await?.totals)
+                    };
+                    (*self.kept.totals.get_or_compute(key, revision, compute).await?).clone()
+                }
+            };
+            totals.push(month_totals);
+        }
+        Ok(totals)
+    }
+
+    async fn billing_revision(&self, month: YearMonth) -> Result<BillingRevision> {
+        let mut revisions: HashMap<YearMonth, BillingRevision> =
+            self.store.billing_revisions(&[month]).await?;
+        Ok(revisions.remove(&month).unwrap_or_default())
+    }
+
+    async fn summarize(
+        &self,
+        month: YearMonth,
+        rule_set: RuleSet,
+        revision: BillingRevision,
+    ) -> Result<MonthSummary> {
+        let patients = self
+            .kept
+            .patients
+            .get_or_compute((), revision.inputs, || self.store.billing_patients())
+            .await?;
+        self.store.summarize_month(month, rule_set, &patients).await
+    }
+
+    /// The whole practice's minutes and patients in a billing month.
+    pub async fn practice_month(&self, month: YearMonth) -> Result<LoggedMonth> {
+        let revision = self.billing_revision(month).await?.month;
+        let kept = self
+            .kept
+            .practice
+            .get_or_compute(month, revision, || self.store.practice_month(month))
+            .await?;
+        Ok(*kept)
+    }
+
+    /// Every active caseload holder with the figures the workload cards and the match score use.
+    pub async fn team(&self, windows: TeamWindows) -> Result<Arc<Vec<TeamMember>>> {
+        let revision = self.store.team_revision().await?;
+        self.kept.team.get_or_compute(windows, revision, || self.store.compute_team(windows)).await
+    }
+
+    /// The queue's week-ago caseloads and pending counts, as of the start of `now`'s minute.
+    pub async fn queue_trends(&self, now: DateTime<Utc>) -> Result<Arc<QueueTrends>> {
+        let minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
+        let revision = self.store.team_revision().await?;
+        self.kept.trends.get_or_compute(minute, revision, || self.store.queue_trends(minute)).await
+    }
+
+    /// The practice's average minutes for a task type over the 90 days before the start of `now`'s
+    /// hour (None without history). Over 90 days it reads tens of thousands of entries for a common
+    /// type on every entry with minutes, so each server computes a type's average once an hour: an
+    /// entry made or backdated within the hour counts from the next one. The figure only decides
+    /// whether to ask "are you sure?", and it is computed from recorded data all the same.
+    pub async fn task_type_average(
+        &self,
+        task_type_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<f64>> {
+        let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+        let compute = || self.store.task_type_average(task_type_id, hour);
+        Ok(*self.kept.averages.get_or_compute(task_type_id, hour, compute).await?)
+    }
+}

@@ -1,0 +1,165 @@
+//! The figures carelog keeps in memory (`carelog_app::figures`), read here uncached, with the change
+//! counters they are kept under. Triggers bump the counters in the writing transaction, and a reader
+//! reads the counter before the figure, so a kept figure can only be newer than its counter, never
+//! older: that holds across several app servers, each with its own memory.
+
+use std::collections::{BTreeMap, HashMap};
+
+use carelog_domain::billing::RuleSet;
+use carelog_domain::billing_summary::MonthSummary;
+use carelog_domain::practice_time::YearMonth;
+use carelog_domain::time_rules::AVERAGE_WINDOW_DAYS;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::FromQueryResult;
+
+use crate::billing::{PatientFacts, patient_months};
+use crate::connection::at;
+use crate::patient_month::{in_month, month_values};
+use crate::summary::MonthSummary as LoggedMonth;
+use crate::{Result, Store};
+
+/// The counters a month's billing depends on: scope 0 (patients, task types, fees, settings) and the
+/// month's own (its log entries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BillingRevision {
+    pub inputs: i64,
+    pub month: i64,
+}
+
+/// The queue's trend figures, counted at the start of a minute.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueTrends {
+    /// Active patients per coordinator as the assignments stood a week ago.
+    pub caseloads_week_ago: BTreeMap<i64, i64>,
+    /// Patients handed off and not yet assigned, now and a day ago.
+    pub pending_now: i64,
+    pub pending_yesterday: i64,
+}
+
+#[derive(FromQueryResult)]
+struct ScopeRevision {
+    scope: i32,
+    revision: i64,
+}
+
+fn scope_of(month: YearMonth) -> i32 {
+    month.year * 100 + month.month as i32
+}
+
+impl Store {
+    /// The billing counters of each month, in one query.
+    pub async fn billing_revisions(
+        &self,
+        months: &[YearMonth],
+    ) -> Result<HashMap<YearMonth, BillingRevision>> {
+        // The scopes are integers formatted here, never user text.
+        let scopes: Vec<String> = months.iter().map(|m| scope_of(*m).to_string()).collect();
+        let rows: Vec<ScopeRevision> = self
+            .rows(
+                &format!(
+                    "SELECT scope, CAST(SUM(revision) AS BIGINT) AS revision FROM billing_revisions WHERE scope IN (0, {}) GROUP BY scope",
+                    scopes.join(", ")
+                ),
+                vec![],
+            )
+            .await?;
+        let by_scope: HashMap<i32, i64> = rows.into_iter().map(|r| (r.scope, r.revision)).collect();
+        let inputs = by_scope.get(&0).copied().unwrap_or(0);
+        let revision = |m: &YearMonth| BillingRevision {
+            inputs,
+            month: by_scope.get(&scope_of(*m)).copied().unwrap_or(0),
+        };
+        Ok(months.iter().map(|m| (*m, revision(m))).collect())
+    }
+
+    /// The rule set billing uses when none is asked for: the admin's choice.
+    pub async fn billing_rule_set(&self) -> Result<RuleSet> {
+        let chosen = self.setting("billing.rule_set").await?;
+        Ok(chosen.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed))
+    }
+
+    /// Every patient as billing sees them (kept under scope 0's counter).
+    pub async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
+        self.billing_patient_facts().await
+    }
+
+    /// A month's summary from `patients` (`billing_patients`) and the month's minutes now.
+    pub async fn summarize_month(
+        &self,
+        month: YearMonth,
+        rule_set: RuleSet,
+        patients: &[PatientFacts],
+    ) -> Result<MonthSummary> {
+        let minutes = self.billing_minutes(month).await?;
+        let target = self.monthly_target_minutes().await?;
+        let fees: Vec<(String, i32, i64)> = self
+            .fee_schedule()
+            .await?
+            .into_iter()
+            .map(|f| (f.code, f.fee_year, f.amount_cents))
+            .collect();
+        let lines = patient_months(patients, minutes);
+        Ok(carelog_domain::billing_summary::summarize(month, rule_set, target, lines, &fees))
+    }
+
+    /// The month's summary computed from the database now, nothing kept.
+    pub async fn compute_billing_summary(
+        &self,
+        month: YearMonth,
+        rule_set: RuleSet,
+    ) -> Result<MonthSummary> {
+        let patients = self.billing_patients().await?;
+        self.summarize_month(month, rule_set, &patients).await
+    }
+
+    /// The whole practice's logged minutes and patients in a billing month (the admin's header).
+    pub async fn practice_month(&self, month: YearMonth) -> Result<LoggedMonth> {
+        let summary = self
+            .row(
+                &format!(
+                    "SELECT COALESCE(SUM(l.minutes), 0) AS minutes, COUNT(DISTINCT l.patient_id) AS patients
+                     FROM coordinator_task_log l WHERE {}",
+                    in_month(1, 2)
+                ),
+                month_values(month).to_vec(),
+            )
+            .await?;
+        Ok(summary.unwrap_or_default())
+    }
+
+    /// The counter behind the team figures and the queue's trends.
+    pub async fn team_revision(&self) -> Result<i64> {
+        self.count(
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions",
+            vec![],
+        )
+        .await
+    }
+
+    /// The queue's week-ago caseloads and pending counts as of `minute`.
+    pub async fn queue_trends(&self, minute: DateTime<Utc>) -> Result<QueueTrends> {
+        Ok(QueueTrends {
+            caseloads_week_ago: self.caseloads_at(minute - Duration::days(7)).await?,
+            pending_now: self.pending_at(minute).await?,
+            pending_yesterday: self.pending_at(minute - Duration::days(1)).await?,
+        })
+    }
+
+    /// The practice's average minutes for a task type over the 90 days before `window_end` (None
+    /// without history).
+    pub async fn task_type_average(
+        &self,
+        task_type_id: i64,
+        window_end: DateTime<Utc>,
+    ) -> Result<Option<f64>> {
+        let start = window_end - Duration::days(AVERAGE_WINDOW_DAYS);
+        let average: Option<Option<f64>> = self
+            .scalar(
+                "SELECT CAST(AVG(minutes) AS DOUBLE PRECISION) AS a FROM coordinator_task_log
+                 WHERE task_type_id = $1 AND task_at >= $2 AND task_at < $3 AND minutes IS NOT NULL",
+                vec![task_type_id.into(), at(start), at(window_end)],
+            )
+            .await?;
+        Ok(average.flatten())
+    }
+}
