@@ -69,7 +69,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
     assert_eq!(after.caseload, before.caseload - 1, "a patient's status");
     assert_eq!(after.entries, before.entries + 1, "a new log entry");
 
-    // Every table the figures read moves them, even by a change that leaves a value as it was.
+    // Every column the figures read moves them, even by a change that leaves a value as it was…
     for (table, column) in [
         ("users", "display_name"),
         ("coordinator_profiles", "availability"),
@@ -77,21 +77,65 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("coordinator_languages", "language"),
         ("coordinator_facilities", "facility_id"),
         ("facilities", "name"),
-        ("patients", "last_name"),
+        ("patients", "status"),
         ("assignments", "coordinator_id"),
         ("qa_reviews", "rating"),
         ("satisfaction_surveys", "score"),
         ("generated_tasks", "status"),
-        ("coordinator_task_log", "notes"),
+        ("coordinator_task_log", "minutes"),
     ] {
         let kept = app.figures.team(windows()).await.unwrap();
         assert!(Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()));
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
             !Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()),
-            "a change to {table} is seen"
+            "a change to {table}.{column} is seen"
         );
     }
+    // …and one they do not read moves nothing: an entry's notes, a patient's name or care plan, a
+    // user's e-mail address.
+    for (table, column) in [
+        ("coordinator_task_log", "notes"),
+        ("patients", "last_name"),
+        ("patients", "care_plan_status"),
+        ("users", "email"),
+    ] {
+        let kept = app.figures.team(windows()).await.unwrap();
+        change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
+        assert!(
+            Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()),
+            "{table}.{column} feeds no team figure"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_task_entry_moves_the_team_activity_but_not_the_queue_trends() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let trends = app.figures.queue_trends(now).await.unwrap();
+    let team = app.figures.team(windows()).await.unwrap();
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let call = app.task_type_id("Communication: Phone").await.to_string();
+    let fields = [
+        ("patient", patient.as_str()),
+        ("task_type", &call),
+        ("minutes", "10"),
+        ("notes", "Called"),
+    ];
+    let (status, _) = app.post_form(&client, "/tasks", &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        Arc::ptr_eq(&trends, &app.figures.queue_trends(now).await.unwrap()),
+        "who carries which patients is unchanged"
+    );
+    let coordinator = app.user_id("coord1").await;
+    let entries_of = |team: &[carelog_store::TeamMember]| {
+        team.iter().find(|m| m.id == coordinator).map(|m| m.entries)
+    };
+    let after = app.figures.team(windows()).await.unwrap();
+    assert_eq!(entries_of(&after), entries_of(&team).map(|n| n + 1), "the activity moved");
 }
 
 #[tokio::test]

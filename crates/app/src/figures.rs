@@ -147,7 +147,7 @@ impl Figures {
     /// The queue's week-ago caseloads and pending counts, as of the start of `now`'s minute.
     pub async fn queue_trends(&self, now: DateTime<Utc>) -> Result<Arc<QueueTrends>> {
         let minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-        let revision = self.store.team_revision().await?;
+        let revision = self.store.caseload_revision().await?;
         self.kept.trends.get_or_compute(minute, revision, || self.store.queue_trends(minute)).await
     }
 

@@ -16,6 +16,7 @@ use crate::billing::{PatientFacts, patient_months};
 use crate::connection::at;
 use crate::patient_month::{in_month, month_values};
 use crate::summary::MonthSummary as LoggedMonth;
+use crate::team_revisions::TeamScope;
 use crate::{Result, Store};
 
 /// The counters a month's billing depends on: scope 0 (patients, task types, fees, settings) and the
@@ -127,11 +128,21 @@ impl Store {
         Ok(summary.unwrap_or_default())
     }
 
-    /// The counter behind the team figures and the queue's trends.
+    /// The counter behind the team figures: every scope's, summed (each only grows).
     pub async fn team_revision(&self) -> Result<i64> {
         self.count(
-            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_revisions",
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_scope_revisions",
             vec![],
+        )
+        .await
+    }
+
+    /// The counter behind the queue's trends: who carries which patients.
+    pub async fn caseload_revision(&self) -> Result<i64> {
+        self.count(
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) AS revision FROM team_scope_revisions
+             WHERE scope = $1",
+            vec![(TeamScope::Caseload as i32).into()],
         )
         .await
     }

@@ -34,6 +34,7 @@ mod sessions;
 mod summary;
 mod task_log;
 mod team;
+mod team_revisions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timers;

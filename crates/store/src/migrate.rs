@@ -64,26 +64,15 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "indexes for a patient's and a coordinator's billing month",
         sql: include_str!("../migrations/0010_billing_month_indexes.sql"),
     },
+    Migration {
+        version: 11,
+        description: "a team change counter per group of figures, moved only by the columns they read",
+        sql: include_str!("../migrations/0011_team_scope_revisions.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
 const BILLING_INPUTS: [&str; 4] = ["patients", "task_types", "fee_schedule", "settings"];
-
-/// Tables the team figures read (`Store::team` and the queue's trends); any change to one moves them.
-const TEAM_INPUTS: [&str; 12] = [
-    "users",
-    "coordinator_profiles",
-    "coordinator_specializations",
-    "coordinator_languages",
-    "coordinator_facilities",
-    "facilities",
-    "patients",
-    "assignments",
-    "qa_reviews",
-    "satisfaction_surveys",
-    "generated_tasks",
-    "coordinator_task_log",
-];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards
 /// and the change counters' triggers.
@@ -91,9 +80,9 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
     match (version, engine) {
         (7, Engine::Sqlite) => sqlite_billing_triggers(),
         (7, Engine::Postgres) => postgres_billing_triggers(),
-        (8, Engine::Sqlite) => sqlite_team_triggers(),
-        (8, Engine::Postgres) => postgres_team_triggers(),
+        (8, engine) => crate::team_revisions::migration_8_triggers(engine),
         (9, engine) => crate::vocabulary_checks::constraints(engine),
+        (11, engine) => crate::team_revisions::migration_11_triggers(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }
@@ -188,39 +177,6 @@ fn postgres_billing_triggers() -> Vec<String> {
              FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_inputs()"
         ));
     }
-    statements
-}
-
-fn sqlite_team_triggers() -> Vec<String> {
-    let bump = "INSERT INTO team_revisions (shard, revision) VALUES (0, 1) ON CONFLICT (shard) DO UPDATE SET revision = revision + 1;";
-    TEAM_INPUTS
-        .iter()
-        .flat_map(|table| {
-            ["INSERT", "UPDATE", "DELETE"].map(|event| {
-                format!(
-                    "CREATE TRIGGER team_rev_{table}_{} AFTER {event} ON {table} BEGIN {bump} END",
-                    event.to_lowercase()
-                )
-            })
-        })
-        .collect()
-}
-
-fn postgres_team_triggers() -> Vec<String> {
-    let mut statements = vec![
-        "CREATE FUNCTION team_rev_bump() RETURNS trigger AS $$ BEGIN
-           INSERT INTO team_revisions (shard, revision) VALUES ((txid_current() % 8)::int, 1)
-           ON CONFLICT (shard) DO UPDATE SET revision = team_revisions.revision + 1;
-           RETURN NULL;
-         END $$ LANGUAGE plpgsql"
-            .to_owned(),
-    ];
-    statements.extend(TEAM_INPUTS.iter().map(|table| {
-        format!(
-            "CREATE TRIGGER team_rev_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
-             FOR EACH STATEMENT EXECUTE FUNCTION team_rev_bump()"
-        )
-    }));
     statements
 }
 
