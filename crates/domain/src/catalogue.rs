@@ -56,10 +56,6 @@ impl TaskCategory {
             TaskCategory::Administrative => "Administrative",
         }
     }
-
-    pub fn from_key(key: &str) -> Option<TaskCategory> {
-        Self::ALL.into_iter().find(|c| c.key() == key)
-    }
 }
 
 /// Whether an entry records minutes.
@@ -80,14 +76,6 @@ impl TimeRule {
             TimeRule::NoMinutes => "none",
         }
     }
-
-    pub fn from_key(key: &str) -> Option<TimeRule> {
-        match key {
-            "minutes" => Some(TimeRule::Minutes),
-            "none" => Some(TimeRule::NoMinutes),
-            _ => None,
-        }
-    }
 }
 
 /// The value a Stat entry carries.
@@ -104,14 +92,6 @@ impl ValueFormat {
         match self {
             ValueFormat::YearMonth => "yymm",
             ValueFormat::YearMonthDay => "yymmdd",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<ValueFormat> {
-        match key {
-            "yymm" => Some(ValueFormat::YearMonth),
-            "yymmdd" => Some(ValueFormat::YearMonthDay),
-            _ => None,
         }
     }
 }
@@ -246,14 +226,6 @@ impl Frequency {
             Frequency::Weekly => "weekly",
         }
     }
-
-    pub fn from_key(key: &str) -> Option<Frequency> {
-        match key {
-            "monthly" => Some(Frequency::Monthly),
-            "weekly" => Some(Frequency::Weekly),
-            _ => None,
-        }
-    }
 }
 
 /// Which subjects a schedule generates tasks for.
@@ -282,10 +254,6 @@ impl AppliesTo {
         AppliesTo::PcmPatients,
         AppliesTo::Coordinators,
     ];
-
-    pub fn from_key(key: &str) -> Option<AppliesTo> {
-        Self::ALL.into_iter().find(|a| a.key() == key)
-    }
 
     pub fn key(self) -> &'static str {
         match self {
@@ -405,10 +373,11 @@ mod tests {
 
     #[test]
     fn category_keys_round_trip() {
+        use crate::stored::Stored;
         for c in TaskCategory::ALL {
-            assert_eq!(TaskCategory::from_key(c.key()), Some(c));
+            assert_eq!(TaskCategory::from_stored(c.key()), Some(c));
         }
-        assert_eq!(TimeRule::from_key("none"), Some(TimeRule::NoMinutes));
-        assert_eq!(ValueFormat::from_key("yymmdd"), Some(ValueFormat::YearMonthDay));
+        assert_eq!(TimeRule::from_stored("none"), Some(TimeRule::NoMinutes));
+        assert_eq!(ValueFormat::from_stored("yymmdd"), Some(ValueFormat::YearMonthDay));
     }
 }

@@ -53,10 +53,6 @@ impl Kind {
         }
     }
 
-    pub fn from_key(key: &str) -> Option<Kind> {
-        Self::ALL.into_iter().find(|k| k.key() == key)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Kind::OverdueDigest => "Overdue tasks (daily digest)",
@@ -236,7 +232,7 @@ mod tests {
         assert_eq!(dedupe_key(Kind::DueToday, 4, "2026-11-23", None), "due_today:4:2026-11-23");
         assert_eq!(dedupe_key(Kind::NoActivity, 4, "2026-11", Some(9)), "no_activity:4:9:2026-11");
         for k in Kind::ALL {
-            assert_eq!(Kind::from_key(k.key()), Some(k));
+            assert_eq!(crate::stored::Stored::from_stored(k.key()), Some(k));
         }
     }
 

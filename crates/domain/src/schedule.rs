@@ -384,11 +384,12 @@ pub fn validate_schedule(
     if task_type_id.is_none() {
         errors.push(RuleViolation::new("task type", "choose a task type"));
     }
-    let frequency = Frequency::from_key(draft.frequency.trim());
+    use crate::stored::Stored;
+    let frequency = Frequency::from_stored(draft.frequency.trim());
     if frequency.is_none() {
         errors.push(RuleViolation::new("frequency", "choose monthly or weekly"));
     }
-    let applies_to = AppliesTo::from_key(draft.applies_to.trim());
+    let applies_to = AppliesTo::from_stored(draft.applies_to.trim());
     match (frequency, applies_to) {
         (_, None) => errors.push(RuleViolation::new("applies to", "choose whom the tasks are for")),
         (Some(Frequency::Weekly), Some(a)) if a != AppliesTo::Coordinators => {

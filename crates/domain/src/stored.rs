@@ -1,7 +1,8 @@
 //! The closed vocabularies carelog keeps in the database, each under a fixed key.
 //!
-//! `Stored` names that key once per value, so a query binds the key instead of spelling it, and a
-//! migration's CHECK constraint lists exactly the keys the code can read back. With the `sql`
+//! `Stored` names that key once per value, so a query binds the key instead of spelling it, and the
+//! database's constraints (`carelog_store::vocabulary_checks`) list exactly the keys the code can
+//! read back. With the `sql`
 //! feature (the store's), every one of them binds as text and decodes strictly from a text column.
 
 use crate::billing::{MonthStatus, RuleSet};
@@ -25,12 +26,6 @@ pub trait Stored: Copy + Sized + 'static {
     /// The value a stored key names; None for anything else (never a guess).
     fn from_stored(key: &str) -> Option<Self> {
         Self::all().iter().copied().find(|v| v.stored() == key)
-    }
-
-    /// `'a', 'b', …`: the keys as an SQL list, for CHECK constraints.
-    fn sql_list() -> String {
-        let keys: Vec<String> = Self::all().iter().map(|v| format!("'{}'", v.stored())).collect();
-        keys.join(", ")
     }
 }
 
@@ -178,14 +173,5 @@ mod tests {
         let json = serde_json::to_string(&[OnboardingStatus::AssignmentPending]).unwrap();
         assert_eq!(json, r#"["Assignment Pending"]"#);
         assert_eq!(serde_json::to_string(&TaskStatus::Pending).unwrap(), r#""pending""#);
-    }
-
-    #[test]
-    fn the_sql_list_quotes_every_key() {
-        assert_eq!(TaskStatus::sql_list(), "'pending', 'completed', 'cancelled'");
-        assert_eq!(
-            OnboardingStatus::sql_list(),
-            "'Ready for Assignment', 'Assignment Pending', 'Assigned', 'Active'"
-        );
     }
 }

@@ -71,6 +71,7 @@ pub const CHECKED_SINCE_9: &[VocabularyColumn] = &[
     column("coordinator_billing_summary", "rule_set", keys::<RuleSet>),
 ];
 
+/// `'a', 'b', …`: the column's keys as an SQL list.
 fn sql_list(c: &VocabularyColumn) -> String {
     let quoted: Vec<String> = (c.keys)().iter().map(|k| format!("'{k}'")).collect();
     quoted.join(", ")
@@ -106,4 +107,24 @@ pub fn constraints(engine: Engine) -> Vec<String> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_engine_limits_a_column_to_its_keys() {
+        let onboarding = "'Ready for Assignment', 'Assignment Pending', 'Assigned', 'Active'";
+        let postgres = constraints(Engine::Postgres);
+        assert!(postgres.contains(&format!(
+            "ALTER TABLE patients ADD CONSTRAINT patients_onboarding_status_known CHECK (onboarding_status IN ({onboarding}))"
+        )));
+        let sqlite = constraints(Engine::Sqlite);
+        assert_eq!(sqlite.len(), 2 * postgres.len(), "a trigger for inserts and one for updates");
+        assert!(
+            sqlite.iter().any(|s| s.contains("BEFORE UPDATE OF onboarding_status ON patients")
+                && s.contains(&format!("NOT IN ({onboarding})")))
+        );
+    }
 }
