@@ -54,13 +54,24 @@ fn show_logs_if_asked() {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_on(|url| async move { Store::connect(&url).await.unwrap() }).await
+}
+
+/// A server on the store `connect` opens on a fresh database with the demo practice loaded.
+pub async fn spawn_app_on<F, Fut>(connect: F) -> TestApp
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Store>,
+{
     show_logs_if_asked();
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = fresh_database(&dir).await;
     let config = Config::for_database(&url);
-    let store = Store::connect(&url).await.unwrap();
-    carelog::prepare(&store).await.unwrap();
-    carelog::load_demo(&store, TEST_PRACTICE, config.time_zone).await.unwrap();
+    let loader = Store::connect(&url).await.unwrap();
+    carelog::prepare(&loader).await.unwrap();
+    carelog::load_demo(&loader, TEST_PRACTICE, config.time_zone).await.unwrap();
+    loader.close().await.unwrap();
+    let store = connect(url.clone()).await;
     let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
     let address = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();

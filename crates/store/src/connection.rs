@@ -1,3 +1,5 @@
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,6 +100,14 @@ impl Store {
     /// Connects, failing loudly on a URL that names neither engine. SQLite runs in WAL mode with
     /// foreign keys, a busy timeout and full sync on every connection.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, |_| {}).await
+    }
+
+    /// Connects as `connect` does, `tweak` adjusting the pool's options last.
+    pub(crate) async fn connect_with(
+        url: &str,
+        tweak: impl FnOnce(&mut ConnectOptions),
+    ) -> Result<Store> {
         let engine = Engine::from_url(url)?;
         let mut options = ConnectOptions::new(url.to_owned());
         options.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
@@ -111,11 +121,13 @@ impl Store {
                         .busy_timeout(Duration::from_secs(15))
                         .synchronous(SqliteSynchronous::Full)
                 });
+                options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(release_check));
             }
             Engine::Postgres => {
                 options.max_connections(16).min_connections(1);
             }
         }
+        tweak(&mut options);
         let db = Database::connect(options).await.map_err(|e| match e {
             sea_orm::DbErr::Conn(inner) => {
                 StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url)))
@@ -171,6 +183,30 @@ impl Store {
     }
 }
 
+/// Keeps a SQLite connection coming back to the pool only if no transaction is left open on it.
+///
+/// When SQLite rolls a transaction back on its own (it may after SQLITE_FULL, SQLITE_IOERR,
+/// SQLITE_BUSY or SQLITE_NOMEM), sqlx still counts it open, and the ROLLBACK sent when the
+/// transaction is dropped fails for want of one, so the count stays at 1. Every later transaction on
+/// that connection is then a SAVEPOINT, and the first of those that is rolled back (ROLLBACK TO)
+/// leaves a real transaction open under the next: its "commit" only releases a savepoint, so a
+/// write is acknowledged and never stored, and the connection holds the write lock until the
+/// process ends. The ping waits for the dropped transaction's rollback to be done first.
+fn release_check(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    _: sea_orm::sqlx::pool::PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = std::result::Result<bool, sea_orm::sqlx::Error>> + Send + '_>> {
+    use sea_orm::sqlx::Connection;
+    Box::pin(async move {
+        conn.ping().await?;
+        let clean = !conn.is_in_transaction();
+        if !clean {
+            tracing::warn!("discarding a SQLite connection left inside a transaction");
+        }
+        Ok(clean)
+    })
+}
+
 fn prepare_sqlite_folder(url: &str) -> Result<()> {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();
@@ -192,7 +228,47 @@ pub(crate) fn at(instant: DateTime<Utc>) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use sea_orm::ConnectionTrait;
+
     use super::*;
+
+    /// A connection whose transaction SQLite rolled back on its own (as after SQLITE_FULL) must not
+    /// go on to acknowledge writes it never commits: with one pooled connection, every step below
+    /// runs on the same one unless the pool discards it.
+    #[tokio::test]
+    async fn a_transaction_sqlite_ended_on_its_own_leaves_no_write_uncommitted() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::connect_with(&url, |o| {
+            o.max_connections(1);
+        })
+        .await
+        .unwrap();
+        store.exec("CREATE TABLE t (k TEXT NOT NULL)", vec![]).await.unwrap();
+
+        let tx = store.begin_write().await.unwrap();
+        tx.execute_unprepared("INSERT INTO t VALUES ('lost with its transaction')").await.unwrap();
+        // What SQLite does by itself when a write finds the disk full.
+        tx.execute_unprepared("ROLLBACK").await.unwrap();
+        drop(tx);
+
+        let failed = store.begin_write().await.unwrap();
+        failed.execute_unprepared("INSERT INTO t VALUES ('refused')").await.unwrap();
+        drop(failed);
+
+        let saved = store.begin_write().await.unwrap();
+        saved.execute_unprepared("INSERT INTO t VALUES ('acknowledged')").await.unwrap();
+        saved.commit().await.unwrap();
+
+        let other = Store::connect(&url).await.unwrap();
+        let stored = other
+            .scalar::<Option<String>>("SELECT group_concat(k) AS n FROM t", vec![])
+            .await
+            .unwrap()
+            .flatten();
+        assert_eq!(stored.as_deref(), Some("acknowledged"), "only the committed write is stored");
+        other.exec("INSERT INTO t VALUES ('another writer')", vec![]).await.unwrap();
+    }
 
     #[test]
     fn urls_pick_the_engine_or_fail_naming_the_setting() {

@@ -43,6 +43,27 @@ pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> 
 }
 
 impl crate::Store {
+    /// A SQLite store whose every connection may grow the database to at most `pages` pages (SQLite's
+    /// `max_page_count`), read again each time a connection is handed out: a test fills the "disk" by
+    /// keeping it low and frees space by raising it.
+    pub async fn connect_with_page_limit(
+        url: &str,
+        pages: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Result<crate::Store> {
+        crate::Store::connect_with(url, move |options| {
+            options.map_sqlx_sqlite_before_acquire(move |conn, _| {
+                let limit = pages.load(std::sync::atomic::Ordering::SeqCst);
+                Box::pin(async move {
+                    use sea_orm::sqlx::{self, Executor};
+                    conn.execute(sqlx::AssertSqlSafe(format!("PRAGMA max_page_count = {limit}")))
+                        .await?;
+                    Ok(true)
+                })
+            });
+        })
+        .await
+    }
+
     /// Some patient not assigned to this coordinator; for tests of access control.
     pub async fn a_patient_not_assigned_to(&self, coordinator_id: i64) -> Result<Option<i64>> {
         self.scalar(

@@ -1,0 +1,96 @@
+//! "Saved" means committed: when the disk fills, an entry is either stored or refused, never
+//! acknowledged and lost, and the server serves again by itself once there is room.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use carelog_store::Store;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, spawn_app_on};
+
+/// Signs in `username` on a client that shows redirects instead of following them.
+async fn sign_in_seeing_redirects(app: &TestApp, username: &str) -> reqwest::Client {
+    let client = app.browser_no_redirects();
+    app.post_login(&client, username, "demo").await;
+    client
+}
+
+/// Posts one Stat entry with `notes`; true when the answer acknowledged it as saved.
+async fn post_entry(app: &TestApp, client: &reqwest::Client, stat: &str, notes: &str) -> bool {
+    let token = app.token(client, "/tasks").await;
+    let form =
+        [("_csrf", token.as_str()), ("task_type", stat), ("value", "2409"), ("notes", notes)];
+    let patient = app.own_patient("coord1").await.to_string();
+    let mut fields = form.to_vec();
+    fields.push(("patient", &patient));
+    let Ok(r) = client.post(app.url("/tasks")).form(&fields).send().await else { return false };
+    let saved = r.status() == StatusCode::SEE_OTHER
+        && r.headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .is_some_and(|l| l.contains("saved=1"));
+    assert!(
+        saved || r.status().is_server_error() || r.status() == StatusCode::SEE_OTHER,
+        "an answer that is neither saved nor a refusal to save: {}",
+        r.status()
+    );
+    saved
+}
+
+#[tokio::test]
+async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itself() {
+    if std::env::var("CARELOG_TEST_PG").is_ok() {
+        return; // SQLite's own file; PostgreSQL's disk is its server's.
+    }
+    let pages = Arc::new(AtomicU64::new(u64::from(u32::MAX)));
+    let limit = Arc::clone(&pages);
+    let app =
+        spawn_app_on(
+            |url| async move { Store::connect_with_page_limit(&url, limit).await.unwrap() },
+        )
+        .await;
+    let client = sign_in_seeing_redirects(&app, "coord1").await;
+    let stat = app.task_type_id("Stat: Last ER/HOSP (yymm)").await.to_string();
+    assert!(post_entry(&app, &client, &stat, "before the disk fills").await);
+
+    // The disk fills: the database may grow by a few pages, then no more.
+    let used = app.store.scalar_for_test("SELECT page_count AS n FROM pragma_page_count()", vec![]);
+    pages.store(used.await.unwrap() as u64 + 4, Ordering::SeqCst);
+    let mut acknowledged = vec!["before the disk fills".to_owned()];
+    let mut refused = 0;
+    for i in 0..60 {
+        let notes = format!("entry {i} while the disk fills");
+        if post_entry(&app, &client, &stat, &notes).await {
+            acknowledged.push(notes);
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "the disk never filled");
+
+    // Space returns: the same server saves again, without a restart.
+    pages.store(u64::from(u32::MAX), Ordering::SeqCst);
+    let mut recovered = false;
+    for i in 0..20 {
+        let notes = format!("entry {i} after space returned");
+        if post_entry(&app, &client, &stat, &notes).await {
+            acknowledged.push(notes);
+            recovered = true;
+        }
+    }
+    assert!(recovered, "the server did not save again once space returned");
+
+    // Every acknowledged entry is committed: another connection, as after a restart, finds it.
+    let after_restart = Store::connect(&app.database_url).await.unwrap();
+    for notes in &acknowledged {
+        let found = after_restart
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE notes = $1",
+                vec![notes.clone().into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "acknowledged but not stored: {notes}");
+    }
+}
