@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
-use crate::connection::{Engine, at};
+use crate::connection::{CoordinatorLock, at, lock_for_transaction};
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
@@ -74,21 +74,6 @@ pub enum ReviewsOf {
     All,
     Patient(i64),
     Review(i64),
-}
-
-async fn lock_coordinator(
-    store: &Store,
-    tx: &DatabaseTransaction,
-    coordinator_id: i64,
-) -> Result<()> {
-    if store.engine() == Engine::Postgres {
-        tx.execute_raw(store.stmt(
-            "SELECT pg_advisory_xact_lock($1)",
-            vec![(7_263_000_000_000i64 + coordinator_id).into()],
-        ))
-        .await?;
-    }
-    Ok(())
 }
 
 /// A caseload holder's name, availability and caseload, read inside the transaction.
@@ -184,7 +169,7 @@ impl Store {
         coordinators.sort_unstable();
         coordinators.dedup();
         for c in &coordinators {
-            lock_coordinator(self, &tx, *c).await?;
+            lock_for_transaction(self, &tx, CoordinatorLock::Caseload, *c).await?;
         }
         for c in &coordinators {
             let Some(holder) = capacity(self, &tx, *c).await? else {

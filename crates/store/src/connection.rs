@@ -207,6 +207,29 @@ fn release_check(
     })
 }
 
+/// What a coordinator's lock serialises: their log (the daily cap and the double-submit check) or
+/// the patients given to them (their capacity).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CoordinatorLock {
+    Log = 7_262,
+    Caseload = 7_263,
+}
+
+/// Serialises one coordinator's writes of one kind for the rest of the transaction (PostgreSQL;
+/// SQLite's IMMEDIATE transaction already holds the database's write lock).
+pub(crate) async fn lock_for_transaction(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    lock: CoordinatorLock,
+    coordinator_id: i64,
+) -> Result<()> {
+    if store.engine() == Engine::Postgres {
+        let key = lock as i64 * 1_000_000_000 + coordinator_id;
+        tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![key.into()])).await?;
+    }
+    Ok(())
+}
+
 fn prepare_sqlite_folder(url: &str) -> Result<()> {
     let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = path.split('?').next().unwrap_or_default();

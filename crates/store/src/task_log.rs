@@ -16,10 +16,10 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::conditions::Conditions;
-use crate::connection::at;
+use crate::connection::{CoordinatorLock, at, lock_for_transaction};
 use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
 use crate::row::Query;
-use crate::{Engine, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct NewEntry {
@@ -127,23 +127,6 @@ impl EntryFilter {
     }
 }
 
-/// Serialises one coordinator's writes for the rest of the transaction (PostgreSQL; SQLite's
-/// IMMEDIATE transaction already holds the database's write lock).
-async fn lock_coordinator(
-    store: &Store,
-    tx: &DatabaseTransaction,
-    coordinator_id: i64,
-) -> Result<()> {
-    if store.engine() == Engine::Postgres {
-        tx.execute_raw(store.stmt(
-            "SELECT pg_advisory_xact_lock($1)",
-            vec![(7_262_000_000_000i64 + coordinator_id).into()],
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 async fn day_minutes(
     store: &Store,
     tx: &DatabaseTransaction,
@@ -214,7 +197,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Saved> {
         let tx = self.begin_write().await?;
-        lock_coordinator(self, &tx, entry.coordinator_id).await?;
+        lock_for_transaction(self, &tx, CoordinatorLock::Log, entry.coordinator_id).await?;
         if let Some(minutes) = entry.minutes {
             let logged = day_minutes(self, &tx, entry.coordinator_id, entry.day, None).await?;
             if let Err(violation) = check_daily_cap(logged, i64::from(minutes), entry.local_date) {
@@ -312,7 +295,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Saved> {
         let tx = self.begin_write().await?;
-        lock_coordinator(self, &tx, changed.coordinator_id).await?;
+        lock_for_transaction(self, &tx, CoordinatorLock::Log, changed.coordinator_id).await?;
         if let Some(minutes) = changed.minutes {
             let logged =
                 day_minutes(self, &tx, changed.coordinator_id, changed.day, Some(id)).await?;
