@@ -23,6 +23,10 @@ pub enum StoreError {
     /// the busy timeout, or a PostgreSQL transaction undone by a deadlock. Worth a retry, unlike `Db`.
     #[error("the database is busy: {0}")]
     Busy(String),
+    /// The database cannot store anything now: its disk is full, it failed to write, or it is read-only.
+    /// Nothing of the request was stored; writes succeed again once the cause is gone.
+    #[error("the database cannot write: {0}")]
+    CannotWrite(String),
     #[error("database error: {0}")]
     Db(DbErr),
 }
@@ -31,6 +35,8 @@ impl From<DbErr> for StoreError {
     fn from(err: DbErr) -> Self {
         if is_busy(&err) {
             StoreError::Busy(err.to_string())
+        } else if cannot_write(&err) {
+            StoreError::CannotWrite(err.to_string())
         } else if let Some(SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
             StoreError::Conflict(key)
         } else {
@@ -62,6 +68,18 @@ fn database_code(err: &DbErr) -> Option<String> {
 const POSTGRES_RETRY_STATES: [&str; 3] = ["40P01", "40001", "55P03"];
 /// SQLite's primary result codes for a database another connection holds: BUSY and LOCKED.
 const SQLITE_BUSY_CODES: [i32; 2] = [5, 6];
+
+/// PostgreSQL's SQLSTATEs for a server that cannot store: disk full, I/O error, read-only.
+const POSTGRES_CANNOT_WRITE_STATES: [&str; 3] = ["53100", "58030", "25006"];
+/// SQLite's primary result codes for the same: READONLY, IOERR, FULL.
+const SQLITE_CANNOT_WRITE_CODES: [i32; 3] = [8, 10, 13];
+
+fn cannot_write(err: &DbErr) -> bool {
+    database_code(err).is_some_and(|code| {
+        POSTGRES_CANNOT_WRITE_STATES.contains(&code.as_str())
+            || code.parse::<i32>().is_ok_and(|c| SQLITE_CANNOT_WRITE_CODES.contains(&(c & 0xff)))
+    })
+}
 
 fn is_busy(err: &DbErr) -> bool {
     let pool_timeout = matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
@@ -117,6 +135,29 @@ mod tests {
         let refused = db.execute_unprepared(busy_sql).await.unwrap_err();
         assert!(matches!(StoreError::from(refused), StoreError::Busy(_)), "{busy_sql}");
         holder.rollback().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_full_sqlite_database_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let db = Database::connect(url.as_str()).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (v TEXT)").await.unwrap();
+        let pages = db.query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT page_count FROM pragma_page_count()",
+        ));
+        let pages: i64 = pages.await.unwrap().unwrap().try_get_by_index(0).unwrap();
+        db.execute_unprepared(&format!("PRAGMA max_page_count = {pages}")).await.unwrap();
+        let full = db
+            .execute_unprepared(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+                 INSERT INTO t SELECT hex(randomblob(900)) FROM n",
+            )
+            .await
+            .unwrap_err();
+        let classified = StoreError::from(full);
+        assert!(matches!(classified, StoreError::CannotWrite(_)), "{classified}");
     }
 
     #[tokio::test]

@@ -37,6 +37,28 @@ struct ErrorPage<'a> {
 pub const BUSY_MESSAGE: &str = "carelog is busier than usual and could not finish this request in time. Nothing was changed. Please try again in a moment.";
 pub const RETRY_AFTER_SECONDS: &str = "2";
 
+/// Said when the database cannot store anything (a full disk, a failing disk, a read-only file).
+pub const CANNOT_WRITE_MESSAGE: &str = "carelog cannot save right now: the database has no room or cannot write. Nothing was saved. Please tell your administrator; carelog saves again by itself once the database can write.";
+
+/// The last time a database that cannot write was logged at error level (seconds since the epoch):
+/// once a minute is enough to raise the alarm without a line per request.
+static CANNOT_WRITE_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+fn log_cannot_write(cause: &str) {
+    use std::sync::atomic::Ordering;
+    let now = chrono::Utc::now().timestamp();
+    let last = CANNOT_WRITE_LOGGED.load(Ordering::Relaxed);
+    let first_this_minute = now - last >= 60
+        && CANNOT_WRITE_LOGGED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok();
+    if first_this_minute {
+        tracing::error!(cause = %cause, "the database cannot write: requests that save are refused");
+    } else {
+        tracing::debug!(cause = %cause, "request refused: the database cannot write");
+    }
+}
+
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     let page = ErrorPage { status: status.as_u16(), title, message };
     match page.render() {
@@ -72,6 +94,10 @@ impl IntoResponse for AppError {
                     axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
                 );
                 page
+            }
+            AppError::Store(StoreError::CannotWrite(cause)) => {
+                log_cannot_write(cause);
+                error_page(StatusCode::SERVICE_UNAVAILABLE, "Cannot save", CANNOT_WRITE_MESSAGE)
             }
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
@@ -128,6 +154,14 @@ mod tests {
         );
         let broken = AppError::Internal("boom".into()).into_response();
         assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_database_that_cannot_write_answers_503_saying_nothing_was_saved() {
+        let full = AppError::from(StoreError::CannotWrite("database or disk is full".into()));
+        let response = full.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().get(axum::http::header::RETRY_AFTER).is_none());
     }
 
     #[test]
