@@ -23,8 +23,13 @@ async fn assert_refused_honestly(response: reqwest::Response) {
     assert!(page.contains("Nothing was saved"), "{page}");
 }
 
-/// Posts one Stat entry with `notes`; true when the answer acknowledged it as saved.
-async fn post_entry(app: &TestApp, client: &reqwest::Client, stat: &str, notes: &str) -> bool {
+/// Posts one Stat entry for `patient` with `notes`; true when the answer acknowledged it as saved.
+async fn post_entry(
+    app: &TestApp,
+    client: &reqwest::Client,
+    (stat, patient): (&str, &str),
+    notes: &str,
+) -> bool {
     // Daily Tasks records its reading in the audit log: with a full disk it is refused too.
     let tasks = client.get(app.url("/tasks")).send().await.unwrap();
     if tasks.status() != StatusCode::OK {
@@ -34,9 +39,8 @@ async fn post_entry(app: &TestApp, client: &reqwest::Client, stat: &str, notes: 
     let token = crate::helpers::csrf_token(&tasks.text().await.unwrap());
     let form =
         [("_csrf", token.as_str()), ("task_type", stat), ("value", "2409"), ("notes", notes)];
-    let patient = app.own_patient("coord1").await.to_string();
     let mut fields = form.to_vec();
-    fields.push(("patient", &patient));
+    fields.push(("patient", patient));
     let r = client.post(app.url("/tasks")).form(&fields).send().await.unwrap();
     let saved = r.status() == StatusCode::SEE_OTHER
         && r.headers()
@@ -63,7 +67,9 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
         .await;
     let client = sign_in_seeing_redirects(&app, "coord1").await;
     let stat = app.task_type_id("Stat: Last ER/HOSP (yymm)").await.to_string();
-    assert!(post_entry(&app, &client, &stat, "before the disk fills").await);
+    let patient = app.own_patient("coord1").await.to_string();
+    let entry = (stat.as_str(), patient.as_str());
+    assert!(post_entry(&app, &client, entry, "before the disk fills").await);
 
     // The disk fills: the database may grow by a few pages, then no more.
     let used = app.store.scalar_for_test("SELECT page_count AS n FROM pragma_page_count()", vec![]);
@@ -72,7 +78,7 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
     let mut refused = 0;
     for i in 0..60 {
         let notes = format!("entry {i} while the disk fills");
-        if post_entry(&app, &client, &stat, &notes).await {
+        if post_entry(&app, &client, entry, &notes).await {
             acknowledged.push(notes);
         } else {
             refused += 1;
@@ -85,7 +91,7 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
     let mut recovered = false;
     for i in 0..20 {
         let notes = format!("entry {i} after space returned");
-        if post_entry(&app, &client, &stat, &notes).await {
+        if post_entry(&app, &client, entry, &notes).await {
             acknowledged.push(notes);
             recovered = true;
         }

@@ -73,13 +73,13 @@ impl Figures {
             None => self.store.billing_rule_set().await?,
         };
         let key = (month, rule_set);
-        let summary = self
-            .kept
-            .summaries
-            .get_or_compute(key, revision, || self.summarize(month, rule_set, revision))
-            .await?;
-        self.kept.totals.keep(key, revision, &Arc::new(summary.totals.clone()));
-        Ok(summary)
+        let compute = || async {
+            let summary = self.summarize(month, rule_set, revision).await?;
+            // Trend charts read these totals long after the whole summary has made room for others.
+            self.kept.totals.keep(key, revision, &Arc::new(summary.totals.clone()));
+            Ok::<_, StoreError>(summary)
+        };
+        self.kept.summaries.get_or_compute(key, revision, compute).await
     }
 
     /// Each month's practice totals under one rule set, for trend charts.

@@ -191,13 +191,17 @@ impl Store {
 /// that connection is then a SAVEPOINT, and the first of those that is rolled back (ROLLBACK TO)
 /// leaves a real transaction open under the next: its "commit" only releases a savepoint, so a
 /// write is acknowledged and never stored, and the connection holds the write lock until the
-/// process ends. The ping waits for the dropped transaction's rollback to be done first.
+/// process ends. A count above zero may only be a dropped transaction's rollback still queued on the
+/// connection's worker, so the ping waits for that before the count is read again.
 fn release_check(
     conn: &mut sea_orm::sqlx::SqliteConnection,
     _: sea_orm::sqlx::pool::PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = std::result::Result<bool, sea_orm::sqlx::Error>> + Send + '_>> {
     use sea_orm::sqlx::Connection;
     Box::pin(async move {
+        if !conn.is_in_transaction() {
+            return Ok(true);
+        }
         conn.ping().await?;
         let clean = !conn.is_in_transaction();
         if !clean {

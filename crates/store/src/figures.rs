@@ -14,8 +14,6 @@ use sea_orm::FromQueryResult;
 
 use crate::billing::{PatientFacts, patient_months};
 use crate::connection::at;
-use crate::patient_month::{in_month, month_values};
-use crate::summary::MonthSummary as LoggedMonth;
 use crate::team_revisions::TeamScope;
 use crate::{Result, Store};
 
@@ -79,11 +77,6 @@ impl Store {
         Ok(chosen.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed))
     }
 
-    /// Every patient as billing sees them (kept under scope 0's counter).
-    pub async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
-        self.billing_patient_facts().await
-    }
-
     /// A month's summary from `patients` (`billing_patients`) and the month's minutes now.
     pub async fn summarize_month(
         &self,
@@ -111,21 +104,6 @@ impl Store {
     ) -> Result<MonthSummary> {
         let patients = self.billing_patients().await?;
         self.summarize_month(month, rule_set, &patients).await
-    }
-
-    /// The whole practice's logged minutes and patients in a billing month (the admin's header).
-    pub async fn practice_month(&self, month: YearMonth) -> Result<LoggedMonth> {
-        let summary = self
-            .row(
-                &format!(
-                    "SELECT COALESCE(SUM(l.minutes), 0) AS minutes, COUNT(DISTINCT l.patient_id) AS patients
-                     FROM coordinator_task_log l WHERE {}",
-                    in_month(1, 2)
-                ),
-                month_values(month).to_vec(),
-            )
-            .await?;
-        Ok(summary.unwrap_or_default())
     }
 
     /// The counter behind the team figures: every scope's, summed (each only grows).

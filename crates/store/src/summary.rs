@@ -11,21 +11,42 @@ pub struct MonthSummary {
 }
 
 impl Store {
-    /// One coordinator's billing month so far (the practice's is `practice_month`).
+    /// One coordinator's billing month so far.
     pub async fn month_summary(
         &self,
         coordinator_id: i64,
         month: YearMonth,
     ) -> Result<MonthSummary> {
-        let [year, month] = month_values(month);
+        self.logged_month(Some(coordinator_id), month).await
+    }
+
+    /// The whole practice's billing month so far (the admin's header).
+    pub async fn practice_month(&self, month: YearMonth) -> Result<MonthSummary> {
+        self.logged_month(None, month).await
+    }
+
+    /// Minutes and distinct patients logged in a billing month, by one coordinator or by all.
+    async fn logged_month(
+        &self,
+        coordinator_id: Option<i64>,
+        month: YearMonth,
+    ) -> Result<MonthSummary> {
+        let mut values = month_values(month).to_vec();
+        let by = match coordinator_id {
+            Some(id) => {
+                values.push(id.into());
+                "AND l.coordinator_id = $3"
+            }
+            None => "",
+        };
         let summary = self
             .row(
                 &format!(
                     "SELECT COALESCE(SUM(l.minutes), 0) AS minutes, COUNT(DISTINCT l.patient_id) AS patients
-                     FROM coordinator_task_log l WHERE l.coordinator_id = $3 AND {}",
+                     FROM coordinator_task_log l WHERE {} {by}",
                     in_month(1, 2)
                 ),
-                vec![year, month, coordinator_id.into()],
+                values,
             )
             .await?;
         Ok(summary.unwrap_or_default())
