@@ -67,6 +67,50 @@ impl OnboardingStatus {
     pub fn is_waiting(self) -> bool {
         Self::WAITING.contains(&self)
     }
+
+    /// Where a new patient starts: Assigned when they arrive with a coordinator (an import naming
+    /// one), otherwise in the queue.
+    pub fn on_arrival(has_coordinator: bool) -> OnboardingStatus {
+        if has_coordinator {
+            OnboardingStatus::Assigned
+        } else {
+            OnboardingStatus::ReadyForAssignment
+        }
+    }
+}
+
+/// A step of seed 001 §1.2's onboarding pipeline: the states it moves a patient from, and to.
+/// A patient in any other state is left as they are. The store writes each step as one guarded
+/// UPDATE (`onboarding_status IN from`), so two servers racing on it move a patient once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnboardingStep {
+    pub from: &'static [OnboardingStatus],
+    pub to: OnboardingStatus,
+}
+
+impl OnboardingStep {
+    /// A coordinator takes a waiting patient (Tab 3, the whole-queue plan, an import, a
+    /// reassignment): Assigned. An Assigned or Active patient keeps their state.
+    pub const ASSIGN: OnboardingStep =
+        OnboardingStep { from: &OnboardingStatus::WAITING, to: OnboardingStatus::Assigned };
+    /// A senior review is asked for a waiting patient: they wait on it, Assignment Pending.
+    pub const REQUEST_REVIEW: OnboardingStep = OnboardingStep {
+        from: &OnboardingStatus::WAITING,
+        to: OnboardingStatus::AssignmentPending,
+    };
+    /// The senior review is answered: the patient is back in the queue, Ready for Assignment.
+    pub const ANSWER_REVIEW: OnboardingStep = OnboardingStep {
+        from: &[OnboardingStatus::AssignmentPending],
+        to: OnboardingStatus::ReadyForAssignment,
+    };
+    /// The first task logged for an assigned patient begins their care: Active.
+    pub const FIRST_TASK: OnboardingStep =
+        OnboardingStep { from: &[OnboardingStatus::Assigned], to: OnboardingStatus::Active };
+
+    /// The state after this step, or None when the step does not apply to `current`.
+    pub fn apply(self, current: OnboardingStatus) -> Option<OnboardingStatus> {
+        self.from.contains(&current).then_some(self.to)
+    }
 }
 
 impl Program {
@@ -121,6 +165,48 @@ mod tests {
         assert!(OnboardingStatus::AssignmentPending.is_waiting());
         assert!(!OnboardingStatus::Assigned.is_waiting());
         assert!(!OnboardingStatus::Active.is_waiting());
+    }
+
+    #[test]
+    fn onboarding_moves_forward_one_step_at_a_time() {
+        use OnboardingStatus::*;
+        let step = |s: OnboardingStep| -> Vec<_> {
+            OnboardingStatus::ALL.iter().map(|c| s.apply(*c)).collect()
+        };
+        // In the order of ALL: Ready for Assignment, Assignment Pending, Assigned, Active.
+        assert_eq!(step(OnboardingStep::ASSIGN), vec![Some(Assigned), Some(Assigned), None, None]);
+        assert_eq!(
+            step(OnboardingStep::REQUEST_REVIEW),
+            vec![Some(AssignmentPending), Some(AssignmentPending), None, None]
+        );
+        assert_eq!(
+            step(OnboardingStep::ANSWER_REVIEW),
+            vec![None, Some(ReadyForAssignment), None, None]
+        );
+        assert_eq!(step(OnboardingStep::FIRST_TASK), vec![None, None, Some(Active), None]);
+    }
+
+    #[test]
+    fn no_step_leaves_active_care_or_skips_assignment() {
+        let steps = [
+            OnboardingStep::ASSIGN,
+            OnboardingStep::REQUEST_REVIEW,
+            OnboardingStep::ANSWER_REVIEW,
+            OnboardingStep::FIRST_TASK,
+        ];
+        for s in steps {
+            assert_eq!(s.apply(OnboardingStatus::Active), None, "{s:?}");
+            for from in OnboardingStatus::WAITING {
+                assert_ne!(s.apply(from), Some(OnboardingStatus::Active), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_patient_waits_unless_they_arrive_with_a_coordinator() {
+        assert_eq!(OnboardingStatus::on_arrival(true), OnboardingStatus::Assigned);
+        assert_eq!(OnboardingStatus::on_arrival(false), OnboardingStatus::ReadyForAssignment);
+        assert!(OnboardingStatus::on_arrival(false).is_waiting());
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Assigning waiting patients from the queue, handoff meetings, and senior reviews (seed 001 §3.5).
 
-use carelog_domain::patient::{Availability, OnboardingStatus, PatientStatus};
+use carelog_domain::patient::{Availability, OnboardingStep, PatientStatus};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::{CoordinatorLock, at, lock_for_transaction};
+use crate::onboarding::step_sql;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
@@ -149,11 +150,6 @@ impl From<AssignmentRow> for AssignmentRecord {
     }
 }
 
-/// The waiting states, bound after `before` other values: `($n, $n+1)` and their values.
-fn waiting(before: usize) -> (String, [Value; 2]) {
-    (format!("(${}, ${})", before + 1, before + 2), OnboardingStatus::WAITING.map(Value::from))
-}
-
 impl Store {
     /// Assigns each patient in one transaction: all are assigned, or none (the first rule broken is named).
     /// A patient must still be waiting; with `enforce_capacity`, the coordinator must have room and be available.
@@ -196,20 +192,20 @@ impl Store {
         }
         let mut ids = Vec::with_capacity(batch.len());
         for (a, audit) in batch.iter().zip(audits) {
-            let (waiting_list, waiting_values) = waiting(5);
+            let step = step_sql(OnboardingStep::ASSIGN, 4);
             let mut values = vec![
                 a.coordinator_id.into(),
                 at(now),
                 a.patient_id.into(),
-                OnboardingStatus::Assigned.into(),
                 PatientStatus::Active.into(),
             ];
-            values.extend(waiting_values);
+            values.extend(step.values);
             let taken = tx
                 .execute_raw(self.stmt(
                     &format!(
-                        "UPDATE patients SET coordinator_id = $1, onboarding_status = $4, updated_at = $2
-                         WHERE id = $3 AND status = $5 AND onboarding_status IN {waiting_list}"
+                        "UPDATE patients SET coordinator_id = $1, onboarding_status = {}, updated_at = $2
+                         WHERE id = $3 AND status = $4 AND onboarding_status IN {}",
+                        step.to, step.from
                     ),
                     values,
                 ))
@@ -323,19 +319,15 @@ impl Store {
         if open > 0 {
             return Ok(false);
         }
-        let (waiting_list, waiting_values) = waiting(4);
-        let mut values = vec![
-            at(now),
-            patient_id.into(),
-            OnboardingStatus::AssignmentPending.into(),
-            PatientStatus::Active.into(),
-        ];
-        values.extend(waiting_values);
+        let step = step_sql(OnboardingStep::REQUEST_REVIEW, 3);
+        let mut values = vec![at(now), patient_id.into(), PatientStatus::Active.into()];
+        values.extend(step.values);
         let pending = tx
             .execute_raw(self.stmt(
                 &format!(
-                    "UPDATE patients SET onboarding_status = $3, updated_at = $1
-                     WHERE id = $2 AND status = $4 AND onboarding_status IN {waiting_list}"
+                    "UPDATE patients SET onboarding_status = {}, updated_at = $1
+                     WHERE id = $2 AND status = $3 AND onboarding_status IN {}",
+                    step.to, step.from
                 ),
                 values,
             ))
@@ -409,15 +401,16 @@ impl Store {
             return Ok(false);
         }
         let patient_id = review.patient_id;
+        let step = step_sql(OnboardingStep::ANSWER_REVIEW, 2);
+        let mut values = vec![at(now), patient_id.into()];
+        values.extend(step.values);
         tx.execute_raw(self.stmt(
-            "UPDATE patients SET onboarding_status = $3, updated_at = $1
-             WHERE id = $2 AND onboarding_status = $4",
-            vec![
-                at(now),
-                patient_id.into(),
-                OnboardingStatus::ReadyForAssignment.into(),
-                OnboardingStatus::AssignmentPending.into(),
-            ],
+            &format!(
+                "UPDATE patients SET onboarding_status = {}, updated_at = $1
+                 WHERE id = $2 AND onboarding_status IN {}",
+                step.to, step.from
+            ),
+            values,
         ))
         .await?;
         insert_audit(self, &*tx, audit, now).await?;

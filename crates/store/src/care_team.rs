@@ -1,12 +1,13 @@
 //! Changes to who looks after a patient, and to a patient's status, with their effect on open tasks.
 
-use carelog_domain::patient::{OnboardingStatus, PatientStatus};
+use carelog_domain::patient::{OnboardingStep, PatientStatus};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
+use crate::onboarding::step_sql;
 use crate::panel::Named;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
@@ -38,13 +39,16 @@ impl Store {
             ))
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("patient {patient_id}")))?;
+        let step = step_sql(OnboardingStep::ASSIGN, 3);
         let mut values = vec![coordinator_id.into(), at(now), patient_id.into()];
-        values.extend(OnboardingStatus::WAITING.map(Value::from));
-        values.push(OnboardingStatus::Assigned.into());
+        values.extend(step.values);
         tx.execute_raw(self.stmt(
-            "UPDATE patients SET coordinator_id = $1, updated_at = $2,
-                onboarding_status = CASE WHEN onboarding_status IN ($4, $5) THEN $6 ELSE onboarding_status END
-             WHERE id = $3",
+            &format!(
+                "UPDATE patients SET coordinator_id = $1, updated_at = $2,
+                    onboarding_status = CASE WHEN onboarding_status IN {} THEN {} ELSE onboarding_status END
+                 WHERE id = $3",
+                step.from, step.to
+            ),
             values,
         ))
         .await?;

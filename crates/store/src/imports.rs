@@ -9,7 +9,8 @@ use carelog_domain::import_plan::{
     Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan,
 };
 use carelog_domain::patient::{
-    CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus, Priority, Program,
+    CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, OnboardingStep, PatientStatus,
+    Priority, Program,
 };
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use carelog_domain::schedule::TaskStatus;
@@ -18,6 +19,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
+use crate::onboarding::step_sql;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
@@ -327,14 +329,7 @@ impl Store {
                     let complexity =
                         if p.complex_ccm { Complexity::High } else { Complexity::Medium };
                     values.push(complexity.into());
-                    values.push(
-                        if coordinator.is_some() {
-                            OnboardingStatus::Assigned
-                        } else {
-                            OnboardingStatus::ReadyForAssignment
-                        }
-                        .into(),
-                    );
+                    values.push(OnboardingStatus::on_arrival(coordinator.is_some()).into());
                     values.extend([
                         CareGapStatus::Closed.into(),
                         CarePlanStatus::NotStarted.into(),
@@ -376,14 +371,17 @@ impl Store {
                         now,
                     );
                     values.push((*id).into());
-                    values.extend(OnboardingStatus::WAITING.map(Value::from));
-                    values.push(OnboardingStatus::Assigned.into());
+                    let step = step_sql(OnboardingStep::ASSIGN, values.len());
+                    values.extend(step.values);
                     tx.execute_raw(self.stmt(
-                        "UPDATE patients SET first_name = $1, last_name = $2, dob = $3, phone = $4, insurance_primary = $5, insurance_policy = $6,
-                            facility_id = $7, provider_id = $8, coordinator_id = $9, status = $10, language = $11, program = $12, complex_ccm = $13,
-                            consent_date = $14, chronic_conditions = $15, visit_interval_months = $16, updated_at = $17,
-                            onboarding_status = CASE WHEN $9 IS NOT NULL AND onboarding_status IN ($19, $20) THEN $21 ELSE onboarding_status END
-                         WHERE id = $18",
+                        &format!(
+                            "UPDATE patients SET first_name = $1, last_name = $2, dob = $3, phone = $4, insurance_primary = $5, insurance_policy = $6,
+                                facility_id = $7, provider_id = $8, coordinator_id = $9, status = $10, language = $11, program = $12, complex_ccm = $13,
+                                consent_date = $14, chronic_conditions = $15, visit_interval_months = $16, updated_at = $17,
+                                onboarding_status = CASE WHEN $9 IS NOT NULL AND onboarding_status IN {} THEN {} ELSE onboarding_status END
+                             WHERE id = $18",
+                            step.from, step.to
+                        ),
                         values,
                     ))
                     .await?;

@@ -23,6 +23,7 @@ mod login_failures;
 mod metrics;
 mod migrate;
 mod notifications;
+mod onboarding;
 mod panel;
 mod patient_month;
 mod patients;

@@ -4,7 +4,7 @@
 
 use carelog_domain::RuleViolation;
 use carelog_domain::catalogue::TaskCategory;
-use carelog_domain::patient::OnboardingStatus;
+use carelog_domain::patient::{OnboardingStatus, OnboardingStep};
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
@@ -17,6 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::conditions::Conditions;
 use crate::connection::{CoordinatorLock, at, lock_for_transaction};
+use crate::onboarding::step_sql;
 use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
@@ -273,10 +274,16 @@ impl Store {
                     vec![patient.into()],
                 ))
                 .await?;
-            if onboarding == Some(OnboardingStatus::Assigned) {
+            if onboarding.and_then(|s| OnboardingStep::FIRST_TASK.apply(s)).is_some() {
+                let step = step_sql(OnboardingStep::FIRST_TASK, 1);
+                let mut values = vec![patient.into()];
+                values.extend(step.values);
                 tx.execute_raw(self.stmt(
-                    "UPDATE patients SET onboarding_status = $1 WHERE id = $2",
-                    vec![OnboardingStatus::Active.into(), patient.into()],
+                    &format!(
+                        "UPDATE patients SET onboarding_status = {} WHERE id = $1 AND onboarding_status IN {}",
+                        step.to, step.from
+                    ),
+                    values,
                 ))
                 .await?;
             }
