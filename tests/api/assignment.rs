@@ -1,6 +1,7 @@
 //! Tab 3 over HTTP: the queue and its filters, assigning with the match score, handoffs, senior review,
 //! the whole-queue plan, profiles, quality records and reports.
 
+use carelog_domain::ids::UserId;
 use carelog_domain::practice_time::local_date;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
@@ -175,8 +176,8 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
     // The best-ranked coordinator (managers carry a caseload too, but one does not notify oneself).
     let coordinators =
         [app.user_id("coord1").await, app.user_id("coord2").await, app.user_id("coord3").await];
-    let pick = recommendable.iter().find(|c| coordinators.contains(&c.0)).unwrap();
-    let chosen = pick.0;
+    let pick = recommendable.iter().find(|c| coordinators.contains(&UserId(c.0))).unwrap();
+    let chosen = UserId(pick.0);
     let (status, _) = app
         .post_form(
             &manager,
@@ -196,7 +197,7 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
             vec![patient.into()]
         )
         .await,
-        chosen
+        chosen.get()
     );
     assert_eq!(
         scalar(
@@ -298,7 +299,7 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
 async fn set_profile(
     app: &TestApp,
     manager: &reqwest::Client,
-    coordinator: i64,
+    coordinator: UserId,
     max: &str,
     availability: &str,
 ) -> (StatusCode, String) {
@@ -384,11 +385,11 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
         .unwrap();
     let shown = cards(&page);
     assert!(
-        shown.iter().any(|c| c.0 == coord1 && !c.3 && !c.2),
+        shown.iter().any(|c| c.0 == coord1.get() && !c.3 && !c.2),
         "Unavailable: shown, not recommended"
     );
     assert!(
-        shown.iter().any(|c| c.0 == coord2 && !c.3 && !c.2),
+        shown.iter().any(|c| c.0 == coord2.get() && !c.3 && !c.2),
         "at capacity: shown, not recommended"
     );
     assert!(
@@ -434,7 +435,7 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
             vec![patient.into()]
         )
         .await,
-        coord2
+        coord2.get()
     );
 }
 
@@ -709,7 +710,7 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
         vec![entry.into()],
     )
     .await;
-    assert_ne!(owner, me, "never one's own entries");
+    assert_ne!(owner, me.get(), "never one's own entries");
     let (status, body) = app
         .post_form(
             &manager,

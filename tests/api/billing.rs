@@ -1,7 +1,9 @@
 //! Monthly billing for admins: refused to everyone else, a patient-month turning billable as time is
 //! logged, and the CSV exactly as specified, on the page and from the command line.
 
+use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_domain::time_rules::Minutes;
 use chrono::Utc;
 use reqwest::StatusCode;
 
@@ -441,7 +443,10 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(7));
+    assert_eq!(
+        app.store.entry(entry.id).await.unwrap().unwrap().minutes.map(Minutes::get),
+        Some(7)
+    );
     let events = app
         .store
         .audit_events(
@@ -571,7 +576,7 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
         .find(|l| l.billable && l.reimbursement.is_some())
         .expect("a billable patient-month")
         .clone();
-    let minutes_of = |s: &carelog_domain::billing_summary::MonthSummary, id: i64| {
+    let minutes_of = |s: &carelog_domain::billing_summary::MonthSummary, id: PatientId| {
         s.lines.iter().find(|l| l.patient_id == id).map(|l| l.minutes)
     };
     let entry = app

@@ -2,6 +2,7 @@
 //! deletes, generated tasks, the timer and the quick entry on the patient record.
 
 use carelog_domain::practice_time::{day_range, local_date};
+use carelog_domain::time_rules::Minutes;
 use carelog_store::AuditFilter;
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
@@ -48,12 +49,13 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
             .unwrap()
     };
     let panel_minutes = |page: &str| {
-        crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient).unwrap().1[5]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse::<i64>()
-            .unwrap()
+        crate::helpers::table_rows(page).into_iter().find(|(id, _)| *id == patient.get()).unwrap().1
+            [5]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap()
     };
     let panel_before = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     let (status, page) = app
@@ -468,7 +470,10 @@ async fn editing_and_deleting_an_entry_keeps_old_and_new_values_in_the_audit() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.store.entry(entry.id).await.unwrap().unwrap().minutes, Some(9));
+    assert_eq!(
+        app.store.entry(entry.id).await.unwrap().unwrap().minutes.map(Minutes::get),
+        Some(9)
+    );
     let (status, page) = app
         .post_form(
             &client,
@@ -629,7 +634,7 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
         .unwrap()
         .remove(0);
     assert_eq!(
-        (entry.generated_task_id, entry.minutes, entry.patient_id),
+        (entry.generated_task_id, entry.minutes.map(Minutes::get), entry.patient_id),
         (Some(task.id), Some(10), task.patient_id)
     );
     assert!(!app.store.pending_tasks(me).await.unwrap().iter().any(|t| t.id == task.id));

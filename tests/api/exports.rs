@@ -1,5 +1,6 @@
 //! CSV exports: the panel as filtered and the task log by range and coordinator, within the role's reach.
 
+use carelog_domain::ids::UserId;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -98,7 +99,7 @@ async fn the_task_log_exports_by_range_and_coordinator_within_the_role() {
     assert_eq!(status, StatusCode::OK);
 
     let month = month_range(YearMonth::of(local_date(Utc::now(), TZ)), TZ);
-    let count = |who: Option<i64>| {
+    let count = |who: Option<UserId>| {
         let store = app.store.clone();
         async move {
             match who {

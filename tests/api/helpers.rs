@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use carelog::{Config, DemoSize};
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_store::Store;
 use carelog_store::testing::{create_postgres_database, drop_postgres_database};
 use tokio::sync::oneshot;
@@ -165,7 +166,7 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn user_id(&self, username: &str) -> i64 {
+    pub async fn user_id(&self, username: &str) -> UserId {
         self.store.user_for_login(username).await.unwrap().unwrap().user.id
     }
 }
@@ -260,12 +261,12 @@ impl TestApp {
         (r.status(), r.text().await.unwrap())
     }
 
-    pub async fn task_type_id(&self, name: &str) -> i64 {
+    pub async fn task_type_id(&self, name: &str) -> TaskTypeId {
         self.store.task_types().await.unwrap().into_iter().find(|t| t.name == name).unwrap().id
     }
 
     /// One of the coordinator's own active patients.
-    pub async fn own_patient(&self, username: &str) -> i64 {
+    pub async fn own_patient(&self, username: &str) -> PatientId {
         let id = self.user_id(username).await;
         self.store
             .list_patients(Some(id))

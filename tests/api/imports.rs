@@ -236,7 +236,7 @@ async fn zmo_psl_and_cm_log_import_from_csv_and_xlsx_and_a_second_import_changes
             )
             .await
             .unwrap(),
-        coord1
+        coord1.get()
     );
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code = 'ZM990002' AND onboarding_status = 'Ready for Assignment' AND complex_ccm = TRUE").await, 1, "no CM: waits in the queue");
     assert_eq!(

@@ -80,7 +80,7 @@ async fn every_route_answers_each_role_within_its_reach() {
     let foreign = app.store.a_patient_not_assigned_to(me).await.unwrap().unwrap();
     assert_eq!(
         get(&app, &coordinator, &format!("/patients/{mine}")).await.1["id"].as_i64(),
-        Some(mine)
+        Some(mine.get())
     );
     assert_eq!(
         get(&app, &coordinator, &format!("/patients/{foreign}")).await.0,
@@ -91,7 +91,11 @@ async fn every_route_answers_each_role_within_its_reach() {
     let (status, log) = get(&app, &coordinator, "/task-log").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        log["items"].as_array().unwrap().iter().all(|e| e["coordinator_id"].as_i64() == Some(me))
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["coordinator_id"].as_i64() == Some(me.get()))
     );
     let other = app.user_id("coord2").await;
     assert_eq!(
@@ -209,7 +213,10 @@ async fn logging_a_task_follows_the_same_rules_as_the_form_and_revoked_tokens_st
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!((body["minutes"].as_i64(), body["patient_id"].as_i64()), (Some(12), Some(patient)));
+    assert_eq!(
+        (body["minutes"].as_i64(), body["patient_id"].as_i64()),
+        (Some(12), Some(patient.get()))
+    );
     assert_eq!(app.entry_count("coord1").await, before + 1);
     let (status, _) = post(
         &app,

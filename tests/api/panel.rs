@@ -72,11 +72,11 @@ async fn every_filter_narrows_the_panel_to_matching_patients() {
     );
     let one = &all[3];
     let by_chart = get(format!("q={}", one.chart_code.to_lowercase())).await;
-    assert_eq!(by_chart.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![one.id]);
+    assert_eq!(by_chart.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![one.id.get()]);
     let surname = one.name.split(',').next().unwrap().to_lowercase();
     let by_name = get(format!("q={surname}")).await;
     assert!(
-        by_name.iter().any(|(id, _)| *id == one.id)
+        by_name.iter().any(|(id, _)| *id == one.id.get())
             && by_name.iter().all(|(_, c)| c[0].to_lowercase().contains(&surname))
     );
 }

@@ -1,6 +1,7 @@
 //! One patient-month: the panel, the record, the needs-time list, billing and its drill-down read the
 //! same billable minutes, all from the billing month stamped on each entry when it was written.
 
+use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_store::{EntryFilter, PanelFilter};
 use chrono::Utc;
@@ -15,7 +16,11 @@ fn testid(page: &str, id: &str) -> i64 {
 }
 
 /// The patient's billable minutes as each page and the billing summary show them.
-async fn every_figure(app: &TestApp, patient: i64, month: YearMonth) -> Vec<(&'static str, i64)> {
+async fn every_figure(
+    app: &TestApp,
+    patient: PatientId,
+    month: YearMonth,
+) -> Vec<(&'static str, i64)> {
     let (coordinator, _) = app.sign_in("coord1").await;
     let (admin, _) = app.sign_in("admin").await;
     let get = |client: &reqwest::Client, path: String| {
@@ -35,11 +40,7 @@ async fn every_figure(app: &TestApp, patient: i64, month: YearMonth) -> Vec<(&'s
         ("drill-down", testid(&drill, "billable-minutes")),
         (
             "drill-down entries",
-            counted
-                .iter()
-                .filter(|e| e.counts)
-                .map(|e| i64::from(e.entry.minutes.unwrap_or(0)))
-                .sum(),
+            counted.iter().filter(|e| e.counts).map(|e| e.entry.minutes.map_or(0, i64::from)).sum(),
         ),
         (
             "summary",
@@ -95,7 +96,7 @@ async fn every_page_reads_a_patient_month_from_the_month_stamped_on_its_entries(
         )
         .await
         .unwrap();
-    let minutes = i64::from(moved.entry.minutes.unwrap_or(0));
+    let minutes = moved.entry.minutes.map_or(0, i64::from);
     let after = all_equal(&every_figure(&app, patient, month).await);
     assert_eq!(after, before - minutes, "the restamped entry left this month everywhere");
     let in_previous = app.store.patient_month_entries(patient, previous).await.unwrap();

@@ -1,6 +1,7 @@
 //! Tab 3 in Chromium: a manager assigns a queued patient from the queue, and the coordinator finds the
 //! patient on their panel.
 
+use carelog_domain::ids::PatientId;
 use fantoccini::Locator;
 
 use crate::driver::Browser;
@@ -19,7 +20,7 @@ async fn a_manager_assigns_a_queued_patient_and_the_coordinator_finds_them_on_th
     browser.screenshot("team-queue").await;
     let assign = c.find(Locator::Css("[data-testid=queue] a.button")).await.unwrap();
     let href = assign.attr("href").await.unwrap().unwrap();
-    let patient: i64 = href.rsplit('/').next().unwrap().parse().unwrap();
+    let patient: PatientId = href.rsplit('/').next().unwrap().parse().unwrap();
     assign.click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=assign-form]")).await.unwrap();
     browser.screenshot("team-assign").await;

@@ -1,5 +1,6 @@
 //! Signing in and out, sessions and API tokens: who a request comes from.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::login_throttle::{Throttle, WINDOW_MINUTES, login_throttle};
 use carelog_domain::session_policy::{SessionState, session_state};
 use carelog_store::{ApiTokenRow, NewAuditEvent, User};
@@ -42,7 +43,7 @@ impl App {
         address: &str,
     ) -> ServiceResult<SignIn> {
         let now = Utc::now();
-        let audit = |action: &'static str, user_id: Option<i64>, detail: String| NewAuditEvent {
+        let audit = |action: &'static str, user_id: Option<UserId>, detail: String| NewAuditEvent {
             user_id,
             username,
             action,
@@ -157,7 +158,7 @@ impl App {
         &self,
         actor: &Actor,
         action: &str,
-        patient_id: Option<i64>,
+        patient_id: Option<PatientId>,
         detail: String,
     ) -> ServiceResult<()> {
         let event = audit_event(actor, action, patient_id, detail);

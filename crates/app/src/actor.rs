@@ -1,11 +1,12 @@
 //! Who is acting: the signed-in person (or token) a service records in the audit log.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::role::Role;
 use carelog_store::NewAuditEvent;
 
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -17,7 +18,7 @@ pub struct Actor {
 pub(crate) fn audit_event<'a>(
     actor: &'a Actor,
     action: &'a str,
-    patient_id: Option<i64>,
+    patient_id: Option<PatientId>,
     detail: String,
 ) -> NewAuditEvent<'a> {
     NewAuditEvent {

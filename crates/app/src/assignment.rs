@@ -4,6 +4,7 @@
 
 use carelog_domain::assignment::{MatchScore, Weights, match_score};
 use carelog_domain::assignment_queue::parse_handoff;
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::Kind;
 use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::local_date;
@@ -41,7 +42,7 @@ impl AssignAction {
 
 /// The assign screen's form, as typed.
 pub struct AssignRequest<'a> {
-    pub coordinator: Option<i64>,
+    pub coordinator: Option<UserId>,
     pub notes: &'a str,
     pub handoff_at: &'a str,
     pub action: AssignAction,
@@ -233,7 +234,7 @@ impl App {
     pub async fn accept_plan(
         &self,
         actor: &Actor,
-        rows: &[(i64, Option<i64>)],
+        rows: &[(PatientId, Option<UserId>)],
     ) -> ServiceResult<usize> {
         let refuse = |m: String| Err(ServiceError::Refused(m));
         if rows.iter().all(|(_, c)| c.is_none()) {
@@ -244,7 +245,7 @@ impl App {
         let team = self.team_members(actor).await?;
         // One read of the queue for every row; a patient no longer waiting is looked up alone,
         // and refused by finalizing with its reason.
-        let waiting: std::collections::HashMap<i64, QueueRow> =
+        let waiting: std::collections::HashMap<PatientId, QueueRow> =
             self.waiting_patients(actor).await?.into_iter().map(|r| (r.id, r)).collect();
         let mut batch = Vec::new();
         let mut details = Vec::new();
@@ -293,9 +294,9 @@ impl App {
         &self,
         actor: &Actor,
         assignment_id: i64,
-        coordinator: i64,
+        coordinator: UserId,
         patient_name: &str,
-        patient_id: i64,
+        patient_id: PatientId,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         if coordinator == actor.id {
@@ -338,7 +339,7 @@ impl App {
         &self,
         meeting: &Handoff,
         patient_name: &str,
-        patient_id: i64,
+        patient_id: PatientId,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
@@ -364,6 +365,6 @@ impl App {
 /// Who meets at a handoff: the new coordinator and the manager who booked it.
 struct Handoff {
     assignment_id: i64,
-    coordinator: i64,
-    with: Option<i64>,
+    coordinator: UserId,
+    with: Option<UserId>,
 }

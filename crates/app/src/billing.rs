@@ -7,6 +7,7 @@ use std::sync::Arc;
 use carelog_domain::billing::{RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::catalogue::TimeRule;
+use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::time_rules::{check_notes, parse_minutes};
 use carelog_store::{
@@ -25,7 +26,7 @@ const TREND_MONTHS: usize = 12;
 pub struct BillingMonth {
     pub summary: Arc<MonthSummary>,
     /// Every user's display name by id, for the coordinator columns.
-    pub names: HashMap<i64, String>,
+    pub names: HashMap<UserId, String>,
     pub closed: Option<ClosedMonth>,
     /// The month and the eleven before it, oldest first, under the same rule set.
     pub trend: Vec<(YearMonth, Totals)>,
@@ -103,7 +104,7 @@ impl App {
     pub async fn patient_month(
         &self,
         actor: &Actor,
-        patient_id: i64,
+        patient_id: PatientId,
         month: YearMonth,
     ) -> ServiceResult<PatientMonth> {
         self.require_admin(actor)?;
@@ -146,7 +147,11 @@ impl App {
     }
 
     /// An entry an admin may correct (any entry).
-    pub async fn entry_for_correction(&self, actor: &Actor, id: i64) -> ServiceResult<EntryRow> {
+    pub async fn entry_for_correction(
+        &self,
+        actor: &Actor,
+        id: EntryId,
+    ) -> ServiceResult<EntryRow> {
         self.require_admin(actor)?;
         self.store.entry(id).await?.ok_or(ServiceError::NotFound)
     }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use carelog_domain::billing::Billed;
 use carelog_domain::billing_summary::MonthSummary;
+use carelog_domain::ids::UserId;
 
 pub const HEADER: [&str; 11] = [
     "month",
@@ -27,7 +28,7 @@ fn amount(cents: i64) -> String {
 
 pub fn billing_csv(
     summary: &MonthSummary,
-    names: &HashMap<i64, String>,
+    names: &HashMap<UserId, String>,
 ) -> Result<String, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(HEADER)?;

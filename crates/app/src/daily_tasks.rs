@@ -1,6 +1,7 @@
 //! Tab 2, Daily Tasks, as one read: a coordinator's day of the log, their generated tasks still to
 //! do, the running timer, and the patients short of this month's care-time target.
 
+use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
 use carelog_store::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
@@ -14,7 +15,7 @@ const DAY_LIMIT: u64 = 500;
 
 /// A patient still short of the month's care-time target (minutes only: no codes, no money).
 pub struct NeedsTime {
-    pub id: i64,
+    pub id: PatientId,
     pub name: String,
     pub minutes: i64,
     pub needed: i64,
@@ -25,8 +26,8 @@ pub struct DailyTasks {
     /// The actor's own patients: id, last and first name, chart code.
     pub own: Vec<PatientPick>,
     /// The patient and task type filters, where they name one of the actor's patients and a type.
-    pub patient_filter: Option<i64>,
-    pub type_filter: Option<i64>,
+    pub patient_filter: Option<PatientId>,
+    pub type_filter: Option<TaskTypeId>,
     pub earliest_open: NaiveDate,
     pub entries: Vec<EntryRow>,
     pub day_minutes: i64,
@@ -52,10 +53,9 @@ impl App {
         let earliest_open = self.earliest_open_date(today).await?;
         let types = self.store.task_types().await?;
         let own = self.store.own_patients(actor.id).await?;
-        let patient_filter =
-            patient.trim().parse::<i64>().ok().filter(|id| own.iter().any(|p| p.id == *id));
+        let patient_filter = PatientId::parse(patient).filter(|id| own.iter().any(|p| p.id == *id));
         let type_filter =
-            task_type.trim().parse::<i64>().ok().filter(|id| types.iter().any(|t| t.id == *id));
+            TaskTypeId::parse(task_type).filter(|id| types.iter().any(|t| t.id == *id));
         let mut query = LogQuery::new(self.own_log(actor));
         query.task_type = type_filter;
         query.range = Some(day_range(date, tz));

@@ -1,6 +1,7 @@
 //! The CM Log's workflows: log, edit and delete an entry and complete a generated task, each under
 //! every time rule, for Daily Tasks, the patient record, the JSON API and anything else that logs time.
 
+use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
 use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
@@ -42,7 +43,7 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Committed, with its id and practice-local date.
-    Saved { id: i64, date: NaiveDate },
+    Saved { id: EntryId, date: NaiveDate },
     /// One sentence per broken rule; nothing was saved.
     Refused(Vec<String>),
     /// Minutes well above the usual time: saved only once the person confirms.
@@ -53,10 +54,6 @@ pub enum Outcome {
 enum Checked {
     Ready(Box<NewEntry>, String),
     Not(Outcome),
-}
-
-fn parse_id(text: &str) -> Option<i64> {
-    text.trim().parse::<i64>().ok().filter(|id| *id > 0)
 }
 
 impl App {
@@ -85,8 +82,8 @@ impl App {
     pub async fn pending_tasks_of(
         &self,
         actor: &Actor,
-        coordinator: Option<i64>,
-    ) -> ServiceResult<(i64, Vec<GeneratedRow>)> {
+        coordinator: Option<UserId>,
+    ) -> ServiceResult<(UserId, Vec<GeneratedRow>)> {
         let coordinator = match coordinator {
             Some(c) if actor.role.sees_all_patients() || c == actor.id => c,
             Some(_) => return Err(ServiceError::NotFound),
@@ -96,7 +93,7 @@ impl App {
     }
 
     /// One entry by id, for reading.
-    pub async fn entry(&self, id: i64) -> ServiceResult<Option<EntryRow>> {
+    pub async fn entry(&self, id: EntryId) -> ServiceResult<Option<EntryRow>> {
         Ok(self.store.entry(id).await?)
     }
 
@@ -134,7 +131,7 @@ impl App {
 
     /// The actor's own entry, while its date is in the open period. Another's entry, or none, is
     /// not found; one in a closed period is refused (only an administrator corrects those).
-    pub async fn own_open_entry(&self, actor: &Actor, id: i64) -> ServiceResult<EntryRow> {
+    pub async fn own_open_entry(&self, actor: &Actor, id: EntryId) -> ServiceResult<EntryRow> {
         let entry = self
             .store
             .entry(id)
@@ -196,7 +193,8 @@ impl App {
         let tz = self.settings.time_zone;
         let now = Utc::now();
         let types = self.store.task_types().await?;
-        let task_type = parse_id(&input.task_type).and_then(|id| types.iter().find(|t| t.id == id));
+        let task_type =
+            TaskTypeId::parse(&input.task_type).and_then(|id| types.iter().find(|t| t.id == id));
         let Some(task_type) = task_type else {
             let refusal = vec!["Task type: choose one from the list.".to_owned()];
             return Ok(Checked::Not(Outcome::Refused(refusal)));
@@ -267,8 +265,8 @@ impl App {
         input: &EntryInput,
         task_type: &TaskTypeRow,
         errors: &mut Vec<String>,
-    ) -> ServiceResult<Option<i64>> {
-        match parse_id(&input.patient) {
+    ) -> ServiceResult<Option<PatientId>> {
+        match PatientId::parse(&input.patient) {
             Some(id) if self.is_own_patient(actor, id).await? => Ok(Some(id)),
             Some(_) => {
                 errors.push("Patient: choose one of your own patients.".to_owned());

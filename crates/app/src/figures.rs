@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use carelog_domain::billing::RuleSet;
 use carelog_domain::billing_summary::{MonthSummary, Totals};
+use carelog_domain::ids::TaskTypeId;
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
     BillingRevision, MonthSummary as LoggedMonth, PatientFacts, QueueTrends, Store, StoreError,
@@ -44,7 +45,7 @@ struct Kept {
     team: RevisionCache<TeamWindows, i64, Vec<TeamMember>>,
     trends: RevisionCache<DateTime<Utc>, i64, QueueTrends>,
     /// A type's average over the window ending at the start of an hour, kept for that hour.
-    averages: RevisionCache<i64, DateTime<Utc>, Option<f64>>,
+    averages: RevisionCache<TaskTypeId, DateTime<Utc>, Option<f64>>,
 }
 
 impl Figures {
@@ -158,7 +159,7 @@ impl Figures {
     /// whether to ask "are you sure?", and it is computed from recorded data all the same.
     pub async fn task_type_average(
         &self,
-        task_type_id: i64,
+        task_type_id: TaskTypeId,
         now: DateTime<Utc>,
     ) -> Result<Option<f64>> {
         let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);

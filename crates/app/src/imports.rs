@@ -1,6 +1,7 @@
 //! Checking and applying an import, shared by the admin page and `carelog import`: read the file, match
 //! its columns, plan every row against the database, and apply the plan in one transaction.
 
+use carelog_domain::ids::UserId;
 use carelog_domain::import::{Cells, ImportKind, column_fields, missing_fields, parse_date_time};
 use carelog_domain::import_plan::{Plan, plan};
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
@@ -118,7 +119,7 @@ pub async fn apply_import(
     tz: Tz,
     checked: &CheckedImport,
     skip_invalid: bool,
-    user: (Option<i64>, &str, &str),
+    user: (Option<UserId>, &str, &str),
 ) -> Result<Applied, ImportError> {
     let Some(plan) = &checked.plan else {
         return Err(ImportError::Refused(format!(

@@ -1,6 +1,7 @@
 //! The jobs every server runs: each periodic run is claimed once per period (`job_runs`), and every
 //! notification has a unique key, so several servers produce each reminder and alert once.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::{
     Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due,
 };
@@ -33,14 +34,14 @@ struct Maker<'a> {
 struct Notice<'a> {
     kind: Kind,
     period: &'a str,
-    patient: Option<i64>,
+    patient: Option<PatientId>,
     title: String,
     path: &'a str,
     count: i64,
 }
 
 impl Maker<'_> {
-    async fn send(&mut self, user_id: i64, notice: Notice<'_>) -> Result<(), StoreError> {
+    async fn send(&mut self, user_id: UserId, notice: Notice<'_>) -> Result<(), StoreError> {
         let link = format!("{}{}", self.settings.base_url.trim_end_matches('/'), notice.path);
         let (email_subject, email_body) = email_text(notice.kind, notice.count, &link);
         let n = NewNotification {

@@ -4,9 +4,9 @@
 pub use carelog_store::{
     ApiTokenRow, AssignmentRecord, AuditFilter, AuditPage, AuditRow, CareOwner, ChartPatient,
     ClosedMonth, CoordinatorMonthRow, CountedEntry, EntryOwner, EntryRow, Fee, Finalized,
-    FirstAssignment, GeneratedRow, MonthSummary, Named, NewAssignment, NewReview, NewSurvey,
-    NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientListRow, PatientMonthMinutes,
-    PatientPick, ProfileUpdate, QualityWindow, QueueFilter, QueuePage, QueueRow, QueueSort,
-    QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry, ScheduleRow, ScoreParts,
-    SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember, TeamWindows, User,
+    FirstAssignment, GeneratedRow, MonthSummary, Named, NamedUser, NewAssignment, NewReview,
+    NewSurvey, NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientListRow,
+    PatientMonthMinutes, PatientPick, ProfileUpdate, QualityWindow, QueueFilter, QueuePage,
+    QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry, ScheduleRow,
+    ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember, TeamWindows, User,
 };

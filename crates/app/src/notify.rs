@@ -1,5 +1,6 @@
 //! Sending one notification to one user, e-mail included when they want it.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::{Kind, dedupe_key, email_text};
 use carelog_store::NewNotification;
 use chrono::{DateTime, Utc};
@@ -14,13 +15,13 @@ pub struct Notice<'a> {
     pub body: String,
     pub link: &'a str,
     pub event: &'a str,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
 }
 
 impl App {
     pub async fn notify(
         &self,
-        user_id: i64,
+        user_id: UserId,
         n: Notice<'_>,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {

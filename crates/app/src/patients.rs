@@ -1,13 +1,14 @@
 //! A patient within reach, and what is done with one: the record, its history, who looks after
 //! them and their status. Every read leaves an audit event.
 
+use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::notifications::Kind;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::may_see_patient;
 use carelog_domain::schedule::month_key;
 use carelog_store::{
-    CareOwner, EntryFilter, EntryRow, GeneratedRow, Named, PatientDetail, PatientListRow,
+    CareOwner, EntryFilter, EntryRow, GeneratedRow, NamedUser, PatientDetail, PatientListRow,
     PatientMonthMinutes, PatientPick,
 };
 use chrono::Utc;
@@ -20,12 +21,12 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 /// it cannot be reached for a patient out of the actor's reach: the scope check is written once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VisiblePatient {
-    id: i64,
-    coordinator_id: Option<i64>,
+    id: PatientId,
+    coordinator_id: Option<UserId>,
 }
 
 impl VisiblePatient {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> PatientId {
         self.id
     }
 
@@ -41,7 +42,7 @@ pub struct PatientRecord {
     pub detail: PatientDetail,
     pub month_minutes: PatientMonthMinutes,
     pub month_tasks: Vec<GeneratedRow>,
-    pub caseload_holders: Option<Vec<Named>>,
+    pub caseload_holders: Option<Vec<NamedUser>>,
 }
 
 /// What a reassignment or a status change did.
@@ -53,7 +54,11 @@ pub struct CareTeamChange {
 impl App {
     /// The patient with this id if the actor may see them; otherwise not found, exactly like a
     /// patient that does not exist.
-    pub async fn visible_patient(&self, actor: &Actor, id: i64) -> ServiceResult<VisiblePatient> {
+    pub async fn visible_patient(
+        &self,
+        actor: &Actor,
+        id: PatientId,
+    ) -> ServiceResult<VisiblePatient> {
         match self.store.patient_coordinator(id).await?.map(CareOwner::coordinator) {
             Some(coordinator) if may_see_patient(actor.role, actor.id, coordinator) => {
                 Ok(VisiblePatient { id, coordinator_id: coordinator })
@@ -63,7 +68,7 @@ impl App {
     }
 
     /// Whether the patient is one of the actor's own (a foreign or unknown one is not).
-    pub(crate) async fn is_own_patient(&self, actor: &Actor, id: i64) -> ServiceResult<bool> {
+    pub(crate) async fn is_own_patient(&self, actor: &Actor, id: PatientId) -> ServiceResult<bool> {
         let owner = self.store.patient_coordinator(id).await?;
         Ok(owner == Some(CareOwner::Coordinator(actor.id)))
     }
@@ -78,7 +83,7 @@ impl App {
     pub async fn patient_details_in_reach(
         &self,
         actor: &Actor,
-        ids: &[i64],
+        ids: &[PatientId],
     ) -> ServiceResult<Vec<PatientDetail>> {
         let mut details = Vec::with_capacity(ids.len());
         for id in ids {
@@ -121,7 +126,7 @@ impl App {
     }
 
     /// One log entry, if the actor may see it (the same reach as a generated task's).
-    pub async fn entry_in_reach(&self, actor: &Actor, id: i64) -> ServiceResult<EntryRow> {
+    pub async fn entry_in_reach(&self, actor: &Actor, id: EntryId) -> ServiceResult<EntryRow> {
         let entry = self.store.entry(id).await?.ok_or(ServiceError::NotFound)?;
         self.check_reach(actor, entry.patient_id, entry.coordinator_id).await?;
         Ok(entry)
@@ -130,8 +135,8 @@ impl App {
     async fn check_reach(
         &self,
         actor: &Actor,
-        patient: Option<i64>,
-        coordinator: i64,
+        patient: Option<PatientId>,
+        coordinator: UserId,
     ) -> ServiceResult<()> {
         match patient {
             Some(p) => self.visible_patient(actor, p).await.map(|_| ()),
@@ -178,7 +183,7 @@ impl App {
     }
 
     /// Coordinators who hold a caseload, for choosing whom to give a patient to.
-    pub async fn caseload_holders(&self) -> ServiceResult<Vec<Named>> {
+    pub async fn caseload_holders(&self) -> ServiceResult<Vec<NamedUser>> {
         Ok(self.store.caseload_holders().await?)
     }
 
@@ -197,11 +202,8 @@ impl App {
         rationale: &str,
     ) -> ServiceResult<CareTeamChange> {
         let holders = self.store.caseload_holders().await?;
-        let Some(Named { id: coordinator, name }) = coordinator
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|c| holders.into_iter().find(|h| h.id == c))
+        let Some(NamedUser { id: coordinator, name }) =
+            UserId::parse(coordinator).and_then(|c| holders.into_iter().find(|h| h.id == c))
         else {
             return Err(ServiceError::Refused("Coordinator: choose one from the list.".into()));
         };

@@ -1,5 +1,6 @@
 //! Reading the CM Log: whose entries a reader may see, and the entries themselves.
 
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_domain::practice_time::UtcRange;
 use carelog_store::{EntryFilter, EntryRow};
 
@@ -10,12 +11,12 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 /// so a coordinator can never read another coordinator's log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogScope {
-    coordinator: Option<i64>,
+    coordinator: Option<UserId>,
 }
 
 impl LogScope {
     /// The one coordinator the read covers, or None for everyone's.
-    pub fn coordinator(&self) -> Option<i64> {
+    pub fn coordinator(&self) -> Option<UserId> {
         self.coordinator
     }
 }
@@ -24,8 +25,8 @@ impl LogScope {
 #[derive(Debug, Clone, Copy)]
 pub struct LogQuery {
     scope: LogScope,
-    pub(crate) patient: Option<i64>,
-    pub task_type: Option<i64>,
+    pub(crate) patient: Option<PatientId>,
+    pub task_type: Option<TaskTypeId>,
     pub range: Option<UtcRange>,
 }
 
@@ -58,7 +59,7 @@ impl LogQuery {
 impl App {
     /// The log a reader asked for: coordinators read their own; managers and admins one
     /// coordinator's or, asking for none, everyone's. Another coordinator's log is not found.
-    pub fn log_scope(&self, actor: &Actor, requested: Option<i64>) -> ServiceResult<LogScope> {
+    pub fn log_scope(&self, actor: &Actor, requested: Option<UserId>) -> ServiceResult<LogScope> {
         match requested {
             Some(c) if actor.role.sees_all_patients() || c == actor.id => {
                 Ok(LogScope { coordinator: Some(c) })

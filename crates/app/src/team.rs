@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
@@ -113,7 +114,7 @@ impl App {
     pub async fn queue_entry(
         &self,
         actor: &Actor,
-        patient_id: i64,
+        patient_id: PatientId,
     ) -> ServiceResult<Option<QueueRow>> {
         self.require_oversight(actor)?;
         Ok(self.store.queue_entry(patient_id).await?)
@@ -150,8 +151,8 @@ impl App {
     pub async fn request_senior_review(
         &self,
         actor: &Actor,
-        patient_id: i64,
-        proposed: Option<i64>,
+        patient_id: PatientId,
+        proposed: Option<UserId>,
         notes: &str,
         detail: String,
         now: DateTime<Utc>,
@@ -164,7 +165,7 @@ impl App {
             .await?)
     }
 
-    pub async fn admin_ids(&self) -> ServiceResult<Vec<i64>> {
+    pub async fn admin_ids(&self) -> ServiceResult<Vec<UserId>> {
         Ok(self.store.admin_ids().await?)
     }
 
@@ -215,7 +216,7 @@ impl App {
     }
 
     /// The patient's name as the record shows it, or empty when the patient is gone.
-    pub async fn patient_name(&self, patient_id: i64) -> ServiceResult<String> {
+    pub async fn patient_name(&self, patient_id: PatientId) -> ServiceResult<String> {
         Ok(self.store.patient_detail(patient_id).await?.map(|p| p.name).unwrap_or_default())
     }
 
@@ -225,7 +226,7 @@ impl App {
         actor: &Actor,
         record: &AssignmentRecord,
         at: DateTime<Utc>,
-        with: i64,
+        with: UserId,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
         let detail = format!("assignment {} handoff at {}", record.id, at.to_rfc3339());
@@ -237,7 +238,7 @@ impl App {
     pub async fn update_profile(
         &self,
         actor: &Actor,
-        user_id: i64,
+        user_id: UserId,
         update: &ProfileUpdate,
         detail: String,
     ) -> ServiceResult<()> {
@@ -251,7 +252,7 @@ impl App {
         &self,
         actor: &Actor,
         window: &QualityWindow,
-    ) -> ServiceResult<BTreeMap<(i64, YearMonth), QualityMonth>> {
+    ) -> ServiceResult<BTreeMap<(UserId, YearMonth), QualityMonth>> {
         self.require_oversight(actor)?;
         let tz = self.settings.time_zone;
         Ok(self.store.quality_months(window, |t| YearMonth::of(local_date(t, tz))).await?)
@@ -262,7 +263,7 @@ impl App {
         &self,
         actor: &Actor,
         since: DateTime<Utc>,
-        coordinator: Option<i64>,
+        coordinator: Option<UserId>,
         limit: i64,
     ) -> ServiceResult<Vec<SampleEntry>> {
         self.require_oversight(actor)?;
@@ -273,7 +274,7 @@ impl App {
     pub async fn entry_owner(
         &self,
         actor: &Actor,
-        entry: i64,
+        entry: EntryId,
     ) -> ServiceResult<Option<EntryOwner>> {
         self.require_oversight(actor)?;
         Ok(self.store.entry_owner(entry).await?)
@@ -294,7 +295,7 @@ impl App {
         &self,
         actor: &Actor,
         review: &NewReview<'_>,
-        patient_id: Option<i64>,
+        patient_id: Option<PatientId>,
         detail: String,
         now: DateTime<Utc>,
     ) -> ServiceResult<bool> {

@@ -2,6 +2,7 @@
 
 use carelog_domain::assignment::{CoordinatorFacts, PatientNeeds, Weights};
 use carelog_domain::assignment_queue::{DEFAULT_SLA_HOURS, parse_sla_hours, validate_weights};
+use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{local_date, start_of_day};
 use carelog_domain::team_stats::{mean, per_working_day, response_hours, weekdays_between};
@@ -107,7 +108,7 @@ impl App {
     /// Every coordinator and manager with their figures and username, for FHIR's Practitioner.
     pub async fn practitioners(&self) -> ServiceResult<Vec<(TeamMember, String)>> {
         let team = self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?;
-        let usernames: std::collections::HashMap<i64, String> =
+        let usernames: std::collections::HashMap<UserId, String> =
             self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
         Ok(team
             .iter()

@@ -1,6 +1,7 @@
 //! The running task timer: start it on one's own patient and a task type, stop it into the add
 //! form's minutes, or discard it. Each step is audited.
 
+use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::time_rules::timed_minutes;
 use carelog_store::RunningTimer;
 use chrono::Utc;
@@ -22,7 +23,7 @@ impl App {
     ) -> ServiceResult<()> {
         let types = self.store.task_types().await?;
         let task_type =
-            task_type.trim().parse::<i64>().ok().and_then(|id| types.iter().find(|t| t.id == id));
+            TaskTypeId::parse(task_type).and_then(|id| types.iter().find(|t| t.id == id));
         let Some(task_type) = task_type else {
             return Err(ServiceError::Refused("To start the timer, choose a task type.".into()));
         };
@@ -34,7 +35,7 @@ impl App {
                     task_type.name
                 )));
             }
-            text => match text.parse::<i64>().ok().filter(|id| *id > 0) {
+            text => match PatientId::parse(text) {
                 Some(id) if self.is_own_patient(actor, id).await? => Some(id),
                 _ => {
                     return Err(ServiceError::Refused(

@@ -8,6 +8,7 @@
 //! than greedy.
 
 use crate::assignment::{CoordinatorFacts, MatchScore, PatientNeeds, Weights, match_score};
+use crate::ids::{PatientId, UserId};
 use crate::patient::Availability;
 
 /// A move may cost a patient at most this many points of match score.
@@ -15,21 +16,21 @@ pub const MOVE_TOLERANCE: f64 = 10.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanCoordinator {
-    pub id: i64,
+    pub id: UserId,
     pub facts: CoordinatorFacts,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanPatient {
-    pub id: i64,
+    pub id: PatientId,
     pub needs: PatientNeeds,
 }
 
 /// One row of a plan: the coordinator proposed for a patient (None when nobody has room).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Proposal {
-    pub patient_id: i64,
-    pub coordinator_id: Option<i64>,
+    pub patient_id: PatientId,
+    pub coordinator_id: Option<UserId>,
     /// The score against the team as it stands today, as the assignment screen shows it.
     pub score: Option<MatchScore>,
 }
@@ -293,7 +294,7 @@ mod tests {
             .map(|i| {
                 let max = 20 + rng.next(20) as i64;
                 PlanCoordinator {
-                    id: i as i64 + 1,
+                    id: UserId(i as i64 + 1),
                     facts: CoordinatorFacts {
                         current_caseload: rng.next(max as u64 + 1) as i64,
                         max_caseload: max,
@@ -327,7 +328,7 @@ mod tests {
     fn generated_queue(rng: &mut Lcg, size: usize) -> Vec<PlanPatient> {
         (0..size)
             .map(|i| PlanPatient {
-                id: 1000 + i as i64,
+                id: PatientId(1000 + i as i64),
                 needs: PatientNeeds {
                     program: [Program::Ccm, Program::Pcm, Program::Both][rng.next(3) as usize],
                     special_needs: if rng.next(2) == 0 {

@@ -9,13 +9,14 @@ use crate::billing::{
     Billed, Codes, Compliance, RuleSet, billed_program, codes, failed_gates, reimbursement,
     review_flags,
 };
+use crate::ids::{PatientId, UserId};
 use crate::patient::Program;
 use crate::practice_time::YearMonth;
 
 /// What billing needs to know about one patient in one month.
 #[derive(Debug, Clone)]
 pub struct PatientMonth {
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     pub chart_code: String,
     pub name: String,
     pub program: Program,
@@ -23,18 +24,18 @@ pub struct PatientMonth {
     pub chronic_conditions: i32,
     pub consent_date: Option<NaiveDate>,
     pub care_plan_active: bool,
-    pub current_coordinator: Option<i64>,
+    pub current_coordinator: Option<UserId>,
     /// Billable minutes and entries this month, by the coordinator who logged them.
-    pub by_coordinator: Vec<(i64, i64, i64)>,
+    pub by_coordinator: Vec<(UserId, i64, i64)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct SummaryLine {
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     pub chart_code: String,
     pub name: String,
     /// Credited with the patient-month: who logged the most of its minutes.
-    pub coordinator_id: Option<i64>,
+    pub coordinator_id: Option<UserId>,
     pub billed: Billed,
     pub minutes: i64,
     pub entries: i64,
@@ -48,9 +49,9 @@ pub struct SummaryLine {
     pub reimbursement: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CoordinatorTotal {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub minutes: i64,
     pub tasks: i64,
     pub patients: i64,
@@ -59,6 +60,21 @@ pub struct CoordinatorTotal {
     pub codes: BTreeMap<&'static str, u32>,
     pub reimbursement: i64,
     pub fee_missing: bool,
+}
+
+impl CoordinatorTotal {
+    fn new(coordinator_id: UserId) -> CoordinatorTotal {
+        CoordinatorTotal {
+            coordinator_id,
+            minutes: 0,
+            tasks: 0,
+            patients: 0,
+            billable_patients: 0,
+            codes: BTreeMap::new(),
+            reimbursement: 0,
+            fee_missing: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -151,7 +167,7 @@ pub fn summarize(
             codes,
         });
     }
-    let mut by_coordinator: BTreeMap<i64, CoordinatorTotal> = BTreeMap::new();
+    let mut by_coordinator: BTreeMap<UserId, CoordinatorTotal> = BTreeMap::new();
     let mut totals = Totals::default();
     for line in &lines {
         totals.patients += 1;
@@ -160,10 +176,7 @@ pub fn summarize(
         totals.at_target += i64::from(line.minutes >= target_minutes);
         totals.with_consent += i64::from(line.consent_on_file);
         if let Some(c) = line.coordinator_id {
-            let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal {
-                coordinator_id: c,
-                ..CoordinatorTotal::default()
-            });
+            let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal::new(c));
             t.minutes += line.minutes;
             t.tasks += line.entries;
             t.patients += i64::from(line.minutes > 0);
@@ -211,7 +224,7 @@ mod tests {
 
     fn patient(id: i64, minutes: &[(i64, i64)]) -> PatientMonth {
         PatientMonth {
-            patient_id: id,
+            patient_id: PatientId(id),
             chart_code: format!("ZM{id}"),
             name: format!("P{id}"),
             program: Program::Ccm,
@@ -219,8 +232,8 @@ mod tests {
             chronic_conditions: 3,
             consent_date: NaiveDate::from_ymd_opt(2026, 1, 5),
             care_plan_active: true,
-            current_coordinator: Some(1),
-            by_coordinator: minutes.iter().map(|(c, m)| (*c, *m, 2)).collect(),
+            current_coordinator: Some(UserId(1)),
+            by_coordinator: minutes.iter().map(|(c, m)| (UserId(*c), *m, 2)).collect(),
         }
     }
 
@@ -263,13 +276,13 @@ mod tests {
             vec![patient(1, &[(1, 10), (2, 30)]), patient(2, &[(1, 25)])],
             &fees(),
         );
-        assert_eq!(s.lines[0].coordinator_id, Some(2));
-        let one = s.coordinators.iter().find(|c| c.coordinator_id == 1).unwrap();
+        assert_eq!(s.lines[0].coordinator_id, Some(UserId(2)));
+        let one = s.coordinators.iter().find(|c| c.coordinator_id == UserId(1)).unwrap();
         assert_eq!(
             (one.minutes, one.billable_patients, codes_text(&one.codes)),
             (25, 1, "99490".to_owned())
         );
-        let two = s.coordinators.iter().find(|c| c.coordinator_id == 2).unwrap();
+        let two = s.coordinators.iter().find(|c| c.coordinator_id == UserId(2)).unwrap();
         assert_eq!((two.minutes, two.patients), (40, 1));
         assert_eq!(codes_text(&two.codes), "99439+99490");
     }

@@ -20,6 +20,12 @@ macro_rules! typed_id {
             pub fn get(self) -> i64 {
                 self.0
             }
+
+            /// The id a form or a path names: a positive whole number, surrounding blanks
+            /// ignored; anything else names nothing.
+            pub fn parse(text: &str) -> Option<$name> {
+                text.trim().parse::<i64>().ok().filter(|id| *id > 0).map($name)
+            }
         }
 
         impl fmt::Display for $name {
@@ -59,6 +65,15 @@ mod tests {
         assert_eq!("42".parse::<PatientId>(), Ok(PatientId(42)));
         assert!("4x".parse::<UserId>().is_err());
         assert!("".parse::<EntryId>().is_err());
+    }
+
+    #[test]
+    fn a_form_names_an_id_with_a_positive_number_only() {
+        assert_eq!(PatientId::parse(" 42 "), Some(PatientId(42)));
+        assert_eq!(PatientId::parse("0"), None);
+        assert_eq!(PatientId::parse("-3"), None);
+        assert_eq!(PatientId::parse("x"), None);
+        assert_eq!(PatientId::parse(""), None);
     }
 
     #[test]

@@ -7,22 +7,23 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::catalogue::{TaskCategory, TimeRule, ValueFormat};
+use crate::ids::{PatientId, TaskTypeId, UserId};
 use crate::import::{
     CellError, Cells, ImportKind, PatientRecord, read_cm_log_row, read_psl_row, read_zmo_row,
 };
 use crate::practice_time::YearMonth;
-use crate::time_rules::{DAILY_CAP_MINUTES, parse_minutes, parse_stat_value};
+use crate::time_rules::{DAILY_CAP_MINUTES, Minutes, parse_minutes, parse_stat_value};
 
 #[derive(Debug, Clone)]
 pub struct KnownCoordinator {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub username: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct KnownTaskType {
-    pub id: i64,
+    pub id: TaskTypeId,
     pub name: String,
     pub category: TaskCategory,
     pub needs_patient: bool,
@@ -32,9 +33,9 @@ pub struct KnownTaskType {
 
 #[derive(Debug, Clone)]
 pub struct KnownPatient {
-    pub id: i64,
+    pub id: PatientId,
     pub record: PatientRecord,
-    pub coordinator_id: Option<i64>,
+    pub coordinator_id: Option<UserId>,
 }
 
 /// What is recorded that an import is checked against.
@@ -47,33 +48,33 @@ pub struct Known {
     /// By chart code (upper case).
     pub patients: HashMap<String, KnownPatient>,
     /// Visits as (patient, date, provider lower-case, type lower-case).
-    pub visits: HashSet<(i64, NaiveDate, String, String)>,
+    pub visits: HashSet<(PatientId, NaiveDate, String, String)>,
     /// Entries as (coordinator, patient, task type, minutes, notes, local minute).
     pub entries: HashSet<EntryKey>,
     /// Minutes already logged per coordinator and local day, for the daily cap.
-    pub day_minutes: HashMap<(i64, NaiveDate), i64>,
+    pub day_minutes: HashMap<(UserId, NaiveDate), i64>,
     pub closed_months: BTreeSet<YearMonth>,
     pub today: NaiveDate,
     pub now_local: NaiveDateTime,
 }
 
-pub type EntryKey = (i64, Option<i64>, i64, Option<i32>, String, NaiveDateTime);
+pub type EntryKey = (UserId, Option<PatientId>, TaskTypeId, Option<Minutes>, String, NaiveDateTime);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    CreatePatient(Box<PatientRecord>, Option<i64>),
-    UpdatePatient(i64, Box<PatientRecord>, Option<i64>),
-    CreateVisit { patient_id: i64, date: NaiveDate, provider: String, visit_type: String },
+    CreatePatient(Box<PatientRecord>, Option<UserId>),
+    UpdatePatient(PatientId, Box<PatientRecord>, Option<UserId>),
+    CreateVisit { patient_id: PatientId, date: NaiveDate, provider: String, visit_type: String },
     CreateEntry(Box<PlannedEntry>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedEntry {
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
-    pub task_type_id: i64,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: TaskTypeId,
     pub category: TaskCategory,
-    pub minutes: Option<i32>,
+    pub minutes: Option<Minutes>,
     pub stat_value: Option<String>,
     pub notes: String,
     /// Practice-local time; the caller converts it with the practice time zone.
@@ -176,7 +177,7 @@ pub fn plan(
 ) -> Plan {
     let mut names = NewNames::default();
     let mut seen_charts: HashMap<String, usize> = HashMap::new();
-    let mut seen_visits: HashSet<(i64, NaiveDate, String, String)> = HashSet::new();
+    let mut seen_visits: HashSet<(PatientId, NaiveDate, String, String)> = HashSet::new();
     let mut seen_entries: HashSet<EntryKey> = HashSet::new();
     let mut day_minutes = known.day_minutes.clone();
     let mut out = Vec::with_capacity(rows.len());
@@ -243,7 +244,7 @@ fn plan_psl(
     cells: &Cells<'_>,
     known: &Known,
     names: &mut NewNames,
-    seen: &mut HashSet<(i64, NaiveDate, String, String)>,
+    seen: &mut HashSet<(PatientId, NaiveDate, String, String)>,
 ) -> RowPlan {
     let visit = match read_psl_row(cells, known.today) {
         Ok(v) => v,
@@ -273,7 +274,7 @@ fn plan_cm_log(
     cells: &Cells<'_>,
     known: &Known,
     seen: &mut HashSet<EntryKey>,
-    day_minutes: &mut HashMap<(i64, NaiveDate), i64>,
+    day_minutes: &mut HashMap<(UserId, NaiveDate), i64>,
 ) -> RowPlan {
     let record = match read_cm_log_row(cells) {
         Ok(r) => r,
@@ -304,7 +305,7 @@ fn plan_cm_log(
             }
         },
         (None, Some((last, first))) => {
-            let matches: Vec<i64> = known
+            let matches: Vec<PatientId> = known
                 .patients
                 .values()
                 .filter(|p| {
@@ -458,7 +459,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
         Known {
             coordinators: vec![KnownCoordinator {
-                id: 7,
+                id: UserId(7),
                 name: "Jordan Ivesdale".into(),
                 username: "coord1".into(),
             }],
@@ -466,7 +467,7 @@ mod tests {
             providers: vec!["Dr. Szalas".into()],
             task_types: vec![
                 KnownTaskType {
-                    id: 1,
+                    id: TaskTypeId(1),
                     name: "Communication: Phone".into(),
                     category: TaskCategory::Communication,
                     needs_patient: true,
@@ -474,7 +475,7 @@ mod tests {
                     value_format: None,
                 },
                 KnownTaskType {
-                    id: 2,
+                    id: TaskTypeId(2),
                     name: "Stat: Last ER/HOSP (yymm)".into(),
                     category: TaskCategory::Stat,
                     needs_patient: true,
@@ -536,7 +537,11 @@ mod tests {
             if let RowPlan::Change(Change::CreatePatient(r, c)) = row {
                 k.patients.insert(
                     r.chart_code.clone(),
-                    KnownPatient { id: i as i64 + 100, record: (**r).clone(), coordinator_id: *c },
+                    KnownPatient {
+                        id: PatientId(i as i64 + 100),
+                        record: (**r).clone(),
+                        coordinator_id: *c,
+                    },
                 );
             }
         }
@@ -561,9 +566,12 @@ mod tests {
             k.today,
         )
         .unwrap_or_else(|e| panic!("{e:?}"));
-        k.patients.insert("ZM1".into(), KnownPatient { id: 50, record, coordinator_id: Some(7) });
+        k.patients.insert(
+            "ZM1".into(),
+            KnownPatient { id: PatientId(50), record, coordinator_id: Some(UserId(7)) },
+        );
         let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default();
-        k.day_minutes.insert((7, day), 400);
+        k.day_minutes.insert((UserId(7), day), 400);
         k.closed_months.insert(YearMonth { year: 2026, month: 9 });
         let headers = strings(&[
             "Coordinator",

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 
+use crate::ids::{PatientId, UserId};
 use crate::practice_time::YearMonth;
 use crate::schedule::week_key;
 
@@ -154,7 +155,12 @@ pub fn runs_due(local_now: NaiveDateTime) -> Vec<Run> {
 }
 
 /// The key that makes a notification unique: one per user, kind and period (and patient for alerts).
-pub fn dedupe_key(kind: Kind, user_id: i64, period: &str, patient_id: Option<i64>) -> String {
+pub fn dedupe_key(
+    kind: Kind,
+    user_id: UserId,
+    period: &str,
+    patient_id: Option<PatientId>,
+) -> String {
     match patient_id {
         Some(p) => format!("{}:{user_id}:{p}:{period}", kind.key()),
         None => format!("{}:{user_id}:{period}", kind.key()),
@@ -229,8 +235,14 @@ mod tests {
 
     #[test]
     fn keys_are_per_user_period_and_patient() {
-        assert_eq!(dedupe_key(Kind::DueToday, 4, "2026-11-23", None), "due_today:4:2026-11-23");
-        assert_eq!(dedupe_key(Kind::NoActivity, 4, "2026-11", Some(9)), "no_activity:4:9:2026-11");
+        assert_eq!(
+            dedupe_key(Kind::DueToday, UserId(4), "2026-11-23", None),
+            "due_today:4:2026-11-23"
+        );
+        assert_eq!(
+            dedupe_key(Kind::NoActivity, UserId(4), "2026-11", Some(PatientId(9))),
+            "no_activity:4:9:2026-11"
+        );
         for k in Kind::ALL {
             assert_eq!(crate::stored::Stored::from_stored(k.key()), Some(k));
         }

@@ -1,5 +1,6 @@
 //! Roles and what each may see (domain.md "People and what they may see").
 
+use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -69,7 +70,7 @@ impl fmt::Display for Role {
 }
 
 /// Who may open a patient's record: their coordinator, or anyone whose role sees every patient.
-pub fn may_see_patient(role: Role, user_id: i64, patient_coordinator: Option<i64>) -> bool {
+pub fn may_see_patient(role: Role, user_id: UserId, patient_coordinator: Option<UserId>) -> bool {
     role.sees_all_patients() || patient_coordinator == Some(user_id)
 }
 
@@ -93,11 +94,11 @@ mod tests {
 
     #[test]
     fn coordinator_sees_only_own_patients() {
-        assert!(may_see_patient(Role::Coordinator, 7, Some(7)));
-        assert!(!may_see_patient(Role::Coordinator, 7, Some(8)));
-        assert!(!may_see_patient(Role::Coordinator, 7, None));
-        assert!(may_see_patient(Role::Manager, 7, Some(8)));
-        assert!(may_see_patient(Role::Admin, 1, None));
+        assert!(may_see_patient(Role::Coordinator, UserId(7), Some(UserId(7))));
+        assert!(!may_see_patient(Role::Coordinator, UserId(7), Some(UserId(8))));
+        assert!(!may_see_patient(Role::Coordinator, UserId(7), None));
+        assert!(may_see_patient(Role::Manager, UserId(7), Some(UserId(8))));
+        assert!(may_see_patient(Role::Admin, UserId(1), None));
     }
 
     #[test]

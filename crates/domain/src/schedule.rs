@@ -4,13 +4,14 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use crate::catalogue::{AppliesTo, Frequency};
+use crate::ids::{PatientId, TaskTypeId, UserId};
 use crate::patient::{Priority, Program};
 use crate::practice_time::YearMonth;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
     pub id: i64,
-    pub task_type_id: i64,
+    pub task_type_id: TaskTypeId,
     pub frequency: Frequency,
     pub day_of_week: Option<u32>,
     pub day_of_month: Option<u32>,
@@ -22,17 +23,17 @@ pub struct Schedule {
 /// An active patient with a coordinator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaseloadPatient {
-    pub id: i64,
-    pub coordinator_id: i64,
+    pub id: PatientId,
+    pub coordinator_id: UserId,
     pub program: Program,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedTask {
     pub schedule_id: i64,
-    pub task_type_id: i64,
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
+    pub task_type_id: TaskTypeId,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
     /// `p:<patient>` or `c:<coordinator>`: with schedule and period, the task's unique key.
     pub subject_key: String,
     pub period_key: String,
@@ -119,7 +120,7 @@ pub fn plan_month(
 pub fn plan_week(
     any_day: NaiveDate,
     schedules: &[Schedule],
-    coordinators: &[i64],
+    coordinators: &[UserId],
 ) -> Vec<PlannedTask> {
     let monday = monday_of(any_day);
     let key = week_key(monday);
@@ -225,7 +226,7 @@ mod tests {
     fn monthly(id: i64, day: u32, applies_to: AppliesTo) -> Schedule {
         Schedule {
             id,
-            task_type_id: id * 10,
+            task_type_id: TaskTypeId(id * 10),
             frequency: Frequency::Monthly,
             day_of_week: None,
             day_of_month: Some(day),
@@ -238,7 +239,7 @@ mod tests {
     fn weekly(id: i64, weekday: u32) -> Schedule {
         Schedule {
             id,
-            task_type_id: id * 10,
+            task_type_id: TaskTypeId(id * 10),
             frequency: Frequency::Weekly,
             day_of_week: Some(weekday),
             day_of_month: None,
@@ -288,9 +289,9 @@ mod tests {
     #[test]
     fn each_schedule_reaches_the_right_programs() {
         let patients = [
-            CaseloadPatient { id: 1, coordinator_id: 9, program: Program::Ccm },
-            CaseloadPatient { id: 2, coordinator_id: 9, program: Program::Pcm },
-            CaseloadPatient { id: 3, coordinator_id: 8, program: Program::Both },
+            CaseloadPatient { id: PatientId(1), coordinator_id: UserId(9), program: Program::Ccm },
+            CaseloadPatient { id: PatientId(2), coordinator_id: UserId(9), program: Program::Pcm },
+            CaseloadPatient { id: PatientId(3), coordinator_id: UserId(8), program: Program::Both },
         ];
         let schedules = [
             monthly(1, 7, AppliesTo::AllActivePatients),
@@ -300,18 +301,18 @@ mod tests {
         ];
         let plan = plan_month(YearMonth { year: 2026, month: 12 }, &schedules, &patients);
         let pairs: Vec<(i64, i64)> =
-            plan.iter().map(|t| (t.schedule_id, t.patient_id.unwrap())).collect();
+            plan.iter().map(|t| (t.schedule_id, t.patient_id.unwrap().get())).collect();
         assert_eq!(pairs, [(1, 1), (1, 2), (1, 3), (2, 1), (2, 3), (3, 2), (3, 3)]);
         assert!(plan.iter().all(|t| t.period_key == "2026-12"));
-        assert_eq!(plan[0].coordinator_id, 9);
+        assert_eq!(plan[0].coordinator_id, UserId(9));
     }
 
     #[test]
     fn a_plan_never_holds_two_tasks_for_one_key() {
         let patients: Vec<CaseloadPatient> = (1..50)
             .map(|i| CaseloadPatient {
-                id: i,
-                coordinator_id: i % 5,
+                id: PatientId(i),
+                coordinator_id: UserId(i % 5),
                 program: [Program::Ccm, Program::Pcm, Program::Both][(i % 3) as usize],
             })
             .collect();
@@ -324,7 +325,7 @@ mod tests {
             weekly(6, 3),
         ];
         let mut plan = plan_month(YearMonth { year: 2026, month: 5 }, &schedules, &patients);
-        plan.extend(plan_week(d(2026, 5, 6), &schedules, &[1, 2, 3]));
+        plan.extend(plan_week(d(2026, 5, 6), &schedules, &[UserId(1), UserId(2), UserId(3)]));
         let mut keys: Vec<_> = plan
             .iter()
             .map(|t| (t.schedule_id, t.subject_key.clone(), t.period_key.clone()))
@@ -363,7 +364,7 @@ pub struct ScheduleDraft {
 /// A checked schedule, ready to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidSchedule {
-    pub task_type_id: i64,
+    pub task_type_id: TaskTypeId,
     pub frequency: Frequency,
     pub day_of_week: Option<u32>,
     pub day_of_month: Option<u32>,
@@ -380,7 +381,8 @@ pub fn validate_schedule(
 ) -> Result<ValidSchedule, Vec<crate::RuleViolation>> {
     use crate::RuleViolation;
     let mut errors = Vec::new();
-    let task_type_id = draft.task_type_id.trim().parse::<i64>().ok().filter(|id| *id > 0);
+    let task_type_id =
+        draft.task_type_id.trim().parse::<i64>().ok().filter(|id| *id > 0).map(TaskTypeId);
     if task_type_id.is_none() {
         errors.push(RuleViolation::new("task type", "choose a task type"));
     }

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use crate::RuleViolation;
 use crate::catalogue::{TimeRule, ValueFormat};
+use crate::ids::{PatientId, TaskTypeId};
 
 pub const MIN_MINUTES: i32 = 5;
 pub const MAX_MINUTES: i32 = 120;
@@ -21,8 +22,35 @@ pub const MAX_NOTES_CHARS: usize = 2000;
 /// How far past the server's clock an entry's time may be: a person's clock may run a little ahead.
 pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 
+/// Time spent on one CM Log entry, in whole minutes. Made only by [`parse_minutes`] (5–120, as
+/// entered) or read back from the database (whose CHECK holds 1–120, for imported history), so a
+/// `Minutes` is never an estimate or an unchecked figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "sql", derive(sea_orm::DeriveValueType))]
+pub struct Minutes(i32);
+
+impl Minutes {
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+/// As a term of a sum of minutes (a day's, a month's).
+impl From<Minutes> for i64 {
+    fn from(minutes: Minutes) -> i64 {
+        i64::from(minutes.0)
+    }
+}
+
+impl std::fmt::Display for Minutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Parses the minutes field for a task type: required 5–120 for `minutes`, absent for `none`.
-pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViolation> {
+pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<Minutes>, RuleViolation> {
     let text = text.trim();
     match rule {
         TimeRule::NoMinutes if text.is_empty() || text == "0" => Ok(None),
@@ -56,7 +84,7 @@ pub fn parse_minutes(rule: TimeRule, text: &str) -> Result<Option<i32>, RuleViol
                     ),
                 ))
             } else {
-                Ok(Some(minutes as i32))
+                Ok(Some(Minutes(minutes as i32)))
             }
         }
     }
@@ -123,12 +151,12 @@ pub fn above_average_threshold(
 
 /// Some(message) when the entry must be confirmed before it is saved.
 pub fn needs_confirmation(
-    minutes: i32,
+    minutes: Minutes,
     practice_average: Option<f64>,
     estimated_minutes: Option<i32>,
 ) -> Option<String> {
     let threshold = above_average_threshold(practice_average, estimated_minutes)?;
-    if f64::from(minutes) <= threshold {
+    if f64::from(minutes.get()) <= threshold {
         return None;
     }
     let basis = match practice_average.filter(|a| *a > 0.0) {
@@ -148,9 +176,9 @@ pub fn needs_confirmation(
 /// What makes two entries the same for double-submit detection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryFingerprint {
-    pub patient_id: Option<i64>,
-    pub task_type_id: i64,
-    pub minutes: Option<i32>,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: TaskTypeId,
+    pub minutes: Option<Minutes>,
     pub notes: String,
 }
 
@@ -276,8 +304,8 @@ mod tests {
             parse_minutes(TimeRule::Minutes, "4").unwrap_err().message,
             "Minimum 5 minutes per task: you entered 4."
         );
-        assert_eq!(parse_minutes(TimeRule::Minutes, "5"), Ok(Some(5)));
-        assert_eq!(parse_minutes(TimeRule::Minutes, " 120 "), Ok(Some(120)));
+        assert_eq!(parse_minutes(TimeRule::Minutes, "5"), Ok(Some(Minutes(5))));
+        assert_eq!(parse_minutes(TimeRule::Minutes, " 120 "), Ok(Some(Minutes(120))));
         assert!(
             parse_minutes(TimeRule::Minutes, "121")
                 .unwrap_err()
@@ -345,20 +373,23 @@ mod tests {
         assert_eq!(above_average_threshold(None, Some(30)), Some(60.0));
         assert_eq!(above_average_threshold(Some(0.0), Some(15)), Some(30.0));
         assert_eq!(above_average_threshold(None, None), None);
-        assert!(needs_confirmation(36, Some(18.0), None).is_none(), "exactly twice is allowed");
-        let msg = needs_confirmation(37, Some(18.0), None).unwrap();
+        assert!(
+            needs_confirmation(Minutes(36), Some(18.0), None).is_none(),
+            "exactly twice is allowed"
+        );
+        let msg = needs_confirmation(Minutes(37), Some(18.0), None).unwrap();
         assert!(msg.contains("37 minutes") && msg.contains("18 minutes"), "{msg}");
-        assert!(needs_confirmation(61, None, Some(30)).unwrap().contains("estimates 30"));
-        assert!(needs_confirmation(120, None, None).is_none());
+        assert!(needs_confirmation(Minutes(61), None, Some(30)).unwrap().contains("estimates 30"));
+        assert!(needs_confirmation(Minutes(120), None, None).is_none());
     }
 
     #[test]
     fn double_submits_are_the_same_entry_within_two_minutes() {
         let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
         let entry = EntryFingerprint {
-            patient_id: Some(1),
-            task_type_id: 2,
-            minutes: Some(15),
+            patient_id: Some(PatientId(1)),
+            task_type_id: TaskTypeId(2),
+            minutes: Some(Minutes(15)),
             notes: "called".into(),
         };
         let recent = vec![(entry.clone(), now - Duration::seconds(119))];
@@ -366,7 +397,7 @@ mod tests {
         assert!(!is_double_submit(&entry, &[(entry.clone(), now - Duration::seconds(121))], now));
         let other_notes = EntryFingerprint { notes: "called again".into(), ..entry.clone() };
         assert!(!is_double_submit(&other_notes, &recent, now));
-        let other_minutes = EntryFingerprint { minutes: Some(20), ..entry.clone() };
+        let other_minutes = EntryFingerprint { minutes: Some(Minutes(20)), ..entry.clone() };
         assert!(!is_double_submit(&other_minutes, &recent, now));
     }
 

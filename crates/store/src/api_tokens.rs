@@ -1,6 +1,7 @@
 //! API tokens: each acts as its user. Only the SHA-256 of a token is stored, so the table alone
 //! cannot call the API.
 
+use carelog_domain::ids::UserId;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -23,14 +24,14 @@ pub struct ApiTokenRow {
 #[derive(FromQueryResult)]
 struct LiveToken {
     token_id: i64,
-    user_id: i64,
+    user_id: UserId,
     last_used_at: Option<DateTime<Utc>>,
 }
 
 impl Store {
     pub async fn create_api_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         name: &str,
         token_hash: &str,
         prefix: &str,
@@ -50,7 +51,7 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
+    pub async fn api_tokens(&self, user_id: UserId) -> Result<Vec<ApiTokenRow>> {
         self.rows(
             "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
             vec![user_id.into()],
@@ -61,7 +62,7 @@ impl Store {
     /// Revokes one of the user's own tokens; false when there is no such live token.
     pub async fn revoke_api_token(
         &self,
-        user_id: i64,
+        user_id: UserId,
         token_id: i64,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,

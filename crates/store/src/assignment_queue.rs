@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{OnboardingStatus, PatientStatus, Priority, Program, SpecialNeed};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
@@ -66,7 +67,7 @@ pub struct QueuePage {
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct QueueRow {
-    pub id: i64,
+    pub id: PatientId,
     pub first_name: String,
     pub last_name: String,
     /// "LAST, FIRST" in capitals, filled in after the row is read.
@@ -205,7 +206,7 @@ fn capitals_name(row: &QueueRow) -> String {
 
 #[derive(FromQueryResult)]
 struct PatientNeed {
-    patient_id: i64,
+    patient_id: PatientId,
     need: String,
 }
 
@@ -241,7 +242,7 @@ impl Store {
     }
 
     /// One patient's queue row, whether or not they are still waiting.
-    pub async fn queue_entry(&self, patient_id: i64) -> Result<Option<QueueRow>> {
+    pub async fn queue_entry(&self, patient_id: PatientId) -> Result<Option<QueueRow>> {
         let Some(mut row) = self
             .row::<QueueRow>(&format!("{SELECT} {FROM} WHERE p.id = $1"), vec![patient_id.into()])
             .await?
@@ -260,8 +261,11 @@ impl Store {
         Ok(self.assignment_queue(&filter).await?.rows)
     }
 
-    async fn special_needs_of(&self, ids: &[i64]) -> Result<BTreeMap<i64, Vec<String>>> {
-        let mut out: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    async fn special_needs_of(
+        &self,
+        ids: &[PatientId],
+    ) -> Result<BTreeMap<PatientId, Vec<String>>> {
+        let mut out: BTreeMap<PatientId, Vec<String>> = BTreeMap::new();
         for chunk in ids.chunks(500) {
             if chunk.is_empty() {
                 continue;

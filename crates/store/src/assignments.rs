@@ -1,5 +1,6 @@
 //! Assigning waiting patients from the queue, handoff meetings, and senior reviews (seed 001 §3.5).
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{Availability, OnboardingStep, PatientStatus};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
@@ -23,14 +24,14 @@ pub struct ScoreParts {
 
 #[derive(Debug, Clone)]
 pub struct NewAssignment {
-    pub patient_id: i64,
-    pub coordinator_id: i64,
+    pub patient_id: PatientId,
+    pub coordinator_id: UserId,
     pub score: Option<ScoreParts>,
     pub rationale: String,
     /// Only coordinators with room may be given patients unless the manager overrides (with a rationale).
     pub enforce_capacity: bool,
     pub handoff_at: Option<DateTime<Utc>>,
-    pub handoff_with: Option<i64>,
+    pub handoff_with: Option<UserId>,
 }
 
 /// What finalizing did: the assignment ids in order, or the rule that refused the whole batch.
@@ -43,24 +44,24 @@ pub enum Finalized {
 #[derive(Debug, Clone)]
 pub struct AssignmentRecord {
     pub id: i64,
-    pub patient_id: i64,
-    pub coordinator_id: i64,
+    pub patient_id: PatientId,
+    pub coordinator_id: UserId,
     pub coordinator: String,
     pub assigned_by: Option<String>,
     pub assigned_at: DateTime<Utc>,
     pub score: Option<ScoreParts>,
     pub rationale: String,
     pub handoff_at: Option<DateTime<Utc>>,
-    pub handoff_with_id: Option<i64>,
+    pub handoff_with_id: Option<UserId>,
     pub handoff_with: Option<String>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct SeniorReview {
     pub id: i64,
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     pub patient: String,
-    pub requested_by_id: i64,
+    pub requested_by_id: UserId,
     pub requested_by: String,
     pub requested_at: DateTime<Utc>,
     pub proposed_coordinator: Option<String>,
@@ -73,7 +74,7 @@ pub struct SeniorReview {
 #[derive(Debug, Clone, Copy)]
 pub enum ReviewsOf {
     All,
-    Patient(i64),
+    Patient(PatientId),
     Review(i64),
 }
 
@@ -95,7 +96,7 @@ impl Capacity {
 async fn capacity(
     store: &Store,
     tx: &DatabaseTransaction,
-    coordinator_id: i64,
+    coordinator_id: UserId,
 ) -> Result<Option<Capacity>> {
     tx.row(store.stmt(
         "SELECT u.display_name, c.availability, c.max_caseload,
@@ -109,8 +110,8 @@ async fn capacity(
 #[derive(FromQueryResult)]
 struct AssignmentRow {
     id: i64,
-    patient_id: i64,
-    coordinator_id: i64,
+    patient_id: PatientId,
+    coordinator_id: UserId,
     coordinator: String,
     assigned_by: Option<String>,
     assigned_at: DateTime<Utc>,
@@ -121,7 +122,7 @@ struct AssignmentRow {
     language_score: Option<f64>,
     rationale: String,
     handoff_at: Option<DateTime<Utc>>,
-    handoff_with: Option<i64>,
+    handoff_with: Option<UserId>,
     handoff_name: Option<String>,
 }
 
@@ -156,12 +157,12 @@ impl Store {
     pub async fn finalize_assignments(
         &self,
         batch: &[NewAssignment],
-        assigned_by: i64,
+        assigned_by: UserId,
         audits: &[NewAuditEvent<'_>],
         now: DateTime<Utc>,
     ) -> Result<Finalized> {
         let tx = self.begin_write().await?;
-        let mut coordinators: Vec<i64> = batch.iter().map(|a| a.coordinator_id).collect();
+        let mut coordinators: Vec<UserId> = batch.iter().map(|a| a.coordinator_id).collect();
         coordinators.sort_unstable();
         coordinators.dedup();
         for c in &coordinators {
@@ -278,7 +279,7 @@ impl Store {
         &self,
         assignment_id: i64,
         handoff_at: DateTime<Utc>,
-        with: i64,
+        with: UserId,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -302,9 +303,9 @@ impl Store {
     /// review is already open or the patient is no longer waiting.
     pub async fn request_senior_review(
         &self,
-        patient_id: i64,
-        requested_by: i64,
-        proposed: Option<i64>,
+        patient_id: PatientId,
+        requested_by: UserId,
+        proposed: Option<UserId>,
         notes: &str,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
@@ -384,7 +385,7 @@ impl Store {
     pub async fn answer_senior_review(
         &self,
         review: &SeniorReview,
-        answered_by: i64,
+        answered_by: UserId,
         answer: &str,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,

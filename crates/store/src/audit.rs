@@ -1,5 +1,6 @@
 //! The audit log: append-only (the database refuses UPDATE and DELETE on it).
 
+use carelog_domain::ids::{PatientId, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -10,10 +11,10 @@ use crate::{Result, Store};
 /// Who did what, to which patient, from where.
 #[derive(Debug, Clone)]
 pub struct NewAuditEvent<'a> {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub username: &'a str,
     pub action: &'a str,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
     pub detail: String,
     pub address: &'a str,
 }
@@ -24,7 +25,7 @@ pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub username: String,
     pub action: String,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
     pub detail: String,
     pub address: String,
 }
@@ -40,7 +41,7 @@ pub struct AuditPage {
 pub struct AuditFilter {
     pub username: Option<String>,
     pub action_prefix: Option<String>,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
 }

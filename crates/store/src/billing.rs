@@ -1,6 +1,8 @@
 //! What the monthly billing summary reads: each patient-month's billable minutes by coordinator, the
 //! patient's compliance facts, and the fee schedule.
 
+use carelog_domain::ids::{EntryId, PatientId, UserId};
+use carelog_domain::time_rules::Minutes;
 use std::collections::HashMap;
 
 use carelog_domain::billing::{MonthStatus, RuleSet};
@@ -25,7 +27,7 @@ pub struct PatientFacts {
 }
 
 /// The month's billable minutes: patient → [(coordinator, minutes, entries)].
-pub(crate) type MinutesByPatient = HashMap<i64, Vec<(i64, i64, i64)>>;
+pub(crate) type MinutesByPatient = HashMap<PatientId, Vec<(UserId, i64, i64)>>;
 
 /// The month's patient-months, in the patients' (name) order: those on a caseload and those with
 /// minutes.
@@ -50,7 +52,7 @@ pub(crate) fn patient_months(
 
 #[derive(FromQueryResult)]
 struct BillingPatient {
-    id: i64,
+    id: PatientId,
     chart_code: String,
     first_name: String,
     last_name: String,
@@ -59,7 +61,7 @@ struct BillingPatient {
     chronic_conditions: i32,
     consent_date: Option<NaiveDate>,
     care_plan_status: CarePlanStatus,
-    coordinator_id: Option<i64>,
+    coordinator_id: Option<UserId>,
     status: PatientStatus,
 }
 
@@ -85,8 +87,8 @@ impl From<BillingPatient> for PatientFacts {
 
 #[derive(FromQueryResult)]
 struct CoordinatorMinutes {
-    patient_id: i64,
-    coordinator_id: i64,
+    patient_id: PatientId,
+    coordinator_id: UserId,
     minutes: i64,
     entries: i64,
 }
@@ -102,7 +104,7 @@ pub struct Fee {
 /// One coordinator's figures as they were when the month closed.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct SnapshotRow {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub total_minutes: i32,
     pub billing_codes: String,
     pub estimated_reimbursement_cents: Option<i64>,
@@ -112,7 +114,7 @@ pub struct SnapshotRow {
 
 #[derive(FromQueryResult)]
 struct UserName {
-    id: i64,
+    id: UserId,
     display_name: String,
 }
 
@@ -165,7 +167,7 @@ impl Store {
     }
 
     /// Display names of users by id.
-    pub async fn user_names(&self) -> Result<HashMap<i64, String>> {
+    pub async fn user_names(&self) -> Result<HashMap<UserId, String>> {
         let rows: Vec<UserName> = self.rows("SELECT id, display_name FROM users", vec![]).await?;
         Ok(rows.into_iter().map(|u| (u.id, u.display_name)).collect())
     }
@@ -213,7 +215,7 @@ impl Store {
     pub async fn close_month(
         &self,
         summary: &carelog_domain::billing_summary::MonthSummary,
-        closed_by: i64,
+        closed_by: UserId,
         audit: &crate::NewAuditEvent<'_>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
@@ -288,8 +290,8 @@ impl Store {
     /// An admin's correction of any entry (in a closed month too); the audit event carries the reason.
     pub async fn correct_entry(
         &self,
-        id: i64,
-        minutes: Option<i32>,
+        id: EntryId,
+        minutes: Option<Minutes>,
         notes: &str,
         audit: &crate::NewAuditEvent<'_>,
         now: chrono::DateTime<chrono::Utc>,

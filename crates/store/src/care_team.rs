@@ -1,5 +1,6 @@
 //! Changes to who looks after a patient, and to a patient's status, with their effect on open tasks.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{OnboardingStep, PatientStatus};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
@@ -8,7 +9,7 @@ use sea_orm::ConnectionTrait;
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
 use crate::onboarding::step_sql;
-use crate::panel::Named;
+use crate::panel::NamedUser;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
@@ -24,16 +25,16 @@ impl Store {
     /// tasks to the new coordinator, in one transaction with its audit event.
     pub async fn assign_patient(
         &self,
-        patient_id: i64,
-        coordinator_id: i64,
-        assigned_by: Option<i64>,
+        patient_id: PatientId,
+        coordinator_id: UserId,
+        assigned_by: Option<UserId>,
         rationale: &str,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
     ) -> Result<TaskEffect> {
         let tx = self.begin_write().await?;
-        let previous: Option<i64> =
-            tx.scalar::<Option<i64>>(self.stmt(
+        let previous: Option<UserId> =
+            tx.scalar::<Option<UserId>>(self.stmt(
                 "SELECT coordinator_id FROM patients WHERE id = $1",
                 vec![patient_id.into()],
             ))
@@ -74,7 +75,7 @@ impl Store {
     /// generated tasks are cancelled (kept, marked), their history stays.
     pub async fn set_patient_status(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         status: PatientStatus,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
@@ -106,7 +107,7 @@ impl Store {
     }
 
     /// Users who carry a caseload, for assignment pickers.
-    pub async fn caseload_holders(&self) -> Result<Vec<Named>> {
+    pub async fn caseload_holders(&self) -> Result<Vec<NamedUser>> {
         self.rows(
             "SELECT u.id, u.display_name AS name FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
              WHERE u.is_active = TRUE ORDER BY u.display_name",

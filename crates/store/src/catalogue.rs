@@ -3,6 +3,7 @@
 //! and never overwrites what an admin has edited.
 
 use carelog_domain::catalogue::{SCHEDULES, TASK_TYPES, TaskCategory, TimeRule, ValueFormat};
+use carelog_domain::ids::TaskTypeId;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
@@ -25,7 +26,7 @@ pub const DEFAULT_SETTINGS: &[(&str, &str)] = &[
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct TaskTypeRow {
-    pub id: i64,
+    pub id: TaskTypeId,
     pub name: String,
     pub category: TaskCategory,
     pub needs_patient: bool,

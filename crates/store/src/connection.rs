@@ -1,3 +1,4 @@
+use carelog_domain::ids::UserId;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -225,10 +226,10 @@ pub(crate) async fn lock_for_transaction(
     store: &Store,
     tx: &DatabaseTransaction,
     lock: CoordinatorLock,
-    coordinator_id: i64,
+    coordinator_id: UserId,
 ) -> Result<()> {
     if store.engine() == Engine::Postgres {
-        let key = lock as i64 * 1_000_000_000 + coordinator_id;
+        let key = lock as i64 * 1_000_000_000 + coordinator_id.get();
         tx.execute_raw(store.stmt("SELECT pg_advisory_xact_lock($1)", vec![key.into()])).await?;
     }
     Ok(())

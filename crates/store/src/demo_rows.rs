@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use carelog_domain::catalogue::TaskCategory;
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::{
     Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
     Priority, Program,
@@ -160,7 +161,7 @@ struct TaskTypeKey {
 /// A logged entry's minutes, when and by whom.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct TimedEntry {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub task_at: DateTime<Utc>,
     pub minutes: i32,
 }
@@ -307,8 +308,11 @@ impl Store {
 
         let mut patient_rows = Vec::with_capacity(practice.patients.len());
         for p in &practice.patients {
-            let coordinator: Option<i64> =
-                p.coordinator.as_deref().map(|c| lookup(&users, c, "coordinator")).transpose()?;
+            let coordinator: Option<UserId> = p
+                .coordinator
+                .as_deref()
+                .map(|c| lookup(&users, c, "coordinator").map(UserId))
+                .transpose()?;
             patient_rows.push(vec![
                 p.chart_code.clone().into(),
                 p.first_name.clone().into(),
@@ -503,8 +507,8 @@ pub struct DemoKeys {
 }
 
 impl DemoKeys {
-    pub fn user(&self, username: &str) -> Option<i64> {
-        self.users.get(username).copied()
+    pub fn user(&self, username: &str) -> Option<UserId> {
+        self.users.get(username).copied().map(UserId)
     }
 
     /// An entry's task type id and category, coordinator id and patient id.
@@ -595,9 +599,9 @@ const JSON_ROWS: usize = 20_000;
 /// A generated task the demo completes, as an entry answering it.
 pub struct DemoCompletion {
     pub task_id: i64,
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
-    pub task_type_id: i64,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: TaskTypeId,
     pub task_category: TaskCategory,
     pub minutes: i32,
     pub task_at: DateTime<Utc>,
@@ -661,7 +665,7 @@ impl Store {
     /// inaccurate, ratings 3–5), and about one active patient in seven answers a survey on each given day.
     pub async fn load_demo_quality(
         &self,
-        reviewer: i64,
+        reviewer: UserId,
         survey_days: &[chrono::NaiveDate],
     ) -> Result<()> {
         let tx = self.begin_write().await?;

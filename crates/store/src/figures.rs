@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use carelog_domain::billing::RuleSet;
 use carelog_domain::billing_summary::MonthSummary;
+use carelog_domain::ids::{TaskTypeId, UserId};
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::time_rules::AVERAGE_WINDOW_DAYS;
 use chrono::{DateTime, Duration, Utc};
@@ -29,7 +30,7 @@ pub struct BillingRevision {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueTrends {
     /// Active patients per coordinator as the assignments stood a week ago.
-    pub caseloads_week_ago: BTreeMap<i64, i64>,
+    pub caseloads_week_ago: BTreeMap<UserId, i64>,
     /// Patients handed off and not yet assigned, now and a day ago.
     pub pending_now: i64,
     pub pending_yesterday: i64,
@@ -138,7 +139,7 @@ impl Store {
     /// without history).
     pub async fn task_type_average(
         &self,
-        task_type_id: i64,
+        task_type_id: TaskTypeId,
         window_end: DateTime<Utc>,
     ) -> Result<Option<f64>> {
         let start = window_end - Duration::days(AVERAGE_WINDOW_DAYS);

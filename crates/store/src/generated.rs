@@ -2,6 +2,7 @@
 //! (schedule, subject, period), so any number of runs on any number of servers creates each task once.
 
 use carelog_domain::catalogue::{AppliesTo, Frequency};
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::{PatientStatus, Priority, Program};
 use carelog_domain::role::Role;
 use carelog_domain::schedule::{CaseloadPatient, PlannedTask, Schedule, TaskStatus};
@@ -14,11 +15,11 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct GeneratedRow {
     pub id: i64,
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
     pub patient_first: Option<String>,
     pub patient_last: Option<String>,
-    pub task_type_id: i64,
+    pub task_type_id: TaskTypeId,
     pub task_type: String,
     pub due_date: NaiveDate,
     pub estimated_minutes: i32,
@@ -34,7 +35,7 @@ const GENERATED_SELECT: &str = "SELECT g.id, g.coordinator_id, g.patient_id, p.f
 #[derive(FromQueryResult)]
 struct ScheduleRow {
     id: i64,
-    task_type_id: i64,
+    task_type_id: TaskTypeId,
     frequency: Frequency,
     day_of_week: Option<i32>,
     day_of_month: Option<i32>,
@@ -60,8 +61,8 @@ impl From<ScheduleRow> for Schedule {
 
 #[derive(FromQueryResult)]
 struct CaseloadRow {
-    id: i64,
-    coordinator_id: i64,
+    id: PatientId,
+    coordinator_id: UserId,
     program: Program,
 }
 
@@ -96,7 +97,7 @@ impl Store {
     }
 
     /// Active users who carry a caseload: the subjects of weekly tasks.
-    pub async fn active_coordinator_ids(&self) -> Result<Vec<i64>> {
+    pub async fn active_coordinator_ids(&self) -> Result<Vec<UserId>> {
         self.scalars(
             "SELECT u.id FROM users u JOIN coordinator_profiles c ON c.user_id = u.id
              WHERE u.is_active = TRUE AND u.role IN ($1, $2) ORDER BY u.id",
@@ -151,7 +152,7 @@ impl Store {
     /// Every generated task for one patient, newest period first.
     pub async fn generated_for_patient(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         limit: i64,
     ) -> Result<Vec<GeneratedRow>> {
         self.rows(
@@ -170,7 +171,7 @@ impl Store {
         .await
     }
 
-    pub async fn pending_tasks(&self, coordinator_id: i64) -> Result<Vec<GeneratedRow>> {
+    pub async fn pending_tasks(&self, coordinator_id: UserId) -> Result<Vec<GeneratedRow>> {
         let mut tasks: Vec<GeneratedRow> = self
             .rows(
                 &format!(
@@ -190,7 +191,7 @@ impl Store {
 
     pub async fn generated_tasks_for_patient(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         period_key: &str,
     ) -> Result<Vec<GeneratedRow>> {
         self.rows(

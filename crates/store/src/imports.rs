@@ -1,6 +1,8 @@
 //! Imports: what a plan is checked against, applying a plan in one transaction, and uploads kept between
 //! the dry run and applying (in the database, so any server can apply what another checked).
 
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
+use carelog_domain::time_rules::Minutes;
 use std::collections::{BTreeSet, HashMap};
 
 use carelog_domain::billing::MonthStatus;
@@ -33,7 +35,7 @@ pub struct Applied {
 #[derive(Debug, Clone)]
 pub struct Upload {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: ImportKind,
     pub filename: String,
     pub content: Vec<u8>,
@@ -42,14 +44,14 @@ pub struct Upload {
 
 #[derive(FromQueryResult)]
 struct CoordinatorName {
-    id: i64,
+    id: UserId,
     display_name: String,
     username: String,
 }
 
 #[derive(FromQueryResult)]
 struct PatientNeed {
-    patient_id: i64,
+    patient_id: PatientId,
     need: String,
 }
 
@@ -69,12 +71,12 @@ const SHEET_PATIENTS: &str = "SELECT p.id, p.chart_code, p.last_name, p.first_na
 /// A patient as the ZMO sheet describes one, to compare a sheet row with.
 #[derive(FromQueryResult)]
 struct SheetPatient {
-    id: i64,
+    id: PatientId,
     chart_code: String,
     last_name: String,
     first_name: String,
     dob: NaiveDate,
-    coordinator_id: Option<i64>,
+    coordinator_id: Option<UserId>,
     coordinator: Option<String>,
     provider: Option<String>,
     facility: Option<String>,
@@ -121,7 +123,7 @@ const KNOWN_VISITS: &str =
 
 #[derive(FromQueryResult)]
 struct KnownVisit {
-    patient_id: i64,
+    patient_id: PatientId,
     visit_date: NaiveDate,
     visit_type: String,
     provider: String,
@@ -129,10 +131,10 @@ struct KnownVisit {
 
 #[derive(FromQueryResult)]
 struct KnownEntry {
-    coordinator_id: i64,
-    patient_id: Option<i64>,
-    task_type_id: i64,
-    minutes: Option<i32>,
+    coordinator_id: UserId,
+    patient_id: Option<PatientId>,
+    task_type_id: TaskTypeId,
+    minutes: Option<Minutes>,
     notes: String,
     task_at: DateTime<Utc>,
 }
@@ -146,7 +148,7 @@ pub(crate) struct MonthKey {
 #[derive(FromQueryResult)]
 struct StoredUpload {
     id: i64,
-    user_id: i64,
+    user_id: UserId,
     kind: ImportKind,
     filename: String,
     content_hex: String,
@@ -213,7 +215,7 @@ impl Store {
                 value_format: t.value_format,
             });
         }
-        let mut needs: HashMap<i64, Vec<String>> = HashMap::new();
+        let mut needs: HashMap<PatientId, Vec<String>> = HashMap::new();
         for n in self
             .rows::<PatientNeed>(
                 "SELECT patient_id, need FROM patient_special_needs ORDER BY need",
@@ -251,7 +253,7 @@ impl Store {
                 let when = local(e.task_at);
                 let minute = when.with_second(0).unwrap_or(when);
                 let day = (e.coordinator_id, when.date());
-                *known.day_minutes.entry(day).or_insert(0) += i64::from(e.minutes.unwrap_or(0));
+                *known.day_minutes.entry(day).or_insert(0) += e.minutes.map_or(0, i64::from);
                 known.entries.insert((
                     e.coordinator_id,
                     e.patient_id,
@@ -285,7 +287,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Applied> {
         let assigned_by = summary.user_id;
-        let patient_event = |id: i64, verb: &str| NewAuditEvent {
+        let patient_event = |id: PatientId, verb: &str| NewAuditEvent {
             user_id: summary.user_id,
             username: summary.username,
             action: "import.patient",
@@ -335,7 +337,7 @@ impl Store {
                         CarePlanStatus::NotStarted.into(),
                         Priority::Medium.into(),
                     ]);
-                    let id: i64 = tx
+                    let id: PatientId = tx
                         .scalar(self.stmt(
                             &format!(
                                 "INSERT INTO patients ({SHEET_COLUMNS}, created_at, provider_handoff_at, chart_code, complexity, onboarding_status,
@@ -356,8 +358,8 @@ impl Store {
                     applied.created += 1;
                 }
                 Change::UpdatePatient(id, p, coordinator) => {
-                    let before: Option<i64> = tx
-                        .scalar::<Option<i64>>(self.stmt(
+                    let before: Option<UserId> = tx
+                        .scalar::<Option<UserId>>(self.stmt(
                             "SELECT coordinator_id FROM patients WHERE id = $1",
                             vec![(*id).into()],
                         ))
@@ -443,7 +445,7 @@ impl Store {
 
     pub async fn save_upload(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ImportKind,
         filename: &str,
         content: &[u8],
@@ -464,7 +466,7 @@ impl Store {
     }
 
     /// An upload of `user_id`'s (another user's upload is not theirs to see or apply).
-    pub async fn upload(&self, user_id: i64, id: i64) -> Result<Option<Upload>> {
+    pub async fn upload(&self, user_id: UserId, id: i64) -> Result<Option<Upload>> {
         let stored: Option<StoredUpload> = self
             .row(
                 "SELECT id, user_id, kind, filename, content_hex, created_at FROM import_uploads WHERE id = $1 AND user_id = $2",
@@ -489,7 +491,7 @@ const SHEET_COLUMNS: &str =
 
 fn sheet_values(
     p: &PatientRecord,
-    coordinator: Option<i64>,
+    coordinator: Option<UserId>,
     facility: Value,
     provider: Value,
     now: DateTime<Utc>,
@@ -518,7 +520,7 @@ fn sheet_values(
 async fn replace_needs(
     store: &Store,
     tx: &DatabaseTransaction,
-    patient_id: i64,
+    patient_id: PatientId,
     needs: &[String],
 ) -> Result<()> {
     tx.execute_raw(
@@ -541,10 +543,10 @@ async fn replace_needs(
 async fn record_assignment(
     store: &Store,
     tx: &DatabaseTransaction,
-    patient_id: i64,
-    coordinator_id: i64,
-    previous: Option<i64>,
-    assigned_by: Option<i64>,
+    patient_id: PatientId,
+    coordinator_id: UserId,
+    previous: Option<UserId>,
+    assigned_by: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     tx.execute_raw(store.stmt(

@@ -69,7 +69,7 @@ pub use notifications::{
     AlertCandidate, ClaimedEmail, CoordinatorCount, CoordinatorLogged, NewNotification,
     NotificationRow,
 };
-pub use panel::{Named, PanelFilter, PanelPatient, PatientMinutes, PatientPick};
+pub use panel::{Named, NamedUser, PanelFilter, PanelPatient, PatientMinutes, PatientPick};
 pub use patient_month::PatientMonthMinutes;
 pub use patients::{CareOwner, PatientDetail, PatientListRow, RecentActivity};
 pub use profiles::ProfileUpdate;

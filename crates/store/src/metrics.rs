@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use carelog_domain::ids::UserId;
 use carelog_domain::metrics::CoordinatorMonth;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{UtcRange, YearMonth};
@@ -14,7 +15,7 @@ use crate::{Result, Store};
 /// A caseload holder's figures for a month.
 #[derive(Debug, Clone)]
 pub struct CoordinatorMonthRow {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub name: String,
     pub month: CoordinatorMonth,
     /// Entries that recorded minutes.
@@ -23,7 +24,7 @@ pub struct CoordinatorMonthRow {
 
 #[derive(FromQueryResult)]
 struct LogFigures {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     tasks: i64,
     minutes: i64,
     timed: i64,
@@ -32,13 +33,13 @@ struct LogFigures {
 
 #[derive(FromQueryResult)]
 struct Caseload {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     n: i64,
 }
 
 #[derive(FromQueryResult)]
 struct TaskFigures {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     total: i64,
     done: Option<i64>,
 }
@@ -50,7 +51,7 @@ impl Store {
         month: YearMonth,
         range: UtcRange,
     ) -> Result<Vec<CoordinatorMonthRow>> {
-        let mut out: BTreeMap<i64, CoordinatorMonthRow> = BTreeMap::new();
+        let mut out: BTreeMap<UserId, CoordinatorMonthRow> = BTreeMap::new();
         for holder in self.caseload_holders().await? {
             let row = CoordinatorMonthRow {
                 coordinator_id: holder.id,

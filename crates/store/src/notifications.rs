@@ -2,6 +2,7 @@
 //! created once however many servers run the job; each e-mail is claimed (`pending` → `sending`) by one
 //! server before it is sent.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::{EmailStatus, Kind};
 use carelog_domain::patient::{CareGapStatus, PatientStatus};
 use carelog_domain::practice_time::UtcRange;
@@ -15,7 +16,7 @@ use crate::{Result, Store};
 
 #[derive(Debug, Clone)]
 pub struct NewNotification {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: Kind,
     pub title: String,
     pub body: String,
@@ -55,14 +56,14 @@ pub struct ClaimedEmail {
 /// How many of something each coordinator has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
 pub struct CoordinatorCount {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub n: i64,
 }
 
 /// A coordinator's logged minutes and entries in a range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
 pub struct CoordinatorLogged {
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub minutes: i64,
     pub entries: i64,
 }
@@ -81,8 +82,8 @@ struct EmailChoice {
 
 #[derive(FromQueryResult)]
 struct AlertRow {
-    id: i64,
-    coordinator_id: i64,
+    id: PatientId,
+    coordinator_id: UserId,
     visit_interval_months: i32,
     first_name: String,
     last_name: String,
@@ -122,7 +123,7 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    async fn wants_email(&self, user_id: i64, kind: Kind) -> Result<bool> {
+    async fn wants_email(&self, user_id: UserId, kind: Kind) -> Result<bool> {
         let wish: Option<EmailWish> = self
             .row(
                 "SELECT u.email, p.email AS wanted FROM users u
@@ -135,7 +136,7 @@ impl Store {
         Ok(wish.email.is_some_and(|a| a.contains('@')) && wish.wanted.unwrap_or(true))
     }
 
-    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+    pub async fn unread_notifications(&self, user_id: UserId) -> Result<i64> {
         self.count(
             "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
             vec![user_id.into()],
@@ -143,7 +144,7 @@ impl Store {
         .await
     }
 
-    pub async fn notifications(&self, user_id: i64, limit: u64) -> Result<Vec<NotificationRow>> {
+    pub async fn notifications(&self, user_id: UserId, limit: u64) -> Result<Vec<NotificationRow>> {
         self.rows(
             "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
             vec![user_id.into(), (limit as i64).into()],
@@ -152,7 +153,7 @@ impl Store {
     }
 
     /// Where one of the user's notifications points; None if it is not theirs.
-    pub async fn notification_link(&self, user_id: i64, id: i64) -> Result<Option<String>> {
+    pub async fn notification_link(&self, user_id: UserId, id: i64) -> Result<Option<String>> {
         self.scalar(
             "SELECT link FROM notifications WHERE user_id = $1 AND id = $2",
             vec![user_id.into(), id.into()],
@@ -163,7 +164,7 @@ impl Store {
     /// Marks one of the user's notifications read (`Some(id)`) or all of them (`None`).
     pub async fn mark_read(
         &self,
-        user_id: i64,
+        user_id: UserId,
         id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<u64> {
@@ -183,7 +184,7 @@ impl Store {
     }
 
     /// The user's e-mail choice for each kind (on unless turned off).
-    pub async fn email_preferences(&self, user_id: i64) -> Result<Vec<(Kind, bool)>> {
+    pub async fn email_preferences(&self, user_id: UserId) -> Result<Vec<(Kind, bool)>> {
         let choices: Vec<EmailChoice> = self
             .rows(
                 "SELECT kind, email FROM notification_preferences WHERE user_id = $1",
@@ -194,7 +195,12 @@ impl Store {
         Ok(Kind::ALL.iter().map(|k| (*k, !off(*k))).collect())
     }
 
-    pub async fn set_email_preference(&self, user_id: i64, kind: Kind, email: bool) -> Result<()> {
+    pub async fn set_email_preference(
+        &self,
+        user_id: UserId,
+        kind: Kind,
+        email: bool,
+    ) -> Result<()> {
         let tx = self.begin_write().await?;
         use sea_orm::ConnectionTrait;
         tx.execute_raw(self.stmt(
@@ -313,7 +319,7 @@ impl Store {
         .await
     }
 
-    pub async fn admin_ids(&self) -> Result<Vec<i64>> {
+    pub async fn admin_ids(&self) -> Result<Vec<UserId>> {
         self.scalars(
             "SELECT id FROM users WHERE role = $1 AND is_active = TRUE ORDER BY id",
             vec![Role::Admin.into()],
@@ -351,10 +357,10 @@ impl Store {
 
 #[derive(Debug, Clone)]
 pub struct AlertCandidate {
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     /// For the in-app title only; e-mails never name a patient.
     pub name: String,
-    pub coordinator_id: i64,
+    pub coordinator_id: UserId,
     pub visit_interval_months: i32,
     pub last_visit: Option<NaiveDate>,
     pub open_gaps: i64,

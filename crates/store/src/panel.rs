@@ -2,6 +2,7 @@
 //! last visit and open care gaps. Correlated subqueries on indexed columns keep the cost proportional
 //! to the caseload shown, not to the practice.
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{CareGapStatus, PatientStatus};
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::schedule::{TaskStatus, month_key};
@@ -15,7 +16,7 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, Default)]
 pub struct PanelFilter {
     /// Only this coordinator's caseload.
-    pub coordinator_id: Option<i64>,
+    pub coordinator_id: Option<UserId>,
     pub status: Option<PatientStatus>,
     pub care_gap_status: Option<CareGapStatus>,
     pub facility_id: Option<i64>,
@@ -26,7 +27,7 @@ pub struct PanelFilter {
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct PanelPatient {
-    pub id: i64,
+    pub id: PatientId,
     pub first_name: String,
     pub last_name: String,
     pub chart_code: String,
@@ -45,16 +46,24 @@ pub struct PanelPatient {
     pub tasks_done: i64,
 }
 
+/// A facility or provider as a filter lists one.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct Named {
     pub id: i64,
     pub name: String,
 }
 
+/// A person as a picker lists one.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct NamedUser {
+    pub id: UserId,
+    pub name: String,
+}
+
 /// An active patient on a caseload and their billable minutes in a range.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct PatientMinutes {
-    pub id: i64,
+    pub id: PatientId,
     pub last_name: String,
     pub first_name: String,
     pub billable_minutes: i64,
@@ -63,7 +72,7 @@ pub struct PatientMinutes {
 /// A patient as a picker lists one.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct PatientPick {
-    pub id: i64,
+    pub id: PatientId,
     pub last_name: String,
     pub first_name: String,
     pub chart_code: String,
@@ -137,7 +146,7 @@ impl Store {
     /// without the rest of the panel).
     pub async fn caseload_billable_minutes(
         &self,
-        coordinator_id: i64,
+        coordinator_id: UserId,
         month: YearMonth,
     ) -> Result<Vec<PatientMinutes>> {
         let [year, month] = month_values(month);
@@ -153,7 +162,7 @@ impl Store {
     }
 
     /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
-    pub async fn own_patients(&self, coordinator_id: i64) -> Result<Vec<PatientPick>> {
+    pub async fn own_patients(&self, coordinator_id: UserId) -> Result<Vec<PatientPick>> {
         self.rows(
             "SELECT id, last_name, first_name, chart_code FROM patients WHERE coordinator_id = $1
              ORDER BY CASE WHEN status = $2 THEN 0 ELSE 1 END, last_name, first_name, id",

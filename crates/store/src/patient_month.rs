@@ -3,6 +3,7 @@
 //! toward billing when its task type is billable and it names a patient. The panel, the record, the
 //! needs-time list, the header, the billing summary and its drill-down all read months this way.
 
+use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::YearMonth;
 use sea_orm::{FromQueryResult, Value};
 
@@ -52,7 +53,7 @@ pub struct PatientMonthMinutes {
 impl Store {
     pub async fn patient_month_minutes(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         month: YearMonth,
     ) -> Result<PatientMonthMinutes> {
         let [year, month] = month_values(month);

@@ -1,8 +1,10 @@
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
     CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus, Program,
     display_name,
 };
 use carelog_domain::practice_time::YearMonth;
+use carelog_domain::time_rules::Minutes;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
 
@@ -11,7 +13,7 @@ use crate::{Result, Store};
 
 #[derive(Debug, Clone)]
 pub struct PatientListRow {
-    pub id: i64,
+    pub id: PatientId,
     pub name: String,
     pub chart_code: String,
     pub status: PatientStatus,
@@ -27,11 +29,11 @@ pub struct PatientListRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CareOwner {
     Unassigned,
-    Coordinator(i64),
+    Coordinator(UserId),
 }
 
 impl CareOwner {
-    pub fn coordinator(self) -> Option<i64> {
+    pub fn coordinator(self) -> Option<UserId> {
         match self {
             CareOwner::Unassigned => None,
             CareOwner::Coordinator(id) => Some(id),
@@ -41,7 +43,7 @@ impl CareOwner {
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct PatientDetail {
-    pub id: i64,
+    pub id: PatientId,
     /// "Last, First", filled in after the row is read.
     #[sea_orm(skip)]
     pub name: String,
@@ -56,7 +58,7 @@ pub struct PatientDetail {
     pub insurance_policy: Option<String>,
     pub facility: Option<String>,
     pub provider: Option<String>,
-    pub coordinator_id: Option<i64>,
+    pub coordinator_id: Option<UserId>,
     pub coordinator: Option<String>,
     pub status: PatientStatus,
     pub program: Program,
@@ -81,7 +83,7 @@ pub struct PatientDetail {
 pub struct RecentActivity {
     pub task_at: DateTime<Utc>,
     pub task_type: String,
-    pub minutes: Option<i32>,
+    pub minutes: Option<Minutes>,
     pub coordinator: String,
 }
 
@@ -90,7 +92,10 @@ const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patien
 impl Store {
     /// Patients on a caseload (`Some(coordinator)`) or all patients (`None`), by name: the panel's
     /// rows without the month's figures.
-    pub async fn list_patients(&self, coordinator_id: Option<i64>) -> Result<Vec<PatientListRow>> {
+    pub async fn list_patients(
+        &self,
+        coordinator_id: Option<UserId>,
+    ) -> Result<Vec<PatientListRow>> {
         // A month before any entry: its figures are empty and cost one index probe each.
         let no_month = YearMonth { year: 1970, month: 1 };
         let rows =
@@ -113,14 +118,14 @@ impl Store {
     }
 
     /// Who looks after a patient; `None` if there is no such patient.
-    pub async fn patient_coordinator(&self, patient_id: i64) -> Result<Option<CareOwner>> {
-        let coordinator: Option<Option<i64>> = self
+    pub async fn patient_coordinator(&self, patient_id: PatientId) -> Result<Option<CareOwner>> {
+        let coordinator: Option<Option<UserId>> = self
             .scalar("SELECT coordinator_id FROM patients WHERE id = $1", vec![patient_id.into()])
             .await?;
         Ok(coordinator.map(|c| c.map_or(CareOwner::Unassigned, CareOwner::Coordinator)))
     }
 
-    pub async fn patient_detail(&self, patient_id: i64) -> Result<Option<PatientDetail>> {
+    pub async fn patient_detail(&self, patient_id: PatientId) -> Result<Option<PatientDetail>> {
         let detail: Option<PatientDetail> = self
             .row(
                 &format!(

@@ -1,5 +1,6 @@
 //! Coordinator profiles, edited by managers: what the match score reads about each coordinator.
 
+use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -23,7 +24,7 @@ impl Store {
     /// Replaces a caseload holder's profile and its lists in one transaction with its audit event.
     pub async fn update_profile(
         &self,
-        user_id: i64,
+        user_id: UserId,
         p: &ProfileUpdate,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,

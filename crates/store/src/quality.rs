@@ -1,6 +1,8 @@
 //! Quality records managers keep (seed 001 §5): reviews of sampled log entries and patient satisfaction
 //! surveys, and the monthly figures built from them and from the log.
 
+use carelog_domain::ids::{EntryId, PatientId, UserId};
+use carelog_domain::time_rules::Minutes;
 use std::collections::BTreeMap;
 
 use carelog_domain::practice_time::YearMonth;
@@ -17,13 +19,13 @@ use crate::{Result, Store};
 /// A log entry offered for review.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct SampleEntry {
-    pub id: i64,
-    pub coordinator_id: i64,
+    pub id: EntryId,
+    pub coordinator_id: UserId,
     pub coordinator: String,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
     pub patient: Option<String>,
     pub task_type: String,
-    pub minutes: Option<i32>,
+    pub minutes: Option<Minutes>,
     pub stat_value: Option<String>,
     pub notes: String,
     pub task_at: DateTime<Utc>,
@@ -32,15 +34,15 @@ pub struct SampleEntry {
 /// A patient found by chart code, and who looks after them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
 pub struct ChartPatient {
-    pub id: i64,
-    pub coordinator_id: Option<i64>,
+    pub id: PatientId,
+    pub coordinator_id: Option<UserId>,
 }
 
 /// Whose entry it is, and about which patient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
 pub struct EntryOwner {
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
 }
 
 /// A patient's first assignment from the queue: when they were handed off and when assigned.
@@ -54,21 +56,21 @@ pub struct FirstAssignment {
 
 #[derive(FromQueryResult)]
 struct ReviewMark {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     reviewed_at: DateTime<Utc>,
     accurate: bool,
 }
 
 #[derive(FromQueryResult)]
 struct SurveyScore {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     surveyed_on: NaiveDate,
     score: i32,
 }
 
 #[derive(FromQueryResult)]
 struct CareTasks {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     period_key: String,
     total: i64,
     done: Option<i64>,
@@ -76,7 +78,7 @@ struct CareTasks {
 
 #[derive(FromQueryResult)]
 struct BilledMinutes {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     billing_year: i32,
     billing_month: i32,
     minutes: i64,
@@ -84,9 +86,9 @@ struct BilledMinutes {
 
 #[derive(Debug, Clone, Copy)]
 pub struct NewReview<'a> {
-    pub task_log_id: i64,
-    pub coordinator_id: i64,
-    pub reviewer: i64,
+    pub task_log_id: EntryId,
+    pub coordinator_id: UserId,
+    pub reviewer: UserId,
     pub accurate: bool,
     pub rating: i32,
     pub notes: &'a str,
@@ -94,11 +96,11 @@ pub struct NewReview<'a> {
 
 #[derive(Debug, Clone, Copy)]
 pub struct NewSurvey {
-    pub patient_id: i64,
-    pub coordinator_id: i64,
+    pub patient_id: PatientId,
+    pub coordinator_id: UserId,
     pub score: i32,
     pub surveyed_on: NaiveDate,
-    pub recorded_by: i64,
+    pub recorded_by: UserId,
 }
 
 /// Where each month's figures come from: the months in order, and the UTC span that covers them.
@@ -114,9 +116,9 @@ impl Store {
     /// A random sample of unreviewed entries since `since`, never the reviewer's own.
     pub async fn qa_sample(
         &self,
-        reviewer: i64,
+        reviewer: UserId,
         since: DateTime<Utc>,
-        coordinator: Option<i64>,
+        coordinator: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<SampleEntry>> {
         let mut values = vec![reviewer.into(), at(since), limit.into()];
@@ -153,7 +155,7 @@ impl Store {
     }
 
     /// The entry a review is about, if it exists.
-    pub async fn entry_owner(&self, task_log_id: i64) -> Result<Option<EntryOwner>> {
+    pub async fn entry_owner(&self, task_log_id: EntryId) -> Result<Option<EntryOwner>> {
         self.row(
             "SELECT coordinator_id, patient_id FROM coordinator_task_log WHERE id = $1",
             vec![task_log_id.into()],
@@ -223,8 +225,8 @@ impl Store {
         &self,
         window: &QualityWindow,
         month_of: impl Fn(DateTime<Utc>) -> YearMonth,
-    ) -> Result<BTreeMap<(i64, YearMonth), QualityMonth>> {
-        let mut out: BTreeMap<(i64, YearMonth), QualityMonth> = BTreeMap::new();
+    ) -> Result<BTreeMap<(UserId, YearMonth), QualityMonth>> {
+        let mut out: BTreeMap<(UserId, YearMonth), QualityMonth> = BTreeMap::new();
         let (Some(first), Some(last)) =
             (window.months.first().copied(), window.months.last().copied())
         else {

@@ -1,6 +1,7 @@
 //! The `AutomatedTaskSchedule` table as admins edit it.
 
 use carelog_domain::catalogue::{AppliesTo, Frequency};
+use carelog_domain::ids::TaskTypeId;
 use carelog_domain::patient::Priority;
 use carelog_domain::schedule::ValidSchedule;
 use chrono::{DateTime, Utc};
@@ -12,7 +13,7 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct ScheduleRow {
     pub id: i64,
-    pub task_type_id: i64,
+    pub task_type_id: TaskTypeId,
     pub task_type: String,
     pub frequency: Frequency,
     pub day_of_week: Option<i32>,

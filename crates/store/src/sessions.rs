@@ -1,3 +1,4 @@
+use carelog_domain::ids::UserId;
 use chrono::{DateTime, Utc};
 
 use crate::connection::at;
@@ -18,7 +19,7 @@ impl Store {
     pub async fn create_session(
         &self,
         id_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         csrf_token: &str,
         address: &str,
         now: DateTime<Utc>,
@@ -56,7 +57,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_sessions_of(&self, user_id: i64) -> Result<()> {
+    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<()> {
         self.exec("DELETE FROM sessions WHERE user_id = $1", vec![user_id.into()]).await?;
         Ok(())
     }

@@ -1,3 +1,4 @@
+use carelog_domain::ids::UserId;
 use carelog_domain::practice_time::YearMonth;
 
 use crate::patient_month::{in_month, month_values};
@@ -14,7 +15,7 @@ impl Store {
     /// One coordinator's billing month so far.
     pub async fn month_summary(
         &self,
-        coordinator_id: i64,
+        coordinator_id: UserId,
         month: YearMonth,
     ) -> Result<MonthSummary> {
         self.logged_month(Some(coordinator_id), month).await
@@ -28,7 +29,7 @@ impl Store {
     /// Minutes and distinct patients logged in a billing month, by one coordinator or by all.
     async fn logged_month(
         &self,
-        coordinator_id: Option<i64>,
+        coordinator_id: Option<UserId>,
         month: YearMonth,
     ) -> Result<MonthSummary> {
         let mut values = month_values(month).to_vec();

@@ -4,11 +4,12 @@
 
 use carelog_domain::RuleViolation;
 use carelog_domain::catalogue::TaskCategory;
+use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::{OnboardingStatus, OnboardingStep};
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
-    DUPLICATE_WINDOW_SECONDS, EntryFingerprint, check_daily_cap, double_submit_message,
+    DUPLICATE_WINDOW_SECONDS, EntryFingerprint, Minutes, check_daily_cap, double_submit_message,
     is_double_submit,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -24,11 +25,11 @@ use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct NewEntry {
-    pub coordinator_id: i64,
-    pub patient_id: Option<i64>,
-    pub task_type_id: i64,
+    pub coordinator_id: UserId,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: TaskTypeId,
     pub task_category: TaskCategory,
-    pub minutes: Option<i32>,
+    pub minutes: Option<Minutes>,
     pub stat_value: Option<String>,
     pub notes: String,
     pub task_at: DateTime<Utc>,
@@ -43,22 +44,22 @@ pub struct NewEntry {
 /// What became of a write that the time rules may refuse.
 #[derive(Debug)]
 pub enum Saved {
-    Saved(i64),
+    Saved(EntryId),
     Refused(RuleViolation),
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct EntryRow {
-    pub id: i64,
-    pub coordinator_id: i64,
+    pub id: EntryId,
+    pub coordinator_id: UserId,
     pub coordinator: String,
-    pub patient_id: Option<i64>,
+    pub patient_id: Option<PatientId>,
     pub patient_first: Option<String>,
     pub patient_last: Option<String>,
-    pub task_type_id: i64,
+    pub task_type_id: TaskTypeId,
     pub task_type: String,
     pub task_category: TaskCategory,
-    pub minutes: Option<i32>,
+    pub minutes: Option<Minutes>,
     pub stat_value: Option<String>,
     pub notes: String,
     pub task_at: DateTime<Utc>,
@@ -70,9 +71,9 @@ pub struct EntryRow {
 
 #[derive(Debug, Clone, Default)]
 pub struct EntryFilter {
-    pub coordinator_id: Option<i64>,
-    pub patient_id: Option<i64>,
-    pub task_type_id: Option<i64>,
+    pub coordinator_id: Option<UserId>,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: Option<TaskTypeId>,
     pub range: Option<UtcRange>,
 }
 
@@ -101,9 +102,9 @@ pub struct Logged {
 
 #[derive(FromQueryResult)]
 struct RecentEntry {
-    patient_id: Option<i64>,
-    task_type_id: i64,
-    minutes: Option<i32>,
+    patient_id: Option<PatientId>,
+    task_type_id: TaskTypeId,
+    minutes: Option<Minutes>,
     notes: String,
     created_at: DateTime<Utc>,
 }
@@ -131,14 +132,19 @@ impl EntryFilter {
 async fn day_minutes(
     store: &Store,
     tx: &DatabaseTransaction,
-    coordinator_id: i64,
+    coordinator_id: UserId,
     day: UtcRange,
-    except: Option<i64>,
+    except: Option<EntryId>,
 ) -> Result<i64> {
     tx.count(store.stmt(
         "SELECT COALESCE(SUM(minutes), 0) AS n FROM coordinator_task_log
          WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND id <> $4",
-        vec![coordinator_id.into(), at(day.start), at(day.end), except.unwrap_or(-1).into()],
+        vec![
+            coordinator_id.into(),
+            at(day.start),
+            at(day.end),
+            except.map_or(-1, EntryId::get).into(),
+        ],
     ))
     .await
 }
@@ -146,7 +152,7 @@ async fn day_minutes(
 async fn recent_fingerprints(
     store: &Store,
     tx: &DatabaseTransaction,
-    coordinator_id: i64,
+    coordinator_id: UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<(EntryFingerprint, DateTime<Utc>)>> {
     let recent: Vec<RecentEntry> = tx
@@ -172,7 +178,7 @@ async fn recent_fingerprints(
 /// Describes an entry's values for the audit log.
 pub fn describe_entry(
     task_type: &str,
-    minutes: Option<i32>,
+    minutes: Option<Minutes>,
     stat_value: Option<&str>,
     notes: &str,
     task_at: DateTime<Utc>,
@@ -218,7 +224,7 @@ impl Store {
         ) {
             return Ok(Saved::Refused(RuleViolation::new("entry", double_submit_message())));
         }
-        let id: i64 = tx
+        let id: EntryId = tx
             .scalar(self.stmt(
                 "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
                     billing_year, billing_month, is_automated, generated_task_id, above_average_confirmed, created_at, modified_at)
@@ -296,7 +302,7 @@ impl Store {
     /// Changes an entry's minutes, value, notes or time under the same rules; the audit keeps old and new.
     pub async fn update_entry(
         &self,
-        id: i64,
+        id: EntryId,
         changed: &NewEntry,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
@@ -344,8 +350,8 @@ impl Store {
     /// Deletes an entry (its audit event keeps the values) and reopens the generated task it completed.
     pub async fn delete_entry(
         &self,
-        id: i64,
-        coordinator_id: i64,
+        id: EntryId,
+        coordinator_id: UserId,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -369,7 +375,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn entry(&self, id: i64) -> Result<Option<EntryRow>> {
+    pub async fn entry(&self, id: EntryId) -> Result<Option<EntryRow>> {
         self.row(&format!("SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE l.id = $1"), vec![id.into()])
             .await
     }
@@ -390,7 +396,7 @@ impl Store {
     /// Every entry of a patient's billing month, oldest first, each marked if it counts toward billing.
     pub async fn patient_month_entries(
         &self,
-        patient_id: i64,
+        patient_id: PatientId,
         month: YearMonth,
     ) -> Result<Vec<CountedEntry>> {
         let [year, month] = month_values(month);
@@ -416,7 +422,7 @@ impl Store {
     }
 
     /// The estimate an active schedule gives a task type, if any schedule generates it.
-    pub async fn schedule_estimate(&self, task_type_id: i64) -> Result<Option<i32>> {
+    pub async fn schedule_estimate(&self, task_type_id: TaskTypeId) -> Result<Option<i32>> {
         let estimate: Option<Option<i32>> = self
             .scalar(
                 "SELECT MAX(estimated_minutes) AS e FROM automated_task_schedule WHERE task_type_id = $1 AND is_active = TRUE",
@@ -427,7 +433,7 @@ impl Store {
     }
 
     /// Minutes and entries a coordinator logged in a range.
-    pub async fn logged_in(&self, coordinator_id: i64, range: UtcRange) -> Result<Logged> {
+    pub async fn logged_in(&self, coordinator_id: UserId, range: UtcRange) -> Result<Logged> {
         let logged = self
             .row(
                 "SELECT COALESCE(SUM(minutes), 0) AS minutes, COUNT(*) AS entries FROM coordinator_task_log

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{Availability, PatientStatus};
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -15,7 +16,7 @@ use crate::{Result, Store};
 /// One caseload holder: their profile and what the log, the assignments and the reviews say of them.
 #[derive(Debug, Clone)]
 pub struct TeamMember {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub role: Role,
     pub max_caseload: i64,
@@ -56,7 +57,7 @@ pub struct TeamWindows {
 
 #[derive(FromQueryResult)]
 struct ProfileRow {
-    id: i64,
+    id: UserId,
     display_name: String,
     role: Role,
     max_caseload: i32,
@@ -68,20 +69,20 @@ struct ProfileRow {
 /// One line of a member's profile list (a specialization, a language, a facility).
 #[derive(FromQueryResult)]
 struct MemberValue {
-    user_id: i64,
+    user_id: UserId,
     value: String,
 }
 
 #[derive(FromQueryResult)]
 struct FacilityCaseload {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     facility: String,
     n: i64,
 }
 
 #[derive(FromQueryResult)]
 struct Activity {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     entries: i64,
     minutes: i64,
     patients: i64,
@@ -89,13 +90,13 @@ struct Activity {
 
 #[derive(FromQueryResult)]
 struct LastAssignment {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     last: Option<DateTime<Utc>>,
 }
 
 #[derive(FromQueryResult)]
 struct Reviews {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     n: i64,
     rating: Option<i64>,
     accurate: Option<i64>,
@@ -103,14 +104,14 @@ struct Reviews {
 
 #[derive(FromQueryResult)]
 struct Surveys {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     n: i64,
     total: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
 struct Completion {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     due_date: NaiveDate,
     completed_at: Option<DateTime<Utc>>,
 }
@@ -118,14 +119,14 @@ struct Completion {
 /// A coordinator's count of something (caseload at a moment).
 #[derive(FromQueryResult)]
 struct Count {
-    coordinator_id: i64,
+    coordinator_id: UserId,
     n: i64,
 }
 
 impl Store {
     /// The team as the database stands now (`carelog_app::figures` keeps it).
     pub async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
-        let mut team: BTreeMap<i64, TeamMember> = BTreeMap::new();
+        let mut team: BTreeMap<UserId, TeamMember> = BTreeMap::new();
         let profiles: Vec<ProfileRow> = self
             .rows(
                 "SELECT u.id, u.display_name, u.role, c.max_caseload, c.availability, c.work_start, c.work_end
@@ -261,7 +262,7 @@ impl Store {
     /// Active patients per coordinator as the assignments stood at `when`: each patient counts for the
     /// coordinator of their latest assignment by then. (Latest ids found in one pass over the
     /// (patient, time) index, not one correlated lookup per assignment: 4× faster at 10,000 patients.)
-    pub async fn caseloads_at(&self, when: DateTime<Utc>) -> Result<BTreeMap<i64, i64>> {
+    pub async fn caseloads_at(&self, when: DateTime<Utc>) -> Result<BTreeMap<UserId, i64>> {
         let rows: Vec<Count> = self
             .rows(
                 "SELECT a.coordinator_id, COUNT(*) AS n
@@ -285,7 +286,10 @@ impl Store {
     }
 
     /// When the patient's current coordinator was assigned (their latest assignment).
-    pub async fn latest_assignment_at(&self, patient_id: i64) -> Result<Option<DateTime<Utc>>> {
+    pub async fn latest_assignment_at(
+        &self,
+        patient_id: PatientId,
+    ) -> Result<Option<DateTime<Utc>>> {
         let last: Option<Option<DateTime<Utc>>> = self
             .scalar(
                 "SELECT MAX(assigned_at) AS last FROM assignments WHERE patient_id = $1",

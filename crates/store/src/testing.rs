@@ -1,6 +1,7 @@
 //! Support for tests that need a database of their own: a fresh PostgreSQL database per test on the
 //! server `CARELOG_TEST_PG` names, dropped afterwards. Not used by the application itself.
 
+use carelog_domain::ids::{PatientId, UserId};
 use sea_orm::{ConnectionTrait, Database};
 
 use crate::{Result, StoreError};
@@ -65,7 +66,10 @@ impl crate::Store {
     }
 
     /// Some patient not assigned to this coordinator; for tests of access control.
-    pub async fn a_patient_not_assigned_to(&self, coordinator_id: i64) -> Result<Option<i64>> {
+    pub async fn a_patient_not_assigned_to(
+        &self,
+        coordinator_id: UserId,
+    ) -> Result<Option<PatientId>> {
         self.scalar(
             "SELECT id FROM patients WHERE coordinator_id IS NOT NULL AND coordinator_id <> $1 ORDER BY id LIMIT 1",
             vec![coordinator_id.into()],
@@ -111,7 +115,7 @@ impl crate::Store {
     /// Moves all of a user's sessions back in time, as if idle since `last_seen_at`.
     pub async fn age_sessions_for_test(
         &self,
-        user_id: i64,
+        user_id: UserId,
         last_seen_at: chrono::DateTime<chrono::Utc>,
         created_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {

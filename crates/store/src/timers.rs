@@ -1,5 +1,6 @@
 //! A user's running task timer, kept in the database so it survives reloads and server changes.
 
+use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use chrono::{DateTime, Utc};
 
 use crate::connection::at;
@@ -7,8 +8,8 @@ use crate::{Result, Store};
 
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]
 pub struct RunningTimer {
-    pub patient_id: Option<i64>,
-    pub task_type_id: i64,
+    pub patient_id: Option<PatientId>,
+    pub task_type_id: TaskTypeId,
     pub started_at: DateTime<Utc>,
 }
 
@@ -16,9 +17,9 @@ impl Store {
     /// Starts (or restarts) the user's timer.
     pub async fn start_timer(
         &self,
-        user_id: i64,
-        patient_id: Option<i64>,
-        task_type_id: i64,
+        user_id: UserId,
+        patient_id: Option<PatientId>,
+        task_type_id: TaskTypeId,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin_write().await?;
@@ -36,7 +37,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
+    pub async fn timer(&self, user_id: UserId) -> Result<Option<RunningTimer>> {
         self.row(
             "SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1",
             vec![user_id.into()],
@@ -45,7 +46,7 @@ impl Store {
     }
 
     /// Stops the timer and returns what it was timing.
-    pub async fn stop_timer(&self, user_id: i64) -> Result<Option<RunningTimer>> {
+    pub async fn stop_timer(&self, user_id: UserId) -> Result<Option<RunningTimer>> {
         let running = self.timer(user_id).await?;
         self.exec("DELETE FROM task_timers WHERE user_id = $1", vec![user_id.into()]).await?;
         Ok(running)

@@ -1,3 +1,4 @@
+use carelog_domain::ids::UserId;
 use carelog_domain::role::Role;
 use chrono::{DateTime, Utc};
 use sea_orm::FromQueryResult;
@@ -8,7 +9,7 @@ use crate::{Result, Store, StoreError};
 /// The role column's CHECK constraint admits only the three roles, so every row decodes.
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub role: Role,
@@ -35,9 +36,9 @@ pub struct NewUser<'a> {
 const USER_COLUMNS: &str = "id, username, display_name, role, is_active";
 
 impl Store {
-    pub async fn create_user(&self, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<i64> {
+    pub async fn create_user(&self, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId> {
         let result = self
-            .write_returning::<i64>(
+            .write_returning::<UserId>(
                 "INSERT INTO users (username, display_name, email, password_hash, role, is_active, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) RETURNING id",
                 vec![
@@ -60,7 +61,7 @@ impl Store {
         }
     }
 
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
         self.row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), vec![id.into()]).await
     }
 
@@ -100,7 +101,7 @@ impl Store {
         username: &str,
         password_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
+    ) -> Result<UserId> {
         let user = self.user_named(username).await?;
         self.exec(
             "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",

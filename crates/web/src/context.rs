@@ -6,6 +6,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::Actor;
 use carelog_app::model::User;
+use carelog_domain::ids::UserId;
 use carelog_domain::role::Role;
 
 use crate::error::AppError;
@@ -33,7 +34,7 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> UserId {
         self.user.id
     }
 

@@ -4,6 +4,7 @@
 use carelog_app::entries::{EntryInput, Outcome};
 use carelog_app::model::{PatientPick, TaskTypeRow};
 use carelog_domain::catalogue::{TaskCategory, TimeRule};
+use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::local_date;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,13 +37,13 @@ pub struct EntryForm {
 }
 
 pub struct Choice {
-    pub id: i64,
+    pub id: PatientId,
     pub label: String,
     pub selected: bool,
 }
 
 pub struct TypeChoice {
-    pub id: i64,
+    pub id: TaskTypeId,
     pub name: String,
     pub selected: bool,
     pub no_minutes: bool,
@@ -60,7 +61,7 @@ pub struct EntryFormView {
     pub heading: String,
     pub patients: Vec<Choice>,
     /// The patient record's quick entry names its patient instead of offering a choice.
-    pub fixed_patient: Option<(i64, String)>,
+    pub fixed_patient: Option<(PatientId, String)>,
     pub groups: Vec<TypeGroup>,
     pub values: EntryForm,
     pub errors: Vec<String>,

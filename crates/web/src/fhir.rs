@@ -11,6 +11,7 @@ use axum::routing::get;
 use carelog_app::model::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
+use carelog_domain::ids::{EntryId, PatientId};
 use carelog_domain::patient::{PatientStatus, Priority};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
@@ -134,7 +135,7 @@ fn count_of(raw: &Option<String>) -> Result<usize, FhirError> {
 }
 
 /// `123`, `Patient/123` or a full URL ending in `Patient/123`.
-fn patient_ref(raw: &str) -> Option<i64> {
+fn patient_ref(raw: &str) -> Option<PatientId> {
     raw.trim().rsplit('/').next()?.parse().ok()
 }
 
@@ -283,7 +284,7 @@ pub fn generated_task(g: &GeneratedRow) -> Value {
 async fn visible_patient(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: PatientId,
 ) -> Result<VisiblePatient, FhirError> {
     Ok(state.app.visible_patient(&user.actor(), id).await.map_err(ApiError::from)?)
 }
@@ -291,7 +292,7 @@ async fn visible_patient(
 async fn visible_detail(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: PatientId,
 ) -> Result<PatientDetail, FhirError> {
     let patient = visible_patient(state, user, id).await?;
     Ok(state.app.patient_detail(patient).await.map_err(ApiError::from)?)
@@ -326,7 +327,7 @@ async fn search_patients(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let limit = count_of(&q.count)?;
-    let mut ids: Vec<(i64, String)> = state
+    let mut ids: Vec<(PatientId, String)> = state
         .app
         .patients_in_reach(&user.actor())
         .await
@@ -342,7 +343,7 @@ async fn search_patients(
         ids.retain(|(_, chart)| chart.eq_ignore_ascii_case(value));
     }
     let total = ids.len();
-    let page: Vec<i64> = ids.into_iter().take(limit).map(|(id, _)| id).collect();
+    let page: Vec<PatientId> = ids.into_iter().take(limit).map(|(id, _)| id).collect();
     let details =
         state.app.patient_details_in_reach(&user.actor(), &page).await.map_err(ApiError::from)?;
     let entries: Vec<(String, Value)> =
@@ -358,7 +359,7 @@ async fn read_patient(
     Path(raw): Path<String>,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
+    let id = raw.parse::<PatientId>().map_err(|_| FhirError(ApiError::NotFound))?;
     let p = visible_detail(&state, &user, id).await?;
     audit(&state, &user, "fhir.patient_read", Some(id), "read".into()).await?;
     Ok(fhir_json(StatusCode::OK, patient_resource(&p)))
@@ -403,7 +404,7 @@ async fn read_practitioner(
     Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u)))
 }
 
-fn required_patient(q: &SearchQuery) -> Result<i64, FhirError> {
+fn required_patient(q: &SearchQuery) -> Result<PatientId, FhirError> {
     q.patient.as_deref().and_then(patient_ref).ok_or_else(|| {
         FhirError(ApiError::BadRequest(
             "patient: search by patient, e.g. ?patient=Patient/123.".into(),
@@ -434,7 +435,7 @@ async fn read_care_team(
     Path(raw): Path<String>,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let id = raw.parse::<i64>().map_err(|_| FhirError(ApiError::NotFound))?;
+    let id = raw.parse::<PatientId>().map_err(|_| FhirError(ApiError::NotFound))?;
     let patient = visible_patient(&state, &user, id).await?;
     let p = state.app.patient_detail(patient).await.map_err(ApiError::from)?;
     let since = state.app.assigned_since(patient).await.map_err(ApiError::from)?;
@@ -473,7 +474,7 @@ async fn read_task(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let not_found = || FhirError(ApiError::NotFound);
-    if let Some(id) = raw.strip_prefix("entry-").and_then(|s| s.parse::<i64>().ok()) {
+    if let Some(id) = raw.strip_prefix("entry-").and_then(|s| s.parse::<EntryId>().ok()) {
         let entry = state.app.entry_in_reach(&user.actor(), id).await.map_err(ApiError::from)?;
         audit(&state, &user, "fhir.task_read", entry.patient_id, format!("entry {id}")).await?;
         return Ok(fhir_json(StatusCode::OK, entry_task(&entry)));

@@ -2,6 +2,7 @@
 //! carries ids and search words) and the user id once known. Never a patient's name.
 
 use axum::extract::{MatchedPath, Request};
+use carelog_domain::ids::UserId;
 use tracing::Span;
 
 pub fn request_span(req: &Request) -> Span {
@@ -15,8 +16,8 @@ pub fn request_span(req: &Request) -> Span {
 }
 
 /// Names the signed-in user (or token holder) on the request's span.
-pub fn record_user(user_id: i64) {
-    Span::current().record("user_id", user_id);
+pub fn record_user(user_id: UserId) {
+    Span::current().record("user_id", user_id.get());
 }
 
 #[cfg(test)]
@@ -61,7 +62,7 @@ mod tests {
             .route(
                 "/patients/{id}",
                 get(|| async {
-                    record_user(5);
+                    record_user(UserId(5));
                     tracing::info!("page served");
                 }),
             )

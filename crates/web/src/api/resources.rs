@@ -12,6 +12,7 @@ use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
 use carelog_domain::billing::RuleSet;
+use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
@@ -64,17 +65,21 @@ fn date(field: &str, raw: &Option<String>, default: NaiveDate) -> ApiResult<Naiv
     }
 }
 
-fn id(field: &str, raw: &Option<String>) -> ApiResult<Option<i64>> {
+fn id<T: std::str::FromStr>(field: &str, raw: &Option<String>) -> ApiResult<Option<T>> {
     match raw.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => v
-            .parse::<i64>()
+            .parse::<T>()
             .map(Some)
             .map_err(|_| ApiError::BadRequest(format!("{field}: \"{v}\" is not an id."))),
     }
 }
 
-async fn visible(state: &AppState, user: &CurrentUser, patient: i64) -> ApiResult<VisiblePatient> {
+async fn visible(
+    state: &AppState,
+    user: &CurrentUser,
+    patient: PatientId,
+) -> ApiResult<VisiblePatient> {
     Ok(state.app.visible_patient(&user.actor(), patient).await?)
 }
 
@@ -112,7 +117,7 @@ pub async fn patient(
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let pid = raw.trim().parse::<i64>().map_err(|_| ApiError::NotFound)?;
+    let pid = raw.trim().parse::<PatientId>().map_err(|_| ApiError::NotFound)?;
     let p = state.app.patient_detail(visible(&state, &user, pid).await?).await?;
     audit(&state, &user, "api.patient", Some(pid), "read".into()).await?;
     Ok(Json(json!({
@@ -188,8 +193,8 @@ pub async fn task_log(
 #[derive(Deserialize)]
 pub struct NewTask {
     #[serde(default)]
-    patient_id: Option<i64>,
-    task_type_id: i64,
+    patient_id: Option<PatientId>,
+    task_type_id: TaskTypeId,
     #[serde(default)]
     minutes: Option<i64>,
     #[serde(default)]
@@ -248,7 +253,10 @@ pub async fn log_task(
         Some(e) => entry_json(&e, state.settings.time_zone),
         None => json!({ "id": id }),
     };
-    let location = format!("/api/v1/task-log?patient={}", task.patient_id.unwrap_or_default());
+    let location = format!(
+        "/api/v1/task-log?patient={}",
+        task.patient_id.map_or_else(String::new, |p| p.to_string())
+    );
     Ok((StatusCode::CREATED, [(axum::http::header::LOCATION, location)], Json(body))
         .into_response())
 }

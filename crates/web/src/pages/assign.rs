@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
 use carelog_domain::assignment::MatchScore;
 use carelog_domain::assignment_queue::days_pending_label;
+use carelog_domain::ids::UserId;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -23,7 +24,7 @@ use carelog_app::assignment::{AssignAction, AssignRequest, Assigned, HANDOFF_MIN
 use carelog_app::team_facts::{availability_label, days_ago};
 
 pub struct Candidate {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub score: MatchScore,
     pub recommended: bool,
@@ -145,8 +146,8 @@ pub struct AssignForm {
     handoff_at: String,
 }
 
-fn parse_id(raw: &str) -> AppResult<i64> {
-    raw.trim().parse::<i64>().map_err(|_| AppError::NotFound)
+fn parse_id<T: std::str::FromStr>(raw: &str) -> AppResult<T> {
+    raw.trim().parse::<T>().map_err(|_| AppError::NotFound)
 }
 
 /// A waiting patient's queue row, or 404 (a patient assigned meanwhile goes to their record instead).
@@ -170,7 +171,7 @@ async fn render_page(
     state: &AppState,
     user: &CurrentUser,
     row: QueueRow,
-    preselect: Option<i64>,
+    preselect: Option<UserId>,
     notes: String,
     handoff: String,
     error: Option<String>,
@@ -224,7 +225,7 @@ pub async fn page(
         Err(redirect) => return Ok(redirect),
     };
     audit(&state, &user, "assignment.view", Some(row.id), "assign screen".into()).await?;
-    let preselect = q.coordinator.trim().parse::<i64>().ok();
+    let preselect = q.coordinator.trim().parse::<UserId>().ok();
     render_page(&state, &user, row, preselect, String::new(), String::new(), None).await
 }
 
@@ -240,7 +241,7 @@ pub async fn submit(
     };
     let action = AssignAction::parse(&form.action).map_err(AppError::BadRequest)?;
     let request = AssignRequest {
-        coordinator: form.coordinator.trim().parse::<i64>().ok(),
+        coordinator: form.coordinator.trim().parse::<UserId>().ok(),
         notes: &form.notes,
         handoff_at: &form.handoff_at,
         action,

@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use carelog_app::model::{AuditFilter, AuditPage as Events, AuditRow};
+use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::start_of_day;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -88,7 +89,7 @@ pub async fn page(
     let tz = state.settings.time_zone;
     let patient_id = match q.patient.trim() {
         "" => None,
-        text => Some(text.parse::<i64>().map_err(|_| {
+        text => Some(text.parse::<PatientId>().map_err(|_| {
             AppError::BadRequest(format!(
                 "The patient filter \"{text}\" is not a patient id (a whole number)."
             ))

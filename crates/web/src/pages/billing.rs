@@ -11,6 +11,7 @@ use carelog_app::model::CountedEntry;
 use carelog_app::model::{ClosedMonth, EntryRow};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
+use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::practice_time::{YearMonth, local_date};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,7 @@ const PATIENTS_PER_PAGE: usize = 100;
 const PER_PAGE_RANGE: std::ops::RangeInclusive<usize> = 10..=1000;
 
 pub struct PatientLine {
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     pub chart_code: String,
     pub name: String,
     pub coordinator: String,
@@ -152,7 +153,7 @@ fn patient_line(l: &SummaryLine, coordinator: String) -> PatientLine {
 fn ordered_lines<'a>(
     summary: &'a MonthSummary,
     sort: &str,
-    coordinator_name: &dyn Fn(Option<i64>) -> &'a str,
+    coordinator_name: &dyn Fn(Option<UserId>) -> &'a str,
 ) -> Vec<&'a SummaryLine> {
     let mut order: Vec<&SummaryLine> = summary.lines.iter().collect();
     let cents = |l: &SummaryLine| if l.billable { l.reimbursement.unwrap_or(0) } else { -1 };
@@ -168,7 +169,10 @@ fn ordered_lines<'a>(
     order
 }
 
-fn coordinator_lines(summary: &MonthSummary, names: &HashMap<i64, String>) -> Vec<CoordinatorLine> {
+fn coordinator_lines(
+    summary: &MonthSummary,
+    names: &HashMap<UserId, String>,
+) -> Vec<CoordinatorLine> {
     summary
         .coordinators
         .iter()
@@ -261,7 +265,7 @@ fn sort_links(q: &BillingQuery, base: &BillingQuery) -> (SortLinks, SortLinks) {
 
 fn sorted_coordinators(
     summary: &MonthSummary,
-    names: &HashMap<i64, String>,
+    names: &HashMap<UserId, String>,
     by: &str,
 ) -> Vec<CoordinatorLine> {
     let mut coordinators = coordinator_lines(summary, names);
@@ -289,7 +293,7 @@ fn patient_page<'n>(
     q: &BillingQuery,
     base: &BillingQuery,
     summary: &'n MonthSummary,
-    coordinator_name: &dyn Fn(Option<i64>) -> &'n str,
+    coordinator_name: &dyn Fn(Option<UserId>) -> &'n str,
     per: usize,
 ) -> AppResult<(Vec<PatientLine>, Pager)> {
     let order = ordered_lines(summary, &q.sort, coordinator_name);
@@ -347,7 +351,7 @@ pub async fn page(
     let billing = state.app.billing_month(&user.actor(), month, rules).await?;
     let (summary, names) = (&billing.summary, &billing.names);
     let coordinator_name =
-        |id: Option<i64>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
+        |id: Option<UserId>| id.and_then(|c| names.get(&c)).map_or("—", String::as_str);
     let coordinators = sorted_coordinators(summary, names, &q.csort);
     let summary_totals = totals_of(summary);
     let base = BillingQuery {
@@ -397,8 +401,18 @@ struct PatientMonthPage {
     shell: Shell,
     month: String,
     name: String,
-    entries: Vec<(i64, String, String, String, bool, String)>,
+    entries: Vec<EntryLine>,
     billable_minutes: i64,
+}
+
+/// One entry behind a patient-month, as the drill-down lists it.
+struct EntryLine {
+    id: EntryId,
+    at: String,
+    task_type: String,
+    minutes: String,
+    counts: bool,
+    coordinator: String,
 }
 
 /// The entries behind one patient-month, billable types marked.
@@ -408,22 +422,20 @@ pub async fn patient_month(
     Path(raw_id): Path<String>,
     Query(q): Query<BillingQuery>,
 ) -> AppResult<Response> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let id = PatientId::parse(&raw_id).ok_or(AppError::NotFound)?;
     let (month, _) = parse_query(&q, &state)?;
     let tz = state.settings.time_zone;
     let pm = state.app.patient_month(&user.actor(), id, month).await?;
     let entries = pm
         .entries
         .into_iter()
-        .map(|CountedEntry { entry: e, counts }| {
-            (
-                e.id,
-                e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                e.task_type,
-                e.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
-                counts,
-                e.coordinator,
-            )
+        .map(|CountedEntry { entry: e, counts }| EntryLine {
+            id: e.id,
+            at: e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            task_type: e.task_type,
+            minutes: e.minutes.map(|m| m.to_string()).unwrap_or_else(|| "—".into()),
+            counts,
+            coordinator: e.coordinator,
         })
         .collect();
     let (patient, billable_minutes) = (pm.patient, pm.billable_minutes);
@@ -466,7 +478,7 @@ pub async fn close(
 #[template(path = "pages/billing_correct.html")]
 struct CorrectPage {
     shell: Shell,
-    id: i64,
+    id: EntryId,
     month: String,
     description: String,
     minutes: String,
@@ -490,7 +502,7 @@ async fn entry_for_correction(
     user: &CurrentUser,
     raw_id: &str,
 ) -> AppResult<EntryRow> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let id = EntryId::parse(raw_id).ok_or(AppError::NotFound)?;
     Ok(state.app.entry_for_correction(&user.actor(), id).await?)
 }
 

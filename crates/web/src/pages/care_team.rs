@@ -3,6 +3,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::ids::PatientId;
 use serde::Deserialize;
 
 use super::patient::visible_patient;
@@ -24,7 +25,7 @@ pub struct StatusForm {
     status: String,
 }
 
-fn back(id: i64, notice: &str) -> Response {
+fn back(id: PatientId, notice: &str) -> Response {
     let query = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
     Redirect::to(&format!("/patients/{id}?{query}")).into_response()
 }

@@ -6,6 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::EntryRow;
 use carelog_app::task_log::LogQuery;
+use carelog_domain::ids::UserId;
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use chrono::{Duration, Utc};
@@ -183,7 +184,7 @@ pub async fn task_log(
     let requested =
         match q.coordinator.trim() {
             "" | "all" => None,
-            v => Some(v.parse::<i64>().map_err(|_| {
+            v => Some(v.parse::<UserId>().map_err(|_| {
                 AppError::BadRequest("Coordinator: choose one from the list.".into())
             })?),
         };

@@ -27,6 +27,7 @@ pub mod team;
 pub mod timer;
 
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_domain::ids::PatientId;
 
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
@@ -47,7 +48,7 @@ pub async fn audit(
     state: &AppState,
     user: &CurrentUser,
     action: &str,
-    patient_id: Option<i64>,
+    patient_id: Option<PatientId>,
     detail: String,
 ) -> AppResult<()> {
     Ok(state.app.audit(&user.actor(), action, patient_id, detail).await?)

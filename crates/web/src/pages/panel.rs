@@ -7,6 +7,7 @@ use axum::response::Html;
 use carelog_app::model::{Named, PanelFilter, PanelPatient};
 use carelog_app::panel::PanelChoices;
 use carelog_domain::billing::TargetProgress;
+use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::role::Role;
@@ -45,7 +46,7 @@ pub struct PanelQuery {
 }
 
 pub struct PanelRow {
-    pub id: i64,
+    pub id: PatientId,
     pub name: String,
     pub chart_code: String,
     pub status: &'static str,

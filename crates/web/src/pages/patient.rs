@@ -7,8 +7,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
-use carelog_app::model::{Named, PatientDetail, PatientMonthMinutes};
+use carelog_app::model::{NamedUser, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
+use carelog_domain::ids::PatientId;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
@@ -34,7 +35,7 @@ struct PatientPage {
     saved: bool,
     notice: String,
     /// Managers and admins may reassign and change status: the coordinators to choose from.
-    manage: Option<Vec<Named>>,
+    manage: Option<Vec<NamedUser>>,
     statuses: Vec<&'static str>,
 }
 
@@ -52,7 +53,7 @@ pub async fn visible_patient(
     user: &CurrentUser,
     raw_id: &str,
 ) -> AppResult<VisiblePatient> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let id = PatientId::parse(raw_id).ok_or(AppError::NotFound)?;
     Ok(state.app.visible_patient(&user.actor(), id).await?)
 }
 
@@ -139,7 +140,7 @@ async fn patient_page(
 async fn quick_entry_form(
     state: &AppState,
     user: &CurrentUser,
-    patient_id: i64,
+    patient_id: PatientId,
     values: EntryForm,
 ) -> AppResult<EntryFormView> {
     let types: Vec<_> =
@@ -202,7 +203,7 @@ struct HistoryMonth {
 #[template(path = "pages/history.html")]
 struct HistoryPage {
     shell: Shell,
-    id: i64,
+    id: PatientId,
     name: String,
     months: Vec<HistoryMonth>,
 }
@@ -224,7 +225,7 @@ pub async fn history(
             months.push(HistoryMonth { label, minutes: 0, lines: Vec::new() });
         }
         if let Some(month) = months.last_mut() {
-            month.minutes += i64::from(e.minutes.unwrap_or(0));
+            month.minutes += e.minutes.map_or(0, i64::from);
             month.lines.push((
                 e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
                 e.task_type,

@@ -12,6 +12,7 @@ use carelog_domain::assignment::{MatchScore, match_score};
 use carelog_domain::assignment_plan::{
     PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread,
 };
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::team_stats::UTILIZATION_SPREAD_TARGET;
 use chrono::Utc;
 
@@ -22,13 +23,13 @@ use crate::state::AppState;
 use carelog_app::team_facts::{facts, needs};
 
 pub struct Choice {
-    pub id: i64,
+    pub id: UserId,
     pub label: String,
     pub selected: bool,
 }
 
 pub struct PlanLine {
-    pub patient_id: i64,
+    pub patient_id: PatientId,
     pub patient: String,
     pub needs: String,
     pub priority: String,
@@ -97,8 +98,8 @@ fn pct(v: f64) -> String {
 }
 
 /// A line per waiting patient: the plan's proposal, the greedy one, and every coordinator to choose.
-fn plan_lines(p: &Planned, chosen: Option<&[(i64, Option<i64>)]>) -> Vec<PlanLine> {
-    let name_of = |id: Option<i64>| -> String {
+fn plan_lines(p: &Planned, chosen: Option<&[(PatientId, Option<UserId>)]>) -> Vec<PlanLine> {
+    let name_of = |id: Option<UserId>| -> String {
         id.and_then(|id| p.team.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
             .unwrap_or_else(|| "— nobody has room —".into())
@@ -148,7 +149,7 @@ fn plan_lines(p: &Planned, chosen: Option<&[(i64, Option<i64>)]>) -> Vec<PlanLin
 
 /// Each coordinator's caseload now, under the plan and under the greedy assignment.
 fn loads(p: &Planned) -> Vec<Load> {
-    let count = |proposals: &[Proposal], id: i64| {
+    let count = |proposals: &[Proposal], id: UserId| {
         proposals.iter().filter(|x| x.coordinator_id == Some(id)).count() as i64
     };
     p.team
@@ -179,7 +180,7 @@ fn loads(p: &Planned) -> Vec<Load> {
 async fn show(
     state: &AppState,
     user: &CurrentUser,
-    chosen: Option<&[(i64, Option<i64>)]>,
+    chosen: Option<&[(PatientId, Option<UserId>)]>,
     error: Option<String>,
 ) -> AppResult<Response> {
     let p = planned(state, user).await?;
@@ -215,15 +216,15 @@ pub async fn accept(
     ManagerUser(user): ManagerUser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mut rows: Vec<(i64, Option<i64>)> = Vec::new();
+    let mut rows: Vec<(PatientId, Option<UserId>)> = Vec::new();
     for (key, value) in &form {
         let Some(pid) = key.strip_prefix('c') else { continue };
         let pid = pid
-            .parse::<i64>()
+            .parse::<PatientId>()
             .map_err(|_| AppError::BadRequest(format!("Plan: \"{key}\" is not a queue row.")))?;
         let coordinator = match value.trim() {
             "" => None,
-            v => Some(v.parse::<i64>().map_err(|_| {
+            v => Some(v.parse::<UserId>().map_err(|_| {
                 AppError::BadRequest(format!("Plan: \"{v}\" is not a coordinator."))
             })?),
         };

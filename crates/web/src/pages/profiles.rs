@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{Named, ProfileUpdate, TeamMember};
+use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use chrono::{NaiveTime, Utc};
 
@@ -41,7 +42,7 @@ struct ProfilePage {
 }
 
 async fn member(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<TeamMember> {
-    let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let id = raw_id.trim().parse::<UserId>().map_err(|_| AppError::NotFound)?;
     state
         .app
         .team_members(&user.actor())

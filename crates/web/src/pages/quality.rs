@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
 use carelog_app::model::{EntryOwner, NewReview, QualityWindow, SampleEntry, TeamMember};
 use carelog_app::team::TypedSurvey;
+use carelog_domain::ids::{EntryId, UserId};
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
     ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
@@ -40,7 +41,7 @@ pub struct MetricCard {
 }
 
 pub struct CoordinatorLine {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub reviews: i64,
     pub accuracy: String,
@@ -54,7 +55,7 @@ pub struct CoordinatorLine {
 pub struct AlertLine {
     pub class: &'static str,
     pub message: String,
-    pub coordinator: i64,
+    pub coordinator: UserId,
 }
 
 #[derive(Template)]
@@ -149,7 +150,7 @@ fn metric_cards(
 /// A line per coordinator for `month`, and the alerts their figures raise.
 fn coordinator_lines(
     team: &[TeamMember],
-    figures: &BTreeMap<(i64, YearMonth), QualityMonth>,
+    figures: &BTreeMap<(UserId, YearMonth), QualityMonth>,
     month: YearMonth,
     today: NaiveDate,
     monthly_target: i64,
@@ -232,7 +233,7 @@ pub async fn page(
 struct ReviewPage {
     shell: Shell,
     entries: Vec<SampleEntry>,
-    coordinators: Vec<(i64, String, bool)>,
+    coordinators: Vec<(UserId, String, bool)>,
     notice: String,
     error: Option<String>,
     tz: chrono_tz::Tz,
@@ -241,7 +242,7 @@ struct ReviewPage {
 async fn show_sample(
     state: &AppState,
     user: &CurrentUser,
-    coordinator: Option<i64>,
+    coordinator: Option<UserId>,
     notice: String,
     error: Option<String>,
 ) -> AppResult<Response> {
@@ -279,7 +280,7 @@ pub async fn review_page(
     let coordinator =
         match q.coordinator.trim() {
             "" | "all" => None,
-            v => Some(v.parse::<i64>().map_err(|_| {
+            v => Some(v.parse::<UserId>().map_err(|_| {
                 AppError::BadRequest("Coordinator: choose one from the list.".into())
             })?),
         };
@@ -307,7 +308,7 @@ pub async fn record_review(
         let (state, user) = (state.clone(), user.clone());
         async move { show_sample(&state, &user, None, String::new(), Some(message)).await }
     };
-    let Some(entry) = form.entry.trim().parse::<i64>().ok() else {
+    let Some(entry) = form.entry.trim().parse::<EntryId>().ok() else {
         return refuse("Review: choose an entry from the sample.".into()).await;
     };
     let Some(EntryOwner { coordinator_id: coordinator, patient_id: patient }) =

@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{CoordinatorMonthRow, FirstAssignment, QualityWindow, TeamMember};
 use carelog_domain::assignment_plan::std_dev;
+use carelog_domain::ids::UserId;
 use carelog_domain::metrics::coordinator_metrics;
 use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
@@ -103,7 +104,7 @@ fn efficiency_row(r: &FirstAssignment, h: &f64, tz: chrono_tz::Tz) -> Vec<String
 
 fn performance_row(
     row: CoordinatorMonthRow,
-    quality: &BTreeMap<(i64, YearMonth), QualityMonth>,
+    quality: &BTreeMap<(UserId, YearMonth), QualityMonth>,
     month: YearMonth,
 ) -> Vec<String> {
     let x = coordinator_metrics(row.month, row.timed_entries);

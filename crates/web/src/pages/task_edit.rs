@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::Outcome;
 use carelog_app::model::EntryRow;
+use carelog_domain::ids::EntryId;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
@@ -23,7 +24,7 @@ struct EditPage {
 
 /// The user's own entry in the open period; anything else answers 404.
 async fn own_open_entry(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<EntryRow> {
-    let id: i64 = raw_id.parse().map_err(|_| AppError::NotFound)?;
+    let id = EntryId::parse(raw_id).ok_or(AppError::NotFound)?;
     Ok(state.app.own_open_entry(&user.actor(), id).await?)
 }
 
@@ -40,7 +41,7 @@ async fn edit_page(
 async fn edit_form(
     state: &AppState,
     user: &CurrentUser,
-    id: i64,
+    id: EntryId,
     values: EntryForm,
 ) -> AppResult<EntryFormView> {
     let types = state.app.task_types().await?;

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::daily_tasks::{DailyTasks, NeedsTime};
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
+use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{local_date, start_of_day};
 use chrono::{NaiveDate, Utc};
@@ -48,7 +49,7 @@ pub struct TasksQuery {
 }
 
 pub struct EntryLine {
-    pub id: i64,
+    pub id: EntryId,
     pub patient: String,
     pub task_type: String,
     pub notes: String,
@@ -76,8 +77,8 @@ pub struct TimerView {
     pub elapsed_minutes: i64,
 }
 
-pub struct Choice {
-    pub id: i64,
+pub struct Choice<Id> {
+    pub id: Id,
     pub label: String,
     pub selected: bool,
 }
@@ -94,8 +95,8 @@ struct TasksPage {
     month_patients: i64,
     entries: Vec<EntryLine>,
     pending: Vec<PendingLine>,
-    patient_filter: Vec<Choice>,
-    type_filter: Vec<Choice>,
+    patient_filter: Vec<Choice<PatientId>>,
+    type_filter: Vec<Choice<TaskTypeId>>,
     form: EntryFormView,
     timer: Option<TimerView>,
     saved: bool,
@@ -104,7 +105,7 @@ struct TasksPage {
     target: i64,
     month_start: String,
     may_export_all: bool,
-    own_id: i64,
+    own_id: UserId,
 }
 
 fn parse_date(text: &str, today: NaiveDate) -> AppResult<NaiveDate> {
@@ -220,7 +221,7 @@ fn fresh_form(
     f
 }
 
-fn filter_choices(day: &DailyTasks) -> (Vec<Choice>, Vec<Choice>) {
+fn filter_choices(day: &DailyTasks) -> (Vec<Choice<PatientId>>, Vec<Choice<TaskTypeId>>) {
     let patients = day
         .own
         .iter()

@@ -10,6 +10,7 @@ use carelog_app::model::{
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
+use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{OnboardingStatus, Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
@@ -63,7 +64,7 @@ pub struct QueueQuery {
 }
 
 pub struct QueueLine {
-    pub id: i64,
+    pub id: PatientId,
     pub name: String,
     pub provider: String,
     pub facility: String,
@@ -82,7 +83,7 @@ pub struct QueueLine {
 }
 
 pub struct WorkloadCard {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub availability: String,
     pub availability_class: String,
@@ -152,11 +153,11 @@ fn bad(field: &str, value: &str, allowed: &str) -> AppError {
     AppError::BadRequest(format!("{field}: \"{value}\" is not one of {allowed}."))
 }
 
-fn parse_id(field: &str, value: &str) -> AppResult<Option<i64>> {
+fn parse_id<T: std::str::FromStr>(field: &str, value: &str) -> AppResult<Option<T>> {
     match value.trim() {
         "" | "all" => Ok(None),
         v => v
-            .parse::<i64>()
+            .parse::<T>()
             .map(Some)
             .map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
     }
