@@ -129,7 +129,7 @@ impl Store {
             }
         }
         tweak(&mut options);
-        let db = Database::connect(options).await.map_err(|e| match e {
+        let db = connect_when_free(options).await.map_err(|e| match e {
             sea_orm::DbErr::Conn(inner) => {
                 StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url)))
             }
@@ -181,6 +181,27 @@ impl Store {
 
     pub async fn close(self) -> Result<()> {
         Ok(self.db.close().await?)
+    }
+}
+
+/// How long a server waits at start for another to let go of a new SQLite file.
+const CONNECT_BUSY_WAIT: Duration = Duration::from_secs(15);
+
+/// Connects, waiting while another process holds the database. Two servers opening one new
+/// SQLite file together both switch it to WAL, which needs the file alone: SQLite answers the
+/// loser BUSY at once, without its busy handler (two such lockers would deadlock), so the
+/// connection is tried again after a pause until [`CONNECT_BUSY_WAIT`] has passed.
+async fn connect_when_free(
+    options: ConnectOptions,
+) -> std::result::Result<DatabaseConnection, sea_orm::DbErr> {
+    let started = std::time::Instant::now();
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(e) if crate::error::is_busy(&e) && started.elapsed() < CONNECT_BUSY_WAIT => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            answer => return answer,
+        }
     }
 }
 

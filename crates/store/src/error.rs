@@ -81,7 +81,7 @@ fn cannot_write(err: &DbErr) -> bool {
     })
 }
 
-fn is_busy(err: &DbErr) -> bool {
+pub(crate) fn is_busy(err: &DbErr) -> bool {
     let pool_timeout = matches!(err, DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
         || matches!(sqlx_error(err), Some(sqlx::Error::PoolTimedOut));
     pool_timeout
