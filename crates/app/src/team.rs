@@ -10,14 +10,36 @@ use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
     AssignmentRecord, ChartPatient, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment,
-    NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow, QueueFilter,
-    QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview, TeamMember,
+    Named, NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow,
+    QueueFilter, QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview,
+    TeamMember,
 };
 use chrono::{DateTime, Utc};
 
 use crate::actor::audit_event;
+use crate::assignment::NOTES_LIMIT;
 use crate::team_facts::windows;
 use crate::{Actor, App, ServiceError, ServiceResult};
+
+/// What Tab 3's queue page shows: a page of the queue, how many are overdue, the team with its
+/// trends, and the filters' choices.
+pub struct TeamOverview {
+    pub queue: QueuePage,
+    pub overdue: i64,
+    pub team: Arc<Vec<TeamMember>>,
+    pub trends: Arc<QueueTrends>,
+    pub pending: i64,
+    pub facilities: Vec<Named>,
+    pub providers: Vec<Named>,
+}
+
+/// A QA review as a manager filled in the form: every field as typed.
+pub struct TypedReview<'a> {
+    pub entry: &'a str,
+    pub accurate: &'a str,
+    pub rating: &'a str,
+    pub notes: &'a str,
+}
 
 /// A satisfaction survey as a manager typed it.
 pub struct TypedSurvey<'a> {
@@ -92,6 +114,38 @@ impl App {
     ) -> ServiceResult<QueuePage> {
         self.require_oversight(actor)?;
         Ok(self.store.assignment_queue(filter).await?)
+    }
+
+    /// Tab 3's queue page: the rows `filter` selects (page `page`), how many waited past
+    /// `overdue_before`, the team and its trends; the read is audited.
+    pub async fn team_overview(
+        &self,
+        actor: &Actor,
+        filter: &QueueFilter,
+        page: i64,
+        overdue_before: DateTime<Utc>,
+    ) -> ServiceResult<TeamOverview> {
+        let queue = self.assignment_queue(actor, filter).await?;
+        let overdue_filter = QueueFilter {
+            overdue_before: Some(overdue_before),
+            limit: 0,
+            recent_since: Utc::now(),
+            ..QueueFilter::default()
+        };
+        let overdue = self.store.assignment_queue(&overdue_filter).await?.total;
+        let team = self.team_members(actor).await?;
+        let (trends, pending) = self.queue_trends(actor).await?;
+        let detail = format!("{} rows, page {page}", queue.total);
+        self.audit(actor, "team.queue", None, detail).await?;
+        Ok(TeamOverview {
+            queue,
+            overdue,
+            team,
+            trends,
+            pending,
+            facilities: self.store.facilities().await?,
+            providers: self.store.providers().await?,
+        })
     }
 
     /// The whole queue (for the JSON API).
@@ -270,16 +324,6 @@ impl App {
         Ok(self.store.qa_sample(actor.id, since, coordinator, limit).await?)
     }
 
-    /// Who logged an entry, and for which patient.
-    pub async fn entry_owner(
-        &self,
-        actor: &Actor,
-        entry: EntryId,
-    ) -> ServiceResult<Option<EntryOwner>> {
-        self.require_oversight(actor)?;
-        Ok(self.store.entry_owner(entry).await?)
-    }
-
     /// A patient by chart code, and who looks after them.
     pub async fn patient_by_chart_code(
         &self,
@@ -290,18 +334,55 @@ impl App {
         Ok(self.store.patient_by_chart_code(code).await?)
     }
 
-    /// Records a QA review; false when the entry was reviewed already.
-    pub async fn record_qa_review(
+    /// Records a manager's QA review of another's entry: accurate yes or no, a rating from 1 to
+    /// 5, notes within the limit, once an entry. Each refusal names the rule.
+    pub async fn record_typed_review(
         &self,
         actor: &Actor,
-        review: &NewReview<'_>,
-        patient_id: Option<PatientId>,
-        detail: String,
-        now: DateTime<Utc>,
-    ) -> ServiceResult<bool> {
+        typed: &TypedReview<'_>,
+    ) -> ServiceResult<()> {
         self.require_oversight(actor)?;
+        let refuse = |m: &str| Err(ServiceError::Refused(m.to_owned()));
+        let Ok(entry) = typed.entry.trim().parse::<EntryId>() else {
+            return refuse("Review: choose an entry from the sample.");
+        };
+        let Some(EntryOwner { coordinator_id, patient_id }) = self.store.entry_owner(entry).await?
+        else {
+            return refuse("Review: that entry does not exist.");
+        };
+        if coordinator_id == actor.id {
+            return refuse("Review: you cannot review your own entries.");
+        }
+        let accurate = match typed.accurate {
+            "yes" => true,
+            "no" => false,
+            _ => return refuse("Accurate: answer yes or no."),
+        };
+        let rating = typed.rating.trim();
+        let Some(rating) = rating.parse::<i32>().ok().filter(|r| (1..=5).contains(r)) else {
+            return refuse(&format!(
+                "Rating: a whole number from 1 to 5 (you entered \"{rating}\")."
+            ));
+        };
+        let notes = typed.notes.trim();
+        if notes.chars().count() > NOTES_LIMIT {
+            return refuse(&format!("Review notes: at most {NOTES_LIMIT} characters."));
+        }
+        let verdict = if accurate { "accurate" } else { "not accurate" };
+        let detail = format!("entry {entry}: {verdict} rating {rating}; {notes}");
         let event = audit_event(actor, "qa.review", patient_id, detail);
-        Ok(self.store.record_qa_review(review, &event, now).await?)
+        let review = NewReview {
+            task_log_id: entry,
+            coordinator_id,
+            reviewer: actor.id,
+            accurate,
+            rating,
+            notes,
+        };
+        if !self.store.record_qa_review(&review, &event, Utc::now()).await? {
+            return refuse("Review: that entry has been reviewed already.");
+        }
+        Ok(())
     }
 
     /// Records a satisfaction survey; false when the patient has one on that day.

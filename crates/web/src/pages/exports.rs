@@ -12,7 +12,7 @@ use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::panel::{PanelQuery, panel_rows};
+use super::panel::{PanelQuery, PanelRow, panel_rows};
 use super::{audit, date_range_param};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
@@ -52,59 +52,51 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
+const PANEL_HEADER: [&str; 12] = [
+    "patient_id",
+    "patient_name",
+    "chart_code",
+    "status",
+    "coordinator",
+    "last_visit",
+    "next_visit_due",
+    "visit_status",
+    "monthly_tasks_done",
+    "monthly_tasks_total",
+    "this_month_minutes",
+    "open_care_gaps",
+];
+
+/// A panel row as the CSV writes it, in [`PANEL_HEADER`]'s order.
+fn panel_line(r: &PanelRow) -> Vec<String> {
+    vec![
+        r.id.to_string(),
+        r.name.clone(),
+        r.chart_code.clone(),
+        r.status.to_owned(),
+        r.coordinator.clone(),
+        r.last_visit.map(|d| d.to_string()).unwrap_or_default(),
+        r.next_due.map(|d| d.to_string()).unwrap_or_default(),
+        r.visit.label().to_owned(),
+        r.tasks_done.to_string(),
+        r.tasks_total.to_string(),
+        r.minutes.to_string(),
+        r.open_gaps.to_string(),
+    ]
+}
+
 pub async fn panel(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<PanelQuery>,
 ) -> AppResult<Response> {
     let (rows, _, _, _) = panel_rows(&state, &user, &q).await?;
-    let header = [
-        "patient_id",
-        "patient_name",
-        "chart_code",
-        "status",
-        "coordinator",
-        "last_visit",
-        "next_visit_due",
-        "visit_status",
-        "monthly_tasks_done",
-        "monthly_tasks_total",
-        "this_month_minutes",
-        "open_care_gaps",
-    ];
-    let lines: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.to_string(),
-                r.name.clone(),
-                r.chart_code.clone(),
-                r.status.to_owned(),
-                r.coordinator.clone(),
-                r.last_visit.map(|d| d.to_string()).unwrap_or_default(),
-                r.next_due.map(|d| d.to_string()).unwrap_or_default(),
-                r.visit.label().to_owned(),
-                r.tasks_done.to_string(),
-                r.tasks_total.to_string(),
-                r.minutes.to_string(),
-                r.open_gaps.to_string(),
-            ]
-        })
-        .collect();
-    audit(
-        &state,
-        &user,
-        "panel.export",
-        None,
-        format!(
-            "{} patients; filters {}",
-            lines.len(),
-            serde_urlencoded::to_string(&q).unwrap_or_default()
-        ),
-    )
-    .await?;
+    let lines: Vec<Vec<String>> = rows.iter().map(panel_line).collect();
+    let filters = serde_urlencoded::to_string(&q).unwrap_or_default();
+    let detail = format!("{} patients; filters {filters}", lines.len());
+    audit(&state, &user, "panel.export", None, detail).await?;
     let today = local_date(Utc::now(), state.settings.time_zone);
-    Ok(csv_response(&format!("carelog-panel-{today}.csv"), csv_body(&header, &lines)?))
+    Ok(csv_response(&format!("carelog-panel-{today}.csv"), csv_body(&PANEL_HEADER, &lines)?))
 }
 
 #[derive(Deserialize, Default)]

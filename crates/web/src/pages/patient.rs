@@ -13,7 +13,7 @@ use carelog_domain::ids::PatientId;
 use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
@@ -84,6 +84,15 @@ fn recent_activity(p: &PatientDetail, tz: chrono_tz::Tz) -> Vec<(String, String,
         .collect()
 }
 
+/// Whether the patient's visit is due, and when the next one is.
+fn visit_of(p: &PatientDetail, today: NaiveDate) -> (VisitStatus, String) {
+    let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
+    let next_due = next_visit_due(p.last_visit, interval)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "Now (never visited)".into());
+    (visit_status(p.last_visit, interval, today), next_due)
+}
+
 async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
@@ -96,12 +105,7 @@ async fn patient_page(
     let record = state.app.patient_record(&user.actor(), patient).await?;
     let p = record.detail;
     let tz = state.settings.time_zone;
-    let today = local_date(Utc::now(), tz);
-    let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
-    let visit = visit_status(p.last_visit, interval, today);
-    let next_due = next_visit_due(p.last_visit, interval)
-        .map(|d| d.to_string())
-        .unwrap_or_else(|| "Now (never visited)".into());
+    let (visit, next_due) = visit_of(&p, local_date(Utc::now(), tz));
     let activity = recent_activity(&p, tz);
     let month_tasks = record
         .month_tasks
@@ -116,12 +120,8 @@ async fn patient_page(
         }
         None => None,
     };
-    let shell = Shell::load(state, user, Tab::Panel).await?;
-    let manage = record.caseload_holders;
-    let statuses = PatientStatus::ALL.iter().map(|s| s.as_str()).collect();
-    let notice = notice.chars().take(300).collect();
     let page = PatientPage {
-        shell,
+        shell: Shell::load(state, user, Tab::Panel).await?,
         p,
         visit,
         next_due,
@@ -130,9 +130,9 @@ async fn patient_page(
         month_tasks,
         form,
         saved,
-        notice,
-        manage,
-        statuses,
+        notice: notice.chars().take(300).collect(),
+        manage: record.caseload_holders,
+        statuses: PatientStatus::ALL.iter().map(|s| s.as_str()).collect(),
     };
     Ok((status, render(&page)?).into_response())
 }

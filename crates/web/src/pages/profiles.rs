@@ -8,15 +8,16 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{Named, ProfileUpdate, TeamMember};
+use carelog_app::team_facts::{availability_label, days_ago, facts};
 use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
-use chrono::{NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
+use chrono_tz::Tz;
 
 use super::{Shell, Tab, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, days_ago, facts};
 
 pub const SPECIALIZATIONS: [&str; 5] =
     ["CCM", "PCM", "Mental Health", "Dementia", "Complex Medical"];
@@ -26,6 +27,17 @@ pub const SPECIALIZATIONS: [&str; 5] =
 struct ProfilePage {
     shell: Shell,
     member: TeamMember,
+    figures: ProfileFigures,
+    facilities: Vec<(Named, bool)>,
+    specializations: Vec<(&'static str, bool)>,
+    form: ProfileUpdate,
+    languages: String,
+    error: Option<String>,
+    saved: bool,
+}
+
+/// The coordinator's figures in words, each saying so when there is nothing to show yet.
+struct ProfileFigures {
     availability: String,
     tasks_per_day: String,
     minutes_per_patient: String,
@@ -33,12 +45,28 @@ struct ProfilePage {
     rating: String,
     satisfaction: String,
     last_assignment: String,
-    facilities: Vec<(Named, bool)>,
-    specializations: Vec<(&'static str, bool)>,
-    form: ProfileUpdate,
-    languages: String,
-    error: Option<String>,
-    saved: bool,
+}
+
+fn profile_figures(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> ProfileFigures {
+    let f = facts(m, now, tz);
+    ProfileFigures {
+        availability: availability_label(m),
+        tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
+        minutes_per_patient: format!("{:.0}", f.avg_minutes_per_patient),
+        response: f
+            .avg_response_hours
+            .map(|h| format!("{h:.1} hours"))
+            .unwrap_or_else(|| "no completed tasks in 30 days".into()),
+        rating: f
+            .performance_rating
+            .map(|r| format!("{r:.1}/5 from {} QA reviews", m.reviews))
+            .unwrap_or_else(|| "no QA reviews yet".into()),
+        satisfaction: f
+            .satisfaction
+            .map(|s| format!("{s:.1}/5 from {} surveys", m.surveys))
+            .unwrap_or_else(|| "no surveys yet".into()),
+        last_assignment: days_ago(m.last_assignment, now, tz),
+    }
 }
 
 async fn member(state: &AppState, user: &CurrentUser, raw_id: &str) -> AppResult<TeamMember> {
@@ -78,31 +106,13 @@ async fn show(
     error: Option<String>,
     saved: bool,
 ) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let f = facts(&m, now, tz);
     let all_facilities = state.app.facilities().await?;
     let form = form.unwrap_or_else(|| profile_as_recorded(&m, &all_facilities));
     super::audit(state, user, "team.profile_view", None, format!("coordinator {}", m.id)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = ProfilePage {
         shell: Shell::load(state, user, Tab::Team).await?,
-        availability: availability_label(&m),
-        tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
-        minutes_per_patient: format!("{:.0}", f.avg_minutes_per_patient),
-        response: f
-            .avg_response_hours
-            .map(|h| format!("{h:.1} hours"))
-            .unwrap_or_else(|| "no completed tasks in 30 days".into()),
-        rating: f
-            .performance_rating
-            .map(|r| format!("{r:.1}/5 from {} QA reviews", m.reviews))
-            .unwrap_or_else(|| "no QA reviews yet".into()),
-        satisfaction: f
-            .satisfaction
-            .map(|s| format!("{s:.1}/5 from {} surveys", m.surveys))
-            .unwrap_or_else(|| "no surveys yet".into()),
-        last_assignment: days_ago(m.last_assignment, now, tz),
+        figures: profile_figures(&m, Utc::now(), state.settings.time_zone),
         facilities: all_facilities
             .into_iter()
             .map(|f| {

@@ -10,9 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
-use carelog_app::model::{EntryOwner, NewReview, QualityWindow, SampleEntry, TeamMember};
-use carelog_app::team::TypedSurvey;
-use carelog_domain::ids::{EntryId, UserId};
+use carelog_app::model::{QualityWindow, SampleEntry, TeamMember};
+use carelog_app::team::{TypedReview, TypedSurvey};
+use carelog_app::team_facts::windows;
+use carelog_domain::ids::UserId;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range};
 use carelog_domain::team_stats::{
     ACCURACY_TARGET, Alert, AlertLevel, CARE_PLAN_TARGET, QualityMonth, SATISFACTION_TARGET,
@@ -26,8 +27,6 @@ use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::line_chart::{LineChart, line_chart};
 use crate::state::AppState;
-use carelog_app::assignment::NOTES_LIMIT;
-use carelog_app::team_facts::windows;
 
 pub const TREND_MONTHS: usize = 6;
 const SAMPLE_SIZE: i64 = 10;
@@ -304,55 +303,19 @@ pub async fn record_review(
     ManagerUser(user): ManagerUser,
     Form(form): Form<ReviewForm>,
 ) -> AppResult<Response> {
-    let refuse = |message: String| {
-        let (state, user) = (state.clone(), user.clone());
-        async move { show_sample(&state, &user, None, String::new(), Some(message)).await }
+    let typed = TypedReview {
+        entry: &form.entry,
+        accurate: &form.accurate,
+        rating: &form.rating,
+        notes: &form.notes,
     };
-    let Some(entry) = form.entry.trim().parse::<EntryId>().ok() else {
-        return refuse("Review: choose an entry from the sample.".into()).await;
-    };
-    let Some(EntryOwner { coordinator_id: coordinator, patient_id: patient }) =
-        state.app.entry_owner(&user.actor(), entry).await?
-    else {
-        return refuse("Review: that entry does not exist.".into()).await;
-    };
-    if coordinator == user.id() {
-        return refuse("Review: you cannot review your own entries.".into()).await;
+    match state.app.record_typed_review(&user.actor(), &typed).await {
+        Ok(()) => Ok(Redirect::to("/team/quality/review?notice=Review+saved.").into_response()),
+        Err(ServiceError::Refused(message)) => {
+            show_sample(&state, &user, None, String::new(), Some(message)).await
+        }
+        Err(e) => Err(e.into()),
     }
-    let accurate = match form.accurate.as_str() {
-        "yes" => true,
-        "no" => false,
-        _ => return refuse("Accurate: answer yes or no.".into()).await,
-    };
-    let Some(rating) = form.rating.trim().parse::<i32>().ok().filter(|r| (1..=5).contains(r))
-    else {
-        return refuse(format!(
-            "Rating: a whole number from 1 to 5 (you entered \"{}\").",
-            form.rating.trim()
-        ))
-        .await;
-    };
-    let notes = form.notes.trim();
-    if notes.chars().count() > NOTES_LIMIT {
-        return refuse(format!("Review notes: at most {NOTES_LIMIT} characters.")).await;
-    }
-    let now = Utc::now();
-    let detail = format!(
-        "entry {entry}: {} rating {rating}; {notes}",
-        if accurate { "accurate" } else { "not accurate" }
-    );
-    let review = NewReview {
-        task_log_id: entry,
-        coordinator_id: coordinator,
-        reviewer: user.id(),
-        accurate,
-        rating,
-        notes,
-    };
-    if !state.app.record_qa_review(&user.actor(), &review, patient, detail, now).await? {
-        return refuse("Review: that entry has been reviewed already.".into()).await;
-    }
-    Ok(Redirect::to("/team/quality/review?notice=Review+saved.").into_response())
 }
 
 #[derive(Template)]

@@ -247,9 +247,30 @@ async fn performance(
 }
 
 async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
+    let (tz, now) = (state.settings.time_zone, Utc::now());
     let team = state.app.team_members(&user.actor()).await?;
+    Ok(Report {
+        kind: "workload",
+        title: "Workload analysis (now)".into(),
+        summary: workload_summary(&team),
+        bars: Vec::new(),
+        header: vec![
+            "coordinator",
+            "availability",
+            "caseload",
+            "max_caseload",
+            "utilization_percent",
+            "band",
+            "avg_tasks_per_day",
+            "avg_minutes_per_patient",
+        ],
+        rows: team.iter().map(|m| workload_row(m, now, tz)).collect(),
+    })
+}
+
+/// The workload report's figures: the team's utilization, its spread over the coordinators who
+/// take patients, their caseloads' mean and deviation, and the capacity left.
+fn workload_summary(team: &[TeamMember]) -> Vec<(String, String)> {
     let takes: Vec<_> = team
         .iter()
         .filter(|m| m.availability != Availability::Unavailable && m.max_caseload > 0)
@@ -266,44 +287,28 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
     } else {
         caseloads.iter().sum::<f64>() / caseloads.len() as f64
     };
-    Ok(Report {
-        kind: "workload",
-        title: "Workload analysis (now)".into(),
-        summary: vec![
-            (
-                "Team utilization".into(),
-                format!(
-                    "{} — {}",
-                    opt(team_utilization, 0, "%"),
-                    team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
-                ),
+    vec![
+        (
+            "Team utilization".into(),
+            format!(
+                "{} — {}",
+                opt(team_utilization, 0, "%"),
+                team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
             ),
-            (
-                "Utilization spread".into(),
-                format!(
-                    "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
-                    if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
-                ),
+        ),
+        (
+            "Utilization spread".into(),
+            format!(
+                "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
+                if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
             ),
-            (
-                "Caseload mean / standard deviation".into(),
-                format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
-            ),
-            ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
-        ],
-        bars: Vec::new(),
-        header: vec![
-            "coordinator",
-            "availability",
-            "caseload",
-            "max_caseload",
-            "utilization_percent",
-            "band",
-            "avg_tasks_per_day",
-            "avg_minutes_per_patient",
-        ],
-        rows: team.iter().map(|m| workload_row(m, now, tz)).collect(),
-    })
+        ),
+        (
+            "Caseload mean / standard deviation".into(),
+            format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
+        ),
+        ("Capacity left".into(), format!("{} patients", (capacity - caseload).max(0))),
+    ]
 }
 
 pub async fn page(

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
-use carelog_app::model::TaskTypeRow;
+use carelog_app::model::{ScheduleRow, TaskTypeRow};
 use carelog_domain::catalogue::AppliesTo;
 use carelog_domain::patient::Priority;
 use carelog_domain::schedule::{ScheduleDraft, validate_schedule};
@@ -73,33 +73,26 @@ pub struct SavedQuery {
     saved: String,
 }
 
-async fn schedules_page(
-    state: &AppState,
-    user: &crate::context::CurrentUser,
-    edited: Option<ScheduleLine>,
-    saved: bool,
-    status: StatusCode,
-) -> AppResult<Response> {
-    let mut lines: Vec<ScheduleLine> = state
-        .app
-        .schedules(&user.actor())
-        .await?
-        .into_iter()
-        .map(|s| ScheduleLine {
-            id: s.id,
-            form: ScheduleForm {
-                task_type: s.task_type_id.to_string(),
-                frequency: s.frequency.key().to_owned(),
-                day: s.day_of_month.or(s.day_of_week).map(|d| d.to_string()).unwrap_or_default(),
-                estimated_minutes: s.estimated_minutes.to_string(),
-                priority: s.priority.as_str().to_owned(),
-                applies_to: s.applies_to.key().to_owned(),
-                active: if s.is_active { "1".into() } else { String::new() },
-            },
-            errors: Vec::new(),
-        })
-        .collect();
-    lines.push(ScheduleLine {
+/// A schedule as its row of the form shows it.
+fn schedule_line(s: ScheduleRow) -> ScheduleLine {
+    ScheduleLine {
+        id: s.id,
+        form: ScheduleForm {
+            task_type: s.task_type_id.to_string(),
+            frequency: s.frequency.key().to_owned(),
+            day: s.day_of_month.or(s.day_of_week).map(|d| d.to_string()).unwrap_or_default(),
+            estimated_minutes: s.estimated_minutes.to_string(),
+            priority: s.priority.as_str().to_owned(),
+            applies_to: s.applies_to.key().to_owned(),
+            active: if s.is_active { "1".into() } else { String::new() },
+        },
+        errors: Vec::new(),
+    }
+}
+
+/// The empty row that adds a schedule, with the usual choices made.
+fn new_schedule_line() -> ScheduleLine {
+    ScheduleLine {
         id: 0,
         form: ScheduleForm {
             frequency: "monthly".into(),
@@ -109,7 +102,19 @@ async fn schedules_page(
             ..ScheduleForm::default()
         },
         errors: Vec::new(),
-    });
+    }
+}
+
+async fn schedules_page(
+    state: &AppState,
+    user: &crate::context::CurrentUser,
+    edited: Option<ScheduleLine>,
+    saved: bool,
+    status: StatusCode,
+) -> AppResult<Response> {
+    let mut lines: Vec<ScheduleLine> =
+        state.app.schedules(&user.actor()).await?.into_iter().map(schedule_line).collect();
+    lines.push(new_schedule_line());
     if let Some(edited) = edited
         && let Some(line) = lines.iter_mut().find(|l| l.id == edited.id)
     {

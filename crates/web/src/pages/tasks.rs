@@ -10,8 +10,9 @@ use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
 use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::display_name;
-use carelog_domain::practice_time::{local_date, start_of_day};
+use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
@@ -251,50 +252,56 @@ async fn tasks_page(
     form: Option<EntryFormView>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
-    let today = local_date(now, tz);
+    let today = local_date(Utc::now(), state.settings.time_zone);
     let date = parse_date(&query.date, today)?;
     let day = state.app.daily_tasks(&user.actor(), date, &query.patient, &query.task_type).await?;
     let form = match form {
         Some(f) => f,
         None => fresh_form(state, user, query, &day, date),
     };
+    let shell = Shell::load(state, user, Tab::Tasks).await?;
+    let tz = state.settings.time_zone;
+    let page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
+    Ok((status, render(&page)?).into_response())
+}
+
+/// Tab 2 for `date` from the service's day: the log, the worklist, the filters and the timer.
+fn day_view(
+    day: DailyTasks,
+    (date, today): (NaiveDate, NaiveDate),
+    form: EntryFormView,
+    shell: Shell,
+    tz: Tz,
+    user: &CurrentUser,
+    saved: bool,
+) -> TasksPage {
+    let now = Utc::now();
     let (patient_filter, type_filter) = filter_choices(&day);
     let timer = day.timer.as_ref().map(|t| timer_view(t, &day.own, &day.types, now, tz));
     let earliest = day.earliest_open;
-    let entries: Vec<EntryLine> =
-        day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect();
-    let (day_minutes, day_tasks) = (day.day_minutes, day.day_tasks);
-    let pending: Vec<PendingLine> =
-        day.pending.into_iter().map(|g| pending_line(g, today)).collect();
-    let month = carelog_domain::practice_time::YearMonth::of(today);
-    let (target, needs_time) = (day.target, day.needs_time);
-    let days_left = (month.last_day() - today).num_days() + 1;
-    let shell = Shell::load(state, user, Tab::Tasks).await?;
-    let page = TasksPage {
-        month_start: carelog_domain::practice_time::YearMonth::of(date).first_day().to_string(),
+    let month = YearMonth::of(today);
+    TasksPage {
+        month_start: YearMonth::of(date).first_day().to_string(),
         may_export_all: user.role().sees_all_patients(),
         own_id: user.id(),
-        needs_time,
-        days_left,
-        target,
+        needs_time: day.needs_time,
+        days_left: (month.last_day() - today).num_days() + 1,
+        target: day.target,
         date: date.to_string(),
         is_today: date == today,
-        day_tasks,
-        day_minutes,
+        day_tasks: day.day_tasks,
+        day_minutes: day.day_minutes,
         month_minutes: shell.month_minutes,
         month_patients: shell.month_patients,
-        entries,
-        pending,
+        entries: day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect(),
+        pending: day.pending.into_iter().map(|g| pending_line(g, today)).collect(),
         patient_filter,
         type_filter,
         form,
         timer,
-        saved: query.saved == "1",
+        saved,
         shell,
-    };
-    Ok((status, render(&page)?).into_response())
+    }
 }
 
 pub async fn page(

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use carelog_app::model::{
     Named, QueueFilter, QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
 };
+use carelog_app::team::TeamOverview;
+use carelog_app::team_facts::{availability_label, days_ago, facts};
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
@@ -19,11 +21,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, days_ago, facts};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -436,25 +437,31 @@ pub async fn page(
     ManagerUser(user): ManagerUser,
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
-    let now = Utc::now();
     let sla = state.app.sla_hours().await?;
     let (filter, page) = queue_filter(&q, &state, sla)?;
-    let actor = user.actor();
-    let QueuePage { rows, total } = state.app.assignment_queue(&actor, &filter).await?;
-    let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
+    let overdue_before = overdue_before(Utc::now(), sla);
+    let overview = state.app.team_overview(&user.actor(), &filter, page, overdue_before).await?;
+    let shell = Shell::load(&state, &user, Tab::Team).await?;
+    let view = team_page(shell, q, overview, page, sla, state.settings.time_zone)?;
+    Ok(render(&view)?.into_response())
+}
 
-    let team = state.app.team_members(&actor).await?;
-    let (trends, pending) = state.app.queue_trends(&actor).await?;
+/// The queue page from what the service read: the rows in words and colour, the workload cards,
+/// the trend figures and the pager's links.
+fn team_page(
+    shell: Shell,
+    q: QueueQuery,
+    overview: TeamOverview,
+    page: i64,
+    sla: i64,
+    tz: Tz,
+) -> AppResult<TeamPage> {
+    let now = Utc::now();
+    let TeamOverview { queue, overdue, team, trends, pending, facilities, providers } = overview;
+    let QueuePage { rows, total } = queue;
+    let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
     let pending_trend = pending_trend(trends.pending_now - trends.pending_yesterday);
-    let overdue_filter = QueueFilter {
-        overdue_before: Some(overdue_before(now, sla)),
-        limit: 0,
-        recent_since: now,
-        ..QueueFilter::default()
-    };
-    let overdue = state.app.assignment_queue(&actor, &overdue_filter).await?.total;
     let cards = team.iter().map(|m| workload_card(m, now, tz)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
@@ -463,9 +470,8 @@ pub async fn page(
         format!("/team?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
     };
     let (coordinator_param, assigning_to) = assigning_to(&q, &team)?;
-    audit(&state, &user, "team.queue", None, format!("{total} rows, page {page}")).await?;
-    let page_view = TeamPage {
-        shell: Shell::load(&state, &user, Tab::Team).await?,
+    Ok(TeamPage {
+        shell,
         utilization: utilization_now.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into()),
         utilization_trend,
         pending,
@@ -477,8 +483,8 @@ pub async fn page(
         total,
         page,
         pages,
-        facilities: state.app.facilities().await?,
-        providers: state.app.providers().await?,
+        facilities,
+        providers,
         priorities: vec!["High", "Medium", "Low"],
         programs: vec!["CCM", "PCM", "CCM+PCM"],
         needs: vec!["Mental Health", "Dementia", "Complex Medical", "Language"],
@@ -487,6 +493,5 @@ pub async fn page(
         coordinator_param,
         assigning_to,
         q,
-    };
-    Ok(render(&page_view)?.into_response())
+    })
 }
