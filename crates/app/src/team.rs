@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use carelog_domain::ids::{EntryId, PatientId, UserId};
+use carelog_domain::notifications::Kind;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actor::audit_event;
 use crate::assignment::NOTES_LIMIT;
+use crate::notify::Notice;
 use crate::team_facts::windows;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
@@ -238,19 +240,40 @@ impl App {
         self.store.senior_review(id).await?.ok_or(ServiceError::NotFound)
     }
 
-    /// An admin's answer to a senior review; false when it was answered already.
+    /// An admin's answer to a senior review: some words within the limit, once a review. The
+    /// patient goes back to the queue and the manager who asked is told. Refusals name the rule.
     pub async fn answer_senior_review(
         &self,
         actor: &Actor,
-        review: &SeniorReview,
+        id: i64,
         answer: &str,
-        now: DateTime<Utc>,
-    ) -> ServiceResult<bool> {
-        self.require_admin(actor)?;
+    ) -> ServiceResult<()> {
+        let review = self.senior_review(actor, id).await?;
+        let refuse = |m: String| Err(ServiceError::Refused(m));
+        let answer = answer.trim();
+        if answer.is_empty() {
+            let patient = &review.patient;
+            return refuse(format!("Answer for {patient}: write the answer the manager will see."));
+        }
+        if answer.chars().count() > NOTES_LIMIT {
+            return refuse(format!("Answer: at most {NOTES_LIMIT} characters."));
+        }
+        let now = Utc::now();
         let detail = format!("review {}: {answer}", review.id);
         let event =
             audit_event(actor, "assignment.review_answered", Some(review.patient_id), detail);
-        Ok(self.store.answer_senior_review(review, actor.id, answer, &event, now).await?)
+        if !self.store.answer_senior_review(&review, actor.id, answer, &event, now).await? {
+            return refuse(format!("The review of {} was answered already.", review.patient));
+        }
+        let notice = Notice {
+            kind: Kind::SeniorReview,
+            title: format!("Senior review answered: {}", review.patient),
+            body: format!("by {}: back in the queue", actor.display_name),
+            link: &format!("/team/assign/{}", review.patient_id),
+            event: &format!("answer:{id}"),
+            patient_id: Some(review.patient_id),
+        };
+        self.notify(review.requested_by_id, notice, now).await
     }
 
     /// An assignment record: managers and admins see every one; a coordinator the handoffs they

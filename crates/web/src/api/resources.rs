@@ -139,13 +139,9 @@ fn entry_json(e: &EntryRow, tz: chrono_tz::Tz) -> Value {
     })
 }
 
-pub async fn task_log(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
-    let tz = state.settings.time_zone;
-    let today = local_date(Utc::now(), tz);
+/// The API log's date range: `from` (the month's first day) to `to` (today), inclusive, at most
+/// 366 days, start before end.
+fn log_range(q: &PageQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
     let from = date("from", &q.from, YearMonth::of(today).first_day())?;
     let to = date("to", &q.to, today)?;
     if from > to || (to - from).num_days() >= 366 {
@@ -153,6 +149,16 @@ pub async fn task_log(
             "from/to: a range of at most 366 days, start before end (got {from} to {to})."
         )));
     }
+    Ok((from, to))
+}
+
+pub async fn task_log(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    let tz = state.settings.time_zone;
+    let (from, to) = log_range(&q, local_date(Utc::now(), tz))?;
     let limit = number("limit", &q.limit, 500, 5000)?;
     let patient = id("patient", &q.patient)?;
     let visible_patient = match patient {
@@ -167,26 +173,13 @@ pub async fn task_log(
         Some(p) => LogQuery::new(scope).patient(p),
         None => LogQuery::new(scope),
     };
-    query.range = Some(UtcRange {
-        start: start_of_day(from, tz),
-        end: start_of_day(to + Duration::days(1), tz),
-    });
+    let end = start_of_day(to + Duration::days(1), tz);
+    query.range = Some(UtcRange { start: start_of_day(from, tz), end });
     let total = state.app.count_log_entries(&query).await?;
-    let items: Vec<Value> = state
-        .app
-        .log_entries(&query, limit as u64)
-        .await?
-        .iter()
-        .map(|e| entry_json(e, tz))
-        .collect();
-    audit(
-        &state,
-        &user,
-        "api.task_log",
-        patient,
-        format!("{from} to {to}: {} of {total}", items.len()),
-    )
-    .await?;
+    let entries = state.app.log_entries(&query, limit as u64).await?;
+    let items: Vec<Value> = entries.iter().map(|e| entry_json(e, tz)).collect();
+    let detail = format!("{from} to {to}: {} of {total}", items.len());
+    audit(&state, &user, "api.task_log", patient, detail).await?;
     Ok(Json(json!({ "from": from, "to": to, "total": total, "items": items })))
 }
 
@@ -208,14 +201,9 @@ pub struct NewTask {
     confirm_above_average: bool,
 }
 
-/// Logs a task under exactly the rules of the Daily Tasks form: the same check, the same transaction.
-pub async fn log_task(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    body: Result<Json<NewTask>, JsonRejection>,
-) -> ApiResult<Response> {
-    let Json(task) = body.map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
-    // PostgreSQL cannot store a NUL in text, and no person types one (the pages refuse it the same way).
+/// The API's entry as the service takes one; text holding a NUL is refused (PostgreSQL cannot
+/// store it, and no person types one: the pages refuse it the same way).
+fn entry_input(task: &NewTask) -> ApiResult<EntryInput> {
     if [&task.stat_value, &task.notes, &task.task_at_local]
         .into_iter()
         .flatten()
@@ -225,38 +213,48 @@ pub async fn log_task(
             "Body: text may not contain a NUL character (\\u0000); nothing was saved.".into(),
         ));
     }
-    let input = EntryInput {
+    Ok(EntryInput {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: task.task_type_id.to_string(),
         minutes: task.minutes.map(|m| m.to_string()).unwrap_or_default(),
-        value: task.stat_value.unwrap_or_default(),
-        notes: task.notes.unwrap_or_default(),
-        when: task.task_at_local.unwrap_or_default(),
+        value: task.stat_value.clone().unwrap_or_default(),
+        notes: task.notes.clone().unwrap_or_default(),
+        when: task.task_at_local.clone().unwrap_or_default(),
         confirmed: task.confirm_above_average,
-    };
+    })
+}
+
+/// 422 for an entry the minutes' size held back until the caller confirms it.
+fn confirm_first(prompt: String) -> ApiError {
+    ApiError::Unprocessable(
+        "The minutes are well above average: send \"confirm_above_average\": true to log them."
+            .into(),
+        vec![prompt],
+    )
+}
+
+/// Logs a task under exactly the rules of the Daily Tasks form: the same check, the same transaction.
+pub async fn log_task(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<NewTask>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Json(task) = body.map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
+    let input = entry_input(&task)?;
     let id = match state.app.log_entry(&user.actor(), &input, Source::Api).await? {
         Outcome::Saved { id, .. } => id,
+        Outcome::NeedsConfirmation(prompt) => return Err(confirm_first(prompt)),
         Outcome::Refused(problems) => {
-            return Err(ApiError::Unprocessable(
-                "The entry breaks a time-entry rule; nothing was saved.".into(),
-                problems,
-            ));
-        }
-        Outcome::NeedsConfirmation(prompt) => {
-            return Err(ApiError::Unprocessable(
-                "The minutes are well above average: send \"confirm_above_average\": true to log them.".into(),
-                vec![prompt],
-            ));
+            let message = "The entry breaks a time-entry rule; nothing was saved.";
+            return Err(ApiError::Unprocessable(message.into(), problems));
         }
     };
     let body = match state.app.entry(id).await? {
         Some(e) => entry_json(&e, state.settings.time_zone),
         None => json!({ "id": id }),
     };
-    let location = format!(
-        "/api/v1/task-log?patient={}",
-        task.patient_id.map_or_else(String::new, |p| p.to_string())
-    );
+    let patient = task.patient_id.map_or_else(String::new, |p| p.to_string());
+    let location = format!("/api/v1/task-log?patient={patient}");
     Ok((StatusCode::CREATED, [(axum::http::header::LOCATION, location)], Json(body))
         .into_response())
 }
@@ -313,15 +311,8 @@ pub async fn assignment_queue(
     Ok(Json(json!({ "sla_hours": sla, "items": items })))
 }
 
-pub async fn billing_summary(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
-    if !user.role().sees_billing() {
-        return Err(ApiError::Forbidden);
-    }
-    let today = local_date(Utc::now(), state.settings.time_zone);
+/// The month asked for (last month when none) and the rule set (the month's own when none).
+fn month_and_rules(q: &PageQuery, today: NaiveDate) -> ApiResult<(YearMonth, Option<RuleSet>)> {
     let month = match q.month.as_deref().map(str::trim) {
         None | Some("") => YearMonth::of(today).previous(),
         Some(m) => YearMonth::parse(m).map_err(|e| ApiError::BadRequest(e.to_string()))?,
@@ -330,7 +321,10 @@ pub async fn billing_summary(
         None | Some("") => None,
         Some(r) => Some(RuleSet::parse(r).map_err(|e| ApiError::BadRequest(e.to_string()))?),
     };
-    let s = state.app.billing_summary(&user.actor(), month, rules).await?;
+    Ok((month, rules))
+}
+
+fn summary_json(month: YearMonth, s: &carelog_domain::billing_summary::MonthSummary) -> Value {
     let cents = |c: i64| format!("{}.{:02}", c / 100, c % 100);
     let lines: Vec<Value> = s
         .lines
@@ -343,18 +337,26 @@ pub async fn billing_summary(
             })
         })
         .collect();
-    audit(
-        &state,
-        &user,
-        "api.billing_summary",
-        None,
-        format!("{month} under {}", s.rule_set.key()),
-    )
-    .await?;
-    Ok(Json(json!({
+    json!({
         "month": month.to_string(), "rule_set": s.rule_set.key(), "target_minutes": s.target_minutes,
         "totals": { "patient_months": s.totals.patients, "billable": s.totals.billable, "minutes": s.totals.minutes,
                     "estimated_reimbursement": cents(s.totals.reimbursement), "fee_missing": s.totals.fee_missing },
         "lines": lines,
-    })))
+    })
+}
+
+pub async fn billing_summary(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
+    if !user.role().sees_billing() {
+        return Err(ApiError::Forbidden);
+    }
+    let today = local_date(Utc::now(), state.settings.time_zone);
+    let (month, rules) = month_and_rules(&q, today)?;
+    let s = state.app.billing_summary(&user.actor(), month, rules).await?;
+    let detail = format!("{month} under {}", s.rule_set.key());
+    audit(&state, &user, "api.billing_summary", None, detail).await?;
+    Ok(Json(summary_json(month, &s)))
 }

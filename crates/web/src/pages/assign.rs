@@ -6,8 +6,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::ServiceError;
+use carelog_app::assignment::{AssignAction, AssignRequest, Assigned, HANDOFF_MINUTES};
 use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
-use carelog_domain::assignment::MatchScore;
+use carelog_app::team_facts::{availability_label, days_ago};
+use carelog_domain::assignment::{MatchScore, Weights};
 use carelog_domain::assignment_queue::days_pending_label;
 use carelog_domain::ids::UserId;
 use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
@@ -19,9 +22,6 @@ use super::{Shell, Tab, audit, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::ServiceError;
-use carelog_app::assignment::{AssignAction, AssignRequest, Assigned, HANDOFF_MINUTES};
-use carelog_app::team_facts::{availability_label, days_ago};
 
 pub struct Candidate {
     pub id: UserId,
@@ -167,6 +167,37 @@ async fn waiting_patient(
     Ok(Ok(row))
 }
 
+/// Every coordinator as a card, best first: the recommended one marked, and selected the one the
+/// manager chose (if still on the list) or else the recommendation.
+fn candidates(
+    ranked: &[(TeamMember, MatchScore)],
+    row: &QueueRow,
+    preselect: Option<UserId>,
+    tz: Tz,
+) -> Vec<Candidate> {
+    let now = Utc::now();
+    let recommended = ranked.iter().find(|(_, s)| s.recommendable).map(|(m, _)| m.id);
+    let chosen = preselect.filter(|p| ranked.iter().any(|(m, _)| m.id == *p)).or(recommended);
+    ranked
+        .iter()
+        .map(|(m, s)| Candidate {
+            recommended: Some(m.id) == recommended,
+            selected: Some(m.id) == chosen,
+            ..candidate(m, *s, row, tz, now)
+        })
+        .collect()
+}
+
+fn weights_text(w: &Weights) -> String {
+    format!(
+        "workload {:.0}%, specialization {:.0}%, experience {:.0}%, language {:.0}%",
+        w.workload * 100.0,
+        w.specialization * 100.0,
+        w.experience * 100.0,
+        w.language * 100.0
+    )
+}
+
 async fn render_page(
     state: &AppState,
     user: &CurrentUser,
@@ -176,20 +207,10 @@ async fn render_page(
     handoff: String,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let tz = state.settings.time_zone;
     let now = Utc::now();
     let w = state.app.assignment_weights().await?;
     let ranked = state.app.ranked_team(&user.actor(), &row).await?;
-    let recommended = ranked.iter().find(|(_, s)| s.recommendable).map(|(m, _)| m.id);
-    let chosen = preselect.filter(|p| ranked.iter().any(|(m, _)| m.id == *p)).or(recommended);
-    let candidates = ranked
-        .iter()
-        .map(|(m, s)| Candidate {
-            recommended: Some(m.id) == recommended,
-            selected: Some(m.id) == chosen,
-            ..candidate(m, *s, &row, tz, now)
-        })
-        .collect();
+    let candidates = candidates(&ranked, &row, preselect, state.settings.time_zone);
     let patient = state.app.visible_patient(&user.actor(), row.id).await?;
     let detail = state.app.patient_detail(patient).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -203,13 +224,7 @@ async fn render_page(
         notes,
         handoff,
         error,
-        weights: format!(
-            "workload {:.0}%, specialization {:.0}%, experience {:.0}%, language {:.0}%",
-            w.workload * 100.0,
-            w.specialization * 100.0,
-            w.experience * 100.0,
-            w.language * 100.0
-        ),
+        weights: weights_text(&w),
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -385,6 +400,11 @@ pub fn handoff_ics(
     .join("\r\n")
 }
 
+/// The host a base URL names, for calendar UIDs; "carelog" when it names none.
+fn host_of(base: &str) -> &str {
+    base.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("carelog")
+}
+
 pub async fn ics(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -392,30 +412,11 @@ pub async fn ics(
 ) -> AppResult<Response> {
     let record = visible_assignment(&state, &user, &raw_id).await?;
     let Some(at) = record.handoff_at else { return Err(AppError::NotFound) };
-    audit(
-        &state,
-        &user,
-        "assignment.handoff_ics",
-        Some(record.patient_id),
-        format!("assignment {}", record.id),
-    )
-    .await?;
-    let base = state.settings.base_url.trim_end_matches('/').to_owned();
-    let host = base
-        .split("://")
-        .nth(1)
-        .unwrap_or("carelog")
-        .split('/')
-        .next()
-        .unwrap_or("carelog")
-        .to_owned();
-    let body = handoff_ics(
-        record.id,
-        at,
-        &host,
-        &format!("{base}/team/assignments/{}", record.id),
-        Utc::now(),
-    );
+    let detail = format!("assignment {}", record.id);
+    audit(&state, &user, "assignment.handoff_ics", Some(record.patient_id), detail).await?;
+    let base = state.settings.base_url.trim_end_matches('/');
+    let link = format!("{base}/team/assignments/{}", record.id);
+    let body = handoff_ics(record.id, at, host_of(base), &link, Utc::now());
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
@@ -433,6 +434,13 @@ pub async fn ics(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_calendar_uid_names_the_host_of_the_base_url() {
+        assert_eq!(host_of("https://carelog.example/practice"), "carelog.example");
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1:8080");
+        assert_eq!(host_of("carelog"), "carelog");
+    }
 
     #[test]
     fn ics_is_a_crlf_calendar_with_utc_times_and_no_patient() {

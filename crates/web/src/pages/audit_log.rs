@@ -7,6 +7,7 @@ use carelog_app::model::{AuditFilter, AuditPage as Events, AuditRow};
 use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::start_of_day;
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
@@ -81,12 +82,8 @@ fn page_link(q: &AuditQuery, page: u64) -> String {
     format!("/admin/audit?{query}page={page}")
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Html<String>> {
-    let tz = state.settings.time_zone;
+/// The audit log's filter from the query: a user, an action prefix, a patient id, a date range.
+fn audit_filter(q: &AuditQuery, tz: Tz) -> AppResult<AuditFilter> {
     let patient_id = match q.patient.trim() {
         "" => None,
         text => Some(text.parse::<PatientId>().map_err(|_| {
@@ -95,28 +92,38 @@ pub async fn page(
             ))
         })?),
     };
-    let filter = AuditFilter {
+    Ok(AuditFilter {
         username: Some(q.user.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()),
         action_prefix: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
         patient_id,
         from: parse_date("from", &q.from)?.map(|d| start_of_day(d, tz)),
         until: parse_date("to", &q.to)?.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, tz)),
-    };
+    })
+}
+
+fn audit_line(e: AuditRow, tz: Tz) -> AuditLine {
+    AuditLine {
+        at: e.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
+        username: e.username,
+        action: e.action,
+        patient: e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
+        detail: e.detail,
+        address: e.address,
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Html<String>> {
+    let tz = state.settings.time_zone;
+    let filter = audit_filter(&q, tz)?;
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let Events { events, total } =
         state.app.audit_events(&user.actor(), &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let pages = (total.max(0) as u64).div_ceil(PAGE_SIZE).max(1);
-    let lines = events
-        .into_iter()
-        .map(|e: AuditRow| AuditLine {
-            at: e.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
-            username: e.username,
-            action: e.action,
-            patient: e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
-            detail: e.detail,
-            address: e.address,
-        })
-        .collect();
+    let lines = events.into_iter().map(|e| audit_line(e, tz)).collect();
     let prev_link = (page > 1).then(|| page_link(&q, page - 1));
     let next_link = (page < pages).then(|| page_link(&q, page + 1));
     let shell = Shell::load(&state, &user, Tab::Admin).await?;

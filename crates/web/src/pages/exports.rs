@@ -164,6 +164,17 @@ fn export_range(
     Ok((from, to))
 }
 
+/// The coordinator whose log is asked for: none (or "all") for the reader's default.
+fn requested_coordinator(text: &str) -> AppResult<Option<UserId>> {
+    match text.trim() {
+        "" | "all" => Ok(None),
+        v => v
+            .parse::<UserId>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into())),
+    }
+}
+
 pub async fn task_log(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -173,20 +184,11 @@ pub async fn task_log(
     let today = local_date(Utc::now(), tz);
     let (from, to) = export_range(&q, today)?;
     // Coordinators export their own log; managers and admins anyone's, or everyone's.
-    let requested =
-        match q.coordinator.trim() {
-            "" | "all" => None,
-            v => Some(v.parse::<UserId>().map_err(|_| {
-                AppError::BadRequest("Coordinator: choose one from the list.".into())
-            })?),
-        };
-    let scope = state.app.log_scope(&user.actor(), requested)?;
+    let scope = state.app.log_scope(&user.actor(), requested_coordinator(&q.coordinator)?)?;
     let coordinator = scope.coordinator();
     let mut query = LogQuery::new(scope);
-    query.range = Some(UtcRange {
-        start: start_of_day(from, tz),
-        end: start_of_day(to + Duration::days(1), tz),
-    });
+    let end = start_of_day(to + Duration::days(1), tz);
+    query.range = Some(UtcRange { start: start_of_day(from, tz), end });
     let count = state.app.count_log_entries(&query).await?;
     if count > EXPORT_ROW_LIMIT {
         return Err(AppError::BadRequest(format!(
@@ -195,14 +197,8 @@ pub async fn task_log(
     }
     let entries = state.app.log_entries(&query, EXPORT_ROW_LIMIT as u64).await?;
     let rows: Vec<Vec<String>> = entries.iter().rev().map(|e| log_row(e, tz)).collect();
-    audit(
-        &state,
-        &user,
-        "tasks.export",
-        None,
-        format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len()),
-    )
-    .await?;
+    let detail = format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len());
+    audit(&state, &user, "tasks.export", None, detail).await?;
     Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&LOG_HEADER, &rows)?))
 }
 

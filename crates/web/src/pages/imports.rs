@@ -289,14 +289,8 @@ async fn show_report(
     let (errors, mut rows) = report_rows(&c);
     let more_rows = rows.len().saturating_sub(SHOWN_ROWS);
     rows.truncate(SHOWN_ROWS);
-    audit(
-        state,
-        user,
-        "import.check",
-        None,
-        format!("{} ({}): {} rows", c.filename, c.kind.key(), c.table.rows.len()),
-    )
-    .await?;
+    let detail = format!("{} ({}): {} rows", c.filename, c.kind.key(), c.table.rows.len());
+    audit(state, user, "import.check", None, detail).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let plan = c.plan.as_ref();
     let page = ReportPage {

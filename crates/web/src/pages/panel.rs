@@ -338,43 +338,33 @@ pub async fn page(
     user: CurrentUser,
     Query(q): Query<PanelQuery>,
 ) -> AppResult<Html<String>> {
-    let may_see_all = user.role().sees_all_patients();
     let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
-
-    let columns = columns(&q, &sort, descending);
-    let filtered = [&q.status, &q.gaps, &q.visit, &q.facility, &q.provider, &q.completion, &q.q]
-        .iter()
-        .any(|v| !v.trim().is_empty() && v.as_str() != "all");
-    audit(
-        &state,
-        &user,
-        "panel.view",
-        None,
-        format!(
-            "{} patients listed{}",
-            rows.len(),
-            if mine { ", own caseload" } else { ", all patients" }
-        ),
-    )
-    .await?;
+    let scope = if mine { ", own caseload" } else { ", all patients" };
+    let detail = format!("{} patients listed{scope}", rows.len());
+    audit(&state, &user, "panel.view", None, detail).await?;
     let choices = state.app.panel_choices().await?;
-    let overdue = rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count();
-    let due_soon = rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count();
     let page = PanelPage {
         export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
         filters: filter_options(&q, &choices),
         shell: Shell::load(&state, &user, Tab::Panel).await?,
+        columns: columns(&q, &sort, descending),
+        filtered: is_filtered(&q),
+        overdue: rows.iter().filter(|r| r.visit == VisitStatus::Overdue).count(),
+        due_soon: rows.iter().filter(|r| r.visit == VisitStatus::DueSoon).count(),
         q,
         rows,
         mine,
-        may_see_all,
-        overdue,
-        due_soon,
-        columns,
-        filtered,
+        may_see_all: user.role().sees_all_patients(),
         target: choices.target,
     };
     render(&page)
+}
+
+/// Whether any filter narrows the panel (sorting does not).
+fn is_filtered(q: &PanelQuery) -> bool {
+    [&q.status, &q.gaps, &q.visit, &q.facility, &q.provider, &q.completion, &q.q]
+        .iter()
+        .any(|v| !v.trim().is_empty() && v.as_str() != "all")
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
-use carelog_app::model::{NamedUser, PatientDetail, PatientMonthMinutes};
+use carelog_app::model::{GeneratedRow, NamedUser, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::PatientStatus;
@@ -93,6 +93,11 @@ fn visit_of(p: &PatientDetail, today: NaiveDate) -> (VisitStatus, String) {
     (visit_status(p.last_visit, interval, today), next_due)
 }
 
+/// A generated task of the month as the record lists it: type, due date, status.
+fn month_task(t: GeneratedRow) -> (String, String, String) {
+    (t.task_type, t.due_date.to_string(), t.status.key().to_owned())
+}
+
 async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
@@ -107,11 +112,7 @@ async fn patient_page(
     let tz = state.settings.time_zone;
     let (visit, next_due) = visit_of(&p, local_date(Utc::now(), tz));
     let activity = recent_activity(&p, tz);
-    let month_tasks = record
-        .month_tasks
-        .into_iter()
-        .map(|t| (t.task_type, t.due_date.to_string(), t.status.key().to_owned()))
-        .collect();
+    let month_tasks = record.month_tasks.into_iter().map(month_task).collect();
     // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
     let form = match form {
         Some(f) => Some(f),

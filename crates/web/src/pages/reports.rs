@@ -158,6 +158,12 @@ async fn build(
     Ok((report, month.to_string(), from.to_string(), to.to_string()))
 }
 
+/// A bar of a distribution: its label, its count and its share of `total` in whole percent.
+fn bar(label: &str, n: usize, total: usize) -> (String, usize, i64) {
+    let share = percent(n as i64, total as i64).map(|p| p.round() as i64).unwrap_or(0);
+    (label.to_owned(), n, share)
+}
+
 async fn efficiency(
     state: &AppState,
     user: &CurrentUser,
@@ -184,17 +190,7 @@ async fn efficiency(
                 opt(d.within_target, 0, "%"),
             ),
         ],
-        bars: d
-            .buckets
-            .iter()
-            .map(|(label, n)| {
-                (
-                    (*label).to_owned(),
-                    *n,
-                    percent(*n as i64, d.count as i64).map(|p| p.round() as i64).unwrap_or(0),
-                )
-            })
-            .collect(),
+        bars: d.buckets.iter().map(|(label, n)| bar(label, *n, d.count)).collect(),
         header: vec![
             "patient",
             "provider_handoff_local",

@@ -5,17 +5,14 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::ServiceError;
 use carelog_app::model::{ReviewsOf, SeniorReview};
-use carelog_domain::notifications::Kind;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::assignment::NOTES_LIMIT;
-use carelog_app::notify::Notice;
 
 #[derive(Template)]
 #[template(path = "pages/senior_reviews.html")]
@@ -54,43 +51,9 @@ pub async fn answer(
     Form(form): Form<AnswerForm>,
 ) -> AppResult<Response> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    let review = state.app.senior_review(&user.actor(), id).await?;
-    let answer = form.answer.trim();
-    if answer.is_empty() {
-        return show(
-            &state,
-            &user,
-            Some(format!("Answer for {}: write the answer the manager will see.", review.patient)),
-        )
-        .await;
+    match state.app.answer_senior_review(&user.actor(), id, &form.answer).await {
+        Ok(()) => Ok(Redirect::to("/admin/reviews").into_response()),
+        Err(ServiceError::Refused(message)) => show(&state, &user, Some(message)).await,
+        Err(e) => Err(e.into()),
     }
-    if answer.chars().count() > NOTES_LIMIT {
-        return show(&state, &user, Some(format!("Answer: at most {NOTES_LIMIT} characters.")))
-            .await;
-    }
-    let now = Utc::now();
-    if !state.app.answer_senior_review(&user.actor(), &review, answer, now).await? {
-        return show(
-            &state,
-            &user,
-            Some(format!("The review of {} was answered already.", review.patient)),
-        )
-        .await;
-    }
-    state
-        .app
-        .notify(
-            review.requested_by_id,
-            Notice {
-                kind: Kind::SeniorReview,
-                title: format!("Senior review answered: {}", review.patient),
-                body: format!("by {}: back in the queue", user.user.display_name),
-                link: &format!("/team/assign/{}", review.patient_id),
-                event: &format!("answer:{id}"),
-                patient_id: Some(review.patient_id),
-            },
-            now,
-        )
-        .await?;
-    Ok(Redirect::to("/admin/reviews").into_response())
 }

@@ -250,6 +250,31 @@ fn order_of(q: &QueueQuery) -> AppResult<(QueueSort, bool)> {
     Ok((sort, descending))
 }
 
+/// Narrows the queue to an assignment status: still unassigned, assigned since `today_start`,
+/// or waiting since before `overdue_before`.
+fn assignment_status(
+    f: &mut QueueFilter,
+    state: &str,
+    today_start: DateTime<Utc>,
+    overdue_before: DateTime<Utc>,
+) -> AppResult<()> {
+    match state {
+        "" | "all" => {}
+        "unassigned" => {
+            if f.view == QueueView::All || f.view == QueueView::Recent {
+                f.view = QueueView::Waiting;
+            }
+        }
+        "today" => {
+            f.view = QueueView::Recent;
+            f.assigned_since = Some(today_start);
+        }
+        "overdue" => f.overdue_before = Some(overdue_before),
+        v => return Err(bad("Assignment status", v, "unassigned, today, overdue")),
+    }
+    Ok(())
+}
+
 pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(QueueFilter, i64)> {
     let tz = state.settings.time_zone;
     let now = Utc::now();
@@ -267,22 +292,7 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     let (from, to) = handoff_dates(q, today)?;
     f.handoff_from = from.map(|d| start_of_day(d, tz));
     f.handoff_to = to.map(|d| start_of_day(d + Duration::days(1), tz));
-    match q.state.as_str() {
-        "" | "all" => {}
-        "unassigned" => {
-            f.view = if f.view == QueueView::All || f.view == QueueView::Recent {
-                QueueView::Waiting
-            } else {
-                f.view
-            }
-        }
-        "today" => {
-            f.view = QueueView::Recent;
-            f.assigned_since = Some(start_of_day(today, tz));
-        }
-        "overdue" => f.overdue_before = Some(overdue_before(now, sla)),
-        v => return Err(bad("Assignment status", v, "unassigned, today, overdue")),
-    }
+    assignment_status(&mut f, &q.state, start_of_day(today, tz), overdue_before(now, sla))?;
     f.facility_id = parse_id("Facility", &q.facility)?;
     f.provider_id = parse_id("Provider", &q.provider)?;
     (f.program, f.special_need) = (program_filter(&q.care)?, need_filter(&q.need)?);
