@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use carelog_domain::billing::Billed;
+use carelog_domain::billing::{Billed, decimal_amount};
 use carelog_domain::billing_summary::MonthSummary;
 use carelog_domain::ids::UserId;
 
@@ -21,10 +21,6 @@ pub const HEADER: [&str; 11] = [
     "reason",
     "estimated_reimbursement",
 ];
-
-fn amount(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
 
 pub fn billing_csv(
     summary: &MonthSummary,
@@ -50,23 +46,11 @@ pub fn billing_csv(
             if line.billable { "yes" } else { "no" }.to_owned(),
             line.reason.clone(),
             match (line.billable, line.reimbursement) {
-                (true, Some(cents)) => amount(cents),
+                (true, Some(cents)) => decimal_amount(cents),
                 _ => String::new(),
             },
         ])?;
     }
     let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::amount;
-
-    #[test]
-    fn amounts_have_two_decimals() {
-        assert_eq!(amount(6049), "60.49");
-        assert_eq!(amount(15235), "152.35");
-        assert_eq!(amount(5), "0.05");
-    }
 }

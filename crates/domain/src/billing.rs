@@ -265,6 +265,14 @@ impl TargetProgress {
     }
 }
 
+/// An amount for machines (CSV, JSON): dollars with two decimals, no symbol or grouping.
+pub fn decimal_amount(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", cents / 100, cents % 100)
+}
+
+/// An amount for people: `$1,234.56`.
 pub fn dollars(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
@@ -484,6 +492,15 @@ mod tests {
             "99426 has no fee: fee not set"
         );
         assert_eq!(reimbursement(&Codes::default(), &schedule, 2026), Some(0));
+    }
+
+    #[test]
+    fn machine_amounts_have_two_decimals_and_a_plain_sign() {
+        assert_eq!(decimal_amount(6049), "60.49");
+        assert_eq!(decimal_amount(5), "0.05");
+        assert_eq!(decimal_amount(123_456_789), "1234567.89");
+        assert_eq!(decimal_amount(-5), "-0.05");
+        assert_eq!(decimal_amount(0), "0.00");
     }
 
     #[test]

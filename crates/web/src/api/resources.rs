@@ -11,7 +11,7 @@ use carelog_app::model::EntryRow;
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
-use carelog_domain::billing::RuleSet;
+use carelog_domain::billing::{RuleSet, decimal_amount};
 use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
 use chrono::{Duration, NaiveDate, Utc};
@@ -325,7 +325,6 @@ fn month_and_rules(q: &PageQuery, today: NaiveDate) -> ApiResult<(YearMonth, Opt
 }
 
 fn summary_json(month: YearMonth, s: &carelog_domain::billing_summary::MonthSummary) -> Value {
-    let cents = |c: i64| format!("{}.{:02}", c / 100, c % 100);
     let lines: Vec<Value> = s
         .lines
         .iter()
@@ -333,14 +332,14 @@ fn summary_json(month: YearMonth, s: &carelog_domain::billing_summary::MonthSumm
             json!({
                 "patient_id": l.patient_id, "chart_code": l.chart_code, "name": l.name, "coordinator_id": l.coordinator_id,
                 "minutes": l.minutes, "codes": l.codes.to_string(), "billable": l.billable, "reason": l.reason, "flags": l.flags,
-                "estimated_reimbursement": l.reimbursement.map(cents),
+                "estimated_reimbursement": l.reimbursement.map(decimal_amount),
             })
         })
         .collect();
     json!({
         "month": month.to_string(), "rule_set": s.rule_set.key(), "target_minutes": s.target_minutes,
         "totals": { "patient_months": s.totals.patients, "billable": s.totals.billable, "minutes": s.totals.minutes,
-                    "estimated_reimbursement": cents(s.totals.reimbursement), "fee_missing": s.totals.fee_missing },
+                    "estimated_reimbursement": decimal_amount(s.totals.reimbursement), "fee_missing": s.totals.fee_missing },
         "lines": lines,
     })
 }
