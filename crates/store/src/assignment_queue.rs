@@ -10,6 +10,7 @@ use sea_orm::{FromQueryResult, Value};
 
 use crate::conditions::Conditions;
 use crate::connection::at;
+use crate::keys::{key, keys};
 use crate::{Result, Store};
 
 /// Which patients the queue lists (§3.3 "Status").
@@ -97,18 +98,18 @@ impl QueueRow {
     }
 }
 
-/// Bound with [`waiting`]'s values, in order.
-const WAITING: &str = "(p.status = ? AND p.onboarding_status IN (?, ?))";
-
-fn waiting() -> Vec<Value> {
-    let [ready, pending] = OnboardingStatus::WAITING.map(Value::from);
-    vec![PatientStatus::Active.into(), ready, pending]
+/// A patient still waiting for a coordinator: in care, and Ready for Assignment or Assignment Pending.
+fn waiting() -> String {
+    format!(
+        "(p.status = {} AND p.onboarding_status IN {})",
+        key(PatientStatus::Active),
+        keys(&OnboardingStatus::WAITING)
+    )
 }
 
-fn waiting_and(more: impl Into<Value>) -> Vec<Value> {
-    let mut values = waiting();
-    values.push(more.into());
-    values
+/// A waiting patient in one of the two waiting states.
+fn waiting_in(state: OnboardingStatus) -> String {
+    format!("{} AND p.onboarding_status = {}", waiting(), key(state))
 }
 
 const HANDOFF: &str = "COALESCE(p.provider_handoff_at, p.created_at)";
@@ -126,22 +127,19 @@ const FROM: &str = "FROM patients p
 fn conditions(filter: &QueueFilter) -> Conditions {
     let mut c = Conditions::default();
     match filter.view {
-        QueueView::Waiting => c.push_each(WAITING, waiting()),
-        QueueView::Ready => c.push_each(
-            &format!("{WAITING} AND p.onboarding_status = ?"),
-            waiting_and(OnboardingStatus::ReadyForAssignment),
-        ),
-        QueueView::Pending => c.push_each(
-            &format!("{WAITING} AND p.onboarding_status = ?"),
-            waiting_and(OnboardingStatus::AssignmentPending),
-        ),
+        QueueView::Waiting => c.push_each(&waiting(), vec![]),
+        QueueView::Ready => c.push_each(&waiting_in(OnboardingStatus::ReadyForAssignment), vec![]),
+        QueueView::Pending => c.push_each(&waiting_in(OnboardingStatus::AssignmentPending), vec![]),
         QueueView::Recent => c.push(
             "(a.previous_coordinator_id IS NULL AND a.assigned_at >= ?)",
             at(filter.recent_since),
         ),
-        QueueView::All => c.push_each(
-            &format!("({WAITING} OR (a.previous_coordinator_id IS NULL AND a.assigned_at >= ?))"),
-            waiting_and(at(filter.recent_since)),
+        QueueView::All => c.push(
+            &format!(
+                "({} OR (a.previous_coordinator_id IS NULL AND a.assigned_at >= ?))",
+                waiting()
+            ),
+            at(filter.recent_since),
         ),
     }
     if let Some(p) = filter.priority {
@@ -154,7 +152,7 @@ fn conditions(filter: &QueueFilter) -> Conditions {
         c.push(&format!("{HANDOFF} < ?"), at(to));
     }
     if let Some(before) = filter.overdue_before {
-        c.push_each(&format!("{WAITING} AND {HANDOFF} < ?"), waiting_and(at(before)));
+        c.push(&format!("{} AND {HANDOFF} < ?", waiting()), at(before));
     }
     if let Some(since) = filter.assigned_since {
         c.push("a.assigned_at >= ?", at(since));

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
 use crate::connection::at;
+use crate::keys::key;
 use crate::{Result, Store};
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -175,9 +176,10 @@ impl Store {
         let mut tasks: Vec<GeneratedRow> = self
             .rows(
                 &format!(
-                    "{GENERATED_SELECT} WHERE g.coordinator_id = $1 AND g.status = $2 ORDER BY g.due_date, g.id"
+                    "{GENERATED_SELECT} WHERE g.coordinator_id = $1 AND g.status = {} ORDER BY g.due_date, g.id",
+                    key(TaskStatus::Pending)
                 ),
-                vec![coordinator_id.into(), TaskStatus::Pending.into()],
+                vec![coordinator_id.into()],
             )
             .await?;
         // Priority's order is the vocabulary's (High, Medium, Low); the sort is stable, so due date then id hold.

@@ -19,6 +19,7 @@ mod error;
 mod figures;
 mod generated;
 mod imports;
+mod keys;
 mod login_failures;
 mod metrics;
 mod migrate;

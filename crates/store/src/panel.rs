@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use sea_orm::FromQueryResult;
 
 use crate::conditions::Conditions;
+use crate::keys::key;
 use crate::patient_month::{billable_minutes, logged_minutes, month_values};
 use crate::{Result, Store};
 
@@ -82,14 +83,7 @@ impl Store {
     /// The panel's rows with `month`'s minutes and generated-task progress.
     pub async fn panel(&self, filter: &PanelFilter, month: YearMonth) -> Result<Vec<PanelPatient>> {
         let [year, month_number] = month_values(month);
-        let mut c = Conditions::after(vec![
-            year,
-            month_number,
-            month_key(month).into(),
-            CareGapStatus::Open.into(),
-            TaskStatus::Cancelled.into(),
-            TaskStatus::Completed.into(),
-        ]);
+        let mut c = Conditions::after(vec![year, month_number, month_key(month).into()]);
         if let Some(id) = filter.coordinator_id {
             c.push("p.coordinator_id = ?", id);
         }
@@ -117,11 +111,11 @@ impl Store {
             "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.status, p.care_gap_status, p.visit_interval_months,
                     f.name AS facility, pr.name AS provider, u.display_name AS coordinator,
                     (SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id) AS last_visit,
-                    (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = $4) AS open_gaps,
+                    (SELECT COUNT(*) FROM care_gaps g WHERE g.patient_id = p.id AND g.status = {open}) AS open_gaps,
                     {} AS month_minutes,
                     {} AS billable_minutes,
-                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> $5) AS tasks_total,
-                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = $6) AS tasks_done
+                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> {cancelled}) AS tasks_total,
+                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = {completed}) AS tasks_done
              FROM patients p
              LEFT JOIN facilities f ON f.id = p.facility_id
              LEFT JOIN providers pr ON pr.id = p.provider_id
@@ -130,6 +124,9 @@ impl Store {
              ORDER BY p.last_name, p.first_name, p.id",
             logged_minutes("p.id", 1, 2),
             billable_minutes("p.id", 1, 2),
+            open = key(CareGapStatus::Open),
+            cancelled = key(TaskStatus::Cancelled),
+            completed = key(TaskStatus::Completed),
         );
         self.rows(&sql, c.values).await
     }
@@ -153,10 +150,11 @@ impl Store {
         self.rows(
             &format!(
                 "SELECT p.id, p.last_name, p.first_name, {} AS billable_minutes
-                 FROM patients p WHERE p.coordinator_id = $3 AND p.status = $4",
-                billable_minutes("p.id", 1, 2)
+                 FROM patients p WHERE p.coordinator_id = $3 AND p.status = {}",
+                billable_minutes("p.id", 1, 2),
+                key(PatientStatus::Active)
             ),
-            vec![year, month, coordinator_id.into(), PatientStatus::Active.into()],
+            vec![year, month, coordinator_id.into()],
         )
         .await
     }
@@ -164,9 +162,12 @@ impl Store {
     /// A coordinator's own patients for pickers, `LAST, FIRST` order; active first.
     pub async fn own_patients(&self, coordinator_id: UserId) -> Result<Vec<PatientPick>> {
         self.rows(
-            "SELECT id, last_name, first_name, chart_code FROM patients WHERE coordinator_id = $1
-             ORDER BY CASE WHEN status = $2 THEN 0 ELSE 1 END, last_name, first_name, id",
-            vec![coordinator_id.into(), PatientStatus::Active.into()],
+            &format!(
+                "SELECT id, last_name, first_name, chart_code FROM patients WHERE coordinator_id = $1
+                 ORDER BY CASE WHEN status = {} THEN 0 ELSE 1 END, last_name, first_name, id",
+                key(PatientStatus::Active)
+            ),
+            vec![coordinator_id.into()],
         )
         .await
     }

@@ -8,6 +8,7 @@ use carelog_domain::time_rules::Minutes;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
 
+use crate::keys::{key, keys};
 use crate::panel::PanelFilter;
 use crate::{Result, Store};
 
@@ -150,8 +151,11 @@ impl Store {
             .await?;
         detail.open_gaps = self
             .scalars(
-                "SELECT description FROM care_gaps WHERE patient_id = $1 AND status = $2 ORDER BY opened_on",
-                vec![patient_id.into(), CareGapStatus::Open.into()],
+                &format!(
+                    "SELECT description FROM care_gaps WHERE patient_id = $1 AND status = {} ORDER BY opened_on",
+                    key(CareGapStatus::Open)
+                ),
+                vec![patient_id.into()],
             )
             .await?;
         detail.recent_activity = self
@@ -167,14 +171,11 @@ impl Store {
 
     /// Patients waiting for a coordinator (seed 001 §3.1), for the Tab 3 count.
     pub async fn assignment_queue_length(&self) -> Result<i64> {
-        self.count(
-            "SELECT COUNT(*) AS n FROM patients WHERE onboarding_status IN ($1, $2) AND status = $3",
-            vec![
-                OnboardingStatus::WAITING[0].into(),
-                OnboardingStatus::WAITING[1].into(),
-                PatientStatus::Active.into(),
-            ],
-        )
-        .await
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM patients WHERE onboarding_status IN {} AND status = {}",
+            keys(&OnboardingStatus::WAITING),
+            key(PatientStatus::Active)
+        );
+        self.count(&sql, vec![]).await
     }
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::FromQueryResult;
 
 use crate::connection::at;
+use crate::keys::key;
 use crate::{Result, Store};
 
 /// One caseload holder: their profile and what the log, the assignments and the reviews say of them.
@@ -176,10 +177,13 @@ impl Store {
         }
         for c in self
             .rows::<FacilityCaseload>(
-                "SELECT p.coordinator_id, COALESCE(f.name, '') AS facility, COUNT(*) AS n FROM patients p
-                 LEFT JOIN facilities f ON f.id = p.facility_id
-                 WHERE p.status = $1 AND p.coordinator_id IS NOT NULL GROUP BY p.coordinator_id, f.name",
-                vec![PatientStatus::Active.into()],
+                &format!(
+                    "SELECT p.coordinator_id, COALESCE(f.name, '') AS facility, COUNT(*) AS n FROM patients p
+                     LEFT JOIN facilities f ON f.id = p.facility_id
+                     WHERE p.status = {} AND p.coordinator_id IS NOT NULL GROUP BY p.coordinator_id, f.name",
+                    key(PatientStatus::Active)
+                ),
+                vec![],
             )
             .await?
         {
@@ -245,8 +249,11 @@ impl Store {
         }
         for c in self
             .rows::<Completion>(
-                "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = $1 AND completed_at >= $2",
-                vec![TaskStatus::Completed.into(), at(windows.activity_since)],
+                &format!(
+                    "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = {} AND completed_at >= $1",
+                    key(TaskStatus::Completed)
+                ),
+                vec![at(windows.activity_since)],
             )
             .await?
         {
@@ -265,11 +272,14 @@ impl Store {
     pub async fn caseloads_at(&self, when: DateTime<Utc>) -> Result<BTreeMap<UserId, i64>> {
         let rows: Vec<Count> = self
             .rows(
-                "SELECT a.coordinator_id, COUNT(*) AS n
-                 FROM (SELECT patient_id, MAX(id) AS id FROM assignments WHERE assigned_at <= $1 GROUP BY patient_id) latest
-                 JOIN assignments a ON a.id = latest.id JOIN patients p ON p.id = a.patient_id
-                 WHERE p.status = $2 GROUP BY a.coordinator_id",
-                vec![at(when), PatientStatus::Active.into()],
+                &format!(
+                    "SELECT a.coordinator_id, COUNT(*) AS n
+                     FROM (SELECT patient_id, MAX(id) AS id FROM assignments WHERE assigned_at <= $1 GROUP BY patient_id) latest
+                     JOIN assignments a ON a.id = latest.id JOIN patients p ON p.id = a.patient_id
+                     WHERE p.status = {} GROUP BY a.coordinator_id",
+                    key(PatientStatus::Active)
+                ),
+                vec![at(when)],
             )
             .await?;
         Ok(rows.into_iter().map(|r| (r.coordinator_id, r.n)).collect())
@@ -277,12 +287,12 @@ impl Store {
 
     /// Patients handed off by `when` and not yet assigned by then (Active ones).
     pub async fn pending_at(&self, when: DateTime<Utc>) -> Result<i64> {
-        self.count(
-            "SELECT COUNT(*) AS n FROM patients p WHERE p.status = $2 AND COALESCE(p.provider_handoff_at, p.created_at) <= $1
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM patients p WHERE p.status = {} AND COALESCE(p.provider_handoff_at, p.created_at) <= $1
                AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.patient_id = p.id AND a.assigned_at <= $1)",
-            vec![at(when), PatientStatus::Active.into()],
-        )
-        .await
+            key(PatientStatus::Active)
+        );
+        self.count(&sql, vec![at(when)]).await
     }
 
     /// When the patient's current coordinator was assigned (their latest assignment).
