@@ -32,11 +32,10 @@ async fn serve(store: Store) -> Server {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = carelog::web_state(store.clone(), &config);
     tokio::spawn(async move {
-        carelog::serve(listener, state, async {
+        let stop = async {
             let _ = rx.await;
-        })
-        .await
-        .unwrap();
+        };
+        carelog::serve(listener, state, stop, std::time::Duration::from_secs(5)).await.unwrap();
     });
     Server { base, store, _shutdown: tx }
 }

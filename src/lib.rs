@@ -5,7 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod mail;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 
 use carelog_app::jobs;
@@ -202,13 +202,33 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
     )
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then finishes the requests in flight for at most `deadline`:
+/// a client that never finishes its request cannot keep a stopping server alive.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    deadline: std::time::Duration,
 ) -> Result<(), AppError> {
     let app = carelog_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown).into_future();
+    let deadline_passed = async move {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(deadline).await,
+            // The server ended without being asked to stop; it answers for itself.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline_passed => {
+            tracing::warn!(seconds = deadline.as_secs(), "shutdown deadline passed: closing the connections still open");
+        }
+    }
     Ok(())
 }

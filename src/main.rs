@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use carelog::config::{RawConfig, unknown_variable};
@@ -64,6 +65,15 @@ struct Settings {
     /// The address people reach carelog at, for links in e-mails
     #[arg(long, global = true, env = "CARELOG_BASE_URL", default_value = "http://127.0.0.1:8080")]
     base_url: String,
+    /// Seconds a stopping server gives requests in flight before it closes their connections
+    #[arg(
+        long,
+        global = true,
+        env = "CARELOG_SHUTDOWN_SECONDS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    shutdown_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -183,6 +193,7 @@ async fn run() -> anyhow::Result<()> {
         bail!(err);
     }
     let s = cli.settings;
+    let shutdown_deadline = Duration::from_secs(s.shutdown_seconds);
     let config = RawConfig {
         database_url: s.database_url,
         bind: s.bind,
@@ -197,7 +208,7 @@ async fn run() -> anyhow::Result<()> {
     let store = Store::connect(&config.database_url).await?;
     carelog::prepare(&store).await?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(store, config).await,
+        Command::Serve => serve(store, config, shutdown_deadline).await,
         Command::Migrate => {
             println!(
                 "Schema is at version {} on {}.",
@@ -245,7 +256,7 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
+async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Result<()> {
     let size = DemoSize::default();
     if store.count_users().await? == 0 {
         tracing::info!("empty database: loading the demo practice");
@@ -281,7 +292,8 @@ async fn serve(store: Store, config: Config) -> anyhow::Result<()> {
         node,
     };
     let background = carelog::spawn_background(store.clone(), settings, mailer);
-    carelog::serve(listener, carelog::web_state(store, &config), shutdown_signal()).await?;
+    let state = carelog::web_state(store, &config);
+    carelog::serve(listener, state, shutdown_signal(), deadline).await?;
     background.abort();
     tracing::info!("stopped");
     Ok(())

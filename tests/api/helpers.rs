@@ -78,11 +78,10 @@ where
     let (tx, rx) = oneshot::channel::<()>();
     let state = carelog::web_state(store.clone(), &config);
     tokio::spawn(async move {
-        carelog::serve(listener, state, async {
+        let stop = async {
             let _ = rx.await;
-        })
-        .await
-        .unwrap();
+        };
+        carelog::serve(listener, state, stop, std::time::Duration::from_secs(5)).await.unwrap();
     });
     let figures = carelog_app::figures::Figures::new(store.clone());
     let app = TestApp {

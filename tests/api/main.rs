@@ -20,6 +20,7 @@ mod notifications;
 mod panel;
 mod patient_month;
 mod shell;
+mod shutdown;
 mod smtp_sink;
 mod sqlite_build;
 mod team_cache;
