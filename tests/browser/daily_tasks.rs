@@ -163,6 +163,13 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
     assert!(clock.contains(':'), "the clock ticks in the browser: {clock}");
     browser.screenshot("timer-running").await;
     c.find(Locator::Css("[data-testid=timer-stop]")).await.unwrap().click().await.unwrap();
+    // The stop answers with the form filled in; wait for that page, not the one still showing.
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().as_str().contains("new_minutes=") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     c.wait().for_element(Locator::Css("#add input[name=minutes]")).await.unwrap();
     let minutes = c
         .find(Locator::Css("#add input[name=minutes]"))
