@@ -94,6 +94,8 @@ async fn complete_demo_tasks(
     tz: Tz,
     now: chrono::DateTime<Utc>,
 ) -> Result<u64, AppError> {
+    use carelog_domain::catalogue::TaskCategory;
+    use carelog_domain::ids::{TaskTypeId, UserId};
     use carelog_domain::practice_time::{local_date, start_of_day};
     use carelog_domain::time_rules::DAILY_CAP_MINUTES;
     use std::collections::HashMap;
@@ -103,12 +105,9 @@ async fn complete_demo_tasks(
     let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else {
         return Ok(0);
     };
-    let categories: HashMap<
-        carelog_domain::ids::TaskTypeId,
-        carelog_domain::catalogue::TaskCategory,
-    > = store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
-    let mut day_minutes: HashMap<(carelog_domain::ids::UserId, chrono::NaiveDate), i64> =
-        HashMap::new();
+    let categories: HashMap<TaskTypeId, TaskCategory> =
+        store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
+    let mut day_minutes: HashMap<(UserId, chrono::NaiveDate), i64> = HashMap::new();
     for e in store.minutes_logged_since(start_of_day(earliest, tz)).await? {
         let day = (e.coordinator_id, local_date(e.task_at, tz));
         *day_minutes.entry(day).or_default() += i64::from(e.minutes);

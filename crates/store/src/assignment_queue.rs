@@ -98,8 +98,9 @@ impl QueueRow {
     }
 }
 
-/// A patient still waiting for a coordinator: in care, and Ready for Assignment or Assignment Pending.
-fn waiting() -> String {
+/// A patient `p` still waiting for a coordinator: in care, and Ready for Assignment or Assignment
+/// Pending.
+pub(crate) fn waiting() -> String {
     format!(
         "(p.status = {} AND p.onboarding_status IN {})",
         key(PatientStatus::Active),

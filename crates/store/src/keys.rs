@@ -37,13 +37,13 @@ mod tests {
         );
     }
 
+    /// Keys are plain words; the quoting in `key` is a guard, and a key that needed it would
+    /// need a look at every SQL place that compares it.
     #[test]
-    fn no_stored_key_can_end_its_literal_early() {
+    fn no_stored_key_holds_a_quote() {
         fn check<T: Stored>() {
             for v in T::all() {
-                let literal = key(*v);
-                let inner = &literal[1..literal.len() - 1];
-                assert!(!inner.replace("''", "").contains('\''), "{literal}");
+                assert!(!v.stored().contains('\''), "{}", v.stored());
             }
         }
         check::<PatientStatus>();

@@ -8,7 +8,8 @@ use carelog_domain::time_rules::Minutes;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
 
-use crate::keys::{key, keys};
+use crate::assignment_queue::waiting;
+use crate::keys::key;
 use crate::panel::PanelFilter;
 use crate::{Result, Store};
 
@@ -171,11 +172,7 @@ impl Store {
 
     /// Patients waiting for a coordinator (seed 001 §3.1), for the Tab 3 count.
     pub async fn assignment_queue_length(&self) -> Result<i64> {
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM patients WHERE onboarding_status IN {} AND status = {}",
-            keys(&OnboardingStatus::WAITING),
-            key(PatientStatus::Active)
-        );
+        let sql = format!("SELECT COUNT(*) AS n FROM patients p WHERE {}", waiting());
         self.count(&sql, vec![]).await
     }
 }

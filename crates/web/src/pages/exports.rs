@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::panel::{PanelQuery, PanelRow, panel_rows};
-use super::{audit, date_range_param};
+use super::{audit, date_range_param, listed_id};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -164,17 +164,6 @@ fn export_range(
     Ok((from, to))
 }
 
-/// The coordinator whose log is asked for: none (or "all") for the reader's default.
-fn requested_coordinator(text: &str) -> AppResult<Option<UserId>> {
-    match text.trim() {
-        "" | "all" => Ok(None),
-        v => v
-            .parse::<UserId>()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest("Coordinator: choose one from the list.".into())),
-    }
-}
-
 pub async fn task_log(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -184,7 +173,8 @@ pub async fn task_log(
     let today = local_date(Utc::now(), tz);
     let (from, to) = export_range(&q, today)?;
     // Coordinators export their own log; managers and admins anyone's, or everyone's.
-    let scope = state.app.log_scope(&user.actor(), requested_coordinator(&q.coordinator)?)?;
+    let scope =
+        state.app.log_scope(&user.actor(), listed_id::<UserId>("Coordinator", &q.coordinator)?)?;
     let coordinator = scope.coordinator();
     let mut query = LogQuery::new(scope);
     let end = start_of_day(to + Duration::days(1), tz);

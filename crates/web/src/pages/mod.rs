@@ -54,6 +54,17 @@ pub async fn audit(
     Ok(state.app.audit(&user.actor(), action, patient_id, detail).await?)
 }
 
+/// A filter's id chosen from a list: empty or "all" is no filter; anything else must be an id.
+pub fn listed_id<T: std::str::FromStr>(field: &str, value: &str) -> AppResult<Option<T>> {
+    match value.trim() {
+        "" | "all" => Ok(None),
+        v => v
+            .parse::<T>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
+    }
+}
+
 /// A `month=YYYY-MM` query parameter, this month when empty.
 pub fn month_param(
     raw: &str,

@@ -22,9 +22,9 @@ use carelog_domain::team_stats::{
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 
-use super::{Shell, Tab, audit, month_param, render};
+use super::{Shell, Tab, audit, listed_id, month_param, render};
 use crate::context::{CurrentUser, ManagerUser};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::line_chart::{LineChart, line_chart};
 use crate::state::AppState;
 
@@ -276,13 +276,7 @@ pub async fn review_page(
     ManagerUser(user): ManagerUser,
     Query(q): Query<MonthQuery>,
 ) -> AppResult<Response> {
-    let coordinator =
-        match q.coordinator.trim() {
-            "" | "all" => None,
-            v => Some(v.parse::<UserId>().map_err(|_| {
-                AppError::BadRequest("Coordinator: choose one from the list.".into())
-            })?),
-        };
+    let coordinator = listed_id::<UserId>("Coordinator", &q.coordinator)?;
     show_sample(&state, &user, coordinator, q.notice, None).await
 }
 

@@ -252,7 +252,8 @@ async fn tasks_page(
     form: Option<EntryFormView>,
     status: StatusCode,
 ) -> AppResult<Response> {
-    let today = local_date(Utc::now(), state.settings.time_zone);
+    let tz = state.settings.time_zone;
+    let today = local_date(Utc::now(), tz);
     let date = parse_date(&query.date, today)?;
     let day = state.app.daily_tasks(&user.actor(), date, &query.patient, &query.task_type).await?;
     let form = match form {
@@ -260,7 +261,6 @@ async fn tasks_page(
         None => fresh_form(state, user, query, &day, date),
     };
     let shell = Shell::load(state, user, Tab::Tasks).await?;
-    let tz = state.settings.time_zone;
     let page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
     Ok((status, render(&page)?).into_response())
 }

@@ -21,7 +21,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::{Shell, Tab, render};
+use super::{Shell, Tab, listed_id, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -154,16 +154,6 @@ fn bad(field: &str, value: &str, allowed: &str) -> AppError {
     AppError::BadRequest(format!("{field}: \"{value}\" is not one of {allowed}."))
 }
 
-fn parse_id<T: std::str::FromStr>(field: &str, value: &str) -> AppResult<Option<T>> {
-    match value.trim() {
-        "" | "all" => Ok(None),
-        v => v
-            .parse::<T>()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("{field}: choose one from the list."))),
-    }
-}
-
 fn parse_date(field: &str, value: &str) -> AppResult<Option<NaiveDate>> {
     match value.trim() {
         "" => Ok(None),
@@ -293,8 +283,8 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     f.handoff_from = from.map(|d| start_of_day(d, tz));
     f.handoff_to = to.map(|d| start_of_day(d + Duration::days(1), tz));
     assignment_status(&mut f, &q.state, start_of_day(today, tz), overdue_before(now, sla))?;
-    f.facility_id = parse_id("Facility", &q.facility)?;
-    f.provider_id = parse_id("Provider", &q.provider)?;
+    f.facility_id = listed_id("Facility", &q.facility)?;
+    f.provider_id = listed_id("Provider", &q.provider)?;
     (f.program, f.special_need) = (program_filter(&q.care)?, need_filter(&q.need)?);
     (f.sort, f.descending) = order_of(q)?;
     let page = page_param(&q.page)?;
@@ -430,7 +420,7 @@ fn utilization(team: &[TeamMember], trends: &QueueTrends) -> (Option<f64>, Strin
 /// The coordinator a manager is choosing a patient for (from a workload card): the query
 /// parameter to carry and their name.
 fn assigning_to(q: &QueueQuery, team: &[TeamMember]) -> AppResult<(String, Option<String>)> {
-    match parse_id("Coordinator", &q.coordinator)? {
+    match listed_id("Coordinator", &q.coordinator)? {
         Some(c) => {
             let name =
                 team.iter().find(|m| m.id == c).map(|m| m.name.clone()).ok_or_else(|| {
@@ -449,8 +439,8 @@ pub async fn page(
 ) -> AppResult<Response> {
     let sla = state.app.sla_hours().await?;
     let (filter, page) = queue_filter(&q, &state, sla)?;
-    let overdue_before = overdue_before(Utc::now(), sla);
-    let overview = state.app.team_overview(&user.actor(), &filter, page, overdue_before).await?;
+    let overdue_cutoff = overdue_before(Utc::now(), sla);
+    let overview = state.app.team_overview(&user.actor(), &filter, page, overdue_cutoff).await?;
     let shell = Shell::load(&state, &user, Tab::Team).await?;
     let view = team_page(shell, q, overview, page, sla, state.settings.time_zone)?;
     Ok(render(&view)?.into_response())
