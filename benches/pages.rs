@@ -35,7 +35,11 @@ async fn serve(store: Store) -> Server {
         let stop = async {
             let _ = rx.await;
         };
-        carelog::serve(listener, state, stop, std::time::Duration::from_secs(5)).await.unwrap();
+        let limits = carelog::ServerLimits {
+            shutdown: std::time::Duration::from_secs(5),
+            ..Default::default()
+        };
+        carelog::serve(listener, state, stop, limits).await.unwrap();
     });
     Server { base, store, _shutdown: tx }
 }

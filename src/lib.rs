@@ -4,9 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod mail;
-
-use std::future::{Future, IntoFuture};
-use std::net::SocketAddr;
+pub mod server;
 
 use carelog_app::jobs;
 use carelog_app::upkeep::{generate_tasks, housekeeping};
@@ -14,10 +12,10 @@ use carelog_store::Store;
 use carelog_web::{AppState, WebSettings};
 use chrono::Utc;
 use chrono_tz::Tz;
-use tokio::net::TcpListener;
 
 pub use config::Config;
 pub use demo::DemoSize;
+pub use server::{ServerLimits, serve};
 
 /// The password every demo account shares; printed at start-up and in the README.
 pub const DEMO_PASSWORD: &str = "demo";
@@ -32,8 +30,57 @@ pub enum AppError {
         "the database already holds a practice ({0} users); the demo loads only into an empty database"
     )]
     NotEmpty(i64),
+    #[error(
+        "the demo practice began loading at {started_at} and never finished (last heard of at {heartbeat_at}: its server stopped part way); carelog will not serve half a practice. Start again on an empty database: remove the SQLite file, or drop and create the PostgreSQL database"
+    )]
+    PartialLoad { started_at: chrono::DateTime<Utc>, heartbeat_at: chrono::DateTime<Utc> },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+/// How a server found its practice ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PracticeReady {
+    /// This server loaded the demo practice (so many log entries).
+    LoadedDemo(u64),
+    /// The practice was there, or another server loaded it while this one waited.
+    Found,
+}
+
+/// Makes sure the database holds a whole practice before a server serves it or runs its jobs:
+/// loads the demo practice into an empty database, waits while another server is loading it, and
+/// refuses a load whose server stopped part way.
+pub async fn ready_practice(
+    store: &Store,
+    size: DemoSize,
+    tz: Tz,
+) -> Result<PracticeReady, AppError> {
+    use carelog_domain::practice_load::{StartDecision, decide};
+    let mut waiting = false;
+    loop {
+        match decide(store.practice_load().await?, Utc::now()) {
+            StartDecision::Serve => return Ok(PracticeReady::Found),
+            StartDecision::RefusePartial { started_at, heartbeat_at } => {
+                return Err(AppError::PartialLoad { started_at, heartbeat_at });
+            }
+            StartDecision::LoadDemo => {
+                tracing::info!("empty database: loading the demo practice");
+                match load_demo(store, size, tz).await {
+                    Ok(entries) => return Ok(PracticeReady::LoadedDemo(entries)),
+                    // Another server began loading first: wait for it below.
+                    Err(AppError::NotEmpty(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            StartDecision::Wait => {
+                if !waiting {
+                    tracing::info!("another server is loading the demo practice: waiting for it");
+                    waiting = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        }
+    }
 }
 
 /// Migrates and seeds reference data; both are safe to repeat and to run from several servers.
@@ -44,11 +91,18 @@ pub async fn prepare(store: &Store) -> Result<(), AppError> {
 }
 
 /// Loads a generated practice into an empty database: the practice in one transaction, then its
-/// logged time a month per transaction, in bulk. Returns the number of entries logged.
+/// logged time a month per transaction, in bulk; marked as loading until the last step is done.
+/// Returns the number of entries logged.
 pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, AppError> {
-    let users = store.count_users().await?;
-    if users > 0 {
-        return Err(AppError::NotEmpty(users));
+    use carelog_domain::practice_load::{StartDecision, decide};
+    match decide(store.practice_load().await?, Utc::now()) {
+        StartDecision::LoadDemo => {}
+        StartDecision::RefusePartial { started_at, heartbeat_at } => {
+            return Err(AppError::PartialLoad { started_at, heartbeat_at });
+        }
+        StartDecision::Wait | StartDecision::Serve => {
+            return Err(AppError::NotEmpty(store.count_users().await?));
+        }
     }
     let hash = tokio::task::spawn_blocking(|| carelog_app::passwords::hash_password(DEMO_PASSWORD))
         .await
@@ -59,6 +113,7 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         // Another server loaded a practice between our check and our write.
         return Err(AppError::NotEmpty(store.count_users().await?));
     };
+    let _alive = LoadHeartbeat::start(store.clone());
     let mut logged = 0;
     for entries in months {
         store.load_demo_entries(&keys, &entries).await?;
@@ -83,7 +138,33 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         store.load_demo_quality(manager, &days).await?;
     }
     store.analyze().await?;
+    store.finish_demo_load(Utc::now()).await?;
     Ok(logged)
+}
+
+/// Tells waiting servers, every few seconds while it lives, that the demo load is still at work.
+struct LoadHeartbeat(tokio::task::JoinHandle<()>);
+
+impl LoadHeartbeat {
+    fn start(store: Store) -> Self {
+        use carelog_domain::practice_load::HEARTBEAT_EVERY;
+        let every = HEARTBEAT_EVERY.to_std().unwrap_or(std::time::Duration::from_secs(5));
+        LoadHeartbeat(tokio::spawn(async move {
+            let mut beat = tokio::time::interval(every);
+            loop {
+                beat.tick().await;
+                if let Err(e) = store.note_demo_load_alive(Utc::now()).await {
+                    tracing::warn!(error = %e, "demo load: cannot note progress");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LoadHeartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes about seven in ten of the demo's generated tasks that are already due, on the due date
@@ -199,35 +280,4 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
             base_url: config.base_url.clone(),
         },
     )
-}
-
-/// Serves until `shutdown` completes, then finishes the requests in flight for at most `deadline`:
-/// a client that never finishes its request cannot keep a stopping server alive.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-    deadline: std::time::Duration,
-) -> Result<(), AppError> {
-    let app = carelog_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
-    let shutdown = async move {
-        shutdown.await;
-        let _ = stopping.send(());
-    };
-    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown).into_future();
-    let deadline_passed = async move {
-        match stopped.await {
-            Ok(()) => tokio::time::sleep(deadline).await,
-            // The server ended without being asked to stop; it answers for itself.
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        served = server => served?,
-        () = deadline_passed => {
-            tracing::warn!(seconds = deadline.as_secs(), "shutdown deadline passed: closing the connections still open");
-        }
-    }
-    Ok(())
 }

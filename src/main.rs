@@ -258,14 +258,9 @@ async fn run() -> anyhow::Result<()> {
 
 async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Result<()> {
     let size = DemoSize::default();
-    if store.count_users().await? == 0 {
-        tracing::info!("empty database: loading the demo practice");
-        match carelog::load_demo(&store, size, config.time_zone).await {
-            Ok(_) => print_logins(&size),
-            // Several servers started together on an empty database and another one loaded it.
-            Err(carelog::AppError::NotEmpty(_)) => print_logins(&size),
-            Err(e) => return Err(e.into()),
-        }
+    let ready = carelog::ready_practice(&store, size, config.time_zone).await?;
+    if matches!(ready, carelog::PracticeReady::LoadedDemo(_)) {
+        print_logins(&size);
     } else {
         println!(
             "Sign in with your carelog account (demo logins, if this is the demo practice: admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\")."
@@ -293,7 +288,8 @@ async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Resu
     };
     let background = carelog::spawn_background(store.clone(), settings, mailer);
     let state = carelog::web_state(store, &config);
-    carelog::serve(listener, state, shutdown_signal(), deadline).await?;
+    let limits = carelog::ServerLimits { shutdown: deadline, ..Default::default() };
+    carelog::serve(listener, state, shutdown_signal(), limits).await?;
     background.abort();
     tracing::info!("stopped");
     Ok(())

@@ -343,16 +343,35 @@ async fn admins_edit_schedules_under_validation_and_others_cannot() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
+/// A time zone whose clock reads 14:00 to 14:59 now, so the morning jobs are due in it.
+fn a_zone_in_daytime() -> chrono_tz::Tz {
+    use chrono::Timelike;
+    let utc_hour = i64::from(Utc::now().hour());
+    // 14:00 there: from 14 hours ahead of UTC (at 00:00 UTC) to 9 behind (at 23:00 UTC). Etc/GMT-N
+    // is N hours ahead (the sign is POSIX's).
+    let ahead = 14 - utc_hour;
+    let name = match ahead {
+        0 => "Etc/GMT".to_owned(),
+        n if n > 0 => format!("Etc/GMT-{n}"),
+        n => format!("Etc/GMT+{}", -n),
+    };
+    name.parse().unwrap()
+}
+
 /// Two `carelog serve` processes on one empty database at the same moment: one loads the practice,
-/// both generate at start, and every task and notification exists once.
+/// the other waits for the whole of it before it serves or runs a job, both generate at start, and
+/// every task and notification exists once. No alert says a patient had no activity while the
+/// patient's logged time says otherwise (a server that ran its jobs mid-load said so of hundreds).
 #[tokio::test]
 async fn two_servers_starting_together_on_one_empty_database_do_everything_once() {
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = crate::helpers::fresh_database(&dir).await;
+    let tz = a_zone_in_daytime();
     let start = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
             .arg("serve")
             .env("CARELOG_DATABASE_URL", &url)
+            .env("CARELOG_TZ", tz.name())
             .env("CARELOG_BIND", "127.0.0.1:0")
             .env("CARELOG_LOG", "error")
             .stdout(std::process::Stdio::piped())
@@ -398,7 +417,7 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
         "the demo practice was loaded once"
     );
     assert_eq!(store.count_users().await.unwrap(), 11);
-    let today = local_date(Utc::now(), TZ);
+    let today = local_date(Utc::now(), tz);
     let key = YearMonth::of(today).to_string();
     let schedules = store.active_schedules().await.unwrap();
     let expected =
@@ -419,6 +438,32 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(generated, expected, "both servers generated at start; each task exists once");
+    let mut daily_run_done = 0;
+    for _ in 0..100 {
+        daily_run_done = store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM job_runs WHERE job = 'daily-reminders' AND finished_at IS NOT NULL",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if daily_run_done == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(daily_run_done, 1, "one server ran the morning alerts");
+    let since = chrono::SubsecRound::trunc_subsecs(Utc::now() - chrono::Duration::days(29), 0);
+    let contradicted = store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM notifications n WHERE n.kind = 'no_activity' AND EXISTS (
+               SELECT 1 FROM coordinator_task_log l
+               WHERE n.link = '/patients/' || CAST(l.patient_id AS TEXT) AND l.task_at >= $1)",
+            vec![since.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(contradicted, 0, "no patient with time logged in 29 days is called inactive");
     drop(servers);
     store.close().await.unwrap();
     if let Some((server, name)) = postgres {

@@ -81,7 +81,11 @@ where
         let stop = async {
             let _ = rx.await;
         };
-        carelog::serve(listener, state, stop, std::time::Duration::from_secs(5)).await.unwrap();
+        let limits = carelog::ServerLimits {
+            shutdown: std::time::Duration::from_secs(5),
+            ..Default::default()
+        };
+        carelog::serve(listener, state, stop, limits).await.unwrap();
     });
     let figures = carelog_app::figures::Figures::new(store.clone());
     let app = TestApp {

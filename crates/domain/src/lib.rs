@@ -15,6 +15,7 @@ pub mod login_throttle;
 pub mod metrics;
 pub mod notifications;
 pub mod patient;
+pub mod practice_load;
 pub mod practice_time;
 pub mod role;
 pub mod schedule;

@@ -190,8 +190,8 @@ pub struct DemoPractice {
 }
 
 impl Store {
-    /// Loads a practice into an empty database in one transaction: all of it or none.
-    /// Returns None, changing nothing, when the database already holds users: with several servers
+    /// Loads a practice into an empty database in one transaction: all of it or none, and marks the
+    /// demo load begun (`finish_demo_load` ends it). Returns None, changing nothing, when the database already holds users: with several servers
     /// starting at once on an empty database, exactly one loads the practice. Otherwise the keys that
     /// `load_demo_entries` needs to add more logged time.
     pub async fn load_demo_practice(
@@ -207,6 +207,7 @@ impl Store {
         if users > 0 {
             return Ok(None);
         }
+        crate::practice_load::begin_demo_load(self, &tx, now).await?;
         let stamp = at(now);
 
         insert_rows(

@@ -28,6 +28,7 @@ mod onboarding;
 mod panel;
 mod patient_month;
 mod patients;
+mod practice_load;
 mod profiles;
 mod quality;
 mod row;

@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "a team change counter per group of figures, moved only by the columns they read",
         sql: include_str!("../migrations/0011_team_scope_revisions.sql"),
     },
+    Migration {
+        version: 12,
+        description: "the demo load's progress, the health check's write probe",
+        sql: include_str!("../migrations/0012_practice_load.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).

@@ -80,15 +80,38 @@ enum Expected {
     SignIn,
 }
 
+/// Whether reading a body failed on its size rather than on its connection.
+fn too_large(e: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// Checks the token in a URL-encoded form's fields, then passes the request on with its body.
 async fn verify_form(req: Request, next: Next, expected: &str) -> Response {
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return error_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Form too large",
-            "The form sent more than 2 MB; nothing was changed.",
-        );
+    let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(e) if too_large(&e) => {
+            return error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Form too large",
+                "The form sent more than 2 MB; nothing was changed.",
+            );
+        }
+        // The client went quiet part way (the server's body limit) or hung up.
+        Err(_) => {
+            return error_page(
+                StatusCode::REQUEST_TIMEOUT,
+                "The form did not arrive",
+                "The form stopped arriving part way, so nothing was changed. Please send it again.",
+            );
+        }
     };
     let fields = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default();
     if fields.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
@@ -144,6 +167,17 @@ pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_form_over_the_limit_is_too_large_and_one_cut_short_is_not() {
+        let over = to_bytes(Body::from(vec![b'a'; 11]), 10).await.unwrap_err();
+        assert!(too_large(&over));
+        let failing = futures_util::stream::iter([Err::<axum::body::Bytes, _>(
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "quiet"),
+        )]);
+        let cut = to_bytes(Body::from_stream(failing), 10).await.unwrap_err();
+        assert!(!too_large(&cut));
+    }
 
     #[test]
     fn only_identical_non_empty_tokens_match() {

@@ -1,0 +1,124 @@
+//! The demo load's progress (see `carelog_domain::practice_load`) and the health check's write probe.
+
+use carelog_domain::practice_load::PracticeLoad;
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
+
+use crate::connection::at;
+use crate::{Result, Store};
+
+#[derive(FromQueryResult)]
+struct LoadRow {
+    started_at: DateTime<Utc>,
+    heartbeat_at: DateTime<Utc>,
+    finished: bool,
+}
+
+/// What the probe writes: about two pages, so a database with no room for a row of an entry's size
+/// fails it.
+const PROBE_PAYLOAD_BYTES: usize = 8 * 1024;
+
+impl Store {
+    /// Whether the database is empty, holds a demo load under way (or abandoned), or a practice.
+    pub async fn practice_load(&self) -> Result<PracticeLoad> {
+        let load: Option<LoadRow> = self
+            .row(
+                "SELECT started_at, heartbeat_at, finished_at IS NOT NULL AS finished \
+                 FROM practice_load WHERE id = 1",
+                vec![],
+            )
+            .await?;
+        Ok(match load {
+            Some(l) if !l.finished => {
+                PracticeLoad::Loading { started_at: l.started_at, heartbeat_at: l.heartbeat_at }
+            }
+            Some(_) => PracticeLoad::Ready,
+            None if self.count_users().await? == 0 => PracticeLoad::Empty,
+            None => PracticeLoad::Ready,
+        })
+    }
+
+    /// Says the load is still at work, so waiting servers keep waiting.
+    pub async fn note_demo_load_alive(&self, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "UPDATE practice_load SET heartbeat_at = $1 WHERE id = 1 AND finished_at IS NULL",
+            vec![at(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the load complete: from now on every server serves the practice.
+    pub async fn finish_demo_load(&self, now: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "UPDATE practice_load SET heartbeat_at = $1, finished_at = $1 WHERE id = 1",
+            vec![at(now)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Writes and removes a probe row in one committed transaction: Ok only if the database could
+    /// store something now (for `/healthz`; reads alone succeed on a full disk).
+    pub async fn probe_write(&self, node: &str, now: DateTime<Utc>) -> Result<()> {
+        let tx = self.begin_write().await?;
+        tx.execute_raw(self.stmt(
+            "INSERT INTO health_probes (node, probed_at, payload) VALUES ($1, $2, $3)",
+            vec![node.into(), at(now), "x".repeat(PROBE_PAYLOAD_BYTES).into()],
+        ))
+        .await?;
+        tx.execute_raw(self.stmt("DELETE FROM health_probes WHERE node = $1", vec![node.into()]))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Records, inside the transaction that writes the practice, that a demo load has begun.
+pub(crate) async fn begin_demo_load(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute_raw(store.stmt(
+        "INSERT INTO practice_load (id, started_at, heartbeat_at) VALUES (1, $1, $1)",
+        vec![at(now)],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use carelog_domain::practice_load::PracticeLoad;
+
+    use crate::Store;
+
+    #[tokio::test]
+    async fn a_load_is_seen_loading_until_it_finishes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::connect(&format!("sqlite:{}", dir.path().join("t.db").display())).await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Empty);
+        let began = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let tx = store.begin_write().await.unwrap();
+        super::begin_demo_load(&store, &tx, began).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            store.practice_load().await.unwrap(),
+            PracticeLoad::Loading { started_at: began, heartbeat_at: began }
+        );
+        let later = began + chrono::Duration::seconds(7);
+        store.note_demo_load_alive(later).await.unwrap();
+        assert_eq!(
+            store.practice_load().await.unwrap(),
+            PracticeLoad::Loading { started_at: began, heartbeat_at: later }
+        );
+        store.finish_demo_load(later).await.unwrap();
+        assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Ready);
+        store.note_demo_load_alive(later).await.unwrap();
+        assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Ready);
+        store.probe_write("test", later).await.unwrap();
+    }
+}
