@@ -219,9 +219,11 @@ async fn complete_demo_tasks(
     Ok(completions.len() as u64)
 }
 
-/// The background work of a server: due reminders and alerts and pending e-mail every minute;
+/// The background work of a server: due reminders and alerts and pending e-mail every minute, and
+/// while saving fails a write probe, so the outage ends (and is told) without a health check;
 /// task generation and housekeeping at start and every hour. All of it is safe on several servers.
 pub fn spawn_background(
+    app: carelog_app::App,
     store: Store,
     settings: jobs::JobSettings,
     mailer: Option<mail::Mailer>,
@@ -231,6 +233,10 @@ pub fn spawn_background(
         let mut minute: u64 = 0;
         loop {
             every_minute.tick().await;
+            if app.saving_outage().is_some() {
+                // Its outcome is the app's to act on (logged, told); the jobs below try regardless.
+                let _ = app.can_save().await;
+            }
             if minute.is_multiple_of(60) {
                 // Generation is idempotent, so every server may run it: on the 1st and on Mondays the
                 // new period's tasks appear within the hour, and a server back from downtime catches up.

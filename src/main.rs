@@ -286,8 +286,8 @@ async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Resu
         email_configured: mailer.is_some(),
         node,
     };
-    let background = carelog::spawn_background(store.clone(), settings, mailer);
-    let state = carelog::web_state(store, &config);
+    let state = carelog::web_state(store.clone(), &config);
+    let background = carelog::spawn_background(state.app.clone(), store, settings, mailer);
     let limits = carelog::ServerLimits { shutdown: deadline, ..Default::default() };
     carelog::serve(listener, state, shutdown_signal(), limits).await?;
     background.abort();

@@ -85,6 +85,12 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
         }
     }
     assert!(refused > 0, "the disk never filled");
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a full disk fails the health check"
+    );
 
     // Space returns: the same server saves again, without a restart.
     pages.store(u64::from(u32::MAX), Ordering::SeqCst);
@@ -94,9 +100,37 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
         if post_entry(&app, &client, entry, &notes).await {
             acknowledged.push(notes);
             recovered = true;
+        } else {
+            refused += 1;
         }
     }
     assert!(recovered, "the server did not save again once space returned");
+
+    // The health check passes again (its probe is kept 2 s), ending the outage: each admin is told
+    // once, with the number of requests refused.
+    let mut healthy = false;
+    for _ in 0..50 {
+        if reqwest::get(app.url("/healthz")).await.unwrap().status() == StatusCode::OK {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the health check did not pass again once space returned");
+    let told = |title: String| {
+        app.store.scalar_for_test(
+            "SELECT COUNT(*) AS n FROM notifications n JOIN users u ON u.id = n.user_id
+             WHERE n.kind = 'saving_failed' AND u.role = 'admin' AND n.title LIKE $1",
+            vec![title.into()],
+        )
+    };
+    let requests =
+        if refused == 1 { "1 request was".to_owned() } else { format!("{refused} requests were") };
+    assert_eq!(
+        told(format!("%: {requests} refused and nothing of them was saved")).await.unwrap(),
+        1
+    );
+    assert_eq!(told("%".into()).await.unwrap(), 1, "told once");
 
     // Every acknowledged entry is committed: another connection, as after a restart, finds it.
     let after_restart = Store::connect(&app.database_url).await.unwrap();

@@ -22,6 +22,7 @@ pub mod panel;
 pub mod passwords;
 pub mod patients;
 pub mod practice;
+pub mod saving;
 pub mod secrets;
 pub mod settings;
 pub mod task_log;
@@ -56,10 +57,16 @@ pub struct App {
     store: Store,
     figures: Figures,
     settings: Arc<Settings>,
+    saving: saving::SavingWatch,
 }
 
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
-        Self { figures: Figures::new(store.clone()), store, settings: Arc::new(settings) }
+        Self {
+            figures: Figures::new(store.clone()),
+            store,
+            settings: Arc::new(settings),
+            saving: saving::SavingWatch::default(),
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod patient;
 pub mod practice_load;
 pub mod practice_time;
 pub mod role;
+pub mod saving_outage;
 pub mod schedule;
 pub mod session_policy;
 pub mod stored;

@@ -21,10 +21,11 @@ pub enum Kind {
     NewAssignment,
     HandoffMeeting,
     SeniorReview,
+    SavingFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::OverdueDigest,
         Kind::DueToday,
         Kind::WeeklySummary,
@@ -36,6 +37,7 @@ impl Kind {
         Kind::NewAssignment,
         Kind::HandoffMeeting,
         Kind::SeniorReview,
+        Kind::SavingFailed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::NewAssignment => "new_assignment",
             Kind::HandoffMeeting => "handoff_meeting",
             Kind::SeniorReview => "senior_review",
+            Kind::SavingFailed => "saving_failed",
         }
     }
 
@@ -67,12 +70,13 @@ impl Kind {
             Kind::NewAssignment => "New patient assigned to you",
             Kind::HandoffMeeting => "Handoff meeting scheduled",
             Kind::SeniorReview => "Senior review of an assignment (asked or answered)",
+            Kind::SavingFailed => "carelog could not save for a while (disk full or failing)",
         }
     }
 
-    /// Only admins receive billing news.
+    /// Only admins receive billing news and news of the database.
     pub fn admins_only(self) -> bool {
-        self == Kind::BillingReady
+        matches!(self, Kind::BillingReady | Kind::SavingFailed)
     }
 }
 
@@ -180,6 +184,7 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
         Kind::NewAssignment => "carelog: a new patient was assigned to you".to_owned(),
         Kind::HandoffMeeting => "carelog: a handoff meeting was scheduled".to_owned(),
         Kind::SeniorReview => "carelog: an assignment review needs your attention".to_owned(),
+        Kind::SavingFailed => "carelog: saving failed for a while".to_owned(),
     };
     let body = format!(
         "{}\n\nOpen carelog to see the details: {link}\n\nThis message holds no patient information. You can turn these e-mails off in carelog under Notifications → Settings.\n",
@@ -200,6 +205,7 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
                 "A handoff meeting for a patient was scheduled with you.".to_owned(),
             Kind::SeniorReview =>
                 "An assignment senior review was requested or answered.".to_owned(),
+            Kind::SavingFailed => "carelog could not save for a while: the database had no room or could not write, and the requests made then were refused. It saves again now.".to_owned(),
         }
     );
     (subject, body)

@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "the demo load's progress, the health check's write probe",
         sql: include_str!("../migrations/0012_practice_load.sql"),
     },
+    Migration {
+        version: 13,
+        description: "notifications of a time carelog could not save",
+        sql: include_str!("../migrations/0013_saving_failed_notifications.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -88,6 +93,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (8, engine) => crate::team_revisions::migration_8_triggers(engine),
         (9, engine) => crate::vocabulary_checks::constraints(engine),
         (11, engine) => crate::team_revisions::migration_11_triggers(engine),
+        (13, engine) => crate::vocabulary_checks::migration_13(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -14,9 +14,21 @@ struct LoadRow {
     finished: bool,
 }
 
-/// What the probe writes: about two pages, so a database with no room for a row of an entry's size
-/// fails it.
-const PROBE_PAYLOAD_BYTES: usize = 8 * 1024;
+/// What the probe writes: eight pages and more, beyond what an entry with its audit event and the
+/// index pages they may split needs (a handful), so a database without room for one fails the probe
+/// too. Random digits, which PostgreSQL cannot compress away.
+const PROBE_PAYLOAD_BYTES: usize = 32 * 1024;
+
+fn probe_payload(now: DateTime<Utc>) -> String {
+    // A linear congruential sequence: cheap, and different each time.
+    let mut x = now.timestamp_nanos_opt().unwrap_or_default() as u64 | 1;
+    (0..PROBE_PAYLOAD_BYTES)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            char::from(b'0' + ((x >> 33) % 10) as u8)
+        })
+        .collect()
+}
 
 impl Store {
     /// Whether the database is empty, holds a demo load under way (or abandoned), or a practice.
@@ -64,7 +76,7 @@ impl Store {
         let tx = self.begin_write().await?;
         tx.execute_raw(self.stmt(
             "INSERT INTO health_probes (node, probed_at, payload) VALUES ($1, $2, $3)",
-            vec![node.into(), at(now), "x".repeat(PROBE_PAYLOAD_BYTES).into()],
+            vec![node.into(), at(now), probe_payload(now).into()],
         ))
         .await?;
         tx.execute_raw(self.stmt("DELETE FROM health_probes WHERE node = $1", vec![node.into()]))

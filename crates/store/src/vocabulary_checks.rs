@@ -79,34 +79,58 @@ fn sql_list(c: &VocabularyColumn) -> String {
 
 /// The statements that constrain [`CHECKED_SINCE_9`] on `engine`.
 pub fn constraints(engine: Engine) -> Vec<String> {
+    CHECKED_SINCE_9.iter().flat_map(|c| constrain(c, engine)).collect()
+}
+
+/// The columns whose vocabulary grew after migration 9: notifications of the saving outage.
+const GREW_IN_13: [(&str, &str); 2] =
+    [("notifications", "kind"), ("notification_preferences", "kind")];
+
+/// Migration 13: the grown columns constrained again, to today's keys.
+pub fn migration_13(engine: Engine) -> Vec<String> {
     CHECKED_SINCE_9
         .iter()
+        .filter(|c| GREW_IN_13.contains(&(c.table, c.column)))
         .flat_map(|c| {
-            let (table, column, list) = (c.table, c.column, sql_list(c));
-            let name = format!("{table}_{column}_known");
-            match engine {
-                Engine::Postgres => vec![format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))"
-                )],
-                Engine::Sqlite => ["INSERT", "UPDATE"]
-                    .into_iter()
-                    .map(|event| {
-                        let on = if event == "UPDATE" {
-                            format!("UPDATE OF {column}")
-                        } else {
-                            event.into()
-                        };
-                        format!(
-                            "CREATE TRIGGER {name}_{} BEFORE {on} ON {table} \
-                             WHEN NEW.{column} NOT IN ({list}) \
-                             BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END",
-                            event.to_lowercase()
-                        )
-                    })
-                    .collect(),
-            }
+            let name = constraint_name(c);
+            let dropped = match engine {
+                Engine::Postgres => {
+                    vec![format!("ALTER TABLE {} DROP CONSTRAINT {name}", c.table)]
+                }
+                Engine::Sqlite => ["insert", "update"]
+                    .map(|event| format!("DROP TRIGGER {name}_{event}"))
+                    .to_vec(),
+            };
+            dropped.into_iter().chain(constrain(c, engine))
         })
         .collect()
+}
+
+fn constraint_name(c: &VocabularyColumn) -> String {
+    format!("{}_{}_known", c.table, c.column)
+}
+
+/// The statements that limit one column to its keys.
+fn constrain(c: &VocabularyColumn, engine: Engine) -> Vec<String> {
+    let (table, column, list, name) = (c.table, c.column, sql_list(c), constraint_name(c));
+    match engine {
+        Engine::Postgres => {
+            vec![format!("ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({column} IN ({list}))")]
+        }
+        Engine::Sqlite => ["INSERT", "UPDATE"]
+            .into_iter()
+            .map(|event| {
+                let on =
+                    if event == "UPDATE" { format!("UPDATE OF {column}") } else { event.into() };
+                format!(
+                    "CREATE TRIGGER {name}_{} BEFORE {on} ON {table} \
+                     WHEN NEW.{column} NOT IN ({list}) \
+                     BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END",
+                    event.to_lowercase()
+                )
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -126,5 +150,20 @@ mod tests {
             sqlite.iter().any(|s| s.contains("BEFORE UPDATE OF onboarding_status ON patients")
                 && s.contains(&format!("NOT IN ({onboarding})")))
         );
+    }
+
+    #[test]
+    fn migration_13_constrains_the_notification_kinds_again_with_the_new_one() {
+        let postgres = migration_13(Engine::Postgres);
+        assert_eq!(postgres.len(), 4, "a drop and an add for each of the two columns");
+        assert_eq!(
+            postgres[0],
+            "ALTER TABLE notifications DROP CONSTRAINT notifications_kind_known"
+        );
+        assert!(postgres[1].contains("'saving_failed'"));
+        let sqlite = migration_13(Engine::Sqlite);
+        assert_eq!(sqlite.len(), 8);
+        assert_eq!(sqlite[0], "DROP TRIGGER notifications_kind_known_insert");
+        assert!(sqlite[2].contains("'saving_failed'"));
     }
 }

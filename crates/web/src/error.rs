@@ -38,25 +38,24 @@ pub const BUSY_MESSAGE: &str = "carelog is busier than usual and could not finis
 pub const RETRY_AFTER_SECONDS: &str = "2";
 
 /// Said when the database cannot store anything (a full disk, a failing disk, a read-only file).
-pub const CANNOT_WRITE_MESSAGE: &str = "carelog cannot save right now: the database has no room or cannot write. Nothing was saved. Please tell your administrator; carelog saves again by itself once the database can write.";
+pub const CANNOT_WRITE_MESSAGE: &str = "carelog cannot save right now: the database has no room or cannot write. Nothing was saved. carelog has raised the alarm in its log and health check and tells the administrators; it saves again by itself once the database can write.";
 
-/// The last time a database that cannot write was logged at error level (seconds since the epoch):
-/// once a minute is enough to raise the alarm without a line per request.
-static CANNOT_WRITE_LOGGED: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// Marks a response refused because the database cannot write, with the database's words, so the
+/// router's layer (`note_refused_saves`) can tell the app: the outage is the app's to track.
+#[derive(Debug, Clone)]
+pub struct SavingRefused(pub String);
 
-fn log_cannot_write(cause: &str) {
-    use std::sync::atomic::Ordering;
-    let now = chrono::Utc::now().timestamp();
-    let last = CANNOT_WRITE_LOGGED.load(Ordering::Relaxed);
-    let first_this_minute = now - last >= 60
-        && CANNOT_WRITE_LOGGED
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok();
-    if first_this_minute {
-        tracing::error!(cause = %cause, "the database cannot write: requests that save are refused");
-    } else {
-        tracing::debug!(cause = %cause, "request refused: the database cannot write");
+/// Tells the app of every request refused because the database cannot write (see `SavingRefused`).
+pub async fn note_refused_saves(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(SavingRefused(cause)) = response.extensions().get::<SavingRefused>() {
+        state.app.saving_refused(cause);
     }
+    response
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
@@ -96,8 +95,13 @@ impl IntoResponse for AppError {
                 page
             }
             AppError::Store(StoreError::CannotWrite(cause)) => {
-                log_cannot_write(cause);
-                error_page(StatusCode::SERVICE_UNAVAILABLE, "Cannot save", CANNOT_WRITE_MESSAGE)
+                let mut page = error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Cannot save",
+                    CANNOT_WRITE_MESSAGE,
+                );
+                page.extensions_mut().insert(SavingRefused(cause.clone()));
+                page
             }
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
@@ -162,6 +166,8 @@ mod tests {
         let response = full.into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().get(axum::http::header::RETRY_AFTER).is_none());
+        let marked = response.extensions().get::<SavingRefused>().map(|r| r.0.as_str());
+        assert_eq!(marked, Some("database or disk is full"));
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))
+        .layer(from_fn_with_state(state.clone(), error::note_refused_saves))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         .layer(

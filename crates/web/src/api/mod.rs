@@ -118,6 +118,17 @@ impl IntoResponse for ApiError {
                 tracing::warn!(cause = %cause, "API request refused: database busy");
                 (StatusCode::SERVICE_UNAVAILABLE, crate::error::BUSY_MESSAGE.into(), vec![])
             }
+            ApiError::Internal(AppError::Store(carelog_app::model::StoreError::CannotWrite(
+                cause,
+            ))) => {
+                let mut response = api_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    crate::error::CANNOT_WRITE_MESSAGE.into(),
+                    vec![],
+                );
+                response.extensions_mut().insert(crate::error::SavingRefused(cause));
+                return response;
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "API request failed");
                 (
@@ -127,8 +138,7 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut response =
-            (status, Json(json!({ "error": { "status": status.as_u16(), "message": message, "problems": problems } }))).into_response();
+        let mut response = api_error(status, message, problems);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -142,6 +152,12 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+fn api_error(status: StatusCode, message: String, problems: Vec<String>) -> Response {
+    let error =
+        json!({ "error": { "status": status.as_u16(), "message": message, "problems": problems } });
+    (status, Json(error)).into_response()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

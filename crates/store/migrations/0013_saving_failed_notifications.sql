@@ -1,0 +1,2 @@
+-- A new notification kind, saving_failed: the kind columns' checks are made again with it, in the
+-- engine-specific statements that follow (vocabulary_checks::migration_13).
