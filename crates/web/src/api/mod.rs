@@ -161,3 +161,23 @@ fn api_error(status: StatusCode, message: String, problems: Vec<String>) -> Resp
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use carelog_app::model::StoreError;
+
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_write_answers_503_and_is_told_to_the_app() {
+        let full = ApiError::from(StoreError::CannotWrite("database or disk is full".into()));
+        let response = full.into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let marked = response.extensions().get::<crate::error::SavingRefused>();
+        assert_eq!(marked.map(|m| m.0.as_str()), Some("database or disk is full"));
+        assert!(response.headers().get(axum::http::header::RETRY_AFTER).is_none());
+        let busy = ApiError::from(StoreError::Busy("pool timed out".into())).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(busy.headers().get(axum::http::header::RETRY_AFTER).is_some());
+    }
+}
