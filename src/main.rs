@@ -206,7 +206,12 @@ async fn run() -> anyhow::Result<()> {
     }
     .parse()?;
     let store = Store::connect(&config.database_url).await?;
-    carelog::prepare(&store).await?;
+    carelog::prepare(&store).await.with_context(|| {
+        format!(
+            "CARELOG_DATABASE_URL: cannot prepare {}",
+            carelog_store::redact_url(&config.database_url)
+        )
+    })?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(store, config, shutdown_deadline).await,
         Command::Migrate => {

@@ -218,3 +218,51 @@ async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped()
     let (ok, out) = carelog(&url, &["demo"], "");
     assert!(!ok && out.contains("never finished"), "{out}");
 }
+
+/// A database carelog cannot use stops start-up at once with the cause and the setting: where a
+/// PostgreSQL refused, which user it would not take, which file is read-only, and a schema from a
+/// newer carelog.
+#[tokio::test]
+async fn start_up_errors_name_the_cause_and_the_setting() {
+    let started = std::time::Instant::now();
+    let (ok, out) = carelog("postgres://postgres@127.0.0.1:1/test", &["migrate"], "");
+    assert!(!ok);
+    assert!(
+        out.contains("CARELOG_DATABASE_URL") && out.contains("127.0.0.1:1: connection refused"),
+        "{out}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "not after a pool timeout");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let url = format!("sqlite:{}", path.display());
+    let (ok, out) = carelog(&url, &["migrate"], "");
+    assert!(ok, "{out}");
+    let (ok, out) = carelog(&format!("{url}?mode=ro"), &["migrate"], "");
+    assert!(!ok);
+    assert!(
+        out.contains(&format!(
+            "CARELOG_DATABASE_URL: cannot use the SQLite database {}",
+            path.display()
+        )) && out.contains("read-only"),
+        "{out}"
+    );
+    let store = carelog_store::Store::connect(&url).await.unwrap();
+    store
+        .exec_for_test(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'from the future', '2030-01-01T00:00:00+00:00')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (ok, out) = carelog(&url, &["serve"], "");
+    assert!(!ok && out.contains("version 999, newer than this carelog knows"), "{out}");
+
+    let Ok(server) = std::env::var("CARELOG_TEST_PG") else { return };
+    let stranger = server.replacen("postgres://postgres@", "postgres://carelog_no_such_role@", 1);
+    let (ok, out) = carelog(&stranger, &["migrate"], "");
+    assert!(!ok && out.contains("refused the sign-in of user \"carelog_no_such_role\""), "{out}");
+    let nowhere = format!("{}_no_such_database", server.trim_end_matches('/'));
+    let (ok, out) = carelog(&nowhere, &["migrate"], "");
+    assert!(!ok && out.contains("has no database"), "{out}");
+}

@@ -132,12 +132,35 @@ impl Store {
             }
         }
         tweak(&mut options);
-        let db = connect_when_free(options).await.map_err(|e| match e {
-            sea_orm::DbErr::Conn(inner) => {
-                StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url)))
+        if engine == Engine::Postgres {
+            crate::open_errors::check_postgres(url).await?;
+        }
+        let db = connect_when_free(options).await.map_err(|e| {
+            if let Some(explained) = crate::open_errors::explain_sqlite_error(url, &e) {
+                return StoreError::BadUrl(explained);
             }
-            other => StoreError::Db(other),
+            match e {
+                sea_orm::DbErr::Conn(inner) => {
+                    StoreError::BadUrl(format!("cannot connect to {}: {inner}", redact(url)))
+                }
+                other => StoreError::Db(other),
+            }
         })?;
+        if engine == Engine::Sqlite {
+            // A file SQLite opened read-only says so only at the first write: try one at start,
+            // and undo it.
+            let writable = async {
+                let tx = db.begin().await?;
+                tx.execute_unprepared("CREATE TABLE carelog_write_check (x INTEGER)").await?;
+                tx.rollback().await
+            };
+            writable.await.map_err(|e| {
+                match crate::open_errors::explain_sqlite_error(url, &e) {
+                    Some(explained) => StoreError::BadUrl(explained),
+                    None => StoreError::from(e),
+                }
+            })?;
+        }
         Ok(Store { db, engine, write_turn: Arc::default() })
     }
 
@@ -268,8 +291,7 @@ pub(crate) async fn lock_for_transaction(
 }
 
 fn prepare_sqlite_folder(url: &str) -> Result<()> {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
+    let path = crate::open_errors::sqlite_path(url);
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }

@@ -63,6 +63,17 @@ fn database_code(err: &DbErr) -> Option<String> {
     }
 }
 
+/// SQLite's extended result code and message for an error, when it is SQLite's.
+pub(crate) fn sqlite_code(err: &DbErr) -> Option<(i32, String)> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(db) => {
+            db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+            Some((db.code()?.parse().ok()?, db.message().to_owned()))
+        }
+        _ => None,
+    }
+}
+
 /// PostgreSQL's SQLSTATEs that undo a transaction whole, so a retry is the remedy: deadlock,
 /// serialization failure, lock not available.
 const POSTGRES_RETRY_STATES: [&str; 3] = ["40P01", "40001", "55P03"];

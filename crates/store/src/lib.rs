@@ -25,6 +25,7 @@ mod metrics;
 mod migrate;
 mod notifications;
 mod onboarding;
+mod open_errors;
 mod panel;
 mod patient_month;
 mod patients;
