@@ -367,48 +367,12 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = crate::helpers::fresh_database(&dir).await;
     let tz = a_zone_in_daytime();
-    let start = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-            .arg("serve")
-            .env("CARELOG_DATABASE_URL", &url)
-            .env("CARELOG_TZ", tz.name())
-            .env("CARELOG_BIND", "127.0.0.1:0")
-            .env("CARELOG_LOG", "error")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    struct Killed(std::process::Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut servers = [Killed(start()), Killed(start())];
-    let mut addresses = Vec::new();
-    for server in &mut servers {
-        use std::io::BufRead;
-        let stdout = server.0.stdout.take().unwrap();
-        let Some(line) = std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find(|l| l.contains("serving at"))
-        else {
-            let mut stderr = String::new();
-            std::io::Read::read_to_string(&mut server.0.stderr.take().unwrap(), &mut stderr)
-                .unwrap();
-            panic!("a server did not start: {stderr}");
-        };
-        addresses.push(
-            line.split("http://").nth(1).unwrap().split_whitespace().next().unwrap().to_owned(),
-        );
-    }
+    let servers =
+        crate::helpers::ServerProcess::start_together(2, &url, &[("CARELOG_TZ", tz.name())]);
     let store = carelog_store::Store::connect(&url).await.unwrap();
     // Both servers answer, on the one database.
-    for address in &addresses {
-        let health = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+    for server in &servers {
+        let health = reqwest::get(server.url("/healthz")).await.unwrap();
         assert_eq!(health.status(), StatusCode::OK);
     }
     assert_eq!(

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::helpers::{fresh_database, spawn_app};
+use crate::helpers::{fresh_database, line_with, serve_in_background, spawn_app};
 
 fn carelog(database_url: &str, args: &[&str], stdin: &str) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_carelog"))
@@ -140,50 +140,6 @@ async fn the_demo_loads_only_into_an_empty_database() {
     assert_eq!(store.list_patients(None).await.unwrap().len(), 30);
 }
 
-/// Starts `carelog serve` on a free port; its output lines arrive on the channel.
-fn serve_in_background(url: &str) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .arg("serve")
-        .env("CARELOG_DATABASE_URL", url)
-        .env("CARELOG_BIND", "127.0.0.1:0")
-        .env("CARELOG_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, received) = std::sync::mpsc::channel();
-    for output in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
-                let _ = lines.send(line);
-            }
-        });
-    }
-    (child, received)
-}
-
-/// A line containing `text` within `seconds`, if one comes.
-fn line_with(
-    lines: &std::sync::mpsc::Receiver<String>,
-    text: &str,
-    seconds: u64,
-) -> Option<String> {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
-    while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
-        match lines.recv_timeout(left) {
-            Ok(line) if line.contains(text) => return Some(line),
-            Ok(_) => {}
-            Err(_) => return None,
-        }
-    }
-    None
-}
-
 /// A demo load in progress holds other servers back until it finishes; one whose server stopped part
 /// way (no word from it for longer than the limit) is refused, naming what happened and what to do.
 #[tokio::test]
@@ -201,7 +157,7 @@ async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped()
     };
 
     unfinish(chrono::Utc::now()).await.unwrap();
-    let (mut server, lines) = serve_in_background(&url);
+    let (mut server, lines) = serve_in_background(&url, &[]);
     assert_eq!(line_with(&lines, "serving at", 2), None, "it waits while the load is under way");
     store.finish_demo_load(chrono::Utc::now()).await.unwrap();
     assert!(line_with(&lines, "serving at", 10).is_some(), "it serves once the load finished");
@@ -209,7 +165,7 @@ async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped()
     server.wait().unwrap();
 
     unfinish(chrono::Utc::now() - chrono::Duration::minutes(10)).await.unwrap();
-    let (mut server, lines) = serve_in_background(&url);
+    let (mut server, lines) = serve_in_background(&url, &[]);
     let refusal = line_with(&lines, "carelog:", 10);
     let status = server.wait().unwrap();
     assert!(!status.success());

@@ -292,3 +292,103 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// Starts `carelog serve` on a free port with `settings` added; its output lines arrive on the channel.
+pub fn serve_in_background(
+    url: &str,
+    settings: &[(&str, &str)],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .arg("serve")
+        .env("CARELOG_DATABASE_URL", url)
+        .env("CARELOG_BIND", "127.0.0.1:0")
+        .env("CARELOG_LOG", "error")
+        .envs(settings.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    for output in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+    }
+    (child, received)
+}
+
+/// A line containing `text` within `seconds`, if one comes.
+pub fn line_with(
+    lines: &std::sync::mpsc::Receiver<String>,
+    text: &str,
+    seconds: u64,
+) -> Option<String> {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(text) => return Some(line),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// A `carelog serve` process that said where it serves; killed (SIGKILL) when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    /// host:port
+    pub address: String,
+    /// Kept so its output is read to the end (a full pipe would stop it).
+    _lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl ServerProcess {
+    /// Starts one and waits up to 60 s for it to serve, failing with what it printed otherwise.
+    pub fn start(url: &str, settings: &[(&str, &str)]) -> ServerProcess {
+        let (child, lines) = serve_in_background(url, settings);
+        ServerProcess::serving(child, lines)
+    }
+
+    /// Starts `n` at once, then waits for each to serve.
+    pub fn start_together(n: usize, url: &str, settings: &[(&str, &str)]) -> Vec<ServerProcess> {
+        let started: Vec<_> = (0..n).map(|_| serve_in_background(url, settings)).collect();
+        started.into_iter().map(|(child, lines)| ServerProcess::serving(child, lines)).collect()
+    }
+
+    fn serving(child: std::process::Child, lines: std::sync::mpsc::Receiver<String>) -> Self {
+        let mut seen = Vec::new();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(line) if line.contains("serving at") => {
+                    let address = line.split("http://").nth(1).unwrap_or_default();
+                    let address = address.split_whitespace().next().unwrap_or_default().to_owned();
+                    return ServerProcess { child, address, _lines: lines };
+                }
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("the server did not start:\n{}", seen.join("\n"));
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -9,6 +9,7 @@ mod auth;
 mod automation;
 mod billing;
 mod cli;
+mod crash;
 mod durability;
 mod entries;
 mod exports;
