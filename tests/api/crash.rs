@@ -91,16 +91,7 @@ async fn kill_9_under_write_load_loses_no_acknowledged_entry() {
     let health = reqwest::get(restarted.url("/healthz")).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK, "the restarted server serves");
     let store = Store::connect(&url).await.unwrap();
-    for notes in &acknowledged {
-        let found = store
-            .scalar_for_test(
-                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE notes = $1",
-                vec![notes.clone().into()],
-            )
-            .await
-            .unwrap();
-        assert_eq!(found, 1, "acknowledged, then lost to kill -9: {notes}");
-    }
+    crate::helpers::assert_each_stored_once(&store, &acknowledged).await;
     // Each stored entry has its audit event: the same count per coordinator.
     let mismatched = store
         .scalar_for_test(

@@ -138,14 +138,5 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
 
     // Every acknowledged entry is committed: another connection, as after a restart, finds it.
     let after_restart = Store::connect(&app.database_url).await.unwrap();
-    for notes in &acknowledged {
-        let found = after_restart
-            .scalar_for_test(
-                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE notes = $1",
-                vec![notes.clone().into()],
-            )
-            .await
-            .unwrap();
-        assert_eq!(found, 1, "acknowledged but not stored: {notes}");
-    }
+    crate::helpers::assert_each_stored_once(&after_restart, &acknowledged).await;
 }

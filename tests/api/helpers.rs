@@ -392,3 +392,17 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Every entry whose notes are in `acknowledged` (a server said it was saved) is stored, once.
+pub async fn assert_each_stored_once(store: &Store, acknowledged: &[String]) {
+    for notes in acknowledged {
+        let found = store
+            .scalar_for_test(
+                "SELECT COUNT(*) AS n FROM coordinator_task_log WHERE notes = $1",
+                vec![notes.clone().into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, 1, "acknowledged as saved, but stored {found} times: {notes}");
+    }
+}
