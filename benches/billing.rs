@@ -58,7 +58,7 @@ async fn load(store: &Store) -> YearMonth {
             }
         })
         .collect();
-    assert!(store.load_demo_practice(practice, now).await.unwrap().is_some());
+    assert!(store.load_demo_practice(practice, now, "bench").await.unwrap().is_some());
     month
 }
 

@@ -175,7 +175,7 @@ async fn large_caseload(store: &Store) {
             }
         })
         .collect();
-    assert!(store.load_demo_practice(practice, now).await.unwrap().is_some());
+    assert!(store.load_demo_practice(practice, now, "bench").await.unwrap().is_some());
     carelog_app::upkeep::generate_tasks(store, local_date(now, TZ)).await.unwrap();
 }
 

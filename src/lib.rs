@@ -55,10 +55,10 @@ pub async fn ready_practice(
     size: DemoSize,
     tz: Tz,
 ) -> Result<PracticeReady, AppError> {
-    use carelog_domain::practice_load::{StartDecision, decide};
+    use carelog_domain::practice_load::StartDecision;
     let mut waiting = false;
     loop {
-        match decide(store.practice_load().await?, Utc::now()) {
+        match decide_start(store).await? {
             StartDecision::Serve => return Ok(PracticeReady::Found),
             StartDecision::RefusePartial { started_at, heartbeat_at } => {
                 return Err(AppError::PartialLoad { started_at, heartbeat_at });
@@ -83,6 +83,43 @@ pub async fn ready_practice(
     }
 }
 
+/// What the practice this server finds lets it do (`carelog_domain::practice_load`).
+async fn decide_start(
+    store: &Store,
+) -> Result<carelog_domain::practice_load::StartDecision, AppError> {
+    use carelog_domain::practice_load::{PracticeLoad, decide};
+    let found = store.practice_load().await?;
+    let gone = match &found {
+        PracticeLoad::Loading { loader, .. } => loader_gone(loader),
+        PracticeLoad::Empty | PracticeLoad::Ready => false,
+    };
+    Ok(decide(found, Utc::now(), gone))
+}
+
+/// This process as a demo loader: HOST/PID.
+fn this_loader() -> String {
+    format!("{}/{}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// Whether a loader is known to have stopped: it ran on this host and its process is no more.
+/// Where processes cannot be seen (no /proc), nothing is known and the heartbeat decides.
+fn loader_gone(loader: &str) -> bool {
+    let Some((host, pid)) = loader.rsplit_once('/') else { return false };
+    let here = host_name();
+    let proc = std::path::Path::new("/proc");
+    !here.is_empty()
+        && host == here
+        && pid.parse::<u32>().is_ok()
+        && proc.join("self").exists()
+        && !proc.join(pid).exists()
+}
+
 /// Migrates and seeds reference data; both are safe to repeat and to run from several servers.
 pub async fn prepare(store: &Store) -> Result<(), AppError> {
     store.migrate().await?;
@@ -94,8 +131,8 @@ pub async fn prepare(store: &Store) -> Result<(), AppError> {
 /// logged time a month per transaction, in bulk; marked as loading until the last step is done.
 /// Returns the number of entries logged.
 pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, AppError> {
-    use carelog_domain::practice_load::{StartDecision, decide};
-    match decide(store.practice_load().await?, Utc::now()) {
+    use carelog_domain::practice_load::StartDecision;
+    match decide_start(store).await? {
         StartDecision::LoadDemo => {}
         StartDecision::RefusePartial { started_at, heartbeat_at } => {
             return Err(AppError::PartialLoad { started_at, heartbeat_at });
@@ -109,7 +146,7 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         .map_err(|e| std::io::Error::other(e.to_string()))??;
     let now = Utc::now();
     let (practice, months) = demo::generate_streaming(size, tz, now, &hash);
-    let Some(keys) = store.load_demo_practice(practice, now).await? else {
+    let Some(keys) = store.load_demo_practice(practice, now, &this_loader()).await? else {
         // Another server loaded a practice between our check and our write.
         return Err(AppError::NotEmpty(store.count_users().await?));
     };

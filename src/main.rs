@@ -263,7 +263,10 @@ async fn run() -> anyhow::Result<()> {
 
 async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Result<()> {
     let size = DemoSize::default();
-    let ready = carelog::ready_practice(&store, size, config.time_zone).await?;
+    let ready =
+        carelog::ready_practice(&store, size, config.time_zone).await.with_context(|| {
+            format!("CARELOG_DATABASE_URL: {}", carelog_store::redact_url(&config.database_url))
+        })?;
     if matches!(ready, carelog::PracticeReady::LoadedDemo(_)) {
         print_logins(&size);
     } else {

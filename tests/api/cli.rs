@@ -140,8 +140,17 @@ async fn the_demo_loads_only_into_an_empty_database() {
     assert_eq!(store.list_patients(None).await.unwrap().len(), 30);
 }
 
+/// The server that refused to serve a half-loaded practice: what it said.
+fn refusal_of(url: &str) -> String {
+    let (mut server, lines) = serve_in_background(url, &[]);
+    let refusal = line_with(&lines, "carelog:", 10).unwrap_or_default();
+    assert!(!server.wait().unwrap().success(), "{refusal}");
+    refusal
+}
+
 /// A demo load in progress holds other servers back until it finishes; one whose server stopped part
-/// way (no word from it for longer than the limit) is refused, naming what happened and what to do.
+/// way is refused, naming what happened and what to do: at once when that server ran on this host and
+/// its process is gone, else once no word came from it for longer than the limit.
 #[tokio::test]
 async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped() {
     let dir = tempfile::tempdir().unwrap();
@@ -149,14 +158,17 @@ async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped()
     let (ok, out) = carelog(&url, &["demo", "--patients", "20", "--coordinators", "2"], "");
     assert!(ok, "{out}");
     let store = carelog_store::Store::connect(&url).await.unwrap();
-    let unfinish = |heartbeat: chrono::DateTime<chrono::Utc>| {
+    let unfinish = |heartbeat: chrono::DateTime<chrono::Utc>, loader: String| {
         store.exec_for_test(
-            "UPDATE practice_load SET finished_at = NULL, heartbeat_at = $1",
-            vec![chrono::SubsecRound::trunc_subsecs(heartbeat, 0).into()],
+            "UPDATE practice_load SET finished_at = NULL, heartbeat_at = $1, loader = $2",
+            vec![chrono::SubsecRound::trunc_subsecs(heartbeat, 0).into(), loader.into()],
         )
     };
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
 
-    unfinish(chrono::Utc::now()).await.unwrap();
+    // This test's own process stands for a loader at work.
+    unfinish(chrono::Utc::now(), format!("{host}/{}", std::process::id())).await.unwrap();
     let (mut server, lines) = serve_in_background(&url, &[]);
     assert_eq!(line_with(&lines, "serving at", 2), None, "it waits while the load is under way");
     store.finish_demo_load(chrono::Utc::now()).await.unwrap();
@@ -164,13 +176,20 @@ async fn a_server_waits_for_a_demo_load_under_way_and_refuses_one_that_stopped()
     server.kill().unwrap();
     server.wait().unwrap();
 
-    unfinish(chrono::Utc::now() - chrono::Duration::minutes(10)).await.unwrap();
-    let (mut server, lines) = serve_in_background(&url, &[]);
-    let refusal = line_with(&lines, "carelog:", 10);
-    let status = server.wait().unwrap();
-    assert!(!status.success());
-    let refusal = refusal.unwrap_or_default();
+    let began = std::time::Instant::now();
+    unfinish(chrono::Utc::now(), format!("{host}/4294967295")).await.unwrap();
+    let refusal = refusal_of(&url);
     assert!(refusal.contains("never finished") && refusal.contains("empty database"), "{refusal}");
+    assert!(refusal.contains(&url), "names the database: {refusal}");
+    assert!(
+        began.elapsed() < std::time::Duration::from_secs(10),
+        "not after the heartbeat's limit"
+    );
+
+    unfinish(chrono::Utc::now() - chrono::Duration::minutes(10), "elsewhere/1".into())
+        .await
+        .unwrap();
+    assert!(refusal_of(&url).contains("never finished"));
     let (ok, out) = carelog(&url, &["demo"], "");
     assert!(!ok && out.contains("never finished"), "{out}");
 }

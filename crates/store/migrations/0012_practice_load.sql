@@ -4,7 +4,9 @@ CREATE TABLE practice_load (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     started_at {ts} NOT NULL,
     heartbeat_at {ts} NOT NULL,
-    finished_at {ts}
+    finished_at {ts},
+    -- Who loads it: HOST/PID, so a server on the same host can tell a loader that is gone at once.
+    loader TEXT NOT NULL DEFAULT ''
 );
 
 -- The health check's write probe: a row per server, written and emptied, to learn whether the

@@ -191,13 +191,14 @@ pub struct DemoPractice {
 
 impl Store {
     /// Loads a practice into an empty database in one transaction: all of it or none, and marks the
-    /// demo load begun (`finish_demo_load` ends it). Returns None, changing nothing, when the database already holds users: with several servers
+    /// demo load begun by `loader` (HOST/PID; `finish_demo_load` ends it). Returns None, changing nothing, when the database already holds users: with several servers
     /// starting at once on an empty database, exactly one loads the practice. Otherwise the keys that
     /// `load_demo_entries` needs to add more logged time.
     pub async fn load_demo_practice(
         &self,
         practice: DemoPractice,
         now: DateTime<Utc>,
+        loader: &str,
     ) -> Result<Option<DemoKeys>> {
         let tx = self.begin_write().await?;
         if self.engine() == crate::Engine::Postgres {
@@ -207,7 +208,7 @@ impl Store {
         if users > 0 {
             return Ok(None);
         }
-        crate::practice_load::begin_demo_load(self, &tx, now).await?;
+        crate::practice_load::begin_demo_load(self, &tx, now, loader).await?;
         let stamp = at(now);
 
         insert_rows(

@@ -12,6 +12,7 @@ struct LoadRow {
     started_at: DateTime<Utc>,
     heartbeat_at: DateTime<Utc>,
     finished: bool,
+    loader: String,
 }
 
 /// What the probe writes: eight pages and more, beyond what an entry with its audit event and the
@@ -35,15 +36,17 @@ impl Store {
     pub async fn practice_load(&self) -> Result<PracticeLoad> {
         let load: Option<LoadRow> = self
             .row(
-                "SELECT started_at, heartbeat_at, finished_at IS NOT NULL AS finished \
+                "SELECT started_at, heartbeat_at, finished_at IS NOT NULL AS finished, loader \
                  FROM practice_load WHERE id = 1",
                 vec![],
             )
             .await?;
         Ok(match load {
-            Some(l) if !l.finished => {
-                PracticeLoad::Loading { started_at: l.started_at, heartbeat_at: l.heartbeat_at }
-            }
+            Some(l) if !l.finished => PracticeLoad::Loading {
+                started_at: l.started_at,
+                heartbeat_at: l.heartbeat_at,
+                loader: l.loader,
+            },
             Some(_) => PracticeLoad::Ready,
             None if self.count_users().await? == 0 => PracticeLoad::Empty,
             None => PracticeLoad::Ready,
@@ -86,15 +89,17 @@ impl Store {
     }
 }
 
-/// Records, inside the transaction that writes the practice, that a demo load has begun.
+/// Records, inside the transaction that writes the practice, that `loader` (HOST/PID) began a demo
+/// load.
 pub(crate) async fn begin_demo_load(
     store: &Store,
     tx: &DatabaseTransaction,
     now: DateTime<Utc>,
+    loader: &str,
 ) -> Result<()> {
     tx.execute_raw(store.stmt(
-        "INSERT INTO practice_load (id, started_at, heartbeat_at) VALUES (1, $1, $1)",
-        vec![at(now)],
+        "INSERT INTO practice_load (id, started_at, heartbeat_at, loader) VALUES (1, $1, $1, $2)",
+        vec![at(now), loader.into()],
     ))
     .await?;
     Ok(())
@@ -115,17 +120,25 @@ mod tests {
         assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Empty);
         let began = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
         let tx = store.begin_write().await.unwrap();
-        super::begin_demo_load(&store, &tx, began).await.unwrap();
+        super::begin_demo_load(&store, &tx, began, "host/7").await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(
             store.practice_load().await.unwrap(),
-            PracticeLoad::Loading { started_at: began, heartbeat_at: began }
+            PracticeLoad::Loading {
+                started_at: began,
+                heartbeat_at: began,
+                loader: "host/7".into()
+            }
         );
         let later = began + chrono::Duration::seconds(7);
         store.note_demo_load_alive(later).await.unwrap();
         assert_eq!(
             store.practice_load().await.unwrap(),
-            PracticeLoad::Loading { started_at: began, heartbeat_at: later }
+            PracticeLoad::Loading {
+                started_at: began,
+                heartbeat_at: later,
+                loader: "host/7".into()
+            }
         );
         store.finish_demo_load(later).await.unwrap();
         assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Ready);
