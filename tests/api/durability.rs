@@ -128,12 +128,12 @@ async fn a_full_disk_loses_no_acknowledged_entry_and_the_server_recovers_by_itse
             vec![title.into()],
         )
     };
-    let requests =
-        if refused == 1 { "1 request was".to_owned() } else { format!("{refused} requests were") };
-    assert_eq!(
-        told(format!("%: {requests} refused and nothing of them was saved")).await.unwrap(),
-        1
-    );
+    let refusals = if refused == 1 {
+        "1 request was refused and not saved".to_owned()
+    } else {
+        format!("{refused} requests were refused and none was saved")
+    };
+    assert_eq!(told(format!("%: {refusals}")).await.unwrap(), 1);
     assert_eq!(told("%".into()).await.unwrap(), 1, "told once");
 
     // Every acknowledged entry is committed: another connection, as after a restart, finds it.

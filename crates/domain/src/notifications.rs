@@ -70,7 +70,7 @@ impl Kind {
             Kind::NewAssignment => "New patient assigned to you",
             Kind::HandoffMeeting => "Handoff meeting scheduled",
             Kind::SeniorReview => "Senior review of an assignment (asked or answered)",
-            Kind::SavingFailed => "carelog could not save for a while (disk full or failing)",
+            Kind::SavingFailed => "Saving failed for a while (disk full or failing)",
         }
     }
 

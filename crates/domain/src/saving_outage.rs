@@ -63,13 +63,17 @@ impl Outage {
         let (from, to) = (self.started_at.with_timezone(&tz), ended_at.with_timezone(&tz));
         let to_format =
             if from.date_naive() == to.date_naive() { "%H:%M" } else { "%Y-%m-%d %H:%M" };
-        let minutes = (ended_at - self.started_at).num_minutes();
-        let requests = match self.refused {
-            1 => "1 request was".to_owned(),
-            n => format!("{n} requests were"),
+        let lasted = match (ended_at - self.started_at).num_minutes() {
+            0 => "under a minute".to_owned(),
+            1 => "1 min".to_owned(),
+            n => format!("{n} min"),
+        };
+        let refused = match self.refused {
+            1 => "1 request was refused and not saved".to_owned(),
+            n => format!("{n} requests were refused and none was saved"),
         };
         format!(
-            "carelog could not save from {} to {} ({minutes} min): {requests} refused and nothing of them was saved",
+            "carelog could not save from {} to {} ({lasted}): {refused}",
             from.format("%Y-%m-%d %H:%M"),
             to.format(to_format),
         )
@@ -131,11 +135,12 @@ mod tests {
         // 1_796_545_800 is 2026-12-06 08:30 UTC, 00:30 in Los Angeles.
         assert_eq!(
             outage.title(at(180), la),
-            "carelog could not save from 2026-12-06 00:30 to 00:33 (3 min): 17 requests were refused and nothing of them was saved"
+            "carelog could not save from 2026-12-06 00:30 to 00:33 (3 min): 17 requests were refused and none was saved"
         );
         assert!(outage.title(at(86_400), la).contains("to 2026-12-07 00:30 (1440 min)"));
         let one = Outage { refused: 1, ..outage.clone() };
-        assert!(one.title(at(60), la).contains(": 1 request was refused"));
+        assert!(one.title(at(60), la).contains("(1 min): 1 request was refused and not saved"));
+        assert!(one.title(at(59), la).contains("to 00:30 (under a minute)"));
         assert!(outage.body().contains("(database or disk is full)"));
         assert_eq!(outage.event_key(), "2026-12-06T08:30:00Z");
     }

@@ -36,7 +36,8 @@ impl From<DbErr> for StoreError {
         if is_busy(&err) {
             StoreError::Busy(err.to_string())
         } else if cannot_write(&err) {
-            StoreError::CannotWrite(err.to_string())
+            // The database's own words ("database or disk is full"), for logs and admins.
+            StoreError::CannotWrite(database_message(&err).unwrap_or_else(|| err.to_string()))
         } else if let Some(SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
             StoreError::Conflict(key)
         } else {
@@ -59,6 +60,13 @@ fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
 fn database_code(err: &DbErr) -> Option<String> {
     match sqlx_error(err)? {
         sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+fn database_message(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(db) => Some(db.message().to_owned()),
         _ => None,
     }
 }

@@ -36,7 +36,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(telemetry::request_span),
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(telemetry::request_span)
+                .on_failure(telemetry::request_failed),
         )
         .with_state(state)
 }

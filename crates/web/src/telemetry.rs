@@ -15,6 +15,23 @@ pub fn request_span(req: &Request) -> Span {
     )
 }
 
+/// A response that failed: a 503 is logged where its cause is understood (busy: a warning; a database
+/// that cannot write: an error once an outage), so here only at debug level; any other failure at error.
+pub fn request_failed(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass::StatusCode;
+    let millis = latency.as_millis();
+    match class {
+        StatusCode(code) if code == axum::http::StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::debug!(latency_ms = millis, "request refused: 503");
+        }
+        other => tracing::error!(classification = %other, latency_ms = millis, "response failed"),
+    }
+}
+
 /// Names the signed-in user (or token holder) on the request's span.
 pub fn record_user(user_id: UserId) {
     Span::current().record("user_id", user_id.get());
@@ -74,5 +91,30 @@ mod tests {
         assert!(log.contains("route=/patients/{id}"), "{log}");
         assert!(log.contains("user_id=5"), "{log}");
         assert!(!log.contains("ASHDOWN") && !log.contains("/patients/17"), "{log}");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_with_503_is_not_logged_as_an_error_but_a_500_is() {
+        use axum::http::StatusCode;
+        let captured = Captured::default();
+        let subscriber =
+            tracing_subscriber::fmt().with_ansi(false).with_writer(captured.clone()).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = Router::new()
+            .route("/refused", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+            .route("/broken", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
+            .layer(
+                tower_http::trace::TraceLayer::new_for_http()
+                    .make_span_with(request_span)
+                    .on_failure(request_failed),
+            );
+        let refused = Request::builder().uri("/refused").body(Body::empty()).unwrap();
+        app.clone().oneshot(refused).await.unwrap();
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(!log.contains("ERROR"), "{log}");
+        let broken = Request::builder().uri("/broken").body(Body::empty()).unwrap();
+        app.oneshot(broken).await.unwrap();
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("ERROR") && log.contains("500"), "{log}");
     }
 }
