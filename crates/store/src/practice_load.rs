@@ -15,10 +15,9 @@ struct LoadRow {
     loader: String,
 }
 
-/// What the probe writes: eight pages and more, beyond what an entry with its audit event and the
-/// index pages they may split needs (a handful), so a database without room for one fails the probe
-/// too. Random digits, which PostgreSQL cannot compress away.
-const PROBE_PAYLOAD_BYTES: usize = 32 * 1024;
+/// What the probe writes: two pages, more than an entry with its audit event, so a database with no
+/// room for one fails the probe too. Random digits, which PostgreSQL cannot compress away.
+const PROBE_PAYLOAD_BYTES: usize = 8 * 1024;
 
 fn probe_payload(now: DateTime<Utc>) -> String {
     // A linear congruential sequence: cheap, and different each time.

@@ -32,9 +32,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))
-        .layer(from_fn_with_state(state.clone(), error::note_refused_saves))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
+        // Outside the session's layer, whose own writes may be refused too.
+        .layer(from_fn_with_state(state.clone(), error::note_refused_saves))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(telemetry::request_span)
