@@ -8,6 +8,7 @@ pub mod billing;
 pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
+pub mod enrollment;
 pub mod ids;
 pub mod import;
 pub mod import_plan;
