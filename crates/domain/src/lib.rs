@@ -9,6 +9,7 @@ pub mod billing_summary;
 pub mod catalogue;
 pub mod credentials;
 pub mod enrollment;
+pub mod icd10cm;
 pub mod ids;
 pub mod import;
 pub mod import_plan;

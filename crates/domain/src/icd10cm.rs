@@ -1,0 +1,122 @@
+//! The ICD-10-CM code set: every billable code with its description, from CMS's tabular list of
+//! April 1, 2026 (`data/icd10cm.tsv.gz`, written by `tools/icd10cm/generate.py`). Read once, on first
+//! use, into one string (6.4 MB) and a sorted index of its lines.
+
+use std::io::Read;
+use std::sync::OnceLock;
+
+use crate::RuleViolation;
+use crate::enrollment::icd10_cm_shape;
+
+const DATA: &[u8] = include_bytes!("../data/icd10cm.tsv.gz");
+
+/// One billable code and its description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Icd10Code {
+    pub code: &'static str,
+    pub description: &'static str,
+}
+
+/// The lines of the code set, sorted by code (the file is written sorted).
+fn codes() -> &'static [Icd10Code] {
+    static CODES: OnceLock<Vec<Icd10Code>> = OnceLock::new();
+    CODES.get_or_init(|| {
+        static TEXT: OnceLock<String> = OnceLock::new();
+        let text = TEXT.get_or_init(|| {
+            let mut text = String::new();
+            // The file is part of the binary and tested; an unreadable one leaves the set empty, and
+            // every code is then refused by name rather than the server failing.
+            let _ = flate2::read::GzDecoder::new(DATA).read_to_string(&mut text);
+            text
+        });
+        text.lines()
+            .filter_map(|line| line.split_once('\t'))
+            .map(|(code, description)| Icd10Code { code, description })
+            .collect()
+    })
+}
+
+/// The billable code written as `text` (any case, with or without its dot), or why not: not shaped
+/// like a code, a category whose billable codes lie below it, or no code at all.
+pub fn billable(text: &str) -> Result<Icd10Code, RuleViolation> {
+    let code = icd10_cm_shape(text)?;
+    let all = codes();
+    if let Ok(i) = all.binary_search_by(|c| c.code.cmp(code.as_str())) {
+        return Ok(all[i]);
+    }
+    let below: Vec<&str> =
+        all.iter().filter(|c| c.code.starts_with(code.as_str())).map(|c| c.code).take(4).collect();
+    let message = match below.as_slice() {
+        [] => format!("{code} is not an ICD-10-CM code"),
+        [first, ..] => format!(
+            "{code} is a category, not a billable code: choose one of its codes, such as {first}"
+        ),
+    };
+    Err(RuleViolation::new("diagnosis", message))
+}
+
+/// Codes whose description holds every word of `words` (any case), or whose code begins with it;
+/// at most `limit`, in code order.
+pub fn search(words: &str, limit: usize) -> Vec<Icd10Code> {
+    let wanted: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let as_code = icd10_cm_shape(words).ok();
+    codes()
+        .iter()
+        .filter(|c| {
+            as_code.as_deref().is_some_and(|prefix| c.code.starts_with(prefix)) || {
+                let description = c.description.to_lowercase();
+                wanted.iter().all(|w| description.contains(w.as_str()))
+            }
+        })
+        .take(limit)
+        .copied()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_set_holds_every_billable_code_in_order() {
+        let all = codes();
+        assert_eq!(all.len(), 74_731);
+        assert!(all.windows(2).all(|w| w[0].code < w[1].code), "sorted, no repeats");
+    }
+
+    #[test]
+    fn a_billable_code_is_found_however_it_is_written() {
+        let diabetes = billable("e119").unwrap();
+        assert_eq!(diabetes.code, "E11.9");
+        assert_eq!(diabetes.description, "Type 2 diabetes mellitus without complications");
+        assert_eq!(
+            billable(" I10 ").map(|c| c.description),
+            Ok("Essential (primary) hypertension")
+        );
+    }
+
+    #[test]
+    fn a_category_or_an_unknown_code_is_refused_by_name() {
+        let category = billable("E11").unwrap_err();
+        assert_eq!(
+            category.message,
+            "E11 is a category, not a billable code: choose one of its codes, such as E11.00"
+        );
+        assert_eq!(billable("E11.99").unwrap_err().message, "E11.99 is not an ICD-10-CM code");
+        assert_eq!(billable("11.9").unwrap_err().field, "diagnosis");
+    }
+
+    #[test]
+    fn codes_are_searched_by_words_or_by_their_beginning() {
+        let found = search("diabetes WITHOUT complications", 50);
+        assert!(found.iter().any(|c| c.code == "E11.9"), "{found:?}");
+        assert!(found.iter().all(|c| c.description.to_lowercase().contains("diabetes")));
+        let by_code = search("I10", 5);
+        assert_eq!(by_code.first().map(|c| c.code), Some("I10"));
+        assert_eq!(search("hypertension", 3).len(), 3);
+        assert!(search("   ", 10).is_empty());
+    }
+}
