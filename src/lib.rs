@@ -41,8 +41,8 @@ pub enum AppError {
 /// How a server found its practice ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PracticeReady {
-    /// This server loaded the demo practice (so many log entries).
-    LoadedDemo(u64),
+    /// This server loaded the demo practice.
+    LoadedDemo,
     /// The practice was there, or another server loaded it while this one waited.
     Found,
 }
@@ -66,7 +66,7 @@ pub async fn ready_practice(
             StartDecision::LoadDemo => {
                 tracing::info!("empty database: loading the demo practice");
                 match load_demo(store, size, tz).await {
-                    Ok(entries) => return Ok(PracticeReady::LoadedDemo(entries)),
+                    Ok(_) => return Ok(PracticeReady::LoadedDemo),
                     // Another server began loading first: wait for it below.
                     Err(AppError::NotEmpty(_)) => {}
                     Err(e) => return Err(e),

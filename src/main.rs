@@ -267,7 +267,7 @@ async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Resu
         carelog::ready_practice(&store, size, config.time_zone).await.with_context(|| {
             format!("CARELOG_DATABASE_URL: {}", carelog_store::redact_url(&config.database_url))
         })?;
-    if matches!(ready, carelog::PracticeReady::LoadedDemo(_)) {
+    if ready == carelog::PracticeReady::LoadedDemo {
         print_logins(&size);
     } else {
         println!(

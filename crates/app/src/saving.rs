@@ -122,12 +122,12 @@ impl App {
                 return;
             }
         };
-        let event = outage.event_key();
+        let (event, body) = (outage.event_key(), outage.body());
         for admin in admins {
             let notice = Notice {
                 kind: Kind::SavingFailed,
                 title: title.clone(),
-                body: outage.body(),
+                body: body.clone(),
                 link: "/notifications",
                 event: &event,
                 patient_id: None,

@@ -147,19 +147,7 @@ impl Store {
             }
         })?;
         if engine == Engine::Sqlite {
-            // A file SQLite opened read-only says so only at the first write: try one at start,
-            // and undo it.
-            let writable = async {
-                let tx = db.begin().await?;
-                tx.execute_unprepared("CREATE TABLE carelog_write_check (x INTEGER)").await?;
-                tx.rollback().await
-            };
-            writable.await.map_err(|e| {
-                match crate::open_errors::explain_sqlite_error(url, &e) {
-                    Some(explained) => StoreError::BadUrl(explained),
-                    None => StoreError::from(e),
-                }
-            })?;
+            crate::open_errors::check_sqlite_writable(&db, url).await?;
         }
         Ok(Store { db, engine, write_turn: Arc::default() })
     }

@@ -56,30 +56,28 @@ fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
     }
 }
 
-/// The database's own code for an error: PostgreSQL's SQLSTATE, SQLite's extended result code.
-fn database_code(err: &DbErr) -> Option<String> {
+/// The database's own report beneath the driver's error, when there is one.
+fn database_error(err: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
     match sqlx_error(err)? {
-        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        sqlx::Error::Database(db) => Some(db.as_ref()),
         _ => None,
     }
 }
 
+/// The database's own code for an error: PostgreSQL's SQLSTATE, SQLite's extended result code.
+fn database_code(err: &DbErr) -> Option<String> {
+    database_error(err)?.code().map(|c| c.into_owned())
+}
+
 fn database_message(err: &DbErr) -> Option<String> {
-    match sqlx_error(err)? {
-        sqlx::Error::Database(db) => Some(db.message().to_owned()),
-        _ => None,
-    }
+    Some(database_error(err)?.message().to_owned())
 }
 
 /// SQLite's extended result code and message for an error, when it is SQLite's.
 pub(crate) fn sqlite_code(err: &DbErr) -> Option<(i32, String)> {
-    match sqlx_error(err)? {
-        sqlx::Error::Database(db) => {
-            db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
-            Some((db.code()?.parse().ok()?, db.message().to_owned()))
-        }
-        _ => None,
-    }
+    let db = database_error(err)?;
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    Some((db.code()?.parse().ok()?, db.message().to_owned()))
 }
 
 /// PostgreSQL's SQLSTATEs that undo a transaction whole, so a retry is the remedy: deadlock,

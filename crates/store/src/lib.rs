@@ -18,6 +18,7 @@ mod demo_rows;
 mod error;
 mod figures;
 mod generated;
+mod health_probe;
 mod imports;
 mod keys;
 mod login_failures;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx;
 use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 use crate::connection::redact;
 use crate::{Result, StoreError};
@@ -58,6 +59,19 @@ fn explain_postgres(e: &sqlx::Error, place: &str, user: &str, database: &str) ->
         },
         other => format!("cannot connect to PostgreSQL at {place}: {other}"),
     }
+}
+
+/// A file SQLite opened read-only says so only at the first write: one is tried at start, and undone.
+pub(crate) async fn check_sqlite_writable(db: &DatabaseConnection, url: &str) -> Result<()> {
+    let writable = async {
+        let tx = db.begin().await?;
+        tx.execute_unprepared("CREATE TABLE carelog_write_check (x INTEGER)").await?;
+        tx.rollback().await
+    };
+    writable.await.map_err(|e| match explain_sqlite_error(url, &e) {
+        Some(explained) => StoreError::BadUrl(explained),
+        None => StoreError::from(e),
+    })
 }
 
 /// SQLite's primary result codes that say why a file could not be written or opened.

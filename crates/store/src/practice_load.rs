@@ -1,4 +1,4 @@
-//! The demo load's progress (see `carelog_domain::practice_load`) and the health check's write probe.
+//! The demo load's progress (see `carelog_domain::practice_load`).
 
 use carelog_domain::practice_load::PracticeLoad;
 use chrono::{DateTime, Utc};
@@ -13,21 +13,6 @@ struct LoadRow {
     heartbeat_at: DateTime<Utc>,
     finished: bool,
     loader: String,
-}
-
-/// What the probe writes: two pages, more than an entry with its audit event, so a database with no
-/// room for one fails the probe too. Random digits, which PostgreSQL cannot compress away.
-const PROBE_PAYLOAD_BYTES: usize = 8 * 1024;
-
-fn probe_payload(now: DateTime<Utc>) -> String {
-    // A linear congruential sequence: cheap, and different each time.
-    let mut x = now.timestamp_nanos_opt().unwrap_or_default() as u64 | 1;
-    (0..PROBE_PAYLOAD_BYTES)
-        .map(|_| {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            char::from(b'0' + ((x >> 33) % 10) as u8)
-        })
-        .collect()
 }
 
 impl Store {
@@ -69,21 +54,6 @@ impl Store {
             vec![at(now)],
         )
         .await?;
-        Ok(())
-    }
-
-    /// Writes and removes a probe row in one committed transaction: Ok only if the database could
-    /// store something now (for `/healthz`; reads alone succeed on a full disk).
-    pub async fn probe_write(&self, node: &str, now: DateTime<Utc>) -> Result<()> {
-        let tx = self.begin_write().await?;
-        tx.execute_raw(self.stmt(
-            "INSERT INTO health_probes (node, probed_at, payload) VALUES ($1, $2, $3)",
-            vec![node.into(), at(now), probe_payload(now).into()],
-        ))
-        .await?;
-        tx.execute_raw(self.stmt("DELETE FROM health_probes WHERE node = $1", vec![node.into()]))
-            .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -143,6 +113,5 @@ mod tests {
         assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Ready);
         store.note_demo_load_alive(later).await.unwrap();
         assert_eq!(store.practice_load().await.unwrap(), PracticeLoad::Ready);
-        store.probe_write("test", later).await.unwrap();
     }
 }

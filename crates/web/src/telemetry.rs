@@ -69,12 +69,23 @@ mod tests {
         }
     }
 
+    impl Captured {
+        /// Captures this thread's log lines while the guard lives.
+        fn start() -> (Captured, tracing::subscriber::DefaultGuard) {
+            let captured = Captured::default();
+            let subscriber =
+                tracing_subscriber::fmt().with_ansi(false).with_writer(captured.clone()).finish();
+            (captured.clone(), tracing::subscriber::set_default(subscriber))
+        }
+
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
     #[tokio::test]
     async fn a_request_logs_its_route_and_user_but_not_its_path_or_query() {
-        let captured = Captured::default();
-        let subscriber =
-            tracing_subscriber::fmt().with_ansi(false).with_writer(captured.clone()).finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = Captured::start();
         let app = Router::new()
             .route(
                 "/patients/{id}",
@@ -87,7 +98,7 @@ mod tests {
         let request = Request::builder().uri("/patients/17?q=ASHDOWN").body(Body::empty()).unwrap();
         let response = app.oneshot(request).await.unwrap();
         assert!(response.status().is_success());
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         assert!(log.contains("route=/patients/{id}"), "{log}");
         assert!(log.contains("user_id=5"), "{log}");
         assert!(!log.contains("ASHDOWN") && !log.contains("/patients/17"), "{log}");
@@ -96,10 +107,7 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_with_503_is_not_logged_as_an_error_but_a_500_is() {
         use axum::http::StatusCode;
-        let captured = Captured::default();
-        let subscriber =
-            tracing_subscriber::fmt().with_ansi(false).with_writer(captured.clone()).finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = Captured::start();
         let app = Router::new()
             .route("/refused", get(|| async { StatusCode::SERVICE_UNAVAILABLE }))
             .route("/broken", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
@@ -110,11 +118,11 @@ mod tests {
             );
         let refused = Request::builder().uri("/refused").body(Body::empty()).unwrap();
         app.clone().oneshot(refused).await.unwrap();
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         assert!(!log.contains("ERROR"), "{log}");
         let broken = Request::builder().uri("/broken").body(Body::empty()).unwrap();
         app.oneshot(broken).await.unwrap();
-        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let log = captured.text();
         assert!(log.contains("ERROR") && log.contains("500"), "{log}");
     }
 }
