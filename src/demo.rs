@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
+use carelog_domain::enrollment::Npi;
 use carelog_domain::patient::{
     Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
     Priority, Program,
@@ -625,19 +626,22 @@ pub fn generate_streaming(
             program,
             complexity,
             complex_ccm: complexity == Complexity::High && program != Program::Pcm,
-            consent_date: rng
-                .chance(if queued { 50 } else { 92 })
-                .then(|| today - Duration::days(rng.range(30, 900))),
-            chronic_conditions,
-            care_plan_status: if queued {
-                CarePlanStatus::NotStarted
-            } else {
-                *rng.weighted(&[
-                    (CarePlanStatus::Active, 85),
-                    (CarePlanStatus::NeedsReview, 7),
-                    (CarePlanStatus::Draft, 5),
-                    (CarePlanStatus::NotStarted, 3),
-                ])
+            // Drawn in the order the demo always drew them, so the rest of the practice is unchanged.
+            enrollment: {
+                let consent_date = rng
+                    .chance(if queued { 50 } else { 92 })
+                    .then(|| today - Duration::days(rng.range(30, 900)));
+                let plan = if queued {
+                    CarePlanStatus::NotStarted
+                } else {
+                    *rng.weighted(&[
+                        (CarePlanStatus::Active, 85),
+                        (CarePlanStatus::NeedsReview, 7),
+                        (CarePlanStatus::Draft, 5),
+                        (CarePlanStatus::NotStarted, 3),
+                    ])
+                };
+                crate::demo_enrollment::records(i, chronic_conditions, consent_date, plan, today)
             },
             onboarding_status: if queued {
                 *rng.weighted(&[
@@ -712,7 +716,18 @@ pub fn generate_streaming(
 
     let practice = DemoPractice {
         facilities: FACILITIES.iter().map(|(n, z)| ((*n).to_owned(), (*z).to_owned())).collect(),
-        providers: PROVIDERS.iter().map(|(n, f)| ((*n).to_owned(), (*f).to_owned())).collect(),
+        // Synthetic NPIs: nine digits of the provider's place in the list, and the check digit.
+        providers: PROVIDERS
+            .iter()
+            .zip(1u32..)
+            .map(|((n, f), k)| {
+                (
+                    (*n).to_owned(),
+                    (*f).to_owned(),
+                    Npi::completing(100_000_000 * k + 4_321).as_str().to_owned(),
+                )
+            })
+            .collect(),
         users,
         patients,
         visits,
@@ -725,6 +740,7 @@ pub fn generate_streaming(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use carelog_domain::patient::CarePlanState;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 20, 18, 0, 0).unwrap()
@@ -768,7 +784,24 @@ mod tests {
         for program in Program::ALL {
             assert!(p.patients.iter().any(|x| x.program == *program), "{program}");
         }
-        assert!(p.patients.iter().any(|x| x.consent_date.is_none()));
+        assert!(p.patients.iter().any(|x| x.enrollment.consent.is_none()));
+        let withdrawn = |x: &&DemoPatient| {
+            x.enrollment.consent.as_ref().is_some_and(|c| c.withdrawn_on.is_some())
+        };
+        assert!(p.patients.iter().any(|x| withdrawn(&x)), "a withdrawal shows as a reason");
+        for x in &p.patients {
+            for d in &x.enrollment.diagnoses {
+                assert_eq!(
+                    carelog_domain::icd10cm::billable(&d.code).map(|c| c.description),
+                    Ok(d.description.as_str())
+                );
+            }
+            let active = x.enrollment.care_plan.iter().filter(|v| v.state == CarePlanState::Active);
+            assert!(active.count() <= 1);
+        }
+        for (_, _, npi) in &p.providers {
+            assert!(Npi::parse(npi).is_ok(), "{npi}");
+        }
         assert!(p.care_gaps.iter().any(|g| g.status == CareGapStatus::Open));
     }
 

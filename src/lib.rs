@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod demo;
+mod demo_enrollment;
 pub mod mail;
 pub mod server;
 

@@ -667,11 +667,8 @@ async fn the_cached_billing_summary_follows_every_change_from_any_server() {
     change("UPDATE settings SET setting_value = '25' WHERE setting_key = 'billing.monthly_target_minutes'", vec![]).await;
     assert_eq!(now().await.unwrap().target_minutes, 25, "settings");
 
-    change(
-        "UPDATE patients SET consent_date = NULL WHERE id = $1",
-        vec![billable.patient_id.into()],
-    )
-    .await;
+    change("DELETE FROM patient_consents WHERE patient_id = $1", vec![billable.patient_id.into()])
+        .await;
     let line = now()
         .await
         .unwrap()

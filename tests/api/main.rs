@@ -11,6 +11,7 @@ mod billing;
 mod cli;
 mod crash;
 mod durability;
+mod enrollment;
 mod entries;
 mod exports;
 mod fhir;

@@ -156,8 +156,9 @@ pub async fn apply_import(
         detail,
         address: user.2,
     };
+    let now = Utc::now();
     store
-        .apply_import(plan, |at| local_to_utc(tz, at), &summary, Utc::now())
+        .apply_import(plan, |at| local_to_utc(tz, at), &summary, local_date(now, tz), now)
         .await
         .map_err(ImportError::Store)
 }

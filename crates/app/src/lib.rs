@@ -9,6 +9,7 @@ pub mod billing;
 pub mod billing_csv;
 mod cache;
 pub mod daily_tasks;
+pub mod enrollment;
 pub mod entries;
 mod error;
 pub mod figures;

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use crate::patient::Program;
+use crate::enrollment::{EnrollmentRecords, QualifyingConditions};
+use crate::patient::{CareProgram, Program};
+use crate::practice_time::YearMonth;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RuleSet {
@@ -62,6 +64,16 @@ impl MonthStatus {
 pub enum Billed {
     Ccm,
     Pcm,
+}
+
+impl Billed {
+    /// The program whose consent the month needs.
+    pub fn program(self) -> CareProgram {
+        match self {
+            Billed::Ccm => CareProgram::Ccm,
+            Billed::Pcm => CareProgram::Pcm,
+        }
+    }
 }
 
 /// Under the `seed` rule set, minutes past this count as this.
@@ -179,41 +191,53 @@ pub fn codes(rule_set: RuleSet, billed: Billed, minutes: i64, complex: bool) -> 
 
 /// Which program a patient-month bills under. A patient eligible for both bills CCM when they have the
 /// two conditions CCM needs, otherwise PCM: never both in one month.
-pub fn billed_program(program: Program, chronic_conditions: i32) -> Billed {
+pub fn billed_program(program: Program, qualifying_conditions: usize) -> Billed {
     match program {
         Program::Ccm => Billed::Ccm,
         Program::Pcm => Billed::Pcm,
-        Program::Both if chronic_conditions >= 2 => Billed::Ccm,
+        Program::Both if qualifying_conditions >= 2 => Billed::Ccm,
         Program::Both => Billed::Pcm,
     }
 }
 
-/// What the compliance gates need to know about a patient-month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the compliance gates read of a patient-month, from the enrollment records for that month.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compliance {
-    pub consent_on_file: bool,
-    pub chronic_conditions: i32,
-    pub care_plan_active: bool,
+    pub month: YearMonth,
+    /// Why no consent for the billed program holds in the month; None when one does.
+    pub consent_gap: Option<String>,
+    pub conditions: QualifyingConditions,
+    /// Why no care plan version was active in the month; None when one was.
+    pub care_plan_gap: Option<String>,
 }
 
-/// Why a patient-month is not billable, in words billing staff act on.
+impl Compliance {
+    /// The gates as the records say for `billed` in `month`.
+    pub fn of(records: &EnrollmentRecords, billed: Billed, month: YearMonth) -> Compliance {
+        Compliance {
+            month,
+            consent_gap: records.consent_gap(billed.program(), month),
+            conditions: records.conditions_in(month),
+            care_plan_gap: records.care_plan_gap(month),
+        }
+    }
+}
+
+/// Why a patient-month is not billable, naming the record, in words billing staff act on.
 pub fn failed_gates(billed: Billed, c: &Compliance) -> Vec<String> {
     let mut reasons = Vec::new();
-    if !c.consent_on_file {
-        reasons.push("no CCM/PCM consent on file for this month".to_owned());
+    if let Some(gap) = &c.consent_gap {
+        reasons.push(gap.clone());
     }
     let (needed, program) = match billed {
         Billed::Ccm => (2, "CCM"),
         Billed::Pcm => (1, "PCM"),
     };
-    if c.chronic_conditions < needed {
-        reasons.push(format!(
-            "{program} needs at least {needed} qualifying chronic conditions; {} recorded",
-            c.chronic_conditions
-        ));
+    if c.conditions.count < needed {
+        reasons.push(format!("{program} needs {needed}; {}", c.conditions.in_words(c.month)));
     }
-    if !c.care_plan_active {
-        reasons.push("care plan is not active".to_owned());
+    if let Some(gap) = &c.care_plan_gap {
+        reasons.push(gap.clone());
     }
     reasons
 }
@@ -456,16 +480,34 @@ mod tests {
 
     #[test]
     fn gates_name_what_failed() {
-        let ok =
-            Compliance { consent_on_file: true, chronic_conditions: 2, care_plan_active: true };
+        let month = YearMonth { year: 2026, month: 10 };
+        let ok = Compliance {
+            month,
+            consent_gap: None,
+            conditions: QualifyingConditions { count: 2, recorded: true },
+            care_plan_gap: None,
+        };
         assert!(failed_gates(Billed::Ccm, &ok).is_empty());
-        let bad =
-            Compliance { consent_on_file: false, chronic_conditions: 1, care_plan_active: false };
-        let reasons = failed_gates(Billed::Ccm, &bad);
-        assert_eq!(reasons.len(), 3);
-        assert!(reasons[1].contains("at least 2") && reasons[1].contains("1 recorded"));
-        assert!(failed_gates(Billed::Pcm, &Compliance { chronic_conditions: 1, ..ok }).is_empty());
-        assert_eq!(failed_gates(Billed::Pcm, &Compliance { chronic_conditions: 0, ..ok }).len(), 1);
+        let bad = Compliance {
+            consent_gap: Some("consent withdrawn 2026-09-14".into()),
+            conditions: QualifyingConditions { count: 1, recorded: true },
+            care_plan_gap: Some("no care plan".into()),
+            ..ok.clone()
+        };
+        assert_eq!(
+            failed_gates(Billed::Ccm, &bad),
+            [
+                "consent withdrawn 2026-09-14",
+                "CCM needs 2; 1 chronic diagnosis active in 2026-10",
+                "no care plan"
+            ]
+        );
+        let one = QualifyingConditions { count: 1, recorded: true };
+        assert!(
+            failed_gates(Billed::Pcm, &Compliance { conditions: one, ..ok.clone() }).is_empty()
+        );
+        let none = QualifyingConditions { count: 0, recorded: true };
+        assert_eq!(failed_gates(Billed::Pcm, &Compliance { conditions: none, ..ok }).len(), 1);
     }
 
     #[test]

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
-
 use crate::billing::{
     Billed, Codes, Compliance, RuleSet, billed_program, codes, failed_gates, reimbursement,
     review_flags,
 };
+use crate::enrollment::EnrollmentRecords;
 use crate::ids::{PatientId, UserId};
 use crate::patient::Program;
 use crate::practice_time::YearMonth;
@@ -20,10 +19,8 @@ pub struct PatientMonth {
     pub chart_code: String,
     pub name: String,
     pub program: Program,
-    pub complex: bool,
-    pub chronic_conditions: i32,
-    pub consent_date: Option<NaiveDate>,
-    pub care_plan_active: bool,
+    /// Consent, diagnoses, care plan versions and complexity, read for the month in question.
+    pub records: EnrollmentRecords,
     pub current_coordinator: Option<UserId>,
     /// Billable minutes and entries this month, by the coordinator who logged them.
     pub by_coordinator: Vec<(UserId, i64, i64)>,
@@ -132,20 +129,17 @@ pub fn summarize(
             .max_by_key(|(c, m, _)| (*m, Some(*c) == p.current_coordinator, std::cmp::Reverse(*c)))
             .map(|(c, _, _)| *c)
             .or(p.current_coordinator);
-        let billed = billed_program(p.program, p.chronic_conditions);
-        let codes = codes(rule_set, billed, minutes, p.complex);
-        let compliance = Compliance {
-            consent_on_file: p.consent_date.is_some_and(|d| d <= month.last_day()),
-            chronic_conditions: p.chronic_conditions,
-            care_plan_active: p.care_plan_active,
-        };
+        let billed = billed_program(p.program, p.records.conditions_in(month).count);
+        let complex = p.records.complex_in(month);
+        let codes = codes(rule_set, billed, minutes, complex);
+        let compliance = Compliance::of(&p.records, billed, month);
         let mut reasons = failed_gates(billed, &compliance);
         if codes.is_empty() {
             let threshold = if billed == Billed::Pcm { 30 } else { 20 };
             reasons.insert(0, format!("{minutes} minutes: under the {threshold}-minute threshold"));
         }
         let flags =
-            if reasons.is_empty() { review_flags(rule_set, &codes, p.complex) } else { Vec::new() };
+            if reasons.is_empty() { review_flags(rule_set, &codes, complex) } else { Vec::new() };
         let year = month.year;
         lines.push(SummaryLine {
             patient_id: p.patient_id,
@@ -161,7 +155,7 @@ pub fn summarize(
                 Some(0)
             },
             billable: reasons.is_empty(),
-            consent_on_file: compliance.consent_on_file,
+            consent_on_file: compliance.consent_gap.is_none(),
             reason: reasons.join("; "),
             flags,
             codes,
@@ -212,6 +206,9 @@ pub fn summarize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::enrollment::{CarePlanVersionSpan, ConsentSpan};
+    use crate::patient::CareProgram;
+    use chrono::NaiveDate;
 
     fn fees() -> Vec<(String, i32, i64)> {
         vec![
@@ -222,16 +219,22 @@ mod tests {
         ]
     }
 
+    fn consent_on(y: i32, m: u32, d: u32) -> ConsentSpan {
+        ConsentSpan { obtained_on: NaiveDate::from_ymd_opt(y, m, d).unwrap(), withdrawn_on: None }
+    }
+
     fn patient(id: i64, minutes: &[(i64, i64)]) -> PatientMonth {
         PatientMonth {
             patient_id: PatientId(id),
             chart_code: format!("ZM{id}"),
             name: format!("P{id}"),
             program: Program::Ccm,
-            complex: false,
-            chronic_conditions: 3,
-            consent_date: NaiveDate::from_ymd_opt(2026, 1, 5),
-            care_plan_active: true,
+            records: EnrollmentRecords {
+                consents: vec![(CareProgram::Ccm, consent_on(2026, 1, 5))],
+                legacy_conditions: 3,
+                care_plan: vec![CarePlanVersionSpan { activated_on: None, ended_on: None }],
+                ..EnrollmentRecords::default()
+            },
             current_coordinator: Some(UserId(1)),
             by_coordinator: minutes.iter().map(|(c, m)| (UserId(*c), *m, 2)).collect(),
         }
@@ -254,14 +257,15 @@ mod tests {
     #[test]
     fn gates_make_a_patient_month_not_billable_with_the_reason_never_dropped() {
         let mut p = patient(1, &[(1, 45)]);
-        p.consent_date = NaiveDate::from_ymd_opt(2026, 12, 2);
-        p.chronic_conditions = 1;
+        p.records.consents = vec![(CareProgram::Ccm, consent_on(2026, 12, 2))];
+        p.records.legacy_conditions = 1;
         let s = summarize(NOV, RuleSet::Cms, 20, vec![p], &fees());
         assert_eq!(s.lines.len(), 1);
         assert!(!s.lines[0].billable);
-        assert!(
-            s.lines[0].reason.contains("no CCM/PCM consent")
-                && s.lines[0].reason.contains("at least 2")
+        assert_eq!(
+            s.lines[0].reason,
+            "consent obtained 2026-12-02, after 2026-11; CCM needs 2; 1 chronic conditions \
+             imported as a count, no diagnoses recorded"
         );
         assert_eq!(s.totals.billable, 0);
         assert_eq!(s.totals.with_consent, 0);
@@ -294,6 +298,7 @@ mod tests {
         assert_eq!(s.totals.flagged, 1);
         let mut pcm = patient(2, &[(1, 45)]);
         pcm.program = Program::Pcm;
+        pcm.records.consents = vec![(CareProgram::Pcm, consent_on(2026, 1, 5))];
         let s = summarize(NOV, RuleSet::Seed, 20, vec![pcm], &fees());
         assert_eq!(s.lines[0].codes.to_string(), "99426");
         assert_eq!(s.lines[0].reimbursement, None);

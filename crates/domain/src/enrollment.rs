@@ -1,12 +1,12 @@
 //! Enrollment records as the billing gates read them (domain.md "Enrollment"): whether a consent holds
-//! in a month, which diagnoses qualify in it, whether a care plan was active in it, and the checks a
-//! record must pass before it is stored (the four disclosures, an NPI's check digit, an ICD-10-CM code's
-//! shape). The records themselves, their pages and the gates' use of these come with issue 18's later
-//! slices.
+//! in a month, which diagnoses qualify in it, whether a care plan was active in it, whether the patient
+//! was flagged complex in it, and the checks a record must pass before it is stored (the four
+//! disclosures, an NPI's check digit, an ICD-10-CM code's shape).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::RuleViolation;
+use crate::patient::CareProgram;
 use crate::practice_time::YearMonth;
 
 /// A consent as recorded for one program.
@@ -105,18 +105,218 @@ pub fn conditions_in_words(count: usize, month: YearMonth) -> String {
 }
 
 /// One care plan version's time in force: from activation to the day it was superseded or made
-/// inactive (that day included: it was in force for part of it).
+/// inactive (that day included: it was in force for part of it). An imported active plan whose
+/// activation date the sheet did not give has none: in force since before carelog's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CarePlanVersionSpan {
-    pub activated_on: NaiveDate,
+    pub activated_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
+}
+
+impl CarePlanVersionSpan {
+    fn in_force_in(&self, month: YearMonth) -> bool {
+        self.activated_on.is_none_or(|start| start <= month.last_day())
+            && self.ended_on.is_none_or(|end| end >= month.first_day())
+    }
 }
 
 /// A care plan is active in a month when some version was active on any day of it.
 pub fn care_plan_active_in(versions: &[CarePlanVersionSpan], month: YearMonth) -> bool {
-    versions.iter().any(|v| {
-        v.activated_on <= month.last_day() && v.ended_on.is_none_or(|end| end >= month.first_day())
-    })
+    versions.iter().any(|v| v.in_force_in(month))
+}
+
+/// A change of the complex-CCM flag, effective from a day, with the value it replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComplexityChange {
+    pub effective_on: NaiveDate,
+    pub complex: bool,
+    pub previous: bool,
+}
+
+/// Everything the billing gates read about one patient, whatever the month.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnrollmentRecords {
+    pub consents: Vec<(CareProgram, ConsentSpan)>,
+    pub diagnoses: Vec<DiagnosisSpan>,
+    /// A chronic-condition count from an import; it stands only until diagnoses are recorded.
+    pub legacy_conditions: i32,
+    /// Versions that were ever active, in any order.
+    pub care_plan: Vec<CarePlanVersionSpan>,
+    /// A version is being drafted.
+    pub care_plan_drafted: bool,
+    /// The flag today, and its changes in any order.
+    pub complex_now: bool,
+    pub complexity_changes: Vec<ComplexityChange>,
+}
+
+/// A month's qualifying conditions and where the count came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QualifyingConditions {
+    pub count: usize,
+    /// Counted from recorded diagnoses (false: an imported count, no diagnoses recorded yet).
+    pub recorded: bool,
+}
+
+impl QualifyingConditions {
+    /// "1 chronic diagnosis active in 2026-10", or the imported count said as such.
+    pub fn in_words(&self, month: YearMonth) -> String {
+        if self.recorded {
+            conditions_in_words(self.count, month)
+        } else if self.count == 0 {
+            "no chronic diagnoses recorded".to_owned()
+        } else {
+            format!("{} chronic conditions imported as a count, no diagnoses recorded", self.count)
+        }
+    }
+}
+
+impl EnrollmentRecords {
+    pub fn conditions_in(&self, month: YearMonth) -> QualifyingConditions {
+        if self.diagnoses.is_empty() {
+            let count = usize::try_from(self.legacy_conditions).unwrap_or(0);
+            QualifyingConditions { count, recorded: false }
+        } else {
+            QualifyingConditions {
+                count: qualifying_conditions(&self.diagnoses, month),
+                recorded: true,
+            }
+        }
+    }
+
+    /// Why no consent for the program holds in the month; None when one does.
+    pub fn consent_gap(&self, program: CareProgram, month: YearMonth) -> Option<String> {
+        let mut spans: Vec<ConsentSpan> =
+            self.consents.iter().filter(|(p, _)| *p == program).map(|(_, c)| *c).collect();
+        if spans.iter().any(|c| c.valid_in(month)) {
+            return None;
+        }
+        // The reason comes from the consent nearest the month: the last obtained by its end, or else
+        // the first obtained after it.
+        spans.sort_by_key(|c| c.obtained_on);
+        let nearest = spans
+            .iter()
+            .rev()
+            .find(|c| c.obtained_on <= month.last_day())
+            .or_else(|| spans.first());
+        Some(match nearest {
+            Some(consent) => consent.gap_in(month).unwrap_or_default(),
+            None => format!("no {program} consent on file"),
+        })
+    }
+
+    /// Why no care plan was active in the month; None when one was.
+    pub fn care_plan_gap(&self, month: YearMonth) -> Option<String> {
+        if care_plan_active_in(&self.care_plan, month) {
+            return None;
+        }
+        let first_start = self.care_plan.iter().filter_map(|v| v.activated_on).min();
+        let last_end = self.care_plan.iter().filter_map(|v| v.ended_on).max();
+        Some(match (first_start, last_end) {
+            _ if self.care_plan.is_empty() && self.care_plan_drafted => {
+                "care plan is a draft, never activated".to_owned()
+            }
+            _ if self.care_plan.is_empty() => "no care plan".to_owned(),
+            (Some(start), _) if start > month.last_day() => {
+                format!("care plan activated {start}, after {month}")
+            }
+            (_, Some(end)) => format!("care plan inactive since {end}"),
+            _ => "no care plan version active in the month".to_owned(),
+        })
+    }
+
+    /// Whether the patient was flagged complex in the month: the value in force on its last day.
+    pub fn complex_in(&self, month: YearMonth) -> bool {
+        let mut changes = self.complexity_changes.clone();
+        changes.sort_by_key(|c| c.effective_on);
+        match changes.iter().rev().find(|c| c.effective_on <= month.last_day()) {
+            Some(change) => change.complex,
+            None => changes.first().map_or(self.complex_now, |first| first.previous),
+        }
+    }
+}
+
+/// A date typed into an enrollment form: `YYYY-MM-DD`, not in the future, not before 1900.
+pub fn record_date(
+    field: &'static str,
+    text: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, RuleViolation> {
+    let text = text.trim();
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        RuleViolation::new(field, format!("write the date as YYYY-MM-DD; \"{text}\" is not one"))
+    })?;
+    if date > today {
+        return Err(RuleViolation::new(field, format!("{date} is in the future")));
+    }
+    if date.year() < 1900 {
+        return Err(RuleViolation::new(field, format!("{date} is before 1900")));
+    }
+    Ok(date)
+}
+
+/// What activating a draft needs present, by section.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DraftContents {
+    pub problem_list: bool,
+    pub expected_outcome: bool,
+    pub goals: usize,
+    pub interventions: bool,
+    pub next_review_on: Option<NaiveDate>,
+}
+
+/// A draft may become the plan in force when it names the problems, the expected outcome, at
+/// least one measurable goal, the planned interventions and a review date after the activation.
+pub fn ready_to_activate(
+    draft: &DraftContents,
+    activated_on: NaiveDate,
+) -> Result<(), RuleViolation> {
+    let missing: Vec<&str> = [
+        (draft.problem_list, "the problem list"),
+        (draft.expected_outcome, "the expected outcome and prognosis"),
+        (draft.goals > 0, "a measurable goal"),
+        (draft.interventions, "the planned interventions"),
+        (draft.next_review_on.is_some(), "the next review date"),
+    ]
+    .into_iter()
+    .filter(|(present, _)| !present)
+    .map(|(_, what)| what)
+    .collect();
+    if !missing.is_empty() {
+        return Err(RuleViolation::new(
+            "care plan",
+            format!("the draft cannot be activated without {}", missing.join(", ")),
+        ));
+    }
+    match draft.next_review_on {
+        Some(review) if review <= activated_on => Err(RuleViolation::new(
+            "next review",
+            format!("the review date {review} must come after the activation on {activated_on}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What a coordinator sees of the records this month: gaps in words, never a code or an amount.
+pub fn gaps_in_words(
+    records: &EnrollmentRecords,
+    programs: &[CareProgram],
+    next_review: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<&'static str> {
+    let month = YearMonth::of(today);
+    let mut gaps = Vec::new();
+    if programs.iter().all(|p| records.consent_gap(*p, month).is_some()) {
+        gaps.push("no consent");
+    }
+    if records.diagnoses.is_empty() && records.legacy_conditions == 0 {
+        gaps.push("no diagnoses");
+    }
+    if !care_plan_active_in(&records.care_plan, month) {
+        gaps.push(if records.care_plan_drafted { "care plan draft" } else { "no care plan" });
+    } else if next_review.is_some_and(|review| review <= today) {
+        gaps.push("review due");
+    }
+    gaps
 }
 
 /// A National Provider Identifier: ten digits whose last is the Luhn check digit of the other nine
@@ -159,6 +359,16 @@ impl Npi {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The NPI whose first nine digits are these, with its check digit: for synthetic practitioners.
+    pub fn completing(first_nine: u32) -> Npi {
+        let base = format!("{:09}", first_nine % 1_000_000_000);
+        let check = (0..10)
+            .map(|d| format!("{base}{d}"))
+            .find(|candidate| Npi::parse(candidate).is_ok())
+            .unwrap_or_default();
+        Npi(check)
     }
 }
 
@@ -254,7 +464,10 @@ mod tests {
 
     #[test]
     fn a_care_plan_counts_in_a_month_when_a_version_was_in_force_on_any_day_of_it() {
-        let version = |activated_on, ended_on| CarePlanVersionSpan { activated_on, ended_on };
+        let version = |activated_on, ended_on| CarePlanVersionSpan {
+            activated_on: Some(activated_on),
+            ended_on,
+        };
         assert!(care_plan_active_in(&[version(day(2026, 10, 31), None)], OCT));
         assert!(!care_plan_active_in(&[version(day(2026, 11, 1), None)], OCT));
         assert!(care_plan_active_in(&[version(day(2026, 9, 1), Some(day(2026, 10, 1)))], OCT));
@@ -263,6 +476,148 @@ mod tests {
             [version(day(2026, 9, 1), Some(day(2026, 11, 3))), version(day(2026, 11, 3), None)];
         assert!(care_plan_active_in(&superseded, OCT) && care_plan_active_in(&superseded, NOV));
         assert!(!care_plan_active_in(&[], OCT));
+        let imported = CarePlanVersionSpan { activated_on: None, ended_on: None };
+        assert!(care_plan_active_in(&[imported], YearMonth { year: 2001, month: 1 }));
+    }
+
+    #[test]
+    fn the_gates_say_in_words_which_record_is_missing() {
+        let mut records = EnrollmentRecords::default();
+        assert_eq!(
+            records.consent_gap(CareProgram::Ccm, OCT).as_deref(),
+            Some("no CCM consent on file")
+        );
+        assert_eq!(records.care_plan_gap(OCT).as_deref(), Some("no care plan"));
+        records.care_plan_drafted = true;
+        assert_eq!(
+            records.care_plan_gap(OCT).as_deref(),
+            Some("care plan is a draft, never activated")
+        );
+        records.care_plan.push(CarePlanVersionSpan {
+            activated_on: Some(day(2026, 11, 3)),
+            ended_on: Some(day(2026, 12, 9)),
+        });
+        assert_eq!(
+            records.care_plan_gap(OCT).as_deref(),
+            Some("care plan activated 2026-11-03, after 2026-10")
+        );
+        assert_eq!(records.care_plan_gap(NOV), None);
+        assert_eq!(
+            records.care_plan_gap(YearMonth { year: 2027, month: 1 }).as_deref(),
+            Some("care plan inactive since 2026-12-09")
+        );
+
+        let pcm = ConsentSpan { obtained_on: day(2026, 1, 5), withdrawn_on: None };
+        records.consents.push((CareProgram::Pcm, pcm));
+        assert_eq!(
+            records.consent_gap(CareProgram::Ccm, OCT).as_deref(),
+            Some("no CCM consent on file"),
+            "a PCM consent does not cover CCM"
+        );
+        assert_eq!(records.consent_gap(CareProgram::Pcm, OCT), None);
+        let withdrawn = ConsentSpan { withdrawn_on: Some(day(2026, 9, 14)), ..pcm };
+        let again = ConsentSpan { obtained_on: day(2026, 11, 20), withdrawn_on: None };
+        records.consents = vec![(CareProgram::Pcm, again), (CareProgram::Pcm, withdrawn)];
+        assert_eq!(
+            records.consent_gap(CareProgram::Pcm, OCT).as_deref(),
+            Some("consent withdrawn 2026-09-14")
+        );
+        assert_eq!(records.consent_gap(CareProgram::Pcm, NOV), None, "consented again");
+        assert_eq!(
+            records.consent_gap(CareProgram::Pcm, YearMonth { year: 2025, month: 12 }).as_deref(),
+            Some("consent obtained 2026-01-05, after 2025-12")
+        );
+    }
+
+    #[test]
+    fn an_imported_count_stands_only_until_diagnoses_are_recorded() {
+        let mut records =
+            EnrollmentRecords { legacy_conditions: 3, ..EnrollmentRecords::default() };
+        let counted = records.conditions_in(OCT);
+        assert_eq!(counted, QualifyingConditions { count: 3, recorded: false });
+        assert_eq!(
+            counted.in_words(OCT),
+            "3 chronic conditions imported as a count, no diagnoses recorded"
+        );
+        records.diagnoses.push(DiagnosisSpan { chronic: true, onset: None, resolved: None });
+        records.diagnoses.push(DiagnosisSpan { chronic: false, onset: None, resolved: None });
+        assert_eq!(records.conditions_in(OCT), QualifyingConditions { count: 1, recorded: true });
+        assert_eq!(
+            records.conditions_in(OCT).in_words(OCT),
+            "1 chronic diagnosis active in 2026-10"
+        );
+        let nothing = EnrollmentRecords::default().conditions_in(OCT);
+        assert_eq!(nothing.in_words(OCT), "no chronic diagnoses recorded");
+    }
+
+    #[test]
+    fn billing_reads_the_complex_flag_in_force_at_the_end_of_the_month() {
+        let mut records = EnrollmentRecords { complex_now: true, ..EnrollmentRecords::default() };
+        assert!(records.complex_in(OCT), "no changes recorded: today's flag");
+        records.complexity_changes = vec![
+            ComplexityChange { effective_on: day(2026, 11, 30), complex: false, previous: true },
+            ComplexityChange { effective_on: day(2026, 10, 10), complex: true, previous: false },
+        ];
+        records.complex_now = false;
+        assert!(!records.complex_in(YearMonth { year: 2026, month: 9 }), "before the first change");
+        assert!(records.complex_in(OCT));
+        assert!(!records.complex_in(NOV), "changed on the month's last day");
+    }
+
+    #[test]
+    fn a_typed_date_is_a_real_day_not_in_the_future() {
+        let today = day(2026, 12, 6);
+        assert_eq!(record_date("consent date", " 2026-12-06 ", today), Ok(today));
+        let future = record_date("consent date", "2026-12-07", today).unwrap_err();
+        assert_eq!(future.message, "2026-12-07 is in the future");
+        assert!(record_date("x", "12/06/2026", today).unwrap_err().message.contains("YYYY-MM-DD"));
+        assert!(record_date("x", "2026-02-30", today).is_err());
+        assert!(record_date("x", "1899-12-31", today).is_err());
+    }
+
+    #[test]
+    fn a_draft_is_activated_only_with_cms_elements_present_and_a_later_review() {
+        let on = day(2026, 12, 6);
+        let full = DraftContents {
+            problem_list: true,
+            expected_outcome: true,
+            goals: 1,
+            interventions: true,
+            next_review_on: Some(day(2027, 6, 1)),
+        };
+        assert_eq!(ready_to_activate(&full, on), Ok(()));
+        let err = ready_to_activate(&DraftContents { goals: 0, interventions: false, ..full }, on)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "the draft cannot be activated without a measurable goal, the planned interventions"
+        );
+        let same_day = DraftContents { next_review_on: Some(on), ..full };
+        assert!(ready_to_activate(&same_day, on).unwrap_err().message.contains("must come after"));
+    }
+
+    #[test]
+    fn coordinators_see_gaps_in_words() {
+        let today = day(2026, 11, 20);
+        let mut records =
+            EnrollmentRecords { legacy_conditions: 2, ..EnrollmentRecords::default() };
+        assert_eq!(
+            gaps_in_words(&records, &[CareProgram::Ccm], None, today),
+            ["no consent", "no care plan"]
+        );
+        records
+            .consents
+            .push((CareProgram::Ccm, ConsentSpan { obtained_on: today, withdrawn_on: None }));
+        records.care_plan_drafted = true;
+        assert_eq!(gaps_in_words(&records, &[CareProgram::Ccm], None, today), ["care plan draft"]);
+        records.care_plan.push(CarePlanVersionSpan { activated_on: Some(today), ended_on: None });
+        assert!(
+            gaps_in_words(&records, &[CareProgram::Ccm], Some(day(2026, 11, 21)), today).is_empty()
+        );
+        assert_eq!(
+            gaps_in_words(&records, &[CareProgram::Ccm], Some(today), today),
+            ["review due"]
+        );
     }
 
     #[test]
@@ -280,6 +635,8 @@ mod tests {
         // Every last digit but one is refused.
         let valid = (0..10).filter(|d| Npi::parse(&format!("123456789{d}")).is_ok()).count();
         assert_eq!(valid, 1);
+        assert_eq!(Npi::completing(123_456_789).as_str(), "1234567893");
+        assert!(Npi::parse(Npi::completing(1).as_str()).is_ok());
     }
 
     #[test]

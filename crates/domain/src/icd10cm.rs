@@ -55,23 +55,68 @@ pub fn billable(text: &str) -> Result<Icd10Code, RuleViolation> {
     Err(RuleViolation::new("diagnosis", message))
 }
 
+/// Categories whose conditions are expected to last at least 12 months, so a diagnosis in them is
+/// marked chronic unless the clinician says otherwise (domain.md: "defaulted for common chronic
+/// categories"). From CMS's Chronic Conditions Data Warehouse groups: diabetes, hypertension and
+/// heart disease, heart failure, atrial fibrillation, COPD and asthma, chronic kidney disease,
+/// hyperlipidemia, hypothyroidism, obesity, depression and other lasting mental illness, dementia
+/// and Alzheimer's, Parkinson's, osteoarthritis and rheumatoid arthritis, osteoporosis, HIV,
+/// chronic hepatitis and cirrhosis, cancer.
+const CHRONIC_CATEGORIES: &[(&str, &str)] = &[
+    ("B18", "B18"),
+    ("B20", "B20"),
+    ("C00", "C96"),
+    ("E03", "E03"),
+    ("E08", "E13"),
+    ("E66", "E66"),
+    ("E78", "E78"),
+    ("F01", "F03"),
+    ("F20", "F20"),
+    ("F31", "F33"),
+    ("G20", "G20"),
+    ("G30", "G30"),
+    ("I10", "I16"),
+    ("I20", "I25"),
+    ("I48", "I48"),
+    ("I50", "I50"),
+    ("J44", "J45"),
+    ("K70", "K70"),
+    ("K74", "K74"),
+    ("M05", "M06"),
+    ("M15", "M19"),
+    ("M80", "M81"),
+    ("N18", "N18"),
+];
+
+/// Whether a diagnosis with this code is chronic unless the clinician says otherwise.
+pub fn chronic_by_default(code: &str) -> bool {
+    let category = code.get(..3).unwrap_or(code);
+    CHRONIC_CATEGORIES.iter().any(|(first, last)| (*first..=*last).contains(&category))
+}
+
 /// Codes whose description holds every word of `words` (any case), or whose code begins with it;
-/// at most `limit`, in code order.
+/// at most `limit`. Codes matched by their beginning come in code order; by words, the shortest
+/// descriptions first, so the general code ("Type 2 diabetes mellitus without complications")
+/// comes before its many detailed siblings.
 pub fn search(words: &str, limit: usize) -> Vec<Icd10Code> {
     let wanted: Vec<&str> = words.split_whitespace().collect();
     if wanted.is_empty() {
         return Vec::new();
     }
     let as_code = icd10_cm_shape(words).ok();
-    codes()
+    let mut found: Vec<Icd10Code> = codes()
         .iter()
         .filter(|c| {
             as_code.as_deref().is_some_and(|prefix| c.code.starts_with(prefix))
                 || wanted.iter().all(|w| contains_ignoring_case(c.description, w))
         })
-        .take(limit)
         .copied()
-        .collect()
+        .collect();
+    if as_code.is_none() {
+        found.sort_by_key(|c| (c.description.len(), c.code));
+    }
+    found.truncate(limit);
+    found
 }
 
 /// Whether `text` holds `word`, ASCII letters compared without case: no copy of 74,731 descriptions
@@ -84,6 +129,19 @@ fn contains_ignoring_case(text: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_chronic_categories_are_chronic_by_default_and_acute_ones_are_not() {
+        for code in
+            ["E11.9", "I10", "E78.5", "I50.9", "J44.9", "N18.30", "F32.A", "G30.9", "C50.911"]
+        {
+            assert!(chronic_by_default(code), "{code}");
+        }
+        for code in ["J06.9", "N39.0", "S72.001A", "I26.99", "F30.10", "E14"] {
+            assert!(!chronic_by_default(code), "{code}");
+        }
+        assert!(chronic_by_default("E10.9"), "type 1 diabetes lies within E08–E13");
+    }
 
     #[test]
     fn the_code_set_holds_every_billable_code_in_order() {
@@ -122,6 +180,11 @@ mod tests {
         let by_code = search("I10", 5);
         assert_eq!(by_code.first().map(|c| c.code), Some("I10"));
         assert_eq!(search("hypertension", 3).len(), 3);
+        let general = search("type 2 diabetes", 5);
+        assert!(
+            general.iter().any(|c| c.code == "E11.9"),
+            "the general code near the top: {general:?}"
+        );
         assert!(search("   ", 10).is_empty());
     }
 }

@@ -52,6 +52,28 @@ vocabulary!(
         Active => "Active",
     }
 );
+vocabulary!(
+    /// The program a consent or an enrollment is for (domain.md: consent is per program).
+    CareProgram, "program" { Ccm => "CCM", Pcm => "PCM" }
+);
+vocabulary!(
+    /// How consent was obtained; an import that does not say is kept as not recorded.
+    ConsentMethod, "consent method" { Verbal => "verbal", Written => "written", NotRecorded => "not recorded" }
+);
+vocabulary!(
+    /// Where an enrollment record came from: entered in carelog, or brought in by an import (or the
+    /// upgrade that turned the old typed fields into records), whose details were kept elsewhere.
+    RecordSource, "source" { Entered => "entered", Imported => "imported" }
+);
+vocabulary!(
+    /// A care plan version's life: Draft → Active → Superseded by the next, or made Inactive.
+    CarePlanState, "care plan state" { Draft => "Draft", Active => "Active", Superseded => "Superseded", Inactive => "Inactive" }
+);
+vocabulary!(GoalStatus, "goal status" { NotStarted => "Not started", InProgress => "In progress", Met => "Met", NotMet => "Not met" });
+vocabulary!(
+    /// How the patient was given their copy of the care plan.
+    CopyDelivery, "copy given" { InPerson => "in person", Mail => "by mail", Portal => "patient portal", Email => "e-mail" }
+);
 vocabulary!(Priority, "priority" { High => "High", Medium => "Medium", Low => "Low" });
 vocabulary!(SpecialNeed, "special needs" { MentalHealth => "Mental Health", Dementia => "Dementia", ComplexMedical => "Complex Medical", Language => "Language" });
 vocabulary!(

@@ -10,8 +10,9 @@ use crate::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, ValueFormat
 use crate::import::ImportKind;
 use crate::notifications::{EmailStatus, Kind};
 use crate::patient::{
-    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
-    Priority, Program, SpecialNeed,
+    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
+    ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
+    RecordSource, SpecialNeed,
 };
 use crate::role::Role;
 use crate::schedule::TaskStatus;
@@ -86,6 +87,12 @@ stored_by! {
     Program => as_str;
     Complexity => as_str;
     CarePlanStatus => as_str;
+    CareProgram => as_str;
+    ConsentMethod => as_str;
+    RecordSource => as_str;
+    CarePlanState => as_str;
+    GoalStatus => as_str;
+    CopyDelivery => as_str;
     OnboardingStatus => as_str;
     Priority => as_str;
     SpecialNeed => as_str;
@@ -111,6 +118,12 @@ serialized_as_stored!(
     Program,
     Complexity,
     CarePlanStatus,
+    CareProgram,
+    ConsentMethod,
+    RecordSource,
+    CarePlanState,
+    GoalStatus,
+    CopyDelivery,
     OnboardingStatus,
     Priority,
     SpecialNeed,
@@ -157,6 +170,12 @@ mod tests {
         round_trips::<MonthStatus>();
         round_trips::<EmailStatus>();
         round_trips::<ImportKind>();
+        round_trips::<CareProgram>();
+        round_trips::<ConsentMethod>();
+        round_trips::<RecordSource>();
+        round_trips::<CarePlanState>();
+        round_trips::<GoalStatus>();
+        round_trips::<CopyDelivery>();
     }
 
     #[test]

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 
 use carelog_domain::billing::{MonthStatus, RuleSet};
 use carelog_domain::billing_summary::PatientMonth;
-use carelog_domain::patient::{CarePlanStatus, PatientStatus, Program, display_name};
+use carelog_domain::enrollment::EnrollmentRecords;
+use carelog_domain::patient::{PatientStatus, Program, display_name};
 use carelog_domain::practice_time::YearMonth;
-use chrono::NaiveDate;
 use sea_orm::FromQueryResult;
 
 use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
@@ -59,14 +59,15 @@ struct BillingPatient {
     program: Program,
     complex_ccm: bool,
     chronic_conditions: i32,
-    consent_date: Option<NaiveDate>,
-    care_plan_status: CarePlanStatus,
     coordinator_id: Option<UserId>,
     status: PatientStatus,
 }
 
-impl From<BillingPatient> for PatientFacts {
-    fn from(p: BillingPatient) -> PatientFacts {
+impl BillingPatient {
+    fn facts(self, mut records: EnrollmentRecords) -> PatientFacts {
+        let p = self;
+        records.legacy_conditions = p.chronic_conditions;
+        records.complex_now = p.complex_ccm;
         PatientFacts {
             on_caseload: p.status == PatientStatus::Active && p.coordinator_id.is_some(),
             facts: PatientMonth {
@@ -74,10 +75,7 @@ impl From<BillingPatient> for PatientFacts {
                 chart_code: p.chart_code,
                 name: display_name(&p.last_name, &p.first_name),
                 program: p.program,
-                complex: p.complex_ccm,
-                chronic_conditions: p.chronic_conditions,
-                consent_date: p.consent_date,
-                care_plan_active: p.care_plan_status == CarePlanStatus::Active,
+                records,
                 current_coordinator: p.coordinator_id,
                 by_coordinator: Vec::new(),
             },
@@ -124,13 +122,20 @@ impl Store {
     pub async fn billing_patients(&self) -> Result<Vec<PatientFacts>> {
         let rows: Vec<BillingPatient> = self
             .rows(
-                "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions, p.consent_date,
-                        p.care_plan_status, p.coordinator_id, p.status
+                "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions,
+                        p.coordinator_id, p.status
                  FROM patients p ORDER BY p.last_name, p.first_name, p.id",
                 vec![],
             )
             .await?;
-        Ok(rows.into_iter().map(PatientFacts::from).collect())
+        let mut records = self.all_enrollment_records().await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| {
+                let of_patient = records.remove(&p.id).unwrap_or_default();
+                p.facts(of_patient)
+            })
+            .collect())
     }
 
     /// The month's billable minutes by patient and coordinator.

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use carelog_domain::catalogue::TaskCategory;
 use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::{
-    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
-    Priority, Program,
+    Availability, CareGapStatus, CarePlanState, CarePlanStatus, Complexity, ConsentMethod,
+    OnboardingStatus, PatientStatus, Priority, Program,
 };
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::connection::at;
+use crate::enrollment::{CarePlanSections, NewGoal};
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
@@ -61,14 +62,64 @@ pub struct DemoPatient {
     pub program: Program,
     pub complexity: Complexity,
     pub complex_ccm: bool,
-    pub consent_date: Option<NaiveDate>,
-    pub chronic_conditions: i32,
-    pub care_plan_status: CarePlanStatus,
+    pub enrollment: DemoEnrollment,
     pub onboarding_status: OnboardingStatus,
     pub assignment_priority: Priority,
     pub visit_interval_months: i32,
     pub provider_handoff_at: Option<DateTime<Utc>>,
     pub special_needs: Vec<String>,
+}
+
+/// A demo patient's enrollment records: every billing figure of the demo stands on these.
+#[derive(Debug, Clone, Default)]
+pub struct DemoEnrollment {
+    /// For each program the patient is enrolled in, obtained by their coordinator after all four
+    /// disclosures.
+    pub consent: Option<DemoConsent>,
+    pub diagnoses: Vec<DemoDiagnosis>,
+    /// Oldest version first.
+    pub care_plan: Vec<DemoCarePlanVersion>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoConsent {
+    pub obtained_on: NaiveDate,
+    pub method: ConsentMethod,
+    pub withdrawn_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoDiagnosis {
+    pub code: String,
+    pub description: String,
+    pub chronic: bool,
+    pub onset_on: Option<NaiveDate>,
+    pub resolved_on: Option<NaiveDate>,
+}
+
+/// A version activated by the coordinator and approved by the patient's provider, or a draft.
+#[derive(Debug, Clone)]
+pub struct DemoCarePlanVersion {
+    pub state: CarePlanState,
+    pub activated_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    pub copy_given_on: Option<NaiveDate>,
+    pub sections: CarePlanSections,
+    pub goals: Vec<NewGoal>,
+}
+
+impl DemoPatient {
+    /// The legacy status column, kept in step with the records it summarises.
+    fn care_plan_status(&self) -> CarePlanStatus {
+        let states = || self.enrollment.care_plan.iter().map(|v| v.state);
+        if states().any(|s| s == CarePlanState::Active) {
+            CarePlanStatus::Active
+        } else if states().any(|s| s == CarePlanState::Draft) {
+            CarePlanStatus::Draft
+        } else {
+            CarePlanStatus::NotStarted
+        }
+    }
 }
 
 pub struct DemoVisit {
@@ -115,7 +166,7 @@ impl Store {
     }
 }
 
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     store: &Store,
     tx: &DatabaseTransaction,
     table: &str,
@@ -166,7 +217,7 @@ pub struct TimedEntry {
     pub minutes: i32,
 }
 
-async fn ids_by(
+pub(crate) async fn ids_by(
     store: &Store,
     tx: &DatabaseTransaction,
     sql: &str,
@@ -175,13 +226,14 @@ async fn ids_by(
     Ok(rows.into_iter().map(|r| (r.k, r.id)).collect())
 }
 
-fn lookup(map: &HashMap<String, i64>, key: &str, what: &str) -> Result<i64> {
+pub(crate) fn lookup(map: &HashMap<String, i64>, key: &str, what: &str) -> Result<i64> {
     map.get(key).copied().ok_or_else(|| StoreError::NotFound(format!("{what} \"{key}\"")))
 }
 
 pub struct DemoPractice {
     pub facilities: Vec<(String, String)>,
-    pub providers: Vec<(String, String)>,
+    /// Name, facility, NPI.
+    pub providers: Vec<(String, String, String)>,
     pub users: Vec<DemoCoordinator>,
     pub patients: Vec<DemoPatient>,
     pub visits: Vec<DemoVisit>,
@@ -227,11 +279,15 @@ impl Store {
         let provider_rows = practice
             .providers
             .iter()
-            .map(|(name, facility)| {
-                Ok(vec![name.clone().into(), lookup(&facilities, facility, "facility")?.into()])
+            .map(|(name, facility, npi)| {
+                Ok(vec![
+                    name.clone().into(),
+                    lookup(&facilities, facility, "facility")?.into(),
+                    npi.clone().into(),
+                ])
             })
             .collect::<Result<Vec<_>>>()?;
-        insert_rows(self, &tx, "providers", &["name", "facility_id"], provider_rows).await?;
+        insert_rows(self, &tx, "providers", &["name", "facility_id", "npi"], provider_rows).await?;
         let providers = ids_by(self, &tx, "SELECT name AS k, id FROM providers").await?;
 
         let user_rows = practice
@@ -335,9 +391,7 @@ impl Store {
                 p.program.into(),
                 p.complexity.into(),
                 p.complex_ccm.into(),
-                p.consent_date.into(),
-                p.chronic_conditions.into(),
-                p.care_plan_status.into(),
+                p.care_plan_status().into(),
                 p.onboarding_status.into(),
                 p.assignment_priority.into(),
                 p.visit_interval_months.into(),
@@ -370,8 +424,6 @@ impl Store {
                 "program",
                 "complexity",
                 "complex_ccm",
-                "consent_date",
-                "chronic_conditions",
                 "care_plan_status",
                 "onboarding_status",
                 "assignment_priority",
@@ -410,6 +462,10 @@ impl Store {
             }
         }
         insert_rows(self, &tx, "patient_special_needs", &["patient_id", "need"], needs).await?;
+        let people =
+            crate::demo_enrollment::People { users: &users, providers: &providers, stamp: &stamp };
+        crate::demo_enrollment::insert(self, &tx, &practice.patients, &patient_ids, &people)
+            .await?;
         insert_rows(
             self,
             &tx,

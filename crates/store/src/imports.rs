@@ -21,6 +21,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
+use crate::import_enrollment;
 use crate::onboarding::step_sql;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
@@ -284,6 +285,7 @@ impl Store {
         plan: &Plan,
         to_utc: impl Fn(NaiveDateTime) -> DateTime<Utc>,
         summary: &NewAuditEvent<'_>,
+        today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Applied> {
         let assigned_by = summary.user_id;
@@ -351,6 +353,7 @@ impl Store {
                         .await?
                         .ok_or_else(|| StoreError::NotFound("the new patient's id".into()))?;
                     replace_needs(self, &tx, id, &p.special_needs).await?;
+                    import_enrollment::sync_consent(self, &tx, id, p, assigned_by, now).await?;
                     if let Some(c) = coordinator {
                         record_assignment(self, &tx, id, *c, None, assigned_by, now).await?;
                     }
@@ -373,6 +376,17 @@ impl Store {
                         now,
                     );
                     values.push((*id).into());
+                    let complex = p.complex_ccm;
+                    import_enrollment::record_complexity(
+                        self,
+                        &tx,
+                        *id,
+                        complex,
+                        today,
+                        assigned_by,
+                        now,
+                    )
+                    .await?;
                     let step = step_sql(OnboardingStep::ASSIGN, values.len());
                     values.extend(step.values);
                     tx.execute_raw(self.stmt(
@@ -388,6 +402,7 @@ impl Store {
                     ))
                     .await?;
                     replace_needs(self, &tx, *id, &p.special_needs).await?;
+                    import_enrollment::sync_consent(self, &tx, *id, p, assigned_by, now).await?;
                     if let Some(c) = coordinator.filter(|c| Some(*c) != before) {
                         record_assignment(self, &tx, *id, c, before, assigned_by, now).await?;
                         tx.execute_raw(self.stmt(

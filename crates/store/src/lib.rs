@@ -14,11 +14,14 @@ mod care_team;
 mod catalogue;
 mod conditions;
 mod connection;
+mod demo_enrollment;
 mod demo_rows;
+mod enrollment;
 mod error;
 mod figures;
 mod generated;
 mod health_probe;
+mod import_enrollment;
 mod imports;
 mod keys;
 mod login_failures;
@@ -59,8 +62,13 @@ pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};
 pub use demo_rows::{
-    DemoCareGap, DemoCompletion, DemoCoordinator, DemoKeys, DemoPatient, DemoPractice, DemoProfile,
-    DemoTaskEntry, DemoVisit, TimedEntry,
+    DemoCareGap, DemoCarePlanVersion, DemoCompletion, DemoConsent, DemoCoordinator, DemoDiagnosis,
+    DemoEnrollment, DemoKeys, DemoPatient, DemoPractice, DemoProfile, DemoTaskEntry, DemoVisit,
+    TimedEntry,
+};
+pub use enrollment::{
+    Activation, CarePlanSections, CarePlanVersionRow, ComplexityRow, ConsentRow, DiagnosisRow,
+    GoalRow, NewComplexity, NewConsent, NewDiagnosis, NewGoal, PatientEnrollment, Practitioner,
 };
 pub use error::StoreError;
 pub use figures::{BillingRevision, QueueTrends};

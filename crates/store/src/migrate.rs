@@ -79,10 +79,19 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "notifications of a time carelog could not save",
         sql: include_str!("../migrations/0013_saving_failed_notifications.sql"),
     },
+    Migration {
+        version: 14,
+        description: "enrollment records: consent, diagnoses, care plan versions, complexity changes; provider NPI",
+        sql: include_str!("../migrations/0014_enrollment.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
 const BILLING_INPUTS: [&str; 4] = ["patients", "task_types", "fee_schedule", "settings"];
+
+/// The enrollment records the billing gates read (migration 14): inputs like the others.
+const ENROLLMENT_INPUTS: [&str; 4] =
+    ["patient_consents", "patient_diagnoses", "care_plan_versions", "complexity_changes"];
 
 /// Statements that differ by engine and cannot be written once: the audit log's append-only guards
 /// and the change counters' triggers.
@@ -94,6 +103,10 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (9, engine) => crate::vocabulary_checks::constraints(engine),
         (11, engine) => crate::team_revisions::migration_11_triggers(engine),
         (13, engine) => crate::vocabulary_checks::migration_13(engine),
+        (14, engine) => crate::vocabulary_checks::migration_14(engine)
+            .into_iter()
+            .chain(billing_input_triggers(&ENROLLMENT_INPUTS, engine))
+            .collect(),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }
@@ -135,16 +148,37 @@ fn sqlite_billing_triggers() -> Vec<String> {
             "CREATE TRIGGER billing_rev_log_delete AFTER DELETE ON coordinator_task_log BEGIN {old} END"
         ),
     ];
-    for table in BILLING_INPUTS {
-        for event in ["INSERT", "UPDATE", "DELETE"] {
-            let name = format!("billing_rev_{table}_{}", event.to_lowercase());
-            triggers.push(format!(
-                "CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {} END",
-                bump("0")
-            ));
-        }
-    }
+    triggers.extend(billing_input_triggers(&BILLING_INPUTS, Engine::Sqlite));
     triggers
+}
+
+/// Triggers that move scope 0 on every change of these tables (on PostgreSQL, through the function
+/// migration 7 made).
+fn billing_input_triggers(tables: &[&str], engine: Engine) -> Vec<String> {
+    match engine {
+        Engine::Sqlite => tables
+            .iter()
+            .flat_map(|table| {
+                ["INSERT", "UPDATE", "DELETE"].map(|event| {
+                    format!(
+                        "CREATE TRIGGER billing_rev_{table}_{} AFTER {event} ON {table} BEGIN \
+                         INSERT INTO billing_revisions (scope, shard, revision) VALUES (0, 0, 1) \
+                         ON CONFLICT (scope, shard) DO UPDATE SET revision = revision + 1; END",
+                        event.to_lowercase()
+                    )
+                })
+            })
+            .collect(),
+        Engine::Postgres => tables
+            .iter()
+            .map(|table| {
+                format!(
+                    "CREATE TRIGGER billing_rev_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_inputs()"
+                )
+            })
+            .collect(),
+    }
 }
 
 /// PostgreSQL bumps once per statement, reading the changed months from its transition tables.
@@ -182,12 +216,7 @@ fn postgres_billing_triggers() -> Vec<String> {
          FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_log()"
             .to_owned(),
     ];
-    for table in BILLING_INPUTS {
-        statements.push(format!(
-            "CREATE TRIGGER billing_rev_{table} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
-             FOR EACH STATEMENT EXECUTE FUNCTION billing_rev_inputs()"
-        ));
-    }
+    statements.extend(billing_input_triggers(&BILLING_INPUTS, Engine::Postgres));
     statements
 }
 

@@ -1,7 +1,7 @@
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
-    CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus, Program,
-    display_name,
+    CareGapStatus, CarePlanState, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
+    Program, display_name,
 };
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::time_rules::Minutes;
@@ -91,6 +91,35 @@ pub struct RecentActivity {
 
 const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id)";
 
+/// The latest consent not withdrawn, any program.
+const CONSENTED_ON: &str = "(SELECT MAX(c.obtained_on) FROM patient_consents c
+    WHERE c.patient_id = p.id AND c.withdrawn_on IS NULL)";
+
+/// Chronic diagnoses not resolved; the imported count while no diagnosis is recorded.
+const CHRONIC_NOW: &str =
+    "(CASE WHEN EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id)
+    THEN CAST((SELECT COUNT(*) FROM patient_diagnoses d
+               WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL) AS INTEGER)
+    ELSE p.chronic_conditions END)";
+
+/// The care plan's state from its versions: Active, else Draft, else Not Started.
+fn care_plan_status() -> String {
+    let has = |state: CarePlanState| {
+        format!(
+            "EXISTS (SELECT 1 FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = {})",
+            key(state)
+        )
+    };
+    format!(
+        "(CASE WHEN {} THEN {} WHEN {} THEN {} ELSE {} END)",
+        has(CarePlanState::Active),
+        key(CarePlanStatus::Active),
+        has(CarePlanState::Draft),
+        key(CarePlanStatus::Draft),
+        key(CarePlanStatus::NotStarted)
+    )
+}
+
 impl Store {
     /// Patients on a caseload (`Some(coordinator)`) or all patients (`None`), by name: the panel's
     /// rows without the month's figures.
@@ -131,12 +160,18 @@ impl Store {
         let detail: Option<PatientDetail> = self
             .row(
                 &format!(
-                    "SELECT p.*, f.name AS facility, pr.name AS provider, u.display_name AS coordinator, {LAST_VISIT} AS last_visit
+                    "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.dob, p.phone, p.email, p.address,
+                            p.insurance_primary, p.insurance_policy, p.coordinator_id, p.status, p.program, p.complexity,
+                            p.care_gap_status, p.language, p.onboarding_status, p.visit_interval_months,
+                            {CONSENTED_ON} AS consent_date, {CHRONIC_NOW} AS chronic_conditions,
+                            {} AS care_plan_status,
+                            f.name AS facility, pr.name AS provider, u.display_name AS coordinator, {LAST_VISIT} AS last_visit
                      FROM patients p
                      LEFT JOIN facilities f ON f.id = p.facility_id
                      LEFT JOIN providers pr ON pr.id = p.provider_id
                      LEFT JOIN users u ON u.id = p.coordinator_id
-                     WHERE p.id = $1"
+                     WHERE p.id = $1",
+                    care_plan_status()
                 ),
                 vec![patient_id.into()],
             )

@@ -9,8 +9,9 @@ use carelog_domain::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, Va
 use carelog_domain::import::ImportKind;
 use carelog_domain::notifications::{EmailStatus, Kind};
 use carelog_domain::patient::{
-    Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
-    Priority, Program,
+    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
+    ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
+    RecordSource,
 };
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -104,6 +105,23 @@ pub fn migration_13(engine: Engine) -> Vec<String> {
             dropped.into_iter().chain(constrain(c, engine))
         })
         .collect()
+}
+
+/// The enrollment records' vocabularies (migration 14), constrained as their tables are made.
+pub const CHECKED_SINCE_14: &[VocabularyColumn] = &[
+    column("patient_consents", "program", keys::<CareProgram>),
+    column("patient_consents", "method", keys::<ConsentMethod>),
+    column("patient_consents", "source", keys::<RecordSource>),
+    column("patient_diagnoses", "source", keys::<RecordSource>),
+    column("care_plan_versions", "state", keys::<CarePlanState>),
+    column("care_plan_versions", "source", keys::<RecordSource>),
+    column("care_plan_versions", "copy_given_how", keys::<CopyDelivery>),
+    column("care_plan_goals", "status", keys::<GoalStatus>),
+];
+
+/// Migration 14: the new tables' vocabulary columns.
+pub fn migration_14(engine: Engine) -> Vec<String> {
+    CHECKED_SINCE_14.iter().flat_map(|c| constrain(c, engine)).collect()
 }
 
 fn constraint_name(c: &VocabularyColumn) -> String {

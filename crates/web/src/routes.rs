@@ -33,6 +33,26 @@ fn coordinator() -> Router<AppState> {
         .route("/patients/{id}/history", get(pages::patient::history))
         .route("/patients/{id}/assign", post(pages::care_team::assign))
         .route("/patients/{id}/status", post(pages::care_team::set_status))
+        .route("/patients/{id}/consents", post(pages::enrollment::record_consent))
+        .route(
+            "/patients/{id}/consents/{consent}/withdraw",
+            post(pages::enrollment::withdraw_consent),
+        )
+        .route("/patients/{id}/diagnoses", post(pages::enrollment::add_diagnosis))
+        .route(
+            "/patients/{id}/diagnoses/{diagnosis}/resolve",
+            post(pages::enrollment::resolve_diagnosis),
+        )
+        .route("/patients/{id}/complexity", post(pages::enrollment::change_complexity))
+        .route(
+            "/patients/{id}/care-plan",
+            get(pages::care_plan::page).post(pages::care_plan::save_draft),
+        )
+        .route("/patients/{id}/care-plan/activate", post(pages::care_plan::activate))
+        .route("/patients/{id}/care-plan/end", post(pages::care_plan::end))
+        .route("/patients/{id}/care-plan/discard", post(pages::care_plan::discard))
+        .route("/patients/{id}/care-plan/{version}/copy", post(pages::care_plan::copy_given))
+        .route("/patients/{id}/care-plan/{version}/print", get(pages::care_plan::print))
         .route("/tasks", get(pages::tasks::page).post(pages::tasks::create))
         .route("/tasks/{id}", post(pages::task_edit::update))
         .route("/tasks/{id}/edit", get(pages::task_edit::form))

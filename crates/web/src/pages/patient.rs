@@ -6,11 +6,13 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::enrollment::EnrollmentView;
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{GeneratedRow, NamedUser, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
+use carelog_domain::icd10cm::{self, Icd10Code};
 use carelog_domain::ids::PatientId;
-use carelog_domain::patient::PatientStatus;
+use carelog_domain::patient::{ConsentMethod, PatientStatus};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use chrono::{NaiveDate, Utc};
@@ -34,9 +36,30 @@ struct PatientPage {
     form: Option<EntryFormView>,
     saved: bool,
     notice: String,
+    /// Why the last form was refused (nothing was changed).
+    problem: String,
     /// Managers and admins may reassign and change status: the coordinators to choose from.
     manage: Option<Vec<NamedUser>>,
     statuses: Vec<&'static str>,
+    e: EnrollmentSection,
+}
+
+/// A line carried to the record: nothing, "Saved." after a quick entry, a change's notice, or the
+/// rule that refused a form.
+pub enum RecordMessage {
+    None,
+    Saved,
+    Notice(String),
+    Problem(String),
+}
+
+/// What the record shows of enrollment.
+struct EnrollmentSection {
+    view: EnrollmentView,
+    /// The code search typed and what it found.
+    search: String,
+    found: Vec<Icd10Code>,
+    methods: Vec<&'static str>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -45,6 +68,9 @@ pub struct PatientQuery {
     saved: String,
     #[serde(default)]
     notice: String,
+    /// A diagnosis code search: words or the start of a code.
+    #[serde(default)]
+    dx: String,
 }
 
 /// The patient in the path, if the user may see them; otherwise 404.
@@ -64,7 +90,20 @@ pub async fn page(
     Query(q): Query<PatientQuery>,
 ) -> AppResult<Response> {
     let patient = visible_patient(&state, &user, &raw_id).await?;
-    patient_page(&state, &user, patient, None, q.saved == "1", &q.notice, StatusCode::OK).await
+    let message = match (q.saved == "1", q.notice) {
+        (true, _) => RecordMessage::Saved,
+        (false, notice) if !notice.is_empty() => RecordMessage::Notice(notice),
+        _ => RecordMessage::None,
+    };
+    let page = RecordPage { form: None, message, code_search: q.dx };
+    patient_page(&state, &user, patient, page, StatusCode::OK).await
+}
+
+/// What a request adds to the record: a refused quick entry's form, a message, a code search.
+pub struct RecordPage {
+    pub form: Option<EntryFormView>,
+    pub message: RecordMessage,
+    pub code_search: String,
 }
 
 /// The record, with the quick entry form for the patient's own coordinator. `notice` is a one-line
@@ -98,16 +137,18 @@ fn month_task(t: GeneratedRow) -> (String, String, String) {
     (t.task_type, t.due_date.to_string(), t.status.key().to_owned())
 }
 
-async fn patient_page(
+pub(crate) async fn patient_page(
     state: &AppState,
     user: &CurrentUser,
     patient: VisiblePatient,
-    form: Option<EntryFormView>,
-    saved: bool,
-    notice: &str,
+    page: RecordPage,
     status: StatusCode,
 ) -> AppResult<Response> {
+    let RecordPage { form, message, code_search } = page;
     let record = state.app.patient_record(&user.actor(), patient).await?;
+    let view = state.app.enrollment(patient).await?;
+    let search = code_search.trim().chars().take(100).collect::<String>();
+    let found = icd10cm::search(&search, 25);
     let p = record.detail;
     let tz = state.settings.time_zone;
     let (visit, next_due) = visit_of(&p, local_date(Utc::now(), tz));
@@ -130,10 +171,23 @@ async fn patient_page(
         month_minutes: record.month_minutes,
         month_tasks,
         form,
-        saved,
-        notice: notice.chars().take(300).collect(),
+        saved: matches!(message, RecordMessage::Saved),
+        notice: match &message {
+            RecordMessage::Notice(n) => n.chars().take(300).collect(),
+            _ => String::new(),
+        },
+        problem: match message {
+            RecordMessage::Problem(p) => p,
+            _ => String::new(),
+        },
         manage: record.caseload_holders,
         statuses: PatientStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        e: EnrollmentSection {
+            view,
+            search,
+            found,
+            methods: vec![ConsentMethod::Verbal.as_str(), ConsentMethod::Written.as_str()],
+        },
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -185,7 +239,12 @@ pub async fn quick_entry(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            patient_page(&state, &user, patient, Some(form), false, "", status).await
+            let page = RecordPage {
+                form: Some(form),
+                message: RecordMessage::None,
+                code_search: String::new(),
+            };
+            patient_page(&state, &user, patient, page, status).await
         }
     }
 }

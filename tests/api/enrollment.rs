@@ -1,0 +1,240 @@
+//! Enrollment records over HTTP: a coordinator records consent, diagnoses and a care plan for their
+//! patient; billing reads those records for the month in question and names the one missing; every
+//! change is audited with its old and new value; a refused form changes nothing.
+
+use carelog_domain::billing::RuleSet;
+use carelog_domain::ids::PatientId;
+use carelog_domain::practice_time::{YearMonth, local_date};
+use carelog_store::AuditFilter;
+use chrono::Utc;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, spawn_app};
+
+const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
+
+fn today() -> chrono::NaiveDate {
+    local_date(Utc::now(), TZ)
+}
+
+/// The demo patient without their records, enrolled for CCM only.
+async fn without_records(app: &TestApp, patient: PatientId) {
+    for sql in [
+        "DELETE FROM care_plan_goals WHERE version_id IN (SELECT id FROM care_plan_versions WHERE patient_id = $1)",
+        "DELETE FROM care_plan_versions WHERE patient_id = $1",
+        "DELETE FROM patient_consents WHERE patient_id = $1",
+        "DELETE FROM patient_diagnoses WHERE patient_id = $1",
+        "UPDATE patients SET program = 'CCM', chronic_conditions = 0, complex_ccm = FALSE WHERE id = $1",
+    ] {
+        app.store.exec_for_test(sql, vec![patient.into()]).await.unwrap();
+    }
+}
+
+async fn reason(app: &TestApp, month: YearMonth, patient: PatientId) -> (bool, String) {
+    let summary = app.figures.billing_summary(month, Some(RuleSet::Cms)).await.unwrap();
+    let line = summary.lines.iter().find(|l| l.patient_id == patient).unwrap();
+    (line.billable, line.reason.clone())
+}
+
+async fn count(app: &TestApp, sql: &str, patient: PatientId) -> i64 {
+    app.store.scalar_for_test(sql, vec![patient.into()]).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_coordinator_enrols_a_patient_and_the_month_bills_from_the_records() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    without_records(&app, patient).await;
+    let month = YearMonth::of(today());
+    let (client, _) = app.sign_in("coord1").await;
+    let record = format!("/patients/{patient}");
+    let call = app.task_type_id("Care Coordination: General").await.to_string();
+    let (status, body) = app
+        .post_form(
+            &client,
+            "/tasks",
+            &[
+                ("patient", &patient.to_string()),
+                ("task_type", &call),
+                ("minutes", "25"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (billable, why) = reason(&app, month, patient).await;
+    assert!(!billable);
+    assert!(why.contains("no CCM consent on file"), "{why}");
+    assert!(why.contains("CCM needs 2; no chronic diagnoses recorded"), "{why}");
+    assert!(why.contains("no care plan"), "{why}");
+    let page = client.get(app.url(&record)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("no consent") && page.contains("no care plan"), "gaps in words");
+
+    // Consent: refused without every disclosure, naming the missing ones; nothing stored.
+    let today = today().to_string();
+    let consent = |told_cost: &'static str| {
+        vec![
+            ("program", "CCM"),
+            ("method", "verbal"),
+            ("service_available", "yes"),
+            ("cost_sharing", told_cost),
+            ("one_practitioner_a_month", "yes"),
+            ("may_stop_any_time", "yes"),
+        ]
+    };
+    let mut fields = consent("");
+    fields.push(("obtained_on", &today));
+    let (status, body) = app.post_form(&client, &format!("{record}/consents"), &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("not yet: that cost-sharing applies"), "{body}");
+    let consents = "SELECT COUNT(*) AS n FROM patient_consents WHERE patient_id = $1";
+    assert_eq!(count(&app, consents, patient).await, 0);
+    let mut fields = consent("yes");
+    fields.push(("obtained_on", &today));
+    let (status, body) = app.post_form(&client, &format!("{record}/consents"), &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("CCM consent recorded"), "{body}");
+
+    // Diagnoses: the code set decides; a category is refused with a code to choose.
+    let diagnoses = format!("{record}/diagnoses");
+    let (status, body) = app.post_form(&client, &diagnoses, &[("code", "E11")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("E11 is a category, not a billable code"), "{body}");
+    for code in ["e119", "I10"] {
+        let (status, body) = app.post_form(&client, &diagnoses, &[("code", code)]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let page = client.get(app.url(&record)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Type 2 diabetes mellitus without complications"));
+    let searched = client
+        .get(app.url(&format!("{record}?dx=essential%20hypertension")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(searched.contains("Essential (primary) hypertension"), "the code search finds words");
+
+    // The care plan: a draft without a goal cannot be activated; with one, it can.
+    let plan = format!("{record}/care-plan");
+    let sections = [
+        ("problem_list", "E11.9 Type 2 diabetes; I10 hypertension"),
+        ("expected_outcome", "Stable at home"),
+        ("interventions", "Monthly call (coordinator)"),
+        ("next_review_on", "2099-01-01"),
+    ];
+    let (status, body) = app.post_form(&client, &plan, &sections).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let practitioner = app.store.practitioners().await.unwrap()[0].id.to_string();
+    let activate = [("on", today.as_str()), ("approved_by", practitioner.as_str())];
+    let (status, body) = app.post_form(&client, &format!("{plan}/activate"), &activate).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("cannot be activated without a measurable goal"), "{body}");
+    let mut with_goal = sections.to_vec();
+    with_goal.extend([
+        ("goal_1", "HbA1c below 8%"),
+        ("target_1", "2099-01-01"),
+        ("status_1", "In progress"),
+    ]);
+    let (status, _) = app.post_form(&client, &plan, &with_goal).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app.post_form(&client, &format!("{plan}/activate"), &activate).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Care plan version 1 is active from"), "{body}");
+    let print = client.get(app.url(&format!("{plan}/1/print"))).send().await.unwrap();
+    assert_eq!(print.status(), StatusCode::OK);
+    assert!(print.text().await.unwrap().contains("HbA1c below 8%"));
+
+    let (billable, why) = reason(&app, month, patient).await;
+    assert!(billable, "{why}");
+
+    // Withdrawn this month: this month still bills, the next does not, and says why.
+    let consent_id = app
+        .store
+        .scalar_for_test(
+            "SELECT MAX(id) AS n FROM patient_consents WHERE patient_id = $1",
+            vec![patient.into()],
+        )
+        .await
+        .unwrap();
+    let (status, body) = app
+        .post_form(&client, &format!("{record}/consents/{consent_id}/withdraw"), &[("on", &today)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(reason(&app, month, patient).await.0);
+    let (billable, why) = reason(&app, month.next(), patient).await;
+    assert!(!billable);
+    assert!(why.contains(&format!("consent withdrawn {today}")), "{why}");
+
+    // Every change is audited with what it was and what it became.
+    let events = app
+        .store
+        .audit_events(&AuditFilter { patient_id: Some(patient), ..AuditFilter::default() }, 100, 0)
+        .await
+        .unwrap()
+        .events;
+    let detail = |action: &str| {
+        events.iter().filter(|e| e.action == action).map(|e| e.detail.clone()).collect::<Vec<_>>()
+    };
+    assert!(detail("enrollment.consent")[0].contains("none → obtained"));
+    assert_eq!(detail("enrollment.diagnosis").len(), 2, "the refused category left no event");
+    assert!(
+        detail("enrollment.consent_withdrawn")[0].contains(&format!("withdrawn none → {today}"))
+    );
+    assert!(detail("enrollment.care_plan_active")[0].contains("active none → version 1"));
+}
+
+#[tokio::test]
+async fn only_those_who_may_see_the_patient_may_change_their_records() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let (other, _) = app.sign_in("coord2").await;
+    let diagnoses = "SELECT COUNT(*) AS n FROM patient_diagnoses WHERE patient_id = $1";
+    let before = count(&app, diagnoses, patient).await;
+    let (status, _) =
+        app.post_form(&other, &format!("/patients/{patient}/diagnoses"), &[("code", "I10")]).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another coordinator's patient does not exist for them"
+    );
+    for path in ["care-plan", "care-plan/1/print"] {
+        let r = other.get(app.url(&format!("/patients/{patient}/{path}"))).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(count(&app, diagnoses, patient).await, before);
+    let (manager, _) = app.sign_in("manager1").await;
+    let (status, body) = app
+        .post_form(
+            &manager,
+            &format!("/patients/{patient}/diagnoses"),
+            &[("code", "E66.9"), ("onset_on", "2020-01-01")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(count(&app, diagnoses, patient).await, before + 1);
+}
+
+#[tokio::test]
+async fn a_complexity_change_bills_from_its_month_and_the_record_says_which() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    without_records(&app, patient).await;
+    let (client, _) = app.sign_in("coord1").await;
+    let today = today().to_string();
+    let path = format!("/patients/{patient}/complexity");
+    let (status, body) =
+        app.post_form(&client, &path, &[("complex", "yes"), ("effective_on", &today)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    assert!(body.contains("Reason: say why"), "{body}");
+    let fields =
+        [("complex", "yes"), ("effective_on", today.as_str()), ("reason", "three admissions")];
+    let (status, body) = app.post_form(&client, &path, &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("not complex → complex — three admissions"), "{body}");
+    let records = app.store.patient_enrollment(patient).await.unwrap().unwrap().records();
+    let month = YearMonth::of(today.parse().unwrap());
+    assert!(records.complex_in(month));
+    assert!(!records.complex_in(month.previous()), "the months before keep the old value");
+}
