@@ -6,6 +6,7 @@
 mod assignment;
 mod daily_tasks;
 mod driver;
+mod enrollment;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
