@@ -356,7 +356,7 @@ async fn import(
     skip_invalid: bool,
     maps: &[String],
 ) -> anyhow::Result<()> {
-    use carelog_app::imports::{ImportError, apply_import, check_import};
+    use carelog_app::imports::{ImportError, ReadAs, apply_import, check_import};
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
     if kind.trim().eq_ignore_ascii_case("synthea") {
@@ -373,7 +373,8 @@ async fn import(
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let checked = match check_import(store, config.time_zone, kind, &name, &bytes, &mapping).await {
+    let read_as = ReadAs { mapping, same_patient: Vec::new() };
+    let checked = match check_import(store, config.time_zone, kind, &name, &bytes, &read_as).await {
         Ok(c) => c,
         Err(ImportError::File(message)) => bail!("{}: {message}", file.display()),
         Err(ImportError::Refused(message)) => bail!("{message}"),
@@ -444,7 +445,7 @@ async fn import_synthea(
     apply: bool,
     skip_invalid: bool,
 ) -> anyhow::Result<()> {
-    use carelog_app::imports::{ImportError, apply_import, check_table, synthea_tables};
+    use carelog_app::imports::{ImportError, ReadAs, apply_import, check_table, synthea_tables};
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
@@ -475,7 +476,7 @@ async fn import_synthea(
             kind,
             &format!("Synthea {label}"),
             table,
-            &[],
+            &ReadAs::default(),
         )
         .await
         {

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, csrf_token, spawn_app, strip_tags};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
-fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.write_record(r).unwrap();
@@ -36,12 +36,12 @@ fn xlsx_of(rows: &[Vec<String>]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-fn rows(items: &[&[&str]]) -> Vec<Vec<String>> {
+pub(crate) fn rows(items: &[&[&str]]) -> Vec<Vec<String>> {
     items.iter().map(|r| r.iter().map(|s| (*s).to_owned()).collect()).collect()
 }
 
 /// Uploads a file as the admin; returns the report page's path and body.
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     admin: &reqwest::Client,
     kind: &str,
@@ -63,7 +63,7 @@ async fn upload(
     (path, r.text().await.unwrap())
 }
 
-fn metric(page: &str, id: &str) -> i64 {
+pub(crate) fn metric(page: &str, id: &str) -> i64 {
     page.split(&format!("data-testid=\"{id}\">"))
         .nth(1)
         .unwrap()
@@ -74,7 +74,7 @@ fn metric(page: &str, id: &str) -> i64 {
         .unwrap()
 }
 
-async fn apply(
+pub(crate) async fn apply(
     app: &TestApp,
     admin: &reqwest::Client,
     report: &str,

@@ -16,6 +16,7 @@ mod entries;
 mod exports;
 mod fhir;
 mod helpers;
+mod import_enrollment;
 mod imports;
 mod json_api;
 mod notifications;

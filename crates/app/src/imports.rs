@@ -33,16 +33,24 @@ pub fn local_to_utc(tz: Tz, at: NaiveDateTime) -> chrono::DateTime<Utc> {
         .unwrap_or_else(|| Utc.from_utc_datetime(&at))
 }
 
+/// How the admin asked for a file to be read: their header → field mappings, and the chart codes of
+/// rows they confirmed are the recorded patient though the name and birth date differ.
+#[derive(Debug, Clone, Default)]
+pub struct ReadAs {
+    pub mapping: Vec<(String, String)>,
+    pub same_patient: Vec<String>,
+}
+
 pub async fn check_import(
     store: &Store,
     tz: Tz,
     kind: ImportKind,
     filename: &str,
     bytes: &[u8],
-    mapping: &[(String, String)],
+    read_as: &ReadAs,
 ) -> Result<CheckedImport, ImportError> {
     let table = read_table(filename, bytes).map_err(ImportError::File)?;
-    check_table(store, tz, kind, filename, table, mapping).await
+    check_table(store, tz, kind, filename, table, read_as).await
 }
 
 /// Checks a table already read (from a file, or built from Synthea bundles).
@@ -52,9 +60,9 @@ pub async fn check_table(
     kind: ImportKind,
     filename: &str,
     table: Table,
-    mapping: &[(String, String)],
+    read_as: &ReadAs,
 ) -> Result<CheckedImport, ImportError> {
-    let columns = column_fields(kind, &table.headers, mapping);
+    let columns = column_fields(kind, &table.headers, &read_as.mapping);
     let missing = missing_fields(kind, &columns);
     let unmatched = table
         .headers
@@ -89,6 +97,8 @@ pub async fn check_table(
         let now = Utc::now();
         known.today = local_date(now, tz);
         known.now_local = now.with_timezone(&tz).naive_local();
+        known.confirmed_same =
+            read_as.same_patient.iter().map(|c| c.trim().to_uppercase()).collect();
         Some(plan(kind, &columns, &table.rows, &known))
     } else {
         None
@@ -335,13 +345,13 @@ impl App {
         &self,
         actor: &Actor,
         id: i64,
-        mapping: &[(String, String)],
+        read_as: &ReadAs,
     ) -> ServiceResult<Result<CheckedImport, ImportError>> {
         self.require_admin(actor)?;
         let upload = self.store.upload(actor.id, id).await?.ok_or(ServiceError::NotFound)?;
         let kind = upload.kind;
         let tz = self.settings.time_zone;
-        Ok(check_import(&self.store, tz, kind, &upload.filename, &upload.content, mapping).await)
+        Ok(check_import(&self.store, tz, kind, &upload.filename, &upload.content, read_as).await)
     }
 
     /// Applies a checked import as the actor: all or nothing unless `skip_invalid`.

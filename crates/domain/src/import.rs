@@ -5,7 +5,9 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
-use crate::patient::{PatientStatus, Program, SpecialNeed};
+use crate::enrollment::Npi;
+use crate::icd10cm;
+use crate::patient::{CarePlanState, ConsentMethod, PatientStatus, Program, Sex, SpecialNeed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
@@ -97,8 +99,14 @@ const ZMO_FIELDS: &[Field] = &[
     field("Special Needs", false, &[], ""),
     field("Phone", false, &["Phone Number"], "555-0100"),
     field("Insurance", false, &["Primary Insurance"], "Medicare"),
-    field("Policy Number", false, &["Policy", "Member ID"], "1EG4-TE5-MK72"),
+    field("Policy Number", false, &["Policy"], "1EG4-TE5-MK72"),
     field("Visit Interval", false, &["Visit Interval (months)", "Interval"], "3"),
+    field("Consent Type", false, &["Consent Method"], "verbal"),
+    field("Diagnoses", false, &["ICD-10", "ICD10", "Diagnosis Codes"], "E11.9; I10"),
+    field("Care Plan Status", false, &["Care Plan"], "Active"),
+    field("Billing Provider NPI", false, &["NPI", "Billing NPI"], "1234567893"),
+    field("Member ID", false, &["MBI", "Medicare ID"], "1EG4TE5MK73"),
+    field("Sex", false, &["Gender"], "F"),
 ];
 
 const PSL_FIELDS: &[Field] = &[
@@ -270,6 +278,15 @@ pub struct PatientRecord {
     pub insurance: Option<String>,
     pub policy: Option<String>,
     pub visit_interval_months: i32,
+    /// How consent was obtained, when the sheet says.
+    pub consent_method: Option<ConsentMethod>,
+    /// Billable ICD-10-CM codes, sorted, each once.
+    pub diagnoses: Vec<String>,
+    /// Draft, Active or Inactive, when the sheet says.
+    pub care_plan: Option<CarePlanState>,
+    pub billing_npi: Option<String>,
+    pub member_id: Option<String>,
+    pub sex: Option<Sex>,
 }
 
 pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord, Vec<CellError>> {
@@ -383,6 +400,67 @@ pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord
             String::new()
         }
     };
+    let consent_method = match cells.get("Consent Type").to_ascii_lowercase().as_str() {
+        "" => None,
+        "verbal" | "v" | "oral" => Some(ConsentMethod::Verbal),
+        "written" | "w" | "signed" => Some(ConsentMethod::Written),
+        other => {
+            errors.push(err("Consent Type", format!("\"{other}\" is not verbal or written")));
+            None
+        }
+    };
+    let mut diagnoses = Vec::new();
+    for code in split_list(cells.get("Diagnoses")) {
+        match icd10cm::billable(&code) {
+            Ok(found) => diagnoses.push(found.code.to_owned()),
+            Err(e) => errors.push(err("Diagnoses", e.message)),
+        }
+    }
+    diagnoses.sort();
+    diagnoses.dedup();
+    // The condition count follows from the codes when the sheet gives them.
+    let chronic_conditions = if diagnoses.is_empty() {
+        chronic_conditions
+    } else {
+        diagnoses.iter().filter(|c| icd10cm::chronic_by_default(c)).count() as i32
+    };
+    let care_plan = match cells.get("Care Plan Status").to_ascii_lowercase().as_str() {
+        "" | "not started" | "none" => None,
+        "draft" => Some(CarePlanState::Draft),
+        "active" => Some(CarePlanState::Active),
+        "inactive" => Some(CarePlanState::Inactive),
+        other => {
+            errors.push(err(
+                "Care Plan Status",
+                format!("\"{other}\" is not Draft, Active or Inactive"),
+            ));
+            None
+        }
+    };
+    let billing_npi = match cells.get("Billing Provider NPI") {
+        "" => None,
+        npi => match Npi::parse(npi) {
+            Ok(valid) => Some(valid.as_str().to_owned()),
+            Err(e) => {
+                errors.push(err("Billing Provider NPI", e.message));
+                None
+            }
+        },
+    };
+    let member_id = cells.get("Member ID").to_ascii_uppercase().replace(['-', ' '], "");
+    if member_id.len() > 20 || !member_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        errors.push(err("Member ID", "letters and digits, at most 20"));
+    }
+    let sex = match cells.get("Sex").to_ascii_lowercase().as_str() {
+        "" => None,
+        "f" | "female" => Some(Sex::Female),
+        "m" | "male" => Some(Sex::Male),
+        "u" | "unknown" => Some(Sex::Unknown),
+        other => {
+            errors.push(err("Sex", format!("\"{other}\" is not F, M or U")));
+            None
+        }
+    };
     let text = |field: &str| Some(cells.get(field).to_owned()).filter(|s| !s.is_empty());
     for (column, limit) in [
         ("Phone", 40),
@@ -420,10 +498,150 @@ pub fn read_zmo_row(cells: &Cells<'_>, today: NaiveDate) -> Result<PatientRecord
                 insurance: text("Insurance"),
                 policy: text("Policy Number"),
                 visit_interval_months,
+                consent_method,
+                diagnoses,
+                care_plan,
+                billing_npi,
+                member_id: Some(member_id).filter(|m| !m.is_empty()),
+                sex,
             })
         }
         _ => Err(errors),
     }
+}
+
+/// An existing patient's record with a sheet row laid over it: a column the sheet does not have
+/// leaves its field as recorded, and diagnoses are only ever added (carelog keeps its own record of
+/// them; a sheet that omits one does not resolve it).
+pub fn overlay(
+    existing: &PatientRecord,
+    row: PatientRecord,
+    has: impl Fn(&str) -> bool,
+) -> PatientRecord {
+    fn pick<T>(has: bool, sheet: T, recorded: &T) -> T
+    where
+        T: Clone,
+    {
+        if has { sheet } else { recorded.clone() }
+    }
+    let mut diagnoses = existing.diagnoses.clone();
+    diagnoses.extend(row.diagnoses.iter().cloned());
+    diagnoses.sort();
+    diagnoses.dedup();
+    // The count follows the codes, the recorded and the sheet's together, whenever there are any.
+    let chronic_conditions = if has("Diagnoses") && !diagnoses.is_empty() {
+        diagnoses.iter().filter(|c| icd10cm::chronic_by_default(c)).count() as i32
+    } else if has("Chronic Conditions") || has("Diagnoses") {
+        row.chronic_conditions
+    } else {
+        existing.chronic_conditions
+    };
+    PatientRecord {
+        chart_code: row.chart_code,
+        last_name: row.last_name,
+        first_name: row.first_name,
+        dob: row.dob,
+        program: row.program,
+        coordinator: pick(has("Assigned CM"), row.coordinator, &existing.coordinator),
+        provider: pick(has("Assigned Reg Prov"), row.provider, &existing.provider),
+        facility: pick(has("Facility"), row.facility, &existing.facility),
+        status: pick(has("Status"), row.status, &existing.status),
+        consent_date: pick(has("Consent Date"), row.consent_date, &existing.consent_date),
+        chronic_conditions,
+        complex_ccm: pick(has("Complex"), row.complex_ccm, &existing.complex_ccm),
+        language: pick(has("Language"), row.language, &existing.language),
+        special_needs: pick(has("Special Needs"), row.special_needs, &existing.special_needs),
+        phone: pick(has("Phone"), row.phone, &existing.phone),
+        insurance: pick(has("Insurance"), row.insurance, &existing.insurance),
+        policy: pick(has("Policy Number"), row.policy, &existing.policy),
+        visit_interval_months: pick(
+            has("Visit Interval"),
+            row.visit_interval_months,
+            &existing.visit_interval_months,
+        ),
+        consent_method: pick(has("Consent Type"), row.consent_method, &existing.consent_method),
+        diagnoses: pick(has("Diagnoses"), diagnoses, &existing.diagnoses),
+        care_plan: pick(has("Care Plan Status"), row.care_plan, &existing.care_plan),
+        billing_npi: pick(has("Billing Provider NPI"), row.billing_npi, &existing.billing_npi),
+        member_id: pick(has("Member ID"), row.member_id, &existing.member_id),
+        sex: pick(has("Sex"), row.sex, &existing.sex),
+    }
+}
+
+/// A field a re-import changes, as the dry run shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub old: String,
+    pub new: String,
+}
+
+fn shown<T: std::fmt::Display>(value: &Option<T>) -> String {
+    value.as_ref().map_or_else(|| "—".to_owned(), |v| v.to_string())
+}
+
+/// Each field as the sheet names it, written as the dry run shows it.
+fn sheet_fields(r: &PatientRecord) -> [(&'static str, String); 22] {
+    [
+        ("Patient Name", format!("{}, {}", r.last_name, r.first_name)),
+        ("DOB", r.dob.to_string()),
+        ("Assigned CM", shown(&r.coordinator)),
+        ("Assigned Reg Prov", shown(&r.provider)),
+        ("Facility", shown(&r.facility)),
+        ("Status", r.status.to_string()),
+        ("Program", r.program.to_string()),
+        ("Consent Date", shown(&r.consent_date)),
+        ("Consent Type", shown(&r.consent_method)),
+        ("Chronic Conditions", r.chronic_conditions.to_string()),
+        ("Diagnoses", if r.diagnoses.is_empty() { "—".into() } else { r.diagnoses.join("; ") }),
+        ("Care Plan Status", shown(&r.care_plan)),
+        ("Complex", if r.complex_ccm { "Y".into() } else { "N".into() }),
+        ("Language", r.language.clone()),
+        (
+            "Special Needs",
+            if r.special_needs.is_empty() { "—".into() } else { r.special_needs.join("; ") },
+        ),
+        ("Phone", shown(&r.phone)),
+        ("Insurance", shown(&r.insurance)),
+        ("Policy Number", shown(&r.policy)),
+        ("Visit Interval", r.visit_interval_months.to_string()),
+        ("Billing Provider NPI", shown(&r.billing_npi)),
+        ("Member ID", shown(&r.member_id)),
+        ("Sex", shown(&r.sex)),
+    ]
+}
+
+/// What a re-import would change, field by field, old → new.
+pub fn field_changes(old: &PatientRecord, new: &PatientRecord) -> Vec<FieldChange> {
+    sheet_fields(old)
+        .into_iter()
+        .zip(sheet_fields(new))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, old), (_, new))| FieldChange { field, old, new })
+        .collect()
+}
+
+/// The words that mark a row refused as likely another patient.
+pub const LIKELY_ANOTHER_PATIENT: &str = "likely a different patient";
+
+/// A row whose chart code is a recorded patient's while both the name and the birth date differ is
+/// most likely another person: the sheet's chart code is wrong, or the record's.
+pub fn likely_mismatch(recorded: &PatientRecord, row: &PatientRecord) -> Option<String> {
+    let same_name = recorded.last_name.eq_ignore_ascii_case(&row.last_name)
+        && recorded.first_name.eq_ignore_ascii_case(&row.first_name);
+    (!same_name && recorded.dob != row.dob).then(|| {
+        format!(
+            "{} is {}, {} born {} here; the sheet says {}, {} born {}: {LIKELY_ANOTHER_PATIENT}. \
+             Confirm it is the same patient to apply this row",
+            row.chart_code,
+            recorded.last_name,
+            recorded.first_name,
+            recorded.dob,
+            row.last_name,
+            row.first_name,
+            row.dob
+        )
+    })
 }
 
 fn kind_field(kind: ImportKind, header: &str) -> &'static str {
@@ -565,6 +783,118 @@ mod tests {
             &[],
         );
         assert_eq!(missing_fields(ImportKind::CmLog, &log), vec!["Patient Name or Chart Code"]);
+    }
+
+    fn zmo_record(headers: &[&str], row: &[&str]) -> Result<PatientRecord, Vec<CellError>> {
+        let columns = column_fields(ImportKind::Zmo, &strings(headers), &[]);
+        read_zmo_row(&Cells { columns: &columns, row: &strings(row) }, today())
+    }
+
+    #[test]
+    fn enrollment_columns_are_read_and_the_condition_count_follows_the_codes() {
+        let headers = [
+            "Patient Name",
+            "DOB",
+            "Chart Code",
+            "Program",
+            "Chronic Conditions",
+            "Consent Type",
+            "ICD-10",
+            "Care Plan",
+            "NPI",
+            "MBI",
+            "Gender",
+        ];
+        let r = zmo_record(
+            &headers,
+            &[
+                "A, B",
+                "1950-01-01",
+                "Z1",
+                "CCM",
+                "5",
+                "Written",
+                "i10, e119; J06.9",
+                "active",
+                "1234567893",
+                "1eg4-te5-mk73",
+                "female",
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.diagnoses, ["E11.9", "I10", "J06.9"]);
+        assert_eq!(r.chronic_conditions, 2, "the codes decide, not the count column");
+        assert_eq!(r.consent_method, Some(ConsentMethod::Written));
+        assert_eq!(r.care_plan, Some(CarePlanState::Active));
+        assert_eq!(r.billing_npi.as_deref(), Some("1234567893"));
+        assert_eq!(r.member_id.as_deref(), Some("1EG4TE5MK73"));
+        assert_eq!(r.sex, Some(Sex::Female));
+        assert_eq!(
+            match_header(ImportKind::Zmo, "Member ID"),
+            Some("Member ID"),
+            "no longer the policy"
+        );
+        let errors = zmo_record(
+            &headers,
+            &["A, B", "1950-01-01", "Z1", "CCM", "", "", "E11; X99.99", "", "", "", ""],
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("E11 is a category"));
+        assert_eq!(messages[1], "X99.99 is not an ICD-10-CM code");
+    }
+
+    #[test]
+    fn a_later_sheet_changes_only_its_columns_and_adds_diagnoses() {
+        let full = [
+            "Patient Name",
+            "DOB",
+            "Chart Code",
+            "Program",
+            "Consent Date",
+            "Diagnoses",
+            "Sex",
+            "Phone",
+        ];
+        let recorded = zmo_record(
+            &full,
+            &["A, B", "1950-01-01", "Z1", "CCM", "2026-01-05", "I10", "F", "555-0100"],
+        )
+        .unwrap();
+        let partial = ["Patient Name", "DOB", "Chart Code", "Program", "Diagnoses", "Phone"];
+        let row = zmo_record(&partial, &["A, B", "1950-01-01", "Z1", "CCM", "E11.9", "555-0199"])
+            .unwrap();
+        let merged = overlay(&recorded, row, |h| partial.contains(&h));
+        assert_eq!(merged.consent_date, recorded.consent_date, "no Consent Date column");
+        assert_eq!(merged.sex, Some(Sex::Female), "no Sex column");
+        assert_eq!(merged.diagnoses, ["E11.9", "I10"], "a code the sheet leaves out stays");
+        let changes = field_changes(&recorded, &merged);
+        let shown: Vec<String> =
+            changes.iter().map(|c| format!("{}: {} → {}", c.field, c.old, c.new)).collect();
+        assert_eq!(
+            shown,
+            [
+                "Chronic Conditions: 1 → 2",
+                "Diagnoses: I10 → E11.9; I10",
+                "Phone: 555-0100 → 555-0199"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_different_name_and_birth_date_under_one_chart_code_is_likely_another_patient() {
+        let headers = ["Patient Name", "DOB", "Chart Code", "Program"];
+        let recorded = zmo_record(&headers, &["SMITH, ANN", "1950-01-01", "Z1", "CCM"]).unwrap();
+        let renamed = zmo_record(&headers, &["JONES, ANN", "1950-01-01", "Z1", "CCM"]).unwrap();
+        assert_eq!(likely_mismatch(&recorded, &renamed), None, "a new surname, same birth date");
+        let corrected = zmo_record(&headers, &["smith, ann", "1950-01-02", "Z1", "CCM"]).unwrap();
+        assert_eq!(likely_mismatch(&recorded, &corrected), None, "a corrected birth date");
+        let other = zmo_record(&headers, &["JONES, BOB", "1960-06-06", "Z1", "CCM"]).unwrap();
+        let message = likely_mismatch(&recorded, &other).unwrap();
+        assert!(message.starts_with(
+            "Z1 is SMITH, ANN born 1950-01-01 here; the sheet says JONES, BOB born 1960-06-06"
+        ));
     }
 
     #[test]

@@ -9,7 +9,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::catalogue::{TaskCategory, TimeRule, ValueFormat};
 use crate::ids::{PatientId, TaskTypeId, UserId};
 use crate::import::{
-    CellError, Cells, ImportKind, PatientRecord, read_cm_log_row, read_psl_row, read_zmo_row,
+    CellError, Cells, FieldChange, ImportKind, PatientRecord, field_changes, likely_mismatch,
+    overlay, read_cm_log_row, read_psl_row, read_zmo_row,
 };
 use crate::practice_time::YearMonth;
 use crate::time_rules::{DAILY_CAP_MINUTES, Minutes, parse_minutes, parse_stat_value};
@@ -54,6 +55,11 @@ pub struct Known {
     /// Minutes already logged per coordinator and local day, for the daily cap.
     pub day_minutes: HashMap<(UserId, NaiveDate), i64>,
     pub closed_months: BTreeSet<YearMonth>,
+    /// Practitioners' NPIs by name (lower case).
+    pub provider_npis: HashMap<String, String>,
+    /// Chart codes whose rows the admin confirmed are the recorded patient despite a different
+    /// name and birth date.
+    pub confirmed_same: HashSet<String>,
     pub today: NaiveDate,
     pub now_local: NaiveDateTime,
 }
@@ -63,8 +69,14 @@ pub type EntryKey = (UserId, Option<PatientId>, TaskTypeId, Option<Minutes>, Str
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
     CreatePatient(Box<PatientRecord>, Option<UserId>),
-    UpdatePatient(PatientId, Box<PatientRecord>, Option<UserId>),
-    CreateVisit { patient_id: PatientId, date: NaiveDate, provider: String, visit_type: String },
+    /// The patient as they will be, their coordinator, and each field that changes (old → new).
+    UpdatePatient(PatientId, Box<PatientRecord>, Option<UserId>, Vec<FieldChange>),
+    CreateVisit {
+        patient_id: PatientId,
+        date: NaiveDate,
+        provider: String,
+        visit_type: String,
+    },
     CreateEntry(Box<PlannedEntry>),
 }
 
@@ -229,15 +241,48 @@ fn plan_zmo(
     };
     record.facility = record.facility.as_deref().map(|f| names.facility(known, f));
     record.provider = record.provider.as_deref().map(|p| names.provider(known, p));
-    match known.patients.get(&record.chart_code) {
-        None => RowPlan::Change(Change::CreatePatient(Box::new(record), coordinator)),
-        Some(existing) if existing.record == record && existing.coordinator_id == coordinator => {
-            RowPlan::Skip("unchanged".into())
+    let Some(existing) = known.patients.get(&record.chart_code) else {
+        if let Some(problem) = npi_problem(known, &record) {
+            return RowPlan::Invalid(vec![problem]);
         }
-        Some(existing) => {
-            RowPlan::Change(Change::UpdatePatient(existing.id, Box::new(record), coordinator))
-        }
+        return RowPlan::Change(Change::CreatePatient(Box::new(record), coordinator));
+    };
+    if let Some(message) = likely_mismatch(&existing.record, &record)
+        && !known.confirmed_same.contains(&record.chart_code)
+    {
+        return RowPlan::Invalid(vec![err("Chart Code", message)]);
     }
+    // A column the sheet does not have leaves the field as recorded.
+    let has = |header: &str| cells.columns.contains(&Some(header));
+    let coordinator = if has("Assigned CM") { coordinator } else { existing.coordinator_id };
+    let merged = overlay(&existing.record, record, has);
+    if let Some(problem) = npi_problem(known, &merged) {
+        return RowPlan::Invalid(vec![problem]);
+    }
+    let changes = field_changes(&existing.record, &merged);
+    if changes.is_empty() && existing.coordinator_id == coordinator {
+        RowPlan::Skip("unchanged".into())
+    } else {
+        RowPlan::Change(Change::UpdatePatient(existing.id, Box::new(merged), coordinator, changes))
+    }
+}
+
+/// The billing NPI must be a practitioner's, or become the row's provider's (who has none yet).
+fn npi_problem(known: &Known, record: &PatientRecord) -> Option<CellError> {
+    let npi = record.billing_npi.as_ref()?;
+    if known.provider_npis.values().any(|n| n == npi) {
+        return None;
+    }
+    let message = match &record.provider {
+        None => format!(
+            "no practitioner has NPI {npi}: name the billing practitioner in Assigned Reg Prov"
+        ),
+        Some(p) => match known.provider_npis.get(&p.to_lowercase()) {
+            None => return None,
+            Some(other) => format!("{p} has NPI {other}, and no practitioner has {npi}"),
+        },
+    };
+    Some(err("Billing Provider NPI", message))
 }
 
 fn plan_psl(

@@ -74,6 +74,10 @@ vocabulary!(
     /// How the patient was given their copy of the care plan.
     CopyDelivery, "copy given" { InPerson => "in person", Mail => "by mail", Portal => "patient portal", Email => "e-mail" }
 );
+vocabulary!(
+    /// Administrative sex as claims carry it (X12: F, M, U).
+    Sex, "sex" { Female => "F", Male => "M", Unknown => "U" }
+);
 vocabulary!(Priority, "priority" { High => "High", Medium => "Medium", Low => "Low" });
 vocabulary!(SpecialNeed, "special needs" { MentalHealth => "Mental Health", Dementia => "Dementia", ComplexMedical => "Complex Medical", Language => "Language" });
 vocabulary!(

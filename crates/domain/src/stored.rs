@@ -12,7 +12,7 @@ use crate::notifications::{EmailStatus, Kind};
 use crate::patient::{
     Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
     ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
-    RecordSource, SpecialNeed,
+    RecordSource, Sex, SpecialNeed,
 };
 use crate::role::Role;
 use crate::schedule::TaskStatus;
@@ -93,6 +93,7 @@ stored_by! {
     CarePlanState => as_str;
     GoalStatus => as_str;
     CopyDelivery => as_str;
+    Sex => as_str;
     OnboardingStatus => as_str;
     Priority => as_str;
     SpecialNeed => as_str;
@@ -124,6 +125,7 @@ serialized_as_stored!(
     CarePlanState,
     GoalStatus,
     CopyDelivery,
+    Sex,
     OnboardingStatus,
     Priority,
     SpecialNeed,
@@ -176,6 +178,7 @@ mod tests {
         round_trips::<CarePlanState>();
         round_trips::<GoalStatus>();
         round_trips::<CopyDelivery>();
+        round_trips::<Sex>();
     }
 
     #[test]

@@ -11,8 +11,8 @@ use carelog_domain::import_plan::{
     Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan,
 };
 use carelog_domain::patient::{
-    CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, OnboardingStep, PatientStatus,
-    Priority, Program,
+    CareGapStatus, CarePlanState, CarePlanStatus, Complexity, ConsentMethod, OnboardingStatus,
+    OnboardingStep, PatientStatus, Priority, Program, Sex,
 };
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use carelog_domain::schedule::TaskStatus;
@@ -22,6 +22,7 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
 use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
 use crate::import_enrollment;
+use crate::keys::key;
 use crate::onboarding::step_sql;
 use crate::row::Query;
 use crate::{Result, Store, StoreError};
@@ -57,17 +58,48 @@ struct PatientNeed {
 }
 
 #[derive(FromQueryResult)]
+struct PatientCode {
+    patient_id: PatientId,
+    code: String,
+}
+
+#[derive(FromQueryResult)]
+struct ProviderNpi {
+    name: String,
+    npi: String,
+}
+
+#[derive(FromQueryResult)]
 struct IdName {
     id: i64,
     name: String,
 }
 
-const SHEET_PATIENTS: &str = "SELECT p.id, p.chart_code, p.last_name, p.first_name, p.dob, p.coordinator_id,
-        u.display_name AS coordinator, pr.name AS provider, f.name AS facility, p.status, p.program,
-        p.consent_date, p.chronic_conditions, p.complex_ccm, p.language, p.phone, p.insurance_primary,
-        p.insurance_policy, p.visit_interval_months
-     FROM patients p LEFT JOIN facilities f ON f.id = p.facility_id
-     LEFT JOIN providers pr ON pr.id = p.provider_id LEFT JOIN users u ON u.id = p.coordinator_id";
+/// A patient as the ZMO sheet describes them, enrollment included: the latest consent's method, the
+/// care plan's state, the billing practitioner's NPI.
+fn sheet_patients() -> String {
+    let state = |s: CarePlanState| {
+        format!(
+            "WHEN EXISTS (SELECT 1 FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = {0}) THEN {0}",
+            key(s)
+        )
+    };
+    format!(
+        "SELECT p.id, p.chart_code, p.last_name, p.first_name, p.dob, p.coordinator_id,
+            u.display_name AS coordinator, pr.name AS provider, f.name AS facility, p.status, p.program,
+            p.consent_date, p.chronic_conditions, p.complex_ccm, p.language, p.phone, p.insurance_primary,
+            p.insurance_policy, p.visit_interval_months, p.member_id, p.sex, bp.npi AS billing_npi,
+            (SELECT c.method FROM patient_consents c WHERE c.patient_id = p.id AND c.withdrawn_on IS NULL
+             ORDER BY c.obtained_on DESC, c.id DESC LIMIT 1) AS consent_method,
+            (CASE {} {} {} ELSE NULL END) AS care_plan
+         FROM patients p LEFT JOIN facilities f ON f.id = p.facility_id
+         LEFT JOIN providers pr ON pr.id = p.provider_id LEFT JOIN users u ON u.id = p.coordinator_id
+         LEFT JOIN providers bp ON bp.id = p.billing_provider_id",
+        state(CarePlanState::Active),
+        state(CarePlanState::Draft),
+        state(CarePlanState::Inactive)
+    )
+}
 
 /// A patient as the ZMO sheet describes one, to compare a sheet row with.
 #[derive(FromQueryResult)]
@@ -91,10 +123,15 @@ struct SheetPatient {
     insurance_primary: Option<String>,
     insurance_policy: Option<String>,
     visit_interval_months: i32,
+    member_id: Option<String>,
+    sex: Option<Sex>,
+    billing_npi: Option<String>,
+    consent_method: Option<ConsentMethod>,
+    care_plan: Option<CarePlanState>,
 }
 
 impl SheetPatient {
-    fn into_record(self, special_needs: Vec<String>) -> PatientRecord {
+    fn into_record(self, special_needs: Vec<String>, diagnoses: Vec<String>) -> PatientRecord {
         PatientRecord {
             chart_code: self.chart_code,
             last_name: self.last_name,
@@ -114,6 +151,13 @@ impl SheetPatient {
             insurance: self.insurance_primary,
             policy: self.insurance_policy,
             visit_interval_months: self.visit_interval_months,
+            // A sheet says verbal or written, never "not recorded".
+            consent_method: self.consent_method.filter(|m| *m != ConsentMethod::NotRecorded),
+            diagnoses,
+            care_plan: self.care_plan,
+            billing_npi: self.billing_npi,
+            member_id: self.member_id,
+            sex: self.sex,
         }
     }
 }
@@ -226,10 +270,27 @@ impl Store {
         {
             needs.entry(n.patient_id).or_default().push(n.need);
         }
-        for p in self.rows::<SheetPatient>(SHEET_PATIENTS, vec![]).await? {
+        let mut diagnoses: HashMap<PatientId, Vec<String>> = HashMap::new();
+        for d in self
+            .rows::<PatientCode>(
+                "SELECT patient_id, code FROM patient_diagnoses WHERE resolved_on IS NULL ORDER BY code",
+                vec![],
+            )
+            .await?
+        {
+            diagnoses.entry(d.patient_id).or_default().push(d.code);
+        }
+        for p in self
+            .rows::<ProviderNpi>("SELECT name, npi FROM providers WHERE npi IS NOT NULL", vec![])
+            .await?
+        {
+            known.provider_npis.insert(p.name.to_lowercase(), p.npi);
+        }
+        for p in self.rows::<SheetPatient>(&sheet_patients(), vec![]).await? {
             let (id, coordinator_id) = (p.id, p.coordinator_id);
             let chart = p.chart_code.to_uppercase();
-            let record = p.into_record(needs.remove(&id).unwrap_or_default());
+            let codes = diagnoses.remove(&id).unwrap_or_default();
+            let record = p.into_record(needs.remove(&id).unwrap_or_default(), codes);
             known.patients.insert(chart, KnownPatient { id, record, coordinator_id });
         }
         if kind == ImportKind::Psl {
@@ -353,14 +414,16 @@ impl Store {
                         .await?
                         .ok_or_else(|| StoreError::NotFound("the new patient's id".into()))?;
                     replace_needs(self, &tx, id, &p.special_needs).await?;
-                    import_enrollment::sync_consent(self, &tx, id, p, assigned_by, now).await?;
+                    let row = import_enrollment::Row { patient: id, record: p, created: true };
+                    import_enrollment::apply(self, &tx, &row, &providers, today, assigned_by, now)
+                        .await?;
                     if let Some(c) = coordinator {
                         record_assignment(self, &tx, id, *c, None, assigned_by, now).await?;
                     }
                     insert_audit(self, &*tx, &patient_event(id, "created"), now).await?;
                     applied.created += 1;
                 }
-                Change::UpdatePatient(id, p, coordinator) => {
+                Change::UpdatePatient(id, p, coordinator, changes) => {
                     let before: Option<UserId> = tx
                         .scalar::<Option<UserId>>(self.stmt(
                             "SELECT coordinator_id FROM patients WHERE id = $1",
@@ -402,7 +465,9 @@ impl Store {
                     ))
                     .await?;
                     replace_needs(self, &tx, *id, &p.special_needs).await?;
-                    import_enrollment::sync_consent(self, &tx, *id, p, assigned_by, now).await?;
+                    let row = import_enrollment::Row { patient: *id, record: p, created: false };
+                    import_enrollment::apply(self, &tx, &row, &providers, today, assigned_by, now)
+                        .await?;
                     if let Some(c) = coordinator.filter(|c| Some(*c) != before) {
                         record_assignment(self, &tx, *id, c, before, assigned_by, now).await?;
                         tx.execute_raw(self.stmt(
@@ -411,7 +476,13 @@ impl Store {
                         ))
                         .await?;
                     }
-                    insert_audit(self, &*tx, &patient_event(*id, "updated"), now).await?;
+                    let changed: Vec<String> = changes
+                        .iter()
+                        .map(|c| format!("{}: {} → {}", c.field, c.old, c.new))
+                        .collect();
+                    let mut event = patient_event(*id, "updated");
+                    event.detail = format!("{}: {}", event.detail, changed.join("; "));
+                    insert_audit(self, &*tx, &event, now).await?;
                     applied.updated += 1;
                 }
                 Change::CreateVisit { patient_id, date, provider, visit_type } => {

@@ -84,6 +84,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "enrollment records: consent, diagnoses, care plan versions, complexity changes; provider NPI",
         sql: include_str!("../migrations/0014_enrollment.sql"),
     },
+    Migration {
+        version: 15,
+        description: "patients' sex, member ID and billing practitioner",
+        sql: include_str!("../migrations/0015_claim_facts.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -107,6 +112,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
             .into_iter()
             .chain(billing_input_triggers(&ENROLLMENT_INPUTS, engine))
             .collect(),
+        (15, engine) => crate::vocabulary_checks::migration_15(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

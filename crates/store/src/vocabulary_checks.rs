@@ -11,7 +11,7 @@ use carelog_domain::notifications::{EmailStatus, Kind};
 use carelog_domain::patient::{
     Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
     ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
-    RecordSource,
+    RecordSource, Sex,
 };
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -118,6 +118,11 @@ pub const CHECKED_SINCE_14: &[VocabularyColumn] = &[
     column("care_plan_versions", "copy_given_how", keys::<CopyDelivery>),
     column("care_plan_goals", "status", keys::<GoalStatus>),
 ];
+
+/// Migration 15: the patient's sex.
+pub fn migration_15(engine: Engine) -> Vec<String> {
+    constrain(&column("patients", "sex", keys::<Sex>), engine)
+}
 
 /// Migration 14: the new tables' vocabulary columns.
 pub fn migration_14(engine: Engine) -> Vec<String> {

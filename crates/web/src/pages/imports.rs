@@ -6,14 +6,14 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_domain::import::ImportKind;
+use carelog_domain::import::{ImportKind, LIKELY_ANOTHER_PATIENT};
 use carelog_domain::import_plan::{Change, RowPlan};
 
 use super::{Shell, Tab, audit, render};
 use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use carelog_app::imports::{CheckedImport, ImportError, template_csv};
+use carelog_app::imports::{CheckedImport, ImportError, ReadAs, template_csv};
 
 /// An upload larger than this is refused before it is read.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -169,11 +169,24 @@ struct ReportPage {
     new_facilities: Vec<String>,
     new_providers: Vec<String>,
     errors: Vec<(usize, &'static str, String)>,
+    /// Rows refused as likely another patient: row and chart code, for the admin to confirm.
+    mismatches: Vec<(usize, String)>,
     rows: Vec<ReportRow>,
     more_rows: usize,
     mapping: Vec<(String, String)>,
     error: Option<String>,
     ready: bool,
+}
+
+/// The mapping and the rows confirmed as the same patient (`same:CHART`), from a form or a query.
+fn read_as_of(pairs: &[(String, String)]) -> ReadAs {
+    ReadAs {
+        mapping: mapping_of(pairs),
+        same_patient: pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("same:").filter(|_| v == "1").map(str::to_owned))
+            .collect(),
+    }
 }
 
 fn mapping_of(pairs: &[(String, String)]) -> Vec<(String, String)> {
@@ -189,8 +202,20 @@ fn describe(change: &Change) -> (&'static str, String) {
         Change::CreatePatient(p, _) => {
             ("create", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name))
         }
-        Change::UpdatePatient(_, p, _) => {
-            ("update", format!("patient {} {}, {}", p.chart_code, p.last_name, p.first_name))
+        Change::UpdatePatient(_, p, _, changes) => {
+            let changed: Vec<String> =
+                changes.iter().map(|c| format!("{}: {} → {}", c.field, c.old, c.new)).collect();
+            let coordinator = if changed.is_empty() { "; coordinator changes" } else { "" };
+            (
+                "update",
+                format!(
+                    "patient {} {}, {}: {}{coordinator}",
+                    p.chart_code,
+                    p.last_name,
+                    p.first_name,
+                    changed.join("; ")
+                ),
+            )
         }
         Change::CreateVisit { date, provider, visit_type, .. } => {
             ("create", format!("visit {date}, {visit_type}, {provider}"))
@@ -210,10 +235,10 @@ async fn checked(
     state: &AppState,
     user: &CurrentUser,
     raw_id: &str,
-    mapping: &[(String, String)],
+    read_as: &ReadAs,
 ) -> AppResult<(i64, CheckedImport)> {
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
-    match state.app.check_upload(&user.actor(), id, mapping).await? {
+    match state.app.check_upload(&user.actor(), id, read_as).await? {
         Ok(c) => Ok((id, c)),
         Err(ImportError::File(m) | ImportError::Refused(m)) => Err(AppError::BadRequest(m)),
         Err(ImportError::Store(e)) => Err(e.into()),
@@ -287,6 +312,15 @@ async fn show_report(
     error: Option<String>,
 ) -> AppResult<Response> {
     let (errors, mut rows) = report_rows(&c);
+    let chart = c.columns.iter().position(|f| *f == Some("Chart Code"));
+    let mismatches = errors
+        .iter()
+        .filter(|(_, _, message)| message.contains(LIKELY_ANOTHER_PATIENT))
+        .filter_map(|(line, _, _)| {
+            let row = c.table.rows.get(line.checked_sub(2)?)?;
+            Some((*line, row.get(chart?)?.trim().to_uppercase()))
+        })
+        .collect();
     let more_rows = rows.len().saturating_sub(SHOWN_ROWS);
     rows.truncate(SHOWN_ROWS);
     let detail = format!("{} ({}): {} rows", c.filename, c.kind.key(), c.table.rows.len());
@@ -309,6 +343,7 @@ async fn show_report(
         new_facilities: plan.map(|p| p.new_facilities.clone()).unwrap_or_default(),
         new_providers: plan.map(|p| p.new_providers.clone()).unwrap_or_default(),
         errors,
+        mismatches,
         rows,
         more_rows,
         ready: plan.is_some(),
@@ -324,9 +359,9 @@ pub async fn report(
     Path(raw_id): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mapping = mapping_of(&q);
-    let (id, c) = checked(&state, &user, &raw_id, &mapping).await?;
-    show_report(&state, &user, id, c, mapping, None).await
+    let read_as = read_as_of(&q);
+    let (id, c) = checked(&state, &user, &raw_id, &read_as).await?;
+    show_report(&state, &user, id, c, read_as.mapping, None).await
 }
 
 pub async fn apply(
@@ -335,9 +370,10 @@ pub async fn apply(
     Path(raw_id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mapping = mapping_of(&fields);
+    let read_as = read_as_of(&fields);
+    let mapping = read_as.mapping.clone();
     let skip_invalid = fields.iter().any(|(k, v)| k == "skip_invalid" && v == "1");
-    let (id, c) = checked(&state, &user, &raw_id, &mapping).await?;
+    let (id, c) = checked(&state, &user, &raw_id, &read_as).await?;
     match state.app.apply_checked(&user.actor(), &c, skip_invalid).await? {
         Ok(done) => {
             let notice = format!(
