@@ -238,3 +238,80 @@ async fn a_complexity_change_bills_from_its_month_and_the_record_says_which() {
     assert!(records.complex_in(month));
     assert!(!records.complex_in(month.previous()), "the months before keep the old value");
 }
+
+async fn token_for(app: &TestApp, username: &str) -> String {
+    let (client, _) = app.sign_in(username).await;
+    let (_, page) = app.post_form(&client, "/account/tokens", &[("name", "enrollment")]).await;
+    page.split("data-testid=\"token\">").nth(1).unwrap().split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_api_records_enrollment_under_the_same_rules_and_reach() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    without_records(&app, patient).await;
+    let token = token_for(&app, "coord1").await;
+    let client = reqwest::Client::new();
+    let url = |path: &str| app.url(&format!("/api/v1/patients/{patient}{path}"));
+    let post = |path: &str, body: serde_json::Value| {
+        client.post(url(path)).bearer_auth(&token).json(&body).send()
+    };
+    let month = YearMonth::of(today());
+    let today = today().to_string();
+    let consent = |told: bool| {
+        serde_json::json!({ "program": "CCM", "obtained_on": today, "method": "written",
+            "disclosures": { "service_available": true, "cost_sharing": told, "one_practitioner_a_month": true, "may_stop_any_time": true } })
+    };
+    let refused = post("/consents", consent(false)).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem =
+        refused.json::<serde_json::Value>().await.unwrap()["error"]["problems"][0].clone();
+    assert!(problem.as_str().unwrap().contains("that cost-sharing applies"), "{problem}");
+    assert_eq!(post("/consents", consent(true)).await.unwrap().status(), StatusCode::CREATED);
+    for code in ["E11.9", "I10"] {
+        let r = post("/diagnoses", serde_json::json!({ "code": code })).await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let draft = serde_json::json!({ "problem_list": "E11.9; I10", "expected_outcome": "Stable", "interventions": "Calls",
+        "next_review_on": "2099-01-01", "goals": [{ "goal": "HbA1c below 8%", "target_on": "2099-01-01", "status": "In progress" }] });
+    assert_eq!(post("/care-plan/draft", draft).await.unwrap().status(), StatusCode::CREATED);
+    let enrollment: serde_json::Value = client
+        .get(url("/enrollment"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let practitioner = enrollment["practitioners"][0]["id"].as_i64().unwrap();
+    let activated = post(
+        "/care-plan/activation",
+        serde_json::json!({ "activated_on": today, "approved_by": practitioner }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(activated.status(), StatusCode::CREATED);
+    let after: serde_json::Value = activated.json().await.unwrap();
+    assert_eq!(after["gaps"], serde_json::json!([]));
+    assert_eq!(after["care_plan_versions"][0]["state"], "Active");
+    assert_eq!(after["care_plan_versions"][0]["goals"][0]["goal"], "HbA1c below 8%");
+    assert_eq!(after["diagnoses"][0]["system"], "http://hl7.org/fhir/sid/icd-10-cm");
+    let (billable, why) = reason(&app, month, patient).await;
+    assert!(billable || why.ends_with("-minute threshold"), "only time can be missing: {why}");
+
+    // Another coordinator's token reaches nothing; the changes were audited as the page's are.
+    let other = token_for(&app, "coord2").await;
+    let r = client.get(url("/enrollment")).bearer_auth(&other).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = client
+        .post(url("/diagnoses"))
+        .bearer_auth(&other)
+        .json(&serde_json::json!({ "code": "J44.9" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let consents = "SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = $1 AND action = 'enrollment.consent'";
+    assert_eq!(count(&app, consents, patient).await, 1);
+}

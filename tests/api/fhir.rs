@@ -201,3 +201,65 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
 fn bundle_len(bundle: &Value) -> usize {
     bundle["entry"].as_array().map(Vec::len).unwrap_or(0)
 }
+
+#[tokio::test]
+async fn conditions_consents_and_care_plans_are_valid_r4_and_searched_by_patient() {
+    let app = spawn_app().await;
+    let coordinator = token_for(&app, "coord1").await;
+    let other = token_for(&app, "coord2").await;
+    let patient = app.own_patient("coord1").await;
+    let records = app.store.patient_enrollment(patient).await.unwrap().unwrap();
+    assert!(!records.diagnoses.is_empty() && !records.consents.is_empty());
+
+    let (status, conditions) =
+        read(&app, Some(&coordinator), &format!("/Condition?patient=Patient/{patient}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(conditions["total"].as_u64(), Some(records.diagnoses.len() as u64));
+    let first = &conditions["entry"][0]["resource"];
+    assert_eq!(first["code"]["coding"][0]["system"], "http://hl7.org/fhir/sid/icd-10-cm");
+    assert_eq!(first["code"]["coding"][0]["code"], records.diagnoses[0].code.as_str());
+    let id = first["id"].as_str().unwrap().to_owned();
+    let (status, one) = read(&app, Some(&coordinator), &format!("/Condition/{id}")).await;
+    assert_eq!((status, one["id"].as_str()), (StatusCode::OK, Some(id.as_str())));
+
+    let (status, consents) =
+        read(&app, Some(&coordinator), &format!("/Consent?patient={patient}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resource_types(&consents).len(), records.consents.len());
+    assert_eq!(
+        consents["entry"][0]["resource"]["dateTime"],
+        records.consents[0].obtained_on.to_string()
+    );
+
+    let (status, plans) =
+        read(&app, Some(&coordinator), &format!("/CarePlan?patient={patient}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(resource_types(&plans).len(), records.care_plans.len());
+    if let Some(v) = records.care_plans.first() {
+        let (status, plan) =
+            read(&app, Some(&coordinator), &format!("/CarePlan/{patient}-{}", v.version)).await;
+        assert_eq!((status, plan["intent"].as_str()), (StatusCode::OK, Some("plan")));
+    }
+
+    // Out of reach answers as if missing; a search without a patient is refused.
+    for path in [
+        format!("/Condition/{id}"),
+        format!("/Consent?patient={patient}"),
+        format!("/CarePlan?patient={patient}"),
+    ] {
+        let (status, body) = read(&app, Some(&other), &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["resourceType"], "OperationOutcome");
+    }
+    let (status, _) = read(&app, Some(&coordinator), "/Condition").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let chart = app.store.patient_detail(patient).await.unwrap().unwrap().chart_code;
+    let (status, found) = read(
+        &app,
+        Some(&coordinator),
+        &format!("/Patient?identifier=urn:carelog:chart-code|{chart}"),
+    )
+    .await;
+    assert_eq!((status, found["total"].as_u64()), (StatusCode::OK, Some(1)));
+}

@@ -290,5 +290,5 @@ async fn the_openapi_document_is_valid_and_describes_every_route() {
             }
         }
     }
-    assert_eq!(doc.paths.paths.len(), 6);
+    assert_eq!(doc.paths.paths.len(), 13);
 }

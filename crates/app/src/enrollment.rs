@@ -97,6 +97,22 @@ pub struct CarePlanInput {
 }
 
 impl CarePlanInput {
+    /// Fills the goal slots in order from (goal, target date, status); at most [`GOAL_SLOTS`].
+    pub fn set_goals(&mut self, goals: Vec<(String, String, String)>) {
+        let mut goals = goals.into_iter();
+        for (goal, target, status) in [
+            (&mut self.goal_1, &mut self.target_1, &mut self.status_1),
+            (&mut self.goal_2, &mut self.target_2, &mut self.status_2),
+            (&mut self.goal_3, &mut self.target_3, &mut self.status_3),
+            (&mut self.goal_4, &mut self.target_4, &mut self.status_4),
+            (&mut self.goal_5, &mut self.target_5, &mut self.status_5),
+            (&mut self.goal_6, &mut self.target_6, &mut self.status_6),
+        ] {
+            let (g, t, s) = goals.next().unwrap_or_default();
+            (*goal, *target, *status) = (g, t, s);
+        }
+    }
+
     /// The goal slots as (goal, target date, status) text.
     fn goal_slots(&self) -> [(&str, &str, &str); GOAL_SLOTS] {
         [

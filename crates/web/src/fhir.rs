@@ -1,5 +1,6 @@
 //! A FHIR R4 read API at `/fhir/R4`: Patient, Practitioner (the people who carry caseloads), CareTeam
-//! (the coordinator assignment) and Task (log entries and generated tasks), with search by patient.
+//! (the coordinator assignment) and Task (log entries and generated tasks), with search by patient;
+//! Condition, Consent and CarePlan come from `fhir_enrollment`.
 //! Same tokens, reach and audit as `/api/v1`; errors are OperationOutcomes.
 
 use axum::Json;
@@ -20,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiUser};
 use crate::context::CurrentUser;
+use crate::fhir_enrollment;
 use crate::pages::audit;
 use crate::state::AppState;
 
@@ -38,6 +40,12 @@ pub fn routes() -> Router<AppState> {
         .route("/CareTeam/{id}", get(read_care_team))
         .route("/Task", get(search_tasks))
         .route("/Task/{id}", get(read_task))
+        .route("/Condition", get(fhir_enrollment::search_conditions))
+        .route("/Condition/{id}", get(fhir_enrollment::read_condition))
+        .route("/Consent", get(fhir_enrollment::search_consents))
+        .route("/Consent/{id}", get(fhir_enrollment::read_consent))
+        .route("/CarePlan", get(fhir_enrollment::search_care_plans))
+        .route("/CarePlan/{id}", get(fhir_enrollment::read_care_plan))
         .fallback(|| async {
             outcome(
                 StatusCode::NOT_FOUND,
@@ -47,7 +55,7 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
-fn fhir_json(status: StatusCode, body: Value) -> Response {
+pub(crate) fn fhir_json(status: StatusCode, body: Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/fhir+json; charset=utf-8")], Json(body))
         .into_response()
 }
@@ -60,7 +68,7 @@ fn outcome(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// FHIR errors are OperationOutcomes rather than the API's JSON errors.
-pub struct FhirError(ApiError);
+pub struct FhirError(pub(crate) ApiError);
 
 impl From<ApiError> for FhirError {
     fn from(e: ApiError) -> Self {
@@ -107,7 +115,7 @@ impl IntoResponse for FhirError {
 
 type FhirResult = Result<Response, FhirError>;
 
-fn user_of(caller: Result<ApiUser, ApiError>) -> Result<CurrentUser, FhirError> {
+pub(crate) fn user_of(caller: Result<ApiUser, ApiError>) -> Result<CurrentUser, FhirError> {
     caller.map(|ApiUser(u)| u).map_err(FhirError)
 }
 
@@ -139,7 +147,7 @@ fn patient_ref(raw: &str) -> Option<PatientId> {
     raw.trim().rsplit('/').next()?.parse().ok()
 }
 
-fn bundle(state: &AppState, entries: Vec<(String, Value)>, total: usize) -> Value {
+pub(crate) fn bundle(state: &AppState, entries: Vec<(String, Value)>, total: usize) -> Value {
     let base = format!("{}/fhir/R4", state.settings.base_url.trim_end_matches('/'));
     json!({
         "resourceType": "Bundle",
@@ -315,7 +323,8 @@ async fn metadata(State(state): State<AppState>) -> Response {
             "fhirVersion": "4.0.1",
             "format": ["json"],
             "rest": [{ "mode": "server", "security": { "description": "Bearer API token (Account → API tokens)" },
-                       "resource": [read("Patient", &["_id", "identifier"]), read("Practitioner", &["_id"]), read("CareTeam", &["patient"]), read("Task", &["patient"])] }],
+                       "resource": [read("Patient", &["_id", "identifier"]), read("Practitioner", &["_id"]), read("CareTeam", &["patient"]), read("Task", &["patient"]),
+                                    read("Condition", &["patient"]), read("Consent", &["patient"]), read("CarePlan", &["patient"])] }],
         }),
     )
 }
@@ -404,7 +413,7 @@ async fn read_practitioner(
     Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u)))
 }
 
-fn required_patient(q: &SearchQuery) -> Result<PatientId, FhirError> {
+pub(crate) fn required_patient(q: &SearchQuery) -> Result<PatientId, FhirError> {
     q.patient.as_deref().and_then(patient_ref).ok_or_else(|| {
         FhirError(ApiError::BadRequest(
             "patient: search by patient, e.g. ?patient=Patient/123.".into(),

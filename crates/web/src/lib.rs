@@ -9,6 +9,7 @@ mod csrf;
 mod entry_form;
 mod error;
 mod fhir;
+mod fhir_enrollment;
 mod headers;
 mod line_chart;
 mod pages;

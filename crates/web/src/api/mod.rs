@@ -2,6 +2,7 @@
 //! (`Authorization: Bearer …`), never a cookie, so CSRF does not apply; a token acts as its user, with
 //! that user's role, and every call is audited like the pages.
 
+mod enrollment;
 mod openapi;
 mod resources;
 
@@ -11,7 +12,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::json;
 
 use crate::context::{CurrentUser, RequestContext};
@@ -23,6 +24,16 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi::serve))
         .route("/patients", get(resources::patients))
         .route("/patients/{id}", get(resources::patient))
+        .route("/patients/{id}/enrollment", get(enrollment::read))
+        .route("/patients/{id}/consents", post(enrollment::record_consent))
+        .route("/patients/{id}/consents/{consent}/withdrawal", post(enrollment::withdraw_consent))
+        .route("/patients/{id}/diagnoses", post(enrollment::add_diagnosis))
+        .route(
+            "/patients/{id}/diagnoses/{diagnosis}/resolution",
+            post(enrollment::resolve_diagnosis),
+        )
+        .route("/patients/{id}/care-plan/draft", post(enrollment::save_draft))
+        .route("/patients/{id}/care-plan/activation", post(enrollment::activate))
         .route("/task-log", get(resources::task_log).post(resources::log_task))
         .route("/generated-tasks", get(resources::generated_tasks))
         .route("/assignment-queue", get(resources::assignment_queue))

@@ -43,7 +43,7 @@ pub(crate) fn document() -> Value {
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": paths(),
+        "paths": merged(paths(), enrollment_paths()),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "description": "An API token" } },
             "schemas": schemas()
@@ -100,13 +100,77 @@ fn paths() -> Value {
 }
 
 fn schemas() -> Value {
-    let mut all = patient_and_entry_schemas();
-    if let (Some(map), Value::Object(more)) =
-        (all.as_object_mut(), task_queue_and_billing_schemas())
-    {
+    merged(
+        merged(patient_and_entry_schemas(), task_queue_and_billing_schemas()),
+        enrollment_schemas(),
+    )
+}
+
+fn merged(mut all: Value, more: Value) -> Value {
+    if let (Some(map), Value::Object(more)) = (all.as_object_mut(), more) {
         map.extend(more);
     }
     all
+}
+
+fn body(schema: &str) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+/// A patient's enrollment: read, and the records written under the record page's rules.
+fn enrollment_paths() -> Value {
+    let int = json!({ "type": "integer", "format": "int64" });
+    let id = |name: &str| json!({ "name": name, "in": "path", "required": true, "schema": int });
+    let created = |summary: &str, schema: &str, params: Vec<Value>| {
+        json!({ "post": {
+            "summary": summary,
+            "parameters": params,
+            "requestBody": body(schema),
+            "responses": with_ok(errors(&["404", "422"]), "201", ok("The patient's enrollment after the change", "Enrollment"))
+        }})
+    };
+    json!({
+        "/patients/{id}/enrollment": { "get": {
+            "summary": "A patient's consents, ICD-10-CM diagnoses, care plan versions and complexity, with this month's gaps",
+            "parameters": [id("id")],
+            "responses": with_ok(errors(&["404"]), "200", ok("The enrollment", "Enrollment"))
+        }},
+        "/patients/{id}/consents": created("Record consent after the four disclosures", "NewConsent", vec![id("id")]),
+        "/patients/{id}/consents/{consent}/withdrawal": created("Record a consent's withdrawal", "Withdrawal", vec![id("id"), id("consent")]),
+        "/patients/{id}/diagnoses": created("Add an ICD-10-CM diagnosis", "NewDiagnosis", vec![id("id")]),
+        "/patients/{id}/diagnoses/{diagnosis}/resolution": created("Mark a diagnosis resolved", "Resolution", vec![id("id"), id("diagnosis")]),
+        "/patients/{id}/care-plan/draft": created("Write the care plan's draft version", "CarePlanDraft", vec![id("id")]),
+        "/patients/{id}/care-plan/activation": created("Make the draft the plan in force", "Activation", vec![id("id")]),
+    })
+}
+
+fn enrollment_schemas() -> Value {
+    let date = json!({ "type": "string", "format": "date" });
+    let text = json!({ "type": "string" });
+    let bool = json!({ "type": "boolean" });
+    json!({
+        "Enrollment": { "type": "object", "required": ["gaps", "consents", "diagnoses", "care_plan_versions"], "properties": {
+            "gaps": { "type": "array", "items": text }, "complex": bool,
+            "consents": { "type": "array", "items": { "type": "object" } }, "diagnoses": { "type": "array", "items": { "type": "object" } },
+            "care_plan_versions": { "type": "array", "items": { "type": "object" } },
+            "complexity_changes": { "type": "array", "items": { "type": "object" } }, "message": text } },
+        "NewConsent": { "type": "object", "required": ["program", "obtained_on", "method", "disclosures"], "properties": {
+            "program": { "type": "string", "enum": ["CCM", "PCM"] }, "obtained_on": date, "method": { "type": "string", "enum": ["verbal", "written"] },
+            "disclosures": { "type": "object", "required": ["service_available", "cost_sharing", "one_practitioner_a_month", "may_stop_any_time"], "properties": {
+                "service_available": bool, "cost_sharing": bool, "one_practitioner_a_month": bool, "may_stop_any_time": bool } },
+            "note": text } },
+        "Withdrawal": { "type": "object", "required": ["withdrawn_on"], "properties": { "withdrawn_on": date } },
+        "NewDiagnosis": { "type": "object", "required": ["code"], "properties": {
+            "code": { "type": "string", "description": "An ICD-10-CM billable code, e.g. E11.9" }, "chronic": bool, "onset_on": date } },
+        "Resolution": { "type": "object", "required": ["resolved_on"], "properties": { "resolved_on": date } },
+        "CarePlanDraft": { "type": "object", "properties": {
+            "problem_list": text, "expected_outcome": text, "symptom_management": text, "interventions": text,
+            "medication_management": text, "community_services": text, "coordination": text, "next_review_on": date,
+            "goals": { "type": "array", "maxItems": 6, "items": { "type": "object", "required": ["goal"], "properties": {
+                "goal": text, "target_on": date, "status": { "type": "string", "enum": ["Not started", "In progress", "Met", "Not met"] } } } } } },
+        "Activation": { "type": "object", "required": ["activated_on", "approved_by"], "properties": {
+            "activated_on": date, "approved_by": { "type": "integer", "format": "int64", "description": "The approving practitioner's id" } } },
+    })
 }
 
 fn patient_and_entry_schemas() -> Value {
