@@ -315,3 +315,40 @@ async fn the_api_records_enrollment_under_the_same_rules_and_reach() {
     let consents = "SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = $1 AND action = 'enrollment.consent'";
     assert_eq!(count(&app, consents, patient).await, 1);
 }
+
+#[tokio::test]
+async fn coordinators_see_enrollment_gaps_in_words_on_the_panel_and_the_needs_time_list() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    without_records(&app, patient).await;
+    let (client, _) = app.sign_in("coord1").await;
+    let row = |page: &str| {
+        page.split(&format!("data-patient=\"{patient}\""))
+            .nth(1)
+            .unwrap()
+            .split("</tr>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let panel = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
+    let line = row(&panel);
+    for gap in ["no consent", "no chronic diagnoses", "no care plan"] {
+        assert!(line.contains(gap), "{gap}: {line}");
+    }
+    let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
+    let needs = tasks.split("Needs time this month").nth(1).unwrap();
+    let entry = needs
+        .split(&format!("/patients/{patient}\""))
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(entry.contains("no consent") && entry.contains("no care plan"), "{entry}");
+    for page in [&panel, &tasks] {
+        for word in ["99490", "$", "reimbursement"] {
+            assert!(!page.contains(word), "no code or amount: {word}");
+        }
+    }
+}

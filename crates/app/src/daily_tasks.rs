@@ -19,6 +19,8 @@ pub struct NeedsTime {
     pub name: String,
     pub minutes: i64,
     pub needed: i64,
+    /// What enrollment still lacks this month, in words ("no consent", "care plan draft").
+    pub gaps: Vec<&'static str>,
 }
 
 pub struct DailyTasks {
@@ -66,6 +68,7 @@ impl App {
         let timer = self.store.timer(actor.id).await?;
         let target = self.store.monthly_target_minutes().await?;
         let month = YearMonth::of(today);
+        let mut gaps = self.enrollment_gaps(Some(actor.id), today).await?;
         let mut needs_time: Vec<NeedsTime> = self
             .store
             .caseload_billable_minutes(actor.id, month)
@@ -77,6 +80,7 @@ impl App {
                 name: display_name(&p.last_name, &p.first_name),
                 minutes: p.billable_minutes,
                 needed: target - p.billable_minutes,
+                gaps: gaps.remove(&p.id).unwrap_or_default(),
             })
             .collect();
         needs_time.sort_by_key(|n| (n.needed, n.name.clone()));

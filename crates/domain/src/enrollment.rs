@@ -296,7 +296,38 @@ pub fn ready_to_activate(
     }
 }
 
+/// What the enrollment gaps are read from: this month's facts of one patient.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GapFacts {
+    /// A consent (for a program of the patient's) holds in the month.
+    pub consent_in_force: bool,
+    /// Chronic diagnoses are recorded (or an imported count stands).
+    pub conditions_known: bool,
+    /// A care plan version is in force in the month.
+    pub plan_in_force: bool,
+    pub plan_drafted: bool,
+    /// The active version's next review.
+    pub review_on: Option<NaiveDate>,
+}
+
 /// What a coordinator sees of the records this month: gaps in words, never a code or an amount.
+pub fn gap_words(facts: &GapFacts, today: NaiveDate) -> Vec<&'static str> {
+    let mut gaps = Vec::new();
+    if !facts.consent_in_force {
+        gaps.push("no consent");
+    }
+    if !facts.conditions_known {
+        gaps.push("no chronic diagnoses");
+    }
+    if !facts.plan_in_force {
+        gaps.push(if facts.plan_drafted { "care plan draft" } else { "no care plan" });
+    } else if facts.review_on.is_some_and(|review| review <= today) {
+        gaps.push("review due");
+    }
+    gaps
+}
+
+/// The gaps of one patient's records for the programs they are enrolled in.
 pub fn gaps_in_words(
     records: &EnrollmentRecords,
     programs: &[CareProgram],
@@ -304,19 +335,15 @@ pub fn gaps_in_words(
     today: NaiveDate,
 ) -> Vec<&'static str> {
     let month = YearMonth::of(today);
-    let mut gaps = Vec::new();
-    if programs.iter().all(|p| records.consent_gap(*p, month).is_some()) {
-        gaps.push("no consent");
-    }
-    if records.diagnoses.is_empty() && records.legacy_conditions == 0 {
-        gaps.push("no diagnoses");
-    }
-    if !care_plan_active_in(&records.care_plan, month) {
-        gaps.push(if records.care_plan_drafted { "care plan draft" } else { "no care plan" });
-    } else if next_review.is_some_and(|review| review <= today) {
-        gaps.push("review due");
-    }
-    gaps
+    let facts = GapFacts {
+        consent_in_force: programs.iter().any(|p| records.consent_gap(*p, month).is_none()),
+        conditions_known: records.diagnoses.iter().any(|d| d.chronic && d.resolved.is_none())
+            || (records.diagnoses.is_empty() && records.legacy_conditions > 0),
+        plan_in_force: care_plan_active_in(&records.care_plan, month),
+        plan_drafted: records.care_plan_drafted,
+        review_on: next_review,
+    };
+    gap_words(&facts, today)
 }
 
 /// A National Provider Identifier: ten digits whose last is the Luhn check digit of the other nine

@@ -5,17 +5,20 @@
 use std::collections::HashMap;
 
 use carelog_domain::enrollment::{
-    CarePlanVersionSpan, ComplexityChange, ConsentSpan, DiagnosisSpan, EnrollmentRecords,
+    CarePlanVersionSpan, ComplexityChange, ConsentSpan, DiagnosisSpan, EnrollmentRecords, GapFacts,
 };
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
-    CarePlanState, CareProgram, ConsentMethod, CopyDelivery, GoalStatus, RecordSource,
+    CarePlanState, CareProgram, ConsentMethod, CopyDelivery, GoalStatus, PatientStatus,
+    RecordSource,
 };
+use carelog_domain::practice_time::YearMonth;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::audit::insert_audit;
 use crate::connection::at;
+use crate::keys::key;
 use crate::row::Query;
 use crate::{NewAuditEvent, Result, Store, StoreError};
 
@@ -806,6 +809,67 @@ impl Store {
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// One patient's enrollment facts for a month, as the gaps are read from them.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct GapRow {
+    pub id: PatientId,
+    pub consent_in_force: bool,
+    pub conditions_known: bool,
+    pub plan_in_force: bool,
+    pub plan_drafted: bool,
+    pub review_on: Option<NaiveDate>,
+}
+
+impl GapRow {
+    pub fn facts(&self) -> GapFacts {
+        GapFacts {
+            consent_in_force: self.consent_in_force,
+            conditions_known: self.conditions_known,
+            plan_in_force: self.plan_in_force,
+            plan_drafted: self.plan_drafted,
+            review_on: self.review_on,
+        }
+    }
+}
+
+impl Store {
+    /// Each active patient's enrollment facts in `month`: a coordinator's caseload, or everyone's.
+    pub async fn enrollment_gaps(
+        &self,
+        coordinator: Option<UserId>,
+        month: YearMonth,
+    ) -> Result<Vec<GapRow>> {
+        let mut values: Vec<sea_orm::Value> =
+            vec![month.first_day().into(), month.last_day().into()];
+        let scope = match coordinator {
+            Some(c) => {
+                values.push(c.into());
+                "AND p.coordinator_id = $3"
+            }
+            None => "",
+        };
+        let draft = key(CarePlanState::Draft);
+        let active = key(CarePlanState::Active);
+        self.rows(
+            &format!(
+                "SELECT p.id,
+                    EXISTS (SELECT 1 FROM patient_consents c WHERE c.patient_id = p.id AND c.obtained_on <= $2
+                            AND (c.withdrawn_on IS NULL OR c.withdrawn_on >= $1)) AS consent_in_force,
+                    (EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL)
+                     OR (p.chronic_conditions > 0 AND NOT EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id))) AS conditions_known,
+                    EXISTS (SELECT 1 FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state <> {draft}
+                            AND (v.activated_on IS NULL OR v.activated_on <= $2) AND (v.ended_on IS NULL OR v.ended_on >= $1)) AS plan_in_force,
+                    EXISTS (SELECT 1 FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = {draft}) AS plan_drafted,
+                    (SELECT v.next_review_on FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = {active}) AS review_on
+                 FROM patients p WHERE p.status = {} {scope}",
+                key(PatientStatus::Active)
+            ),
+            values,
+        )
+        .await
     }
 }
 

@@ -68,7 +68,8 @@ pub use demo_rows::{
 };
 pub use enrollment::{
     Activation, CarePlanSections, CarePlanVersionRow, ComplexityRow, ConsentRow, DiagnosisRow,
-    GoalRow, NewComplexity, NewConsent, NewDiagnosis, NewGoal, PatientEnrollment, Practitioner,
+    GapRow, GoalRow, NewComplexity, NewConsent, NewDiagnosis, NewGoal, PatientEnrollment,
+    Practitioner,
 };
 pub use error::StoreError;
 pub use figures::{BillingRevision, QueueTrends};

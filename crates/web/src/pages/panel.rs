@@ -4,8 +4,9 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
-use carelog_app::model::{Named, PanelFilter, PanelPatient};
+use carelog_app::model::{Named, PanelFilter};
 use carelog_app::panel::PanelChoices;
+use carelog_app::panel::PanelLine;
 use carelog_domain::billing::TargetProgress;
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{CareGapStatus, PatientStatus, display_name};
@@ -61,6 +62,8 @@ pub struct PanelRow {
     pub minutes: i64,
     pub billable_minutes: i64,
     pub open_gaps: i64,
+    /// What enrollment lacks this month, in words.
+    pub enrollment_gaps: Vec<&'static str>,
 }
 
 impl PanelRow {
@@ -196,7 +199,8 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
     });
 }
 
-fn panel_row(p: PanelPatient, today: NaiveDate) -> PanelRow {
+fn panel_row(line: PanelLine, today: NaiveDate) -> PanelRow {
+    let PanelLine { patient: p, gaps } = line;
     let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
     PanelRow {
         id: p.id,
@@ -214,6 +218,7 @@ fn panel_row(p: PanelPatient, today: NaiveDate) -> PanelRow {
         minutes: p.month_minutes,
         billable_minutes: p.billable_minutes,
         open_gaps: p.open_gaps,
+        enrollment_gaps: gaps,
     }
 }
 
