@@ -352,3 +352,29 @@ async fn coordinators_see_enrollment_gaps_in_words_on_the_panel_and_the_needs_ti
         }
     }
 }
+
+#[tokio::test]
+async fn a_care_plan_task_logged_from_the_record_leads_to_the_care_plan() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let (client, _) = app.sign_in("coord1").await;
+    let review = app.task_type_id("CCM: Care Plan Monthly REVIEW/CLOSE").await.to_string();
+    let fields = [
+        ("task_type", review.as_str()),
+        ("minutes", "10"),
+        ("confirm", "1"),
+        ("action", "continue"),
+    ];
+    let (status, body) =
+        app.post_form(&client, &format!("/patients/{patient}/entries"), &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Saved. The care plan, to review or revise:"), "{body}");
+    assert!(body.contains("data-testid=\"care-plan-form\""));
+    let call = app.task_type_id("Communication: Phone").await.to_string();
+    let fields =
+        [("task_type", call.as_str()), ("minutes", "5"), ("confirm", "1"), ("action", "continue")];
+    let (status, body) =
+        app.post_form(&client, &format!("/patients/{patient}/entries"), &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("data-testid=\"saved\""), "other types stay on the record");
+}

@@ -1,6 +1,7 @@
 //! The CM Log's workflows: log, edit and delete an entry and complete a generated task, each under
 //! every time rule, for Daily Tasks, the patient record, the JSON API and anything else that logs time.
 
+use carelog_domain::enrollment::{CarePlanStep, care_plan_step};
 use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
 use carelog_domain::schedule::TaskStatus;
@@ -42,8 +43,9 @@ pub enum Source {
 /// What became of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    /// Committed, with its id and practice-local date.
-    Saved { id: EntryId, date: NaiveDate },
+    /// Committed, with its id and practice-local date, and the part of the patient's enrollment a
+    /// care plan task leads on to.
+    Saved { id: EntryId, date: NaiveDate, leads_to: Option<CarePlanStep> },
     /// One sentence per broken rule; nothing was saved.
     Refused(Vec<String>),
     /// Minutes well above the usual time: saved only once the person confirms.
@@ -126,7 +128,12 @@ impl App {
             ),
         };
         let audit = audit_event(actor, action, entry.patient_id, detail);
-        Ok(saved(self.store.insert_entry(&entry, &audit, Utc::now()).await?, entry.local_date))
+        let leads_to = care_plan_step(&type_name);
+        Ok(saved(
+            self.store.insert_entry(&entry, &audit, Utc::now()).await?,
+            entry.local_date,
+            leads_to,
+        ))
     }
 
     /// The actor's own entry, while its date is in the open period. Another's entry, or none, is
@@ -170,7 +177,7 @@ impl App {
         let audit =
             audit_event(actor, "task.update", entry.patient_id.or(before.patient_id), detail);
         let result = self.store.update_entry(before.id, &entry, &audit, Utc::now()).await?;
-        Ok(saved(result, entry.local_date))
+        Ok(saved(result, entry.local_date, care_plan_step(&type_name)))
     }
 
     /// Deletes one's own open entry; the audit keeps its values. Returns the entry's local date.
@@ -284,9 +291,9 @@ impl App {
     }
 }
 
-fn saved(result: Saved, date: NaiveDate) -> Outcome {
+fn saved(result: Saved, date: NaiveDate, leads_to: Option<CarePlanStep>) -> Outcome {
     match result {
-        Saved::Saved(id) => Outcome::Saved { id, date },
+        Saved::Saved(id) => Outcome::Saved { id, date, leads_to },
         Saved::Refused(v) => Outcome::Refused(vec![v.message]),
     }
 }

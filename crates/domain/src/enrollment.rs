@@ -346,6 +346,27 @@ pub fn gaps_in_words(
     gap_words(&facts, today)
 }
 
+/// The part of the enrollment a care plan task leads to once logged from the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarePlanStep {
+    /// A new patient's consent, diagnoses and first plan: the record's enrollment section.
+    Enrol,
+    /// The month's opening or review of the plan: the care plan page.
+    Review,
+}
+
+/// Which step a task type is ("CCM: Care Plan NEW PATIENT", "PCM: Care Plan Monthly REVIEW/CLOSE").
+pub fn care_plan_step(task_type: &str) -> Option<CarePlanStep> {
+    let (_, rest) = task_type.split_once(": Care Plan ")?;
+    if rest.starts_with("NEW PATIENT") {
+        Some(CarePlanStep::Enrol)
+    } else if rest.starts_with("Monthly") {
+        Some(CarePlanStep::Review)
+    } else {
+        None
+    }
+}
+
 /// A National Provider Identifier: ten digits whose last is the Luhn check digit of the other nine
 /// with the prefix 80840 (the card issuer prefix CMS assigns to NPIs).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -589,6 +610,24 @@ mod tests {
         assert!(!records.complex_in(YearMonth { year: 2026, month: 9 }), "before the first change");
         assert!(records.complex_in(OCT));
         assert!(!records.complex_in(NOV), "changed on the month's last day");
+    }
+
+    #[test]
+    fn care_plan_task_types_lead_to_their_part_of_the_enrollment() {
+        assert_eq!(care_plan_step("CCM: Care Plan NEW PATIENT"), Some(CarePlanStep::Enrol));
+        assert_eq!(
+            care_plan_step("PCM: Care Plan NEW PATIENT/CONSENTS"),
+            Some(CarePlanStep::Enrol)
+        );
+        assert_eq!(
+            care_plan_step("CCM: Care Plan Monthly REVIEW/CLOSE"),
+            Some(CarePlanStep::Review)
+        );
+        assert_eq!(care_plan_step("PCM: Care Plan Monthly OPEN"), Some(CarePlanStep::Review));
+        assert_eq!(care_plan_step("Communication: Phone"), None);
+        for t in crate::catalogue::TASK_TYPES.iter().filter(|t| t.name.contains("Care Plan")) {
+            assert!(care_plan_step(t.name).is_some(), "{}", t.name);
+        }
     }
 
     #[test]

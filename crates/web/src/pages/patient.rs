@@ -10,6 +10,7 @@ use carelog_app::enrollment::EnrollmentView;
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{GeneratedRow, NamedUser, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
+use carelog_domain::enrollment::CarePlanStep;
 use carelog_domain::icd10cm::{self, Icd10Code};
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{ConsentMethod, PatientStatus};
@@ -229,8 +230,19 @@ pub async fn quick_entry(
         Outcome::Saved { .. } if values.action == "close" => {
             Ok(Redirect::to("/panel").into_response())
         }
-        Outcome::Saved { .. } => {
-            Ok(Redirect::to(&format!("/patients/{id}?saved=1#quick-entry")).into_response())
+        Outcome::Saved { leads_to, .. } => {
+            // A care plan task leads on to the part of the enrollment it is about.
+            let next = match leads_to {
+                Some(CarePlanStep::Enrol) => format!("/patients/{id}?saved=1#enrollment"),
+                Some(CarePlanStep::Review) => {
+                    let notice = "Saved. The care plan, to review or revise:";
+                    let query =
+                        serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
+                    format!("/patients/{id}/care-plan?{query}")
+                }
+                None => format!("/patients/{id}?saved=1#quick-entry"),
+            };
+            Ok(Redirect::to(&next).into_response())
         }
         refused => {
             let form = quick_entry_form(&state, &user, id, values).await?.with_outcome(&refused);
