@@ -97,7 +97,9 @@ async fn a_server_back_after_downtime_catches_up_with_the_due_dates_of_that_mont
     let (month, week) = expected_for(&app, date).await;
     assert_eq!(created as usize, month + week);
     for schedule in
-        app.store.schedules().await.unwrap().into_iter().filter(|s| s.frequency.key() == "monthly")
+        app.store.schedules().await.unwrap().into_iter().filter(|s| {
+            s.frequency.key() == "monthly" && s.applies_to.key() != "care_plan_review_due"
+        })
     {
         let due = app
             .store
@@ -433,4 +435,33 @@ async fn two_servers_starting_together_on_one_empty_database_do_everything_once(
     if let Some((server, name)) = postgres {
         carelog_store::testing::drop_postgres_database(&server, &name).await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_care_plan_due_for_review_in_the_month_gets_a_review_task_on_its_date() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let review_on = NaiveDate::from_ymd_opt(2027, 2, 16).unwrap();
+    let changed = app
+        .store
+        .exec_for_test(
+            "UPDATE care_plan_versions SET next_review_on = $2 WHERE patient_id = $1 AND state = 'Active'",
+            vec![patient.into(), review_on.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1, "the demo patient has an active plan");
+    let review = "SELECT COUNT(*) AS n FROM generated_tasks g JOIN task_types t ON t.id = g.task_type_id
+                  WHERE t.name = 'Care Plan: Scheduled Review' AND g.patient_id = $1 AND g.period_key = $2 AND g.due_date = $3";
+    let count = |month: &'static str| {
+        app.store.scalar_for_test(review, vec![patient.into(), month.into(), review_on.into()])
+    };
+    carelog_app::upkeep::generate_tasks(&app.store, NaiveDate::from_ymd_opt(2027, 1, 5).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(count("2027-01").await.unwrap(), 0, "not before the month of the review");
+    carelog_app::upkeep::generate_tasks(&app.store, NaiveDate::from_ymd_opt(2027, 2, 3).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(count("2027-02").await.unwrap(), 1);
 }

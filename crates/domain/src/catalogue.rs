@@ -178,6 +178,7 @@ pub const TASK_TYPES: &[TaskTypeSpec] = &[
     billable("CCM: Chart Review/Quality Measures", C::Ccm),
     coordinator_review("Chart Review Initial CCM", C::Ccm),
     billable("Chart Review Final CCM", C::Ccm),
+    billable("Care Plan: Scheduled Review", C::CareCoordination),
     billable("PCM: Care Plan Monthly OPEN", C::Pcm),
     billable("PCM: Care Plan Monthly REVIEW/CLOSE", C::Pcm),
     billable("PCM: Care Plan NEW PATIENT/CONSENTS", C::Pcm),
@@ -236,6 +237,9 @@ pub enum AppliesTo {
     PcmPatients,
     /// One task per active coordinator, with no patient.
     Coordinators,
+    /// Patients whose active care plan's next review falls in the month (or has passed), due on
+    /// the review date.
+    CarePlanReviewDue,
 }
 
 impl AppliesTo {
@@ -245,14 +249,16 @@ impl AppliesTo {
             AppliesTo::CcmPatients => "CCM patients",
             AppliesTo::PcmPatients => "PCM patients",
             AppliesTo::Coordinators => "each coordinator",
+            AppliesTo::CarePlanReviewDue => "patients whose care plan review is due",
         }
     }
 
-    pub const ALL: [AppliesTo; 4] = [
+    pub const ALL: [AppliesTo; 5] = [
         AppliesTo::AllActivePatients,
         AppliesTo::CcmPatients,
         AppliesTo::PcmPatients,
         AppliesTo::Coordinators,
+        AppliesTo::CarePlanReviewDue,
     ];
 
     pub fn key(self) -> &'static str {
@@ -261,6 +267,7 @@ impl AppliesTo {
             AppliesTo::CcmPatients => "ccm_patients",
             AppliesTo::PcmPatients => "pcm_patients",
             AppliesTo::Coordinators => "coordinators",
+            AppliesTo::CarePlanReviewDue => "care_plan_review_due",
         }
     }
 }
@@ -318,6 +325,8 @@ pub const SCHEDULES: &[ScheduleSpec] = &[
     monthly("CCM: Care Plan Monthly REVIEW/CLOSE", 15, 30, Priority::High, AppliesTo::CcmPatients),
     monthly("CCM: CareGap Review/Coordination", 20, 20, Priority::Medium, AppliesTo::CcmPatients),
     monthly("PCM: Care Plan Monthly REVIEW/CLOSE", 15, 35, Priority::High, AppliesTo::PcmPatients),
+    // Due on the plan's own review date; the day of month is a fallback.
+    monthly("Care Plan: Scheduled Review", 28, 30, Priority::High, AppliesTo::CarePlanReviewDue),
     weekly("Chart Review Initial CCM", 5, 25, Priority::Medium),
     weekly("Facility Records - Hospital/ER Review", 3, 15, Priority::Low),
 ];
@@ -333,7 +342,7 @@ mod tests {
 
     #[test]
     fn catalogue_holds_every_seed_task_type_once() {
-        assert_eq!(TASK_TYPES.len(), 51);
+        assert_eq!(TASK_TYPES.len(), 52);
         let names: HashSet<_> = TASK_TYPES.iter().map(|t| t.name).collect();
         assert_eq!(names.len(), TASK_TYPES.len());
     }
@@ -357,7 +366,7 @@ mod tests {
 
     #[test]
     fn every_schedule_names_a_catalogue_type_with_minutes() {
-        assert_eq!(SCHEDULES.len(), 6);
+        assert_eq!(SCHEDULES.len(), 7);
         for s in SCHEDULES {
             let t = task_type(s.task_type).unwrap_or_else(|| panic!("{} missing", s.task_type));
             assert_eq!(t.time_rule, TimeRule::Minutes);

@@ -357,6 +357,9 @@ pub enum CarePlanStep {
 
 /// Which step a task type is ("CCM: Care Plan NEW PATIENT", "PCM: Care Plan Monthly REVIEW/CLOSE").
 pub fn care_plan_step(task_type: &str) -> Option<CarePlanStep> {
+    if task_type.starts_with("Care Plan: ") {
+        return Some(CarePlanStep::Review);
+    }
     let (_, rest) = task_type.split_once(": Care Plan ")?;
     if rest.starts_with("NEW PATIENT") {
         Some(CarePlanStep::Enrol)

@@ -26,6 +26,8 @@ pub struct CaseloadPatient {
     pub id: PatientId,
     pub coordinator_id: UserId,
     pub program: Program,
+    /// The active care plan's next review date.
+    pub review_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,13 +81,25 @@ pub fn weekly_due_date(monday: NaiveDate, day_of_week: u32) -> NaiveDate {
     monday + Duration::days(i64::from(day_of_week.clamp(1, 7)) - 1)
 }
 
-fn applies(schedule: &Schedule, program: Program) -> bool {
+fn applies(schedule: &Schedule, patient: &CaseloadPatient, month: YearMonth) -> bool {
     match schedule.applies_to {
         AppliesTo::AllActivePatients => true,
-        AppliesTo::CcmPatients => program.includes_ccm(),
-        AppliesTo::PcmPatients => program.includes_pcm(),
+        AppliesTo::CcmPatients => patient.program.includes_ccm(),
+        AppliesTo::PcmPatients => patient.program.includes_pcm(),
         AppliesTo::Coordinators => false,
+        AppliesTo::CarePlanReviewDue => patient.review_on.is_some_and(|r| r <= month.last_day()),
     }
+}
+
+/// A review falls due on its own date, or on the month's first working day when it has passed.
+fn review_due_date(review_on: Option<NaiveDate>, month: YearMonth) -> Option<NaiveDate> {
+    let on = review_on?.max(month.first_day());
+    Some(match previous_business_day(on) {
+        moved if moved < month.first_day() => {
+            on + Duration::days(if on.weekday() == Weekday::Sat { 2 } else { 1 })
+        }
+        moved => moved,
+    })
 }
 
 /// The month's patient tasks: one per active assigned patient per monthly schedule that applies.
@@ -101,14 +115,19 @@ pub fn plan_month(
         .flat_map(|s| {
             let due = monthly_due_date(month, s.day_of_month.unwrap_or(1));
             let key = key.clone();
-            patients.iter().filter(move |p| applies(s, p.program)).map(move |p| PlannedTask {
+            patients.iter().filter(move |p| applies(s, p, month)).map(move |p| PlannedTask {
                 schedule_id: s.id,
                 task_type_id: s.task_type_id,
                 coordinator_id: p.coordinator_id,
                 patient_id: Some(p.id),
                 subject_key: format!("p:{}", p.id),
                 period_key: key.clone(),
-                due_date: due,
+                due_date: match s.applies_to {
+                    AppliesTo::CarePlanReviewDue => {
+                        review_due_date(p.review_on, month).unwrap_or(due)
+                    }
+                    _ => due,
+                },
                 estimated_minutes: s.estimated_minutes,
                 priority: s.priority,
             })
@@ -286,12 +305,50 @@ mod tests {
         assert_eq!(week_key(d(2027, 1, 1)), "2026-W53", "ISO weeks cross the new year");
     }
 
+    fn patient(
+        id: i64,
+        coordinator: i64,
+        program: Program,
+        review_on: Option<NaiveDate>,
+    ) -> CaseloadPatient {
+        CaseloadPatient {
+            id: PatientId(id),
+            coordinator_id: UserId(coordinator),
+            program,
+            review_on,
+        }
+    }
+
+    #[test]
+    fn a_review_task_comes_in_the_month_the_plan_is_due_for_review_on_its_date() {
+        let dec = YearMonth { year: 2026, month: 12 };
+        let patients = [
+            patient(1, 9, Program::Ccm, Some(d(2026, 12, 16))),
+            patient(2, 9, Program::Pcm, Some(d(2027, 1, 4))),
+            patient(3, 9, Program::Ccm, Some(d(2026, 11, 2))),
+            patient(4, 9, Program::Ccm, Some(d(2026, 12, 19))),
+            patient(5, 9, Program::Ccm, None),
+        ];
+        let plan = plan_month(dec, &[monthly(7, 28, AppliesTo::CarePlanReviewDue)], &patients);
+        let due: Vec<(i64, NaiveDate)> =
+            plan.iter().map(|t| (t.patient_id.unwrap().get(), t.due_date)).collect();
+        assert_eq!(
+            due,
+            [(1, d(2026, 12, 16)), (3, d(2026, 12, 1)), (4, d(2026, 12, 18))],
+            "on its date; an overdue one at the month's start; a Saturday moves to Friday"
+        );
+        let aug = YearMonth { year: 2026, month: 8 };
+        let overdue = [patient(1, 9, Program::Ccm, Some(d(2026, 7, 1)))];
+        let plan = plan_month(aug, &[monthly(7, 28, AppliesTo::CarePlanReviewDue)], &overdue);
+        assert_eq!(plan[0].due_date, d(2026, 8, 3), "August 1st is a Saturday: due Monday");
+    }
+
     #[test]
     fn each_schedule_reaches_the_right_programs() {
         let patients = [
-            CaseloadPatient { id: PatientId(1), coordinator_id: UserId(9), program: Program::Ccm },
-            CaseloadPatient { id: PatientId(2), coordinator_id: UserId(9), program: Program::Pcm },
-            CaseloadPatient { id: PatientId(3), coordinator_id: UserId(8), program: Program::Both },
+            patient(1, 9, Program::Ccm, None),
+            patient(2, 9, Program::Pcm, None),
+            patient(3, 8, Program::Both, None),
         ];
         let schedules = [
             monthly(1, 7, AppliesTo::AllActivePatients),
@@ -310,10 +367,13 @@ mod tests {
     #[test]
     fn a_plan_never_holds_two_tasks_for_one_key() {
         let patients: Vec<CaseloadPatient> = (1..50)
-            .map(|i| CaseloadPatient {
-                id: PatientId(i),
-                coordinator_id: UserId(i % 5),
-                program: [Program::Ccm, Program::Pcm, Program::Both][(i % 3) as usize],
+            .map(|i| {
+                patient(
+                    i,
+                    i % 5,
+                    [Program::Ccm, Program::Pcm, Program::Both][(i % 3) as usize],
+                    None,
+                )
             })
             .collect();
         let schedules = [

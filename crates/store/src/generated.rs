@@ -3,7 +3,7 @@
 
 use carelog_domain::catalogue::{AppliesTo, Frequency};
 use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
-use carelog_domain::patient::{PatientStatus, Priority, Program};
+use carelog_domain::patient::{CarePlanState, PatientStatus, Priority, Program};
 use carelog_domain::role::Role;
 use carelog_domain::schedule::{CaseloadPatient, PlannedTask, Schedule, TaskStatus};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -65,6 +65,7 @@ struct CaseloadRow {
     id: PatientId,
     coordinator_id: UserId,
     program: Program,
+    review_on: Option<chrono::NaiveDate>,
 }
 
 impl Store {
@@ -83,8 +84,10 @@ impl Store {
     pub async fn caseload_patients(&self) -> Result<Vec<CaseloadPatient>> {
         let rows: Vec<CaseloadRow> = self
             .rows(
-                "SELECT id, coordinator_id, program FROM patients WHERE status = $1 AND coordinator_id IS NOT NULL ORDER BY id",
-                vec![PatientStatus::Active.into()],
+                "SELECT p.id, p.coordinator_id, p.program,
+                        (SELECT v.next_review_on FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = $2) AS review_on
+                 FROM patients p WHERE p.status = $1 AND p.coordinator_id IS NOT NULL ORDER BY p.id",
+                vec![PatientStatus::Active.into(), CarePlanState::Active.into()],
             )
             .await?;
         Ok(rows
@@ -93,6 +96,7 @@ impl Store {
                 id: r.id,
                 coordinator_id: r.coordinator_id,
                 program: r.program,
+                review_on: r.review_on,
             })
             .collect())
     }

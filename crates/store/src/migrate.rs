@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "patients' sex, member ID and billing practitioner",
         sql: include_str!("../migrations/0015_claim_facts.sql"),
     },
+    Migration {
+        version: 16,
+        description: "schedules for patients whose care plan review is due",
+        sql: include_str!("../migrations/0016_care_plan_review_schedules.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -113,6 +118,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
             .chain(billing_input_triggers(&ENROLLMENT_INPUTS, engine))
             .collect(),
         (15, engine) => crate::vocabulary_checks::migration_15(engine),
+        (16, engine) => crate::vocabulary_checks::migration_16(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -89,9 +89,20 @@ const GREW_IN_13: [(&str, &str); 2] =
 
 /// Migration 13: the grown columns constrained again, to today's keys.
 pub fn migration_13(engine: Engine) -> Vec<String> {
-    CHECKED_SINCE_9
+    constrained_again(&GREW_IN_13, engine)
+}
+
+/// Migration 16: schedules may apply to patients whose care plan review is due.
+pub fn migration_16(engine: Engine) -> Vec<String> {
+    constrained_again(&[("automated_task_schedule", "applies_to")], engine)
+}
+
+/// Columns whose vocabulary grew, their constraint dropped and made again with today's keys.
+fn constrained_again(grew: &[(&str, &str)], engine: Engine) -> Vec<String> {
+    CHECKED_AT_CREATION
         .iter()
-        .filter(|c| GREW_IN_13.contains(&(c.table, c.column)))
+        .chain(CHECKED_SINCE_9)
+        .filter(|c| grew.contains(&(c.table, c.column)))
         .flat_map(|c| {
             let name = constraint_name(c);
             let dropped = match engine {
@@ -119,14 +130,14 @@ pub const CHECKED_SINCE_14: &[VocabularyColumn] = &[
     column("care_plan_goals", "status", keys::<GoalStatus>),
 ];
 
-/// Migration 15: the patient's sex.
-pub fn migration_15(engine: Engine) -> Vec<String> {
-    constrain(&column("patients", "sex", keys::<Sex>), engine)
-}
-
 /// Migration 14: the new tables' vocabulary columns.
 pub fn migration_14(engine: Engine) -> Vec<String> {
     CHECKED_SINCE_14.iter().flat_map(|c| constrain(c, engine)).collect()
+}
+
+/// Migration 15: the patient's sex.
+pub fn migration_15(engine: Engine) -> Vec<String> {
+    constrain(&column("patients", "sex", keys::<Sex>), engine)
 }
 
 fn constraint_name(c: &VocabularyColumn) -> String {
@@ -173,6 +184,14 @@ mod tests {
             sqlite.iter().any(|s| s.contains("BEFORE UPDATE OF onboarding_status ON patients")
                 && s.contains(&format!("NOT IN ({onboarding})")))
         );
+    }
+
+    #[test]
+    fn migration_16_lets_schedules_apply_to_patients_due_for_review() {
+        let postgres = migration_16(Engine::Postgres);
+        assert_eq!(postgres.len(), 2);
+        assert!(postgres[1].contains("'care_plan_review_due'"), "{}", postgres[1]);
+        assert_eq!(migration_16(Engine::Sqlite).len(), 4);
     }
 
     #[test]

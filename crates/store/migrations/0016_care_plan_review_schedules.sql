@@ -1,0 +1,3 @@
+-- Schedules may apply to patients whose care plan review is due (applies_to care_plan_review_due): the
+-- column's check is made again with it, in the engine-specific statements that follow
+-- (vocabulary_checks::migration_16). The schedule itself is reference data, seeded at every start.
