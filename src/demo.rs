@@ -641,7 +641,23 @@ pub fn generate_streaming(
                         (CarePlanStatus::NotStarted, 3),
                     ])
                 };
-                crate::demo_enrollment::records(i, chronic_conditions, consent_date, plan, today)
+                let records = crate::demo_enrollment::records(
+                    i,
+                    chronic_conditions,
+                    consent_date,
+                    plan,
+                    today,
+                );
+                let first = crate::demo_enrollment::initiating_visit(i, records.enrolled_on);
+                if let Some((visit_date, visit_type)) = first {
+                    visits.push(DemoVisit {
+                        patient: i,
+                        provider: provider.into(),
+                        visit_date,
+                        visit_type: visit_type.into(),
+                    });
+                }
+                records
             },
             onboarding_status: if queued {
                 *rng.weighted(&[

@@ -119,7 +119,21 @@ pub fn records(
         }
         (CarePlanStatus::NotStarted, _) => Vec::new(),
     };
-    DemoEnrollment { consent, diagnoses, care_plan }
+    DemoEnrollment { consent, diagnoses, care_plan, enrolled_on: started }
+}
+
+/// The visit that began care management, by the patient's provider a few weeks before it: an annual
+/// wellness visit or an office visit; a few patients have none on record (their months are flagged).
+pub fn initiating_visit(
+    patient: usize,
+    enrolled_on: Option<NaiveDate>,
+) -> Option<(NaiveDate, &'static str)> {
+    let mut rng = Rng::new(0x1A1_0000 + patient as u64);
+    let start = enrolled_on?;
+    rng.chance(95).then(|| {
+        let kind = *rng.pick(&["Annual Wellness", "Office Visit"]);
+        (start - Duration::days(rng.range(7, 60)), kind)
+    })
 }
 
 fn diagnosis(

@@ -378,3 +378,79 @@ async fn a_care_plan_task_logged_from_the_record_leads_to_the_care_plan() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("data-testid=\"saved\""), "other types stay on the record");
 }
+
+async fn line_of(
+    app: &TestApp,
+    month: YearMonth,
+    patient: PatientId,
+) -> Option<carelog_domain::billing_summary::SummaryLine> {
+    let summary = app.figures.billing_summary(month, Some(RuleSet::Cms)).await.unwrap();
+    summary.lines.iter().find(|l| l.patient_id == patient).cloned()
+}
+
+fn enrolment<'a>(
+    practitioner: &'a str,
+    started: &'a str,
+    ended: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("program", "CCM"),
+        ("billing_provider", practitioner),
+        ("enrolled_on", started),
+        ("ended_on", ended),
+    ]
+}
+
+#[tokio::test]
+async fn the_enrollment_and_its_initiating_visit_shape_the_billing_line() {
+    let app = spawn_app().await;
+    let patient = app.own_patient("coord1").await;
+    let month = YearMonth::of(today());
+    let (client, _) = app.sign_in("coord1").await;
+    app.store
+        .exec_for_test("DELETE FROM visits WHERE patient_id = $1", vec![patient.into()])
+        .await
+        .unwrap();
+    let id = app.store.practitioners().await.unwrap()[0].id.to_string();
+    let started = month.first_day().to_string();
+    let record = format!("/patients/{patient}");
+    let (status, body) = app
+        .post_form(&client, &format!("{record}/enrollment"), &enrolment(&id, &started, ""))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = client.get(app.url(&record)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("none on record by the billing practitioner"));
+    let before = line_of(&app, month, patient).await.unwrap();
+
+    // An initiating visit by the billing practitioner within the 12 months clears the review flag.
+    let visit = (month.first_day() - chrono::Duration::days(30)).to_string();
+    let fields = [
+        ("visit_on", visit.as_str()),
+        ("kind", "Annual Wellness Visit (AWV)"),
+        ("practitioner", id.as_str()),
+    ];
+    let (status, body) =
+        app.post_form(&client, &format!("{record}/initiating-visits"), &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Annual Wellness Visit (AWV) on"), "{body}");
+    let after = line_of(&app, month, patient).await.unwrap();
+    assert!(!after.flags.join(" ").contains("initiating visit"), "{:?}", after.flags);
+    if before.billable {
+        assert!(before.flags.join(" ").contains("no initiating visit"), "{:?}", before.flags);
+    }
+
+    // Ended today: the next month names it.
+    let today = today().to_string();
+    let (status, body) = app
+        .post_form(&client, &format!("{record}/enrollment"), &enrolment(&id, &started, &today))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let next = line_of(&app, month.next(), patient).await.map(|l| l.reason).unwrap_or_default();
+    assert!(next.contains(&format!("enrollment ended {today}")), "{next}");
+    let reversed = enrolment(&id, "2026-05-01", "2026-04-01");
+    let (status, body) = app.post_form(&client, &format!("{record}/enrollment"), &reversed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("is before the enrollment began"), "{body}");
+    let events = "SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = $1 AND action = 'enrollment.enrollment'";
+    assert_eq!(count(&app, events, patient).await, 2, "the refused change left no event");
+}

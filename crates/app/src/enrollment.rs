@@ -8,12 +8,12 @@ use carelog_domain::enrollment::{
 };
 use carelog_domain::icd10cm;
 use carelog_domain::patient::{
-    CareProgram, ConsentMethod, CopyDelivery, GoalStatus, Program, RecordSource,
+    CareProgram, ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind, Program, RecordSource,
 };
 use carelog_domain::practice_time::local_date;
 use carelog_store::{
-    Activation, CarePlanSections, NewComplexity, NewConsent, NewDiagnosis, NewGoal,
-    PatientEnrollment, Practitioner,
+    Activation, CarePlanSections, EnrollmentChange, NewComplexity, NewConsent, NewDiagnosis,
+    NewGoal, PatientEnrollment, Practitioner,
 };
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -54,6 +54,24 @@ pub struct DiagnosisInput {
     /// "yes", "no", or empty for the code's default.
     pub chronic: String,
     pub onset_on: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EnrollmentInput {
+    pub program: String,
+    /// A practitioner's id, or empty for none yet.
+    pub billing_provider: String,
+    pub enrolled_on: String,
+    pub ended_on: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct InitiatingVisitInput {
+    pub visit_on: String,
+    pub kind: String,
+    pub practitioner: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -356,6 +374,99 @@ impl App {
         let audit = audit_event(actor, "enrollment.diagnosis_resolved", Some(patient.id()), detail);
         self.store.resolve_diagnosis(patient.id(), found.id, on, &audit, Utc::now()).await?;
         Ok(format!("{} marked resolved on {on}.", found.code))
+    }
+
+    pub async fn set_enrollment(
+        &self,
+        actor: &Actor,
+        patient: VisiblePatient,
+        input: &EnrollmentInput,
+    ) -> ServiceResult<String> {
+        let today = self.today();
+        let program = Program::parse(&input.program).map_err(refused)?;
+        let practitioners = self.store.practitioners().await?;
+        let billing = match input.billing_provider.trim() {
+            "" => None,
+            id => Some(
+                id.parse::<i64>()
+                    .ok()
+                    .and_then(|id| practitioners.iter().find(|p| p.id == id))
+                    .ok_or_else(|| {
+                        ServiceError::Refused(
+                            "Billing practitioner: choose one from the list".into(),
+                        )
+                    })?,
+            ),
+        };
+        if let Some(p) = billing
+            && p.npi.is_none()
+        {
+            return Err(ServiceError::Refused(format!(
+                "Billing practitioner: {} has no NPI yet; an administrator records it under Admin",
+                p.name
+            )));
+        }
+        let optional_date = |field: &'static str, text: &str| match text.trim() {
+            "" => Ok(None),
+            typed => record_date(field, typed, today).map(Some).map_err(refused),
+        };
+        let enrolled_on = optional_date("enrolled on", &input.enrolled_on)?;
+        let ended_on = optional_date("ended on", &input.ended_on)?;
+        if let (Some(start), Some(end)) = (enrolled_on, ended_on)
+            && end < start
+        {
+            return Err(ServiceError::Refused(format!(
+                "Ended on: {end} is before the enrollment began ({start})"
+            )));
+        }
+        let before = self.enrollment_records(patient).await?;
+        let detail = self.patient_detail(patient).await?;
+        let shown = |d: Option<NaiveDate>| d.map_or_else(|| "none".to_owned(), |d| d.to_string());
+        let audit_detail = format!(
+            "enrollment: program {} → {program}; billing practitioner {} → {}; enrolled {} → {}; ended {} → {}",
+            detail.program,
+            before.billing_provider.as_deref().unwrap_or("none"),
+            billing.map_or("none", |p| p.name.as_str()),
+            shown(before.enrolled_on),
+            shown(enrolled_on),
+            shown(before.enrollment_ended_on),
+            shown(ended_on)
+        );
+        let audit = audit_event(actor, "enrollment.enrollment", Some(patient.id()), audit_detail);
+        let change = EnrollmentChange {
+            program,
+            billing_provider_id: billing.map(|p| p.id),
+            enrolled_on,
+            ended_on,
+        };
+        self.store.set_enrollment(patient.id(), &change, &audit, Utc::now()).await?;
+        Ok(format!("Enrollment saved: {program}."))
+    }
+
+    pub async fn record_initiating_visit(
+        &self,
+        actor: &Actor,
+        patient: VisiblePatient,
+        input: &InitiatingVisitInput,
+    ) -> ServiceResult<String> {
+        let on = record_date("visit date", &input.visit_on, self.today()).map_err(refused)?;
+        let kind = InitiatingKind::parse(&input.kind).map_err(refused)?;
+        let practitioners = self.store.practitioners().await?;
+        let Some(practitioner) = input
+            .practitioner
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| practitioners.into_iter().find(|p| p.id == id))
+        else {
+            return Err(ServiceError::Refused("Practitioner: choose one from the list".into()));
+        };
+        let detail = format!("initiating visit: none → {kind} on {on} by {}", practitioner.name);
+        let audit = audit_event(actor, "enrollment.initiating_visit", Some(patient.id()), detail);
+        self.store
+            .record_initiating_visit(patient.id(), on, kind, practitioner.id, &audit, Utc::now())
+            .await?;
+        Ok(format!("{kind} on {on} by {} recorded.", practitioner.name))
     }
 
     pub async fn change_complexity(

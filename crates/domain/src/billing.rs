@@ -204,6 +204,8 @@ pub fn billed_program(program: Program, qualifying_conditions: usize) -> Billed 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Compliance {
     pub month: YearMonth,
+    /// Why the patient was not enrolled in the month; None when they were.
+    pub enrollment_gap: Option<String>,
     /// Why no consent for the billed program holds in the month; None when one does.
     pub consent_gap: Option<String>,
     pub conditions: QualifyingConditions,
@@ -216,6 +218,7 @@ impl Compliance {
     pub fn of(records: &EnrollmentRecords, billed: Billed, month: YearMonth) -> Compliance {
         Compliance {
             month,
+            enrollment_gap: records.enrollment_gap(month),
             consent_gap: records.consent_gap(billed.program(), month),
             conditions: records.conditions_in(month),
             care_plan_gap: records.care_plan_gap(month),
@@ -225,7 +228,7 @@ impl Compliance {
 
 /// Why a patient-month is not billable, naming the record, in words billing staff act on.
 pub fn failed_gates(billed: Billed, c: &Compliance) -> Vec<String> {
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<String> = c.enrollment_gap.iter().cloned().collect();
     if let Some(gap) = &c.consent_gap {
         reasons.push(gap.clone());
     }
@@ -483,6 +486,7 @@ mod tests {
         let month = YearMonth { year: 2026, month: 10 };
         let ok = Compliance {
             month,
+            enrollment_gap: None,
             consent_gap: None,
             conditions: QualifyingConditions { count: 2, recorded: true },
             care_plan_gap: None,

@@ -138,8 +138,13 @@ pub fn summarize(
             let threshold = if billed == Billed::Pcm { 30 } else { 20 };
             reasons.insert(0, format!("{minutes} minutes: under the {threshold}-minute threshold"));
         }
-        let flags =
-            if reasons.is_empty() { review_flags(rule_set, &codes, complex) } else { Vec::new() };
+        let flags = if reasons.is_empty() {
+            let mut flags = review_flags(rule_set, &codes, complex);
+            flags.extend(p.records.initiating_visit_flag());
+            flags
+        } else {
+            Vec::new()
+        };
         let year = month.year;
         lines.push(SummaryLine {
             patient_id: p.patient_id,
@@ -233,6 +238,7 @@ mod tests {
                 consents: vec![(CareProgram::Ccm, consent_on(2026, 1, 5))],
                 legacy_conditions: 3,
                 care_plan: vec![CarePlanVersionSpan { activated_on: None, ended_on: None }],
+                initiating_visits: NaiveDate::from_ymd_opt(2025, 12, 1).into_iter().collect(),
                 ..EnrollmentRecords::default()
             },
             current_coordinator: Some(UserId(1)),
@@ -269,6 +275,17 @@ mod tests {
         );
         assert_eq!(s.totals.billable, 0);
         assert_eq!(s.totals.with_consent, 0);
+    }
+
+    #[test]
+    fn a_month_without_an_initiating_visit_bills_but_is_flagged_for_review() {
+        let mut p = patient(1, &[(1, 25)]);
+        p.records.initiating_visits.clear();
+        let s = summarize(NOV, RuleSet::Cms, 20, vec![p], &fees());
+        assert!(s.lines[0].billable);
+        assert_eq!(s.lines[0].flags.len(), 1);
+        assert!(s.lines[0].flags[0].starts_with("no initiating visit"));
+        assert_eq!(s.totals.flagged, 1);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::RuleViolation;
-use crate::patient::CareProgram;
+use crate::patient::{CareProgram, InitiatingKind};
 use crate::practice_time::YearMonth;
 
 /// A consent as recorded for one program.
@@ -147,6 +147,10 @@ pub struct EnrollmentRecords {
     /// The flag today, and its changes in any order.
     pub complex_now: bool,
     pub complexity_changes: Vec<ComplexityChange>,
+    pub enrolled_on: Option<NaiveDate>,
+    pub enrollment_ended_on: Option<NaiveDate>,
+    /// Days of initiating visits (E/M, AWV, IPPE) by the billing practitioner.
+    pub initiating_visits: Vec<NaiveDate>,
 }
 
 /// A month's qualifying conditions and where the count came from.
@@ -224,6 +228,38 @@ impl EnrollmentRecords {
         })
     }
 
+    /// Why the patient was not enrolled in the month; None when they were (or no dates are known).
+    pub fn enrollment_gap(&self, month: YearMonth) -> Option<String> {
+        match (self.enrolled_on, self.enrollment_ended_on) {
+            (_, Some(ended)) if ended < month.first_day() => {
+                Some(format!("enrollment ended {ended}"))
+            }
+            (Some(enrolled), _) if enrolled > month.last_day() => {
+                Some(format!("enrolled {enrolled}, after {month}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Where care management began: the enrollment date, or else the first consent.
+    pub fn start(&self) -> Option<NaiveDate> {
+        self.enrolled_on.or_else(|| self.consents.iter().map(|(_, c)| c.obtained_on).min())
+    }
+
+    /// A review flag when no initiating visit falls in the 12 months before the first month of
+    /// care management (through its end): flagged for review, never refused (domain.md).
+    pub fn initiating_visit_flag(&self) -> Option<String> {
+        let first = YearMonth::of(self.start()?);
+        let from = first.first_day().checked_sub_months(chrono::Months::new(12))?;
+        if self.initiating_visits.iter().any(|v| (from..=first.last_day()).contains(v)) {
+            return None;
+        }
+        Some(format!(
+            "no initiating visit (E/M, AWV or IPPE) by the billing practitioner in the 12 months \
+             before care management began in {first}: review before billing"
+        ))
+    }
+
     /// Whether the patient was flagged complex in the month: the value in force on its last day.
     pub fn complex_in(&self, month: YearMonth) -> bool {
         let mut changes = self.complexity_changes.clone();
@@ -293,6 +329,22 @@ pub fn ready_to_activate(
             format!("the review date {review} must come after the activation on {activated_on}"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// Which kind of initiating visit a visit type names, if any: an annual wellness visit, the
+/// initial preventive exam, or an office or telehealth E/M visit (new, follow-up or comprehensive).
+pub fn initiating_kind(visit_type: &str) -> Option<InitiatingKind> {
+    let t = visit_type.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&["wellness", "awv"]) {
+        Some(InitiatingKind::Awv)
+    } else if has(&["ippe", "initial preventive", "welcome to medicare"]) {
+        Some(InitiatingKind::Ippe)
+    } else if has(&["e/m", "office", "tele", "follow", "new patient", "comprehensive"]) {
+        Some(InitiatingKind::EvaluationManagement)
+    } else {
+        None
     }
 }
 
@@ -613,6 +665,45 @@ mod tests {
         assert!(!records.complex_in(YearMonth { year: 2026, month: 9 }), "before the first change");
         assert!(records.complex_in(OCT));
         assert!(!records.complex_in(NOV), "changed on the month's last day");
+    }
+
+    #[test]
+    fn enrollment_dates_bound_the_months_and_a_missing_initiating_visit_is_flagged() {
+        let mut records = EnrollmentRecords {
+            enrolled_on: Some(day(2026, 10, 20)),
+            ..EnrollmentRecords::default()
+        };
+        assert_eq!(records.enrollment_gap(OCT), None);
+        assert_eq!(
+            records.enrollment_gap(YearMonth { year: 2026, month: 9 }).as_deref(),
+            Some("enrolled 2026-10-20, after 2026-09")
+        );
+        records.enrollment_ended_on = Some(day(2026, 10, 31));
+        assert_eq!(records.enrollment_gap(OCT), None, "in care for part of the month");
+        assert_eq!(records.enrollment_gap(NOV).as_deref(), Some("enrollment ended 2026-10-31"));
+
+        let flag = records.initiating_visit_flag().unwrap();
+        assert!(flag.contains("care management began in 2026-10"), "{flag}");
+        records.initiating_visits = vec![day(2025, 10, 1)];
+        assert_eq!(records.initiating_visit_flag(), None, "12 months before October's start");
+        records.initiating_visits = vec![day(2025, 9, 30)];
+        assert!(records.initiating_visit_flag().is_some(), "a day too early");
+        records.initiating_visits = vec![day(2026, 10, 31)];
+        assert_eq!(records.initiating_visit_flag(), None, "in the first month itself");
+        let unknown = EnrollmentRecords::default();
+        assert_eq!(unknown.initiating_visit_flag(), None, "no start known: nothing to judge");
+    }
+
+    #[test]
+    fn visit_types_that_can_initiate_care_management() {
+        assert_eq!(initiating_kind("Annual Wellness"), Some(InitiatingKind::Awv));
+        assert_eq!(initiating_kind("IPPE"), Some(InitiatingKind::Ippe));
+        assert_eq!(initiating_kind("Office Visit"), Some(InitiatingKind::EvaluationManagement));
+        assert_eq!(initiating_kind("Tele Visit"), Some(InitiatingKind::EvaluationManagement));
+        assert_eq!(initiating_kind("Lab draw"), None);
+        for kind in InitiatingKind::ALL {
+            assert_eq!(initiating_kind(kind.as_str()), Some(*kind), "{kind}");
+        }
     }
 
     #[test]

@@ -78,6 +78,15 @@ vocabulary!(
     /// Administrative sex as claims carry it (X12: F, M, U).
     Sex, "sex" { Female => "F", Male => "M", Unknown => "U" }
 );
+vocabulary!(
+    /// A visit that can initiate care management (CMS): a comprehensive E/M visit, an annual
+    /// wellness visit or the initial preventive physical exam.
+    InitiatingKind, "initiating visit" {
+        EvaluationManagement => "E/M visit",
+        Awv => "Annual Wellness Visit (AWV)",
+        Ippe => "Initial Preventive Physical Exam (IPPE)",
+    }
+);
 vocabulary!(Priority, "priority" { High => "High", Medium => "Medium", Low => "Low" });
 vocabulary!(SpecialNeed, "special needs" { MentalHealth => "Mental Health", Dementia => "Dementia", ComplexMedical => "Complex Medical", Language => "Language" });
 vocabulary!(

@@ -11,8 +11,8 @@ use crate::import::ImportKind;
 use crate::notifications::{EmailStatus, Kind};
 use crate::patient::{
     Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
-    ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
-    RecordSource, Sex, SpecialNeed,
+    ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind, OnboardingStatus, PatientStatus,
+    Priority, Program, RecordSource, Sex, SpecialNeed,
 };
 use crate::role::Role;
 use crate::schedule::TaskStatus;
@@ -94,6 +94,7 @@ stored_by! {
     GoalStatus => as_str;
     CopyDelivery => as_str;
     Sex => as_str;
+    InitiatingKind => as_str;
     OnboardingStatus => as_str;
     Priority => as_str;
     SpecialNeed => as_str;
@@ -126,6 +127,7 @@ serialized_as_stored!(
     GoalStatus,
     CopyDelivery,
     Sex,
+    InitiatingKind,
     OnboardingStatus,
     Priority,
     SpecialNeed,
@@ -179,6 +181,7 @@ mod tests {
         round_trips::<GoalStatus>();
         round_trips::<CopyDelivery>();
         round_trips::<Sex>();
+        round_trips::<InitiatingKind>();
     }
 
     #[test]

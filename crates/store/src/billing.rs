@@ -61,6 +61,8 @@ struct BillingPatient {
     chronic_conditions: i32,
     coordinator_id: Option<UserId>,
     status: PatientStatus,
+    enrolled_on: Option<chrono::NaiveDate>,
+    enrollment_ended_on: Option<chrono::NaiveDate>,
 }
 
 impl BillingPatient {
@@ -68,6 +70,8 @@ impl BillingPatient {
         let p = self;
         records.legacy_conditions = p.chronic_conditions;
         records.complex_now = p.complex_ccm;
+        records.enrolled_on = p.enrolled_on;
+        records.enrollment_ended_on = p.enrollment_ended_on;
         PatientFacts {
             on_caseload: p.status == PatientStatus::Active && p.coordinator_id.is_some(),
             facts: PatientMonth {
@@ -123,7 +127,7 @@ impl Store {
         let rows: Vec<BillingPatient> = self
             .rows(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions,
-                        p.coordinator_id, p.status
+                        p.coordinator_id, p.status, p.enrolled_on, p.enrollment_ended_on
                  FROM patients p ORDER BY p.last_name, p.first_name, p.id",
                 vec![],
             )

@@ -79,6 +79,8 @@ pub struct DemoEnrollment {
     pub diagnoses: Vec<DemoDiagnosis>,
     /// Oldest version first.
     pub care_plan: Vec<DemoCarePlanVersion>,
+    /// When care management began; the patient's provider bills it.
+    pub enrolled_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone)]
@@ -385,6 +387,8 @@ impl Store {
                 lookup(&facilities, &p.facility, "facility")?.into(),
                 lookup(&providers, &p.provider, "provider")?.into(),
                 coordinator.into(),
+                lookup(&providers, &p.provider, "provider")?.into(),
+                p.enrollment.enrolled_on.into(),
                 p.status.into(),
                 p.care_gap_status.into(),
                 p.language.clone().into(),
@@ -418,6 +422,8 @@ impl Store {
                 "facility_id",
                 "provider_id",
                 "coordinator_id",
+                "billing_provider_id",
+                "enrolled_on",
                 "status",
                 "care_gap_status",
                 "language",

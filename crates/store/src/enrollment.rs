@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use carelog_domain::enrollment::{
     CarePlanVersionSpan, ComplexityChange, ConsentSpan, DiagnosisSpan, EnrollmentRecords, GapFacts,
+    initiating_kind,
 };
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
-    CarePlanState, CareProgram, ConsentMethod, CopyDelivery, GoalStatus, PatientStatus,
-    RecordSource,
+    CarePlanState, CareProgram, ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind,
+    PatientStatus, Program, RecordSource,
 };
 use carelog_domain::practice_time::YearMonth;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -111,6 +112,12 @@ pub struct PatientEnrollment {
     pub complex_now: bool,
     /// A chronic-condition count from an import, standing until diagnoses are recorded.
     pub legacy_conditions: i32,
+    pub enrolled_on: Option<NaiveDate>,
+    pub enrollment_ended_on: Option<NaiveDate>,
+    pub billing_provider_id: Option<i64>,
+    pub billing_provider: Option<String>,
+    /// Visits by the billing practitioner that can initiate care management, newest first.
+    pub initiating_visits: Vec<InitiatingVisitRow>,
 }
 
 impl PatientEnrollment {
@@ -154,6 +161,9 @@ impl PatientEnrollment {
                     previous: c.previous,
                 })
                 .collect(),
+            enrolled_on: self.enrolled_on,
+            enrollment_ended_on: self.enrollment_ended_on,
+            initiating_visits: self.initiating_visits.iter().map(|v| v.visit_date).collect(),
         }
     }
 
@@ -196,6 +206,15 @@ pub struct NewGoal {
     pub status: GoalStatus,
 }
 
+/// The enrollment as a person sets it.
+#[derive(Debug, Clone, Copy)]
+pub struct EnrollmentChange {
+    pub program: Program,
+    pub billing_provider_id: Option<i64>,
+    pub enrolled_on: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+}
+
 /// A change of the complex-CCM flag as a person records it.
 #[derive(Debug, Clone)]
 pub struct NewComplexity {
@@ -217,6 +236,10 @@ pub struct Activation {
 struct PatientFlags {
     complex_ccm: bool,
     chronic_conditions: i32,
+    enrolled_on: Option<NaiveDate>,
+    enrollment_ended_on: Option<NaiveDate>,
+    billing_provider_id: Option<i64>,
+    billing_provider: Option<String>,
 }
 
 #[derive(FromQueryResult)]
@@ -251,6 +274,26 @@ struct ComplexityOf {
     previous: bool,
 }
 
+/// Visits by the patient's billing practitioner (their provider while none is named).
+const INITIATING_VISITS: &str = "v.patient_id, v.visit_date, v.visit_type, pr.name AS provider
+    FROM visits v JOIN patients p ON p.id = v.patient_id LEFT JOIN providers pr ON pr.id = v.provider_id
+    WHERE v.provider_id = COALESCE(p.billing_provider_id, p.provider_id)";
+
+#[derive(FromQueryResult)]
+struct VisitOf {
+    patient_id: PatientId,
+    visit_date: NaiveDate,
+    visit_type: String,
+}
+
+/// An initiating visit as the record lists it.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
+pub struct InitiatingVisitRow {
+    pub visit_date: NaiveDate,
+    pub visit_type: String,
+    pub provider: Option<String>,
+}
+
 const VERSION_COLUMNS: &str = "v.id, v.version, v.state, v.source, cu.display_name AS created_by, v.created_at,
     v.activated_on, au.display_name AS activated_by, pr.name AS approved_by, v.ended_on, v.copy_given_on,
     v.copy_given_how, v.problem_list, v.expected_outcome, v.symptom_management, v.interventions,
@@ -270,7 +313,9 @@ impl Store {
         let id = || vec![patient.into()];
         let Some(flags) = self
             .row::<PatientFlags>(
-                "SELECT complex_ccm, chronic_conditions FROM patients WHERE id = $1",
+                "SELECT p.complex_ccm, p.chronic_conditions, p.enrolled_on, p.enrollment_ended_on,
+                        p.billing_provider_id, b.name AS billing_provider
+                 FROM patients p LEFT JOIN providers b ON b.id = p.billing_provider_id WHERE p.id = $1",
                 id(),
             )
             .await?
@@ -319,6 +364,14 @@ impl Store {
                 id(),
             )
             .await?;
+        let visits: Vec<InitiatingVisitRow> = self
+            .rows(
+                &format!(
+                    "SELECT {INITIATING_VISITS} AND v.patient_id = $1 ORDER BY v.visit_date DESC"
+                ),
+                id(),
+            )
+            .await?;
         Ok(Some(PatientEnrollment {
             consents,
             diagnoses,
@@ -326,6 +379,14 @@ impl Store {
             complexity,
             complex_now: flags.complex_ccm,
             legacy_conditions: flags.chronic_conditions,
+            enrolled_on: flags.enrolled_on,
+            enrollment_ended_on: flags.enrollment_ended_on,
+            billing_provider_id: flags.billing_provider_id,
+            billing_provider: flags.billing_provider,
+            initiating_visits: visits
+                .into_iter()
+                .filter(|v| initiating_kind(&v.visit_type).is_some())
+                .collect(),
         }))
     }
 
@@ -372,6 +433,11 @@ impl Store {
                     ended_on: v.ended_on,
                 });
             }
+        }
+        let visits: Vec<VisitOf> =
+            self.rows(&format!("SELECT {INITIATING_VISITS}"), vec![]).await?;
+        for v in visits.into_iter().filter(|v| initiating_kind(&v.visit_type).is_some()) {
+            all.entry(v.patient_id).or_default().initiating_visits.push(v.visit_date);
         }
         let changes: Vec<ComplexityOf> = self
             .rows(
@@ -777,6 +843,59 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("care plan version {version}")));
         }
+        insert_audit(self, &*tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the enrollment: program, billing practitioner and dates.
+    pub async fn set_enrollment(
+        &self,
+        patient: PatientId,
+        enrollment: &EnrollmentChange,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.begin_write().await?;
+        let changed = tx
+            .execute_raw(self.stmt(
+                "UPDATE patients SET program = $1, billing_provider_id = $2, enrolled_on = $3, enrollment_ended_on = $4,
+                     updated_at = $5 WHERE id = $6",
+                vec![
+                    enrollment.program.into(),
+                    enrollment.billing_provider_id.into(),
+                    enrollment.enrolled_on.into(),
+                    enrollment.ended_on.into(),
+                    at(now),
+                    patient.into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("patient {patient}")));
+        }
+        insert_audit(self, &*tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an initiating visit entered on the record, as a visit of its kind.
+    pub async fn record_initiating_visit(
+        &self,
+        patient: PatientId,
+        on: NaiveDate,
+        kind: InitiatingKind,
+        practitioner: i64,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.begin_write().await?;
+        tx.execute_raw(self.stmt(
+            "INSERT INTO visits (patient_id, provider_id, visit_date, visit_type, created_at) VALUES ($1, $2, $3, $4, $5)",
+            vec![patient.into(), practitioner.into(), on.into(), kind.as_str().into(), at(now)],
+        ))
+        .await?;
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())

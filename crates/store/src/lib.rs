@@ -68,8 +68,8 @@ pub use demo_rows::{
 };
 pub use enrollment::{
     Activation, CarePlanSections, CarePlanVersionRow, ComplexityRow, ConsentRow, DiagnosisRow,
-    GapRow, GoalRow, NewComplexity, NewConsent, NewDiagnosis, NewGoal, PatientEnrollment,
-    Practitioner,
+    EnrollmentChange, GapRow, GoalRow, InitiatingVisitRow, NewComplexity, NewConsent, NewDiagnosis,
+    NewGoal, PatientEnrollment, Practitioner,
 };
 pub use error::StoreError;
 pub use figures::{BillingRevision, QueueTrends};

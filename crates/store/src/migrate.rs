@@ -94,6 +94,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "schedules for patients whose care plan review is due",
         sql: include_str!("../migrations/0016_care_plan_review_schedules.sql"),
     },
+    Migration {
+        version: 17,
+        description: "enrollment dates",
+        sql: include_str!("../migrations/0017_enrollment_dates.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -119,6 +124,8 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
             .collect(),
         (15, engine) => crate::vocabulary_checks::migration_15(engine),
         (16, engine) => crate::vocabulary_checks::migration_16(engine),
+        // Initiating visits flag billing lines for review: visits are a billing input now.
+        (17, engine) => billing_input_triggers(&["visits"], engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -33,6 +33,8 @@ fn coordinator() -> Router<AppState> {
         .route("/patients/{id}/history", get(pages::patient::history))
         .route("/patients/{id}/assign", post(pages::care_team::assign))
         .route("/patients/{id}/status", post(pages::care_team::set_status))
+        .route("/patients/{id}/enrollment", post(pages::enrollment::set_enrollment))
+        .route("/patients/{id}/initiating-visits", post(pages::enrollment::record_initiating_visit))
         .route("/patients/{id}/consents", post(pages::enrollment::record_consent))
         .route(
             "/patients/{id}/consents/{consent}/withdraw",

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
-use carelog_app::enrollment::{ComplexityInput, ConsentInput, DiagnosisInput};
+use carelog_app::enrollment::{
+    ComplexityInput, ConsentInput, DiagnosisInput, EnrollmentInput, InitiatingVisitInput,
+};
 use carelog_domain::ids::PatientId;
 use serde::Deserialize;
 
@@ -101,5 +103,27 @@ pub async fn change_complexity(
 ) -> AppResult<Response> {
     let patient = visible_patient(&state, &user, &raw_id).await?;
     let outcome = state.app.change_complexity(&user.actor(), patient, &form).await;
+    answer(&state, &user, &raw_id, outcome).await
+}
+
+pub async fn set_enrollment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<EnrollmentInput>,
+) -> AppResult<Response> {
+    let patient = visible_patient(&state, &user, &raw_id).await?;
+    let outcome = state.app.set_enrollment(&user.actor(), patient, &form).await;
+    answer(&state, &user, &raw_id, outcome).await
+}
+
+pub async fn record_initiating_visit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<InitiatingVisitInput>,
+) -> AppResult<Response> {
+    let patient = visible_patient(&state, &user, &raw_id).await?;
+    let outcome = state.app.record_initiating_visit(&user.actor(), patient, &form).await;
     answer(&state, &user, &raw_id, outcome).await
 }

@@ -13,7 +13,7 @@ use carelog_app::patients::VisiblePatient;
 use carelog_domain::enrollment::CarePlanStep;
 use carelog_domain::icd10cm::{self, Icd10Code};
 use carelog_domain::ids::PatientId;
-use carelog_domain::patient::{ConsentMethod, PatientStatus};
+use carelog_domain::patient::{ConsentMethod, InitiatingKind, PatientStatus, Program};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use chrono::{NaiveDate, Utc};
@@ -61,6 +61,8 @@ struct EnrollmentSection {
     search: String,
     found: Vec<Icd10Code>,
     methods: Vec<&'static str>,
+    programs: Vec<&'static str>,
+    kinds: Vec<&'static str>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -188,6 +190,8 @@ pub(crate) async fn patient_page(
             search,
             found,
             methods: vec![ConsentMethod::Verbal.as_str(), ConsentMethod::Written.as_str()],
+            programs: Program::ALL.iter().map(|p| p.as_str()).collect(),
+            kinds: InitiatingKind::ALL.iter().map(|k| k.as_str()).collect(),
         },
     };
     Ok((status, render(&page)?).into_response())
