@@ -454,3 +454,27 @@ async fn the_enrollment_and_its_initiating_visit_shape_the_billing_line() {
     let events = "SELECT COUNT(*) AS n FROM audit_events WHERE patient_id = $1 AND action = 'enrollment.enrollment'";
     assert_eq!(count(&app, events, patient).await, 2, "the refused change left no event");
 }
+
+#[tokio::test]
+async fn an_admin_records_a_practitioners_npi_checked_by_its_check_digit() {
+    let app = spawn_app().await;
+    let (admin, _) = app.sign_in("admin").await;
+    let all = app.store.practitioners().await.unwrap();
+    let (first, second) = (&all[0], &all[1]);
+    let path = |id: i64| format!("/admin/practitioners/{id}/npi");
+    let (status, body) = app.post_form(&admin, &path(first.id), &[("npi", "1234567890")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("check digit should be 3"), "{body}");
+    let taken = second.npi.clone().unwrap();
+    let (status, body) = app.post_form(&admin, &path(first.id), &[("npi", &taken)]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(&format!("{} already holds", second.name)), "{body}");
+    let (status, body) = app.post_form(&admin, &path(first.id), &[("npi", "1234567893")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("now has NPI 1234567893"));
+    let (coordinator, _) = app.sign_in("coord1").await;
+    let (status, _) = app.post_form(&coordinator, &path(first.id), &[("npi", "1234567893")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let events = "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.practitioner_npi' AND detail LIKE '%→ 1234567893' AND patient_id IS NULL AND $1 = $1";
+    assert_eq!(count(&app, events, PatientId(0)).await, 1);
+}

@@ -1,10 +1,12 @@
 //! The practice at a glance: the header's month, the admin overview, the audit log and health.
 
+use carelog_domain::enrollment::Npi;
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
 use carelog_store::{AuditFilter, AuditPage, MonthSummary, User};
 use chrono::Utc;
 
+use crate::actor::audit_event;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
 /// What every page's header shows: this month's minutes and patients, and unread notifications.
@@ -21,6 +23,8 @@ pub struct Overview {
     pub schedules: i64,
     pub schema_version: i64,
     pub engine: &'static str,
+    /// Who can approve care plans and bill, with their NPIs.
+    pub practitioners: Vec<carelog_store::Practitioner>,
 }
 
 impl App {
@@ -55,7 +59,44 @@ impl App {
             schedules: self.store.schedule_count().await?,
             schema_version: self.store.schema_version().await?,
             engine: self.store.engine().name(),
+            practitioners: self.store.practitioners().await?,
         })
+    }
+
+    /// Records a practitioner's NPI (admins): ten digits with a valid check digit, held by no one else.
+    pub async fn set_practitioner_npi(
+        &self,
+        actor: &Actor,
+        practitioner: &str,
+        npi: &str,
+    ) -> ServiceResult<String> {
+        self.require_admin(actor)?;
+        let npi =
+            Npi::parse(npi).map_err(|e| ServiceError::Refused(format!("NPI: {}", e.message)))?;
+        let all = self.store.practitioners().await?;
+        let Some(target) =
+            practitioner.trim().parse::<i64>().ok().and_then(|id| all.iter().find(|p| p.id == id))
+        else {
+            return Err(ServiceError::NotFound);
+        };
+        if let Some(holder) =
+            all.iter().find(|p| p.npi.as_deref() == Some(npi.as_str()) && p.id != target.id)
+        {
+            return Err(ServiceError::Refused(format!(
+                "NPI: {} already holds {}",
+                holder.name,
+                npi.as_str()
+            )));
+        }
+        let detail = format!(
+            "practitioner {}: NPI {} → {}",
+            target.name,
+            target.npi.as_deref().unwrap_or("none"),
+            npi.as_str()
+        );
+        let audit = audit_event(actor, "admin.practitioner_npi", None, detail);
+        self.store.set_practitioner_npi(target.id, npi.as_str(), &audit, Utc::now()).await?;
+        Ok(format!("{} now has NPI {}.", target.name, npi.as_str()))
     }
 
     /// A page of the audit log, newest first, and how many events match.

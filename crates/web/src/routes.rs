@@ -107,6 +107,7 @@ fn imports() -> Router<AppState> {
     Router::new()
         .route("/admin", get(pages::admin::page))
         .route("/admin/audit", get(pages::audit_log::page))
+        .route("/admin/practitioners/{id}/npi", post(pages::admin::set_npi))
         .route("/admin/imports", get(pages::imports::page).post(pages::imports::upload))
         .route("/admin/imports/template/{name}", get(pages::imports::template))
         .route("/admin/imports/{id}", get(pages::imports::report))
