@@ -466,7 +466,12 @@ async fn import_synthea(
             std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
         ));
     }
-    let (patients, visits) = synthea_tables(&bundles).map_err(anyhow::Error::msg)?;
+    let today = carelog_domain::practice_time::local_date(chrono::Utc::now(), config.time_zone);
+    let tables = synthea_tables(&bundles, today).map_err(anyhow::Error::msg)?;
+    for line in &tables.skipped {
+        println!("Not imported: {line}");
+    }
+    let (patients, visits) = (tables.patients, tables.visits);
     for (kind, table, label) in
         [(ImportKind::Zmo, patients, "patients"), (ImportKind::Psl, visits, "encounters as visits")]
     {

@@ -6,7 +6,7 @@ use carelog_domain::import::{Cells, ImportKind, column_fields, missing_fields, p
 use carelog_domain::import_plan::{Plan, plan};
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use carelog_store::{Applied, NewAuditEvent, Store};
-use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::import_files::{Table, read_table};
@@ -182,11 +182,26 @@ pub fn template_csv(kind: ImportKind) -> String {
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// Synthea bundles as tables to check and plan, and what was left out and why.
+pub struct SyntheaTables {
+    pub patients: Table,
+    pub visits: Table,
+    /// One line per file or patient not imported: the file's name and the reason.
+    pub skipped: Vec<String>,
+}
+
 /// Synthea's FHIR R4 patient bundles as a ZMO sheet (one row a patient) and a PSL (one row a finished
 /// encounter), so they pass the same checks and plan as a practice's own files. A patient's chart code is
-/// `SYN-` and the last ten characters of Synthea's id; two or more active conditions make them a CCM patient, fewer PCM;
-/// they join the assignment queue. `bundles` are (file name, JSON text).
-pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), String> {
+/// `SYN-` and the last ten characters of Synthea's id. Only unresolved conditions (clinical status
+/// active, no abatement) count, and only chronic ones: by their ICD-10-CM category when the bundle
+/// codes them so (those codes become diagnoses), else by their name; two or more make a CCM patient,
+/// fewer PCM, and they join the assignment queue. Patients under 18 on `today` are left out (CCM and
+/// PCM are Medicare services), and a file that is not a readable bundle is named and skipped while
+/// the others are read. `bundles` are (file name, JSON text).
+pub fn synthea_tables(
+    bundles: &[(String, String)],
+    today: NaiveDate,
+) -> Result<SyntheaTables, String> {
     use serde_json::Value;
     let zmo_headers = [
         "Patient Name",
@@ -197,6 +212,7 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
         "Status",
         "Program",
         "Chronic Conditions",
+        "Diagnoses",
         "Language",
         "Phone",
         "Visit Interval",
@@ -206,17 +222,27 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
         Table { headers: zmo_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
     let mut psl =
         Table { headers: psl_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
+    let mut skipped = Vec::new();
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     for (name, json) in bundles {
-        let bundle: Value =
-            serde_json::from_str(json).map_err(|e| format!("{name}: not JSON ({e})"))?;
+        let bundle: Value = match serde_json::from_str(json) {
+            Ok(b) => b,
+            Err(e) => {
+                skipped.push(format!("{name}: not JSON ({e}); skipped"));
+                continue;
+            }
+        };
         if bundle["resourceType"] != "Bundle" {
-            return Err(format!("{name}: not a FHIR Bundle"));
+            skipped.push(format!("{name}: not a FHIR Bundle; skipped"));
+            continue;
         }
         let resources: Vec<&Value> = bundle["entry"]
             .as_array()
             .map(|e| e.iter().map(|x| &x["resource"]).collect())
             .unwrap_or_default();
+        if !resources.iter().any(|r| r["resourceType"] == "Patient") {
+            skipped.push(format!("{name}: no Patient resource; skipped"));
+        }
         for patient in resources.iter().filter(|r| r["resourceType"] == "Patient") {
             let id = text(&patient["id"]);
             let alnum: Vec<char> = id.chars().filter(char::is_ascii_alphanumeric).collect();
@@ -236,16 +262,42 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
             let family = text(&official["family"]);
             let given =
                 official["given"].as_array().and_then(|g| g.first()).map(text).unwrap_or_default();
-            let conditions: Vec<String> = resources
+            let born = text(&patient["birthDate"]);
+            if let Ok(birth) = NaiveDate::parse_from_str(&born, "%Y-%m-%d")
+                && today.years_since(birth).is_some_and(|age| age < 18)
+            {
+                skipped.push(format!(
+                    "{name}: {family}, {given} (born {born}) is under 18: CCM and PCM are for adults; not imported"
+                ));
+                continue;
+            }
+            let unresolved: Vec<&&Value> = resources
                 .iter()
                 .filter(|r| r["resourceType"] == "Condition" && refers(r))
+                .filter(|r| r.get("abatementDateTime").is_none())
                 .filter(|r| {
                     r["clinicalStatus"]["coding"]
                         .as_array()
                         .is_some_and(|c| c.iter().any(|x| x["code"] == "active"))
                 })
-                .map(|r| text(&r["code"]["text"]).replace(';', ","))
                 .collect();
+            let icd10 = |r: &Value| {
+                r["code"]["coding"]
+                    .as_array()
+                    .and_then(|c| {
+                        c.iter().find(|x| x["system"] == "http://hl7.org/fhir/sid/icd-10-cm")
+                    })
+                    .and_then(|x| carelog_domain::icd10cm::billable(x["code"].as_str()?).ok())
+            };
+            let chronic = unresolved
+                .iter()
+                .filter(|r| match icd10(r) {
+                    Some(code) => carelog_domain::icd10cm::chronic_by_default(code.code),
+                    None => carelog_domain::icd10cm::chronic_by_name(&text(&r["code"]["text"])),
+                })
+                .count();
+            let codes: Vec<&str> =
+                unresolved.iter().filter_map(|r| icd10(r)).map(|c| c.code).collect();
             let mut encounters: Vec<&&Value> = resources
                 .iter()
                 .filter(|r| {
@@ -278,29 +330,28 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
                 .map(|t| text(&t["value"]))
                 .unwrap_or_default();
             zmo.rows.push(vec![
-                    format!(
-                        "{}, {}",
-                        family.trim_end_matches(char::is_numeric),
-                        given.trim_end_matches(char::is_numeric)
-                    ),
-                    text(&patient["birthDate"]),
-                    chart.clone(),
-                    latest.map(|e| provider(e)).unwrap_or_default(),
-                    latest.map(|e| text(&e["serviceProvider"]["display"])).unwrap_or_default(),
-                    if patient.get("deceasedDateTime").is_some()
-                        || patient["deceasedBoolean"] == true
-                    {
-                        "Deceased"
-                    } else {
-                        "Active"
-                    }
-                    .to_owned(),
-                    if conditions.len() >= 2 { "CCM" } else { "PCM" }.to_owned(),
-                    conditions.len().to_string(),
-                    language,
-                    phone,
-                    "3".to_owned(),
-                ]);
+                format!(
+                    "{}, {}",
+                    family.trim_end_matches(char::is_numeric),
+                    given.trim_end_matches(char::is_numeric)
+                ),
+                born,
+                chart.clone(),
+                latest.map(|e| provider(e)).unwrap_or_default(),
+                latest.map(|e| text(&e["serviceProvider"]["display"])).unwrap_or_default(),
+                if patient.get("deceasedDateTime").is_some() || patient["deceasedBoolean"] == true {
+                    "Deceased"
+                } else {
+                    "Active"
+                }
+                .to_owned(),
+                if chronic >= 2 { "CCM" } else { "PCM" }.to_owned(),
+                chronic.to_string(),
+                codes.join("; "),
+                language,
+                phone,
+                "3".to_owned(),
+            ]);
             for e in encounters {
                 let start = text(&e["period"]["start"]);
                 let visit_type = e["type"]
@@ -319,9 +370,11 @@ pub fn synthea_tables(bundles: &[(String, String)]) -> Result<(Table, Table), St
         }
     }
     if zmo.rows.is_empty() {
-        return Err("No Patient resources found in the bundles.".into());
+        let why =
+            if skipped.is_empty() { String::new() } else { format!(" ({})", skipped.join("; ")) };
+        return Err(format!("No adult Patient resources found in the bundles{why}."));
     }
-    Ok((zmo, psl))
+    Ok(SyntheaTables { patients: zmo, visits: psl, skipped })
 }
 
 impl App {
@@ -374,8 +427,10 @@ mod tests {
     #[test]
     fn a_synthea_bundle_becomes_a_patient_row_and_visit_rows() {
         let json = include_str!("../../../tests/fixtures/synthea/Marisol_Quintero.json");
-        let (zmo, psl) =
-            synthea_tables(&[("m.json".into(), json.into())]).unwrap_or_else(|e| panic!("{e}"));
+        let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap_or_default();
+        let tables = synthea_tables(&[("m.json".into(), json.into())], today)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (zmo, psl) = (tables.patients, tables.visits);
         assert_eq!(zmo.rows.len(), 1);
         let row = &zmo.rows[0];
         assert_eq!(
@@ -383,12 +438,36 @@ mod tests {
             ("Quintero, Marisol", "1949-06-17", "SYN-0000000001")
         );
         assert_eq!(
-            (row[6].as_str(), row[7].as_str(), row[8].as_str()),
-            ("CCM", "2", "Spanish"),
-            "two active conditions, one resolved"
+            (row[6].as_str(), row[7].as_str(), row[8].as_str(), row[9].as_str()),
+            ("CCM", "2", "", "Spanish"),
+            "two chronic conditions active (SNOMED only: no ICD-10 codes), one resolved"
         );
         assert_eq!(psl.rows.len(), 2);
         assert_eq!(psl.rows[1][1], "2026-09-14");
-        assert!(synthea_tables(&[("x.json".into(), "{}".into())]).is_err());
+        assert!(synthea_tables(&[("x.json".into(), "{}".into())], today).is_err());
+        // Coded in ICD-10-CM as well, the condition becomes a diagnosis.
+        let coded = json.replace(
+            "\"code\": \"44054006\",",
+            "\"code\": \"44054006\"}, {\"system\": \"http://hl7.org/fhir/sid/icd-10-cm\", \"code\": \"E11.9\",",
+        );
+        let tables =
+            synthea_tables(&[("m.json".into(), coded)], today).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tables.patients.rows[0][8], "E11.9");
+        assert_eq!(tables.patients.rows[0][7], "2");
+        let child = json.replace("\"1949-06-17\"", "\"2015-06-17\"");
+        let mixed = [
+            ("bad.json".into(), "{".into()),
+            ("child.json".into(), child),
+            ("m.json".into(), json.into()),
+        ];
+        let tables = synthea_tables(&mixed, today).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tables.patients.rows.len(), 1, "the adult is read past a bad file and a child");
+        assert!(tables.skipped[0].starts_with("bad.json: not JSON"), "{:?}", tables.skipped);
+        assert!(
+            tables.skipped[1]
+                .starts_with("child.json: Quintero, Marisol (born 2015-06-17) is under 18"),
+            "{:?}",
+            tables.skipped
+        );
     }
 }

@@ -94,6 +94,43 @@ pub fn chronic_by_default(code: &str) -> bool {
     CHRONIC_CATEGORIES.iter().any(|(first, last)| (*first..=*last).contains(&category))
 }
 
+/// Whether a condition named only in words (a SNOMED CT display, without an ICD-10-CM code) is one
+/// of the common chronic conditions the categories above hold.
+pub fn chronic_by_name(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "chronic",
+        "diabetes",
+        "hypertension",
+        "hypertensive",
+        "heart failure",
+        "coronary",
+        "atrial fibrillation",
+        "obstructive pulmonary",
+        "asthma",
+        "kidney disease",
+        "hyperlipidemia",
+        "hypercholesterolemia",
+        "hypothyroidism",
+        "obesity",
+        "depressi",
+        "bipolar",
+        "schizophrenia",
+        "dementia",
+        "alzheimer",
+        "parkinson",
+        "osteoarthritis",
+        "rheumatoid",
+        "osteoporosis",
+        "cirrhosis",
+        "hiv",
+        "neoplasm",
+        "carcinoma",
+        "cancer",
+    ];
+    let lower = name.to_lowercase();
+    WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// Codes whose description holds every word of `words` (any case), or whose code begins with it;
 /// at most `limit`. Codes matched by their beginning come in code order; by words, the shortest
 /// descriptions first, so the general code ("Type 2 diabetes mellitus without complications")
@@ -129,6 +166,15 @@ fn contains_ignoring_case(text: &str, word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_named_in_words_are_chronic_when_they_name_a_chronic_condition() {
+        assert!(chronic_by_name("Diabetes mellitus type 2 (disorder)"));
+        assert!(chronic_by_name("Essential hypertension (disorder)"));
+        assert!(chronic_by_name("Coronary heart disease (disorder)"));
+        assert!(!chronic_by_name("Viral sinusitis (disorder)"));
+        assert!(!chronic_by_name("Acute bronchitis (disorder)"));
+    }
 
     #[test]
     fn common_chronic_categories_are_chronic_by_default_and_acute_ones_are_not() {
