@@ -167,6 +167,15 @@ impl PatientEnrollment {
         }
     }
 
+    /// The visit that initiated care management: the latest in the 12 months before it began
+    /// (through that month); while no start is known, the latest of all.
+    pub fn initiating_visit(&self) -> Option<&InitiatingVisitRow> {
+        let Some(start) = self.records().start() else { return self.initiating_visits.first() };
+        let first = YearMonth::of(start);
+        let from = first.first_day().checked_sub_months(chrono::Months::new(12))?;
+        self.initiating_visits.iter().find(|v| (from..=first.last_day()).contains(&v.visit_date))
+    }
+
     /// The version being drafted, if any.
     pub fn draft(&self) -> Option<&CarePlanVersionRow> {
         self.care_plans.iter().find(|v| v.state == CarePlanState::Draft)
