@@ -445,7 +445,9 @@ async fn import_synthea(
     apply: bool,
     skip_invalid: bool,
 ) -> anyhow::Result<()> {
-    use carelog_app::imports::{ImportError, ReadAs, apply_import, check_table, synthea_tables};
+    use carelog_app::imports::{
+        ImportError, ReadAs, apply_import, check_table, keep_uncoded_conditions, synthea_tables,
+    };
     use carelog_domain::import::ImportKind;
     use carelog_domain::import_plan::{error_lines, summary};
     let files: Vec<std::path::PathBuf> = if path.is_dir() {
@@ -471,10 +473,10 @@ async fn import_synthea(
     for line in &tables.skipped {
         println!("Not imported: {line}");
     }
-    let (patients, visits) = (tables.patients, tables.visits);
-    for (kind, table, label) in
-        [(ImportKind::Zmo, patients, "patients"), (ImportKind::Psl, visits, "encounters as visits")]
-    {
+    for (kind, table, label) in [
+        (ImportKind::Zmo, tables.patients.clone(), "patients"),
+        (ImportKind::Psl, tables.visits.clone(), "encounters as visits"),
+    ] {
         let checked = match check_table(
             store,
             config.time_zone,
@@ -519,7 +521,21 @@ async fn import_synthea(
             println!("  (visits of patients not yet imported show as errors until --apply)");
         }
     }
-    if !apply {
+    let waiting: usize = tables.uncoded.iter().map(|(_, c)| c.len()).sum();
+    if apply {
+        let kept = keep_uncoded_conditions(store, &tables, (None, "cli", "command line"))
+            .await
+            .map_err(|e| match e {
+                ImportError::Store(e) => anyhow::Error::from(e),
+                ImportError::File(m) | ImportError::Refused(m) => anyhow::anyhow!(m),
+            })?;
+        println!(
+            "Kept {kept} conditions without an ICD-10-CM code (SNOMED CT), marked as needing one."
+        );
+    } else {
+        println!(
+            "{waiting} unresolved conditions have no ICD-10-CM code: kept in SNOMED CT, marked as needing one."
+        );
         println!("Dry run: nothing was changed. Add --apply to import.");
     }
     Ok(())

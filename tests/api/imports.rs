@@ -449,12 +449,19 @@ async fn synthea_bundles_import_as_waiting_patients_with_their_visits() {
         3
     );
     assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%' AND program = 'CCM' AND chronic_conditions = 2 AND language = 'Spanish'").await, 1);
+    assert!(out.contains("Kept 3 conditions without an ICD-10-CM code"), "{out}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM patient_diagnoses d JOIN patients p ON p.id = d.patient_id WHERE p.chart_code LIKE 'SYN-%' AND d.code_system = 'SNOMED CT' AND d.chronic = TRUE AND d.code IN ('44054006', '59621000', '53741008')").await,
+        3,
+        "unresolved conditions kept in SNOMED CT, needing their ICD-10-CM code; the resolved sinusitis is not"
+    );
     assert_eq!(
         app.store.assignment_queue_length().await.unwrap(),
         queue_before + 2,
         "they wait for a coordinator"
     );
     let (ok, out) = run(true);
+    assert!(out.contains("Kept 0 conditions"), "not kept twice: {out}");
     assert!(
         ok && out.contains("0 to create, 0 to update, 2 to skip")
             && out.contains("0 to create, 0 to update, 3 to skip"),

@@ -5,7 +5,7 @@ use carelog_domain::ids::UserId;
 use carelog_domain::import::{Cells, ImportKind, column_fields, missing_fields, parse_date_time};
 use carelog_domain::import_plan::{Plan, plan};
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
-use carelog_store::{Applied, NewAuditEvent, Store};
+use carelog_store::{Applied, NewAuditEvent, Store, UncodedCondition};
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
@@ -188,6 +188,37 @@ pub struct SyntheaTables {
     pub visits: Table,
     /// One line per file or patient not imported: the file's name and the reason.
     pub skipped: Vec<String>,
+    /// Unresolved conditions that carry no ICD-10-CM code, by chart code. They are kept as diagnoses
+    /// needing their code once the patients are imported.
+    pub uncoded: Vec<(String, Vec<UncodedCondition>)>,
+}
+
+/// Keeps the bundles' conditions that have no ICD-10-CM code as diagnoses in SNOMED CT, marked as
+/// needing their code (they do not qualify until coded). Run after the patients are imported;
+/// answers how many were kept.
+pub async fn keep_uncoded_conditions(
+    store: &Store,
+    tables: &SyntheaTables,
+    who: (Option<UserId>, &str, &str),
+) -> Result<usize, ImportError> {
+    let mut kept = 0;
+    for (chart, conditions) in tables.uncoded.iter().filter(|(_, c)| !c.is_empty()) {
+        let detail =
+            format!("{} conditions kept in SNOMED CT, needing an ICD-10-CM code", conditions.len());
+        let audit = NewAuditEvent {
+            user_id: who.0,
+            username: who.1,
+            action: "import.uncoded_conditions",
+            patient_id: None,
+            detail,
+            address: who.2,
+        };
+        kept += store
+            .keep_uncoded_conditions(chart, conditions, &audit, Utc::now())
+            .await
+            .map_err(ImportError::Store)?;
+    }
+    Ok(kept)
 }
 
 /// Synthea's FHIR R4 patient bundles as a ZMO sheet (one row a patient) and a PSL (one row a finished
@@ -223,6 +254,7 @@ pub fn synthea_tables(
     let mut psl =
         Table { headers: psl_headers.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() };
     let mut skipped = Vec::new();
+    let mut uncoded = Vec::new();
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     for (name, json) in bundles {
         let bundle: Value = match serde_json::from_str(json) {
@@ -298,6 +330,20 @@ pub fn synthea_tables(
                 .count();
             let codes: Vec<&str> =
                 unresolved.iter().filter_map(|r| icd10(r)).map(|c| c.code).collect();
+            let snomed_only: Vec<UncodedCondition> = unresolved
+                .iter()
+                .filter(|r| icd10(r).is_none())
+                .filter_map(|r| {
+                    let coding = r["code"]["coding"]
+                        .as_array()?
+                        .iter()
+                        .find(|x| x["system"] == "http://snomed.info/sct")?;
+                    let name = text(&r["code"]["text"]);
+                    let chronic = carelog_domain::icd10cm::chronic_by_name(&name);
+                    Some(UncodedCondition { code: text(&coding["code"]), name, chronic })
+                })
+                .collect();
+            uncoded.push((chart.clone(), snomed_only));
             let mut encounters: Vec<&&Value> = resources
                 .iter()
                 .filter(|r| {
@@ -374,7 +420,7 @@ pub fn synthea_tables(
             if skipped.is_empty() { String::new() } else { format!(" ({})", skipped.join("; ")) };
         return Err(format!("No adult Patient resources found in the bundles{why}."));
     }
-    Ok(SyntheaTables { patients: zmo, visits: psl, skipped })
+    Ok(SyntheaTables { patients: zmo, visits: psl, skipped, uncoded })
 }
 
 impl App {
@@ -453,6 +499,8 @@ mod tests {
         let tables =
             synthea_tables(&[("m.json".into(), coded)], today).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(tables.patients.rows[0][8], "E11.9");
+        let kept: Vec<&str> = tables.uncoded[0].1.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(kept.len(), 1, "the hypertension, coded in SNOMED CT only: {kept:?}");
         assert_eq!(tables.patients.rows[0][7], "2");
         let child = json.replace("\"1949-06-17\"", "\"2015-06-17\"");
         let mixed = [

@@ -488,13 +488,13 @@ mod tests {
             month,
             enrollment_gap: None,
             consent_gap: None,
-            conditions: QualifyingConditions { count: 2, recorded: true },
+            conditions: QualifyingConditions { count: 2, recorded: true, uncoded: 0 },
             care_plan_gap: None,
         };
         assert!(failed_gates(Billed::Ccm, &ok).is_empty());
         let bad = Compliance {
             consent_gap: Some("consent withdrawn 2026-09-14".into()),
-            conditions: QualifyingConditions { count: 1, recorded: true },
+            conditions: QualifyingConditions { count: 1, recorded: true, uncoded: 0 },
             care_plan_gap: Some("no care plan".into()),
             ..ok.clone()
         };
@@ -506,11 +506,11 @@ mod tests {
                 "no care plan"
             ]
         );
-        let one = QualifyingConditions { count: 1, recorded: true };
+        let one = QualifyingConditions { count: 1, recorded: true, uncoded: 0 };
         assert!(
             failed_gates(Billed::Pcm, &Compliance { conditions: one, ..ok.clone() }).is_empty()
         );
-        let none = QualifyingConditions { count: 0, recorded: true };
+        let none = QualifyingConditions { count: 0, recorded: true, uncoded: 0 };
         assert_eq!(failed_gates(Billed::Pcm, &Compliance { conditions: none, ..ok }).len(), 1);
     }
 

@@ -78,6 +78,8 @@ impl Disclosures {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DiagnosisSpan {
     pub chronic: bool,
+    /// Has its ICD-10-CM code (one kept in SNOMED CT only does not qualify until coded).
+    pub coded: bool,
     /// Unknown onset counts as before any month.
     pub onset: Option<NaiveDate>,
     pub resolved: Option<NaiveDate>,
@@ -91,9 +93,9 @@ impl DiagnosisSpan {
     }
 }
 
-/// Qualifying conditions in a month: chronic diagnoses active in it.
+/// Qualifying conditions in a month: chronic diagnoses with their ICD-10-CM code active in it.
 pub fn qualifying_conditions(diagnoses: &[DiagnosisSpan], month: YearMonth) -> usize {
-    diagnoses.iter().filter(|d| d.chronic && d.active_in(month)).count()
+    diagnoses.iter().filter(|d| d.coded && d.chronic && d.active_in(month)).count()
 }
 
 /// The billing line's words for a month's qualifying conditions.
@@ -159,12 +161,20 @@ pub struct QualifyingConditions {
     pub count: usize,
     /// Counted from recorded diagnoses (false: an imported count, no diagnoses recorded yet).
     pub recorded: bool,
+    /// Chronic diagnoses active in the month that wait for their ICD-10-CM code.
+    pub uncoded: usize,
 }
 
 impl QualifyingConditions {
     /// "1 chronic diagnosis active in 2026-10", or the imported count said as such.
     pub fn in_words(&self, month: YearMonth) -> String {
-        if self.recorded {
+        if self.recorded && self.uncoded > 0 {
+            format!(
+                "{} ({} more need an ICD-10-CM code)",
+                conditions_in_words(self.count, month),
+                self.uncoded
+            )
+        } else if self.recorded {
             conditions_in_words(self.count, month)
         } else if self.count == 0 {
             "no chronic diagnoses recorded".to_owned()
@@ -178,11 +188,16 @@ impl EnrollmentRecords {
     pub fn conditions_in(&self, month: YearMonth) -> QualifyingConditions {
         if self.diagnoses.is_empty() {
             let count = usize::try_from(self.legacy_conditions).unwrap_or(0);
-            QualifyingConditions { count, recorded: false }
+            QualifyingConditions { count, recorded: false, uncoded: 0 }
         } else {
             QualifyingConditions {
                 count: qualifying_conditions(&self.diagnoses, month),
                 recorded: true,
+                uncoded: self
+                    .diagnoses
+                    .iter()
+                    .filter(|d| !d.coded && d.chronic && d.active_in(month))
+                    .count(),
             }
         }
     }
@@ -389,7 +404,10 @@ pub fn gaps_in_words(
     let month = YearMonth::of(today);
     let facts = GapFacts {
         consent_in_force: programs.iter().any(|p| records.consent_gap(*p, month).is_none()),
-        conditions_known: records.diagnoses.iter().any(|d| d.chronic && d.resolved.is_none())
+        conditions_known: records
+            .diagnoses
+            .iter()
+            .any(|d| d.coded && d.chronic && d.resolved.is_none())
             || (records.diagnoses.is_empty() && records.legacy_conditions > 0),
         plan_in_force: care_plan_active_in(&records.care_plan, month),
         plan_drafted: records.care_plan_drafted,
@@ -549,14 +567,16 @@ mod tests {
 
     #[test]
     fn chronic_diagnoses_active_on_some_day_of_the_month_qualify() {
-        let chronic = |onset, resolved| DiagnosisSpan { chronic: true, onset, resolved };
+        let chronic =
+            |onset, resolved| DiagnosisSpan { chronic: true, coded: true, onset, resolved };
         let diagnoses = [
             chronic(None, None),
             chronic(Some(day(2026, 10, 31)), None),
             chronic(Some(day(2026, 11, 1)), None),
             chronic(Some(day(2025, 1, 1)), Some(day(2026, 10, 1))),
             chronic(Some(day(2025, 1, 1)), Some(day(2026, 9, 30))),
-            DiagnosisSpan { chronic: false, onset: None, resolved: None },
+            DiagnosisSpan { chronic: false, coded: true, onset: None, resolved: None },
+            DiagnosisSpan { chronic: true, coded: false, onset: None, resolved: None },
         ];
         assert_eq!(qualifying_conditions(&diagnoses, OCT), 3);
         assert_eq!(qualifying_conditions(&diagnoses, NOV), 3);
@@ -637,14 +657,39 @@ mod tests {
         let mut records =
             EnrollmentRecords { legacy_conditions: 3, ..EnrollmentRecords::default() };
         let counted = records.conditions_in(OCT);
-        assert_eq!(counted, QualifyingConditions { count: 3, recorded: false });
+        assert_eq!(counted, QualifyingConditions { count: 3, recorded: false, uncoded: 0 });
         assert_eq!(
             counted.in_words(OCT),
             "3 chronic conditions imported as a count, no diagnoses recorded"
         );
-        records.diagnoses.push(DiagnosisSpan { chronic: true, onset: None, resolved: None });
-        records.diagnoses.push(DiagnosisSpan { chronic: false, onset: None, resolved: None });
-        assert_eq!(records.conditions_in(OCT), QualifyingConditions { count: 1, recorded: true });
+        records.diagnoses.push(DiagnosisSpan {
+            chronic: true,
+            coded: true,
+            onset: None,
+            resolved: None,
+        });
+        records.diagnoses.push(DiagnosisSpan {
+            chronic: false,
+            coded: true,
+            onset: None,
+            resolved: None,
+        });
+        assert_eq!(
+            records.conditions_in(OCT),
+            QualifyingConditions { count: 1, recorded: true, uncoded: 0 }
+        );
+        records.diagnoses.push(DiagnosisSpan {
+            chronic: true,
+            coded: false,
+            onset: None,
+            resolved: None,
+        });
+        assert_eq!(
+            records.conditions_in(OCT).in_words(OCT),
+            "1 chronic diagnosis active in 2026-10 (1 more need an ICD-10-CM code)",
+            "a condition kept in SNOMED CT waits for its code"
+        );
+        records.diagnoses.pop();
         assert_eq!(
             records.conditions_in(OCT).in_words(OCT),
             "1 chronic diagnosis active in 2026-10"

@@ -87,6 +87,11 @@ vocabulary!(
         Ippe => "Initial Preventive Physical Exam (IPPE)",
     }
 );
+vocabulary!(
+    /// The code system of a recorded diagnosis: ICD-10-CM, or SNOMED CT for a condition brought in
+    /// (from Synthea) that still needs its ICD-10-CM code before it can count or be claimed.
+    CodeSystem, "code system" { Icd10Cm => "ICD-10-CM", Snomed => "SNOMED CT" }
+);
 vocabulary!(Priority, "priority" { High => "High", Medium => "Medium", Low => "Low" });
 vocabulary!(SpecialNeed, "special needs" { MentalHealth => "Mental Health", Dementia => "Dementia", ComplexMedical => "Complex Medical", Language => "Language" });
 vocabulary!(

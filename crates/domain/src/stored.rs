@@ -10,9 +10,9 @@ use crate::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, ValueFormat
 use crate::import::ImportKind;
 use crate::notifications::{EmailStatus, Kind};
 use crate::patient::{
-    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
-    ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind, OnboardingStatus, PatientStatus,
-    Priority, Program, RecordSource, Sex, SpecialNeed,
+    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, CodeSystem,
+    Complexity, ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind, OnboardingStatus,
+    PatientStatus, Priority, Program, RecordSource, Sex, SpecialNeed,
 };
 use crate::role::Role;
 use crate::schedule::TaskStatus;
@@ -95,6 +95,7 @@ stored_by! {
     CopyDelivery => as_str;
     Sex => as_str;
     InitiatingKind => as_str;
+    CodeSystem => as_str;
     OnboardingStatus => as_str;
     Priority => as_str;
     SpecialNeed => as_str;
@@ -128,6 +129,7 @@ serialized_as_stored!(
     CopyDelivery,
     Sex,
     InitiatingKind,
+    CodeSystem,
     OnboardingStatus,
     Priority,
     SpecialNeed,
@@ -182,6 +184,7 @@ mod tests {
         round_trips::<CopyDelivery>();
         round_trips::<Sex>();
         round_trips::<InitiatingKind>();
+        round_trips::<CodeSystem>();
     }
 
     #[test]

@@ -10,8 +10,8 @@ use carelog_domain::enrollment::{
 };
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
-    CarePlanState, CareProgram, ConsentMethod, CopyDelivery, GoalStatus, InitiatingKind,
-    PatientStatus, Program, RecordSource,
+    CarePlanState, CareProgram, CodeSystem, ConsentMethod, CopyDelivery, GoalStatus,
+    InitiatingKind, PatientStatus, Program, RecordSource,
 };
 use carelog_domain::practice_time::YearMonth;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -42,6 +42,7 @@ pub struct ConsentRow {
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct DiagnosisRow {
     pub id: i64,
+    pub code_system: CodeSystem,
     pub code: String,
     pub description: String,
     pub chronic: bool,
@@ -139,6 +140,7 @@ impl PatientEnrollment {
                 .iter()
                 .map(|d| DiagnosisSpan {
                     chronic: d.chronic,
+                    coded: d.code_system == CodeSystem::Icd10Cm,
                     onset: d.onset_on,
                     resolved: d.resolved_on,
                 })
@@ -215,6 +217,14 @@ pub struct NewGoal {
     pub status: GoalStatus,
 }
 
+/// A condition that came without an ICD-10-CM code: its SNOMED CT code and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncodedCondition {
+    pub code: String,
+    pub name: String,
+    pub chronic: bool,
+}
+
 /// The enrollment as a person sets it.
 #[derive(Debug, Clone, Copy)]
 pub struct EnrollmentChange {
@@ -262,6 +272,7 @@ struct ConsentOf {
 #[derive(FromQueryResult)]
 struct DiagnosisOf {
     patient_id: PatientId,
+    code_system: CodeSystem,
     chronic: bool,
     onset_on: Option<NaiveDate>,
     resolved_on: Option<NaiveDate>,
@@ -342,7 +353,7 @@ impl Store {
             .await?;
         let diagnoses = self
             .rows(
-                "SELECT d.id, d.code, d.description, d.chronic, d.onset_on, d.resolved_on, d.source,
+                "SELECT d.id, d.code_system, d.code, d.description, d.chronic, d.onset_on, d.resolved_on, d.source,
                         u.display_name AS recorded_by
                  FROM patient_diagnoses d LEFT JOIN users u ON u.id = d.recorded_by
                  WHERE d.patient_id = $1 ORDER BY d.resolved_on IS NOT NULL, d.code, d.id",
@@ -417,13 +428,17 @@ impl Store {
         }
         let diagnoses: Vec<DiagnosisOf> = self
             .rows(
-                "SELECT patient_id, chronic, onset_on, resolved_on FROM patient_diagnoses",
+                "SELECT patient_id, code_system, chronic, onset_on, resolved_on FROM patient_diagnoses",
                 vec![],
             )
             .await?;
         for d in diagnoses {
-            let span =
-                DiagnosisSpan { chronic: d.chronic, onset: d.onset_on, resolved: d.resolved_on };
+            let span = DiagnosisSpan {
+                chronic: d.chronic,
+                coded: d.code_system == CodeSystem::Icd10Cm,
+                onset: d.onset_on,
+                resolved: d.resolved_on,
+            };
             all.entry(d.patient_id).or_default().diagnoses.push(span);
         }
         let versions: Vec<VersionOf> = self
@@ -554,6 +569,61 @@ impl Store {
         insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Keeps conditions that came without an ICD-10-CM code, in SNOMED CT, for the patient with this
+    /// chart code; one already kept unresolved is not kept twice. Answers how
+    /// many were kept.
+    pub async fn keep_uncoded_conditions(
+        &self,
+        chart_code: &str,
+        conditions: &[UncodedCondition],
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let tx = self.begin_write().await?;
+        let patient: Option<PatientId> = tx
+            .scalar(
+                self.stmt("SELECT id FROM patients WHERE chart_code = $1", vec![chart_code.into()]),
+            )
+            .await?;
+        let patient =
+            patient.ok_or_else(|| StoreError::NotFound(format!("patient {chart_code}")))?;
+        let mut kept = 0;
+        for UncodedCondition { code, name, chronic } in conditions {
+            let known = tx
+                .count(self.stmt(
+                    "SELECT COUNT(*) AS n FROM patient_diagnoses
+                     WHERE patient_id = $1 AND code_system = $2 AND code = $3 AND resolved_on IS NULL",
+                    vec![patient.into(), CodeSystem::Snomed.into(), code.clone().into()],
+                ))
+                .await?;
+            if known > 0 {
+                continue;
+            }
+            tx.execute_raw(self.stmt(
+                "INSERT INTO patient_diagnoses (patient_id, code_system, code, description, chronic, source, recorded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    patient.into(),
+                    CodeSystem::Snomed.into(),
+                    code.clone().into(),
+                    name.clone().into(),
+                    (*chronic).into(),
+                    RecordSource::Imported.into(),
+                    at(now),
+                ],
+            ))
+            .await?;
+            kept += 1;
+        }
+        if kept > 0 {
+            let mut event = audit.clone();
+            event.patient_id = Some(patient);
+            insert_audit(self, &*tx, &event, now).await?;
+        }
+        tx.commit().await?;
+        Ok(kept)
     }
 
     /// Marks the patient's diagnosis resolved on a day (not before its onset).
@@ -981,12 +1051,14 @@ impl Store {
         };
         let draft = key(CarePlanState::Draft);
         let active = key(CarePlanState::Active);
+        let icd10 = key(CodeSystem::Icd10Cm);
         self.rows(
             &format!(
                 "SELECT p.id,
                     EXISTS (SELECT 1 FROM patient_consents c WHERE c.patient_id = p.id AND c.obtained_on <= $2
                             AND (c.withdrawn_on IS NULL OR c.withdrawn_on >= $1)) AS consent_in_force,
-                    (EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL)
+                    (EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL
+                            AND d.code_system = {icd10})
                      OR (p.chronic_conditions > 0 AND NOT EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id))) AS conditions_known,
                     EXISTS (SELECT 1 FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state <> {draft}
                             AND (v.activated_on IS NULL OR v.activated_on <= $2) AND (v.ended_on IS NULL OR v.ended_on >= $1)) AS plan_in_force,

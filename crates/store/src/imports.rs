@@ -11,8 +11,8 @@ use carelog_domain::import_plan::{
     Change, Known, KnownCoordinator, KnownPatient, KnownTaskType, Plan, RowPlan,
 };
 use carelog_domain::patient::{
-    CareGapStatus, CarePlanState, CarePlanStatus, Complexity, ConsentMethod, OnboardingStatus,
-    OnboardingStep, PatientStatus, Priority, Program, Sex,
+    CareGapStatus, CarePlanState, CarePlanStatus, CodeSystem, Complexity, ConsentMethod,
+    OnboardingStatus, OnboardingStep, PatientStatus, Priority, Program, Sex,
 };
 use carelog_domain::practice_time::{UtcRange, YearMonth};
 use carelog_domain::schedule::TaskStatus;
@@ -273,8 +273,8 @@ impl Store {
         let mut diagnoses: HashMap<PatientId, Vec<String>> = HashMap::new();
         for d in self
             .rows::<PatientCode>(
-                "SELECT patient_id, code FROM patient_diagnoses WHERE resolved_on IS NULL ORDER BY code",
-                vec![],
+                "SELECT patient_id, code FROM patient_diagnoses WHERE resolved_on IS NULL AND code_system = $1 ORDER BY code",
+                vec![CodeSystem::Icd10Cm.into()],
             )
             .await?
         {

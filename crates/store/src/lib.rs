@@ -69,7 +69,7 @@ pub use demo_rows::{
 pub use enrollment::{
     Activation, CarePlanSections, CarePlanVersionRow, ComplexityRow, ConsentRow, DiagnosisRow,
     EnrollmentChange, GapRow, GoalRow, InitiatingVisitRow, NewComplexity, NewConsent, NewDiagnosis,
-    NewGoal, PatientEnrollment, Practitioner,
+    NewGoal, PatientEnrollment, Practitioner, UncodedCondition,
 };
 pub use error::StoreError;
 pub use figures::{BillingRevision, QueueTrends};

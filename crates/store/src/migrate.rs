@@ -99,6 +99,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "enrollment dates",
         sql: include_str!("../migrations/0017_enrollment_dates.sql"),
     },
+    Migration {
+        version: 18,
+        description: "diagnoses kept in SNOMED CT until coded",
+        sql: include_str!("../migrations/0018_diagnosis_code_systems.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -126,6 +131,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (16, engine) => crate::vocabulary_checks::migration_16(engine),
         // Initiating visits flag billing lines for review: visits are a billing input now.
         (17, engine) => billing_input_triggers(&["visits"], engine),
+        (18, engine) => crate::vocabulary_checks::migration_18(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

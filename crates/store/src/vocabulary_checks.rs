@@ -9,9 +9,9 @@ use carelog_domain::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, Va
 use carelog_domain::import::ImportKind;
 use carelog_domain::notifications::{EmailStatus, Kind};
 use carelog_domain::patient::{
-    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, Complexity,
-    ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority, Program,
-    RecordSource, Sex,
+    Availability, CareGapStatus, CarePlanState, CarePlanStatus, CareProgram, CodeSystem,
+    Complexity, ConsentMethod, CopyDelivery, GoalStatus, OnboardingStatus, PatientStatus, Priority,
+    Program, RecordSource, Sex,
 };
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -133,6 +133,11 @@ pub const CHECKED_SINCE_14: &[VocabularyColumn] = &[
 /// Migration 14: the new tables' vocabulary columns.
 pub fn migration_14(engine: Engine) -> Vec<String> {
     CHECKED_SINCE_14.iter().flat_map(|c| constrain(c, engine)).collect()
+}
+
+/// Migration 18: a diagnosis's code system.
+pub fn migration_18(engine: Engine) -> Vec<String> {
+    constrain(&column("patient_diagnoses", "code_system", keys::<CodeSystem>), engine)
 }
 
 /// Migration 15: the patient's sex.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use carelog_app::model::{CarePlanVersionRow, ConsentRow, DiagnosisRow, PatientEnrollment};
 use carelog_domain::ids::PatientId;
-use carelog_domain::patient::{CarePlanState, GoalStatus};
+use carelog_domain::patient::{CarePlanState, CodeSystem, GoalStatus};
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiUser};
@@ -17,6 +17,14 @@ use crate::pages::audit;
 use crate::state::AppState;
 
 pub const ICD10_CM_SYSTEM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+
+/// The FHIR code system of a diagnosis's code.
+pub fn code_system_url(system: CodeSystem) -> &'static str {
+    match system {
+        CodeSystem::Icd10Cm => ICD10_CM_SYSTEM,
+        CodeSystem::Snomed => "http://snomed.info/sct",
+    }
+}
 
 pub fn condition_resource(patient: PatientId, d: &DiagnosisRow) -> Value {
     let clinical = if d.resolved_on.is_some() { "resolved" } else { "active" };
@@ -34,7 +42,7 @@ pub fn condition_resource(patient: PatientId, d: &DiagnosisRow) -> Value {
         "clinicalStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": clinical }] },
         "verificationStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "confirmed" }] },
         "category": category,
-        "code": { "coding": [{ "system": ICD10_CM_SYSTEM, "code": d.code, "display": d.description }], "text": d.description },
+        "code": { "coding": [{ "system": code_system_url(d.code_system), "code": d.code, "display": d.description }], "text": d.description },
         "subject": { "reference": format!("Patient/{patient}") },
     });
     if let Some(map) = r.as_object_mut() {

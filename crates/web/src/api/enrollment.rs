@@ -38,7 +38,7 @@ fn enrollment_json(view: &EnrollmentView) -> Value {
             "note": c.note, "withdrawn_on": c.withdrawn_on, "source": c.source,
         })).collect::<Vec<_>>(),
         "diagnoses": r.diagnoses.iter().map(|d| json!({
-            "id": d.id, "code": d.code, "system": "http://hl7.org/fhir/sid/icd-10-cm", "description": d.description,
+            "id": d.id, "code": d.code, "system": crate::fhir_enrollment::code_system_url(d.code_system), "description": d.description,
             "chronic": d.chronic, "onset_on": d.onset_on, "resolved_on": d.resolved_on, "source": d.source,
         })).collect::<Vec<_>>(),
         "care_plan_versions": r.care_plans.iter().map(|v| json!({
