@@ -117,8 +117,8 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
             .await
             .unwrap()
             .len(),
-        7,
-        "six schedules and the add row"
+        8,
+        "the design's six schedules, the care plan review, and the add row"
     );
     browser.screenshot("admin-schedules").await;
     browser.client.goto(&format!("{base}/notifications")).await.unwrap();

@@ -326,7 +326,7 @@ pub const SCHEDULES: &[ScheduleSpec] = &[
     monthly("CCM: CareGap Review/Coordination", 20, 20, Priority::Medium, AppliesTo::CcmPatients),
     monthly("PCM: Care Plan Monthly REVIEW/CLOSE", 15, 35, Priority::High, AppliesTo::PcmPatients),
     // Due on the plan's own review date; the day of month is a fallback.
-    monthly("Care Plan: Scheduled Review", 28, 30, Priority::High, AppliesTo::CarePlanReviewDue),
+    monthly("Care Plan: Scheduled Review", 28, 20, Priority::High, AppliesTo::CarePlanReviewDue),
     weekly("Chart Review Initial CCM", 5, 25, Priority::Medium),
     weekly("Facility Records - Hospital/ER Review", 3, 15, Priority::Low),
 ];
