@@ -8,6 +8,7 @@ pub mod assignment;
 pub mod billing;
 pub mod billing_csv;
 mod cache;
+pub mod care_plans;
 pub mod daily_tasks;
 pub mod enrollment;
 pub mod entries;

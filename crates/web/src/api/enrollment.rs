@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::ServiceError;
-use carelog_app::enrollment::{CarePlanInput, ConsentInput, DiagnosisInput, EnrollmentView};
+use carelog_app::care_plans::CarePlanInput;
+use carelog_app::enrollment::{ConsentInput, DiagnosisInput, EnrollmentView};
 use carelog_app::patients::VisiblePatient;
 use carelog_domain::ids::PatientId;
 use serde::Deserialize;
@@ -228,7 +229,7 @@ pub async fn save_draft(
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
     let d = body(draft)?;
-    let slots = carelog_app::enrollment::GOAL_SLOTS;
+    let slots = carelog_app::care_plans::GOAL_SLOTS;
     if d.goals.len() > slots {
         return Err(ApiError::Unprocessable(
             "Nothing was saved.".into(),
