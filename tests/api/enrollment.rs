@@ -17,17 +17,8 @@ fn today() -> chrono::NaiveDate {
     local_date(Utc::now(), TZ)
 }
 
-/// The demo patient without their records, enrolled for CCM only.
 async fn without_records(app: &TestApp, patient: PatientId) {
-    for sql in [
-        "DELETE FROM care_plan_goals WHERE version_id IN (SELECT id FROM care_plan_versions WHERE patient_id = $1)",
-        "DELETE FROM care_plan_versions WHERE patient_id = $1",
-        "DELETE FROM patient_consents WHERE patient_id = $1",
-        "DELETE FROM patient_diagnoses WHERE patient_id = $1",
-        "UPDATE patients SET program = 'CCM', chronic_conditions = 0, complex_ccm = FALSE WHERE id = $1",
-    ] {
-        app.store.exec_for_test(sql, vec![patient.into()]).await.unwrap();
-    }
+    app.without_enrollment(patient).await;
 }
 
 async fn reason(app: &TestApp, month: YearMonth, patient: PatientId) -> (bool, String) {

@@ -281,6 +281,20 @@ impl TestApp {
             .id
     }
 
+    /// The demo patient as if just taken on: no consent, diagnoses or care plan, enrolled for CCM
+    /// only, not flagged complex.
+    pub async fn without_enrollment(&self, patient: PatientId) {
+        for sql in [
+            "DELETE FROM care_plan_goals WHERE version_id IN (SELECT id FROM care_plan_versions WHERE patient_id = $1)",
+            "DELETE FROM care_plan_versions WHERE patient_id = $1",
+            "DELETE FROM patient_consents WHERE patient_id = $1",
+            "DELETE FROM patient_diagnoses WHERE patient_id = $1",
+            "UPDATE patients SET program = 'CCM', chronic_conditions = 0, complex_ccm = FALSE WHERE id = $1",
+        ] {
+            self.store.exec_for_test(sql, vec![patient.into()]).await.unwrap();
+        }
+    }
+
     pub async fn entry_count(&self, username: &str) -> i64 {
         let id = self.user_id(username).await;
         self.store

@@ -35,15 +35,7 @@ async fn a_coordinator_enrols_a_new_patient_and_the_admin_bills_the_month() {
     let base = app.url("");
     let patient = app.own_patient("coord1").await;
     // A patient the coordinator has just taken on: nothing recorded yet.
-    for sql in [
-        "DELETE FROM care_plan_goals WHERE version_id IN (SELECT id FROM care_plan_versions WHERE patient_id = $1)",
-        "DELETE FROM care_plan_versions WHERE patient_id = $1",
-        "DELETE FROM patient_consents WHERE patient_id = $1",
-        "DELETE FROM patient_diagnoses WHERE patient_id = $1",
-        "UPDATE patients SET program = 'CCM', chronic_conditions = 0, complex_ccm = FALSE WHERE id = $1",
-    ] {
-        app.store.exec_for_test(sql, vec![patient.into()]).await.unwrap();
-    }
+    app.without_enrollment(patient).await;
     let month = YearMonth::of(local_date(Utc::now(), chrono_tz::America::Los_Angeles));
     let browser = Browser::start().await;
     let c = &browser.client;
