@@ -1,7 +1,7 @@
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
-    CareGapStatus, CarePlanState, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
-    Program, display_name,
+    CareGapStatus, CarePlanState, CarePlanStatus, CodeSystem, Complexity, OnboardingStatus,
+    PatientStatus, Program, display_name,
 };
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::time_rules::Minutes;
@@ -95,12 +95,18 @@ const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patien
 const CONSENTED_ON: &str = "(SELECT MAX(c.obtained_on) FROM patient_consents c
     WHERE c.patient_id = p.id AND c.withdrawn_on IS NULL)";
 
-/// Chronic diagnoses not resolved; the imported count while no diagnosis is recorded.
-const CHRONIC_NOW: &str =
-    "(CASE WHEN EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id)
-    THEN CAST((SELECT COUNT(*) FROM patient_diagnoses d
-               WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL) AS INTEGER)
-    ELSE p.chronic_conditions END)";
+/// Chronic diagnoses coded in ICD-10-CM and not resolved; the imported count while no diagnosis is
+/// recorded.
+fn chronic_now() -> String {
+    format!(
+        "(CASE WHEN EXISTS (SELECT 1 FROM patient_diagnoses d WHERE d.patient_id = p.id)
+            THEN CAST((SELECT COUNT(*) FROM patient_diagnoses d
+                       WHERE d.patient_id = p.id AND d.chronic = TRUE AND d.resolved_on IS NULL
+                         AND d.code_system = {}) AS INTEGER)
+            ELSE p.chronic_conditions END)",
+        key(CodeSystem::Icd10Cm)
+    )
+}
 
 /// The care plan's state from its versions: Active, else Draft, else Not Started.
 fn care_plan_status() -> String {
@@ -163,7 +169,7 @@ impl Store {
                     "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.dob, p.phone, p.email, p.address,
                             p.insurance_primary, p.insurance_policy, p.coordinator_id, p.status, p.program, p.complexity,
                             p.care_gap_status, p.language, p.onboarding_status, p.visit_interval_months,
-                            {CONSENTED_ON} AS consent_date, {CHRONIC_NOW} AS chronic_conditions,
+                            {CONSENTED_ON} AS consent_date, {} AS chronic_conditions,
                             {} AS care_plan_status,
                             f.name AS facility, pr.name AS provider, u.display_name AS coordinator, {LAST_VISIT} AS last_visit
                      FROM patients p
@@ -171,6 +177,7 @@ impl Store {
                      LEFT JOIN providers pr ON pr.id = p.provider_id
                      LEFT JOIN users u ON u.id = p.coordinator_id
                      WHERE p.id = $1",
+                    chronic_now(),
                     care_plan_status()
                 ),
                 vec![patient_id.into()],
