@@ -98,15 +98,6 @@ fn yes(value: &Option<String>) -> bool {
     value.as_deref().is_some_and(|v| !v.is_empty() && v != "no")
 }
 
-/// The programs whose consent the patient needs.
-pub fn programs_of(program: Program) -> Vec<CareProgram> {
-    match program {
-        Program::Ccm => vec![CareProgram::Ccm],
-        Program::Pcm => vec![CareProgram::Pcm],
-        Program::Both => vec![CareProgram::Ccm, CareProgram::Pcm],
-    }
-}
-
 impl App {
     pub(crate) fn today(&self) -> NaiveDate {
         local_date(Utc::now(), self.settings.time_zone)
@@ -124,7 +115,7 @@ impl App {
     pub async fn enrollment(&self, patient: VisiblePatient) -> ServiceResult<EnrollmentView> {
         let records = self.enrollment_records(patient).await?;
         let detail = self.patient_detail(patient).await?;
-        let programs = programs_of(detail.program);
+        let programs = detail.program.consent_programs().to_vec();
         let today = self.today();
         let next_review = records.active().and_then(|v| v.sections.next_review_on);
         let gaps = gaps_in_words(&records.records(), &programs, next_review, today);
@@ -146,7 +137,7 @@ impl App {
         let today = self.today();
         let program = CareProgram::parse(&input.program).map_err(refused)?;
         let detail = self.patient_detail(patient).await?;
-        if !programs_of(detail.program).contains(&program) {
+        if !detail.program.consent_programs().contains(&program) {
             return Err(ServiceError::Refused(format!(
                 "Program: the patient is enrolled for {}, not {program}",
                 detail.program

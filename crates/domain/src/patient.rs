@@ -161,6 +161,15 @@ impl Program {
     pub fn includes_pcm(self) -> bool {
         matches!(self, Program::Pcm | Program::Both)
     }
+
+    /// The programs a patient enrolled in this way needs consent for (consent is per program).
+    pub fn consent_programs(self) -> &'static [CareProgram] {
+        match self {
+            Program::Ccm => &[CareProgram::Ccm],
+            Program::Pcm => &[CareProgram::Pcm],
+            Program::Both => &[CareProgram::Ccm, CareProgram::Pcm],
+        }
+    }
 }
 
 impl PatientStatus {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use carelog_domain::patient::{CareProgram, CopyDelivery, Program, RecordSource};
+use carelog_domain::patient::{CopyDelivery, RecordSource};
 use sea_orm::{DatabaseTransaction, Value};
 
 use crate::demo_rows::{DemoPatient, ids_by, insert_rows, lookup};
@@ -13,14 +13,6 @@ pub(crate) struct People<'a> {
     pub users: &'a HashMap<String, i64>,
     pub providers: &'a HashMap<String, i64>,
     pub stamp: &'a Value,
-}
-
-fn programs(program: Program) -> &'static [CareProgram] {
-    match program {
-        Program::Ccm => &[CareProgram::Ccm],
-        Program::Pcm => &[CareProgram::Pcm],
-        Program::Both => &[CareProgram::Ccm, CareProgram::Pcm],
-    }
 }
 
 /// Consents (one per program, all four disclosures confirmed), diagnoses and care plan versions with
@@ -42,7 +34,7 @@ pub(crate) async fn insert(
         };
         let records = &p.enrollment;
         if let Some(c) = &records.consent {
-            for program in programs(p.program) {
+            for program in p.program.consent_programs() {
                 consents.push(vec![
                     (*id).into(),
                     (*program).into(),

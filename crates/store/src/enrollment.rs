@@ -260,6 +260,14 @@ struct PatientFlags {
 }
 
 #[derive(FromQueryResult)]
+struct VersionGoal {
+    version_id: i64,
+    goal: String,
+    target_on: Option<NaiveDate>,
+    status: GoalStatus,
+}
+
+#[derive(FromQueryResult)]
 struct ConsentOf {
     patient_id: PatientId,
     program: CareProgram,
@@ -366,13 +374,23 @@ impl Store {
                 id(),
             )
             .await?;
-        for version in &mut care_plans {
-            version.goals = self
-                .rows(
-                    "SELECT goal, target_on, status FROM care_plan_goals WHERE version_id = $1 ORDER BY position",
-                    vec![version.id.into()],
-                )
-                .await?;
+        // Every version's goals in one read, handed to their versions.
+        let goals: Vec<VersionGoal> = self
+            .rows(
+                "SELECT g.version_id, g.goal, g.target_on, g.status FROM care_plan_goals g
+                 JOIN care_plan_versions v ON v.id = g.version_id WHERE v.patient_id = $1
+                 ORDER BY g.version_id, g.position",
+                id(),
+            )
+            .await?;
+        for g in goals {
+            if let Some(version) = care_plans.iter_mut().find(|v| v.id == g.version_id) {
+                version.goals.push(GoalRow {
+                    goal: g.goal,
+                    target_on: g.target_on,
+                    status: g.status,
+                });
+            }
         }
         let complexity = self
             .rows(

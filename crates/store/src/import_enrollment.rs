@@ -9,21 +9,13 @@ use carelog_domain::import::PatientRecord;
 use std::collections::HashMap;
 
 use carelog_domain::icd10cm;
-use carelog_domain::patient::{CarePlanState, CareProgram, ConsentMethod, Program, RecordSource};
+use carelog_domain::patient::{CarePlanState, ConsentMethod, RecordSource};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
 use crate::connection::at;
 use crate::row::Query;
 use crate::{Result, Store};
-
-pub(crate) fn programs(program: Program) -> &'static [CareProgram] {
-    match program {
-        Program::Ccm => &[CareProgram::Ccm],
-        Program::Pcm => &[CareProgram::Pcm],
-        Program::Both => &[CareProgram::Ccm, CareProgram::Pcm],
-    }
-}
 
 #[derive(FromQueryResult)]
 struct ConsentOnFile {
@@ -202,7 +194,7 @@ async fn sync_consent(
 ) -> Result<()> {
     let Some(date) = row.consent_date else { return Ok(()) };
     let method = row.consent_method.unwrap_or(ConsentMethod::NotRecorded);
-    for program in programs(row.program) {
+    for program in row.program.consent_programs() {
         let on_file: Vec<ConsentOnFile> = tx
             .rows(store.stmt(
                 "SELECT id, source FROM patient_consents
