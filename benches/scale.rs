@@ -547,10 +547,12 @@ async fn bench(
     }
 
     // A month's billing summary, beside the same per-patient aggregation as one SQL statement.
-    let (summary_time, summary) =
-        timed(5, async || store.compute_billing_summary(month, RuleSet::Seed).await.unwrap()).await;
+    let (summary_time, summary) = timed(5, async || {
+        store.compute_billing_summary(month, RuleSet::Seed, chrono_tz::UTC).await.unwrap()
+    })
+    .await;
     // After an entry of the month changes (the patients, fees and settings unchanged and cached).
-    let figures = carelog_app::figures::Figures::new(store.clone());
+    let figures = carelog_app::figures::Figures::new(store.clone(), chrono_tz::UTC);
     figures.billing_summary(month, Some(RuleSet::Seed)).await.unwrap();
     let mut after_entry = Vec::new();
     for _ in 0..5 {

@@ -8,7 +8,7 @@ use carelog_domain::catalogue::{TASK_TYPES, TaskCategory, TimeRule};
 use carelog_domain::enrollment::Npi;
 use carelog_domain::patient::{
     Availability, CareGapStatus, CarePlanStatus, Complexity, OnboardingStatus, PatientStatus,
-    Priority, Program,
+    Priority, Program, Sex,
 };
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
@@ -99,6 +99,22 @@ const FIRST_NAMES: &[&str] = &[
     "Cyrus", "Delphine", "Emmett", "Flora", "Gus", "Hazel", "Ivo", "Juniper", "Kit", "Leona",
     "Milo", "Nell",
 ];
+/// The administrative sex the demo records for each first name (the names shared by both, by turns).
+const FEMALE_NAMES: &[&str] = &[
+    "Carmen", "Frances", "Harriet", "Imani", "Kendra", "Marisol", "Opal", "Rosalind", "Tamsin",
+    "Vera", "Xiomara", "Zelda", "Beatrix", "Delphine", "Flora", "Hazel", "Juniper", "Leona",
+    "Nell",
+];
+const SHARED_NAMES: &[&str] = &["Avery", "Blake", "Dana", "Quinn", "Kit", "Elliot"];
+
+fn demo_sex(first: &str, i: usize) -> Sex {
+    if FEMALE_NAMES.contains(&first) || (SHARED_NAMES.contains(&first) && i.is_multiple_of(2)) {
+        Sex::Female
+    } else {
+        Sex::Male
+    }
+}
+
 const LAST_NAMES: &[&str] = &[
     "Abernathy",
     "Brightwater",
@@ -607,6 +623,8 @@ pub fn generate_streaming(
             ),
             facility: facility.into(),
             provider: provider.into(),
+            sex: demo_sex(first, i),
+            member_id: None,
             coordinator: coordinator.and_then(|idx| users.get(idx)).map(|u| u.username.clone()),
             // A third were assigned in the last six months, from a provider handoff hours earlier, so the
             // assignment reports have history; the rest long before.
@@ -676,6 +694,10 @@ pub fn generate_streaming(
             provider_handoff_at: queued.then_some(handoff),
             special_needs,
         });
+        if let Some(p) = patients.last_mut() {
+            // The demo's policies are synthetic Medicare Beneficiary Identifiers, written with dashes.
+            p.member_id = Some(p.insurance_policy.replace('-', ""));
+        }
         if let Some(p) = patients.last_mut()
             && p.provider_handoff_at.is_none()
         {

@@ -1,6 +1,7 @@
 //! The carelog application: configuration, start-up (migrate, seed, demo) and the HTTP server.
 //! `main.rs` is the command line around it; the integration tests drive the same functions.
 
+pub mod billing_cli;
 pub mod config;
 pub mod demo;
 mod demo_enrollment;
@@ -175,9 +176,58 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         }
         store.load_demo_quality(manager, &days).await?;
     }
+    demo_billing_settings(store, size, today, now).await?;
     store.analyze().await?;
     store.finish_demo_load(Utc::now()).await?;
     Ok(logged)
+}
+
+/// The demo practice's claim settings (synthetic identifiers; the NPI passes its check digit) and its
+/// fees for every year it has logged time in: the CMS 2025 national averages as the expected allowed
+/// amounts, with the practice's own charges beside them. PCM codes stay "fee not set", as in a
+/// practice that has not looked them up yet.
+async fn demo_billing_settings(
+    store: &Store,
+    size: DemoSize,
+    today: chrono::NaiveDate,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    use chrono::Datelike;
+    const CHARGES: [(&str, i64, i64); 4] = [
+        ("99490", 6049, 8500),
+        ("99439", 4593, 6500),
+        ("99487", 13165, 18500),
+        ("99489", 7052, 10000),
+    ];
+    const CLAIMS: [(&str, &str); 15] = [
+        ("practice_name", "Demo Family Medicine"),
+        ("address", "100 Example Avenue"),
+        ("city", "Demo City"),
+        ("state", "OR"),
+        ("zip", "97201-0001"),
+        ("billing_npi", "1234567893"),
+        ("tax_id", "99-1234567"),
+        ("contact_name", "Demo Billing Office"),
+        ("contact_phone", "555-010-0100"),
+        ("submitter_id", "CARELOGDEMO"),
+        ("receiver_id", "DEMOCLEARING"),
+        ("receiver_name", "Demo Clearinghouse"),
+        ("payer_id", "DEMOMAC"),
+        ("date_of_service", "last-day"),
+        ("place_of_service", "11"),
+    ];
+    let first = carelog_domain::practice_time::YearMonth::of(today);
+    let earliest = (0..size.months).fold(first, |m, _| m.previous());
+    for year in earliest.year..=today.year() {
+        for (code, allowed, charge) in CHARGES {
+            store.set_fee(code, year, allowed, charge).await?;
+        }
+    }
+    for (key, value) in CLAIMS {
+        let key = format!("{}{key}", carelog_app::claims::CLAIM_SETTINGS_PREFIX);
+        store.set_setting(&key, value, now).await?;
+    }
+    Ok(())
 }
 
 /// Tells waiting servers, every few seconds while it lives, that the demo load is still at work.

@@ -87,11 +87,14 @@ enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
-    /// The monthly billing summary as CSV or JSON on standard output
+    /// The monthly billing summary as CSV or JSON on standard output; `close` and `claims` below
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Billing {
+        #[command(subcommand)]
+        action: Option<carelog::billing_cli::BillingAction>,
         /// YYYY-MM
-        #[arg(long)]
-        month: String,
+        #[arg(long, required = true)]
+        month: Option<String>,
         /// seed or cms; the admin's chosen rule set when omitted
         #[arg(long)]
         rules: Option<String>,
@@ -242,8 +245,15 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&store, command).await,
-        Command::Billing { month, rules, format } => {
-            billing(&store, &month, rules.as_deref(), &format).await
+        Command::Billing { action, month, rules, format } => {
+            let app = carelog::web_state(store, &config).app.clone();
+            match (action, month) {
+                (Some(action), _) => carelog::billing_cli::action(&app, action).await,
+                (None, Some(month)) => {
+                    carelog::billing_cli::summary(&app, &month, rules.as_deref(), &format).await
+                }
+                (None, None) => bail!("--month: give the month, as YYYY-MM"),
+            }
         }
         Command::Import { kind, file, apply, skip_invalid, maps } => {
             import(&store, &config, &kind, &file, apply, skip_invalid, &maps).await
@@ -539,69 +549,6 @@ async fn import_synthea(
         println!("Dry run: nothing was changed. Add --apply to import.");
     }
     Ok(())
-}
-
-async fn billing(
-    store: &Store,
-    month: &str,
-    rules: Option<&str>,
-    format: &str,
-) -> anyhow::Result<()> {
-    use carelog_domain::billing::{Billed, RuleSet};
-    use carelog_domain::practice_time::YearMonth;
-    let month = YearMonth::parse(month).map_err(|e| anyhow::anyhow!("--month: {}", e.message))?;
-    let rules = rules
-        .map(RuleSet::parse)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--rules: {}", e.message))?;
-    if !matches!(format, "csv" | "json") {
-        bail!("--format: \"{format}\" is not csv or json");
-    }
-    let rules = match rules {
-        Some(r) => r,
-        None => store.billing_rule_set().await?,
-    };
-    let summary = store.compute_billing_summary(month, rules).await?;
-    let names = store.user_names().await?;
-    if format == "csv" {
-        print!("{}", carelog_app::billing_csv::billing_csv(&summary, &names)?);
-    } else {
-        let lines: Vec<serde_json::Value> = summary
-            .lines
-            .iter()
-            .map(|l| {
-                serde_json::json!({
-                    "patient_id": l.patient_id,
-                    "chart_code": l.chart_code,
-                    "patient_name": l.name,
-                    "coordinator": l.coordinator_id.and_then(|c| names.get(&c)),
-                    "program": if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
-                    "total_minutes": l.minutes,
-                    "codes": if l.billable { l.codes.to_string() } else { String::new() },
-                    "billable": l.billable,
-                    "reason": l.reason,
-                    "review": l.flags,
-                    "estimated_reimbursement_cents": if l.billable { l.reimbursement } else { None },
-                })
-            })
-            .collect();
-        let out = serde_json::json!({
-            "month": summary.month.to_string(),
-            "rule_set": summary.rule_set.key(),
-            "billable_patient_months": summary.totals.billable,
-            "patient_months": summary.totals.patients,
-            "estimated_reimbursement_cents": summary.totals.reimbursement,
-            "fee_missing": summary.totals.fee_missing,
-            "lines": lines,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    }
-    audit_cli(
-        store,
-        "billing.export",
-        format!("{month} under {} as {format}", summary.rule_set.key()),
-    )
-    .await
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {

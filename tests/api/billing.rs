@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use crate::helpers::spawn_app;
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
-const HEADER: &str = "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement";
+const HEADER: &str = "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement,review";
 
 fn this_month() -> YearMonth {
     YearMonth::of(local_date(Utc::now(), TZ))
@@ -181,18 +181,19 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
         if line.billable {
             assert_eq!(row[8], "yes");
             assert!(row[7].starts_with("99"), "{row:?}");
-            assert!(!row.last().unwrap().is_empty() || line.reimbursement.is_none());
+            assert!(!row[10].is_empty() || line.reimbursement.is_none());
+            assert_eq!(row[11], line.flags.join("; "), "the review flag, as the page shows it");
         } else {
             assert_eq!(
-                (row[7].as_str(), row[8].as_str(), row.last().unwrap().as_str()),
-                ("", "no", ""),
+                (row[7].as_str(), row[8].as_str(), row[10].as_str(), row[11].as_str()),
+                ("", "no", "", ""),
                 "{row:?}"
             );
         }
     }
     let sixty = rows.iter().find(|r| r[7] == "99490+99439x2");
     if let Some(r) = sixty {
-        assert_eq!(r.last().unwrap(), "152.35", "60.49 + 2 × 45.93");
+        assert_eq!(r[10], "152.35", "60.49 + 2 × 45.93");
     }
     assert!(rows.iter().any(|r| r[8] == "yes") && rows.iter().any(|r| r[8] == "no"));
 
@@ -294,7 +295,7 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        page.contains("not a CPT code")
+        page.contains("not a code carelog bills")
             && page.contains("not a year")
             && page.contains("not an amount")
     );
@@ -306,7 +307,12 @@ async fn admins_set_the_rule_set_target_and_fees_under_validation() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let fee = carelog_store::Fee { code: "99426".into(), fee_year: 2025, amount_cents: 8367 };
+    let fee = carelog_store::Fee {
+        code: "99426".into(),
+        fee_year: 2025,
+        amount_cents: 8367,
+        charge_cents: Some(8367),
+    };
     assert!(app.store.fee_schedule().await.unwrap().contains(&fee));
     let events = app
         .store
@@ -463,7 +469,7 @@ async fn closing_a_month_snapshots_it_locks_its_entries_and_leaves_corrections_t
     assert!(
         events[0].detail.contains("reason: duplicate of a call logged twice")
             && events[0].detail.contains(&format!(
-                "before: {}, {} min",
+                "{}, {} min",
                 entry.task_type,
                 entry.minutes.unwrap()
             ))

@@ -87,7 +87,7 @@ where
         };
         carelog::serve(listener, state, stop, limits).await.unwrap();
     });
-    let figures = carelog_app::figures::Figures::new(store.clone());
+    let figures = carelog_app::figures::Figures::new(store.clone(), config.time_zone);
     let app = TestApp {
         address,
         store,

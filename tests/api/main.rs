@@ -7,6 +7,7 @@ mod assignment;
 mod audit;
 mod auth;
 mod automation;
+mod billed_record;
 mod billing;
 mod cli;
 mod crash;

@@ -14,6 +14,24 @@ pub struct Actor {
     pub address: String,
 }
 
+impl Actor {
+    /// An administrator at the server's command line: no user account, audited as "cli".
+    pub fn command_line() -> Actor {
+        Actor {
+            id: UserId(0),
+            username: "cli".to_owned(),
+            display_name: "the command line".to_owned(),
+            role: Role::Admin,
+            address: "command line".to_owned(),
+        }
+    }
+
+    /// The acting user's account; None at the command line.
+    pub fn user_id(&self) -> Option<UserId> {
+        (self.id.get() > 0).then_some(self.id)
+    }
+}
+
 /// The audit event for what `actor` did: who, from where, the action, the patient, the detail.
 pub(crate) fn audit_event<'a>(
     actor: &'a Actor,
@@ -22,7 +40,7 @@ pub(crate) fn audit_event<'a>(
     detail: String,
 ) -> NewAuditEvent<'a> {
     NewAuditEvent {
-        user_id: Some(actor.id),
+        user_id: actor.user_id(),
         username: &actor.username,
         action,
         patient_id,

@@ -9,7 +9,9 @@ use carelog_domain::time_rules::{
     check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
     parse_minutes, parse_stat_value,
 };
-use carelog_store::{EntryRow, GeneratedRow, NewEntry, Saved, TaskTypeRow, describe_entry};
+use carelog_store::{
+    EntryRow, GeneratedRow, NewEntry, Saved, StoreError, TaskTypeRow, describe_entry,
+};
 use chrono::{NaiveDate, Utc};
 
 use crate::actor::audit_event;
@@ -129,11 +131,9 @@ impl App {
         };
         let audit = audit_event(actor, action, entry.patient_id, detail);
         let leads_to = care_plan_step(&type_name);
-        Ok(saved(
-            self.store.insert_entry(&entry, &audit, Utc::now()).await?,
-            entry.local_date,
-            leads_to,
-        ))
+        let result =
+            refused_when_closed(self.store.insert_entry(&entry, &audit, Utc::now()).await)?;
+        Ok(saved(result, entry.local_date, leads_to))
     }
 
     /// The actor's own entry, while its date is in the open period. Another's entry, or none, is
@@ -149,10 +149,7 @@ impl App {
         if local_date(entry.task_at, self.settings.time_zone)
             < self.earliest_open_date(today).await?
         {
-            return Err(ServiceError::Refused(
-                "This entry is in a closed billing period; only an administrator can change it."
-                    .into(),
-            ));
+            return Err(ServiceError::Refused(CLOSED_PERIOD.into()));
         }
         Ok(entry)
     }
@@ -176,7 +173,9 @@ impl App {
         );
         let audit =
             audit_event(actor, "task.update", entry.patient_id.or(before.patient_id), detail);
-        let result = self.store.update_entry(before.id, &entry, &audit, Utc::now()).await?;
+        let result = refused_when_closed(
+            self.store.update_entry(before.id, &entry, &audit, Utc::now()).await,
+        )?;
         Ok(saved(result, entry.local_date, care_plan_step(&type_name)))
     }
 
@@ -184,8 +183,13 @@ impl App {
     pub async fn delete_entry(&self, actor: &Actor, entry: &EntryRow) -> ServiceResult<NaiveDate> {
         let detail = format!("deleted: {}", describe_row(entry));
         let audit = audit_event(actor, "task.delete", entry.patient_id, detail);
-        self.store.delete_entry(entry.id, actor.id, &audit, Utc::now()).await?;
-        Ok(local_date(entry.task_at, self.settings.time_zone))
+        match self.store.delete_entry(entry.id, actor.id, &audit, Utc::now()).await {
+            Err(StoreError::MonthClosed(_)) => Err(ServiceError::Refused(CLOSED_PERIOD.into())),
+            other => {
+                other?;
+                Ok(local_date(entry.task_at, self.settings.time_zone))
+            }
+        }
     }
 
     /// Every rule an entry can be checked against before its transaction: the task type, the
@@ -288,6 +292,21 @@ impl App {
             }
             None => Ok(None),
         }
+    }
+}
+
+/// Said of an entry whose billing month closed, checked before the write or refused by the database.
+const CLOSED_PERIOD: &str =
+    "This entry is in a closed billing period; only an administrator can change it.";
+
+/// A write the database refused because its month closed meanwhile, as a refusal in words.
+fn refused_when_closed(result: Result<Saved, StoreError>) -> ServiceResult<Saved> {
+    match result {
+        Err(StoreError::MonthClosed(_)) => Ok(Saved::Refused(carelog_domain::RuleViolation::new(
+            "date",
+            "The billing month of this date has been closed; only an administrator can add or change its entries.",
+        ))),
+        other => Ok(other?),
     }
 }
 

@@ -10,10 +10,11 @@ use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::ids::TaskTypeId;
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
-    BillingRevision, MonthSummary as LoggedMonth, PatientFacts, QueueTrends, Store, StoreError,
-    TeamMember, TeamWindows,
+    BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, PatientFacts, QueueTrends, Store,
+    StoreError, TeamMember, TeamWindows,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono_tz::Tz;
 
 use crate::cache::RevisionCache;
 
@@ -33,11 +34,20 @@ type Result<T> = std::result::Result<T, StoreError>;
 pub struct Figures {
     store: Store,
     kept: Arc<Kept>,
+    /// The practice time zone (a claim's date of service may be the day a threshold was met).
+    tz: Tz,
 }
+
+/// A closed month's billed record as read back.
+pub type Record = (ClosedMonth, MonthSummary);
 
 struct Kept {
     summaries: RevisionCache<MonthRules, BillingRevision, MonthSummary>,
+    /// Closed months' records, under the month's counter (amendments and the close move it).
+    records: RevisionCache<YearMonth, i64, Option<Record>>,
     totals: RevisionCache<MonthRules, BillingRevision, Totals>,
+    /// Whether each month is closed, and its record's totals when it is.
+    closed_totals: RevisionCache<YearMonth, i64, Option<Totals>>,
     /// Every patient as billing sees them, under scope 0's counter: a month whose log changed is then
     /// recomputed from its minutes alone.
     patients: RevisionCache<(), i64, Vec<PatientFacts>>,
@@ -49,25 +59,37 @@ struct Kept {
 }
 
 impl Figures {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, tz: Tz) -> Self {
         let kept = Kept {
             summaries: RevisionCache::new(SUMMARIES_KEPT),
+            records: RevisionCache::new(SUMMARIES_KEPT),
             totals: RevisionCache::new(TOTALS_KEPT),
+            closed_totals: RevisionCache::new(TOTALS_KEPT),
             patients: RevisionCache::new(1),
             practice: RevisionCache::new(2),
             team: RevisionCache::new(2),
             trends: RevisionCache::new(2),
             averages: RevisionCache::new(AVERAGES_KEPT),
         };
-        Figures { store, kept: Arc::new(kept) }
+        Figures { store, kept: Arc::new(kept), tz }
     }
 
-    /// The month's summary under `rule_set`, or under the admin's chosen rule set when None.
+    /// The month's summary computed from the log and the records now, under `rule_set` (the admin's
+    /// chosen set when None): an open month's billing, or what a closed month's would be now.
     pub async fn billing_summary(
         &self,
         month: YearMonth,
         rule_set: Option<RuleSet>,
     ) -> Result<Arc<MonthSummary>> {
+        Ok(self.live_summary(month, rule_set).await?.0)
+    }
+
+    /// As `billing_summary`, with the counters it was computed under.
+    pub async fn live_summary(
+        &self,
+        month: YearMonth,
+        rule_set: Option<RuleSet>,
+    ) -> Result<(Arc<MonthSummary>, BillingRevision)> {
         let revision = self.billing_revision(month).await?;
         let rule_set = match rule_set {
             Some(r) => r,
@@ -80,18 +102,31 @@ impl Figures {
             self.kept.totals.keep(key, revision, &Arc::new(summary.totals.clone()));
             Ok::<_, StoreError>(summary)
         };
-        self.kept.summaries.get_or_compute(key, revision, compute).await
+        let summary = self.kept.summaries.get_or_compute(key, revision, compute).await?;
+        Ok((summary, revision))
     }
 
-    /// Each month's practice totals under one rule set, for trend charts.
+    /// A closed month's billed record; None while the month is open.
+    pub async fn record(&self, month: YearMonth) -> Result<Arc<Option<Record>>> {
+        let revision = self.billing_revision(month).await?.month;
+        self.kept.records.get_or_compute(month, revision, || self.store.billed_record(month)).await
+    }
+
+    /// Each month's practice totals, for trend charts: a closed month's from its record, an open
+    /// one's computed under `rule_set`.
     pub async fn billing_totals(
         &self,
         months: &[YearMonth],
         rule_set: RuleSet,
     ) -> Result<Vec<Totals>> {
         let revisions = self.store.billing_revisions(months).await?;
+        let closed = self.closed_totals(months, &revisions).await?;
         let mut totals = Vec::with_capacity(months.len());
         for &month in months {
+            if let Some(record) = closed.get(&month) {
+                totals.push(record.clone());
+                continue;
+            }
             let key = (month, rule_set);
             let revision = revisions.get(&month).copied().unwrap_or_default();
             let month_totals = match self.kept.summaries.get(&key, revision) {
@@ -106,6 +141,40 @@ impl Figures {
             totals.push(month_totals);
         }
         Ok(totals)
+    }
+
+    /// The closed months' totals among `months`, each kept under its month's counter.
+    async fn closed_totals(
+        &self,
+        months: &[YearMonth],
+        revisions: &HashMap<YearMonth, BillingRevision>,
+    ) -> Result<HashMap<YearMonth, Totals>> {
+        let mut found = HashMap::new();
+        let mut missing = Vec::new();
+        for &month in months {
+            let revision = revisions.get(&month).copied().unwrap_or_default().month;
+            match self.kept.closed_totals.get(&month, revision) {
+                Some(kept) => {
+                    if let Some(totals) = kept.as_ref() {
+                        found.insert(month, totals.clone());
+                    }
+                }
+                None => missing.push(month),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let read = self.store.billed_totals(&missing).await?;
+        for month in missing {
+            let revision = revisions.get(&month).copied().unwrap_or_default().month;
+            let totals = read.get(&month).cloned();
+            self.kept.closed_totals.keep(month, revision, &Arc::new(totals.clone()));
+            if let Some(totals) = totals {
+                found.insert(month, totals);
+            }
+        }
+        Ok(found)
     }
 
     async fn billing_revision(&self, month: YearMonth) -> Result<BillingRevision> {
@@ -125,7 +194,13 @@ impl Figures {
             .patients
             .get_or_compute((), revision.inputs, || self.store.billing_patients())
             .await?;
-        self.store.summarize_month(month, rule_set, &patients).await
+        self.store.summarize_month(month, rule_set, &patients, self.tz).await
+    }
+
+    /// Every patient as billing sees them (kept under scope 0's counter, read with `month`'s).
+    pub async fn billing_patients(&self, month: YearMonth) -> Result<Arc<Vec<PatientFacts>>> {
+        let inputs = self.billing_revision(month).await?.inputs;
+        self.kept.patients.get_or_compute((), inputs, || self.store.billing_patients()).await
     }
 
     /// The whole practice's minutes and patients in a billing month.

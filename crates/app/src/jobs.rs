@@ -139,7 +139,7 @@ pub async fn run_due_jobs(
             Run::Monthly(month) => {
                 // The month before is summarised once, here, under the admin's chosen rule set.
                 let rules = store.billing_rule_set().await?;
-                let summary = store.compute_billing_summary(*month, rules).await?;
+                let summary = store.compute_billing_summary(*month, rules, tz).await?;
                 let path = format!("/billing?month={month}");
                 let title = format!(
                     "Billing for {month} is ready: {} of {} patient-months billable under {}, estimated {}{}",
@@ -147,7 +147,7 @@ pub async fn run_due_jobs(
                     summary.totals.patients,
                     summary.rule_set.key(),
                     carelog_domain::billing::dollars(summary.totals.reimbursement),
-                    if summary.totals.fee_missing { " plus codes without a fee" } else { "" }
+                    if summary.totals.fee_missing() { " plus codes without a fee" } else { "" }
                 );
                 for admin in store.admin_ids().await? {
                     maker

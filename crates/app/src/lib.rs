@@ -4,11 +4,15 @@
 
 pub mod accounts;
 mod actor;
+pub mod amendments;
 pub mod assignment;
 pub mod billing;
 pub mod billing_csv;
+pub mod billing_json;
 mod cache;
 pub mod care_plans;
+pub mod claims;
+pub mod csv_out;
 pub mod daily_tasks;
 pub mod enrollment;
 pub mod entries;
@@ -65,7 +69,7 @@ pub struct App {
 impl App {
     pub fn new(store: Store, settings: Settings) -> Self {
         Self {
-            figures: Figures::new(store.clone()),
+            figures: Figures::new(store.clone(), settings.time_zone),
             store,
             settings: Arc::new(settings),
             saving: saving::SavingWatch::default(),

@@ -1,6 +1,7 @@
 //! The typed rows and inputs the services hand to their front-ends, as the store reads and writes
 //! them. Front-ends name them here, never the store itself.
 
+pub use carelog_store::DEFAULT_PLACE_OF_SERVICE;
 pub use carelog_store::{
     ApiTokenRow, AssignmentRecord, AuditFilter, AuditPage, AuditRow, CareOwner, CarePlanSections,
     CarePlanVersionRow, ChartPatient, ClosedMonth, ComplexityRow, ConsentRow, CoordinatorMonthRow,

@@ -2,7 +2,8 @@
 //! and the automated task schedules. Each change is audited with its old and new values.
 
 use carelog_domain::assignment::Weights;
-use carelog_domain::billing::{RuleSet, dollars};
+use carelog_domain::billing::{KNOWN_CODES, RuleSet, dollars};
+use carelog_domain::practice_time::local_date;
 use carelog_domain::schedule::ValidSchedule;
 use carelog_store::{Fee, ScheduleRow, StoreError};
 use chrono::Utc;
@@ -13,13 +14,17 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 pub struct BillingSettings {
     pub rule_set: String,
     pub target: i64,
-    /// (code, year, cents)
     pub fees: Vec<Fee>,
+    /// The practice's current year, and the codes with no fee for it ("fee not set").
+    pub this_year: i32,
+    pub unset_codes: Vec<&'static str>,
 }
 
 impl App {
     pub async fn billing_settings(&self, actor: &Actor) -> ServiceResult<BillingSettings> {
         self.require_admin(actor)?;
+        let fees = self.store.fee_schedule().await?;
+        let this_year = chrono::Datelike::year(&local_date(Utc::now(), self.settings.time_zone));
         Ok(BillingSettings {
             rule_set: self
                 .store
@@ -27,7 +32,12 @@ impl App {
                 .await?
                 .unwrap_or_else(|| "seed".into()),
             target: self.store.monthly_target_minutes().await?,
-            fees: self.store.fee_schedule().await?,
+            unset_codes: KNOWN_CODES
+                .into_iter()
+                .filter(|code| !fees.iter().any(|f| f.code == *code && f.fee_year == this_year))
+                .collect(),
+            this_year,
+            fees,
         })
     }
 
@@ -55,25 +65,31 @@ impl App {
         self.audit(actor, "billing.settings", None, detail).await
     }
 
-    /// One code's fee for one year.
+    /// One code's fee for one year: the expected allowed amount and the practice's charge (the
+    /// allowed amount when not given).
     pub async fn save_fee(
         &self,
         actor: &Actor,
         code: &str,
         year: i32,
         cents: i64,
+        charge: Option<i64>,
     ) -> ServiceResult<()> {
         self.require_admin(actor)?;
+        let shown = |allowed: i64, charge: Option<i64>| {
+            format!("{} allowed, {} charged", dollars(allowed), dollars(charge.unwrap_or(allowed)))
+        };
         let before = self
             .store
             .fee_schedule()
             .await?
             .into_iter()
             .find(|f| f.code == code && f.fee_year == year)
-            .map(|f| dollars(f.amount_cents));
-        self.store.set_fee(code, year, cents).await?;
+            .map(|f| shown(f.amount_cents, f.charge_cents));
+        let charge = charge.unwrap_or(cents);
+        self.store.set_fee(code, year, cents, charge).await?;
         let before = before.unwrap_or_else(|| "not set".into());
-        let detail = format!("{code} {year}: {before} → {}", dollars(cents));
+        let detail = format!("{code} {year}: {before} → {}", shown(cents, Some(charge)));
         self.audit(actor, "billing.fee", None, detail).await
     }
 

@@ -67,11 +67,40 @@ pub enum Billed {
 }
 
 impl Billed {
+    pub const ALL: [Billed; 2] = [Billed::Ccm, Billed::Pcm];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Billed::Ccm => "CCM",
+            Billed::Pcm => "PCM",
+        }
+    }
+
     /// The program whose consent the month needs.
     pub fn program(self) -> CareProgram {
         match self {
             Billed::Ccm => CareProgram::Ccm,
             Billed::Pcm => CareProgram::Pcm,
+        }
+    }
+}
+
+/// What an administrator's amendment did to an entry of a closed month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AmendmentAction {
+    /// Its minutes, notes, patient, task type or date corrected.
+    Changed,
+    /// Removed as a duplicate (the values kept in the amendment).
+    Removed,
+}
+
+impl AmendmentAction {
+    pub const ALL: [AmendmentAction; 2] = [AmendmentAction::Changed, AmendmentAction::Removed];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            AmendmentAction::Changed => "changed",
+            AmendmentAction::Removed => "removed",
         }
     }
 }
@@ -257,20 +286,54 @@ pub fn review_flags(rule_set: RuleSet, codes: &Codes, complex: bool) -> Vec<Stri
     }
 }
 
-/// A fee for a code, in cents, from the schedule: the latest year not after the billing year.
-pub fn fee_for(schedule: &[(String, i32, i64)], code: &str, year: i32) -> Option<i64> {
-    schedule
-        .iter()
-        .filter(|(c, y, _)| c == code && *y <= year)
-        .max_by_key(|(_, y, _)| *y)
-        .map(|(_, _, cents)| *cents)
+/// One code's fee for one year: what Medicare is expected to allow, and the practice's charge on a
+/// claim (its own figure, often above the allowed amount).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fee {
+    pub code: String,
+    pub year: i32,
+    pub allowed_cents: i64,
+    pub charge_cents: i64,
 }
 
-/// Estimated reimbursement in cents; None when any code has no fee ("fee not set", never $0).
-pub fn reimbursement(codes: &Codes, schedule: &[(String, i32, i64)], year: i32) -> Option<i64> {
+/// The codes the rule sets bill, in the order pages list them.
+pub const KNOWN_CODES: [&str; 6] = ["99490", "99439", "99487", "99489", "99426", "99427"];
+
+/// The code's fee for exactly this year: fees are per year, and a year without one says so.
+pub fn fee_for<'a>(fees: &'a [Fee], code: &str, year: i32) -> Option<&'a Fee> {
+    fees.iter().find(|f| f.code == code && f.year == year)
+}
+
+/// Expected reimbursement (allowed amounts) in cents; None when any code has no fee ("fee not set",
+/// never $0).
+pub fn reimbursement(codes: &Codes, fees: &[Fee], year: i32) -> Option<i64> {
     codes.0.iter().try_fold(0i64, |total, line| {
-        fee_for(schedule, line.code, year).map(|fee| total + fee * i64::from(line.units))
+        fee_for(fees, line.code, year).map(|fee| total + fee.allowed_cents * i64::from(line.units))
     })
+}
+
+/// The known code a stored code names (the record keeps codes as text).
+pub fn known_code(text: &str) -> Option<&'static str> {
+    KNOWN_CODES.iter().copied().find(|c| *c == text)
+}
+
+impl Codes {
+    /// Reads `99490+99439x2` back; None for anything else.
+    pub fn parse(text: &str) -> Option<Codes> {
+        if text.is_empty() {
+            return Some(Codes::default());
+        }
+        text.split('+')
+            .map(|part| {
+                let (code, units) = match part.split_once('x') {
+                    Some((code, units)) => (code, units.parse().ok()?),
+                    None => (part, 1),
+                };
+                Some(CodeLine { code: known_code(code)?, units })
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(Codes)
+    }
 }
 
 /// Dollars and cents for display: `$1,234.56`.
@@ -521,23 +584,37 @@ mod tests {
         assert!(review_flags(RuleSet::Cms, &cms_ccm_codes(70, false), false).is_empty());
     }
 
+    fn fee(code: &str, year: i32, allowed_cents: i64) -> Fee {
+        Fee { code: code.into(), year, allowed_cents, charge_cents: allowed_cents + 1000 }
+    }
+
     #[test]
-    fn fees_use_the_latest_year_and_a_missing_fee_is_not_zero() {
-        let schedule = vec![
-            ("99490".to_owned(), 2025, 6049),
-            ("99439".to_owned(), 2025, 4593),
-            ("99490".to_owned(), 2027, 6200),
-        ];
-        assert_eq!(fee_for(&schedule, "99490", 2026), Some(6049));
-        assert_eq!(fee_for(&schedule, "99490", 2027), Some(6200));
-        assert_eq!(fee_for(&schedule, "99490", 2024), None);
-        assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2026), Some(6049 + 2 * 4593));
+    fn fees_are_per_year_and_a_missing_fee_is_not_zero() {
+        let schedule =
+            vec![fee("99490", 2025, 6049), fee("99439", 2025, 4593), fee("99490", 2027, 6200)];
+        assert_eq!(fee_for(&schedule, "99490", 2025).map(|f| f.allowed_cents), Some(6049));
+        assert_eq!(fee_for(&schedule, "99490", 2027).map(|f| f.allowed_cents), Some(6200));
+        assert_eq!(fee_for(&schedule, "99490", 2026), None, "2025's fee is not 2026's");
+        assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2025), Some(6049 + 2 * 4593));
+        assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2026), None);
         assert_eq!(
-            reimbursement(&pcm_codes(40), &schedule, 2026),
+            reimbursement(&pcm_codes(40), &schedule, 2025),
             None,
             "99426 has no fee: fee not set"
         );
-        assert_eq!(reimbursement(&Codes::default(), &schedule, 2026), Some(0));
+        assert_eq!(reimbursement(&Codes::default(), &schedule, 2025), Some(0));
+    }
+
+    #[test]
+    fn stored_codes_read_back_exactly() {
+        for minutes in [0, 20, 45, 60, 75, 95, 600] {
+            let codes = seed_ccm_codes(minutes);
+            assert_eq!(Codes::parse(&codes.to_string()), Some(codes));
+        }
+        assert_eq!(Codes::parse("99426+99427x2"), Some(pcm_codes(90)));
+        for bad in ["12345", "99490x", "99490+", "99490xa"] {
+            assert_eq!(Codes::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -590,17 +667,31 @@ pub fn parse_dollars(text: &str) -> Result<i64, crate::RuleViolation> {
     Ok(whole * 100 + cents)
 }
 
-/// A CPT code: five digits.
+/// A code carelog bills (the rule sets' six), with a fee to set.
 pub fn parse_code(text: &str) -> Result<String, crate::RuleViolation> {
     let code = text.trim();
-    if code.len() == 5 && code.chars().all(|c| c.is_ascii_digit()) {
-        Ok(code.to_owned())
-    } else {
-        Err(crate::RuleViolation::new(
+    match known_code(code) {
+        Some(known) => Ok(known.to_owned()),
+        None => Err(crate::RuleViolation::new(
             "code",
-            format!("\"{code}\" is not a CPT code (five digits, e.g. 99490)"),
-        ))
+            format!(
+                "\"{code}\" is not a code carelog bills; use one of {}",
+                KNOWN_CODES.join(", ")
+            ),
+        )),
     }
+}
+
+/// A fee or charge typed in dollars: above $0.00.
+pub fn parse_fee(text: &str) -> Result<i64, crate::RuleViolation> {
+    let cents = parse_dollars(text)?;
+    if cents == 0 {
+        return Err(crate::RuleViolation::new(
+            "amount",
+            "must be above $0.00: a code without a fee is left unset, never $0",
+        ));
+    }
+    Ok(cents)
 }
 
 #[cfg(test)]
@@ -620,10 +711,13 @@ mod parse_tests {
     }
 
     #[test]
-    fn codes_are_five_digits() {
+    fn fees_are_for_known_codes_and_above_zero() {
         assert_eq!(parse_code(" 99426 "), Ok("99426".into()));
         assert!(parse_code("9942").is_err());
-        assert!(parse_code("9942a").is_err());
+        assert!(parse_code("99213").unwrap_err().message.contains("99490, 99439"));
+        assert_eq!(parse_fee("0.01"), Ok(1));
+        assert!(parse_fee("0").unwrap_err().message.contains("above $0.00"));
+        assert!(parse_fee("$0.00").is_err());
     }
 
     #[test]

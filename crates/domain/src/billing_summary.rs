@@ -1,15 +1,18 @@
 //! The monthly billing summary (seed 000 §3.3): per patient-month first, as Medicare bills; the
-//! per-coordinator and practice figures are reports built from those lines.
+//! per-coordinator and practice figures are reports built from those lines. A closed month's summary
+//! is its billed record read back ([`MonthSummary::of_lines`]), never a recomputation.
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, NaiveDate, Utc};
+
 use crate::billing::{
-    Billed, Codes, Compliance, RuleSet, billed_program, codes, failed_gates, reimbursement,
+    Billed, Codes, Compliance, Fee, RuleSet, billed_program, codes, failed_gates, reimbursement,
     review_flags,
 };
 use crate::enrollment::EnrollmentRecords;
 use crate::ids::{PatientId, UserId};
-use crate::patient::Program;
+use crate::patient::{Program, Sex};
 use crate::practice_time::YearMonth;
 
 /// What billing needs to know about one patient in one month.
@@ -24,6 +27,48 @@ pub struct PatientMonth {
     pub current_coordinator: Option<UserId>,
     /// Billable minutes and entries this month, by the coordinator who logged them.
     pub by_coordinator: Vec<(UserId, i64, i64)>,
+    /// Who the patient is to a payer.
+    pub claim: PatientClaimFacts,
+    /// Billable minutes by practice-local day, in day order: read only when the date-of-service
+    /// rule is the day the threshold was met.
+    pub minutes_by_day: Vec<(NaiveDate, i64)>,
+}
+
+/// The practitioner who bills a patient's care management.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Practitioner {
+    pub id: i64,
+    pub name: String,
+    pub npi: Option<String>,
+}
+
+/// What a claim says of the patient.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PatientClaimFacts {
+    pub birth_date: NaiveDate,
+    pub sex: Option<Sex>,
+    pub member_id: Option<String>,
+    pub payer: Option<String>,
+    pub practitioner: Option<Practitioner>,
+}
+
+/// A patient-month's claim facts as billed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineClaim {
+    pub patient: PatientClaimFacts,
+    /// Up to four ICD-10-CM codes of chronic diagnoses active in the month.
+    pub diagnoses: Vec<String>,
+    pub date_of_service: NaiveDate,
+    pub place_of_service: String,
+}
+
+/// An administrator's amendment of a closed month's line: its version (2 on), why, who, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineAmendment {
+    pub version: i32,
+    pub reason: String,
+    pub by: Option<UserId>,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,14 +81,30 @@ pub struct SummaryLine {
     pub billed: Billed,
     pub minutes: i64,
     pub entries: i64,
+    /// The codes the minutes reach; only a billable line bills them.
     pub codes: Codes,
     pub billable: bool,
     pub consent_on_file: bool,
     /// Why not billable (empty when billable).
     pub reason: String,
     pub flags: Vec<String>,
-    /// Cents; None when a code has no fee.
+    /// Cents expected (allowed amounts); None when a code has no fee; 0 when not billable.
     pub reimbursement: Option<i64>,
+    pub claim: LineClaim,
+    /// Set on a closed month's line that an administrator amended.
+    pub amendment: Option<LineAmendment>,
+}
+
+impl SummaryLine {
+    /// The codes billed: none on a line that is not billable.
+    pub fn billed_codes(&self) -> Option<&Codes> {
+        self.billable.then_some(&self.codes)
+    }
+
+    /// The review flags in one sentence, as the page and the CSV show them.
+    pub fn review(&self) -> String {
+        self.flags.join("; ")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,8 +116,9 @@ pub struct CoordinatorTotal {
     pub billable_patients: i64,
     /// Units per code over the coordinator's billable patient-months.
     pub codes: BTreeMap<&'static str, u32>,
+    /// The known part: billable lines whose every code has a fee.
     pub reimbursement: i64,
-    pub fee_missing: bool,
+    pub lines_without_fee: i64,
 }
 
 impl CoordinatorTotal {
@@ -69,21 +131,29 @@ impl CoordinatorTotal {
             billable_patients: 0,
             codes: BTreeMap::new(),
             reimbursement: 0,
-            fee_missing: false,
+            lines_without_fee: 0,
         }
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     pub patients: i64,
     pub billable: i64,
     pub minutes: i64,
+    /// The known part: billable lines whose every code has a fee.
     pub reimbursement: i64,
-    pub fee_missing: bool,
+    /// Billable lines left out of `reimbursement` for a code without a fee.
+    pub lines_without_fee: i64,
     pub with_consent: i64,
     pub at_target: i64,
     pub flagged: i64,
+}
+
+impl Totals {
+    pub fn fee_missing(&self) -> bool {
+        self.lines_without_fee > 0
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -96,10 +166,118 @@ pub struct MonthSummary {
     pub totals: Totals,
 }
 
+/// Which day a claim's service date is (CMS allows either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateOfService {
+    /// The month's last day.
+    #[default]
+    LastDay,
+    /// The day the month's billable minutes reached the program's threshold.
+    ThresholdMet,
+}
+
+impl DateOfService {
+    pub const ALL: [DateOfService; 2] = [DateOfService::LastDay, DateOfService::ThresholdMet];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            DateOfService::LastDay => "last-day",
+            DateOfService::ThresholdMet => "threshold-met",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DateOfService::LastDay => "The month's last day",
+            DateOfService::ThresholdMet => "The day the time threshold was met",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DateOfService> {
+        Self::ALL.into_iter().find(|d| d.key() == text.trim())
+    }
+}
+
+/// The minutes a program's first code needs.
+pub fn threshold_minutes(billed: Billed) -> i64 {
+    match billed {
+        Billed::Ccm => 20,
+        Billed::Pcm => 30,
+    }
+}
+
+/// The first day the running total of `minutes_by_day` (in day order) reaches `threshold`.
+pub fn threshold_day(minutes_by_day: &[(NaiveDate, i64)], threshold: i64) -> Option<NaiveDate> {
+    let mut total = 0;
+    minutes_by_day.iter().find_map(|(day, minutes)| {
+        total += minutes;
+        (total >= threshold).then_some(*day)
+    })
+}
+
+/// What a month is billed under.
+#[derive(Debug, Clone, Copy)]
+pub struct BillingRules<'a> {
+    pub rule_set: RuleSet,
+    pub target_minutes: i64,
+    pub fees: &'a [Fee],
+    pub date_of_service: DateOfService,
+    pub place_of_service: &'a str,
+}
+
 impl MonthSummary {
     /// Share of a count among the patient-months, as a whole percent.
     pub fn percent(&self, count: i64) -> i64 {
         if self.totals.patients == 0 { 0 } else { count * 100 / self.totals.patients }
+    }
+
+    /// The summary of these lines: the per-coordinator and practice totals built from them.
+    pub fn of_lines(
+        month: YearMonth,
+        rule_set: RuleSet,
+        target_minutes: i64,
+        lines: Vec<SummaryLine>,
+    ) -> MonthSummary {
+        let mut by_coordinator: BTreeMap<UserId, CoordinatorTotal> = BTreeMap::new();
+        let mut totals = Totals::default();
+        for line in &lines {
+            totals.patients += 1;
+            totals.minutes += line.minutes;
+            totals.flagged += i64::from(!line.flags.is_empty());
+            totals.at_target += i64::from(line.minutes >= target_minutes);
+            totals.with_consent += i64::from(line.consent_on_file);
+            if let Some(c) = line.coordinator_id {
+                let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal::new(c));
+                t.minutes += line.minutes;
+                t.tasks += line.entries;
+                t.patients += i64::from(line.minutes > 0);
+                if line.billable {
+                    t.billable_patients += 1;
+                    for code in &line.codes.0 {
+                        *t.codes.entry(code.code).or_insert(0) += code.units;
+                    }
+                    match line.reimbursement {
+                        Some(cents) => t.reimbursement += cents,
+                        None => t.lines_without_fee += 1,
+                    }
+                }
+            }
+            if line.billable {
+                totals.billable += 1;
+                match line.reimbursement {
+                    Some(cents) => totals.reimbursement += cents,
+                    None => totals.lines_without_fee += 1,
+                }
+            }
+        }
+        MonthSummary {
+            month,
+            rule_set,
+            target_minutes,
+            lines,
+            coordinators: by_coordinator.into_values().collect(),
+            totals,
+        }
     }
 }
 
@@ -112,100 +290,73 @@ pub fn codes_text(codes: &BTreeMap<&'static str, u32>) -> String {
         .join("+")
 }
 
+/// One patient-month's line under the rules.
+pub fn line_of(month: YearMonth, rules: &BillingRules<'_>, p: PatientMonth) -> SummaryLine {
+    let minutes: i64 = p.by_coordinator.iter().map(|(_, m, _)| m).sum();
+    let entries: i64 = p.by_coordinator.iter().map(|(_, _, e)| e).sum();
+    let credited = p
+        .by_coordinator
+        .iter()
+        .max_by_key(|(c, m, _)| (*m, Some(*c) == p.current_coordinator, std::cmp::Reverse(*c)))
+        .map(|(c, _, _)| *c)
+        .or(p.current_coordinator);
+    let billed = billed_program(p.program, p.records.conditions_in(month).count);
+    let complex = p.records.complex_in(month);
+    let codes = codes(rules.rule_set, billed, minutes, complex);
+    let compliance = Compliance::of(&p.records, billed, month);
+    let mut reasons = failed_gates(billed, &compliance);
+    if codes.is_empty() {
+        let threshold = threshold_minutes(billed);
+        reasons.insert(0, format!("{minutes} minutes: under the {threshold}-minute threshold"));
+    }
+    let billable = reasons.is_empty();
+    let flags = if billable {
+        let mut flags = review_flags(rules.rule_set, &codes, complex);
+        flags.extend(p.records.initiating_visit_flag());
+        flags
+    } else {
+        Vec::new()
+    };
+    let date_of_service = match rules.date_of_service {
+        DateOfService::LastDay => month.last_day(),
+        DateOfService::ThresholdMet => threshold_day(&p.minutes_by_day, threshold_minutes(billed))
+            .unwrap_or_else(|| month.last_day()),
+    };
+    SummaryLine {
+        patient_id: p.patient_id,
+        chart_code: p.chart_code,
+        name: p.name,
+        coordinator_id: credited,
+        billed,
+        minutes,
+        entries,
+        reimbursement: if billable {
+            reimbursement(&codes, rules.fees, month.year)
+        } else {
+            Some(0)
+        },
+        billable,
+        consent_on_file: compliance.consent_gap.is_none(),
+        reason: reasons.join("; "),
+        flags,
+        codes,
+        claim: LineClaim {
+            diagnoses: p.records.claim_diagnoses(month),
+            patient: p.claim,
+            date_of_service,
+            place_of_service: rules.place_of_service.to_owned(),
+        },
+        amendment: None,
+    }
+}
+
 pub fn summarize(
     month: YearMonth,
-    rule_set: RuleSet,
-    target_minutes: i64,
+    rules: &BillingRules<'_>,
     patients: Vec<PatientMonth>,
-    fees: &[(String, i32, i64)],
 ) -> MonthSummary {
-    let mut lines = Vec::with_capacity(patients.len());
-    for p in patients {
-        let minutes: i64 = p.by_coordinator.iter().map(|(_, m, _)| m).sum();
-        let entries: i64 = p.by_coordinator.iter().map(|(_, _, e)| e).sum();
-        let credited = p
-            .by_coordinator
-            .iter()
-            .max_by_key(|(c, m, _)| (*m, Some(*c) == p.current_coordinator, std::cmp::Reverse(*c)))
-            .map(|(c, _, _)| *c)
-            .or(p.current_coordinator);
-        let billed = billed_program(p.program, p.records.conditions_in(month).count);
-        let complex = p.records.complex_in(month);
-        let codes = codes(rule_set, billed, minutes, complex);
-        let compliance = Compliance::of(&p.records, billed, month);
-        let mut reasons = failed_gates(billed, &compliance);
-        if codes.is_empty() {
-            let threshold = if billed == Billed::Pcm { 30 } else { 20 };
-            reasons.insert(0, format!("{minutes} minutes: under the {threshold}-minute threshold"));
-        }
-        let flags = if reasons.is_empty() {
-            let mut flags = review_flags(rule_set, &codes, complex);
-            flags.extend(p.records.initiating_visit_flag());
-            flags
-        } else {
-            Vec::new()
-        };
-        let year = month.year;
-        lines.push(SummaryLine {
-            patient_id: p.patient_id,
-            chart_code: p.chart_code,
-            name: p.name,
-            coordinator_id: credited,
-            billed,
-            minutes,
-            entries,
-            reimbursement: if reasons.is_empty() {
-                reimbursement(&codes, fees, year)
-            } else {
-                Some(0)
-            },
-            billable: reasons.is_empty(),
-            consent_on_file: compliance.consent_gap.is_none(),
-            reason: reasons.join("; "),
-            flags,
-            codes,
-        });
-    }
-    let mut by_coordinator: BTreeMap<UserId, CoordinatorTotal> = BTreeMap::new();
-    let mut totals = Totals::default();
-    for line in &lines {
-        totals.patients += 1;
-        totals.minutes += line.minutes;
-        totals.flagged += i64::from(!line.flags.is_empty());
-        totals.at_target += i64::from(line.minutes >= target_minutes);
-        totals.with_consent += i64::from(line.consent_on_file);
-        if let Some(c) = line.coordinator_id {
-            let t = by_coordinator.entry(c).or_insert_with(|| CoordinatorTotal::new(c));
-            t.minutes += line.minutes;
-            t.tasks += line.entries;
-            t.patients += i64::from(line.minutes > 0);
-            if line.billable {
-                t.billable_patients += 1;
-                for code in &line.codes.0 {
-                    *t.codes.entry(code.code).or_insert(0) += code.units;
-                }
-                match line.reimbursement {
-                    Some(cents) => t.reimbursement += cents,
-                    None => t.fee_missing = true,
-                }
-            }
-        }
-        if line.billable {
-            totals.billable += 1;
-            match line.reimbursement {
-                Some(cents) => totals.reimbursement += cents,
-                None => totals.fee_missing = true,
-            }
-        }
-    }
-    MonthSummary {
-        month,
-        rule_set,
-        target_minutes,
-        lines,
-        coordinators: by_coordinator.into_values().collect(),
-        totals,
-    }
+    let lines = patients.into_iter().map(|p| line_of(month, rules, p)).collect();
+    MonthSummary::of_lines(month, rules.rule_set, rules.target_minutes, lines)
 }
 
 #[cfg(test)]
@@ -215,13 +366,33 @@ mod tests {
     use crate::patient::CareProgram;
     use chrono::NaiveDate;
 
-    fn fees() -> Vec<(String, i32, i64)> {
-        vec![
-            ("99490".into(), 2025, 6049),
-            ("99439".into(), 2025, 4593),
-            ("99487".into(), 2025, 13165),
-            ("99489".into(), 2025, 7052),
-        ]
+    fn fees() -> Vec<Fee> {
+        [("99490", 6049), ("99439", 4593), ("99487", 13165), ("99489", 7052)]
+            .into_iter()
+            .map(|(code, cents)| Fee {
+                code: code.into(),
+                year: 2026,
+                allowed_cents: cents,
+                charge_cents: cents * 2,
+            })
+            .collect()
+    }
+
+    fn summarize(
+        month: YearMonth,
+        rule_set: RuleSet,
+        target_minutes: i64,
+        patients: Vec<PatientMonth>,
+        fees: &[Fee],
+    ) -> MonthSummary {
+        let rules = BillingRules {
+            rule_set,
+            target_minutes,
+            fees,
+            date_of_service: DateOfService::LastDay,
+            place_of_service: "11",
+        };
+        super::summarize(month, &rules, patients)
     }
 
     fn consent_on(y: i32, m: u32, d: u32) -> ConsentSpan {
@@ -243,6 +414,11 @@ mod tests {
             },
             current_coordinator: Some(UserId(1)),
             by_coordinator: minutes.iter().map(|(c, m)| (UserId(*c), *m, 2)).collect(),
+            claim: PatientClaimFacts::default(),
+            minutes_by_day: [(3, 10), (9, 10), (20, 5)]
+                .into_iter()
+                .filter_map(|(d, m)| Some((NaiveDate::from_ymd_opt(2026, 11, d)?, m)))
+                .collect(),
         }
     }
 
@@ -319,6 +495,49 @@ mod tests {
         let s = summarize(NOV, RuleSet::Seed, 20, vec![pcm], &fees());
         assert_eq!(s.lines[0].codes.to_string(), "99426");
         assert_eq!(s.lines[0].reimbursement, None);
-        assert!(s.totals.fee_missing);
+        assert_eq!(s.totals.lines_without_fee, 1);
+        assert_eq!(s.totals.reimbursement, 0, "a partial sum: the known part");
+    }
+
+    #[test]
+    fn totals_with_an_unset_fee_keep_the_known_part_and_count_the_rest() {
+        let mut pcm = patient(2, &[(1, 45)]);
+        pcm.program = Program::Pcm;
+        pcm.records.consents = vec![(CareProgram::Pcm, consent_on(2026, 1, 5))];
+        let s = summarize(NOV, RuleSet::Cms, 20, vec![patient(1, &[(1, 25)]), pcm], &fees());
+        assert_eq!((s.totals.reimbursement, s.totals.lines_without_fee), (6049, 1));
+        let c = &s.coordinators[0];
+        assert_eq!((c.reimbursement, c.lines_without_fee, c.billable_patients), (6049, 1, 2));
+    }
+
+    #[test]
+    fn the_date_of_service_follows_the_practice_rule() {
+        let rules = |date_of_service| BillingRules {
+            rule_set: RuleSet::Cms,
+            target_minutes: 20,
+            fees: &[],
+            date_of_service,
+            place_of_service: "11",
+        };
+        let line = |d| line_of(NOV, &rules(d), patient(1, &[(1, 25)]));
+        assert_eq!(line(DateOfService::LastDay).claim.date_of_service.to_string(), "2026-11-30");
+        assert_eq!(
+            line(DateOfService::ThresholdMet).claim.date_of_service.to_string(),
+            "2026-11-09"
+        );
+    }
+
+    #[test]
+    fn a_summary_read_back_from_its_lines_has_the_same_totals() {
+        let s = summarize(
+            NOV,
+            RuleSet::Seed,
+            20,
+            vec![patient(1, &[(1, 10), (2, 30)]), patient(2, &[(1, 25)]), patient(3, &[(2, 5)])],
+            &fees(),
+        );
+        let again = MonthSummary::of_lines(NOV, RuleSet::Seed, 20, s.lines.clone());
+        assert_eq!(again.totals, s.totals);
+        assert_eq!(again.coordinators.len(), s.coordinators.len());
     }
 }

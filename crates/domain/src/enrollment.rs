@@ -75,8 +75,10 @@ impl Disclosures {
 }
 
 /// A diagnosis as the gates read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiagnosisSpan {
+    /// The ICD-10-CM code when coded (a claim names it), else the SNOMED CT one.
+    pub code: String,
     pub chronic: bool,
     /// Has its ICD-10-CM code (one kept in SNOMED CT only does not qualify until coded).
     pub coded: bool,
@@ -134,6 +136,9 @@ pub struct ComplexityChange {
     pub complex: bool,
     pub previous: bool,
 }
+
+/// A claim names at most this many diagnoses (the CSV's column; the 837P's first pointers).
+pub const CLAIM_DIAGNOSES: usize = 4;
 
 /// Everything the billing gates read about one patient, whatever the month.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -254,6 +259,28 @@ impl EnrollmentRecords {
             }
             _ => None,
         }
+    }
+
+    /// Whether the patient was enrolled on some day of the month: care management had begun by its
+    /// last day (the enrollment date, or else the first consent) and had not ended before its first.
+    pub fn enrolled_in(&self, month: YearMonth) -> bool {
+        self.start().is_some_and(|start| start <= month.last_day())
+            && self.enrollment_ended_on.is_none_or(|ended| ended >= month.first_day())
+    }
+
+    /// What a claim for the month names: up to four ICD-10-CM codes of chronic diagnoses active in it,
+    /// the longest-standing first (unknown onset counts as earliest), then by code.
+    pub fn claim_diagnoses(&self, month: YearMonth) -> Vec<String> {
+        let mut active: Vec<&DiagnosisSpan> =
+            self.diagnoses.iter().filter(|d| d.coded && d.chronic && d.active_in(month)).collect();
+        active.sort_by(|a, b| a.onset.cmp(&b.onset).then_with(|| a.code.cmp(&b.code)));
+        let mut codes: Vec<String> = Vec::with_capacity(4);
+        for d in active {
+            if !codes.contains(&d.code) && codes.len() < CLAIM_DIAGNOSES {
+                codes.push(d.code.clone());
+            }
+        }
+        codes
     }
 
     /// Where care management began: the enrollment date, or else the first consent.
@@ -567,16 +594,33 @@ mod tests {
 
     #[test]
     fn chronic_diagnoses_active_on_some_day_of_the_month_qualify() {
-        let chronic =
-            |onset, resolved| DiagnosisSpan { chronic: true, coded: true, onset, resolved };
+        let chronic = |onset, resolved| DiagnosisSpan {
+            code: "E11.9".into(),
+            chronic: true,
+            coded: true,
+            onset,
+            resolved,
+        };
         let diagnoses = [
             chronic(None, None),
             chronic(Some(day(2026, 10, 31)), None),
             chronic(Some(day(2026, 11, 1)), None),
             chronic(Some(day(2025, 1, 1)), Some(day(2026, 10, 1))),
             chronic(Some(day(2025, 1, 1)), Some(day(2026, 9, 30))),
-            DiagnosisSpan { chronic: false, coded: true, onset: None, resolved: None },
-            DiagnosisSpan { chronic: true, coded: false, onset: None, resolved: None },
+            DiagnosisSpan {
+                code: "I10".into(),
+                chronic: false,
+                coded: true,
+                onset: None,
+                resolved: None,
+            },
+            DiagnosisSpan {
+                code: "44054006".into(),
+                chronic: true,
+                coded: false,
+                onset: None,
+                resolved: None,
+            },
         ];
         assert_eq!(qualifying_conditions(&diagnoses, OCT), 3);
         assert_eq!(qualifying_conditions(&diagnoses, NOV), 3);
@@ -663,12 +707,14 @@ mod tests {
             "3 chronic conditions imported as a count, no diagnoses recorded"
         );
         records.diagnoses.push(DiagnosisSpan {
+            code: "E11.9".into(),
             chronic: true,
             coded: true,
             onset: None,
             resolved: None,
         });
         records.diagnoses.push(DiagnosisSpan {
+            code: "I10".into(),
             chronic: false,
             coded: true,
             onset: None,
@@ -679,6 +725,7 @@ mod tests {
             QualifyingConditions { count: 1, recorded: true, uncoded: 0 }
         );
         records.diagnoses.push(DiagnosisSpan {
+            code: "44054006".into(),
             chronic: true,
             coded: false,
             onset: None,
@@ -855,5 +902,53 @@ mod tests {
         }
         let err = icd10_cm_shape("11.9").unwrap_err();
         assert_eq!(err.message, "\"11.9\" is not an ICD-10-CM code (for example E11.9 or I10)");
+    }
+
+    #[test]
+    fn a_patient_is_enrolled_from_the_start_of_care_management_to_its_end() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d);
+        let mut records = EnrollmentRecords::default();
+        assert!(!records.enrolled_in(OCT), "no enrollment date and no consent: never enrolled");
+        records.enrolled_on = day(10, 31);
+        assert!(records.enrolled_in(OCT), "enrolled on the month's last day");
+        assert!(!records.enrolled_in(YearMonth { year: 2026, month: 9 }));
+        records.enrollment_ended_on = day(11, 1);
+        assert!(records.enrolled_in(YearMonth { year: 2026, month: 11 }), "ended on its first day");
+        assert!(!records.enrolled_in(YearMonth { year: 2026, month: 12 }));
+        let consent_only = EnrollmentRecords {
+            consents: vec![(
+                CareProgram::Ccm,
+                ConsentSpan { obtained_on: day(10, 2).unwrap_or_default(), withdrawn_on: None },
+            )],
+            ..EnrollmentRecords::default()
+        };
+        assert!(consent_only.enrolled_in(OCT), "the first consent starts care management");
+    }
+
+    #[test]
+    fn a_claim_names_four_coded_chronic_diagnoses_active_in_the_month_longest_standing_first() {
+        let day = |y, m| NaiveDate::from_ymd_opt(y, m, 1);
+        let diagnosis = |code: &str, chronic, coded, onset, resolved| DiagnosisSpan {
+            code: code.into(),
+            chronic,
+            coded,
+            onset,
+            resolved,
+        };
+        let records = EnrollmentRecords {
+            diagnoses: vec![
+                diagnosis("N18.3", true, true, day(2024, 1), None),
+                diagnosis("E11.9", true, true, None, None),
+                diagnosis("J45.909", false, true, None, None),
+                diagnosis("44054006", true, false, None, None),
+                diagnosis("I10", true, true, day(2020, 5), None),
+                diagnosis("E78.5", true, true, day(2026, 11), None),
+                diagnosis("F32.9", true, true, day(2019, 1), day(2026, 9)),
+                diagnosis("I50.9", true, true, day(2025, 3), None),
+                diagnosis("E11.9", true, true, day(2025, 1), None),
+            ],
+            ..EnrollmentRecords::default()
+        };
+        assert_eq!(records.claim_diagnoses(OCT), ["E11.9", "I10", "N18.3", "I50.9"]);
     }
 }

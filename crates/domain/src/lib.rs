@@ -5,8 +5,10 @@ pub mod assignment;
 pub mod assignment_plan;
 pub mod assignment_queue;
 pub mod billing;
+pub mod billing_changes;
 pub mod billing_summary;
 pub mod catalogue;
+pub mod claims;
 pub mod credentials;
 pub mod enrollment;
 pub mod icd10cm;
@@ -27,6 +29,7 @@ pub mod stored;
 pub mod team_stats;
 pub mod time_rules;
 pub mod visit;
+pub mod x12_837p;
 
 /// Input that broke a rule: which field, and a sentence a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

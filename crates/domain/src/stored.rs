@@ -5,7 +5,7 @@
 //! read back. With the `sql`
 //! feature (the store's), every one of them binds as text and decodes strictly from a text column.
 
-use crate::billing::{MonthStatus, RuleSet};
+use crate::billing::{AmendmentAction, Billed, MonthStatus, RuleSet};
 use crate::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, ValueFormat};
 use crate::import::ImportKind;
 use crate::notifications::{EmailStatus, Kind};
@@ -112,6 +112,8 @@ stored_by! {
     TaskStatus => key;
     MonthStatus => key;
     EmailStatus => key;
+    Billed => key;
+    AmendmentAction => key;
 }
 
 // Role has a serde form of its own (sessions, tokens); every other vocabulary is its key.
@@ -145,6 +147,8 @@ serialized_as_stored!(
     TaskStatus,
     MonthStatus,
     EmailStatus,
+    Billed,
+    AmendmentAction,
 );
 
 #[cfg(test)]
@@ -185,6 +189,8 @@ mod tests {
         round_trips::<Sex>();
         round_trips::<InitiatingKind>();
         round_trips::<CodeSystem>();
+        round_trips::<Billed>();
+        round_trips::<AmendmentAction>();
     }
 
     #[test]

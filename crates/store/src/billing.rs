@@ -1,37 +1,41 @@
 //! What the monthly billing summary reads: each patient-month's billable minutes by coordinator, the
-//! patient's compliance facts, and the fee schedule.
+//! patient's compliance and claim facts, and the fee schedule.
 
-use carelog_domain::ids::{EntryId, PatientId, UserId};
-use carelog_domain::time_rules::Minutes;
 use std::collections::HashMap;
 
-use carelog_domain::billing::{MonthStatus, RuleSet};
-use carelog_domain::billing_summary::PatientMonth;
+use carelog_domain::billing::Fee as DomainFee;
+use carelog_domain::billing_summary::{PatientClaimFacts, PatientMonth, Practitioner};
 use carelog_domain::enrollment::EnrollmentRecords;
-use carelog_domain::patient::{PatientStatus, Program, display_name};
+use carelog_domain::ids::{PatientId, UserId};
+use carelog_domain::patient::{Program, Sex, display_name};
 use carelog_domain::practice_time::YearMonth;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::FromQueryResult;
 
 use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
 
 use crate::{Result, Store};
 
-/// What billing needs of a patient whatever the month, and whether an empty month still lists them.
+/// The settings naming the claims' date of service and place of service.
+pub const DATE_OF_SERVICE_SETTING: &str = "claims.date_of_service";
+pub const PLACE_OF_SERVICE_SETTING: &str = "claims.place_of_service";
+/// Office (CMS place-of-service code 11): where care management is billed unless the practice says.
+pub const DEFAULT_PLACE_OF_SERVICE: &str = "11";
+
+/// What billing needs of a patient whatever the month.
 #[derive(Debug, Clone)]
 pub struct PatientFacts {
     /// With no minutes yet: `by_coordinator` is filled per month.
     pub facts: PatientMonth,
-    /// Active and on a caseload: listed even in a month without minutes, so too little time shows as
-    /// not billable instead of vanishing.
-    pub on_caseload: bool,
 }
 
 /// The month's billable minutes: patient → [(coordinator, minutes, entries)].
 pub(crate) type MinutesByPatient = HashMap<PatientId, Vec<(UserId, i64, i64)>>;
 
-/// The month's patient-months, in the patients' (name) order: those on a caseload and those with
-/// minutes.
+/// The month's patient-months, in the patients' (name) order: those enrolled in the month and those
+/// with billable minutes in it (domain.md: a patient recorded later never appears in earlier months).
 pub(crate) fn patient_months(
+    month: YearMonth,
     patients: &[PatientFacts],
     mut minutes: MinutesByPatient,
 ) -> Vec<PatientMonth> {
@@ -39,13 +43,13 @@ pub(crate) fn patient_months(
         .iter()
         .filter_map(|p| {
             let logged = minutes.remove(&p.facts.patient_id);
-            if logged.is_none() && !p.on_caseload {
+            if logged.is_none() && !p.facts.records.enrolled_in(month) {
                 return None;
             }
-            let mut month = p.facts.clone();
-            month.by_coordinator = logged.unwrap_or_default();
-            month.by_coordinator.sort();
-            Some(month)
+            let mut of_month = p.facts.clone();
+            of_month.by_coordinator = logged.unwrap_or_default();
+            of_month.by_coordinator.sort();
+            Some(of_month)
         })
         .collect()
 }
@@ -60,9 +64,15 @@ struct BillingPatient {
     complex_ccm: bool,
     chronic_conditions: i32,
     coordinator_id: Option<UserId>,
-    status: PatientStatus,
-    enrolled_on: Option<chrono::NaiveDate>,
-    enrollment_ended_on: Option<chrono::NaiveDate>,
+    enrolled_on: Option<NaiveDate>,
+    enrollment_ended_on: Option<NaiveDate>,
+    dob: NaiveDate,
+    sex: Option<Sex>,
+    member_id: Option<String>,
+    payer: Option<String>,
+    practitioner_id: Option<i64>,
+    practitioner_name: Option<String>,
+    practitioner_npi: Option<String>,
 }
 
 impl BillingPatient {
@@ -72,8 +82,12 @@ impl BillingPatient {
         records.complex_now = p.complex_ccm;
         records.enrolled_on = p.enrolled_on;
         records.enrollment_ended_on = p.enrollment_ended_on;
+        let practitioner = p.practitioner_id.map(|id| Practitioner {
+            id,
+            name: p.practitioner_name.unwrap_or_default(),
+            npi: p.practitioner_npi,
+        });
         PatientFacts {
-            on_caseload: p.status == PatientStatus::Active && p.coordinator_id.is_some(),
             facts: PatientMonth {
                 patient_id: p.id,
                 chart_code: p.chart_code,
@@ -82,6 +96,14 @@ impl BillingPatient {
                 records,
                 current_coordinator: p.coordinator_id,
                 by_coordinator: Vec::new(),
+                claim: PatientClaimFacts {
+                    birth_date: p.dob,
+                    sex: p.sex,
+                    member_id: p.member_id.filter(|m| !m.trim().is_empty()),
+                    payer: p.payer.filter(|m| !m.trim().is_empty()),
+                    practitioner,
+                },
+                minutes_by_day: Vec::new(),
             },
         }
     }
@@ -95,21 +117,42 @@ struct CoordinatorMinutes {
     entries: i64,
 }
 
-/// A code's fee for a year, in cents.
+#[derive(FromQueryResult)]
+struct TimedMinutes {
+    patient_id: PatientId,
+    task_at: DateTime<Utc>,
+    minutes: i64,
+}
+
+/// A code's fee for a year, in cents: the expected allowed amount and the practice's charge.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct Fee {
     pub code: String,
     pub fee_year: i32,
     pub amount_cents: i64,
+    pub charge_cents: Option<i64>,
 }
 
-/// One coordinator's figures as they were when the month closed.
+impl Fee {
+    /// The fee as billing reads it: a charge not set is the allowed amount.
+    pub fn as_domain(&self) -> DomainFee {
+        DomainFee {
+            code: self.code.clone(),
+            year: self.fee_year,
+            allowed_cents: self.amount_cents,
+            charge_cents: self.charge_cents.unwrap_or(self.amount_cents),
+        }
+    }
+}
+
+/// One coordinator's figures as they were when the month closed (the known part of the amount).
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct SnapshotRow {
     pub coordinator_id: UserId,
     pub total_minutes: i32,
     pub billing_codes: String,
     pub estimated_reimbursement_cents: Option<i64>,
+    pub lines_without_fee: i32,
     pub task_count: i32,
     pub patient_count: i32,
 }
@@ -127,8 +170,11 @@ impl Store {
         let rows: Vec<BillingPatient> = self
             .rows(
                 "SELECT p.id, p.chart_code, p.first_name, p.last_name, p.program, p.complex_ccm, p.chronic_conditions,
-                        p.coordinator_id, p.status, p.enrolled_on, p.enrollment_ended_on
-                 FROM patients p ORDER BY p.last_name, p.first_name, p.id",
+                        p.coordinator_id, p.enrolled_on, p.enrollment_ended_on, p.dob, p.sex, p.member_id,
+                        p.insurance_primary AS payer, pr.id AS practitioner_id, pr.name AS practitioner_name,
+                        pr.npi AS practitioner_npi
+                 FROM patients p LEFT JOIN providers pr ON pr.id = COALESCE(p.billing_provider_id, p.provider_id)
+                 ORDER BY p.last_name, p.first_name, p.id",
                 vec![],
             )
             .await?;
@@ -167,9 +213,38 @@ impl Store {
         Ok(by_patient)
     }
 
+    /// The month's billable minutes by patient and practice-local day, in day order.
+    pub(crate) async fn billing_minutes_by_day(
+        &self,
+        month: YearMonth,
+        tz: chrono_tz::Tz,
+    ) -> Result<HashMap<PatientId, Vec<(NaiveDate, i64)>>> {
+        let rows: Vec<TimedMinutes> = self
+            .rows(
+                &format!(
+                    "SELECT l.patient_id, l.task_at, CAST(l.minutes AS BIGINT) AS minutes
+                     FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                     WHERE {} AND {COUNTS_TOWARD_BILLING} ORDER BY l.task_at",
+                    in_month(1, 2)
+                ),
+                month_values(month).to_vec(),
+            )
+            .await?;
+        let mut by_patient: HashMap<PatientId, Vec<(NaiveDate, i64)>> = HashMap::new();
+        for r in rows {
+            let day = r.task_at.with_timezone(&tz).date_naive();
+            let days = by_patient.entry(r.patient_id).or_default();
+            match days.last_mut() {
+                Some((last, minutes)) if *last == day => *minutes += r.minutes,
+                _ => days.push((day, r.minutes)),
+            }
+        }
+        Ok(by_patient)
+    }
+
     pub async fn fee_schedule(&self) -> Result<Vec<Fee>> {
         self.rows(
-            "SELECT code, fee_year, amount_cents FROM fee_schedule ORDER BY code, fee_year",
+            "SELECT code, fee_year, amount_cents, charge_cents FROM fee_schedule ORDER BY fee_year, code",
             vec![],
         )
         .await
@@ -198,127 +273,38 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a code's fee for a year (adding or replacing it).
-    pub async fn set_fee(&self, code: &str, year: i32, cents: i64) -> Result<()> {
+    /// Sets a code's fee and charge for a year (adding or replacing them).
+    pub async fn set_fee(&self, code: &str, year: i32, cents: i64, charge: i64) -> Result<()> {
         self.exec(
-            "INSERT INTO fee_schedule (code, fee_year, amount_cents) VALUES ($1, $2, $3)
-             ON CONFLICT (code, fee_year) DO UPDATE SET amount_cents = excluded.amount_cents",
-            vec![code.into(), year.into(), cents.into()],
+            "INSERT INTO fee_schedule (code, fee_year, amount_cents, charge_cents) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (code, fee_year) DO UPDATE SET amount_cents = excluded.amount_cents, charge_cents = excluded.charge_cents",
+            vec![code.into(), year.into(), cents.into(), charge.into()],
         )
         .await?;
         Ok(())
     }
-}
 
-/// A closed month: when, by whom, under which rule set.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct ClosedMonth {
-    pub closed_at: chrono::DateTime<chrono::Utc>,
-    pub closed_by: Option<String>,
-    pub rule_set: RuleSet,
-}
-
-impl Store {
-    /// Closes a month: snapshots each coordinator's figures into `coordinator_billing_summary` and marks
-    /// the month closed, in one transaction. A month closes once.
-    pub async fn close_month(
+    /// Copies every fee of `from` to `to` where `to` has none for the code; returns how many.
+    pub async fn copy_fees(
         &self,
-        summary: &carelog_domain::billing_summary::MonthSummary,
-        closed_by: UserId,
+        from: i32,
+        to: i32,
         audit: &crate::NewAuditEvent<'_>,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
+    ) -> Result<u64> {
         use sea_orm::ConnectionTrait;
-        let (year, month) = (summary.month.year, summary.month.month as i32);
         let tx = self.begin_write().await?;
-        let inserted = tx
+        let copied = tx
             .execute_raw(self.stmt(
-                "INSERT INTO billing_months (billing_year, billing_month, status, rule_set, closed_at, closed_by) VALUES ($1, $2, $6, $3, $4, $5)
-                 ON CONFLICT (billing_year, billing_month) DO NOTHING",
-                vec![
-                    year.into(),
-                    month.into(),
-                    summary.rule_set.into(),
-                    crate::connection::at(now),
-                    closed_by.into(),
-                    MonthStatus::Closed.into(),
-                ],
+                "INSERT INTO fee_schedule (code, fee_year, amount_cents, charge_cents)
+                 SELECT code, $2, amount_cents, charge_cents FROM fee_schedule WHERE fee_year = $1
+                 ON CONFLICT (code, fee_year) DO NOTHING",
+                vec![from.into(), to.into()],
             ))
             .await?
             .rows_affected();
-        if inserted == 0 {
-            return Err(crate::StoreError::AlreadyExists(format!(
-                "the close of {}",
-                summary.month
-            )));
-        }
-        for c in &summary.coordinators {
-            tx.execute_raw(self.stmt(
-                "INSERT INTO coordinator_billing_summary (coordinator_id, billing_year, billing_month, total_minutes, billing_codes,
-                    estimated_reimbursement_cents, task_count, patient_count, rule_set, generated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                vec![
-                    c.coordinator_id.into(),
-                    year.into(),
-                    month.into(),
-                    (c.minutes as i32).into(),
-                    carelog_domain::billing_summary::codes_text(&c.codes).into(),
-                    if c.fee_missing { None } else { Some(c.reimbursement) }.into(),
-                    (c.tasks as i32).into(),
-                    (c.patients as i32).into(),
-                    summary.rule_set.into(),
-                    crate::connection::at(now),
-                ],
-            ))
-            .await?;
-        }
         crate::audit::insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    pub async fn closed_month(&self, month: YearMonth) -> Result<Option<ClosedMonth>> {
-        self.row(
-            "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
-             WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = $3",
-            vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
-        )
-        .await
-    }
-
-    /// The snapshot taken when a month closed, by coordinator.
-    pub async fn billing_snapshot(&self, month: YearMonth) -> Result<Vec<SnapshotRow>> {
-        self.rows(
-            "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, task_count, patient_count
-             FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2 ORDER BY coordinator_id",
-            vec![month.year.into(), (month.month as i32).into()],
-        )
-        .await
-    }
-
-    /// An admin's correction of any entry (in a closed month too); the audit event carries the reason.
-    pub async fn correct_entry(
-        &self,
-        id: EntryId,
-        minutes: Option<Minutes>,
-        notes: &str,
-        audit: &crate::NewAuditEvent<'_>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
-        use sea_orm::ConnectionTrait;
-        let tx = self.begin_write().await?;
-        let changed = tx
-            .execute_raw(self.stmt(
-                "UPDATE coordinator_task_log SET minutes = $1, notes = $2, modified_at = $3 WHERE id = $4",
-                vec![minutes.into(), notes.into(), crate::connection::at(now), id.into()],
-            ))
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(crate::StoreError::NotFound(format!("entry {id}")));
-        }
-        crate::audit::insert_audit(self, &*tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(copied)
     }
 }

@@ -114,6 +114,27 @@ impl Store {
             .unwrap_or(20))
     }
 
+    /// Every setting whose key starts with `prefix`, by the rest of its key.
+    pub async fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        #[derive(FromQueryResult)]
+        struct Setting {
+            setting_key: String,
+            setting_value: String,
+        }
+        let rows: Vec<Setting> =
+            self.rows("SELECT setting_key, setting_value FROM settings", vec![]).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|s| {
+                let key = s.setting_key.strip_prefix(prefix)?.to_owned();
+                Some((key, s.setting_value))
+            })
+            .collect())
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         self.scalar("SELECT setting_value FROM settings WHERE setting_key = $1", vec![key.into()])
             .await

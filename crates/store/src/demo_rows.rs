@@ -7,7 +7,7 @@ use carelog_domain::catalogue::TaskCategory;
 use carelog_domain::ids::{PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::{
     Availability, CareGapStatus, CarePlanState, CarePlanStatus, Complexity, ConsentMethod,
-    OnboardingStatus, PatientStatus, Priority, Program,
+    OnboardingStatus, PatientStatus, Priority, Program, Sex,
 };
 use carelog_domain::role::Role;
 use carelog_domain::schedule::TaskStatus;
@@ -51,6 +51,9 @@ pub struct DemoPatient {
     pub zip_code: String,
     pub insurance_primary: String,
     pub insurance_policy: String,
+    pub sex: Sex,
+    /// The payer's member ID (a synthetic MBI for the demo's Medicare patients).
+    pub member_id: Option<String>,
     pub facility: String,
     pub provider: String,
     /// Username of the assigned coordinator.
@@ -384,6 +387,8 @@ impl Store {
                 p.zip_code.clone().into(),
                 p.insurance_primary.clone().into(),
                 p.insurance_policy.clone().into(),
+                p.sex.into(),
+                p.member_id.clone().into(),
                 lookup(&facilities, &p.facility, "facility")?.into(),
                 lookup(&providers, &p.provider, "provider")?.into(),
                 coordinator.into(),
@@ -419,6 +424,8 @@ impl Store {
                 "zip_code",
                 "insurance_primary",
                 "insurance_policy",
+                "sex",
+                "member_id",
                 "facility_id",
                 "provider_id",
                 "coordinator_id",

@@ -137,6 +137,7 @@ impl PatientEnrollment {
                 .diagnoses
                 .iter()
                 .map(|d| DiagnosisSpan {
+                    code: d.code.clone(),
                     chronic: d.chronic,
                     coded: d.code_system == CodeSystem::Icd10Cm,
                     onset: d.onset_on,
@@ -278,6 +279,7 @@ struct ConsentOf {
 #[derive(FromQueryResult)]
 struct DiagnosisOf {
     patient_id: PatientId,
+    code: String,
     code_system: CodeSystem,
     chronic: bool,
     onset_on: Option<NaiveDate>,
@@ -444,12 +446,13 @@ impl Store {
         }
         let diagnoses: Vec<DiagnosisOf> = self
             .rows(
-                "SELECT patient_id, code_system, chronic, onset_on, resolved_on FROM patient_diagnoses",
+                "SELECT patient_id, code, code_system, chronic, onset_on, resolved_on FROM patient_diagnoses",
                 vec![],
             )
             .await?;
         for d in diagnoses {
             let span = DiagnosisSpan {
+                code: d.code.clone(),
                 chronic: d.chronic,
                 coded: d.code_system == CodeSystem::Icd10Cm,
                 onset: d.onset_on,

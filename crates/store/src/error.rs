@@ -27,6 +27,12 @@ pub enum StoreError {
     /// Nothing of the request was stored; writes succeed again once the cause is gone.
     #[error("the database cannot write: {0}")]
     CannotWrite(String),
+    /// What a write was computed from changed before it could commit; compute again.
+    #[error("{0} changed meanwhile")]
+    Stale(String),
+    /// The database refused a write into a closed billing month (`closed_months`).
+    #[error("{0}")]
+    MonthClosed(String),
     #[error("database error: {0}")]
     Db(DbErr),
 }
@@ -38,6 +44,10 @@ impl From<DbErr> for StoreError {
         } else if cannot_write(&err) {
             // The database's own words ("database or disk is full"), for logs and admins.
             StoreError::CannotWrite(database_message(&err).unwrap_or_else(|| err.to_string()))
+        } else if let Some(message) = database_message(&err)
+            .filter(|m| m.contains(crate::closed_months::CLOSED_MONTH_REFUSAL))
+        {
+            StoreError::MonthClosed(message)
         } else if let Some(SqlErr::UniqueConstraintViolation(key)) = err.sql_err() {
             StoreError::Conflict(key)
         } else {

@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use carelog_domain::billing::RuleSet;
-use carelog_domain::billing_summary::MonthSummary;
+use carelog_domain::billing::{Fee, RuleSet};
+use carelog_domain::billing_summary::{BillingRules, DateOfService, MonthSummary};
 use carelog_domain::ids::{TaskTypeId, UserId};
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::time_rules::AVERAGE_WINDOW_DAYS;
@@ -78,23 +78,47 @@ impl Store {
         Ok(chosen.and_then(|s| RuleSet::parse(&s).ok()).unwrap_or(RuleSet::Seed))
     }
 
+    /// What the month is billed under now: the target, the fee schedule and the claim rules.
+    pub async fn billing_rules_now(&self) -> Result<(i64, Vec<Fee>, DateOfService, String)> {
+        let target = self.monthly_target_minutes().await?;
+        let fees: Vec<Fee> = self.fee_schedule().await?.iter().map(|f| f.as_domain()).collect();
+        let date_of_service = self
+            .setting(crate::billing::DATE_OF_SERVICE_SETTING)
+            .await?
+            .and_then(|s| DateOfService::parse(&s))
+            .unwrap_or_default();
+        let place = self
+            .setting(crate::billing::PLACE_OF_SERVICE_SETTING)
+            .await?
+            .unwrap_or_else(|| crate::billing::DEFAULT_PLACE_OF_SERVICE.to_owned());
+        Ok((target, fees, date_of_service, place))
+    }
+
     /// A month's summary from `patients` (`billing_patients`) and the month's minutes now.
     pub async fn summarize_month(
         &self,
         month: YearMonth,
         rule_set: RuleSet,
         patients: &[PatientFacts],
+        tz: chrono_tz::Tz,
     ) -> Result<MonthSummary> {
         let minutes = self.billing_minutes(month).await?;
-        let target = self.monthly_target_minutes().await?;
-        let fees: Vec<(String, i32, i64)> = self
-            .fee_schedule()
-            .await?
-            .into_iter()
-            .map(|f| (f.code, f.fee_year, f.amount_cents))
-            .collect();
-        let lines = patient_months(patients, minutes);
-        Ok(carelog_domain::billing_summary::summarize(month, rule_set, target, lines, &fees))
+        let (target_minutes, fees, date_of_service, place) = self.billing_rules_now().await?;
+        let mut lines = patient_months(month, patients, minutes);
+        if date_of_service == DateOfService::ThresholdMet {
+            let mut days = self.billing_minutes_by_day(month, tz).await?;
+            for line in &mut lines {
+                line.minutes_by_day = days.remove(&line.patient_id).unwrap_or_default();
+            }
+        }
+        let rules = BillingRules {
+            rule_set,
+            target_minutes,
+            fees: &fees,
+            date_of_service,
+            place_of_service: &place,
+        };
+        Ok(carelog_domain::billing_summary::summarize(month, &rules, lines))
     }
 
     /// The month's summary computed from the database now, nothing kept.
@@ -102,9 +126,10 @@ impl Store {
         &self,
         month: YearMonth,
         rule_set: RuleSet,
+        tz: chrono_tz::Tz,
     ) -> Result<MonthSummary> {
         let patients = self.billing_patients().await?;
-        self.summarize_month(month, rule_set, &patients).await
+        self.summarize_month(month, rule_set, &patients, tz).await
     }
 
     /// The counter behind the team figures: every scope's, summed (each only grows).

@@ -4,15 +4,18 @@
 //! run through sea-orm's statement API. Date arithmetic happens in Rust (`carelog_domain::practice_time`)
 //! and reaches SQL as ranges, because the engines' date functions differ.
 
+mod amendments;
 mod api_tokens;
 mod assignment_queue;
 mod assignments;
 mod audit;
+mod billed_record;
 mod billing;
 mod billing_months;
 mod care_plan_writes;
 mod care_team;
 mod catalogue;
+mod closed_months;
 mod conditions;
 mod connection;
 mod demo_enrollment;
@@ -53,13 +56,18 @@ pub mod vocabulary_checks;
 
 pub use sea_orm::Value;
 
+pub use amendments::{Amended, NewAmendment};
 pub use api_tokens::ApiTokenRow;
 pub use assignment_queue::{QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
 pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
 };
 pub use audit::{AuditFilter, AuditPage, AuditRow, NewAuditEvent};
-pub use billing::{ClosedMonth, Fee, PatientFacts, SnapshotRow};
+pub use billed_record::{ClosedMonth, MonthClose};
+pub use billing::{
+    DATE_OF_SERVICE_SETTING, DEFAULT_PLACE_OF_SERVICE, Fee, PLACE_OF_SERVICE_SETTING, PatientFacts,
+    SnapshotRow,
+};
 pub use care_team::TaskEffect;
 pub use catalogue::TaskTypeRow;
 pub use connection::{Engine, Store, redact as redact_url};

@@ -104,6 +104,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "diagnoses kept in SNOMED CT until coded",
         sql: include_str!("../migrations/0018_diagnosis_code_systems.sql"),
     },
+    Migration {
+        version: 19,
+        description: "the billed record of a closed month, its fees, entry amendments; entries of a closed month refused",
+        sql: include_str!("../migrations/0019_billed_record.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -132,6 +137,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         // Initiating visits flag billing lines for review: visits are a billing input now.
         (17, engine) => billing_input_triggers(&["visits"], engine),
         (18, engine) => crate::vocabulary_checks::migration_18(engine),
+        (19, engine) => crate::closed_months::migration_19(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -129,7 +129,7 @@ impl EntryFilter {
     }
 }
 
-async fn day_minutes(
+pub(crate) async fn day_minutes(
     store: &Store,
     tx: &DatabaseTransaction,
     coordinator_id: UserId,

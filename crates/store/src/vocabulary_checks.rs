@@ -4,7 +4,7 @@
 //! PostgreSQL gets CHECK constraints; SQLite cannot add one to an existing table, so it gets the same
 //! rule as BEFORE INSERT/UPDATE triggers.
 
-use carelog_domain::billing::{MonthStatus, RuleSet};
+use carelog_domain::billing::{AmendmentAction, Billed, MonthStatus, RuleSet};
 use carelog_domain::catalogue::{AppliesTo, Frequency, TaskCategory, TimeRule, ValueFormat};
 use carelog_domain::import::ImportKind;
 use carelog_domain::notifications::{EmailStatus, Kind};
@@ -138,6 +138,17 @@ pub fn migration_14(engine: Engine) -> Vec<String> {
 /// Migration 18: a diagnosis's code system.
 pub fn migration_18(engine: Engine) -> Vec<String> {
     constrain(&column("patient_diagnoses", "code_system", keys::<CodeSystem>), engine)
+}
+
+/// Migration 19: the billed record's program and an amendment's action.
+pub fn migration_19(engine: Engine) -> Vec<String> {
+    [
+        column("billed_lines", "program", keys::<Billed>),
+        column("entry_amendments", "action", keys::<AmendmentAction>),
+    ]
+    .iter()
+    .flat_map(|c| constrain(c, engine))
+    .collect()
 }
 
 /// Migration 15: the patient's sex.

@@ -95,6 +95,9 @@ fn billing() -> Router<AppState> {
         .route("/billing", get(pages::billing::page))
         .route("/billing/export.csv", get(pages::billing::export))
         .route("/billing/close", post(pages::billing::close))
+        .route("/billing/claims.csv", get(pages::billing::claims_csv))
+        .route("/billing/claims.837", get(pages::billing::claims_x12))
+        .route("/billing/fees/copy", post(pages::billing::copy_fees))
         .route(
             "/billing/entries/{id}",
             get(pages::billing::correct_form).post(pages::billing::correct),
@@ -129,6 +132,7 @@ fn admin() -> Router<AppState> {
             get(pages::billing_settings::page).post(pages::billing_settings::save_rules),
         )
         .route("/admin/fees", post(pages::billing_settings::save_fee))
+        .route("/admin/claims", post(pages::billing_settings::save_claims))
         .route("/admin/schedules/{id}", post(pages::schedules::update))
 }
 

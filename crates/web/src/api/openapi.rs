@@ -229,14 +229,23 @@ fn task_queue_and_billing_schemas() -> Value {
             "hours_waiting": { "type": "integer" }, "overdue": { "type": "boolean" } } },
         "Queue": { "type": "object", "required": ["sla_hours", "items"], "properties": {
             "sla_hours": { "type": "integer" }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/QueueItem" } } } },
-        "BillingLine": { "type": "object", "required": ["patient_id", "minutes", "codes", "billable"], "properties": {
+        "BillingLine": { "type": "object", "required": ["patient_id", "minutes", "codes", "billable", "estimated_reimbursement_cents"], "properties": {
             "patient_id": int, "chart_code": { "type": "string" }, "name": { "type": "string" }, "coordinator_id": { "type": "integer", "nullable": true },
-            "minutes": { "type": "integer" }, "codes": { "type": "string" }, "billable": { "type": "boolean" }, "reason": { "type": "string" },
-            "flags": { "type": "array", "items": { "type": "string" } }, "estimated_reimbursement": { "type": "string", "nullable": true } } },
+            "program": { "type": "string", "enum": ["CCM", "PCM"] }, "minutes": { "type": "integer" },
+            "codes": { "type": "string", "nullable": true, "description": "The codes billed; null on a line that is not billable" },
+            "codes_if_billable": { "type": "string", "nullable": true, "description": "On a line that is not billable: the codes its minutes reached" },
+            "billable": { "type": "boolean" }, "reason": { "type": "string" },
+            "review": { "type": "array", "items": { "type": "string" } },
+            "estimated_reimbursement_cents": { "type": "integer", "nullable": true, "description": "Integer cents; null when not billable or a code has no fee" },
+            "amended": { "type": "object", "nullable": true, "properties": { "version": { "type": "integer" }, "reason": { "type": "string" },
+                "amended_by": { "type": "integer", "nullable": true }, "amended_at": { "type": "string", "format": "date-time" } } } } },
         "BillingSummary": { "type": "object", "required": ["month", "rule_set", "totals", "lines"], "properties": {
             "month": { "type": "string" }, "rule_set": { "type": "string" }, "target_minutes": { "type": "integer" },
+            "closed": { "type": "object", "nullable": true, "description": "Set when the month is closed: the lines are its billed record",
+                "properties": { "closed_at": { "type": "string", "format": "date-time" }, "closed_by": nullable_string } },
             "totals": { "type": "object", "properties": { "patient_months": { "type": "integer" }, "billable": { "type": "integer" },
-                "minutes": { "type": "integer" }, "estimated_reimbursement": { "type": "string" }, "fee_missing": { "type": "boolean" } } },
+                "minutes": { "type": "integer" }, "estimated_reimbursement_cents": { "type": "integer", "description": "Integer cents: the known part" },
+                "lines_without_fee": { "type": "integer", "description": "Billable lines left out of the amount for a code without a fee" } } },
             "lines": { "type": "array", "items": { "$ref": "#/components/schemas/BillingLine" } } } }
     })
 }

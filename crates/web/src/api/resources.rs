@@ -11,7 +11,7 @@ use carelog_app::model::EntryRow;
 use carelog_app::patients::VisiblePatient;
 use carelog_app::task_log::LogQuery;
 use carelog_domain::assignment_queue::{hours_waiting, is_overdue};
-use carelog_domain::billing::{RuleSet, decimal_amount};
+use carelog_domain::billing::RuleSet;
 use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date, start_of_day};
 use chrono::{Duration, NaiveDate, Utc};
@@ -324,26 +324,6 @@ fn month_and_rules(q: &PageQuery, today: NaiveDate) -> ApiResult<(YearMonth, Opt
     Ok((month, rules))
 }
 
-fn summary_json(month: YearMonth, s: &carelog_domain::billing_summary::MonthSummary) -> Value {
-    let lines: Vec<Value> = s
-        .lines
-        .iter()
-        .map(|l| {
-            json!({
-                "patient_id": l.patient_id, "chart_code": l.chart_code, "name": l.name, "coordinator_id": l.coordinator_id,
-                "minutes": l.minutes, "codes": l.codes.to_string(), "billable": l.billable, "reason": l.reason, "flags": l.flags,
-                "estimated_reimbursement": l.reimbursement.map(decimal_amount),
-            })
-        })
-        .collect();
-    json!({
-        "month": month.to_string(), "rule_set": s.rule_set.key(), "target_minutes": s.target_minutes,
-        "totals": { "patient_months": s.totals.patients, "billable": s.totals.billable, "minutes": s.totals.minutes,
-                    "estimated_reimbursement": decimal_amount(s.totals.reimbursement), "fee_missing": s.totals.fee_missing },
-        "lines": lines,
-    })
-}
-
 pub async fn billing_summary(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -354,8 +334,12 @@ pub async fn billing_summary(
     }
     let today = local_date(Utc::now(), state.settings.time_zone);
     let (month, rules) = month_and_rules(&q, today)?;
-    let s = state.app.billing_summary(&user.actor(), month, rules).await?;
-    let detail = format!("{month} under {}", s.rule_set.key());
+    let billing = state.app.billing_summary(&user.actor(), month, rules).await?;
+    let detail = format!(
+        "{month} under {}{}",
+        billing.summary.rule_set.key(),
+        if billing.closed.is_some() { " (billed record)" } else { "" }
+    );
     audit(&state, &user, "api.billing_summary", None, detail).await?;
-    Ok(Json(summary_json(month, &s)))
+    Ok(Json(carelog_app::billing_json::summary_json(&billing.summary, billing.closed.as_ref())))
 }

@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use carelog_app::billing::Correction;
+use carelog_app::amendments::{Corrected, Correction};
+use carelog_app::claims::ClaimFormat;
 use carelog_app::model::CountedEntry;
 use carelog_app::model::{ClosedMonth, EntryRow};
 use carelog_domain::billing::{Billed, RuleSet, dollars};
+use carelog_domain::billing_changes::ChangesSinceClose;
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
 use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::practice_time::{YearMonth, local_date};
@@ -54,6 +56,8 @@ pub struct PatientLine {
     pub reason: String,
     pub flags: String,
     pub amount: String,
+    /// "Amended (version 2): reason", on a closed month's amended line.
+    pub amended: String,
 }
 
 /// Which patient lines this page shows, and the links to its neighbours.
@@ -87,13 +91,31 @@ struct BillingPage {
     pager: Pager,
     coordinators: Vec<CoordinatorLine>,
     export_link: String,
+    /// The claims downloads: (CSV, 837P); a draft of an open month.
+    claims_links: (String, String),
     /// "Closed on … by … under …", or None while open.
     closed: Option<String>,
     /// Whether the month has ended and may be closed.
     closable: bool,
+    /// A closed month: what would differ now, apart from the record.
+    changes: Option<ChangesView>,
+    /// The month's year has no fees: the earlier year whose fees may be copied.
+    fee_notice: Option<FeeNotice>,
     sort_links: Vec<(&'static str, String)>,
     coordinator_sort_links: Vec<(&'static str, String)>,
     chart: crate::chart::TrendChart,
+}
+
+/// A closed month's "changes since close" panel.
+pub struct ChangesView {
+    pub lines: Vec<(PatientId, String, String)>,
+    pub billable: (i64, i64),
+    pub amount: (String, String),
+}
+
+pub struct FeeNotice {
+    pub year: i32,
+    pub copy_from: Option<i32>,
 }
 
 pub struct Totals {
@@ -102,7 +124,7 @@ pub struct Totals {
     pub not_billable: i64,
     pub minutes: i64,
     pub amount: String,
-    pub fee_missing: bool,
+    pub lines_without_fee: i64,
     pub consent_percent: i64,
     pub at_target_percent: i64,
     pub target: i64,
@@ -141,11 +163,16 @@ fn patient_line(l: &SummaryLine, coordinator: String) -> PatientLine {
         coordinator,
         program: if l.billed == Billed::Ccm { "CCM" } else { "PCM" },
         minutes: l.minutes,
-        codes: if l.billable { l.codes.to_string() } else { String::new() },
+        codes: l.billed_codes().map(ToString::to_string).unwrap_or_default(),
         billable: l.billable,
         reason: l.reason.clone(),
         flags: l.flags.join("; "),
         amount: if l.billable { money(l.reimbursement) } else { "—".into() },
+        amended: l
+            .amendment
+            .as_ref()
+            .map(|a| format!("Amended (version {}): {}", a.version, a.reason))
+            .unwrap_or_default(),
     }
 }
 
@@ -183,8 +210,12 @@ fn coordinator_lines(
             patients: c.patients,
             billable: c.billable_patients,
             codes: codes_text(&c.codes),
-            amount: if c.fee_missing {
-                format!("{} + fee not set", dollars(c.reimbursement))
+            amount: if c.lines_without_fee > 0 {
+                format!(
+                    "{} + {} without a fee",
+                    dollars(c.reimbursement),
+                    lines(c.lines_without_fee)
+                )
             } else {
                 dollars(c.reimbursement)
             },
@@ -223,7 +254,7 @@ fn totals_of(summary: &MonthSummary) -> Totals {
         not_billable: t.patients - t.billable,
         minutes: t.minutes,
         amount: dollars(t.reimbursement),
-        fee_missing: t.fee_missing,
+        lines_without_fee: t.lines_without_fee,
         consent_percent: summary.percent(t.with_consent),
         at_target_percent: summary.percent(t.at_target),
         target: summary.target_minutes,
@@ -278,10 +309,26 @@ fn sorted_coordinators(
     coordinators
 }
 
+fn lines(n: i64) -> String {
+    if n == 1 { "1 line".to_owned() } else { format!("{n} lines") }
+}
+
+fn changes_view(c: &ChangesSinceClose) -> ChangesView {
+    ChangesView {
+        lines: c
+            .lines
+            .iter()
+            .map(|l| (l.patient_id, l.name.clone(), l.changes.join("; ")))
+            .collect(),
+        billable: c.billable,
+        amount: (dollars(c.reimbursement.0), dollars(c.reimbursement.1)),
+    }
+}
+
 /// "Closed on … by … under …" for a closed month's banner.
 fn closed_note(c: &ClosedMonth, tz: chrono_tz::Tz) -> String {
     format!(
-        "Closed on {} by {} under the {} rule set; its entries are locked and only an administrator may correct them, giving a reason.",
+        "Closed on {} by {} under the {} rule set. This page, its CSV, the claims and the API show the billed record; the database refuses new or changed entries in this month except an administrator's amendment, which keeps the original.",
         c.closed_at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
         c.closed_by.as_deref().unwrap_or("an administrator"),
         c.rule_set
@@ -364,7 +411,11 @@ pub async fn page(
     let tz = state.settings.time_zone;
     let closed = billing.closed.as_ref().map(|c| closed_note(c, tz));
     let closable = closed.is_none() && month < YearMonth::of(local_date(Utc::now(), tz));
+    let fee_notice = (billing.fees.codes_with_fee == 0)
+        .then_some(FeeNotice { year: billing.fees.year, copy_from: billing.fees.copy_from });
     let page = BillingPage {
+        changes: billing.changes.as_ref().map(changes_view),
+        fee_notice,
         chart: trend(&billing.trend),
         closed,
         closable,
@@ -376,6 +427,13 @@ pub async fn page(
         pager,
         coordinators,
         export_link: link("/billing/export.csv", &base),
+        claims_links: {
+            let draft = if billing.closed.is_some() { "" } else { "&draft=1" };
+            (
+                format!("/billing/claims.csv?month={month}{draft}"),
+                format!("/billing/claims.837?month={month}{draft}"),
+            )
+        },
         sort_links,
         coordinator_sort_links,
     };
@@ -395,6 +453,88 @@ pub async fn export(
     ))
 }
 
+#[derive(Deserialize, Default)]
+pub struct ClaimsQuery {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    draft: String,
+}
+
+async fn claims_download(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &ClaimsQuery,
+    format: ClaimFormat,
+) -> AppResult<Response> {
+    let month = YearMonth::parse(q.month.trim()).map_err(|e| AppError::BadRequest(e.message))?;
+    let draft = matches!(q.draft.as_str(), "1" | "yes" | "true");
+    let file = state.app.claims(&user.actor(), month, format, draft).await?;
+    let content_type = match format {
+        ClaimFormat::Csv => "text/csv; charset=utf-8",
+        ClaimFormat::X12 => "application/edi-x12",
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.filename),
+            ),
+        ],
+        file.body,
+    )
+        .into_response())
+}
+
+/// The month's claims as CSV: one row per CPT code line of a billable patient-month.
+pub async fn claims_csv(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<ClaimsQuery>,
+) -> AppResult<Response> {
+    claims_download(&state, &user, &q, ClaimFormat::Csv).await
+}
+
+/// The month's claims as an X12 837P batch.
+pub async fn claims_x12(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<ClaimsQuery>,
+) -> AppResult<Response> {
+    claims_download(&state, &user, &q, ClaimFormat::X12).await
+}
+
+#[derive(Deserialize)]
+pub struct CopyFeesForm {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    month: String,
+}
+
+/// Copies an earlier year's fees to a year that has none (the billing page's offer).
+pub async fn copy_fees(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    axum::Form(form): axum::Form<CopyFeesForm>,
+) -> AppResult<Response> {
+    let year = |raw: &str| {
+        raw.trim()
+            .parse::<i32>()
+            .map_err(|_| AppError::BadRequest(format!("Year: \"{}\" is not a year.", raw.trim())))
+    };
+    let (from, to) = (year(&form.from)?, year(&form.to)?);
+    state.app.copy_fees(&user.actor(), from, to).await?;
+    let back = match YearMonth::parse(form.month.trim()) {
+        Ok(m) => format!("/billing?month={m}"),
+        Err(_) => "/billing".to_owned(),
+    };
+    Ok(axum::response::Redirect::to(&back).into_response())
+}
+
 #[derive(Template)]
 #[template(path = "pages/billing_patient.html")]
 struct PatientMonthPage {
@@ -403,6 +543,18 @@ struct PatientMonthPage {
     name: String,
     entries: Vec<EntryLine>,
     billable_minutes: i64,
+    /// A closed month's line, each version: (version, minutes, codes, billable and reason, amount,
+    /// amended how).
+    versions: Vec<VersionLine>,
+}
+
+struct VersionLine {
+    version: i32,
+    minutes: i64,
+    codes: String,
+    state: String,
+    amount: String,
+    amended: String,
 }
 
 /// One entry behind a patient-month, as the drill-down lists it.
@@ -413,6 +565,10 @@ struct EntryLine {
     minutes: String,
     counts: bool,
     coordinator: String,
+}
+
+fn names_of(names: &HashMap<UserId, String>, id: UserId) -> Option<&str> {
+    names.get(&id).map(String::as_str)
 }
 
 /// The entries behind one patient-month, billable types marked.
@@ -439,7 +595,35 @@ pub async fn patient_month(
         })
         .collect();
     let (patient, billable_minutes) = (pm.patient, pm.billable_minutes);
+    let versions = pm
+        .versions
+        .iter()
+        .enumerate()
+        .map(|(i, l)| VersionLine {
+            version: l.amendment.as_ref().map_or(i as i32 + 1, |a| a.version),
+            minutes: l.minutes,
+            codes: l.billed_codes().map(ToString::to_string).unwrap_or_default(),
+            state: if l.billable {
+                "Billable".to_owned()
+            } else {
+                format!("Not billable: {}", l.reason)
+            },
+            amount: if l.billable { money(l.reimbursement) } else { "—".into() },
+            amended: l.amendment.as_ref().map_or_else(
+                || "As closed".to_owned(),
+                |a| {
+                    format!(
+                        "Amended {} by {}: {}",
+                        a.at.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                        a.by.and_then(|u| names_of(&pm.names, u)).unwrap_or("an administrator"),
+                        a.reason
+                    )
+                },
+            ),
+        })
+        .collect();
     let page = PatientMonthPage {
+        versions,
         shell: Shell::load(&state, &user, Tab::Billing).await?,
         month: month.to_string(),
         name: patient.name,
@@ -481,18 +665,30 @@ struct CorrectPage {
     id: EntryId,
     month: String,
     description: String,
-    minutes: String,
-    notes: String,
-    reason: String,
+    /// The month is closed: the correction is an amendment of its billed record.
+    closed: bool,
+    form: CorrectForm,
+    /// (id, name) of every task type.
+    task_types: Vec<(i64, String)>,
     errors: Vec<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct CorrectForm {
+    /// Absent keeps the entry's minutes (and notes).
     #[serde(default)]
-    minutes: String,
+    minutes: Option<String>,
     #[serde(default)]
-    notes: String,
+    notes: Option<String>,
+    /// Absent keeps the entry's patient; empty means none.
+    #[serde(default)]
+    patient: Option<String>,
+    #[serde(default)]
+    task_type: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    remove: String,
     #[serde(default)]
     reason: String,
 }
@@ -515,6 +711,44 @@ fn describe(e: &EntryRow, tz: chrono_tz::Tz) -> String {
     )
 }
 
+fn entry_month(e: &EntryRow) -> YearMonth {
+    YearMonth { year: e.billing_year, month: u32::try_from(e.billing_month).unwrap_or(1) }
+}
+
+async fn correct_page(
+    state: &AppState,
+    user: &CurrentUser,
+    e: &EntryRow,
+    form: CorrectForm,
+    errors: Vec<String>,
+) -> AppResult<Response> {
+    let tz = state.settings.time_zone;
+    let month = entry_month(e);
+    let task_types = state
+        .app
+        .correction_task_types(&user.actor())
+        .await?
+        .into_iter()
+        .map(|t| (t.id.get(), t.name))
+        .collect();
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = CorrectPage {
+        shell: Shell::load(state, user, Tab::Billing).await?,
+        id: e.id,
+        month: month.to_string(),
+        description: describe(e, tz),
+        closed: state.app.is_month_closed(month).await?,
+        form,
+        task_types,
+        errors,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
 pub async fn correct_form(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
@@ -522,20 +756,20 @@ pub async fn correct_form(
 ) -> AppResult<Response> {
     let e = entry_for_correction(&state, &user, &raw_id).await?;
     let tz = state.settings.time_zone;
-    let page = CorrectPage {
-        shell: Shell::load(&state, &user, Tab::Billing).await?,
-        id: e.id,
-        month: YearMonth::of(local_date(e.task_at, tz)).to_string(),
-        description: describe(&e, tz),
-        minutes: e.minutes.map(|m| m.to_string()).unwrap_or_default(),
-        notes: e.notes.clone(),
+    let form = CorrectForm {
+        minutes: Some(e.minutes.map(|m| m.to_string()).unwrap_or_default()),
+        notes: Some(e.notes.clone()),
+        patient: Some(e.patient_id.map(|p| p.to_string()).unwrap_or_default()),
+        task_type: e.task_type_id.get().to_string(),
+        date: local_date(e.task_at, tz).to_string(),
+        remove: String::new(),
         reason: String::new(),
-        errors: Vec::new(),
     };
-    Ok(render(&page)?.into_response())
+    correct_page(&state, &user, &e, form, Vec::new()).await
 }
 
-/// An admin's correction: the time rules still hold, and a reason is required.
+/// An admin's correction or removal, with a reason: the time rules still hold; in a closed month it
+/// is an amendment of the billed record.
 pub async fn correct(
     State(state): State<AppState>,
     AdminUser(user): AdminUser,
@@ -543,26 +777,24 @@ pub async fn correct(
     axum::Form(form): axum::Form<CorrectForm>,
 ) -> AppResult<Response> {
     let e = entry_for_correction(&state, &user, &raw_id).await?;
-    let tz = state.settings.time_zone;
-    let month = YearMonth::of(local_date(e.task_at, tz));
-    let correction =
-        Correction { minutes: &form.minutes, notes: &form.notes, reason: &form.reason };
-    if let Err(errors) = state.app.correct_entry(&user.actor(), &e, &correction).await? {
-        let page = CorrectPage {
-            shell: Shell::load(&state, &user, Tab::Billing).await?,
-            id: e.id,
-            month: month.to_string(),
-            description: describe(&e, tz),
-            minutes: form.minutes.clone(),
-            notes: form.notes.clone(),
-            reason: form.reason.clone(),
-            errors,
-        };
-        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-    }
-    let back = match e.patient_id {
-        Some(p) => format!("/billing/patients/{p}?month={month}"),
-        None => format!("/billing?month={month}"),
+    let correction = Correction {
+        minutes: form.minutes.as_deref(),
+        notes: form.notes.as_deref(),
+        patient: form.patient.as_deref(),
+        task_type: &form.task_type,
+        date: &form.date,
+        remove: form.remove == "yes",
+        reason: &form.reason,
     };
-    Ok(axum::response::Redirect::to(&back).into_response())
+    match state.app.correct_entry(&user.actor(), &e, &correction).await? {
+        Corrected::Refused(errors) => correct_page(&state, &user, &e, form, errors).await,
+        Corrected::Done(_) => {
+            let month = entry_month(&e);
+            let back = match e.patient_id {
+                Some(p) => format!("/billing/patients/{p}?month={month}"),
+                None => format!("/billing?month={month}"),
+            };
+            Ok(axum::response::Redirect::to(&back).into_response())
+        }
+    }
 }

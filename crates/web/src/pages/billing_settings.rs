@@ -1,11 +1,16 @@
 //! Admin: the billing rule set, the monthly care-time target and the fee schedule.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_domain::billing::{RuleSet, dollars, parse_code, parse_dollars};
+use carelog_app::model::DEFAULT_PLACE_OF_SERVICE;
+use carelog_domain::billing::{KNOWN_CODES, RuleSet, dollars, parse_code, parse_fee};
+use carelog_domain::billing_summary::DateOfService;
+use carelog_domain::claims::{PAYER_ID_KEY, SETTING_KEYS};
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
@@ -19,7 +24,14 @@ struct SettingsPage {
     shell: Shell,
     rule_set: String,
     target: String,
-    fees: Vec<(String, i32, String)>,
+    /// (code, year, allowed, charge)
+    fees: Vec<(String, i32, String, String)>,
+    /// Codes without a fee this year.
+    unset: Vec<&'static str>,
+    this_year: i32,
+    codes: [&'static str; 6],
+    /// The claims settings form, rendered.
+    claims: String,
     errors: Vec<String>,
     saved: bool,
 }
@@ -46,6 +58,8 @@ pub struct FeeForm {
     year: String,
     #[serde(default)]
     amount: String,
+    #[serde(default)]
+    charge: String,
 }
 
 async fn settings_page(
@@ -54,21 +68,79 @@ async fn settings_page(
     errors: Vec<String>,
     saved: bool,
 ) -> AppResult<Response> {
+    settings_page_with(state, user, errors, saved, None).await
+}
+
+/// The page; `claim_values` refills the claims form after a refusal.
+async fn settings_page_with(
+    state: &AppState,
+    user: &CurrentUser,
+    errors: Vec<String>,
+    saved: bool,
+    claim_values: Option<HashMap<String, String>>,
+) -> AppResult<Response> {
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let settings = state.app.billing_settings(&user.actor()).await?;
     let page = SettingsPage {
         shell: Shell::load(state, user, Tab::Admin).await?,
+        codes: KNOWN_CODES,
         rule_set: settings.rule_set,
         target: settings.target.to_string(),
         fees: settings
             .fees
             .into_iter()
-            .map(|f| (f.code, f.fee_year, dollars(f.amount_cents)))
+            .map(|f| {
+                let charge = dollars(f.charge_cents.unwrap_or(f.amount_cents));
+                (f.code, f.fee_year, dollars(f.amount_cents), charge)
+            })
             .collect(),
+        unset: settings.unset_codes,
+        this_year: settings.this_year,
+        claims: claim_settings_form(
+            &user.csrf_token,
+            &match claim_values {
+                Some(v) => v,
+                None => state.app.claim_setting_values(&user.actor()).await?,
+            },
+        )?,
         errors,
         saved,
     };
     Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "components/claim_settings.html")]
+struct ClaimSettingsForm<'a> {
+    csrf: &'a str,
+    /// (key, label, value)
+    fields: Vec<(&'static str, &'static str, String)>,
+    date_of_service: String,
+    place_of_service: String,
+    rules: [(&'static str, &'static str); 2],
+}
+
+fn claim_settings_form(csrf: &str, values: &HashMap<String, String>) -> AppResult<String> {
+    let value = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let fields = SETTING_KEYS
+        .iter()
+        .chain(&[(PAYER_ID_KEY, "Payer ID (the practice's Medicare contractor)")])
+        .map(|(k, label)| (*k, *label, value(k)))
+        .collect();
+    let form = ClaimSettingsForm {
+        csrf,
+        fields,
+        date_of_service: values
+            .get("date_of_service")
+            .cloned()
+            .unwrap_or_else(|| DateOfService::LastDay.key().to_owned()),
+        place_of_service: values
+            .get("place_of_service")
+            .cloned()
+            .unwrap_or_else(|| DEFAULT_PLACE_OF_SERVICE.to_owned()),
+        rules: DateOfService::ALL.map(|d| (d.key(), d.label())),
+    };
+    Ok(form.render()?)
 }
 
 pub async fn page(
@@ -117,10 +189,28 @@ pub async fn save_fee(
             None
         }
     };
-    let cents = parse_dollars(&form.amount).map_err(|e| errors.push(e.to_string())).ok();
-    let (Some(code), Some(year), Some(cents)) = (code, year, cents) else {
+    let cents =
+        parse_fee(&form.amount).map_err(|e| errors.push(format!("expected allowed {e}"))).ok();
+    let charge = match form.charge.trim() {
+        "" => Some(None),
+        raw => parse_fee(raw).map(Some).map_err(|e| errors.push(format!("charge {e}"))).ok(),
+    };
+    let (Some(code), Some(year), Some(cents), Some(charge)) = (code, year, cents, charge) else {
         return settings_page(&state, &user, errors, false).await;
     };
-    state.app.save_fee(&user.actor(), &code, year, cents).await?;
+    state.app.save_fee(&user.actor(), &code, year, cents, charge).await?;
     Ok(Redirect::to("/admin/billing?saved=1").into_response())
+}
+
+/// The practice's claim settings: all validated together; a refusal changes nothing and keeps what
+/// was typed.
+pub async fn save_claims(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Form(form): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    match state.app.save_claim_settings(&user.actor(), &form).await? {
+        Ok(()) => Ok(Redirect::to("/admin/billing?saved=1#claims").into_response()),
+        Err(errors) => settings_page_with(&state, &user, errors, false, Some(form)).await,
+    }
 }

@@ -22,23 +22,9 @@ use crate::state::AppState;
 pub const EXPORT_ROW_LIMIT: i64 = 200_000;
 const MAX_RANGE_DAYS: i64 = 366;
 
-/// A spreadsheet must not run a cell as a formula.
-pub fn safe_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err() {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
 pub fn csv_body(header: &[&str], rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(header).map_err(|e| AppError::Internal(e.to_string()))?;
-    for row in rows {
-        out.write_record(row.iter().map(|v| safe_cell(v)))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    }
-    out.into_inner().map_err(|e| AppError::Internal(e.to_string()))
+    carelog_app::csv_out::csv_bytes(header, rows.iter().cloned())
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
@@ -190,17 +176,4 @@ pub async fn task_log(
     let detail = format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len());
     audit(&state, &user, "tasks.export", None, detail).await?;
     Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&LOG_HEADER, &rows)?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_defused_but_numbers_kept() {
-        assert_eq!(safe_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(safe_cell("-3.5"), "-3.5");
-        assert_eq!(safe_cell("@x"), "'@x");
-        assert_eq!(safe_cell("SMITH, JOHN"), "SMITH, JOHN");
-    }
 }

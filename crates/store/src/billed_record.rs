@@ -1,0 +1,543 @@
+//! A closed month's billed record (domain.md "Billing"): written in the close's transaction, read back
+//! by every page, export, claim and API answer for the month, and changed only by adding a line's next
+//! version when an administrator amends an entry.
+
+use std::collections::HashMap;
+
+use carelog_domain::billing::{Billed, Codes, Fee, MonthStatus, RuleSet};
+use carelog_domain::billing_summary::{
+    DateOfService, LineAmendment, LineClaim, MonthSummary, PatientClaimFacts, Practitioner,
+    SummaryLine, Totals, codes_text,
+};
+use carelog_domain::ids::{PatientId, UserId};
+use carelog_domain::patient::Sex;
+use carelog_domain::practice_time::YearMonth;
+use carelog_domain::stored::Stored;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+
+use crate::connection::at;
+use crate::row::Query;
+use crate::{Engine, Result, Store, StoreError};
+
+/// Lines written per INSERT: well inside both engines' limits on bound values.
+const LINES_PER_INSERT: usize = 200;
+
+/// A closed month: when, by whom, and what it was billed under.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClosedMonth {
+    pub closed_at: DateTime<Utc>,
+    pub closed_by: Option<String>,
+    pub rule_set: RuleSet,
+    pub target_minutes: Option<i32>,
+    pub date_of_service: Option<String>,
+    pub place_of_service: Option<String>,
+}
+
+impl ClosedMonth {
+    pub fn date_of_service_rule(&self) -> DateOfService {
+        self.date_of_service.as_deref().and_then(DateOfService::parse).unwrap_or_default()
+    }
+}
+
+#[derive(FromQueryResult)]
+struct LineRow {
+    patient_id: PatientId,
+    version: i32,
+    chart_code: String,
+    patient_name: String,
+    coordinator_id: Option<UserId>,
+    program: Billed,
+    minutes: i32,
+    entries: i32,
+    codes: String,
+    billable: bool,
+    consent_on_file: bool,
+    reason: String,
+    flags: String,
+    amount_cents: Option<i64>,
+    birth_date: NaiveDate,
+    sex: Option<Sex>,
+    member_id: Option<String>,
+    payer: Option<String>,
+    practitioner_id: Option<i64>,
+    practitioner_name: Option<String>,
+    practitioner_npi: Option<String>,
+    diagnoses: String,
+    date_of_service: NaiveDate,
+    place_of_service: String,
+    amendment_reason: Option<String>,
+    amended_by: Option<UserId>,
+    amended_at: Option<DateTime<Utc>>,
+}
+
+const LINE_COLUMNS: &str = "patient_id, version, chart_code, patient_name, coordinator_id, program, minutes, entries, codes,
+    billable, consent_on_file, reason, flags, amount_cents, birth_date, sex, member_id, payer, practitioner_id,
+    practitioner_name, practitioner_npi, diagnoses, date_of_service, place_of_service, amendment_reason, amended_by, amended_at";
+
+/// The latest version of each line of the month bound at `$1`, `$2`, as `b`.
+const LATEST_LINES: &str = "FROM billed_lines b WHERE b.billing_year = $1 AND b.billing_month = $2
+    AND NOT EXISTS (SELECT 1 FROM billed_lines n WHERE n.billing_year = b.billing_year AND n.billing_month = b.billing_month
+                    AND n.patient_id = b.patient_id AND n.version > b.version)";
+
+impl LineRow {
+    fn line(self) -> Result<SummaryLine> {
+        let codes = Codes::parse(&self.codes).ok_or_else(|| {
+            StoreError::NotFound(format!("the codes \"{}\" of a billed line", self.codes))
+        })?;
+        let split = |text: &str, by: char| -> Vec<String> {
+            text.split(by).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        };
+        let amendment = match (self.amendment_reason, self.amended_at) {
+            (Some(reason), Some(at)) => {
+                Some(LineAmendment { version: self.version, reason, by: self.amended_by, at })
+            }
+            _ => None,
+        };
+        Ok(SummaryLine {
+            patient_id: self.patient_id,
+            chart_code: self.chart_code,
+            name: self.patient_name,
+            coordinator_id: self.coordinator_id,
+            billed: self.program,
+            minutes: i64::from(self.minutes),
+            entries: i64::from(self.entries),
+            codes,
+            billable: self.billable,
+            consent_on_file: self.consent_on_file,
+            reason: self.reason,
+            flags: split(&self.flags, '\n'),
+            reimbursement: self.amount_cents,
+            claim: LineClaim {
+                patient: PatientClaimFacts {
+                    birth_date: self.birth_date,
+                    sex: self.sex,
+                    member_id: self.member_id,
+                    payer: self.payer,
+                    practitioner: self.practitioner_id.map(|id| Practitioner {
+                        id,
+                        name: self.practitioner_name.unwrap_or_default(),
+                        npi: self.practitioner_npi,
+                    }),
+                },
+                diagnoses: split(&self.diagnoses, ';'),
+                date_of_service: self.date_of_service,
+                place_of_service: self.place_of_service,
+            },
+            amendment,
+        })
+    }
+}
+
+/// A line's values in `LINE_COLUMNS` order, with the month first.
+fn line_values(month: YearMonth, version: i32, l: &SummaryLine) -> Vec<Value> {
+    let practitioner = l.claim.patient.practitioner.as_ref();
+    let amendment = l.amendment.as_ref();
+    vec![
+        month.year.into(),
+        (month.month as i32).into(),
+        l.patient_id.into(),
+        version.into(),
+        l.chart_code.clone().into(),
+        l.name.clone().into(),
+        l.coordinator_id.into(),
+        l.billed.into(),
+        clamp(l.minutes).into(),
+        clamp(l.entries).into(),
+        l.codes.to_string().into(),
+        l.billable.into(),
+        l.consent_on_file.into(),
+        l.reason.clone().into(),
+        l.flags.join("\n").into(),
+        l.reimbursement.into(),
+        l.claim.patient.birth_date.into(),
+        l.claim.patient.sex.map(|s| s.stored()).into(),
+        l.claim.patient.member_id.clone().into(),
+        l.claim.patient.payer.clone().into(),
+        practitioner.map(|p| p.id).into(),
+        practitioner.map(|p| p.name.clone()).into(),
+        practitioner.and_then(|p| p.npi.clone()).into(),
+        l.claim.diagnoses.join(";").into(),
+        l.claim.date_of_service.into(),
+        l.claim.place_of_service.clone().into(),
+        amendment.map(|a| a.reason.clone()).into(),
+        amendment.and_then(|a| a.by).into(),
+        amendment.map(|a| at(a.at)).unwrap_or(Value::ChronoDateTimeUtc(None)),
+    ]
+}
+
+fn clamp(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// `INSERT INTO billed_lines` of `rows` lines.
+fn insert_lines_sql(rows: usize) -> String {
+    let per_row = 29;
+    let tuples: Vec<String> = (0..rows)
+        .map(|r| {
+            let marks: Vec<String> =
+                (1..=per_row).map(|c| format!("${}", r * per_row + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO billed_lines (billing_year, billing_month, {LINE_COLUMNS}) VALUES {}",
+        tuples.join(", ")
+    )
+}
+
+#[derive(FromQueryResult)]
+struct FeeRow {
+    code: String,
+    amount_cents: i64,
+    charge_cents: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct TotalsRow {
+    billing_year: i32,
+    billing_month: i32,
+    patients: i64,
+    billable: i64,
+    minutes: i64,
+    reimbursement: i64,
+    lines_without_fee: i64,
+    with_consent: i64,
+    at_target: i64,
+    flagged: i64,
+}
+
+/// What the close writes besides the lines.
+pub struct MonthClose<'a> {
+    pub summary: &'a MonthSummary,
+    /// The month's year's fees, kept with the record.
+    pub fees: &'a [Fee],
+    pub date_of_service: DateOfService,
+    pub place_of_service: &'a str,
+    /// The month's change counter the summary was computed under: a close refuses if it moved.
+    pub month_revision: i64,
+    /// None at the command line.
+    pub closed_by: Option<UserId>,
+}
+
+impl Store {
+    /// Writes the month's billed record and marks it closed, in one transaction that no entry write can
+    /// interleave with (PostgreSQL: a table lock; SQLite: the one writer). `Stale` when an entry of the
+    /// month changed after the summary was computed; `AlreadyExists` when the month is closed.
+    pub async fn close_month(
+        &self,
+        close: &MonthClose<'_>,
+        audit: &crate::NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let summary = close.summary;
+        let month = summary.month;
+        let (year, m) = (month.year, month.month as i32);
+        let tx = self.begin_write().await?;
+        if self.engine() == Engine::Postgres {
+            tx.execute_raw(
+                self.stmt("LOCK TABLE coordinator_task_log IN SHARE ROW EXCLUSIVE MODE", vec![]),
+            )
+            .await?;
+        }
+        let scope = year * 100 + m;
+        let revision = tx
+            .count(self.stmt(
+                "SELECT CAST(SUM(revision) AS BIGINT) AS n FROM billing_revisions WHERE scope = $1",
+                vec![scope.into()],
+            ))
+            .await?;
+        let inserted = tx
+            .execute_raw(self.stmt(
+                "INSERT INTO billing_months (billing_year, billing_month, status, rule_set, closed_at, closed_by,
+                    target_minutes, date_of_service, place_of_service)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (billing_year, billing_month) DO NOTHING",
+                vec![
+                    year.into(),
+                    m.into(),
+                    MonthStatus::Closed.into(),
+                    summary.rule_set.into(),
+                    at(now),
+                    close.closed_by.into(),
+                    clamp(summary.target_minutes).into(),
+                    close.date_of_service.key().into(),
+                    close.place_of_service.into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists(format!("the close of {month}")));
+        }
+        if revision != close.month_revision {
+            return Err(StoreError::Stale(format!("the entries of {month}")));
+        }
+        for chunk in summary.lines.chunks(LINES_PER_INSERT) {
+            let values: Vec<Value> = chunk.iter().flat_map(|l| line_values(month, 1, l)).collect();
+            tx.execute_raw(self.stmt(&insert_lines_sql(chunk.len()), values)).await?;
+        }
+        for fee in close.fees.iter().filter(|f| f.year == year) {
+            tx.execute_raw(self.stmt(
+                "INSERT INTO billed_fees (billing_year, billing_month, code, amount_cents, charge_cents) VALUES ($1, $2, $3, $4, $5)",
+                vec![
+                    year.into(),
+                    m.into(),
+                    fee.code.clone().into(),
+                    fee.allowed_cents.into(),
+                    fee.charge_cents.into(),
+                ],
+            ))
+            .await?;
+        }
+        write_coordinator_summary(self, &tx, summary, now).await?;
+        // Figures kept under the month's counter are now the record's.
+        bump_month(self, &tx, scope).await?;
+        crate::audit::insert_audit(self, &*tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn closed_month(&self, month: YearMonth) -> Result<Option<ClosedMonth>> {
+        self.row(
+            "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set, b.target_minutes, b.date_of_service, b.place_of_service
+             FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
+             WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = $3",
+            vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
+        )
+        .await
+    }
+
+    /// The closed months among `months`.
+    pub async fn closed_months(&self, months: &[YearMonth]) -> Result<Vec<YearMonth>> {
+        #[derive(FromQueryResult)]
+        struct Closed {
+            billing_year: i32,
+            billing_month: i32,
+        }
+        let rows: Vec<Closed> = self
+            .rows(
+                "SELECT billing_year, billing_month FROM billing_months WHERE status = $1",
+                vec![MonthStatus::Closed.into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let m =
+                    YearMonth { year: r.billing_year, month: u32::try_from(r.billing_month).ok()? };
+                months.contains(&m).then_some(m)
+            })
+            .collect())
+    }
+
+    /// The month's billed record as a summary (latest version of each line, in the close's order);
+    /// None while the month is open.
+    pub async fn billed_record(
+        &self,
+        month: YearMonth,
+    ) -> Result<Option<(ClosedMonth, MonthSummary)>> {
+        let Some(closed) = self.closed_month(month).await? else {
+            return Ok(None);
+        };
+        let summary = read_record(self, self.pool(), month).await?;
+        Ok(Some((closed, summary)))
+    }
+
+    /// Every version of one patient's line in a closed month, oldest first.
+    pub async fn billed_line_versions(
+        &self,
+        month: YearMonth,
+        patient_id: PatientId,
+    ) -> Result<Vec<SummaryLine>> {
+        let rows: Vec<LineRow> = self
+            .rows(
+                &format!(
+                    "SELECT {LINE_COLUMNS} FROM billed_lines b WHERE b.billing_year = $1 AND b.billing_month = $2
+                     AND b.patient_id = $3 ORDER BY b.version"
+                ),
+                vec![month.year.into(), (month.month as i32).into(), patient_id.into()],
+            )
+            .await?;
+        rows.into_iter().map(LineRow::line).collect()
+    }
+
+    /// The fees a closed month was billed at.
+    pub async fn billed_fees(&self, month: YearMonth) -> Result<Vec<Fee>> {
+        let rows: Vec<FeeRow> = self
+            .rows(
+                "SELECT code, amount_cents, charge_cents FROM billed_fees WHERE billing_year = $1 AND billing_month = $2 ORDER BY code",
+                vec![month.year.into(), (month.month as i32).into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|f| Fee {
+                code: f.code,
+                year: month.year,
+                allowed_cents: f.amount_cents,
+                charge_cents: f.charge_cents.unwrap_or(f.amount_cents),
+            })
+            .collect())
+    }
+
+    /// The totals of closed months' records, summed in the database (the billing trend).
+    pub async fn billed_totals(&self, months: &[YearMonth]) -> Result<HashMap<YearMonth, Totals>> {
+        let closed = self.closed_months(months).await?;
+        let mut totals = HashMap::new();
+        if closed.is_empty() {
+            return Ok(totals);
+        }
+        let rows: Vec<TotalsRow> = self
+            .rows(
+                "SELECT b.billing_year, b.billing_month, COUNT(*) AS patients,
+                        CAST(SUM(CASE WHEN b.billable THEN 1 ELSE 0 END) AS BIGINT) AS billable,
+                        CAST(SUM(b.minutes) AS BIGINT) AS minutes,
+                        CAST(SUM(CASE WHEN b.billable AND b.amount_cents IS NOT NULL THEN b.amount_cents ELSE 0 END) AS BIGINT) AS reimbursement,
+                        CAST(SUM(CASE WHEN b.billable AND b.amount_cents IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS lines_without_fee,
+                        CAST(SUM(CASE WHEN b.consent_on_file THEN 1 ELSE 0 END) AS BIGINT) AS with_consent,
+                        CAST(SUM(CASE WHEN b.minutes >= COALESCE(m.target_minutes, 20) THEN 1 ELSE 0 END) AS BIGINT) AS at_target,
+                        CAST(SUM(CASE WHEN b.flags <> '' THEN 1 ELSE 0 END) AS BIGINT) AS flagged
+                 FROM billed_lines b JOIN billing_months m ON m.billing_year = b.billing_year AND m.billing_month = b.billing_month
+                 WHERE NOT EXISTS (SELECT 1 FROM billed_lines n WHERE n.billing_year = b.billing_year AND n.billing_month = b.billing_month
+                                   AND n.patient_id = b.patient_id AND n.version > b.version)
+                 GROUP BY b.billing_year, b.billing_month",
+                vec![],
+            )
+            .await?;
+        for r in rows {
+            let Ok(month) = u32::try_from(r.billing_month) else { continue };
+            let month = YearMonth { year: r.billing_year, month };
+            if closed.contains(&month) {
+                totals.insert(
+                    month,
+                    Totals {
+                        patients: r.patients,
+                        billable: r.billable,
+                        minutes: r.minutes,
+                        reimbursement: r.reimbursement,
+                        lines_without_fee: r.lines_without_fee,
+                        with_consent: r.with_consent,
+                        at_target: r.at_target,
+                        flagged: r.flagged,
+                    },
+                );
+            }
+        }
+        for month in closed {
+            totals.entry(month).or_default();
+        }
+        Ok(totals)
+    }
+}
+
+/// The latest version of each line of a closed month, on a pool or inside a transaction.
+async fn read_record<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    month: YearMonth,
+) -> Result<MonthSummary> {
+    let values = vec![month.year.into(), (month.month as i32).into()];
+    let target: Option<i32> = conn
+        .scalar(store.stmt(
+            "SELECT target_minutes FROM billing_months WHERE billing_year = $1 AND billing_month = $2",
+            values.clone(),
+        ))
+        .await?
+        .flatten();
+    let rule_set: Option<RuleSet> = conn
+        .scalar(store.stmt(
+            "SELECT rule_set FROM billing_months WHERE billing_year = $1 AND billing_month = $2",
+            values.clone(),
+        ))
+        .await?;
+    let rows: Vec<LineRow> = conn
+        .rows(store.stmt(&format!("SELECT {LINE_COLUMNS} {LATEST_LINES} ORDER BY b.id"), values))
+        .await?;
+    let lines = rows.into_iter().map(LineRow::line).collect::<Result<Vec<_>>>()?;
+    let target = i64::from(target.unwrap_or(20));
+    Ok(MonthSummary::of_lines(month, rule_set.unwrap_or(RuleSet::Seed), target, lines))
+}
+
+pub(crate) async fn record_in(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    month: YearMonth,
+) -> Result<MonthSummary> {
+    read_record(store, tx, month).await
+}
+
+/// Adds one version of a line (an amendment's).
+pub(crate) async fn insert_line(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    month: YearMonth,
+    version: i32,
+    line: &SummaryLine,
+) -> Result<()> {
+    tx.execute_raw(store.stmt(&insert_lines_sql(1), line_values(month, version, line))).await?;
+    Ok(())
+}
+
+/// The seed's CoordinatorBillingSummary for the month, from its lines as they stand.
+pub(crate) async fn write_coordinator_summary(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    summary: &MonthSummary,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let (year, month) = (summary.month.year, summary.month.month as i32);
+    tx.execute_raw(store.stmt(
+        "DELETE FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2",
+        vec![year.into(), month.into()],
+    ))
+    .await?;
+    for c in &summary.coordinators {
+        tx.execute_raw(store.stmt(
+            "INSERT INTO coordinator_billing_summary (coordinator_id, billing_year, billing_month, total_minutes, billing_codes,
+                estimated_reimbursement_cents, lines_without_fee, task_count, patient_count, rule_set, generated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            vec![
+                c.coordinator_id.into(),
+                year.into(),
+                month.into(),
+                clamp(c.minutes).into(),
+                codes_text(&c.codes).into(),
+                c.reimbursement.into(),
+                clamp(c.lines_without_fee).into(),
+                clamp(c.tasks).into(),
+                clamp(c.patients).into(),
+                summary.rule_set.into(),
+                at(now),
+            ],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Moves the month's change counter in the writing transaction.
+pub(crate) async fn bump_month(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    scope: i32,
+) -> Result<()> {
+    tx.execute_raw(store.stmt(
+        "INSERT INTO billing_revisions (scope, shard, revision) VALUES ($1, 0, 1)
+         ON CONFLICT (scope, shard) DO UPDATE SET revision = billing_revisions.revision + 1",
+        vec![scope.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The snapshot taken when a month closed, by coordinator (refreshed by each amendment).
+    pub async fn billing_snapshot(&self, month: YearMonth) -> Result<Vec<crate::SnapshotRow>> {
+        self.rows(
+            "SELECT coordinator_id, total_minutes, billing_codes, estimated_reimbursement_cents, lines_without_fee, task_count, patient_count
+             FROM coordinator_billing_summary WHERE billing_year = $1 AND billing_month = $2 ORDER BY coordinator_id",
+            vec![month.year.into(), (month.month as i32).into()],
+        )
+        .await
+    }
+}
