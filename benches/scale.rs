@@ -542,6 +542,9 @@ async fn bench(
     drop(server);
     if selection.works.is_some() {
         println!("\nServer peak resident memory: {server_peak:.0} MiB.");
+        if selection.wants("firstview") {
+            first_views(&store, month).await;
+        }
         store.close().await.unwrap();
         return;
     }
@@ -651,7 +654,56 @@ async fn bench(
         load.as_secs_f64() / load_floor.as_secs_f64()
     );
     println!("\nServer peak resident memory: {server_peak:.0} MiB.");
+    // Last: it closes the months, and a closed month's entries take no more writes.
+    first_views(&store, month).await;
     store.close().await.unwrap();
+}
+
+/// The billing page's first view of `month` (its summary and the twelve months of its trend, on a
+/// server that has kept nothing): with every month open, then with the eleven before it closed as a
+/// practice closes them, then with `month` closed too. Each close is timed as well.
+async fn first_views(store: &Store, month: YearMonth) {
+    let fresh = || {
+        carelog_app::App::new(
+            store.clone(),
+            carelog_app::Settings {
+                time_zone: TZ,
+                base_url: String::new(),
+                email_configured: false,
+            },
+        )
+    };
+    let admin = carelog_app::Actor::command_line();
+    let view = async || {
+        let t = Instant::now();
+        fresh().billing_month(&admin, month, None).await.unwrap();
+        t.elapsed()
+    };
+    println!("\n| billing page, first view of {month} (nothing kept) | ms |");
+    println!("|---|---:|");
+    println!("| every month open: the month and its trend computed | {:.0} |", ms(view().await));
+    let mut before: Vec<YearMonth> =
+        std::iter::successors(Some(month.previous()), |m| Some(m.previous())).take(11).collect();
+    before.reverse();
+    let mut closes = Vec::new();
+    for m in before {
+        let t = Instant::now();
+        fresh().close_month(&admin, m, None).await.unwrap();
+        closes.push(t.elapsed());
+    }
+    println!(
+        "| the eleven months before closed (trend from their records), {month} open | {:.0} |",
+        ms(view().await)
+    );
+    let t = Instant::now();
+    fresh().close_month(&admin, month, None).await.unwrap();
+    let close = t.elapsed();
+    println!("| {month} closed too: everything read from records | {:.0} |", ms(view().await));
+    println!(
+        "| closing {month} (summary computed, record written) | {:.0} |\n| closing each earlier month, median | {:.0} |",
+        ms(close),
+        ms(median(closes))
+    );
 }
 
 #[tokio::main]

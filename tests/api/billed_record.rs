@@ -121,9 +121,11 @@ async fn a_closed_month_reads_the_same_after_consent_fee_rule_set_changes_and_a_
 
     assert_eq!(outputs(&app, &admin, &token, month).await, before, "byte for byte the same");
     let (_, page) = get_text(&admin, &app, &format!("/billing?month={month}")).await;
+    assert!(page.contains("under the seed rule set"), "the record keeps its rule set");
+    assert!(page.contains("data-testid=\"changes-link\""));
+    let (_, page) = get_text(&admin, &app, &format!("/billing/changes?month={month}")).await;
     let changes = page.split("data-testid=\"changes-since-close\"").nth(1).unwrap();
     assert!(changes.contains(&format!("consent obtained {later}")), "{changes}");
-    assert!(page.contains("under the seed rule set"), "the record keeps its rule set");
 }
 
 /// A raw INSERT of an entry dated in `month`; the database's refusal in words.

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod assignment;
+mod billing;
 mod daily_tasks;
 mod driver;
 mod enrollment;

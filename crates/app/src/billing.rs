@@ -29,8 +29,6 @@ pub struct BillingMonth {
     /// Every user's display name by id, for the coordinator columns.
     pub names: HashMap<UserId, String>,
     pub closed: Option<ClosedMonth>,
-    /// A closed month only: what a recomputation under its rule set would change.
-    pub changes: Option<ChangesSinceClose>,
     /// The month and the eleven before it, oldest first: closed months from their records.
     pub trend: Vec<(YearMonth, Totals)>,
     pub fees: FeeYear,
@@ -91,13 +89,6 @@ impl App {
     ) -> ServiceResult<BillingMonth> {
         self.require_admin(actor)?;
         let MonthBilling { summary, closed } = self.month_billing(month, rules).await?;
-        let changes = match &closed {
-            Some(c) => {
-                let now = self.figures.billing_summary(month, Some(c.rule_set)).await?;
-                Some(changes_since_close(&summary, &now))
-            }
-            None => None,
-        };
         let names = self.store.user_names().await?;
         let detail = format!(
             "{month} under {}{}",
@@ -111,7 +102,25 @@ impl App {
         let totals = self.figures.billing_totals(&months, summary.rule_set).await?;
         let trend = months.into_iter().zip(totals).collect();
         let fees = self.fee_year(month.year).await?;
-        Ok(BillingMonth { summary, names, closed, changes, trend, fees })
+        Ok(BillingMonth { summary, names, closed, trend, fees })
+    }
+
+    /// What a closed month's billing would be now, computed under its rule set, against its
+    /// record; None while the month is open. Audited.
+    pub async fn changes_since_close(
+        &self,
+        actor: &Actor,
+        month: YearMonth,
+    ) -> ServiceResult<Option<(ClosedMonth, ChangesSinceClose)>> {
+        self.require_admin(actor)?;
+        let Some((closed, record)) = self.figures.record(month).await?.as_ref().clone() else {
+            return Ok(None);
+        };
+        let now = self.figures.billing_summary(month, Some(closed.rule_set)).await?;
+        let changes = changes_since_close(&record, &now);
+        let detail = format!("{month}: {} patient-months would differ", changes.lines.len());
+        self.audit(actor, "billing.changes-since-close", None, detail).await?;
+        Ok(Some((closed, changes)))
     }
 
     async fn fee_year(&self, year: i32) -> ServiceResult<FeeYear> {

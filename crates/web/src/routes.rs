@@ -95,6 +95,7 @@ fn billing() -> Router<AppState> {
         .route("/billing", get(pages::billing::page))
         .route("/billing/export.csv", get(pages::billing::export))
         .route("/billing/close", post(pages::billing::close))
+        .route("/billing/changes", get(pages::billing::changes))
         .route("/billing/claims.csv", get(pages::billing::claims_csv))
         .route("/billing/claims.837", get(pages::billing::claims_x12))
         .route("/billing/fees/copy", post(pages::billing::copy_fees))

@@ -97,8 +97,6 @@ struct BillingPage {
     closed: Option<String>,
     /// Whether the month has ended and may be closed.
     closable: bool,
-    /// A closed month: what would differ now, apart from the record.
-    changes: Option<ChangesView>,
     /// The month's year has no fees: the earlier year whose fees may be copied.
     fee_notice: Option<FeeNotice>,
     sort_links: Vec<(&'static str, String)>,
@@ -414,7 +412,6 @@ pub async fn page(
     let fee_notice = (billing.fees.codes_with_fee == 0)
         .then_some(FeeNotice { year: billing.fees.year, copy_from: billing.fees.copy_from });
     let page = BillingPage {
-        changes: billing.changes.as_ref().map(changes_view),
         fee_notice,
         chart: trend(&billing.trend),
         closed,
@@ -451,6 +448,34 @@ pub async fn export(
         &format!("carelog-billing-{month}-{}.csv", rule_set.key()),
         csv.into_bytes(),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "pages/billing_changes.html")]
+struct ChangesPage {
+    shell: Shell,
+    month: String,
+    closed: String,
+    changes: ChangesView,
+}
+
+/// "Changes since close": what a closed month's billing would be now, apart from its record.
+pub async fn changes(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Query(q): Query<BillingQuery>,
+) -> AppResult<Response> {
+    let (month, _) = parse_query(&q, &state)?;
+    let Some((closed, changes)) = state.app.changes_since_close(&user.actor(), month).await? else {
+        return Ok(axum::response::Redirect::to(&format!("/billing?month={month}")).into_response());
+    };
+    let page = ChangesPage {
+        shell: Shell::load(&state, &user, Tab::Billing).await?,
+        month: month.to_string(),
+        closed: closed_note(&closed, state.settings.time_zone),
+        changes: changes_view(&changes),
+    };
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize, Default)]
