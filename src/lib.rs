@@ -192,6 +192,7 @@ async fn demo_billing_settings(
     today: chrono::NaiveDate,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
+    use carelog_domain::billing::Cents;
     use chrono::Datelike;
     const CHARGES: [(&str, i64, i64); 4] = [
         ("99490", 6049, 8500),
@@ -220,7 +221,7 @@ async fn demo_billing_settings(
     let earliest = (0..size.months).fold(first, |m, _| m.previous());
     for year in earliest.year..=today.year() {
         for (code, allowed, charge) in CHARGES {
-            store.set_fee(code, year, allowed, charge).await?;
+            store.set_fee(code, year, Cents(allowed), Cents(charge)).await?;
         }
     }
     for (key, value) in CLAIMS {

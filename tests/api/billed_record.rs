@@ -422,7 +422,7 @@ async fn the_demos_last_month_closed_from_the_command_line_gives_claims_that_agr
                 .unwrap();
             assert_eq!(row[13], code.units.to_string());
             if let Some(fee) = fees.iter().find(|f| f.code == code.code) {
-                expected_cents += fee.charge_cents * i64::from(code.units);
+                expected_cents += fee.charge.times(code.units).0;
             }
         }
     }

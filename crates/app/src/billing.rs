@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use carelog_domain::billing::{RuleSet, dollars};
+use carelog_domain::billing::RuleSet;
 use carelog_domain::billing_changes::{ChangesSinceClose, changes_since_close};
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, Totals};
 use carelog_domain::ids::{PatientId, UserId};
@@ -210,7 +210,7 @@ impl App {
                 "{month} under {}: {} billable patient-months, {}{}",
                 summary.rule_set.key(),
                 summary.totals.billable,
-                dollars(summary.totals.reimbursement),
+                summary.totals.reimbursement,
                 if unpriced > 0 {
                     format!(" and {unpriced} lines without a fee")
                 } else {

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 
-use carelog_domain::billing::decimal_amount;
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine};
 use carelog_domain::ids::UserId;
 
@@ -55,7 +54,7 @@ pub fn billing_csv(
             if line.billable { "yes" } else { "no" }.to_owned(),
             line.reason.clone(),
             match (line.billable, line.reimbursement) {
-                (true, Some(cents)) => decimal_amount(cents),
+                (true, Some(cents)) => cents.decimal(),
                 _ => String::new(),
             },
             review(line),

@@ -146,7 +146,7 @@ pub async fn run_due_jobs(
                     summary.totals.billable,
                     summary.totals.patients,
                     summary.rule_set.key(),
-                    carelog_domain::billing::dollars(summary.totals.reimbursement),
+                    summary.totals.reimbursement,
                     if summary.totals.fee_missing() { " plus codes without a fee" } else { "" }
                 );
                 for admin in store.admin_ids().await? {

@@ -2,7 +2,7 @@
 //! and the automated task schedules. Each change is audited with its old and new values.
 
 use carelog_domain::assignment::Weights;
-use carelog_domain::billing::{KNOWN_CODES, RuleSet, dollars};
+use carelog_domain::billing::{Cents, KNOWN_CODES, RuleSet};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::schedule::ValidSchedule;
 use carelog_store::{Fee, ScheduleRow, StoreError};
@@ -72,12 +72,12 @@ impl App {
         actor: &Actor,
         code: &str,
         year: i32,
-        cents: i64,
-        charge: Option<i64>,
+        cents: Cents,
+        charge: Option<Cents>,
     ) -> ServiceResult<()> {
         self.require_admin(actor)?;
-        let shown = |allowed: i64, charge: Option<i64>| {
-            format!("{} allowed, {} charged", dollars(allowed), dollars(charge.unwrap_or(allowed)))
+        let shown = |allowed: Cents, charge: Option<Cents>| {
+            format!("{allowed} allowed, {} charged", charge.unwrap_or(allowed))
         };
         let before = self
             .store

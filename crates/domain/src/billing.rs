@@ -292,8 +292,8 @@ pub fn review_flags(rule_set: RuleSet, codes: &Codes, complex: bool) -> Vec<Stri
 pub struct Fee {
     pub code: String,
     pub year: i32,
-    pub allowed_cents: i64,
-    pub charge_cents: i64,
+    pub allowed: Cents,
+    pub charge: Cents,
 }
 
 /// The codes the rule sets bill, in the order pages list them.
@@ -306,9 +306,9 @@ pub fn fee_for<'a>(fees: &'a [Fee], code: &str, year: i32) -> Option<&'a Fee> {
 
 /// Expected reimbursement (allowed amounts) in cents; None when any code has no fee ("fee not set",
 /// never $0).
-pub fn reimbursement(codes: &Codes, fees: &[Fee], year: i32) -> Option<i64> {
-    codes.0.iter().try_fold(0i64, |total, line| {
-        fee_for(fees, line.code, year).map(|fee| total + fee.allowed_cents * i64::from(line.units))
+pub fn reimbursement(codes: &Codes, fees: &[Fee], year: i32) -> Option<Cents> {
+    codes.0.iter().try_fold(Cents::ZERO, |total, line| {
+        fee_for(fees, line.code, year).map(|fee| total + fee.allowed.times(line.units))
     })
 }
 
@@ -351,6 +351,83 @@ impl TargetProgress {
             TargetProgress::Met
         } else {
             TargetProgress::Short(target - billable_minutes)
+        }
+    }
+}
+
+/// Money, in whole cents: the one type every amount of carelog has. JSON carries it as integer cents,
+/// CSV as dollars with two decimals ([`Cents::decimal`]), pages as `$1,234.56` (its `Display`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    /// Dollars with two decimals, no symbol or grouping: `1234.56`.
+    pub fn decimal(self) -> String {
+        decimal_amount(self.0)
+    }
+
+    /// This many of it.
+    pub fn times(self, units: u32) -> Cents {
+        Cents(self.0 * i64::from(units))
+    }
+}
+
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&dollars(self.0))
+    }
+}
+
+impl std::ops::Add for Cents {
+    type Output = Cents;
+    fn add(self, other: Cents) -> Cents {
+        Cents(self.0 + other.0)
+    }
+}
+
+impl std::ops::AddAssign for Cents {
+    fn add_assign(&mut self, other: Cents) {
+        self.0 += other.0;
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        iter.fold(Cents::ZERO, |a, b| a + b)
+    }
+}
+
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.0)
+    }
+}
+
+/// The database keeps money as BIGINT cents.
+#[cfg(feature = "sql")]
+mod cents_column {
+    use super::Cents;
+
+    impl sea_orm::TryGetable for Cents {
+        fn try_get_by<I: sea_orm::ColIdx>(
+            res: &sea_orm::QueryResult,
+            index: I,
+        ) -> Result<Self, sea_orm::TryGetError> {
+            i64::try_get_by(res, index).map(Cents)
+        }
+    }
+
+    impl From<Cents> for sea_orm::Value {
+        fn from(value: Cents) -> sea_orm::Value {
+            value.0.into()
+        }
+    }
+
+    impl sea_orm::sea_query::Nullable for Cents {
+        fn null() -> sea_orm::Value {
+            sea_orm::Value::BigInt(None)
         }
     }
 }
@@ -584,25 +661,28 @@ mod tests {
         assert!(review_flags(RuleSet::Cms, &cms_ccm_codes(70, false), false).is_empty());
     }
 
-    fn fee(code: &str, year: i32, allowed_cents: i64) -> Fee {
-        Fee { code: code.into(), year, allowed_cents, charge_cents: allowed_cents + 1000 }
+    fn fee(code: &str, year: i32, allowed: i64) -> Fee {
+        Fee { code: code.into(), year, allowed: Cents(allowed), charge: Cents(allowed + 1000) }
     }
 
     #[test]
     fn fees_are_per_year_and_a_missing_fee_is_not_zero() {
         let schedule =
             vec![fee("99490", 2025, 6049), fee("99439", 2025, 4593), fee("99490", 2027, 6200)];
-        assert_eq!(fee_for(&schedule, "99490", 2025).map(|f| f.allowed_cents), Some(6049));
-        assert_eq!(fee_for(&schedule, "99490", 2027).map(|f| f.allowed_cents), Some(6200));
+        assert_eq!(fee_for(&schedule, "99490", 2025).map(|f| f.allowed), Some(Cents(6049)));
+        assert_eq!(fee_for(&schedule, "99490", 2027).map(|f| f.allowed), Some(Cents(6200)));
         assert_eq!(fee_for(&schedule, "99490", 2026), None, "2025's fee is not 2026's");
-        assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2025), Some(6049 + 2 * 4593));
+        assert_eq!(
+            reimbursement(&seed_ccm_codes(60), &schedule, 2025),
+            Some(Cents(6049 + 2 * 4593))
+        );
         assert_eq!(reimbursement(&seed_ccm_codes(60), &schedule, 2026), None);
         assert_eq!(
             reimbursement(&pcm_codes(40), &schedule, 2025),
             None,
             "99426 has no fee: fee not set"
         );
-        assert_eq!(reimbursement(&Codes::default(), &schedule, 2025), Some(0));
+        assert_eq!(reimbursement(&Codes::default(), &schedule, 2025), Some(Cents::ZERO));
     }
 
     #[test]
@@ -624,6 +704,16 @@ mod tests {
         assert_eq!(decimal_amount(123_456_789), "1234567.89");
         assert_eq!(decimal_amount(-5), "-0.05");
         assert_eq!(decimal_amount(0), "0.00");
+    }
+
+    #[test]
+    fn money_is_one_type_cents_in_json_dollars_in_csv_and_on_pages() {
+        let amount = Cents(123_456);
+        assert_eq!(serde_json::to_string(&amount).unwrap(), "123456");
+        assert_eq!(amount.decimal(), "1234.56");
+        assert_eq!(amount.to_string(), "$1,234.56");
+        assert_eq!(Cents(4593).times(2) + Cents(6049), Cents(15_235));
+        assert_eq!([Cents(1), Cents(2)].into_iter().sum::<Cents>(), Cents(3));
     }
 
     #[test]
@@ -683,7 +773,7 @@ pub fn parse_code(text: &str) -> Result<String, crate::RuleViolation> {
 }
 
 /// A fee or charge typed in dollars: above $0.00.
-pub fn parse_fee(text: &str) -> Result<i64, crate::RuleViolation> {
+pub fn parse_fee(text: &str) -> Result<Cents, crate::RuleViolation> {
     let cents = parse_dollars(text)?;
     if cents == 0 {
         return Err(crate::RuleViolation::new(
@@ -691,7 +781,7 @@ pub fn parse_fee(text: &str) -> Result<i64, crate::RuleViolation> {
             "must be above $0.00: a code without a fee is left unset, never $0",
         ));
     }
-    Ok(cents)
+    Ok(Cents(cents))
 }
 
 #[cfg(test)]
@@ -715,7 +805,7 @@ mod parse_tests {
         assert_eq!(parse_code(" 99426 "), Ok("99426".into()));
         assert!(parse_code("9942").is_err());
         assert!(parse_code("99213").unwrap_err().message.contains("99490, 99439"));
-        assert_eq!(parse_fee("0.01"), Ok(1));
+        assert_eq!(parse_fee("0.01"), Ok(Cents(1)));
         assert!(parse_fee("0").unwrap_err().message.contains("above $0.00"));
         assert!(parse_fee("$0.00").is_err());
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::billing::dollars;
+use crate::billing::Cents;
 use crate::billing_summary::{MonthSummary, SummaryLine};
 use crate::ids::PatientId;
 
@@ -20,7 +20,7 @@ pub struct LineChange {
 pub struct ChangesSinceClose {
     pub lines: Vec<LineChange>,
     pub billable: (i64, i64),
-    pub reimbursement: (i64, i64),
+    pub reimbursement: (Cents, Cents),
 }
 
 impl ChangesSinceClose {
@@ -33,8 +33,8 @@ fn state(l: &SummaryLine) -> String {
     if l.billable { "billable".to_owned() } else { format!("not billable ({})", l.reason) }
 }
 
-fn amount(cents: Option<i64>) -> String {
-    cents.map_or_else(|| "fee not set".to_owned(), dollars)
+fn amount(cents: Option<Cents>) -> String {
+    cents.map_or_else(|| "fee not set".to_owned(), |c| c.to_string())
 }
 
 fn differences(billed: &SummaryLine, now: &SummaryLine) -> Vec<String> {
@@ -123,7 +123,7 @@ mod tests {
             consent_on_file: billable,
             reason: if billable { String::new() } else { "no consent".into() },
             flags: Vec::new(),
-            reimbursement: Some(if billable { 6049 } else { 0 }),
+            reimbursement: Some(Cents(if billable { 6049 } else { 0 })),
             claim: LineClaim::default(),
             amendment: None,
         }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::billing::{
-    Billed, Codes, Compliance, Fee, RuleSet, billed_program, codes, failed_gates, reimbursement,
-    review_flags,
+    Billed, Cents, Codes, Compliance, Fee, RuleSet, billed_program, codes, failed_gates,
+    reimbursement, review_flags,
 };
 use crate::enrollment::EnrollmentRecords;
 use crate::ids::{PatientId, UserId};
@@ -88,8 +88,8 @@ pub struct SummaryLine {
     /// Why not billable (empty when billable).
     pub reason: String,
     pub flags: Vec<String>,
-    /// Cents expected (allowed amounts); None when a code has no fee; 0 when not billable.
-    pub reimbursement: Option<i64>,
+    /// Expected (allowed amounts); None when a code has no fee; zero when not billable.
+    pub reimbursement: Option<Cents>,
     pub claim: LineClaim,
     /// Set on a closed month's line that an administrator amended.
     pub amendment: Option<LineAmendment>,
@@ -117,7 +117,7 @@ pub struct CoordinatorTotal {
     /// Units per code over the coordinator's billable patient-months.
     pub codes: BTreeMap<&'static str, u32>,
     /// The known part: billable lines whose every code has a fee.
-    pub reimbursement: i64,
+    pub reimbursement: Cents,
     pub lines_without_fee: i64,
 }
 
@@ -130,7 +130,7 @@ impl CoordinatorTotal {
             patients: 0,
             billable_patients: 0,
             codes: BTreeMap::new(),
-            reimbursement: 0,
+            reimbursement: Cents::ZERO,
             lines_without_fee: 0,
         }
     }
@@ -142,7 +142,7 @@ pub struct Totals {
     pub billable: i64,
     pub minutes: i64,
     /// The known part: billable lines whose every code has a fee.
-    pub reimbursement: i64,
+    pub reimbursement: Cents,
     /// Billable lines left out of `reimbursement` for a code without a fee.
     pub lines_without_fee: i64,
     pub with_consent: i64,
@@ -333,7 +333,7 @@ pub fn line_of(month: YearMonth, rules: &BillingRules<'_>, p: PatientMonth) -> S
         reimbursement: if billable {
             reimbursement(&codes, rules.fees, month.year)
         } else {
-            Some(0)
+            Some(Cents::ZERO)
         },
         billable,
         consent_on_file: compliance.consent_gap.is_none(),
@@ -372,8 +372,8 @@ mod tests {
             .map(|(code, cents)| Fee {
                 code: code.into(),
                 year: 2026,
-                allowed_cents: cents,
-                charge_cents: cents * 2,
+                allowed: Cents(cents),
+                charge: Cents(cents * 2),
             })
             .collect()
     }
@@ -432,8 +432,8 @@ mod tests {
         let s = summarize(NOV, RuleSet::Seed, 20, vec![patient(1, &[(1, 12), (2, 8)])], &fees());
         assert!(s.lines[0].billable);
         assert_eq!(s.lines[0].codes.to_string(), "99490");
-        assert_eq!(s.lines[0].reimbursement, Some(6049));
-        assert_eq!(s.totals.reimbursement, 6049);
+        assert_eq!(s.lines[0].reimbursement, Some(Cents(6049)));
+        assert_eq!(s.totals.reimbursement, Cents(6049));
     }
 
     #[test]
@@ -496,7 +496,7 @@ mod tests {
         assert_eq!(s.lines[0].codes.to_string(), "99426");
         assert_eq!(s.lines[0].reimbursement, None);
         assert_eq!(s.totals.lines_without_fee, 1);
-        assert_eq!(s.totals.reimbursement, 0, "a partial sum: the known part");
+        assert_eq!(s.totals.reimbursement, Cents::ZERO, "a partial sum: the known part");
     }
 
     #[test]
@@ -505,9 +505,12 @@ mod tests {
         pcm.program = Program::Pcm;
         pcm.records.consents = vec![(CareProgram::Pcm, consent_on(2026, 1, 5))];
         let s = summarize(NOV, RuleSet::Cms, 20, vec![patient(1, &[(1, 25)]), pcm], &fees());
-        assert_eq!((s.totals.reimbursement, s.totals.lines_without_fee), (6049, 1));
+        assert_eq!((s.totals.reimbursement, s.totals.lines_without_fee), (Cents(6049), 1));
         let c = &s.coordinators[0];
-        assert_eq!((c.reimbursement, c.lines_without_fee, c.billable_patients), (6049, 1, 2));
+        assert_eq!(
+            (c.reimbursement, c.lines_without_fee, c.billable_patients),
+            (Cents(6049), 1, 2)
+        );
     }
 
     #[test]

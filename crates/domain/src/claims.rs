@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::RuleViolation;
-use crate::billing::{Fee, decimal_amount, fee_for};
+use crate::billing::{Cents, Fee, fee_for};
 use crate::billing_summary::{MonthSummary, SummaryLine};
 use crate::enrollment::Npi;
 
@@ -179,7 +179,7 @@ pub struct ClaimLine<'a> {
     pub code: &'static str,
     pub units: u32,
     /// The practice's charge for the units; None when the code has no fee for the year.
-    pub charge_cents: Option<i64>,
+    pub charge: Option<Cents>,
 }
 
 /// The claim lines of the month's billable patient-months, in the summary's order.
@@ -193,8 +193,7 @@ pub fn claim_lines<'a>(summary: &'a MonthSummary, fees: &[Fee]) -> Vec<ClaimLine
                 line,
                 code: c.code,
                 units: c.units,
-                charge_cents: fee_for(fees, c.code, summary.month.year)
-                    .map(|f| f.charge_cents * i64::from(c.units)),
+                charge: fee_for(fees, c.code, summary.month.year).map(|f| f.charge.times(c.units)),
             })
         })
         .collect()
@@ -238,7 +237,7 @@ pub fn csv_row(c: &ClaimLine<'_>, billing_npi: &str) -> Vec<String> {
         l.claim.date_of_service.to_string(),
         c.code.to_owned(),
         c.units.to_string(),
-        c.charge_cents.map(decimal_amount).unwrap_or_default(),
+        c.charge.map(Cents::decimal).unwrap_or_default(),
     ]
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::billing::{Fee, decimal_amount};
+use crate::billing::{Cents, Fee};
 use crate::billing_summary::{MonthSummary, SummaryLine};
 use crate::claims::{ClaimLine, ClaimSettings, claim_gaps, claim_lines};
 use crate::stored::Stored;
@@ -95,8 +95,7 @@ fn claimable<'a>(
     let mut gaps: Vec<String> = claim_gaps(line).into_iter().map(str::to_owned).collect();
     let mine: Vec<ClaimLine<'a>> =
         all.iter().filter(|c| std::ptr::eq(c.line, line)).cloned().collect();
-    let unpriced: Vec<&str> =
-        mine.iter().filter(|c| c.charge_cents.is_none()).map(|c| c.code).collect();
+    let unpriced: Vec<&str> = mine.iter().filter(|c| c.charge.is_none()).map(|c| c.code).collect();
     if !unpriced.is_empty() {
         gaps.push(format!("no fee set for {}", unpriced.join(", ")));
     }
@@ -185,7 +184,7 @@ pub fn write(b: &Batch<'_>) -> Written {
         out.push(&["DMG", "D8", &p.birth_date.format("%Y%m%d").to_string(), sex]);
         let payer = clean(p.payer.as_deref().unwrap_or("MEDICARE"));
         out.push(&["NM1", "PR", "2", &payer, "", "", "", "", "PI", &s.payer_id]);
-        let total: i64 = service.iter().filter_map(|c| c.charge_cents).sum();
+        let total: Cents = service.iter().filter_map(|c| c.charge).sum();
         let account = format!(
             "{}-{}{:02}",
             clean(&line.chart_code).replace(' ', ""),
@@ -193,7 +192,7 @@ pub fn write(b: &Batch<'_>) -> Written {
             b.summary.month.month
         );
         let place = format!("{}:B:1", line.claim.place_of_service);
-        out.push(&["CLM", &account, &decimal_amount(total), "", "", &place, "Y", "A", "Y", "Y"]);
+        out.push(&["CLM", &account, &total.decimal(), "", "", &place, "Y", "A", "Y", "Y"]);
         let diagnoses: Vec<String> = line
             .claim
             .diagnoses
@@ -218,7 +217,7 @@ pub fn write(b: &Batch<'_>) -> Written {
         for (i, c) in service.iter().enumerate() {
             out.push(&["LX", &(i + 1).to_string()]);
             let procedure = format!("HC:{}", c.code);
-            let charge = decimal_amount(c.charge_cents.unwrap_or_default());
+            let charge = c.charge.unwrap_or_default().decimal();
             out.push(&["SV1", &procedure, &charge, "UN", &c.units.to_string(), "", "", &pointers]);
             out.push(&[
                 "DTP",
@@ -278,7 +277,7 @@ mod tests {
             consent_on_file: true,
             reason: String::new(),
             flags: Vec::new(),
-            reimbursement: Some(6049),
+            reimbursement: Some(Cents(6049)),
             claim: LineClaim {
                 patient: PatientClaimFacts {
                     birth_date: NaiveDate::from_ymd_opt(1948, 3, 9).unwrap_or_default(),
@@ -301,8 +300,8 @@ mod tests {
 
     pub(crate) fn fees() -> Vec<Fee> {
         vec![
-            Fee { code: "99490".into(), year: 2026, allowed_cents: 6049, charge_cents: 8500 },
-            Fee { code: "99439".into(), year: 2026, allowed_cents: 4593, charge_cents: 6000 },
+            Fee { code: "99490".into(), year: 2026, allowed: Cents(6049), charge: Cents(8500) },
+            Fee { code: "99439".into(), year: 2026, allowed: Cents(4593), charge: Cents(6000) },
         ]
     }
 

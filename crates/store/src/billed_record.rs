@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use carelog_domain::billing::{Billed, Codes, Fee, MonthStatus, RuleSet};
+use carelog_domain::billing::{Billed, Cents, Codes, Fee, MonthStatus, RuleSet};
 use carelog_domain::billing_summary::{
     DateOfService, LineAmendment, LineClaim, MonthSummary, PatientClaimFacts, Practitioner,
     SummaryLine, Totals, codes_text,
@@ -55,7 +55,7 @@ struct LineRow {
     consent_on_file: bool,
     reason: String,
     flags: String,
-    amount_cents: Option<i64>,
+    amount_cents: Option<Cents>,
     birth_date: NaiveDate,
     sex: Option<Sex>,
     member_id: Option<String>,
@@ -189,8 +189,8 @@ fn insert_lines_sql(rows: usize) -> String {
 #[derive(FromQueryResult)]
 struct FeeRow {
     code: String,
-    amount_cents: i64,
-    charge_cents: Option<i64>,
+    amount_cents: Cents,
+    charge_cents: Option<Cents>,
 }
 
 #[derive(FromQueryResult)]
@@ -200,7 +200,7 @@ struct TotalsRow {
     patients: i64,
     billable: i64,
     minutes: i64,
-    reimbursement: i64,
+    reimbursement: Cents,
     lines_without_fee: i64,
     with_consent: i64,
     at_target: i64,
@@ -283,8 +283,8 @@ impl Store {
                     year.into(),
                     m.into(),
                     fee.code.clone().into(),
-                    fee.allowed_cents.into(),
-                    fee.charge_cents.into(),
+                    fee.allowed.into(),
+                    fee.charge.into(),
                 ],
             ))
             .await?;
@@ -374,8 +374,8 @@ impl Store {
             .map(|f| Fee {
                 code: f.code,
                 year: month.year,
-                allowed_cents: f.amount_cents,
-                charge_cents: f.charge_cents.unwrap_or(f.amount_cents),
+                allowed: f.amount_cents,
+                charge: f.charge_cents.unwrap_or(f.amount_cents),
             })
             .collect())
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use carelog_domain::billing::Fee as DomainFee;
+use carelog_domain::billing::{Cents, Fee as DomainFee};
 use carelog_domain::billing_summary::{PatientClaimFacts, PatientMonth, Practitioner};
 use carelog_domain::enrollment::EnrollmentRecords;
 use carelog_domain::ids::{PatientId, UserId};
@@ -129,8 +129,8 @@ struct TimedMinutes {
 pub struct Fee {
     pub code: String,
     pub fee_year: i32,
-    pub amount_cents: i64,
-    pub charge_cents: Option<i64>,
+    pub amount_cents: Cents,
+    pub charge_cents: Option<Cents>,
 }
 
 impl Fee {
@@ -139,8 +139,8 @@ impl Fee {
         DomainFee {
             code: self.code.clone(),
             year: self.fee_year,
-            allowed_cents: self.amount_cents,
-            charge_cents: self.charge_cents.unwrap_or(self.amount_cents),
+            allowed: self.amount_cents,
+            charge: self.charge_cents.unwrap_or(self.amount_cents),
         }
     }
 }
@@ -274,7 +274,7 @@ impl Store {
     }
 
     /// Sets a code's fee and charge for a year (adding or replacing them).
-    pub async fn set_fee(&self, code: &str, year: i32, cents: i64, charge: i64) -> Result<()> {
+    pub async fn set_fee(&self, code: &str, year: i32, cents: Cents, charge: Cents) -> Result<()> {
         self.exec(
             "INSERT INTO fee_schedule (code, fee_year, amount_cents, charge_cents) VALUES ($1, $2, $3, $4)
              ON CONFLICT (code, fee_year) DO UPDATE SET amount_cents = excluded.amount_cents, charge_cents = excluded.charge_cents",

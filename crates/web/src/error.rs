@@ -82,9 +82,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(message) => {
                 error_page(StatusCode::BAD_REQUEST, "Please check the request", message)
             }
-            AppError::Conflict(message) => {
-                error_page(StatusCode::CONFLICT, "Already recorded", message)
-            }
+            AppError::Conflict(message) => error_page(StatusCode::CONFLICT, "Not changed", message),
             AppError::Store(StoreError::Busy(cause)) => {
                 tracing::warn!(cause = %cause, "request refused: database busy");
                 let mut page = error_page(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY_MESSAGE);
@@ -125,6 +123,10 @@ impl From<StoreError> for AppError {
                 AppError::Conflict(format!("{what} already exists."))
             }
             StoreError::Conflict(_) => AppError::Conflict("That record exists already.".into()),
+            StoreError::MonthClosed(_) => AppError::Conflict(
+                "That billing month has been closed: its entries change only by an administrator's amendment (Billing → the patient-month → Correct). Nothing was changed."
+                    .into(),
+            ),
             other => AppError::Store(other),
         }
     }

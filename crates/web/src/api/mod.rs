@@ -100,7 +100,7 @@ impl From<carelog_app::ServiceError> for ApiError {
 
 impl From<carelog_app::model::StoreError> for ApiError {
     fn from(e: carelog_app::model::StoreError) -> Self {
-        ApiError::Internal(AppError::from(e))
+        ApiError::from(AppError::from(e))
     }
 }
 

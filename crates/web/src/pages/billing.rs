@@ -10,7 +10,7 @@ use carelog_app::amendments::{Corrected, Correction};
 use carelog_app::claims::ClaimFormat;
 use carelog_app::model::CountedEntry;
 use carelog_app::model::{ClosedMonth, EntryRow};
-use carelog_domain::billing::{Billed, RuleSet, dollars};
+use carelog_domain::billing::{Billed, Cents, RuleSet};
 use carelog_domain::billing_changes::ChangesSinceClose;
 use carelog_domain::billing_summary::{MonthSummary, SummaryLine, codes_text};
 use carelog_domain::ids::{EntryId, PatientId, UserId};
@@ -77,7 +77,7 @@ pub struct CoordinatorLine {
     pub billable: i64,
     pub codes: String,
     pub amount: String,
-    cents: i64,
+    cents: Cents,
 }
 
 #[derive(Template)]
@@ -144,8 +144,8 @@ fn parse_query(q: &BillingQuery, state: &AppState) -> AppResult<(YearMonth, Opti
     Ok((month, rules))
 }
 
-fn money(cents: Option<i64>) -> String {
-    cents.map(dollars).unwrap_or_else(|| "fee not set".into())
+fn money(cents: Option<Cents>) -> String {
+    cents.map(|c| c.to_string()).unwrap_or_else(|| "fee not set".into())
 }
 
 fn link(path: &str, q: &BillingQuery) -> String {
@@ -181,7 +181,9 @@ fn ordered_lines<'a>(
     coordinator_name: &dyn Fn(Option<UserId>) -> &'a str,
 ) -> Vec<&'a SummaryLine> {
     let mut order: Vec<&SummaryLine> = summary.lines.iter().collect();
-    let cents = |l: &SummaryLine| if l.billable { l.reimbursement.unwrap_or(0) } else { -1 };
+    let cents = |l: &SummaryLine| {
+        if l.billable { l.reimbursement.unwrap_or(Cents::ZERO) } else { Cents(-1) }
+    };
     match sort {
         "minutes" => order.sort_by_key(|l| std::cmp::Reverse(l.minutes)),
         "amount" => order.sort_by_key(|l| std::cmp::Reverse(cents(l))),
@@ -209,13 +211,9 @@ fn coordinator_lines(
             billable: c.billable_patients,
             codes: codes_text(&c.codes),
             amount: if c.lines_without_fee > 0 {
-                format!(
-                    "{} + {} without a fee",
-                    dollars(c.reimbursement),
-                    lines(c.lines_without_fee)
-                )
+                format!("{} + {} without a fee", c.reimbursement, lines(c.lines_without_fee))
             } else {
-                dollars(c.reimbursement)
+                c.reimbursement.to_string()
             },
             cents: c.reimbursement,
         })
@@ -251,7 +249,7 @@ fn totals_of(summary: &MonthSummary) -> Totals {
         billable: t.billable,
         not_billable: t.patients - t.billable,
         minutes: t.minutes,
-        amount: dollars(t.reimbursement),
+        amount: t.reimbursement.to_string(),
         lines_without_fee: t.lines_without_fee,
         consent_percent: summary.percent(t.with_consent),
         at_target_percent: summary.percent(t.at_target),
@@ -319,7 +317,7 @@ fn changes_view(c: &ChangesSinceClose) -> ChangesView {
             .map(|l| (l.patient_id, l.name.clone(), l.changes.join("; ")))
             .collect(),
         billable: c.billable,
-        amount: (dollars(c.reimbursement.0), dollars(c.reimbursement.1)),
+        amount: (c.reimbursement.0.to_string(), c.reimbursement.1.to_string()),
     }
 }
 
@@ -380,7 +378,7 @@ fn trend(
         .map(|(m, totals)| crate::chart::Point {
             label: m.first_day().format("%b %y").to_string(),
             count: totals.billable,
-            amount_cents: totals.reimbursement,
+            amount_cents: totals.reimbursement.0,
         })
         .collect();
     crate::chart::trend_chart(&points)

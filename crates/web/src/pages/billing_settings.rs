@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::DEFAULT_PLACE_OF_SERVICE;
-use carelog_domain::billing::{KNOWN_CODES, RuleSet, dollars, parse_code, parse_fee};
+use carelog_domain::billing::{KNOWN_CODES, RuleSet, parse_code, parse_fee};
 use carelog_domain::billing_summary::DateOfService;
 use carelog_domain::claims::{PAYER_ID_KEY, SETTING_KEYS};
 use serde::Deserialize;
@@ -90,8 +90,8 @@ async fn settings_page_with(
             .fees
             .into_iter()
             .map(|f| {
-                let charge = dollars(f.charge_cents.unwrap_or(f.amount_cents));
-                (f.code, f.fee_year, dollars(f.amount_cents), charge)
+                let charge = f.charge_cents.unwrap_or(f.amount_cents).to_string();
+                (f.code, f.fee_year, f.amount_cents.to_string(), charge)
             })
             .collect(),
         unset: settings.unset_codes,
