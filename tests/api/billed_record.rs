@@ -238,6 +238,8 @@ async fn an_amendment_adds_a_version_marked_amended_and_keeps_the_original() {
         record.coordinators.iter().map(|c| c.minutes).sum::<i64>(),
         "the per-coordinator record follows the amendment"
     );
+    let kept = app.store.billed_totals(&[month]).await.unwrap()[&month].clone();
+    assert_eq!(kept, record.totals, "so do the practice totals the trend reads");
     let kept = app
         .store
         .scalar_for_test(
@@ -584,4 +586,94 @@ async fn the_api_shows_codes_only_on_billable_lines_and_money_in_cents_and_csv_c
         csv.lines().find(|l| l.contains("HYPERLINK")).unwrap_or("")
     );
     assert!(!csv.contains(",=HYPERLINK") && !csv.contains(",\"=HYPERLINK"));
+}
+
+#[tokio::test]
+async fn claim_settings_are_checked_together_and_the_837p_needs_them() {
+    let app = spawn_app().await;
+    let month = last_month();
+    let (admin, _) = app.sign_in("admin").await;
+    let mut fields = vec![
+        ("practice_name", "Demo Family Medicine"),
+        ("address", "100 Example Avenue"),
+        ("city", "Demo City"),
+        ("state", "Oregon"),
+        ("zip", "97201"),
+        ("billing_npi", "1234567890"),
+        ("tax_id", "12-345"),
+        ("contact_name", "Billing"),
+        ("contact_phone", "555-0100"),
+        ("submitter_id", "CARELOG*DEMO"),
+        ("receiver_id", "CLEARING"),
+        ("receiver_name", "Clearinghouse"),
+        ("payer_id", "MAC01"),
+        ("date_of_service", "whenever"),
+        ("place_of_service", "1"),
+    ];
+    let before = app.store.settings_with_prefix("claims.").await.unwrap();
+    let (status, page) = app.post_form(&admin, "/admin/claims", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for rule in [
+        "State: two letters",
+        "ZIP+4: nine digits",
+        "its check digit should be",
+        "Tax ID (EIN): nine digits",
+        "Contact phone: ten digits",
+        "X12 submitter ID: 2 to 15 letters and digits",
+        "Date of service: choose",
+        "Place of service: CMS&#39;s two-digit code",
+    ] {
+        assert!(page.contains(rule), "{rule}");
+    }
+    assert_eq!(app.store.settings_with_prefix("claims.").await.unwrap(), before, "nothing changed");
+
+    // Without a billing NPI there are no claims; with every setting right there are.
+    app.store
+        .exec_for_test("DELETE FROM settings WHERE setting_key LIKE 'claims.%'", vec![])
+        .await
+        .unwrap();
+    let (status, page) =
+        get_text(&admin, &app, &format!("/billing/claims.csv?month={month}&draft=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("billing NPI"), "{page}");
+    let (status, page) =
+        get_text(&admin, &app, &format!("/billing/claims.837?month={month}&draft=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("The 837P needs the practice&#39;s claim settings"), "{page}");
+    let good = [
+        ("state", "OR"),
+        ("zip", "97201-0001"),
+        ("billing_npi", "1234567893"),
+        ("tax_id", "12-3456789"),
+        ("contact_phone", "503-555-0100"),
+        ("submitter_id", "CARELOGDEMO"),
+        ("date_of_service", "threshold-met"),
+        ("place_of_service", "12"),
+    ];
+    for (key, value) in good {
+        if let Some(field) = fields.iter_mut().find(|(k, _)| *k == key) {
+            field.1 = value;
+        }
+    }
+    let (status, page) = app.post_form(&admin, "/admin/claims", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let r = admin
+        .get(app.url(&format!("/billing/claims.837?month={month}&draft=1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("carelog-claims-{month}-DRAFT.837"))
+    );
+    let x12 = r.text().await.unwrap();
+    assert!(x12.contains("*12:B:1*"), "the place of service setting");
+    let dates: Vec<&str> = x12.lines().filter(|l| l.starts_with("DTP*472*D8*")).collect();
+    assert!(
+        dates.iter().any(|d| !d.ends_with(&format!("{}~", month.last_day().format("%Y%m%d")))),
+        "the day the threshold was met, not always the last day"
+    );
 }

@@ -26,6 +26,10 @@ async fn every_billing_route_is_refused_to_coordinators_and_managers() {
         format!("/billing?month={month}&rules=cms"),
         format!("/billing/export.csv?month={month}"),
         format!("/billing/patients/{patient}?month={month}"),
+        format!("/billing/claims.csv?month={}&draft=1", month.previous()),
+        format!("/billing/claims.837?month={}&draft=1", month.previous()),
+        format!("/billing/changes?month={month}"),
+        "/admin/billing".to_owned(),
     ];
     for username in ["coord1", "manager1"] {
         let (client, _) = app.sign_in(username).await;
@@ -46,6 +50,15 @@ async fn every_billing_route_is_refused_to_coordinators_and_managers() {
             StatusCode::OK,
             "admin {route}"
         );
+    }
+    for (path, fields) in [
+        ("/billing/fees/copy", vec![("from", "2025"), ("to", "2031")]),
+        ("/admin/claims", vec![("practice_name", "x")]),
+    ] {
+        for username in ["coord1", "manager1"] {
+            let (client, _) = app.sign_in(username).await;
+            assert_eq!(app.post_form(&client, path, &fields).await.0, StatusCode::FORBIDDEN);
+        }
     }
 }
 

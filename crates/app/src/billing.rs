@@ -69,10 +69,7 @@ impl App {
         rules: Option<RuleSet>,
     ) -> ServiceResult<MonthBilling> {
         if let Some((closed, summary)) = self.figures.record(month).await?.as_ref() {
-            return Ok(MonthBilling {
-                summary: Arc::new(summary.clone()),
-                closed: Some(closed.clone()),
-            });
+            return Ok(MonthBilling { summary: Arc::clone(summary), closed: Some(closed.clone()) });
         }
         Ok(MonthBilling {
             summary: self.figures.billing_summary(month, rules).await?,

@@ -3,6 +3,7 @@
 //! computed now. Admins only; audited.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use carelog_domain::billing::Fee;
 use carelog_domain::billing_summary::DateOfService;
@@ -147,14 +148,14 @@ impl App {
     ) -> ServiceResult<ClaimsFile> {
         self.require_admin(actor)?;
         let tz = self.settings.time_zone;
-        let (summary, fees, created, is_draft): (MonthSummary, Vec<Fee>, _, bool) = match self
+        let (summary, fees, created, is_draft): (Arc<MonthSummary>, Vec<Fee>, _, bool) = match self
             .figures
             .record(month)
             .await?
             .as_ref()
         {
             Some((closed, summary)) => (
-                summary.clone(),
+                Arc::clone(summary),
                 self.store.billed_fees(month).await?,
                 closed.closed_at.with_timezone(&tz).naive_local(),
                 false,
@@ -162,7 +163,7 @@ impl App {
             None if draft => {
                 let summary = self.figures.billing_summary(month, None).await?;
                 let fees = self.store.fee_schedule().await?.iter().map(|f| f.as_domain()).collect();
-                ((*summary).clone(), fees, Utc::now().with_timezone(&tz).naive_local(), true)
+                (summary, fees, Utc::now().with_timezone(&tz).naive_local(), true)
             }
             None => {
                 return Err(ServiceError::Refused(format!(

@@ -39,7 +39,7 @@ pub struct Figures {
 }
 
 /// A closed month's billed record as read back.
-pub type Record = (ClosedMonth, MonthSummary);
+pub type Record = (ClosedMonth, Arc<MonthSummary>);
 
 struct Kept {
     summaries: RevisionCache<MonthRules, BillingRevision, MonthSummary>,
@@ -109,7 +109,11 @@ impl Figures {
     /// A closed month's billed record; None while the month is open.
     pub async fn record(&self, month: YearMonth) -> Result<Arc<Option<Record>>> {
         let revision = self.billing_revision(month).await?.month;
-        self.kept.records.get_or_compute(month, revision, || self.store.billed_record(month)).await
+        let read = || async {
+            let record = self.store.billed_record(month).await?;
+            Ok::<_, StoreError>(record.map(|(closed, summary)| (closed, Arc::new(summary))))
+        };
+        self.kept.records.get_or_compute(month, revision, read).await
     }
 
     /// Each month's practice totals, for trend charts: a closed month's from its record, an open

@@ -4,6 +4,15 @@
 ALTER TABLE billing_months ADD COLUMN target_minutes INTEGER;
 ALTER TABLE billing_months ADD COLUMN date_of_service TEXT;
 ALTER TABLE billing_months ADD COLUMN place_of_service TEXT;
+-- The record's practice totals, kept with it (the billing trend reads twelve rows, not a year of lines).
+ALTER TABLE billing_months ADD COLUMN total_patients BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_billable BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_minutes BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_cents BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_lines_without_fee BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_with_consent BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_at_target BIGINT;
+ALTER TABLE billing_months ADD COLUMN total_flagged BIGINT;
 ALTER TABLE coordinator_billing_summary ADD COLUMN lines_without_fee INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fee_schedule ADD COLUMN charge_cents BIGINT CHECK (charge_cents IS NULL OR charge_cents > 0);
 UPDATE fee_schedule SET charge_cents = amount_cents WHERE amount_cents > 0;

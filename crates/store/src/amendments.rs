@@ -15,7 +15,7 @@ use carelog_domain::time_rules::check_daily_cap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
-use crate::billed_record::{bump_month, write_coordinator_summary};
+use crate::billed_record::{bump_month, write_coordinator_summary, write_totals};
 use crate::connection::{CoordinatorLock, at, lock_for_transaction};
 use crate::patient_month::COUNTS_TOWARD_BILLING;
 use crate::row::Query;
@@ -186,6 +186,7 @@ impl Store {
         for month in &months {
             let lines = self.lines_in(&tx, *month).await?;
             write_coordinator_summary(self, &tx, &lines, now).await?;
+            write_totals(self, &tx, &lines).await?;
             bump_month(self, &tx, month.year * 100 + month.month as i32).await?;
         }
         crate::audit::insert_audit(self, &*tx, audit, now).await?;
@@ -253,11 +254,7 @@ impl Store {
             .await?;
         let mut by_day: Vec<(NaiveDate, i64)> = Vec::new();
         for t in timed {
-            let day = t.task_at.with_timezone(&tz).date_naive();
-            match by_day.last_mut() {
-                Some((last, m)) if *last == day => *m += t.minutes,
-                _ => by_day.push((day, t.minutes)),
-            }
+            crate::billing::add_to_day(&mut by_day, t.task_at, t.minutes, tz);
         }
         let fees: Vec<Fee> = self.billed_fees(month).await?;
         let place =

@@ -75,11 +75,6 @@ const LINE_COLUMNS: &str = "patient_id, version, chart_code, patient_name, coord
     billable, consent_on_file, reason, flags, amount_cents, birth_date, sex, member_id, payer, practitioner_id,
     practitioner_name, practitioner_npi, diagnoses, date_of_service, place_of_service, amendment_reason, amended_by, amended_at";
 
-/// The latest version of each line of the month bound at `$1`, `$2`, as `b`.
-const LATEST_LINES: &str = "FROM billed_lines b WHERE b.billing_year = $1 AND b.billing_month = $2
-    AND NOT EXISTS (SELECT 1 FROM billed_lines n WHERE n.billing_year = b.billing_year AND n.billing_month = b.billing_month
-                    AND n.patient_id = b.patient_id AND n.version > b.version)";
-
 impl LineRow {
     fn line(self) -> Result<SummaryLine> {
         let codes = Codes::parse(&self.codes).ok_or_else(|| {
@@ -197,14 +192,14 @@ struct FeeRow {
 struct TotalsRow {
     billing_year: i32,
     billing_month: i32,
-    patients: i64,
-    billable: i64,
-    minutes: i64,
-    reimbursement: Cents,
-    lines_without_fee: i64,
-    with_consent: i64,
-    at_target: i64,
-    flagged: i64,
+    patients: Option<i64>,
+    billable: Option<i64>,
+    minutes: Option<i64>,
+    reimbursement: Option<Cents>,
+    lines_without_fee: Option<i64>,
+    with_consent: Option<i64>,
+    at_target: Option<i64>,
+    flagged: Option<i64>,
 }
 
 /// What the close writes besides the lines.
@@ -290,6 +285,7 @@ impl Store {
             .await?;
         }
         write_coordinator_summary(self, &tx, summary, now).await?;
+        write_totals(self, &tx, summary).await?;
         // Figures kept under the month's counter are now the record's.
         bump_month(self, &tx, scope).await?;
         crate::audit::insert_audit(self, &*tx, audit, now).await?;
@@ -305,29 +301,6 @@ impl Store {
             vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
         )
         .await
-    }
-
-    /// The closed months among `months`.
-    pub async fn closed_months(&self, months: &[YearMonth]) -> Result<Vec<YearMonth>> {
-        #[derive(FromQueryResult)]
-        struct Closed {
-            billing_year: i32,
-            billing_month: i32,
-        }
-        let rows: Vec<Closed> = self
-            .rows(
-                "SELECT billing_year, billing_month FROM billing_months WHERE status = $1",
-                vec![MonthStatus::Closed.into()],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                let m =
-                    YearMonth { year: r.billing_year, month: u32::try_from(r.billing_month).ok()? };
-                months.contains(&m).then_some(m)
-            })
-            .collect())
     }
 
     /// The month's billed record as a summary (latest version of each line, in the close's order);
@@ -380,54 +353,66 @@ impl Store {
             .collect())
     }
 
-    /// The totals of closed months' records, summed in the database (the billing trend).
+    /// The totals of closed months' records, kept with each (the billing trend).
     pub async fn billed_totals(&self, months: &[YearMonth]) -> Result<HashMap<YearMonth, Totals>> {
-        let closed = self.closed_months(months).await?;
-        let mut totals = HashMap::new();
-        if closed.is_empty() {
-            return Ok(totals);
-        }
         let rows: Vec<TotalsRow> = self
             .rows(
-                "SELECT b.billing_year, b.billing_month, COUNT(*) AS patients,
-                        CAST(SUM(CASE WHEN b.billable THEN 1 ELSE 0 END) AS BIGINT) AS billable,
-                        CAST(SUM(b.minutes) AS BIGINT) AS minutes,
-                        CAST(SUM(CASE WHEN b.billable AND b.amount_cents IS NOT NULL THEN b.amount_cents ELSE 0 END) AS BIGINT) AS reimbursement,
-                        CAST(SUM(CASE WHEN b.billable AND b.amount_cents IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS lines_without_fee,
-                        CAST(SUM(CASE WHEN b.consent_on_file THEN 1 ELSE 0 END) AS BIGINT) AS with_consent,
-                        CAST(SUM(CASE WHEN b.minutes >= COALESCE(m.target_minutes, 20) THEN 1 ELSE 0 END) AS BIGINT) AS at_target,
-                        CAST(SUM(CASE WHEN b.flags <> '' THEN 1 ELSE 0 END) AS BIGINT) AS flagged
-                 FROM billed_lines b JOIN billing_months m ON m.billing_year = b.billing_year AND m.billing_month = b.billing_month
-                 WHERE NOT EXISTS (SELECT 1 FROM billed_lines n WHERE n.billing_year = b.billing_year AND n.billing_month = b.billing_month
-                                   AND n.patient_id = b.patient_id AND n.version > b.version)
-                 GROUP BY b.billing_year, b.billing_month",
-                vec![],
+                "SELECT billing_year, billing_month, total_patients AS patients, total_billable AS billable,
+                        total_minutes AS minutes, total_cents AS reimbursement, total_lines_without_fee AS lines_without_fee,
+                        total_with_consent AS with_consent, total_at_target AS at_target, total_flagged AS flagged
+                 FROM billing_months WHERE status = $1",
+                vec![MonthStatus::Closed.into()],
             )
             .await?;
-        for r in rows {
-            let Ok(month) = u32::try_from(r.billing_month) else { continue };
-            let month = YearMonth { year: r.billing_year, month };
-            if closed.contains(&month) {
-                totals.insert(
-                    month,
-                    Totals {
-                        patients: r.patients,
-                        billable: r.billable,
-                        minutes: r.minutes,
-                        reimbursement: r.reimbursement,
-                        lines_without_fee: r.lines_without_fee,
-                        with_consent: r.with_consent,
-                        at_target: r.at_target,
-                        flagged: r.flagged,
-                    },
-                );
-            }
-        }
-        for month in closed {
-            totals.entry(month).or_default();
-        }
-        Ok(totals)
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let month =
+                    YearMonth { year: r.billing_year, month: u32::try_from(r.billing_month).ok()? };
+                months.contains(&month).then(|| {
+                    let totals = Totals {
+                        patients: r.patients.unwrap_or(0),
+                        billable: r.billable.unwrap_or(0),
+                        minutes: r.minutes.unwrap_or(0),
+                        reimbursement: r.reimbursement.unwrap_or_default(),
+                        lines_without_fee: r.lines_without_fee.unwrap_or(0),
+                        with_consent: r.with_consent.unwrap_or(0),
+                        at_target: r.at_target.unwrap_or(0),
+                        flagged: r.flagged.unwrap_or(0),
+                    };
+                    (month, totals)
+                })
+            })
+            .collect())
     }
+}
+
+/// Keeps the record's practice totals with its month (at the close and after each amendment).
+pub(crate) async fn write_totals(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    summary: &MonthSummary,
+) -> Result<()> {
+    let t = &summary.totals;
+    tx.execute_raw(store.stmt(
+        "UPDATE billing_months SET total_patients = $3, total_billable = $4, total_minutes = $5, total_cents = $6,
+            total_lines_without_fee = $7, total_with_consent = $8, total_at_target = $9, total_flagged = $10
+         WHERE billing_year = $1 AND billing_month = $2",
+        vec![
+            summary.month.year.into(),
+            (summary.month.month as i32).into(),
+            t.patients.into(),
+            t.billable.into(),
+            t.minutes.into(),
+            t.reimbursement.into(),
+            t.lines_without_fee.into(),
+            t.with_consent.into(),
+            t.at_target.into(),
+            t.flagged.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The latest version of each line of a closed month, on a pool or inside a transaction.
@@ -450,10 +435,29 @@ async fn read_record<C: ConnectionTrait>(
             values.clone(),
         ))
         .await?;
+    // Every version in the order written; each patient's latest takes its first version's place
+    // (cheaper than asking the database for the latest of each).
     let rows: Vec<LineRow> = conn
-        .rows(store.stmt(&format!("SELECT {LINE_COLUMNS} {LATEST_LINES} ORDER BY b.id"), values))
+        .rows(store.stmt(
+            &format!(
+                "SELECT {LINE_COLUMNS} FROM billed_lines WHERE billing_year = $1 AND billing_month = $2 ORDER BY id"
+            ),
+            values,
+        ))
         .await?;
-    let lines = rows.into_iter().map(LineRow::line).collect::<Result<Vec<_>>>()?;
+    let mut at: HashMap<PatientId, usize> = HashMap::with_capacity(rows.len());
+    let mut latest: Vec<LineRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match at.get(&row.patient_id) {
+            Some(&i) if latest[i].version < row.version => latest[i] = row,
+            Some(_) => {}
+            None => {
+                at.insert(row.patient_id, latest.len());
+                latest.push(row);
+            }
+        }
+    }
+    let lines = latest.into_iter().map(LineRow::line).collect::<Result<Vec<_>>>()?;
     let target = i64::from(target.unwrap_or(20));
     Ok(MonthSummary::of_lines(month, rule_set.unwrap_or(RuleSet::Seed), target, lines))
 }

@@ -124,6 +124,20 @@ struct TimedMinutes {
     minutes: i64,
 }
 
+/// Adds minutes logged at `at` to `days` (practice-local days, in order, fed in time order).
+pub(crate) fn add_to_day(
+    days: &mut Vec<(NaiveDate, i64)>,
+    at: DateTime<Utc>,
+    minutes: i64,
+    tz: chrono_tz::Tz,
+) {
+    let day = at.with_timezone(&tz).date_naive();
+    match days.last_mut() {
+        Some((last, total)) if *last == day => *total += minutes,
+        _ => days.push((day, minutes)),
+    }
+}
+
 /// A code's fee for a year, in cents: the expected allowed amount and the practice's charge.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct Fee {
@@ -232,12 +246,7 @@ impl Store {
             .await?;
         let mut by_patient: HashMap<PatientId, Vec<(NaiveDate, i64)>> = HashMap::new();
         for r in rows {
-            let day = r.task_at.with_timezone(&tz).date_naive();
-            let days = by_patient.entry(r.patient_id).or_default();
-            match days.last_mut() {
-                Some((last, minutes)) if *last == day => *minutes += r.minutes,
-                _ => days.push((day, r.minutes)),
-            }
+            add_to_day(by_patient.entry(r.patient_id).or_default(), r.task_at, r.minutes, tz);
         }
         Ok(by_patient)
     }
