@@ -200,7 +200,9 @@ impl App {
             )));
         }
         for _ in 0..CLOSE_ATTEMPTS {
+            let started = std::time::Instant::now();
             let (summary, revision) = self.figures.live_summary(month, rules).await?;
+            let computed = started.elapsed();
             let (_, fees, date_of_service, place) = self.store.billing_rules_now().await?;
             let unpriced = summary.totals.lines_without_fee;
             let detail = format!(
@@ -223,8 +225,18 @@ impl App {
                 month_revision: revision.month,
                 closed_by: actor.user_id(),
             };
+            let written = std::time::Instant::now();
             match self.store.close_month(&close, &audit, Utc::now()).await {
-                Ok(()) => return Ok(summary.rule_set),
+                Ok(()) => {
+                    tracing::info!(
+                        %month,
+                        lines = summary.lines.len(),
+                        compute_ms = computed.as_millis() as u64,
+                        write_ms = written.elapsed().as_millis() as u64,
+                        "month closed"
+                    );
+                    return Ok(summary.rule_set);
+                }
                 Err(StoreError::AlreadyExists(_)) => {
                     return Err(ServiceError::Refused(format!("{month} is closed already.")));
                 }

@@ -148,29 +148,28 @@ impl App {
     ) -> ServiceResult<ClaimsFile> {
         self.require_admin(actor)?;
         let tz = self.settings.time_zone;
-        let (summary, fees, created, is_draft): (Arc<MonthSummary>, Vec<Fee>, _, bool) = match self
-            .figures
-            .record(month)
-            .await?
-            .as_ref()
-        {
-            Some((closed, summary)) => (
-                Arc::clone(summary),
-                self.store.billed_fees(month).await?,
-                closed.closed_at.with_timezone(&tz).naive_local(),
-                false,
-            ),
-            None if draft => {
-                let summary = self.figures.billing_summary(month, None).await?;
-                let fees = self.store.fee_schedule().await?.iter().map(|f| f.as_domain()).collect();
-                (summary, fees, Utc::now().with_timezone(&tz).naive_local(), true)
-            }
-            None => {
-                return Err(ServiceError::Refused(format!(
-                    "{month} is not closed: claims come from a closed month's billed record. Close the month first, or ask for a draft."
-                )));
-            }
-        };
+        // The record with each line's claim facts (the pages' kept record leaves them out).
+        let record = self.store.billed_record_for_claims(month).await?;
+        let (summary, fees, created, is_draft): (Arc<MonthSummary>, Vec<Fee>, _, bool) =
+            match record {
+                Some((closed, summary)) => (
+                    Arc::new(summary),
+                    self.store.billed_fees(month).await?,
+                    closed.closed_at.with_timezone(&tz).naive_local(),
+                    false,
+                ),
+                None if draft => {
+                    let summary = self.figures.billing_summary(month, None).await?;
+                    let fees =
+                        self.store.fee_schedule().await?.iter().map(|f| f.as_domain()).collect();
+                    (summary, fees, Utc::now().with_timezone(&tz).naive_local(), true)
+                }
+                None => {
+                    return Err(ServiceError::Refused(format!(
+                        "{month} is not closed: claims come from a closed month's billed record. Close the month first, or ask for a draft."
+                    )));
+                }
+            };
         let values = self.store.settings_with_prefix(CLAIM_SETTINGS_PREFIX).await?;
         let file = match format {
             ClaimFormat::Csv => {
