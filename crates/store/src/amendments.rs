@@ -3,11 +3,11 @@
 //! month it touches gets the patient's line again as its next version, and its per-coordinator
 //! snapshot is written again. All in one transaction, under the same daily cap as any entry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use carelog_domain::RuleViolation;
-use carelog_domain::billing::{AmendmentAction, Fee, RuleSet};
-use carelog_domain::billing_summary::{BillingRules, LineAmendment, MonthSummary, line_of};
+use carelog_domain::billing::{AmendmentAction, Fee};
+use carelog_domain::billing_summary::{BillingRules, DateOfService, LineAmendment, line_of};
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::schedule::TaskStatus;
@@ -15,7 +15,8 @@ use carelog_domain::time_rules::check_daily_cap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult};
 
-use crate::billed_record::{bump_month, write_coordinator_summary, write_totals};
+use crate::ClosedMonth;
+use crate::billed_record::{bump_month, closed_month_in, write_coordinator_summary, write_totals};
 use crate::connection::{CoordinatorLock, at, lock_for_transaction};
 use crate::patient_month::COUNTS_TOWARD_BILLING;
 use crate::row::Query;
@@ -40,14 +41,6 @@ pub enum Amended {
     /// Committed: the closed months whose record gained a line version.
     Done(Vec<YearMonth>),
     Refused(RuleViolation),
-}
-
-#[derive(FromQueryResult)]
-struct RecordRules {
-    rule_set: RuleSet,
-    target_minutes: Option<i32>,
-    date_of_service: Option<String>,
-    place_of_service: Option<String>,
 }
 
 #[derive(FromQueryResult)]
@@ -175,27 +168,30 @@ impl Store {
         }
         let line_amendment =
             LineAmendment { version: 0, reason: a.reason.to_owned(), by: Some(a.by), at: now };
-        let mut months = Vec::new();
+        // Each closed month touched, once, with its close.
+        let mut closes: BTreeMap<YearMonth, ClosedMonth> = BTreeMap::new();
         for (patient, month) in touched {
             let patient = PatientId(patient);
-            if self.relined(&tx, patient, month, patients, &line_amendment, tz).await? {
-                months.push(month);
+            if let Some(closed) =
+                self.relined(&tx, patient, month, patients, &line_amendment, tz).await?
+            {
+                closes.insert(month, closed);
             }
         }
-        months.dedup();
-        for month in &months {
-            let lines = self.lines_in(&tx, *month).await?;
+        for (month, closed) in &closes {
+            let lines = crate::billed_record::record_in(self, &tx, closed, *month).await?;
             write_coordinator_summary(self, &tx, &lines, now).await?;
             write_totals(self, &tx, &lines).await?;
             bump_month(self, &tx, month.year * 100 + month.month as i32).await?;
         }
+        let months: Vec<YearMonth> = closes.into_keys().collect();
         crate::audit::insert_audit(self, &*tx, audit, now).await?;
         tx.commit().await?;
         Ok(Amended::Done(months))
     }
 
-    /// Writes the patient's line of a closed month again as its next version; false when the month is
-    /// open (or the patient has neither a line nor minutes in it).
+    /// Writes the patient's line of a closed month again as its next version, and answers the month's
+    /// close; None when the month is open (or the patient has neither a line nor minutes in it).
     async fn relined(
         &self,
         tx: &DatabaseTransaction,
@@ -204,17 +200,10 @@ impl Store {
         patients: &[PatientFacts],
         amendment: &LineAmendment,
         tz: chrono_tz::Tz,
-    ) -> Result<bool> {
+    ) -> Result<Option<ClosedMonth>> {
         let values = || vec![month.year.into(), (month.month as i32).into()];
-        let Some(rules) = tx
-            .row::<RecordRules>(self.stmt(
-                "SELECT rule_set, target_minutes, date_of_service, place_of_service FROM billing_months
-                 WHERE billing_year = $1 AND billing_month = $2 AND status = 'closed'",
-                values(),
-            ))
-            .await?
-        else {
-            return Ok(false);
+        let Some(closed) = closed_month_in(self, tx, month).await? else {
+            return Ok(None);
         };
         let mut with_patient = values();
         with_patient.push(patient.into());
@@ -236,13 +225,16 @@ impl Store {
             ))
             .await?;
         if version == 0 && minutes.is_empty() {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(facts) = patients.iter().find(|p| p.facts.patient_id == patient) else {
             return Err(StoreError::NotFound(format!("patient {patient}")));
         };
-        let timed: Vec<Timed> = tx
-            .rows(self.stmt(
+        // The minutes by day matter only when the date of service is the day the threshold was met.
+        let timed: Vec<Timed> = if closed.date_of_service_rule() != DateOfService::ThresholdMet {
+            Vec::new()
+        } else {
+            tx.rows(self.stmt(
                 &format!(
                     "SELECT l.task_at, CAST(l.minutes AS BIGINT) AS minutes
                      FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
@@ -251,24 +243,19 @@ impl Store {
                 ),
                 with_patient,
             ))
-            .await?;
+            .await?
+        };
         let mut by_day: Vec<(NaiveDate, i64)> = Vec::new();
         for t in timed {
             crate::billing::add_to_day(&mut by_day, t.task_at, t.minutes, tz);
         }
         let fees: Vec<Fee> = self.billed_fees(month).await?;
-        let place =
-            rules.place_of_service.unwrap_or_else(|| crate::DEFAULT_PLACE_OF_SERVICE.into());
         let record_rules = BillingRules {
-            rule_set: rules.rule_set,
-            target_minutes: i64::from(rules.target_minutes.unwrap_or(20)),
+            rule_set: closed.rule_set,
+            target_minutes: closed.target(),
             fees: &fees,
-            date_of_service: rules
-                .date_of_service
-                .as_deref()
-                .and_then(carelog_domain::billing_summary::DateOfService::parse)
-                .unwrap_or_default(),
-            place_of_service: &place,
+            date_of_service: closed.date_of_service_rule(),
+            place_of_service: closed.place_of_service(),
         };
         let mut of_month = facts.facts.clone();
         of_month.by_coordinator =
@@ -279,11 +266,6 @@ impl Store {
         let next = i32::try_from(version + 1).unwrap_or(i32::MAX);
         line.amendment = Some(LineAmendment { version: next, ..amendment.clone() });
         crate::billed_record::insert_line(self, tx, month, next, &line).await?;
-        Ok(true)
-    }
-
-    /// The month's latest lines, read inside the amendment's transaction.
-    async fn lines_in(&self, tx: &DatabaseTransaction, month: YearMonth) -> Result<MonthSummary> {
-        crate::billed_record::record_in(self, tx, month).await
+        Ok(Some(closed))
     }
 }

@@ -39,6 +39,15 @@ impl ClosedMonth {
     pub fn date_of_service_rule(&self) -> DateOfService {
         self.date_of_service.as_deref().and_then(DateOfService::parse).unwrap_or_default()
     }
+
+    /// The care-time target the month was closed under (20 minutes, the default, if not kept).
+    pub fn target(&self) -> i64 {
+        i64::from(self.target_minutes.unwrap_or(20))
+    }
+
+    pub fn place_of_service(&self) -> &str {
+        self.place_of_service.as_deref().unwrap_or(crate::DEFAULT_PLACE_OF_SERVICE)
+    }
 }
 
 /// A line as billed, without its claim facts (what the pages, the summary CSV and the API read).
@@ -327,13 +336,7 @@ impl Store {
     }
 
     pub async fn closed_month(&self, month: YearMonth) -> Result<Option<ClosedMonth>> {
-        self.row(
-            "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set, b.target_minutes, b.date_of_service, b.place_of_service
-             FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
-             WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = $3",
-            vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
-        )
-        .await
+        closed_month_in(self, self.pool(), month).await
     }
 
     /// The month's billed record as a summary (latest version of each line, in the close's order),
@@ -345,7 +348,7 @@ impl Store {
         let Some(closed) = self.closed_month(month).await? else {
             return Ok(None);
         };
-        let summary = read_record(self, self.pool(), month, false).await?;
+        let summary = read_record(self, self.pool(), &closed, month, false).await?;
         Ok(Some((closed, summary)))
     }
 
@@ -357,7 +360,7 @@ impl Store {
         let Some(closed) = self.closed_month(month).await? else {
             return Ok(None);
         };
-        let summary = read_record(self, self.pool(), month, true).await?;
+        let summary = read_record(self, self.pool(), &closed, month, true).await?;
         Ok(Some((closed, summary)))
     }
 
@@ -464,23 +467,11 @@ pub(crate) async fn write_totals(
 async fn read_record<C: ConnectionTrait>(
     store: &Store,
     conn: &C,
+    closed: &ClosedMonth,
     month: YearMonth,
     with_claims: bool,
 ) -> Result<MonthSummary> {
     let values = vec![month.year.into(), (month.month as i32).into()];
-    let target: Option<i32> = conn
-        .scalar(store.stmt(
-            "SELECT target_minutes FROM billing_months WHERE billing_year = $1 AND billing_month = $2",
-            values.clone(),
-        ))
-        .await?
-        .flatten();
-    let rule_set: Option<RuleSet> = conn
-        .scalar(store.stmt(
-            "SELECT rule_set FROM billing_months WHERE billing_year = $1 AND billing_month = $2",
-            values.clone(),
-        ))
-        .await?;
     let of_month = "FROM billed_lines WHERE billing_year = $1 AND billing_month = $2";
     // Every version in the order written; each patient's latest takes its first version's place
     // (cheaper than asking the database for the latest of each).
@@ -507,16 +498,31 @@ async fn read_record<C: ConnectionTrait>(
         HashMap::new()
     };
     let lines = lines_of(latest, claims)?;
-    let target = i64::from(target.unwrap_or(20));
-    Ok(MonthSummary::of_lines(month, rule_set.unwrap_or(RuleSet::Seed), target, lines))
+    Ok(MonthSummary::of_lines(month, closed.rule_set, closed.target(), lines))
+}
+
+/// The month's close, on a pool or inside a transaction; None while the month is open.
+pub(crate) async fn closed_month_in<C: ConnectionTrait>(
+    store: &Store,
+    conn: &C,
+    month: YearMonth,
+) -> Result<Option<ClosedMonth>> {
+    conn.row(store.stmt(
+        "SELECT b.closed_at, u.display_name AS closed_by, b.rule_set, b.target_minutes, b.date_of_service, b.place_of_service
+         FROM billing_months b LEFT JOIN users u ON u.id = b.closed_by
+         WHERE b.billing_year = $1 AND b.billing_month = $2 AND b.status = $3",
+        vec![month.year.into(), (month.month as i32).into(), MonthStatus::Closed.into()],
+    ))
+    .await
 }
 
 pub(crate) async fn record_in(
     store: &Store,
     tx: &sea_orm::DatabaseTransaction,
+    closed: &ClosedMonth,
     month: YearMonth,
 ) -> Result<MonthSummary> {
-    read_record(store, tx, month, false).await
+    read_record(store, tx, closed, month, false).await
 }
 
 /// Adds one version of a line (an amendment's).
