@@ -27,8 +27,22 @@ pub async fn sign_in(browser: &Browser, base: &str, username: &str) {
 }
 
 /// The visible text of the first element matching a CSS selector.
+/// A page still settling after a submit can replace the element between finding and reading it, so
+/// a stale element is found again (a few times, then the error stands).
 pub async fn text_of(browser: &Browser, css: &str) -> String {
-    browser.client.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    let mut tries = 0;
+    loop {
+        let element = browser.client.find(Locator::Css(css)).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if tries < 5 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 async fn visible_tabs(browser: &Browser) -> Vec<String> {
