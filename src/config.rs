@@ -66,6 +66,17 @@ impl Config {
 
 pub const DEFAULT_SMTP_FROM: &str = "carelog <carelog@localhost>";
 
+/// The embedded database `cargo run` starts on: the only one the demo practice loads into by itself.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/carelog.db";
+const DEFAULT_DATABASE_FILE: &str = "data/carelog.db";
+
+/// Whether this start is the one that creates the default embedded database (and so may fill it with
+/// the demo practice). Asked before connecting, since connecting creates the file.
+pub fn creates_default_database(database_url: &str) -> bool {
+    database_url.trim() == DEFAULT_DATABASE_URL
+        && !std::path::Path::new(DEFAULT_DATABASE_FILE).exists()
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")

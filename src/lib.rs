@@ -47,15 +47,19 @@ pub enum PracticeReady {
     LoadedDemo,
     /// The practice was there, or another server loaded it while this one waited.
     Found,
+    /// An empty database the demo may not go into: it has no users until the first admin is made.
+    NoUsers,
 }
 
 /// Makes sure the database holds a whole practice before a server serves it or runs its jobs:
-/// loads the demo practice into an empty database, waits while another server is loading it, and
-/// refuses a load whose server stopped part way.
+/// loads the demo practice into an empty database when `demo_if_empty` (never otherwise: a
+/// production database must not start with demo logins), waits while another server is loading
+/// it, and refuses a load whose server stopped part way.
 pub async fn ready_practice(
     store: &Store,
     size: DemoSize,
     tz: Tz,
+    demo_if_empty: bool,
 ) -> Result<PracticeReady, AppError> {
     use carelog_domain::practice_load::StartDecision;
     let mut waiting = false;
@@ -65,6 +69,7 @@ pub async fn ready_practice(
             StartDecision::RefusePartial { started_at, heartbeat_at } => {
                 return Err(AppError::PartialLoad { started_at, heartbeat_at });
             }
+            StartDecision::LoadDemo if !demo_if_empty => return Ok(PracticeReady::NoUsers),
             StartDecision::LoadDemo => {
                 tracing::info!("empty database: loading the demo practice");
                 match load_demo(store, size, tz).await {

@@ -34,7 +34,7 @@ struct Settings {
         long,
         global = true,
         env = "CARELOG_DATABASE_URL",
-        default_value = "sqlite:data/carelog.db",
+        default_value = carelog::config::DEFAULT_DATABASE_URL,
         hide_env_values = true
     )]
     database_url: String,
@@ -78,8 +78,13 @@ struct Settings {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Migrate, load the demo practice into an empty database, and serve (the default)
-    Serve,
+    /// Migrate and serve (the default). The demo practice loads by itself only into the default
+    /// embedded database on the start that creates it; any other empty database starts with no users
+    Serve {
+        /// Load the demo practice if the database is empty (synthetic data, demo passwords)
+        #[arg(long)]
+        demo: bool,
+    },
     /// Bring the database schema up to date
     Migrate,
     /// Load a deterministic synthetic practice into an empty database
@@ -196,6 +201,7 @@ async fn run() -> anyhow::Result<()> {
         bail!(err);
     }
     let s = cli.settings;
+    let new_default_database = carelog::config::creates_default_database(&s.database_url);
     let shutdown_deadline = Duration::from_secs(s.shutdown_seconds);
     let config = RawConfig {
         database_url: s.database_url,
@@ -215,8 +221,10 @@ async fn run() -> anyhow::Result<()> {
             carelog_store::redact_url(&config.database_url)
         )
     })?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(store, config, shutdown_deadline).await,
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => {
+            serve(store, config, shutdown_deadline, demo || new_default_database).await
+        }
         Command::Migrate => {
             println!(
                 "Schema is at version {} on {}.",
@@ -271,18 +279,25 @@ async fn run() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(store: Store, config: Config, deadline: Duration) -> anyhow::Result<()> {
+async fn serve(
+    store: Store,
+    config: Config,
+    deadline: Duration,
+    demo_if_empty: bool,
+) -> anyhow::Result<()> {
+    use carelog::PracticeReady;
     let size = DemoSize::default();
     let ready =
-        carelog::ready_practice(&store, size, config.time_zone).await.with_context(|| {
-            format!("CARELOG_DATABASE_URL: {}", carelog_store::redact_url(&config.database_url))
-        })?;
-    if ready == carelog::PracticeReady::LoadedDemo {
-        print_logins(&size);
-    } else {
-        println!(
-            "Sign in with your carelog account (demo logins, if this is the demo practice: admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\")."
-        );
+        carelog::ready_practice(&store, size, config.time_zone, demo_if_empty).await.with_context(
+            || format!("CARELOG_DATABASE_URL: {}", carelog_store::redact_url(&config.database_url)),
+        )?;
+    match ready {
+        PracticeReady::LoadedDemo => print_logins(&size),
+        PracticeReady::NoUsers => println!("{}", carelog_app::accounts::FIRST_ADMIN_HELP),
+        PracticeReady::Found if store.is_demo_practice().await? => println!(
+            "Demo practice (synthetic data): sign in as admin, manager1, coord1 … with password \"{DEMO_PASSWORD}\"."
+        ),
+        PracticeReady::Found => println!("Sign in with your carelog account."),
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

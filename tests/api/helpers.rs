@@ -307,23 +307,29 @@ impl TestApp {
     }
 }
 
-/// Starts `carelog serve` on a free port with `settings` added; its output lines arrive on the channel.
+/// Starts `carelog serve --demo` (the demo practice, loaded if the database is empty) on a free port
+/// with `settings` added; its output lines arrive on the channel.
 pub fn serve_in_background(
     url: &str,
     settings: &[(&str, &str)],
 ) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
-    use std::io::BufRead;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .arg("serve")
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"));
+    command
+        .args(["serve", "--demo"])
         .env("CARELOG_DATABASE_URL", url)
         .env("CARELOG_BIND", "127.0.0.1:0")
         .env("CARELOG_LOG", "error")
-        .envs(settings.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .envs(settings.iter().copied());
+    run_watched(command)
+}
+
+/// Runs `command` with its standard output and error read line by line onto the channel.
+pub fn run_watched(
+    mut command: std::process::Command,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let (lines, received) = std::sync::mpsc::channel();
     for output in [
         Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
@@ -363,6 +369,8 @@ pub struct ServerProcess {
     pub address: String,
     /// Kept so its output is read to the end (a full pipe would stop it).
     _lines: std::sync::mpsc::Receiver<String>,
+    /// What it printed before it served.
+    pub printed: Vec<String>,
 }
 
 impl ServerProcess {
@@ -378,7 +386,8 @@ impl ServerProcess {
         started.into_iter().map(|(child, lines)| ServerProcess::serving(child, lines)).collect()
     }
 
-    fn serving(child: std::process::Child, lines: std::sync::mpsc::Receiver<String>) -> Self {
+    /// Waits up to 60 s for a started server to say where it serves.
+    pub fn serving(child: std::process::Child, lines: std::sync::mpsc::Receiver<String>) -> Self {
         let mut seen = Vec::new();
         let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
@@ -386,7 +395,7 @@ impl ServerProcess {
                 Ok(line) if line.contains("serving at") => {
                     let address = line.split("http://").nth(1).unwrap_or_default();
                     let address = address.split_whitespace().next().unwrap_or_default().to_owned();
-                    return ServerProcess { child, address, _lines: lines };
+                    return ServerProcess { child, address, _lines: lines, printed: seen };
                 }
                 Ok(line) => seen.push(line),
                 Err(_) => break,

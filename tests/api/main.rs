@@ -11,6 +11,7 @@ mod billed_record;
 mod billing;
 mod cli;
 mod crash;
+mod deployment;
 mod durability;
 mod enrollment;
 mod entries;

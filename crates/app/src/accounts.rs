@@ -14,6 +14,9 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 /// What an API token looks like: the prefix tells a leaked one apart in logs and scanners.
 pub const TOKEN_PREFIX: &str = "clg_";
 
+/// What to do on a database with no users (any empty database but the default embedded one).
+pub const FIRST_ADMIN_HELP: &str = "This database has no users yet. Make the first administrator with\n  carelog user add USERNAME --name \"First Last\" --role admin\n(run with the same CARELOG_DATABASE_URL), then sign in. The demo practice loads by itself only into a new default database (data/carelog.db); `carelog demo` loads it into another empty one.";
+
 /// What became of a sign-in.
 pub enum SignIn {
     /// Too many recent failures for the account or the address: the sentence says how long to wait.
@@ -83,6 +86,16 @@ impl App {
         self.store.create_session(&id_hash, user.id, &random_token(), address, now).await?;
         self.store.record_audit(&audit("login", Some(user.id), String::new()), now).await?;
         Ok(SignIn::SignedIn { session_id })
+    }
+
+    /// Whether this is the demo practice (synthetic data, demo passwords): every page says so.
+    pub async fn is_demo_practice(&self) -> ServiceResult<bool> {
+        Ok(*self.demo.get_or_try_init(|| self.store.is_demo_practice()).await?)
+    }
+
+    /// Whether the first administrator is still to be made (the login page says how).
+    pub async fn needs_first_admin(&self) -> ServiceResult<bool> {
+        Ok(self.store.count_users().await? == 0)
     }
 
     /// Ends the session behind `session_id` (if it still exists) and audits the sign-out.

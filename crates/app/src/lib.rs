@@ -64,6 +64,8 @@ pub struct App {
     figures: Figures,
     settings: Arc<Settings>,
     saving: saving::SavingWatch,
+    /// Whether the practice is the demo: asked once, since the demo loads only before serving.
+    demo: Arc<tokio::sync::OnceCell<bool>>,
 }
 
 impl App {
@@ -73,6 +75,7 @@ impl App {
             store,
             settings: Arc::new(settings),
             saving: saving::SavingWatch::default(),
+            demo: Arc::default(),
         }
     }
 }

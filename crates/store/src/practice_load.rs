@@ -37,6 +37,17 @@ impl Store {
         })
     }
 
+    /// Whether this database holds the demo practice (a demo load finished in it).
+    pub async fn is_demo_practice(&self) -> Result<bool> {
+        let finished = self
+            .count(
+                "SELECT COUNT(*) AS n FROM practice_load WHERE id = 1 AND finished_at IS NOT NULL",
+                vec![],
+            )
+            .await?;
+        Ok(finished > 0)
+    }
+
     /// Says the load is still at work, so waiting servers keep waiting.
     pub async fn note_demo_load_alive(&self, now: DateTime<Utc>) -> Result<()> {
         self.exec(

@@ -22,6 +22,9 @@ struct LoginPage {
     username: String,
     notice: Option<String>,
     error: Option<String>,
+    demo: bool,
+    /// On a database with no users: how to make the first administrator.
+    first_admin: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +98,12 @@ pub async fn form(
         username: String::new(),
         notice,
         error: None,
+        demo: state.app.is_demo_practice().await?,
+        first_admin: state
+            .app
+            .needs_first_admin()
+            .await?
+            .then_some(carelog_app::accounts::FIRST_ADMIN_HELP),
     };
     Ok((jar, super::render(&page)?).into_response())
 }
@@ -109,6 +118,7 @@ pub async fn submit(
     let address = context.address.clone();
     let next = safe_next(form.next.as_deref());
     let (jar, csrf_token) = login_csrf(jar, state.settings.secure_cookies);
+    let demo = state.app.is_demo_practice().await?;
     let refuse = |status: StatusCode, error: String, jar: CookieJar| -> AppResult<Response> {
         let page = LoginPage {
             csrf_token: csrf_token.clone(),
@@ -116,6 +126,8 @@ pub async fn submit(
             username: username.clone(),
             notice: None,
             error: Some(error),
+            demo,
+            first_admin: None,
         };
         Ok((status, jar, super::render(&page)?).into_response())
     };

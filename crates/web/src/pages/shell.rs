@@ -71,6 +71,8 @@ pub struct Shell {
     pub month_patients: i64,
     pub csrf_token: String,
     pub unread: i64,
+    /// The demo practice says so on every page.
+    pub demo: bool,
 }
 
 impl Shell {
@@ -88,6 +90,7 @@ impl Shell {
             month_patients: header.month.patients,
             csrf_token: user.csrf_token.clone(),
             unread: header.unread,
+            demo: state.app.is_demo_practice().await?,
         })
     }
 }
