@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use carelog_domain::client_address::TrustedProxies;
 use carelog_domain::practice_time::parse_time_zone;
 use chrono_tz::Tz;
 
@@ -13,6 +14,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CARELOG_TZ",
     "CARELOG_SECURE_COOKIES",
     "CARELOG_TRUST_FORWARDED_FOR",
+    "CARELOG_TRUSTED_PROXIES",
     "CARELOG_LOG",
     "CARELOG_LOG_FORMAT",
     "CARELOG_SMTP_URL",
@@ -40,7 +42,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub time_zone: Tz,
     pub secure_cookies: bool,
-    pub trust_forwarded_for: bool,
+    /// The load balancers whose `X-Forwarded-For` entries are believed; none: the socket's peer is the client.
+    pub trusted_proxies: Option<TrustedProxies>,
     /// SMTP relay for e-mail notifications; none means in-app only.
     pub smtp_url: Option<String>,
     pub smtp_from: String,
@@ -56,7 +59,7 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             time_zone: chrono_tz::America::Los_Angeles,
             secure_cookies: false,
-            trust_forwarded_for: false,
+            trusted_proxies: None,
             smtp_url: None,
             smtp_from: DEFAULT_SMTP_FROM.to_owned(),
             base_url: "http://127.0.0.1:8080".to_owned(),
@@ -84,7 +87,7 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("time_zone", &self.time_zone)
             .field("secure_cookies", &self.secure_cookies)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("smtp_url", &self.smtp_url.as_deref().map(carelog_store::redact_url))
             .field("smtp_from", &self.smtp_from)
             .field("base_url", &self.base_url)
@@ -99,6 +102,7 @@ pub struct RawConfig {
     pub time_zone: String,
     pub secure_cookies: String,
     pub trust_forwarded_for: String,
+    pub trusted_proxies: String,
     pub smtp_url: String,
     pub smtp_from: String,
     pub base_url: String,
@@ -113,6 +117,22 @@ pub fn parse_bool(setting: &str, text: &str) -> Result<bool, ConfigError> {
 }
 
 impl RawConfig {
+    /// `X-Forwarded-For` is believed only from the proxies named, so trusting it requires naming them.
+    fn trusted_proxies(&self) -> Result<Option<TrustedProxies>, ConfigError> {
+        let trust = parse_bool("CARELOG_TRUST_FORWARDED_FOR", &self.trust_forwarded_for)?;
+        let listed = !self.trusted_proxies.trim().is_empty();
+        match (trust, listed) {
+            (false, false) => Ok(None),
+            (false, true) => Err(bad(
+                "CARELOG_TRUST_FORWARDED_FOR",
+                "is off, so CARELOG_TRUSTED_PROXIES would be ignored; set it to true behind those proxies".into(),
+            )),
+            (true, _) => TrustedProxies::parse(&self.trusted_proxies)
+                .map(Some)
+                .map_err(|e| bad("CARELOG_TRUSTED_PROXIES", e.message)),
+        }
+    }
+
     pub fn parse(self) -> Result<Config, ConfigError> {
         carelog_store::Engine::from_url(&self.database_url).map_err(|e| {
             bad(
@@ -154,10 +174,7 @@ impl RawConfig {
             bind,
             time_zone,
             secure_cookies: parse_bool("CARELOG_SECURE_COOKIES", &self.secure_cookies)?,
-            trust_forwarded_for: parse_bool(
-                "CARELOG_TRUST_FORWARDED_FOR",
-                &self.trust_forwarded_for,
-            )?,
+            trusted_proxies: self.trusted_proxies()?,
             smtp_url,
             smtp_from: self.smtp_from.trim().to_owned(),
             base_url,
@@ -192,6 +209,7 @@ mod tests {
             time_zone: "America/Los_Angeles".into(),
             secure_cookies: "false".into(),
             trust_forwarded_for: "".into(),
+            trusted_proxies: String::new(),
             smtp_url: String::new(),
             smtp_from: DEFAULT_SMTP_FROM.into(),
             base_url: "http://127.0.0.1:8080".into(),
@@ -213,6 +231,19 @@ mod tests {
             (RawConfig { secure_cookies: "maybe".into(), ..raw() }, "CARELOG_SECURE_COOKIES"),
             (RawConfig { database_url: "mysql://x".into(), ..raw() }, "CARELOG_DATABASE_URL"),
             (RawConfig { trust_forwarded_for: "2".into(), ..raw() }, "CARELOG_TRUST_FORWARDED_FOR"),
+            (RawConfig { trust_forwarded_for: "true".into(), ..raw() }, "CARELOG_TRUSTED_PROXIES"),
+            (
+                RawConfig {
+                    trust_forwarded_for: "true".into(),
+                    trusted_proxies: "10.0.0.0/8, lb.internal".into(),
+                    ..raw()
+                },
+                "CARELOG_TRUSTED_PROXIES",
+            ),
+            (
+                RawConfig { trusted_proxies: "10.0.0.0/8".into(), ..raw() },
+                "CARELOG_TRUST_FORWARDED_FOR",
+            ),
             (RawConfig { smtp_url: "mail.example:25".into(), ..raw() }, "CARELOG_SMTP_URL"),
             (RawConfig { base_url: "carelog.example".into(), ..raw() }, "CARELOG_BASE_URL"),
         ];

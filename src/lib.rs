@@ -375,7 +375,7 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
         WebSettings {
             time_zone: config.time_zone,
             secure_cookies: config.secure_cookies,
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxies: config.trusted_proxies.clone(),
             email_configured: config.smtp_url.is_some(),
             base_url: config.base_url.clone(),
         },

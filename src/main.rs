@@ -47,9 +47,12 @@ struct Settings {
     /// Mark cookies Secure and send HSTS (when served over HTTPS)
     #[arg(long, global = true, env = "CARELOG_SECURE_COOKIES", default_value = "false")]
     secure_cookies: String,
-    /// Take the client address from X-Forwarded-For (only behind a trusted load balancer)
+    /// Take the client address from X-Forwarded-For (only behind the load balancers named below)
     #[arg(long, global = true, env = "CARELOG_TRUST_FORWARDED_FOR", default_value = "false")]
     trust_forwarded_for: String,
+    /// The load balancers' addresses (CIDR blocks, comma-separated); required with --trust-forwarded-for
+    #[arg(long, global = true, env = "CARELOG_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
     /// SMTP relay for e-mail notifications (smtp://HOST:PORT, smtps://…); empty: in-app only
     #[arg(
         long,
@@ -209,6 +212,7 @@ async fn run() -> anyhow::Result<()> {
         time_zone: s.time_zone,
         secure_cookies: s.secure_cookies,
         trust_forwarded_for: s.trust_forwarded_for,
+        trusted_proxies: s.trusted_proxies,
         smtp_url: s.smtp_url,
         smtp_from: s.smtp_from,
         base_url: s.base_url,

@@ -64,10 +64,24 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Store>,
 {
+    spawn_app_configured(connect, |_| {}).await
+}
+
+/// A server with the demo practice whose settings `configure` changes.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_configured(|url| async move { Store::connect(&url).await.unwrap() }, configure).await
+}
+
+async fn spawn_app_configured<F, Fut>(connect: F, configure: impl FnOnce(&mut Config)) -> TestApp
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Store>,
+{
     show_logs_if_asked();
     let dir = tempfile::tempdir().unwrap();
     let (url, postgres) = fresh_database(&dir).await;
-    let config = Config::for_database(&url);
+    let mut config = Config::for_database(&url);
+    configure(&mut config);
     let loader = Store::connect(&url).await.unwrap();
     carelog::prepare(&loader).await.unwrap();
     carelog::load_demo(&loader, TEST_PRACTICE, config.time_zone).await.unwrap();

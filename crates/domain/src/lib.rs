@@ -9,6 +9,7 @@ pub mod billing_changes;
 pub mod billing_summary;
 pub mod catalogue;
 pub mod claims;
+pub mod client_address;
 pub mod credentials;
 pub mod enrollment;
 pub mod icd10cm;

@@ -126,9 +126,36 @@ async fn verify_form(req: Request, next: Next, expected: &str) -> Response {
     }
 }
 
-pub async fn verify(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+/// The `host[:port]` of an `http(s)://…` origin or base URL.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    Some(rest.split('/').next().unwrap_or(rest))
+}
+
+/// Whether the browser says the request came from another site: `Sec-Fetch-Site` other than
+/// same-origin (or none: typed or bookmarked), or an `Origin` that is neither the host asked nor
+/// carelog's own address. A client that sends neither (an old browser, a script) is judged by its
+/// token alone.
+fn from_another_site(req: &Request, base_url: &str) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site")
+        && !matches!(site.trim().to_ascii_lowercase().as_str(), "same-origin" | "none")
+    {
+        return true;
+    }
+    let Some(origin) = header("origin") else { return false };
+    let Some(origin) = authority(origin.trim()) else { return true };
+    let host = header("host").or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let ours = |a: Option<&str>| a.is_some_and(|a| a.eq_ignore_ascii_case(origin));
+    !(ours(host) || ours(authority(base_url)))
+}
+
+pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !is_state_changing(req.method()) {
         return next.run(req).await;
+    }
+    if from_another_site(&req, &state.settings.base_url) {
+        return rejected();
     }
     let expected = match expected_token(&req) {
         Expected::Token(token) => token,
@@ -185,6 +212,33 @@ mod tests {
         assert!(!tokens_match("abc123", "abc124"));
         assert!(!tokens_match("abc123", "abc12"));
         assert!(!tokens_match("", ""));
+    }
+
+    fn request(headers: &[(&str, &str)]) -> Request {
+        let mut builder = Request::builder().method(Method::POST).uri("/tasks");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn another_sites_origin_or_fetch_site_is_refused() {
+        let base = "https://carelog.practice.example";
+        let host = ("host", "127.0.0.1:8080");
+        assert!(!from_another_site(&request(&[host]), base), "no browser headers: token decides");
+        assert!(!from_another_site(&request(&[host, ("origin", "http://127.0.0.1:8080")]), base));
+        assert!(!from_another_site(
+            &request(&[("host", "10.0.0.5"), ("origin", "https://carelog.practice.example")]),
+            base
+        ));
+        assert!(from_another_site(&request(&[host, ("origin", "https://evil.example")]), base));
+        assert!(from_another_site(&request(&[host, ("origin", "null")]), base));
+        assert!(from_another_site(&request(&[host, ("origin", "http://127.0.0.1:8081")]), base));
+        assert!(from_another_site(&request(&[host, ("sec-fetch-site", "cross-site")]), base));
+        assert!(from_another_site(&request(&[host, ("sec-fetch-site", "same-site")]), base));
+        assert!(!from_another_site(&request(&[host, ("sec-fetch-site", "same-origin")]), base));
+        assert!(!from_another_site(&request(&[host, ("sec-fetch-site", "none")]), base));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use carelog_app::accounts::SessionLookup;
+use carelog_domain::client_address::TrustedProxies;
 use std::net::SocketAddr;
 
 use crate::context::{RequestContext, SignedIn};
@@ -22,26 +23,21 @@ pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
         .build()
 }
 
-pub fn client_address(req: &Request, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next());
-        if let Some(first) = forwarded.map(str::trim).filter(|s| !s.is_empty()) {
-            return first.to_owned();
-        }
-    }
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+/// The client's address: the connection's peer, or behind the practice's own load balancers the
+/// rightmost `X-Forwarded-For` entry they did not add (`carelog_domain::client_address`).
+pub fn client_address(req: &Request, proxies: Option<&TrustedProxies>) -> String {
+    let Some(peer) = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return String::new();
+    };
+    let Some(proxies) = proxies else { return peer.to_string() };
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    proxies.client_of(peer, &forwarded).to_string()
 }
 
 /// Resolves the session cookie into a [`RequestContext`], ending sessions past their timeouts.
 pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let address = client_address(&req, state.settings.trust_forwarded_for);
+    let address = client_address(&req, state.settings.trusted_proxies.as_ref());
     let jar = CookieJar::from_headers(req.headers());
     let mut context = RequestContext { signed_in: None, address, session_expired: false };
     if let Some(cookie) = jar.get(SESSION_COOKIE) {

@@ -16,8 +16,8 @@ pub struct WebSettings {
     pub time_zone: Tz,
     /// Marks cookies Secure and sends HSTS; on when carelog is served over HTTPS.
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted load balancer).
-    pub trust_forwarded_for: bool,
+    /// The load balancers whose `X-Forwarded-For` entries are believed; none: the peer is the client.
+    pub trusted_proxies: Option<carelog_domain::client_address::TrustedProxies>,
     /// Whether e-mail notifications can be sent (SMTP configured).
     pub email_configured: bool,
     /// The address people reach carelog at, for links in e-mails.

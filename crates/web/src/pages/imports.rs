@@ -69,6 +69,18 @@ pub async fn template(
     ))
 }
 
+/// Why an upload could not be read, in words: over the size limit, or cut short.
+fn upload_error(e: axum::extract::multipart::MultipartError) -> String {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "File: over the {} MB limit, so nothing was read. Split it into smaller files (by facility or by month) and import each.",
+            MAX_UPLOAD_BYTES / 1024 / 1024
+        )
+    } else {
+        "File: the upload stopped part way, so nothing was read. Please choose the file and upload it again.".into()
+    }
+}
+
 /// Receives the file, keeps it for the dry run and applying, and shows the report.
 /// The upload form's kind and file (name kept printable, at most 200 characters), or why it
 /// cannot be read.
@@ -77,9 +89,7 @@ async fn read_upload(
 ) -> Result<(Option<ImportKind>, Option<(String, Vec<u8>)>), String> {
     let mut kind = None;
     let mut file = None;
-    while let Some(field) =
-        form.next_field().await.map_err(|e| format!("Upload: the form could not be read ({e})."))?
-    {
+    while let Some(field) = form.next_field().await.map_err(upload_error)? {
         match field.name() {
             Some("kind") => kind = ImportKind::parse(&field.text().await.unwrap_or_default()),
             Some("file") => {
@@ -90,12 +100,12 @@ async fn read_upload(
                     .filter(|c| !c.is_control())
                     .take(200)
                     .collect();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| format!("File: it could not be read ({e})."))?;
+                let bytes = field.bytes().await.map_err(upload_error)?;
                 if bytes.len() > MAX_UPLOAD_BYTES {
-                    return Err(format!("File: at most {} MB.", MAX_UPLOAD_BYTES / 1024 / 1024));
+                    return Err(format!(
+                        "File: over the {} MB limit, so nothing was read. Split it into smaller files (by facility or by month) and import each.",
+                        MAX_UPLOAD_BYTES / 1024 / 1024
+                    ));
                 }
                 file = Some((name, bytes.to_vec()));
             }

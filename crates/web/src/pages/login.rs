@@ -41,14 +41,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// Only paths on this site: `/panel` yes, `//evil.example` or `https://…` no.
-fn safe_next(next: Option<&str>) -> String {
+/// Only a path on this site: one leading `/` (not `//` or `/\\`, which browsers read as another
+/// host), and nothing but visible ASCII (a tab or newline is dropped by browsers, turning `/\t/x`
+/// into `//x`; anything else could not go into a `Location` header). Anything else goes to `/`.
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.starts_with("/\\")
-                && !n.starts_with("/login") =>
+                && !n.starts_with("/login")
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
         {
             n.to_owned()
         }
@@ -168,5 +171,19 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("/login?next=/x")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/tasks?date=2026-11-02&patient=4")),
+            "/tasks?date=2026-11-02&patient=4"
+        );
+    }
+
+    #[test]
+    fn no_control_character_or_space_gets_through() {
+        for c in (0u8..=0x20).chain([0x7f]).map(char::from).chain(['\u{85}', '\u{2028}', 'é']) {
+            for at in ["/{c}/evil.example", "/x{c}", "{c}/x"] {
+                let next = at.replace("{c}", &c.to_string());
+                assert_eq!(safe_next(Some(&next)), "/", "{next:?}");
+            }
+        }
     }
 }
