@@ -570,7 +570,8 @@ async fn import_synthea(
     Ok(())
 }
 
-fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
+/// A new password from standard input or the terminal, judged against what is known of its user.
+fn read_password(from_stdin: bool, about_the_user: &[&str]) -> anyhow::Result<NewPassword> {
     let text = if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
@@ -583,7 +584,7 @@ fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
         }
         first
     };
-    Ok(NewPassword::parse(&text)?)
+    Ok(NewPassword::parse(&text, about_the_user)?)
 }
 
 async fn audit_cli(store: &Store, action: &str, detail: String) -> anyhow::Result<()> {
@@ -608,7 +609,7 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             if name.trim().is_empty() {
                 bail!("name: give the person's name with --name \"First Last\"");
             }
-            let password = read_password(password_stdin)?;
+            let password = read_password(password_stdin, &[username.as_str(), name.trim()])?;
             let hash = carelog_app::passwords::hash_password(password.expose())?;
             let new = NewUser {
                 username: username.as_str(),
@@ -634,7 +635,7 @@ async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::ResetPassword { username, password_stdin } => {
             let username = Username::parse(&username)?;
-            let password = read_password(password_stdin)?;
+            let password = read_password(password_stdin, &[username.as_str()])?;
             let hash = carelog_app::passwords::hash_password(password.expose())?;
             store.set_password_hash(username.as_str(), &hash, now).await?;
             audit_cli(store, "user.reset-password", username.as_str().to_owned()).await?;

@@ -55,7 +55,7 @@ async fn an_address_is_throttled_after_twenty_failures_across_accounts() {
         app.post_login(&client, &format!("guess{i}"), "wrong").await;
     }
     let page = app.post_login(&client, "coord1", "demo").await;
-    assert!(page.contains("Too many failed sign-ins from this address"), "{page}");
+    assert!(page.contains("Too many accounts failed to sign in from this address"), "{page}");
 }
 
 #[tokio::test]

@@ -69,7 +69,7 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
             "coordinator",
             "--password-stdin",
         ],
-        "long enough password\n",
+        "Quartz-lantern-harbor-91\n",
     );
     assert!(ok, "{out}");
     assert!(out.contains("Added pat.lee (coordinator)"));
@@ -85,7 +85,7 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
             "coordinator",
             "--password-stdin",
         ],
-        "long enough password\n",
+        "Quartz-lantern-harbor-91\n",
     );
     assert!(!ok && out.contains("already exists"), "{out}");
     let (ok, out) = carelog(
@@ -93,7 +93,16 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
         &["user", "add", "short", "--name", "S", "--role", "coordinator", "--password-stdin"],
         "tiny\n",
     );
-    assert!(!ok && out.contains("at least 10"), "{out}");
+    assert!(!ok && out.contains("at least 12"), "{out}");
+    // The review's examples: long enough, and guessed at once.
+    for easy in ["aaaaaaaaaaaa", "password1234", "            "] {
+        let (ok, out) = carelog(
+            &url,
+            &["user", "add", "easy", "--name", "E", "--role", "coordinator", "--password-stdin"],
+            &format!("{easy}\n"),
+        );
+        assert!(!ok && out.contains("too easy to guess"), "{easy:?}: {out}");
+    }
     let (ok, out) = carelog(&url, &["user", "set-role", "pat.lee", "owner"], "");
     assert!(!ok && out.contains("not a role"), "{out}");
     let (ok, out) = carelog(&url, &["user", "set-role", "pat.lee", "manager"], "");
@@ -101,7 +110,7 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     let (ok, out) = carelog(
         &url,
         &["user", "reset-password", "pat.lee", "--password-stdin"],
-        "another long password\n",
+        "Velvet-orbit-canyon-47\n",
     );
     assert!(ok, "{out}");
     let (ok, out) = carelog(&url, &["user", "set-role", "nobody", "admin"], "");
@@ -110,7 +119,7 @@ async fn users_are_added_and_their_roles_changed_from_the_command_line() {
     let carelog_store::Login { user, password_hash: hash } =
         store.user_for_login("pat.lee").await.unwrap().unwrap();
     assert_eq!(user.role, carelog_domain::role::Role::Manager);
-    assert!(carelog_app::passwords::verify_password("another long password", &hash));
+    assert!(carelog_app::passwords::verify_password("Velvet-orbit-canyon-47", &hash));
     let filter = carelog_store::AuditFilter { username: Some("cli".into()), ..Default::default() };
     let actions: Vec<String> = store
         .audit_events(&filter, 10, 0)

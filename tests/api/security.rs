@@ -164,3 +164,68 @@ async fn an_upload_over_ten_megabytes_says_so() {
     assert!(page.contains("over the 10 MB limit"), "{page}");
     assert!(!page.contains("Error parsing"), "no parser's words");
 }
+
+/// Thirty wrong passwords for one account at the same moment: the attempts are counted before the
+/// passwords are checked, so no more than the five free ones get an answer other than 429.
+#[tokio::test]
+async fn concurrent_wrong_passwords_cannot_outrun_the_throttle() {
+    let app = spawn_app().await;
+    let client = app.browser();
+    let form = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let token = csrf_token(&form);
+    let mut guesses = Vec::new();
+    for n in 0..30 {
+        let (client, token, url) = (client.clone(), token.clone(), app.url("/login"));
+        guesses.push(tokio::spawn(async move {
+            let password = format!("guess-{n}");
+            let form = [("_csrf", token.as_str()), ("username", "coord2"), ("password", &password)];
+            client.post(url).form(&form).send().await.unwrap().status()
+        }));
+    }
+    let mut answered = Vec::new();
+    for guess in guesses {
+        answered.push(guess.await.unwrap());
+    }
+    let not_throttled = answered.iter().filter(|s| **s != StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(not_throttled <= 5, "{not_throttled} of 30 were checked: {answered:?}");
+    assert!(
+        answered
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS)
+    );
+}
+
+/// Wrong passwords from one address slow that address down for that account, with a wait that
+/// grows; the real user at another address signs in at once (no lock-out anyone can trigger).
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_user_out_elsewhere() {
+    let proxies = carelog_domain::client_address::TrustedProxies::parse("127.0.0.1/32").unwrap();
+    let app = spawn_app_with(|c| c.trusted_proxies = Some(proxies)).await;
+    let attempt = |from: &'static str, password: &'static str| {
+        let client = app.browser();
+        let app = &app;
+        async move {
+            let form = client.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+            let token = csrf_token(&form);
+            let r = client
+                .post(app.url("/login"))
+                .header("x-forwarded-for", from)
+                .form(&[("_csrf", token.as_str()), ("username", "admin"), ("password", password)])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("203.0.113.5", "wrong").await.0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, page) = attempt("203.0.113.5", "demo").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("Try again in ") && page.contains(" seconds;"), "{page}");
+    let (status, page) = attempt("198.51.100.7", "demo").await;
+    assert!(
+        status.is_success() && page.contains("Sign out"),
+        "the admin at the practice: {status}"
+    );
+}

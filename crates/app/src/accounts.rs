@@ -54,33 +54,46 @@ impl App {
             detail,
             address,
         };
+        // Counted before the password is checked, so concurrent guesses each see the others.
+        let attempt = self.store.reserve_login_attempt(username, address, now).await?;
         let since = now - Duration::minutes(WINDOW_MINUTES);
-        let failures = self.store.login_failures_since(username, address, since).await?;
-        let throttle = login_throttle(failures.account, failures.address);
+        let recent = self.store.recent_login_failures(username, address, since, attempt).await?;
+        let throttle = login_throttle(recent, now);
         if let Some(message) = throttle.message() {
+            self.store.release_login_attempt(attempt).await?;
             let event = audit("login.throttled", None, format!("{throttle:?}"));
             self.store.record_audit(&event, now).await?;
             return Ok(SignIn::Throttled(message));
         }
         debug_assert_eq!(throttle, Throttle::Allowed);
         let found = self.store.user_for_login(username).await?;
-        let verified = tokio::task::spawn_blocking(move || match found {
-            Some(login) if login.user.is_active => {
-                verify_password(&password, &login.password_hash).then_some(login.user)
-            }
-            Some(_) | None => {
-                spend_verification_time(&password);
-                None
+        let permit = self
+            .verifications
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let verified = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            match found {
+                Some(login) if login.user.is_active => {
+                    verify_password(&password, &login.password_hash).then_some(login.user)
+                }
+                Some(_) | None => {
+                    spend_verification_time(&password);
+                    None
+                }
             }
         })
         .await
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let Some(user) = verified else {
-            self.store.record_login_failure(username, address, now).await?;
+            // The reservation stays: it is the failure.
             self.store.record_audit(&audit("login.failed", None, String::new()), now).await?;
             return Ok(SignIn::Refused);
         };
-        self.store.clear_login_failures(username).await?;
+        self.store.release_login_attempt(attempt).await?;
+        self.store.clear_login_failures(username, address).await?;
         let session_id = random_token();
         let id_hash = hash_secret(&session_id);
         self.store.create_session(&id_hash, user.id, &random_token(), address, now).await?;

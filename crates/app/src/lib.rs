@@ -66,6 +66,8 @@ pub struct App {
     saving: saving::SavingWatch,
     /// Whether the practice is the demo: asked once, since the demo loads only before serving.
     demo: Arc<tokio::sync::OnceCell<bool>>,
+    /// Password checks at once: one per core, since each holds Argon2's 19 MiB while it runs.
+    verifications: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -76,6 +78,9 @@ impl App {
             settings: Arc::new(settings),
             saving: saving::SavingWatch::default(),
             demo: Arc::default(),
+            verifications: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         }
     }
 }

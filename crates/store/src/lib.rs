@@ -85,7 +85,6 @@ pub use error::StoreError;
 pub use figures::{BillingRevision, QueueTrends};
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};
-pub use login_failures::LoginFailures;
 pub use metrics::CoordinatorMonthRow;
 pub use migrate::MIGRATIONS;
 pub use notifications::{
