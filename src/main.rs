@@ -7,9 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use carelog::config::{RawConfig, unknown_variable};
 use carelog::{Config, DEMO_PASSWORD, DemoSize};
-use carelog_domain::credentials::{NewPassword, Username};
-use carelog_domain::role::Role;
-use carelog_store::{NewAuditEvent, NewUser, Store};
+use carelog_store::Store;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -162,14 +160,20 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Change a user's role (their sessions end)
+    /// List every user: role, state, sessions, live API tokens, patients held
+    List,
+    /// Change a user's role (their sessions end and their API tokens are revoked)
     SetRole { username: String, role: String },
-    /// Set a new password (their sessions end)
+    /// Set a new password (their sessions end and their API tokens are revoked)
     ResetPassword {
         username: String,
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Take a user's access away: sessions end, API tokens are revoked, sign-in is refused
+    Deactivate { username: String },
+    /// Give a deactivated user access again (with their old password; their tokens stay revoked)
+    Reactivate { username: String },
 }
 
 fn init_logging() {
@@ -256,7 +260,7 @@ async fn run() -> anyhow::Result<()> {
             print_logins(&size);
             Ok(())
         }
-        Command::User(command) => user(&store, command).await,
+        Command::User(command) => user(&store, &config, command).await,
         Command::Billing { action, month, rules, format } => {
             let app = carelog::web_state(store, &config).app.clone();
             match (action, month) {
@@ -570,8 +574,8 @@ async fn import_synthea(
     Ok(())
 }
 
-/// A new password from standard input or the terminal, judged against what is known of its user.
-fn read_password(from_stdin: bool, about_the_user: &[&str]) -> anyhow::Result<NewPassword> {
+/// A new password from standard input or the terminal; the services judge it.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     let text = if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
@@ -584,62 +588,76 @@ fn read_password(from_stdin: bool, about_the_user: &[&str]) -> anyhow::Result<Ne
         }
         first
     };
-    Ok(NewPassword::parse(&text, about_the_user)?)
+    Ok(text)
 }
 
-async fn audit_cli(store: &Store, action: &str, detail: String) -> anyhow::Result<()> {
-    let event = NewAuditEvent {
-        user_id: None,
-        username: "cli",
-        action,
-        patient_id: None,
-        detail,
-        address: "command line",
+/// User management at the server's command line, through the same services as Admin → Users.
+async fn user(store: &Store, config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let app = carelog::web_state(store.clone(), config).app.clone();
+    let cli = carelog_app::Actor::command_line();
+    let refused = |e: carelog_app::ServiceError| match e {
+        carelog_app::ServiceError::Refused(message) => anyhow::anyhow!(message),
+        other => anyhow::anyhow!(other),
     };
-    store.record_audit(&event, Utc::now()).await?;
-    Ok(())
-}
-
-async fn user(store: &Store, command: UserCommand) -> anyhow::Result<()> {
-    let now = Utc::now();
     match command {
-        UserCommand::Add { username, name, role, email, password_stdin } => {
-            let username = Username::parse(&username)?;
-            let role = Role::parse(&role)?;
-            if name.trim().is_empty() {
-                bail!("name: give the person's name with --name \"First Last\"");
+        UserCommand::List => {
+            let people = app.people(&cli).await.map_err(refused)?;
+            println!(
+                "{:<20} {:<28} {:<12} {:<12} {:>8} {:>6} {:>8}",
+                "username", "name", "role", "state", "sessions", "tokens", "patients"
+            );
+            for p in people {
+                let state = if p.is_active { "active" } else { "deactivated" };
+                println!(
+                    "{:<20} {:<28} {:<12} {:<12} {:>8} {:>6} {:>8}",
+                    p.username,
+                    p.display_name,
+                    p.role,
+                    state,
+                    p.sessions,
+                    p.live_tokens,
+                    p.patients
+                );
             }
-            let password = read_password(password_stdin, &[username.as_str(), name.trim()])?;
-            let hash = carelog_app::passwords::hash_password(password.expose())?;
-            let new = NewUser {
-                username: username.as_str(),
-                display_name: name.trim(),
+        }
+        UserCommand::Add { username, name, role, email, password_stdin } => {
+            let password = read_password(password_stdin)?;
+            let person = carelog_app::people::NewPerson {
+                username: &username,
+                name: &name,
                 email: email.as_deref(),
-                password_hash: &hash,
-                role,
+                role: &role,
+                password: &password,
             };
-            store.create_user(&new, now).await?;
-            audit_cli(store, "user.add", format!("{} as {role}", username.as_str())).await?;
-            println!("Added {} ({role}).", username.as_str());
+            app.add_person(&cli, &person).await.map_err(refused)?;
+            println!(
+                "Added {} ({}).",
+                username.trim().to_ascii_lowercase(),
+                role.trim().to_ascii_lowercase()
+            );
         }
         UserCommand::SetRole { username, role } => {
-            let username = Username::parse(&username)?;
-            let role = Role::parse(&role)?;
-            let before = store.set_role(username.as_str(), role, now).await?;
-            audit_cli(store, "user.set-role", format!("{}: {before} → {role}", username.as_str()))
-                .await?;
+            let changed = app.set_role(&cli, &username, &role).await.map_err(refused)?;
             println!(
-                "{} is now {role} (was {before}); their sessions have ended.",
-                username.as_str()
+                "{} is now {} (was {}); {}.",
+                changed.username,
+                role.trim().to_ascii_lowercase(),
+                changed.before,
+                changed.ended()
             );
         }
         UserCommand::ResetPassword { username, password_stdin } => {
-            let username = Username::parse(&username)?;
-            let password = read_password(password_stdin, &[username.as_str()])?;
-            let hash = carelog_app::passwords::hash_password(password.expose())?;
-            store.set_password_hash(username.as_str(), &hash, now).await?;
-            audit_cli(store, "user.reset-password", username.as_str().to_owned()).await?;
-            println!("Password changed for {}; their sessions have ended.", username.as_str());
+            let password = read_password(password_stdin)?;
+            let changed = app.reset_password(&cli, &username, &password).await.map_err(refused)?;
+            println!("Password changed for {}; {}.", changed.username, changed.ended());
+        }
+        UserCommand::Deactivate { username } => {
+            let changed = app.deactivate(&cli, &username).await.map_err(refused)?;
+            println!("{} is deactivated; {}.", changed.username, changed.ended());
+        }
+        UserCommand::Reactivate { username } => {
+            let changed = app.reactivate(&cli, &username).await.map_err(refused)?;
+            println!("{} is active again; they sign in with their password.", changed.username);
         }
     }
     Ok(())

@@ -241,7 +241,7 @@ async fn logging_a_task_follows_the_same_rules_as_the_form_and_revoked_tokens_st
     let (client, _) = app.sign_in("coord1").await;
     let tokens = client.get(app.url("/account/tokens")).send().await.unwrap().text().await.unwrap();
     assert!(!tokens.contains(&token), "a token is shown once");
-    let id = app.store.api_tokens(me).await.unwrap()[0].id;
+    let id = app.store.api_tokens(Some(me)).await.unwrap()[0].id;
     let (status, _) = app.post_form(&client, &format!("/account/tokens/{id}/revoke"), &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(get(&app, &token, "/patients").await.0, StatusCode::UNAUTHORIZED);

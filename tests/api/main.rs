@@ -24,6 +24,7 @@ mod json_api;
 mod notifications;
 mod panel;
 mod patient_month;
+mod people;
 mod security;
 mod shell;
 mod shutdown;

@@ -45,7 +45,15 @@ async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
         password_hash: &hash,
         role: carelog_domain::role::Role::Coordinator,
     };
-    app.store.create_user(&new, Utc::now()).await.unwrap();
+    let event = carelog_store::NewAuditEvent {
+        user_id: None,
+        username: "test",
+        action: "user.add",
+        patient_id: None,
+        detail: String::new(),
+        address: "test",
+    };
+    app.store.create_user(&new, &event, Utc::now()).await.unwrap();
     let (client, page) = app.sign_in("newcoord").await;
     assert!(page.contains("This Month: 0 min | 0 patients"));
     assert!(page.contains("0 patients ·"), "an empty caseload");

@@ -1,9 +1,10 @@
 //! Signing in and out, sessions and API tokens: who a request comes from.
 
+use carelog_domain::credentials::TokenLifetime;
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::login_throttle::{Throttle, WINDOW_MINUTES, login_throttle};
 use carelog_domain::session_policy::{SessionState, session_state};
-use carelog_store::{ApiTokenRow, NewAuditEvent, User};
+use carelog_store::{ApiTokenRow, NewApiToken, NewAuditEvent, SessionListing, User};
 use chrono::{Duration, Utc};
 
 use crate::actor::audit_event;
@@ -150,11 +151,24 @@ impl App {
 
     /// The actor's own API tokens.
     pub async fn api_tokens(&self, actor: &Actor) -> ServiceResult<Vec<ApiTokenRow>> {
-        Ok(self.store.api_tokens(actor.id).await?)
+        Ok(self.store.api_tokens(Some(actor.id)).await?)
     }
 
-    /// Makes a named API token for the actor and returns it: the only time it is shown.
-    pub async fn create_api_token(&self, actor: &Actor, name: &str) -> ServiceResult<String> {
+    /// Every user's API tokens (admins).
+    pub async fn all_api_tokens(&self, actor: &Actor) -> ServiceResult<Vec<ApiTokenRow>> {
+        self.require_admin(actor)?;
+        self.audit(actor, "api_token.list", None, "every user's tokens".into()).await?;
+        Ok(self.store.api_tokens(None).await?)
+    }
+
+    /// Makes a named API token for the actor, living `lifetime` (text: days; empty for 90), and
+    /// returns it: the only time it is shown.
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        lifetime: &str,
+    ) -> ServiceResult<String> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
             return Err(ServiceError::Refused(
@@ -162,21 +176,58 @@ impl App {
                     .into(),
             ));
         }
+        let lifetime = TokenLifetime::parse(lifetime).map_err(crate::enrollment::refused)?;
         let token = format!("{TOKEN_PREFIX}{}", random_token());
         let prefix: String = token.chars().take(TOKEN_PREFIX.len() + 6).collect();
-        let event = audit_event(actor, "api_token.create", None, format!("{name} ({prefix}…)"));
+        let now = Utc::now();
+        let expires_at = now + Duration::days(lifetime.days());
+        let detail = format!("{name} ({prefix}…), expires {}", expires_at.format("%Y-%m-%d"));
+        let event = audit_event(actor, "api_token.create", None, detail);
         let hash = hash_secret(&token);
-        self.store.create_api_token(actor.id, name, &hash, &prefix, &event, Utc::now()).await?;
+        let new =
+            NewApiToken { user_id: actor.id, name, token_hash: &hash, prefix: &prefix, expires_at };
+        self.store.create_api_token(&new, &event, now).await?;
         Ok(token)
     }
 
     /// Revokes one of the actor's own tokens; another's, or none, is not found.
     pub async fn revoke_api_token(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
         let event = audit_event(actor, "api_token.revoke", None, format!("token {id}"));
-        if !self.store.revoke_api_token(actor.id, id, &event, Utc::now()).await? {
+        let reason = "revoked by its owner";
+        if !self.store.revoke_api_token(Some(actor.id), id, reason, &event, Utc::now()).await? {
             return Err(ServiceError::NotFound);
         }
         Ok(())
+    }
+
+    /// Revokes any user's token (admins).
+    pub async fn revoke_any_api_token(&self, actor: &Actor, id: i64) -> ServiceResult<()> {
+        self.require_admin(actor)?;
+        let event = audit_event(actor, "api_token.revoke", None, format!("token {id}"));
+        let reason = format!("revoked by {}", actor.username);
+        if !self.store.revoke_api_token(None, id, &reason, &event, Utc::now()).await? {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The actor's signed-in sessions; `current` (the cookie) marks which one is this.
+    pub async fn my_sessions(&self, actor: &Actor) -> ServiceResult<Vec<SessionListing>> {
+        Ok(self.store.sessions_of(actor.id).await?)
+    }
+
+    /// Ends one of the actor's other sessions (`which`: its listed id) or all of them (None); the
+    /// session behind `current` stays. Returns how many ended.
+    pub async fn end_my_sessions(
+        &self,
+        actor: &Actor,
+        current: &str,
+        which: Option<&str>,
+    ) -> ServiceResult<u64> {
+        let detail = if which.is_some() { "one other session" } else { "every other session" };
+        let event = audit_event(actor, "session.end", None, detail.into());
+        let keep = hash_secret(current);
+        Ok(self.store.end_sessions_of(actor.id, &keep, which, &event, Utc::now()).await?)
     }
 
     /// Records what the actor just did or saw; a request that cannot be audited fails.

@@ -27,6 +27,7 @@ pub mod notify;
 pub mod panel;
 pub mod passwords;
 pub mod patients;
+pub mod people;
 pub mod practice;
 pub mod saving;
 pub mod secrets;

@@ -13,3 +13,4 @@ pub use carelog_store::{
     ScheduleRow, ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember,
     TeamWindows, User,
 };
+pub use carelog_store::{OrphanedCaseload, SessionListing, UserAccount};

@@ -33,6 +33,8 @@ pub struct TeamOverview {
     pub pending: i64,
     pub facilities: Vec<Named>,
     pub providers: Vec<Named>,
+    /// Deactivated coordinators still holding patients: flagged for reassignment.
+    pub to_reassign: Vec<carelog_store::OrphanedCaseload>,
 }
 
 /// A QA review as a manager filled in the form: every field as typed.
@@ -147,6 +149,7 @@ impl App {
             pending,
             facilities: self.store.facilities().await?,
             providers: self.store.providers().await?,
+            to_reassign: self.store.inactive_coordinators_with_patients().await?,
         })
     }
 

@@ -91,6 +91,40 @@ impl NewPassword {
     }
 }
 
+/// How long an API token lives: 90 days unless chosen, at most a year, so a forgotten token ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLifetime(u16);
+
+pub const DEFAULT_TOKEN_DAYS: u16 = 90;
+pub const MAX_TOKEN_DAYS: u16 = 365;
+
+impl TokenLifetime {
+    /// Whole days from 1 to 365; empty means the default 90.
+    pub fn parse(text: &str) -> Result<Self, RuleViolation> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Self(DEFAULT_TOKEN_DAYS));
+        }
+        match text.parse::<u16>() {
+            Ok(days) if (1..=MAX_TOKEN_DAYS).contains(&days) => Ok(Self(days)),
+            _ => Err(RuleViolation::new(
+                "expires in",
+                format!("give whole days from 1 to {MAX_TOKEN_DAYS}; \"{text}\" is not"),
+            )),
+        }
+    }
+
+    pub fn days(self) -> i64 {
+        i64::from(self.0)
+    }
+}
+
+impl Default for TokenLifetime {
+    fn default() -> Self {
+        Self(DEFAULT_TOKEN_DAYS)
+    }
+}
+
 impl std::fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("NewPassword(<redacted>)")
@@ -121,6 +155,16 @@ mod tests {
             format!("{:?}", NewPassword::parse("Quartz-lantern-harbor-91", &[]).unwrap()),
             "NewPassword(<redacted>)"
         );
+    }
+
+    #[test]
+    fn tokens_live_ninety_days_unless_told_and_never_past_a_year() {
+        assert_eq!(TokenLifetime::parse("").unwrap().days(), 90);
+        assert_eq!(TokenLifetime::parse(" 1 ").unwrap().days(), 1);
+        assert_eq!(TokenLifetime::parse("365").unwrap().days(), 365);
+        for bad in ["0", "366", "-5", "forever", "30.5"] {
+            assert!(TokenLifetime::parse(bad).unwrap_err().message.contains("1 to 365"), "{bad}");
+        }
     }
 
     #[test]

@@ -14,11 +14,25 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct ApiTokenRow {
     pub id: i64,
+    pub username: String,
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_reason: String,
+}
+
+const TOKEN_COLUMNS: &str = "t.id, u.username, t.name, t.prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.revoked_reason";
+
+/// A token to make: its owner, name, hash, the prefix shown to tell it apart, and when it expires.
+pub struct NewApiToken<'a> {
+    pub user_id: UserId,
+    pub name: &'a str,
+    pub token_hash: &'a str,
+    pub prefix: &'a str,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(FromQueryResult)]
@@ -31,18 +45,22 @@ struct LiveToken {
 impl Store {
     pub async fn create_api_token(
         &self,
-        user_id: UserId,
-        name: &str,
-        token_hash: &str,
-        prefix: &str,
+        token: &NewApiToken<'_>,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let tx = self.begin_write().await?;
         let id: i64 = tx
             .scalar(self.stmt(
-                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                vec![user_id.into(), name.into(), token_hash.into(), prefix.into(), at(now)],
+                "INSERT INTO api_tokens (user_id, name, token_hash, prefix, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                vec![
+                    token.user_id.into(),
+                    token.name.into(),
+                    token.token_hash.into(),
+                    token.prefix.into(),
+                    at(now),
+                    at(token.expires_at),
+                ],
             ))
             .await?
             .ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
@@ -51,27 +69,45 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn api_tokens(&self, user_id: UserId) -> Result<Vec<ApiTokenRow>> {
+    /// One user's tokens, or (None) everyone's, newest first.
+    pub async fn api_tokens(&self, user_id: Option<UserId>) -> Result<Vec<ApiTokenRow>> {
+        let (filter, values) = match user_id {
+            Some(id) => ("WHERE t.user_id = $1", vec![id.into()]),
+            None => ("", vec![]),
+        };
         self.rows(
-            "SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
-            vec![user_id.into()],
+            &format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id {filter} ORDER BY t.created_at DESC, t.id DESC"
+            ),
+            values,
         )
         .await
     }
 
-    /// Revokes one of the user's own tokens; false when there is no such live token.
+    /// Revokes a live token (of `owner` only, when given); false when there is no such live token.
     pub async fn revoke_api_token(
         &self,
-        user_id: UserId,
+        owner: Option<UserId>,
         token_id: i64,
+        reason: &str,
         audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let tx = self.begin_write().await?;
+        let mut values = vec![at(now), reason.into(), token_id.into()];
+        let owned = match owner {
+            Some(id) => {
+                values.push(id.into());
+                " AND user_id = $4"
+            }
+            None => "",
+        };
         let done = tx
             .execute_raw(self.stmt(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-                vec![at(now), token_id.into(), user_id.into()],
+                &format!(
+                    "UPDATE api_tokens SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL{owned}"
+                ),
+                values,
             ))
             .await?
             .rows_affected();
@@ -83,7 +119,7 @@ impl Store {
         Ok(true)
     }
 
-    /// The active user a live token belongs to; notes its use at most once a minute.
+    /// The active user a live (unrevoked, unexpired) token belongs to; notes its use at most once a minute.
     pub async fn user_for_api_token(
         &self,
         token_hash: &str,
@@ -92,8 +128,8 @@ impl Store {
         let Some(token) = self
             .row::<LiveToken>(
                 "SELECT t.id AS token_id, t.last_used_at, u.id AS user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active = TRUE",
-                vec![token_hash.into()],
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND u.is_active = TRUE",
+                vec![token_hash.into(), at(now)],
             )
             .await?
         else {

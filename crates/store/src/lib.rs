@@ -57,7 +57,7 @@ pub mod vocabulary_checks;
 pub use sea_orm::Value;
 
 pub use amendments::{Amended, NewAmendment};
-pub use api_tokens::ApiTokenRow;
+pub use api_tokens::{ApiTokenRow, NewApiToken};
 pub use assignment_queue::{QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
 pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
@@ -99,11 +99,11 @@ pub use quality::{
     ChartPatient, EntryOwner, FirstAssignment, NewReview, NewSurvey, QualityWindow, SampleEntry,
 };
 pub use schedules::ScheduleRow;
-pub use sessions::SessionRecord;
+pub use sessions::{SessionListing, SessionRecord};
 pub use summary::MonthSummary;
 pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamWindows};
 pub use timers::RunningTimer;
-pub use users::{Login, NewUser, User};
+pub use users::{ChangedUser, Login, NewUser, OrphanedCaseload, User, UserAccount, UserChange};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -109,6 +109,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "the billed record of a closed month, its fees, entry amendments; entries of a closed month refused",
         sql: include_str!("../migrations/0019_billed_record.sql"),
     },
+    Migration {
+        version: 20,
+        description: "API tokens expire and keep why they ended; users keep when they were deactivated",
+        sql: include_str!("../migrations/0020_people.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -138,6 +143,13 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (17, engine) => billing_input_triggers(&["visits"], engine),
         (18, engine) => crate::vocabulary_checks::migration_18(engine),
         (19, engine) => crate::closed_months::migration_19(engine),
+        // Tokens made before expiry existed get the default 90 days from when they were made.
+        (20, Engine::Sqlite) => vec![
+            "UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', created_at, '+90 days') WHERE expires_at IS NULL".into(),
+        ],
+        (20, Engine::Postgres) => vec![
+            "UPDATE api_tokens SET expires_at = created_at + INTERVAL '90 days' WHERE expires_at IS NULL".into(),
+        ],
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -15,7 +15,55 @@ pub struct SessionRecord {
     pub last_seen_at: DateTime<Utc>,
 }
 
+/// A signed-in session as its user sees it (never the cookie: only its hash is kept).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SessionListing {
+    pub id_hash: String,
+    pub address: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
 impl Store {
+    /// A user's sessions, the most recently active first.
+    pub async fn sessions_of(&self, user_id: UserId) -> Result<Vec<SessionListing>> {
+        self.rows(
+            "SELECT id_hash, address, created_at, last_seen_at FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC",
+            vec![user_id.into()],
+        )
+        .await
+    }
+
+    /// Ends the user's sessions but `keep` (all but `keep` when `only` is None, else just `only`);
+    /// returns how many ended.
+    pub async fn end_sessions_of(
+        &self,
+        user_id: UserId,
+        keep: &str,
+        only: Option<&str>,
+        audit: &crate::NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        use sea_orm::ConnectionTrait;
+        let tx = self.begin_write().await?;
+        let (sql, values) = match only {
+            Some(one) => (
+                "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2 AND id_hash = $3",
+                vec![user_id.into(), keep.into(), one.into()],
+            ),
+            None => (
+                "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2",
+                vec![user_id.into(), keep.into()],
+            ),
+        };
+        let ended = tx.execute_raw(self.stmt(sql, values)).await?.rows_affected();
+        if ended > 0 {
+            crate::audit::insert_audit(self, &*tx, audit, now).await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     pub async fn create_session(
         &self,
         id_hash: &str,
@@ -54,11 +102,6 @@ impl Store {
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         self.exec("DELETE FROM sessions WHERE id_hash = $1", vec![id_hash.into()]).await?;
-        Ok(())
-    }
-
-    pub async fn delete_sessions_of(&self, user_id: UserId) -> Result<()> {
-        self.exec("DELETE FROM sessions WHERE user_id = $1", vec![user_id.into()]).await?;
         Ok(())
     }
 

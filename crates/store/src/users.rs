@@ -3,7 +3,11 @@ use carelog_domain::role::Role;
 use chrono::{DateTime, Utc};
 use sea_orm::FromQueryResult;
 
+use sea_orm::ConnectionTrait;
+
+use crate::audit::{NewAuditEvent, insert_audit};
 use crate::connection::at;
+use crate::row::Query;
 use crate::{Result, Store, StoreError};
 
 /// The role column's CHECK constraint admits only the three roles, so every row decodes.
@@ -33,12 +37,71 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
+/// What is done to an existing user.
+pub enum UserChange<'a> {
+    Role(Role),
+    Password { hash: &'a str },
+    Deactivate,
+    Reactivate,
+}
+
+impl UserChange<'_> {
+    /// Why the user's sessions and tokens end with this change; None when they do not.
+    fn ends_credentials(&self) -> Option<&'static str> {
+        match self {
+            UserChange::Role(_) => Some("role changed"),
+            UserChange::Password { .. } => Some("password reset"),
+            UserChange::Deactivate => Some("user deactivated"),
+            UserChange::Reactivate => None,
+        }
+    }
+}
+
+/// A user as they were before a change, and what the change ended.
+#[derive(Debug, Clone)]
+pub struct ChangedUser {
+    pub before: User,
+    pub sessions_ended: u64,
+    pub tokens_revoked: u64,
+}
+
+/// An account as the Users page lists it.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct UserAccount {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub deactivated_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub sessions: i64,
+    pub live_tokens: i64,
+    pub patients: i64,
+}
+
+/// A deactivated coordinator's patients, still theirs until a manager reassigns them.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct OrphanedCaseload {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub patients: i64,
+}
+
 const USER_COLUMNS: &str = "id, username, display_name, role, is_active";
 
 impl Store {
-    pub async fn create_user(&self, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId> {
-        let result = self
-            .write_returning::<UserId>(
+    /// Makes a user and records its audit event in the same transaction.
+    pub async fn create_user(
+        &self,
+        user: &NewUser<'_>,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<UserId> {
+        let tx = self.begin_write().await?;
+        let result = tx
+            .scalar::<UserId>(self.stmt(
                 "INSERT INTO users (username, display_name, email, password_hash, role, is_active, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6) RETURNING id",
                 vec![
@@ -49,16 +112,19 @@ impl Store {
                     user.role.into(),
                     at(now),
                 ],
-            )
+            ))
             .await;
-        match result {
-            Ok(Some(id)) => Ok(id),
-            Ok(None) => Err(StoreError::NotFound("the new user's id".into())),
+        let id = match result {
+            Ok(Some(id)) => id,
+            Ok(None) => return Err(StoreError::NotFound("the new user's id".into())),
             Err(StoreError::Conflict(_)) => {
-                Err(StoreError::AlreadyExists(format!("user \"{}\"", user.username)))
+                return Err(StoreError::AlreadyExists(format!("user \"{}\"", user.username)));
             }
-            Err(e) => Err(e),
-        }
+            Err(e) => return Err(e),
+        };
+        insert_audit(self, &*tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
@@ -83,33 +149,94 @@ impl Store {
         self.count("SELECT COUNT(*) AS n FROM users", vec![]).await
     }
 
-    /// Changes a role and ends the user's sessions, so the new role applies at the next sign-in.
-    pub async fn set_role(&self, username: &str, role: Role, now: DateTime<Utc>) -> Result<Role> {
-        let user = self.user_named(username).await?;
-        self.exec(
-            "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
-            vec![role.into(), at(now), user.id.into()],
-        )
-        .await?;
-        self.delete_sessions_of(user.id).await?;
-        Ok(user.role)
-    }
-
-    /// Replaces a password hash and ends the user's sessions.
-    pub async fn set_password_hash(
+    /// Changes a user's role, password or standing with its audit event, in one transaction. Every
+    /// change but a reactivation ends the user's sessions and revokes their API tokens (`reason` is
+    /// kept on each token), so it applies at once to every way the user reaches carelog.
+    /// Returns the user as they were and what was ended.
+    pub async fn change_user(
         &self,
         username: &str,
-        password_hash: &str,
+        change: &UserChange<'_>,
+        audit: &NewAuditEvent<'_>,
         now: DateTime<Utc>,
-    ) -> Result<UserId> {
-        let user = self.user_named(username).await?;
-        self.exec(
-            "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
-            vec![password_hash.into(), at(now), user.id.into()],
+    ) -> Result<ChangedUser> {
+        let before = self.user_named(username).await?;
+        let tx = self.begin_write().await?;
+        let (sql, values): (&str, Vec<sea_orm::Value>) = match change {
+            UserChange::Role(role) => (
+                "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+                vec![(*role).into(), at(now), before.id.into()],
+            ),
+            UserChange::Password { hash } => (
+                "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
+                vec![(*hash).into(), at(now), before.id.into()],
+            ),
+            UserChange::Deactivate => (
+                "UPDATE users SET is_active = FALSE, deactivated_at = $1, updated_at = $1 WHERE id = $2",
+                vec![at(now), before.id.into()],
+            ),
+            UserChange::Reactivate => (
+                "UPDATE users SET is_active = TRUE, deactivated_at = NULL, updated_at = $1 WHERE id = $2",
+                vec![at(now), before.id.into()],
+            ),
+        };
+        tx.execute_raw(self.stmt(sql, values)).await?;
+        let mut ended = ChangedUser { before, sessions_ended: 0, tokens_revoked: 0 };
+        if let Some(reason) = change.ends_credentials() {
+            ended.sessions_ended = tx
+                .execute_raw(
+                    self.stmt(
+                        "DELETE FROM sessions WHERE user_id = $1",
+                        vec![ended.before.id.into()],
+                    ),
+                )
+                .await?
+                .rows_affected();
+            ended.tokens_revoked = tx
+                .execute_raw(self.stmt(
+                    "UPDATE api_tokens SET revoked_at = $1, revoked_reason = $2 WHERE user_id = $3 AND revoked_at IS NULL",
+                    vec![at(now), reason.into(), ended.before.id.into()],
+                ))
+                .await?
+                .rows_affected();
+        }
+        insert_audit(self, &*tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Every account with what an administrator needs to see about it.
+    pub async fn user_accounts(&self, now: DateTime<Utc>) -> Result<Vec<UserAccount>> {
+        self.rows(
+            "SELECT u.id, u.username, u.display_name, u.role, u.is_active, u.deactivated_at,
+                    (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen_at,
+                    (SELECT CAST(COUNT(*) AS BIGINT) FROM sessions s WHERE s.user_id = u.id) AS sessions,
+                    (SELECT CAST(COUNT(*) AS BIGINT) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL AND t.expires_at > $1) AS live_tokens,
+                    (SELECT CAST(COUNT(*) AS BIGINT) FROM patients p WHERE p.coordinator_id = u.id AND p.status <> 'Deceased') AS patients
+             FROM users u ORDER BY u.is_active DESC, u.role, u.username",
+            vec![at(now)],
         )
-        .await?;
-        self.delete_sessions_of(user.id).await?;
-        Ok(user.id)
+        .await
+    }
+
+    /// How many active administrators there are (the last one may not be removed).
+    pub async fn active_admins(&self) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND is_active = TRUE",
+            vec![],
+        )
+        .await
+    }
+
+    /// Deactivated coordinators who still hold patients, and how many: to reassign.
+    pub async fn inactive_coordinators_with_patients(&self) -> Result<Vec<OrphanedCaseload>> {
+        self.rows(
+            "SELECT u.id, u.username, u.display_name, CAST(COUNT(p.id) AS BIGINT) AS patients
+             FROM users u JOIN patients p ON p.coordinator_id = u.id AND p.status <> 'Deceased'
+             WHERE u.is_active = FALSE GROUP BY u.id, u.username, u.display_name ORDER BY u.display_name",
+            vec![],
+        )
+        .await
     }
 
     async fn user_named(&self, username: &str) -> Result<User> {

@@ -1,4 +1,5 @@
-//! Each user's API tokens: create one (shown once), see when each was last used, revoke.
+//! API tokens: each user's own (create one, shown once; see expiry and last use; revoke), and every
+//! user's for admins (see and revoke any).
 
 use askama::Template;
 use axum::Form;
@@ -7,27 +8,80 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
 use carelog_app::model::ApiTokenRow;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
-use crate::context::CurrentUser;
+use crate::context::{AdminUser, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// A token as the tables show it.
+pub struct TokenView {
+    pub id: i64,
+    pub username: String,
+    pub name: String,
+    pub prefix: String,
+    pub created: String,
+    pub last_used: String,
+    /// "Active until 2027-03-06", "Expired 2027-03-06", "Revoked 2026-12-06 (password reset)".
+    pub state: String,
+    pub live: bool,
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+impl TokenView {
+    fn of(t: ApiTokenRow, now: DateTime<Utc>) -> Self {
+        let expired = t.expires_at.is_some_and(|e| e <= now);
+        let state = match (t.revoked_at, t.expires_at) {
+            (Some(r), _) if t.revoked_reason.is_empty() => format!("Revoked {}", day(r)),
+            (Some(r), _) => format!("Revoked {} ({})", day(r), t.revoked_reason),
+            (None, Some(e)) if expired => format!("Expired {}", day(e)),
+            (None, Some(e)) => format!("Active until {}", day(e)),
+            (None, None) => "Active".into(),
+        };
+        TokenView {
+            id: t.id,
+            live: t.revoked_at.is_none() && !expired,
+            username: t.username,
+            name: t.name,
+            prefix: t.prefix,
+            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            last_used: t
+                .last_used_at
+                .map_or_else(|| "never".into(), |u| u.format("%Y-%m-%d %H:%M UTC").to_string()),
+            state,
+        }
+    }
+
+    fn all(tokens: Vec<ApiTokenRow>) -> Vec<Self> {
+        let now = Utc::now();
+        tokens.into_iter().map(|t| TokenView::of(t, now)).collect()
+    }
+}
 
 #[derive(Template)]
 #[template(path = "pages/api_tokens.html")]
 struct TokensPage {
     shell: Shell,
-    tokens: Vec<ApiTokenRow>,
+    tokens: Vec<TokenView>,
     new_token: Option<String>,
     error: Option<String>,
     role: &'static str,
+    /// Where a row's Revoke posts: the user's own tokens, or (admins) anyone's.
+    revoke_base: &'static str,
+    everyone: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct NewTokenForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    expires_in_days: String,
 }
 
 async fn show(
@@ -39,10 +93,12 @@ async fn show(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage {
         shell: Shell::load(state, user, Tab::Notifications).await?,
-        tokens: state.app.api_tokens(&user.actor()).await?,
+        tokens: TokenView::all(state.app.api_tokens(&user.actor()).await?),
         new_token,
         error,
         role: user.role().label(),
+        revoke_base: "/account/tokens",
+        everyone: false,
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -56,7 +112,7 @@ pub async fn create(
     user: CurrentUser,
     Form(form): Form<NewTokenForm>,
 ) -> AppResult<Response> {
-    match state.app.create_api_token(&user.actor(), &form.name).await {
+    match state.app.create_api_token(&user.actor(), &form.name, &form.expires_in_days).await {
         Ok(token) => show(&state, &user, Some(token), None).await,
         Err(ServiceError::Refused(message)) => show(&state, &user, None, Some(message)).await,
         Err(other) => Err(other.into()),
@@ -71,4 +127,31 @@ pub async fn revoke(
     let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
     state.app.revoke_api_token(&user.actor(), id).await?;
     Ok(Redirect::to("/account/tokens").into_response())
+}
+
+/// Every user's tokens (admins).
+pub async fn everyone(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+) -> AppResult<Response> {
+    let page = TokensPage {
+        shell: Shell::load(&state, &user, Tab::Admin).await?,
+        tokens: TokenView::all(state.app.all_api_tokens(&user.actor()).await?),
+        new_token: None,
+        error: None,
+        role: user.role().label(),
+        revoke_base: "/admin/tokens",
+        everyone: true,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn revoke_any(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+) -> AppResult<Response> {
+    let id = raw_id.trim().parse::<i64>().map_err(|_| AppError::NotFound)?;
+    state.app.revoke_any_api_token(&user.actor(), id).await?;
+    Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -22,11 +22,13 @@ pub mod quality;
 pub mod reports;
 pub mod schedules;
 pub mod senior_reviews;
+pub mod sessions;
 mod shell;
 pub mod task_edit;
 pub mod tasks;
 pub mod team;
 pub mod timer;
+pub mod users;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_domain::ids::PatientId;

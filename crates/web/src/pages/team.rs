@@ -125,6 +125,7 @@ struct TeamPage {
     coordinator_param: String,
     /// Set when a workload card's "Assign Patient" led here: the assign screen preselects them.
     assigning_to: Option<String>,
+    to_reassign: Vec<carelog_app::model::OrphanedCaseload>,
 }
 
 impl TeamPage {
@@ -457,7 +458,8 @@ fn team_page(
     tz: Tz,
 ) -> AppResult<TeamPage> {
     let now = Utc::now();
-    let TeamOverview { queue, overdue, team, trends, pending, facilities, providers } = overview;
+    let TeamOverview { queue, overdue, team, trends, pending, facilities, providers, to_reassign } =
+        overview;
     let QueuePage { rows, total } = queue;
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
@@ -492,6 +494,7 @@ fn team_page(
         next_link: (page < pages).then(|| link(page + 1)),
         coordinator_param,
         assigning_to,
+        to_reassign,
         q,
     })
 }
