@@ -131,6 +131,10 @@ fn loader_gone(loader: &str) -> bool {
 pub async fn prepare(store: &Store) -> Result<(), AppError> {
     store.migrate().await?;
     store.seed_reference_data(Utc::now()).await?;
+    let sealed = store.seal_earlier_audit_events().await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "audit events from before the hash chain sealed into it");
+    }
     Ok(())
 }
 

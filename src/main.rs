@@ -125,6 +125,9 @@ enum Command {
         #[arg(long = "map")]
         maps: Vec<String>,
     },
+    /// The audit log's tamper evidence: `carelog audit verify` checks every event's hash chain
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Generate the monthly and weekly tasks of the month and week holding a date (idempotent)
     Generate {
         /// YYYY-MM-DD; today in the practice time zone when omitted
@@ -143,6 +146,12 @@ struct DemoArgs {
     months: u32,
     #[arg(long, default_value_t = 42)]
     seed: u64,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain over every audit event; names the first event that does not hold
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +270,20 @@ async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&store, &config, command).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let app = carelog::web_state(store, &config).app.clone();
+            let report = app.verify_audit_chain().await?;
+            match report.broken {
+                None => {
+                    println!("The audit chain holds: {} events checked.", report.checked);
+                    Ok(())
+                }
+                Some(broken) => bail!(
+                    "the audit chain is broken: {broken} ({} events before it hold)",
+                    report.checked
+                ),
+            }
+        }
         Command::Billing { action, month, rules, format } => {
             let app = carelog::web_state(store, &config).app.clone();
             match (action, month) {

@@ -5,6 +5,7 @@
 mod access;
 mod assignment;
 mod audit;
+mod audit_chain;
 mod auth;
 mod automation;
 mod billed_record;

@@ -52,6 +52,7 @@ async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
         patient_id: None,
         detail: String::new(),
         address: "test",
+        patients: Vec::new(),
     };
     app.store.create_user(&new, &event, Utc::now()).await.unwrap();
     let (client, page) = app.sign_in("newcoord").await;

@@ -39,6 +39,7 @@ async fn fill_what_the_demo_leaves_empty(app: &TestApp) {
         patient_id: None,
         detail: String::new(),
         address: "test",
+        patients: Vec::new(),
     };
     let revision = store.billing_revisions(&[month]).await.unwrap()[&month].month;
     let close = carelog_store::MonthClose {

@@ -54,6 +54,7 @@ impl App {
             patient_id: None,
             detail,
             address,
+            patients: Vec::new(),
         };
         // Counted before the password is checked, so concurrent guesses each see the others.
         let attempt = self.store.reserve_login_attempt(username, address, now).await?;
@@ -228,6 +229,21 @@ impl App {
         let event = audit_event(actor, "session.end", None, detail.into());
         let keep = hash_secret(current);
         Ok(self.store.end_sessions_of(actor.id, &keep, which, &event, Utc::now()).await?)
+    }
+
+    /// Records a read that returned many patients, naming each, so the log filtered by a patient
+    /// finds it.
+    pub async fn audit_read(
+        &self,
+        actor: &Actor,
+        action: &str,
+        patients: Vec<PatientId>,
+        detail: String,
+    ) -> ServiceResult<()> {
+        let mut event = audit_event(actor, action, None, detail);
+        event.patients = patients;
+        self.store.record_audit(&event, Utc::now()).await?;
+        Ok(())
     }
 
     /// Records what the actor just did or saw; a request that cannot be audited fails.

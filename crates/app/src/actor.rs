@@ -46,5 +46,6 @@ pub(crate) fn audit_event<'a>(
         patient_id,
         detail,
         address: &actor.address,
+        patients: Vec::new(),
     }
 }

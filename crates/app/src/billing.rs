@@ -92,7 +92,8 @@ impl App {
             summary.rule_set.key(),
             if closed.is_some() { " (billed record)" } else { "" }
         );
-        self.audit(actor, "billing.view", None, detail).await?;
+        let listed = summary.lines.iter().map(|l| l.patient_id).collect();
+        self.audit_read(actor, "billing.view", listed, detail).await?;
         let mut months: Vec<YearMonth> =
             std::iter::successors(Some(month), |m| Some(m.previous())).take(TREND_MONTHS).collect();
         months.reverse();
@@ -161,7 +162,8 @@ impl App {
             if closed.is_some() { " (billed record)" } else { "" },
             summary.lines.len()
         );
-        self.audit(actor, "billing.export", None, detail).await?;
+        let listed = summary.lines.iter().map(|l| l.patient_id).collect();
+        self.audit_read(actor, "billing.export", listed, detail).await?;
         Ok((csv, summary.rule_set))
     }
 

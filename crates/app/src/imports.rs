@@ -165,6 +165,7 @@ pub async fn apply_import(
         patient_id: None,
         detail,
         address: user.2,
+        patients: Vec::new(),
     };
     let now = Utc::now();
     store
@@ -212,6 +213,7 @@ pub async fn keep_uncoded_conditions(
             patient_id: None,
             detail,
             address: who.2,
+            patients: Vec::new(),
         };
         kept += store
             .keep_uncoded_conditions(chart, conditions, &audit, Utc::now())

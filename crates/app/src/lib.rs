@@ -6,6 +6,7 @@ pub mod accounts;
 mod actor;
 pub mod amendments;
 pub mod assignment;
+pub mod audit_chain;
 pub mod billing;
 pub mod billing_csv;
 pub mod billing_json;

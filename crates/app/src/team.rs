@@ -140,7 +140,8 @@ impl App {
         let team = self.team_members(actor).await?;
         let (trends, pending) = self.queue_trends(actor).await?;
         let detail = format!("{} rows, page {page}", queue.total);
-        self.audit(actor, "team.queue", None, detail).await?;
+        let listed = queue.rows.iter().map(|r| r.id).collect();
+        self.audit_read(actor, "team.queue", listed, detail).await?;
         Ok(TeamOverview {
             queue,
             overdue,

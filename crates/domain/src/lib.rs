@@ -4,6 +4,7 @@
 pub mod assignment;
 pub mod assignment_plan;
 pub mod assignment_queue;
+pub mod audit_chain;
 pub mod billing;
 pub mod billing_changes;
 pub mod billing_summary;

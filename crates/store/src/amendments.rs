@@ -185,7 +185,7 @@ impl Store {
             bump_month(self, &tx, month.year * 100 + month.month as i32).await?;
         }
         let months: Vec<YearMonth> = closes.into_keys().collect();
-        crate::audit::insert_audit(self, &*tx, audit, now).await?;
+        crate::audit::insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Amended::Done(months))
     }

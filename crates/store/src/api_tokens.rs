@@ -64,7 +64,7 @@ impl Store {
             ))
             .await?
             .ok_or_else(|| StoreError::NotFound("the new token's id".into()))?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -114,7 +114,7 @@ impl Store {
         if done == 0 {
             return Ok(false);
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -252,7 +252,7 @@ impl Store {
                 vec![a.coordinator_id.into(), a.patient_id.into(), TaskStatus::Pending.into()],
             ))
             .await?;
-            insert_audit(self, &*tx, audit, now).await?;
+            insert_audit(self, &tx, audit, now).await?;
             ids.push(id);
         }
         tx.commit().await?;
@@ -294,7 +294,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("assignment {assignment_id}")));
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -343,7 +343,7 @@ impl Store {
             vec![patient_id.into(), requested_by.into(), at(now), proposed.into(), notes.into()],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -414,7 +414,7 @@ impl Store {
             values,
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }

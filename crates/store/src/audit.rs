@@ -1,15 +1,18 @@
-//! The audit log: append-only (the database refuses UPDATE and DELETE on it).
+//! The audit log: append-only (the database refuses UPDATE, DELETE, REPLACE and TRUNCATE on it), each
+//! event sealed into a hash chain as its transaction commits (`carelog_domain::audit_chain`).
 
+use carelog_domain::audit_chain::{AuditKind, ChainedEvent, event_hash};
 use carelog_domain::ids::{PatientId, UserId};
-use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, FromQueryResult, Statement};
 
 use crate::conditions::Conditions;
-use crate::connection::at;
-use crate::{Result, Store};
+use crate::connection::{WriteTx, at};
+use crate::row::Query;
+use crate::{Engine, Result, Store, StoreError};
 
-/// Who did what, to which patient, from where.
-#[derive(Debug, Clone)]
+/// Who did what, to which patient (or, for a bulk read, which patients), from where.
+#[derive(Debug, Clone, Default)]
 pub struct NewAuditEvent<'a> {
     pub user_id: Option<UserId>,
     pub username: &'a str,
@@ -17,6 +20,8 @@ pub struct NewAuditEvent<'a> {
     pub patient_id: Option<PatientId>,
     pub detail: String,
     pub address: &'a str,
+    /// The patients a bulk read returned (panel, export, API list, FHIR search).
+    pub patients: Vec<PatientId>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -25,6 +30,7 @@ pub struct AuditRow {
     pub at: DateTime<Utc>,
     pub username: String,
     pub action: String,
+    pub kind: String,
     pub patient_id: Option<PatientId>,
     pub detail: String,
     pub address: String,
@@ -41,6 +47,8 @@ pub struct AuditPage {
 pub struct AuditFilter {
     pub username: Option<String>,
     pub action_prefix: Option<String>,
+    pub kind: Option<AuditKind>,
+    /// Events about this patient, bulk reads that returned them included.
     pub patient_id: Option<PatientId>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -55,8 +63,14 @@ impl AuditFilter {
         if let Some(a) = &self.action_prefix {
             c.push("action LIKE ?", format!("{}%", a.replace(['%', '_'], "")));
         }
+        if let Some(k) = self.kind {
+            c.push("kind = ?", k.key());
+        }
         if let Some(p) = self.patient_id {
-            c.push("patient_id = ?", p);
+            c.push(
+                "(patient_id = ? OR id IN (SELECT event_id FROM audit_event_patients WHERE patient_id = ?))",
+                p,
+            );
         }
         if let Some(f) = self.from {
             c.push("at >= ?", at(f));
@@ -68,34 +82,177 @@ impl AuditFilter {
     }
 }
 
-/// Inserts an audit event on a pool or inside a transaction, so a change and its audit commit together.
-pub(crate) async fn insert_audit<C: ConnectionTrait>(
+/// Inserts an audit event inside a write transaction, so a change and its audit commit together;
+/// the transaction seals it into the chain as it commits.
+pub(crate) async fn insert_audit(
     store: &Store,
-    conn: &C,
+    tx: &WriteTx,
     event: &NewAuditEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute_raw(store.stmt(
-        "INSERT INTO audit_events (at, user_id, username, action, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        vec![
-            at(now),
-            event.user_id.into(),
-            event.username.into(),
-            event.action.into(),
-            event.patient_id.into(),
-            event.detail.clone().into(),
-            event.address.into(),
-        ],
+    let kind = AuditKind::of(event.action).key();
+    let at_second = now.trunc_subsecs(0);
+    let id: i64 = tx
+        .scalar(store.stmt(
+            "INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            vec![
+                at(at_second),
+                event.user_id.into(),
+                event.username.into(),
+                event.action.into(),
+                kind.into(),
+                event.patient_id.into(),
+                event.detail.clone().into(),
+                event.address.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::NotFound("the audit event's id".into()))?;
+    let mut patients: Vec<i64> = event.patients.iter().map(|p| p.get()).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    for chunk in patients.chunks(PATIENT_LINKS_PER_INSERT) {
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        let rows: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                values.push(id.into());
+                values.push((*p).into());
+                format!("(${}, ${})", i * 2 + 1, i * 2 + 2)
+            })
+            .collect();
+        tx.execute_raw(store.stmt(
+            &format!(
+                "INSERT INTO audit_event_patients (event_id, patient_id) VALUES {}",
+                rows.join(", ")
+            ),
+            values,
+        ))
+        .await?;
+    }
+    tx.to_seal(ChainedEvent {
+        id,
+        at: at_second.timestamp(),
+        user_id: event.user_id.map(|u| u.get()),
+        username: event.username.to_owned(),
+        action: event.action.to_owned(),
+        kind: kind.to_owned(),
+        patient_id: event.patient_id.map(|p| p.get()),
+        detail: event.detail.clone(),
+        address: event.address.to_owned(),
+        patients,
+    });
+    Ok(())
+}
+
+/// Rows per statement when linking a bulk read's patients (two values each).
+const PATIENT_LINKS_PER_INSERT: usize = 400;
+
+/// Seals events into the chain after the last link, under the chain head's lock, so concurrent
+/// transactions take turns and the chain has one order. Called as a transaction commits; the head
+/// is the last lock a transaction takes, so it cannot deadlock against the rows it changed.
+pub(crate) async fn seal(
+    engine: Engine,
+    tx: &DatabaseTransaction,
+    mut events: Vec<ChainedEvent>,
+) -> std::result::Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    events.sort_by_key(|e| e.id);
+    let lock = match engine {
+        Engine::Postgres => " FOR UPDATE",
+        Engine::Sqlite => "",
+    };
+    let stmt = |sql: &str, values: Vec<sea_orm::Value>| {
+        Statement::from_sql_and_values(engine.backend(), sql, values)
+    };
+    let head = tx
+        .query_one_raw(stmt(
+            &format!("SELECT seq, hash FROM audit_chain_head WHERE id = 1{lock}"),
+            vec![],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the audit chain's head".into()))?;
+    let mut seq: i64 = head.try_get("", "seq")?;
+    let mut previous: String = head.try_get("", "hash")?;
+    for e in &events {
+        seq += 1;
+        let hash = event_hash(&previous, e);
+        tx.execute_raw(stmt(
+            "INSERT INTO audit_chain (seq, event_id, previous, hash) VALUES ($1, $2, $3, $4)",
+            vec![seq.into(), e.id.into(), previous.clone().into(), hash.clone().into()],
+        ))
+        .await?;
+        previous = hash;
+    }
+    tx.execute_raw(stmt(
+        "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1",
+        vec![seq.into(), previous.into()],
     ))
     .await?;
     Ok(())
 }
 
+/// Migration 21's guards: the audit tables refuse REPLACE (SQLite deletes the row it replaces without
+/// firing delete triggers) and TRUNCATE (PostgreSQL fires no row trigger for it); the new tables are
+/// append-only like the log.
+pub(crate) fn migration_21_guards(engine: Engine) -> Vec<String> {
+    let refuse = "SELECT RAISE(ABORT, 'audit events are append-only')";
+    match engine {
+        Engine::Sqlite => vec![
+            format!(
+                "CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events WHEN EXISTS (SELECT 1 FROM audit_events WHERE id = NEW.id) BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_event_patients_no_replace BEFORE INSERT ON audit_event_patients WHEN EXISTS (SELECT 1 FROM audit_event_patients WHERE event_id = NEW.event_id AND patient_id = NEW.patient_id) BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_event_patients_no_update BEFORE UPDATE ON audit_event_patients BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_event_patients_no_delete BEFORE DELETE ON audit_event_patients BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_chain_no_replace BEFORE INSERT ON audit_chain WHEN EXISTS (SELECT 1 FROM audit_chain WHERE seq = NEW.seq OR event_id = NEW.event_id) BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain BEGIN {refuse}; END"
+            ),
+            format!(
+                "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head BEGIN {refuse}; END"
+            ),
+        ],
+        Engine::Postgres => {
+            let mut statements = Vec::new();
+            for table in ["audit_events", "audit_event_patients", "audit_chain", "audit_chain_head"]
+            {
+                statements.push(format!(
+                    "CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
+                ));
+            }
+            for table in ["audit_event_patients", "audit_chain"] {
+                statements.push(format!(
+                    "CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+                ));
+            }
+            statements.push("CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()".into());
+            statements
+        }
+    }
+}
+
 impl Store {
     /// Records an event on its own (a page view), in the writers' turn like every other write.
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
-        let _turn = self.write_turn().await;
-        insert_audit(self, self.pool(), event, now).await
+        let tx = self.begin_write().await?;
+        insert_audit(self, &tx, event, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A page of audit events, newest first, and the total that match.
@@ -116,7 +273,7 @@ impl Store {
         let events = self
             .rows(
                 &format!(
-                    "SELECT id, at, username, action, patient_id, detail, address FROM audit_events {where_sql}
+                    "SELECT id, at, username, action, kind, patient_id, detail, address FROM audit_events {where_sql}
                      ORDER BY id DESC LIMIT ${n} OFFSET ${}",
                     n + 1
                 ),

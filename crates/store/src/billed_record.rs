@@ -330,7 +330,7 @@ impl Store {
         write_totals(self, &tx, summary).await?;
         // Figures kept under the month's counter are now the record's.
         bump_month(self, &tx, scope).await?;
-        crate::audit::insert_audit(self, &*tx, audit, now).await?;
+        crate::audit::insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

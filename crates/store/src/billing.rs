@@ -312,7 +312,7 @@ impl Store {
             ))
             .await?
             .rows_affected();
-        crate::audit::insert_audit(self, &*tx, audit, now).await?;
+        crate::audit::insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(copied)
     }

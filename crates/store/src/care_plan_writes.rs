@@ -102,7 +102,7 @@ impl Store {
                 self.stmt("SELECT version FROM care_plan_versions WHERE id = $1", vec![id.into()]),
             )
             .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         version.ok_or_else(|| StoreError::NotFound("the draft".into()))
     }
@@ -148,7 +148,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound("a draft care plan to activate".into()));
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -201,7 +201,7 @@ impl Store {
             self.stmt("DELETE FROM care_plan_versions WHERE id = $1", vec![draft.into()]),
         )
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -66,7 +66,7 @@ impl Store {
             ))
             .await?
             .rows_affected();
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(TaskEffect { moved, cancelled: 0 })
     }
@@ -101,7 +101,7 @@ impl Store {
             .await?
             .rows_affected()
         };
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(TaskEffect { moved: 0, cancelled })
     }

@@ -40,7 +40,7 @@ impl Engine {
         }
     }
 
-    fn backend(self) -> DbBackend {
+    pub(crate) fn backend(self) -> DbBackend {
         match self {
             Engine::Sqlite => DbBackend::Sqlite,
             Engine::Postgres => DbBackend::Postgres,
@@ -76,6 +76,9 @@ pub struct Store {
 /// A write transaction; on SQLite it holds the writers' turn until it ends.
 pub(crate) struct WriteTx {
     tx: DatabaseTransaction,
+    engine: Engine,
+    /// Audit events written in this transaction, sealed into the chain as it commits.
+    to_seal: std::sync::Mutex<Vec<carelog_domain::audit_chain::ChainedEvent>>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -87,8 +90,21 @@ impl std::ops::Deref for WriteTx {
 }
 
 impl WriteTx {
+    /// Seals the transaction's audit events into the chain, then commits.
     pub(crate) async fn commit(self) -> std::result::Result<(), sea_orm::DbErr> {
+        let events = match self.to_seal.lock() {
+            Ok(mut events) => std::mem::take(&mut *events),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        crate::audit::seal(self.engine, &self.tx, events).await?;
         self.tx.commit().await
+    }
+
+    pub(crate) fn to_seal(&self, event: carelog_domain::audit_chain::ChainedEvent) {
+        match self.to_seal.lock() {
+            Ok(mut events) => events.push(event),
+            Err(poisoned) => poisoned.into_inner().push(event),
+        }
     }
 
     #[cfg(any(test, feature = "testing"))]
@@ -184,7 +200,12 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(WriteTx { tx: self.db.begin_with_options(options).await?, _turn: turn })
+        Ok(WriteTx {
+            tx: self.db.begin_with_options(options).await?,
+            engine: self.engine,
+            to_seal: std::sync::Mutex::default(),
+            _turn: turn,
+        })
     }
 
     /// Checks the database answers (for `/healthz`).

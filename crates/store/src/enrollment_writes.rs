@@ -31,7 +31,7 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound(missing));
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -68,7 +68,7 @@ impl Store {
                 ],
             ))
             .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         id.ok_or_else(|| StoreError::NotFound("the new consent".into()))
     }
@@ -117,7 +117,7 @@ impl Store {
             ],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -171,7 +171,7 @@ impl Store {
         if kept > 0 {
             let mut event = audit.clone();
             event.patient_id = Some(patient);
-            insert_audit(self, &*tx, &event, now).await?;
+            insert_audit(self, &tx, &event, now).await?;
         }
         tx.commit().await?;
         Ok(kept)
@@ -234,7 +234,7 @@ impl Store {
             vec![(*complex).into(), at(now), patient.into()],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -281,7 +281,7 @@ impl Store {
             vec![patient.into(), practitioner.into(), on.into(), kind.as_str().into(), at(now)],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -357,6 +357,7 @@ impl Store {
             patient_id: Some(id),
             detail: format!("{verb} by {}", summary.action),
             address: summary.address,
+            patients: Vec::new(),
         };
         let tx = self.begin_write().await?;
         for name in &plan.new_facilities {
@@ -420,7 +421,7 @@ impl Store {
                     if let Some(c) = coordinator {
                         record_assignment(self, &tx, id, *c, None, assigned_by, now).await?;
                     }
-                    insert_audit(self, &*tx, &patient_event(id, "created"), now).await?;
+                    insert_audit(self, &tx, &patient_event(id, "created"), now).await?;
                     applied.created += 1;
                 }
                 Change::UpdatePatient(id, p, coordinator, changes) => {
@@ -482,7 +483,7 @@ impl Store {
                         .collect();
                     let mut event = patient_event(*id, "updated");
                     event.detail = format!("{}: {}", event.detail, changed.join("; "));
-                    insert_audit(self, &*tx, &event, now).await?;
+                    insert_audit(self, &tx, &event, now).await?;
                     applied.updated += 1;
                 }
                 Change::CreateVisit { patient_id, date, provider, visit_type } => {
@@ -524,7 +525,7 @@ impl Store {
                 }
             }
         }
-        insert_audit(self, &*tx, summary, now).await?;
+        insert_audit(self, &tx, summary, now).await?;
         tx.commit().await?;
         Ok(applied)
     }

@@ -9,6 +9,7 @@ mod api_tokens;
 mod assignment_queue;
 mod assignments;
 mod audit;
+mod audit_chain;
 mod billed_record;
 mod billing;
 mod billing_months;
@@ -63,6 +64,7 @@ pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
 };
 pub use audit::{AuditFilter, AuditPage, AuditRow, NewAuditEvent};
+pub use audit_chain::ChainHead;
 pub use billed_record::{ClosedMonth, MonthClose};
 pub use billing::{
     DATE_OF_SERVICE_SETTING, DEFAULT_PLACE_OF_SERVICE, Fee, PLACE_OF_SERVICE_SETTING, PatientFacts,

@@ -114,6 +114,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "API tokens expire and keep why they ended; users keep when they were deactivated",
         sql: include_str!("../migrations/0020_people.sql"),
     },
+    Migration {
+        version: 21,
+        description: "audit kinds, the patients of bulk reads, a hash chain over every event; no REPLACE or TRUNCATE",
+        sql: include_str!("../migrations/0021_audit_chain.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -150,6 +155,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (20, Engine::Postgres) => vec![
             "UPDATE api_tokens SET expires_at = created_at + INTERVAL '90 days' WHERE expires_at IS NULL".into(),
         ],
+        (21, engine) => crate::audit::migration_21_guards(engine),
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

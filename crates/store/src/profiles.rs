@@ -82,7 +82,7 @@ impl Store {
             ),
         )
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

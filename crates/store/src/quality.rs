@@ -186,7 +186,7 @@ impl Store {
             vec![task_log_id.into(), coordinator_id.into(), reviewer.into(), accurate.into(), rating.into(), notes.into(), at(now)],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -214,7 +214,7 @@ impl Store {
             vec![patient_id.into(), coordinator_id.into(), score.into(), surveyed_on.into(), recorded_by.into()],
         ))
         .await?;
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(true)
     }

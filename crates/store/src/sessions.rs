@@ -58,7 +58,7 @@ impl Store {
         };
         let ended = tx.execute_raw(self.stmt(sql, values)).await?.rows_affected();
         if ended > 0 {
-            crate::audit::insert_audit(self, &*tx, audit, now).await?;
+            crate::audit::insert_audit(self, &tx, audit, now).await?;
         }
         tx.commit().await?;
         Ok(ended)

@@ -294,7 +294,7 @@ impl Store {
                 .await?;
             }
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -342,7 +342,7 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(Saved::Saved(id))
     }
@@ -370,7 +370,7 @@ impl Store {
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("entry {id}")));
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -122,7 +122,7 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -200,7 +200,7 @@ impl Store {
                 .await?
                 .rows_affected();
         }
-        insert_audit(self, &*tx, audit, now).await?;
+        insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(ended)
     }

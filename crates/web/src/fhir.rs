@@ -357,8 +357,12 @@ async fn search_patients(
         state.app.patient_details_in_reach(&user.actor(), &page).await.map_err(ApiError::from)?;
     let entries: Vec<(String, Value)> =
         details.iter().map(|p| (format!("Patient/{}", p.id), patient_resource(p))).collect();
-    audit(&state, &user, "fhir.patient_search", None, format!("{} of {total}", entries.len()))
-        .await?;
+    let detail = format!("{} of {total}", entries.len());
+    state
+        .app
+        .audit_read(&user.actor(), "fhir.patient_search", page, detail)
+        .await
+        .map_err(ApiError::from)?;
     Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
 }
 

@@ -97,10 +97,14 @@ pub async fn patients(
         rows.retain(|r| r.status == status);
     }
     let total = rows.len();
-    let page: Vec<Value> = rows
+    let rows: Vec<_> = rows
         .into_iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(0))
+        .collect();
+    let listed = rows.iter().map(|r| r.id).collect();
+    let page: Vec<Value> = rows
+        .into_iter()
         .map(|r| {
             json!({
                 "id": r.id, "name": r.name, "chart_code": r.chart_code, "status": r.status, "facility": r.facility,
@@ -108,7 +112,8 @@ pub async fn patients(
             })
         })
         .collect();
-    audit(&state, &user, "api.patients", None, format!("{} of {total}", page.len())).await?;
+    let detail = format!("{} of {total}", page.len());
+    state.app.audit_read(&user.actor(), "api.patients", listed, detail).await?;
     Ok(Json(json!({ "total": total, "limit": limit, "offset": offset, "items": page })))
 }
 
@@ -307,7 +312,9 @@ pub async fn assignment_queue(
             })
         })
         .collect();
-    audit(&state, &user, "api.assignment_queue", None, format!("{} waiting", items.len())).await?;
+    let listed = rows.iter().map(|r| r.id).collect();
+    let detail = format!("{} waiting", items.len());
+    state.app.audit_read(&user.actor(), "api.assignment_queue", listed, detail).await?;
     Ok(Json(json!({ "sla_hours": sla, "items": items })))
 }
 

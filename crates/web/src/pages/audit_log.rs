@@ -4,6 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use carelog_app::model::{AuditFilter, AuditPage as Events, AuditRow};
+use carelog_domain::audit_chain::AuditKind;
 use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::start_of_day;
 use chrono::NaiveDate;
@@ -24,6 +25,8 @@ pub struct AuditQuery {
     #[serde(default)]
     action: String,
     #[serde(default)]
+    kind: String,
+    #[serde(default)]
     patient: String,
     #[serde(default)]
     from: String,
@@ -36,6 +39,7 @@ pub struct AuditLine {
     pub at: String,
     pub username: String,
     pub action: String,
+    pub kind: &'static str,
     pub patient: String,
     pub detail: String,
     pub address: String,
@@ -52,6 +56,7 @@ struct AuditPage {
     pages: u64,
     prev_link: Option<String>,
     next_link: Option<String>,
+    kinds: [AuditKind; 4],
 }
 
 fn parse_date(field: &str, text: &str) -> AppResult<Option<NaiveDate>> {
@@ -68,6 +73,7 @@ fn page_link(q: &AuditQuery, page: u64) -> String {
     let params = [
         ("user", q.user.as_str()),
         ("action", q.action.as_str()),
+        ("kind", q.kind.as_str()),
         ("patient", q.patient.as_str()),
         ("from", q.from.as_str()),
         ("to", q.to.as_str()),
@@ -95,6 +101,7 @@ fn audit_filter(q: &AuditQuery, tz: Tz) -> AppResult<AuditFilter> {
     Ok(AuditFilter {
         username: Some(q.user.trim().to_ascii_lowercase()).filter(|u| !u.is_empty()),
         action_prefix: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
+        kind: AuditKind::parse(&q.kind),
         patient_id,
         from: parse_date("from", &q.from)?.map(|d| start_of_day(d, tz)),
         until: parse_date("to", &q.to)?.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, tz)),
@@ -105,6 +112,7 @@ fn audit_line(e: AuditRow, tz: Tz) -> AuditLine {
     AuditLine {
         at: e.at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string(),
         username: e.username,
+        kind: AuditKind::parse(&e.kind).map_or("—", AuditKind::label),
         action: e.action,
         patient: e.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         detail: e.detail,
@@ -127,5 +135,6 @@ pub async fn page(
     let prev_link = (page > 1).then(|| page_link(&q, page - 1));
     let next_link = (page < pages).then(|| page_link(&q, page + 1));
     let shell = Shell::load(&state, &user, Tab::Admin).await?;
-    render(&AuditPage { shell, q, lines, total, page, pages, prev_link, next_link })
+    let kinds = AuditKind::ALL;
+    render(&AuditPage { shell, q, lines, total, page, pages, prev_link, next_link, kinds })
 }

@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use serde::Deserialize;
 
 use super::panel::{PanelQuery, PanelRow, panel_rows};
-use super::{audit, date_range_param, listed_id};
+use super::{audit_read, date_range_param, listed_id};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -80,7 +80,7 @@ pub async fn panel(
     let lines: Vec<Vec<String>> = rows.iter().map(panel_line).collect();
     let filters = serde_urlencoded::to_string(&q).unwrap_or_default();
     let detail = format!("{} patients; filters {filters}", lines.len());
-    audit(&state, &user, "panel.export", None, detail).await?;
+    audit_read(&state, &user, "panel.export", rows.iter().map(|r| r.id).collect(), detail).await?;
     let today = local_date(Utc::now(), state.settings.time_zone);
     Ok(csv_response(&format!("carelog-panel-{today}.csv"), csv_body(&PANEL_HEADER, &lines)?))
 }
@@ -174,6 +174,7 @@ pub async fn task_log(
     let entries = state.app.log_entries(&query, EXPORT_ROW_LIMIT as u64).await?;
     let rows: Vec<Vec<String>> = entries.iter().rev().map(|e| log_row(e, tz)).collect();
     let detail = format!("{from} to {to}, coordinator {coordinator:?}: {} entries", rows.len());
-    audit(&state, &user, "tasks.export", None, detail).await?;
+    let patients = entries.iter().filter_map(|e| e.patient_id).collect();
+    audit_read(&state, &user, "tasks.export", patients, detail).await?;
     Ok(csv_response(&format!("carelog-task-log-{from}-to-{to}.csv"), csv_body(&LOG_HEADER, &rows)?))
 }

@@ -58,6 +58,17 @@ pub async fn audit(
     Ok(state.app.audit(&user.actor(), action, patient_id, detail).await?)
 }
 
+/// Records a read that returned these patients (a list, an export): each is named in the log.
+pub async fn audit_read(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    patients: Vec<PatientId>,
+    detail: String,
+) -> AppResult<()> {
+    Ok(state.app.audit_read(&user.actor(), action, patients, detail).await?)
+}
+
 /// A filter's id chosen from a list: empty or "all" is no filter; anything else must be an id.
 pub fn listed_id<T: std::str::FromStr>(field: &str, value: &str) -> AppResult<Option<T>> {
     match value.trim() {

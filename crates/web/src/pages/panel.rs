@@ -17,7 +17,7 @@ use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Shell, Tab, audit, render};
+use super::{Shell, Tab, audit_read, render};
 use crate::context::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -346,7 +346,8 @@ pub async fn page(
     let (rows, mine, sort, descending) = panel_rows(&state, &user, &q).await?;
     let scope = if mine { ", own caseload" } else { ", all patients" };
     let detail = format!("{} patients listed{scope}", rows.len());
-    audit(&state, &user, "panel.view", None, detail).await?;
+    let listed = rows.iter().map(|r| r.id).collect();
+    audit_read(&state, &user, "panel.view", listed, detail).await?;
     let choices = state.app.panel_choices().await?;
     let page = PanelPage {
         export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),

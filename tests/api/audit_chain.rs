@@ -1,0 +1,150 @@
+//! The audit log's tamper evidence (issue 20): nothing rewrites it through the database's own
+//! shortcuts, and `carelog audit verify` names the first event changed, removed or slipped in.
+
+use carelog_domain::audit_chain::ChainBreak;
+use carelog_store::Engine;
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn app_of(test: &TestApp) -> carelog_app::App {
+    carelog::web_state(test.store.clone(), &carelog::Config::for_database(&test.database_url)).app
+}
+
+async fn verify(test: &TestApp) -> Option<ChainBreak> {
+    app_of(test).verify_audit_chain().await.unwrap().broken
+}
+
+/// The newest event of an action.
+async fn event_of(test: &TestApp, action: &str) -> i64 {
+    test.store
+        .scalar_for_test(
+            "SELECT MAX(id) AS n FROM audit_events WHERE action = $1",
+            vec![action.into()],
+        )
+        .await
+        .unwrap()
+}
+
+/// Runs statements with the audit guards switched off, as someone with the database's keys could.
+async fn behind_its_back(test: &TestApp, sql: &str, values: Vec<carelog_store::Value>) {
+    let (off, on): (&[&str], &[&str]) = match test.store.engine() {
+        Engine::Sqlite => (
+            &[
+                "DROP TRIGGER IF EXISTS audit_events_no_update",
+                "DROP TRIGGER IF EXISTS audit_events_no_delete",
+                "DROP TRIGGER IF EXISTS audit_chain_no_delete",
+            ],
+            &[],
+        ),
+        Engine::Postgres => (
+            &[
+                "ALTER TABLE audit_events DISABLE TRIGGER USER",
+                "ALTER TABLE audit_chain DISABLE TRIGGER USER",
+            ],
+            &[
+                "ALTER TABLE audit_events ENABLE TRIGGER USER",
+                "ALTER TABLE audit_chain ENABLE TRIGGER USER",
+            ],
+        ),
+    };
+    for s in off {
+        test.store.exec_for_test(s, vec![]).await.unwrap();
+    }
+    test.store.exec_for_test(sql, values).await.unwrap();
+    for s in on {
+        test.store.exec_for_test(s, vec![]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_log_refuses_replace_and_truncate() {
+    let test = spawn_app().await;
+    test.sign_in("coord1").await;
+    let attempts: &[&str] = match test.store.engine() {
+        Engine::Sqlite => &[
+            "INSERT OR REPLACE INTO audit_events (id, at, username, action, detail, address) VALUES (1, '2026-01-01T00:00:00+00:00', 'x', 'x', 'over row 1', '')",
+            "REPLACE INTO audit_chain (seq, event_id, previous, hash) VALUES (1, 1, 'x', 'x')",
+            "INSERT INTO audit_events (id, at, username, action, detail, address) VALUES (1, '2026-01-01T00:00:00+00:00', 'x', 'x', 'x', '') ON CONFLICT (id) DO UPDATE SET detail = 'upsert'",
+        ],
+        Engine::Postgres => &[
+            "TRUNCATE audit_events, audit_event_patients, audit_chain, audit_chain_head",
+            "TRUNCATE audit_chain_head",
+            "INSERT INTO audit_events (id, at, username, action, detail, address) VALUES (1, now(), 'x', 'x', 'x', '') ON CONFLICT (id) DO UPDATE SET detail = 'upsert'",
+        ],
+    };
+    for sql in attempts {
+        let err = test.store.exec_for_test(sql, vec![]).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(verify(&test).await, None, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_verifier_names_an_event_edited_behind_its_back() {
+    let test = spawn_app().await;
+    let (coord, _) = test.sign_in("coord1").await;
+    coord.get(test.url("/panel")).send().await.unwrap();
+    assert_eq!(verify(&test).await, None);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(["audit", "verify"])
+        .env("CARELOG_DATABASE_URL", &test.database_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("holds"));
+
+    let login = event_of(&test, "login").await;
+    behind_its_back(
+        &test,
+        "UPDATE audit_events SET address = '10.6.6.6' WHERE id = $1",
+        vec![login.into()],
+    )
+    .await;
+    assert_eq!(verify(&test).await, Some(ChainBreak::Edited { event_id: login }));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(["audit", "verify"])
+        .env("CARELOG_DATABASE_URL", &test.database_url)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(said.contains(&format!("audit event {login} was changed")), "{said}");
+}
+
+#[tokio::test]
+async fn an_event_removed_or_slipped_in_is_named() {
+    let test = spawn_app().await;
+    let (coord, _) = test.sign_in("coord1").await;
+    coord.get(test.url("/panel")).send().await.unwrap();
+    let view = event_of(&test, "panel.view").await;
+    coord.get(test.url("/tasks")).send().await.unwrap();
+    let after = event_of(&test, "tasks.view").await;
+    behind_its_back(
+        &test,
+        "INSERT INTO audit_events (at, username, action, kind, detail, address) VALUES ($1, 'nobody', 'patient.view', 'read', '', '')",
+        vec![chrono::Utc::now().into()],
+    )
+    .await;
+    let slipped = event_of(&test, "patient.view").await;
+    assert_eq!(verify(&test).await, Some(ChainBreak::Unsealed { event_id: slipped }));
+    behind_its_back(&test, "DELETE FROM audit_chain WHERE event_id = $1", vec![view.into()]).await;
+    assert_eq!(verify(&test).await, Some(ChainBreak::Unlinked { event_id: after }));
+}
+
+/// A bulk read (the panel) records the patients it returned, so filtering the log by a patient
+/// finds it; the log filters by kind.
+#[tokio::test]
+async fn a_bulk_read_is_found_by_each_patient_it_returned() {
+    let test = spawn_app().await;
+    let me = test.user_id("coord1").await;
+    let patient = test.store.list_patients(Some(me)).await.unwrap()[0].id;
+    let (coord, _) = test.sign_in("coord1").await;
+    coord.get(test.url("/panel")).send().await.unwrap();
+    let filter = carelog_store::AuditFilter {
+        patient_id: Some(patient),
+        kind: Some(carelog_domain::audit_chain::AuditKind::Read),
+        ..Default::default()
+    };
+    let events = test.store.audit_events(&filter, 10, 0).await.unwrap().events;
+    assert!(events.iter().any(|e| e.action == "panel.view"), "{events:?}");
+    assert_eq!(verify(&test).await, None);
+}
