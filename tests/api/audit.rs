@@ -35,9 +35,16 @@ async fn a_refused_patient_read_is_not_recorded_as_a_read() {
     let filter = AuditFilter {
         patient_id: Some(foreign),
         username: Some("coord1".into()),
+        kind: Some(carelog_domain::audit_chain::AuditKind::Read),
         ..Default::default()
     };
     assert_eq!(app.store.audit_events(&filter, 10, 0).await.unwrap().total, 0);
+    // It is recorded as what it was: a denial, naming the patient asked for.
+    let denied =
+        AuditFilter { kind: Some(carelog_domain::audit_chain::AuditKind::Denial), ..filter };
+    let events = app.store.audit_events(&denied, 10, 0).await.unwrap().events;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].action, "denied.not_found");
 }
 
 #[tokio::test]
@@ -169,4 +176,56 @@ async fn a_page_views_audit_event_waits_its_turn_with_the_other_writers() {
     let newest_first = app.store.audit_events(&AuditFilter::default(), 2, 0).await.unwrap().events;
     let actions: Vec<&str> = newest_first.iter().rev().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["panel.view", "test.later"], "written in the order they asked");
+}
+
+/// Denials are events of their own kind: a 403, a bad API token, a refused form; and the pages the
+/// review found unaudited now leave a read event.
+#[tokio::test]
+async fn denials_and_every_patient_page_leave_events() {
+    use carelog_domain::audit_chain::AuditKind;
+    let app = spawn_app().await;
+    let (coord, _) = app.sign_in("coord1").await;
+    assert_eq!(
+        coord.get(app.url("/billing")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = coord
+        .post(app.url("/notifications/read"))
+        .form(&[("_csrf", "forged"), ("id", "all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/patients"))
+        .bearer_auth("clg_not_a_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    coord.get(app.url("/notifications")).send().await.unwrap();
+    let denials = AuditFilter { kind: Some(AuditKind::Denial), ..Default::default() };
+    let actions: Vec<(String, String)> = app
+        .store
+        .audit_events(&denials, 10, 0)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| (e.action, e.username))
+        .collect();
+    for expected in
+        [("denied.forbidden", "coord1"), ("denied.csrf", "coord1"), ("denied.token", "")]
+    {
+        assert!(
+            actions.iter().any(|(a, u)| a == expected.0 && u == expected.1),
+            "{expected:?} in {actions:?}"
+        );
+    }
+    let (admin, _) = app.sign_in("admin").await;
+    admin.get(app.url("/admin/audit")).send().await.unwrap();
+    for action in ["notifications.view", "audit.view"] {
+        let f = AuditFilter { action_prefix: Some(action.into()), ..Default::default() };
+        assert_eq!(app.store.audit_events(&f, 10, 0).await.unwrap().total, 1, "{action}");
+    }
 }

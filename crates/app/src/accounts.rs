@@ -246,6 +246,28 @@ impl App {
         Ok(())
     }
 
+    /// Records a denial: who asked (if anyone is known), from where, what.
+    pub async fn audit_denial(
+        &self,
+        who: Option<(UserId, &str)>,
+        address: &str,
+        action: &str,
+        patient_id: Option<PatientId>,
+        detail: String,
+    ) -> ServiceResult<()> {
+        let event = NewAuditEvent {
+            user_id: who.map(|w| w.0),
+            username: who.map_or("", |w| w.1),
+            action,
+            patient_id,
+            detail,
+            address,
+            patients: Vec::new(),
+        };
+        self.store.record_audit(&event, Utc::now()).await?;
+        Ok(())
+    }
+
     /// Records what the actor just did or saw; a request that cannot be audited fails.
     pub async fn audit(
         &self,

@@ -108,6 +108,7 @@ impl App {
         offset: u64,
     ) -> ServiceResult<AuditPage> {
         self.require_admin(actor)?;
+        self.audit(actor, "audit.view", filter.patient_id, format!("{filter:?}")).await?;
         Ok(self.store.audit_events(filter, limit, offset).await?)
     }
 }

@@ -31,11 +31,13 @@ pub fn tokens_match(expected: &str, given: &str) -> bool {
 }
 
 fn rejected() -> Response {
-    error_page(
+    let mut page = error_page(
         StatusCode::FORBIDDEN,
         "This form has expired",
         "The form was open too long or came from another site, so nothing was changed. Go back, reload the page and try again.",
-    )
+    );
+    page.extensions_mut().insert(crate::denials::Denied("denied.csrf"));
+    page
 }
 
 /// A NUL character is refused everywhere: PostgreSQL cannot store it in text, and no person types it.

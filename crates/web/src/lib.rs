@@ -6,6 +6,7 @@ mod assets;
 mod chart;
 mod context;
 mod csrf;
+mod denials;
 mod entry_form;
 mod error;
 mod fhir;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))
+        .layer(from_fn_with_state(state.clone(), denials::audit))
         .layer(from_fn_with_state(state.clone(), session::load))
         .layer(from_fn_with_state(state.clone(), headers::secure))
         // Outside the session's layer, whose own writes may be refused too.

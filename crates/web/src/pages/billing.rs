@@ -778,6 +778,8 @@ pub async fn correct_form(
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
     let e = entry_for_correction(&state, &user, &raw_id).await?;
+    super::audit(&state, &user, "billing.entry_view", e.patient_id, format!("entry {}", e.id))
+        .await?;
     let tz = state.settings.time_zone;
     let form = CorrectForm {
         minutes: Some(e.minutes.map(|m| m.to_string()).unwrap_or_default()),

@@ -65,6 +65,8 @@ pub async fn form(
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
     let task = own_pending_task(&state, &user, &raw_id).await?;
+    let detail = format!("generated task {}", task.id);
+    super::audit(&state, &user, "task.generated_form", task.patient_id, detail).await?;
     let values = EntryForm {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: task.task_type_id.to_string(),

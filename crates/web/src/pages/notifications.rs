@@ -30,6 +30,8 @@ struct CentrePage {
 pub async fn page(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     let tz = state.settings.time_zone;
     let (rows, choices) = state.app.notification_centre(&user.actor()).await?;
+    super::audit(&state, &user, "notifications.view", None, format!("{} shown", rows.len()))
+        .await?;
     let lines = rows
         .into_iter()
         .map(|row| Line {

@@ -360,6 +360,7 @@ pub async fn survey_page(
     ManagerUser(user): ManagerUser,
     Query(q): Query<MonthQuery>,
 ) -> AppResult<Response> {
+    super::audit(&state, &user, "qa.surveys_view", None, String::new()).await?;
     show_survey(&state, &user, SurveyForm::default(), q.notice, None).await
 }
 

@@ -58,6 +58,8 @@ pub async fn form(
     Path(raw_id): Path<String>,
 ) -> AppResult<Response> {
     let entry = own_open_entry(&state, &user, &raw_id).await?;
+    let detail = format!("entry {}", entry.id);
+    super::audit(&state, &user, "task.edit_form", entry.patient_id, detail).await?;
     let values = EntryForm {
         patient: entry.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: entry.task_type_id.to_string(),
