@@ -520,6 +520,23 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
         other.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
+
+    // The patient moves on to coord2: the record and its .ics (which name the patient) follow
+    // current reach, so coord3 gets 404 for both; the manager still sees them.
+    let coord2 = app.user_id("coord2").await;
+    app.store
+        .exec_for_test(
+            "UPDATE patients SET coordinator_id = $1 WHERE id = $2",
+            vec![coord2.into(), patient.into()],
+        )
+        .await
+        .unwrap();
+    for path in [format!("/team/assignments/{id}"), format!("/team/assignments/{id}/handoff.ics")] {
+        let r = coordinator.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        let r = manager.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
 }
 
 #[tokio::test]

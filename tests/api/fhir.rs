@@ -175,6 +175,11 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
         )
     );
     assert_eq!(read(&app, Some(&manager), &format!("/Practitioner/{me}")).await.0, StatusCode::OK);
+    // Names and roles for staff; usernames (sign-in names) never leave to a coordinator's token.
+    let (_, staff) = read(&app, Some(&coordinator), "/Practitioner").await;
+    let text = staff.to_string();
+    assert!(text.contains("qualification") && text.contains("Care Coordinator"), "{text}");
+    assert!(!text.contains("urn:carelog:username") && !text.contains("\"coord1\""), "{text}");
 
     let (status, denied) = read(&app, None, "/Patient").await;
     assert_eq!(

@@ -468,3 +468,21 @@ async fn synthea_bundles_import_as_waiting_patients_with_their_visits() {
         "{out}"
     );
 }
+
+/// A 1.5 KB workbook with cells A1 and XFD400 declares 400 × 16,384 cells: refused by its size
+/// before a cell is read (the review measured 170 MB allocated for it), with a message that says
+/// what to do.
+#[tokio::test]
+async fn a_sheet_declaring_a_huge_extent_is_refused_before_it_is_read() {
+    let app = spawn_app().await;
+    let (admin, _) = app.sign_in("admin").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Chart Code").unwrap();
+    sheet.write_string(399, 16_383, "far away").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+    let (_, page) = upload(&app, &admin, "zmo", "huge.xlsx", bytes).await;
+    assert!(page.contains("spans 16384 columns"), "{page}");
+    assert!(page.contains("at most 200"), "{page}");
+}

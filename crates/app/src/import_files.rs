@@ -3,7 +3,9 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, DataType, Reader, open_workbook_auto_from_rs};
+use std::collections::BTreeMap;
+
+use calamine::{Data, DataType, Reader, Xlsx, open_workbook_from_rs};
 
 /// The most rows one import reads; a larger file is split by the practice.
 pub const MAX_ROWS: usize = 50_000;
@@ -87,21 +89,62 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// The most columns a sheet may have: the import kinds use about thirty.
+pub const MAX_COLUMNS: u32 = 200;
+
+/// Refuses a sheet bigger than an import takes, before its cells are read: a sheet's size is what
+/// it declares, and a tiny file can declare (or place one cell at) XFD1048576.
+fn check_sheet_size(rows: u64, columns: u64) -> Result<(), String> {
+    if columns > u64::from(MAX_COLUMNS) {
+        return Err(format!(
+            "The sheet spans {columns} columns; an import reads at most {MAX_COLUMNS}. Delete the unused columns (or copy the table to a new sheet) and upload again."
+        ));
+    }
+    if rows > MAX_ROWS as u64 + 1 {
+        return Err(format!(
+            "The sheet spans {rows} rows; one import takes at most {MAX_ROWS}. Split it and import the parts."
+        ));
+    }
+    Ok(())
+}
+
+/// The first sheet, cell by cell: memory follows the cells present, never the sheet's extent.
 fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("The file is not a readable XLSX workbook ({e})."))?;
     let sheet = book
         .sheet_names()
         .into_iter()
         .next()
         .ok_or_else(|| "The workbook has no sheets.".to_owned())?;
-    let range = book
-        .worksheet_range(&sheet)
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
         .map_err(|e| format!("Sheet \"{sheet}\" could not be read ({e})."))?;
-    let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<String>>());
-    let headers = rows.next().ok_or_else(|| "The file is empty.".to_owned())?;
-    let rows: Vec<Vec<String>> =
-        rows.filter(|r| r.iter().any(|c| !c.is_empty())).take(MAX_ROWS + 1).collect();
+    let declared = cells.dimensions();
+    if declared.len() > 0 {
+        let rows = u64::from(declared.end.0.saturating_sub(declared.start.0)) + 1;
+        check_sheet_size(rows, u64::from(declared.end.1) + 1)?;
+    }
+    let mut grid: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    while let Some(cell) =
+        cells.next_cell().map_err(|e| format!("Sheet \"{sheet}\" could not be read ({e})."))?
+    {
+        let (row, column) = cell.get_position();
+        check_sheet_size(u64::from(row) + 1, u64::from(column) + 1)?;
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let line = grid.entry(row).or_default();
+        let column = column as usize;
+        if line.len() <= column {
+            line.resize(column + 1, String::new());
+        }
+        line[column] = text;
+    }
+    let mut lines = grid.into_values();
+    let headers = lines.next().ok_or_else(|| "The file is empty.".to_owned())?;
+    let rows: Vec<Vec<String>> = lines.take(MAX_ROWS + 1).collect();
     Ok(Table { headers, rows })
 }
 
@@ -123,5 +166,12 @@ mod tests {
         assert!(
             read_table("x.xlsx", b"PK\x03\x04garbage").unwrap_err().contains("not a readable XLSX")
         );
+    }
+
+    #[test]
+    fn a_sheet_bigger_than_an_import_is_refused_by_its_size() {
+        assert!(check_sheet_size(MAX_ROWS as u64 + 1, 30).is_ok());
+        assert!(check_sheet_size(400, 16_384).unwrap_err().contains("16384 columns"));
+        assert!(check_sheet_size(1_048_576, 3).unwrap_err().contains("1048576 rows"));
     }
 }

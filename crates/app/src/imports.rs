@@ -177,10 +177,8 @@ pub async fn apply_import(
 /// A template for `kind` as CSV: the header row and one synthetic example.
 pub fn template_csv(kind: ImportKind) -> String {
     let (headers, example) = kind.template();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(&headers);
-    let _ = out.write_record(&example);
-    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+    let example: Vec<String> = example.iter().map(|c| c.to_string()).collect();
+    crate::csv_out::csv_text(&headers, [example]).unwrap_or_default()
 }
 
 /// Synthea bundles as tables to check and plan, and what was left out and why.

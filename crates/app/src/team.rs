@@ -288,12 +288,16 @@ impl App {
         id: i64,
     ) -> ServiceResult<AssignmentRecord> {
         let record = self.store.assignment(id).await?.ok_or(ServiceError::NotFound)?;
-        let involved =
-            record.coordinator_id == actor.id || record.handoff_with_id == Some(actor.id);
-        if !actor.role.sees_all_patients() && !involved {
-            return Err(ServiceError::NotFound);
+        if actor.role.sees_all_patients() {
+            return Ok(record);
         }
-        Ok(record)
+        // A coordinator's reach is the patient's current coordinator, never a past one: after a
+        // reassignment the old record (and its .ics, which names the patient) answers 404 to them.
+        let current = self.is_own_patient(actor, record.patient_id).await?;
+        let theirs = record.coordinator_id == actor.id;
+        let attending = record.handoff_with_id == Some(actor.id)
+            && record.handoff_at.is_some_and(|at| at > Utc::now() - chrono::Duration::days(1));
+        if (current && theirs) || attending { Ok(record) } else { Err(ServiceError::NotFound) }
     }
 
     /// The patient's name as the record shows it, or empty when the patient is gone.

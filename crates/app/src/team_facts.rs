@@ -106,14 +106,19 @@ impl App {
     }
 
     /// Every coordinator and manager with their figures and username, for FHIR's Practitioner.
-    pub async fn practitioners(&self) -> ServiceResult<Vec<(TeamMember, String)>> {
+    /// The staff as FHIR Practitioners: names, languages and roles for everyone; usernames (sign-in
+    /// names, half a credential) for admins only.
+    pub async fn practitioners(
+        &self,
+        actor: &crate::Actor,
+    ) -> ServiceResult<Vec<(TeamMember, Option<String>)>> {
         let team = self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?;
-        let usernames: std::collections::HashMap<UserId, String> =
-            self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
-        Ok(team
-            .iter()
-            .map(|m| (m.clone(), usernames.get(&m.id).cloned().unwrap_or_default()))
-            .collect())
+        let usernames: std::collections::HashMap<UserId, String> = if actor.role.administers() {
+            self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+        Ok(team.iter().map(|m| (m.clone(), usernames.get(&m.id).cloned())).collect())
     }
 
     /// The assignment SLA in hours (admin setting, default 24).

@@ -198,17 +198,22 @@ pub fn patient_resource(p: &PatientDetail) -> Value {
     r
 }
 
-pub fn practitioner_resource(m: &TeamMember, username: &str) -> Value {
+/// A staff member: name, role and languages; the username only when given (admins).
+pub fn practitioner_resource(m: &TeamMember, username: Option<&str>) -> Value {
     let mut parts: Vec<&str> = m.name.split_whitespace().collect();
     let family = parts.pop().unwrap_or_default();
-    json!({
+    let mut resource = json!({
         "resourceType": "Practitioner",
         "id": m.id.to_string(),
-        "identifier": [{ "system": USERNAME_SYSTEM, "value": username }],
         "active": true,
         "name": [{ "text": m.name, "family": family, "given": parts }],
+        "qualification": [{ "code": { "text": m.role.label() } }],
         "communication": m.languages.iter().map(|l| json!({ "text": l })).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some(username), Some(map)) = (username, resource.as_object_mut()) {
+        map.insert("identifier".into(), json!([{ "system": USERNAME_SYSTEM, "value": username }]));
+    }
+    resource
 }
 
 pub fn care_team_resource(p: &PatientDetail, since: Option<DateTime<Utc>>) -> Value {
@@ -378,8 +383,11 @@ async fn read_patient(
     Ok(fhir_json(StatusCode::OK, patient_resource(&p)))
 }
 
-async fn practitioners(state: &AppState) -> Result<Vec<(TeamMember, String)>, FhirError> {
-    Ok(state.app.practitioners().await.map_err(ApiError::from)?)
+async fn practitioners(
+    state: &AppState,
+    user: &crate::context::CurrentUser,
+) -> Result<Vec<(TeamMember, Option<String>)>, FhirError> {
+    Ok(state.app.practitioners(&user.actor()).await.map_err(ApiError::from)?)
 }
 
 async fn search_practitioners(
@@ -389,7 +397,7 @@ async fn search_practitioners(
 ) -> FhirResult {
     let user = user_of(caller)?;
     let limit = count_of(&q.count)?;
-    let mut all = practitioners(&state).await?;
+    let mut all = practitioners(&state, &user).await?;
     if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
         all.retain(|(m, _)| m.id.to_string() == id);
     }
@@ -397,7 +405,7 @@ async fn search_practitioners(
     let entries = all
         .iter()
         .take(limit)
-        .map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u)))
+        .map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u.as_deref())))
         .collect();
     audit(&state, &user, "fhir.practitioner_search", None, format!("{total} practitioners"))
         .await?;
@@ -410,11 +418,11 @@ async fn read_practitioner(
     Path(raw): Path<String>,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let all = practitioners(&state).await?;
+    let all = practitioners(&state, &user).await?;
     let (m, u) =
         all.iter().find(|(m, _)| m.id.to_string() == raw).ok_or(FhirError(ApiError::NotFound))?;
     audit(&state, &user, "fhir.practitioner_read", None, format!("practitioner {}", m.id)).await?;
-    Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u)))
+    Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u.as_deref())))
 }
 
 pub(crate) fn required_patient(q: &SearchQuery) -> Result<PatientId, FhirError> {
