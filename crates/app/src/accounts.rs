@@ -8,7 +8,6 @@ use carelog_store::{ApiTokenRow, NewApiToken, NewAuditEvent, SessionListing, Use
 use chrono::{Duration, Utc};
 
 use crate::actor::audit_event;
-use crate::passwords::{spend_verification_time, verify_password};
 use crate::secrets::{hash_secret, random_token};
 use crate::{Actor, App, ServiceError, ServiceResult};
 
@@ -68,29 +67,13 @@ impl App {
             return Ok(SignIn::Throttled(message));
         }
         debug_assert_eq!(throttle, Throttle::Allowed);
-        let found = self.store.user_for_login(username).await?;
-        let permit = self
-            .verifications
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let verified = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            match found {
-                Some(login) if login.user.is_active => {
-                    verify_password(&password, &login.password_hash).then_some(login.user)
-                }
-                Some(_) | None => {
-                    spend_verification_time(&password);
-                    None
-                }
-            }
-        })
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let found = self.store.user_for_login(username).await?.filter(|l| l.user.is_active);
+        let stored = found.as_ref().map(|l| l.password_hash.clone());
+        let matched = self.passwords.check(password, stored).await;
+        let verified = found.filter(|_| matched).map(|l| l.user);
         let Some(user) = verified else {
             // The reservation stays: it is the failure.
+            self.store.confirm_login_failure(attempt).await?;
             self.store.record_audit(&audit("login.failed", None, String::new()), now).await?;
             return Ok(SignIn::Refused);
         };

@@ -68,8 +68,8 @@ pub struct App {
     saving: saving::SavingWatch,
     /// Whether the practice is the demo: asked once, since the demo loads only before serving.
     demo: Arc<tokio::sync::OnceCell<bool>>,
-    /// Password checks at once: one per core, since each holds Argon2's 19 MiB while it runs.
-    verifications: Arc<tokio::sync::Semaphore>,
+    /// Password checks, one per core at a time, each thread reusing its Argon2 memory.
+    passwords: passwords::PasswordChecker,
 }
 
 impl App {
@@ -80,9 +80,9 @@ impl App {
             settings: Arc::new(settings),
             saving: saving::SavingWatch::default(),
             demo: Arc::default(),
-            verifications: Arc::new(tokio::sync::Semaphore::new(
+            passwords: passwords::PasswordChecker::start(
                 std::thread::available_parallelism().map_or(2, usize::from),
-            )),
+            ),
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct RecentFailures {
     /// This account from every address.
     pub everywhere: i64,
     pub last_everywhere: Option<DateTime<Utc>>,
-    /// Distinct accounts that failed from this address.
+    /// Distinct accounts that failed from this address (checked failures only).
     pub accounts_from_address: i64,
 }
 

@@ -1,6 +1,7 @@
 //! Failed sign-ins, for the login throttle. An attempt is written here before its password is checked
-//! (a reservation) and removed if it turns out right or is throttled, so concurrent guesses each see
-//! the others.
+//! (a reservation) and removed if it turns out right or is throttled, so concurrent guesses at one
+//! account each see the others. Reservations do not count towards an address's spray limit (many
+//! colleagues behind one address signing in at once); confirmed failures do.
 
 use carelog_domain::login_throttle::RecentFailures;
 use chrono::{DateTime, Utc};
@@ -28,7 +29,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.write_returning::<i64>(
-            "INSERT INTO login_failures (username, address, at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO login_failures (username, address, at, pending) VALUES ($1, $2, $3, TRUE) RETURNING id",
             vec![username.into(), address.into(), at(now)],
         )
         .await?
@@ -50,7 +51,7 @@ impl Store {
                    (SELECT MAX(at) FROM login_failures WHERE username = $1 AND address = $2 AND at >= $3 AND id <> $4) AS last_here,
                    (SELECT CAST(COUNT(*) AS BIGINT) FROM login_failures WHERE username = $1 AND at >= $3 AND id <> $4) AS everywhere,
                    (SELECT MAX(at) FROM login_failures WHERE username = $1 AND at >= $3 AND id <> $4) AS last_everywhere,
-                   (SELECT CAST(COUNT(DISTINCT username) AS BIGINT) FROM login_failures WHERE address = $2 AND at >= $3 AND id <> $4) AS accounts_from_address",
+                   (SELECT CAST(COUNT(DISTINCT username) AS BIGINT) FROM login_failures WHERE address = $2 AND at >= $3 AND id <> $4 AND pending = FALSE) AS accounts_from_address",
                 vec![username.into(), address.into(), at(since), except.into()],
             )
             .await?;
@@ -61,6 +62,13 @@ impl Store {
             last_everywhere: r.last_everywhere,
             accounts_from_address: r.accounts_from_address,
         }))
+    }
+
+    /// An attempt whose password proved wrong: a failure from now on, for every limit.
+    pub async fn confirm_login_failure(&self, id: i64) -> Result<()> {
+        self.exec("UPDATE login_failures SET pending = FALSE WHERE id = $1", vec![id.into()])
+            .await?;
+        Ok(())
     }
 
     /// An attempt that turned out right, or was throttled before its password was checked.
