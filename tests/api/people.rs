@@ -98,8 +98,10 @@ async fn tokens_expire_and_admins_see_and_revoke_everyones() {
     let token = token_for(&app, "coord1").await;
     let (coord, _) = app.sign_in("coord1").await;
     let mine = coord.get(app.url("/account/tokens")).send().await.unwrap().text().await.unwrap();
-    let in_30_days =
-        (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    let in_30_days = (chrono::Utc::now() + chrono::Duration::days(30))
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%Y-%m-%d")
+        .to_string();
     assert!(mine.contains(&format!("Active until {in_30_days}")), "{mine}");
     let (status, page) = app
         .post_form(&coord, "/account/tokens", &[("name", "x"), ("expires_in_days", "400")])

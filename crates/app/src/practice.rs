@@ -108,7 +108,31 @@ impl App {
         offset: u64,
     ) -> ServiceResult<AuditPage> {
         self.require_admin(actor)?;
-        self.audit(actor, "audit.view", filter.patient_id, format!("{filter:?}")).await?;
+        self.audit(actor, "audit.view", filter.patient_id, described(filter)).await?;
         Ok(self.store.audit_events(filter, limit, offset).await?)
     }
+}
+
+/// An audit filter in words, for the audit event of reading the log: "kind read, patient 12".
+fn described(filter: &AuditFilter) -> String {
+    let mut parts = Vec::new();
+    if let Some(u) = &filter.username {
+        parts.push(format!("user {u}"));
+    }
+    if let Some(a) = &filter.action_prefix {
+        parts.push(format!("action {a}…"));
+    }
+    if let Some(k) = filter.kind {
+        parts.push(format!("kind {}", k.key()));
+    }
+    if let Some(p) = filter.patient_id {
+        parts.push(format!("patient {p}"));
+    }
+    if let Some(f) = filter.from {
+        parts.push(format!("from {}", f.format("%Y-%m-%d %H:%M UTC")));
+    }
+    if let Some(u) = filter.until {
+        parts.push(format!("until {}", u.format("%Y-%m-%d %H:%M UTC")));
+    }
+    if parts.is_empty() { "every event".into() } else { parts.join(", ") }
 }

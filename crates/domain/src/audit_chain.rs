@@ -207,7 +207,7 @@ impl AuditKind {
 
     pub fn label(self) -> &'static str {
         match self {
-            AuditKind::Read => "Reads of patient data",
+            AuditKind::Read => "Reads",
             AuditKind::Change => "Changes",
             AuditKind::Denial => "Denials",
             AuditKind::SignIn => "Sign-ins and sign-outs",

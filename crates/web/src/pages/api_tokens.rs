@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
 use carelog_app::model::ApiTokenRow;
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::{Shell, Tab, render};
@@ -29,18 +30,22 @@ pub struct TokenView {
     pub live: bool,
 }
 
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
+fn day(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d").to_string()
+}
+
+fn minute(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 impl TokenView {
-    fn of(t: ApiTokenRow, now: DateTime<Utc>) -> Self {
+    fn of(t: ApiTokenRow, now: DateTime<Utc>, tz: Tz) -> Self {
         let expired = t.expires_at.is_some_and(|e| e <= now);
         let state = match (t.revoked_at, t.expires_at) {
-            (Some(r), _) if t.revoked_reason.is_empty() => format!("Revoked {}", day(r)),
-            (Some(r), _) => format!("Revoked {} ({})", day(r), t.revoked_reason),
-            (None, Some(e)) if expired => format!("Expired {}", day(e)),
-            (None, Some(e)) => format!("Active until {}", day(e)),
+            (Some(r), _) if t.revoked_reason.is_empty() => format!("Revoked {}", day(r, tz)),
+            (Some(r), _) => format!("Revoked {} ({})", day(r, tz), t.revoked_reason),
+            (None, Some(e)) if expired => format!("Expired {}", day(e, tz)),
+            (None, Some(e)) => format!("Active until {}", day(e, tz)),
             (None, None) => "Active".into(),
         };
         TokenView {
@@ -49,17 +54,15 @@ impl TokenView {
             username: t.username,
             name: t.name,
             prefix: t.prefix,
-            created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_used: t
-                .last_used_at
-                .map_or_else(|| "never".into(), |u| u.format("%Y-%m-%d %H:%M UTC").to_string()),
+            created: minute(t.created_at, tz),
+            last_used: t.last_used_at.map_or_else(|| "never".into(), |u| minute(u, tz)),
             state,
         }
     }
 
-    fn all(tokens: Vec<ApiTokenRow>) -> Vec<Self> {
+    fn all(tokens: Vec<ApiTokenRow>, tz: Tz) -> Vec<Self> {
         let now = Utc::now();
-        tokens.into_iter().map(|t| TokenView::of(t, now)).collect()
+        tokens.into_iter().map(|t| TokenView::of(t, now, tz)).collect()
     }
 }
 
@@ -93,7 +96,10 @@ async fn show(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = TokensPage {
         shell: Shell::load(state, user, Tab::Notifications).await?,
-        tokens: TokenView::all(state.app.api_tokens(&user.actor()).await?),
+        tokens: TokenView::all(
+            state.app.api_tokens(&user.actor()).await?,
+            state.settings.time_zone,
+        ),
         new_token,
         error,
         role: user.role().label(),
@@ -136,7 +142,10 @@ pub async fn everyone(
 ) -> AppResult<Response> {
     let page = TokensPage {
         shell: Shell::load(&state, &user, Tab::Admin).await?,
-        tokens: TokenView::all(state.app.all_api_tokens(&user.actor()).await?),
+        tokens: TokenView::all(
+            state.app.all_api_tokens(&user.actor()).await?,
+            state.settings.time_zone,
+        ),
         new_token: None,
         error: None,
         role: user.role().label(),

@@ -23,8 +23,8 @@ struct LoginPage {
     notice: Option<String>,
     error: Option<String>,
     demo: bool,
-    /// On a database with no users: how to make the first administrator.
-    first_admin: Option<&'static str>,
+    /// A database with no users: the page says how to make the first administrator.
+    first_admin: bool,
 }
 
 #[derive(Deserialize)]
@@ -102,11 +102,7 @@ pub async fn form(
         notice,
         error: None,
         demo: state.app.is_demo_practice().await?,
-        first_admin: state
-            .app
-            .needs_first_admin()
-            .await?
-            .then_some(carelog_app::accounts::FIRST_ADMIN_HELP),
+        first_admin: state.app.needs_first_admin().await?,
     };
     Ok((jar, super::render(&page)?).into_response())
 }
@@ -130,7 +126,7 @@ pub async fn submit(
             notice: None,
             error: Some(error),
             demo,
-            first_admin: None,
+            first_admin: false,
         };
         Ok((status, jar, super::render(&page)?).into_response())
     };

@@ -43,6 +43,10 @@ pub async fn page(
     jar: CookieJar,
 ) -> AppResult<Response> {
     let current = jar.get(SESSION_COOKIE).map(|c| hash_secret(c.value())).unwrap_or_default();
+    let tz = state.settings.time_zone;
+    let local = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
     let sessions = state
         .app
         .my_sessions(&user.actor())
@@ -52,8 +56,8 @@ pub async fn page(
             this_one: s.id_hash == current,
             id: s.id_hash,
             address: s.address,
-            signed_in: s.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            last_active: s.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            signed_in: local(s.created_at),
+            last_active: local(s.last_seen_at),
         })
         .collect();
     let page =

@@ -25,6 +25,7 @@ struct UsersPage {
     roles: [Role; 3],
     notice: Option<String>,
     error: Option<String>,
+    tz: chrono_tz::Tz,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +65,7 @@ async fn show(
         roles: Role::ALL,
         notice,
         error,
+        tz: state.settings.time_zone,
     };
     Ok((status, render(&page)?).into_response())
 }
