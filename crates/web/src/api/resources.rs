@@ -184,7 +184,8 @@ pub async fn task_log(
     let entries = state.app.log_entries(&query, limit as u64).await?;
     let items: Vec<Value> = entries.iter().map(|e| entry_json(e, tz)).collect();
     let detail = format!("{from} to {to}: {} of {total}", items.len());
-    audit(&state, &user, "api.task_log", patient, detail).await?;
+    let listed = entries.iter().filter_map(|e| e.patient_id).chain(patient).collect();
+    state.app.audit_read(&user.actor(), "api.task_log", listed, detail).await?;
     Ok(Json(json!({ "from": from, "to": to, "total": total, "items": items })))
 }
 
@@ -281,14 +282,9 @@ pub async fn generated_tasks(
             })
         })
         .collect();
-    audit(
-        &state,
-        &user,
-        "api.generated_tasks",
-        None,
-        format!("coordinator {coordinator}: {} pending", items.len()),
-    )
-    .await?;
+    let detail = format!("coordinator {coordinator}: {} pending", items.len());
+    let listed = tasks.iter().filter_map(|t| t.patient_id).collect();
+    state.app.audit_read(&user.actor(), "api.generated_tasks", listed, detail).await?;
     Ok(Json(json!({ "coordinator_id": coordinator, "status": "pending", "items": items })))
 }
 
