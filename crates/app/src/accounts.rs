@@ -195,7 +195,7 @@ impl App {
         Ok(())
     }
 
-    /// The actor's signed-in sessions; `current` (the cookie) marks which one is this.
+    /// The actor's signed-in sessions, most recently active first.
     pub async fn my_sessions(&self, actor: &Actor) -> ServiceResult<Vec<SessionListing>> {
         Ok(self.store.sessions_of(actor.id).await?)
     }
