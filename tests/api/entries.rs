@@ -613,9 +613,11 @@ async fn completing_a_generated_task_writes_the_entry_and_closes_the_task() {
         .text()
         .await
         .unwrap();
+    assert!(form.contains(&format!("Complete: {}", task.task_type)));
+    // The estimate is a hint in the empty field, never a value (issue 21).
     assert!(
-        form.contains(&format!("Complete: {}", task.task_type))
-            && form.contains(&format!("value=\"{}\"", task.estimated_minutes))
+        form.contains(&format!("value=\"\" placeholder=\"est. {} min\"", task.estimated_minutes)),
+        "{form}"
     );
     let (status, page) = app
         .post_form(

@@ -128,6 +128,11 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
         .unwrap();
     c.wait().for_element(Locator::Css("input[name=minutes]")).await.unwrap();
     browser.screenshot("complete-generated-task").await;
+    let minutes = c.find(Locator::Css("input[name=minutes]")).await.unwrap();
+    assert_eq!(minutes.prop("value").await.unwrap().unwrap_or_default(), "", "never pre-filled");
+    let hint = minutes.attr("placeholder").await.unwrap().unwrap_or_default();
+    assert!(hint.starts_with("est. "), "the estimate is a hint: {hint}");
+    minutes.send_keys("10").await.unwrap();
     c.find(Locator::Css("textarea[name=notes]"))
         .await
         .unwrap()

@@ -72,6 +72,8 @@ pub struct EntryFormView {
     /// The date/time picker's bounds: the start of the open period, and the end of today.
     pub when_min: String,
     pub when_max: String,
+    /// Shown in the empty minutes field (a generated task's estimate): a hint, never a value.
+    pub minutes_hint: String,
 }
 
 pub fn format_when(at: DateTime<Utc>, tz: Tz) -> String {
@@ -152,6 +154,7 @@ impl EntryFormView {
         EntryFormView {
             when_min: format!("{earliest}T00:00"),
             when_max: format!("{today}T23:59"),
+            minutes_hint: String::new(),
             action,
             heading: "Add New Task".into(),
             patients,

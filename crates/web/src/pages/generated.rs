@@ -47,6 +47,8 @@ async fn complete_page(
     form.heading = format!("Complete: {}", task.task_type);
     form.buttons = vec![("save", "Complete Task")];
     form.autofocus = true;
+    // The estimate is a hint, never a value: estimated time is not time spent (domain.md).
+    form.minutes_hint = format!("est. {} min", task.estimated_minutes);
     if let Some(pid) = task.patient_id {
         let name =
             form.patients.iter().find(|c| c.id == pid).map(|c| c.label.clone()).unwrap_or_default();
@@ -70,7 +72,6 @@ pub async fn form(
     let values = EntryForm {
         patient: task.patient_id.map(|p| p.to_string()).unwrap_or_default(),
         task_type: task.task_type_id.to_string(),
-        minutes: task.estimated_minutes.to_string(),
         ..EntryForm::default()
     };
     complete_page(&state, &user, task, values, None, StatusCode::OK).await
