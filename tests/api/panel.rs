@@ -79,6 +79,16 @@ async fn every_filter_narrows_the_panel_to_matching_patients() {
         by_name.iter().any(|(id, _)| *id == one.id.get())
             && by_name.iter().all(|(_, c)| c[0].to_lowercase().contains(&surname))
     );
+    // First name first, or "last, first": both find the patient (issue 21).
+    let (last, first) = one.name.split_once(", ").unwrap();
+    for q in [format!("{first} {last}"), format!("{last}, {first}")] {
+        let found = get(format!("q={}", q.replace(' ', "+").replace(',', "%2C"))).await;
+        assert!(found.iter().any(|(id, _)| *id == one.id.get()), "{q}");
+    }
+    // Wildcards match themselves, not everyone.
+    for q in ["%25", "_", "%25%25"] {
+        assert!(get(format!("q={q}")).await.is_empty(), "{q}");
+    }
 }
 
 #[tokio::test]

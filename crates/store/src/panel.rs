@@ -99,10 +99,11 @@ impl Store {
         if let Some(pr) = filter.provider_id {
             c.push("p.provider_id = ?", pr);
         }
-        if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_', '\\'], ""));
+        // Every word must appear in the name or chart code, so "Imani Blackthorn", "Blackthorn,
+        // Imani" and "blackth" all find her; % and _ are matched as themselves.
+        for pattern in search_patterns(filter.search.as_deref().unwrap_or_default()) {
             c.push(
-                "(LOWER(p.last_name || ', ' || p.first_name) LIKE ? OR LOWER(p.chart_code) LIKE ?)",
+                "LOWER(p.last_name || ' ' || p.first_name || ' ' || p.chart_code) LIKE ? ESCAPE '\\'",
                 pattern,
             );
         }
@@ -170,5 +171,32 @@ impl Store {
             vec![coordinator_id.into()],
         )
         .await
+    }
+}
+
+/// One `LIKE` pattern per word of a search (commas are separators), lower-cased, with `%`, `_` and
+/// the escape character escaped so they match only themselves.
+fn search_patterns(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let escaped =
+                w.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::search_patterns;
+
+    #[test]
+    fn words_in_any_order_and_wildcards_as_themselves() {
+        assert_eq!(search_patterns("Imani Blackthorn"), ["%imani%", "%blackthorn%"]);
+        assert_eq!(search_patterns(" Blackthorn,Imani "), ["%blackthorn%", "%imani%"]);
+        assert_eq!(search_patterns("%"), ["%\\%%"]);
+        assert_eq!(search_patterns("a_b\\"), ["%a\\_b\\\\%"]);
+        assert!(search_patterns("  , ").is_empty());
     }
 }
