@@ -110,6 +110,8 @@ async fn every_time_rule_refuses_with_its_message_and_changes_nothing() {
     let tomorrow = at_nine(today() + Duration::days(1));
     let long_ago = at_nine(today() - Duration::days(70));
     let long_notes = "x".repeat(2001);
+    let next_year = (today() + Duration::days(366)).format("%y%m").to_string();
+    let break_note = app.task_type_id("Staff Notes: Break").await.to_string();
     let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
         (
             vec![("patient", &patient), ("task_type", &call), ("minutes", "4")],
@@ -152,6 +154,12 @@ async fn every_time_rule_refuses_with_its_message_and_changes_nothing() {
         (
             vec![("patient", &patient), ("task_type", &stat), ("value", "2409"), ("minutes", "15")],
             "records no minutes",
+        ),
+        // A last ER visit cannot lie in the future (issue 21: 2701 was accepted).
+        (vec![("patient", &patient), ("task_type", &stat), ("value", &next_year)], "in the future"),
+        (
+            vec![("patient", &patient), ("task_type", &break_note)],
+            "not a patient; leave Patient empty",
         ),
         (
             vec![

@@ -1,6 +1,7 @@
 //! The CM Log's workflows: log, edit and delete an entry and complete a generated task, each under
 //! every time rule, for Daily Tasks, the patient record, the JSON API and anything else that logs time.
 
+use carelog_domain::catalogue::takes_no_patient;
 use carelog_domain::enrollment::{CarePlanStep, care_plan_step};
 use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
@@ -215,7 +216,7 @@ impl App {
         let time_rule = task_type.time_rule;
         let minutes = parse_minutes(time_rule, &input.minutes).map_err(|v| errors.push(v.message));
         let stat_value = match task_type.value_format {
-            Some(format) => parse_stat_value(format, &input.value)
+            Some(format) => parse_stat_value(format, &input.value, local_date(now, tz))
                 .map(Some)
                 .map_err(|v| errors.push(format!("Value: {}", v.message))),
             None => Ok(None),
@@ -278,6 +279,13 @@ impl App {
         errors: &mut Vec<String>,
     ) -> ServiceResult<Option<PatientId>> {
         match PatientId::parse(&input.patient) {
+            Some(_) if takes_no_patient(task_type.needs_patient, task_type.time_rule) => {
+                errors.push(format!(
+                    "Patient: \"{}\" is about your own day, not a patient; leave Patient empty.",
+                    task_type.name
+                ));
+                Ok(None)
+            }
             Some(id) if self.is_own_patient(actor, id).await? => Ok(Some(id)),
             Some(_) => {
                 errors.push("Patient: choose one of your own patients.".to_owned());

@@ -139,6 +139,12 @@ const fn staff_note(name: &'static str) -> TaskTypeSpec {
     }
 }
 
+/// Whether a type is about the coordinator's own day (Staff Notes: a shift, a break), so an entry of
+/// it may not name a patient. Reviews without a required patient may still name one.
+pub fn takes_no_patient(needs_patient: bool, time_rule: TimeRule) -> bool {
+    !needs_patient && time_rule == TimeRule::NoMinutes
+}
+
 /// A review a coordinator does for their whole caseload, generated weekly without a patient.
 const fn coordinator_review(name: &'static str, category: TaskCategory) -> TaskTypeSpec {
     TaskTypeSpec {
@@ -362,6 +368,12 @@ mod tests {
             Some(ValueFormat::YearMonthDay)
         );
         assert!(!task_type("Staff Notes: Break").unwrap().needs_patient);
+        let note = task_type("Staff Notes: Break").unwrap();
+        assert!(takes_no_patient(note.needs_patient, note.time_rule));
+        let review = task_type("Facility Records - Hospital/ER Review").unwrap();
+        assert!(!takes_no_patient(review.needs_patient, review.time_rule), "a review may name one");
+        let stat = task_type("Stat: Last ER/HOSP (yymm)").unwrap();
+        assert!(!takes_no_patient(stat.needs_patient, stat.time_rule));
     }
 
     #[test]

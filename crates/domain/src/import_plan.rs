@@ -417,7 +417,7 @@ fn plan_cm_log(
                     ),
                 ));
             }
-            match parse_stat_value(format, &record.notes) {
+            match parse_stat_value(format, &record.notes, known.today) {
                 Ok(v) => (None, Some(v)),
                 Err(v) => {
                     errors.push(err("Notes", format!("the value {}", v.message)));

@@ -108,8 +108,13 @@ pub fn check_daily_cap(
     ))
 }
 
-/// Parses a Stat entry's value: `yymm` (e.g. 2409) or `yymmdd` (e.g. 240915), a real month or date.
-pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleViolation> {
+/// Parses a Stat entry's value: `yymm` (e.g. 2409) or `yymmdd` (e.g. 240915), a real month or date,
+/// and not after `today` (a last ER visit or last hospitalisation has happened).
+pub fn parse_stat_value(
+    format: ValueFormat,
+    text: &str,
+    today: NaiveDate,
+) -> Result<String, RuleViolation> {
     let text = text.trim();
     let digits = text.chars().all(|c| c.is_ascii_digit());
     let (len, example) = match format {
@@ -125,12 +130,20 @@ pub fn parse_stat_value(format: ValueFormat, text: &str) -> Result<String, RuleV
     let year = 2000 + text[0..2].parse::<i32>().unwrap_or(0);
     let month = text[2..4].parse::<u32>().unwrap_or(0);
     let day = if len == 6 { text[4..6].parse::<u32>().unwrap_or(0) } else { 1 };
-    if NaiveDate::from_ymd_opt(year, month, day).is_none() {
+    let what = if len == 6 { "date" } else { "month" };
+    let Some(date) = NaiveDate::from_ymd_opt(year, month, day) else {
+        return Err(RuleViolation::new(
+            "value",
+            format!("\"{text}\" is not a real {what}; e.g. {example}."),
+        ));
+    };
+    // A month is in the future only once its first day is; a date, once it is after today.
+    if date > today {
         return Err(RuleViolation::new(
             "value",
             format!(
-                "\"{text}\" is not a real {}; e.g. {example}.",
-                if len == 6 { "date" } else { "month" }
+                "\"{text}\" is a {what} in the future ({}); enter when it happened.",
+                if len == 6 { date.format("%Y-%m-%d") } else { date.format("%Y-%m") }
             ),
         ));
     }
@@ -344,27 +357,48 @@ mod tests {
         assert!(check_daily_cap(0, 120, day()).is_ok());
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn stat_values_are_not_in_the_future() {
+        let t = today();
+        assert_eq!(parse_stat_value(ValueFormat::YearMonth, "2611", t), Ok("2611".into()));
+        let e = parse_stat_value(ValueFormat::YearMonth, "2612", t).unwrap_err();
+        assert!(e.message.contains("in the future (2026-12)"), "{}", e.message);
+        assert!(parse_stat_value(ValueFormat::YearMonth, "2701", t).is_err());
+        assert_eq!(parse_stat_value(ValueFormat::YearMonthDay, "261124", t), Ok("261124".into()));
+        assert!(parse_stat_value(ValueFormat::YearMonthDay, "261125", t).is_err());
+    }
+
     #[test]
     fn stat_values_are_real_months_and_dates() {
-        assert_eq!(parse_stat_value(ValueFormat::YearMonth, "2409"), Ok("2409".into()));
+        assert_eq!(parse_stat_value(ValueFormat::YearMonth, "2409", today()), Ok("2409".into()));
         assert!(
-            parse_stat_value(ValueFormat::YearMonth, "2413")
+            parse_stat_value(ValueFormat::YearMonth, "2413", today())
                 .unwrap_err()
                 .message
                 .contains("not a real month")
         );
         assert!(
-            parse_stat_value(ValueFormat::YearMonth, "24-09").unwrap_err().message.contains("yymm")
+            parse_stat_value(ValueFormat::YearMonth, "24-09", today())
+                .unwrap_err()
+                .message
+                .contains("yymm")
         );
-        assert!(parse_stat_value(ValueFormat::YearMonth, "240915").is_err());
-        assert_eq!(parse_stat_value(ValueFormat::YearMonthDay, "240229"), Ok("240229".into()));
+        assert!(parse_stat_value(ValueFormat::YearMonth, "240915", today()).is_err());
+        assert_eq!(
+            parse_stat_value(ValueFormat::YearMonthDay, "240229", today()),
+            Ok("240229".into())
+        );
         assert!(
-            parse_stat_value(ValueFormat::YearMonthDay, "250229")
+            parse_stat_value(ValueFormat::YearMonthDay, "250229", today())
                 .unwrap_err()
                 .message
                 .contains("not a real date")
         );
-        assert!(parse_stat_value(ValueFormat::YearMonthDay, "").is_err());
+        assert!(parse_stat_value(ValueFormat::YearMonthDay, "", today()).is_err());
     }
 
     #[test]
