@@ -157,6 +157,13 @@ async fn responses_carry_the_security_headers() {
     assert!(h.get("strict-transport-security").is_none(), "HSTS only with secure cookies");
     let cookie = h["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("HttpOnly"));
+    // Every page names its icon, and the address browsers ask for unprompted answers too.
+    assert!(r.text().await.unwrap().contains("rel=\"icon\" href=\"/static/favicon.svg\""));
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let icon = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(icon.status(), StatusCode::OK, "{path}");
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    }
 }
 
 #[tokio::test]

@@ -153,4 +153,5 @@ fn account() -> Router<AppState> {
         .route("/notifications/preferences", post(pages::notifications::preferences))
         .route("/healthz", get(pages::health::check))
         .route("/static/{file}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
 }
