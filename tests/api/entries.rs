@@ -857,3 +857,22 @@ async fn a_task_types_average_is_taken_up_to_the_start_of_the_hour_and_kept_for_
         "the next hour's window holds the long call: {next_hour} > {before}"
     );
 }
+
+/// The record's quick entry offers the same types Daily Tasks takes with a patient: Facility
+/// Records reviews yes, Staff Notes no (issue 21).
+#[tokio::test]
+async fn the_quick_entry_offers_every_type_that_may_name_the_patient() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let page = client
+        .get(app.url(&format!("/patients/{patient}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Facility Records - Hospital/ER Review<"), "reviews are offered");
+    assert!(!page.contains(">Staff Notes: Break<"), "notes about one's own day are not");
+}

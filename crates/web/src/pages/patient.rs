@@ -10,6 +10,7 @@ use carelog_app::enrollment::EnrollmentView;
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{GeneratedRow, NamedUser, PatientDetail, PatientMonthMinutes};
 use carelog_app::patients::VisiblePatient;
+use carelog_domain::catalogue::takes_no_patient;
 use carelog_domain::enrollment::CarePlanStep;
 use carelog_domain::icd10cm::{self, Icd10Code};
 use carelog_domain::ids::PatientId;
@@ -203,8 +204,15 @@ async fn quick_entry_form(
     patient_id: PatientId,
     values: EntryForm,
 ) -> AppResult<EntryFormView> {
-    let types: Vec<_> =
-        state.app.task_types().await?.into_iter().filter(|t| t.needs_patient).collect();
+    // Every type an entry may name this patient with, as Daily Tasks offers (Facility Records
+    // reviews included); only those about the coordinator's own day are left out.
+    let types: Vec<_> = state
+        .app
+        .task_types()
+        .await?
+        .into_iter()
+        .filter(|t| !takes_no_patient(t.needs_patient, t.time_rule))
+        .collect();
     let mut form =
         EntryFormView::new(state, user, &types, format!("/patients/{patient_id}/entries"), values)
             .await?;
