@@ -876,3 +876,40 @@ async fn the_quick_entry_offers_every_type_that_may_name_the_patient() {
     assert!(page.contains(">Facility Records - Hospital/ER Review<"), "reviews are offered");
     assert!(!page.contains(">Staff Notes: Break<"), "notes about one's own day are not");
 }
+
+/// A pending generated task is completed from the record; once completed, its line leads to the
+/// patient's history, never to a page that answers Not found (issue 21).
+#[tokio::test]
+async fn the_record_completes_a_generated_task_and_then_links_its_entry() {
+    let app = spawn_app().await;
+    let me = app.user_id("coord1").await;
+    let (client, _) = app.sign_in("coord1").await;
+    let today = local_date(Utc::now(), TZ);
+    let period = carelog_domain::practice_time::YearMonth::of(today).to_string();
+    let task = app
+        .store
+        .pending_tasks(me)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.patient_id.is_some() && t.period_key == period)
+        .expect("coord1 has a patient task this month");
+    let patient = task.patient_id.unwrap();
+    let record = |client: reqwest::Client| {
+        let url = app.url(&format!("/patients/{patient}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = record(client.clone()).await;
+    assert!(page.contains(&format!("href=\"/tasks/generated/{}\">Complete<", task.id)), "{page}");
+    let (status, _) = app
+        .post_form(
+            &client,
+            &format!("/tasks/generated/{}", task.id),
+            &[("minutes", "10"), ("notes", "done"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = record(client).await;
+    assert!(!page.contains(&format!("/tasks/generated/{}\"", task.id)));
+    assert!(page.contains(&format!("href=\"/patients/{patient}/history\">Its entry<")), "{page}");
+}

@@ -16,6 +16,7 @@ use carelog_domain::icd10cm::{self, Icd10Code};
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{ConsentMethod, InitiatingKind, PatientStatus, Program};
 use carelog_domain::practice_time::local_date;
+use carelog_domain::schedule::TaskStatus;
 use carelog_domain::visit::{VisitStatus, next_visit_due, visit_status};
 use chrono::{NaiveDate, Utc};
 
@@ -34,7 +35,7 @@ struct PatientPage {
     next_due: String,
     activity: Vec<(String, String, String, String)>,
     month_minutes: PatientMonthMinutes,
-    month_tasks: Vec<(String, String, String)>,
+    month_tasks: Vec<MonthTask>,
     form: Option<EntryFormView>,
     saved: bool,
     notice: String,
@@ -136,9 +137,24 @@ fn visit_of(p: &PatientDetail, today: NaiveDate) -> (VisitStatus, String) {
     (visit_status(p.last_visit, interval, today), next_due)
 }
 
-/// A generated task of the month as the record lists it: type, due date, status.
-fn month_task(t: GeneratedRow) -> (String, String, String) {
-    (t.task_type, t.due_date.to_string(), t.status.key().to_owned())
+/// A generated task of the month as the record lists it: type, due date, status, and where it
+/// leads: Complete for its own coordinator while pending, the patient's history once completed.
+pub struct MonthTask {
+    pub name: String,
+    pub due: String,
+    pub status: &'static str,
+    pub link: Option<(String, &'static str)>,
+}
+
+fn month_task(t: GeneratedRow, viewer: carelog_domain::ids::UserId) -> MonthTask {
+    let link = match (t.status, t.patient_id) {
+        (TaskStatus::Pending, _) if t.coordinator_id == viewer => {
+            Some((format!("/tasks/generated/{}", t.id), "Complete"))
+        }
+        (TaskStatus::Completed, Some(p)) => Some((format!("/patients/{p}/history"), "Its entry")),
+        _ => None,
+    };
+    MonthTask { name: t.task_type, due: t.due_date.to_string(), status: t.status.key(), link }
 }
 
 pub(crate) async fn patient_page(
@@ -157,7 +173,7 @@ pub(crate) async fn patient_page(
     let tz = state.settings.time_zone;
     let (visit, next_due) = visit_of(&p, local_date(Utc::now(), tz));
     let activity = recent_activity(&p, tz);
-    let month_tasks = record.month_tasks.into_iter().map(month_task).collect();
+    let month_tasks = record.month_tasks.into_iter().map(|t| month_task(t, user.id())).collect();
     // Only the patient's own coordinator logs time for them (domain.md: the user's own patients).
     let form = match form {
         Some(f) => Some(f),
