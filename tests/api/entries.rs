@@ -668,23 +668,59 @@ async fn the_timer_survives_a_reload_and_its_minutes_fill_the_form() {
     assert!(page.contains("data-timer-start"));
     let reloaded = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(reloaded.contains("Stop &amp; log"), "still running after a reload");
-    let token = app.token(&client, "/tasks").await;
-    let r = client
-        .post(app.url("/timer/stop"))
-        .form(&[("_csrf", token.as_str())])
-        .send()
+    let stop = || async {
+        let token = app.token(&client, "/tasks").await;
+        let r = client
+            .post(app.url("/timer/stop"))
+            .form(&[("_csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        (r.url().to_string(), r.text().await.unwrap())
+    };
+    // Seconds on the timer are not five minutes (issue 21): it says so and keeps running.
+    let (url, page) = stop().await;
+    assert!(url.contains("timer_short=0"), "{url}");
+    assert!(page.contains("under the 5-minute minimum") && page.contains("Stop &amp; log"));
+    // 7 min 40 s: 8 minutes, at the timer's start.
+    let me = app.user_id("coord1").await;
+    let started = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::seconds(460), 0);
+    app.store
+        .exec_for_test(
+            "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
+            vec![started.into(), me.into()],
+        )
         .await
         .unwrap();
-    let url = r.url().to_string();
+    let (url, page) = stop().await;
     assert!(
         url.contains(&format!("new_patient={patient}"))
             && url.contains(&format!("new_type={call}"))
-            && url.contains("new_minutes=5"),
+            && url.contains("new_minutes=8"),
         "{url}"
     );
-    let page = r.text().await.unwrap();
-    assert!(page.contains("value=\"5\""), "the add form is filled with the timed minutes");
+    assert!(page.contains("value=\"8\""), "the add form is filled with the timed minutes");
+    let start = carelog_web_when(started);
+    assert!(page.contains(&format!("value=\"{start}\"")), "the entry's time is the start: {start}");
     assert!(!page.contains("Stop &amp; log"));
+    // 250 minutes: three entries offered, the first filled in.
+    app.post_form(&client, "/timer/start", &[("patient", &patient), ("task_type", &call)]).await;
+    let long_ago = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::minutes(250), 0);
+    app.store
+        .exec_for_test(
+            "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
+            vec![long_ago.into(), me.into()],
+        )
+        .await
+        .unwrap();
+    let (url, page) = stop().await;
+    assert!(url.contains("new_minutes=84") && url.contains("timer_split=84,83,83"), "{url}");
+    assert!(page.contains("log it as 3 entries of 84, 83, 83 minutes"), "{page}");
+}
+
+/// A time as the entry form's date/time field shows it, in the practice time zone.
+fn carelog_web_when(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&TZ).format("%Y-%m-%dT%H:%M").to_string()
 }
 
 #[tokio::test]

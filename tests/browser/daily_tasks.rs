@@ -179,6 +179,21 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
     let clock = text_of(&browser, "[data-testid=timer-clock]").await;
     assert!(clock.contains(':'), "the clock ticks in the browser: {clock}");
     browser.screenshot("timer-running").await;
+    // Seconds on the timer do not become five minutes (issue 21): it says so and keeps running.
+    c.find(Locator::Css("[data-testid=timer-stop]")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=timer-note]")).await.unwrap();
+    let note = text_of(&browser, "[data-testid=timer-note]").await;
+    assert!(note.contains("under the 5-minute minimum"), "{note}");
+    c.find(Locator::Css("[data-testid=timer-stop]")).await.unwrap();
+    // Eight minutes of work: the timer started then (aged in the database).
+    let me = app.user_id("coord1").await;
+    app.store
+        .exec_for_test(
+            "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
+            vec![(chrono::Utc::now() - chrono::Duration::seconds(480)).into(), me.into()],
+        )
+        .await
+        .unwrap();
     c.find(Locator::Css("[data-testid=timer-stop]")).await.unwrap().click().await.unwrap();
     // The stop answers with the form filled in; wait for that page, not the one still showing.
     for _ in 0..100 {
@@ -195,7 +210,7 @@ async fn a_coordinator_completes_a_generated_task_and_runs_the_timer() {
         .prop("value")
         .await
         .unwrap();
-    assert_eq!(minutes.as_deref(), Some("5"), "a short timing rounds up to the 5-minute minimum");
+    assert_eq!(minutes.as_deref(), Some("8"), "real elapsed time, to the nearest minute");
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
     browser.close().await;

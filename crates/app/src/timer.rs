@@ -2,16 +2,25 @@
 //! form's minutes, or discard it. Each step is audited.
 
 use carelog_domain::ids::{PatientId, TaskTypeId};
-use carelog_domain::time_rules::timed_minutes;
+use carelog_domain::time_rules::{TimerReading, read_timer};
 use carelog_store::RunningTimer;
 use chrono::Utc;
 
 use crate::{Actor, App, ServiceError, ServiceResult};
 
-/// A stopped timer: what it timed, and the minutes it offers the add form.
-pub struct Stopped {
-    pub timer: RunningTimer,
-    pub minutes: i64,
+/// What stopping the timer did.
+pub enum TimerStop {
+    NotRunning,
+    /// Under 5 minutes: the timer keeps running (stop it later, discard it, or enter time by hand).
+    TooShort {
+        minutes: i64,
+    },
+    /// Stopped: what it timed and the entries it offers (one, or a split of over 120 minutes), the
+    /// first at the timer's start.
+    Stopped {
+        timer: RunningTimer,
+        parts: Vec<i64>,
+    },
 }
 
 impl App {
@@ -53,12 +62,22 @@ impl App {
         Ok(self.store.timer(actor.id).await?)
     }
 
-    /// Stops the actor's timer; None when none was running.
-    pub async fn stop_timer(&self, actor: &Actor) -> ServiceResult<Option<Stopped>> {
-        let Some(timer) = self.store.stop_timer(actor.id).await? else { return Ok(None) };
-        let minutes = timed_minutes((Utc::now() - timer.started_at).num_seconds());
-        self.audit(actor, "timer.stop", timer.patient_id, format!("{minutes} min")).await?;
-        Ok(Some(Stopped { timer, minutes }))
+    /// Stops the actor's timer at its real elapsed time; one under 5 minutes keeps running.
+    pub async fn stop_timer(&self, actor: &Actor) -> ServiceResult<TimerStop> {
+        let Some(running) = self.store.timer(actor.id).await? else {
+            return Ok(TimerStop::NotRunning);
+        };
+        let parts = match read_timer((Utc::now() - running.started_at).num_seconds()) {
+            TimerReading::TooShort { minutes } => return Ok(TimerStop::TooShort { minutes }),
+            TimerReading::Entry { minutes } => vec![minutes],
+            TimerReading::Split { parts, .. } => parts,
+        };
+        let Some(timer) = self.store.stop_timer(actor.id).await? else {
+            return Ok(TimerStop::NotRunning);
+        };
+        let detail = format!("{} min", parts.iter().sum::<i64>());
+        self.audit(actor, "timer.stop", timer.patient_id, detail).await?;
+        Ok(TimerStop::Stopped { timer, parts })
     }
 
     pub async fn discard_timer(&self, actor: &Actor) -> ServiceResult<()> {

@@ -237,9 +237,31 @@ pub fn check_entry_date(
     Ok(())
 }
 
-/// Minutes a stopped timer contributes: whole minutes rounded up, within the per-entry limits.
-pub fn timed_minutes(seconds: i64) -> i64 {
-    ((seconds + 59) / 60).clamp(i64::from(MIN_MINUTES), i64::from(MAX_MINUTES))
+/// What a stopped timer offers (domain.md "Time captured by the timer"): real elapsed time to the
+/// nearest minute, never raised to the 5-minute minimum nor cut at 120.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimerReading {
+    /// Under 5 minutes: it cannot be logged as it stands (keep it running, discard it, or enter
+    /// the time by hand).
+    TooShort { minutes: i64 },
+    /// One entry of these minutes.
+    Entry { minutes: i64 },
+    /// Over 120 minutes: as many entries as it takes, as equal as whole minutes allow.
+    Split { minutes: i64, parts: Vec<i64> },
+}
+
+pub fn read_timer(seconds: i64) -> TimerReading {
+    let minutes = (seconds.max(0) + 30) / 60;
+    let (min, max) = (i64::from(MIN_MINUTES), i64::from(MAX_MINUTES));
+    if minutes < min {
+        TimerReading::TooShort { minutes }
+    } else if minutes <= max {
+        TimerReading::Entry { minutes }
+    } else {
+        let count = (minutes + max - 1) / max;
+        let parts = (0..count).map(|i| minutes / count + i64::from(i < minutes % count)).collect();
+        TimerReading::Split { minutes, parts }
+    }
 }
 
 /// Notes of at most 2,000 characters (after trimming, as they are stored).
@@ -501,10 +523,19 @@ mod tests {
     }
 
     #[test]
-    fn timed_minutes_round_up_within_limits() {
-        assert_eq!(timed_minutes(0), 5);
-        assert_eq!(timed_minutes(301), 6);
-        assert_eq!(timed_minutes(600), 10);
-        assert_eq!(timed_minutes(3 * 3600), 120);
+    fn the_timer_reads_real_time_to_the_nearest_minute() {
+        // Eight seconds are not five minutes: too short to log as it stands.
+        assert_eq!(read_timer(8), TimerReading::TooShort { minutes: 0 });
+        assert_eq!(read_timer(269), TimerReading::TooShort { minutes: 4 });
+        assert_eq!(read_timer(270), TimerReading::Entry { minutes: 5 });
+        assert_eq!(read_timer(301), TimerReading::Entry { minutes: 5 }, "nearest, not up");
+        assert_eq!(read_timer(460), TimerReading::Entry { minutes: 8 });
+        assert_eq!(read_timer(120 * 60 + 29), TimerReading::Entry { minutes: 120 });
+        assert_eq!(
+            read_timer(250 * 60),
+            TimerReading::Split { minutes: 250, parts: vec![84, 83, 83] }
+        );
+        assert_eq!(read_timer(121 * 60), TimerReading::Split { minutes: 121, parts: vec![61, 60] });
+        assert_eq!(read_timer(-5), TimerReading::TooShort { minutes: 0 });
     }
 }

@@ -45,6 +45,15 @@ pub struct TasksQuery {
     pub new_type: String,
     #[serde(default)]
     pub new_minutes: String,
+    /// The stopped timer's start: the entry's time.
+    #[serde(default)]
+    pub new_when: String,
+    /// A timer stopped under 5 minutes: its minutes (it keeps running).
+    #[serde(default)]
+    pub timer_short: String,
+    /// A timer over 120 minutes: the entries it splits into, comma-separated.
+    #[serde(default)]
+    pub timer_split: String,
     #[serde(default)]
     pub saved: String,
 }
@@ -101,6 +110,8 @@ struct TasksPage {
     form: EntryFormView,
     timer: Option<TimerView>,
     saved: bool,
+    /// What the stopped timer said (too short, or split), if it just stopped.
+    timer_note: Option<String>,
     needs_time: Vec<NeedsTime>,
     days_left: i64,
     target: i64,
@@ -196,7 +207,9 @@ fn fresh_form(
 ) -> EntryFormView {
     let tz = state.settings.time_zone;
     let now = Utc::now();
-    let when = if date == local_date(now, tz) {
+    let when = if !query.new_when.trim().is_empty() {
+        query.new_when.trim().to_owned()
+    } else if date == local_date(now, tz) {
         format_when(now, tz)
     } else {
         format_when(start_of_day(date, tz) + chrono::Duration::hours(9), tz)
@@ -261,8 +274,31 @@ async fn tasks_page(
         None => fresh_form(state, user, query, &day, date),
     };
     let shell = Shell::load(state, user, Tab::Tasks).await?;
-    let page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
+    let mut page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
+    page.timer_note = timer_note(query);
     Ok((status, render(&page)?).into_response())
+}
+
+/// What the stopped timer said, in words: too short to log, or split over several entries.
+fn timer_note(query: &TasksQuery) -> Option<String> {
+    if let Ok(minutes) = query.timer_short.trim().parse::<i64>() {
+        return Some(format!(
+            "The timer shows {minutes} minute{}, under the 5-minute minimum, so it is still running. Stop it again later, discard it, or enter the time by hand.",
+            if minutes == 1 { "" } else { "s" }
+        ));
+    }
+    let parts: Vec<i64> =
+        query.timer_split.split(',').filter_map(|p| p.trim().parse().ok()).collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let listed: Vec<String> = parts.iter().map(i64::to_string).collect();
+    Some(format!(
+        "The timer ran {} minutes, more than one entry takes (120 at most): log it as {} entries of {} minutes. The first is filled in below at the timer's start; add the others after it.",
+        parts.iter().sum::<i64>(),
+        parts.len(),
+        listed.join(", ")
+    ))
 }
 
 /// Tab 2 for `date` from the service's day: the log, the worklist, the filters and the timer.
@@ -300,6 +336,7 @@ fn day_view(
         form,
         timer,
         saved,
+        timer_note: None,
         shell,
     }
 }

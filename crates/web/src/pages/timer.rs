@@ -3,9 +3,11 @@
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use carelog_app::timer::TimerStop;
 use serde::Deserialize;
 
 use crate::context::CurrentUser;
+use crate::entry_form::format_when;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -27,15 +29,30 @@ pub async fn start(
 }
 
 pub async fn stop(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let Some(stopped) = state.app.stop_timer(&user.actor()).await? else {
-        return Ok(Redirect::to("/tasks").into_response());
+    let (timer, parts) = match state.app.stop_timer(&user.actor()).await? {
+        TimerStop::NotRunning => return Ok(Redirect::to("/tasks").into_response()),
+        TimerStop::TooShort { minutes } => {
+            return Ok(Redirect::to(&format!("/tasks?timer_short={minutes}#timer")).into_response());
+        }
+        TimerStop::Stopped { timer, parts } => (timer, parts),
     };
-    let patient = stopped.timer.patient_id.map(|p| p.to_string()).unwrap_or_default();
-    Ok(Redirect::to(&format!(
-        "/tasks?new_patient={patient}&new_type={}&new_minutes={}#add",
-        stopped.timer.task_type_id, stopped.minutes
-    ))
-    .into_response())
+    let patient = timer.patient_id.map(|p| p.to_string()).unwrap_or_default();
+    let when = format_when(timer.started_at, state.settings.time_zone);
+    let first = parts.first().copied().unwrap_or_default();
+    let split = if parts.len() > 1 {
+        let listed: Vec<String> = parts.iter().map(i64::to_string).collect();
+        format!("&timer_split={}", listed.join(","))
+    } else {
+        String::new()
+    };
+    let query = serde_urlencoded::to_string([
+        ("new_patient", patient),
+        ("new_type", timer.task_type_id.to_string()),
+        ("new_minutes", first.to_string()),
+        ("new_when", when),
+    ])
+    .unwrap_or_default();
+    Ok(Redirect::to(&format!("/tasks?{query}{split}#add")).into_response())
 }
 
 pub async fn discard(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
