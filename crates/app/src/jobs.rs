@@ -171,6 +171,11 @@ pub async fn run_due_jobs(
     Ok(maker.created)
 }
 
+/// "DOE, JANE: 1 open care gap", "…: 3 open care gaps".
+fn open_gaps_title(name: &str, gaps: i64) -> String {
+    format!("{name}: {gaps} open care gap{}", if gaps == 1 { "" } else { "s" })
+}
+
 /// Patient care alerts to the patient's coordinator, at most once a month per patient and condition.
 async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
     let today = local_date(maker.now, tz);
@@ -212,14 +217,21 @@ async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
             maker
                 .send(
                     p.coordinator_id,
-                    alert(
-                        Kind::OpenCareGaps,
-                        format!("{}: {} open care gaps", p.name, p.open_gaps),
-                        p.open_gaps,
-                    ),
+                    alert(Kind::OpenCareGaps, open_gaps_title(&p.name, p.open_gaps), p.open_gaps),
                 )
                 .await?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::open_gaps_title;
+
+    #[test]
+    fn one_gap_is_singular() {
+        assert_eq!(open_gaps_title("DOE, JANE", 1), "DOE, JANE: 1 open care gap");
+        assert_eq!(open_gaps_title("DOE, JANE", 3), "DOE, JANE: 3 open care gaps");
+    }
 }
