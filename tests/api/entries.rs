@@ -949,3 +949,31 @@ async fn the_record_completes_a_generated_task_and_then_links_its_entry() {
     assert!(!page.contains(&format!("/tasks/generated/{}\"", task.id)));
     assert!(page.contains(&format!("href=\"/patients/{patient}/history\">Its entry<")), "{page}");
 }
+
+/// Time for an Inactive or Deceased patient asks first, then saves once confirmed (issue 21).
+#[tokio::test]
+async fn time_for_a_patient_no_longer_in_care_asks_first() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    app.store
+        .exec_for_test(
+            "UPDATE patients SET status = 'Inactive' WHERE id = $1",
+            vec![patient.into()],
+        )
+        .await
+        .unwrap();
+    let call = app.task_type_id(CALL).await.to_string();
+    let before = app.entry_count("coord1").await;
+    let fields = [("patient", patient.to_string()), ("task_type", call), ("minutes", "10".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = app.post_form(&client, "/tasks", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("is Inactive: time for a patient no longer in care"), "{page}");
+    assert_eq!(app.entry_count("coord1").await, before, "nothing saved before the answer");
+    let mut confirmed = fields.clone();
+    confirmed.push(("confirm", "1"));
+    let (status, _) = app.post_form(&client, "/tasks", &confirmed).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(app.entry_count("coord1").await, before + 1);
+}

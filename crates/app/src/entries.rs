@@ -4,6 +4,7 @@
 use carelog_domain::catalogue::takes_no_patient;
 use carelog_domain::enrollment::{CarePlanStep, care_plan_step};
 use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
+use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
 use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
@@ -242,6 +243,18 @@ impl App {
         else {
             return Ok(Checked::Not(Outcome::Refused(errors)));
         };
+        // Time for a patient no longer in care is rarely meant: the person says so first.
+        if let Some(pid) = patient_id
+            && !input.confirmed
+            && let Some(p) = self.store.patient_detail(pid).await?
+            && p.status != PatientStatus::Active
+        {
+            return Ok(Checked::Not(Outcome::NeedsConfirmation(format!(
+                "{} is {}: time for a patient no longer in care is not billable. Log it anyway?",
+                p.name,
+                p.status.as_str()
+            ))));
+        }
         if let Some(m) = minutes
             && !input.confirmed
         {
