@@ -977,3 +977,19 @@ async fn time_for_a_patient_no_longer_in_care_asks_first() {
     assert!(status.is_success(), "{status}");
     assert_eq!(app.entry_count("coord1").await, before + 1);
 }
+
+/// The summary cards count the whole day and month; with a filter set they say so (issue 21).
+#[tokio::test]
+async fn the_cards_say_the_filters_do_not_apply_to_them() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let page = |query: String| {
+        let (client, url) = (client.clone(), app.url(&format!("/tasks{query}")));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!page(String::new()).await.contains("data-testid=\"cards-scope\""));
+    let filtered = page(format!("?patient={patient}")).await;
+    assert!(filtered.contains("data-testid=\"cards-scope\""), "{filtered}");
+    assert!(filtered.contains("the patient and task type filters apply to the log below"));
+}

@@ -112,6 +112,8 @@ struct TasksPage {
     saved: bool,
     /// What the stopped timer said (too short, or split), if it just stopped.
     timer_note: Option<String>,
+    /// A patient or task type filter is set (the cards do not follow it, and say so).
+    filtered: bool,
     needs_time: Vec<NeedsTime>,
     days_left: i64,
     target: i64,
@@ -276,6 +278,7 @@ async fn tasks_page(
     let shell = Shell::load(state, user, Tab::Tasks).await?;
     let mut page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
     page.timer_note = timer_note(query);
+    page.filtered = !query.patient.trim().is_empty() || !query.task_type.trim().is_empty();
     Ok((status, render(&page)?).into_response())
 }
 
@@ -337,6 +340,7 @@ fn day_view(
         timer,
         saved,
         timer_note: None,
+        filtered: false,
         shell,
     }
 }
