@@ -993,3 +993,22 @@ async fn the_cards_say_the_filters_do_not_apply_to_them() {
     assert!(filtered.contains("data-testid=\"cards-scope\""), "{filtered}");
     assert!(filtered.contains("the patient and task type filters apply to the log below"));
 }
+
+/// Panel → Add Task lands on the task type (its patient is chosen already); a blank form on the
+/// patient (issue 21).
+#[tokio::test]
+async fn the_add_form_focuses_its_first_empty_field() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let page = |query: String| {
+        let (client, url) = (client.clone(), app.url(&format!("/tasks{query}")));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let from_panel = page(format!("?new_patient={patient}")).await;
+    assert!(from_panel.contains("data-testid=\"entry-type\" autofocus"), "{from_panel}");
+    assert!(!from_panel.contains("data-testid=\"entry-patient\" autofocus"));
+    let blank = page(String::new()).await;
+    assert!(blank.contains("data-testid=\"entry-patient\" autofocus"));
+    assert_eq!(blank.matches(" autofocus").count(), 1, "one field takes the focus");
+}

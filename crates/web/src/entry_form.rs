@@ -96,6 +96,22 @@ impl EntryForm {
 }
 
 impl EntryFormView {
+    /// The field that takes the focus (when the form takes it at all): the first one still empty,
+    /// so Panel → Add Task lands on the task type and a stopped timer on the notes.
+    pub fn focus(&self) -> &'static str {
+        if !self.autofocus {
+            ""
+        } else if self.fixed_patient.is_none() && self.values.patient.trim().is_empty() {
+            "patient"
+        } else if self.values.task_type.trim().is_empty() {
+            "task_type"
+        } else if self.values.minutes.trim().is_empty() {
+            "minutes"
+        } else {
+            "notes"
+        }
+    }
+
     /// A form for `user`, with their own patients and the active task types grouped by category.
     pub async fn new(
         state: &AppState,
