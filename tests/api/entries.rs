@@ -684,14 +684,22 @@ async fn the_timer_survives_a_reload_and_its_minutes_fill_the_form() {
     assert!(page.contains("under the 5-minute minimum") && page.contains("Stop &amp; log"));
     // 7 min 40 s: 8 minutes, at the timer's start.
     let me = app.user_id("coord1").await;
-    let started = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::seconds(460), 0);
-    app.store
-        .exec_for_test(
-            "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
-            vec![started.into(), me.into()],
-        )
-        .await
-        .unwrap();
+    // The running timer as if started `ago`; returns that start (to the second, as stored).
+    let started_ago = |ago: Duration| {
+        let store = app.store.clone();
+        async move {
+            let at = chrono::SubsecRound::trunc_subsecs(Utc::now() - ago, 0);
+            store
+                .exec_for_test(
+                    "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
+                    vec![at.into(), me.into()],
+                )
+                .await
+                .unwrap();
+            at
+        }
+    };
+    let started = started_ago(Duration::seconds(460)).await;
     let (url, page) = stop().await;
     assert!(
         url.contains(&format!("new_patient={patient}"))
@@ -705,14 +713,7 @@ async fn the_timer_survives_a_reload_and_its_minutes_fill_the_form() {
     assert!(!page.contains("Stop &amp; log"));
     // 250 minutes: three entries offered, the first filled in.
     app.post_form(&client, "/timer/start", &[("patient", &patient), ("task_type", &call)]).await;
-    let long_ago = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::minutes(250), 0);
-    app.store
-        .exec_for_test(
-            "UPDATE task_timers SET started_at = $1 WHERE user_id = $2",
-            vec![long_ago.into(), me.into()],
-        )
-        .await
-        .unwrap();
+    started_ago(Duration::minutes(250)).await;
     let (url, page) = stop().await;
     assert!(url.contains("new_minutes=84") && url.contains("timer_split=84,83,83"), "{url}");
     assert!(page.contains("log it as 3 entries of 84, 83, 83 minutes"), "{page}");

@@ -14,9 +14,11 @@ CREATE TABLE audit_chain (
     previous TEXT NOT NULL,
     hash TEXT NOT NULL
 );
+-- earlier_sealed: the events from before this migration are in the chain (sealed once, at a start).
 CREATE TABLE audit_chain_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seq BIGINT NOT NULL,
-    hash TEXT NOT NULL
+    hash TEXT NOT NULL,
+    earlier_sealed BOOLEAN NOT NULL DEFAULT FALSE
 );
 INSERT INTO audit_chain_head (id, seq, hash) VALUES (1, 0, 'carelog audit chain v1');

@@ -118,8 +118,10 @@ impl Store {
         .map(Option::flatten)
     }
 
-    /// Seals, in id order, the events written before the chain existed (migration 21). Safe on
-    /// several servers at once: each batch takes the chain's head first. Returns how many.
+    /// Seals, in id order, the events written before the chain existed (migration 21: they have no
+    /// kind), once: the head then says so, so a start neither scans the log again nor seals an event
+    /// slipped in later (verify names that one). Safe on several servers at once: each batch takes
+    /// the chain's head first. Returns how many.
     pub async fn seal_earlier_audit_events(&self) -> Result<u64> {
         let mut sealed = 0;
         loop {
@@ -128,19 +130,30 @@ impl Store {
                 Engine::Postgres => " FOR UPDATE",
                 Engine::Sqlite => "",
             };
-            tx.execute_raw(
-                self.stmt(&format!("SELECT seq FROM audit_chain_head WHERE id = 1{lock}"), vec![]),
-            )
-            .await?;
+            let done: Option<bool> = tx
+                .scalar(self.stmt(
+                    &format!("SELECT earlier_sealed FROM audit_chain_head WHERE id = 1{lock}"),
+                    vec![],
+                ))
+                .await?;
+            if done != Some(false) {
+                return Ok(sealed);
+            }
             let events: Vec<EventRow> = tx
                 .rows(self.stmt(
                     "SELECT e.id, e.at, e.user_id, e.username, e.action, e.kind, e.patient_id, e.detail, e.address
-                     FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
+                     FROM audit_events e WHERE e.kind = '' AND NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
                      ORDER BY e.id LIMIT $1",
                     vec![SEAL_BATCH.into()],
                 ))
                 .await?;
             if events.is_empty() {
+                tx.execute_raw(self.stmt(
+                    "UPDATE audit_chain_head SET earlier_sealed = TRUE WHERE id = 1",
+                    vec![],
+                ))
+                .await?;
+                tx.commit().await?;
                 return Ok(sealed);
             }
             sealed += events.len() as u64;
