@@ -670,6 +670,7 @@ async fn first_views(store: &Store, month: YearMonth) {
                 time_zone: TZ,
                 base_url: String::new(),
                 email_configured: false,
+                session_idle: chrono::Duration::minutes(15),
             },
         )
     };

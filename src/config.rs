@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use carelog_domain::client_address::TrustedProxies;
 use carelog_domain::practice_time::parse_time_zone;
+use carelog_domain::session_policy::{IDLE_TIMEOUT_MINUTES, IDLE_TIMEOUT_RANGE};
 use chrono_tz::Tz;
 
 /// Every `CARELOG_` variable carelog reads; any other is a typo worth stopping for.
@@ -21,6 +22,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "CARELOG_SMTP_FROM",
     "CARELOG_BASE_URL",
     "CARELOG_SHUTDOWN_SECONDS",
+    "CARELOG_SESSION_IDLE_MINUTES",
     "CARELOG_TEST_PG",
     "CARELOG_BENCH_PG",
 ];
@@ -49,6 +51,8 @@ pub struct Config {
     pub smtp_from: String,
     /// The address people reach carelog at, for links in e-mails.
     pub base_url: String,
+    /// How long a session lives without a request (`CARELOG_SESSION_IDLE_MINUTES`, 5–60).
+    pub session_idle: chrono::Duration,
 }
 
 impl Config {
@@ -63,6 +67,7 @@ impl Config {
             smtp_url: None,
             smtp_from: DEFAULT_SMTP_FROM.to_owned(),
             base_url: "http://127.0.0.1:8080".to_owned(),
+            session_idle: chrono::Duration::minutes(IDLE_TIMEOUT_MINUTES),
         }
     }
 }
@@ -106,6 +111,7 @@ pub struct RawConfig {
     pub smtp_url: String,
     pub smtp_from: String,
     pub base_url: String,
+    pub session_idle_minutes: i64,
 }
 
 pub fn parse_bool(setting: &str, text: &str) -> Result<bool, ConfigError> {
@@ -130,6 +136,17 @@ impl RawConfig {
             (true, _) => TrustedProxies::parse(&self.trusted_proxies)
                 .map(Some)
                 .map_err(|e| bad("CARELOG_TRUSTED_PROXIES", e.message)),
+        }
+    }
+
+    fn session_idle(&self) -> Result<chrono::Duration, ConfigError> {
+        if IDLE_TIMEOUT_RANGE.contains(&self.session_idle_minutes) {
+            Ok(chrono::Duration::minutes(self.session_idle_minutes))
+        } else {
+            Err(bad(
+                "CARELOG_SESSION_IDLE_MINUTES",
+                format!("{} is not between 5 and 60 minutes", self.session_idle_minutes),
+            ))
         }
     }
 
@@ -178,6 +195,7 @@ impl RawConfig {
             smtp_url,
             smtp_from: self.smtp_from.trim().to_owned(),
             base_url,
+            session_idle: self.session_idle()?,
         })
     }
 }
@@ -213,6 +231,7 @@ mod tests {
             smtp_url: String::new(),
             smtp_from: DEFAULT_SMTP_FROM.into(),
             base_url: "http://127.0.0.1:8080".into(),
+            session_idle_minutes: 15,
         }
     }
 
@@ -227,6 +246,8 @@ mod tests {
     fn each_bad_value_names_its_setting() {
         let cases: Vec<(RawConfig, &str)> = vec![
             (RawConfig { bind: "localhost".into(), ..raw() }, "CARELOG_BIND"),
+            (RawConfig { session_idle_minutes: 4, ..raw() }, "CARELOG_SESSION_IDLE_MINUTES"),
+            (RawConfig { session_idle_minutes: 61, ..raw() }, "CARELOG_SESSION_IDLE_MINUTES"),
             (RawConfig { time_zone: "Pacific".into(), ..raw() }, "CARELOG_TZ"),
             (RawConfig { secure_cookies: "maybe".into(), ..raw() }, "CARELOG_SECURE_COOKIES"),
             (RawConfig { database_url: "mysql://x".into(), ..raw() }, "CARELOG_DATABASE_URL"),

@@ -343,7 +343,7 @@ pub fn spawn_background(
                 if let Err(e) = generate_tasks(&store, today).await {
                     tracing::warn!(error = %e, "task generation failed");
                 }
-                match housekeeping(&store, Utc::now()).await {
+                match housekeeping(&store, Utc::now(), settings.session_idle).await {
                     Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping"),
                     Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
                 }
@@ -372,6 +372,7 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
             time_zone: config.time_zone,
             base_url: config.base_url.clone(),
             email_configured: config.smtp_url.is_some(),
+            session_idle: config.session_idle,
         },
     );
     AppState::new(
@@ -382,6 +383,7 @@ pub fn web_state(store: Store, config: &Config) -> AppState {
             trusted_proxies: config.trusted_proxies.clone(),
             email_configured: config.smtp_url.is_some(),
             base_url: config.base_url.clone(),
+            session_idle: config.session_idle,
         },
     )
 }

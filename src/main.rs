@@ -66,6 +66,15 @@ struct Settings {
     /// The address people reach carelog at, for links in e-mails
     #[arg(long, global = true, env = "CARELOG_BASE_URL", default_value = "http://127.0.0.1:8080")]
     base_url: String,
+    /// Minutes a signed-in session lives without a request (5–60); the browser warns two before
+    #[arg(
+        long,
+        global = true,
+        env = "CARELOG_SESSION_IDLE_MINUTES",
+        default_value_t = carelog_domain::session_policy::IDLE_TIMEOUT_MINUTES,
+        value_parser = clap::value_parser!(i64).range(5..=60)
+    )]
+    session_idle_minutes: i64,
     /// Seconds a stopping server gives requests in flight before it closes their connections
     #[arg(
         long,
@@ -229,6 +238,7 @@ async fn run() -> anyhow::Result<()> {
         smtp_url: s.smtp_url,
         smtp_from: s.smtp_from,
         base_url: s.base_url,
+        session_idle_minutes: s.session_idle_minutes,
     }
     .parse()?;
     let store = Store::connect(&config.database_url).await?;
@@ -349,6 +359,7 @@ async fn serve(
         base_url: config.base_url.clone(),
         email_configured: mailer.is_some(),
         node,
+        session_idle: config.session_idle,
     };
     let state = carelog::web_state(store.clone(), &config);
     let background = carelog::spawn_background(state.app.clone(), store, settings, mailer);

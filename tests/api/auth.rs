@@ -232,7 +232,10 @@ async fn housekeeping_removes_only_expired_sessions() {
         )
         .await
         .unwrap();
-    let (sessions, _) = carelog_app::upkeep::housekeeping(&app.store, now).await.unwrap();
+    let (sessions, _) =
+        carelog_app::upkeep::housekeeping(&app.store, now, chrono::Duration::minutes(15))
+            .await
+            .unwrap();
     assert_eq!(sessions, 1);
     assert!(
         fresh

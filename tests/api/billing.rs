@@ -261,7 +261,7 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
     let short: Vec<_> = rows.iter().filter(|p| p.billable_minutes < 20).collect();
     let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(
-        tasks.contains(&format!("Needs time this month ({})", short.len())),
+        tasks.contains(&format!("Needs care time this month ({})", short.len())),
         "one line per active patient under 20 billable minutes"
     );
     if let Some(first) = short.iter().max_by_key(|p| p.billable_minutes) {
@@ -271,7 +271,10 @@ async fn coordinators_see_progress_to_the_monthly_target_without_codes_or_money(
             first_row.split("<td>").skip(1).map(crate::helpers::strip_tags).collect();
         assert_eq!(
             (cells[1].clone(), cells[2].clone()),
-            (first.billable_minutes.to_string(), (20 - first.billable_minutes).to_string()),
+            (
+                format!("{} min", first.billable_minutes),
+                format!("{} min", 20 - first.billable_minutes)
+            ),
             "closest to the target first"
         );
     }

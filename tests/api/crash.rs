@@ -47,7 +47,7 @@ async fn write_until_killed(
                 .headers()
                 .get("location")
                 .and_then(|l| l.to_str().ok())
-                .is_some_and(|l| l.contains("saved=1"));
+                .is_some_and(|l| l.contains("saved="));
         if saved {
             acknowledged.push(notes);
         }

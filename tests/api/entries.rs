@@ -39,7 +39,7 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
     let (client, before) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await;
     let header = |page: &str| {
-        page.split("This Month: ")
+        page.split("Care time this month: ")
             .nth(1)
             .unwrap()
             .split(" min")
@@ -71,7 +71,14 @@ async fn a_logged_task_appears_in_tab_two_and_moves_the_header_and_the_panel() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("Saved.") && page.contains("Called about refill"));
+    assert!(page.contains("data-testid=\"saved\"") && page.contains("Called about refill"));
+    let highlighted =
+        page.split("data-testid=\"just-saved\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(
+        highlighted.contains("Called about refill"),
+        "the new entry is highlighted: {highlighted}"
+    );
+    assert!(page.contains("data-testid=\"undo\""), "with Undo");
     assert_eq!(header(&page), header(&before) + 10);
     let panel_after = client.get(app.url("/panel")).send().await.unwrap().text().await.unwrap();
     assert_eq!(panel_minutes(&panel_after), panel_minutes(&panel_before) + 10);
@@ -777,14 +784,10 @@ async fn tab_two_refuses_a_date_that_is_not_a_date_and_fills_in_now() {
     let r = client.get(app.url("/tasks?date=someday")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("use YYYY-MM-DD"));
-    let hour = || chrono::Utc::now().with_timezone(&TZ).format("%Y-%m-%dT%H").to_string();
-    let before = hour();
+    // Today the time is left empty: the entry is stamped when it is saved, not when the page loaded.
     let page = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
-    let after = hour();
-    assert!(
-        [before, after].iter().any(|h| page.contains(&format!("name=\"when\" value=\"{h}"))),
-        "date/time is filled in with now"
-    );
+    assert!(page.contains("name=\"when\" value=\"\""), "today's form leaves the time to the save");
+    assert!(page.contains("Empty: the time you save."));
     let earlier = client
         .get(app.url(&format!("/tasks?date={}", today() - Duration::days(1))))
         .send()
@@ -848,7 +851,8 @@ async fn the_patient_record_shows_this_months_minutes_from_the_log() {
         )
         .await
         .unwrap();
-    let expected: i64 = entries.iter().filter_map(|e| e.minutes).map(i64::from).sum();
+    let care: i64 = entries.iter().map(|e| e.care_minutes()).sum();
+    let logged: i64 = entries.iter().filter_map(|e| e.minutes).map(i64::from).sum();
     let (client, _) = app.sign_in("coord1").await;
     let page = client
         .get(app.url(&format!("/patients/{patient}")))
@@ -858,7 +862,13 @@ async fn the_patient_record_shows_this_months_minutes_from_the_log() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(&format!("This month: {expected} min")), "expected {expected}");
+    let care_time = format!(
+        "Care time this month: <span data-testid=\"patient-billable-minutes\">{care}</span> min"
+    );
+    assert!(page.contains(&care_time), "expected {care}");
+    if logged != care {
+        assert!(page.contains(&format!("(all logged: {logged} min)")), "expected {logged}");
+    }
 }
 
 #[tokio::test]
@@ -992,7 +1002,14 @@ async fn the_cards_say_the_filters_do_not_apply_to_them() {
     assert!(!page(String::new()).await.contains("data-testid=\"cards-scope\""));
     let filtered = page(format!("?patient={patient}")).await;
     assert!(filtered.contains("data-testid=\"cards-scope\""), "{filtered}");
-    assert!(filtered.contains("the patient and task type filters apply to the log below"));
+    assert!(
+        filtered
+            .contains("These figures count your whole day and month, not only the filtered rows.")
+    );
+    assert!(
+        filtered
+            .contains("The filters narrow the log, the generated tasks and the needs-time list")
+    );
 }
 
 /// Panel → Add Task lands on the task type (its patient is chosen already); a blank form on the

@@ -33,3 +33,4 @@ mod smtp_sink;
 mod sqlite_build;
 mod team_cache;
 mod vocabulary;
+mod workday;

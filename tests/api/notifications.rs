@@ -17,6 +17,7 @@ fn settings(email: bool) -> JobSettings {
         base_url: "https://carelog.practice.example".into(),
         email_configured: email,
         node: "test".into(),
+        session_idle: chrono::Duration::minutes(15),
     }
 }
 

@@ -3,7 +3,8 @@ use chrono::Utc;
 
 use crate::helpers::spawn_app;
 
-/// The header's "This Month: N min | N patients", checked against the log by a separate query.
+/// The header's "Care time this month: N min · N patients" (billable types, naming a patient),
+/// checked against the log by a separate query.
 #[tokio::test]
 async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
     let app = spawn_app().await;
@@ -13,7 +14,8 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
     let minutes = app
         .store
         .scalar_for_test(
-            "SELECT SUM(minutes) AS n FROM coordinator_task_log WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3",
+            "SELECT SUM(l.minutes) AS n FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+             WHERE l.coordinator_id = $1 AND l.task_at >= $2 AND l.task_at < $3 AND t.billable AND l.patient_id IS NOT NULL",
             vec![me.into(), month.start.into(), month.end.into()],
         )
         .await
@@ -21,7 +23,8 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
     let patients = app
         .store
         .scalar_for_test(
-            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT patient_id FROM coordinator_task_log WHERE coordinator_id = $1 AND task_at >= $2 AND task_at < $3 AND patient_id IS NOT NULL) d",
+            "SELECT COUNT(*) AS n FROM (SELECT DISTINCT l.patient_id FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+             WHERE l.coordinator_id = $1 AND l.task_at >= $2 AND l.task_at < $3 AND l.patient_id IS NOT NULL AND t.billable AND l.minutes IS NOT NULL) d",
             vec![me.into(), month.start.into(), month.end.into()],
         )
         .await
@@ -29,8 +32,8 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
     assert!(minutes > 0, "the demo practice has logged time this month");
     let (_, page) = app.sign_in("coord1").await;
     assert!(
-        page.contains(&format!("This Month: {minutes} min | {patients} patients")),
-        "expected {minutes} min | {patients} patients"
+        page.contains(&format!("Care time this month: {minutes} min · {patients} patients")),
+        "expected {minutes} min · {patients} patients"
     );
 }
 
@@ -56,7 +59,7 @@ async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
     };
     app.store.create_user(&new, &event, Utc::now()).await.unwrap();
     let (client, page) = app.sign_in("newcoord").await;
-    assert!(page.contains("This Month: 0 min | 0 patients"));
+    assert!(page.contains("Care time this month: 0 min · 0 patients"));
     assert!(page.contains("0 patients ·"), "an empty caseload");
     let tasks = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(tasks.contains(r#"data-testid="day-tasks">0<"#) && tasks.contains("Nothing pending."));
@@ -72,19 +75,23 @@ async fn the_admins_header_shows_the_practices_month_and_follows_new_entries() {
         let period = || vec![month.year.into(), (month.month as i32).into()];
         let minutes = app
             .store
-            .scalar_for_test("SELECT SUM(minutes) AS n FROM coordinator_task_log WHERE billing_year = $1 AND billing_month = $2", period())
+            .scalar_for_test(
+                "SELECT SUM(l.minutes) AS n FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND t.billable AND l.patient_id IS NOT NULL",
+                period(),
+            )
             .await
             .unwrap();
         let patients = app
             .store
             .scalar_for_test(
-                "SELECT COUNT(*) AS n FROM (SELECT DISTINCT patient_id FROM coordinator_task_log
-                 WHERE billing_year = $1 AND billing_month = $2 AND patient_id IS NOT NULL) d",
+                "SELECT COUNT(*) AS n FROM (SELECT DISTINCT l.patient_id FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                 WHERE l.billing_year = $1 AND l.billing_month = $2 AND l.patient_id IS NOT NULL AND t.billable AND l.minutes IS NOT NULL) d",
                 period(),
             )
             .await
             .unwrap();
-        format!("Practice this month: {minutes} min | {patients} patients")
+        format!("Practice care time this month: {minutes} min · {patients} patients")
     };
     let (admin, page) = app.sign_in("admin").await;
     let before = from_log().await;

@@ -89,12 +89,7 @@ async fn a_task_logged_from_the_panel_moves_that_patients_minutes() {
         Some(patient.to_string().as_str()),
         "the patient comes preselected"
     );
-    c.find(Locator::Css("#add select[name=task_type]"))
-        .await
-        .unwrap()
-        .select_by_label("Care Coordination: Pharmacy")
-        .await
-        .unwrap();
+    crate::choose_task_type(&browser, "#add", "Care Coordination: Pharmacy").await;
     c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
     c.find(Locator::Css("#add textarea[name=notes]"))
         .await

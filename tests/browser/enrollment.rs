@@ -98,12 +98,7 @@ async fn a_coordinator_enrols_a_new_patient_and_the_admin_bills_the_month() {
 
     // Twenty minutes from the record.
     c.goto(&format!("{base}/patients/{patient}")).await.unwrap();
-    c.find(Locator::Css("#quick-entry select[name=task_type]"))
-        .await
-        .unwrap()
-        .select_by_label("Care Coordination: General")
-        .await
-        .unwrap();
+    crate::choose_task_type(&browser, "#quick-entry", "Care Coordination: General").await;
     type_into(&browser, "#quick-entry input[name=minutes]", "20").await;
     click(&browser, "#quick-entry button[value=continue]").await;
     let answered = Locator::Css("[data-testid=saved], [data-testid=entry-confirm]");

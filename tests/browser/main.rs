@@ -3,6 +3,7 @@
 #![cfg(feature = "browser")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod assignment;
 mod billing;
 mod daily_tasks;
@@ -12,6 +13,7 @@ mod enrollment;
 #[allow(dead_code)]
 mod helpers;
 mod imports;
+mod workday;
 
 use driver::Browser;
 use fantoccini::Locator;
@@ -24,6 +26,14 @@ pub async fn sign_in(browser: &Browser, base: &str, username: &str) {
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("demo").await.unwrap();
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=user-name]")).await.unwrap();
+}
+
+/// Chooses a task type in the form under `scope` as a person does: typing in the combobox, Enter.
+pub async fn choose_task_type(browser: &Browser, scope: &str, name: &str) {
+    let css = format!("{scope} [data-testid=task-type-combobox]");
+    let combobox = browser.client.find(Locator::Css(&css)).await.unwrap();
+    combobox.send_keys(name).await.unwrap();
+    combobox.send_keys(&fantoccini::key::Key::Enter.to_string()).await.unwrap();
 }
 
 /// The visible text of the first element matching a CSS selector.
@@ -81,7 +91,10 @@ async fn each_role_signs_in_and_sees_its_tabs_in_chromium() {
         .text()
         .await
         .unwrap();
-    assert!(summary.starts_with("This Month: ") && summary.contains(" min | "), "{summary}");
+    assert!(
+        summary.starts_with("Care time this month: ") && summary.contains(" min · "),
+        "{summary}"
+    );
     assert!(browser.client.find(Locator::Css("[data-testid=patient-table]")).await.is_ok());
     browser.screenshot("coordinator-panel").await;
     browser

@@ -112,7 +112,8 @@ impl App {
             return Ok(None);
         };
         let now = Utc::now();
-        match session_state(record.created_at, record.last_seen_at, now) {
+        match session_state(self.settings.session_idle, record.created_at, record.last_seen_at, now)
+        {
             SessionState::Live { needs_touch } => {
                 if needs_touch && let Err(e) = self.store.touch_session(&id_hash, now).await {
                     tracing::warn!(error = %e, "could not record session activity");

@@ -64,7 +64,13 @@ impl App {
         query.patient = patient_filter;
         let entries = self.log_entries(&query, DAY_LIMIT).await?;
         let day = self.store.logged_in(actor.id, day_range(date, tz)).await?;
-        let pending = self.store.pending_tasks(actor.id).await?;
+        // The filters narrow the worklist too: a patient's tasks, or one type's (caseload-wide tasks
+        // name no patient, so a patient filter leaves them out).
+        let mut pending = self.store.pending_tasks(actor.id).await?;
+        pending.retain(|g| {
+            patient_filter.is_none_or(|p| g.patient_id == Some(p))
+                && type_filter.is_none_or(|t| g.task_type_id == t)
+        });
         let timer = self.store.timer(actor.id).await?;
         let target = self.store.monthly_target_minutes().await?;
         let month = YearMonth::of(today);
@@ -75,6 +81,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|p| p.billable_minutes < target)
+            .filter(|p| patient_filter.is_none_or(|id| p.id == id))
             .map(|p| NeedsTime {
                 id: p.id,
                 name: display_name(&p.last_name, &p.first_name),

@@ -8,8 +8,8 @@ use carelog_domain::patient::PatientStatus;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
 use carelog_domain::schedule::TaskStatus;
 use carelog_domain::time_rules::{
-    check_entry_date, check_notes, earliest_open_date, needs_confirmation, parse_entry_time,
-    parse_minutes, parse_stat_value,
+    check_daily_cap, check_entry_date, check_notes, earliest_open_date, needs_confirmation,
+    parse_entry_time, parse_minutes, parse_stat_value,
 };
 use carelog_store::{
     EntryRow, GeneratedRow, NewEntry, Saved, StoreError, TaskTypeRow, describe_entry,
@@ -114,7 +114,7 @@ impl App {
             Source::Generated(task) => Some(task),
             Source::Form | Source::Api => None,
         };
-        let (entry, type_name) = match self.check_entry(actor, input, generated).await? {
+        let (entry, type_name) = match self.check_entry(actor, input, generated, None).await? {
             Checked::Ready(entry, name) => (entry, name),
             Checked::Not(outcome) => return Ok(outcome),
         };
@@ -163,10 +163,11 @@ impl App {
         before: &EntryRow,
         input: &EntryInput,
     ) -> ServiceResult<Outcome> {
-        let (mut entry, type_name) = match self.check_entry(actor, input, None).await? {
-            Checked::Ready(entry, name) => (entry, name),
-            Checked::Not(outcome) => return Ok(outcome),
-        };
+        let (mut entry, type_name) =
+            match self.check_entry(actor, input, None, Some(before)).await? {
+                Checked::Ready(entry, name) => (entry, name),
+                Checked::Not(outcome) => return Ok(outcome),
+            };
         entry.generated_task_id = before.generated_task_id;
         let detail = format!(
             "before: {}; after: {}",
@@ -196,12 +197,15 @@ impl App {
 
     /// Every rule an entry can be checked against before its transaction: the task type, the
     /// actor's own patient, minutes, a Stat value, notes, the time and the open period, then the
-    /// above-average confirmation. The daily cap and double submits are checked as it is written.
+    /// daily cap, then the confirmations (a patient no longer in care, above-average minutes), so no
+    /// one confirms what a hard rule then refuses. The cap and double submits are checked again as
+    /// the entry is written; `editing` is the entry an edit replaces (its minutes leave the day).
     async fn check_entry(
         &self,
         actor: &Actor,
         input: &EntryInput,
         generated_task_id: Option<i64>,
+        editing: Option<&EntryRow>,
     ) -> ServiceResult<Checked> {
         let tz = self.settings.time_zone;
         let now = Utc::now();
@@ -243,6 +247,16 @@ impl App {
         else {
             return Ok(Checked::Not(Outcome::Refused(errors)));
         };
+        let local = local_date(task_at, tz);
+        if let Some(m) = minutes {
+            let mut logged = self.store.logged_in(actor.id, day_range(local, tz)).await?.minutes;
+            if let Some(before) = editing.filter(|b| local_date(b.task_at, tz) == local) {
+                logged -= before.minutes.map_or(0, i64::from);
+            }
+            if let Err(v) = check_daily_cap(logged, i64::from(m), local) {
+                return Ok(Checked::Not(Outcome::Refused(vec![v.message])));
+            }
+        }
         // Time for a patient no longer in care is rarely meant: the person says so first.
         if let Some(pid) = patient_id
             && !input.confirmed
@@ -264,7 +278,6 @@ impl App {
                 return Ok(Checked::Not(Outcome::NeedsConfirmation(prompt)));
             }
         }
-        let local = local_date(task_at, tz);
         let entry = NewEntry {
             coordinator_id: actor.id,
             patient_id,

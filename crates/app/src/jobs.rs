@@ -21,6 +21,8 @@ pub struct JobSettings {
     pub email_configured: bool,
     /// This server's name in `job_runs`.
     pub node: String,
+    /// Sessions idle this long are removed by housekeeping.
+    pub session_idle: chrono::Duration,
 }
 
 struct Maker<'a> {

@@ -57,6 +57,8 @@ pub struct Settings {
     pub base_url: String,
     /// Whether e-mail notifications can be sent (SMTP configured).
     pub email_configured: bool,
+    /// How long a session lives without a request.
+    pub session_idle: chrono::Duration,
 }
 
 /// The services, over one store. Cheap to clone: the store is a pool, the settings are shared.

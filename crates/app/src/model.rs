@@ -11,6 +11,6 @@ pub use carelog_store::{
     PatientMonthMinutes, PatientPick, Practitioner, ProfileUpdate, QualityWindow, QueueFilter,
     QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry,
     ScheduleRow, ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember,
-    TeamWindows, User,
+    TeamWindows, TimerBadge, User,
 };
 pub use carelog_store::{OrphanedCaseload, SessionListing, UserAccount};

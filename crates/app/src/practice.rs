@@ -3,7 +3,7 @@
 use carelog_domain::enrollment::Npi;
 use carelog_domain::practice_time::{YearMonth, local_date};
 use carelog_domain::role::Role;
-use carelog_store::{AuditFilter, AuditPage, MonthSummary, User};
+use carelog_store::{AuditFilter, AuditPage, MonthSummary, TimerBadge, User};
 use chrono::Utc;
 
 use crate::actor::audit_event;
@@ -14,6 +14,8 @@ pub struct Header {
     pub label: &'static str,
     pub month: MonthSummary,
     pub unread: i64,
+    /// The user's running timer, shown on every page.
+    pub timer: Option<TimerBadge>,
 }
 
 /// The admin page's facts about this installation.
@@ -43,12 +45,13 @@ impl App {
     pub async fn header(&self, actor: &Actor) -> ServiceResult<Header> {
         let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
         let (label, month) = if actor.role == Role::Admin {
-            ("Practice this month", self.figures.practice_month(month).await?)
+            ("Practice care time this month", self.figures.practice_month(month).await?)
         } else {
-            ("This Month", self.store.month_summary(actor.id, month).await?)
+            ("Care time this month", self.store.month_summary(actor.id, month).await?)
         };
         let unread = self.store.unread_notifications(actor.id).await?;
-        Ok(Header { label, month, unread })
+        let timer = self.store.timer_badge(actor.id).await?;
+        Ok(Header { label, month, unread, timer })
     }
 
     pub async fn overview(&self, actor: &Actor) -> ServiceResult<Overview> {

@@ -1,6 +1,7 @@
 //! The running task timer: start it on one's own patient and a task type, stop it into the add
 //! form's minutes, or discard it. Each step is audited.
 
+use carelog_domain::catalogue::TimeRule;
 use carelog_domain::ids::{PatientId, TaskTypeId};
 use carelog_domain::time_rules::{TimerReading, read_timer};
 use carelog_store::RunningTimer;
@@ -31,19 +32,35 @@ impl App {
         task_type: &str,
     ) -> ServiceResult<()> {
         let types = self.store.task_types().await?;
-        let task_type =
-            TaskTypeId::parse(task_type).and_then(|id| types.iter().find(|t| t.id == id));
-        let Some(task_type) = task_type else {
-            return Err(ServiceError::Refused("To start the timer, choose a task type.".into()));
+        // The type may wait for the stop (a timer started from a panel row or the record).
+        let task_type = match task_type.trim() {
+            "" => None,
+            text => {
+                match TaskTypeId::parse(text).and_then(|id| types.iter().find(|t| t.id == id)) {
+                    Some(t) => Some(t),
+                    None => {
+                        return Err(ServiceError::Refused(
+                            "To start the timer, choose a task type from the list, or none.".into(),
+                        ));
+                    }
+                }
+            }
         };
         let patient = match patient.trim() {
-            "" if !task_type.needs_patient => None,
-            "" => {
-                return Err(ServiceError::Refused(format!(
-                    "To time \"{}\", choose one of your patients.",
-                    task_type.name
-                )));
-            }
+            "" => match task_type {
+                Some(t) if !t.needs_patient => None,
+                Some(t) => {
+                    return Err(ServiceError::Refused(format!(
+                        "To time \"{}\", choose one of your patients.",
+                        t.name
+                    )));
+                }
+                None => {
+                    return Err(ServiceError::Refused(
+                        "To start the timer, choose a patient or a task type.".into(),
+                    ));
+                }
+            },
             text => match PatientId::parse(text) {
                 Some(id) if self.is_own_patient(actor, id).await? => Some(id),
                 _ => {
@@ -53,8 +70,16 @@ impl App {
                 }
             },
         };
-        self.store.start_timer(actor.id, patient, task_type.id, Utc::now()).await?;
-        self.audit(actor, "timer.start", patient, task_type.name.clone()).await
+        if let Some(t) = task_type.filter(|t| t.time_rule == TimeRule::NoMinutes) {
+            return Err(ServiceError::Refused(format!(
+                "\"{}\" records no minutes, so there is nothing to time.",
+                t.name
+            )));
+        }
+        let type_id = task_type.map(|t| t.id);
+        self.store.start_timer(actor.id, patient, type_id, Utc::now()).await?;
+        let detail = task_type.map(|t| t.name.clone()).unwrap_or_else(|| "type at the stop".into());
+        self.audit(actor, "timer.start", patient, detail).await
     }
 
     /// The actor's running timer, if any.

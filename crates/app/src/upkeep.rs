@@ -4,7 +4,7 @@
 use carelog_domain::login_throttle::WINDOW_MINUTES;
 use carelog_domain::practice_time::YearMonth;
 use carelog_domain::schedule::{plan_month, plan_week};
-use carelog_domain::session_policy::{ABSOLUTE_TIMEOUT_HOURS, IDLE_TIMEOUT_MINUTES};
+use carelog_domain::session_policy::ABSOLUTE_TIMEOUT_HOURS;
 use carelog_store::{Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -20,12 +20,13 @@ pub async fn generate_tasks(store: &Store, today: NaiveDate) -> Result<u64, Stor
 
 /// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
 /// so every server may run it.
-pub async fn housekeeping(store: &Store, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+pub async fn housekeeping(
+    store: &Store,
+    now: DateTime<Utc>,
+    session_idle: Duration,
+) -> Result<(u64, u64), StoreError> {
     let sessions = store
-        .delete_expired_sessions(
-            now - Duration::minutes(IDLE_TIMEOUT_MINUTES),
-            now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS),
-        )
+        .delete_expired_sessions(now - session_idle, now - Duration::hours(ABSOLUTE_TIMEOUT_HOURS))
         .await?;
     let failures =
         store.delete_login_failures_before(now - Duration::minutes(WINDOW_MINUTES)).await?;

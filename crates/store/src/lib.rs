@@ -105,7 +105,7 @@ pub use sessions::{SessionListing, SessionRecord};
 pub use summary::MonthSummary;
 pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamWindows};
-pub use timers::RunningTimer;
+pub use timers::{RunningTimer, TimerBadge};
 pub use users::{ChangedUser, Login, NewUser, OrphanedCaseload, User, UserAccount, UserChange};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -119,6 +119,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "audit kinds, the patients of bulk reads, a hash chain over every event; no REPLACE or TRUNCATE",
         sql: include_str!("../migrations/0021_audit_chain.sql"),
     },
+    Migration {
+        version: 22,
+        description: "the timer's task type may wait until it stops",
+        sql: include_str!("../migrations/0022_timer_type_at_stop.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).

@@ -1,10 +1,11 @@
 use carelog_domain::ids::UserId;
 use carelog_domain::practice_time::YearMonth;
 
-use crate::patient_month::{in_month, month_values};
+use crate::patient_month::{COUNTS_TOWARD_BILLING, in_month, month_values};
 use crate::{Result, Store};
 
-/// A coordinator's own month so far: what the header shows as "This Month: N min | N patients".
+/// A month's care time so far (billable task types, naming a patient): the header's
+/// "Care time this month: N min · N patients".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sea_orm::FromQueryResult)]
 pub struct MonthSummary {
     pub minutes: i64,
@@ -44,7 +45,8 @@ impl Store {
             .row(
                 &format!(
                     "SELECT COALESCE(SUM(l.minutes), 0) AS minutes, COUNT(DISTINCT l.patient_id) AS patients
-                     FROM coordinator_task_log l WHERE {} {by}",
+                     FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id
+                     WHERE {} AND {COUNTS_TOWARD_BILLING} {by}",
                     in_month(1, 2)
                 ),
                 values,

@@ -67,6 +67,18 @@ pub struct EntryRow {
     pub generated_task_id: Option<i64>,
     pub billing_year: i32,
     pub billing_month: i32,
+    /// The task type counts toward billing and the care-time target.
+    pub task_billable: bool,
+}
+
+impl EntryRow {
+    /// The entry's minutes that count as care time (billable type, naming a patient).
+    pub fn care_minutes(&self) -> i64 {
+        match (self.task_billable, self.patient_id, self.minutes) {
+            (true, Some(_), Some(m)) => i64::from(m),
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -79,7 +91,7 @@ pub struct EntryFilter {
 
 const ENTRY_COLUMNS: &str = "l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
         p.last_name AS patient_last, l.task_type_id, t.name AS task_type, l.task_category, l.minutes, l.stat_value, l.notes,
-        l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month";
+        l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month, t.billable AS task_billable";
 const ENTRY_FROM: &str = "FROM coordinator_task_log l
     JOIN users u ON u.id = l.coordinator_id
     JOIN task_types t ON t.id = l.task_type_id

@@ -9,7 +9,18 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, sea_orm::FromQueryResult)]
 pub struct RunningTimer {
     pub patient_id: Option<PatientId>,
-    pub task_type_id: TaskTypeId,
+    /// None when it was started without one (from a panel row or the record).
+    pub task_type_id: Option<TaskTypeId>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// The running timer as the header shows it on every page.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct TimerBadge {
+    pub patient_id: Option<PatientId>,
+    pub patient_first: Option<String>,
+    pub patient_last: Option<String>,
+    pub task_type: Option<String>,
     pub started_at: DateTime<Utc>,
 }
 
@@ -19,7 +30,7 @@ impl Store {
         &self,
         user_id: UserId,
         patient_id: Option<PatientId>,
-        task_type_id: TaskTypeId,
+        task_type_id: Option<TaskTypeId>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.begin_write().await?;
@@ -40,6 +51,17 @@ impl Store {
     pub async fn timer(&self, user_id: UserId) -> Result<Option<RunningTimer>> {
         self.row(
             "SELECT patient_id, task_type_id, started_at FROM task_timers WHERE user_id = $1",
+            vec![user_id.into()],
+        )
+        .await
+    }
+
+    /// The user's running timer with its patient's name and task type's, for the header.
+    pub async fn timer_badge(&self, user_id: UserId) -> Result<Option<TimerBadge>> {
+        self.row(
+            "SELECT m.patient_id, p.first_name AS patient_first, p.last_name AS patient_last, t.name AS task_type, m.started_at
+             FROM task_timers m LEFT JOIN patients p ON p.id = m.patient_id LEFT JOIN task_types t ON t.id = m.task_type_id
+             WHERE m.user_id = $1",
             vec![user_id.into()],
         )
         .await

@@ -63,15 +63,45 @@ impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
             AuthRejection::SignIn { next, expired } => {
-                let mut target = format!("/login?next={}", urlencode(&next));
                 if expired {
-                    target.push_str("&expired=1");
+                    return sign_in_again(&next).into_response();
                 }
-                Redirect::to(&target).into_response()
+                Redirect::to(&format!("/login?next={}", urlencode(&next))).into_response()
             }
             AuthRejection::Forbidden => AppError::Forbidden.into_response(),
         }
     }
+}
+
+/// Where signing in again leads: the address asked for, or for a form sent after the session
+/// ended, the page it was on (where its draft is restored), not the address it posted to.
+pub fn return_to(
+    method: &axum::http::Method,
+    headers: &axum::http::HeaderMap,
+    uri: &axum::http::Uri,
+) -> String {
+    let page = (method != axum::http::Method::GET)
+        .then(|| headers.get(axum::http::header::REFERER))
+        .flatten()
+        .and_then(|r| r.to_str().ok())
+        .and_then(same_site_path);
+    page.unwrap_or_else(|| {
+        uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into())
+    })
+}
+
+/// The sign-in page for a session that ended, returning to `next`.
+pub fn sign_in_again(next: &str) -> Redirect {
+    Redirect::to(&format!("/login?next={}&expired=1", urlencode(next)))
+}
+
+/// The path and query of an absolute `http(s)://host/...` address (a Referer); the host is not
+/// compared, since sign-in keeps `next` on this site whatever it is given.
+fn same_site_path(referer: &str) -> Option<String> {
+    let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;
+    let path = &rest[rest.find('/')?..];
+    let path = path.split('#').next().unwrap_or(path);
+    (!path.starts_with("/login")).then(|| path.to_owned())
 }
 
 fn urlencode(text: &str) -> String {
@@ -90,11 +120,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
                 Ok(CurrentUser { user: s.user, csrf_token: s.csrf_token, address })
             }
             other => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map(|p| p.as_str().to_owned())
-                    .unwrap_or_else(|| "/".into());
+                let next = return_to(&parts.method, &parts.headers, &parts.uri);
                 Err(AuthRejection::SignIn {
                     next,
                     expired: other.is_some_and(|c| c.session_expired),

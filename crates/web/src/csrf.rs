@@ -6,7 +6,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
 
 use crate::context::RequestContext;
@@ -161,7 +161,10 @@ pub async fn verify(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let expected = match expected_token(&req) {
         Expected::Token(token) => token,
-        Expected::SignIn => return Redirect::to("/login?expired=1").into_response(),
+        Expected::SignIn => {
+            let next = crate::context::return_to(req.method(), req.headers(), req.uri());
+            return crate::context::sign_in_again(&next).into_response();
+        }
     };
     let Some(expected) = expected else { return rejected() };
 

@@ -99,7 +99,10 @@ impl EntryFormView {
     /// The field that takes the focus (when the form takes it at all): the first one still empty,
     /// so Panel → Add Task lands on the task type and a stopped timer on the notes.
     pub fn focus(&self) -> &'static str {
-        if !self.autofocus {
+        if self.confirm.is_some() {
+            // The question beside Save is what the person answers next.
+            "confirm"
+        } else if !self.autofocus {
             ""
         } else if self.fixed_patient.is_none() && self.values.patient.trim().is_empty() {
             "patient"

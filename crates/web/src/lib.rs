@@ -14,6 +14,7 @@ mod fhir_enrollment;
 mod headers;
 mod line_chart;
 mod pages;
+mod paging;
 mod routes;
 mod session;
 mod state;

@@ -142,6 +142,7 @@ fn account() -> Router<AppState> {
     Router::new()
         .route("/account/tokens", get(pages::api_tokens::page).post(pages::api_tokens::create))
         .route("/account/tokens/{id}/revoke", post(pages::api_tokens::revoke))
+        .route("/session/alive", get(pages::sessions::alive))
         .route("/account/sessions", get(pages::sessions::page))
         .route("/account/sessions/end", post(pages::sessions::end))
         .route("/admin/users", get(pages::users::page).post(pages::users::add))

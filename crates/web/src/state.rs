@@ -22,6 +22,8 @@ pub struct WebSettings {
     pub email_configured: bool,
     /// The address people reach carelog at, for links in e-mails.
     pub base_url: String,
+    /// How long a session lives without a request (the browser warns two minutes before).
+    pub session_idle: chrono::Duration,
 }
 
 impl AppState {

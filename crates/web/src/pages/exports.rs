@@ -38,7 +38,7 @@ pub fn csv_response(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-const PANEL_HEADER: [&str; 12] = [
+const PANEL_HEADER: [&str; 13] = [
     "patient_id",
     "patient_name",
     "chart_code",
@@ -49,7 +49,8 @@ const PANEL_HEADER: [&str; 12] = [
     "visit_status",
     "monthly_tasks_done",
     "monthly_tasks_total",
-    "this_month_minutes",
+    "care_time_this_month",
+    "all_logged_this_month",
     "open_care_gaps",
 ];
 
@@ -66,6 +67,7 @@ fn panel_line(r: &PanelRow) -> Vec<String> {
         r.visit.label().to_owned(),
         r.tasks_done.to_string(),
         r.tasks_total.to_string(),
+        r.billable_minutes.to_string(),
         r.minutes.to_string(),
         r.open_gaps.to_string(),
     ]

@@ -89,8 +89,8 @@ pub async fn complete(
     values.task_type = task.task_type_id.to_string();
     let source = Source::Generated(task.id);
     match state.app.log_entry(&user.actor(), &values.input(), source).await? {
-        Outcome::Saved { date, .. } => {
-            Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response())
+        Outcome::Saved { id, date, .. } => {
+            Ok(Redirect::to(&format!("/tasks?date={date}&saved={id}")).into_response())
         }
         refused => {
             complete_page(

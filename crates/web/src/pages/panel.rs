@@ -118,6 +118,8 @@ struct PanelPage {
     filtered: bool,
     target: i64,
     export_link: String,
+    /// This view's address, for a timer started from a row to come back to.
+    here: String,
 }
 
 /// The choices of each filter on the panel.
@@ -136,7 +138,7 @@ const SORTS: &[(&str, &str)] = &[
     ("last_visit", "Last Visit"),
     ("next_due", "Next Visit Due"),
     ("tasks", "Monthly Tasks"),
-    ("minutes", "This Month Minutes"),
+    ("minutes", "Care Time This Month"),
     ("gaps", "Care Gaps"),
 ];
 
@@ -190,7 +192,7 @@ fn sort_rows(rows: &mut [PanelRow], sort: &str, descending: bool) {
             "tasks" => {
                 (a.completion_percent, a.tasks_total).cmp(&(b.completion_percent, b.tasks_total))
             }
-            "minutes" => a.minutes.cmp(&b.minutes),
+            "minutes" => a.billable_minutes.cmp(&b.billable_minutes),
             "gaps" => a.open_gaps.cmp(&b.open_gaps),
             _ => std::cmp::Ordering::Equal,
         };
@@ -351,6 +353,7 @@ pub async fn page(
     let choices = state.app.panel_choices().await?;
     let page = PanelPage {
         export_link: format!("/panel/export.csv{}", link(&q).trim_start_matches("/panel")),
+        here: link(&q),
         filters: filter_options(&q, &choices),
         shell: Shell::load(&state, &user, Tab::Panel).await?,
         columns: columns(&q, &sort, descending),

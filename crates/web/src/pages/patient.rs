@@ -292,10 +292,11 @@ pub async fn quick_entry(
 /// One line of the history: when, task type, minutes or value, notes, coordinator.
 type HistoryLine = (String, String, String, String, String);
 
-/// A month of history: its label, its minutes and its lines.
+/// A billing month of history: its label, its care time and all minutes logged, and its lines.
 struct HistoryMonth {
     label: String,
-    minutes: i64,
+    care_minutes: i64,
+    logged_minutes: i64,
     lines: Vec<HistoryLine>,
 }
 
@@ -320,12 +321,21 @@ pub async fn history(
     let tz = state.settings.time_zone;
     let mut months: Vec<HistoryMonth> = Vec::new();
     for e in entries {
-        let label = e.task_at.with_timezone(&tz).format("%B %Y").to_string();
+        // The month an entry counts in is the billing month stamped on it, as on the panel.
+        let label = chrono::NaiveDate::from_ymd_opt(e.billing_year, e.billing_month as u32, 1)
+            .map(|d| d.format("%B %Y").to_string())
+            .unwrap_or_default();
         if months.last().is_none_or(|m| m.label != label) {
-            months.push(HistoryMonth { label, minutes: 0, lines: Vec::new() });
+            months.push(HistoryMonth {
+                label,
+                care_minutes: 0,
+                logged_minutes: 0,
+                lines: Vec::new(),
+            });
         }
         if let Some(month) = months.last_mut() {
-            month.minutes += e.minutes.map_or(0, i64::from);
+            month.care_minutes += e.care_minutes();
+            month.logged_minutes += e.minutes.map_or(0, i64::from);
             month.lines.push((
                 e.task_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
                 e.task_type,

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use carelog_app::secrets::hash_secret;
@@ -75,4 +76,15 @@ pub async fn end(
     let which = Some(form.id.trim()).filter(|id| !id.is_empty());
     state.app.end_my_sessions(&user.actor(), &current, which).await?;
     Ok(Redirect::to("/account/sessions").into_response())
+}
+
+/// Keeps the session alive (the idle-timeout prompt's "Stay signed in", a running timer): the
+/// request itself is the activity. 204 when signed in; otherwise the sign-in redirect.
+pub async fn alive(_user: CurrentUser) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }

@@ -73,9 +73,41 @@ pub struct Shell {
     pub unread: i64,
     /// The demo practice says so on every page.
     pub demo: bool,
+    /// The running timer, on every page.
+    pub timer: Option<HeaderTimer>,
+    /// The user's id, naming their drafts in the browser.
+    pub user_id: i64,
+    /// Seconds a session lives without a request (the idle-timeout prompt comes before).
+    pub idle_seconds: i64,
+}
+
+/// The running timer in the header: what it times, and since when (the browser ticks it).
+pub struct HeaderTimer {
+    pub label: String,
+    pub patient: Option<carelog_domain::ids::PatientId>,
+    pub started_iso: String,
+}
+
+impl HeaderTimer {
+    fn of(badge: carelog_app::model::TimerBadge) -> HeaderTimer {
+        let patient = match (&badge.patient_last, &badge.patient_first) {
+            (Some(last), Some(first)) => carelog_domain::patient::display_name(last, first),
+            _ => "no patient".into(),
+        };
+        let label = match badge.task_type {
+            Some(t) => format!("{t} — {patient}"),
+            None => patient,
+        };
+        HeaderTimer { label, patient: badge.patient_id, started_iso: badge.started_at.to_rfc3339() }
+    }
 }
 
 impl Shell {
+    /// Whether the running timer is on this patient.
+    pub fn times(&self, patient: &carelog_domain::ids::PatientId) -> bool {
+        self.timer.as_ref().is_some_and(|t| t.patient.as_ref() == Some(patient))
+    }
+
     pub async fn load(state: &AppState, user: &CurrentUser, active: Tab) -> AppResult<Shell> {
         let header = state.app.header(&user.actor()).await?;
         Ok(Shell {
@@ -91,6 +123,9 @@ impl Shell {
             csrf_token: user.csrf_token.clone(),
             unread: header.unread,
             demo: state.app.is_demo_practice().await?,
+            timer: header.timer.map(HeaderTimer::of),
+            user_id: user.id().get(),
+            idle_seconds: state.settings.session_idle.num_seconds(),
         })
     }
 }

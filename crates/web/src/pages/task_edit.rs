@@ -81,8 +81,8 @@ pub async fn update(
 ) -> AppResult<Response> {
     let before = own_open_entry(&state, &user, &raw_id).await?;
     match state.app.edit_entry(&user.actor(), &before, &values.input()).await? {
-        Outcome::Saved { date, .. } => {
-            Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response())
+        Outcome::Saved { id, date, .. } => {
+            Ok(Redirect::to(&format!("/tasks?date={date}&saved={id}")).into_response())
         }
         refused => {
             let form = edit_form(&state, &user, before.id, values).await?.with_outcome(&refused);
@@ -98,5 +98,5 @@ pub async fn delete(
 ) -> AppResult<Response> {
     let entry = own_open_entry(&state, &user, &raw_id).await?;
     let date = state.app.delete_entry(&user.actor(), &entry).await?;
-    Ok(Redirect::to(&format!("/tasks?date={date}")).into_response())
+    Ok(Redirect::to(&format!("/tasks?date={date}&deleted=1")).into_response())
 }

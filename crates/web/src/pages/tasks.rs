@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::daily_tasks::{DailyTasks, NeedsTime};
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
+use carelog_domain::catalogue::TaskCategory;
 use carelog_domain::ids::{EntryId, PatientId, TaskTypeId, UserId};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
@@ -19,6 +20,7 @@ use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
 use crate::entry_form::{EntryForm, EntryFormView, format_when};
 use crate::error::{AppError, AppResult};
+use crate::paging::Paged;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -54,8 +56,40 @@ pub struct TasksQuery {
     /// A timer over 120 minutes: the entries it splits into, comma-separated.
     #[serde(default)]
     pub timer_split: String,
+    /// The entry just saved (its id): highlighted in the log, with Undo.
     #[serde(default)]
     pub saved: String,
+    #[serde(default)]
+    pub deleted: String,
+    /// The worklist's and the needs-time list's pages.
+    #[serde(default)]
+    pub tasks_page: String,
+    #[serde(default)]
+    pub needs_page: String,
+}
+
+/// Rows per page in the worklist and the needs-time list: both fit under the log at demo size.
+const LIST_PAGE: usize = 10;
+
+impl TasksQuery {
+    /// This view's address with `changes` (name, value) applied; empty values are left out.
+    fn link(&self, changes: &[(&str, String)]) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("date", self.date.clone()),
+            ("patient", self.patient.clone()),
+            ("task_type", self.task_type.clone()),
+            ("tasks_page", self.tasks_page.clone()),
+            ("needs_page", self.needs_page.clone()),
+        ];
+        for (name, value) in changes {
+            if let Some(pair) = pairs.iter_mut().find(|(n, _)| n == name) {
+                pair.1 = value.clone();
+            }
+        }
+        pairs.retain(|(_, v)| !v.trim().is_empty());
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if query.is_empty() { "/tasks".into() } else { format!("/tasks?{query}") }
+    }
 }
 
 pub struct EntryLine {
@@ -63,10 +97,13 @@ pub struct EntryLine {
     pub patient: String,
     pub task_type: String,
     pub notes: String,
-    pub amount: String,
+    pub minutes: String,
+    pub stat_value: String,
     pub time: String,
     pub generated: bool,
     pub editable: bool,
+    /// The entry just saved.
+    pub just_saved: bool,
 }
 
 pub struct PendingLine {
@@ -93,6 +130,12 @@ pub struct Choice<Id> {
     pub selected: bool,
 }
 
+/// Task types under their category, as the filter and the timer offer them.
+pub struct ChoiceGroup {
+    pub label: &'static str,
+    pub choices: Vec<Choice<TaskTypeId>>,
+}
+
 #[derive(Template)]
 #[template(path = "pages/tasks.html")]
 struct TasksPage {
@@ -104,17 +147,21 @@ struct TasksPage {
     month_minutes: i64,
     month_patients: i64,
     entries: Vec<EntryLine>,
-    pending: Vec<PendingLine>,
+    pending: Paged<PendingLine>,
     patient_filter: Vec<Choice<PatientId>>,
-    type_filter: Vec<Choice<TaskTypeId>>,
+    type_groups: Vec<ChoiceGroup>,
     form: EntryFormView,
     timer: Option<TimerView>,
-    saved: bool,
+    /// The entry just saved, when it is in the log shown (Undo deletes it).
+    saved: Option<EntryId>,
+    /// Something was saved that the log does not show (another day, or filtered out).
+    saved_elsewhere: bool,
+    deleted: bool,
     /// What the stopped timer said (too short, or split), if it just stopped.
     timer_note: Option<String>,
     /// A patient or task type filter is set (the cards do not follow it, and say so).
     filtered: bool,
-    needs_time: Vec<NeedsTime>,
+    needs_time: Paged<NeedsTime>,
     days_left: i64,
     target: i64,
     month_start: String,
@@ -144,14 +191,12 @@ fn entry_line(e: EntryRow, tz: chrono_tz::Tz, earliest: NaiveDate) -> EntryLine 
         patient: patient_label(&e.patient_first, &e.patient_last),
         task_type: e.task_type,
         notes: e.notes,
-        amount: match (e.minutes, e.stat_value) {
-            (Some(m), _) => m.to_string(),
-            (None, Some(v)) => v,
-            (None, None) => "—".into(),
-        },
+        minutes: e.minutes.map(|m| m.to_string()).unwrap_or_default(),
+        stat_value: e.stat_value.unwrap_or_default(),
         time: e.task_at.with_timezone(&tz).format("%H:%M").to_string(),
         generated: e.generated_task_id.is_some(),
         editable: local_date(e.task_at, tz) >= earliest,
+        just_saved: false,
     }
 }
 
@@ -189,17 +234,17 @@ fn timer_view(
         },
         task_type: types
             .iter()
-            .find(|ty| ty.id == t.task_type_id)
+            .find(|ty| Some(ty.id) == t.task_type_id)
             .map(|ty| ty.name.clone())
-            .unwrap_or_default(),
+            .unwrap_or_else(|| "Task type at the stop".into()),
         started_iso: t.started_at.to_rfc3339(),
         started_local: t.started_at.with_timezone(&tz).format("%H:%M").to_string(),
         elapsed_minutes: (now - t.started_at).num_minutes(),
     }
 }
 
-/// The add form as Daily Tasks first shows it: prefilled from a quick action or the stopped timer,
-/// timed now today or 09:00 on another day.
+/// The add form as Daily Tasks first shows it: prefilled from a quick action or the stopped timer;
+/// today its time is left empty, so the entry is stamped when it is saved, and another day's is 09:00.
 fn fresh_form(
     state: &AppState,
     user: &CurrentUser,
@@ -212,7 +257,7 @@ fn fresh_form(
     let when = if !query.new_when.trim().is_empty() {
         query.new_when.trim().to_owned()
     } else if date == local_date(now, tz) {
-        format_when(now, tz)
+        String::new()
     } else {
         format_when(start_of_day(date, tz) + chrono::Duration::hours(9), tz)
     };
@@ -237,7 +282,7 @@ fn fresh_form(
     f
 }
 
-fn filter_choices(day: &DailyTasks) -> (Vec<Choice<PatientId>>, Vec<Choice<TaskTypeId>>) {
+fn filter_choices(day: &DailyTasks) -> (Vec<Choice<PatientId>>, Vec<ChoiceGroup>) {
     let patients = day
         .own
         .iter()
@@ -247,16 +292,24 @@ fn filter_choices(day: &DailyTasks) -> (Vec<Choice<PatientId>>, Vec<Choice<TaskT
             selected: Some(p.id) == day.patient_filter,
         })
         .collect();
-    let types = day
-        .types
+    let groups = TaskCategory::ALL
         .iter()
-        .map(|t| Choice {
-            id: t.id,
-            label: t.name.clone(),
-            selected: Some(t.id) == day.type_filter,
+        .map(|category| ChoiceGroup {
+            label: category.label(),
+            choices: day
+                .types
+                .iter()
+                .filter(|t| t.category == *category)
+                .map(|t| Choice {
+                    id: t.id,
+                    label: t.name.clone(),
+                    selected: Some(t.id) == day.type_filter,
+                })
+                .collect(),
         })
+        .filter(|g| !g.choices.is_empty())
         .collect();
-    (patients, types)
+    (patients, groups)
 }
 
 /// Builds and renders Tab 2; `form` is the add form as it should appear (fresh, or refused with its values).
@@ -276,7 +329,7 @@ async fn tasks_page(
         None => fresh_form(state, user, query, &day, date),
     };
     let shell = Shell::load(state, user, Tab::Tasks).await?;
-    let mut page = day_view(day, (date, today), form, shell, tz, user, query.saved == "1");
+    let mut page = day_view(day, (date, today), form, shell, tz, user, query);
     page.timer_note = timer_note(query);
     page.filtered = !query.patient.trim().is_empty() || !query.task_type.trim().is_empty();
     Ok((status, render(&page)?).into_response())
@@ -312,18 +365,34 @@ fn day_view(
     shell: Shell,
     tz: Tz,
     user: &CurrentUser,
-    saved: bool,
+    query: &TasksQuery,
 ) -> TasksPage {
     let now = Utc::now();
-    let (patient_filter, type_filter) = filter_choices(&day);
+    let (patient_filter, type_groups) = filter_choices(&day);
     let timer = day.timer.as_ref().map(|t| timer_view(t, &day.own, &day.types, now, tz));
     let earliest = day.earliest_open;
     let month = YearMonth::of(today);
+    let saved_id = EntryId::parse(&query.saved);
+    let mut entries: Vec<EntryLine> =
+        day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect();
+    let mut saved = None;
+    for line in entries.iter_mut().filter(|l| Some(l.id) == saved_id) {
+        line.just_saved = true;
+        saved = line.editable.then_some(line.id);
+    }
+    let pending: Vec<PendingLine> =
+        day.pending.into_iter().map(|g| pending_line(g, today)).collect();
+    let pending = Paged::of(pending, &query.tasks_page, LIST_PAGE, |n| {
+        query.link(&[("tasks_page", n.to_string())])
+    });
+    let needs_time = Paged::of(day.needs_time, &query.needs_page, LIST_PAGE, |n| {
+        query.link(&[("needs_page", n.to_string())])
+    });
     TasksPage {
         month_start: YearMonth::of(date).first_day().to_string(),
         may_export_all: user.role().sees_all_patients(),
         own_id: user.id(),
-        needs_time: day.needs_time,
+        needs_time,
         days_left: (month.last_day() - today).num_days() + 1,
         target: day.target,
         date: date.to_string(),
@@ -332,13 +401,15 @@ fn day_view(
         day_minutes: day.day_minutes,
         month_minutes: shell.month_minutes,
         month_patients: shell.month_patients,
-        entries: day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect(),
-        pending: day.pending.into_iter().map(|g| pending_line(g, today)).collect(),
+        saved_elsewhere: !query.saved.trim().is_empty() && saved.is_none(),
+        saved,
+        deleted: query.deleted == "1",
+        entries,
+        pending,
         patient_filter,
-        type_filter,
+        type_groups,
         form,
         timer,
-        saved,
         timer_note: None,
         filtered: false,
         shell,
@@ -359,8 +430,8 @@ pub async fn create(
     Form(form): Form<EntryForm>,
 ) -> AppResult<Response> {
     match state.app.log_entry(&user.actor(), &form.input(), Source::Form).await? {
-        Outcome::Saved { date, .. } => {
-            Ok(Redirect::to(&format!("/tasks?date={date}&saved=1")).into_response())
+        Outcome::Saved { id, date, .. } => {
+            Ok(Redirect::to(&format!("/tasks?date={date}&saved={id}")).into_response())
         }
         refused => {
             let types = state.app.task_types().await?;

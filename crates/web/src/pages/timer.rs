@@ -17,6 +17,9 @@ pub struct StartForm {
     patient: String,
     #[serde(default)]
     task_type: String,
+    /// The page the timer was started from, to return to (the panel, the record); else Daily Tasks.
+    #[serde(default)]
+    back: String,
 }
 
 pub async fn start(
@@ -25,7 +28,11 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     state.app.start_timer(&user.actor(), &form.patient, &form.task_type).await?;
-    Ok(Redirect::to("/tasks#timer").into_response())
+    let back = match form.back.trim() {
+        "" => "/tasks#timer".to_owned(),
+        path => super::login::safe_next(Some(path)),
+    };
+    Ok(Redirect::to(&back).into_response())
 }
 
 pub async fn stop(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
@@ -47,7 +54,7 @@ pub async fn stop(State(state): State<AppState>, user: CurrentUser) -> AppResult
     };
     let query = serde_urlencoded::to_string([
         ("new_patient", patient),
-        ("new_type", timer.task_type_id.to_string()),
+        ("new_type", timer.task_type_id.map(|t| t.to_string()).unwrap_or_default()),
         ("new_minutes", first.to_string()),
         ("new_when", when),
     ])
