@@ -787,7 +787,7 @@ async fn tab_two_refuses_a_date_that_is_not_a_date_and_fills_in_now() {
     // Today the time is left empty: the entry is stamped when it is saved, not when the page loaded.
     let page = client.get(app.url("/tasks")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("name=\"when\" value=\"\""), "today's form leaves the time to the save");
-    assert!(page.contains("Empty: the time you save."));
+    assert!(page.contains("Empty: when you save"));
     let earlier = client
         .get(app.url(&format!("/tasks?date={}", today() - Duration::days(1))))
         .send()

@@ -42,6 +42,26 @@ async fn the_days_log_comes_first_and_the_page_stays_short() {
     let pending = text_of(&browser, "[data-testid=pending-tasks] h2").await;
     assert!(c.find(Locator::Css("[data-testid=pending-next]")).await.is_ok(), "paged: {pending}");
     browser.screenshot("daily-tasks-log-first").await;
+    // At 1366×768 the form's Save shows without scrolling.
+    c.set_window_size(1366, 768).await.unwrap();
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    let script = "const b = document.querySelector('#add button[type=submit]').getBoundingClientRect(); return [b.bottom, window.innerHeight];";
+    let fit = c.execute(script, vec![]).await.unwrap();
+    let (bottom, height) = (fit[0].as_f64().unwrap(), fit[1].as_f64().unwrap());
+    assert!(bottom <= height, "Save ends at {bottom} px of a {height} px window");
+    // At 800 px nothing scrolls sideways.
+    for page in ["/tasks", "/panel"] {
+        c.set_window_size(800, 900).await.unwrap();
+        c.goto(&format!("{base}{page}")).await.unwrap();
+        let widths = c
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .await
+            .unwrap();
+        let (scroll, inner) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+        assert!(scroll <= inner, "{page} at 800 px is {scroll} px wide");
+    }
+    c.set_window_size(1400, 1000).await.unwrap();
+    c.goto(&format!("{base}/tasks")).await.unwrap();
 
     // Saved: the new row is highlighted in the log, with Undo.
     let patient = app.own_patient("coord1").await.to_string();

@@ -3,7 +3,7 @@
 
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::{
-    Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due,
+    Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, patients, runs_due,
 };
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
@@ -58,6 +58,9 @@ impl Maker<'_> {
         };
         if self.store.notify(&n, self.settings.email_configured, self.now).await? {
             self.created += 1;
+            if notice.kind.supersedes_older() {
+                self.store.mark_superseded(user_id, notice.kind, &n.dedupe_key, self.now).await?;
+            }
         }
         Ok(())
     }
@@ -89,7 +92,7 @@ pub async fn run_due_jobs(
                                 kind: Kind::OverdueDigest,
                                 period: &period,
                                 patient: None,
-                                title: format!("{n} overdue tasks"),
+                                title: format!("{n} overdue task{}", if n == 1 { "" } else { "s" }),
                                 path: "/tasks",
                                 count: n,
                             },
@@ -105,7 +108,10 @@ pub async fn run_due_jobs(
                                 kind: Kind::DueToday,
                                 period: &period,
                                 patient: None,
-                                title: format!("{n} tasks due today"),
+                                title: format!(
+                                    "{n} task{} due today",
+                                    if n == 1 { "" } else { "s" }
+                                ),
                                 path: "/tasks",
                                 count: n,
                             },
@@ -173,67 +179,64 @@ pub async fn run_due_jobs(
     Ok(maker.created)
 }
 
-/// "DOE, JANE: 1 open care gap", "…: 3 open care gaps".
-fn open_gaps_title(name: &str, gaps: i64) -> String {
-    format!("{name}: {gaps} open care gap{}", if gaps == 1 { "" } else { "s" })
+/// A coordinator's patients needing attention, by condition: the counts of one day's digest.
+#[derive(Default)]
+struct Attention {
+    no_activity: i64,
+    visit_overdue: i64,
+    open_gaps: i64,
 }
 
-/// Patient care alerts to the patient's coordinator, at most once a month per patient and condition.
+/// Patient care alerts as one digest per coordinator and condition ("15 patients overdue for a
+/// visit"), linking to the panel filtered or sorted to show them. A digest comes again only when its
+/// count changes within the month; a newer one marks the older unread one of its kind read.
 async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
     let today = local_date(maker.now, tz);
     let month = carelog_domain::practice_time::YearMonth::of(today).to_string();
     let quiet_since = maker.now - Duration::days(NO_ACTIVITY_DAYS);
+    let mut by_coordinator: std::collections::BTreeMap<UserId, Attention> = Default::default();
     for p in maker.store.alert_candidates().await? {
-        let path = format!("/patients/{}", p.patient_id);
-        let alert = |kind: Kind, title: String, count: i64| Notice {
-            kind,
-            period: &month,
-            patient: Some(p.patient_id),
-            title,
-            path: &path,
-            count,
-        };
+        let attention = by_coordinator.entry(p.coordinator_id).or_default();
         if p.last_activity.is_none_or(|t| t < quiet_since) {
-            maker
-                .send(
-                    p.coordinator_id,
-                    alert(
-                        Kind::NoActivity,
-                        format!("{}: no activity in {NO_ACTIVITY_DAYS} days", p.name),
-                        1,
-                    ),
-                )
-                .await?;
+            attention.no_activity += 1;
         }
-        if visit_status(p.last_visit, u32::try_from(p.visit_interval_months).unwrap_or(1), today)
-            == VisitStatus::Overdue
-        {
-            maker
-                .send(
-                    p.coordinator_id,
-                    alert(Kind::VisitOverdue, format!("{}: visit overdue", p.name), 1),
-                )
-                .await?;
+        let interval = u32::try_from(p.visit_interval_months).unwrap_or(1);
+        if visit_status(p.last_visit, interval, today) == VisitStatus::Overdue {
+            attention.visit_overdue += 1;
         }
         if p.open_gaps > 0 {
-            maker
-                .send(
-                    p.coordinator_id,
-                    alert(Kind::OpenCareGaps, open_gaps_title(&p.name, p.open_gaps), p.open_gaps),
-                )
-                .await?;
+            attention.open_gaps += 1;
+        }
+    }
+    for (coordinator, a) in by_coordinator {
+        let digests = [
+            (
+                Kind::NoActivity,
+                a.no_activity,
+                format!("{} with no activity in {NO_ACTIVITY_DAYS} days", patients(a.no_activity)),
+                "/panel?status=Active&sort=minutes",
+            ),
+            (
+                Kind::VisitOverdue,
+                a.visit_overdue,
+                format!("{} overdue for a visit", patients(a.visit_overdue)),
+                "/panel?status=Active&visit=overdue",
+            ),
+            (
+                Kind::OpenCareGaps,
+                a.open_gaps,
+                format!("{} with open care gaps", patients(a.open_gaps)),
+                "/panel?status=Active&sort=gaps&dir=desc",
+            ),
+        ];
+        for (kind, count, title, path) in digests {
+            if count == 0 {
+                continue;
+            }
+            let period = format!("{month}:{count}");
+            let notice = Notice { kind, period: &period, patient: None, title, path, count };
+            maker.send(coordinator, notice).await?;
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::open_gaps_title;
-
-    #[test]
-    fn one_gap_is_singular() {
-        assert_eq!(open_gaps_title("DOE, JANE", 1), "DOE, JANE: 1 open care gap");
-        assert_eq!(open_gaps_title("DOE, JANE", 3), "DOE, JANE: 3 open care gaps");
-    }
 }

@@ -36,6 +36,7 @@ impl App {
             filter.coordinator_id = Some(actor.id);
         }
         let today = local_date(Utc::now(), self.settings.time_zone);
+        filter.due_by = Some(today);
         let month = YearMonth::of(today);
         let patients = self.store.panel(&filter, month).await?;
         let mut gaps = self.enrollment_gaps(filter.coordinator_id, today).await?;

@@ -75,6 +75,18 @@ impl Kind {
     }
 
     /// Only admins receive billing news and news of the database.
+    /// A digest: a newer one of its kind replaces the unread older one (yesterday's count is stale).
+    pub fn supersedes_older(self) -> bool {
+        matches!(
+            self,
+            Kind::OverdueDigest
+                | Kind::DueToday
+                | Kind::NoActivity
+                | Kind::VisitOverdue
+                | Kind::OpenCareGaps
+        )
+    }
+
     pub fn admins_only(self) -> bool {
         matches!(self, Kind::BillingReady | Kind::SavingFailed)
     }
@@ -171,6 +183,11 @@ pub fn dedupe_key(
     }
 }
 
+/// "1 patient", "15 patients".
+pub fn patients(n: i64) -> String {
+    format!("{n} patient{}", if n == 1 { "" } else { "s" })
+}
+
 /// An e-mail's subject and body for a notification: counts and a link only.
 pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
     let subject = match kind {
@@ -178,9 +195,11 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
         Kind::DueToday => format!("carelog: {count} tasks due today"),
         Kind::WeeklySummary => "carelog: your weekly summary".to_owned(),
         Kind::BillingReady => "carelog: monthly billing is ready".to_owned(),
-        Kind::NoActivity | Kind::VisitOverdue | Kind::OpenCareGaps | Kind::StatusChange => {
-            "carelog: a patient on your caseload needs attention".to_owned()
+        Kind::NoActivity | Kind::VisitOverdue | Kind::OpenCareGaps => {
+            let verb = if count == 1 { "needs" } else { "need" };
+            format!("carelog: {} on your caseload {verb} attention", patients(count))
         }
+        Kind::StatusChange => "carelog: a patient on your caseload needs attention".to_owned(),
         Kind::NewAssignment => "carelog: a new patient was assigned to you".to_owned(),
         Kind::HandoffMeeting => "carelog: a handoff meeting was scheduled".to_owned(),
         Kind::SeniorReview => "carelog: an assignment review needs your attention".to_owned(),
@@ -194,10 +213,11 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
             Kind::WeeklySummary => "Your summary of last week is ready.".to_owned(),
             Kind::BillingReady => "Last month's billing summary is ready for review.".to_owned(),
             Kind::NoActivity => format!(
-                "A patient on your caseload has had no care-management activity in {NO_ACTIVITY_DAYS} days."
+                "{} on your caseload: no care-management activity in {NO_ACTIVITY_DAYS} days.",
+                patients(count)
             ),
-            Kind::VisitOverdue => "A patient on your caseload is overdue for a visit.".to_owned(),
-            Kind::OpenCareGaps => "A patient on your caseload has open care gaps.".to_owned(),
+            Kind::VisitOverdue => format!("{} on your caseload: overdue for a visit.", patients(count)),
+            Kind::OpenCareGaps => format!("{} on your caseload: open care gaps.", patients(count)),
             Kind::StatusChange =>
                 "The status of a patient on your caseload has changed.".to_owned(),
             Kind::NewAssignment => "A new patient was assigned to you.".to_owned(),
@@ -262,7 +282,11 @@ mod tests {
             body.contains("https://carelog.example/tasks")
                 && body.contains("no patient information")
         );
-        let (_, alert) = email_text(Kind::NoActivity, 1, "https://x/panel");
-        assert!(alert.contains("A patient on your caseload"));
+        let (subject, alert) = email_text(Kind::VisitOverdue, 1, "https://x/panel");
+        assert_eq!(subject, "carelog: 1 patient on your caseload needs attention");
+        assert!(alert.contains("1 patient on your caseload: overdue for a visit."));
+        let (_, alert) = email_text(Kind::OpenCareGaps, 15, "https://x/panel");
+        assert!(alert.contains("15 patients on your caseload: open care gaps."));
+        assert!(Kind::VisitOverdue.supersedes_older() && !Kind::StatusChange.supersedes_older());
     }
 }

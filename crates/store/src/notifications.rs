@@ -123,6 +123,22 @@ impl Store {
         Ok(inserted == 1)
     }
 
+    /// Marks the user's unread notifications of `kind` read, but the one keyed `keep`: a newer
+    /// digest stands for them.
+    pub async fn mark_superseded(
+        &self,
+        user_id: UserId,
+        kind: Kind,
+        keep: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.exec(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND kind = $3 AND read_at IS NULL AND dedupe_key <> $4",
+            vec![at(now), user_id.into(), kind.key().into(), keep.into()],
+        )
+        .await
+    }
+
     async fn wants_email(&self, user_id: UserId, kind: Kind) -> Result<bool> {
         let wish: Option<EmailWish> = self
             .row(

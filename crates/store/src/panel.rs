@@ -24,6 +24,8 @@ pub struct PanelFilter {
     pub provider_id: Option<i64>,
     /// Matched against `LAST, FIRST` and the chart code, ignoring case.
     pub search: Option<String>,
+    /// The day `tasks_due` counts up to (today); none counts every task of the month as due.
+    pub due_by: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -45,6 +47,8 @@ pub struct PanelPatient {
     pub billable_minutes: i64,
     pub tasks_total: i64,
     pub tasks_done: i64,
+    /// This month's tasks due by `PanelFilter::due_by` (cancelled ones aside).
+    pub tasks_due: i64,
 }
 
 /// A facility or provider as a filter lists one.
@@ -83,7 +87,9 @@ impl Store {
     /// The panel's rows with `month`'s minutes and generated-task progress.
     pub async fn panel(&self, filter: &PanelFilter, month: YearMonth) -> Result<Vec<PanelPatient>> {
         let [year, month_number] = month_values(month);
-        let mut c = Conditions::after(vec![year, month_number, month_key(month).into()]);
+        let due_by = filter.due_by.unwrap_or_else(|| month.last_day());
+        let mut c =
+            Conditions::after(vec![year, month_number, month_key(month).into(), due_by.into()]);
         if let Some(id) = filter.coordinator_id {
             c.push("p.coordinator_id = ?", id);
         }
@@ -116,7 +122,8 @@ impl Store {
                     {} AS month_minutes,
                     {} AS billable_minutes,
                     (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> {cancelled}) AS tasks_total,
-                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = {completed}) AS tasks_done
+                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status = {completed}) AS tasks_done,
+                    (SELECT COUNT(*) FROM generated_tasks t WHERE t.patient_id = p.id AND t.period_key = $3 AND t.status <> {cancelled} AND t.due_date <= $4) AS tasks_due
              FROM patients p
              LEFT JOIN facilities f ON f.id = p.facility_id
              LEFT JOIN providers pr ON pr.id = p.provider_id

@@ -57,6 +57,8 @@ pub struct PanelRow {
     pub visit: VisitStatus,
     pub tasks_done: i64,
     pub tasks_total: i64,
+    /// This month's tasks due by today.
+    pub tasks_due: i64,
     pub completion: Option<CompletionBand>,
     pub completion_percent: i64,
     pub minutes: i64,
@@ -85,12 +87,19 @@ impl PanelRow {
         self.next_due.map(|d| d.to_string()).unwrap_or_else(|| "Now".into())
     }
 
+    /// The completion's colour: a band, or neutral while every task due so far is done (on the
+    /// 1st, none is due yet, which is not "low").
     pub fn completion_key(&self) -> &'static str {
+        if self.tasks_total > self.tasks_done && self.tasks_done >= self.tasks_due {
+            return "on-track";
+        }
         self.completion.map(CompletionBand::key).unwrap_or("none")
     }
 }
 
 pub struct Column {
+    /// The sort key, also the column's class (narrow screens leave some columns out).
+    pub key: &'static str,
     pub label: &'static str,
     pub link: String,
     pub arrow: &'static str,
@@ -217,6 +226,7 @@ fn panel_row(line: PanelLine, today: NaiveDate) -> PanelRow {
         completion_percent: if p.tasks_total > 0 { p.tasks_done * 100 / p.tasks_total } else { 0 },
         tasks_done: p.tasks_done,
         tasks_total: p.tasks_total,
+        tasks_due: p.tasks_due,
         minutes: p.month_minutes,
         billable_minutes: p.billable_minutes,
         open_gaps: p.open_gaps,
@@ -267,6 +277,7 @@ pub async fn panel_rows(
         facility_id: id_filter("facility", &q.facility)?,
         provider_id: id_filter("provider", &q.provider)?,
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        due_by: None,
     };
     let patients = state.app.patient_panel(&user.actor(), filter).await?;
     let mut rows: Vec<PanelRow> = patients
@@ -293,6 +304,7 @@ fn columns(q: &PanelQuery, sort: &str, descending: bool) -> Vec<Column> {
                 ..q.clone()
             };
             Column {
+                key,
                 label,
                 link: link(&next),
                 arrow: if !active {
