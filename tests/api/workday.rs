@@ -189,3 +189,50 @@ async fn the_patient_filter_narrows_the_worklist_and_long_lists_page() {
         assert!(!narrowed.contains(&format!("href=\"/tasks/generated/{}\"", g.id)));
     }
 }
+
+#[tokio::test]
+async fn logging_a_type_by_hand_offers_to_complete_its_pending_generated_task() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let me = app.user_id("coord1").await;
+    let month =
+        carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)).to_string();
+    let pending = app.store.pending_tasks(me).await.unwrap();
+    let task = pending
+        .iter()
+        .find(|g| g.patient_id.is_some() && g.period_key == month)
+        .expect("the demo has a pending monthly task");
+    let patient = task.patient_id.unwrap().to_string();
+    let fields = [
+        ("patient", patient.as_str()),
+        ("task_type", &task.task_type_id.to_string()),
+        ("minutes", "10"),
+        ("notes", "did it by hand"),
+        ("confirm", "1"),
+    ];
+    let (status, page) = app.post_form(&client, "/tasks", &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"completion-offer\""), "the offer is made");
+    assert!(page.contains(&format!("name=\"task\" value=\"{}\"", task.id)));
+    let entry = page.split("/delete\" class=\"inline\" data-undo").next().unwrap();
+    let entry = entry.rsplit("/tasks/").next().unwrap().to_owned();
+    let (status, page) = app
+        .post_form(&client, &format!("/tasks/{entry}/completes"), &[("task", &task.id.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Its generated task is marked completed."));
+    let done = app.store.generated_task(task.id).await.unwrap().unwrap();
+    assert_eq!(done.status.key(), "completed");
+    let linked = app.store.entry(carelog_domain::ids::EntryId::parse(&entry).unwrap()).await;
+    assert_eq!(linked.unwrap().unwrap().generated_task_id, Some(task.id));
+    // Twice, or another coordinator's: refused, nothing changes.
+    let (status, _) = app
+        .post_form(&client, &format!("/tasks/{entry}/completes"), &[("task", &task.id.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (other, _) = app.sign_in("coord2").await;
+    let (status, _) = app
+        .post_form(&other, &format!("/tasks/{entry}/completes"), &[("task", &task.id.to_string())])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

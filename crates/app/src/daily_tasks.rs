@@ -1,14 +1,15 @@
 //! Tab 2, Daily Tasks, as one read: a coordinator's day of the log, their generated tasks still to
 //! do, the running timer, and the patients short of this month's care-time target.
 
-use carelog_domain::ids::{PatientId, TaskTypeId};
+use carelog_domain::ids::{EntryId, PatientId, TaskTypeId};
 use carelog_domain::patient::display_name;
 use carelog_domain::practice_time::{YearMonth, day_range, local_date};
+use carelog_domain::schedule::month_key;
 use carelog_store::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
 use chrono::{NaiveDate, Utc};
 
 use crate::task_log::LogQuery;
-use crate::{Actor, App, ServiceResult};
+use crate::{Actor, App, ServiceError, ServiceResult};
 
 /// The most entries one day's log shows.
 const DAY_LIMIT: u64 = 500;
@@ -113,5 +114,48 @@ impl App {
             target,
             needs_time,
         })
+    }
+}
+
+/// The pending generated task an entry logged by hand could complete: one of `pending` (the
+/// actor's own) for the entry's patient and task type, in the entry's billing month.
+pub fn pending_match<'a>(
+    entry: &EntryRow,
+    pending: &'a [GeneratedRow],
+) -> Option<&'a GeneratedRow> {
+    if entry.generated_task_id.is_some() || entry.patient_id.is_none() {
+        return None;
+    }
+    let month =
+        YearMonth { year: entry.billing_year, month: u32::try_from(entry.billing_month).ok()? };
+    pending.iter().find(|g| {
+        g.patient_id == entry.patient_id
+            && g.task_type_id == entry.task_type_id
+            && g.period_key == month_key(month)
+    })
+}
+
+impl App {
+    /// Completes the actor's pending generated task `task` with their open entry `entry`, logged by
+    /// hand for the same patient and type; returns the entry's date.
+    pub async fn complete_with_entry(
+        &self,
+        actor: &Actor,
+        entry: &str,
+        task: &str,
+    ) -> ServiceResult<NaiveDate> {
+        let entry_id = EntryId::parse(entry).ok_or(ServiceError::NotFound)?;
+        let entry = self.own_open_entry(actor, entry_id).await?;
+        let task_id = task.trim().parse::<i64>().map_err(|_| ServiceError::NotFound)?;
+        let detail = format!("generated task {task_id} completed by entry {entry_id}");
+        let audit = crate::actor::audit_event(actor, "task.complete", entry.patient_id, detail);
+        let done =
+            self.store.complete_with_entry(actor.id, task_id, entry_id, &audit, Utc::now()).await?;
+        if !done {
+            return Err(ServiceError::Refused(
+                "That generated task is no longer open, or is for another patient or task type: nothing was changed.".into(),
+            ));
+        }
+        Ok(local_date(entry.task_at, self.settings.time_zone))
     }
 }

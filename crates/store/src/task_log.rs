@@ -311,6 +311,48 @@ impl Store {
         Ok(Saved::Saved(id))
     }
 
+    /// Completes the coordinator's pending generated task `task_id` with their entry `entry_id`,
+    /// logged by hand for the same patient and task type, with the audit event. False (nothing
+    /// changed) when the task is not theirs and open, or the entry not theirs, unlinked and matching.
+    pub async fn complete_with_entry(
+        &self,
+        coordinator_id: UserId,
+        task_id: i64,
+        entry_id: EntryId,
+        audit: &NewAuditEvent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let tx = self.begin_write().await?;
+        let done = tx
+            .execute_raw(self.stmt(
+                "UPDATE generated_tasks SET status = $1, completed_at = $2, task_log_id = $3
+                 WHERE id = $4 AND coordinator_id = $5 AND status = $6
+                   AND EXISTS (SELECT 1 FROM coordinator_task_log l WHERE l.id = $3 AND l.coordinator_id = $5
+                       AND l.generated_task_id IS NULL AND l.patient_id = generated_tasks.patient_id
+                       AND l.task_type_id = generated_tasks.task_type_id)",
+                vec![
+                    TaskStatus::Completed.into(),
+                    at(now),
+                    entry_id.into(),
+                    task_id.into(),
+                    coordinator_id.into(),
+                    TaskStatus::Pending.into(),
+                ],
+            ))
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        tx.execute_raw(self.stmt(
+            "UPDATE coordinator_task_log SET generated_task_id = $1, is_automated = TRUE, modified_at = $2 WHERE id = $3",
+            vec![task_id.into(), at(now), entry_id.into()],
+        ))
+        .await?;
+        insert_audit(self, &tx, audit, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Changes an entry's minutes, value, notes or time under the same rules; the audit keeps old and new.
     pub async fn update_entry(
         &self,

@@ -59,6 +59,7 @@ fn coordinator() -> Router<AppState> {
         .route("/tasks/{id}", post(pages::task_edit::update))
         .route("/tasks/{id}/edit", get(pages::task_edit::form))
         .route("/tasks/{id}/delete", post(pages::task_edit::delete))
+        .route("/tasks/{id}/completes", post(pages::generated::complete_with_entry))
         .route(
             "/tasks/generated/{id}",
             get(pages::generated::form).post(pages::generated::complete),

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::GeneratedRow;
+use serde::Deserialize;
 
 use super::{Shell, Tab, render};
 use crate::context::CurrentUser;
@@ -104,4 +105,22 @@ pub async fn complete(
             .await
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct CompletesForm {
+    #[serde(default)]
+    task: String,
+}
+
+/// Completes a pending generated task with an entry just logged by hand for it.
+pub async fn complete_with_entry(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<CompletesForm>,
+) -> AppResult<Response> {
+    let date = state.app.complete_with_entry(&user.actor(), &raw_id, &form.task).await?;
+    let id = raw_id.trim();
+    Ok(Redirect::to(&format!("/tasks?date={date}&saved={id}&completed=1")).into_response())
 }

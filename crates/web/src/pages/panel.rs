@@ -399,4 +399,35 @@ mod tests {
             PanelQuery { status: "Active".into(), q: "smith jr".into(), ..PanelQuery::default() };
         assert_eq!(link(&q), "/panel?status=Active&q=smith+jr");
     }
+
+    fn row(done: i64, due: i64, total: i64) -> PanelRow {
+        PanelRow {
+            id: PatientId(1),
+            name: String::new(),
+            chart_code: String::new(),
+            status: "Active",
+            coordinator: String::new(),
+            last_visit: None,
+            next_due: None,
+            visit: VisitStatus::Current,
+            tasks_done: done,
+            tasks_total: total,
+            tasks_due: due,
+            completion: CompletionBand::of(done, total),
+            completion_percent: 0,
+            minutes: 0,
+            billable_minutes: 0,
+            open_gaps: 0,
+            enrollment_gaps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn nothing_due_yet_is_on_track_not_low() {
+        assert_eq!(row(0, 0, 3).completion_key(), "on-track", "the 1st");
+        assert_eq!(row(1, 1, 3).completion_key(), "on-track", "all due so far done");
+        assert_eq!(row(0, 1, 3).completion_key(), "low", "one due and not done");
+        assert_eq!(row(3, 3, 3).completion_key(), "high");
+        assert_eq!(row(0, 0, 0).completion_key(), "none");
+    }
 }

@@ -5,7 +5,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use carelog_app::daily_tasks::{DailyTasks, NeedsTime};
+use carelog_app::daily_tasks::{DailyTasks, NeedsTime, pending_match};
 use carelog_app::entries::{Outcome, Source};
 use carelog_app::model::{EntryRow, GeneratedRow, PatientPick, RunningTimer, TaskTypeRow};
 use carelog_domain::catalogue::TaskCategory;
@@ -61,6 +61,9 @@ pub struct TasksQuery {
     pub saved: String,
     #[serde(default)]
     pub deleted: String,
+    /// A generated task was just completed by the saved entry.
+    #[serde(default)]
+    pub completed: String,
     /// The worklist's and the needs-time list's pages.
     #[serde(default)]
     pub tasks_page: String,
@@ -116,6 +119,13 @@ pub struct PendingLine {
     pub overdue: bool,
 }
 
+/// A pending generated task the entry just saved by hand could complete.
+pub struct CompletionOffer {
+    pub task_id: i64,
+    pub task_type: String,
+    pub due: String,
+}
+
 pub struct TimerView {
     pub patient: String,
     pub task_type: String,
@@ -157,6 +167,8 @@ struct TasksPage {
     /// Something was saved that the log does not show (another day, or filtered out).
     saved_elsewhere: bool,
     deleted: bool,
+    completed: bool,
+    offer: Option<CompletionOffer>,
     /// What the stopped timer said (too short, or split), if it just stopped.
     timer_note: Option<String>,
     /// A patient or task type filter is set (the cards do not follow it, and say so).
@@ -373,6 +385,14 @@ fn day_view(
     let earliest = day.earliest_open;
     let month = YearMonth::of(today);
     let saved_id = EntryId::parse(&query.saved);
+    let offer = saved_id
+        .and_then(|id| day.entries.iter().find(|e| e.id == id))
+        .and_then(|e| pending_match(e, &day.pending))
+        .map(|g| CompletionOffer {
+            task_id: g.id,
+            task_type: g.task_type.clone(),
+            due: g.due_date.to_string(),
+        });
     let mut entries: Vec<EntryLine> =
         day.entries.into_iter().map(|e| entry_line(e, tz, earliest)).collect();
     let mut saved = None;
@@ -404,6 +424,8 @@ fn day_view(
         saved_elsewhere: !query.saved.trim().is_empty() && saved.is_none(),
         saved,
         deleted: query.deleted == "1",
+        completed: query.completed == "1",
+        offer,
         entries,
         pending,
         patient_filter,
