@@ -1,6 +1,7 @@
 //! WCAG 2.1 A and AA on every page each role reaches, judged by axe-core (npm, pinned in
-//! package.json; `npm ci` puts it in node_modules). The pages are found by following links from the
-//! panel, so a page added later is checked without being listed here.
+//! package.json; `npm ci` puts it in node_modules), and no page scrolling sideways at 800 px. The
+//! pages are found by following links from the panel, so a page added later is checked without
+//! being listed here.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -81,6 +82,12 @@ async fn check_role(
 ) -> (usize, BTreeMap<String, Vec<String>>) {
     let browser = Browser::start().await;
     sign_in(&browser, base, username).await;
+    // The coordinator's pages at a desktop width, the others' at 800 px, where no page may
+    // scroll sideways (wide tables scroll in their own box).
+    let narrow = username != "coord1";
+    if narrow {
+        browser.client.set_window_size(800, 900).await.unwrap();
+    }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: VecDeque<String> =
         ["/panel", "/tasks", "/notifications"].iter().map(|p| p.to_string()).collect();
@@ -98,7 +105,15 @@ async fn check_role(
         if browser.client.find(Locator::Css("[data-testid=user-name]")).await.is_err() {
             continue;
         }
-        let found = violations(&browser, axe).await;
+        let mut found = violations(&browser, axe).await;
+        if narrow {
+            let script = "return [document.documentElement.scrollWidth, window.innerWidth];";
+            let widths = browser.client.execute(script, vec![]).await.unwrap();
+            let (scroll, inner) = (widths[0].as_f64().unwrap(), widths[1].as_f64().unwrap());
+            if scroll > inner {
+                found.push(format!("scrolls sideways at 800 px: {scroll} px wide"));
+            }
+        }
         if !found.is_empty() {
             failures.insert(format!("{username} {bare}"), found);
         }

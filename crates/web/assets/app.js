@@ -364,3 +364,12 @@ function enhanceTypeSelect(select) {
   }
 }
 document.querySelectorAll("form[data-entry-form] select[name=task_type]").forEach(enhanceTypeSelect);
+
+// Wide tables scroll inside their own box on narrow screens, never the whole page.
+document.querySelectorAll("table.grid").forEach((table) => {
+  if (table.parentElement?.classList.contains("scroll-x")) return;
+  const box = document.createElement("div");
+  box.className = "scroll-x";
+  table.before(box);
+  box.append(table);
+});
