@@ -278,6 +278,18 @@ impl TestApp {
         (r.status(), r.text().await.unwrap())
     }
 
+    /// Makes `username`'s sessions last seen `ago` back, as if they had been idle since.
+    pub async fn age_sessions(&self, username: &str, ago: chrono::Duration) {
+        let user = self.user_id(username).await;
+        self.store
+            .exec_for_test(
+                "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2",
+                vec![(chrono::Utc::now() - ago).into(), user.into()],
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn task_type_id(&self, name: &str) -> TaskTypeId {
         self.store.task_types().await.unwrap().into_iter().find(|t| t.name == name).unwrap().id
     }

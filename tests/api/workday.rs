@@ -97,14 +97,7 @@ async fn an_expired_session_sends_a_form_back_to_the_page_it_was_on() {
     let app = spawn_app().await;
     let (client, page) = app.sign_in("coord1").await;
     let token = csrf_token(&page);
-    let me = app.user_id("coord1").await;
-    app.store
-        .exec_for_test(
-            "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2",
-            vec![(Utc::now() - chrono::Duration::minutes(16)).into(), me.into()],
-        )
-        .await
-        .unwrap();
+    app.age_sessions("coord1", chrono::Duration::minutes(16)).await;
     let patient = app.own_patient("coord1").await;
     let r = client
         .post(app.url(&format!("/patients/{patient}/entries")))

@@ -15,6 +15,17 @@ async fn top_of(browser: &Browser, css: &str) -> f64 {
     browser.client.execute(script, vec![css.into()]).await.unwrap().as_f64().unwrap()
 }
 
+/// Fills Daily Tasks' add form: the patient, the type found by `words`, 10 minutes and `notes`.
+async fn fill_add_form(browser: &Browser, patient: &str, words: &str, notes: &str) {
+    let c = &browser.client;
+    let picker = c.find(Locator::Css("#add select[name=patient]")).await.unwrap();
+    picker.select_by_value(patient).await.unwrap();
+    crate::choose_task_type(browser, "#add", words).await;
+    c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
+    let field = c.find(Locator::Css("#add textarea[name=notes]")).await.unwrap();
+    field.send_keys(notes).await.unwrap();
+}
+
 async fn value_of(browser: &Browser, css: &str) -> String {
     let element = browser.client.find(Locator::Css(css)).await.unwrap();
     element.prop("value").await.unwrap().unwrap_or_default()
@@ -65,22 +76,7 @@ async fn the_days_log_comes_first_and_the_page_stays_short() {
 
     // Saved: the new row is highlighted in the log, with Undo.
     let patient = app.own_patient("coord1").await.to_string();
-    c.find(Locator::Css("#add select[name=patient]"))
-        .await
-        .unwrap()
-        .select_by_value(&patient)
-        .await
-        .unwrap();
-    let combobox = c.find(Locator::Css("#add [data-testid=task-type-combobox]")).await.unwrap();
-    combobox.send_keys("general coordination").await.unwrap();
-    combobox.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
-    c.find(Locator::Css("#add textarea[name=notes]"))
-        .await
-        .unwrap()
-        .send_keys("Undo me")
-        .await
-        .unwrap();
+    fill_add_form(&browser, &patient, "general coordination", "Undo me").await;
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=just-saved]")).await.unwrap();
     assert!(text_of(&browser, "[data-testid=just-saved]").await.contains("Undo me"));
@@ -148,32 +144,10 @@ async fn an_entry_typed_when_the_session_expires_is_restored_after_signing_in() 
     let c = &browser.client;
     let patient = app.own_patient("coord1").await.to_string();
     c.goto(&format!("{base}/tasks")).await.unwrap();
-    c.find(Locator::Css("#add select[name=patient]"))
-        .await
-        .unwrap()
-        .select_by_value(&patient)
-        .await
-        .unwrap();
-    let combobox = c.find(Locator::Css("#add [data-testid=task-type-combobox]")).await.unwrap();
-    combobox.send_keys("care coordination general").await.unwrap();
-    combobox.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.find(Locator::Css("#add input[name=minutes]")).await.unwrap().send_keys("10").await.unwrap();
     let notes = "Long call with daughter about the new inhaler schedule";
-    c.find(Locator::Css("#add textarea[name=notes]"))
-        .await
-        .unwrap()
-        .send_keys(notes)
-        .await
-        .unwrap();
+    fill_add_form(&browser, &patient, "care coordination general", notes).await;
     // The coffee break: the session ages past the idle timeout.
-    let me = app.user_id("coord1").await;
-    app.store
-        .exec_for_test(
-            "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2",
-            vec![(chrono::Utc::now() - chrono::Duration::minutes(20)).into(), me.into()],
-        )
-        .await
-        .unwrap();
+    app.age_sessions("coord1", chrono::Duration::minutes(20)).await;
     let before = app.entry_count("coord1").await;
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("input[name=username]")).await.unwrap();
@@ -230,13 +204,7 @@ async fn two_minutes_before_the_idle_timeout_a_prompt_keeps_the_session() {
     let focused = c.active_element().await.unwrap();
     assert_eq!(focused.text().await.unwrap(), "Stay signed in");
     // Session touches are written at most once a minute: make this one due.
-    app.store
-        .exec_for_test(
-            "UPDATE sessions SET last_seen_at = $1 WHERE user_id = $2",
-            vec![(chrono::Utc::now() - chrono::Duration::seconds(90)).into(), me.into()],
-        )
-        .await
-        .unwrap();
+    app.age_sessions("coord1", chrono::Duration::seconds(90)).await;
     focused.send_keys(&Key::Enter.to_string()).await.unwrap();
     for _ in 0..50 {
         if last_seen().await == 1 {
