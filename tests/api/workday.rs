@@ -229,3 +229,48 @@ async fn logging_a_type_by_hand_offers_to_complete_its_pending_generated_task() 
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_records_quick_entry_offers_it_too_and_returns_to_the_record() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let me = app.user_id("coord1").await;
+    let month =
+        carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)).to_string();
+    let pending = app.store.pending_tasks(me).await.unwrap();
+    // A type that stays on the record (care plan tasks lead on to the care plan).
+    let task = pending
+        .iter()
+        .find(|g| {
+            g.patient_id.is_some()
+                && g.period_key == month
+                && g.task_type == "Patient Insurance Verification"
+        })
+        .unwrap();
+    let patient = task.patient_id.unwrap();
+    let fields = [
+        ("task_type", task.task_type_id.to_string()),
+        ("minutes", "10".to_owned()),
+        ("confirm", "1".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) =
+        app.post_form(&client, &format!("/patients/{patient}/entries"), &fields).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"completion-offer\""), "{page}");
+    let entry = page.split("/completes\"").next().unwrap().rsplit("/tasks/").next().unwrap();
+    let fields = [("task", task.id.to_string()), ("back", "record".to_owned())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = client
+        .post(app.url(&format!("/tasks/{entry}/completes")))
+        .form(
+            &[[("_csrf", crate::helpers::csrf_token(&page).as_str())].as_slice(), &fields].concat(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.url().path(), format!("/patients/{patient}"));
+    assert!(r.text().await.unwrap().contains("its generated task is marked completed"));
+    let done = app.store.generated_task(task.id).await.unwrap().unwrap();
+    assert_eq!(done.status.key(), "completed");
+}

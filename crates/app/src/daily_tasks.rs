@@ -137,13 +137,13 @@ pub fn pending_match<'a>(
 
 impl App {
     /// Completes the actor's pending generated task `task` with their open entry `entry`, logged by
-    /// hand for the same patient and type; returns the entry's date.
+    /// hand for the same patient and type; returns the entry's date and patient.
     pub async fn complete_with_entry(
         &self,
         actor: &Actor,
         entry: &str,
         task: &str,
-    ) -> ServiceResult<NaiveDate> {
+    ) -> ServiceResult<(NaiveDate, Option<PatientId>)> {
         let entry_id = EntryId::parse(entry).ok_or(ServiceError::NotFound)?;
         let entry = self.own_open_entry(actor, entry_id).await?;
         let task_id = task.trim().parse::<i64>().map_err(|_| ServiceError::NotFound)?;
@@ -156,6 +156,20 @@ impl App {
                 "That generated task is no longer open, or is for another patient or task type: nothing was changed.".into(),
             ));
         }
-        Ok(local_date(entry.task_at, self.settings.time_zone))
+        Ok((local_date(entry.task_at, self.settings.time_zone), entry.patient_id))
+    }
+
+    /// The pending generated task the actor's entry `entry`, just logged by hand, could complete.
+    pub async fn completion_offer(
+        &self,
+        actor: &Actor,
+        entry: EntryId,
+    ) -> ServiceResult<Option<GeneratedRow>> {
+        let Some(entry) = self.store.entry(entry).await?.filter(|e| e.coordinator_id == actor.id)
+        else {
+            return Ok(None);
+        };
+        let pending = self.store.pending_tasks(actor.id).await?;
+        Ok(pending_match(&entry, &pending).cloned())
     }
 }

@@ -111,6 +111,9 @@ pub async fn complete(
 pub struct CompletesForm {
     #[serde(default)]
     task: String,
+    /// "record": back to the patient's record (its quick entry); otherwise Daily Tasks.
+    #[serde(default)]
+    back: String,
 }
 
 /// Completes a pending generated task with an entry just logged by hand for it.
@@ -120,7 +123,14 @@ pub async fn complete_with_entry(
     Path(raw_id): Path<String>,
     Form(form): Form<CompletesForm>,
 ) -> AppResult<Response> {
-    let date = state.app.complete_with_entry(&user.actor(), &raw_id, &form.task).await?;
+    let (date, patient) = state.app.complete_with_entry(&user.actor(), &raw_id, &form.task).await?;
+    if let (Some(patient), "record") = (patient, form.back.as_str()) {
+        let notice = "Saved, and its generated task is marked completed.";
+        let query = serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
+        return Ok(
+            Redirect::to(&format!("/patients/{patient}?{query}#quick-entry")).into_response()
+        );
+    }
     let id = raw_id.trim();
     Ok(Redirect::to(&format!("/tasks?date={date}&saved={id}&completed=1")).into_response())
 }

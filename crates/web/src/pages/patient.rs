@@ -13,7 +13,7 @@ use carelog_app::patients::VisiblePatient;
 use carelog_domain::catalogue::takes_no_patient;
 use carelog_domain::enrollment::CarePlanStep;
 use carelog_domain::icd10cm::{self, Icd10Code};
-use carelog_domain::ids::PatientId;
+use carelog_domain::ids::{EntryId, PatientId};
 use carelog_domain::patient::{ConsentMethod, InitiatingKind, PatientStatus, Program};
 use carelog_domain::practice_time::local_date;
 use carelog_domain::schedule::TaskStatus;
@@ -38,6 +38,8 @@ struct PatientPage {
     month_tasks: Vec<MonthTask>,
     form: Option<EntryFormView>,
     saved: bool,
+    /// The entry just saved and the pending generated task it could complete.
+    offer: Option<(EntryId, GeneratedRow)>,
     notice: String,
     /// Why the last form was refused (nothing was changed).
     problem: String,
@@ -51,7 +53,8 @@ struct PatientPage {
 /// rule that refused a form.
 pub enum RecordMessage {
     None,
-    Saved,
+    /// A quick entry was saved (the entry, when the address names it).
+    Saved(Option<EntryId>),
     Notice(String),
     Problem(String),
 }
@@ -95,8 +98,8 @@ pub async fn page(
     Query(q): Query<PatientQuery>,
 ) -> AppResult<Response> {
     let patient = visible_patient(&state, &user, &raw_id).await?;
-    let message = match (q.saved == "1", q.notice) {
-        (true, _) => RecordMessage::Saved,
+    let message = match (!q.saved.is_empty(), q.notice) {
+        (true, _) => RecordMessage::Saved(EntryId::parse(&q.saved)),
         (false, notice) if !notice.is_empty() => RecordMessage::Notice(notice),
         _ => RecordMessage::None,
     };
@@ -166,6 +169,13 @@ pub(crate) async fn patient_page(
 ) -> AppResult<Response> {
     let RecordPage { form, message, code_search } = page;
     let record = state.app.patient_record(&user.actor(), patient).await?;
+    // An entry just logged by hand may complete a pending generated task: offered beside "Saved".
+    let offer = match &message {
+        RecordMessage::Saved(Some(entry)) => {
+            state.app.completion_offer(&user.actor(), *entry).await?.map(|g| (*entry, g))
+        }
+        _ => None,
+    };
     let view = state.app.enrollment(patient).await?;
     let search = code_search.trim().chars().take(100).collect::<String>();
     let found = icd10cm::search(&search, 25);
@@ -191,7 +201,8 @@ pub(crate) async fn patient_page(
         month_minutes: record.month_minutes,
         month_tasks,
         form,
-        saved: matches!(message, RecordMessage::Saved),
+        saved: matches!(message, RecordMessage::Saved(_)),
+        offer,
         notice: match &message {
             RecordMessage::Notice(n) => n.chars().take(300).collect(),
             _ => String::new(),
@@ -258,17 +269,17 @@ pub async fn quick_entry(
         Outcome::Saved { .. } if values.action == "close" => {
             Ok(Redirect::to("/panel").into_response())
         }
-        Outcome::Saved { leads_to, .. } => {
+        Outcome::Saved { id: entry, leads_to, .. } => {
             // A care plan task leads on to the part of the enrollment it is about.
             let next = match leads_to {
-                Some(CarePlanStep::Enrol) => format!("/patients/{id}?saved=1#enrollment"),
+                Some(CarePlanStep::Enrol) => format!("/patients/{id}?saved={entry}#enrollment"),
                 Some(CarePlanStep::Review) => {
                     let notice = "Saved. The care plan, to review or revise:";
                     let query =
                         serde_urlencoded::to_string([("notice", notice)]).unwrap_or_default();
                     format!("/patients/{id}/care-plan?{query}")
                 }
-                None => format!("/patients/{id}?saved=1#quick-entry"),
+                None => format!("/patients/{id}?saved={entry}#quick-entry"),
             };
             Ok(Redirect::to(&next).into_response())
         }
