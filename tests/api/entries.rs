@@ -371,6 +371,14 @@ async fn time_well_above_average_needs_confirmation_and_is_recorded_as_confirmed
         "{page}"
     );
     assert!(page.contains("name=\"confirm\""));
+    // The question sits beside Save and takes the focus (issue 21).
+    let beside_save =
+        page.split("data-testid=\"entry-confirm\"").nth(1).unwrap().split("</div>").next().unwrap();
+    assert!(
+        beside_save.contains("name=\"confirm\" value=\"1\" required autofocus"),
+        "{beside_save}"
+    );
+    assert!(beside_save.contains("type=\"submit\""), "Save is in the same row: {beside_save}");
     assert_eq!(app.entry_count("coord1").await, before);
     let (status, _) = app
         .post_form(

@@ -274,3 +274,41 @@ async fn the_records_quick_entry_offers_it_too_and_returns_to_the_record() {
     let done = app.store.generated_task(task.id).await.unwrap().unwrap();
     assert_eq!(done.status.key(), "completed");
 }
+
+#[tokio::test]
+async fn the_log_shows_stat_values_in_their_own_column_and_the_type_filter_is_grouped() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let patient = app.own_patient("coord1").await.to_string();
+    let stat = app.task_type_id("Stat: Last ER/HOSP (yymm)").await.to_string();
+    let month = local_date(Utc::now(), TZ).format("%y%m").to_string();
+    let fields = [("patient", patient.as_str()), ("task_type", &stat), ("value", &month)];
+    let (status, page) = app.post_form(&client, "/tasks", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("<th>Minutes</th><th>Stat value</th>"));
+    let row =
+        page.split("data-testid=\"just-saved\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    // Each cell after "<td": its attributes up to ">", then its content.
+    let cells: Vec<String> = row
+        .split("<td")
+        .skip(1)
+        .map(|c| crate::helpers::strip_tags(c.split_once('>').map_or("", |(_, content)| content)))
+        .collect();
+    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+    assert_eq!(
+        (cells[3], cells[4]),
+        ("", month.as_str()),
+        "minutes empty, the value in its column: {cells:?}"
+    );
+    let controls = page
+        .split("data-testid=\"task-controls\"")
+        .nth(1)
+        .unwrap()
+        .split("</form>")
+        .next()
+        .unwrap();
+    assert!(
+        controls.contains("<optgroup label=\"Statistical Tracking\">"),
+        "the type filter is grouped"
+    );
+}

@@ -248,7 +248,7 @@ fn timer_view(
             .iter()
             .find(|ty| Some(ty.id) == t.task_type_id)
             .map(|ty| ty.name.clone())
-            .unwrap_or_else(|| "Task type at the stop".into()),
+            .unwrap_or_else(|| "Task type chosen at the stop".into()),
         started_iso: t.started_at.to_rfc3339(),
         started_local: t.started_at.with_timezone(&tz).format("%H:%M").to_string(),
         elapsed_minutes: (now - t.started_at).num_minutes(),
@@ -362,7 +362,7 @@ fn timer_note(query: &TasksQuery) -> Option<String> {
     }
     let listed: Vec<String> = parts.iter().map(i64::to_string).collect();
     Some(format!(
-        "The timer ran {} minutes, more than one entry takes (120 at most): log it as {} entries of {} minutes. The first is filled in below at the timer's start; add the others after it.",
+        "The timer ran {} minutes, more than one entry takes (120 at most): log it as {} entries of {} minutes. The first is filled in the add form at the timer's start; add the others after it.",
         parts.iter().sum::<i64>(),
         parts.len(),
         listed.join(", ")
