@@ -980,3 +980,71 @@ async fn caseloads_as_of_a_past_instant_count_each_patients_latest_assignment_by
         }
     }
 }
+
+/// The experience part of one coordinator's card on the assign screen, and its inputs in words.
+fn experience_on_card(page: &str, coordinator: UserId) -> (f64, String) {
+    let card = page
+        .split(&format!("data-coordinator=\"{coordinator}\""))
+        .nth(1)
+        .unwrap()
+        .split("</label>")
+        .next()
+        .unwrap();
+    let part = card.split("title=\"Experience\">Experience ").nth(1).unwrap();
+    let value = part.split('<').next().unwrap().trim().parse().unwrap();
+    let inputs = card.split("data-testid=\"experience-inputs\">").nth(1).unwrap();
+    (value, inputs.split("</p>").next().unwrap().to_owned())
+}
+
+/// Issue 22: experience weighs the rating and satisfaction so that reviews move it (domain.md), and
+/// the card says what it is made of.
+#[tokio::test]
+async fn poor_qa_reviews_lower_a_coordinators_experience_part_and_the_card_says_why() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let queue = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let patient = queue_ids(&queue)[0];
+    let assign = |manager: reqwest::Client| {
+        let url = app.url(&format!("/team/assign/{patient}"));
+        async move { manager.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let coord3 = app.user_id("coord3").await;
+    let (before, inputs) = experience_on_card(&assign(manager.clone()).await, coord3);
+    assert!(before < 100.0, "experience tells coordinators apart: {before}");
+    assert!(inputs.contains("rating ") && inputs.contains("satisfaction "), "{inputs}");
+    let entries = app
+        .store
+        .entries(
+            &carelog_store::EntryFilter { coordinator_id: Some(coord3), ..Default::default() },
+            3,
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 3);
+    for e in entries {
+        let fields =
+            [("entry", e.id.to_string()), ("accurate", "no".into()), ("rating", "1".into())];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = app.post_form(&manager, "/team/quality/reviews", &fields).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (after, inputs) = experience_on_card(&assign(manager).await, coord3);
+    assert!(after < before, "three 1/5 reviews lower it: {before} → {after}");
+    let reviews = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM qa_reviews WHERE coordinator_id = $1",
+        vec![coord3.into()],
+    )
+    .await;
+    let ratings = scalar(
+        &app,
+        "SELECT SUM(rating) AS n FROM qa_reviews WHERE coordinator_id = $1",
+        vec![coord3.into()],
+    )
+    .await;
+    let rating = ratings as f64 / reviews as f64;
+    assert!(
+        inputs.contains(&format!("rating {rating:.1}/5 ({:.0})", 50.0 * rating / 5.0)),
+        "{inputs}"
+    );
+}

@@ -97,20 +97,38 @@ pub fn specialization_score(needs: &PatientNeeds, specializations: &[String]) ->
     if total > 0 { f64::from(matched) / f64::from(total) * 100.0 } else { 50.0 }
 }
 
-/// §4.3: rating × 20, +15 for facility experience, +10 / +5 for response within 2 / 4 hours,
-/// + satisfaction × 10, at most 100.
+/// Experience as domain.md weighs seed 001 §4.3's inputs so the part can tell coordinators apart:
+/// 50 × rating/5 + 30 × satisfaction/5, +15 if the coordinator serves the patient's facility, +10 for
+/// an average response within 2 hours (+5 within 4), at most 100. (The seed's rating × 20 +
+/// satisfaction × 10 passed 100 for any rated coordinator.)
 pub fn experience_score(c: &CoordinatorFacts, facility: Option<&str>) -> f64 {
-    let mut score = c.performance_rating.unwrap_or(NEUTRAL_RATING) * 20.0;
-    if facility.is_some_and(|f| c.facilities.iter().any(|x| x.eq_ignore_ascii_case(f))) {
-        score += 15.0;
+    experience_parts(c, facility).iter().map(|(_, points)| points).sum::<f64>().clamp(0.0, 100.0)
+}
+
+/// The experience part's inputs and the points each gives, in words a manager reads on the card.
+pub fn experience_parts(c: &CoordinatorFacts, facility: Option<&str>) -> Vec<(String, f64)> {
+    let rating = c.performance_rating.unwrap_or(NEUTRAL_RATING);
+    let satisfaction = c.satisfaction.unwrap_or(NEUTRAL_RATING);
+    let recorded = |v: Option<f64>, shown: f64| match v {
+        Some(_) => format!("{shown:.1}/5"),
+        None => format!("{shown:.0}/5, none recorded"),
+    };
+    let mut parts = vec![
+        (format!("rating {}", recorded(c.performance_rating, rating)), 50.0 * rating / 5.0),
+        (
+            format!("satisfaction {}", recorded(c.satisfaction, satisfaction)),
+            30.0 * satisfaction / 5.0,
+        ),
+    ];
+    if let Some(f) = facility.filter(|f| c.facilities.iter().any(|x| x.eq_ignore_ascii_case(f))) {
+        parts.push((format!("serves {f}"), 15.0));
     }
     match c.avg_response_hours {
-        Some(h) if h <= 2.0 => score += 10.0,
-        Some(h) if h <= 4.0 => score += 5.0,
+        Some(h) if h <= 2.0 => parts.push((format!("responds in {h:.1} h"), 10.0)),
+        Some(h) if h <= 4.0 => parts.push((format!("responds in {h:.1} h"), 5.0)),
         _ => {}
     }
-    score += c.satisfaction.unwrap_or(NEUTRAL_RATING) * 10.0;
-    score.clamp(0.0, 100.0)
+    parts
 }
 
 /// §4.4: English or no preference: 100 if the coordinator speaks English, else 50; any other language:
@@ -201,9 +219,9 @@ mod tests {
         let s = match_score(&needs, &seed_card(), Weights::default());
         assert!(close(s.workload, 30.0), "100 − 80 + 10 for Available: {}", s.workload);
         assert!(close(s.specialization, 100.0), "CCM, PCM and Mental Health all matched");
-        assert!(close(s.experience, 100.0), "94 + 15 + 5 + 46 capped at 100");
+        assert!(close(s.experience, 94.6), "47 + 27.6 + 15 + 5: {}", s.experience);
         assert!(close(s.language, 100.0));
-        assert!(close(s.total, 30.0 * 0.3 + 100.0 * 0.3 + 100.0 * 0.2 + 100.0 * 0.2));
+        assert!(close(s.total, 30.0 * 0.3 + 100.0 * 0.3 + 94.6 * 0.2 + 100.0 * 0.2));
         assert!(s.recommendable);
     }
 
@@ -277,21 +295,53 @@ mod tests {
             facilities: vec![],
             ..seed_card()
         };
-        assert!(
-            close(experience_score(&c, Some("Acacia")), 90.0),
-            "3 × 20 + 3 × 10 for no records yet"
-        );
+        assert!(close(experience_score(&c, Some("Acacia")), 48.0), "30 + 18 for no records yet");
+        let serves = CoordinatorFacts { facilities: strings(&["Acacia"]), ..c.clone() };
+        assert!(close(experience_score(&serves, Some("acacia")), 63.0), "+ 15 for the facility");
         let fast = CoordinatorFacts { avg_response_hours: Some(2.0), ..c.clone() };
-        assert!(close(experience_score(&fast, None), 100.0));
+        assert!(close(experience_score(&fast, None), 58.0), "+ 10 within 2 hours");
         let slow = CoordinatorFacts {
             performance_rating: Some(1.0),
             satisfaction: Some(1.0),
             avg_response_hours: Some(4.0),
             ..c.clone()
         };
-        assert!(close(experience_score(&slow, None), 35.0), "20 + 5 + 10");
+        assert!(close(experience_score(&slow, None), 21.0), "10 + 6 + 5");
         let slower = CoordinatorFacts { avg_response_hours: Some(4.1), ..slow };
-        assert!(close(experience_score(&slower, Some("Violet")), 30.0));
+        assert!(close(experience_score(&slower, Some("Violet")), 16.0));
+        let best = CoordinatorFacts {
+            performance_rating: Some(5.0),
+            satisfaction: Some(5.0),
+            avg_response_hours: Some(1.0),
+            ..serves
+        };
+        assert!(close(experience_score(&best, Some("Acacia")), 100.0), "105 capped at 100");
+    }
+
+    #[test]
+    fn reviews_move_the_experience_part_for_rated_coordinators() {
+        // The seed's formula gave 100 to both: rating 3.6 and satisfaction 4.2 already summed to 114.
+        let good = CoordinatorFacts {
+            performance_rating: Some(4.8),
+            satisfaction: Some(4.6),
+            ..seed_card()
+        };
+        let poor = CoordinatorFacts {
+            performance_rating: Some(3.6),
+            satisfaction: Some(4.2),
+            ..seed_card()
+        };
+        let (g, p) = (experience_score(&good, None), experience_score(&poor, None));
+        assert!(close(g, 48.0 + 27.6 + 5.0) && close(p, 36.0 + 25.2 + 5.0), "{g} {p}");
+        assert!(g - p > 10.0);
+        let words: Vec<String> =
+            experience_parts(&poor, Some("Acacia")).into_iter().map(|(w, _)| w).collect();
+        assert_eq!(
+            words,
+            ["rating 3.6/5", "satisfaction 4.2/5", "serves Acacia", "responds in 2.3 h"]
+        );
+        let new = CoordinatorFacts { performance_rating: None, ..poor };
+        assert_eq!(experience_parts(&new, None)[0].0, "rating 3/5, none recorded");
     }
 
     #[test]

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
 use carelog_app::assignment::{AssignAction, AssignRequest, Assigned, HANDOFF_MINUTES};
 use carelog_app::model::{QueueRow, ReviewsOf, SeniorReview, TeamMember};
-use carelog_app::team_facts::{availability_label, days_ago};
+use carelog_app::team_facts::{availability_label, days_ago, facts};
+use carelog_domain::assignment::experience_parts;
 use carelog_domain::assignment::{MatchScore, Weights};
 use carelog_domain::assignment_queue::days_pending_label;
 use carelog_domain::ids::UserId;
@@ -27,6 +28,8 @@ pub struct Candidate {
     pub id: UserId,
     pub name: String,
     pub score: MatchScore,
+    /// What the experience part is made of, with the points each gives.
+    pub experience_inputs: String,
     pub recommended: bool,
     pub why_not: String,
     pub specializations: String,
@@ -74,10 +77,16 @@ fn candidate(
     } else {
         "At capacity: not recommended".into()
     };
+    let experience_inputs = experience_parts(&facts(m, now, tz), row.facility.as_deref())
+        .into_iter()
+        .map(|(words, points)| format!("{words} ({points:.0})"))
+        .collect::<Vec<_>>()
+        .join(" + ");
     Candidate {
         id: m.id,
         name: m.name.clone(),
         score,
+        experience_inputs,
         recommended: false,
         why_not,
         specializations: m.specializations.join(", "),
