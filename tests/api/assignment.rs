@@ -332,7 +332,10 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
     .await;
     let (status, body) = set_profile(&app, &manager, coord1, "900", "Available").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("Maximum caseload: a whole number from 0 to 500"));
+    assert!(body.contains("Maximum caseload: a whole number from 1 to 500"));
+    let (status, body) = set_profile(&app, &manager, coord1, "0", "Available").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "at least 1 (issue 22)");
+    assert!(body.contains("from 1 to 500"));
     assert_eq!(
         scalar(
             &app,
@@ -1047,4 +1050,43 @@ async fn poor_qa_reviews_lower_a_coordinators_experience_part_and_the_card_says_
         inputs.contains(&format!("rating {rating:.1}/5 ({:.0})", 50.0 * rating / 5.0)),
         "{inputs}"
     );
+}
+
+/// Issue 22: lowering a maximum below the caseload held is asked first; confirmed, it is saved.
+#[tokio::test]
+async fn lowering_a_maximum_below_the_caseload_asks_first() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let coord2 = app.user_id("coord2").await;
+    let max = || async {
+        scalar(
+            &app,
+            "SELECT CAST(max_caseload AS BIGINT) AS n FROM coordinator_profiles WHERE user_id = $1",
+            vec![coord2.into()],
+        )
+        .await
+    };
+    let before = max().await;
+    let (status, body) = set_profile(&app, &manager, coord2, "1", "Available").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("puts them over capacity") && body.contains("Save anyway?"), "{body}");
+    assert!(body.contains("data-testid=\"confirm-over\""));
+    assert_eq!(max().await, before, "nothing saved before the answer");
+    let (status, _) = app
+        .post_form(
+            &manager,
+            &format!("/team/coordinators/{coord2}"),
+            &[
+                ("max_caseload", "1"),
+                ("availability", "Available"),
+                ("work_start", "08:00"),
+                ("work_end", "16:30"),
+                ("languages", "English"),
+                ("specialization", "CCM"),
+                ("confirm_over", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(max().await, 1);
 }

@@ -61,6 +61,29 @@ pub struct MatchScore {
 /// reviews is neither rewarded nor punished for it.
 pub const NEUTRAL_RATING: f64 = 3.0;
 
+/// The largest maximum caseload a profile may name.
+pub const MAX_CASELOAD_LIMIT: i32 = 500;
+
+/// A profile's maximum caseload: a whole number from 1 to 500 (domain.md: at least 1, so
+/// utilization always has a denominator and "no room" is said as at or over capacity).
+pub fn parse_max_caseload(text: &str) -> Result<i32, String> {
+    text.trim().parse::<i32>().ok().filter(|m| (1..=MAX_CASELOAD_LIMIT).contains(m)).ok_or_else(|| {
+        format!(
+            "Maximum caseload: a whole number from 1 to {MAX_CASELOAD_LIMIT} (you entered \"{}\").",
+            text.trim()
+        )
+    })
+}
+
+/// Lowering a maximum below the caseload held puts the coordinator over capacity: asked first.
+pub fn over_capacity_question(name: &str, caseload: i64, new_max: i32) -> Option<String> {
+    (caseload > i64::from(new_max)).then(|| {
+        format!(
+            "{name} holds {caseload} patients: a maximum of {new_max} puts them over capacity ({caseload}/{new_max}), and no patient is recommended to them until their caseload falls below it. Save anyway?"
+        )
+    })
+}
+
 pub fn at_capacity(c: &CoordinatorFacts) -> bool {
     c.current_caseload >= c.max_caseload
 }
@@ -316,6 +339,20 @@ mod tests {
             ..serves
         };
         assert!(close(experience_score(&best, Some("Acacia")), 100.0), "105 capped at 100");
+    }
+
+    #[test]
+    fn a_maximum_caseload_is_at_least_one_and_lowering_below_the_caseload_is_asked() {
+        assert_eq!(parse_max_caseload(" 35 "), Ok(35));
+        assert_eq!(parse_max_caseload("1"), Ok(1));
+        assert_eq!(parse_max_caseload("500"), Ok(500));
+        for bad in ["0", "-3", "501", "", "ten", "3.5"] {
+            let message = parse_max_caseload(bad).unwrap_err();
+            assert!(message.contains("from 1 to 500"), "{bad}: {message}");
+        }
+        assert_eq!(over_capacity_question("Vesna", 33, 33), None, "at capacity is not over it");
+        let asked = over_capacity_question("Vesna", 33, 20).unwrap_or_default();
+        assert!(asked.contains("over capacity (33/20)"), "{asked}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{Named, ProfileUpdate, TeamMember};
 use carelog_app::team_facts::{availability_label, days_ago, facts};
+use carelog_domain::assignment::{over_capacity_question, parse_max_caseload};
 use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use chrono::{DateTime, NaiveTime, Utc};
@@ -34,6 +35,13 @@ struct ProfilePage {
     languages: String,
     error: Option<String>,
     saved: bool,
+}
+
+impl ProfilePage {
+    /// The form's maximum is below the caseload held: saving it asks for confirmation.
+    fn over_capacity(&self) -> bool {
+        i64::from(self.form.max_caseload) < self.member.caseload
+    }
 }
 
 /// The coordinator's figures in words, each saying so when there is nothing to show yet.
@@ -215,15 +223,7 @@ pub fn parse_profile(
     let one = |name: &str| {
         fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default()
     };
-    let max_caseload =
-        one("max_caseload").parse::<i32>().ok().filter(|m| (0..=500).contains(m)).ok_or_else(
-            || {
-                format!(
-                    "Maximum caseload: a whole number from 0 to 500 (you entered \"{}\").",
-                    one("max_caseload")
-                )
-            },
-        )?;
+    let max_caseload = parse_max_caseload(&one("max_caseload"))?;
     let availability = Availability::parse(&one("availability"))
         .map_err(|_| "Availability: choose Available, Limited or Unavailable.".to_owned())?;
     let (start, end) = (
@@ -263,6 +263,12 @@ pub async fn save(
         Ok(u) => u,
         Err(message) => return show(&state, &user, m, None, Some(message), false).await,
     };
+    let confirmed = fields.iter().any(|(k, v)| k == "confirm_over" && v == "1");
+    if let Some(question) = over_capacity_question(&m.name, m.caseload, update.max_caseload)
+        && !confirmed
+    {
+        return show(&state, &user, m, Some(update), Some(question), false).await;
+    }
     let detail = format!(
         "{}: before max {} {} {}-{} [{}] [{}] [{}]; after {:?}",
         m.name,
