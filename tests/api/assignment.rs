@@ -199,6 +199,15 @@ async fn finalizing_assigns_the_patient_keeps_the_decision_and_tells_the_coordin
         .await,
         chosen.get()
     );
+    // The open month's tasks come at once, not at the next hourly run (issue 22), and that run
+    // makes no second set.
+    let month =
+        carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)).to_string();
+    let tasks = "SELECT COUNT(*) AS n FROM generated_tasks WHERE patient_id = $1 AND period_key = $2 AND coordinator_id = $3";
+    let made = scalar(&app, tasks, vec![patient.into(), month.clone().into(), chosen.into()]).await;
+    assert!(made > 0, "the new patient's monthly tasks exist");
+    carelog_app::upkeep::generate_tasks(&app.store, local_date(Utc::now(), TZ)).await.unwrap();
+    assert_eq!(scalar(&app, tasks, vec![patient.into(), month.into(), chosen.into()]).await, made);
     assert_eq!(
         scalar(
             &app,

@@ -221,6 +221,7 @@ impl App {
             return Err(ServiceError::Internal("no assignment id".into()));
         };
         self.tell_new_coordinator(actor, id, member.id, &row.name, row.id, now).await?;
+        self.open_month_tasks(&[row.id], now).await;
         if let Some(at) = handoff {
             let meeting = Handoff { assignment_id: id, coordinator: member.id, with: handoff_with };
             self.tell_handoff(&meeting, &row.name, row.id, at, now).await?;
@@ -286,7 +287,18 @@ impl App {
         for (id, (patient, pid, coordinator)) in ids.iter().zip(&names) {
             self.tell_new_coordinator(actor, *id, *coordinator, patient, *pid, now).await?;
         }
+        let assigned: Vec<PatientId> = names.iter().map(|(_, pid, _)| *pid).collect();
+        self.open_month_tasks(&assigned, now).await;
         Ok(ids.len())
+    }
+
+    /// Newly assigned patients get the open month's tasks at once. The assignment stands if this
+    /// fails: the hourly run makes the same tasks, so the failure is logged, not answered.
+    async fn open_month_tasks(&self, patients: &[PatientId], now: DateTime<Utc>) {
+        let today = local_date(now, self.settings.time_zone);
+        if let Err(e) = crate::upkeep::generate_tasks_for(&self.store, patients, today).await {
+            tracing::warn!(error = %e, "the new patients' tasks wait for the hourly run");
+        }
     }
 
     /// Tells the coordinator about a new patient (unless they assigned it themselves).

@@ -18,6 +18,19 @@ pub async fn generate_tasks(store: &Store, today: NaiveDate) -> Result<u64, Stor
     store.insert_planned_tasks(&planned, Utc::now()).await
 }
 
+/// The open month's tasks for patients just assigned, at once rather than at the next hourly run
+/// (which finds them made: the same unique key keeps each task once).
+pub async fn generate_tasks_for(
+    store: &Store,
+    patients: &[carelog_domain::ids::PatientId],
+    today: NaiveDate,
+) -> Result<u64, StoreError> {
+    let schedules = store.active_schedules().await?;
+    let subjects = store.caseload_patients_among(Some(patients)).await?;
+    let planned = plan_month(YearMonth::of(today), &schedules, &subjects);
+    store.insert_planned_tasks(&planned, Utc::now()).await
+}
+
 /// Removes sessions past their timeouts and login failures past the throttle window. Idempotent,
 /// so every server may run it.
 pub async fn housekeeping(

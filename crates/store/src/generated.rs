@@ -82,12 +82,36 @@ impl Store {
 
     /// Active patients with a coordinator: the subjects of monthly tasks.
     pub async fn caseload_patients(&self) -> Result<Vec<CaseloadPatient>> {
+        self.caseload_patients_among(None).await
+    }
+
+    /// [`Store::caseload_patients`], or only those of `among` (patients just assigned).
+    pub async fn caseload_patients_among(
+        &self,
+        among: Option<&[PatientId]>,
+    ) -> Result<Vec<CaseloadPatient>> {
+        let mut values = vec![PatientStatus::Active.into(), CarePlanState::Active.into()];
+        let only = match among {
+            Some(ids) => {
+                let first = values.len() + 1;
+                values.extend(ids.iter().map(|id| (*id).into()));
+                let marks: Vec<String> =
+                    (first..first + ids.len()).map(|n| format!("${n}")).collect();
+                if marks.is_empty() {
+                    return Ok(Vec::new());
+                }
+                format!("AND p.id IN ({})", marks.join(", "))
+            }
+            None => String::new(),
+        };
         let rows: Vec<CaseloadRow> = self
             .rows(
-                "SELECT p.id, p.coordinator_id, p.program,
+                &format!(
+                    "SELECT p.id, p.coordinator_id, p.program,
                         (SELECT v.next_review_on FROM care_plan_versions v WHERE v.patient_id = p.id AND v.state = $2) AS review_on
-                 FROM patients p WHERE p.status = $1 AND p.coordinator_id IS NOT NULL ORDER BY p.id",
-                vec![PatientStatus::Active.into(), CarePlanState::Active.into()],
+                 FROM patients p WHERE p.status = $1 AND p.coordinator_id IS NOT NULL {only} ORDER BY p.id"
+                ),
+                values,
             )
             .await?;
         Ok(rows
