@@ -166,6 +166,12 @@ async fn an_entry_typed_when_the_session_expires_is_restored_after_signing_in() 
     let general = app.task_type_id("Care Coordination: General").await.to_string();
     assert_eq!(value_of(&browser, "#add select[name=task_type]").await, general);
     browser.screenshot("draft-restored").await;
+    // A form filled in on purpose (Panel → Add Task) is a new entry: the draft waits.
+    c.goto(&format!("{base}/tasks?new_patient={patient}#add")).await.unwrap();
+    c.wait().for_element(Locator::Css("#add")).await.unwrap();
+    assert!(c.find(Locator::Css("[data-testid=draft-restored]")).await.is_err());
+    c.goto(&format!("{base}/tasks")).await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=draft-restored]")).await.unwrap();
     c.find(Locator::Css("#add button[type=submit]")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("[data-testid=just-saved]")).await.unwrap();
     assert_eq!(app.entry_count("coord1").await, before + 1);

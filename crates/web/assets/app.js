@@ -168,8 +168,10 @@ if (draftUser) {
       sessionStorage.setItem("carelog.submitted", key);
     });
     const stored = sessionStorage.getItem(key);
-    // A refused form already shows what was typed; a fresh one gets the draft back.
-    if (!stored || form.closest(".entry-form")?.querySelector("[data-testid=entry-errors], [data-testid=entry-confirm]")) return;
+    // A refused form already shows what was typed, and a form filled in on purpose (a stopped timer,
+    // Panel → Add Task) is a new entry; any other fresh form gets the draft back.
+    const prefilled = /[?&]new_(patient|type|minutes|when)=/.test(location.search);
+    if (!stored || prefilled || form.closest(".entry-form")?.querySelector("[data-testid=entry-errors], [data-testid=entry-confirm]")) return;
     let draft;
     try {
       draft = JSON.parse(stored);
