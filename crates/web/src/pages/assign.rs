@@ -101,7 +101,11 @@ fn candidate(
         room: (m.max_caseload - m.caseload).max(0),
         rating: match m.reviews {
             0 => "no QA reviews yet (scored as 3/5)".into(),
-            n => format!("{:.1}/5 from {n} QA reviews", m.rating_sum as f64 / n as f64),
+            n => format!(
+                "{:.1}/5 from {}",
+                m.rating_sum as f64 / n as f64,
+                super::counted(n, "QA review")
+            ),
         },
         response: response_text(m, tz),
         satisfaction: match m.surveys {
@@ -399,14 +403,42 @@ pub fn handoff_ics(
         format!("DTSTAMP:{}", stamp(now)),
         format!("DTSTART:{}", stamp(start)),
         format!("DTEND:{}", stamp(start + Duration::minutes(HANDOFF_MINUTES))),
-        format!("SUMMARY:carelog handoff meeting (assignment {assignment_id})"),
-        format!("DESCRIPTION:Patient handoff. Details in carelog: {link}"),
+        format!(
+            "SUMMARY:{}",
+            ics_text(&format!("carelog handoff meeting (assignment {assignment_id})"))
+        ),
+        format!(
+            "DESCRIPTION:{}",
+            ics_text(&format!("Patient handoff. Details in carelog: {link}"))
+        ),
         format!("URL:{link}"),
         "END:VEVENT".to_owned(),
         "END:VCALENDAR".to_owned(),
-        String::new(),
     ]
-    .join("\r\n")
+    .iter()
+    .map(|line| format!("{}\r\n", fold_ics_line(line)))
+    .collect()
+}
+
+/// An iCalendar TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped.
+fn ics_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n")
+}
+
+/// A content line folded at 75 octets (RFC 5545 §3.1): each further part starts on a new line
+/// with one space, never splitting a UTF-8 character.
+fn fold_ics_line(line: &str) -> String {
+    let mut folded = String::with_capacity(line.len() + line.len() / 74 * 3);
+    let mut used = 0;
+    for c in line.chars() {
+        if used + c.len_utf8() > 75 {
+            folded.push_str("\r\n ");
+            used = 1;
+        }
+        folded.push(c);
+        used += c.len_utf8();
+    }
+    folded
 }
 
 /// The host a base URL names, for calendar UIDs; "carelog" when it names none.
@@ -465,5 +497,25 @@ mod tests {
         assert!(text.contains("\r\nDTSTART:20261123T150000Z\r\nDTEND:20261123T153000Z\r\n"));
         assert!(text.contains("UID:handoff-7@carelog.example"));
         assert!(text.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn ics_lines_fold_at_75_octets_without_splitting_a_character() {
+        let line = format!("DESCRIPTION:{}", "é".repeat(60));
+        let folded = fold_ics_line(&line);
+        for part in folded.split("\r\n") {
+            assert!(part.len() <= 75, "{} octets: {part}", part.len());
+        }
+        assert_eq!(folded.replace("\r\n ", ""), line, "unfolding gives the line back");
+        assert_eq!(fold_ics_line("SHORT:x"), "SHORT:x");
+        let long = handoff_ics(
+            7,
+            Utc::now(),
+            "carelog.example",
+            &format!("https://carelog.example/{}", "a".repeat(120)),
+            Utc::now(),
+        );
+        assert!(long.split("\r\n").all(|l| l.len() <= 75), "{long}");
+        assert_eq!(ics_text("a, b; c\\d"), "a\\, b\\; c\\\\d");
     }
 }
