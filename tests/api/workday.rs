@@ -183,18 +183,26 @@ async fn the_patient_filter_narrows_the_worklist_and_long_lists_page() {
     }
 }
 
-#[tokio::test]
-async fn logging_a_type_by_hand_offers_to_complete_its_pending_generated_task() {
-    let app = spawn_app().await;
-    let (client, _) = app.sign_in("coord1").await;
+/// One of coord1's pending generated tasks for a patient this month that `fits`.
+async fn pending_this_month(
+    app: &crate::helpers::TestApp,
+    fits: impl Fn(&carelog_store::GeneratedRow) -> bool,
+) -> carelog_store::GeneratedRow {
     let me = app.user_id("coord1").await;
     let month =
         carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)).to_string();
     let pending = app.store.pending_tasks(me).await.unwrap();
-    let task = pending
-        .iter()
-        .find(|g| g.patient_id.is_some() && g.period_key == month)
-        .expect("the demo has a pending monthly task");
+    pending
+        .into_iter()
+        .find(|g| g.patient_id.is_some() && g.period_key == month && fits(g))
+        .expect("the demo has a pending monthly task")
+}
+
+#[tokio::test]
+async fn logging_a_type_by_hand_offers_to_complete_its_pending_generated_task() {
+    let app = spawn_app().await;
+    let (client, _) = app.sign_in("coord1").await;
+    let task = pending_this_month(&app, |_| true).await;
     let patient = task.patient_id.unwrap().to_string();
     let fields = [
         ("patient", patient.as_str()),
@@ -234,19 +242,8 @@ async fn logging_a_type_by_hand_offers_to_complete_its_pending_generated_task() 
 async fn the_records_quick_entry_offers_it_too_and_returns_to_the_record() {
     let app = spawn_app().await;
     let (client, _) = app.sign_in("coord1").await;
-    let me = app.user_id("coord1").await;
-    let month =
-        carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)).to_string();
-    let pending = app.store.pending_tasks(me).await.unwrap();
     // A type that stays on the record (care plan tasks lead on to the care plan).
-    let task = pending
-        .iter()
-        .find(|g| {
-            g.patient_id.is_some()
-                && g.period_key == month
-                && g.task_type == "Patient Insurance Verification"
-        })
-        .unwrap();
+    let task = pending_this_month(&app, |g| g.task_type == "Patient Insurance Verification").await;
     let patient = task.patient_id.unwrap();
     let fields = [
         ("task_type", task.task_type_id.to_string()),

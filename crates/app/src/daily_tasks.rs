@@ -126,12 +126,14 @@ pub fn pending_match<'a>(
     if entry.generated_task_id.is_some() || entry.patient_id.is_none() {
         return None;
     }
-    let month =
-        YearMonth { year: entry.billing_year, month: u32::try_from(entry.billing_month).ok()? };
+    let month = month_key(YearMonth {
+        year: entry.billing_year,
+        month: u32::try_from(entry.billing_month).ok()?,
+    });
     pending.iter().find(|g| {
         g.patient_id == entry.patient_id
             && g.task_type_id == entry.task_type_id
-            && g.period_key == month_key(month)
+            && g.period_key == month
     })
 }
 

@@ -3,11 +3,12 @@
 
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::{
-    Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, patients, runs_due,
+    Kind, NO_ACTIVITY_DAYS, Run, dedupe_key, email_text, runs_due,
 };
 use carelog_domain::practice_time::{UtcRange, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
 use carelog_domain::visit::{VisitStatus, visit_status};
+use carelog_domain::words::counted;
 use carelog_store::{NewNotification, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -92,7 +93,7 @@ pub async fn run_due_jobs(
                                 kind: Kind::OverdueDigest,
                                 period: &period,
                                 patient: None,
-                                title: format!("{n} overdue task{}", if n == 1 { "" } else { "s" }),
+                                title: counted(n, "overdue task"),
                                 path: "/tasks",
                                 count: n,
                             },
@@ -108,10 +109,7 @@ pub async fn run_due_jobs(
                                 kind: Kind::DueToday,
                                 period: &period,
                                 patient: None,
-                                title: format!(
-                                    "{n} task{} due today",
-                                    if n == 1 { "" } else { "s" }
-                                ),
+                                title: format!("{} due today", counted(n, "task")),
                                 path: "/tasks",
                                 count: n,
                             },
@@ -213,19 +211,22 @@ async fn care_alerts(maker: &mut Maker<'_>, tz: Tz) -> Result<(), StoreError> {
             (
                 Kind::NoActivity,
                 a.no_activity,
-                format!("{} with no activity in {NO_ACTIVITY_DAYS} days", patients(a.no_activity)),
+                format!(
+                    "{} with no activity in {NO_ACTIVITY_DAYS} days",
+                    counted(a.no_activity, "patient")
+                ),
                 "/panel?status=Active&sort=minutes",
             ),
             (
                 Kind::VisitOverdue,
                 a.visit_overdue,
-                format!("{} overdue for a visit", patients(a.visit_overdue)),
+                format!("{} overdue for a visit", counted(a.visit_overdue, "patient")),
                 "/panel?status=Active&visit=overdue",
             ),
             (
                 Kind::OpenCareGaps,
                 a.open_gaps,
-                format!("{} with open care gaps", patients(a.open_gaps)),
+                format!("{} with open care gaps", counted(a.open_gaps, "patient")),
                 "/panel?status=Active&sort=gaps&dir=desc",
             ),
         ];

@@ -35,16 +35,15 @@ impl App {
         // The type may wait for the stop (a timer started from a panel row or the record).
         let task_type = match task_type.trim() {
             "" => None,
-            text => {
-                match TaskTypeId::parse(text).and_then(|id| types.iter().find(|t| t.id == id)) {
-                    Some(t) => Some(t),
-                    None => {
-                        return Err(ServiceError::Refused(
+            text => Some(
+                TaskTypeId::parse(text)
+                    .and_then(|id| types.iter().find(|t| t.id == id))
+                    .ok_or_else(|| {
+                        ServiceError::Refused(
                             "To start the timer, choose a task type from the list, or none.".into(),
-                        ));
-                    }
-                }
-            }
+                        )
+                    })?,
+            ),
         };
         let patient = match patient.trim() {
             "" => match task_type {

@@ -31,6 +31,7 @@ pub mod stored;
 pub mod team_stats;
 pub mod time_rules;
 pub mod visit;
+pub mod words;
 pub mod x12_837p;
 
 /// Input that broke a rule: which field, and a sentence a person can act on.

@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
 use crate::ids::{PatientId, UserId};
 use crate::practice_time::YearMonth;
 use crate::schedule::week_key;
+use crate::words::counted;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -183,11 +184,6 @@ pub fn dedupe_key(
     }
 }
 
-/// "1 patient", "15 patients".
-pub fn patients(n: i64) -> String {
-    format!("{n} patient{}", if n == 1 { "" } else { "s" })
-}
-
 /// An e-mail's subject and body for a notification: counts and a link only.
 pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
     let subject = match kind {
@@ -197,7 +193,7 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
         Kind::BillingReady => "carelog: monthly billing is ready".to_owned(),
         Kind::NoActivity | Kind::VisitOverdue | Kind::OpenCareGaps => {
             let verb = if count == 1 { "needs" } else { "need" };
-            format!("carelog: {} on your caseload {verb} attention", patients(count))
+            format!("carelog: {} on your caseload {verb} attention", counted(count, "patient"))
         }
         Kind::StatusChange => "carelog: a patient on your caseload needs attention".to_owned(),
         Kind::NewAssignment => "carelog: a new patient was assigned to you".to_owned(),
@@ -214,10 +210,10 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
             Kind::BillingReady => "Last month's billing summary is ready for review.".to_owned(),
             Kind::NoActivity => format!(
                 "{} on your caseload: no care-management activity in {NO_ACTIVITY_DAYS} days.",
-                patients(count)
+                counted(count, "patient")
             ),
-            Kind::VisitOverdue => format!("{} on your caseload: overdue for a visit.", patients(count)),
-            Kind::OpenCareGaps => format!("{} on your caseload: open care gaps.", patients(count)),
+            Kind::VisitOverdue => format!("{} on your caseload: overdue for a visit.", counted(count, "patient")),
+            Kind::OpenCareGaps => format!("{} on your caseload: open care gaps.", counted(count, "patient")),
             Kind::StatusChange =>
                 "The status of a patient on your caseload has changed.".to_owned(),
             Kind::NewAssignment => "A new patient was assigned to you.".to_owned(),

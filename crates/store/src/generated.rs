@@ -92,14 +92,12 @@ impl Store {
     ) -> Result<Vec<CaseloadPatient>> {
         let mut values = vec![PatientStatus::Active.into(), CarePlanState::Active.into()];
         let only = match among {
+            Some([]) => return Ok(Vec::new()),
             Some(ids) => {
                 let first = values.len() + 1;
                 values.extend(ids.iter().map(|id| (*id).into()));
                 let marks: Vec<String> =
                     (first..first + ids.len()).map(|n| format!("${n}")).collect();
-                if marks.is_empty() {
-                    return Ok(Vec::new());
-                }
                 format!("AND p.id IN ({})", marks.join(", "))
             }
             None => String::new(),

@@ -98,7 +98,7 @@ pub fn sign_in_again(next: &str) -> Redirect {
 /// The path and query of an absolute `http(s)://host/...` address (a Referer); the host is not
 /// compared, since sign-in keeps `next` on this site whatever it is given.
 fn same_site_path(referer: &str) -> Option<String> {
-    let rest = referer.strip_prefix("https://").or_else(|| referer.strip_prefix("http://"))?;
+    let rest = crate::csrf::after_scheme(referer)?;
     let path = &rest[rest.find('/')?..];
     let path = path.split('#').next().unwrap_or(path);
     (!path.starts_with("/login")).then(|| path.to_owned())

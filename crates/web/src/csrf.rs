@@ -130,8 +130,13 @@ async fn verify_form(req: Request, next: Next, expected: &str) -> Response {
 
 /// The `host[:port]` of an `http(s)://…` origin or base URL.
 fn authority(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = after_scheme(url)?;
     Some(rest.split('/').next().unwrap_or(rest))
+}
+
+/// What follows `http://` or `https://` in an address; None for any other.
+pub(crate) fn after_scheme(url: &str) -> Option<&str> {
+    url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))
 }
 
 /// Whether the browser says the request came from another site: `Sec-Fetch-Site` other than

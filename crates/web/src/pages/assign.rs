@@ -104,7 +104,7 @@ fn candidate(
             n => format!(
                 "{:.1}/5 from {}",
                 m.rating_sum as f64 / n as f64,
-                super::counted(n, "QA review")
+                carelog_domain::words::counted(n, "QA review")
             ),
         },
         response: response_text(m, tz),

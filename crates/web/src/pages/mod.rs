@@ -117,18 +117,3 @@ pub fn date_range_param(
 pub fn render<T: askama::Template>(page: &T) -> AppResult<axum::response::Html<String>> {
     Ok(axum::response::Html(page.render()?))
 }
-
-/// "1 patient", "2 patients": a count with its noun (nouns that take an s).
-pub fn counted(n: i64, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-#[cfg(test)]
-mod counted_tests {
-    #[test]
-    fn one_is_singular() {
-        assert_eq!(super::counted(1, "survey"), "1 survey");
-        assert_eq!(super::counted(0, "survey"), "0 surveys");
-        assert_eq!(super::counted(12, "QA review"), "12 QA reviews");
-    }
-}

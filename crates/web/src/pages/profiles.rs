@@ -67,11 +67,15 @@ fn profile_figures(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> ProfileFigures
             .unwrap_or_else(|| "no completed tasks in 30 days".into()),
         rating: f
             .performance_rating
-            .map(|r| format!("{r:.1}/5 from {}", super::counted(m.reviews, "QA review")))
+            .map(|r| {
+                format!("{r:.1}/5 from {}", carelog_domain::words::counted(m.reviews, "QA review"))
+            })
             .unwrap_or_else(|| "no QA reviews yet".into()),
         satisfaction: f
             .satisfaction
-            .map(|s| format!("{s:.1}/5 from {}", super::counted(m.surveys, "survey")))
+            .map(|s| {
+                format!("{s:.1}/5 from {}", carelog_domain::words::counted(m.surveys, "survey"))
+            })
             .unwrap_or_else(|| "no surveys yet".into()),
         last_assignment: days_ago(m.last_assignment, now, tz),
     }

@@ -124,7 +124,7 @@ fn metric_cards(
             value: current.satisfaction().map_or_else(|| "—".into(), |s| format!("{s:.1}/5")),
             target: format!(
                 "Target: >{SATISFACTION_TARGET} · {}",
-                super::counted(current.surveys, "survey")
+                carelog_domain::words::counted(current.surveys, "survey")
             ),
             chart: line_chart(&series(&|q| q.satisfaction()), 3.0, 5.0, SATISFACTION, ""),
             label: "Patient satisfaction, last 6 months".into(),

@@ -303,7 +303,10 @@ fn workload_summary(team: &[TeamMember]) -> Vec<(String, String)> {
             "Caseload mean / standard deviation".into(),
             format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
         ),
-        ("Capacity left".into(), super::counted((capacity - caseload).max(0), "patient")),
+        (
+            "Capacity left".into(),
+            carelog_domain::words::counted((capacity - caseload).max(0), "patient"),
+        ),
     ]
 }
 
