@@ -406,7 +406,7 @@ async fn a_full_or_unavailable_coordinator_needs_a_rationale_and_profiles_are_va
     );
     assert!(
         page.contains("Unavailable: not recommended")
-            && page.contains("At capacity: not recommended")
+            && page.contains("At Capacity: not recommended")
     );
     for (coordinator, rule) in [(coord1, "is Unavailable"), (coord2, "is at capacity")] {
         let (status, body) = app
@@ -724,6 +724,86 @@ async fn the_whole_queue_plan_respects_every_capacity_and_is_accepted_whole_or_n
     assert_eq!(over, 0, "no coordinator given patients by the plan is over capacity");
 }
 
+/// Issue 22: the review sample keeps its draw while it is worked through, holds care entries only,
+/// and the rating is chosen, not preset.
+#[tokio::test]
+async fn the_review_sample_stays_put_while_it_is_reviewed() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let coord3 = app.user_id("coord3").await;
+    let entries = |page: &str| -> Vec<i64> {
+        page.split("data-entry=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse().ok())
+            .collect()
+    };
+    let path = format!("/team/quality/review?coordinator={coord3}&seed=42");
+    let first = manager.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    let sample = entries(&first);
+    assert_eq!(sample.len(), 10);
+    assert!(first.contains("<option value=\"\">Choose…</option>"), "no rating preset");
+    let again = manager.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(entries(&again), sample, "the same draw, the same sample");
+    let other = manager
+        .get(app.url(&format!("/team/quality/review?coordinator={coord3}&seed=4242")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(entries(&other), sample, "a new draw, another sample");
+    for id in &sample {
+        let (owner, patient) = (
+            scalar(
+                &app,
+                "SELECT coordinator_id AS n FROM coordinator_task_log WHERE id = $1",
+                vec![(*id).into()],
+            )
+            .await,
+            scalar(
+                &app,
+                "SELECT COUNT(patient_id) AS n FROM coordinator_task_log WHERE id = $1",
+                vec![(*id).into()],
+            )
+            .await,
+        );
+        assert_eq!((owner, patient), (coord3.get(), 1), "coord3's care entries only");
+    }
+    let (status, after) = app
+        .post_form(
+            &manager,
+            "/team/quality/reviews",
+            &[
+                ("entry", &sample[0].to_string()),
+                ("accurate", "yes"),
+                ("rating", ""),
+                ("coordinator", &coord3.to_string()),
+                ("seed", "42"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a rating must be chosen");
+    assert!(after.contains("Rating: a whole number from 1 to 5"));
+    let (status, after) = app
+        .post_form(
+            &manager,
+            "/team/quality/reviews",
+            &[
+                ("entry", &sample[0].to_string()),
+                ("accurate", "yes"),
+                ("rating", "4"),
+                ("coordinator", &coord3.to_string()),
+                ("seed", "42"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(after.contains("Review saved."));
+    let left = entries(&after);
+    assert_eq!(left[..9], sample[1..], "the rest of the sample stays, in order");
+}
+
 #[tokio::test]
 async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them() {
     let app = spawn_app().await;
@@ -875,7 +955,12 @@ async fn reports_count_from_the_records_and_download_as_csv() {
     assert!(csv.starts_with(
         "patient,provider_handoff_local,assigned_at_local,hours_to_assign,coordinator"
     ));
-    assert_eq!(csv.lines().count() as i64, expected + 1);
+    let (table, summary) = report_csv_parts(&csv);
+    assert_eq!(table.len() as i64, expected + 1);
+    assert!(
+        summary.contains(&format!("Summary: Patients assigned from the queue,{expected},,,")),
+        "the CSV carries the page's figures: {summary:?}"
+    );
 
     let csv = manager
         .get(app.url("/team/reports/workload.csv"))
@@ -886,7 +971,10 @@ async fn reports_count_from_the_records_and_download_as_csv() {
         .await
         .unwrap();
     let holders = scalar(&app, "SELECT COUNT(*) AS n FROM coordinator_profiles", vec![]).await;
-    assert_eq!(csv.lines().count() as i64, holders + 1);
+    let (table, summary) = report_csv_parts(&csv);
+    assert_eq!(table.len() as i64, holders + 1);
+    assert!(summary.iter().any(|l| l.starts_with("Summary: Capacity left,")), "{summary:?}");
+    assert!(!csv.contains('—'), "a missing value is an empty cell, not a dash");
     let csv = manager
         .get(app.url("/team/reports/performance.csv"))
         .send()
@@ -900,6 +988,14 @@ async fn reports_count_from_the_records_and_download_as_csv() {
         manager.get(app.url("/team/reports?report=money")).send().await.unwrap().status(),
         StatusCode::BAD_REQUEST
     );
+}
+
+/// A report CSV's table (header and rows) and its summary lines, split at the blank row between them.
+fn report_csv_parts(csv: &str) -> (Vec<&str>, Vec<String>) {
+    let lines: Vec<&str> = csv.lines().collect();
+    let blank = lines.iter().position(|l| l.chars().all(|c| c == ',')).unwrap_or(lines.len());
+    let summary = lines.iter().skip(blank + 1).map(|l| (*l).to_owned()).collect();
+    (lines[..blank].to_vec(), summary)
 }
 
 #[tokio::test]
@@ -1098,4 +1194,34 @@ async fn lowering_a_maximum_below_the_caseload_asks_first() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(max().await, 1);
+
+    // Every page then says it the same way.
+    let caseload = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'",
+        vec![coord2.into()],
+    )
+    .await;
+    let words = format!("{caseload}/1 patient ({}%, over capacity)", caseload * 100);
+    let get = |path: String| {
+        let manager = manager.clone();
+        let url = app.url(&path);
+        async move { manager.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let team = get("/team".into()).await;
+    let card = team.split(&format!("data-coordinator=\"{coord2}\"")).nth(1).unwrap_or_default();
+    let card = card.split("</article>").next().unwrap_or_default();
+    assert!(card.contains("Over Capacity") && card.contains(&words), "card: {card}");
+    let profile = get(format!("/team/coordinators/{coord2}")).await;
+    assert!(profile.contains("Over Capacity") && profile.contains(&words), "profile");
+    let patient = queue_ids(&team)[0];
+    let assign = get(format!("/team/assign/{patient}")).await;
+    assert!(
+        assign.contains(&words) && assign.contains("Over Capacity: not recommended"),
+        "assign page"
+    );
+    let report = get("/team/reports?report=workload".into()).await;
+    let name = card.split("<h3>").nth(1).and_then(|h| h.split("</h3>").next()).unwrap_or_default();
+    let row = report.split(&format!("<td>{name}</td>")).nth(1).unwrap_or_default();
+    assert!(row.split("</tr>").next().unwrap_or_default().contains("Over Capacity"), "report");
 }

@@ -77,3 +77,93 @@ async fn the_workload_quality_and_plan_pages_render_in_chromium() {
     }
     browser.close().await;
 }
+
+/// The recommendable cards on an assign page, best first: (coordinator id, match score, experience).
+fn ranked_cards(page: &str) -> Vec<(i64, i64, i64)> {
+    page.split("<label class=\"card coordinator-card")
+        .skip(1)
+        .filter(|card| !card.split('"').next().unwrap_or_default().contains("not-recommendable"))
+        .filter_map(|card| {
+            let number_after = |marker: &str| -> Option<i64> {
+                let rest = card.split(marker).nth(1)?;
+                rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+            };
+            Some((
+                number_after("data-coordinator=\"")?,
+                number_after("Match Score: ")?,
+                number_after("<span title=\"Experience\">Experience ")?,
+            ))
+        })
+        .collect()
+}
+
+/// Issue 22, done when: three poor QA reviews lower a coordinator's experience part and rank on the
+/// assign page. The practice starts with no reviews (every rating the neutral 3), so the three are the
+/// coordinator's whole record: rating 1 takes 20 points off experience, 4 off the match score, which is
+/// more than the gap (at most 2, as shown) to the coordinator ranked next.
+#[tokio::test]
+async fn three_poor_reviews_lower_a_coordinators_experience_and_rank() {
+    let app = spawn_app().await;
+    app.store.exec_for_test("DELETE FROM qa_reviews", Vec::new()).await.unwrap();
+    let base = app.url("");
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(&browser, &base, "manager1").await;
+    c.goto(&format!("{base}/team")).await.unwrap();
+    let queue = c.source().await.unwrap();
+    let patients: Vec<String> = queue
+        .split("href=\"/team/assign/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next().map(str::to_owned))
+        .collect();
+    let mut chosen = None;
+    for patient in patients.iter().take(8) {
+        c.goto(&format!("{base}/team/assign/{patient}")).await.unwrap();
+        let cards = ranked_cards(&c.source().await.unwrap());
+        if let Some(i) = cards.windows(2).position(|w| w[0].1 - w[1].1 <= 2) {
+            chosen = Some((patient.clone(), cards[i], cards[i + 1].0));
+            break;
+        }
+    }
+    let (patient, (coordinator, score, experience), next) =
+        chosen.expect("a queued patient with two coordinators ranked within 2 points");
+    browser.screenshot("experience-before").await;
+
+    c.goto(&format!("{base}/team/quality/review?coordinator={coordinator}")).await.unwrap();
+    for _ in 0..3 {
+        c.wait().for_element(Locator::Css("form[data-entry]")).await.unwrap();
+        let form = c.find(Locator::Css("form[data-entry]")).await.unwrap();
+        form.find(Locator::Css("input[name=accurate][value=no]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        form.find(Locator::Css("select[name=rating]"))
+            .await
+            .unwrap()
+            .select_by_value("1")
+            .await
+            .unwrap();
+        form.find(Locator::Css("input[name=notes]"))
+            .await
+            .unwrap()
+            .send_keys("Notes do not say what was done")
+            .await
+            .unwrap();
+        form.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("p.notice[role=status]")).await.unwrap();
+    }
+
+    c.goto(&format!("{base}/team/assign/{patient}")).await.unwrap();
+    let page = c.source().await.unwrap();
+    browser.screenshot("experience-after").await;
+    let cards = ranked_cards(&page);
+    let rank = |id: i64| cards.iter().position(|card| card.0 == id).unwrap();
+    let (_, score_after, experience_after) = cards[rank(coordinator)];
+    assert_eq!(experience_after, experience - 20, "rating 3 → 1 is 20 points of experience");
+    assert!(score_after < score, "the match score fell: {score} → {score_after}");
+    assert!(rank(coordinator) > rank(next), "they now rank below the coordinator who was next");
+    assert!(page.contains("rating 1.0/5 (10)"), "the card shows the new rating and its points");
+    browser.close().await;
+}

@@ -349,10 +349,11 @@ impl App {
         actor: &Actor,
         since: DateTime<Utc>,
         coordinator: Option<UserId>,
+        seed: i64,
         limit: i64,
     ) -> ServiceResult<Vec<SampleEntry>> {
         self.require_oversight(actor)?;
-        Ok(self.store.qa_sample(actor.id, since, coordinator, limit).await?)
+        Ok(self.store.qa_sample(actor.id, since, coordinator, seed, limit).await?)
     }
 
     /// A patient by chart code, and who looks after them.

@@ -2,6 +2,7 @@
 
 use carelog_domain::assignment::{CoordinatorFacts, PatientNeeds, Weights};
 use carelog_domain::assignment_queue::{DEFAULT_SLA_HOURS, parse_sla_hours, validate_weights};
+use carelog_domain::capacity::{Load, capacity_state};
 use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{local_date, start_of_day};
@@ -65,13 +66,21 @@ pub fn needs(row: &QueueRow) -> PatientNeeds {
     }
 }
 
-/// The availability a person reads: "At Capacity" when the caseload is full, else the profile's.
+/// The availability a person reads: "At Capacity" or "Over Capacity" when the caseload decides it,
+/// else the profile's (Unavailable says more than either).
 pub fn availability_label(m: &TeamMember) -> String {
-    let full = m.max_caseload > 0 && m.caseload >= m.max_caseload;
-    if full && m.availability != Availability::Unavailable {
-        "At Capacity".into()
-    } else {
-        m.availability.to_string()
+    match capacity_state(m.caseload, m.max_caseload).badge() {
+        Some(badge) if m.availability != Availability::Unavailable => badge.into(),
+        _ => m.availability.to_string(),
+    }
+}
+
+/// The member as the team's figures count them.
+pub fn load(m: &TeamMember) -> Load {
+    Load {
+        caseload: m.caseload,
+        max_caseload: m.max_caseload,
+        unavailable: m.availability == Availability::Unavailable,
     }
 }
 

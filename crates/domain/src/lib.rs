@@ -8,6 +8,7 @@ pub mod audit_chain;
 pub mod billing;
 pub mod billing_changes;
 pub mod billing_summary;
+pub mod capacity;
 pub mod catalogue;
 pub mod claims;
 pub mod client_address;

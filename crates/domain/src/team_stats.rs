@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
+use crate::capacity::caseload_words;
 use crate::practice_time::start_of_day;
 
 /// §9.1: handoff to assignment in under 4 hours.
@@ -226,10 +227,10 @@ pub fn alerts(
             q.billable_minutes, minutes_target
         )));
     }
-    if max_caseload > 0 && caseload >= max_caseload {
+    if caseload >= max_caseload {
         out.push(Alert {
             level: AlertLevel::Info,
-            message: format!("{name}: at capacity ({caseload}/{max_caseload} patients)"),
+            message: format!("{name}: {}", caseload_words(caseload, max_caseload)),
         });
     } else if max_caseload > 0 && caseload as f64 >= max_caseload as f64 * NEAR_CAPACITY {
         out.push(Alert {
@@ -393,7 +394,14 @@ mod tests {
         assert!(messages[2].contains("18 of 20"));
         assert!(messages[3].contains("599 of 600"));
         assert!(messages[4].contains("approaching capacity (32/35"));
-        assert!(alerts("C", &fine, 0, 35, 35)[0].message.contains("at capacity"));
+        assert!(
+            alerts("C", &fine, 0, 35, 35)[0].message.contains("35/35 patients (100%, at capacity)")
+        );
+        assert!(
+            alerts("C", &fine, 0, 36, 20)[0]
+                .message
+                .contains("36/20 patients (180%, over capacity)")
+        );
         assert!(
             alerts("D", &QualityMonth::default(), 0, 31, 35).is_empty(),
             "31/35 is under 90%; no reviews is no alert"

@@ -112,20 +112,27 @@ pub struct QualityWindow {
     pub to: DateTime<Utc>,
 }
 
+/// The prime the sample's order hashes entry ids modulo: small enough that consecutive ids scatter.
+pub const SAMPLE_MODULUS: i64 = 10_007;
+
 impl Store {
-    /// A random sample of unreviewed entries since `since`, never the reviewer's own.
+    /// A sample of unreviewed care entries (naming a patient: a lunch break documents no care) since
+    /// `since`, never the reviewer's own. The order is a hash of the entry id and `seed`, so the same
+    /// seed keeps the same sample while its entries are reviewed one by one; a new seed draws anew.
     pub async fn qa_sample(
         &self,
         reviewer: UserId,
         since: DateTime<Utc>,
         coordinator: Option<UserId>,
+        seed: i64,
         limit: i64,
     ) -> Result<Vec<SampleEntry>> {
-        let mut values = vec![reviewer.into(), at(since), limit.into()];
+        let seed = seed.rem_euclid(SAMPLE_MODULUS);
+        let mut values = vec![reviewer.into(), at(since), limit.into(), seed.into()];
         let only = match coordinator {
             Some(c) => {
                 values.push(c.into());
-                "AND l.coordinator_id = $4"
+                "AND l.coordinator_id = $5"
             }
             None => "",
         };
@@ -136,9 +143,9 @@ impl Store {
                             t.name AS task_type, l.minutes, l.stat_value, l.notes, l.task_at
                      FROM coordinator_task_log l JOIN users u ON u.id = l.coordinator_id JOIN task_types t ON t.id = l.task_type_id
                      LEFT JOIN patients p ON p.id = l.patient_id
-                     WHERE l.coordinator_id <> $1 AND l.task_at >= $2 {only}
+                     WHERE l.coordinator_id <> $1 AND l.task_at >= $2 AND l.patient_id IS NOT NULL {only}
                        AND NOT EXISTS (SELECT 1 FROM qa_reviews q WHERE q.task_log_id = l.id)
-                     ORDER BY random() LIMIT $3"
+                     ORDER BY (l.id * 7919 + $4) % {SAMPLE_MODULUS}, l.id LIMIT $3"
                 ),
                 values,
             )

@@ -13,8 +13,9 @@ use carelog_app::team_facts::{availability_label, days_ago, facts};
 use carelog_domain::assignment::experience_parts;
 use carelog_domain::assignment::{MatchScore, Weights};
 use carelog_domain::assignment_queue::days_pending_label;
+use carelog_domain::capacity::caseload_words;
 use carelog_domain::ids::UserId;
-use carelog_domain::team_stats::{mean, response_hours, utilization_percent};
+use carelog_domain::team_stats::{mean, response_hours};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -75,7 +76,7 @@ fn candidate(
     } else if availability == "Unavailable" {
         "Unavailable: not recommended".into()
     } else {
-        "At capacity: not recommended".into()
+        format!("{availability}: not recommended")
     };
     let experience_inputs = experience_parts(&facts(m, now, tz), row.facility.as_deref())
         .into_iter()
@@ -90,14 +91,7 @@ fn candidate(
         recommended: false,
         why_not,
         specializations: m.specializations.join(", "),
-        caseload: format!(
-            "{}/{} patients ({})",
-            m.caseload,
-            m.max_caseload,
-            utilization_percent(m.caseload, m.max_caseload)
-                .map(|u| format!("{u:.0}%"))
-                .unwrap_or_else(|| "—".into())
-        ),
+        caseload: caseload_words(m.caseload, m.max_caseload),
         room: (m.max_caseload - m.caseload).max(0),
         rating: match m.reviews {
             0 => "no QA reviews yet (scored as 3/5)".into(),

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::model::{Named, ProfileUpdate, TeamMember};
 use carelog_app::team_facts::{availability_label, days_ago, facts};
 use carelog_domain::assignment::{over_capacity_question, parse_max_caseload};
+use carelog_domain::capacity::caseload_words;
 use carelog_domain::ids::UserId;
 use carelog_domain::patient::Availability;
 use chrono::{DateTime, NaiveTime, Utc};
@@ -47,6 +48,7 @@ impl ProfilePage {
 /// The coordinator's figures in words, each saying so when there is nothing to show yet.
 struct ProfileFigures {
     availability: String,
+    caseload: String,
     tasks_per_day: String,
     minutes_per_patient: String,
     response: String,
@@ -59,6 +61,7 @@ fn profile_figures(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> ProfileFigures
     let f = facts(m, now, tz);
     ProfileFigures {
         availability: availability_label(m),
+        caseload: caseload_words(m.caseload, m.max_caseload),
         tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
         minutes_per_patient: format!("{:.0}", f.avg_minutes_per_patient),
         response: f

@@ -75,6 +75,9 @@ pub struct MonthQuery {
     coordinator: String,
     #[serde(default)]
     notice: String,
+    /// The review sample's draw: kept while its entries are reviewed, new for "New sample".
+    #[serde(default)]
+    seed: String,
 }
 
 fn months_ending(last: YearMonth, n: usize) -> Vec<YearMonth> {
@@ -236,21 +239,31 @@ struct ReviewPage {
     shell: Shell,
     entries: Vec<SampleEntry>,
     coordinators: Vec<(UserId, String, bool)>,
+    coordinator: String,
+    seed: i64,
     notice: String,
     error: Option<String>,
     tz: chrono_tz::Tz,
+}
+
+/// The sample's draw from the query: the one given, or a new one.
+fn sample_seed(raw: &str) -> i64 {
+    raw.trim().parse::<i64>().ok().unwrap_or_else(|| {
+        i64::from_str_radix(&carelog_app::secrets::random_token()[..8], 16).unwrap_or(0)
+    })
 }
 
 async fn show_sample(
     state: &AppState,
     user: &CurrentUser,
     coordinator: Option<UserId>,
+    seed: i64,
     notice: String,
     error: Option<String>,
 ) -> AppResult<Response> {
     let now = Utc::now();
     let since = windows(now, state.settings.time_zone).activity_since;
-    let entries = state.app.qa_sample(&user.actor(), since, coordinator, SAMPLE_SIZE).await?;
+    let entries = state.app.qa_sample(&user.actor(), since, coordinator, seed, SAMPLE_SIZE).await?;
     for e in &entries {
         audit(state, user, "qa.sample_read", e.patient_id, format!("entry {}", e.id)).await?;
     }
@@ -267,6 +280,8 @@ async fn show_sample(
         shell: Shell::load(state, user, Tab::Team).await?,
         entries,
         coordinators,
+        coordinator: coordinator.map(|c| c.to_string()).unwrap_or_default(),
+        seed,
         notice,
         error,
         tz: state.settings.time_zone,
@@ -280,7 +295,7 @@ pub async fn review_page(
     Query(q): Query<MonthQuery>,
 ) -> AppResult<Response> {
     let coordinator = listed_id::<UserId>("Coordinator", &q.coordinator)?;
-    show_sample(&state, &user, coordinator, q.notice, None).await
+    show_sample(&state, &user, coordinator, sample_seed(&q.seed), q.notice, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -293,6 +308,10 @@ pub struct ReviewForm {
     rating: String,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    coordinator: String,
+    #[serde(default)]
+    seed: String,
 }
 
 pub async fn record_review(
@@ -306,10 +325,20 @@ pub async fn record_review(
         rating: &form.rating,
         notes: &form.notes,
     };
+    let coordinator = listed_id::<UserId>("Coordinator", &form.coordinator).ok().flatten();
+    let seed = sample_seed(&form.seed);
     match state.app.record_typed_review(&user.actor(), &typed).await {
-        Ok(()) => Ok(Redirect::to("/team/quality/review?notice=Review+saved.").into_response()),
+        Ok(()) => {
+            let back = serde_urlencoded::to_string([
+                ("coordinator", coordinator.map(|c| c.to_string()).unwrap_or_default()),
+                ("seed", seed.to_string()),
+                ("notice", "Review saved.".into()),
+            ])
+            .unwrap_or_default();
+            Ok(Redirect::to(&format!("/team/quality/review?{back}")).into_response())
+        }
         Err(ServiceError::Refused(message)) => {
-            show_sample(&state, &user, None, String::new(), Some(message)).await
+            show_sample(&state, &user, coordinator, seed, String::new(), Some(message)).await
         }
         Err(e) => Err(e.into()),
     }

@@ -7,10 +7,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{CoordinatorMonthRow, FirstAssignment, QualityWindow, TeamMember};
-use carelog_domain::assignment_plan::std_dev;
 use carelog_domain::ids::UserId;
 use carelog_domain::metrics::coordinator_metrics;
-use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
 use carelog_domain::team_stats::{
     ASSIGNMENT_SPEED_TARGET_HOURS, QualityMonth, UTILIZATION_SPREAD_TARGET, distribution, percent,
@@ -24,7 +22,8 @@ use crate::context::{CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::pages::exports::{csv_body, csv_response};
 use crate::state::AppState;
-use carelog_app::team_facts::{availability_label, facts};
+use carelog_app::team_facts::{availability_label, facts, load};
+use carelog_domain::capacity::team_load;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportKind {
@@ -63,6 +62,27 @@ pub struct Report {
     pub rows: Vec<Vec<String>>,
 }
 
+impl Report {
+    /// The CSV's rows: the table, a blank row, then the page's summary figures as
+    /// "Summary: <figure>", "<value>" in the first two columns, so the file stays rectangular.
+    fn rows_with_summary(&self) -> Vec<Vec<String>> {
+        let width = self.header.len().max(2);
+        let padded = |cells: Vec<String>| {
+            let mut cells = cells;
+            cells.resize(width, String::new());
+            cells
+        };
+        let summary = self
+            .summary
+            .iter()
+            .map(|(figure, value)| padded(vec![format!("Summary: {figure}"), value.clone()]));
+        let mut rows = self.rows.clone();
+        rows.push(padded(Vec::new()));
+        rows.extend(summary);
+        rows
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 pub struct ReportQuery {
     #[serde(default)]
@@ -86,8 +106,9 @@ struct ReportsPage {
     csv_link: String,
 }
 
+/// A figure that may be missing: an empty cell (the page shows "—"), never a dash in the CSV.
 fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
-    v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_else(|| "—".into())
+    v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_default()
 }
 
 fn efficiency_row(r: &FirstAssignment, h: &f64, tz: chrono_tz::Tz) -> Vec<String> {
@@ -116,8 +137,8 @@ fn performance_row(
         opt(x.average_task_minutes, 1, ""),
         x.patients_served.to_string(),
         x.patients_assigned.to_string(),
-        x.coverage_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
-        x.completion_percent.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        x.coverage_percent.map(|p| p.to_string()).unwrap_or_default(),
+        x.completion_percent.map(|p| p.to_string()).unwrap_or_default(),
         q.billable_minutes.to_string(),
         q.reviews.to_string(),
         opt(q.accuracy(), 1, ""),
@@ -135,7 +156,7 @@ fn workload_row(m: &TeamMember, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Vec<St
         m.caseload.to_string(),
         m.max_caseload.to_string(),
         opt(u, 0, ""),
-        u.map(utilization_band).unwrap_or("—").to_owned(),
+        u.map(utilization_band).unwrap_or_default().to_owned(),
         format!("{:.1}", f.avg_tasks_per_day),
         format!("{:.0}", f.avg_minutes_per_patient),
     ]
@@ -264,49 +285,31 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
     })
 }
 
-/// The workload report's figures: the team's utilization, its spread over the coordinators who
-/// take patients, their caseloads' mean and deviation, and the capacity left.
+/// The workload report's figures, all over the coordinators who take patients (Unavailable ones
+/// left out): the team's utilization, its spread, their caseloads' mean and deviation, and the capacity left.
 fn workload_summary(team: &[TeamMember]) -> Vec<(String, String)> {
-    let takes: Vec<_> = team
-        .iter()
-        .filter(|m| m.availability != Availability::Unavailable && m.max_caseload > 0)
-        .collect();
-    let utilizations: Vec<f64> =
-        takes.iter().filter_map(|m| utilization_percent(m.caseload, m.max_caseload)).collect();
-    let caseloads: Vec<f64> = takes.iter().map(|m| m.caseload as f64).collect();
-    let (caseload, capacity) =
-        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-    let team_utilization = percent(caseload, capacity);
-    let spread = std_dev(&utilizations);
-    let mean_caseload = if caseloads.is_empty() {
-        0.0
-    } else {
-        caseloads.iter().sum::<f64>() / caseloads.len() as f64
-    };
+    let t = team_load(&team.iter().map(load).collect::<Vec<_>>());
     vec![
         (
             "Team utilization".into(),
-            format!(
-                "{} — {}",
-                opt(team_utilization, 0, "%"),
-                team_utilization.map(utilization_band).unwrap_or("no capacity recorded")
-            ),
+            t.utilization.map(|u| format!("{u:.0}% ({})", utilization_band(u))).unwrap_or_default(),
         ),
         (
             "Utilization spread".into(),
             format!(
-                "{spread:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
-                if spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
+                "{:.1} points (target under {UTILIZATION_SPREAD_TARGET:.0}: {})",
+                t.spread,
+                if t.spread < UTILIZATION_SPREAD_TARGET { "met" } else { "not met" }
             ),
         ),
         (
             "Caseload mean / standard deviation".into(),
-            format!("{mean_caseload:.1} / {:.1} patients", std_dev(&caseloads)),
+            t.mean_caseload
+                .map(|m| format!("{m:.1} / {:.1} patients", t.caseload_deviation))
+                .unwrap_or_default(),
         ),
-        (
-            "Capacity left".into(),
-            carelog_domain::words::counted((capacity - caseload).max(0), "patient"),
-        ),
+        ("Capacity left".into(), carelog_domain::words::counted(t.capacity_left, "patient")),
+        ("Coordinators counted".into(), format!("{} (Unavailable left out)", t.coordinators)),
     ]
 }
 
@@ -343,7 +346,7 @@ pub async fn csv(
 ) -> AppResult<Response> {
     let kind = ReportKind::parse(&name)?;
     let (report, month, _, _) = build(&state, &user, kind, &q).await?;
-    let body = csv_body(&report.header, &report.rows)?;
+    let body = csv_body(&report.header, &report.rows_with_summary())?;
     audit(
         &state,
         &user,

@@ -8,15 +8,16 @@ use carelog_app::model::{
     Named, QueueFilter, QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
 };
 use carelog_app::team::TeamOverview;
-use carelog_app::team_facts::{availability_label, days_ago, facts};
+use carelog_app::team_facts::{availability_label, days_ago, facts, load};
 use carelog_domain::assignment_queue::{
     days_pending_label, hours_waiting, is_overdue, overdue_before,
 };
+use carelog_domain::capacity::{Load, caseload_words, team_load};
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{OnboardingStatus, Priority, Program, SpecialNeed};
 use carelog_domain::practice_time::{YearMonth, local_date, start_of_day};
 use carelog_domain::schedule::monday_of;
-use carelog_domain::team_stats::{CaseloadFill, percent, utilization_percent};
+use carelog_domain::team_stats::{CaseloadFill, utilization_percent};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -93,7 +94,8 @@ pub struct WorkloadCard {
     pub fill_percent: i64,
     /// The caseload bar's colour: red when full, orange when busy, green with room.
     pub fill_colour: &'static str,
-    pub utilization: String,
+    /// "33/20 patients (165%, over capacity)", as every page says it.
+    pub caseload_words: String,
     pub tasks_per_day: String,
     pub minutes_per_patient: String,
     pub last_assignment: String,
@@ -366,9 +368,7 @@ fn workload_card(m: &TeamMember, now: DateTime<Utc>, tz: Tz) -> WorkloadCard {
             CaseloadFill::Busy => "#f57c00",
             CaseloadFill::Room => "#388e3c",
         },
-        utilization: utilization_percent(m.caseload, m.max_caseload)
-            .map(|u| format!("{u:.0}%"))
-            .unwrap_or_else(|| "—".into()),
+        caseload_words: caseload_words(m.caseload, m.max_caseload),
         tasks_per_day: format!("{:.1}", f.avg_tasks_per_day),
         minutes_per_patient: if m.patients_logged > 0 {
             format!("{:.0}", f.avg_minutes_per_patient)
@@ -408,14 +408,20 @@ fn pending_trend(change: i64) -> String {
     }
 }
 
-/// The team's utilization now, and the sentence comparing it with a week ago.
+/// The team's utilization now, and the sentence comparing it with a week ago, over the same
+/// coordinators (those who take patients today).
 fn utilization(team: &[TeamMember], trends: &QueueTrends) -> (Option<f64>, String) {
-    let (caseload, capacity): (i64, i64) =
-        team.iter().fold((0, 0), |(a, b), m| (a + m.caseload, b + m.max_caseload));
-    let caseload_then: i64 =
-        team.iter().map(|m| trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0)).sum();
-    let now = percent(caseload, capacity);
-    (now, utilization_trend(now, percent(caseload_then, capacity)))
+    let now = team_load(&team.iter().map(load).collect::<Vec<_>>());
+    let then = team_load(
+        &team
+            .iter()
+            .map(|m| Load {
+                caseload: trends.caseloads_week_ago.get(&m.id).copied().unwrap_or(0),
+                ..load(m)
+            })
+            .collect::<Vec<_>>(),
+    );
+    (now.utilization, utilization_trend(now.utilization, then.utilization))
 }
 
 /// The coordinator a manager is choosing a patient for (from a workload card): the query
