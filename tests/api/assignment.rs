@@ -643,6 +643,72 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
     );
 }
 
+/// Issue 22: a review still open when someone else (here an admin) assigns the patient closes as superseded, and
+/// the manager who asked is told.
+#[tokio::test]
+async fn a_senior_review_is_superseded_when_the_patient_is_assigned_anyway() {
+    let app = spawn_app().await;
+    let (asker, _) = app.sign_in("manager1").await;
+    let (admin, _) = app.sign_in("admin").await;
+    let asker_id = app.user_id("manager1").await;
+    let coord2 = app.user_id("coord2").await;
+    let patient =
+        queue_ids(&asker.get(app.url("/team")).send().await.unwrap().text().await.unwrap())[0];
+    let (status, _) = app
+        .post_form(
+            &asker,
+            &format!("/team/assign/{patient}"),
+            &[("action", "review"), ("notes", "Which of two?")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post_form(
+            &admin,
+            &format!("/team/assign/{patient}"),
+            &[
+                ("action", "finalize"),
+                ("coordinator", &coord2.to_string()),
+                ("notes", "Family asked for coord2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let assignment =
+        scalar(&app, "SELECT id AS n FROM assignments WHERE patient_id = $1", vec![patient.into()])
+            .await;
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT superseded_by AS n FROM senior_reviews WHERE patient_id = $1 AND answered_at IS NOT NULL",
+            vec![patient.into()],
+        )
+        .await,
+        assignment,
+        "closed, and linked to the assignment that superseded it"
+    );
+    let told = app.store.notifications(asker_id, 50).await.unwrap();
+    let note = told.iter().find(|n| n.title.starts_with("Senior review closed")).expect("told");
+    assert_eq!(note.link, format!("/team/assignments/{assignment}"));
+    assert!(note.body.contains("superseded"), "{}", note.body);
+
+    let list = admin.get(app.url("/admin/reviews")).send().await.unwrap().text().await.unwrap();
+    let card = list.split("Which of two?").next().unwrap_or_default();
+    let card = card.rsplit("<section").next().unwrap_or_default();
+    assert!(card.contains("Superseded"), "{card}");
+    assert!(!list.contains(" UTC"), "practice time, as elsewhere");
+    let review = scalar(
+        &app,
+        "SELECT id AS n FROM senior_reviews WHERE patient_id = $1",
+        vec![patient.into()],
+    )
+    .await;
+    let (status, body) =
+        app.post_form(&admin, &format!("/admin/reviews/{review}"), &[("answer", "late")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a superseded review takes no answer");
+    assert!(body.contains("answered already"), "{body}");
+}
+
 /// The plan form's rows: (patient, selected coordinator).
 fn plan_rows(page: &str) -> Vec<(i64, String)> {
     page.split("<select name=\"c")
@@ -700,7 +766,12 @@ async fn the_whole_queue_plan_respects_every_capacity_and_is_accepted_whole_or_n
     if rows.len() > 1 {
         let (status, body) = app.post_form(&manager, "/team/plan", &fields).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(body.contains("has room for 1 more patient"), "{}", strip_tags(&body));
+        let body = strip_tags(&body);
+        assert!(
+            body.contains(&format!("over capacity ({}/{})", caseload + 2, caseload + 1))
+                && body.contains("Write a rationale in that row"),
+            "the second row is the one named: {body}"
+        );
         assert_eq!(waiting_count(&app).await, rows.len() as i64, "nothing was assigned");
     }
 
@@ -722,6 +793,78 @@ async fn the_whole_queue_plan_respects_every_capacity_and_is_accepted_whole_or_n
     )
     .await;
     assert_eq!(over, 0, "no coordinator given patients by the plan is over capacity");
+}
+
+/// Issue 22: a plan row over capacity asks for its own rationale (the field appears in that row);
+/// with it the rows are assigned, and each stores the score it had with the rows above it placed.
+#[tokio::test]
+async fn a_plan_row_over_capacity_takes_a_rationale_and_scores_count_the_rows_above() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let page = manager.get(app.url("/team/plan")).send().await.unwrap().text().await.unwrap();
+    let rows = plan_rows(&page);
+    assert!(rows.len() >= 2, "the demo queue has patients");
+    let coord3 = app.user_id("coord3").await;
+    let caseload = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = $1 AND status = 'Active'",
+        vec![coord3.into()],
+    )
+    .await;
+    let (status, _) =
+        set_profile(&app, &manager, coord3, &(caseload + 1).to_string(), "Available").await;
+    assert_eq!(status, StatusCode::OK);
+    let (first, second) = (rows[0].0, rows[1].0);
+    let mut fields: Vec<(String, String)> = rows
+        .iter()
+        .map(|(p, _)| {
+            let to = if *p == first || *p == second { coord3.to_string() } else { String::new() };
+            (format!("c{p}"), to)
+        })
+        .collect();
+    let post = |fields: Vec<(String, String)>| {
+        let manager = manager.clone();
+        let app = &app;
+        async move {
+            let refs: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post_form(&manager, "/team/plan", &refs).await
+        }
+    };
+    let (status, body) = post(fields.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let row = body.split(&format!("data-patient=\"{second}\"")).nth(1).unwrap_or_default();
+    let row = row.split("</tr>").next().unwrap_or_default();
+    assert!(
+        row.contains(&format!("name=\"r{second}\"")) && row.contains("aria-invalid"),
+        "the second row asks for its rationale: {row}"
+    );
+    assert!(!body.contains(&format!("name=\"r{first}\"")), "the first row has room");
+
+    fields.push((format!("r{second}"), "Covers for coord4 this month".into()));
+    let (status, _) = post(fields).await;
+    assert_eq!(status, StatusCode::OK);
+    let stored = |patient: i64, column: &str| {
+        let app = &app;
+        let sql = format!(
+            "SELECT CAST({column} * 1000 AS BIGINT) AS n FROM assignments WHERE patient_id = $1"
+        );
+        async move { scalar(app, &sql, vec![patient.into()]).await }
+    };
+    assert!(
+        stored(second, "workload_score").await < stored(first, "workload_score").await,
+        "the second row was scored with the first already on coord3's caseload"
+    );
+    let kept = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM assignments WHERE patient_id = $1 AND rationale = $2",
+        vec![
+            second.into(),
+            "Accepted from the whole-queue plan: Covers for coord4 this month".into(),
+        ],
+    )
+    .await;
+    assert_eq!(kept, 1, "the row's rationale is stored with its assignment");
 }
 
 /// Issue 22: the review sample keeps its draw while it is worked through, holds care entries only,

@@ -3,6 +3,7 @@
 //! involved.
 
 use carelog_domain::assignment::{MatchScore, Weights, match_score};
+use carelog_domain::assignment_plan::{Placement, PlanCoordinator, placements};
 use carelog_domain::assignment_queue::parse_handoff;
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::notifications::Kind;
@@ -214,7 +215,7 @@ impl App {
             handoff.map(|h| format!("; handoff {}", local_date(h, tz))).unwrap_or_default()
         );
         let ids = match self.finalize_assignments(actor, &[assignment], vec![detail], now).await? {
-            Finalized::Done(ids) => ids,
+            Finalized::Done { ids, .. } => ids,
             Finalized::Refused(message) => return Err(ServiceError::Refused(message)),
         };
         let Some(id) = ids.first().copied() else {
@@ -229,21 +230,29 @@ impl App {
         Ok(Assigned::Finalized { assignment_id: id })
     }
 
-    /// Accepts the whole-queue plan as edited: `rows` are (patient, coordinator or none to leave
-    /// them waiting). Every row with a coordinator is assigned in one transaction, or none is.
-    /// Returns how many were assigned.
-    pub async fn accept_plan(
-        &self,
-        actor: &Actor,
-        rows: &[(PatientId, Option<UserId>)],
-    ) -> ServiceResult<usize> {
+    /// Accepts the whole-queue plan as edited. Every row with a coordinator is assigned in one
+    /// transaction, or none is. A row that takes its coordinator past their maximum (counting the rows
+    /// above it) or gives the patient to an Unavailable coordinator needs that row's rationale. Each
+    /// assignment stores the score the row had with the rows above it placed. Returns how many were
+    /// assigned.
+    pub async fn accept_plan(&self, actor: &Actor, rows: &[PlanRow]) -> ServiceResult<usize> {
         let refuse = |m: String| Err(ServiceError::Refused(m));
-        if rows.iter().all(|(_, c)| c.is_none()) {
+        if rows.iter().all(|r| r.coordinator.is_none()) {
             return refuse("Plan: no row has a coordinator, so there is nothing to assign.".into());
+        }
+        if let Some(r) = rows.iter().find(|r| r.rationale.trim().chars().count() > NOTES_LIMIT) {
+            return refuse(format!(
+                "Plan: a rationale has at most {NOTES_LIMIT} characters (patient {}'s has {}).",
+                r.patient,
+                r.rationale.trim().chars().count()
+            ));
         }
         let (now, tz) = (Utc::now(), self.settings.time_zone);
         let w = self.assignment_weights().await?;
         let team = self.team_members(actor).await?;
+        let members: Vec<PlanCoordinator> =
+            team.iter().map(|m| PlanCoordinator { id: m.id, facts: facts(m, now, tz) }).collect();
+        let chosen: Vec<Option<UserId>> = rows.iter().map(|r| r.coordinator).collect();
         // One read of the queue for every row; a patient no longer waiting is looked up alone,
         // and refused by finalizing with its reason.
         let waiting: std::collections::HashMap<PatientId, QueueRow> =
@@ -251,37 +260,50 @@ impl App {
         let mut batch = Vec::new();
         let mut details = Vec::new();
         let mut names = Vec::new();
-        for (pid, coordinator) in rows {
-            let Some(c) = coordinator else { continue };
-            let row = match waiting.get(pid) {
+        for (plan_row, placement) in rows.iter().zip(placements(&members, &chosen)) {
+            let pid = plan_row.patient;
+            let Some(c) = plan_row.coordinator else { continue };
+            let row = match waiting.get(&pid) {
                 Some(row) => Some(row.clone()),
-                None => self.queue_entry(actor, *pid).await?,
+                None => self.queue_entry(actor, pid).await?,
             };
             let Some(row) = row else {
                 return refuse(format!("Plan: patient {pid} is not in the queue."));
             };
-            let Some(member) = team.iter().find(|m| m.id == *c) else {
+            let (Some(placement), Some(member)) = (placement, team.iter().find(|m| m.id == c))
+            else {
                 let name = &row.name;
                 return refuse(format!("Plan: {name} was given someone who carries no caseload."));
             };
-            let s = match_score(&needs(&row), &facts(member, now, tz), w);
+            let rationale = plan_row.rationale.trim();
+            if placement.needs_rationale && rationale.is_empty() {
+                return refuse(plan_rationale_needed(&row.name, member, &placement));
+            }
+            let s = match_score(&needs(&row), &placement.facts, w);
             batch.push(NewAssignment {
                 patient_id: row.id,
                 coordinator_id: member.id,
                 score: Some(score_parts(&s)),
-                rationale: "Accepted from the whole-queue plan".into(),
-                enforce_capacity: true,
+                rationale: if rationale.is_empty() {
+                    "Accepted from the whole-queue plan".into()
+                } else {
+                    format!("Accepted from the whole-queue plan: {rationale}")
+                },
+                enforce_capacity: !placement.needs_rationale,
                 handoff_at: None,
                 handoff_with: None,
             });
             details.push(format!(
-                "to {} (score {:.1}) from the whole-queue plan; patient {}",
-                member.name, s.total, row.name
+                "to {} (score {:.1}) from the whole-queue plan; patient {}{}",
+                member.name,
+                s.total,
+                row.name,
+                if rationale.is_empty() { String::new() } else { format!("; notes: {rationale}") }
             ));
             names.push((row.name.clone(), row.id, member.id));
         }
         let ids = match self.finalize_assignments(actor, &batch, details, now).await? {
-            Finalized::Done(ids) => ids,
+            Finalized::Done { ids, .. } => ids,
             Finalized::Refused(message) => return refuse(message),
         };
         for (id, (patient, pid, coordinator)) in ids.iter().zip(&names) {
@@ -379,4 +401,31 @@ struct Handoff {
     assignment_id: i64,
     coordinator: UserId,
     with: Option<UserId>,
+}
+
+/// One row of the whole-queue plan as the manager accepts it.
+#[derive(Debug, Clone)]
+pub struct PlanRow {
+    pub patient: PatientId,
+    /// None leaves the patient waiting.
+    pub coordinator: Option<UserId>,
+    /// Needed when the row takes its coordinator past capacity or to an Unavailable coordinator.
+    pub rationale: String,
+}
+
+/// The refusal for a plan row that needs a rationale and has none.
+fn plan_rationale_needed(patient: &str, member: &TeamMember, placement: &Placement) -> String {
+    let why = if member.availability == Availability::Unavailable {
+        format!("{} is Unavailable", member.name)
+    } else {
+        format!(
+            "this row takes {} over capacity ({}/{})",
+            member.name,
+            placement.facts.current_caseload + 1,
+            member.max_caseload
+        )
+    };
+    format!(
+        "Plan, {patient}: {why}. Write a rationale in that row to assign them anyway, or choose another coordinator."
+    )
 }

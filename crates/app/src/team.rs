@@ -13,7 +13,7 @@ use carelog_store::{
     AssignmentRecord, ChartPatient, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment,
     Named, NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow,
     QueueFilter, QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview,
-    TeamMember,
+    SupersededReview, TeamMember,
 };
 use chrono::{DateTime, Utc};
 
@@ -204,7 +204,47 @@ impl App {
                 audit_event(actor, "assignment.finalize", Some(a.patient_id), detail)
             })
             .collect();
-        Ok(self.store.finalize_assignments(batch, actor.id, &events, now).await?)
+        let finalized = self.store.finalize_assignments(batch, actor.id, &events, now).await?;
+        if let Finalized::Done { ids, superseded } = &finalized {
+            for review in superseded {
+                let assignment =
+                    batch.iter().zip(ids).find(|(a, _)| a.patient_id == review.patient_id);
+                if let Some((a, id)) = assignment {
+                    self.tell_review_superseded(actor, review, a.coordinator_id, *id, now).await?;
+                }
+            }
+        }
+        Ok(finalized)
+    }
+
+    /// The manager who asked for a senior review learns that the patient was assigned before an
+    /// answer (not when they assigned the patient themselves).
+    async fn tell_review_superseded(
+        &self,
+        actor: &Actor,
+        review: &SupersededReview,
+        coordinator: UserId,
+        assignment_id: i64,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        if review.requested_by == actor.id {
+            return Ok(());
+        }
+        let patient = self.patient_name(review.patient_id).await?;
+        let coordinator =
+            self.store.user_by_id(coordinator).await?.map(|u| u.display_name).unwrap_or_default();
+        let notice = Notice {
+            kind: Kind::SeniorReview,
+            title: format!("Senior review closed: {patient} was assigned"),
+            body: format!(
+                "{} assigned {patient} to {coordinator} before an answer; your review request is closed as superseded.",
+                actor.display_name
+            ),
+            link: &format!("/team/assignments/{assignment_id}"),
+            event: &format!("superseded:{}", review.id),
+            patient_id: Some(review.patient_id),
+        };
+        self.notify(review.requested_by, notice, now).await
     }
 
     /// Asks the admins for a senior review of a patient's assignment; false when one is open.

@@ -265,6 +265,34 @@ fn step_of(c: &PlanCoordinator) -> f64 {
     if takes_patients(&c.facts) { 100.0 / c.facts.max_caseload as f64 } else { 0.0 }
 }
 
+/// A chosen plan row as it will be assigned: its coordinator's facts with the rows before it already
+/// on their caseload (so the stored score is the one the row had when the earlier rows were placed),
+/// and whether it needs the manager's rationale: the coordinator is Unavailable, or this row takes them
+/// past their maximum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub coordinator_id: UserId,
+    pub facts: CoordinatorFacts,
+    pub needs_rationale: bool,
+}
+
+/// Each row in order (None: left waiting, or a coordinator not in the team).
+pub fn placements(team: &[PlanCoordinator], chosen: &[Option<UserId>]) -> Vec<Option<Placement>> {
+    let mut placed: Vec<i64> = vec![0; team.len()];
+    chosen
+        .iter()
+        .map(|c| {
+            let i = team.iter().position(|m| Some(m.id) == *c)?;
+            let mut facts = team[i].facts.clone();
+            facts.current_caseload += placed[i];
+            placed[i] += 1;
+            let needs_rationale = facts.availability == Availability::Unavailable
+                || facts.current_caseload + 1 > facts.max_caseload;
+            Some(Placement { coordinator_id: team[i].id, facts, needs_rationale })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,6 +461,26 @@ mod tests {
             balanced_plan(&queue, &[], Weights::default())
                 .iter()
                 .all(|p| p.coordinator_id.is_none())
+        );
+    }
+
+    #[test]
+    fn placements_count_the_rows_before_and_flag_the_ones_past_capacity() {
+        let mut team = generated_team(&mut Lcg(7), 2);
+        (team[0].facts.current_caseload, team[0].facts.max_caseload) = (8, 10);
+        team[0].facts.availability = Availability::Available;
+        (team[1].facts.current_caseload, team[1].facts.max_caseload) = (0, 5);
+        team[1].facts.availability = Availability::Unavailable;
+        let (a, b) = (Some(UserId(1)), Some(UserId(2)));
+        let rows = placements(&team, &[a, None, a, a, b, Some(UserId(9))]);
+        let caseloads: Vec<Option<(i64, bool)>> = rows
+            .iter()
+            .map(|p| p.as_ref().map(|p| (p.facts.current_caseload, p.needs_rationale)))
+            .collect();
+        assert_eq!(
+            caseloads,
+            vec![Some((8, false)), None, Some((9, false)), Some((10, true)), Some((0, true)), None],
+            "the third patient for a 10-place coordinator holding 8 is the eleventh; Unavailable always asks"
         );
     }
 

@@ -34,11 +34,20 @@ pub struct NewAssignment {
     pub handoff_with: Option<UserId>,
 }
 
-/// What finalizing did: the assignment ids in order, or the rule that refused the whole batch.
+/// What finalizing did: the assignment ids in order and the senior reviews they superseded, or the
+/// rule that refused the whole batch.
 #[derive(Debug)]
 pub enum Finalized {
-    Done(Vec<i64>),
+    Done { ids: Vec<i64>, superseded: Vec<SupersededReview> },
     Refused(String),
+}
+
+/// An open senior review closed because its patient was assigned before an answer.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SupersededReview {
+    pub id: i64,
+    pub patient_id: PatientId,
+    pub requested_by: UserId,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +78,8 @@ pub struct SeniorReview {
     pub answered_by: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
     pub answer: Option<String>,
+    /// Set when the patient was assigned before anyone answered.
+    pub superseded_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +116,32 @@ async fn capacity(
         vec![coordinator_id.into(), PatientStatus::Active.into()],
     ))
     .await
+}
+
+/// Closes the patient's open senior review, if any, as superseded by assignment `id`.
+async fn supersede_open_reviews(
+    store: &Store,
+    tx: &DatabaseTransaction,
+    a: &NewAssignment,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<SupersededReview>> {
+    let open: Vec<SupersededReview> = tx
+        .rows(store.stmt(
+            "SELECT id, patient_id, requested_by FROM senior_reviews WHERE patient_id = $1 AND answered_at IS NULL",
+            vec![a.patient_id.into()],
+        ))
+        .await?;
+    if !open.is_empty() {
+        tx.execute_raw(store.stmt(
+            "UPDATE senior_reviews SET answered_at = $1, superseded_by = $2,
+                    answer = 'Superseded: the patient was assigned before an answer.'
+             WHERE patient_id = $3 AND answered_at IS NULL",
+            vec![at(now), id.into(), a.patient_id.into()],
+        ))
+        .await?;
+    }
+    Ok(open)
 }
 
 #[derive(FromQueryResult)]
@@ -192,6 +229,7 @@ impl Store {
             }
         }
         let mut ids = Vec::with_capacity(batch.len());
+        let mut superseded = Vec::new();
         for (a, audit) in batch.iter().zip(audits) {
             let step = step_sql(OnboardingStep::ASSIGN, 4);
             let mut values = vec![
@@ -252,11 +290,12 @@ impl Store {
                 vec![a.coordinator_id.into(), a.patient_id.into(), TaskStatus::Pending.into()],
             ))
             .await?;
+            superseded.extend(supersede_open_reviews(self, &tx, a, id, now).await?);
             insert_audit(self, &tx, audit, now).await?;
             ids.push(id);
         }
         tx.commit().await?;
-        Ok(Finalized::Done(ids))
+        Ok(Finalized::Done { ids, superseded })
     }
 
     pub async fn assignment(&self, id: i64) -> Result<Option<AssignmentRecord>> {
@@ -365,7 +404,7 @@ impl Store {
                 &format!(
                     "SELECT s.id, s.patient_id, p.last_name || ', ' || p.first_name AS patient, s.requested_by AS requested_by_id,
                             r.display_name AS requested_by, s.requested_at, c.display_name AS proposed_coordinator,
-                            s.request_notes AS notes, a.display_name AS answered_by, s.answered_at, s.answer
+                            s.request_notes AS notes, a.display_name AS answered_by, s.answered_at, s.answer, s.superseded_by
                      FROM senior_reviews s JOIN patients p ON p.id = s.patient_id JOIN users r ON r.id = s.requested_by
                      LEFT JOIN users c ON c.id = s.proposed_coordinator_id LEFT JOIN users a ON a.id = s.answered_by
                      {filter} ORDER BY CASE WHEN s.answered_at IS NULL THEN 0 ELSE 1 END, s.requested_at DESC LIMIT ${}",

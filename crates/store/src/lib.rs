@@ -62,6 +62,7 @@ pub use api_tokens::{ApiTokenRow, NewApiToken};
 pub use assignment_queue::{QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
 pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
+    SupersededReview,
 };
 pub use audit::{AuditFilter, AuditPage, AuditRow, NewAuditEvent};
 pub use audit_chain::ChainHead;

@@ -124,6 +124,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "the timer's task type may wait until it stops",
         sql: include_str!("../migrations/0022_timer_type_at_stop.sql"),
     },
+    Migration {
+        version: 23,
+        description: "a senior review closes as superseded when the patient is assigned another way",
+        sql: include_str!("../migrations/0023_senior_review_superseded.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).

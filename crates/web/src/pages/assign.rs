@@ -295,6 +295,8 @@ struct AssignmentPage {
     handoff_input: String,
     error: Option<String>,
     may_manage: bool,
+    /// When it was assigned, in practice time like every other page.
+    assigned_local: String,
 }
 
 async fn visible_assignment(
@@ -325,6 +327,7 @@ async fn show(
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = AssignmentPage {
         shell: Shell::load(state, user, Tab::Team).await?,
+        assigned_local: record.assigned_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
         handoff_local: record
             .handoff_at
             .map(|h| h.with_timezone(&tz).format("%A %B %-d, %Y at %H:%M").to_string())

@@ -7,10 +7,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use carelog_app::ServiceError;
+use carelog_app::assignment::PlanRow;
 use carelog_app::model::{QueueRow, TeamMember};
 use carelog_domain::assignment::{MatchScore, match_score};
 use carelog_domain::assignment_plan::{
-    PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, utilization_spread,
+    PlanCoordinator, PlanPatient, Proposal, balanced_plan, greedy_top_match, placements,
+    utilization_spread,
 };
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::team_stats::UTILIZATION_SPREAD_TARGET;
@@ -37,6 +39,9 @@ pub struct PlanLine {
     pub score: String,
     pub greedy: String,
     pub choices: Vec<Choice>,
+    /// The row's rationale as typed, and whether the row (as chosen) needs one.
+    pub rationale: String,
+    pub needs_rationale: bool,
 }
 
 pub struct Load {
@@ -98,7 +103,15 @@ fn pct(v: f64) -> String {
 }
 
 /// A line per waiting patient: the plan's proposal, the greedy one, and every coordinator to choose.
-fn plan_lines(p: &Planned, chosen: Option<&[(PatientId, Option<UserId>)]>) -> Vec<PlanLine> {
+fn plan_lines(p: &Planned, chosen: Option<&[PlanRow]>) -> Vec<PlanLine> {
+    let row_of = |pid: PatientId| chosen.and_then(|c| c.iter().find(|r| r.patient == pid));
+    let selected: Vec<Option<UserId>> = p
+        .queue
+        .iter()
+        .enumerate()
+        .map(|(i, row)| row_of(row.id).map(|r| r.coordinator).unwrap_or(p.plan[i].coordinator_id))
+        .collect();
+    let placed = placements(&p.members, &selected);
     let name_of = |id: Option<UserId>| -> String {
         id.and_then(|id| p.team.iter().find(|m| m.id == id))
             .map(|m| m.name.clone())
@@ -109,10 +122,10 @@ fn plan_lines(p: &Planned, chosen: Option<&[(PatientId, Option<UserId>)]>) -> Ve
         .enumerate()
         .map(|(i, row)| {
             let proposal = p.plan[i];
-            let selected = chosen
-                .and_then(|c| c.iter().find(|(pid, _)| *pid == row.id).map(|(_, c)| *c))
-                .unwrap_or(proposal.coordinator_id);
+            let selected = selected[i];
             PlanLine {
+                rationale: row_of(row.id).map(|r| r.rationale.clone()).unwrap_or_default(),
+                needs_rationale: placed[i].as_ref().is_some_and(|p| p.needs_rationale),
                 patient_id: row.id,
                 patient: row.name.clone(),
                 needs: [row.program.to_string(), row.language.clone()]
@@ -180,7 +193,7 @@ fn loads(p: &Planned) -> Vec<Load> {
 async fn show(
     state: &AppState,
     user: &CurrentUser,
-    chosen: Option<&[(PatientId, Option<UserId>)]>,
+    chosen: Option<&[PlanRow]>,
     error: Option<String>,
 ) -> AppResult<Response> {
     let p = planned(state, user).await?;
@@ -216,10 +229,10 @@ pub async fn accept(
     ManagerUser(user): ManagerUser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mut rows: Vec<(PatientId, Option<UserId>)> = Vec::new();
+    let mut rows: Vec<PlanRow> = Vec::new();
     for (key, value) in &form {
         let Some(pid) = key.strip_prefix('c') else { continue };
-        let pid = pid
+        let patient = pid
             .parse::<PatientId>()
             .map_err(|_| AppError::BadRequest(format!("Plan: \"{key}\" is not a queue row.")))?;
         let coordinator = match value.trim() {
@@ -228,7 +241,13 @@ pub async fn accept(
                 AppError::BadRequest(format!("Plan: \"{v}\" is not a coordinator."))
             })?),
         };
-        rows.push((pid, coordinator));
+        let rationale_key = format!("r{pid}");
+        let rationale = form
+            .iter()
+            .find(|(k, _)| *k == rationale_key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        rows.push(PlanRow { patient, coordinator, rationale });
     }
     let assigned = match state.app.accept_plan(&user.actor(), &rows).await {
         Ok(n) => n,

@@ -20,6 +20,7 @@ struct ReviewsPage {
     shell: Shell,
     reviews: Vec<SeniorReview>,
     error: Option<String>,
+    tz: chrono_tz::Tz,
 }
 
 #[derive(Deserialize, Default)]
@@ -33,7 +34,12 @@ async fn show(state: &AppState, user: &CurrentUser, error: Option<String>) -> Ap
     audit(state, user, "assignment.reviews_view", None, format!("{} reviews", reviews.len()))
         .await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let page = ReviewsPage { shell: Shell::load(state, user, Tab::Admin).await?, reviews, error };
+    let page = ReviewsPage {
+        shell: Shell::load(state, user, Tab::Admin).await?,
+        reviews,
+        error,
+        tz: state.settings.time_zone,
+    };
     Ok((status, render(&page)?).into_response())
 }
 
