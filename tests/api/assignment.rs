@@ -131,7 +131,7 @@ async fn the_queue_lists_every_waiting_patient_and_each_filter_holds() {
         ("priority=Urgent", "Priority"),
         ("view=mine", "Status"),
         ("range=custom&from=2026-02-30", "From"),
-        ("care=Standard", "Care type"),
+        ("care=Both", "Care type"),
     ] {
         let r = manager.get(app.url(&format!("/team?{query}"))).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
@@ -523,9 +523,11 @@ async fn a_handoff_meeting_is_kept_with_the_assignment_downloadable_and_both_are
     );
     let shown = coordinator.get(app.url(&format!("/team/assignments/{id}"))).send().await.unwrap();
     assert_eq!(shown.status(), StatusCode::OK, "the coordinator's notification opens");
+    let shown = shown.text().await.unwrap();
+    assert!(!shown.contains("Move meeting"), "only managers move the meeting");
     assert!(
-        !shown.text().await.unwrap().contains("Move meeting"),
-        "only managers move the meeting"
+        !shown.contains("href=\"/team\"") && shown.contains("← Patient record"),
+        "no link to a queue the coordinator may not open"
     );
     let (other, _) = app.sign_in("coord1").await;
     assert_eq!(
@@ -641,6 +643,150 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
         manager.get(app.url("/admin/reviews")).send().await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+}
+
+/// The queue card and its trend: (waiting now, change from yesterday, yesterday's count).
+fn pending_card(page: &str) -> (i64, i64, i64) {
+    let text = |id: &str| {
+        let rest = page.split(&format!("data-testid=\"{id}\">")).nth(1).unwrap_or_default();
+        rest.split('<').next().unwrap_or_default().to_owned()
+    };
+    let waiting: i64 = text("waiting").trim().parse().unwrap();
+    let trend = text("pending-trend");
+    let number = |s: &str| -> i64 {
+        s.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)
+    };
+    let (head, yesterday) = trend.split_once('(').unwrap();
+    let change = if head.starts_with('↑') {
+        number(head)
+    } else if head.starts_with('↓') {
+        -number(head)
+    } else {
+        0
+    };
+    (waiting, change, number(yesterday))
+}
+
+/// Issue 22: the Pending Assignments card and its trend count the same thing from recorded times, and
+/// an assignment shows in both at once (the trend once counted at the start of the minute).
+#[tokio::test]
+async fn the_pending_trend_follows_an_assignment_at_once() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let before = pending_card(&page);
+    assert_eq!(before.0 - before.2, before.1, "the change is now minus yesterday");
+    let yesterday = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM patients p WHERE p.status = 'Active'
+           AND COALESCE(p.provider_handoff_at, p.created_at) <= $1
+           AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.patient_id = p.id AND a.assigned_at <= $1)",
+        vec![(Utc::now() - chrono::Duration::days(1)).into()],
+    )
+    .await;
+    assert!(
+        (before.2 - yesterday).abs() <= 1,
+        "yesterday from recorded times: {before:?} vs {yesterday}"
+    );
+    let patient = queue_ids(&page)[0];
+    let coord2 = app.user_id("coord2").await;
+    let (status, _) = app
+        .post_form(
+            &manager,
+            &format!("/team/assign/{patient}"),
+            &[("action", "finalize"), ("coordinator", &coord2.to_string()), ("notes", "trend")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let after = pending_card(&page);
+    assert_eq!(after, (before.0 - 1, before.1 - 1, before.2), "{before:?} → {after:?}");
+}
+
+/// Issue 22: Status and Assignment Status combine (both must hold; a pair that cannot is said so),
+/// and a bad date is explained above the filters as typed instead of a bare 400 page.
+#[tokio::test]
+async fn queue_and_report_filters_combine_and_explain_a_bad_date() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let get = |path: &str| {
+        let request = manager.get(app.url(path));
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let count = |page: &str| -> i64 {
+        let rest = page.split("data-testid=\"queue-count\">").nth(1).unwrap_or_default();
+        rest.split(' ').next().unwrap_or_default().parse().unwrap_or(-1)
+    };
+    // Assign one patient now, so "Assigned Today" has someone.
+    let (_, queue) = get("/team").await;
+    let patient = queue_ids(&queue)[0];
+    let coord2 = app.user_id("coord2").await;
+    let (status, _) = app
+        .post_form(
+            &manager,
+            &format!("/team/assign/{patient}"),
+            &[("action", "finalize"), ("coordinator", &coord2.to_string()), ("notes", "filters")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (_, all_today) = get("/team?view=all&state=today").await;
+    assert!(count(&all_today) >= 1 && all_today.contains(&format!("data-patient=\"{patient}\"")));
+    let (status, waiting_today) = get("/team?view=waiting&state=today").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(count(&waiting_today), 0, "waiting and assigned today cannot both hold");
+    assert!(waiting_today.contains("No patient is both waiting and Assigned Today"));
+    let (_, ready) = get("/team?view=ready").await;
+    let (_, ready_overdue) = get("/team?view=ready&state=overdue").await;
+    let (_, overdue) = get("/team?view=all&state=overdue").await;
+    assert!(
+        count(&ready_overdue) <= count(&ready).min(count(&overdue)),
+        "Ready and Overdue narrow each other"
+    );
+    let ready_ids = queue_ids(&ready);
+    assert!(queue_ids(&ready_overdue).iter().all(|id| ready_ids.contains(id)));
+
+    let (_, standard) = get("/team?care=Standard").await;
+    let standard_ids = queue_ids(&standard);
+    assert!(!standard_ids.is_empty() && standard_ids.len() < queue_ids(&queue).len().max(2));
+    for id in standard_ids {
+        let needs = scalar(
+            &app,
+            "SELECT (SELECT COUNT(*) FROM patient_special_needs n WHERE n.patient_id = p.id)
+                    + CASE WHEN p.language = 'English' THEN 0 ELSE 1 END AS n
+             FROM patients p WHERE p.id = $1",
+            vec![id.into()],
+        )
+        .await;
+        assert_eq!(needs, 0, "Standard care: no special needs, English spoken");
+    }
+
+    let (status, page) =
+        get("/team?range=custom&from=2026-13-01&to=2026-12-01&priority=High").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (above, below) = page.split_once("data-testid=\"queue-filters\"").unwrap();
+    assert!(
+        above.contains("data-testid=\"filter-problem\"")
+            && (above.contains("From: &#34;2026-13-01&#34; is not a date")
+                || above.contains("From: &quot;2026-13-01&quot; is not a date")),
+        "explained above the filters"
+    );
+    assert!(
+        below.contains("value=\"2026-13-01\"") && below.contains("<option selected>High</option>")
+    );
+    assert!(!page.contains("data-testid=\"queue\""), "no list until the filter is corrected");
+
+    let (status, report) =
+        get("/team/reports?report=efficiency&from=2026-12-05&to=2026-11-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(report.contains("the start (2026-12-05) is after the end (2026-11-01)"));
+    assert!(report.contains("value=\"2026-12-05\""), "the filter as typed is kept");
+    let (status, quality) = get("/team/quality?month=2099-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(quality.contains("2099-01 has not begun"), "{quality}");
 }
 
 /// Issue 22: a review still open when someone else (here an admin) assigns the patient closes as superseded, and
@@ -996,7 +1142,7 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
     };
     let today = local_date(Utc::now(), TZ).to_string();
     for (code, score, rule) in [
-        ("ZM999999", "4", "no patient has chart code"),
+        ("ZM999999", "4", "Patient: nobody matches &#34;ZM999999&#34;"),
         (chart.as_str(), "0", "Score: a whole number from 1 to 5"),
     ] {
         let (status, body) = app
@@ -1027,6 +1173,35 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body.contains("already has a survey"));
 
+    // By name, as a manager reading a paper survey would: one match is recorded, several are listed.
+    let other = app.own_patient("coord3").await;
+    let detail = app.store.patient_detail(other).await.unwrap().unwrap();
+    let name = format!("{}, {}", detail.last_name, detail.first_name);
+    let (status, _) = app
+        .post_form(
+            &manager,
+            "/team/quality/surveys",
+            &[("patient", &name), ("score", "4"), ("surveyed_on", &today)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{name}");
+    let recorded = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM satisfaction_surveys WHERE patient_id = $1",
+        vec![other.into()],
+    )
+    .await;
+    assert!(recorded >= 1);
+    let (status, body) = app
+        .post_form(
+            &manager,
+            "/team/quality/surveys",
+            &[("patient", "a"), ("score", "4"), ("surveyed_on", &today)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("patients match") && body.contains("Type the chart code"), "{body}");
+
     let quality = manager.get(app.url("/team/quality")).send().await.unwrap().text().await.unwrap();
     let month_start = carelog_domain::practice_time::month_range(
         carelog_domain::practice_time::YearMonth::of(local_date(Utc::now(), TZ)),
@@ -1055,7 +1230,8 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
             vec![]
         )
         .await,
-        2
+        3,
+        "one review and two surveys, each audited"
     );
 }
 

@@ -4,10 +4,10 @@
 pub use carelog_store::DEFAULT_PLACE_OF_SERVICE;
 pub use carelog_store::{
     ApiTokenRow, AssignmentRecord, AuditFilter, AuditPage, AuditRow, CareOwner, CarePlanSections,
-    CarePlanVersionRow, ChartPatient, ClosedMonth, ComplexityRow, ConsentRow, CoordinatorMonthRow,
-    CountedEntry, DiagnosisRow, EntryOwner, EntryRow, Fee, Finalized, FirstAssignment,
-    GeneratedRow, GoalRow, MonthSummary, Named, NamedUser, NewAssignment, NewReview, NewSurvey,
-    NotificationRow, PanelFilter, PanelPatient, PatientDetail, PatientEnrollment, PatientListRow,
+    CarePlanVersionRow, ClosedMonth, ComplexityRow, ConsentRow, CoordinatorMonthRow, CountedEntry,
+    DiagnosisRow, EntryOwner, EntryRow, Fee, Finalized, FirstAssignment, GeneratedRow, GoalRow,
+    MonthSummary, Named, NamedUser, NewAssignment, NewReview, NewSurvey, NotificationRow,
+    PanelFilter, PanelPatient, PatientDetail, PatientEnrollment, PatientListRow,
     PatientMonthMinutes, PatientPick, Practitioner, ProfileUpdate, QualityWindow, QueueFilter,
     QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry,
     ScheduleRow, ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember,

@@ -10,10 +10,10 @@ use carelog_domain::notifications::Kind;
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
-    AssignmentRecord, ChartPatient, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment,
-    Named, NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow,
-    QueueFilter, QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview,
-    SupersededReview, TeamMember,
+    AssignmentRecord, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment, Named,
+    NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow, QueueFilter,
+    QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview, SupersededReview,
+    SurveyPatient, TeamMember,
 };
 use chrono::{DateTime, Utc};
 
@@ -47,7 +47,8 @@ pub struct TypedReview<'a> {
 
 /// A satisfaction survey as a manager typed it.
 pub struct TypedSurvey<'a> {
-    pub chart_code: &'a str,
+    /// A chart code, or words of the patient's name.
+    pub patient: &'a str,
     pub score: &'a str,
     pub surveyed_on: &'a str,
 }
@@ -62,14 +63,12 @@ impl App {
     ) -> ServiceResult<()> {
         let refuse = |m: String| Err(ServiceError::Refused(m));
         let today = local_date(Utc::now(), self.settings.time_zone);
-        let code = typed.chart_code.trim().to_uppercase();
-        let Some(found) = self.patient_by_chart_code(actor, &code).await? else {
-            return refuse(format!("Chart code: no patient has chart code \"{code}\"."));
-        };
+        let found = self.survey_patient(actor, typed.patient).await?;
         let patient = found.id;
         let Some(coordinator) = found.coordinator_id else {
             return refuse(format!(
-                "Chart code: {code} has no coordinator yet, so there is nobody to rate."
+                "Patient: {} ({}) has no coordinator yet, so there is nobody to rate.",
+                found.name, found.chart_code
             ));
         };
         let score = typed.score.trim();
@@ -396,14 +395,35 @@ impl App {
         Ok(self.store.qa_sample(actor.id, since, coordinator, seed, limit).await?)
     }
 
-    /// A patient by chart code, and who looks after them.
-    pub async fn patient_by_chart_code(
-        &self,
-        actor: &Actor,
-        code: &str,
-    ) -> ServiceResult<Option<ChartPatient>> {
+    /// The one patient a survey names by chart code or name; none or several is refused, the
+    /// several listed so the manager can tell them apart.
+    async fn survey_patient(&self, actor: &Actor, typed: &str) -> ServiceResult<SurveyPatient> {
         self.require_oversight(actor)?;
-        Ok(self.store.patient_by_chart_code(code).await?)
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err(ServiceError::Refused(
+                "Patient: type a chart code or the patient's name.".into(),
+            ));
+        }
+        let mut found = self.store.patients_by_code_or_name(typed, 6).await?;
+        match found.len() {
+            0 => Err(ServiceError::Refused(format!(
+                "Patient: nobody matches \"{typed}\" (a chart code, or words of the name)."
+            ))),
+            1 => Ok(found.remove(0)),
+            n => {
+                let listed: Vec<String> = found
+                    .iter()
+                    .take(5)
+                    .map(|p| format!("{} ({})", p.name, p.chart_code))
+                    .collect();
+                let how_many = if n > 5 { "more than 5 patients" } else { "several patients" };
+                Err(ServiceError::Refused(format!(
+                    "Patient: {how_many} match \"{typed}\": {}. Type the chart code or more of the name.",
+                    listed.join(", ")
+                )))
+            }
+        }
     }
 
     /// Records a manager's QA review of another's entry: accurate yes or no, a rating from 1 to

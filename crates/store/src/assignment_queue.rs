@@ -49,6 +49,11 @@ pub struct QueueFilter {
     pub overdue_before: Option<DateTime<Utc>>,
     /// Only patients first assigned at or after this.
     pub assigned_since: Option<DateTime<Utc>>,
+    /// Only patients still waiting (Assignment Status "Unassigned"), whatever the view.
+    pub unassigned: bool,
+    /// Care Type "Standard" (seed 001 §3.3): no special need recorded and English spoken, so any
+    /// coordinator with the program can take them.
+    pub standard_care: bool,
     pub facility_id: Option<i64>,
     pub provider_id: Option<i64>,
     pub program: Option<Program>,
@@ -158,6 +163,9 @@ fn conditions(filter: &QueueFilter) -> Conditions {
     if let Some(since) = filter.assigned_since {
         c.push("a.assigned_at >= ?", at(since));
     }
+    if filter.unassigned {
+        c.push_each(&waiting(), vec![]);
+    }
     if let Some(id) = filter.facility_id {
         c.push("p.facility_id = ?", id);
     }
@@ -177,6 +185,12 @@ fn conditions(filter: &QueueFilter) -> Conditions {
         ),
         Some(need) => c.push(has_need, need),
         None => {}
+    }
+    if filter.standard_care {
+        c.push(
+            "(NOT EXISTS (SELECT 1 FROM patient_special_needs n WHERE n.patient_id = p.id) AND p.language = ?)",
+            "English",
+        );
     }
     c
 }

@@ -26,13 +26,14 @@ pub struct BillingRevision {
     pub month: i64,
 }
 
-/// The queue's trend figures, counted at the start of a minute.
+/// The queue's trend figures from recorded handoff and assignment times, counted at the start of a
+/// minute. (Now is the queue itself, counted exactly: a trend taken at the minute's start missed
+/// assignments made within it.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueTrends {
     /// Active patients per coordinator as the assignments stood a week ago.
     pub caseloads_week_ago: BTreeMap<UserId, i64>,
-    /// Patients handed off and not yet assigned, now and a day ago.
-    pub pending_now: i64,
+    /// Patients handed off a day ago and not yet assigned by then.
     pub pending_yesterday: i64,
 }
 
@@ -155,7 +156,6 @@ impl Store {
     pub async fn queue_trends(&self, minute: DateTime<Utc>) -> Result<QueueTrends> {
         Ok(QueueTrends {
             caseloads_week_ago: self.caseloads_at(minute - Duration::days(7)).await?,
-            pending_now: self.pending_at(minute).await?,
             pending_yesterday: self.pending_at(minute - Duration::days(1)).await?,
         })
     }

@@ -99,7 +99,7 @@ pub use patient_month::PatientMonthMinutes;
 pub use patients::{CareOwner, PatientDetail, PatientListRow, RecentActivity};
 pub use profiles::ProfileUpdate;
 pub use quality::{
-    ChartPatient, EntryOwner, FirstAssignment, NewReview, NewSurvey, QualityWindow, SampleEntry,
+    EntryOwner, FirstAssignment, NewReview, NewSurvey, QualityWindow, SampleEntry, SurveyPatient,
 };
 pub use schedules::ScheduleRow;
 pub use sessions::{SessionListing, SessionRecord};

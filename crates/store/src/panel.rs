@@ -108,10 +108,7 @@ impl Store {
         // Every word must appear in the name or chart code, so "Imani Blackthorn", "Blackthorn,
         // Imani" and "blackth" all find her; % and _ are matched as themselves.
         for pattern in search_patterns(filter.search.as_deref().unwrap_or_default()) {
-            c.push(
-                "LOWER(p.last_name || ' ' || p.first_name || ' ' || p.chart_code) LIKE ? ESCAPE '\\'",
-                pattern,
-            );
+            c.push(NAME_OR_CHART_LIKE, pattern);
         }
         let where_sql = c.where_sql();
         let sql = format!(
@@ -181,9 +178,13 @@ impl Store {
     }
 }
 
+/// One word of a search against a patient `p`'s name and chart code.
+pub(crate) const NAME_OR_CHART_LIKE: &str =
+    "LOWER(p.last_name || ' ' || p.first_name || ' ' || p.chart_code) LIKE ? ESCAPE '\\'";
+
 /// One `LIKE` pattern per word of a search (commas are separators), lower-cased, with `%`, `_` and
 /// the escape character escaped so they match only themselves.
-fn search_patterns(text: &str) -> Vec<String> {
+pub(crate) fn search_patterns(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
         .map(|w| {

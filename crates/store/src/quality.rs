@@ -31,11 +31,13 @@ pub struct SampleEntry {
     pub task_at: DateTime<Utc>,
 }
 
-/// A patient found by chart code, and who looks after them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, FromQueryResult)]
-pub struct ChartPatient {
+/// A patient a survey may be about, found by chart code or name.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SurveyPatient {
     pub id: PatientId,
     pub coordinator_id: Option<UserId>,
+    pub chart_code: String,
+    pub name: String,
 }
 
 /// Whose entry it is, and about which patient.
@@ -156,9 +158,38 @@ impl Store {
         Ok(sample)
     }
 
-    pub async fn patient_by_chart_code(&self, code: &str) -> Result<Option<ChartPatient>> {
-        self.row("SELECT id, coordinator_id FROM patients WHERE chart_code = $1", vec![code.into()])
-            .await
+    /// The patient with chart code `text`, or else up to `limit` whose name and chart code hold
+    /// every word of it (as the panel's search).
+    pub async fn patients_by_code_or_name(
+        &self,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<SurveyPatient>> {
+        const COLUMNS: &str = "SELECT p.id, p.coordinator_id, p.chart_code,
+            UPPER(p.last_name || ', ' || p.first_name) AS name FROM patients p";
+        let exact: Vec<SurveyPatient> = self
+            .rows(
+                &format!("{COLUMNS} WHERE p.chart_code = $1"),
+                vec![text.trim().to_uppercase().into()],
+            )
+            .await?;
+        let patterns = crate::panel::search_patterns(text);
+        if !exact.is_empty() || patterns.is_empty() {
+            return Ok(exact);
+        }
+        let mut c = crate::conditions::Conditions::default();
+        for pattern in patterns {
+            c.push(crate::panel::NAME_OR_CHART_LIKE, pattern);
+        }
+        let where_sql = c.where_sql();
+        let mut values = c.values;
+        values.push(limit.into());
+        let n = values.len();
+        self.rows(
+            &format!("{COLUMNS} {where_sql} ORDER BY p.last_name, p.first_name, p.id LIMIT ${n}"),
+            values,
+        )
+        .await
     }
 
     /// The entry a review is about, if it exists.

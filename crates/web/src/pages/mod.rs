@@ -86,9 +86,15 @@ pub fn month_param(
     today: chrono::NaiveDate,
 ) -> AppResult<carelog_domain::practice_time::YearMonth> {
     use carelog_domain::practice_time::YearMonth;
+    let latest = YearMonth::of(today);
     match raw.trim() {
-        "" => Ok(YearMonth::of(today)),
-        m => YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string())),
+        "" => Ok(latest),
+        m => match YearMonth::parse(m).map_err(|e| AppError::BadRequest(e.to_string()))? {
+            month if month > latest => Err(AppError::BadRequest(format!(
+                "Month: {month} has not begun (the latest is {latest})."
+            ))),
+            month => Ok(month),
+        },
     }
 }
 

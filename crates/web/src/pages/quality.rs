@@ -350,7 +350,7 @@ struct SurveyPage {
     shell: Shell,
     error: Option<String>,
     notice: String,
-    chart_code: String,
+    patient: String,
     score: String,
     surveyed_on: String,
     today: String,
@@ -358,8 +358,9 @@ struct SurveyPage {
 
 #[derive(Deserialize, Default)]
 pub struct SurveyForm {
-    #[serde(default)]
-    chart_code: String,
+    /// A chart code or the patient's name (`chart_code` was the field's earlier name).
+    #[serde(default, alias = "chart_code")]
+    patient: String,
     #[serde(default)]
     score: String,
     #[serde(default)]
@@ -379,7 +380,7 @@ async fn show_survey(
         shell: Shell::load(state, user, Tab::Team).await?,
         error,
         notice,
-        chart_code: form.chart_code,
+        patient: form.patient,
         score: form.score,
         surveyed_on: if form.surveyed_on.is_empty() { today.clone() } else { form.surveyed_on },
         today,
@@ -401,11 +402,8 @@ pub async fn record_survey(
     ManagerUser(user): ManagerUser,
     Form(form): Form<SurveyForm>,
 ) -> AppResult<Response> {
-    let typed = TypedSurvey {
-        chart_code: &form.chart_code,
-        score: &form.score,
-        surveyed_on: &form.surveyed_on,
-    };
+    let typed =
+        TypedSurvey { patient: &form.patient, score: &form.score, surveyed_on: &form.surveyed_on };
     match state.app.record_typed_survey(&user.actor(), &typed).await {
         Ok(()) => {}
         Err(ServiceError::Refused(message)) => {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{CoordinatorMonthRow, FirstAssignment, QualityWindow, TeamMember};
 use carelog_domain::ids::UserId;
@@ -104,6 +105,8 @@ struct ReportsPage {
     from: String,
     to: String,
     csv_link: String,
+    /// A filter that broke a rule, said above the filters as typed; the default period is shown.
+    error: Option<String>,
 }
 
 /// A figure that may be missing: an empty cell (the page shows "—"), never a dash in the CSV.
@@ -319,7 +322,15 @@ pub async fn page(
     Query(q): Query<ReportQuery>,
 ) -> AppResult<Response> {
     let kind = ReportKind::parse(&q.report)?;
-    let (report, month, from, to) = build(&state, &user, kind, &q).await?;
+    let (report, month, from, to, error) = match build(&state, &user, kind, &q).await {
+        Ok((report, month, from, to)) => (report, month, from, to, None),
+        Err(AppError::BadRequest(message)) => {
+            let defaults = ReportQuery { report: q.report.clone(), ..ReportQuery::default() };
+            let (report, ..) = build(&state, &user, kind, &defaults).await?;
+            (report, q.month.clone(), q.from.clone(), q.to.clone(), Some(message))
+        }
+        Err(e) => return Err(e),
+    };
     audit(&state, &user, "team.report", None, kind.key().into()).await?;
     let query = serde_urlencoded::to_string([
         ("month", month.as_str()),
@@ -334,8 +345,10 @@ pub async fn page(
         month,
         from,
         to,
+        error,
     };
-    Ok(render(&page)?.into_response())
+    let status = if page.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, render(&page)?).into_response())
 }
 
 pub async fn csv(

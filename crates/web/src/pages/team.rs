@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{
     Named, QueueFilter, QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, TeamMember,
@@ -128,9 +129,15 @@ struct TeamPage {
     /// Set when a workload card's "Assign Patient" led here: the assign screen preselects them.
     assigning_to: Option<String>,
     to_reassign: Vec<carelog_app::model::OrphanedCaseload>,
+    /// Above the filters: (is it an error, the sentence). An error hides the queue until corrected.
+    notice_of_filters: Option<(bool, String)>,
 }
 
 impl TeamPage {
+    fn filter_error(&self) -> bool {
+        matches!(self.notice_of_filters, Some((true, _)))
+    }
+
     fn sort_link(&self, column: &str) -> String {
         let mut q = self.q.clone();
         q.dir = if self.q.sort == column && self.q.dir != "desc" {
@@ -190,10 +197,18 @@ fn handoff_dates(
     Ok((from, to))
 }
 
-fn program_filter(raw: &str) -> AppResult<Option<Program>> {
+/// The Care Type filter: a program, or "Standard" (no special needs, English spoken): (program, standard).
+fn program_filter(raw: &str) -> AppResult<(Option<Program>, bool)> {
     match raw {
-        "" | "all" => Ok(None),
-        v => Ok(Some(Program::parse(v).map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM"))?)),
+        "" | "all" => Ok((None, false)),
+        "Standard" => Ok((None, true)),
+        v => Ok((
+            Some(
+                Program::parse(v)
+                    .map_err(|_| bad("Care type", v, "CCM, PCM, CCM+PCM, Standard"))?,
+            ),
+            false,
+        )),
     }
 }
 
@@ -244,7 +259,7 @@ fn order_of(q: &QueueQuery) -> AppResult<(QueueSort, bool)> {
 }
 
 /// Narrows the queue to an assignment status: still unassigned, assigned since `today_start`,
-/// or waiting since before `overdue_before`.
+/// or waiting since before `overdue_before`. It combines with the Status view (both must hold).
 fn assignment_status(
     f: &mut QueueFilter,
     state: &str,
@@ -253,19 +268,29 @@ fn assignment_status(
 ) -> AppResult<()> {
     match state {
         "" | "all" => {}
-        "unassigned" => {
-            if f.view == QueueView::All || f.view == QueueView::Recent {
-                f.view = QueueView::Waiting;
-            }
-        }
-        "today" => {
-            f.view = QueueView::Recent;
-            f.assigned_since = Some(today_start);
-        }
+        "unassigned" => f.unassigned = true,
+        "today" => f.assigned_since = Some(today_start),
         "overdue" => f.overdue_before = Some(overdue_before),
         v => return Err(bad("Assignment status", v, "unassigned, today, overdue")),
     }
     Ok(())
+}
+
+/// When Status and Assignment Status cannot both hold, the sentence that says so and how to
+/// see what was probably meant (the list is then empty by definition, not by chance).
+fn contradiction(view: QueueView, state: &str) -> Option<String> {
+    let waiting = matches!(view, QueueView::Waiting | QueueView::Ready | QueueView::Pending);
+    match (waiting, view == QueueView::Recent, state) {
+        (true, _, "today") => Some(
+            "No patient is both waiting and Assigned Today: set Status to \"All\" or \"Recently Assigned\" to see today's assignments."
+                .into(),
+        ),
+        (_, true, "unassigned" | "overdue") => Some(
+            "No patient is both Recently Assigned and still waiting: set Status to \"All\" or a waiting status."
+                .into(),
+        ),
+        _ => None,
+    }
 }
 
 pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(QueueFilter, i64)> {
@@ -288,7 +313,8 @@ pub fn queue_filter(q: &QueueQuery, state: &AppState, sla: i64) -> AppResult<(Qu
     assignment_status(&mut f, &q.state, start_of_day(today, tz), overdue_before(now, sla))?;
     f.facility_id = listed_id("Facility", &q.facility)?;
     f.provider_id = listed_id("Provider", &q.provider)?;
-    (f.program, f.special_need) = (program_filter(&q.care)?, need_filter(&q.need)?);
+    ((f.program, f.standard_care), f.special_need) =
+        (program_filter(&q.care)?, need_filter(&q.need)?);
     (f.sort, f.descending) = order_of(q)?;
     let page = page_param(&q.page)?;
     f.offset = (page - 1) * PAGE_SIZE;
@@ -399,12 +425,12 @@ fn utilization_trend(now: Option<f64>, week_ago: Option<f64>) -> String {
     }
 }
 
-/// The queue's length now against yesterday.
-fn pending_trend(change: i64) -> String {
-    match change {
-        0 => "→ no change from yesterday".into(),
-        d if d > 0 => format!("↑ {d} from yesterday"),
-        d => format!("↓ {} from yesterday", -d),
+/// The queue's length now against its length a day ago (from recorded handoff and assignment times).
+fn pending_trend(now: i64, yesterday: i64) -> String {
+    match now - yesterday {
+        0 => format!("→ no change from yesterday ({yesterday})"),
+        d if d > 0 => format!("↑ {d} from yesterday ({yesterday})"),
+        d => format!("↓ {} from yesterday ({yesterday})", -d),
     }
 }
 
@@ -445,12 +471,25 @@ pub async fn page(
     Query(q): Query<QueueQuery>,
 ) -> AppResult<Response> {
     let sla = state.app.sla_hours().await?;
-    let (filter, page) = queue_filter(&q, &state, sla)?;
+    // A filter that breaks a rule is explained above the filters as typed; the queue waits for it.
+    let (filter, page, problem) = match queue_filter(&q, &state, sla) {
+        Ok((filter, page)) => (filter, page, None),
+        Err(AppError::BadRequest(message)) => {
+            let nothing = QueueFilter { limit: 0, recent_since: Utc::now(), ..Default::default() };
+            (nothing, 1, Some(message))
+        }
+        Err(e) => return Err(e),
+    };
     let overdue_cutoff = overdue_before(Utc::now(), sla);
     let overview = state.app.team_overview(&user.actor(), &filter, page, overdue_cutoff).await?;
     let shell = Shell::load(&state, &user, Tab::Team).await?;
-    let view = team_page(shell, q, overview, page, sla, state.settings.time_zone)?;
-    Ok(render(&view)?.into_response())
+    let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let mut view = team_page(shell, q, overview, page, sla, state.settings.time_zone)?;
+    view.notice_of_filters = match problem {
+        Some(p) => Some((true, p)),
+        None => contradiction(filter.view, &view.q.state).map(|c| (false, c)),
+    };
+    Ok((status, render(&view)?).into_response())
 }
 
 /// The queue page from what the service read: the rows in words and colour, the workload cards,
@@ -469,7 +508,7 @@ fn team_page(
     let QueuePage { rows, total } = queue;
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
-    let pending_trend = pending_trend(trends.pending_now - trends.pending_yesterday);
+    let pending_trend = pending_trend(pending, trends.pending_yesterday);
     let cards = team.iter().map(|m| workload_card(m, now, tz)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
@@ -494,7 +533,7 @@ fn team_page(
         facilities,
         providers,
         priorities: vec!["High", "Medium", "Low"],
-        programs: vec!["CCM", "PCM", "CCM+PCM"],
+        programs: vec!["CCM", "PCM", "CCM+PCM", "Standard"],
         needs: vec!["Mental Health", "Dementia", "Complex Medical", "Language"],
         prev_link: (page > 1).then(|| link(page - 1)),
         next_link: (page < pages).then(|| link(page + 1)),
@@ -502,5 +541,6 @@ fn team_page(
         assigning_to,
         to_reassign,
         q,
+        notice_of_filters: None,
     })
 }
