@@ -5,6 +5,7 @@ pub mod billing_cli;
 pub mod config;
 pub mod demo;
 mod demo_enrollment;
+mod demo_tasks;
 pub mod mail;
 pub mod server;
 
@@ -169,8 +170,7 @@ pub async fn load_demo(store: &Store, size: DemoSize, tz: Tz) -> Result<u64, App
         tracing::info!(entries = logged, "demo practice: logged time loaded");
     }
     let today = carelog_domain::practice_time::local_date(now, tz);
-    generate_tasks(store, today).await?;
-    logged += complete_demo_tasks(store, tz, now).await?;
+    logged += demo_tasks::load_demo_tasks(store, tz, now).await?;
     if let Some(manager) = keys.user("manager1") {
         let mut month = carelog_domain::practice_time::YearMonth::of(today);
         let mut days = Vec::new();
@@ -263,58 +263,6 @@ impl Drop for LoadHeartbeat {
     fn drop(&mut self) {
         self.0.abort();
     }
-}
-
-/// Completes about seven in ten of the demo's generated tasks that are already due, on the due date
-/// (or the day before) mid-morning, as the coordinator would: never past the 480-minute day. In bulk,
-/// so a practice of 100,000 patients completes its tasks in seconds. Returns how many it completed.
-async fn complete_demo_tasks(
-    store: &Store,
-    tz: Tz,
-    now: chrono::DateTime<Utc>,
-) -> Result<u64, AppError> {
-    use carelog_domain::catalogue::TaskCategory;
-    use carelog_domain::ids::{TaskTypeId, UserId};
-    use carelog_domain::practice_time::{local_date, start_of_day};
-    use carelog_domain::time_rules::DAILY_CAP_MINUTES;
-    use std::collections::HashMap;
-    let today = local_date(now, tz);
-    let tasks: Vec<_> =
-        store.open_tasks_due_before(today).await?.into_iter().filter(|t| t.id % 10 < 7).collect();
-    let Some(earliest) = tasks.iter().map(|t| t.due_date - chrono::Duration::days(1)).min() else {
-        return Ok(0);
-    };
-    let categories: HashMap<TaskTypeId, TaskCategory> =
-        store.task_types().await?.into_iter().map(|t| (t.id, t.category)).collect();
-    let mut day_minutes: HashMap<(UserId, chrono::NaiveDate), i64> = HashMap::new();
-    for e in store.minutes_logged_since(start_of_day(earliest, tz)).await? {
-        let day = (e.coordinator_id, local_date(e.task_at, tz));
-        *day_minutes.entry(day).or_default() += i64::from(e.minutes);
-    }
-    let mut completions = Vec::new();
-    for task in tasks {
-        let Some(&task_category) = categories.get(&task.task_type_id) else { continue };
-        let day = task.due_date - chrono::Duration::days(task.id % 2);
-        let used = day_minutes.entry((task.coordinator_id, day)).or_default();
-        // A day already at the cap refuses it, as it would refuse a coordinator: the task stays open.
-        if *used + i64::from(task.estimated_minutes) > DAILY_CAP_MINUTES {
-            continue;
-        }
-        *used += i64::from(task.estimated_minutes);
-        completions.push(carelog_store::DemoCompletion {
-            task_id: task.id,
-            coordinator_id: task.coordinator_id,
-            patient_id: task.patient_id,
-            task_type_id: task.task_type_id,
-            task_category,
-            minutes: task.estimated_minutes,
-            task_at: start_of_day(day, tz)
-                + chrono::Duration::minutes(9 * 60 + 30 + (task.id % 120)),
-            local_date: day,
-        });
-    }
-    store.load_demo_completions(&completions).await?;
-    Ok(completions.len() as u64)
 }
 
 /// The background work of a server: due reminders and alerts and pending e-mail every minute, and
