@@ -1223,6 +1223,11 @@ async fn reviews_and_surveys_are_recorded_once_and_the_quality_page_counts_them(
     let cells: Vec<String> = row.split("<td>").skip(1).map(strip_tags).collect();
     assert_eq!(cells[1], reviews.to_string(), "entries reviewed this month");
     assert!(quality.contains("<svg class=\"line-chart\""), "trend charts");
+    let notes = quality.split("data-testid=\"chart-notes\"").nth(1).unwrap_or_default();
+    assert!(
+        notes.contains("met the target") || notes.contains("Below the target"),
+        "how the months stand against the target is said in words"
+    );
     assert_eq!(
         scalar(
             &app,

@@ -75,6 +75,26 @@ async fn the_workload_quality_and_plan_pages_render_in_chromium() {
         c.wait().for_element(Locator::Css(&format!("[data-testid={testid}]"))).await.unwrap();
         browser.screenshot(shot).await;
     }
+    // Issue 22: the quality charts' labels read at 11 px or more at the size they are drawn, at
+    // a wide and a narrow window.
+    for width in [1400, 800] {
+        c.set_window_size(width, 900).await.unwrap();
+        c.goto(&format!("{base}/team/quality")).await.unwrap();
+        c.wait().for_element(Locator::Css(".line-chart text")).await.unwrap();
+        let smallest = c
+            .execute(
+                "return Math.min(...[...document.querySelectorAll('svg.line-chart')].flatMap(svg => {
+                   const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                   return [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')) * scale);
+                 }))",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(smallest >= 11.0, "chart labels at {width} px drawn at {smallest:.1} px");
+    }
     browser.close().await;
 }
 

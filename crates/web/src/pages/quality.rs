@@ -25,7 +25,7 @@ use serde::Deserialize;
 use super::{Shell, Tab, audit, listed_id, month_param, render};
 use crate::context::{CurrentUser, ManagerUser};
 use crate::error::AppResult;
-use crate::line_chart::{LineChart, line_chart};
+use crate::line_chart::{LineChart, Series, line_chart};
 use crate::state::AppState;
 
 pub const TREND_MONTHS: usize = 6;
@@ -99,18 +99,28 @@ fn short(m: YearMonth) -> String {
         .unwrap_or_else(|| m.to_string())
 }
 
+/// "Dec so far (6 of 31 days)" when `month` is still under way on `today`.
+fn partial_month(month: YearMonth, today: NaiveDate) -> Option<String> {
+    let days = month.last_day().day();
+    (month == YearMonth::of(today) && today.day() < days)
+        .then(|| format!("{} so far ({} of {days} days)", short(month), today.day()))
+}
+
 /// The four metric cards: this month's figure against its target, and the trend.
 fn metric_cards(
     months: &[YearMonth],
     by_month: &BTreeMap<YearMonth, QualityMonth>,
     month: YearMonth,
+    today: NaiveDate,
 ) -> Vec<MetricCard> {
     let series = |f: &dyn Fn(&QualityMonth) -> Option<f64>| -> Vec<(String, Option<f64>)> {
         months.iter().map(|m| (short(*m), by_month.get(m).and_then(f))).collect()
     };
+    let partial = partial_month(month, today);
+    let chart = |points: &[(String, Option<f64>)], (low, high), target, unit, decimals| {
+        line_chart(&Series { points, low, high, target, unit, decimals, partial: partial.clone() })
+    };
     let current = by_month.get(&month).cloned().unwrap_or_default();
-    const SATISFACTION: Option<f64> = Some(SATISFACTION_TARGET);
-    const CARE_PLAN: Option<f64> = Some(CARE_PLAN_TARGET);
     vec![
         MetricCard {
             title: "Documentation Quality",
@@ -119,7 +129,7 @@ fn metric_cards(
                 "Target: >{ACCURACY_TARGET:.0}% · {} entries reviewed",
                 current.reviews
             ),
-            chart: line_chart(&series(&|q| q.accuracy()), 80.0, 100.0, Some(ACCURACY_TARGET), "%"),
+            chart: chart(&series(&|q| q.accuracy()), (80.0, 100.0), Some(ACCURACY_TARGET), "%", 1),
             label: "Documentation accuracy, last 6 months".into(),
         },
         MetricCard {
@@ -129,7 +139,13 @@ fn metric_cards(
                 "Target: >{SATISFACTION_TARGET} · {}",
                 carelog_domain::words::counted(current.surveys, "survey")
             ),
-            chart: line_chart(&series(&|q| q.satisfaction()), 3.0, 5.0, SATISFACTION, ""),
+            chart: chart(
+                &series(&|q| q.satisfaction()),
+                (3.0, 5.0),
+                Some(SATISFACTION_TARGET),
+                "",
+                1,
+            ),
             label: "Patient satisfaction, last 6 months".into(),
         },
         MetricCard {
@@ -139,14 +155,20 @@ fn metric_cards(
                 "Target: >{CARE_PLAN_TARGET:.0}% · {} of {} care tasks done",
                 current.care_tasks_done, current.care_tasks
             ),
-            chart: line_chart(&series(&|q| q.care_plan_completion()), 50.0, 100.0, CARE_PLAN, "%"),
+            chart: chart(
+                &series(&|q| q.care_plan_completion()),
+                (50.0, 100.0),
+                Some(CARE_PLAN_TARGET),
+                "%",
+                0,
+            ),
             label: "Care plan completion, last 6 months".into(),
         },
         MetricCard {
             title: "Billable Minutes",
             value: current.billable_minutes.to_string(),
             target: "minutes of billable care time logged".into(),
-            chart: line_chart(&series(&|q| Some(q.billable_minutes as f64)), 0.0, 10.0, None, ""),
+            chart: chart(&series(&|q| Some(q.billable_minutes as f64)), (0.0, 10.0), None, "", 0),
             label: "Billable minutes, last 6 months".into(),
         },
     ]
@@ -218,7 +240,7 @@ pub async fn page(
     for ((_, m), q) in &figures {
         team_by_month.entry(*m).or_default().add(q);
     }
-    let cards = metric_cards(&months, &team_by_month, month);
+    let cards = metric_cards(&months, &team_by_month, month, today);
     let team = state.app.team_members(&user.actor()).await?;
     let monthly_target = state.app.monthly_target().await?;
     let (lines, alert_lines) = coordinator_lines(&team, &figures, month, today, monthly_target);
