@@ -1268,6 +1268,26 @@ async fn reports_count_from_the_records_and_download_as_csv() {
         summary.contains(&format!("Patients assigned from the queue{expected}Average")),
         "{summary}"
     );
+    // Issue 22: assignment accuracy judges the assignments at least 30 days old, from the records.
+    let judged = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM assignments a JOIN patients p ON p.id = a.patient_id
+         WHERE a.previous_coordinator_id IS NULL AND p.provider_handoff_at IS NOT NULL AND a.assigned_at >= $1
+           AND a.assigned_at <= $2",
+        vec![
+            carelog_domain::practice_time::start_of_day(from, TZ).into(),
+            (Utc::now() - Duration::days(30)).into(),
+        ],
+    )
+    .await;
+    if judged > 0 {
+        assert!(
+            summary.contains(&format!(" of {judged} kept their coordinator 30 days")),
+            "{summary}"
+        );
+    }
+    assert!(page.contains("data-testid=\"weekly-trends\""), "§7.2's weekly volume and utilization");
+    assert!(page.contains("Assignment accuracy: of the patients assigned"), "defined on its page");
     let csv = manager
         .get(app.url("/team/reports/efficiency.csv"))
         .send()
@@ -1282,7 +1302,10 @@ async fn reports_count_from_the_records_and_download_as_csv() {
     let (table, summary) = report_csv_parts(&csv);
     assert_eq!(table.len() as i64, expected + 1);
     assert!(
-        summary.contains(&format!("Summary: Patients assigned from the queue,{expected},,,")),
+        summary
+            .iter()
+            .any(|l| l
+                .starts_with(&format!("Summary: Patients assigned from the queue,{expected},"))),
         "the CSV carries the page's figures: {summary:?}"
     );
 
@@ -1297,7 +1320,16 @@ async fn reports_count_from_the_records_and_download_as_csv() {
     let holders = scalar(&app, "SELECT COUNT(*) AS n FROM coordinator_profiles", vec![]).await;
     let (table, summary) = report_csv_parts(&csv);
     assert_eq!(table.len() as i64, holders + 1);
-    assert!(summary.iter().any(|l| l.starts_with("Summary: Capacity left,")), "{summary:?}");
+    assert!(
+        summary.iter().any(|l| l.starts_with("Summary: Capacity left,"))
+            && summary.iter().any(|l| l.starts_with("Summary: Staffing,")),
+        "{summary:?}"
+    );
+    assert!(table[0].ends_with("overtime_hours_30d,after_hours_percent,burnout_risk"));
+    for row in &table[1..] {
+        let risk: i64 = row.rsplit(',').next().unwrap().parse().unwrap();
+        assert!((1..=10).contains(&risk), "burnout risk 1–10: {row}");
+    }
     assert!(!csv.contains('—'), "a missing value is an empty cell, not a dash");
     let csv = manager
         .get(app.url("/team/reports/performance.csv"))
@@ -1308,6 +1340,8 @@ async fn reports_count_from_the_records_and_download_as_csv() {
         .await
         .unwrap();
     assert!(csv.lines().next().unwrap().contains("billable_minutes") && !csv.contains('$'));
+    assert!(csv.lines().next().unwrap().ends_with(",care_gaps_resolved"));
+    assert!(csv.contains("Summary: Care time per patient and satisfaction,"), "{csv}");
     assert_eq!(
         manager.get(app.url("/team/reports?report=money")).send().await.unwrap().status(),
         StatusCode::BAD_REQUEST

@@ -36,6 +36,7 @@ pub mod settings;
 pub mod task_log;
 pub mod team;
 pub mod team_facts;
+pub mod team_measures;
 pub mod timer;
 pub mod upkeep;
 

@@ -29,6 +29,7 @@ pub mod saving_outage;
 pub mod schedule;
 pub mod session_policy;
 pub mod stored;
+pub mod team_measures;
 pub mod team_stats;
 pub mod time_rules;
 pub mod visit;

@@ -99,7 +99,8 @@ pub use patient_month::PatientMonthMinutes;
 pub use patients::{CareOwner, PatientDetail, PatientListRow, RecentActivity};
 pub use profiles::ProfileUpdate;
 pub use quality::{
-    EntryOwner, FirstAssignment, NewReview, NewSurvey, QualityWindow, SampleEntry, SurveyPatient,
+    EntryOwner, FirstAssignment, GapsResolved, NewReview, NewSurvey, QualityWindow, SampleEntry,
+    SurveyPatient,
 };
 pub use schedules::ScheduleRow;
 pub use sessions::{SessionListing, SessionRecord};

@@ -54,6 +54,16 @@ pub struct FirstAssignment {
     pub handoff: DateTime<Utc>,
     pub assigned_at: DateTime<Utc>,
     pub coordinator: String,
+    pub match_score: Option<f64>,
+    /// When the patient next changed coordinator, if ever.
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+/// Care gaps closed in a span, by the coordinator of the patient.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct GapsResolved {
+    pub coordinator_id: UserId,
+    pub n: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -336,7 +346,8 @@ impl Store {
     ) -> Result<Vec<FirstAssignment>> {
         let mut firsts: Vec<FirstAssignment> = self
             .rows(
-                "SELECT p.last_name || ', ' || p.first_name AS patient, p.provider_handoff_at AS handoff, a.assigned_at, u.display_name AS coordinator
+                "SELECT p.last_name || ', ' || p.first_name AS patient, p.provider_handoff_at AS handoff, a.assigned_at, u.display_name AS coordinator,
+                        a.match_score, (SELECT MIN(b.assigned_at) FROM assignments b WHERE b.patient_id = a.patient_id AND b.id > a.id) AS changed_at
                  FROM assignments a JOIN patients p ON p.id = a.patient_id JOIN users u ON u.id = a.coordinator_id
                  WHERE a.previous_coordinator_id IS NULL AND p.provider_handoff_at IS NOT NULL AND a.assigned_at >= $1 AND a.assigned_at < $2
                    AND a.id = (SELECT MIN(a2.id) FROM assignments a2 WHERE a2.patient_id = a.patient_id)
@@ -348,5 +359,25 @@ impl Store {
             first.patient = first.patient.to_uppercase();
         }
         Ok(firsts)
+    }
+
+    /// When each assignment since `since` was made (reassignments included): the weekly volume.
+    pub async fn assignment_times_since(&self, since: DateTime<Utc>) -> Result<Vec<DateTime<Utc>>> {
+        self.scalars(
+            "SELECT assigned_at FROM assignments WHERE assigned_at >= $1 ORDER BY assigned_at",
+            vec![at(since)],
+        )
+        .await
+    }
+
+    /// Care gaps closed on days `from..=to`, by the patient's coordinator.
+    pub async fn gaps_resolved(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<GapsResolved>> {
+        self.rows(
+            "SELECT p.coordinator_id, COUNT(*) AS n FROM care_gaps g JOIN patients p ON p.id = g.patient_id
+             WHERE g.closed_on >= $1 AND g.closed_on <= $2 AND p.coordinator_id IS NOT NULL
+             GROUP BY p.coordinator_id",
+            vec![from.into(), to.into()],
+        )
+        .await
     }
 }

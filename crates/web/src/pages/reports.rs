@@ -8,9 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::model::{CoordinatorMonthRow, FirstAssignment, QualityWindow, TeamMember};
+use carelog_app::team_measures::{HoursWorked, WeekTrend};
 use carelog_domain::ids::UserId;
 use carelog_domain::metrics::coordinator_metrics;
 use carelog_domain::practice_time::{YearMonth, local_date, month_range, start_of_day};
+use carelog_domain::team_measures::{
+    Judged, assignment_accuracy, burnout_risk, correlation, correlation_words, staffing,
+};
 use carelog_domain::team_stats::{
     ASSIGNMENT_SPEED_TARGET_HOURS, QualityMonth, UTILIZATION_SPREAD_TARGET, distribution, percent,
     utilization_band, utilization_percent,
@@ -61,6 +65,10 @@ pub struct Report {
     pub bars: Vec<(String, usize, i64)>,
     pub header: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
+    /// One sentence per measure on the page: how it is computed.
+    pub definitions: Vec<&'static str>,
+    /// §7.2's weekly trends (efficiency report): week, assignments, team utilization.
+    pub weeks: Vec<WeekTrend>,
 }
 
 impl Report {
@@ -73,10 +81,18 @@ impl Report {
             cells.resize(width, String::new());
             cells
         };
+        let weeks = self.weeks.iter().map(|w| {
+            (
+                format!("Week of {}", w.week_start),
+                format!("{} assignments; {}", w.assignments, w.utilization_words()),
+            )
+        });
         let summary = self
             .summary
             .iter()
-            .map(|(figure, value)| padded(vec![format!("Summary: {figure}"), value.clone()]));
+            .cloned()
+            .chain(weeks)
+            .map(|(figure, value)| padded(vec![format!("Summary: {figure}"), value]));
         let mut rows = self.rows.clone();
         rows.push(padded(Vec::new()));
         rows.extend(summary);
@@ -109,6 +125,16 @@ struct ReportsPage {
     error: Option<String>,
 }
 
+/// The weeks the efficiency report's trends cover.
+const TREND_WEEKS: i64 = 8;
+/// A burnout risk at or above this is counted on the workload report.
+const BURNOUT_WATCH: i64 = 7;
+
+/// A summary value for a page: "—" for a missing figure.
+fn shown(v: String) -> String {
+    if v.is_empty() { "—".into() } else { v }
+}
+
 /// A figure that may be missing: an empty cell (the page shows "—"), never a dash in the CSV.
 fn opt(v: Option<f64>, digits: usize, suffix: &str) -> String {
     v.map(|v| format!("{v:.digits$}{suffix}")).unwrap_or_default()
@@ -123,14 +149,59 @@ fn efficiency_row(r: &FirstAssignment, h: &f64, tz: chrono_tz::Tz) -> Vec<String
         local(&r.assigned_at),
         format!("{h:.1}"),
         r.coordinator.clone(),
+        opt(r.match_score, 1, ""),
+        r.changed_at.as_ref().map(local).unwrap_or_default(),
+    ]
+}
+
+/// The team's outcome correlations for the month (§7.1): care minutes per patient served against
+/// satisfaction, and against care gaps resolved per patient on the caseload.
+fn performance_summary(
+    months: &[CoordinatorMonthRow],
+    quality: &BTreeMap<(UserId, YearMonth), QualityMonth>,
+    gaps: &BTreeMap<UserId, i64>,
+    month: YearMonth,
+) -> Vec<(String, String)> {
+    let care_per_patient = |r: &CoordinatorMonthRow| {
+        let x = coordinator_metrics(r.month, r.timed_entries);
+        (x.patients_served > 0).then(|| x.minutes as f64 / x.patients_served as f64)
+    };
+    let with_satisfaction: Vec<(f64, f64)> = months
+        .iter()
+        .filter_map(|r| {
+            let s = quality.get(&(r.coordinator_id, month))?.satisfaction()?;
+            Some((care_per_patient(r)?, s))
+        })
+        .collect();
+    let with_gaps: Vec<(f64, f64)> = months
+        .iter()
+        .filter_map(|r| {
+            let caseload = coordinator_metrics(r.month, r.timed_entries).patients_assigned;
+            let resolved = gaps.get(&r.coordinator_id).copied().unwrap_or(0);
+            (caseload > 0).then_some((care_per_patient(r)?, resolved as f64 / caseload as f64))
+        })
+        .collect();
+    vec![
+        ("Coordinators".into(), months.len().to_string()),
+        ("Care gaps resolved".into(), carelog_domain::words::counted(gaps.values().sum(), "gap")),
+        (
+            "Care time per patient and satisfaction".into(),
+            correlation_words(correlation(&with_satisfaction), with_satisfaction.len()),
+        ),
+        (
+            "Care time per patient and gaps resolved".into(),
+            correlation_words(correlation(&with_gaps), with_gaps.len()),
+        ),
     ]
 }
 
 fn performance_row(
     row: CoordinatorMonthRow,
     quality: &BTreeMap<(UserId, YearMonth), QualityMonth>,
+    gaps: &BTreeMap<UserId, i64>,
     month: YearMonth,
 ) -> Vec<String> {
+    let resolved = gaps.get(&row.coordinator_id).copied().unwrap_or(0);
     let x = coordinator_metrics(row.month, row.timed_entries);
     let q = quality.get(&(row.coordinator_id, month)).cloned().unwrap_or_default();
     vec![
@@ -147,10 +218,16 @@ fn performance_row(
         opt(q.accuracy(), 1, ""),
         q.surveys.to_string(),
         opt(q.satisfaction(), 2, ""),
+        resolved.to_string(),
     ]
 }
 
-fn workload_row(m: &TeamMember, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Vec<String> {
+fn workload_row(
+    m: &TeamMember,
+    worked: HoursWorked,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Vec<String> {
     let f = facts(m, now, tz);
     let u = utilization_percent(m.caseload, m.max_caseload);
     vec![
@@ -162,6 +239,9 @@ fn workload_row(m: &TeamMember, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Vec<St
         u.map(utilization_band).unwrap_or_default().to_owned(),
         format!("{:.1}", f.avg_tasks_per_day),
         format!("{:.0}", f.avg_minutes_per_patient),
+        format!("{:.1}", worked.overtime_hours()),
+        format!("{:.0}", worked.after_hours_share() * 100.0),
+        burnout_risk(u, worked.overtime_hours(), worked.after_hours_share()).to_string(),
     ]
 }
 
@@ -200,6 +280,18 @@ async fn efficiency(
     let hours: Vec<f64> =
         rows.iter().map(|r| (r.assigned_at - r.handoff).num_seconds() as f64 / 3600.0).collect();
     let d = distribution(&hours);
+    let now = Utc::now();
+    let judged: Vec<Judged> = rows
+        .iter()
+        .map(|r| Judged {
+            assigned_at: r.assigned_at,
+            changed_at: r.changed_at,
+            score: r.match_score,
+        })
+        .collect();
+    let accuracy = assignment_accuracy(&judged, now);
+    let team = state.app.team_members(&user.actor()).await?;
+    let weeks = state.app.weekly_trends(&user.actor(), &team, TREND_WEEKS, now).await?;
     Ok(Report {
         kind: "efficiency",
         title: format!("Assignment efficiency, {from} to {to}"),
@@ -213,6 +305,25 @@ async fn efficiency(
                 format!("Within the {ASSIGNMENT_SPEED_TARGET_HOURS:.0}-hour target"),
                 opt(d.within_target, 0, "%"),
             ),
+            (
+                "Assignment accuracy".into(),
+                accuracy
+                    .percent()
+                    .map(|p| {
+                        format!(
+                            "{p:.0}% ({} of {} kept their coordinator 30 days)",
+                            accuracy.kept, accuracy.judged
+                        )
+                    })
+                    .unwrap_or_default(),
+            ),
+            (
+                "Criteria effectiveness (match score: kept / changed)".into(),
+                match (accuracy.kept_score, accuracy.changed_score) {
+                    (None, None) => String::new(),
+                    (k, c) => format!("{} / {}", shown(opt(k, 1, "")), shown(opt(c, 1, ""))),
+                },
+            ),
         ],
         bars: d.buckets.iter().map(|(label, n)| bar(label, *n, d.count)).collect(),
         header: vec![
@@ -221,8 +332,16 @@ async fn efficiency(
             "assigned_at_local",
             "hours_to_assign",
             "coordinator",
+            "match_score",
+            "coordinator_changed_local",
         ],
         rows: rows.iter().zip(&hours).map(|(r, h)| efficiency_row(r, h, tz)).collect(),
+        definitions: vec![
+            "Assignment accuracy: of the patients assigned in the period at least 30 days ago, the share who still had the same coordinator 30 days later.",
+            "Criteria effectiveness: the average match score of those kept against those changed; a score that works rates the kept ones higher.",
+            "Weekly trends: assignments made each week (reassignments included), and the team's caseload against today's maximums at each week's end (Unavailable coordinators left out).",
+        ],
+        weeks,
     })
 }
 
@@ -242,10 +361,14 @@ async fn performance(
         to: month_range(month, tz).end,
     };
     let quality = state.app.quality_months(&user.actor(), &window).await?;
+    let last_day = month.last_day().min(today);
+    let gaps = state.app.gaps_resolved(&user.actor(), month.first_day(), last_day).await?;
+    let rows: Vec<Vec<String>> =
+        months.iter().map(|r| performance_row(r.clone(), &quality, &gaps, month)).collect();
     Ok(Report {
         kind: "performance",
         title: format!("Team performance, {month}"),
-        summary: vec![("Coordinators".into(), months.len().to_string())],
+        summary: performance_summary(&months, &quality, &gaps, month),
         bars: Vec::new(),
         header: vec![
             "coordinator",
@@ -261,18 +384,41 @@ async fn performance(
             "documentation_accuracy_percent",
             "surveys",
             "satisfaction",
+            "care_gaps_resolved",
         ],
-        rows: months.into_iter().map(|r| performance_row(r, &quality, month)).collect(),
+        rows,
+        definitions: vec![
+            "Care gaps resolved: gaps closed in the month on the coordinator's current patients.",
+            "Outcome correlations: Pearson's r across coordinators between care minutes per patient served and each outcome (satisfaction; gaps resolved per patient on the caseload); 3 coordinators with both figures are needed.",
+        ],
+        weeks: Vec::new(),
     })
 }
 
 async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
     let (tz, now) = (state.settings.time_zone, Utc::now());
     let team = state.app.team_members(&user.actor()).await?;
+    let worked = state.app.hours_worked(&user.actor(), &team, now).await?;
+    let worked_by = |m: &TeamMember| worked.get(&m.id).copied().unwrap_or_default();
+    let rows: Vec<Vec<String>> =
+        team.iter().map(|m| workload_row(m, worked_by(m), now, tz)).collect();
+    let at_risk = team
+        .iter()
+        .filter(|m| {
+            let w = worked_by(m);
+            let u = utilization_percent(m.caseload, m.max_caseload);
+            burnout_risk(u, w.overtime_hours(), w.after_hours_share()) >= BURNOUT_WATCH
+        })
+        .count();
+    let mut summary = workload_summary(&team);
+    summary.push((
+        format!("Burnout risk {BURNOUT_WATCH} or more"),
+        carelog_domain::words::counted(at_risk as i64, "coordinator"),
+    ));
     Ok(Report {
         kind: "workload",
         title: "Workload analysis (now)".into(),
-        summary: workload_summary(&team),
+        summary,
         bars: Vec::new(),
         header: vec![
             "coordinator",
@@ -283,8 +429,17 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
             "band",
             "avg_tasks_per_day",
             "avg_minutes_per_patient",
+            "overtime_hours_30d",
+            "after_hours_percent",
+            "burnout_risk",
         ],
-        rows: team.iter().map(|m| workload_row(m, now, tz)).collect(),
+        rows,
+        definitions: vec![
+            "Overtime: minutes logged in the last 30 days outside the coordinator's working hours or at a weekend, in hours; after hours: their share of all minutes logged.",
+            "Burnout risk, 1 to 10: half from utilization above 75% (full at 110%), three tenths from overtime (full at 20 hours), a fifth from the after-hours share (full at a quarter).",
+            "Staffing: the coordinators needed, at the team's average maximum, to bring utilization into the 75–85% band, or the patients the team can take before reaching it.",
+        ],
+        weeks: Vec::new(),
     })
 }
 
@@ -312,6 +467,7 @@ fn workload_summary(team: &[TeamMember]) -> Vec<(String, String)> {
                 .unwrap_or_default(),
         ),
         ("Capacity left".into(), carelog_domain::words::counted(t.capacity_left, "patient")),
+        ("Staffing".into(), staffing(&t).words()),
         ("Coordinators counted".into(), format!("{} (Unavailable left out)", t.coordinators)),
     ]
 }
