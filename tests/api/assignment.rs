@@ -789,6 +789,72 @@ async fn queue_and_report_filters_combine_and_explain_a_bad_date() {
     assert!(quality.contains("2099-01 has not begun"), "{quality}");
 }
 
+/// Issue 22: the workload cards come a page at a time, so a practice with hundreds of coordinators
+/// draws twelve; the pager keeps the queue's filters.
+#[tokio::test]
+async fn the_workload_cards_come_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let hash = carelog_app::passwords::hash_password("demo").unwrap();
+    let (manager, _) = app.sign_in("manager1").await;
+    for n in 0..10 {
+        let (username, display_name) = (format!("extra{n}"), format!("Extra Coordinator {n}"));
+        let new = carelog_store::NewUser {
+            username: &username,
+            display_name: &display_name,
+            email: None,
+            password_hash: &hash,
+            role: carelog_domain::role::Role::Coordinator,
+        };
+        let event = carelog_store::NewAuditEvent {
+            user_id: None,
+            username: "test",
+            action: "user.add",
+            patient_id: None,
+            detail: String::new(),
+            address: "test",
+            patients: Vec::new(),
+        };
+        app.store.create_user(&new, &event, Utc::now()).await.unwrap();
+        // Profiles come with the demo and imports (a user added by hand has none yet).
+        let id = app.user_id(&username).await;
+        app.store
+            .exec_for_test(
+                "INSERT INTO coordinator_profiles (user_id, max_caseload, availability, work_start, work_end)
+                 VALUES ($1, 30, 'Available', '08:00', '16:30')",
+                vec![id.into()],
+            )
+            .await
+            .unwrap();
+    }
+    let cards_on = |page: &str| page.matches("class=\"card workload-card\"").count();
+    let first =
+        manager.get(app.url("/team?priority=High")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(cards_on(&first), 12);
+    let pager = first.split("data-testid=\"cards-pager\"").nth(1).unwrap_or_default();
+    let pager = pager.split("</nav>").next().unwrap_or_default();
+    let total: usize = pager
+        .split(" of ")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(total > 12, "{pager}");
+    assert!(
+        pager.contains("Coordinators 1–12 of") && pager.contains("priority=High&#38;cards=2"),
+        "{pager}"
+    );
+    let second = manager
+        .get(app.url("/team?priority=High&cards=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(cards_on(&second), total - 12, "the rest on the next page");
+    assert!(second.contains("<option selected>High</option>"), "the queue's filter kept");
+}
+
 /// Issue 22: a review still open when someone else (here an admin) assigns the patient closes as superseded, and
 /// the manager who asked is told.
 #[tokio::test]

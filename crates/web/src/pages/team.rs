@@ -26,9 +26,12 @@ use serde::{Deserialize, Serialize};
 use super::{Shell, Tab, listed_id, render};
 use crate::context::ManagerUser;
 use crate::error::{AppError, AppResult};
+use crate::paging::Paged;
 use crate::state::AppState;
 
 pub const PAGE_SIZE: i64 = 50;
+/// Workload cards a page: four rows of three at 1400 px.
+pub const CARDS_PAGE: usize = 12;
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 pub struct QueueQuery {
@@ -58,6 +61,9 @@ pub struct QueueQuery {
     pub dir: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub page: String,
+    /// The page of workload cards (a large practice has hundreds of coordinators).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cards: String,
     /// Preselects a coordinator on the assign screen (from a workload card's "Assign Patient").
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub coordinator: String,
@@ -112,7 +118,7 @@ struct TeamPage {
     pending_trend: String,
     overdue: i64,
     sla_hours: i64,
-    cards: Vec<WorkloadCard>,
+    cards: Paged<WorkloadCard>,
     lines: Vec<QueueLine>,
     total: i64,
     page: i64,
@@ -509,7 +515,20 @@ fn team_page(
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
     let pending_trend = pending_trend(pending, trends.pending_yesterday);
-    let cards = team.iter().map(|m| workload_card(m, now, tz)).collect();
+    // Only the cards shown are drawn: a page of them, the pager linking the rest.
+    let cards = Paged::of(team.iter().collect::<Vec<_>>(), &q.cards, CARDS_PAGE, |n| {
+        let mut query = q.clone();
+        query.cards = if n == 1 { String::new() } else { n.to_string() };
+        format!("/team?{}#workload", serde_urlencoded::to_string(&query).unwrap_or_default())
+    });
+    let cards = Paged {
+        rows: cards.rows.into_iter().map(|m| workload_card(m, now, tz)).collect(),
+        total: cards.total,
+        first: cards.first,
+        last: cards.last,
+        previous: cards.previous,
+        next: cards.next,
+    };
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
         let mut query = q.clone();
