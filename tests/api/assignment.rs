@@ -794,29 +794,10 @@ async fn queue_and_report_filters_combine_and_explain_a_bad_date() {
 #[tokio::test]
 async fn the_workload_cards_come_a_page_at_a_time() {
     let app = spawn_app().await;
-    let hash = carelog_app::passwords::hash_password("demo").unwrap();
     let (manager, _) = app.sign_in("manager1").await;
     for n in 0..10 {
-        let (username, display_name) = (format!("extra{n}"), format!("Extra Coordinator {n}"));
-        let new = carelog_store::NewUser {
-            username: &username,
-            display_name: &display_name,
-            email: None,
-            password_hash: &hash,
-            role: carelog_domain::role::Role::Coordinator,
-        };
-        let event = carelog_store::NewAuditEvent {
-            user_id: None,
-            username: "test",
-            action: "user.add",
-            patient_id: None,
-            detail: String::new(),
-            address: "test",
-            patients: Vec::new(),
-        };
-        app.store.create_user(&new, &event, Utc::now()).await.unwrap();
+        let id = app.add_coordinator(&format!("extra{n}"), &format!("Extra Coordinator {n}")).await;
         // Profiles come with the demo and imports (a user added by hand has none yet).
-        let id = app.user_id(&username).await;
         app.store
             .exec_for_test(
                 "INSERT INTO coordinator_profiles (user_id, max_caseload, availability, work_start, work_end)
@@ -1125,34 +1106,25 @@ async fn the_review_sample_stays_put_while_it_is_reviewed() {
         );
         assert_eq!((owner, patient), (coord3.get(), 1), "coord3's care entries only");
     }
-    let (status, after) = app
-        .post_form(
-            &manager,
-            "/team/quality/reviews",
-            &[
-                ("entry", &sample[0].to_string()),
-                ("accurate", "yes"),
-                ("rating", ""),
-                ("coordinator", &coord3.to_string()),
-                ("seed", "42"),
-            ],
-        )
-        .await;
+    let (entry, coordinator) = (sample[0].to_string(), coord3.to_string());
+    let review = |rating: &'static str| {
+        let fields = [
+            ("entry", entry.clone()),
+            ("accurate", "yes".into()),
+            ("rating", rating.into()),
+            ("coordinator", coordinator.clone()),
+            ("seed", "42".into()),
+        ];
+        let (app, manager) = (&app, &manager);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(manager, "/team/quality/reviews", &fields).await
+        }
+    };
+    let (status, after) = review("").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a rating must be chosen");
     assert!(after.contains("Rating: a whole number from 1 to 5"));
-    let (status, after) = app
-        .post_form(
-            &manager,
-            "/team/quality/reviews",
-            &[
-                ("entry", &sample[0].to_string()),
-                ("accurate", "yes"),
-                ("rating", "4"),
-                ("coordinator", &coord3.to_string()),
-                ("seed", "42"),
-            ],
-        )
-        .await;
+    let (status, after) = review("4").await;
     assert_eq!(status, StatusCode::OK);
     assert!(after.contains("Review saved."));
     let left = entries(&after);

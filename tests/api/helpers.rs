@@ -186,6 +186,29 @@ impl TestApp {
     pub async fn user_id(&self, username: &str) -> UserId {
         self.store.user_for_login(username).await.unwrap().unwrap().user.id
     }
+
+    /// Adds a coordinator (password "demo") behind the server's back, as an admin would.
+    pub async fn add_coordinator(&self, username: &str, display_name: &str) -> UserId {
+        let hash = carelog_app::passwords::hash_password("demo").unwrap();
+        let new = carelog_store::NewUser {
+            username,
+            display_name,
+            email: None,
+            password_hash: &hash,
+            role: carelog_domain::role::Role::Coordinator,
+        };
+        let event = carelog_store::NewAuditEvent {
+            user_id: None,
+            username: "test",
+            action: "user.add",
+            patient_id: None,
+            detail: String::new(),
+            address: "test",
+            patients: Vec::new(),
+        };
+        self.store.create_user(&new, &event, chrono::Utc::now()).await.unwrap();
+        self.user_id(username).await
+    }
 }
 
 impl Drop for TestApp {

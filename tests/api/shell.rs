@@ -40,24 +40,7 @@ async fn the_header_shows_this_months_minutes_and_patients_from_the_log() {
 #[tokio::test]
 async fn a_user_with_no_logged_time_sees_zero_and_no_invented_figures() {
     let app = spawn_app().await;
-    let hash = carelog_app::passwords::hash_password("demo").unwrap();
-    let new = carelog_store::NewUser {
-        username: "newcoord",
-        display_name: "New Coordinator",
-        email: None,
-        password_hash: &hash,
-        role: carelog_domain::role::Role::Coordinator,
-    };
-    let event = carelog_store::NewAuditEvent {
-        user_id: None,
-        username: "test",
-        action: "user.add",
-        patient_id: None,
-        detail: String::new(),
-        address: "test",
-        patients: Vec::new(),
-    };
-    app.store.create_user(&new, &event, Utc::now()).await.unwrap();
+    app.add_coordinator("newcoord", "New Coordinator").await;
     let (client, page) = app.sign_in("newcoord").await;
     assert!(page.contains("Care time this month: 0 min · 0 patients"));
     assert!(page.contains("0 patients ·"), "an empty caseload");
