@@ -790,22 +790,17 @@ async fn queue_and_report_filters_combine_and_explain_a_bad_date() {
 }
 
 /// Issue 22: the workload cards come a page at a time, so a practice with hundreds of coordinators
-/// draws twelve; the pager keeps the queue's filters.
+/// draws twelve; the pager keeps the queue's filters. (The coordinators are added as an admin would,
+/// so each starts with an Unavailable profile the manager then opens.)
 #[tokio::test]
 async fn the_workload_cards_come_a_page_at_a_time() {
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
     for n in 0..10 {
         let id = app.add_coordinator(&format!("extra{n}"), &format!("Extra Coordinator {n}")).await;
-        // Profiles come with the demo and imports (a user added by hand has none yet).
-        app.store
-            .exec_for_test(
-                "INSERT INTO coordinator_profiles (user_id, max_caseload, availability, work_start, work_end)
-                 VALUES ($1, 30, 'Available', '08:00', '16:30')",
-                vec![id.into()],
-            )
-            .await
-            .unwrap();
+        // A coordinator added by hand starts Unavailable; the manager opens them for patients.
+        let (status, _) = set_profile(&app, &manager, id, "30", "Available").await;
+        assert_eq!(status, StatusCode::OK);
     }
     let cards_on = |page: &str| page.matches("class=\"card workload-card\"").count();
     let first =

@@ -179,6 +179,16 @@ async fn users_are_added_on_the_page_and_the_last_admin_stays() {
     assert!(add("Quartz-lantern-harbor-91").await.contains("Added pat.lee."));
     let page = app.post_login(&app.browser(), "pat.lee", "Quartz-lantern-harbor-91").await;
     assert!(page.contains("Sign out"));
+    // A coordinator added here can be given patients once a manager opens their profile: it starts
+    // Unavailable (nobody is recommended to them before their capacity is set).
+    let pat = app.user_id("pat.lee").await;
+    let profile = admin.get(app.url(&format!("/team/coordinators/{pat}"))).send().await.unwrap();
+    assert_eq!(profile.status(), StatusCode::OK, "the profile page exists");
+    let profile = profile.text().await.unwrap();
+    assert!(
+        profile.contains(">Unavailable</span>") && profile.contains("0/35 patients"),
+        "{profile}"
+    );
     let page = change(&app, &admin, "admin", &[("action", "deactivate")]).await;
     assert!(page.contains("cannot deactivate yourself"), "{page}");
     let page = change(&app, &admin, "admin", &[("action", "role"), ("role", "manager")]).await;

@@ -52,6 +52,11 @@ impl Role {
         matches!(self, Role::Manager | Role::Admin)
     }
 
+    /// Carries a caseload, so has a coordinator profile (coordinators and managers, seed 001 §1).
+    pub fn carries_caseload(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Manager)
+    }
+
     /// Billing codes, fees and amounts: admins only.
     pub fn sees_billing(self) -> bool {
         matches!(self, Role::Admin)

@@ -91,6 +91,29 @@ pub struct OrphanedCaseload {
 
 const USER_COLUMNS: &str = "id, username, display_name, role, is_active";
 
+/// The profile a new caseload holder starts with, unless they have one: Unavailable, so nobody is
+/// recommended to them until a manager has set their capacity, hours and specializations.
+async fn insert_starting_profile(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    user: UserId,
+) -> Result<()> {
+    tx.execute_raw(store.stmt(
+        "INSERT INTO coordinator_profiles (user_id, max_caseload, availability, work_start, work_end)
+         SELECT $1, $2, $3, '08:00', '16:30' WHERE NOT EXISTS (SELECT 1 FROM coordinator_profiles WHERE user_id = $1)",
+        vec![
+            user.into(),
+            STARTING_MAX_CASELOAD.into(),
+            carelog_domain::patient::Availability::Unavailable.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A new caseload holder's maximum until a manager sets it (the seed's example coordinator's).
+pub const STARTING_MAX_CASELOAD: i32 = 35;
+
 impl Store {
     /// Makes a user and records its audit event in the same transaction.
     pub async fn create_user(
@@ -122,6 +145,9 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        if user.role.carries_caseload() {
+            insert_starting_profile(self, &tx, id).await?;
+        }
         insert_audit(self, &tx, audit, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -181,6 +207,11 @@ impl Store {
             ),
         };
         tx.execute_raw(self.stmt(sql, values)).await?;
+        if let UserChange::Role(role) = change
+            && role.carries_caseload()
+        {
+            insert_starting_profile(self, &tx, before.id).await?;
+        }
         let mut ended = ChangedUser { before, sessions_ended: 0, tokens_revoked: 0 };
         if let Some(reason) = change.ends_credentials() {
             ended.sessions_ended = tx
