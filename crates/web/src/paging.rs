@@ -30,6 +30,18 @@ impl<T> Paged<T> {
         }
     }
 
+    /// The same page with each row turned into something else (only the rows shown are touched).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            rows: self.rows.into_iter().map(f).collect(),
+            total: self.total,
+            first: self.first,
+            last: self.last,
+            previous: self.previous,
+            next: self.next,
+        }
+    }
+
     /// More than one page: worth a pager.
     pub fn is_split(&self) -> bool {
         self.previous.is_some() || self.next.is_some()

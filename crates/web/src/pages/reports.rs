@@ -222,6 +222,12 @@ fn performance_row(
     ]
 }
 
+/// A coordinator's burnout risk from their utilization and their last 30 days' hours.
+fn risk_of(m: &TeamMember, worked: HoursWorked) -> i64 {
+    let u = utilization_percent(m.caseload, m.max_caseload);
+    burnout_risk(u, worked.overtime_hours(), worked.after_hours_share())
+}
+
 fn workload_row(
     m: &TeamMember,
     worked: HoursWorked,
@@ -241,7 +247,7 @@ fn workload_row(
         format!("{:.0}", f.avg_minutes_per_patient),
         format!("{:.1}", worked.overtime_hours()),
         format!("{:.0}", worked.after_hours_share() * 100.0),
-        burnout_risk(u, worked.overtime_hours(), worked.after_hours_share()).to_string(),
+        risk_of(m, worked).to_string(),
     ]
 }
 
@@ -402,14 +408,7 @@ async fn workload(state: &AppState, user: &CurrentUser) -> AppResult<Report> {
     let worked_by = |m: &TeamMember| worked.get(&m.id).copied().unwrap_or_default();
     let rows: Vec<Vec<String>> =
         team.iter().map(|m| workload_row(m, worked_by(m), now, tz)).collect();
-    let at_risk = team
-        .iter()
-        .filter(|m| {
-            let w = worked_by(m);
-            let u = utilization_percent(m.caseload, m.max_caseload);
-            burnout_risk(u, w.overtime_hours(), w.after_hours_share()) >= BURNOUT_WATCH
-        })
-        .count();
+    let at_risk = team.iter().filter(|m| risk_of(m, worked_by(m)) >= BURNOUT_WATCH).count();
     let mut summary = workload_summary(&team);
     summary.push((
         format!("Burnout risk {BURNOUT_WATCH} or more"),

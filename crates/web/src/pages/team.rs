@@ -520,15 +520,8 @@ fn team_page(
         let mut query = q.clone();
         query.cards = if n == 1 { String::new() } else { n.to_string() };
         format!("/team?{}#workload", serde_urlencoded::to_string(&query).unwrap_or_default())
-    });
-    let cards = Paged {
-        rows: cards.rows.into_iter().map(|m| workload_card(m, now, tz)).collect(),
-        total: cards.total,
-        first: cards.first,
-        last: cards.last,
-        previous: cards.previous,
-        next: cards.next,
-    };
+    })
+    .map(|m| workload_card(m, now, tz));
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let link = |p: i64| {
         let mut query = q.clone();
