@@ -215,51 +215,55 @@ fn coordinators(
         &["CCM", "PCM"],
     ];
     let second_languages = ["Spanish", "Vietnamese", "Tagalog", "Mandarin"];
-    let mut add = |username: String, role: Role, index: usize, rng: &mut Rng| {
-        let mut languages = vec!["English".to_owned()];
-        if index.is_multiple_of(3) {
-            languages.push(second_languages[(index / 3) % second_languages.len()].to_owned());
-        }
-        let first_facility = index % FACILITIES.len();
-        let mut facilities = vec![FACILITIES[first_facility].0.to_owned()];
-        if index.is_multiple_of(2) {
-            facilities.push(FACILITIES[(first_facility + 1) % FACILITIES.len()].0.to_owned());
-        }
-        let availability = match index % 8 {
-            6 => Availability::Limited,
-            7 if role == Role::Coordinator => Availability::Unavailable,
-            _ => Availability::Available,
+    let mut add =
+        |username: String, role: Role, manager: Option<String>, index: usize, rng: &mut Rng| {
+            let mut languages = vec!["English".to_owned()];
+            if index.is_multiple_of(3) {
+                languages.push(second_languages[(index / 3) % second_languages.len()].to_owned());
+            }
+            let first_facility = index % FACILITIES.len();
+            let mut facilities = vec![FACILITIES[first_facility].0.to_owned()];
+            if index.is_multiple_of(2) {
+                facilities.push(FACILITIES[(first_facility + 1) % FACILITIES.len()].0.to_owned());
+            }
+            let availability = match index % 8 {
+                6 => Availability::Limited,
+                7 if role == Role::Coordinator => Availability::Unavailable,
+                _ => Availability::Available,
+            };
+            let max_caseload =
+                (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64
+                    * scale)
+                    .round() as i32;
+            users.push(DemoCoordinator {
+                display_name: staff_name(rng),
+                email: format!("{username}@carelog.invalid"),
+                username,
+                role,
+                password_hash: password_hash.into(),
+                profile: Some(DemoProfile {
+                    manager,
+                    max_caseload,
+                    availability,
+                    work_start: if index.is_multiple_of(2) { "08:00" } else { "09:00" }.into(),
+                    work_end: if index.is_multiple_of(2) { "16:30" } else { "17:30" }.into(),
+                    hired_on: today - Duration::days(rng.range(120, 3000)),
+                    specializations: specialisations[index % specialisations.len()]
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect(),
+                    languages,
+                    facilities,
+                }),
+            });
         };
-        let max_caseload =
-            (if role == Role::Manager { rng.range(15, 22) } else { rng.range(32, 45) } as f64
-                * scale)
-                .round() as i32;
-        users.push(DemoCoordinator {
-            display_name: staff_name(rng),
-            email: format!("{username}@carelog.invalid"),
-            username,
-            role,
-            password_hash: password_hash.into(),
-            profile: Some(DemoProfile {
-                max_caseload,
-                availability,
-                work_start: if index.is_multiple_of(2) { "08:00" } else { "09:00" }.into(),
-                work_end: if index.is_multiple_of(2) { "16:30" } else { "17:30" }.into(),
-                hired_on: today - Duration::days(rng.range(120, 3000)),
-                specializations: specialisations[index % specialisations.len()]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-                languages,
-                facilities,
-            }),
-        });
-    };
     for m in 1..=size.managers() {
-        add(format!("manager{m}"), Role::Manager, m + 100, rng);
+        add(format!("manager{m}"), Role::Manager, None, m + 100, rng);
     }
+    // Each manager leads a team: the coordinators dealt to them in turn.
     for c in 1..=size.coordinators {
-        add(format!("coord{c}"), Role::Coordinator, c - 1, rng);
+        let manager = format!("manager{}", (c - 1) % size.managers() + 1);
+        add(format!("coord{c}"), Role::Coordinator, Some(manager), c - 1, rng);
     }
     users
 }

@@ -796,8 +796,19 @@ async fn queue_and_report_filters_combine_and_explain_a_bad_date() {
 async fn the_workload_cards_come_a_page_at_a_time() {
     let app = spawn_app().await;
     let (manager, _) = app.sign_in("manager1").await;
+    let (admin, _) = app.sign_in("admin").await;
+    let manager1 = app.user_id("manager1").await.to_string();
     for n in 0..10 {
         let id = app.add_coordinator(&format!("extra{n}"), &format!("Extra Coordinator {n}")).await;
+        // Added by hand, they are on nobody's team until an admin says who manages them.
+        let (status, _) = app
+            .post_form(
+                &admin,
+                &format!("/team/coordinators/{id}/manager"),
+                &[("manager", &manager1)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
         // A coordinator added by hand starts Unavailable; the manager opens them for patients.
         let (status, _) = set_profile(&app, &manager, id, "30", "Available").await;
         assert_eq!(status, StatusCode::OK);
@@ -1450,7 +1461,8 @@ async fn caseloads_as_of_a_past_instant_count_each_patients_latest_assignment_by
     for days_ago in [0, 7, 30, 90, 3650] {
         // Whole seconds, as the store writes instants (SQLite compares their text).
         let when = chrono::SubsecRound::trunc_subsecs(Utc::now() - Duration::days(days_ago), 0);
-        let caseloads = app.store.caseloads_at(when).await.unwrap();
+        let caseloads =
+            app.store.caseloads_at(when, carelog_store::TeamOf::Practice).await.unwrap();
         let expected_total = app
             .store
             .scalar_for_test(

@@ -189,13 +189,23 @@ impl TestApp {
 
     /// Adds a coordinator (password "demo") behind the server's back, as an admin would.
     pub async fn add_coordinator(&self, username: &str, display_name: &str) -> UserId {
+        self.add_person(username, display_name, carelog_domain::role::Role::Coordinator).await
+    }
+
+    /// Adds a person with `role` and the password "demo", as an admin would.
+    pub async fn add_person(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: carelog_domain::role::Role,
+    ) -> UserId {
         let hash = carelog_app::passwords::hash_password("demo").unwrap();
         let new = carelog_store::NewUser {
             username,
             display_name,
             email: None,
             password_hash: &hash,
-            role: carelog_domain::role::Role::Coordinator,
+            role,
         };
         let event = carelog_store::NewAuditEvent {
             user_id: None,

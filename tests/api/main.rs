@@ -32,5 +32,6 @@ mod shutdown;
 mod smtp_sink;
 mod sqlite_build;
 mod team_cache;
+mod teams;
 mod vocabulary;
 mod workday;

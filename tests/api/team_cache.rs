@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use carelog_store::{Store, TeamWindows};
+use carelog_store::{Store, TeamOf, TeamWindows};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 
@@ -30,9 +30,9 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let coordinator = app.user_id("coord1").await;
-    let first = app.figures.team(windows()).await.unwrap();
+    let first = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
     assert!(
-        Arc::ptr_eq(&first, &app.figures.team(windows()).await.unwrap()),
+        Arc::ptr_eq(&first, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
         "unchanged: served from memory"
     );
     // Reads and their audit events change nothing the team figures read.
@@ -41,7 +41,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(),
         StatusCode::OK
     );
-    assert!(Arc::ptr_eq(&first, &app.figures.team(windows()).await.unwrap()));
+    assert!(Arc::ptr_eq(&first, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()));
 
     let member = |team: &[carelog_store::TeamMember]| {
         team.iter().find(|m| m.id == coordinator).cloned().unwrap()
@@ -64,7 +64,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ),
     )
     .await;
-    let after = member(&app.figures.team(windows()).await.unwrap());
+    let after = member(&app.figures.team(windows(), TeamOf::Practice).await.unwrap());
     assert_eq!(after.max_caseload, before.max_caseload + 3, "a profile");
     assert_eq!(after.caseload, before.caseload - 1, "a patient's status");
     assert_eq!(after.entries, before.entries + 1, "a new log entry");
@@ -84,11 +84,11 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("generated_tasks", "status"),
         ("coordinator_task_log", "minutes"),
     ] {
-        let kept = app.figures.team(windows()).await.unwrap();
-        assert!(Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()));
+        let kept = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
+        assert!(Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()));
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
-            !Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()),
+            !Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
             "a change to {table}.{column} is seen"
         );
     }
@@ -100,10 +100,10 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("patients", "care_plan_status"),
         ("users", "email"),
     ] {
-        let kept = app.figures.team(windows()).await.unwrap();
+        let kept = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
-            Arc::ptr_eq(&kept, &app.figures.team(windows()).await.unwrap()),
+            Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
             "{table}.{column} feeds no team figure"
         );
     }
@@ -113,8 +113,8 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
 async fn a_task_entry_moves_the_team_activity_but_not_the_queue_trends() {
     let app = spawn_app().await;
     let now = Utc::now();
-    let trends = app.figures.queue_trends(now).await.unwrap();
-    let team = app.figures.team(windows()).await.unwrap();
+    let trends = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
+    let team = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id("Communication: Phone").await.to_string();
@@ -127,14 +127,14 @@ async fn a_task_entry_moves_the_team_activity_but_not_the_queue_trends() {
     let (status, _) = app.post_form(&client, "/tasks", &fields).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        Arc::ptr_eq(&trends, &app.figures.queue_trends(now).await.unwrap()),
+        Arc::ptr_eq(&trends, &app.figures.queue_trends(now, TeamOf::Practice).await.unwrap()),
         "who carries which patients is unchanged"
     );
     let coordinator = app.user_id("coord1").await;
     let entries_of = |team: &[carelog_store::TeamMember]| {
         team.iter().find(|m| m.id == coordinator).map(|m| m.entries)
     };
-    let after = app.figures.team(windows()).await.unwrap();
+    let after = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
     assert_eq!(entries_of(&after), entries_of(&team).map(|n| n + 1), "the activity moved");
 }
 
@@ -143,8 +143,8 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let now = Utc::now();
-    let first = app.figures.queue_trends(now).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &app.figures.queue_trends(now).await.unwrap()));
+    let first = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
+    assert!(Arc::ptr_eq(&first, &app.figures.queue_trends(now, TeamOf::Practice).await.unwrap()));
     // An assigned patient whose assignment is undone, handed off 25 hours ago: pending a day ago.
     let patient = app
         .store
@@ -161,6 +161,6 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
         &format!("UPDATE patients SET provider_handoff_at = '{day_ago}' WHERE id = {patient}"),
     )
     .await;
-    let after = app.figures.queue_trends(now).await.unwrap();
+    let after = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
     assert_eq!(after.pending_yesterday, first.pending_yesterday + 1);
 }

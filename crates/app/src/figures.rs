@@ -11,7 +11,7 @@ use carelog_domain::ids::TaskTypeId;
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
     BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, PatientFacts, QueueTrends, Store,
-    StoreError, TeamMember, TeamWindows,
+    StoreError, TeamMember, TeamOf, TeamWindows,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -23,6 +23,9 @@ use crate::cache::RevisionCache;
 const SUMMARIES_KEPT: usize = 4;
 /// Totals kept for trend charts: small, so many.
 const TOTALS_KEPT: usize = 256;
+/// Teams whose figures are kept: each a handful of people, so enough for every manager of a large
+/// practice, and the whole practice's.
+const TEAMS_KEPT: usize = 512;
 /// Task types (51 in the catalogue) with room for those an admin adds.
 const AVERAGES_KEPT: usize = 512;
 
@@ -52,8 +55,8 @@ struct Kept {
     /// recomputed from its minutes alone.
     patients: RevisionCache<(), i64, Vec<PatientFacts>>,
     practice: RevisionCache<YearMonth, i64, LoggedMonth>,
-    team: RevisionCache<TeamWindows, i64, Vec<TeamMember>>,
-    trends: RevisionCache<DateTime<Utc>, i64, QueueTrends>,
+    team: RevisionCache<(TeamWindows, TeamOf), i64, Vec<TeamMember>>,
+    trends: RevisionCache<(DateTime<Utc>, TeamOf), i64, QueueTrends>,
     /// A type's average over the window ending at the start of an hour, kept for that hour.
     averages: RevisionCache<TaskTypeId, DateTime<Utc>, Option<f64>>,
 }
@@ -67,8 +70,8 @@ impl Figures {
             closed_totals: RevisionCache::new(TOTALS_KEPT),
             patients: RevisionCache::new(1),
             practice: RevisionCache::new(2),
-            team: RevisionCache::new(2),
-            trends: RevisionCache::new(2),
+            team: RevisionCache::new(TEAMS_KEPT),
+            trends: RevisionCache::new(TEAMS_KEPT),
             averages: RevisionCache::new(AVERAGES_KEPT),
         };
         Figures { store, kept: Arc::new(kept), tz }
@@ -218,17 +221,21 @@ impl Figures {
         Ok(*kept)
     }
 
-    /// Every active caseload holder with the figures the workload cards and the match score use.
-    pub async fn team(&self, windows: TeamWindows) -> Result<Arc<Vec<TeamMember>>> {
+    /// Every active caseload holder of the practice or a team, with the figures the workload cards
+    /// and the match score use.
+    pub async fn team(&self, windows: TeamWindows, of: TeamOf) -> Result<Arc<Vec<TeamMember>>> {
         let revision = self.store.team_revision().await?;
-        self.kept.team.get_or_compute(windows, revision, || self.store.compute_team(windows)).await
+        let compute = || self.store.compute_team(windows, of);
+        self.kept.team.get_or_compute((windows, of), revision, compute).await
     }
 
-    /// The queue's week-ago caseloads and pending counts, as of the start of `now`'s minute.
-    pub async fn queue_trends(&self, now: DateTime<Utc>) -> Result<Arc<QueueTrends>> {
+    /// The queue's week-ago caseloads (the practice's or a team's) and pending counts, as of the
+    /// start of `now`'s minute.
+    pub async fn queue_trends(&self, now: DateTime<Utc>, of: TeamOf) -> Result<Arc<QueueTrends>> {
         let minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
         let revision = self.store.caseload_revision().await?;
-        self.kept.trends.get_or_compute(minute, revision, || self.store.queue_trends(minute)).await
+        let compute = || self.store.queue_trends(minute, of);
+        self.kept.trends.get_or_compute((minute, of), revision, compute).await
     }
 
     /// The practice's average minutes for a task type over the 90 days before the start of `now`'s

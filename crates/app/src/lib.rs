@@ -37,6 +37,7 @@ pub mod task_log;
 pub mod team;
 pub mod team_facts;
 pub mod team_measures;
+pub mod teams;
 pub mod timer;
 pub mod upkeep;
 

@@ -10,7 +10,7 @@ pub use carelog_store::{
     PanelFilter, PanelPatient, PatientDetail, PatientEnrollment, PatientListRow,
     PatientMonthMinutes, PatientPick, Practitioner, ProfileUpdate, QualityWindow, QueueFilter,
     QueuePage, QueueRow, QueueSort, QueueTrends, QueueView, ReviewsOf, RunningTimer, SampleEntry,
-    ScheduleRow, ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamMember,
-    TeamWindows, TimerBadge, User,
+    ScheduleRow, ScoreParts, SeniorReview, SnapshotRow, StoreError, TaskTypeRow, TeamListing,
+    TeamMember, TeamOf, TeamWindows, TimerBadge, User,
 };
 pub use carelog_store::{OrphanedCaseload, SessionListing, UserAccount};

@@ -13,7 +13,7 @@ use carelog_store::{
     AssignmentRecord, CoordinatorMonthRow, EntryOwner, Finalized, FirstAssignment, Named,
     NewAssignment, NewAuditEvent, NewReview, NewSurvey, ProfileUpdate, QualityWindow, QueueFilter,
     QueuePage, QueueRow, QueueTrends, ReviewsOf, SampleEntry, SeniorReview, SupersededReview,
-    SurveyPatient, TeamMember,
+    SurveyPatient, TeamMember, TeamOf,
 };
 use chrono::{DateTime, Utc};
 
@@ -21,11 +21,14 @@ use crate::actor::audit_event;
 use crate::assignment::NOTES_LIMIT;
 use crate::notify::Notice;
 use crate::team_facts::windows;
+use crate::teams::TeamView;
 use crate::{Actor, App, ServiceError, ServiceResult};
 
 /// What Tab 3's queue page shows: a page of the queue, how many are overdue, the team with its
 /// trends, and the filters' choices.
 pub struct TeamOverview {
+    /// Which team the cards and trends are bounded by, and the switcher's choices.
+    pub view: TeamView,
     pub queue: QueuePage,
     pub overdue: i64,
     pub team: Arc<Vec<TeamMember>>,
@@ -103,10 +106,21 @@ impl App {
         if actor.role.sees_team_oversight() { Ok(()) } else { Err(ServiceError::Forbidden) }
     }
 
-    /// Every coordinator and manager with their figures over the team windows ending now.
+    /// The caseload holders of the actor's team (a manager's own, else the practice) with their
+    /// figures over the team windows ending now.
     pub async fn team_members(&self, actor: &Actor) -> ServiceResult<Arc<Vec<TeamMember>>> {
+        let of = self.default_team(actor).await?;
+        self.team_members_of(actor, of).await
+    }
+
+    /// The caseload holders of one team, or of the practice, with their figures.
+    pub async fn team_members_of(
+        &self,
+        actor: &Actor,
+        of: TeamOf,
+    ) -> ServiceResult<Arc<Vec<TeamMember>>> {
         self.require_oversight(actor)?;
-        Ok(self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?)
+        Ok(self.figures.team(windows(Utc::now(), self.settings.time_zone), of).await?)
     }
 
     /// A page of the assignment queue under `filter`, and how many rows match.
@@ -120,14 +134,17 @@ impl App {
     }
 
     /// Tab 3's queue page: the rows `filter` selects (page `page`), how many waited past
-    /// `overdue_before`, the team and its trends; the read is audited.
+    /// `overdue_before`, the team (`chosen` by an admin, else the actor's) and its trends; the read
+    /// is audited. The queue is the practice's: a waiting patient belongs to no team yet.
     pub async fn team_overview(
         &self,
         actor: &Actor,
         filter: &QueueFilter,
         page: i64,
         overdue_before: DateTime<Utc>,
+        chosen: Option<UserId>,
     ) -> ServiceResult<TeamOverview> {
+        let view = self.team_view(actor, chosen).await?;
         let queue = self.assignment_queue(actor, filter).await?;
         let overdue_filter = QueueFilter {
             overdue_before: Some(overdue_before),
@@ -136,12 +153,13 @@ impl App {
             ..QueueFilter::default()
         };
         let overdue = self.store.assignment_queue(&overdue_filter).await?.total;
-        let team = self.team_members(actor).await?;
-        let (trends, pending) = self.queue_trends(actor).await?;
-        let detail = format!("{} rows, page {page}", queue.total);
+        let team = self.team_members_of(actor, view.of).await?;
+        let (trends, pending) = self.queue_trends(actor, view.of).await?;
+        let detail = format!("{} rows, page {page}; {}", queue.total, view.name);
         let listed = queue.rows.iter().map(|r| r.id).collect();
         self.audit_read(actor, "team.queue", listed, detail).await?;
         Ok(TeamOverview {
+            view,
             queue,
             overdue,
             team,
@@ -179,10 +197,14 @@ impl App {
         Ok(self.store.queue_entry(patient_id).await?)
     }
 
-    /// Tab 3's trend cards: caseloads a week ago, the queue's length yesterday and now.
-    pub async fn queue_trends(&self, actor: &Actor) -> ServiceResult<(Arc<QueueTrends>, i64)> {
+    /// Tab 3's trend cards: the team's caseloads a week ago, the queue's length yesterday and now.
+    pub async fn queue_trends(
+        &self,
+        actor: &Actor,
+        of: TeamOf,
+    ) -> ServiceResult<(Arc<QueueTrends>, i64)> {
         self.require_oversight(actor)?;
-        let trends = self.figures.queue_trends(Utc::now()).await?;
+        let trends = self.figures.queue_trends(Utc::now(), of).await?;
         Ok((trends, self.store.assignment_queue_length().await?))
     }
 

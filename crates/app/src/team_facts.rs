@@ -121,7 +121,8 @@ impl App {
         &self,
         actor: &crate::Actor,
     ) -> ServiceResult<Vec<(TeamMember, Option<String>)>> {
-        let team = self.figures.team(windows(Utc::now(), self.settings.time_zone)).await?;
+        let now = windows(Utc::now(), self.settings.time_zone);
+        let team = self.figures.team(now, carelog_store::TeamOf::Practice).await?;
         let usernames: std::collections::HashMap<UserId, String> = if actor.role.administers() {
             self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect()
         } else {

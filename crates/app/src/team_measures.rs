@@ -100,6 +100,7 @@ impl App {
         let first = this_monday - Duration::weeks(weeks - 1);
         let since = carelog_domain::practice_time::start_of_day(first, tz);
         let times = self.store.assignment_times_since(since).await?;
+        let of = self.default_team(actor).await?;
         let mut trends = Vec::new();
         for k in 0..weeks {
             let week_start = first + Duration::weeks(k);
@@ -113,7 +114,7 @@ impl App {
                     day >= week_start && day < week_start + Duration::weeks(1)
                 })
                 .count();
-            let caseloads = self.store.caseloads_at(end).await?;
+            let caseloads = self.store.caseloads_at(end, of).await?;
             let loads: Vec<Load> = team
                 .iter()
                 .map(|m| Load { caseload: caseloads.get(&m.id).copied().unwrap_or(0), ..load(m) })

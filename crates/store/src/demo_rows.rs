@@ -30,6 +30,8 @@ pub struct DemoCoordinator {
 }
 
 pub struct DemoProfile {
+    /// Who manages them, by username.
+    pub manager: Option<String>,
     pub max_caseload: i32,
     pub availability: Availability,
     pub work_start: String,
@@ -335,8 +337,10 @@ impl Store {
         for u in &practice.users {
             let Some(p) = &u.profile else { continue };
             let id = lookup(&users, &u.username, "user")?;
+            let manager = p.manager.as_deref().map(|m| lookup(&users, m, "manager")).transpose()?;
             profiles.push(vec![
                 id.into(),
+                manager.into(),
                 p.max_caseload.into(),
                 p.availability.into(),
                 p.work_start.clone().into(),
@@ -353,7 +357,15 @@ impl Store {
             self,
             &tx,
             "coordinator_profiles",
-            &["user_id", "max_caseload", "availability", "work_start", "work_end", "hired_on"],
+            &[
+                "user_id",
+                "manager_id",
+                "max_caseload",
+                "availability",
+                "work_start",
+                "work_end",
+                "hired_on",
+            ],
             profiles,
         )
         .await?;

@@ -15,6 +15,7 @@ use sea_orm::FromQueryResult;
 
 use crate::billing::{PatientFacts, patient_months};
 use crate::connection::at;
+use crate::team::TeamOf;
 use crate::team_revisions::TeamScope;
 use crate::{Result, Store};
 
@@ -153,9 +154,9 @@ impl Store {
     }
 
     /// The queue's week-ago caseloads and pending counts as of `minute`.
-    pub async fn queue_trends(&self, minute: DateTime<Utc>) -> Result<QueueTrends> {
+    pub async fn queue_trends(&self, minute: DateTime<Utc>, of: TeamOf) -> Result<QueueTrends> {
         Ok(QueueTrends {
-            caseloads_week_ago: self.caseloads_at(minute - Duration::days(7)).await?,
+            caseloads_week_ago: self.caseloads_at(minute - Duration::days(7), of).await?,
             pending_yesterday: self.pending_at(minute - Duration::days(1)).await?,
         })
     }

@@ -49,6 +49,7 @@ mod summary;
 mod task_log;
 mod team;
 mod team_revisions;
+mod teams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod timers;
@@ -106,7 +107,8 @@ pub use schedules::ScheduleRow;
 pub use sessions::{SessionListing, SessionRecord};
 pub use summary::MonthSummary;
 pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
-pub use team::{TeamMember, TeamWindows};
+pub use team::{TeamMember, TeamOf, TeamWindows};
+pub use teams::TeamListing;
 pub use timers::{RunningTimer, TimerBadge};
 pub use users::{ChangedUser, Login, NewUser, OrphanedCaseload, User, UserAccount, UserChange};
 

@@ -129,6 +129,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "a senior review closes as superseded when the patient is assigned another way",
         sql: include_str!("../migrations/0023_senior_review_superseded.sql"),
     },
+    Migration {
+        version: 24,
+        description: "who manages whom: each caseload holder's manager",
+        sql: include_str!("../migrations/0024_teams.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).

@@ -14,12 +14,38 @@ use crate::connection::at;
 use crate::keys::key;
 use crate::{Result, Store};
 
+/// Whose figures to read: the whole practice, or the team a manager leads (the people whose manager
+/// they are, and themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TeamOf {
+    Practice,
+    LedBy(UserId),
+}
+
+impl TeamOf {
+    /// `AND <column> IN (…)` for a team's members, nothing for the practice. The ids are integers
+    /// read from the database and formatted here, never user text.
+    fn members_in(self, column: &str, members: &[UserId]) -> String {
+        match self {
+            TeamOf::Practice => String::new(),
+            TeamOf::LedBy(_) => {
+                let ids: Vec<String> = members.iter().map(|m| m.0.to_string()).collect();
+                // An empty team still has its leader, so the list is never empty; NULL keeps it valid.
+                let ids = if ids.is_empty() { "NULL".to_owned() } else { ids.join(", ") };
+                format!(" AND {column} IN ({ids})")
+            }
+        }
+    }
+}
+
 /// One caseload holder: their profile and what the log, the assignments and the reviews say of them.
 #[derive(Debug, Clone)]
 pub struct TeamMember {
     pub id: UserId,
     pub name: String,
     pub role: Role,
+    /// Who manages them (an admin sets it); None when nobody does.
+    pub manager_id: Option<UserId>,
     pub max_caseload: i64,
     pub availability: Availability,
     pub work_start: String,
@@ -61,6 +87,7 @@ struct ProfileRow {
     id: UserId,
     display_name: String,
     role: Role,
+    manager_id: Option<UserId>,
     max_caseload: i32,
     availability: Availability,
     work_start: String,
@@ -125,21 +152,31 @@ struct Count {
 }
 
 impl Store {
-    /// The team as the database stands now (`carelog_app::figures` keeps it).
-    pub async fn compute_team(&self, windows: TeamWindows) -> Result<Vec<TeamMember>> {
+    /// The team as the database stands now (`carelog_app::figures` keeps it): every caseload holder,
+    /// or one manager's team, each read bounded by its members.
+    pub async fn compute_team(&self, windows: TeamWindows, of: TeamOf) -> Result<Vec<TeamMember>> {
         let mut team: BTreeMap<UserId, TeamMember> = BTreeMap::new();
+        let (led, params) = match of {
+            TeamOf::Practice => ("", vec![]),
+            TeamOf::LedBy(m) => (" AND (c.manager_id = $1 OR u.id = $1)", vec![m.into()]),
+        };
         let profiles: Vec<ProfileRow> = self
             .rows(
-                "SELECT u.id, u.display_name, u.role, c.max_caseload, c.availability, c.work_start, c.work_end
-                 FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.is_active = TRUE",
-                vec![],
+                &format!(
+                    "SELECT u.id, u.display_name, u.role, c.manager_id, c.max_caseload, c.availability, c.work_start, c.work_end
+                     FROM users u JOIN coordinator_profiles c ON c.user_id = u.id WHERE u.is_active = TRUE{led}"
+                ),
+                params,
             )
             .await?;
+        let ids: Vec<UserId> = profiles.iter().map(|p| p.id).collect();
+        let members_in = |column: &str| of.members_in(column, &ids);
         for p in profiles {
             let member = TeamMember {
                 id: p.id,
                 name: p.display_name,
                 role: p.role,
+                manager_id: p.manager_id,
                 max_caseload: i64::from(p.max_caseload),
                 availability: p.availability,
                 work_start: p.work_start,
@@ -163,12 +200,21 @@ impl Store {
             team.insert(p.id, member);
         }
         let lists = [
-            "SELECT user_id, specialization AS value FROM coordinator_specializations ORDER BY specialization",
-            "SELECT user_id, language AS value FROM coordinator_languages ORDER BY language",
-            "SELECT cf.user_id, f.name AS value FROM coordinator_facilities cf JOIN facilities f ON f.id = cf.facility_id ORDER BY f.name",
+            format!(
+                "SELECT user_id, specialization AS value FROM coordinator_specializations WHERE 1 = 1{} ORDER BY specialization",
+                members_in("user_id")
+            ),
+            format!(
+                "SELECT user_id, language AS value FROM coordinator_languages WHERE 1 = 1{} ORDER BY language",
+                members_in("user_id")
+            ),
+            format!(
+                "SELECT cf.user_id, f.name AS value FROM coordinator_facilities cf JOIN facilities f ON f.id = cf.facility_id WHERE 1 = 1{} ORDER BY f.name",
+                members_in("cf.user_id")
+            ),
         ];
         for (list, sql) in lists.into_iter().enumerate() {
-            for v in self.rows::<MemberValue>(sql, vec![]).await? {
+            for v in self.rows::<MemberValue>(&sql, vec![]).await? {
                 if let Some(m) = team.get_mut(&v.user_id) {
                     [&mut m.specializations, &mut m.languages, &mut m.facilities_served][list]
                         .push(v.value);
@@ -180,8 +226,9 @@ impl Store {
                 &format!(
                     "SELECT p.coordinator_id, COALESCE(f.name, '') AS facility, COUNT(*) AS n FROM patients p
                      LEFT JOIN facilities f ON f.id = p.facility_id
-                     WHERE p.status = {} AND p.coordinator_id IS NOT NULL GROUP BY p.coordinator_id, f.name",
-                    key(PatientStatus::Active)
+                     WHERE p.status = {} AND p.coordinator_id IS NOT NULL{} GROUP BY p.coordinator_id, f.name",
+                    key(PatientStatus::Active),
+                    members_in("p.coordinator_id")
                 ),
                 vec![],
             )
@@ -194,16 +241,19 @@ impl Store {
                 }
             }
         }
-        // `+coordinator_id` keeps SQLite from walking the (coordinator, time) index to save a sort: the
-        // window is a small slice of the log, read from the time index alone (1 s → 25 ms at 790,000 entries).
-        for a in self
-            .rows::<Activity>(
-                "SELECT +coordinator_id AS coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
-                 FROM coordinator_task_log WHERE task_at >= $1 GROUP BY +coordinator_id",
-                vec![at(windows.activity_since)],
-            )
-            .await?
-        {
+        // For the practice, `+coordinator_id` keeps SQLite from walking the (coordinator, time) index to
+        // save a sort: the window is a small slice of the log, read from the time index alone (1 s → 25 ms
+        // at 790,000 entries). A team's few members are each read from that index instead.
+        let activity = match of {
+            TeamOf::Practice => "SELECT +coordinator_id AS coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                 FROM coordinator_task_log WHERE task_at >= $1 GROUP BY +coordinator_id".to_owned(),
+            TeamOf::LedBy(_) => format!(
+                "SELECT coordinator_id, COUNT(*) AS entries, COALESCE(SUM(minutes), 0) AS minutes, COUNT(DISTINCT patient_id) AS patients
+                 FROM coordinator_task_log WHERE task_at >= $1{} GROUP BY coordinator_id",
+                members_in("coordinator_id")
+            ),
+        };
+        for a in self.rows::<Activity>(&activity, vec![at(windows.activity_since)]).await? {
             if let Some(m) = team.get_mut(&a.coordinator_id) {
                 m.entries = a.entries;
                 m.minutes = a.minutes;
@@ -212,7 +262,10 @@ impl Store {
         }
         for a in self
             .rows::<LastAssignment>(
-                "SELECT coordinator_id, MAX(assigned_at) AS last FROM assignments GROUP BY coordinator_id",
+                &format!(
+                    "SELECT coordinator_id, MAX(assigned_at) AS last FROM assignments WHERE 1 = 1{} GROUP BY coordinator_id",
+                    members_in("coordinator_id")
+                ),
                 vec![],
             )
             .await?
@@ -223,8 +276,8 @@ impl Store {
         }
         for r in self
             .rows::<Reviews>(
-                "SELECT coordinator_id, COUNT(*) AS n, SUM(rating) AS rating, SUM(CASE WHEN accurate THEN 1 ELSE 0 END) AS accurate
-                 FROM qa_reviews WHERE reviewed_at >= $1 GROUP BY coordinator_id",
+                &format!("SELECT coordinator_id, COUNT(*) AS n, SUM(rating) AS rating, SUM(CASE WHEN accurate THEN 1 ELSE 0 END) AS accurate
+                 FROM qa_reviews WHERE reviewed_at >= $1{} GROUP BY coordinator_id", members_in("coordinator_id")),
                 vec![at(windows.quality_since)],
             )
             .await?
@@ -237,7 +290,7 @@ impl Store {
         }
         for s in self
             .rows::<Surveys>(
-                "SELECT coordinator_id, COUNT(*) AS n, SUM(score) AS total FROM satisfaction_surveys WHERE surveyed_on >= $1 GROUP BY coordinator_id",
+                &format!("SELECT coordinator_id, COUNT(*) AS n, SUM(score) AS total FROM satisfaction_surveys WHERE surveyed_on >= $1{} GROUP BY coordinator_id", members_in("coordinator_id")),
                 vec![windows.quality_since_date.into()],
             )
             .await?
@@ -250,8 +303,9 @@ impl Store {
         for c in self
             .rows::<Completion>(
                 &format!(
-                    "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = {} AND completed_at >= $1",
-                    key(TaskStatus::Completed)
+                    "SELECT coordinator_id, due_date, completed_at FROM generated_tasks WHERE status = {} AND completed_at >= $1{}",
+                    key(TaskStatus::Completed),
+                    members_in("coordinator_id")
                 ),
                 vec![at(windows.activity_since)],
             )
@@ -269,20 +323,41 @@ impl Store {
     /// Active patients per coordinator as the assignments stood at `when`: each patient counts for the
     /// coordinator of their latest assignment by then, and a patient with no assignment recorded at
     /// all (given a coordinator before carelog kept them, or by an import) for their coordinator now.
+    /// A team's read looks only at the patients its members were ever given.
     /// (Latest ids found in one pass over the (patient, time) index, not one correlated lookup per
     /// assignment: 4× faster at 10,000 patients.)
-    pub async fn caseloads_at(&self, when: DateTime<Utc>) -> Result<BTreeMap<UserId, i64>> {
+    pub async fn caseloads_at(
+        &self,
+        when: DateTime<Utc>,
+        of: TeamOf,
+    ) -> Result<BTreeMap<UserId, i64>> {
         let active = key(PatientStatus::Active);
+        let (theirs, current) = match of {
+            TeamOf::Practice => (String::new(), String::new()),
+            TeamOf::LedBy(m) => {
+                // An integer id formatted here, never user text.
+                let members = format!(
+                    "(SELECT user_id FROM coordinator_profiles WHERE manager_id = {m} OR user_id = {m})",
+                    m = m.0
+                );
+                (
+                    format!(
+                        " AND patient_id IN (SELECT patient_id FROM assignments WHERE coordinator_id IN {members})"
+                    ),
+                    format!(" AND p.coordinator_id IN {members}"),
+                )
+            }
+        };
         let rows: Vec<Count> = self
             .rows(
                 &format!(
                     "SELECT a.coordinator_id, COUNT(*) AS n
-                     FROM (SELECT patient_id, MAX(id) AS id FROM assignments WHERE assigned_at <= $1 GROUP BY patient_id) latest
+                     FROM (SELECT patient_id, MAX(id) AS id FROM assignments WHERE assigned_at <= $1{theirs} GROUP BY patient_id) latest
                      JOIN assignments a ON a.id = latest.id JOIN patients p ON p.id = a.patient_id
                      WHERE p.status = {active} GROUP BY a.coordinator_id
                      UNION ALL
                      SELECT p.coordinator_id, COUNT(*) AS n FROM patients p
-                     WHERE p.status = {active} AND p.coordinator_id IS NOT NULL
+                     WHERE p.status = {active} AND p.coordinator_id IS NOT NULL{current}
                        AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.patient_id = p.id)
                      GROUP BY p.coordinator_id"
                 ),

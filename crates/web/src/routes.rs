@@ -74,6 +74,7 @@ fn team() -> Router<AppState> {
     Router::new()
         .route("/team", get(pages::team::page))
         .route("/team/coordinators/{id}", get(pages::profiles::page).post(pages::profiles::save))
+        .route("/team/coordinators/{id}/manager", post(pages::profiles::set_manager))
         .route("/team/quality", get(pages::quality::page))
         .route("/team/quality/review", get(pages::quality::review_page))
         .route("/team/quality/reviews", post(pages::quality::record_review))

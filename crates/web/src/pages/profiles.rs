@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Shell, Tab, render};
-use crate::context::{CurrentUser, ManagerUser};
+use crate::context::{AdminUser, CurrentUser, ManagerUser};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -36,6 +36,10 @@ struct ProfilePage {
     languages: String,
     error: Option<String>,
     saved: bool,
+    /// Who manages them, in words, and (for an admin) the managers to choose from.
+    manager: String,
+    managers: Vec<carelog_app::model::NamedUser>,
+    may_set_manager: bool,
 }
 
 impl ProfilePage {
@@ -125,7 +129,16 @@ async fn show(
     let form = form.unwrap_or_else(|| profile_as_recorded(&m, &all_facilities));
     super::audit(state, user, "team.profile_view", None, format!("coordinator {}", m.id)).await?;
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let managers = state.app.managers(&user.actor()).await?;
+    let manager = m
+        .manager_id
+        .and_then(|id| managers.iter().find(|x| x.id == id))
+        .map(|x| x.name.clone())
+        .unwrap_or_else(|| "nobody (on no manager's team)".into());
     let page = ProfilePage {
+        manager,
+        managers,
+        may_set_manager: user.role().administers(),
         shell: Shell::load(state, user, Tab::Team).await?,
         figures: profile_figures(&m, Utc::now(), state.settings.time_zone),
         facilities: all_facilities
@@ -290,6 +303,36 @@ pub async fn save(
     );
     state.app.update_profile(&user.actor(), m.id, &update, detail).await?;
     Ok(Redirect::to(&format!("/team/coordinators/{}?saved=1", m.id)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ManagerForm {
+    #[serde(default)]
+    manager: String,
+}
+
+/// An admin sets who manages this person: a manager from the list, or nobody.
+pub async fn set_manager(
+    State(state): State<AppState>,
+    AdminUser(user): AdminUser,
+    Path(raw_id): Path<String>,
+    Form(form): Form<ManagerForm>,
+) -> AppResult<Response> {
+    let m = member(&state, &user, &raw_id).await?;
+    let manager = match super::listed_id::<UserId>("Manager", &form.manager) {
+        Ok(manager) => manager,
+        Err(AppError::BadRequest(message)) => {
+            return show(&state, &user, m, None, Some(message), false).await;
+        }
+        Err(e) => return Err(e),
+    };
+    match state.app.set_manager(&user.actor(), m.id, manager).await {
+        Ok(()) => Ok(Redirect::to(&format!("/team/coordinators/{}?saved=1", m.id)).into_response()),
+        Err(carelog_app::ServiceError::Refused(message)) => {
+            show(&state, &user, m, None, Some(message), false).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -64,6 +64,9 @@ pub struct QueueQuery {
     /// The page of workload cards (a large practice has hundreds of coordinators).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cards: String,
+    /// The team whose workload is shown (an admin's choice: its manager's id; empty for every team).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub team: String,
     /// Preselects a coordinator on the assign screen (from a workload card's "Assign Patient").
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub coordinator: String,
@@ -119,6 +122,12 @@ struct TeamPage {
     overdue: i64,
     sla_hours: i64,
     cards: Paged<WorkloadCard>,
+    /// The team the cards and the utilization are bounded by, and an admin's choices.
+    team_name: String,
+    teams: Vec<carelog_app::model::TeamListing>,
+    unmanaged: i64,
+    /// The queue's filters, kept as hidden fields when an admin switches team.
+    kept_filters: Vec<(String, String)>,
     lines: Vec<QueueLine>,
     total: i64,
     page: i64,
@@ -487,7 +496,9 @@ pub async fn page(
         Err(e) => return Err(e),
     };
     let overdue_cutoff = overdue_before(Utc::now(), sla);
-    let overview = state.app.team_overview(&user.actor(), &filter, page, overdue_cutoff).await?;
+    let chosen = listed_id("Team", &q.team)?;
+    let overview =
+        state.app.team_overview(&user.actor(), &filter, page, overdue_cutoff, chosen).await?;
     let shell = Shell::load(&state, &user, Tab::Team).await?;
     let status = if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let mut view = team_page(shell, q, overview, page, sla, state.settings.time_zone)?;
@@ -509,8 +520,17 @@ fn team_page(
     tz: Tz,
 ) -> AppResult<TeamPage> {
     let now = Utc::now();
-    let TeamOverview { queue, overdue, team, trends, pending, facilities, providers, to_reassign } =
-        overview;
+    let TeamOverview {
+        view,
+        queue,
+        overdue,
+        team,
+        trends,
+        pending,
+        facilities,
+        providers,
+        to_reassign,
+    } = overview;
     let QueuePage { rows, total } = queue;
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
@@ -529,7 +549,17 @@ fn team_page(
         format!("/team?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
     };
     let (coordinator_param, assigning_to) = assigning_to(&q, &team)?;
+    let kept_filters = {
+        let mut kept = q.clone();
+        (kept.team, kept.cards, kept.notice) = (String::new(), String::new(), String::new());
+        serde_urlencoded::from_str(&serde_urlencoded::to_string(&kept).unwrap_or_default())
+            .unwrap_or_default()
+    };
     Ok(TeamPage {
+        team_name: view.name,
+        teams: view.teams,
+        unmanaged: view.unmanaged,
+        kept_filters,
         shell,
         utilization: utilization_now.map(|u| format!("{u:.0}%")).unwrap_or_else(|| "—".into()),
         utilization_trend,
