@@ -86,7 +86,7 @@ async fn a_manager_sees_the_team_they_manage_and_an_admin_switches_between_teams
     let (_, page) = get(&admin, &app, "/team").await;
     assert!(page.contains("Every team"), "{page}");
     assert!(page.contains("data-testid=\"team-switch\""));
-    let option = format!("<option value=\"{manager2}\">Morgan Vale's team (1)</option>");
+    let option = format!("<option value=\"{manager2}\">Morgan Vale's team (2 people)</option>");
     assert!(page.contains(&option), "{page}");
     assert_eq!(cards(&page).len(), 5, "every caseload holder");
     let (_, page) = get(&admin, &app, &format!("/team?team={manager2}&view=all")).await;

@@ -187,3 +187,58 @@ async fn three_poor_reviews_lower_a_coordinators_experience_and_rank() {
     assert!(page.contains("rating 1.0/5 (10)"), "the card shows the new rating and its points");
     browser.close().await;
 }
+
+/// Issue 22, teams: an admin sets a coordinator's manager on their profile, switches Tab 3 to that
+/// manager's team and sees its cards alone; that manager then sees the same team.
+#[tokio::test]
+async fn an_admin_gives_a_coordinator_a_manager_and_switches_to_their_team() {
+    let app = spawn_app().await;
+    let base = app.url("");
+    let manager2 =
+        app.add_person("manager2", "Morgan Vale", carelog_domain::role::Role::Manager).await;
+    let coord1 = app.user_id("coord1").await;
+    let browser = Browser::start().await;
+    let c = &browser.client;
+    sign_in(&browser, &base, "admin").await;
+    c.goto(&format!("{base}/team/coordinators/{coord1}")).await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=manager-form]")).await.unwrap();
+    c.find(Locator::Css(&format!("select[name=manager] option[value='{manager2}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.screenshot("profile-manager").await;
+    c.find(Locator::Css("[data-testid=manager-form] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=saved]")).await.unwrap();
+    let manager =
+        c.find(Locator::Css("[data-testid=manager]")).await.unwrap().text().await.unwrap();
+    assert_eq!(manager, "Morgan Vale");
+
+    c.goto(&format!("{base}/team?priority=High")).await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=team-switch]")).await.unwrap();
+    c.find(Locator::Css(&format!("select[name=team] option[value='{manager2}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("[data-testid=team-switch] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=workload]")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert!(url.as_str().contains("priority=High"), "the queue's filter kept: {url}");
+    let name = c.find(Locator::Css("[data-testid=team-name]")).await.unwrap().text().await.unwrap();
+    assert!(name.starts_with("Morgan Vale's team · 2 people"), "{name}");
+    let cards = c.find_all(Locator::Css(".workload-card")).await.unwrap();
+    assert_eq!(cards.len(), 2, "Morgan and coord1");
+    browser.screenshot("team-switched").await;
+    sign_out(&browser).await;
+
+    sign_in(&browser, &base, "manager2").await;
+    c.goto(&format!("{base}/team#workload")).await.unwrap();
+    c.wait().for_element(Locator::Css("[data-testid=team-name]")).await.unwrap();
+    let cards = c.find_all(Locator::Css(".workload-card")).await.unwrap();
+    assert_eq!(cards.len(), 2);
+    assert!(c.find_all(Locator::Css("[data-testid=team-switch]")).await.unwrap().is_empty());
+    browser.close().await;
+}
