@@ -177,7 +177,10 @@ impl RawConfig {
                 ),
             ));
         }
-        let base_url = self.base_url.trim().trim_end_matches('/').to_owned();
+        let base_url = match self.base_url.trim().trim_end_matches('/') {
+            "" => served_at(bind),
+            given => given.to_owned(),
+        };
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(bad(
                 "CARELOG_BASE_URL",
@@ -198,6 +201,18 @@ impl RawConfig {
             session_idle: self.session_idle()?,
         })
     }
+}
+
+/// The address carelog is served at when no base URL is set: the bind address, or this machine's
+/// loopback when it listens on every interface.
+fn served_at(bind: SocketAddr) -> String {
+    let host = match bind.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+        ip if ip.is_unspecified() => "[::1]".to_owned(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        std::net::IpAddr::V4(ip) => ip.to_string(),
+    };
+    format!("http://{host}:{}", bind.port())
 }
 
 /// Names the first `CARELOG_` variable in the environment that carelog does not know.
@@ -273,6 +288,17 @@ mod tests {
             assert_eq!(err.setting, setting);
             assert!(err.to_string().starts_with(setting));
         }
+    }
+
+    #[test]
+    fn the_base_url_defaults_to_the_address_served_at() {
+        let at = |bind: &str| RawConfig { bind: bind.into(), base_url: String::new(), ..raw() };
+        assert_eq!(at("127.0.0.1:9000").parse().unwrap().base_url, "http://127.0.0.1:9000");
+        assert_eq!(at("0.0.0.0:8081").parse().unwrap().base_url, "http://127.0.0.1:8081");
+        assert_eq!(at("[::]:8082").parse().unwrap().base_url, "http://[::1]:8082");
+        assert_eq!(at("10.1.2.3:80").parse().unwrap().base_url, "http://10.1.2.3:80");
+        let set = RawConfig { base_url: "https://carelog.example/".into(), ..raw() };
+        assert_eq!(set.parse().unwrap().base_url, "https://carelog.example", "a set one wins");
     }
 
     #[test]

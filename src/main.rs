@@ -63,8 +63,9 @@ struct Settings {
     /// Sender of e-mail notifications
     #[arg(long, global = true, env = "CARELOG_SMTP_FROM", default_value = carelog::config::DEFAULT_SMTP_FROM)]
     smtp_from: String,
-    /// The address people reach carelog at, for links in e-mails
-    #[arg(long, global = true, env = "CARELOG_BASE_URL", default_value = "http://127.0.0.1:8080")]
+    /// The address people reach carelog at, for links in e-mails and FHIR's fullUrl (default: http://
+    /// and the bind address)
+    #[arg(long, global = true, env = "CARELOG_BASE_URL", default_value = "")]
     base_url: String,
     /// Minutes a signed-in session lives without a request (5–60); the browser warns two before
     #[arg(

@@ -165,15 +165,15 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
 
     let (status, people) = read(&app, Some(&manager), "/Practitioner").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        people["total"].as_i64(),
-        Some(
-            app.store
-                .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_profiles", vec![])
-                .await
-                .unwrap()
+    let staff_and_providers = app
+        .store
+        .scalar_for_test(
+            "SELECT (SELECT COUNT(*) FROM coordinator_profiles) + (SELECT COUNT(*) FROM providers) AS n",
+            vec![],
         )
-    );
+        .await
+        .unwrap();
+    assert_eq!(people["total"].as_i64(), Some(staff_and_providers));
     assert_eq!(read(&app, Some(&manager), &format!("/Practitioner/{me}")).await.0, StatusCode::OK);
     // Names and roles for staff; usernames (sign-in names) never leave to a coordinator's token.
     let (_, staff) = read(&app, Some(&coordinator), "/Practitioner").await;
@@ -187,10 +187,9 @@ async fn every_resource_is_valid_r4_and_searchable_by_patient() {
         (StatusCode::UNAUTHORIZED, Some("login"))
     );
     assert_eq!(read(&app, Some(&coordinator), "/Observation").await.0, StatusCode::NOT_FOUND);
-    assert_eq!(
-        read(&app, Some(&coordinator), "/Patient?_count=5000").await.0,
-        StatusCode::BAD_REQUEST
-    );
+    let (status, capped) = read(&app, Some(&coordinator), "/Patient?_count=5000").await;
+    assert_eq!(status, StatusCode::OK, "a _count above the maximum is lowered to it");
+    assert!(capped["link"][0]["url"].as_str().unwrap().ends_with("_count=200&_offset=0"));
     assert!(
         app.store
             .scalar_for_test(
@@ -267,4 +266,225 @@ async fn conditions_consents_and_care_plans_are_valid_r4_and_searched_by_patient
     )
     .await;
     assert_eq!((status, found["total"].as_u64()), (StatusCode::OK, Some(1)));
+}
+
+/// The `url` of a bundle's link with `relation`, if any.
+fn link(bundle: &Value, relation: &str) -> Option<String> {
+    bundle["link"].as_array()?.iter().find(|l| l["relation"] == relation)?["url"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Issue 23, done when: walking every Patient page by its next links reaches the total and finds
+/// each patient once; the previous links walk back.
+#[tokio::test]
+async fn every_patient_page_is_reached_by_next_links_and_each_patient_found_once() {
+    let app = spawn_app().await;
+    let admin = token_for(&app, "admin").await;
+    let all =
+        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap();
+    let prefix = app.url("/fhir/R4");
+    let mut path = "/Patient?_count=7".to_owned();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        let (status, bundle) = read(&app, Some(&admin), &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(bundle["total"].as_i64(), Some(all), "the true total on every page");
+        let this_page = if pages == 0 { "/Patient?_count=7&_offset=0" } else { path.as_str() };
+        assert_eq!(link(&bundle, "self").unwrap(), format!("{prefix}{this_page}"));
+        for entry in bundle["entry"].as_array().into_iter().flatten() {
+            let id = entry["resource"]["id"].as_str().unwrap().to_owned();
+            assert!(entry["fullUrl"].as_str().unwrap().starts_with(&prefix), "the served address");
+            assert!(seen.insert(id.clone()), "patient {id} came twice");
+        }
+        pages += 1;
+        match link(&bundle, "next") {
+            Some(next) => path = next.strip_prefix(&prefix).unwrap().to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, all, "every patient, once");
+    assert_eq!(pages, (all + 6) / 7);
+    let (_, last) = read(&app, Some(&admin), &path).await;
+    let back = link(&last, "previous").unwrap();
+    assert!(back.ends_with(&format!("_count=7&_offset={}", (pages - 2) * 7)), "{back}");
+    // A coordinator pages through their own patients only.
+    let coordinator = token_for(&app, "coord1").await;
+    let mine = app.store.list_patients(Some(app.user_id("coord1").await)).await.unwrap().len();
+    let (_, bundle) = read(&app, Some(&coordinator), "/Patient?_count=1&_offset=1").await;
+    assert_eq!(bundle["total"].as_u64(), Some(mine as u64));
+    assert_eq!(bundle_len(&bundle), 1);
+}
+
+/// Issue 23, done when: a Task search's total does not depend on `_count`, and its pages together
+/// hold every task once.
+#[tokio::test]
+async fn task_totals_do_not_depend_on_count() {
+    let app = spawn_app().await;
+    let coordinator = token_for(&app, "coord1").await;
+    let patient = app.own_patient("coord1").await;
+    let truth = app
+        .store
+        .scalar_for_test(
+            "SELECT (SELECT COUNT(*) FROM coordinator_task_log WHERE patient_id = $1) + (SELECT COUNT(*) FROM generated_tasks WHERE patient_id = $1) AS n",
+            vec![patient.into()],
+        )
+        .await
+        .unwrap();
+    assert!(truth > 3, "the demo patient has tasks ({truth})");
+    for count in [0, 1, 3, 10, 200] {
+        let (status, bundle) =
+            read(&app, Some(&coordinator), &format!("/Task?patient={patient}&_count={count}"))
+                .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bundle["total"].as_i64(), Some(truth), "_count={count}");
+        assert_eq!(bundle_len(&bundle) as i64, truth.min(count));
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for offset in (0..truth).step_by(3) {
+        let (_, bundle) = read(
+            &app,
+            Some(&coordinator),
+            &format!("/Task?patient={patient}&_count=3&_offset={offset}"),
+        )
+        .await;
+        for e in bundle["entry"].as_array().unwrap() {
+            assert!(ids.insert(e["resource"]["id"].as_str().unwrap().to_owned()));
+        }
+    }
+    assert_eq!(ids.len() as i64, truth, "the pages across entries and generated tasks");
+    // Narrowed: a status, an owner.
+    let requested = app
+        .store
+        .generated_for_patient(patient, 100_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|g| g.status == carelog_domain::schedule::TaskStatus::Pending)
+        .count();
+    let (_, bundle) =
+        read(&app, Some(&coordinator), &format!("/Task?patient={patient}&status=requested")).await;
+    assert_eq!(bundle["total"].as_u64(), Some(requested as u64));
+    assert!(
+        bundle["entry"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|e| e["resource"]["status"] == "requested")
+    );
+    let (_, bundle) =
+        read(&app, Some(&coordinator), &format!("/Task?patient={patient}&status=on-hold")).await;
+    assert_eq!(bundle["total"].as_i64(), Some(0));
+    let (status, _) =
+        read(&app, Some(&coordinator), &format!("/Task?patient={patient}&status=finished")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let nobody = 999_999;
+    let (_, bundle) = read(
+        &app,
+        Some(&coordinator),
+        &format!("/Task?patient={patient}&owner=Practitioner/{nobody}"),
+    )
+    .await;
+    assert_eq!(bundle["total"].as_i64(), Some(0));
+}
+
+/// Issue 23: the supported parameters narrow; an unknown one is refused with an OperationOutcome,
+/// or dropped under Prefer: handling=lenient with the self link showing what was applied.
+#[tokio::test]
+async fn search_parameters_narrow_and_unknown_ones_are_refused_unless_lenient() {
+    let app = spawn_app().await;
+    let admin = token_for(&app, "admin").await;
+    let patient = app.store.patient_detail(app.own_patient("coord1").await).await.unwrap().unwrap();
+    let family = patient.last_name.to_lowercase();
+    let same_family = app
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM patients WHERE LOWER(last_name) LIKE $1",
+            vec![format!("{family}%").into()],
+        )
+        .await
+        .unwrap();
+    let (_, bundle) = read(&app, Some(&admin), &format!("/Patient?family={}", &family)).await;
+    assert_eq!(bundle["total"].as_i64(), Some(same_family));
+    let (_, bundle) = read(
+        &app,
+        Some(&admin),
+        &format!("/Patient?name={}&birthdate={}", &patient.first_name[..2], patient.dob),
+    )
+    .await;
+    let ids: Vec<&str> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&patient.id.to_string().as_str()), "{bundle}");
+    let (status, outcome) = read(&app, Some(&admin), "/Patient?birthdate=1950").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(outcome["issue"][0]["diagnostics"].as_str().unwrap().starts_with("birthdate:"));
+
+    // Unknown and repeated parameters.
+    let (status, outcome) = read(&app, Some(&admin), "/Patient?nickname=Al").await;
+    assert_eq!(
+        (status, outcome["resourceType"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("OperationOutcome"))
+    );
+    assert!(
+        outcome["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("not a search parameter of Patient")
+    );
+    let (status, _) = read(&app, Some(&admin), "/Patient?family=a&family=b").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = reqwest::Client::new()
+        .get(app.url("/fhir/R4/Patient?nickname=Al&_count=2"))
+        .bearer_auth(&admin)
+        .header("Prefer", "handling=lenient")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bundle: Value = r.json().await.unwrap();
+    let all =
+        app.store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await.unwrap();
+    assert_eq!(bundle["total"].as_i64(), Some(all));
+    assert!(link(&bundle, "self").unwrap().ends_with("/Patient?_count=2&_offset=0"), "{bundle}");
+    let (status, outcome) = read(&app, Some(&admin), "/Patient?name=%00").await;
+    assert_eq!(
+        (status, outcome["resourceType"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("OperationOutcome"))
+    );
+
+    // The provider is the patient's general practitioner, found by NPI; the coordinator is on the CareTeam.
+    let (_, one) = read(&app, Some(&admin), &format!("/Patient/{}", patient.id)).await;
+    let reference = one["generalPractitioner"][0]["reference"].as_str().unwrap().to_owned();
+    assert!(reference.starts_with("Practitioner/provider-"), "{reference}");
+    let (status, provider) = read(&app, Some(&admin), &format!("/{reference}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let npi = provider["identifier"][0]["value"].as_str().unwrap().to_owned();
+    let (_, found) = read(
+        &app,
+        Some(&admin),
+        &format!("/Practitioner?identifier=http://hl7.org/fhir/sid/us-npi|{npi}"),
+    )
+    .await;
+    assert_eq!(found["total"].as_u64(), Some(1));
+    assert_eq!(found["entry"][0]["resource"]["id"], provider["id"]);
+
+    // The CapabilityStatement lists exactly the parameters served.
+    let (_, meta) = read(&app, None, "/metadata").await;
+    let listed = |t: &str| -> Vec<String> {
+        meta["rest"][0]["resource"].as_array().unwrap().iter().find(|r| r["type"] == t).unwrap()
+                ["searchParam"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect()
+    };
+    assert_eq!(listed("Patient"), ["_id", "identifier", "family", "given", "name", "birthdate"]);
+    assert_eq!(listed("Task"), ["patient", "status", "owner", "period"]);
+    assert_eq!(listed("Practitioner"), ["_id", "identifier", "name"]);
 }

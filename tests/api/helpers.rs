@@ -89,6 +89,10 @@ where
     let store = connect(url.clone()).await;
     let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
     let address = listener.local_addr().unwrap();
+    if config.base_url == Config::for_database(&url).base_url {
+        // As `carelog serve` does with no CARELOG_BASE_URL: the address it is served at.
+        config.base_url = format!("http://{address}");
+    }
     let (tx, rx) = oneshot::channel::<()>();
     let state = carelog::web_state(store.clone(), &config);
     tokio::spawn(async move {

@@ -14,3 +14,4 @@ pub use carelog_store::{
     TeamMember, TeamOf, TeamWindows, TimerBadge, User,
 };
 pub use carelog_store::{OrphanedCaseload, SessionListing, UserAccount};
+pub use carelog_store::{PatientSearch, ProviderRow, TaskPage, TaskSearch, TaskStatusWanted};

@@ -9,7 +9,7 @@ use carelog_domain::role::may_see_patient;
 use carelog_domain::schedule::month_key;
 use carelog_store::{
     CareOwner, EntryFilter, EntryRow, GeneratedRow, NamedUser, PatientDetail, PatientListRow,
-    PatientMonthMinutes, PatientPick,
+    PatientMonthMinutes, PatientPick, PatientSearch, ProviderRow, TaskPage, TaskSearch,
 };
 use chrono::Utc;
 
@@ -77,6 +77,38 @@ impl App {
     pub async fn patients_in_reach(&self, actor: &Actor) -> ServiceResult<Vec<PatientListRow>> {
         let scope = (!actor.role.sees_all_patients()).then_some(actor.id);
         Ok(self.store.list_patients(scope).await?)
+    }
+
+    /// One page of the patients a FHIR search finds within the actor's reach (a coordinator's own),
+    /// by id, and how many it finds in all.
+    pub async fn search_patients(
+        &self,
+        actor: &Actor,
+        mut criteria: PatientSearch,
+        limit: usize,
+        offset: usize,
+    ) -> ServiceResult<(Vec<PatientDetail>, usize)> {
+        criteria.coordinator = (!actor.role.sees_all_patients()).then_some(actor.id);
+        let (ids, total) = self.store.search_patient_ids(&criteria, limit, offset).await?;
+        let details = self.patient_details_in_reach(actor, &ids).await?;
+        Ok((details, usize::try_from(total).unwrap_or(0)))
+    }
+
+    /// One page of a visible patient's tasks (log entries, then generated tasks) and how many match.
+    pub async fn search_tasks(
+        &self,
+        patient: VisiblePatient,
+        criteria: &TaskSearch,
+        limit: usize,
+        offset: usize,
+    ) -> ServiceResult<TaskPage> {
+        let criteria = TaskSearch { patient: patient.id, ..criteria.clone() };
+        Ok(self.store.search_tasks(&criteria, limit, offset).await?)
+    }
+
+    /// The regional providers (no patient data: every signed-in role).
+    pub async fn provider_rows(&self, _actor: &Actor) -> ServiceResult<Vec<ProviderRow>> {
+        Ok(self.store.provider_rows().await?)
     }
 
     /// The details of those of `ids` the actor may see, in that order; the others are left out.

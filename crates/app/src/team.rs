@@ -146,25 +146,19 @@ impl App {
     ) -> ServiceResult<TeamOverview> {
         let view = self.team_view(actor, chosen).await?;
         let queue = self.assignment_queue(actor, filter).await?;
-        let overdue_filter = QueueFilter {
-            overdue_before: Some(overdue_before),
-            limit: 0,
-            recent_since: Utc::now(),
-            ..QueueFilter::default()
-        };
-        let overdue = self.store.assignment_queue(&overdue_filter).await?.total;
+        let counts = self.store.queue_counts(overdue_before).await?;
         let team = self.team_members_of(actor, view.of).await?;
-        let (trends, pending) = self.queue_trends(actor, view.of).await?;
+        let trends = self.queue_trends(actor, view.of).await?;
         let detail = format!("{} rows, page {page}; {}", queue.total, view.name);
         let listed = queue.rows.iter().map(|r| r.id).collect();
         self.audit_read(actor, "team.queue", listed, detail).await?;
         Ok(TeamOverview {
             view,
             queue,
-            overdue,
+            overdue: counts.overdue,
             team,
             trends,
-            pending,
+            pending: counts.pending,
             facilities: self.store.facilities().await?,
             providers: self.store.providers().await?,
             to_reassign: self.store.inactive_coordinators_with_patients().await?,
@@ -197,15 +191,10 @@ impl App {
         Ok(self.store.queue_entry(patient_id).await?)
     }
 
-    /// Tab 3's trend cards: the team's caseloads a week ago, the queue's length yesterday and now.
-    pub async fn queue_trends(
-        &self,
-        actor: &Actor,
-        of: TeamOf,
-    ) -> ServiceResult<(Arc<QueueTrends>, i64)> {
+    /// Tab 3's trend cards: the team's caseloads a week ago and the queue's length yesterday.
+    pub async fn queue_trends(&self, actor: &Actor, of: TeamOf) -> ServiceResult<Arc<QueueTrends>> {
         self.require_oversight(actor)?;
-        let trends = self.figures.queue_trends(Utc::now(), of).await?;
-        Ok((trends, self.store.assignment_queue_length().await?))
+        Ok(self.figures.queue_trends(Utc::now(), of).await?)
     }
 
     /// Gives waiting patients to coordinators in one transaction; `details` is each one's audit

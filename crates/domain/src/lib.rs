@@ -14,6 +14,7 @@ pub mod claims;
 pub mod client_address;
 pub mod credentials;
 pub mod enrollment;
+pub mod fhir_search;
 pub mod icd10cm;
 pub mod ids;
 pub mod import;

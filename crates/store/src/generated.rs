@@ -29,7 +29,7 @@ pub struct GeneratedRow {
     pub period_key: String,
 }
 
-const GENERATED_SELECT: &str = "SELECT g.id, g.coordinator_id, g.patient_id, p.first_name AS patient_first, p.last_name AS patient_last,
+pub(crate) const GENERATED_SELECT: &str = "SELECT g.id, g.coordinator_id, g.patient_id, p.first_name AS patient_first, p.last_name AS patient_last,
         g.task_type_id, t.name AS task_type, g.due_date, g.estimated_minutes, g.priority, g.status, g.period_key
     FROM generated_tasks g JOIN task_types t ON t.id = g.task_type_id LEFT JOIN patients p ON p.id = g.patient_id";
 

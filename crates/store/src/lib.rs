@@ -24,6 +24,7 @@ mod demo_rows;
 mod enrollment;
 mod enrollment_writes;
 mod error;
+mod fhir_search;
 mod figures;
 mod generated;
 mod health_probe;
@@ -60,7 +61,7 @@ pub use sea_orm::Value;
 
 pub use amendments::{Amended, NewAmendment};
 pub use api_tokens::{ApiTokenRow, NewApiToken};
-pub use assignment_queue::{QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
+pub use assignment_queue::{QueueCounts, QueueFilter, QueuePage, QueueRow, QueueSort, QueueView};
 pub use assignments::{
     AssignmentRecord, Finalized, NewAssignment, ReviewsOf, ScoreParts, SeniorReview,
     SupersededReview,
@@ -86,6 +87,7 @@ pub use enrollment::{
     NewGoal, PatientEnrollment, Practitioner, UncodedCondition,
 };
 pub use error::StoreError;
+pub use fhir_search::{PatientSearch, ProviderRow, TaskPage, TaskSearch, TaskStatusWanted};
 pub use figures::{BillingRevision, QueueTrends};
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};

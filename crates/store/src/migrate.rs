@@ -134,6 +134,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "who manages whom: each caseload holder's manager",
         sql: include_str!("../migrations/0024_teams.sql"),
     },
+    Migration {
+        version: 25,
+        description: "the waiting patients indexed for the assignment queue",
+        sql: include_str!("../migrations/0025_waiting_patients.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -171,6 +176,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
             "UPDATE api_tokens SET expires_at = created_at + INTERVAL '90 days' WHERE expires_at IS NULL".into(),
         ],
         (21, engine) => crate::audit::migration_21_guards(engine),
+        (25, _) => vec![crate::assignment_queue::waiting_index()],
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -59,6 +59,7 @@ pub struct PatientDetail {
     pub insurance_primary: Option<String>,
     pub insurance_policy: Option<String>,
     pub facility: Option<String>,
+    pub provider_id: Option<i64>,
     pub provider: Option<String>,
     pub coordinator_id: Option<UserId>,
     pub coordinator: Option<String>,
@@ -167,7 +168,7 @@ impl Store {
             .row(
                 &format!(
                     "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.dob, p.phone, p.email, p.address,
-                            p.insurance_primary, p.insurance_policy, p.coordinator_id, p.status, p.program, p.complexity,
+                            p.insurance_primary, p.insurance_policy, p.provider_id, p.coordinator_id, p.status, p.program, p.complexity,
                             p.care_gap_status, p.language, p.onboarding_status, p.visit_interval_months,
                             {CONSENTED_ON} AS consent_date, {} AS chronic_conditions,
                             {} AS care_plan_status,
@@ -214,7 +215,8 @@ impl Store {
 
     /// Patients waiting for a coordinator (seed 001 §3.1), for the Tab 3 count.
     pub async fn assignment_queue_length(&self) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) AS n FROM patients p WHERE {}", waiting());
+        let from = crate::assignment_queue::waiting_patients_from(self.engine());
+        let sql = format!("SELECT COUNT(*) AS n {from} WHERE {}", waiting());
         self.count(&sql, vec![]).await
     }
 }

@@ -89,10 +89,10 @@ pub struct EntryFilter {
     pub range: Option<UtcRange>,
 }
 
-const ENTRY_COLUMNS: &str = "l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
+pub(crate) const ENTRY_COLUMNS: &str = "l.id, l.coordinator_id, u.display_name AS coordinator, l.patient_id, p.first_name AS patient_first,
         p.last_name AS patient_last, l.task_type_id, t.name AS task_type, l.task_category, l.minutes, l.stat_value, l.notes,
         l.task_at, l.is_automated, l.generated_task_id, l.billing_year, l.billing_month, t.billable AS task_billable";
-const ENTRY_FROM: &str = "FROM coordinator_task_log l
+pub(crate) const ENTRY_FROM: &str = "FROM coordinator_task_log l
     JOIN users u ON u.id = l.coordinator_id
     JOIN task_types t ON t.id = l.task_type_id
     LEFT JOIN patients p ON p.id = l.patient_id";

@@ -56,6 +56,15 @@ fn query_has_nul(req: &Request) -> bool {
 /// Refuses a NUL in any query string, on every route (pages, API and FHIR alike).
 pub async fn refuse_nul_query(req: Request, next: Next) -> Response {
     if query_has_nul(&req) {
+        // Each interface answers in its own terms: an OperationOutcome, a JSON error, a page.
+        let message = "The query string holds a NUL character (%00); nothing was read.".to_owned();
+        if req.uri().path().starts_with("/fhir/") {
+            return crate::fhir::FhirError(crate::api::ApiError::BadRequest(message))
+                .into_response();
+        }
+        if req.uri().path().starts_with("/api/") {
+            return crate::api::ApiError::BadRequest(message).into_response();
+        }
         return nul_refused();
     }
     next.run(req).await

@@ -1,33 +1,37 @@
-//! A FHIR R4 read API at `/fhir/R4`: Patient, Practitioner (the people who carry caseloads), CareTeam
-//! (the coordinator assignment) and Task (log entries and generated tasks), with search by patient;
-//! Condition, Consent and CarePlan come from `fhir_enrollment`.
+//! A FHIR R4 read API at `/fhir/R4`: Patient, Practitioner (the people who carry caseloads and the
+//! regional providers), CareTeam (the coordinator assignment) and Task (log entries and generated
+//! tasks), each searched with the parameters `carelog_domain::fhir_search` lists and paged with true
+//! totals (`fhir_paging`); Condition, Consent and CarePlan come from `fhir_enrollment`.
 //! Same tokens, reach and audit as `/api/v1`; errors are OperationOutcomes.
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use carelog_app::model::{EntryRow, GeneratedRow, PatientDetail, TeamMember};
+use carelog_app::model::{
+    EntryRow, GeneratedRow, PatientDetail, PatientSearch, ProviderRow, TaskSearch,
+    TaskStatusWanted, TeamMember,
+};
 use carelog_app::patients::VisiblePatient;
-use carelog_app::task_log::LogQuery;
-use carelog_domain::ids::{EntryId, PatientId};
+use carelog_domain::fhir_search::{DateBound, Resource, Search, reference_id};
+use carelog_domain::ids::{EntryId, PatientId, UserId};
 use carelog_domain::patient::{PatientStatus, Priority};
 use carelog_domain::schedule::TaskStatus;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiUser};
 use crate::context::CurrentUser;
 use crate::fhir_enrollment;
+use crate::fhir_paging::{SearchRequest, fhir_base, page_bundle, page_of};
 use crate::pages::audit;
 use crate::state::AppState;
 
 const CHART_CODE_SYSTEM: &str = "urn:carelog:chart-code";
 const USERNAME_SYSTEM: &str = "urn:carelog:username";
-const MAX_COUNT: usize = 200;
+const NPI_SYSTEM: &str = "http://hl7.org/fhir/sid/us-npi";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -119,42 +123,8 @@ pub(crate) fn user_of(caller: Result<ApiUser, ApiError>) -> Result<CurrentUser, 
     caller.map(|ApiUser(u)| u).map_err(FhirError)
 }
 
-#[derive(Deserialize, Default)]
-pub struct SearchQuery {
-    #[serde(default)]
-    patient: Option<String>,
-    #[serde(default, rename = "_id")]
-    id: Option<String>,
-    #[serde(default)]
-    identifier: Option<String>,
-    #[serde(default, rename = "_count")]
-    count: Option<String>,
-}
-
-fn count_of(raw: &Option<String>) -> Result<usize, FhirError> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(50),
-        Some(v) => v.parse::<usize>().ok().filter(|n| *n <= MAX_COUNT).ok_or_else(|| {
-            FhirError(ApiError::BadRequest(format!(
-                "_count: a whole number from 0 to {MAX_COUNT} (got \"{v}\")."
-            )))
-        }),
-    }
-}
-
-/// `123`, `Patient/123` or a full URL ending in `Patient/123`.
-fn patient_ref(raw: &str) -> Option<PatientId> {
-    raw.trim().rsplit('/').next()?.parse().ok()
-}
-
-pub(crate) fn bundle(state: &AppState, entries: Vec<(String, Value)>, total: usize) -> Value {
-    let base = format!("{}/fhir/R4", state.settings.base_url.trim_end_matches('/'));
-    json!({
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "entry": entries.into_iter().map(|(path, resource)| json!({ "fullUrl": format!("{base}/{path}"), "resource": resource, "search": { "mode": "match" } })).collect::<Vec<_>>(),
-    })
+fn invalid(message: String) -> FhirError {
+    FhirError(ApiError::BadRequest(message))
 }
 
 fn instant(t: DateTime<Utc>) -> String {
@@ -188,14 +158,35 @@ pub fn patient_resource(p: &PatientDetail) -> Value {
         if let Some(address) = p.address.as_deref().filter(|s| !s.is_empty()) {
             map.insert("address".into(), json!([{ "text": address }]));
         }
-        if let Some(c) = p.coordinator_id {
+        // The patient's own doctor; their coordinator is on the CareTeam.
+        if let Some(provider) = p.provider_id {
             map.insert(
                 "generalPractitioner".into(),
-                json!([{ "reference": format!("Practitioner/{c}"), "display": p.coordinator }]),
+                json!([{ "reference": format!("Practitioner/provider-{provider}"), "display": p.provider }]),
             );
         }
     }
     r
+}
+
+/// A regional provider: name, NPI and the facility they work at.
+pub fn provider_resource(p: &ProviderRow) -> Value {
+    let mut resource = json!({
+        "resourceType": "Practitioner",
+        "id": format!("provider-{}", p.id),
+        "active": true,
+        "name": [{ "text": p.name }],
+        "qualification": [{ "code": { "text": "Regional provider" } }],
+    });
+    if let Some(map) = resource.as_object_mut() {
+        if let Some(npi) = p.npi.as_deref().filter(|n| !n.is_empty()) {
+            map.insert("identifier".into(), json!([{ "system": NPI_SYSTEM, "value": npi }]));
+        }
+        if let Some(facility) = p.facility.as_deref() {
+            map.insert("address".into(), json!([{ "text": facility }]));
+        }
+    }
+    resource
 }
 
 /// A staff member: name, role and languages; the username only when given (admins).
@@ -225,10 +216,8 @@ pub fn care_team_resource(p: &PatientDetail, since: Option<DateTime<Utc>>) -> Va
         }
         participants.push(participant);
     }
-    if let Some(provider) = &p.provider {
-        participants.push(
-            json!({ "role": [{ "text": "Regional provider" }], "member": { "display": provider } }),
-        );
+    if let (Some(id), Some(provider)) = (p.provider_id, &p.provider) {
+        participants.push(json!({ "role": [{ "text": "Regional provider" }], "member": { "reference": format!("Practitioner/provider-{id}"), "display": provider } }));
     }
     json!({
         "resourceType": "CareTeam",
@@ -312,10 +301,13 @@ async fn visible_detail(
 }
 
 async fn metadata(State(state): State<AppState>) -> Response {
-    let read = |t: &str, search: &[&str]| {
-        json!({ "type": t, "interaction": [{ "code": "read" }, { "code": "search-type" }],
-                "searchParam": search.iter().map(|s| json!({ "name": s, "type": if *s == "patient" { "reference" } else { "token" } })).collect::<Vec<_>>() })
-    };
+    let resources: Vec<Value> = Resource::ALL
+        .iter()
+        .map(|r| {
+            json!({ "type": r.name(), "interaction": [{ "code": "read" }, { "code": "search-type" }],
+                    "searchParam": r.parameters().iter().map(|(name, kind)| json!({ "name": name, "type": kind })).collect::<Vec<_>>() })
+        })
+        .collect();
     fhir_json(
         StatusCode::OK,
         json!({
@@ -324,51 +316,65 @@ async fn metadata(State(state): State<AppState>) -> Response {
             "date": instant(Utc::now()),
             "kind": "instance",
             "software": { "name": "carelog" },
-            "implementation": { "description": "carelog care management", "url": format!("{}/fhir/R4", state.settings.base_url.trim_end_matches('/')) },
+            "implementation": { "description": "carelog care management", "url": fhir_base(&state) },
             "fhirVersion": "4.0.1",
             "format": ["json"],
             "rest": [{ "mode": "server", "security": { "description": "Bearer API token (Account → API tokens)" },
-                       "resource": [read("Patient", &["_id", "identifier"]), read("Practitioner", &["_id"]), read("CareTeam", &["patient"]), read("Task", &["patient"]),
-                                    read("Condition", &["patient"]), read("Consent", &["patient"]), read("CarePlan", &["patient"])] }],
+                       "documentation": "Searches page with _count (at most 200, default 50) and _offset; an unknown parameter is refused unless the request says Prefer: handling=lenient.",
+                       "resource": resources }],
         }),
     )
+}
+
+/// The Patient search's criteria; None when they can match nobody (an `_id` that is not a number,
+/// an identifier of another system).
+fn patient_criteria(search: &Search) -> Result<Option<PatientSearch>, FhirError> {
+    let mut criteria = PatientSearch::default();
+    if let Some(id) = search.get("_id") {
+        let Ok(id) = id.parse::<PatientId>() else { return Ok(None) };
+        criteria.id = Some(id);
+    }
+    if let Some(identifier) = search.get("identifier") {
+        let (system, value) = identifier.split_once('|').unwrap_or(("", identifier));
+        if !system.is_empty() && system != CHART_CODE_SYSTEM {
+            return Ok(None);
+        }
+        criteria.chart_code = Some(value.to_owned());
+    }
+    criteria.family = search.get("family").map(str::to_owned);
+    criteria.given = search.get("given").map(str::to_owned);
+    criteria.name = search.get("name").map(str::to_owned);
+    if let Some(raw) = search.get("birthdate") {
+        criteria.birthdate = Some(DateBound::parse("birthdate", raw).map_err(invalid)?);
+    }
+    Ok(Some(criteria))
 }
 
 async fn search_patients(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let limit = count_of(&q.count)?;
-    let mut ids: Vec<(PatientId, String)> = state
-        .app
-        .patients_in_reach(&user.actor())
-        .await
-        .map_err(ApiError::from)?
-        .into_iter()
-        .map(|p| (p.id, p.chart_code))
-        .collect();
-    if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
-        ids.retain(|(p, _)| p.to_string() == id);
-    }
-    if let Some(identifier) = q.identifier.as_deref().filter(|s| !s.is_empty()) {
-        let value = identifier.rsplit('|').next().unwrap_or(identifier);
-        ids.retain(|(_, chart)| chart.eq_ignore_ascii_case(value));
-    }
-    let total = ids.len();
-    let page: Vec<PatientId> = ids.into_iter().take(limit).map(|(id, _)| id).collect();
-    let details =
-        state.app.patient_details_in_reach(&user.actor(), &page).await.map_err(ApiError::from)?;
+    let search = request.for_resource(Resource::Patient)?;
+    let (details, total) = match patient_criteria(&search)? {
+        Some(criteria) => state
+            .app
+            .search_patients(&user.actor(), criteria, search.count, search.offset)
+            .await
+            .map_err(ApiError::from)?,
+        None => (Vec::new(), 0),
+    };
+    let listed: Vec<PatientId> = details.iter().map(|p| p.id).collect();
     let entries: Vec<(String, Value)> =
         details.iter().map(|p| (format!("Patient/{}", p.id), patient_resource(p))).collect();
-    let detail = format!("{} of {total}", entries.len());
+    let detail = format!("{} of {total} from {}", entries.len(), search.offset);
     state
         .app
-        .audit_read(&user.actor(), "fhir.patient_search", page, detail)
+        .audit_read(&user.actor(), "fhir.patient_search", listed, detail)
         .await
         .map_err(ApiError::from)?;
-    Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
+    Ok(fhir_json(StatusCode::OK, page_bundle(&state, Resource::Patient, &search, entries, total)))
 }
 
 async fn read_patient(
@@ -383,33 +389,79 @@ async fn read_patient(
     Ok(fhir_json(StatusCode::OK, patient_resource(&p)))
 }
 
-async fn practitioners(
-    state: &AppState,
-    user: &crate::context::CurrentUser,
-) -> Result<Vec<(TeamMember, Option<String>)>, FhirError> {
-    Ok(state.app.practitioners(&user.actor()).await.map_err(ApiError::from)?)
+/// A practitioner as search and read find one: the FHIR id, the resource, its names' words and
+/// identifiers (system, value).
+struct Found {
+    id: String,
+    resource: Value,
+    words: Vec<String>,
+    identifiers: Vec<(&'static str, String)>,
+}
+
+/// The staff who carry caseloads (usernames for admins only) and the regional providers.
+async fn practitioners(state: &AppState, user: &CurrentUser) -> Result<Vec<Found>, FhirError> {
+    let actor = user.actor();
+    let staff = state.app.practitioners(&actor).await.map_err(ApiError::from)?;
+    let providers = state.app.provider_rows(&actor).await.map_err(ApiError::from)?;
+    let words = |name: &str| -> Vec<String> {
+        name.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let mut found: Vec<Found> = staff
+        .iter()
+        .map(|(m, username)| Found {
+            id: m.id.to_string(),
+            resource: practitioner_resource(m, username.as_deref()),
+            words: words(&m.name),
+            identifiers: username.iter().map(|u| (USERNAME_SYSTEM, u.clone())).collect(),
+        })
+        .collect();
+    found.extend(providers.iter().map(|p| Found {
+        id: format!("provider-{}", p.id),
+        resource: provider_resource(p),
+        words: words(&p.name),
+        identifiers: p.npi.iter().map(|n| (NPI_SYSTEM, n.clone())).collect(),
+    }));
+    Ok(found)
+}
+
+/// Whether a practitioner meets the search: `_id` exactly, an identifier (`system|value` or the
+/// value alone), a name any of whose words starts with the value (any case).
+fn practitioner_matches(p: &Found, search: &Search) -> bool {
+    let id = search.get("_id").is_none_or(|id| p.id == id);
+    let identifier = search.get("identifier").is_none_or(|raw| {
+        let (system, value) = raw.split_once('|').unwrap_or(("", raw));
+        p.identifiers.iter().any(|(s, v)| (system.is_empty() || system == *s) && v == value)
+    });
+    let name = search.get("name").is_none_or(|raw| {
+        let wanted = raw.to_lowercase();
+        p.words.iter().any(|w| w.starts_with(&wanted))
+    });
+    id && identifier && name
 }
 
 async fn search_practitioners(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let limit = count_of(&q.count)?;
+    let search = request.for_resource(Resource::Practitioner)?;
     let mut all = practitioners(&state, &user).await?;
-    if let Some(id) = q.id.as_deref().filter(|s| !s.is_empty()) {
-        all.retain(|(m, _)| m.id.to_string() == id);
-    }
+    all.retain(|p| practitioner_matches(p, &search));
     let total = all.len();
-    let entries = all
-        .iter()
-        .take(limit)
-        .map(|(m, u)| (format!("Practitioner/{}", m.id), practitioner_resource(m, u.as_deref())))
+    let entries = page_of(all, &search)
+        .into_iter()
+        .map(|p| (format!("Practitioner/{}", p.id), p.resource))
         .collect();
     audit(&state, &user, "fhir.practitioner_search", None, format!("{total} practitioners"))
         .await?;
-    Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
+    Ok(fhir_json(
+        StatusCode::OK,
+        page_bundle(&state, Resource::Practitioner, &search, entries, total),
+    ))
 }
 
 async fn read_practitioner(
@@ -418,36 +470,37 @@ async fn read_practitioner(
     Path(raw): Path<String>,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let all = practitioners(&state, &user).await?;
-    let (m, u) =
-        all.iter().find(|(m, _)| m.id.to_string() == raw).ok_or(FhirError(ApiError::NotFound))?;
-    audit(&state, &user, "fhir.practitioner_read", None, format!("practitioner {}", m.id)).await?;
-    Ok(fhir_json(StatusCode::OK, practitioner_resource(m, u.as_deref())))
+    let found = practitioners(&state, &user)
+        .await?
+        .into_iter()
+        .find(|p| p.id == raw)
+        .ok_or(FhirError(ApiError::NotFound))?;
+    audit(&state, &user, "fhir.practitioner_read", None, format!("practitioner {raw}")).await?;
+    Ok(fhir_json(StatusCode::OK, found.resource))
 }
 
-pub(crate) fn required_patient(q: &SearchQuery) -> Result<PatientId, FhirError> {
-    q.patient.as_deref().and_then(patient_ref).ok_or_else(|| {
-        FhirError(ApiError::BadRequest(
-            "patient: search by patient, e.g. ?patient=Patient/123.".into(),
-        ))
-    })
+pub(crate) fn required_patient(search: &Search) -> Result<PatientId, FhirError> {
+    search
+        .get("patient")
+        .and_then(|v| reference_id("Patient", v))
+        .map(PatientId)
+        .ok_or_else(|| invalid("patient: search by patient, e.g. ?patient=Patient/123.".into()))
 }
 
 async fn search_care_teams(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let id = required_patient(&q)?;
+    let search = request.for_resource(Resource::CareTeam)?;
+    let id = required_patient(&search)?;
     let patient = visible_patient(&state, &user, id).await?;
     let p = state.app.patient_detail(patient).await.map_err(ApiError::from)?;
     let since = state.app.assigned_since(patient).await.map_err(ApiError::from)?;
     audit(&state, &user, "fhir.care_team_search", Some(id), "by patient".into()).await?;
-    Ok(fhir_json(
-        StatusCode::OK,
-        bundle(&state, vec![(format!("CareTeam/{id}"), care_team_resource(&p, since))], 1),
-    ))
+    let entries = page_of(vec![(format!("CareTeam/{id}"), care_team_resource(&p, since))], &search);
+    Ok(fhir_json(StatusCode::OK, page_bundle(&state, Resource::CareTeam, &search, entries, 1)))
 }
 
 async fn read_care_team(
@@ -464,28 +517,74 @@ async fn read_care_team(
     Ok(fhir_json(StatusCode::OK, care_team_resource(&p, since)))
 }
 
+/// FHIR Task.status codes (R4), and which of carelog's tasks each finds.
+fn task_status(raw: &str) -> Result<TaskStatusWanted, FhirError> {
+    const OTHERS: [&str; 9] = [
+        "draft",
+        "received",
+        "accepted",
+        "rejected",
+        "ready",
+        "in-progress",
+        "on-hold",
+        "failed",
+        "entered-in-error",
+    ];
+    match raw {
+        "completed" => Ok(TaskStatusWanted::Completed),
+        "requested" => Ok(TaskStatusWanted::Requested),
+        "cancelled" => Ok(TaskStatusWanted::Cancelled),
+        other if OTHERS.contains(&other) => Ok(TaskStatusWanted::Other),
+        other => Err(invalid(format!(
+            "status: \"{other}\" is not a Task status (completed, requested, cancelled, …)."
+        ))),
+    }
+}
+
 async fn search_tasks(
     State(state): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> FhirResult {
     let user = user_of(caller)?;
-    let id = required_patient(&q)?;
-    let limit = count_of(&q.count)?;
+    let search = request.for_resource(Resource::Task)?;
+    let id = required_patient(&search)?;
+    let status = search.get("status").map(task_status).transpose()?;
+    let owner = match search.get("owner") {
+        Some(raw) => Some(reference_id("Practitioner", raw).map(UserId).ok_or_else(|| {
+            invalid(format!(
+                "owner: \"{raw}\" is not a Practitioner reference such as Practitioner/12."
+            ))
+        })?),
+        None => None,
+    };
+    let period = search
+        .get("period")
+        .map(|raw| DateBound::parse("period", raw))
+        .transpose()
+        .map_err(invalid)?;
     let patient = visible_patient(&state, &user, id).await?;
-    let query = LogQuery::for_patient(patient);
-    let entries = state.app.log_entries(&query, limit as u64).await.map_err(ApiError::from)?;
-    let generated =
-        state.app.generated_tasks_of(patient, limit as i64).await.map_err(ApiError::from)?;
+    let criteria = TaskSearch { patient: patient.id(), status, owner, period };
+    let page = state
+        .app
+        .search_tasks(patient, &criteria, search.count, search.offset)
+        .await
+        .map_err(ApiError::from)?;
     let mut resources: Vec<(String, Value)> =
-        entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
-    resources
-        .extend(generated.iter().map(|g| (format!("Task/generated-{}", g.id), generated_task(g))));
-    let total = resources.len();
-    resources.truncate(limit);
-    audit(&state, &user, "fhir.task_search", Some(id), format!("{} tasks", resources.len()))
-        .await?;
-    Ok(fhir_json(StatusCode::OK, bundle(&state, resources, total)))
+        page.entries.iter().map(|e| (format!("Task/entry-{}", e.id), entry_task(e))).collect();
+    resources.extend(
+        page.generated.iter().map(|g| (format!("Task/generated-{}", g.id), generated_task(g))),
+    );
+    let total = usize::try_from(page.total).unwrap_or(0);
+    audit(
+        &state,
+        &user,
+        "fhir.task_search",
+        Some(id),
+        format!("{} of {total} tasks", resources.len()),
+    )
+    .await?;
+    Ok(fhir_json(StatusCode::OK, page_bundle(&state, Resource::Task, &search, resources, total)))
 }
 
 async fn read_task(

@@ -2,17 +2,19 @@
 //! CarePlan (each version), read and searched by patient. Ids name the patient and the record
 //! (`12-34`), so reach is checked through the patient like every other resource.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use carelog_app::model::{CarePlanVersionRow, ConsentRow, DiagnosisRow, PatientEnrollment};
+use carelog_domain::fhir_search::Resource;
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{CarePlanState, CodeSystem, GoalStatus};
 use serde_json::{Value, json};
 
 use crate::api::{ApiError, ApiUser};
 use crate::context::CurrentUser;
-use crate::fhir::{FhirError, SearchQuery, bundle, fhir_json, required_patient, user_of};
+use crate::fhir::{FhirError, fhir_json, required_patient, user_of};
+use crate::fhir_paging::{SearchRequest, page_bundle, page_of};
 use crate::pages::audit;
 use crate::state::AppState;
 
@@ -212,6 +214,14 @@ impl Kind {
         }
     }
 
+    fn resource(self) -> Resource {
+        match self {
+            Kind::Condition => Resource::Condition,
+            Kind::Consent => Resource::Consent,
+            Kind::CarePlan => Resource::CarePlan,
+        }
+    }
+
     fn action(self, what: &str) -> String {
         format!("fhir.{}_{what}", self.name().to_lowercase())
     }
@@ -237,11 +247,12 @@ impl Kind {
 async fn search(
     state: AppState,
     caller: Result<ApiUser, ApiError>,
-    q: SearchQuery,
+    request: SearchRequest,
     kind: Kind,
 ) -> Result<Response, FhirError> {
     let user = user_of(caller)?;
-    let id = required_patient(&q)?;
+    let search = request.for_resource(kind.resource())?;
+    let id = required_patient(&search)?;
     let records = records_of(&state, &user, id).await?;
     let entries: Vec<(String, Value)> = kind
         .resources(id, &records)
@@ -250,7 +261,8 @@ async fn search(
         .collect();
     let total = entries.len();
     audit(&state, &user, &kind.action("search"), Some(id), format!("{total} by patient")).await?;
-    Ok(fhir_json(StatusCode::OK, bundle(&state, entries, total)))
+    let entries = page_of(entries, &search);
+    Ok(fhir_json(StatusCode::OK, page_bundle(&state, kind.resource(), &search, entries, total)))
 }
 
 async fn read(
@@ -275,9 +287,9 @@ async fn read(
 pub async fn search_conditions(
     State(s): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> Result<Response, FhirError> {
-    search(s, caller, q, Kind::Condition).await
+    search(s, caller, request, Kind::Condition).await
 }
 
 pub async fn read_condition(
@@ -291,9 +303,9 @@ pub async fn read_condition(
 pub async fn search_consents(
     State(s): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> Result<Response, FhirError> {
-    search(s, caller, q, Kind::Consent).await
+    search(s, caller, request, Kind::Consent).await
 }
 
 pub async fn read_consent(
@@ -307,9 +319,9 @@ pub async fn read_consent(
 pub async fn search_care_plans(
     State(s): State<AppState>,
     caller: Result<ApiUser, ApiError>,
-    Query(q): Query<SearchQuery>,
+    request: SearchRequest,
 ) -> Result<Response, FhirError> {
-    search(s, caller, q, Kind::CarePlan).await
+    search(s, caller, request, Kind::CarePlan).await
 }
 
 pub async fn read_care_plan(

@@ -11,6 +11,7 @@ mod entry_form;
 mod error;
 mod fhir;
 mod fhir_enrollment;
+mod fhir_paging;
 mod headers;
 mod line_chart;
 mod pages;

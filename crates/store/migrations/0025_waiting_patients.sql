@@ -1,0 +1,2 @@
+-- The assignment queue's waiting patients (issue 22, scale): a partial index whose condition is the
+-- queue's own, written in Rust (`assignment_queue::waiting_index`) so the two cannot drift apart.
