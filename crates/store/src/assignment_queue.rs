@@ -149,17 +149,22 @@ fn waiting_in(state: OnboardingStatus) -> String {
 }
 
 const HANDOFF: &str = "COALESCE(p.provider_handoff_at, p.created_at)";
+/// A queue row: the patient, their provider and facility, their first assignment (when and to
+/// whom) and their latest senior review. The assignment and the review are looked up per row by the
+/// patient's index: as joins, PostgreSQL hashed every assignment in the practice for each page
+/// (45 ms at 100,000 patients).
 const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.dob, p.program,
     p.assignment_priority AS priority, p.onboarding_status, p.language,
-    COALESCE(p.provider_handoff_at, p.created_at) AS handoff_at, pr.name AS provider, f.name AS facility, a.assigned_at,
-    u.display_name AS coordinator, sr.id AS review_id, sr.answer AS review_answer";
+    COALESCE(p.provider_handoff_at, p.created_at) AS handoff_at, pr.name AS provider, f.name AS facility,
+    (SELECT a.assigned_at FROM assignments a WHERE a.patient_id = p.id ORDER BY a.id LIMIT 1) AS assigned_at,
+    (SELECT u.display_name FROM assignments a JOIN users u ON u.id = a.coordinator_id
+      WHERE a.patient_id = p.id ORDER BY a.id LIMIT 1) AS coordinator,
+    (SELECT sr.id FROM senior_reviews sr WHERE sr.patient_id = p.id ORDER BY sr.id DESC LIMIT 1) AS review_id,
+    (SELECT sr.answer FROM senior_reviews sr WHERE sr.patient_id = p.id ORDER BY sr.id DESC LIMIT 1) AS review_answer";
 const FIRST_ASSIGNMENT: &str = "LEFT JOIN assignments a ON a.id = (SELECT MIN(a2.id) FROM assignments a2 WHERE a2.patient_id = p.id)";
 const FROM: &str = "FROM patients p
     LEFT JOIN providers pr ON pr.id = p.provider_id
-    LEFT JOIN facilities f ON f.id = p.facility_id
-    LEFT JOIN assignments a ON a.id = (SELECT MIN(a2.id) FROM assignments a2 WHERE a2.patient_id = p.id)
-    LEFT JOIN users u ON u.id = a.coordinator_id
-    LEFT JOIN senior_reviews sr ON sr.id = (SELECT MAX(s2.id) FROM senior_reviews s2 WHERE s2.patient_id = p.id)";
+    LEFT JOIN facilities f ON f.id = p.facility_id";
 
 /// What the filters and the order read: the patient, and their first assignment only when the filter
 /// asks about assignments (a waiting patient's count and order need no join at all, and read the
