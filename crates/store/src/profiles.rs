@@ -75,15 +75,24 @@ impl Store {
                 .await?;
             }
         }
-        tx.execute_raw(
-            self.stmt(
-                "UPDATE users SET updated_at = $1 WHERE id = $2",
-                vec![at(now), user_id.into()],
-            ),
-        )
-        .await?;
-        insert_audit(self, &tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
+        finish_profile_change(self, tx, user_id, audit, now).await
     }
+}
+
+/// Ends a change to a caseload holder's profile: the user marked updated, the audit event written,
+/// the transaction committed.
+pub(crate) async fn finish_profile_change(
+    store: &Store,
+    tx: crate::connection::WriteTx,
+    user_id: UserId,
+    audit: &NewAuditEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute_raw(
+        store.stmt("UPDATE users SET updated_at = $1 WHERE id = $2", vec![at(now), user_id.into()]),
+    )
+    .await?;
+    insert_audit(store, &tx, audit, now).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -6,8 +6,7 @@ use carelog_domain::role::Role;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::audit::{NewAuditEvent, insert_audit};
-use crate::connection::at;
+use crate::audit::NewAuditEvent;
 use crate::{Result, Store, StoreError};
 
 /// A team as the switcher lists it: its manager and how many active people they manage.
@@ -73,15 +72,6 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound(format!("coordinator profile {user_id}")));
         }
-        tx.execute_raw(
-            self.stmt(
-                "UPDATE users SET updated_at = $1 WHERE id = $2",
-                vec![at(now), user_id.into()],
-            ),
-        )
-        .await?;
-        insert_audit(self, &tx, audit, now).await?;
-        tx.commit().await?;
-        Ok(())
+        crate::profiles::finish_profile_change(self, tx, user_id, audit, now).await
     }
 }
