@@ -114,8 +114,8 @@ impl Search {
     /// after the last.
     pub fn neighbours(&self, total: usize) -> (Option<usize>, Option<usize>) {
         let previous = (self.offset > 0).then(|| self.offset.saturating_sub(self.count.max(1)));
-        let next = (self.count > 0 && self.offset + self.count < total)
-            .then_some(self.offset + self.count);
+        // Checked: `_offset` is the client's, up to usize::MAX.
+        let next = self.offset.checked_add(self.count).filter(|n| self.count > 0 && *n < total);
         (previous, next)
     }
 }
@@ -321,6 +321,7 @@ mod tests {
         assert_eq!(page(10, 5).neighbours(25), (Some(0), Some(15)));
         assert_eq!(page(0, 0).neighbours(25), (None, None), "a count of 0 asks for the total only");
         assert_eq!(page(10, 0).neighbours(10), (None, None));
+        assert_eq!(page(10, usize::MAX).neighbours(25).1, None, "no overflow past the end");
     }
 
     #[test]

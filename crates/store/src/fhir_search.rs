@@ -22,11 +22,9 @@ pub struct PatientSearch {
     pub birthdate: Option<DateBound>,
 }
 
-/// `lower(value)%` with LIKE's wildcards escaped so they match only themselves.
+/// `lower(value)%`, the value matching only itself.
 fn starts_with(value: &str) -> String {
-    let escaped =
-        value.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("{escaped}%")
+    format!("{}%", crate::panel::like_literal(value))
 }
 
 fn date_clause(column: &str, bound: DateBound) -> String {
@@ -186,21 +184,19 @@ impl Store {
     ) -> Result<TaskPage> {
         let (limit, offset) =
             (i64::try_from(limit).unwrap_or(i64::MAX), i64::try_from(offset).unwrap_or(i64::MAX));
-        let entry_total = match search.entry_conditions() {
+        let (entries, generated) = (search.entry_conditions(), search.generated_conditions());
+        let entry_total = match &entries {
             Some(c) => {
                 let from = crate::task_log::ENTRY_FROM;
-                self.count(&format!("SELECT COUNT(*) AS n {from} {}", c.where_sql()), c.values)
-                    .await?
+                let sql = format!("SELECT COUNT(*) AS n {from} {}", c.where_sql());
+                self.count(&sql, c.values.clone()).await?
             }
             None => 0,
         };
-        let generated_total = match search.generated_conditions() {
+        let generated_total = match &generated {
             Some(c) => {
-                self.count(
-                    &format!("SELECT COUNT(*) AS n FROM generated_tasks g {}", c.where_sql()),
-                    c.values,
-                )
-                .await?
+                let sql = format!("SELECT COUNT(*) AS n FROM generated_tasks g {}", c.where_sql());
+                self.count(&sql, c.values.clone()).await?
             }
             None => 0,
         };
@@ -209,7 +205,7 @@ impl Store {
             generated: Vec::new(),
             total: entry_total + generated_total,
         };
-        if let Some(c) = search.entry_conditions().filter(|_| offset < entry_total && limit > 0) {
+        if let Some(c) = entries.filter(|_| offset < entry_total && limit > 0) {
             let next = c.next_placeholder();
             let sql = format!(
                 "SELECT {} {} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${next} OFFSET ${}",
@@ -223,7 +219,7 @@ impl Store {
             page.entries = self.rows(&sql, values).await?;
         }
         let room = limit - i64::try_from(page.entries.len()).unwrap_or(0);
-        if let Some(c) = search.generated_conditions().filter(|_| room > 0) {
+        if let Some(c) = generated.filter(|_| room > 0) {
             let skip = (offset - entry_total).max(0);
             let next = c.next_placeholder();
             let sql = format!(

@@ -187,12 +187,14 @@ pub(crate) const NAME_OR_CHART_LIKE: &str =
 pub(crate) fn search_patterns(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            let escaped =
-                w.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            format!("%{escaped}%")
-        })
+        .map(|w| format!("%{}%", like_literal(w)))
         .collect()
+}
+
+/// Text lower-cased with LIKE's wildcards and the escape character escaped (for `ESCAPE '\\'`),
+/// so it matches only itself.
+pub(crate) fn like_literal(text: &str) -> String {
+    text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 #[cfg(test)]
