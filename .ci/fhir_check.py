@@ -2,10 +2,10 @@
 serves is parsed with the fhir.resources 6.4.0 models (R4 4.0.1, pydantic 1), which refuse unknown
 elements and malformed values. Usage: fhir_check.py BASE_URL (a running demo practice)."""
 
-import re
 import sys
 
 import requests
+from api_token import token
 from fhir.resources import construct_fhir_element
 
 BASE = sys.argv[1].rstrip("/")
@@ -13,19 +13,7 @@ FHIR = BASE + "/fhir/R4"
 checked = {}
 
 
-def token():
-    """An admin's API token, made the way a person makes one."""
-    s = requests.Session()
-    page = s.get(BASE + "/login").text
-    csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
-    s.post(BASE + "/login", data={"_csrf": csrf, "username": "admin", "password": "demo"})
-    page = s.get(BASE + "/account/tokens").text
-    csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
-    page = s.post(BASE + "/account/tokens", data={"_csrf": csrf, "name": "fhir check"}).text
-    return re.search(r'data-testid="token">([^<]+)<', page).group(1)
-
-
-HEADERS = {"Authorization": "Bearer " + token()}
+HEADERS = {"Authorization": "Bearer " + token(BASE)}
 
 
 def parse(path):

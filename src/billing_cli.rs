@@ -67,8 +67,7 @@ pub async fn summary(
         print!("{csv}");
     } else {
         let billing = app.billing_summary(&actor, month, rules).await.map_err(refused)?;
-        let json =
-            carelog_app::billing_json::summary_json(&billing.summary, billing.closed.as_ref());
+        let json = carelog_app::billing_json::summary(&billing.summary, billing.closed.as_ref());
         println!("{}", serde_json::to_string_pretty(&json)?);
         let detail = format!("{month} as json");
         app.audit(&actor, "billing.export", None, detail).await.map_err(refused)?;

@@ -255,8 +255,7 @@ async fn the_api_records_enrollment_under_the_same_rules_and_reach() {
     };
     let refused = post("/consents", consent(false)).await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let problem =
-        refused.json::<serde_json::Value>().await.unwrap()["error"]["problems"][0].clone();
+    let problem = refused.json::<serde_json::Value>().await.unwrap()["problems"][0].clone();
     assert!(problem.as_str().unwrap().contains("that cost-sharing applies"), "{problem}");
     assert_eq!(post("/consents", consent(true)).await.unwrap().status(), StatusCode::CREATED);
     for code in ["E11.9", "I10"] {

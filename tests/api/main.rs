@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod api_contract;
 mod assignment;
 mod audit;
 mod audit_chain;

@@ -80,6 +80,16 @@ impl App {
         Ok(self.store.entries(&query.filter(), limit).await?)
     }
 
+    /// A page of entries, newest first: `limit` of them after skipping `offset`.
+    pub async fn log_page(
+        &self,
+        query: &LogQuery,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<Vec<EntryRow>> {
+        Ok(self.store.entries_from(&query.filter(), limit, offset).await?)
+    }
+
     /// How many entries the query matches.
     pub async fn count_log_entries(&self, query: &LogQuery) -> ServiceResult<i64> {
         Ok(self.store.count_entries(&query.filter()).await?)

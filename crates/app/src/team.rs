@@ -165,14 +165,16 @@ impl App {
         })
     }
 
-    /// The whole queue (for the JSON API).
-    pub async fn whole_queue(
+    /// A page of the queue of waiting patients, in its order (for the JSON API).
+    pub async fn queue_page(
         &self,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> ServiceResult<Vec<QueueRow>> {
-        let filter = QueueFilter { limit: 10_000, recent_since: now, ..QueueFilter::default() };
-        Ok(self.assignment_queue(actor, &filter).await?.rows)
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<QueuePage> {
+        let filter = QueueFilter { limit, offset, recent_since: now, ..QueueFilter::default() };
+        self.assignment_queue(actor, &filter).await
     }
 
     /// Patients waiting for a coordinator, for the whole-queue plan.

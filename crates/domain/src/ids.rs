@@ -34,6 +34,24 @@ macro_rules! typed_id {
             }
         }
 
+        /// In the API's schema: a positive whole number no larger than JSON carries exactly.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer)
+                    .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                        utoipa::openapi::schema::KnownFormat::Int64,
+                    )))
+                    .minimum(Some(1))
+                    .maximum(Some(crate::ids::LARGEST_ID))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
+
         impl FromStr for $name {
             type Err = std::num::ParseIntError;
 
@@ -43,6 +61,10 @@ macro_rules! typed_id {
         }
     )+};
 }
+
+/// The largest id the API's schema admits: 2^53 - 1, the largest whole number a JSON reader
+/// (JavaScript's included) holds exactly.
+pub const LARGEST_ID: i64 = 9_007_199_254_740_991;
 
 typed_id! {
     /// A patient (`patients.id`).

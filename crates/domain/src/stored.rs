@@ -54,6 +54,20 @@ macro_rules! serialized_as_stored {
                 serializer.serialize_str(self.stored())
             }
         }
+
+        /// In the API's schema: a string, one of the stored keys.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(<$ty as Stored>::all().iter().map(|v| v.stored())))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $ty {}
     )+};
 }
 

@@ -28,6 +28,7 @@ pub const FUTURE_TOLERANCE_MINUTES: i64 = 5;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 #[cfg_attr(feature = "sql", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Minutes(i32);
 
 impl Minutes {

@@ -436,14 +436,26 @@ impl Store {
 
     /// Entries matching the filter, newest first.
     pub async fn entries(&self, filter: &EntryFilter, limit: u64) -> Result<Vec<EntryRow>> {
+        self.entries_from(filter, limit as i64, 0).await
+    }
+
+    /// Entries newest first, `limit` of them after skipping `offset`.
+    pub async fn entries_from(
+        &self,
+        filter: &EntryFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<EntryRow>> {
         let c = filter.conditions();
+        let next = c.next_placeholder();
         let sql = format!(
-            "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${}",
+            "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} {} ORDER BY l.task_at DESC, l.id DESC LIMIT ${next} OFFSET ${}",
             c.where_sql(),
-            c.next_placeholder()
+            next + 1
         );
         let mut values = c.values;
-        values.push((limit as i64).into());
+        values.push(limit.into());
+        values.push(offset.into());
         self.rows(&sql, values).await
     }
 

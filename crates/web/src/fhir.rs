@@ -108,8 +108,12 @@ impl IntoResponse for FhirError {
             ApiError::NotFound => {
                 outcome(StatusCode::NOT_FOUND, "not-found", "Not found, or outside your reach.")
             }
-            ApiError::BadRequest(m) | ApiError::Unprocessable(m, _) => {
+            ApiError::BadRequest(m) => outcome(StatusCode::BAD_REQUEST, "invalid", &m),
+            ApiError::Unprocessable(m, problems) if problems.is_empty() => {
                 outcome(StatusCode::BAD_REQUEST, "invalid", &m)
+            }
+            ApiError::Unprocessable(_, problems) => {
+                outcome(StatusCode::BAD_REQUEST, "invalid", &problems.join(" "))
             }
             ApiError::Conflict(m) => outcome(StatusCode::CONFLICT, "conflict", &m),
             other => other.into_response(),

@@ -31,8 +31,10 @@ pub use state::{AppState, WebSettings};
 pub fn router(state: AppState) -> Router {
     let pages = routes::pages().layer(from_fn_with_state(state.clone(), csrf::verify));
     // The API authenticates by token, never by cookie, so it sits outside the CSRF layer.
+    let (api, api_docs) = api::routes();
     Router::new()
-        .nest("/api/v1", api::routes())
+        .merge(api_docs)
+        .nest("/api/v1", api)
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))

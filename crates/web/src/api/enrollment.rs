@@ -2,71 +2,44 @@
 //! plan versions under the same services, rules and audit as the record page.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use carelog_app::ServiceError;
 use carelog_app::care_plans::CarePlanInput;
-use carelog_app::enrollment::{ConsentInput, DiagnosisInput, EnrollmentView};
+use carelog_app::enrollment::{ConsentInput, DiagnosisInput};
 use carelog_app::patients::VisiblePatient;
 use carelog_domain::ids::PatientId;
+use carelog_domain::patient::GoalStatus;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 
+use super::enrollment_json::Enrollment;
+use super::params::{ApiJson, body_dates, integer, one_of};
+use super::problem::{ReadErrors, WriteErrors};
 use super::{ApiError, ApiResult, ApiUser};
 use crate::context::CurrentUser;
 use crate::pages::audit;
 use crate::state::AppState;
 
 async fn visible(state: &AppState, user: &CurrentUser, raw: &str) -> ApiResult<VisiblePatient> {
-    let id = raw.trim().parse::<PatientId>().map_err(|_| ApiError::NotFound)?;
+    let id = super::path_id(raw, PatientId)?;
     Ok(state.app.visible_patient(&user.actor(), id).await?)
 }
 
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> ApiResult<T> {
-    body.map(|Json(b)| b).map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))
-}
-
-fn enrollment_json(view: &EnrollmentView) -> Value {
-    let r = &view.records;
-    json!({
-        "gaps": view.gaps,
-        "complex": r.complex_now,
-        "consents": r.consents.iter().map(|c| json!({
-            "id": c.id, "program": c.program, "obtained_on": c.obtained_on, "method": c.method, "obtained_by": c.obtained_by,
-            "disclosures_confirmed": c.service_available && c.cost_sharing && c.one_practitioner_a_month && c.may_stop_any_time,
-            "note": c.note, "withdrawn_on": c.withdrawn_on, "source": c.source,
-        })).collect::<Vec<_>>(),
-        "diagnoses": r.diagnoses.iter().map(|d| json!({
-            "id": d.id, "code": d.code, "system": crate::fhir_enrollment::code_system_url(d.code_system), "description": d.description,
-            "chronic": d.chronic, "onset_on": d.onset_on, "resolved_on": d.resolved_on, "source": d.source,
-        })).collect::<Vec<_>>(),
-        "care_plan_versions": r.care_plans.iter().map(|v| json!({
-            "version": v.version, "state": v.state, "source": v.source, "activated_on": v.activated_on, "activated_by": v.activated_by,
-            "approved_by": v.approved_by, "ended_on": v.ended_on, "copy_given_on": v.copy_given_on, "copy_given_how": v.copy_given_how,
-            "problem_list": v.sections.problem_list, "expected_outcome": v.sections.expected_outcome,
-            "symptom_management": v.sections.symptom_management, "interventions": v.sections.interventions,
-            "medication_management": v.sections.medication_management, "community_services": v.sections.community_services,
-            "coordination": v.sections.coordination, "next_review_on": v.sections.next_review_on,
-            "goals": v.goals.iter().map(|g| json!({ "goal": g.goal, "target_on": g.target_on, "status": g.status })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "complexity_changes": r.complexity.iter().map(|c| json!({
-            "effective_on": c.effective_on, "complex": c.complex, "previous": c.previous, "reason": c.reason,
-        })).collect::<Vec<_>>(),
-        "practitioners": view.practitioners.iter().map(|p| json!({ "id": p.id, "name": p.name, "npi": p.npi })).collect::<Vec<_>>(),
-    })
-}
-
+/// A patient's consents, ICD-10-CM diagnoses, care plan versions and complexity, with this month's gaps.
+#[utoipa::path(get, path = "/patients/{id}/enrollment", tag = "enrollment",
+    params(("id" = PatientId, Path, description = "The patient's id")),
+    responses((status = 200, description = "The enrollment", body = Enrollment), ReadErrors))]
 pub async fn read(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Enrollment>> {
     let patient = visible(&state, &user, &raw).await?;
     let view = state.app.enrollment(patient).await?;
     audit(&state, &user, "api.enrollment", Some(patient.id()), "read".into()).await?;
-    Ok(Json(enrollment_json(&view)))
+    Ok(Json(Enrollment::of(view, None)))
 }
 
 /// 201 with the patient's enrollment after the change, or 422 naming the rule that refused it.
@@ -78,31 +51,42 @@ async fn answer(
     match outcome {
         Ok(done) => {
             let view = state.app.enrollment(patient).await?;
-            let mut body = enrollment_json(&view);
-            if let Some(map) = body.as_object_mut() {
-                map.insert("message".into(), json!(done));
-            }
-            Ok((StatusCode::CREATED, Json(body)).into_response())
-        }
-        Err(ServiceError::Refused(problem)) => {
-            Err(ApiError::Unprocessable("Nothing was saved.".into(), vec![problem]))
+            Ok((StatusCode::CREATED, Json(Enrollment::of(view, Some(done)))).into_response())
         }
         Err(e) => Err(e.into()),
     }
 }
 
-#[derive(Deserialize)]
+/// The program consented to.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+pub enum ConsentProgram {
+    #[serde(rename = "CCM")]
+    Ccm,
+    #[serde(rename = "PCM")]
+    Pcm,
+}
+
+/// How consent was obtained.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentHow {
+    Verbal,
+    Written,
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct NewConsent {
-    program: String,
+    program: ConsentProgram,
+    #[schema(format = Date, value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     obtained_on: String,
-    method: String,
+    method: ConsentHow,
     /// The four disclosures: service available, cost-sharing, one practitioner a month, may stop.
     disclosures: Disclosures,
     #[serde(default)]
     note: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Disclosures {
     service_available: bool,
     cost_sharing: bool,
@@ -114,18 +98,30 @@ fn told(confirmed: bool) -> Option<String> {
     confirmed.then(|| "yes".to_owned())
 }
 
+/// Record consent after the four disclosures.
+#[utoipa::path(post, path = "/patients/{id}/consents", tag = "enrollment", request_body = NewConsent,
+    params(("id" = PatientId, Path, description = "The patient's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn record_consent(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    consent: Result<Json<NewConsent>, JsonRejection>,
+    ApiJson(c): ApiJson<NewConsent>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let c = body(consent)?;
+    body_dates(&[("obtained_on", Some(&c.obtained_on))])?;
     let input = ConsentInput {
-        program: c.program,
+        program: match c.program {
+            ConsentProgram::Ccm => "CCM",
+            ConsentProgram::Pcm => "PCM",
+        }
+        .into(),
         obtained_on: c.obtained_on,
-        method: c.method,
+        method: match c.method {
+            ConsentHow::Verbal => "verbal",
+            ConsentHow::Written => "written",
+        }
+        .into(),
         service_available: told(c.disclosures.service_available),
         cost_sharing: told(c.disclosures.cost_sharing),
         one_practitioner_a_month: told(c.disclosures.one_practitioner_a_month),
@@ -136,42 +132,54 @@ pub async fn record_consent(
     answer(&state, patient, outcome).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Withdrawal {
+    #[schema(format = Date, value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     withdrawn_on: String,
 }
 
+/// Record a consent's withdrawal.
+#[utoipa::path(post, path = "/patients/{id}/consents/{consent}/withdrawal", tag = "enrollment", request_body = Withdrawal,
+    params(("id" = PatientId, Path, description = "The patient's id"), ("consent" = i64, Path, minimum = 1, description = "The record's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path((raw, consent)): Path<(String, String)>,
-    withdrawal: Result<Json<Withdrawal>, JsonRejection>,
+    ApiJson(w): ApiJson<Withdrawal>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let w = body(withdrawal)?;
+    body_dates(&[("withdrawn_on", Some(&w.withdrawn_on))])?;
     let outcome =
         state.app.withdraw_consent(&user.actor(), patient, &consent, &w.withdrawn_on).await;
     answer(&state, patient, outcome).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewDiagnosis {
+    /// An ICD-10-CM billable code, e.g. E11.9.
+    #[schema(example = "E11.9")]
     code: String,
     /// Absent: as usual for the code (common chronic categories are chronic).
     #[serde(default)]
     chronic: Option<bool>,
     #[serde(default)]
+    #[schema(format = Date, value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     onset_on: Option<String>,
 }
 
+/// Add an ICD-10-CM diagnosis.
+#[utoipa::path(post, path = "/patients/{id}/diagnoses", tag = "enrollment", request_body = NewDiagnosis,
+    params(("id" = PatientId, Path, description = "The patient's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn add_diagnosis(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    diagnosis: Result<Json<NewDiagnosis>, JsonRejection>,
+    ApiJson(d): ApiJson<NewDiagnosis>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let d = body(diagnosis)?;
+    body_dates(&[("onset_on", d.onset_on.as_deref())])?;
     let input = DiagnosisInput {
         code: d.code,
         chronic: d.chronic.map_or_else(String::new, |c| if c { "yes" } else { "no" }.to_owned()),
@@ -181,33 +189,42 @@ pub async fn add_diagnosis(
     answer(&state, patient, outcome).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Resolution {
+    #[schema(format = Date, value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     resolved_on: String,
 }
 
+/// Mark a diagnosis resolved.
+#[utoipa::path(post, path = "/patients/{id}/diagnoses/{diagnosis}/resolution", tag = "enrollment", request_body = Resolution,
+    params(("id" = PatientId, Path, description = "The patient's id"), ("diagnosis" = i64, Path, minimum = 1, description = "The record's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn resolve_diagnosis(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path((raw, diagnosis)): Path<(String, String)>,
-    resolution: Result<Json<Resolution>, JsonRejection>,
+    ApiJson(r): ApiJson<Resolution>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let r = body(resolution)?;
+    body_dates(&[("resolved_on", Some(&r.resolved_on))])?;
     let outcome =
         state.app.resolve_diagnosis(&user.actor(), patient, &diagnosis, &r.resolved_on).await;
     answer(&state, patient, outcome).await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Goal {
+#[derive(Deserialize, serde::Serialize, ToSchema, Default)]
+pub struct DraftGoal {
     goal: String,
+    #[serde(default)]
+    #[schema(format = Date, value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     target_on: Option<String>,
+    /// Not started when absent.
+    #[serde(default)]
+    #[schema(value_type = Option<GoalStatus>, required = false)]
     status: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, ToSchema, Default)]
 #[serde(default)]
 pub struct Draft {
     problem_list: String,
@@ -217,24 +234,32 @@ pub struct Draft {
     medication_management: String,
     community_services: String,
     coordination: String,
+    #[schema(format = Date, value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     next_review_on: Option<String>,
-    goals: Vec<Goal>,
+    #[schema(max_items = 6)]
+    goals: Vec<DraftGoal>,
 }
 
+/// Write the care plan's draft version.
+#[utoipa::path(post, path = "/patients/{id}/care-plan/draft", tag = "enrollment", request_body = Draft,
+    params(("id" = PatientId, Path, description = "The patient's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn save_draft(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    draft: Result<Json<Draft>, JsonRejection>,
+    ApiJson(d): ApiJson<Draft>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let d = body(draft)?;
     let slots = carelog_app::care_plans::GOAL_SLOTS;
     if d.goals.len() > slots {
-        return Err(ApiError::Unprocessable(
-            "Nothing was saved.".into(),
-            vec![format!("Goals: at most {slots}")],
-        ));
+        return Err(ApiError::BadRequest(format!("Body: goals: at most {slots}.")));
+    }
+    let mut dates = vec![("next_review_on", d.next_review_on.as_deref())];
+    dates.extend(d.goals.iter().map(|g| ("goals: target_on", g.target_on.as_deref())));
+    body_dates(&dates)?;
+    for goal in &d.goals {
+        one_of::<GoalStatus>("goals: status", goal.status.as_deref())?;
     }
     let mut input = CarePlanInput {
         problem_list: d.problem_list,
@@ -257,21 +282,28 @@ pub async fn save_draft(
     answer(&state, patient, outcome).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ActivationBody {
+    #[schema(format = Date, value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     activated_on: String,
-    /// The approving practitioner's id (see the record's practitioners).
+    /// The approving practitioner's id (see the enrollment's practitioners).
+    #[serde(deserialize_with = "integer")]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     approved_by: i64,
 }
 
+/// Make the draft the plan in force.
+#[utoipa::path(post, path = "/patients/{id}/care-plan/activation", tag = "enrollment", request_body = ActivationBody,
+    params(("id" = PatientId, Path, description = "The patient's id")),
+    responses((status = 201, description = "The patient's enrollment after the change", body = Enrollment), WriteErrors))]
 pub async fn activate(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(raw): Path<String>,
-    activation: Result<Json<ActivationBody>, JsonRejection>,
+    ApiJson(a): ApiJson<ActivationBody>,
 ) -> ApiResult<Response> {
     let patient = visible(&state, &user, &raw).await?;
-    let a = body(activation)?;
+    body_dates(&[("activated_on", Some(&a.activated_on))])?;
     let approved_by = a.approved_by.to_string();
     let outcome =
         state.app.activate_care_plan(&user.actor(), patient, &a.activated_on, &approved_by).await;
