@@ -1,5 +1,5 @@
 //! The import page in Chromium: an admin uploads a ZMO sheet, reads the dry run and applies it; a user
-//! makes an API token.
+//! makes an API token and tries it on the API's docs page.
 
 use fantoccini::Locator;
 
@@ -8,7 +8,7 @@ use crate::helpers::spawn_app;
 use crate::sign_in;
 
 #[tokio::test]
-async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token() {
+async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token_to_try_on_the_docs_page() {
     let app = spawn_app().await;
     let base = app.url("");
     let dir = tempfile::tempdir().unwrap();
@@ -65,5 +65,53 @@ async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token() {
     let token = c.find(Locator::Css("[data-testid=token]")).await.unwrap().text().await.unwrap();
     assert!(token.starts_with("clg_"));
     browser.screenshot("api-token").await;
+
+    // The docs page (Swagger UI from the binary) reads the generated document; the token works there.
+    c.goto(&format!("{base}/api/v1/docs/")).await.unwrap();
+    c.wait().for_element(Locator::Css("button.authorize")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".modal-ux input"))
+        .await
+        .unwrap()
+        .send_keys(&token)
+        .await
+        .unwrap();
+    c.find(Locator::Css(".modal-ux button.authorize")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(".modal-ux button.btn-done")).await.unwrap().click().await.unwrap();
+    let list = "#operations-patients-list";
+    c.find(Locator::Css(&format!("{list} button.opblock-summary-control")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!("{list} button.try-out__btn")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!("{list} button.execute")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let answer = c
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "{list} .live-responses-table tr.response td.response-col_status"
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(answer.trim(), "200");
+    let body = crate::text_of(&browser, &format!("{list} .live-responses-table .microlight")).await;
+    assert!(body.contains("\"total\"") && body.contains("\"next\""), "{body}");
+    browser.screenshot("api-docs-tried").await;
     browser.close().await;
 }

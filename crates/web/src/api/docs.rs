@@ -14,7 +14,7 @@ use crate::state::AppState;
     info(
         title = "carelog API",
         version = "1",
-        description = "Patients, their enrollment (consents, ICD-10-CM diagnoses, care plans), the care-management task log, generated tasks, the assignment queue and billing summaries.\n\nAuthenticate with an API token (Account → API tokens) as `Authorization: Bearer <token>`. A token acts as its user: coordinators reach their own caseload, managers the whole practice and Tab 3, admins also billing. Every call is audited.\n\nLists page alike: `limit` and `offset` in, `total`, `limit`, `offset` and `next` (the following page's address, null on the last) out. Errors are problem details (RFC 9457, `application/problem+json`): 400 when a parameter or body breaks its schema (a parameter given twice, an empty value, a NUL), 422 when a well-formed request breaks a rule that depends on what is recorded; `detail` names the parameter or rule."
+        description = "Patients, their enrollment (consents, ICD-10-CM diagnoses, care plans), the care-management task log, generated tasks, the assignment queue and billing summaries.\n\nAuthenticate with an API token (Account → API tokens) as `Authorization: Bearer <token>`. A token acts as its user: coordinators reach their own caseload, managers the whole practice and Tab 3, admins also billing. Every call is audited.\n\nLists page alike: `limit` and `offset` in, `total`, `limit`, `offset` and `next` (the following page's address, null on the last) out. Errors are problem details (RFC 9457, `application/problem+json`): 400 when a parameter or body breaks its schema (a parameter given twice, an empty value, a NUL in the query), 422 when a well-formed request breaks a rule (one that depends on what is recorded, or text holding a NUL); `detail` names the parameter or rule."
     ),
     servers((url = "/api/v1")),
     security(("bearer" = [])),
@@ -39,6 +39,8 @@ impl Modify for BearerToken {
             .scheme(HttpAuthScheme::Bearer)
             .description(Some("An API token (Account → API tokens)"))
             .build();
+        // utoipa fills the licence from Cargo.toml, where carelog names none.
+        openapi.info.license = None;
         openapi
             .components
             .get_or_insert_with(Default::default)
