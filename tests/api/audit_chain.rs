@@ -151,3 +151,44 @@ async fn a_bulk_read_is_found_by_each_patient_it_returned() {
     assert!(events.iter().any(|e| e.action == "panel.view"), "{events:?}");
     assert_eq!(verify(&test).await, None);
 }
+
+#[tokio::test]
+async fn reads_audited_at_once_are_each_committed_and_sealed_in_the_chain() {
+    let test = spawn_app().await;
+    let before =
+        test.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events", vec![]).await.unwrap();
+    let patient = test.own_patient("coord1").await;
+    let reads: Vec<_> = (0..40)
+        .map(|i| {
+            let store = test.store.clone();
+            tokio::spawn(async move {
+                let event = carelog_store::NewAuditEvent {
+                    user_id: None,
+                    username: "reader",
+                    action: "patient.view",
+                    patient_id: Some(patient),
+                    detail: format!("read {i}"),
+                    address: "127.0.0.1",
+                    patients: vec![patient],
+                };
+                store.record_audit(&event, chrono::Utc::now()).await
+            })
+        })
+        .collect();
+    for read in reads {
+        read.await.unwrap().unwrap();
+    }
+    let after =
+        test.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events", vec![]).await.unwrap();
+    assert_eq!(after - before, 40, "each read's event is committed before its call returns");
+    let linked = test
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM audit_event_patients l JOIN audit_events e ON e.id = l.event_id WHERE e.username = 'reader'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(linked, 40);
+    assert_eq!(verify(&test).await, None, "all of them sealed in the chain, in one unbroken line");
+}

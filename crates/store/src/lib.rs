@@ -9,6 +9,7 @@ mod api_tokens;
 mod assignment_queue;
 mod assignments;
 mod audit;
+mod audit_batch;
 mod audit_chain;
 mod billed_record;
 mod billing;
