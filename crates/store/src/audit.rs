@@ -247,12 +247,8 @@ pub(crate) fn migration_21_guards(engine: Engine) -> Vec<String> {
 }
 
 impl Store {
-    /// Records an event on its own (a page view), committed with whatever other such events are
-    /// waiting (`audit_batch`), in the writers' turn like every other write.
+    /// Records an event on its own (a page view), in the writers' turn like every other write.
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
-        if let Some(queue) = self.audit_queue() {
-            return queue.record(event, now).await;
-        }
         let tx = self.begin_write().await?;
         insert_audit(self, &tx, event, now).await?;
         tx.commit().await?;

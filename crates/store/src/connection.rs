@@ -71,9 +71,6 @@ pub struct Store {
     /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
     /// PostgreSQL writers never wait on each other here.
     write_turn: Arc<tokio::sync::Mutex<()>>,
-    /// Standalone audit events go to one writer that commits them together (`audit_batch`); None
-    /// in the writer's own copy.
-    audit_queue: Option<crate::audit_batch::AuditQueue>,
 }
 
 /// A write transaction; on SQLite it holds the writers' turn until it ends.
@@ -168,17 +165,11 @@ impl Store {
         if engine == Engine::Sqlite {
             crate::open_errors::check_sqlite_writable(&db, url).await?;
         }
-        let mut store = Store { db, engine, write_turn: Arc::default(), audit_queue: None };
-        store.audit_queue = Some(crate::audit_batch::start(store.clone()));
-        Ok(store)
+        Ok(Store { db, engine, write_turn: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
-    }
-
-    pub(crate) fn audit_queue(&self) -> Option<&crate::audit_batch::AuditQueue> {
-        self.audit_queue.as_ref()
     }
 
     pub(crate) fn pool(&self) -> &DatabaseConnection {

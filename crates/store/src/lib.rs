@@ -9,7 +9,6 @@ mod api_tokens;
 mod assignment_queue;
 mod assignments;
 mod audit;
-mod audit_batch;
 mod audit_chain;
 mod billed_record;
 mod billing;
