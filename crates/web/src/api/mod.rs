@@ -84,7 +84,7 @@ async fn bare_errors_as_problems(response: Response) -> Response {
             "This path does not take that method; the Allow header lists those it takes.".to_owned()
         }
         "" => status.canonical_reason().unwrap_or("Error").to_owned(),
-        said => format!("{said}."),
+        said => format!("{}.", said.trim_end_matches('.')),
     };
     let mut answer = problem::problem(status, detail, vec![]);
     for (name, value) in parts.headers.iter() {
