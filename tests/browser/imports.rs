@@ -66,8 +66,8 @@ async fn an_admin_checks_and_applies_a_zmo_sheet_and_makes_an_api_token_to_try_o
     assert!(token.starts_with("clg_"));
     browser.screenshot("api-token").await;
 
-    // The docs page (Swagger UI from the binary) reads the generated document; the token works there.
-    c.goto(&format!("{base}/api/v1/docs/")).await.unwrap();
+    // The docs page (Swagger UI from the binary, linked here) reads the generated document; the token works there.
+    c.find(Locator::LinkText("its documentation")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("button.authorize")).await.unwrap().click().await.unwrap();
     c.wait()
         .for_element(Locator::Css(".modal-ux input"))
