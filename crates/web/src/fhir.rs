@@ -109,11 +109,10 @@ impl IntoResponse for FhirError {
                 outcome(StatusCode::NOT_FOUND, "not-found", "Not found, or outside your reach.")
             }
             ApiError::BadRequest(m) => outcome(StatusCode::BAD_REQUEST, "invalid", &m),
-            ApiError::Unprocessable(m, problems) if problems.is_empty() => {
-                outcome(StatusCode::BAD_REQUEST, "invalid", &m)
-            }
-            ApiError::Unprocessable(_, problems) => {
-                outcome(StatusCode::BAD_REQUEST, "invalid", &problems.join(" "))
+            // A refusal's message is in its problems when it has any.
+            ApiError::Unprocessable(m, problems) => {
+                let said = if problems.is_empty() { m } else { problems.join(" ") };
+                outcome(StatusCode::BAD_REQUEST, "invalid", &said)
             }
             ApiError::Conflict(m) => outcome(StatusCode::CONFLICT, "conflict", &m),
             other => other.into_response(),

@@ -57,12 +57,7 @@ pub fn routes() -> (Router<AppState>, Router<AppState>) {
 
 /// An id in a path: a positive whole number, or the path names nothing.
 fn path_id<T>(raw: &str, typed: fn(i64) -> T) -> ApiResult<T> {
-    let valid = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| valid && (1..=carelog_domain::ids::LARGEST_ID).contains(n))
-        .map(typed)
-        .ok_or(ApiError::NotFound)
+    params::id_number(raw).map(typed).ok_or(ApiError::NotFound)
 }
 
 /// The framework's own refusals (a method the path does not take, a path that cannot be read)

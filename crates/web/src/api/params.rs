@@ -122,18 +122,18 @@ pub fn whole_number(field: &str, raw: Option<&str>, default: i64, max: i64) -> A
     }
 }
 
+/// The id `raw` spells: a whole number from 1 to the schema's largest id, in digits only.
+pub fn id_number(raw: &str) -> Option<i64> {
+    digits(raw).filter(|n| (1..=carelog_domain::ids::LARGEST_ID).contains(n))
+}
+
 /// An id (a positive whole number); None when the parameter is absent.
 pub fn id<T>(field: &str, raw: Option<&str>, typed: fn(i64) -> T) -> ApiResult<Option<T>> {
     match raw {
         None => Ok(None),
-        Some(v) => digits(v)
-            .filter(|n| (1..=carelog_domain::ids::LARGEST_ID).contains(n))
-            .map(|n| Some(typed(n)))
-            .ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "{field}: \"{v}\" is not an id (a whole number from 1)."
-                ))
-            }),
+        Some(v) => id_number(v).map(|n| Some(typed(n))).ok_or_else(|| {
+            ApiError::BadRequest(format!("{field}: \"{v}\" is not an id (a whole number from 1)."))
+        }),
     }
 }
 
