@@ -15,6 +15,9 @@
 //! To look closer at one page: CARELOG_BENCH_WORKS (panel, tasks, entry, minutes, billing, team) runs only
 //! those pages and skips the floors, CARELOG_BENCH_USERS (1,10,50) picks the concurrencies, and
 //! CARELOG_BENCH_RUNS repeats each measurement on the same loaded database (a row each).
+//! CARELOG_BENCH_KEEP=1 keeps each loaded database (SQLite in `target/bench-kept/`, PostgreSQL as
+//! `carelog_bench_<size>_kept`) and a later run with it set measures that one instead of loading
+//! again: before/after comparisons at L without a 10-minute load each (its audit log grows).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
@@ -93,6 +96,18 @@ fn carelog(url: &str) -> Command {
 }
 
 /// Runs `carelog demo` and returns its wall time and peak memory (polled until it exits).
+fn keep_databases() -> bool {
+    std::env::var("CARELOG_BENCH_KEEP").is_ok_and(|v| v == "1")
+}
+
+/// Whether a kept database already holds a loaded practice.
+async fn already_loaded(url: &str) -> bool {
+    let Ok(store) = Store::connect(url).await else { return false };
+    let patients = store.scalar_for_test("SELECT COUNT(*) AS n FROM patients", vec![]).await;
+    let _ = store.close().await;
+    patients.is_ok_and(|n| n > 0)
+}
+
 fn load_demo(url: &str, size: &Size) -> (Duration, f64) {
     let started = Instant::now();
     let mut child = carelog(url)
@@ -403,7 +418,8 @@ async fn bench(
     selection: &Selection,
 ) {
     println!("\n### {} on {engine}\n", size.name);
-    let (load, loader_peak) = load_demo(url, size);
+    let kept = keep_databases() && already_loaded(url).await;
+    let (load, loader_peak) = if kept { (Duration::ZERO, 0.0) } else { load_demo(url, size) };
     let store = Store::connect(url).await.unwrap();
     let entries = store
         .scalar_for_test("SELECT COUNT(*) AS n FROM coordinator_task_log", vec![])
@@ -459,11 +475,12 @@ async fn bench(
         ("billing", "Billing summary `/billing` (admin, last month)", Work::Get(billing_path), 2),
         ("team", "Tab 3 queue `/team` (manager)", Work::Get("/team"), 1),
     ];
-    println!(
-        "{entries} log entries, {patients} patients. Demo load {:.1} s (loader peak {:.0} MiB). {seconds} s a measurement.\n",
-        load.as_secs_f64(),
-        loader_peak
-    );
+    let loaded = if kept {
+        "Database kept from an earlier run".to_owned()
+    } else {
+        format!("Demo load {:.1} s (loader peak {loader_peak:.0} MiB)", load.as_secs_f64())
+    };
+    println!("{entries} log entries, {patients} patients. {loaded}. {seconds} s a measurement.\n");
     println!(
         "| work | users | p50 ms | p99 ms | per second | empty handler p50 / p99 ms | × floor (p50, p99) |"
     );
@@ -739,16 +756,32 @@ async fn main() {
     {
         for engine in &engines {
             if *engine == "sqlite" {
-                let url =
-                    format!("sqlite:{}", dir.path().join(format!("{}.db", size.name)).display());
+                let folder = if keep_databases() {
+                    let kept =
+                        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-kept");
+                    std::fs::create_dir_all(&kept).unwrap();
+                    kept
+                } else {
+                    dir.path().to_owned()
+                };
+                let url = format!("sqlite:{}", folder.join(format!("{}.db", size.name)).display());
                 bench(size, "SQLite", &url, &empty, seconds, &selection).await;
             } else {
                 let server = pg.clone().expect("CARELOG_BENCH_PG names the PostgreSQL server");
-                let name =
-                    format!("carelog_bench_{}_{}", size.name.to_lowercase(), std::process::id());
-                let url = create_postgres_database(&server, &name).await.unwrap();
-                bench(size, "PostgreSQL", &url, &empty, seconds, &selection).await;
-                drop_postgres_database(&server, &name).await.unwrap();
+                let size_name = size.name.to_lowercase();
+                if keep_databases() {
+                    let name = format!("carelog_bench_{size_name}_kept");
+                    let url = match create_postgres_database(&server, &name).await {
+                        Ok(url) => url,
+                        Err(_) => carelog_store::testing::with_database(&server, &name),
+                    };
+                    bench(size, "PostgreSQL", &url, &empty, seconds, &selection).await;
+                } else {
+                    let name = format!("carelog_bench_{size_name}_{}", std::process::id());
+                    let url = create_postgres_database(&server, &name).await.unwrap();
+                    bench(size, "PostgreSQL", &url, &empty, seconds, &selection).await;
+                    drop_postgres_database(&server, &name).await.unwrap();
+                }
             }
         }
     }

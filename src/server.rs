@@ -45,6 +45,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: ServerLimits,
 ) -> Result<(), AppError> {
+    let app = state.app.clone();
+    let sealer = tokio::spawn(app.clone().keep_audit_sealed());
     let router = carelog_web::router(state);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_read);
@@ -84,6 +86,11 @@ pub async fn serve(
         () = tokio::time::sleep(limits.shutdown) => {
             tracing::warn!(seconds = limits.shutdown.as_secs(), "shutdown deadline passed: closing the connections still open");
         }
+    }
+    sealer.abort();
+    // What the last requests audited goes into the chain before the server is gone.
+    if let Err(e) = app.seal_audit_events().await {
+        tracing::warn!(error = %e, "sealing audit events at stop failed");
     }
     Ok(())
 }

@@ -703,6 +703,28 @@ async fn the_pending_trend_follows_an_assignment_at_once() {
     assert_eq!(after, (before.0 - 1, before.1 - 1, before.2), "{before:?} → {after:?}");
 }
 
+/// The queue's counts are kept until the caseload counter moves: a waiting patient leaving the queue
+/// by any path (here an onboarding status changed in the database, as an import may) leaves its
+/// count at once.
+#[tokio::test]
+async fn a_patient_leaving_the_queue_by_any_path_leaves_its_count_at_once() {
+    let app = spawn_app().await;
+    let (manager, _) = app.sign_in("manager1").await;
+    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    let (waiting, _, _) = pending_card(&page);
+    let patient = queue_ids(&page)[0];
+    app.store
+        .exec_for_test(
+            "UPDATE patients SET onboarding_status = 'Assigned' WHERE id = $1",
+            vec![patient.into()],
+        )
+        .await
+        .unwrap();
+    let page = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(pending_card(&page).0, waiting - 1);
+    assert!(!queue_ids(&page).contains(&patient));
+}
+
 /// Issue 22: Status and Assignment Status combine (both must hold; a pair that cannot is said so),
 /// and a bad date is explained above the filters as typed instead of a bare 400 page.
 #[tokio::test]

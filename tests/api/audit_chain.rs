@@ -60,6 +60,8 @@ async fn behind_its_back(test: &TestApp, sql: &str, values: Vec<carelog_store::V
 async fn the_log_refuses_replace_and_truncate() {
     let test = spawn_app().await;
     test.sign_in("coord1").await;
+    // The first links exist, so each attempt below would overwrite one.
+    app_of(&test).seal_audit_events().await.unwrap();
     let attempts: &[&str] = match test.store.engine() {
         Engine::Sqlite => &[
             "INSERT OR REPLACE INTO audit_events (id, at, username, action, detail, address) VALUES (1, '2026-01-01T00:00:00+00:00', 'x', 'x', 'over row 1', '')",
@@ -175,8 +177,25 @@ async fn reads_audited_at_once_are_each_committed_and_sealed_in_the_chain() {
             })
         })
         .collect();
+    // Sealers on three servers at once, while the reads commit: they take turns on the chain's head.
+    let sealers: Vec<_> = (0..3)
+        .map(|_| {
+            let store = test.store.clone();
+            tokio::spawn(async move {
+                let mut sealed = 0;
+                for _ in 0..20 {
+                    sealed += store.seal_pending_audit_events().await?;
+                    tokio::task::yield_now().await;
+                }
+                Ok::<u64, carelog_store::StoreError>(sealed)
+            })
+        })
+        .collect();
     for read in reads {
         read.await.unwrap().unwrap();
+    }
+    for sealer in sealers {
+        sealer.await.unwrap().unwrap();
     }
     let after =
         test.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events", vec![]).await.unwrap();
@@ -191,4 +210,68 @@ async fn reads_audited_at_once_are_each_committed_and_sealed_in_the_chain() {
         .unwrap();
     assert_eq!(linked, 40);
     assert_eq!(verify(&test).await, None, "all of them sealed in the chain, in one unbroken line");
+}
+
+async fn count(test: &TestApp, sql: &str) -> i64 {
+    test.store.scalar_for_test(sql, vec![]).await.unwrap()
+}
+
+/// A request does not wait for the chain: its event is committed and marked, and the server's
+/// sealer links it soon after, without anyone verifying.
+#[tokio::test]
+async fn a_server_seals_what_it_audits_soon_after_without_being_asked() {
+    let test = spawn_app().await;
+    let (coord, _) = test.sign_in("coord1").await;
+    coord.get(test.url("/panel")).send().await.unwrap();
+    let view = event_of(&test, "panel.view").await;
+    let mut waited = 0;
+    while count(&test, "SELECT COUNT(*) AS n FROM audit_unsealed").await > 0 {
+        assert!(waited < 200, "the server's sealer left events unsealed for 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let linked = test
+        .store
+        .scalar_for_test(
+            "SELECT COUNT(*) AS n FROM audit_chain WHERE event_id = $1",
+            vec![view.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(linked, 1);
+    let events = count(&test, "SELECT COUNT(*) AS n FROM audit_events").await;
+    assert_eq!(count(&test, "SELECT COUNT(*) AS n FROM audit_chain").await, events);
+}
+
+/// An event committed and waiting for the sealer is not one slipped in behind carelog's back.
+#[tokio::test]
+async fn an_event_waiting_for_its_seal_is_not_taken_for_one_slipped_in() {
+    // No server here, so nothing seals until verify does.
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = crate::helpers::fresh_database(&dir).await;
+    let store = carelog_store::Store::connect(&url).await.unwrap();
+    carelog::prepare(&store).await.unwrap();
+    let event = carelog_store::NewAuditEvent {
+        username: "reader",
+        action: "patient.view",
+        detail: "waiting".into(),
+        ..Default::default()
+    };
+    store.record_audit(&event, chrono::Utc::now()).await.unwrap();
+    let marked = store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_unsealed", vec![]).await;
+    assert_eq!(marked.unwrap(), 1, "committed and marked before the call returned");
+    assert_eq!(store.first_unsealed_audit_event().await.unwrap(), None);
+    let app = carelog::web_state(store.clone(), &carelog::Config::for_database(&url)).app;
+    let report = app.verify_audit_chain().await.unwrap();
+    assert_eq!(
+        (report.checked, report.broken),
+        (1, None),
+        "verify seals what waits, then checks it"
+    );
+    let marked = store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_unsealed", vec![]).await;
+    assert_eq!(marked.unwrap(), 0);
+    store.close().await.unwrap();
+    if let Some((server, name)) = postgres {
+        carelog_store::testing::drop_postgres_database(&server, &name).await.unwrap();
+    }
 }

@@ -103,6 +103,12 @@ async fn kill_9_under_write_load_loses_no_acknowledged_entry() {
         .await
         .unwrap();
     assert_eq!(mismatched, 0, "an entry without its audit event, or an event without its entry");
+    // The restart sealed whatever the killed server had committed but not yet linked.
+    let unsealed = store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_unsealed", vec![]).await;
+    assert_eq!(unsealed.unwrap(), 0);
+    let events = store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events", vec![]).await;
+    let links = store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_chain", vec![]).await;
+    assert_eq!(links.unwrap(), events.unwrap(), "every event in the chain");
     drop(restarted);
     store.close().await.unwrap();
     if let Some((server, name)) = postgres {

@@ -1,11 +1,21 @@
 //! Verifying the audit log's hash chain (`carelog audit verify`).
 
+use std::time::Duration;
+
 use carelog_domain::audit_chain::{ChainBreak, GENESIS, check_link};
 
 use crate::{App, ServiceResult};
 
 /// Links read per query while verifying: bounded memory at any log size.
 const LINKS_PER_READ: i64 = 5_000;
+
+/// How long the sealer lets audit events gather after one commits, so events committed together
+/// share one seal (one turn on the chain's head, one flush).
+const SEAL_GATHER: Duration = Duration::from_millis(50);
+
+/// How often the sealer looks without being told: events another server committed and did not
+/// seal (it stopped), or that a crash left marked.
+const SEAL_SWEEP: Duration = Duration::from_secs(5);
 
 /// What a verification found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +26,28 @@ pub struct ChainReport {
 }
 
 impl App {
-    /// Walks the chain from its start and names the first event that does not hold: edited,
-    /// removed, out of its place, missing from the end, or never sealed.
+    /// Links the events committed since the last seal into the chain; returns how many.
+    pub async fn seal_audit_events(&self) -> ServiceResult<u64> {
+        Ok(self.store.seal_pending_audit_events().await?)
+    }
+
+    /// A server's sealer, for as long as it serves: links audit events into the hash chain within
+    /// `SEAL_GATHER` of their commit (`SEAL_SWEEP` at most), so no request waits for the chain's
+    /// lock, which one commit at a time held through its flush.
+    pub async fn keep_audit_sealed(self) {
+        loop {
+            let _ = tokio::time::timeout(SEAL_SWEEP, self.store.audit_committed()).await;
+            tokio::time::sleep(SEAL_GATHER).await;
+            if let Err(e) = self.seal_audit_events().await {
+                tracing::warn!(error = %e, "sealing audit events failed");
+            }
+        }
+    }
+
+    /// Seals what is waiting, then walks the chain from its start and names the first event that
+    /// does not hold: edited, removed, out of its place, missing from the end, or never sealed.
     pub async fn verify_audit_chain(&self) -> ServiceResult<ChainReport> {
+        self.seal_audit_events().await?;
         let head = self.store.audit_chain_head().await?;
         let mut previous = GENESIS.to_owned();
         let (mut after, mut checked) = (0, 0);

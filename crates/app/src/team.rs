@@ -144,9 +144,10 @@ impl App {
         overdue_before: DateTime<Utc>,
         chosen: Option<UserId>,
     ) -> ServiceResult<TeamOverview> {
+        self.require_oversight(actor)?;
         let view = self.team_view(actor, chosen).await?;
-        let queue = self.assignment_queue(actor, filter).await?;
-        let counts = self.store.queue_counts(overdue_before).await?;
+        let counts = self.figures.queue_counts(overdue_before).await?;
+        let queue = self.store.assignment_queue_of(filter, Some(counts.pending)).await?;
         let team = self.team_members_of(actor, view.of).await?;
         let trends = self.queue_trends(actor, view.of).await?;
         let detail = format!("{} rows, page {page}; {}", queue.total, view.name);

@@ -1,5 +1,5 @@
 //! The audit log: append-only (the database refuses UPDATE, DELETE, REPLACE and TRUNCATE on it), each
-//! event sealed into a hash chain as its transaction commits (`carelog_domain::audit_chain`).
+//! event sealed into a hash chain just after its transaction commits (`carelog_domain::audit_chain`).
 
 use carelog_domain::audit_chain::{AuditKind, ChainedEvent, event_hash};
 use carelog_domain::ids::{PatientId, UserId};
@@ -82,8 +82,8 @@ impl AuditFilter {
     }
 }
 
-/// Inserts an audit event inside a write transaction, so a change and its audit commit together;
-/// the transaction seals it into the chain as it commits.
+/// Inserts an audit event inside a write transaction, so a change and its audit commit together,
+/// and marks it for the sealer, which links it into the chain just after it commits.
 pub(crate) async fn insert_audit(
     store: &Store,
     tx: &WriteTx,
@@ -91,12 +91,11 @@ pub(crate) async fn insert_audit(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let kind = AuditKind::of(event.action).key();
-    let at_second = now.trunc_subsecs(0);
     let id: i64 = tx
         .scalar(store.stmt(
             "INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             vec![
-                at(at_second),
+                at(now.trunc_subsecs(0)),
                 event.user_id.into(),
                 event.username.into(),
                 event.action.into(),
@@ -131,63 +130,82 @@ pub(crate) async fn insert_audit(
         ))
         .await?;
     }
-    tx.to_seal(ChainedEvent {
-        id,
-        at: at_second.timestamp(),
-        user_id: event.user_id.map(|u| u.get()),
-        username: event.username.to_owned(),
-        action: event.action.to_owned(),
-        kind: kind.to_owned(),
-        patient_id: event.patient_id.map(|p| p.get()),
-        detail: event.detail.clone(),
-        address: event.address.to_owned(),
-        patients,
-    });
+    tx.execute_raw(
+        store.stmt("INSERT INTO audit_unsealed (event_id) VALUES ($1)", vec![id.into()]),
+    )
+    .await?;
+    tx.audited();
     Ok(())
 }
 
 /// Rows per statement when linking a bulk read's patients (two values each).
 const PATIENT_LINKS_PER_INSERT: usize = 400;
 
-/// Seals events into the chain after the last link, under the chain head's lock, so concurrent
-/// transactions take turns and the chain has one order. Called as a transaction commits; the head
-/// is the last lock a transaction takes, so it cannot deadlock against the rows it changed.
-pub(crate) async fn seal(
+/// Links per statement when sealing (four values each).
+const LINKS_PER_INSERT: usize = 200;
+
+/// The chain's last link, locked until the transaction ends: sealers on several servers take turns
+/// here, so the chain has one order.
+pub(crate) struct LockedHead {
+    pub seq: i64,
+    pub hash: String,
+    /// The events from before the chain existed are in it.
+    pub earlier_sealed: bool,
+}
+
+pub(crate) async fn lock_chain_head(
     engine: Engine,
     tx: &DatabaseTransaction,
-    mut events: Vec<ChainedEvent>,
-) -> std::result::Result<(), DbErr> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    events.sort_by_key(|e| e.id);
+) -> std::result::Result<LockedHead, DbErr> {
     let lock = match engine {
         Engine::Postgres => " FOR UPDATE",
         Engine::Sqlite => "",
     };
-    let stmt = |sql: &str, values: Vec<sea_orm::Value>| {
-        Statement::from_sql_and_values(engine.backend(), sql, values)
-    };
     let head = tx
-        .query_one_raw(stmt(
-            &format!("SELECT seq, hash FROM audit_chain_head WHERE id = 1{lock}"),
+        .query_one_raw(Statement::from_sql_and_values(
+            engine.backend(),
+            format!("SELECT seq, hash, earlier_sealed FROM audit_chain_head WHERE id = 1{lock}"),
             vec![],
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the audit chain's head".into()))?;
-    let mut seq: i64 = head.try_get("", "seq")?;
-    let mut previous: String = head.try_get("", "hash")?;
-    for e in &events {
-        seq += 1;
-        let hash = event_hash(&previous, e);
-        tx.execute_raw(stmt(
-            "INSERT INTO audit_chain (seq, event_id, previous, hash) VALUES ($1, $2, $3, $4)",
-            vec![seq.into(), e.id.into(), previous.clone().into(), hash.clone().into()],
+    Ok(LockedHead {
+        seq: head.try_get("", "seq")?,
+        hash: head.try_get("", "hash")?,
+        earlier_sealed: head.try_get("", "earlier_sealed")?,
+    })
+}
+
+/// Links `events`, in the order given, after the locked head, and moves the head to the last.
+pub(crate) async fn append_to_chain(
+    engine: Engine,
+    tx: &DatabaseTransaction,
+    head: &LockedHead,
+    events: &[ChainedEvent],
+) -> std::result::Result<(), DbErr> {
+    let (mut seq, mut previous) = (head.seq, head.hash.clone());
+    for chunk in events.chunks(LINKS_PER_INSERT) {
+        let mut values = Vec::with_capacity(chunk.len() * 4);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (i, e) in chunk.iter().enumerate() {
+            seq += 1;
+            let hash = event_hash(&previous, e);
+            values.extend([seq.into(), e.id.into(), previous.into(), hash.clone().into()]);
+            rows.push(format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4));
+            previous = hash;
+        }
+        tx.execute_raw(Statement::from_sql_and_values(
+            engine.backend(),
+            format!(
+                "INSERT INTO audit_chain (seq, event_id, previous, hash) VALUES {}",
+                rows.join(", ")
+            ),
+            values,
         ))
         .await?;
-        previous = hash;
     }
-    tx.execute_raw(stmt(
+    tx.execute_raw(Statement::from_sql_and_values(
+        engine.backend(),
         "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1",
         vec![seq.into(), previous.into()],
     ))

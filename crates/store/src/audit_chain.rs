@@ -1,4 +1,5 @@
-//! Reading the audit chain back, to verify it; sealing events written before the chain existed.
+//! Sealing audit events into the hash chain (those carelog marked as it wrote them, and those from
+//! before the chain existed), and reading the chain back to verify it.
 
 use std::collections::HashMap;
 
@@ -6,8 +7,9 @@ use carelog_domain::audit_chain::{ChainedEvent, StoredLink};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::audit::{append_to_chain, lock_chain_head};
 use crate::row::Query;
-use crate::{Engine, Result, Store};
+use crate::{Result, Store};
 
 #[derive(FromQueryResult)]
 struct LinkRow {
@@ -51,8 +53,8 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// Events sealed per transaction when sealing those written before the chain existed.
-const SEAL_BATCH: i64 = 5_000;
+/// Events sealed per transaction (bound as a list, so within every engine's limit on values).
+const SEAL_BATCH: i64 = 500;
 
 impl Store {
     pub async fn audit_chain_head(&self) -> Result<Option<ChainHead>> {
@@ -108,14 +110,90 @@ impl Store {
             .collect())
     }
 
-    /// The first event that is not in the chain (one written behind carelog's back), if any.
+    /// The first event that is neither in the chain nor waiting for the sealer (one written behind
+    /// carelog's back), if any.
     pub async fn first_unsealed_audit_event(&self) -> Result<Option<i64>> {
         self.scalar::<Option<i64>>(
-            "SELECT MIN(e.id) FROM audit_events e WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)",
+            "SELECT MIN(e.id) FROM audit_events e
+             WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.event_id = e.id)
+               AND NOT EXISTS (SELECT 1 FROM audit_unsealed u WHERE u.event_id = e.id)",
             vec![],
         )
         .await
         .map(Option::flatten)
+    }
+
+    /// Links the events carelog marked as it wrote them (`insert_audit`) into the chain, in id
+    /// order, a batch per transaction, under the head's lock; safe on several servers at once.
+    /// Returns how many.
+    pub async fn seal_pending_audit_events(&self) -> Result<u64> {
+        let mut sealed = 0;
+        loop {
+            let tx = self.begin_write().await?;
+            let head = lock_chain_head(self.engine(), &tx).await?;
+            // Read after the lock: a sealer that waited for it sees the marks the last one removed gone.
+            let marked: Vec<MarkRow> = tx
+                .rows(self.stmt(
+                    "SELECT event_id FROM audit_unsealed ORDER BY event_id LIMIT $1",
+                    vec![SEAL_BATCH.into()],
+                ))
+                .await?;
+            if marked.is_empty() {
+                tx.commit().await?;
+                return Ok(sealed);
+            }
+            let ids: Vec<sea_orm::Value> = marked.iter().map(|m| m.event_id.into()).collect();
+            let list = placeholders(ids.len());
+            let events = self.events_to_seal(&tx, &list, &ids).await?;
+            sealed += events.len() as u64;
+            append_to_chain(self.engine(), &tx, &head, &events).await?;
+            tx.execute_raw(
+                self.stmt(&format!("DELETE FROM audit_unsealed WHERE event_id IN ({list})"), ids),
+            )
+            .await?;
+            tx.commit().await?;
+            if (marked.len() as i64) < SEAL_BATCH {
+                return Ok(sealed);
+            }
+        }
+    }
+
+    /// The marked events as stored, with the patients each bulk read returned, in id order.
+    async fn events_to_seal(
+        &self,
+        tx: &crate::connection::WriteTx,
+        list: &str,
+        ids: &[sea_orm::Value],
+    ) -> Result<Vec<ChainedEvent>> {
+        let rows: Vec<EventRow> = tx
+            .rows(self.stmt(
+                &format!(
+                    "SELECT id, at, user_id, username, action, kind, patient_id, detail, address
+                     FROM audit_events WHERE id IN ({list}) ORDER BY id"
+                ),
+                ids.to_vec(),
+            ))
+            .await?;
+        let links: Vec<PatientLink> = tx
+            .rows(self.stmt(
+                &format!(
+                    "SELECT event_id, patient_id FROM audit_event_patients WHERE event_id IN ({list})
+                     ORDER BY event_id, patient_id"
+                ),
+                ids.to_vec(),
+            ))
+            .await?;
+        let mut patients: HashMap<i64, Vec<i64>> = HashMap::new();
+        for l in links {
+            patients.entry(l.event_id).or_default().push(l.patient_id);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|e| {
+                let patients = patients.remove(&e.id).unwrap_or_default();
+                e.chained(patients)
+            })
+            .collect())
     }
 
     /// Seals, in id order, the events written before the chain existed (migration 21: they have no
@@ -126,17 +204,8 @@ impl Store {
         let mut sealed = 0;
         loop {
             let tx = self.begin_write().await?;
-            let lock = match self.engine() {
-                Engine::Postgres => " FOR UPDATE",
-                Engine::Sqlite => "",
-            };
-            let done: Option<bool> = tx
-                .scalar(self.stmt(
-                    &format!("SELECT earlier_sealed FROM audit_chain_head WHERE id = 1{lock}"),
-                    vec![],
-                ))
-                .await?;
-            if done != Some(false) {
+            let head = lock_chain_head(self.engine(), &tx).await?;
+            if head.earlier_sealed {
                 return Ok(sealed);
             }
             let events: Vec<EventRow> = tx
@@ -157,21 +226,37 @@ impl Store {
                 return Ok(sealed);
             }
             sealed += events.len() as u64;
-            for e in events {
-                tx.to_seal(ChainedEvent {
-                    id: e.id,
-                    at: e.at.timestamp(),
-                    user_id: e.user_id,
-                    username: e.username,
-                    action: e.action,
-                    kind: e.kind,
-                    patient_id: e.patient_id,
-                    detail: e.detail,
-                    address: e.address,
-                    patients: Vec::new(),
-                });
-            }
+            let events: Vec<ChainedEvent> =
+                events.into_iter().map(|e| e.chained(Vec::new())).collect();
+            append_to_chain(self.engine(), &tx, &head, &events).await?;
             tx.commit().await?;
         }
     }
+}
+
+#[derive(FromQueryResult)]
+struct MarkRow {
+    event_id: i64,
+}
+
+impl EventRow {
+    fn chained(self, patients: Vec<i64>) -> ChainedEvent {
+        ChainedEvent {
+            id: self.id,
+            at: self.at.timestamp(),
+            user_id: self.user_id,
+            username: self.username,
+            action: self.action,
+            kind: self.kind,
+            patient_id: self.patient_id,
+            detail: self.detail,
+            address: self.address,
+            patients,
+        }
+    }
+}
+
+/// `$1, $2, … $n`.
+fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

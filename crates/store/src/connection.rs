@@ -71,14 +71,16 @@ pub struct Store {
     /// handler, which sleeps up to 100 ms between retries (p99 of a task entry at 10 users: 335 ms).
     /// PostgreSQL writers never wait on each other here.
     write_turn: Arc<tokio::sync::Mutex<()>>,
+    /// Told when audit events commit, so the sealer links them into the chain soon after.
+    audit_committed: Arc<tokio::sync::Notify>,
 }
 
 /// A write transaction; on SQLite it holds the writers' turn until it ends.
 pub(crate) struct WriteTx {
     tx: DatabaseTransaction,
-    engine: Engine,
-    /// Audit events written in this transaction, sealed into the chain as it commits.
-    to_seal: std::sync::Mutex<Vec<carelog_domain::audit_chain::ChainedEvent>>,
+    /// Whether it wrote audit events (the sealer is told when it commits).
+    audited: std::sync::atomic::AtomicBool,
+    audit_committed: Arc<tokio::sync::Notify>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -90,21 +92,17 @@ impl std::ops::Deref for WriteTx {
 }
 
 impl WriteTx {
-    /// Seals the transaction's audit events into the chain, then commits.
+    /// Commits; if it wrote audit events, tells the sealer.
     pub(crate) async fn commit(self) -> std::result::Result<(), sea_orm::DbErr> {
-        let events = match self.to_seal.lock() {
-            Ok(mut events) => std::mem::take(&mut *events),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        };
-        crate::audit::seal(self.engine, &self.tx, events).await?;
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if self.audited.load(std::sync::atomic::Ordering::Relaxed) {
+            self.audit_committed.notify_one();
+        }
+        Ok(())
     }
 
-    pub(crate) fn to_seal(&self, event: carelog_domain::audit_chain::ChainedEvent) {
-        match self.to_seal.lock() {
-            Ok(mut events) => events.push(event),
-            Err(poisoned) => poisoned.into_inner().push(event),
-        }
+    pub(crate) fn audited(&self) {
+        self.audited.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     #[cfg(any(test, feature = "testing"))]
@@ -165,7 +163,7 @@ impl Store {
         if engine == Engine::Sqlite {
             crate::open_errors::check_sqlite_writable(&db, url).await?;
         }
-        Ok(Store { db, engine, write_turn: Arc::default() })
+        Ok(Store { db, engine, write_turn: Arc::default(), audit_committed: Arc::default() })
     }
 
     pub fn engine(&self) -> Engine {
@@ -202,10 +200,15 @@ impl Store {
         };
         Ok(WriteTx {
             tx: self.db.begin_with_options(options).await?,
-            engine: self.engine,
-            to_seal: std::sync::Mutex::default(),
+            audited: std::sync::atomic::AtomicBool::new(false),
+            audit_committed: Arc::clone(&self.audit_committed),
             _turn: turn,
         })
+    }
+
+    /// Waits until audit events have committed since the last wait (at once if they have).
+    pub async fn audit_committed(&self) {
+        self.audit_committed.notified().await;
     }
 
     /// Checks the database answers (for `/healthz`).

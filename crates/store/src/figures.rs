@@ -15,7 +15,6 @@ use sea_orm::FromQueryResult;
 
 use crate::billing::{PatientFacts, patient_months};
 use crate::connection::at;
-use crate::team::TeamOf;
 use crate::team_revisions::TeamScope;
 use crate::{Result, Store};
 
@@ -151,14 +150,6 @@ impl Store {
             vec![(TeamScope::Caseload as i32).into()],
         )
         .await
-    }
-
-    /// The queue's week-ago caseloads and pending counts as of `minute`.
-    pub async fn queue_trends(&self, minute: DateTime<Utc>, of: TeamOf) -> Result<QueueTrends> {
-        Ok(QueueTrends {
-            caseloads_week_ago: self.caseloads_at(minute - Duration::days(7), of).await?,
-            pending_yesterday: self.pending_at(minute - Duration::days(1)).await?,
-        })
     }
 
     /// The practice's average minutes for a task type over the 90 days before `window_end` (None

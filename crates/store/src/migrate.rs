@@ -139,6 +139,26 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "the waiting patients indexed for the assignment queue",
         sql: include_str!("../migrations/0025_waiting_patients.sql"),
     },
+    Migration {
+        version: 26,
+        description: "audit events sealed into the chain just after they commit, marked until then",
+        sql: include_str!("../migrations/0026_audit_unsealed.sql"),
+    },
+    Migration {
+        version: 27,
+        description: "the waiting patients indexed in the assignment queue's order",
+        sql: include_str!("../migrations/0027_waiting_patients_in_order.sql"),
+    },
+    Migration {
+        version: 28,
+        description: "a patient's onboarding status moves the caseload counter",
+        sql: include_str!("../migrations/0028_onboarding_moves_caseload.sql"),
+    },
+    Migration {
+        version: 29,
+        description: "PostgreSQL: a bulk read's patient links are not checked against their event one by one",
+        sql: include_str!("../migrations/0029_audit_links_unchecked.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -177,6 +197,11 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         ],
         (21, engine) => crate::audit::migration_21_guards(engine),
         (25, _) => vec![crate::assignment_queue::waiting_index()],
+        (27, _) => crate::assignment_queue::waiting_in_order_index().to_vec(),
+        (28, engine) => crate::team_revisions::migration_28_triggers(engine),
+        (29, Engine::Postgres) => vec![
+            "ALTER TABLE audit_event_patients DROP CONSTRAINT IF EXISTS audit_event_patients_event_id_fkey".into(),
+        ],
         _ => audit_guards(version, engine).into_iter().map(str::to_owned).collect(),
     }
 }

@@ -28,7 +28,14 @@ const INPUTS: &[Input] = &[
     Input {
         table: "patients",
         scope: TeamScope::Caseload,
-        columns: &["status", "coordinator_id", "facility_id", "provider_handoff_at", "created_at"],
+        columns: &[
+            "status",
+            "onboarding_status",
+            "coordinator_id",
+            "facility_id",
+            "provider_handoff_at",
+            "created_at",
+        ],
     },
     Input { table: "assignments", scope: TeamScope::Caseload, columns: &[] },
     Input {
@@ -105,6 +112,26 @@ pub fn migration_8_triggers(engine: Engine) -> Vec<String> {
             }));
             statements
         }
+    }
+}
+
+/// Migration 28: a patient's onboarding status moves the caseload counter too (it decides who is
+/// waiting, and the queue's counts are kept under that counter).
+pub fn migration_28_triggers(engine: Engine) -> Vec<String> {
+    let patients = INPUTS.iter().find(|i| i.table == "patients");
+    let Some(patients) = patients else { return Vec::new() };
+    match engine {
+        Engine::Sqlite => {
+            let mut statements = vec!["DROP TRIGGER team_scope_patients_update".to_owned()];
+            statements.extend(
+                sqlite_triggers(patients).into_iter().filter(|t| t.contains("_update AFTER")),
+            );
+            statements
+        }
+        Engine::Postgres => vec![
+            "DROP TRIGGER team_scope_patients ON patients".to_owned(),
+            postgres_trigger(patients),
+        ],
     }
 }
 

@@ -1,0 +1,3 @@
+-- The assignment queue's waiting patients indexed in the queue's default order (issue 22, scale), so
+-- a page is read off the index: written in Rust (`assignment_queue::waiting_in_order_index`) with the
+-- same expressions the queue orders by.

@@ -1,0 +1,3 @@
+-- A patient's onboarding status decides whether they wait in the assignment queue, whose counts are
+-- kept under the caseload counter (issue 22, scale): its update moves that counter now. The triggers
+-- are written in Rust (`team_revisions::migration_28_triggers`).

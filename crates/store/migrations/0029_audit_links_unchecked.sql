@@ -1,0 +1,5 @@
+-- On PostgreSQL a bulk read's patient links no longer check their event exists (issue 22, scale): each
+-- link was a foreign-key trigger with a row lock on the event (50 a queue page, 1.8 ms), for rows
+-- written only with the event just inserted in the same transaction, and covered by its hash, which
+-- seals the patients it names. The statement is in `migrate.rs`; SQLite's checks cost
+-- little and cannot be dropped without rebuilding the table, so they stay.
