@@ -211,6 +211,11 @@ impl Store {
         self.audit_committed.notified().await;
     }
 
+    /// Tells the sealer audit events committed outside a `WriteTx`.
+    pub(crate) fn audit_events_committed(&self) {
+        self.audit_committed.notify_one();
+    }
+
     /// Checks the database answers (for `/healthz`).
     pub async fn ping(&self) -> Result<()> {
         self.scalar::<i32>("SELECT 1 AS ok", vec![]).await?;
