@@ -10,8 +10,8 @@ use carelog_domain::billing_summary::{MonthSummary, Totals};
 use carelog_domain::ids::TaskTypeId;
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
-    BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, PatientFacts, QueueCounts,
-    QueueTrends, Store, StoreError, TeamMember, TeamOf, TeamWindows,
+    BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, OrphanedCaseload, PatientFacts,
+    QueueCounts, QueueTrends, Store, StoreError, TeamMember, TeamOf, TeamWindows,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -61,6 +61,8 @@ struct Kept {
     pending_yesterday: RevisionCache<DateTime<Utc>, i64, i64>,
     /// The waiting patients' handoff times, earliest first: the queue's length and overdue count.
     waiting: RevisionCache<(), i64, Vec<DateTime<Utc>>>,
+    /// Deactivated coordinators still holding patients, under the team counters.
+    orphaned: RevisionCache<(), i64, Vec<OrphanedCaseload>>,
     /// A type's average over the window ending at the start of an hour, kept for that hour.
     averages: RevisionCache<TaskTypeId, DateTime<Utc>, Option<f64>>,
 }
@@ -78,6 +80,7 @@ impl Figures {
             trends: RevisionCache::new(TEAMS_KEPT),
             pending_yesterday: RevisionCache::new(2),
             waiting: RevisionCache::new(1),
+            orphaned: RevisionCache::new(1),
             averages: RevisionCache::new(AVERAGES_KEPT),
         };
         Figures { store, kept: Arc::new(kept), tz }
@@ -246,6 +249,14 @@ impl Figures {
             .get_or_compute((), revision, || self.store.waiting_handoffs())
             .await?;
         Ok(QueueCounts::of_waiting(&handoffs, overdue_before))
+    }
+
+    /// Deactivated coordinators who still hold patients, and how many (Tab 3 reads it on every
+    /// view; it counts over every patient, kept until who is active or who holds whom changes).
+    pub async fn caseloads_to_reassign(&self) -> Result<Arc<Vec<OrphanedCaseload>>> {
+        let revision = self.store.team_revision().await?;
+        let compute = || self.store.inactive_coordinators_with_patients();
+        self.kept.orphaned.get_or_compute((), revision, compute).await
     }
 
     /// The queue's week-ago caseloads (the practice's or a team's) and pending counts, as of the

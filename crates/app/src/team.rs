@@ -37,7 +37,7 @@ pub struct TeamOverview {
     pub facilities: Vec<Named>,
     pub providers: Vec<Named>,
     /// Deactivated coordinators still holding patients: flagged for reassignment.
-    pub to_reassign: Vec<carelog_store::OrphanedCaseload>,
+    pub to_reassign: Arc<Vec<carelog_store::OrphanedCaseload>>,
 }
 
 /// A QA review as a manager filled in the form: every field as typed.
@@ -162,7 +162,7 @@ impl App {
             pending: counts.pending,
             facilities: self.store.facilities().await?,
             providers: self.store.providers().await?,
-            to_reassign: self.store.inactive_coordinators_with_patients().await?,
+            to_reassign: self.figures.caseloads_to_reassign().await?,
         })
     }
 

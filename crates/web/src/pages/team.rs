@@ -581,7 +581,7 @@ fn team_page(
         next_link: (page < pages).then(|| link(page + 1)),
         coordinator_param,
         assigning_to,
-        to_reassign,
+        to_reassign: to_reassign.to_vec(),
         q,
         notice_of_filters: None,
     })
