@@ -80,10 +80,7 @@ impl Store {
                 vec![after_seq.into(), last.into()],
             )
             .await?;
-        let mut patients: HashMap<i64, Vec<i64>> = HashMap::new();
-        for l in links {
-            patients.entry(l.event_id).or_default().push(l.patient_id);
-        }
+        let mut patients = by_event(links);
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -183,10 +180,7 @@ impl Store {
                 ids.to_vec(),
             ))
             .await?;
-        let mut patients: HashMap<i64, Vec<i64>> = HashMap::new();
-        for l in links {
-            patients.entry(l.event_id).or_default().push(l.patient_id);
-        }
+        let mut patients = by_event(links);
         Ok(rows
             .into_iter()
             .map(|e| {
@@ -254,6 +248,15 @@ impl EventRow {
             patients,
         }
     }
+}
+
+/// Each event's patients, in the order read.
+fn by_event(links: Vec<PatientLink>) -> HashMap<i64, Vec<i64>> {
+    let mut patients: HashMap<i64, Vec<i64>> = HashMap::new();
+    for l in links {
+        patients.entry(l.event_id).or_default().push(l.patient_id);
+    }
+    patients
 }
 
 /// `$1, $2, … $n`.
