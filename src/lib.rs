@@ -136,8 +136,6 @@ pub async fn prepare(store: &Store) -> Result<(), AppError> {
     if sealed > 0 {
         tracing::info!(sealed, "audit events from before the hash chain sealed into it");
     }
-    // Events a stopped server left marked.
-    store.seal_pending_audit_events().await?;
     Ok(())
 }
 

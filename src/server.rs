@@ -46,6 +46,10 @@ pub async fn serve(
     limits: ServerLimits,
 ) -> Result<(), AppError> {
     let app = state.app.clone();
+    // Events a stopped server left marked, before this one answers anything.
+    if let Err(e) = app.seal_audit_events().await {
+        tracing::warn!(error = %e, "sealing audit events at start failed");
+    }
     let sealer = tokio::spawn(app.clone().keep_audit_sealed());
     let router = carelog_web::router(state);
     let mut http = hyper::server::conn::http1::Builder::new();

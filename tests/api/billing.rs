@@ -216,7 +216,7 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
         .env("CARELOG_LOG", "error")
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), csv, "the command line writes the same CSV");
     let json = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
         .args(["billing", "--month", &month.to_string(), "--rules", "cms", "--format", "json"])
