@@ -8,7 +8,7 @@ use carelog_domain::patient::{OnboardingStatus, PatientStatus, Priority, Program
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::FromQueryResult;
 
-use crate::conditions::Conditions;
+use crate::conditions::{Conditions, placeholders};
 use crate::connection::at;
 use crate::keys::{key, keys};
 use crate::{Engine, Result, Store};
@@ -440,12 +440,11 @@ impl Store {
             if chunk.is_empty() {
                 continue;
             }
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let rows: Vec<PatientNeed> = self
                 .rows(
                     &format!(
                         "SELECT patient_id, need FROM patient_special_needs WHERE patient_id IN ({}) ORDER BY need",
-                        placeholders.join(", ")
+                        placeholders(chunk.len())
                     ),
                     chunk.iter().map(|id| (*id).into()).collect(),
                 )

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::audit::{append_to_chain, lock_chain_head};
+use crate::conditions::placeholders;
 use crate::row::Query;
 use crate::{Result, Store};
 
@@ -257,9 +258,4 @@ fn by_event(links: Vec<PatientLink>) -> HashMap<i64, Vec<i64>> {
         patients.entry(l.event_id).or_default().push(l.patient_id);
     }
     patients
-}
-
-/// `$1, $2, … $n`.
-fn placeholders(n: usize) -> String {
-    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }

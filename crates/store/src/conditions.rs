@@ -2,6 +2,11 @@
 
 use sea_orm::Value;
 
+/// `$1, $2, … $n`, for an `IN (…)` list bound value by value.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 #[derive(Default)]
 pub(crate) struct Conditions {
     clauses: Vec<String>,
