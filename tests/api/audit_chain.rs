@@ -4,7 +4,7 @@
 use carelog_domain::audit_chain::ChainBreak;
 use carelog_store::Engine;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, run_carelog, spawn_app};
 
 fn app_of(test: &TestApp) -> carelog_app::App {
     carelog::web_state(test.store.clone(), &carelog::Config::for_database(&test.database_url)).app
@@ -87,11 +87,7 @@ async fn the_verifier_names_an_event_edited_behind_its_back() {
     let (coord, _) = test.sign_in("coord1").await;
     coord.get(test.url("/panel")).send().await.unwrap();
     assert_eq!(verify(&test).await, None);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["audit", "verify"])
-        .env("CARELOG_DATABASE_URL", &test.database_url)
-        .output()
-        .unwrap();
+    let out = run_carelog(&test.database_url, &["audit", "verify"]).await;
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("holds"));
 
     let login = event_of(&test, "login").await;
@@ -102,11 +98,7 @@ async fn the_verifier_names_an_event_edited_behind_its_back() {
     )
     .await;
     assert_eq!(verify(&test).await, Some(ChainBreak::Edited { event_id: login }));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["audit", "verify"])
-        .env("CARELOG_DATABASE_URL", &test.database_url)
-        .output()
-        .unwrap();
+    let out = run_carelog(&test.database_url, &["audit", "verify"]).await;
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{said}");
     assert!(said.contains(&format!("audit event {login} was changed")), "{said}");

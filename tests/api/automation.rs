@@ -6,7 +6,7 @@ use carelog_domain::schedule::{monthly_due_date, plan_month, plan_week};
 use chrono::{Datelike, NaiveDate, Utc};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, run_carelog, spawn_app};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
@@ -49,17 +49,10 @@ async fn running_generation_twice_creates_nothing_the_second_time() {
 async fn two_processes_generating_the_same_month_at_once_create_each_task_once() {
     let app = spawn_app().await;
     let date = YearMonth::of(local_date(Utc::now(), TZ)).next().next().first_day();
-    let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-            .args(["generate", "--date", &date.to_string()])
-            .env("CARELOG_DATABASE_URL", &app.database_url)
-            .env("CARELOG_LOG", "error")
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let date_arg = date.to_string();
+    let args = ["generate", "--date", &date_arg];
+    let (a, b) =
+        tokio::join!(run_carelog(&app.database_url, &args), run_carelog(&app.database_url, &args));
     assert!(a.status.success() && b.status.success());
     let created = |out: &std::process::Output| {
         String::from_utf8_lossy(&out.stdout)

@@ -6,7 +6,7 @@ use carelog_domain::ids::PatientId;
 use carelog_domain::practice_time::{YearMonth, local_date};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, run_carelog, spawn_app};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
@@ -367,12 +367,7 @@ async fn two_concurrent_closes_make_one_record_and_a_month_not_ended_is_refused(
     assert_eq!(lines, record.lines.len() as i64, "one record");
 
     let this_month = month.next().to_string();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["billing", "close", "--month", &this_month])
-        .env("CARELOG_DATABASE_URL", &app.database_url)
-        .env("CARELOG_LOG", "error")
-        .output()
-        .unwrap();
+    let out = run_carelog(&app.database_url, &["billing", "close", "--month", &this_month]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("has not ended yet"));
 }
@@ -381,24 +376,17 @@ async fn two_concurrent_closes_make_one_record_and_a_month_not_ended_is_refused(
 async fn the_demos_last_month_closed_from_the_command_line_gives_claims_that_agree_with_it() {
     let app = spawn_app().await;
     let month = last_month().to_string();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-            .args(args)
-            .env("CARELOG_DATABASE_URL", &app.database_url)
-            .env("CARELOG_LOG", "error")
-            .output()
-            .unwrap()
-    };
-    let refused = run(&["billing", "claims", "--month", &month]);
+    let run = async |args: &[&str]| run_carelog(&app.database_url, args).await;
+    let refused = run(&["billing", "claims", "--month", &month]).await;
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not closed"));
-    let draft = run(&["billing", "claims", "--month", &month, "--format", "x12", "--draft"]);
+    let draft = run(&["billing", "claims", "--month", &month, "--format", "x12", "--draft"]).await;
     assert!(draft.status.success());
     assert!(
         String::from_utf8_lossy(&draft.stdout).contains("*T*:~"),
         "a draft is a test interchange"
     );
-    assert!(run(&["billing", "close", "--month", &month]).status.success());
-    let csv = run(&["billing", "claims", "--month", &month, "--format", "csv"]);
+    assert!(run(&["billing", "close", "--month", &month]).await.status.success());
+    let csv = run(&["billing", "claims", "--month", &month, "--format", "csv"]).await;
     assert!(csv.status.success());
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert!(csv.starts_with("patient_id,chart_code,patient_name,birth_date,sex,member_id,payer,diagnosis_codes,billing_npi,rendering_npi,place_of_service,date_of_service,cpt_code,units,charge\n"));
@@ -436,7 +424,7 @@ async fn the_demos_last_month_closed_from_the_command_line_gives_claims_that_agr
     assert_eq!(charged, expected_cents, "charges are the fees' charges times the units");
     assert!(rows.iter().all(|r| r[11] == ym.last_day().to_string() && r[10] == "11"));
     assert!(rows.iter().all(|r| r[7].split(';').count() <= 4 && r[8] == "1234567893"));
-    let x12 = run(&["billing", "claims", "--month", &month, "--format", "x12"]);
+    let x12 = run(&["billing", "claims", "--month", &month, "--format", "x12"]).await;
     assert!(x12.status.success());
     let x12 = String::from_utf8(x12.stdout).unwrap();
     assert!(x12.contains("*P*:~"), "the record's batch is production");
@@ -447,7 +435,7 @@ async fn the_demos_last_month_closed_from_the_command_line_gives_claims_that_agr
         .count();
     assert_eq!(claims, priced, "one claim per billable patient-month with its fees set");
     // The same record, the same bytes.
-    let again = run(&["billing", "claims", "--month", &month, "--format", "x12"]);
+    let again = run(&["billing", "claims", "--month", &month, "--format", "x12"]).await;
     assert_eq!(String::from_utf8(again.stdout).unwrap(), x12);
 }
 

@@ -7,7 +7,7 @@ use carelog_domain::time_rules::Minutes;
 use chrono::Utc;
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{run_carelog, spawn_app};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 const HEADER: &str = "month,patient_id,chart_code,patient_name,coordinator,program,total_minutes,codes,billable,reason,estimated_reimbursement,review";
@@ -210,28 +210,22 @@ async fn the_csv_is_exactly_as_specified_on_the_page_and_from_the_command_line()
     }
     assert!(rows.iter().any(|r| r[8] == "yes") && rows.iter().any(|r| r[8] == "no"));
 
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["billing", "--month", &month.to_string(), "--rules", "seed"])
-        .env("CARELOG_DATABASE_URL", &app.database_url)
-        .env("CARELOG_LOG", "error")
-        .output()
-        .unwrap();
+    let out = run_carelog(
+        &app.database_url,
+        &["billing", "--month", &month.to_string(), "--rules", "seed"],
+    )
+    .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), csv, "the command line writes the same CSV");
-    let json = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["billing", "--month", &month.to_string(), "--rules", "cms", "--format", "json"])
-        .env("CARELOG_DATABASE_URL", &app.database_url)
-        .env("CARELOG_LOG", "error")
-        .output()
-        .unwrap();
+    let json = run_carelog(
+        &app.database_url,
+        &["billing", "--month", &month.to_string(), "--rules", "cms", "--format", "json"],
+    )
+    .await;
     let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(parsed["rule_set"], "cms");
     assert_eq!(parsed["lines"].as_array().unwrap().len(), summary.lines.len());
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-        .args(["billing", "--month", "2026-13"])
-        .env("CARELOG_DATABASE_URL", &app.database_url)
-        .output()
-        .unwrap();
+    let bad = run_carelog(&app.database_url, &["billing", "--month", "2026-13"]).await;
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--month"));
     let r = admin.get(app.url("/billing?month=March")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);

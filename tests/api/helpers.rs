@@ -370,6 +370,20 @@ impl TestApp {
     }
 }
 
+/// Runs the `carelog` binary on `database_url` and waits for it without blocking this test's
+/// runtime. The server a test spawned runs on that runtime: a blocking wait once parked its audit
+/// sealer between two statements of a transaction, holding SQLite's write lock, and the command
+/// waited out its busy timeout ("database is locked").
+pub async fn run_carelog(database_url: &str, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
+        .args(args)
+        .env("CARELOG_DATABASE_URL", database_url)
+        .env("CARELOG_LOG", "error")
+        .output()
+        .await
+        .unwrap()
+}
+
 /// Starts `carelog serve --demo` (the demo practice, loaded if the database is empty) on a free port
 /// with `settings` added; its output lines arrive on the channel.
 pub fn serve_in_background(

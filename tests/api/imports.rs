@@ -7,7 +7,7 @@ use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use crate::helpers::{TestApp, csrf_token, spawn_app, strip_tags};
+use crate::helpers::{TestApp, csrf_token, run_carelog, spawn_app, strip_tags};
 
 const TZ: chrono_tz::Tz = chrono_tz::America::Los_Angeles;
 
@@ -379,13 +379,9 @@ async fn the_command_line_reports_then_applies() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("zmo.csv");
     std::fs::write(&file, csv_of(&zmo())).unwrap();
-    let run = |args: Vec<String>| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-            .args(&args)
-            .env("CARELOG_DATABASE_URL", &app.database_url)
-            .env("CARELOG_LOG", "error")
-            .output()
-            .unwrap();
+    let run = async |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_carelog(&app.database_url, &args).await;
         (
             out.status.success(),
             format!(
@@ -396,7 +392,7 @@ async fn the_command_line_reports_then_applies() {
         )
     };
     let path = file.display().to_string();
-    let (ok, out) = run(vec!["import".into(), "zmo".into(), path.clone()]);
+    let (ok, out) = run(vec!["import".into(), "zmo".into(), path.clone()]).await;
     assert!(
         ok && out.contains("2 to create") && out.contains("Dry run: nothing was changed"),
         "{out}"
@@ -405,11 +401,11 @@ async fn the_command_line_reports_then_applies() {
         count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'ZM9900%'").await,
         0
     );
-    let (ok, out) = run(vec!["import".into(), "zmo".into(), path.clone(), "--apply".into()]);
+    let (ok, out) = run(vec!["import".into(), "zmo".into(), path.clone(), "--apply".into()]).await;
     assert!(ok && out.contains("Imported: 2 created"), "{out}");
-    let (ok, out) = run(vec!["import".into(), "zmo".into(), path, "--apply".into()]);
+    let (ok, out) = run(vec!["import".into(), "zmo".into(), path, "--apply".into()]).await;
     assert!(ok && out.contains("0 to create, 0 to update, 2 to skip"), "{out}");
-    let (ok, out) = run(vec!["import".into(), "xyz".into(), "nofile.csv".into()]);
+    let (ok, out) = run(vec!["import".into(), "xyz".into(), "nofile.csv".into()]).await;
     assert!(!ok && out.contains("is not zmo, psl, cmlog or synthea"), "{out}");
 }
 
@@ -418,27 +414,22 @@ async fn synthea_bundles_import_as_waiting_patients_with_their_visits() {
     let app = spawn_app().await;
     let queue_before = app.store.assignment_queue_length().await.unwrap();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/synthea");
-    let run = |apply: bool| {
+    let run = async |apply: bool| {
         let mut args = vec!["import", "synthea", fixtures];
         if apply {
             args.push("--apply");
         }
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carelog"))
-            .args(&args)
-            .env("CARELOG_DATABASE_URL", &app.database_url)
-            .env("CARELOG_LOG", "error")
-            .output()
-            .unwrap();
+        let out = run_carelog(&app.database_url, &args).await;
         (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
     };
-    let (ok, out) = run(false);
+    let (ok, out) = run(false).await;
     assert!(ok && out.contains("Synthea patients: 2 to create"), "{out}");
     assert_eq!(
         count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%'").await,
         0,
         "a dry run changes nothing"
     );
-    let (ok, out) = run(true);
+    let (ok, out) = run(true).await;
     assert!(ok && out.contains("Imported encounters as visits: 3 created"), "{out}");
     assert_eq!(
         count(&app, "SELECT COUNT(*) AS n FROM patients WHERE chart_code LIKE 'SYN-%'").await,
@@ -460,7 +451,7 @@ async fn synthea_bundles_import_as_waiting_patients_with_their_visits() {
         queue_before + 2,
         "they wait for a coordinator"
     );
-    let (ok, out) = run(true);
+    let (ok, out) = run(true).await;
     assert!(out.contains("Kept 0 conditions"), "not kept twice: {out}");
     assert!(
         ok && out.contains("0 to create, 0 to update, 2 to skip")
