@@ -18,6 +18,7 @@
 //! CARELOG_BENCH_KEEP=1 keeps each loaded database (SQLite in `target/bench-kept/`, PostgreSQL as
 //! `carelog_bench_<size>_kept`) and a later run with it set measures that one instead of loading
 //! again: before/after comparisons at L without a 10-minute load each (its audit log grows).
+//! CARELOG_BENCH_BIN names another carelog binary to measure, such as an earlier commit's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
@@ -86,7 +87,11 @@ fn peak_rss_mib(pid: u32) -> Option<f64> {
 }
 
 fn carelog(url: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_carelog"));
+    // CARELOG_BENCH_BIN: another build of carelog to measure (an earlier commit's, for a
+    // comparison on one kept database).
+    let binary = std::env::var("CARELOG_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_carelog").to_owned());
+    let mut command = Command::new(binary);
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -155,7 +160,8 @@ async fn start_server(url: &str) -> Server {
     // Dropping the server kills and waits for the process, on every path out of here.
     let server = Server { child, base: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::new();
-    for _ in 0..600 {
+    // A kept SQLite database at L (3.6 GB) took over a minute to answer after a restart.
+    for _ in 0..3_000 {
         if client
             .get(format!("{}/healthz", server.base))
             .send()

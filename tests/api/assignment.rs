@@ -1650,3 +1650,53 @@ async fn lowering_a_maximum_below_the_caseload_asks_first() {
     let row = report.split(&format!("<td>{name}</td>")).nth(1).unwrap_or_default();
     assert!(row.split("</tr>").next().unwrap_or_default().contains("Over Capacity"), "report");
 }
+
+#[tokio::test]
+async fn each_queue_row_carries_its_patients_special_needs_in_order() {
+    let app = spawn_app().await;
+    let waiting = carelog_store::QueueFilter { limit: 500, ..Default::default() };
+    let first = app.store.assignment_queue(&waiting).await.unwrap().rows[0].id;
+    // Two needs given out of order, so the row must sort them; the rest as the demo has them.
+    app.store
+        .exec_for_test(
+            "DELETE FROM patient_special_needs WHERE patient_id = $1",
+            vec![first.into()],
+        )
+        .await
+        .unwrap();
+    for need in ["Mental Health", "Dementia"] {
+        app.store
+            .exec_for_test(
+                "INSERT INTO patient_special_needs (patient_id, need) VALUES ($1, $2)",
+                vec![first.into(), need.into()],
+            )
+            .await
+            .unwrap();
+    }
+    let rows = app.store.assignment_queue(&waiting).await.unwrap().rows;
+    assert_eq!(rows[0].special_needs, ["Dementia", "Mental Health"]);
+    let entry = app.store.queue_entry(first).await.unwrap().unwrap();
+    assert_eq!(entry.special_needs, ["Dementia", "Mental Health"], "one patient's row too");
+    let mut with_none = 0;
+    for row in &rows {
+        let recorded = scalar(
+            &app,
+            "SELECT COUNT(*) AS n FROM patient_special_needs WHERE patient_id = $1",
+            vec![row.id.into()],
+        )
+        .await;
+        assert_eq!(row.special_needs.len() as i64, recorded, "patient {}", row.id);
+        for need in &row.special_needs {
+            let found = scalar(
+                &app,
+                "SELECT COUNT(*) AS n FROM patient_special_needs WHERE patient_id = $1 AND need = $2",
+                vec![row.id.into(), need.clone().into()],
+            )
+            .await;
+            assert_eq!(found, 1, "{need} of patient {}", row.id);
+        }
+        assert!(row.special_needs.is_sorted());
+        with_none += usize::from(row.special_needs.is_empty());
+    }
+    assert!(with_none > 0 && with_none < rows.len(), "the demo's queue has both kinds");
+}

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use carelog_store::{Store, TeamOf, TeamWindows};
-use chrono::{Duration, Utc};
+use carelog_store::{QueueTrends, Store, TeamMember, TeamOf, TeamWindows};
+use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app};
 
 fn windows() -> TeamWindows {
     let today = Utc::now().date_naive();
@@ -21,6 +21,18 @@ fn windows() -> TeamWindows {
     }
 }
 
+/// The practice's kept team figures under the counters as they are now.
+async fn kept_team(app: &TestApp) -> Arc<Vec<TeamMember>> {
+    let revisions = app.figures.team_revisions().await.unwrap();
+    app.figures.team(revisions, windows(), TeamOf::Practice).await.unwrap()
+}
+
+/// The practice's kept queue trends for `now`'s minute under the counters as they are now.
+async fn kept_trends(app: &TestApp, now: DateTime<Utc>) -> Arc<QueueTrends> {
+    let revisions = app.figures.team_revisions().await.unwrap();
+    app.figures.queue_trends(revisions, now, TeamOf::Practice).await.unwrap()
+}
+
 async fn change(server: &Store, sql: &str) {
     assert!(server.exec_for_test(sql, vec![]).await.unwrap() > 0, "{sql} changed a row");
 }
@@ -30,18 +42,15 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let coordinator = app.user_id("coord1").await;
-    let first = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
-    assert!(
-        Arc::ptr_eq(&first, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
-        "unchanged: served from memory"
-    );
+    let first = kept_team(&app).await;
+    assert!(Arc::ptr_eq(&first, &kept_team(&app).await), "unchanged: served from memory");
     // Reads and their audit events change nothing the team figures read.
     let (manager, _) = app.sign_in("manager1").await;
     assert_eq!(
         manager.get(app.url("/panel?mine=0")).send().await.unwrap().status(),
         StatusCode::OK
     );
-    assert!(Arc::ptr_eq(&first, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()));
+    assert!(Arc::ptr_eq(&first, &kept_team(&app).await));
 
     let member = |team: &[carelog_store::TeamMember]| {
         team.iter().find(|m| m.id == coordinator).cloned().unwrap()
@@ -64,7 +73,7 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ),
     )
     .await;
-    let after = member(&app.figures.team(windows(), TeamOf::Practice).await.unwrap());
+    let after = member(&kept_team(&app).await);
     assert_eq!(after.max_caseload, before.max_caseload + 3, "a profile");
     assert_eq!(after.caseload, before.caseload - 1, "a patient's status");
     assert_eq!(after.entries, before.entries + 1, "a new log entry");
@@ -84,11 +93,11 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("generated_tasks", "status"),
         ("coordinator_task_log", "minutes"),
     ] {
-        let kept = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
-        assert!(Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()));
+        let kept = kept_team(&app).await;
+        assert!(Arc::ptr_eq(&kept, &kept_team(&app).await));
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
-            !Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
+            !Arc::ptr_eq(&kept, &kept_team(&app).await),
             "a change to {table}.{column} is seen"
         );
     }
@@ -100,10 +109,10 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
         ("patients", "care_plan_status"),
         ("users", "email"),
     ] {
-        let kept = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
+        let kept = kept_team(&app).await;
         change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
         assert!(
-            Arc::ptr_eq(&kept, &app.figures.team(windows(), TeamOf::Practice).await.unwrap()),
+            Arc::ptr_eq(&kept, &kept_team(&app).await),
             "{table}.{column} feeds no team figure"
         );
     }
@@ -113,8 +122,8 @@ async fn the_kept_team_figures_follow_every_change_from_any_server() {
 async fn a_task_entry_moves_the_team_activity_but_not_the_queue_trends() {
     let app = spawn_app().await;
     let now = Utc::now();
-    let trends = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
-    let team = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
+    let trends = kept_trends(&app, now).await;
+    let team = kept_team(&app).await;
     let (client, _) = app.sign_in("coord1").await;
     let patient = app.own_patient("coord1").await.to_string();
     let call = app.task_type_id("Communication: Phone").await.to_string();
@@ -127,14 +136,14 @@ async fn a_task_entry_moves_the_team_activity_but_not_the_queue_trends() {
     let (status, _) = app.post_form(&client, "/tasks", &fields).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        Arc::ptr_eq(&trends, &app.figures.queue_trends(now, TeamOf::Practice).await.unwrap()),
+        Arc::ptr_eq(&trends, &kept_trends(&app, now).await),
         "who carries which patients is unchanged"
     );
     let coordinator = app.user_id("coord1").await;
     let entries_of = |team: &[carelog_store::TeamMember]| {
         team.iter().find(|m| m.id == coordinator).map(|m| m.entries)
     };
-    let after = app.figures.team(windows(), TeamOf::Practice).await.unwrap();
+    let after = kept_team(&app).await;
     assert_eq!(entries_of(&after), entries_of(&team).map(|n| n + 1), "the activity moved");
 }
 
@@ -143,8 +152,8 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
     let app = spawn_app().await;
     let other_server = Store::connect(&app.database_url).await.unwrap();
     let now = Utc::now();
-    let first = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &app.figures.queue_trends(now, TeamOf::Practice).await.unwrap()));
+    let first = kept_trends(&app, now).await;
+    assert!(Arc::ptr_eq(&first, &kept_trends(&app, now).await));
     // An assigned patient whose assignment is undone, handed off 25 hours ago: pending a day ago.
     let patient = app
         .store
@@ -161,6 +170,6 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
         &format!("UPDATE patients SET provider_handoff_at = '{day_ago}' WHERE id = {patient}"),
     )
     .await;
-    let after = app.figures.queue_trends(now, TeamOf::Practice).await.unwrap();
+    let after = kept_trends(&app, now).await;
     assert_eq!(after.pending_yesterday, first.pending_yesterday + 1);
 }

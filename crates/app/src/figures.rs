@@ -11,7 +11,7 @@ use carelog_domain::ids::TaskTypeId;
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
     BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, OrphanedCaseload, PatientFacts,
-    QueueCounts, QueueTrends, Store, StoreError, TeamMember, TeamOf, TeamWindows,
+    QueueCounts, QueueTrends, Store, StoreError, TeamMember, TeamOf, TeamRevisions, TeamWindows,
 };
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -230,10 +230,20 @@ impl Figures {
         Ok(*kept)
     }
 
+    /// The counters the team figures below are kept under, read once for all of a page's figures.
+    pub async fn team_revisions(&self) -> Result<TeamRevisions> {
+        self.store.team_revisions().await
+    }
+
     /// Every active caseload holder of the practice or a team, with the figures the workload cards
     /// and the match score use.
-    pub async fn team(&self, windows: TeamWindows, of: TeamOf) -> Result<Arc<Vec<TeamMember>>> {
-        let revision = self.store.team_revision().await?;
+    pub async fn team(
+        &self,
+        revisions: TeamRevisions,
+        windows: TeamWindows,
+        of: TeamOf,
+    ) -> Result<Arc<Vec<TeamMember>>> {
+        let revision = revisions.every_scope;
         let compute = || self.store.compute_team(windows, of);
         self.kept.team.get_or_compute((windows, of), revision, compute).await
     }
@@ -241,8 +251,12 @@ impl Figures {
     /// The queue's length and how much of it waited since before `overdue_before`. Counting the
     /// waiting patients on every view read 5,000 rows at 100,000 patients (3 ms on PostgreSQL); their
     /// handoff times are kept until the caseload counter moves.
-    pub async fn queue_counts(&self, overdue_before: DateTime<Utc>) -> Result<QueueCounts> {
-        let revision = self.store.caseload_revision().await?;
+    pub async fn queue_counts(
+        &self,
+        revisions: TeamRevisions,
+        overdue_before: DateTime<Utc>,
+    ) -> Result<QueueCounts> {
+        let revision = revisions.caseload;
         let handoffs = self
             .kept
             .waiting
@@ -253,17 +267,25 @@ impl Figures {
 
     /// Deactivated coordinators who still hold patients, and how many (Tab 3 reads it on every
     /// view; it counts over every patient, kept until who is active or who holds whom changes).
-    pub async fn caseloads_to_reassign(&self) -> Result<Arc<Vec<OrphanedCaseload>>> {
-        let revision = self.store.team_revision().await?;
+    pub async fn caseloads_to_reassign(
+        &self,
+        revisions: TeamRevisions,
+    ) -> Result<Arc<Vec<OrphanedCaseload>>> {
+        let revision = revisions.every_scope;
         let compute = || self.store.inactive_coordinators_with_patients();
         self.kept.orphaned.get_or_compute((), revision, compute).await
     }
 
     /// The queue's week-ago caseloads (the practice's or a team's) and pending counts, as of the
     /// start of `now`'s minute.
-    pub async fn queue_trends(&self, now: DateTime<Utc>, of: TeamOf) -> Result<Arc<QueueTrends>> {
+    pub async fn queue_trends(
+        &self,
+        revisions: TeamRevisions,
+        now: DateTime<Utc>,
+        of: TeamOf,
+    ) -> Result<Arc<QueueTrends>> {
         let minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
-        let revision = self.store.caseload_revision().await?;
+        let revision = revisions.caseload;
         let compute = || async move {
             let caseloads_week_ago =
                 self.store.caseloads_at(minute - Duration::days(7), of).await?;

@@ -60,9 +60,10 @@ impl App {
     }
 
     pub async fn panel_choices(&self) -> ServiceResult<PanelChoices> {
+        let (facilities, providers) = self.store.facilities_and_providers().await?;
         Ok(PanelChoices {
-            facilities: self.store.facilities().await?,
-            providers: self.store.providers().await?,
+            facilities,
+            providers,
             target: self.store.monthly_target_minutes().await?,
         })
     }

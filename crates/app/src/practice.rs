@@ -44,13 +44,13 @@ impl App {
     /// (admins carry no caseload).
     pub async fn header(&self, actor: &Actor) -> ServiceResult<Header> {
         let month = YearMonth::of(local_date(Utc::now(), self.settings.time_zone));
-        let (label, month) = if actor.role == Role::Admin {
-            ("Practice care time this month", self.figures.practice_month(month).await?)
-        } else {
-            ("Care time this month", self.store.month_summary(actor.id, month).await?)
+        let admin = actor.role == Role::Admin;
+        let facts = self.store.header_facts(actor.id, (!admin).then_some(month)).await?;
+        let (label, month) = match facts.month {
+            Some(own) => ("Care time this month", own),
+            None => ("Practice care time this month", self.figures.practice_month(month).await?),
         };
-        let unread = self.store.unread_notifications(actor.id).await?;
-        let timer = self.store.timer_badge(actor.id).await?;
+        let (unread, timer) = (facts.unread, facts.timer);
         Ok(Header { label, month, unread, timer })
     }
 

@@ -120,7 +120,8 @@ impl App {
         of: TeamOf,
     ) -> ServiceResult<Arc<Vec<TeamMember>>> {
         self.require_oversight(actor)?;
-        Ok(self.figures.team(windows(Utc::now(), self.settings.time_zone), of).await?)
+        let revisions = self.figures.team_revisions().await?;
+        Ok(self.figures.team(revisions, windows(Utc::now(), self.settings.time_zone), of).await?)
     }
 
     /// A page of the assignment queue under `filter`, and how many rows match.
@@ -146,13 +147,17 @@ impl App {
     ) -> ServiceResult<TeamOverview> {
         self.require_oversight(actor)?;
         let view = self.team_view(actor, chosen).await?;
-        let counts = self.figures.queue_counts(overdue_before).await?;
+        let revisions = self.figures.team_revisions().await?;
+        let counts = self.figures.queue_counts(revisions, overdue_before).await?;
         let queue = self.store.assignment_queue_of(filter, Some(counts.pending)).await?;
-        let team = self.team_members_of(actor, view.of).await?;
-        let trends = self.queue_trends(actor, view.of).await?;
+        let now = Utc::now();
+        let team =
+            self.figures.team(revisions, windows(now, self.settings.time_zone), view.of).await?;
+        let trends = self.figures.queue_trends(revisions, now, view.of).await?;
         let detail = format!("{} rows, page {page}; {}", queue.total, view.name);
         let listed = queue.rows.iter().map(|r| r.id).collect();
         self.audit_read(actor, "team.queue", listed, detail).await?;
+        let (facilities, providers) = self.store.facilities_and_providers().await?;
         Ok(TeamOverview {
             view,
             queue,
@@ -160,9 +165,9 @@ impl App {
             team,
             trends,
             pending: counts.pending,
-            facilities: self.store.facilities().await?,
-            providers: self.store.providers().await?,
-            to_reassign: self.figures.caseloads_to_reassign().await?,
+            facilities,
+            providers,
+            to_reassign: self.figures.caseloads_to_reassign(revisions).await?,
         })
     }
 
@@ -197,7 +202,8 @@ impl App {
     /// Tab 3's trend cards: the team's caseloads a week ago and the queue's length yesterday.
     pub async fn queue_trends(&self, actor: &Actor, of: TeamOf) -> ServiceResult<Arc<QueueTrends>> {
         self.require_oversight(actor)?;
-        Ok(self.figures.queue_trends(Utc::now(), of).await?)
+        let revisions = self.figures.team_revisions().await?;
+        Ok(self.figures.queue_trends(revisions, Utc::now(), of).await?)
     }
 
     /// Gives waiting patients to coordinators in one transaction; `details` is each one's audit

@@ -122,7 +122,8 @@ impl App {
         actor: &crate::Actor,
     ) -> ServiceResult<Vec<(TeamMember, Option<String>)>> {
         let now = windows(Utc::now(), self.settings.time_zone);
-        let team = self.figures.team(now, carelog_store::TeamOf::Practice).await?;
+        let revisions = self.figures.team_revisions().await?;
+        let team = self.figures.team(revisions, now, carelog_store::TeamOf::Practice).await?;
         let usernames: std::collections::HashMap<UserId, String> = if actor.role.administers() {
             self.store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect()
         } else {

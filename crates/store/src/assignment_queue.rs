@@ -1,14 +1,12 @@
 //! The assignment queue (seed 001 §3.1–3.4): patients handed off by a provider and waiting for a
 //! coordinator, and those recently assigned from it.
 
-use std::collections::BTreeMap;
-
 use carelog_domain::ids::PatientId;
 use carelog_domain::patient::{OnboardingStatus, PatientStatus, Priority, Program, SpecialNeed};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::FromQueryResult;
 
-use crate::conditions::{Conditions, placeholders};
+use crate::conditions::Conditions;
 use crate::connection::at;
 use crate::keys::{key, keys};
 use crate::{Engine, Result, Store};
@@ -133,6 +131,9 @@ pub struct QueueRow {
     pub handoff_at: DateTime<Utc>,
     #[sea_orm(skip)]
     pub special_needs: Vec<String>,
+    /// The special needs as read, `|` between them (a vocabulary without `|`): read with the row,
+    /// not by a second statement.
+    needs_listed: Option<String>,
     /// Set once assigned from the queue.
     pub assigned_at: Option<DateTime<Utc>>,
     pub coordinator: Option<String>,
@@ -151,6 +152,15 @@ pub struct QueueCounts {
 impl QueueRow {
     pub fn review_requested(&self) -> bool {
         self.review_id.is_some()
+    }
+
+    /// Fills in what is derived from the row as read: the name in capitals, the special needs.
+    fn finish(&mut self) {
+        self.name = capitals_name(self);
+        self.special_needs = match self.needs_listed.take() {
+            Some(listed) => listed.split('|').map(str::to_owned).collect(),
+            None => Vec::new(),
+        };
     }
 }
 
@@ -235,7 +245,8 @@ const SELECT: &str = "SELECT p.id, p.first_name, p.last_name, p.dob, p.program,
     (SELECT u.display_name FROM assignments a JOIN users u ON u.id = a.coordinator_id
       WHERE a.patient_id = p.id ORDER BY a.id LIMIT 1) AS coordinator,
     (SELECT sr.id FROM senior_reviews sr WHERE sr.patient_id = p.id ORDER BY sr.id DESC LIMIT 1) AS review_id,
-    (SELECT sr.answer FROM senior_reviews sr WHERE sr.patient_id = p.id ORDER BY sr.id DESC LIMIT 1) AS review_answer";
+    (SELECT sr.answer FROM senior_reviews sr WHERE sr.patient_id = p.id ORDER BY sr.id DESC LIMIT 1) AS review_answer,
+    (SELECT string_agg(n.need, '|' ORDER BY n.need) FROM patient_special_needs n WHERE n.patient_id = p.id) AS needs_listed";
 const FIRST_ASSIGNMENT: &str = "LEFT JOIN assignments a ON a.id = (SELECT MIN(a2.id) FROM assignments a2 WHERE a2.patient_id = p.id)";
 const FROM: &str = "FROM patients p
     LEFT JOIN providers pr ON pr.id = p.provider_id
@@ -339,12 +350,6 @@ struct Handoff {
     at: DateTime<Utc>,
 }
 
-#[derive(FromQueryResult)]
-struct PatientNeed {
-    patient_id: PatientId,
-    need: String,
-}
-
 impl Store {
     /// One page of the queue and the number of rows the filters match.
     pub async fn assignment_queue(&self, filter: &QueueFilter) -> Result<QueuePage> {
@@ -387,11 +392,7 @@ impl Store {
                 c.values.clone(),
             )
             .await?;
-        let needs = self.special_needs_of(&rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-        for row in &mut rows {
-            row.name = capitals_name(row);
-            row.special_needs = needs.get(&row.id).cloned().unwrap_or_default();
-        }
+        rows.iter_mut().for_each(QueueRow::finish);
         Ok(QueuePage { rows, total })
     }
 
@@ -419,9 +420,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        row.name = capitals_name(&row);
-        row.special_needs =
-            self.special_needs_of(&[patient_id]).await?.remove(&patient_id).unwrap_or_default();
+        row.finish();
         Ok(Some(row))
     }
 
@@ -429,31 +428,6 @@ impl Store {
     pub async fn waiting_patients(&self) -> Result<Vec<QueueRow>> {
         let filter = QueueFilter { limit: 100_000, ..QueueFilter::default() };
         Ok(self.assignment_queue(&filter).await?.rows)
-    }
-
-    async fn special_needs_of(
-        &self,
-        ids: &[PatientId],
-    ) -> Result<BTreeMap<PatientId, Vec<String>>> {
-        let mut out: BTreeMap<PatientId, Vec<String>> = BTreeMap::new();
-        for chunk in ids.chunks(500) {
-            if chunk.is_empty() {
-                continue;
-            }
-            let rows: Vec<PatientNeed> = self
-                .rows(
-                    &format!(
-                        "SELECT patient_id, need FROM patient_special_needs WHERE patient_id IN ({}) ORDER BY need",
-                        placeholders(chunk.len())
-                    ),
-                    chunk.iter().map(|id| (*id).into()).collect(),
-                )
-                .await?;
-            for r in rows {
-                out.entry(r.patient_id).or_default().push(r.need);
-            }
-        }
-        Ok(out)
     }
 }
 

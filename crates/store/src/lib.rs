@@ -88,7 +88,7 @@ pub use enrollment::{
 };
 pub use error::StoreError;
 pub use fhir_search::{PatientSearch, ProviderRow, TaskPage, TaskSearch, TaskStatusWanted};
-pub use figures::{BillingRevision, QueueTrends};
+pub use figures::{BillingRevision, QueueTrends, TeamRevisions};
 pub use generated::GeneratedRow;
 pub use imports::{Applied, Upload};
 pub use metrics::CoordinatorMonthRow;
@@ -107,7 +107,7 @@ pub use quality::{
 };
 pub use schedules::ScheduleRow;
 pub use sessions::{SessionListing, SessionRecord};
-pub use summary::MonthSummary;
+pub use summary::{HeaderFacts, MonthSummary};
 pub use task_log::{CountedEntry, EntryFilter, EntryRow, Logged, NewEntry, Saved, describe_entry};
 pub use team::{TeamMember, TeamOf, TeamWindows};
 pub use teams::TeamListing;

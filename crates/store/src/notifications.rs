@@ -152,14 +152,6 @@ impl Store {
         Ok(wish.email.is_some_and(|a| a.contains('@')) && wish.wanted.unwrap_or(true))
     }
 
-    pub async fn unread_notifications(&self, user_id: UserId) -> Result<i64> {
-        self.count(
-            "SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-            vec![user_id.into()],
-        )
-        .await
-    }
-
     pub async fn notifications(&self, user_id: UserId, limit: u64) -> Result<Vec<NotificationRow>> {
         self.rows(
             "SELECT id, kind, title, body, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",

@@ -144,6 +144,29 @@ impl Store {
         self.rows("SELECT id, name FROM providers ORDER BY name", vec![]).await
     }
 
+    /// The facilities and the providers, each by name, in one round trip (the panel and Tab 3
+    /// list both on every view).
+    pub async fn facilities_and_providers(&self) -> Result<(Vec<Named>, Vec<Named>)> {
+        #[derive(FromQueryResult)]
+        struct Listed {
+            provider: bool,
+            id: i64,
+            name: String,
+        }
+        let rows: Vec<Listed> = self
+            .rows(
+                "SELECT FALSE AS provider, id, name FROM facilities
+                 UNION ALL SELECT TRUE AS provider, id, name FROM providers
+                 ORDER BY provider, name",
+                vec![],
+            )
+            .await?;
+        let (providers, facilities): (Vec<Listed>, Vec<Listed>) =
+            rows.into_iter().partition(|r| r.provider);
+        let named = |rows: Vec<Listed>| rows.into_iter().map(|r| Named { id: r.id, name: r.name });
+        Ok((named(facilities).collect(), named(providers).collect()))
+    }
+
     /// Each active patient on a caseload with their billable minutes in `month` (the panel's figure,
     /// without the rest of the panel).
     pub async fn caseload_billable_minutes(

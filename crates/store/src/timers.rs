@@ -56,17 +56,6 @@ impl Store {
         .await
     }
 
-    /// The user's running timer with its patient's name and task type's, for the header.
-    pub async fn timer_badge(&self, user_id: UserId) -> Result<Option<TimerBadge>> {
-        self.row(
-            "SELECT m.patient_id, p.first_name AS patient_first, p.last_name AS patient_last, t.name AS task_type, m.started_at
-             FROM task_timers m LEFT JOIN patients p ON p.id = m.patient_id LEFT JOIN task_types t ON t.id = m.task_type_id
-             WHERE m.user_id = $1",
-            vec![user_id.into()],
-        )
-        .await
-    }
-
     /// Stops the timer and returns what it was timing.
     pub async fn stop_timer(&self, user_id: UserId) -> Result<Option<RunningTimer>> {
         let running = self.timer(user_id).await?;
