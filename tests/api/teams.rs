@@ -155,4 +155,20 @@ async fn who_manages_whom_follows_its_rules() {
     let (_, page) = get(&m1, &app, "/team").await;
     assert_eq!(cards(&page).len(), 4, "{page}");
     assert!(page.contains("you manage nobody yet"), "{page}");
+
+    // Whether a manager manages anyone is kept, and follows a change made by another server at
+    // once: given a coordinator, then that coordinator deactivated.
+    let other_server = carelog_store::Store::connect(&app.database_url).await.unwrap();
+    let change = async |sql: &str| {
+        assert_eq!(other_server.exec_for_test(sql, vec![]).await.unwrap(), 1, "{sql}");
+    };
+    change(&format!(
+        "UPDATE coordinator_profiles SET manager_id = {manager1} WHERE user_id = {c2}"
+    ))
+    .await;
+    let (_, page) = get(&m1, &app, "/team").await;
+    assert!(!page.contains("you manage nobody yet") && cards(&page).contains(&c2), "{page}");
+    change(&format!("UPDATE users SET is_active = FALSE WHERE id = {c2}")).await;
+    let (_, page) = get(&m1, &app, "/team").await;
+    assert!(page.contains("you manage nobody yet"), "{page}");
 }

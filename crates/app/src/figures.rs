@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use carelog_domain::billing::RuleSet;
 use carelog_domain::billing_summary::{MonthSummary, Totals};
-use carelog_domain::ids::TaskTypeId;
+use carelog_domain::ids::{TaskTypeId, UserId};
 use carelog_domain::practice_time::YearMonth;
 use carelog_store::{
     BillingRevision, ClosedMonth, MonthSummary as LoggedMonth, OrphanedCaseload, PatientFacts,
@@ -63,6 +63,8 @@ struct Kept {
     waiting: RevisionCache<(), i64, Vec<DateTime<Utc>>>,
     /// Deactivated coordinators still holding patients, under the team counters.
     orphaned: RevisionCache<(), i64, Vec<OrphanedCaseload>>,
+    /// Whether each manager manages an active coordinator (which team Tab 3 opens on).
+    managing: RevisionCache<UserId, i64, bool>,
     /// A type's average over the window ending at the start of an hour, kept for that hour.
     averages: RevisionCache<TaskTypeId, DateTime<Utc>, Option<f64>>,
 }
@@ -81,6 +83,7 @@ impl Figures {
             pending_yesterday: RevisionCache::new(2),
             waiting: RevisionCache::new(1),
             orphaned: RevisionCache::new(1),
+            managing: RevisionCache::new(TEAMS_KEPT),
             averages: RevisionCache::new(AVERAGES_KEPT),
         };
         Figures { store, kept: Arc::new(kept), tz }
@@ -263,6 +266,13 @@ impl Figures {
             .get_or_compute((), revision, || self.store.waiting_handoffs())
             .await?;
         Ok(QueueCounts::of_waiting(&handoffs, overdue_before))
+    }
+
+    /// Whether `manager` manages an active coordinator, kept under the team counters (who manages
+    /// whom and who is active are among their inputs).
+    pub async fn manages_anyone(&self, revisions: TeamRevisions, manager: UserId) -> Result<bool> {
+        let compute = || self.store.manages_anyone(manager);
+        Ok(*self.kept.managing.get_or_compute(manager, revisions.every_scope, compute).await?)
     }
 
     /// Deactivated coordinators who still hold patients, and how many (Tab 3 reads it on every

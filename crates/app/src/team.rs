@@ -146,8 +146,8 @@ impl App {
         chosen: Option<UserId>,
     ) -> ServiceResult<TeamOverview> {
         self.require_oversight(actor)?;
-        let view = self.team_view(actor, chosen).await?;
         let revisions = self.figures.team_revisions().await?;
+        let view = self.team_view(actor, chosen, revisions).await?;
         let counts = self.figures.queue_counts(revisions, overdue_before).await?;
         let queue = self.store.assignment_queue_of(filter, Some(counts.pending)).await?;
         let now = Utc::now();

@@ -3,7 +3,7 @@
 
 use carelog_domain::ids::UserId;
 use carelog_domain::role::Role;
-use carelog_store::{TeamListing, TeamOf};
+use carelog_store::{TeamListing, TeamOf, TeamRevisions};
 use chrono::Utc;
 
 use crate::actor::audit_event;
@@ -24,7 +24,20 @@ impl App {
     /// The team `actor` sees by default: a manager's own, else the whole practice.
     pub async fn default_team(&self, actor: &Actor) -> ServiceResult<TeamOf> {
         self.require_oversight(actor)?;
-        if actor.role == Role::Manager && self.store.manages_anyone(actor.id).await? {
+        if actor.role != Role::Manager {
+            return Ok(TeamOf::Practice);
+        }
+        let revisions = self.figures.team_revisions().await?;
+        self.default_team_under(actor, revisions).await
+    }
+
+    /// As `default_team`, under team counters already read.
+    async fn default_team_under(
+        &self,
+        actor: &Actor,
+        revisions: TeamRevisions,
+    ) -> ServiceResult<TeamOf> {
+        if actor.role == Role::Manager && self.figures.manages_anyone(revisions, actor.id).await? {
             Ok(TeamOf::LedBy(actor.id))
         } else {
             Ok(TeamOf::Practice)
@@ -37,8 +50,10 @@ impl App {
         &self,
         actor: &Actor,
         chosen: Option<UserId>,
+        revisions: TeamRevisions,
     ) -> ServiceResult<TeamView> {
-        let own = self.default_team(actor).await?;
+        self.require_oversight(actor)?;
+        let own = self.default_team_under(actor, revisions).await?;
         if !actor.role.administers() {
             if chosen.is_some_and(|c| c != actor.id) {
                 return Err(ServiceError::Refused(
