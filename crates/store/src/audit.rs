@@ -90,14 +90,24 @@ pub(crate) async fn insert_audit(
     event: &NewAuditEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    insert_audit_row(store, tx, event_values(event, now), &patient_ids(event)).await
+}
+
+/// As `insert_audit`, from the event's bound columns (`event_values`) and its patients' ids.
+pub(crate) async fn insert_audit_row(
+    store: &Store,
+    tx: &WriteTx,
+    values: Vec<sea_orm::Value>,
+    patients: &[i64],
+) -> Result<()> {
     let id: i64 = tx
         .scalar(store.stmt(
             "INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            event_values(event, now),
+            values,
         ))
         .await?
         .ok_or_else(|| StoreError::NotFound("the audit event's id".into()))?;
-    for chunk in patient_ids(event).chunks(PATIENT_LINKS_PER_INSERT) {
+    for chunk in patients.chunks(PATIENT_LINKS_PER_INSERT) {
         let mut values = Vec::with_capacity(chunk.len() * 2);
         let rows: Vec<String> = chunk
             .iter()
@@ -126,7 +136,7 @@ pub(crate) async fn insert_audit(
 }
 
 /// An event's columns as `insert_audit` and `record_audit` bind them ($1–$8).
-fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec<sea_orm::Value> {
+pub(crate) fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec<sea_orm::Value> {
     vec![
         at(now.trunc_subsecs(0)),
         event.user_id.into(),
@@ -140,7 +150,7 @@ fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec<sea_orm::V
 }
 
 /// The patients a bulk read returned, each once, ascending (as the chain's hash covers them).
-fn patient_ids(event: &NewAuditEvent<'_>) -> Vec<i64> {
+pub(crate) fn patient_ids(event: &NewAuditEvent<'_>) -> Vec<i64> {
     let mut patients: Vec<i64> = event.patients.iter().map(|p| p.get()).collect();
     patients.sort_unstable();
     patients.dedup();
@@ -274,16 +284,15 @@ pub(crate) fn migration_21_guards(engine: Engine) -> Vec<String> {
 }
 
 impl Store {
-    /// Records an event on its own (a page view), committed before it returns. On SQLite in the
-    /// writers' turn like every other write; on PostgreSQL as one statement (event, patient links and
-    /// the sealer's mark together), where a transaction of five round trips made every audited page
-    /// pay four more.
+    /// Records an event on its own (a page view), committed before it returns. On SQLite with the
+    /// other page views' events waiting for the writers' turn, in one transaction
+    /// (`audit_group`); on PostgreSQL as one statement (event, patient links and the sealer's mark
+    /// together), where a transaction of five round trips made every audited page pay four more.
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
         if self.engine() == Engine::Sqlite {
-            let tx = self.begin_write().await?;
-            insert_audit(self, &tx, event, now).await?;
-            tx.commit().await?;
-            return Ok(());
+            return self
+                .record_audit_with_others(event_values(event, now), patient_ids(event))
+                .await;
         }
         let patients: Vec<String> = patient_ids(event).iter().map(i64::to_string).collect();
         let mut values = event_values(event, now);

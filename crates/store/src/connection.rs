@@ -73,6 +73,8 @@ pub struct Store {
     write_turn: Arc<tokio::sync::Mutex<()>>,
     /// Told when audit events commit, so the sealer links them into the chain soon after.
     audit_committed: Arc<tokio::sync::Notify>,
+    /// SQLite's page-view audit events waiting to be committed together.
+    audit_group: Arc<crate::audit_group::AuditGroup>,
 }
 
 /// A write transaction; on SQLite it holds the writers' turn until it ends.
@@ -135,6 +137,11 @@ impl Store {
                         .foreign_keys(true)
                         .busy_timeout(Duration::from_secs(15))
                         .synchronous(SqliteSynchronous::Full)
+                        // A checkpoint every 10,000 pages, not 1,000: a Tab 3 view's audit event
+                        // rewrites the same hot pages of the patient links' index, and a rarer
+                        // checkpoint copies each of them once for many commits (SQLite at 100,000
+                        // patients, 10 managers: 253 → 290 views a second).
+                        .pragma("wal_autocheckpoint", "10000")
                 });
                 options.map_sqlx_sqlite_pool_opts(|pool| pool.after_release(release_check));
             }
@@ -163,7 +170,13 @@ impl Store {
         if engine == Engine::Sqlite {
             crate::open_errors::check_sqlite_writable(&db, url).await?;
         }
-        Ok(Store { db, engine, write_turn: Arc::default(), audit_committed: Arc::default() })
+        Ok(Store {
+            db,
+            engine,
+            write_turn: Arc::default(),
+            audit_committed: Arc::default(),
+            audit_group: Arc::default(),
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -194,6 +207,14 @@ impl Store {
     /// queue on the busy timeout instead of failing when both try to upgrade a read lock.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx> {
         let turn = self.write_turn().await;
+        self.begin_write_in_turn(turn).await
+    }
+
+    /// As `begin_write`, the writers' turn already taken.
+    pub(crate) async fn begin_write_in_turn(
+        &self,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<WriteTx> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
@@ -204,6 +225,10 @@ impl Store {
             audit_committed: Arc::clone(&self.audit_committed),
             _turn: turn,
         })
+    }
+
+    pub(crate) fn audit_group(&self) -> &crate::audit_group::AuditGroup {
+        &self.audit_group
     }
 
     /// Waits until audit events have committed since the last wait (at once if they have).

@@ -10,6 +10,7 @@ mod assignment_queue;
 mod assignments;
 mod audit;
 mod audit_chain;
+mod audit_group;
 mod billed_record;
 mod billing;
 mod billing_months;
