@@ -24,30 +24,35 @@ struct Queued {
     committed: oneshot::Sender<std::result::Result<(), SharedError>>,
 }
 
-/// A group's failure as each of its events' requests reports it.
+/// A group's failure as each of its events' requests reports it: the kind of error, in its words.
 #[derive(Clone)]
 struct SharedError {
-    busy: bool,
-    cannot_write: bool,
+    kind: FailureKind,
     message: String,
+}
+
+#[derive(Clone, Copy)]
+enum FailureKind {
+    Busy,
+    CannotWrite,
+    Other,
 }
 
 impl SharedError {
     fn of(e: &StoreError) -> Self {
-        SharedError {
-            busy: matches!(e, StoreError::Busy(_)),
-            cannot_write: matches!(e, StoreError::CannotWrite(_)),
-            message: e.to_string(),
-        }
+        let kind = match e {
+            StoreError::Busy(_) => FailureKind::Busy,
+            StoreError::CannotWrite(_) => FailureKind::CannotWrite,
+            _ => FailureKind::Other,
+        };
+        SharedError { kind, message: e.to_string() }
     }
 
     fn into_store_error(self) -> StoreError {
-        if self.busy {
-            StoreError::Busy(self.message)
-        } else if self.cannot_write {
-            StoreError::CannotWrite(self.message)
-        } else {
-            StoreError::Db(sea_orm::DbErr::Custom(self.message))
+        match self.kind {
+            FailureKind::Busy => StoreError::Busy(self.message),
+            FailureKind::CannotWrite => StoreError::CannotWrite(self.message),
+            FailureKind::Other => StoreError::Db(sea_orm::DbErr::Custom(self.message)),
         }
     }
 }
