@@ -192,6 +192,7 @@ async fn reads_audited_at_once_are_each_committed_and_sealed_in_the_chain() {
     let after =
         test.store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_events", vec![]).await.unwrap();
     assert_eq!(after - before, 40, "each read's event is committed before its call returns");
+    assert_eq!(verify(&test).await, None, "all of them sealed in the chain, in one unbroken line");
     let linked = test
         .store
         .scalar_for_test(
@@ -200,8 +201,54 @@ async fn reads_audited_at_once_are_each_committed_and_sealed_in_the_chain() {
         )
         .await
         .unwrap();
-    assert_eq!(linked, 40);
-    assert_eq!(verify(&test).await, None, "all of them sealed in the chain, in one unbroken line");
+    assert_eq!(linked, 40, "each linked to its patient as it was sealed");
+}
+
+/// A bulk read lists its patients on its event and the sealer links them: the log filtered by a
+/// patient finds it before its seal and after, and only for the patients it listed.
+#[tokio::test]
+async fn a_bulk_read_is_found_by_its_patients_before_and_after_its_seal() {
+    // No server here, so nothing seals until the test does.
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = crate::helpers::fresh_database(&dir).await;
+    let store = carelog_store::Store::connect(&url).await.unwrap();
+    carelog::prepare(&store).await.unwrap();
+    let listed = [12, 3, 40, 12].map(carelog_domain::ids::PatientId);
+    let event = carelog_store::NewAuditEvent {
+        username: "reader",
+        action: "panel.view",
+        detail: "a page of the panel".into(),
+        patients: listed.to_vec(),
+        ..Default::default()
+    };
+    store.record_audit(&event, chrono::Utc::now()).await.unwrap();
+    let found = async |patient: i64| {
+        let filter = carelog_store::AuditFilter {
+            patient_id: Some(carelog_domain::ids::PatientId(patient)),
+            ..Default::default()
+        };
+        let page = store.audit_events(&filter, 10, 0).await.unwrap();
+        page.events.iter().filter(|e| e.action == "panel.view").count()
+    };
+    let links = async || {
+        store.scalar_for_test("SELECT COUNT(*) AS n FROM audit_event_patients", vec![]).await
+    };
+    assert_eq!(links().await.unwrap(), 0, "not linked before its seal");
+    for (patient, expected) in [(12, 1), (3, 1), (40, 1), (1, 0), (2, 0), (4, 0), (123, 0)] {
+        assert_eq!(found(patient).await, expected, "patient {patient}, waiting for its seal");
+    }
+    assert_eq!(store.seal_pending_audit_events().await.unwrap(), 1);
+    assert_eq!(links().await.unwrap(), 3, "each listed patient linked once");
+    for (patient, expected) in [(12, 1), (3, 1), (40, 1), (1, 0), (2, 0), (4, 0), (123, 0)] {
+        assert_eq!(found(patient).await, expected, "patient {patient}, sealed");
+    }
+    let app = carelog::web_state(store.clone(), &carelog::Config::for_database(&url)).app;
+    let report = app.verify_audit_chain().await.unwrap();
+    assert_eq!(report.broken, None);
+    store.close().await.unwrap();
+    if let Some((server, name)) = postgres {
+        carelog_store::testing::drop_postgres_database(&server, &name).await.unwrap();
+    }
 }
 
 async fn count(test: &TestApp, sql: &str) -> i64 {

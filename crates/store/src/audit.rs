@@ -67,9 +67,11 @@ impl AuditFilter {
             c.push("kind = ?", k.key());
         }
         if let Some(p) = self.patient_id {
-            c.push(
-                "(patient_id = ? OR id IN (SELECT event_id FROM audit_event_patients WHERE patient_id = ?))",
-                p,
+            // A bulk read is linked to its patients as it is sealed; until then its list says.
+            c.push_each(
+                "(patient_id = ? OR id IN (SELECT event_id FROM audit_event_patients WHERE patient_id = ?)
+                  OR (id IN (SELECT event_id FROM audit_unsealed) AND ',' || patients || ',' LIKE ?))",
+                vec![p.into(), p.into(), format!("%,{},%", p.get()).into()],
             );
         }
         if let Some(f) = self.from {
@@ -83,50 +85,30 @@ impl AuditFilter {
 }
 
 /// Inserts an audit event inside a write transaction, so a change and its audit commit together,
-/// and marks it for the sealer, which links it into the chain just after it commits.
+/// and marks it for the sealer, which links it into the chain (and its patients to it) just after
+/// it commits.
 pub(crate) async fn insert_audit(
     store: &Store,
     tx: &WriteTx,
     event: &NewAuditEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    insert_audit_row(store, tx, event_values(event, now), &patient_ids(event)).await
+    insert_audit_row(store, tx, event_values(event, now)).await
 }
 
-/// As `insert_audit`, from the event's bound columns (`event_values`) and its patients' ids.
+/// As `insert_audit`, from the event's bound columns (`event_values`).
 pub(crate) async fn insert_audit_row(
     store: &Store,
     tx: &WriteTx,
     values: Vec<sea_orm::Value>,
-    patients: &[i64],
 ) -> Result<()> {
     let id: i64 = tx
         .scalar(store.stmt(
-            "INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address, patients) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             values,
         ))
         .await?
         .ok_or_else(|| StoreError::NotFound("the audit event's id".into()))?;
-    for chunk in patients.chunks(PATIENT_LINKS_PER_INSERT) {
-        let mut values = Vec::with_capacity(chunk.len() * 2);
-        let rows: Vec<String> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                values.push(id.into());
-                values.push((*p).into());
-                format!("(${}, ${})", i * 2 + 1, i * 2 + 2)
-            })
-            .collect();
-        tx.execute_raw(store.stmt(
-            &format!(
-                "INSERT INTO audit_event_patients (event_id, patient_id) VALUES {}",
-                rows.join(", ")
-            ),
-            values,
-        ))
-        .await?;
-    }
     tx.execute_raw(
         store.stmt("INSERT INTO audit_unsealed (event_id) VALUES ($1)", vec![id.into()]),
     )
@@ -135,7 +117,7 @@ pub(crate) async fn insert_audit_row(
     Ok(())
 }
 
-/// An event's columns as `insert_audit` and `record_audit` bind them ($1–$8).
+/// An event's columns as `insert_audit` and `record_audit` bind them ($1–$9).
 pub(crate) fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec<sea_orm::Value> {
     vec![
         at(now.trunc_subsecs(0)),
@@ -146,15 +128,55 @@ pub(crate) fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec
         event.patient_id.into(),
         event.detail.clone().into(),
         event.address.into(),
+        listed_patients(event).into(),
     ]
 }
 
-/// The patients a bulk read returned, each once, ascending (as the chain's hash covers them).
-pub(crate) fn patient_ids(event: &NewAuditEvent<'_>) -> Vec<i64> {
+/// The patients a bulk read returned, each once, ascending (as the chain's hash covers them), as
+/// the event lists them: ids separated by commas.
+fn listed_patients(event: &NewAuditEvent<'_>) -> String {
     let mut patients: Vec<i64> = event.patients.iter().map(|p| p.get()).collect();
     patients.sort_unstable();
     patients.dedup();
-    patients
+    let listed: Vec<String> = patients.iter().map(i64::to_string).collect();
+    listed.join(",")
+}
+
+/// The ids an event's `patients` column lists (`listed_patients`), in its order.
+pub(crate) fn patients_listed(listed: &str) -> Vec<i64> {
+    listed.split(',').filter_map(|id| id.trim().parse().ok()).collect()
+}
+
+/// Links each sealed event to the patients it lists (the index the audit page filters by).
+pub(crate) async fn link_patients(
+    engine: Engine,
+    tx: &DatabaseTransaction,
+    events: &[ChainedEvent],
+) -> std::result::Result<(), DbErr> {
+    let links: Vec<(i64, i64)> =
+        events.iter().flat_map(|e| e.patients.iter().map(|p| (e.id, *p))).collect();
+    for chunk in links.chunks(PATIENT_LINKS_PER_INSERT) {
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        let rows: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, (event, patient))| {
+                values.push((*event).into());
+                values.push((*patient).into());
+                format!("(${}, ${})", i * 2 + 1, i * 2 + 2)
+            })
+            .collect();
+        tx.execute_raw(Statement::from_sql_and_values(
+            engine.backend(),
+            format!(
+                "INSERT INTO audit_event_patients (event_id, patient_id) VALUES {}",
+                rows.join(", ")
+            ),
+            values,
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// Rows per statement when linking a bulk read's patients (two values each).
@@ -286,30 +308,22 @@ pub(crate) fn migration_21_guards(engine: Engine) -> Vec<String> {
 impl Store {
     /// Records an event on its own (a page view), committed before it returns. On SQLite with the
     /// other page views' events waiting for the writers' turn, in one transaction
-    /// (`audit_group`); on PostgreSQL as one statement (event, patient links and the sealer's mark
-    /// together), where a transaction of five round trips made every audited page pay four more.
+    /// (`audit_group`); on PostgreSQL as one statement (event and the sealer's mark together),
+    /// where a transaction of several round trips made every audited page pay the others.
     pub async fn record_audit(&self, event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Result<()> {
         if self.engine() == Engine::Sqlite {
-            return self
-                .record_audit_with_others(event_values(event, now), patient_ids(event))
-                .await;
+            return self.record_audit_with_others(event_values(event, now)).await;
         }
-        let patients: Vec<String> = patient_ids(event).iter().map(i64::to_string).collect();
-        let mut values = event_values(event, now);
-        values.push(patients.join(",").into());
         self.pool()
             .execute_raw(self.stmt(
                 "WITH e AS (
-                   INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
-                 ), linked AS (
-                   INSERT INTO audit_event_patients (event_id, patient_id)
-                   SELECT e.id, CAST(p AS BIGINT) FROM e, unnest(string_to_array($9, ',')) AS p
+                   INSERT INTO audit_events (at, user_id, username, action, kind, patient_id, detail, address, patients)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
                  ), marked AS (
                    INSERT INTO audit_unsealed (event_id) SELECT id FROM e
                  )
                  SELECT id FROM e",
-                values,
+                event_values(event, now),
             ))
             .await?;
         self.audit_events_committed();

@@ -7,7 +7,7 @@ use carelog_domain::audit_chain::{ChainedEvent, StoredLink};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::audit::{append_to_chain, lock_chain_head};
+use crate::audit::{append_to_chain, link_patients, lock_chain_head, patients_listed};
 use crate::conditions::placeholders;
 use crate::row::Query;
 use crate::{Result, Store};
@@ -40,6 +40,14 @@ struct EventRow {
     patient_id: Option<i64>,
     detail: String,
     address: String,
+}
+
+/// A marked event as the sealer reads it: its columns and the patients it lists.
+#[derive(FromQueryResult)]
+struct MarkedEvent {
+    #[sea_orm(nested)]
+    event: EventRow,
+    patients: String,
 }
 
 #[derive(FromQueryResult)]
@@ -122,8 +130,8 @@ impl Store {
     }
 
     /// Links the events carelog marked as it wrote them (`insert_audit`) into the chain, in id
-    /// order, a batch per transaction, under the head's lock; safe on several servers at once.
-    /// Returns how many.
+    /// order, and each bulk read to the patients it lists, a batch per transaction, under the
+    /// head's lock; safe on several servers at once. Returns how many.
     pub async fn seal_pending_audit_events(&self) -> Result<u64> {
         let mut sealed = 0;
         loop {
@@ -142,9 +150,10 @@ impl Store {
             }
             let ids: Vec<sea_orm::Value> = marked.iter().map(|m| m.event_id.into()).collect();
             let list = placeholders(ids.len());
-            let events = self.events_to_seal(&tx, &list, &ids).await?;
+            let (events, to_link) = self.events_to_seal(&tx, &list, &ids).await?;
             sealed += events.len() as u64;
             append_to_chain(self.engine(), &tx, &head, &events).await?;
+            link_patients(self.engine(), &tx, &to_link).await?;
             tx.execute_raw(
                 self.stmt(&format!("DELETE FROM audit_unsealed WHERE event_id IN ({list})"), ids),
             )
@@ -156,17 +165,19 @@ impl Store {
         }
     }
 
-    /// The marked events as stored, with the patients each bulk read returned, in id order.
+    /// The marked events as stored, with the patients each bulk read returned, in id order; and
+    /// those whose patients are listed on the event and not yet linked. (An event written before
+    /// migration 30 lists none: its links were written with it.)
     async fn events_to_seal(
         &self,
         tx: &crate::connection::WriteTx,
         list: &str,
         ids: &[sea_orm::Value],
-    ) -> Result<Vec<ChainedEvent>> {
-        let rows: Vec<EventRow> = tx
+    ) -> Result<(Vec<ChainedEvent>, Vec<ChainedEvent>)> {
+        let rows: Vec<MarkedEvent> = tx
             .rows(self.stmt(
                 &format!(
-                    "SELECT id, at, user_id, username, action, kind, patient_id, detail, address
+                    "SELECT id, at, user_id, username, action, kind, patient_id, detail, address, patients
                      FROM audit_events WHERE id IN ({list}) ORDER BY id"
                 ),
                 ids.to_vec(),
@@ -181,14 +192,21 @@ impl Store {
                 ids.to_vec(),
             ))
             .await?;
-        let mut patients = by_event(links);
-        Ok(rows
-            .into_iter()
-            .map(|e| {
-                let patients = patients.remove(&e.id).unwrap_or_default();
-                e.chained(patients)
-            })
-            .collect())
+        let mut linked = by_event(links);
+        let (mut events, mut to_link) = (Vec::with_capacity(rows.len()), Vec::new());
+        for row in rows {
+            let listed = patients_listed(&row.patients);
+            let already = linked.remove(&row.event.id).unwrap_or_default();
+            let event = if listed.is_empty() {
+                row.event.chained(already)
+            } else {
+                let event = row.event.chained(listed);
+                to_link.push(event.clone());
+                event
+            };
+            events.push(event);
+        }
+        Ok((events, to_link))
     }
 
     /// Seals, in id order, the events written before the chain existed (migration 21: they have no

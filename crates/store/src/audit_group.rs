@@ -17,10 +17,9 @@ pub(crate) struct AuditGroup {
     waiting: std::sync::Mutex<Vec<Queued>>,
 }
 
-/// An event's bound columns, its patients, and who waits to hear it committed.
+/// An event's bound columns and who waits to hear it committed.
 struct Queued {
     values: Vec<Value>,
-    patients: Vec<i64>,
     committed: oneshot::Sender<std::result::Result<(), SharedError>>,
 }
 
@@ -73,15 +72,11 @@ impl AuditGroup {
 }
 
 impl Store {
-    /// Records an event (`event_values`, its patients' ids) in the next group to commit; returns
-    /// once that group has committed.
-    pub(crate) async fn record_audit_with_others(
-        &self,
-        values: Vec<Value>,
-        patients: Vec<i64>,
-    ) -> Result<()> {
+    /// Records an event (`event_values`) in the next group to commit; returns once that group has
+    /// committed.
+    pub(crate) async fn record_audit_with_others(&self, values: Vec<Value>) -> Result<()> {
         let (committed, outcome) = oneshot::channel();
-        self.audit_group().push(Queued { values, patients, committed });
+        self.audit_group().push(Queued { values, committed });
         let turn = self.write_turn().await;
         // Empty when a writer before us took this event with its group.
         let group = self.audit_group().take();
@@ -105,7 +100,7 @@ impl Store {
         let written = async {
             let tx = self.begin_write_in_turn(turn).await?;
             for queued in &group {
-                insert_audit_row(&self, &tx, queued.values.clone(), &queued.patients).await?;
+                insert_audit_row(&self, &tx, queued.values.clone()).await?;
             }
             tx.commit().await?;
             Ok::<(), StoreError>(())

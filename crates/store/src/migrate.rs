@@ -159,6 +159,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "PostgreSQL: a bulk read's patient links are not checked against their event one by one",
         sql: include_str!("../migrations/0029_audit_links_unchecked.sql"),
     },
+    Migration {
+        version: 30,
+        description: "a bulk read's patients listed on its event; the sealer links them",
+        sql: include_str!("../migrations/0030_audit_patients_listed.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
