@@ -128,13 +128,13 @@ pub(crate) fn event_values(event: &NewAuditEvent<'_>, now: DateTime<Utc>) -> Vec
         event.patient_id.into(),
         event.detail.clone().into(),
         event.address.into(),
-        listed_patients(event).into(),
+        patient_list(event).into(),
     ]
 }
 
 /// The patients a bulk read returned, each once, ascending (as the chain's hash covers them), as
 /// the event lists them: ids separated by commas.
-fn listed_patients(event: &NewAuditEvent<'_>) -> String {
+fn patient_list(event: &NewAuditEvent<'_>) -> String {
     let mut patients: Vec<i64> = event.patients.iter().map(|p| p.get()).collect();
     patients.sort_unstable();
     patients.dedup();
@@ -142,8 +142,8 @@ fn listed_patients(event: &NewAuditEvent<'_>) -> String {
     listed.join(",")
 }
 
-/// The ids an event's `patients` column lists (`listed_patients`), in its order.
-pub(crate) fn patients_listed(listed: &str) -> Vec<i64> {
+/// The ids an event's `patients` column lists (`patient_list`), in its order.
+pub(crate) fn parse_patient_list(listed: &str) -> Vec<i64> {
     listed.split(',').filter_map(|id| id.trim().parse().ok()).collect()
 }
 

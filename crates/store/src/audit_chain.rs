@@ -7,7 +7,7 @@ use carelog_domain::audit_chain::{ChainedEvent, StoredLink};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::audit::{append_to_chain, link_patients, lock_chain_head, patients_listed};
+use crate::audit::{append_to_chain, link_patients, lock_chain_head, parse_patient_list};
 use crate::conditions::placeholders;
 use crate::row::Query;
 use crate::{Result, Store};
@@ -195,7 +195,7 @@ impl Store {
         let mut linked = by_event(links);
         let (mut events, mut to_link) = (Vec::with_capacity(rows.len()), Vec::new());
         for row in rows {
-            let listed = patients_listed(&row.patients);
+            let listed = parse_patient_list(&row.patients);
             let already = linked.remove(&row.event.id).unwrap_or_default();
             let event = if listed.is_empty() {
                 row.event.chained(already)

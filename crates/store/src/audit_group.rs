@@ -95,12 +95,13 @@ impl Store {
     async fn write_audit_group(
         self,
         turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-        group: Vec<Queued>,
+        mut group: Vec<Queued>,
     ) {
         let written = async {
             let tx = self.begin_write_in_turn(turn).await?;
-            for queued in &group {
-                insert_audit_row(&self, &tx, queued.values.clone()).await?;
+            // Each event's values are bound once, so taken, not copied (an export's list is long).
+            for queued in &mut group {
+                insert_audit_row(&self, &tx, std::mem::take(&mut queued.values)).await?;
             }
             tx.commit().await?;
             Ok::<(), StoreError>(())
