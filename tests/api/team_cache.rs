@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use carelog_store::{QueueTrends, Store, TeamMember, TeamOf, TeamWindows};
+use carelog_store::{QueueFilter, QueuePage, QueueTrends, Store, TeamMember, TeamOf, TeamWindows};
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 
@@ -31,6 +31,13 @@ async fn kept_team(app: &TestApp) -> Arc<Vec<TeamMember>> {
 async fn kept_trends(app: &TestApp, now: DateTime<Utc>) -> Arc<QueueTrends> {
     let revisions = app.figures.team_revisions().await.unwrap();
     app.figures.queue_trends(revisions, now, TeamOf::Practice).await.unwrap()
+}
+
+/// The queue's first page as Tab 3 opens it, kept under the counters as they are now.
+async fn kept_queue(app: &TestApp) -> Arc<QueuePage> {
+    let revisions = app.figures.team_revisions().await.unwrap();
+    let filter = QueueFilter { limit: 50, recent_since: Utc::now(), ..QueueFilter::default() };
+    app.figures.queue_page(revisions, &filter, None).await.unwrap()
 }
 
 async fn change(server: &Store, sql: &str) {
@@ -172,4 +179,92 @@ async fn the_queue_trends_are_kept_within_a_minute_and_follow_a_new_handoff() {
     .await;
     let after = kept_trends(&app, now).await;
     assert_eq!(after.pending_yesterday, first.pending_yesterday + 1);
+}
+
+#[tokio::test]
+async fn the_kept_queue_page_follows_everything_its_rows_show_from_any_server() {
+    let app = spawn_app().await;
+    let other_server = Store::connect(&app.database_url).await.unwrap();
+    let (manager, _) = app.sign_in("manager1").await;
+    let first = kept_queue(&app).await;
+    let patient = first.rows.first().map(|r| r.id).expect("the demo has waiting patients");
+    assert!(Arc::ptr_eq(&first, &kept_queue(&app).await), "unchanged: served from memory");
+    let tab3 = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    assert!(!tab3.contains("QUEUEFIRST"));
+
+    // A patient renamed through another server is shown at once, on the page and in the API.
+    change(
+        &other_server,
+        &format!("UPDATE patients SET first_name = 'Queuefirst' WHERE id = {patient}"),
+    )
+    .await;
+    let renamed = kept_queue(&app).await;
+    assert_eq!(renamed.rows.first().map(|r| r.first_name.as_str()), Some("Queuefirst"));
+    let tab3 = manager.get(app.url("/team")).send().await.unwrap().text().await.unwrap();
+    assert!(tab3.contains("QUEUEFIRST"), "Tab 3 shows the new name");
+    // A special need and a senior review are shown on the row.
+    change(
+        &other_server,
+        &format!(
+            "INSERT INTO patient_special_needs (patient_id, need) VALUES ({patient}, 'Dementia')"
+        ),
+    )
+    .await;
+    let manager_id = app.user_id("manager1").await;
+    change(
+        &other_server,
+        &format!(
+            "INSERT INTO senior_reviews (patient_id, requested_by, requested_at, request_notes)
+             VALUES ({patient}, {manager_id}, '2026-01-05T10:00:00+00:00', 'second opinion')"
+        ),
+    )
+    .await;
+    let row = kept_queue(&app).await.rows.iter().find(|r| r.id == patient).cloned().unwrap();
+    assert!(row.special_needs.iter().any(|n| n == "Dementia"), "{:?}", row.special_needs);
+    assert!(row.review_requested());
+
+    // Every column the rows show or the filters read moves it, even by a change that leaves a
+    // value as it was…
+    for (table, column) in [
+        ("patients", "first_name"),
+        ("patients", "last_name"),
+        ("patients", "dob"),
+        ("patients", "program"),
+        ("patients", "assignment_priority"),
+        ("patients", "language"),
+        ("patients", "provider_id"),
+        ("patients", "facility_id"),
+        ("patients", "status"),
+        ("patients", "onboarding_status"),
+        ("patients", "provider_handoff_at"),
+        ("providers", "name"),
+        ("facilities", "name"),
+        ("users", "display_name"),
+        ("assignments", "assigned_at"),
+        ("senior_reviews", "answer"),
+        ("patient_special_needs", "need"),
+    ] {
+        let kept = kept_queue(&app).await;
+        assert!(Arc::ptr_eq(&kept, &kept_queue(&app).await));
+        change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
+        assert!(
+            !Arc::ptr_eq(&kept, &kept_queue(&app).await),
+            "a change to {table}.{column} is seen"
+        );
+    }
+    // …and what the rows do not show moves nothing: a log entry, a patient's phone or care plan, a
+    // user's e-mail address, a read.
+    for (table, column) in [
+        ("coordinator_task_log", "minutes"),
+        ("patients", "phone"),
+        ("patients", "care_plan_status"),
+        ("users", "email"),
+    ] {
+        let kept = kept_queue(&app).await;
+        change(&other_server, &format!("UPDATE {table} SET {column} = {column}")).await;
+        assert!(Arc::ptr_eq(&kept, &kept_queue(&app).await), "{table}.{column} is not on a row");
+    }
+    let kept = kept_queue(&app).await;
+    assert_eq!(manager.get(app.url("/team")).send().await.unwrap().status(), StatusCode::OK);
+    assert!(Arc::ptr_eq(&kept, &kept_queue(&app).await), "a view is served from memory");
 }

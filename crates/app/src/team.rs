@@ -29,7 +29,7 @@ use crate::{Actor, App, ServiceError, ServiceResult};
 pub struct TeamOverview {
     /// Which team the cards and trends are bounded by, and the switcher's choices.
     pub view: TeamView,
-    pub queue: QueuePage,
+    pub queue: Arc<QueuePage>,
     pub overdue: i64,
     pub team: Arc<Vec<TeamMember>>,
     pub trends: Arc<QueueTrends>,
@@ -129,9 +129,10 @@ impl App {
         &self,
         actor: &Actor,
         filter: &QueueFilter,
-    ) -> ServiceResult<QueuePage> {
+    ) -> ServiceResult<Arc<QueuePage>> {
         self.require_oversight(actor)?;
-        Ok(self.store.assignment_queue(filter).await?)
+        let revisions = self.figures.team_revisions().await?;
+        Ok(self.figures.queue_page(revisions, filter, None).await?)
     }
 
     /// Tab 3's queue page: the rows `filter` selects (page `page`), how many waited past
@@ -149,7 +150,7 @@ impl App {
         let revisions = self.figures.team_revisions().await?;
         let view = self.team_view(actor, chosen, revisions).await?;
         let counts = self.figures.queue_counts(revisions, overdue_before).await?;
-        let queue = self.store.assignment_queue_of(filter, Some(counts.pending)).await?;
+        let queue = self.figures.queue_page(revisions, filter, Some(counts.pending)).await?;
         let now = Utc::now();
         let team =
             self.figures.team(revisions, windows(now, self.settings.time_zone), view.of).await?;
@@ -178,7 +179,7 @@ impl App {
         now: DateTime<Utc>,
         limit: i64,
         offset: i64,
-    ) -> ServiceResult<QueuePage> {
+    ) -> ServiceResult<Arc<QueuePage>> {
         let filter = QueueFilter { limit, offset, recent_since: now, ..QueueFilter::default() };
         self.assignment_queue(actor, &filter).await
     }

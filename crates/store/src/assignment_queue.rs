@@ -12,7 +12,7 @@ use crate::keys::{key, keys};
 use crate::{Engine, Result, Store};
 
 /// Which patients the queue lists (§3.3 "Status").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum QueueView {
     /// Ready for Assignment and Assignment Pending.
     #[default]
@@ -25,7 +25,7 @@ pub enum QueueView {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum QueueSort {
     /// High priority first, then the longest waiting.
     #[default]
@@ -34,7 +34,7 @@ pub enum QueueSort {
     Waiting,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct QueueFilter {
     pub view: QueueView,
     /// "Recently assigned" means first assigned at or after this.
@@ -71,6 +71,17 @@ impl QueueCounts {
 }
 
 impl QueueFilter {
+    /// The filter as a key for its page while nothing the page shows changes: `recent_since`
+    /// cleared where no condition reads it. None when the page depends on the present moment as
+    /// well (recently assigned, or overdue by now), so it is not kept.
+    pub fn timeless(&self) -> Option<QueueFilter> {
+        let recent = matches!(self.view, QueueView::Recent | QueueView::All);
+        if recent || self.overdue_before.is_some() {
+            return None;
+        }
+        Some(QueueFilter { recent_since: DateTime::UNIX_EPOCH, ..self.clone() })
+    }
+
     /// Whether it selects every waiting patient, so its count is the queue's length.
     fn selects_every_waiting_patient(&self) -> bool {
         let QueueFilter {
@@ -468,6 +479,25 @@ mod tests {
             QueueFilter { special_need: Some(SpecialNeed::Language), ..Default::default() },
         ] {
             assert!(!narrower.selects_every_waiting_patient(), "{narrower:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_is_kept_only_when_the_present_moment_changes_nothing_in_it() {
+        let waiting = QueueFilter { recent_since: at(5), limit: 50, ..Default::default() };
+        let later = QueueFilter { recent_since: at(9), ..waiting.clone() };
+        assert_eq!(waiting.timeless(), later.timeless(), "who waits does not read recent_since");
+        assert_eq!(waiting.timeless().map(|f| f.limit), Some(50));
+        let other_page = QueueFilter { offset: 50, ..waiting.clone() };
+        assert_ne!(waiting.timeless(), other_page.timeless());
+        let since = QueueFilter { assigned_since: Some(at(1)), ..waiting.clone() };
+        assert!(since.timeless().is_some(), "a fixed day's assignments are timeless");
+        for moving in [
+            QueueFilter { view: QueueView::Recent, ..waiting.clone() },
+            QueueFilter { view: QueueView::All, ..waiting.clone() },
+            QueueFilter { overdue_before: Some(at(1)), ..waiting.clone() },
+        ] {
+            assert_eq!(moving.timeless(), None, "{moving:?}");
         }
     }
 

@@ -164,6 +164,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "a bulk read's patients listed on its event; the sealer links them",
         sql: include_str!("../migrations/0030_audit_patients_listed.sql"),
     },
+    Migration {
+        version: 31,
+        description: "what the queue's rows show moves a counter (their pages are kept)",
+        sql: include_str!("../migrations/0031_queue_rows_counted.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).
@@ -204,6 +209,7 @@ fn engine_specific(version: i64, engine: Engine) -> Vec<String> {
         (25, _) => vec![crate::assignment_queue::waiting_index()],
         (27, _) => crate::assignment_queue::waiting_in_order_index().to_vec(),
         (28, engine) => crate::team_revisions::migration_28_triggers(engine),
+        (31, engine) => crate::team_revisions::migration_31_triggers(engine),
         (29, Engine::Postgres) => vec![
             "ALTER TABLE audit_event_patients DROP CONSTRAINT IF EXISTS audit_event_patients_event_id_fkey".into(),
         ],

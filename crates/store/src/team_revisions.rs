@@ -14,6 +14,10 @@ pub enum TeamScope {
     Roster = 2,
     /// What they did: log entries, completed tasks, reviews, surveys.
     Activity = 3,
+    /// What the assignment queue's rows show that the other scopes do not count: the patients'
+    /// names, birth dates, programs, priorities, languages and providers, the providers' names,
+    /// special needs and senior reviews (migration 31).
+    QueueRows = 4,
 }
 
 /// A table the team figures read, the counter a change to it moves, and the columns whose update
@@ -60,6 +64,27 @@ const INPUTS: &[Input] = &[
     },
     Input { table: "qa_reviews", scope: TeamScope::Activity, columns: &[] },
     Input { table: "satisfaction_surveys", scope: TeamScope::Activity, columns: &[] },
+];
+
+/// Migration 31: what the queue's rows show beyond who waits and who holds them (kept with
+/// `Caseload` and `Roster` under one sum, see `TeamRevisions::queue_rows`).
+const QUEUE_ROW_INPUTS: &[Input] = &[
+    Input {
+        table: "patients",
+        scope: TeamScope::QueueRows,
+        columns: &[
+            "first_name",
+            "last_name",
+            "dob",
+            "program",
+            "assignment_priority",
+            "language",
+            "provider_id",
+        ],
+    },
+    Input { table: "providers", scope: TeamScope::QueueRows, columns: &["name"] },
+    Input { table: "patient_special_needs", scope: TeamScope::QueueRows, columns: &[] },
+    Input { table: "senior_reviews", scope: TeamScope::QueueRows, columns: &[] },
 ];
 
 /// The tables migration 8 counted with one counter for all, and its triggers' names.
@@ -135,6 +160,23 @@ pub fn migration_28_triggers(engine: Engine) -> Vec<String> {
     }
 }
 
+/// Migration 31: the queue's pages are kept too, so what their rows show moves a counter.
+pub fn migration_31_triggers(engine: Engine) -> Vec<String> {
+    match engine {
+        Engine::Sqlite => QUEUE_ROW_INPUTS.iter().flat_map(sqlite_triggers).collect(),
+        Engine::Postgres => QUEUE_ROW_INPUTS.iter().map(postgres_trigger).collect(),
+    }
+}
+
+/// What an input's triggers are named after: its table (migration 11), with the queue rows' own
+/// prefix for migration 31's (the patients table has a trigger of each).
+fn trigger_name(input: &Input) -> String {
+    match input.scope {
+        TeamScope::QueueRows => format!("queue_{}", input.table),
+        _ => input.table.to_owned(),
+    }
+}
+
 /// Migration 11: migration 8's triggers and counter dropped, one counter per scope in their place.
 pub fn migration_11_triggers(engine: Engine) -> Vec<String> {
     let mut statements: Vec<String> = match engine {
@@ -190,7 +232,8 @@ fn sqlite_triggers(input: &Input) -> Vec<String> {
         .map(|(name, event)| {
             format!(
                 "CREATE TRIGGER team_scope_{}_{name} AFTER {event} ON {} BEGIN {bump} END",
-                input.table, input.table
+                trigger_name(input),
+                input.table
             )
         })
         .collect()
@@ -199,8 +242,9 @@ fn sqlite_triggers(input: &Input) -> Vec<String> {
 /// PostgreSQL bumps once per statement, on one of eight shards (by transaction).
 fn postgres_trigger(input: &Input) -> String {
     format!(
-        "CREATE TRIGGER team_scope_{table} AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON {table} \
+        "CREATE TRIGGER team_scope_{name} AFTER INSERT OR {update} OR DELETE OR TRUNCATE ON {table} \
          FOR EACH STATEMENT EXECUTE FUNCTION team_scope_bump('{scope}')",
+        name = trigger_name(input),
         table = input.table,
         update = update_of(input),
         scope = input.scope as i32

@@ -144,6 +144,7 @@ pub async fn assignment_queue(
     let window = Window::read(q.limit.as_deref(), q.offset.as_deref(), 100, MAX_LIMIT)?;
     let now = Utc::now();
     let page = state.app.queue_page(&user.actor(), now, window.limit, window.offset).await?;
+    let page = std::sync::Arc::unwrap_or_clone(page);
     let sla = state.app.sla_hours().await?;
     let items: Vec<QueueItem> = page
         .rows

@@ -1,6 +1,8 @@
 //! Tab 3, Coordinator Assignment & Oversight (managers and admins): the team's workload at a glance
 //! (seed 001 §3.6) and the assignment queue (§3.1–3.4), filters as query parameters.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -531,7 +533,7 @@ fn team_page(
         providers,
         to_reassign,
     } = overview;
-    let QueuePage { rows, total } = queue;
+    let QueuePage { rows, total } = Arc::unwrap_or_clone(queue);
     let lines = rows.into_iter().map(|r| queue_line(r, now, tz, sla)).collect();
     let (utilization_now, utilization_trend) = utilization(&team, &trends);
     let pending_trend = pending_trend(pending, trends.pending_yesterday);

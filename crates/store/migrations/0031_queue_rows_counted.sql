@@ -1,0 +1,3 @@
+-- The assignment queue's pages are kept in memory under the team counters (issue 22, scale): what
+-- their rows show beyond who waits and who holds them moves a counter of its own. The triggers are
+-- written in Rust (`team_revisions::migration_31_triggers`).
