@@ -179,6 +179,13 @@ async fn every_api_error_is_problem_details_naming_the_rule() {
             "application/json",
         ),
         (
+            client
+                .post(api("/task-log"))
+                .json(&serde_json::json!({ "task_type_id": 1, "notes": "n".repeat(2 << 20) })),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than the 2 MB a request may send",
+        ),
+        (
             client.post(api("/task-log")).json(&serde_json::json!([])),
             StatusCode::BAD_REQUEST,
             "a JSON object",

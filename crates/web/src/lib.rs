@@ -34,7 +34,10 @@ pub fn router(state: AppState) -> Router {
     let (api, api_docs) = api::routes();
     Router::new()
         .merge(api_docs)
-        .nest("/api/v1", api)
+        .nest(
+            "/api/v1",
+            api.layer(axum::extract::DefaultBodyLimit::max(api::API_BODY_LIMIT_MB << 20)),
+        )
         .nest("/fhir/R4", fhir::routes())
         .merge(pages)
         .layer(axum::middleware::from_fn(csrf::refuse_nul_query))

@@ -21,7 +21,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use problem::{ApiError, ApiResult};
+pub use problem::{API_BODY_LIMIT_MB, ApiError, ApiResult};
 
 use crate::context::{CurrentUser, RequestContext};
 use crate::state::AppState;

@@ -5,7 +5,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use carelog_domain::stored::Stored;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
@@ -36,9 +36,9 @@ fn query_problem(error: &str) -> String {
     }
 }
 
-/// A JSON body as `T`: 415 unless it is sent as JSON, 400 when it is not JSON or breaks `T`'s
-/// schema, 422 when its text holds a NUL (PostgreSQL cannot store one and no person types one:
-/// the pages refuse it the same way).
+/// A JSON body as `T`: 415 unless it is sent as JSON, 413 over `API_BODY_LIMIT_MB`, 400 when it is
+/// not JSON or breaks `T`'s schema, 422 when its text holds a NUL (PostgreSQL cannot store one and
+/// no person types one: the pages refuse it the same way).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -54,9 +54,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("Body: {}", e.body_text())))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadRequest(format!("Body: {}", e.body_text()))
+            }
+        })?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::BadRequest(format!("Body: not JSON: {e}.")))?;
         if !value.is_object() {

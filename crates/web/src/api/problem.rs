@@ -14,6 +14,8 @@ use utoipa::{IntoResponses, ToSchema};
 use crate::error::AppError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
+/// The largest body an API request may send, in MB (a task-log entry is under 3 KB).
+pub const API_BODY_LIMIT_MB: usize = 2;
 
 /// What went wrong, in RFC 9457's terms. `type` is `about:blank`: the status says the kind, `detail`
 /// the particulars.
@@ -44,6 +46,8 @@ pub enum ApiError {
     Conflict(String),
     /// A body not sent as JSON.
     UnsupportedMediaType,
+    /// A body over the limit a request may send (`API_BODY_LIMIT_MB`).
+    TooLarge,
     Internal(AppError),
 }
 
@@ -125,6 +129,13 @@ impl IntoResponse for ApiError {
                 "Body: send it as JSON, with Content-Type: application/json.".into(),
                 vec![],
             ),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "Body: larger than the {API_BODY_LIMIT_MB} MB a request may send; nothing was saved."
+                ),
+                vec![],
+            ),
             ApiError::Internal(AppError::Store(StoreError::Busy(cause))) => {
                 tracing::warn!(cause = %cause, "API request refused: database busy");
                 let mut response = problem(
@@ -188,6 +199,7 @@ const REFUSED: (u16, &str) = (
     "Well formed, but a rule refuses it (one that depends on what is recorded, or text holding a NUL); nothing was saved.",
 );
 const NOT_JSON: (u16, &str) = (415, "The body was not sent as application/json.");
+const TOO_LARGE: (u16, &str) = (413, "The body is larger than 2 MB; nothing was saved.");
 const BUSY: (u16, &str) =
     (503, "The database is busy or cannot write; nothing was changed. Try again.");
 
@@ -214,7 +226,16 @@ pub struct WriteErrors;
 
 impl IntoResponses for WriteErrors {
     fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-        problem_responses(&[MALFORMED, NO_TOKEN, NOT_ALLOWED, NOT_FOUND, NOT_JSON, REFUSED, BUSY])
+        problem_responses(&[
+            MALFORMED,
+            NO_TOKEN,
+            NOT_ALLOWED,
+            NOT_FOUND,
+            TOO_LARGE,
+            NOT_JSON,
+            REFUSED,
+            BUSY,
+        ])
     }
 }
 
