@@ -599,6 +599,7 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
     let (admin, _) = app.sign_in("admin").await;
     let list = admin.get(app.url("/admin/reviews")).send().await.unwrap().text().await.unwrap();
     assert!(list.contains("Two good fits; which?"));
+    assert_eq!(unread_review_requests(&app).await, 1, "the admin is asked");
     let review = scalar(
         &app,
         "SELECT id AS n FROM senior_reviews WHERE patient_id = $1",
@@ -616,6 +617,7 @@ async fn a_senior_review_goes_to_the_admins_and_its_answer_back_to_the_queue() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(unread_review_requests(&app).await, 0, "answered: nothing left to do");
     assert_eq!(
         scalar(
             &app,
@@ -864,6 +866,13 @@ async fn the_workload_cards_come_a_page_at_a_time() {
     assert!(second.contains("<option selected>High</option>"), "the queue's filter kept");
 }
 
+/// The admin's unread "Senior review requested" notices.
+async fn unread_review_requests(app: &TestApp) -> usize {
+    let admin = app.user_id("admin").await;
+    let notices = app.store.notifications(admin, 200).await.unwrap();
+    notices.iter().filter(|n| n.title.starts_with("Senior review requested") && !n.read()).count()
+}
+
 /// Issue 22: a review still open when someone else (here an admin) assigns the patient closes as superseded, and
 /// the manager who asked is told.
 #[tokio::test]
@@ -883,6 +892,7 @@ async fn a_senior_review_is_superseded_when_the_patient_is_assigned_anyway() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(unread_review_requests(&app).await, 1);
     let (status, _) = app
         .post_form(
             &admin,
@@ -895,6 +905,7 @@ async fn a_senior_review_is_superseded_when_the_patient_is_assigned_anyway() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(unread_review_requests(&app).await, 0, "superseded: nothing left to do");
     let assignment =
         scalar(&app, "SELECT id AS n FROM assignments WHERE patient_id = $1", vec![patient.into()])
             .await;

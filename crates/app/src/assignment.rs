@@ -6,7 +6,7 @@ use carelog_domain::assignment::{MatchScore, Weights, match_score};
 use carelog_domain::assignment_plan::{Placement, PlanCoordinator, placements};
 use carelog_domain::assignment_queue::parse_handoff;
 use carelog_domain::ids::{PatientId, UserId};
-use carelog_domain::notifications::Kind;
+use carelog_domain::notifications::{Kind, review_request_event};
 use carelog_domain::patient::Availability;
 use carelog_domain::practice_time::local_date;
 use carelog_store::{Finalized, NewAssignment, QueueRow, ScoreParts, TeamMember};
@@ -157,7 +157,7 @@ impl App {
                 title: format!("Senior review requested: {}", row.name),
                 body: format!("by {}", actor.display_name),
                 link: "/admin/reviews",
-                event: &format!("request:{}:{}", row.id, now.timestamp()),
+                event: &review_request_event(row.id, now),
                 patient_id: Some(row.id),
             };
             self.notify(admin, notice, now).await?;

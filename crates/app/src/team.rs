@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use carelog_domain::ids::{EntryId, PatientId, UserId};
-use carelog_domain::notifications::Kind;
+use carelog_domain::notifications::{Kind, review_request_keys};
 use carelog_domain::practice_time::{UtcRange, YearMonth, local_date};
 use carelog_domain::team_stats::QualityMonth;
 use carelog_store::{
@@ -227,6 +227,7 @@ impl App {
         let finalized = self.store.finalize_assignments(batch, actor.id, &events, now).await?;
         if let Finalized::Done { ids, superseded } = &finalized {
             for review in superseded {
+                self.close_review_requests(review.patient_id, now).await?;
                 let assignment =
                     batch.iter().zip(ids).find(|(a, _)| a.patient_id == review.patient_id);
                 if let Some((a, id)) = assignment {
@@ -235,6 +236,18 @@ impl App {
             }
         }
         Ok(finalized)
+    }
+
+    /// Every admin's "Senior review requested" notice for the patient is marked read once the
+    /// review is answered or superseded: nothing is left for them to do.
+    async fn close_review_requests(
+        &self,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        let keys = review_request_keys(patient_id);
+        self.store.close_notices(Kind::SeniorReview, &keys, now).await?;
+        Ok(())
     }
 
     /// The manager who asked for a senior review learns that the patient was assigned before an
@@ -329,6 +342,7 @@ impl App {
         if !self.store.answer_senior_review(&review, actor.id, answer, &event, now).await? {
             return refuse(format!("The review of {} was answered already.", review.patient));
         }
+        self.close_review_requests(review.patient_id, now).await?;
         let notice = Notice {
             kind: Kind::SeniorReview,
             title: format!("Senior review answered: {}", review.patient),

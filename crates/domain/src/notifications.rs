@@ -2,7 +2,7 @@
 //! however many servers run. E-mail carries only what the minimum-necessary rule allows: a count
 //! and a link, never a patient's name.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc, Weekday};
 
 use crate::ids::{PatientId, UserId};
 use crate::practice_time::YearMonth;
@@ -184,6 +184,17 @@ pub fn dedupe_key(
     }
 }
 
+/// The event of a senior review request's notice to each admin (one request a patient at a time).
+pub fn review_request_event(patient_id: PatientId, requested_at: DateTime<Utc>) -> String {
+    format!("request:{patient_id}:{}", requested_at.timestamp())
+}
+
+/// A SQL `LIKE` pattern matching every admin's request notice for the patient's reviews
+/// (`dedupe_key` of a `review_request_event`): closed once the review is answered or superseded.
+pub fn review_request_keys(patient_id: PatientId) -> String {
+    format!("{}:%:{patient_id}:request:{patient_id}:%", Kind::SeniorReview.key())
+}
+
 /// An e-mail's subject and body for a notification: counts and a link only.
 pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
     let subject = match kind {
@@ -230,6 +241,42 @@ pub fn email_text(kind: Kind, count: i64, link: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SQL `LIKE` with `%` only (the keys hold no `_` that matters: it matches itself too).
+    fn like(pattern: &str, text: &str) -> bool {
+        let parts: Vec<&str> = pattern.split('%').collect();
+        let (first, last) = (parts[0], parts[parts.len() - 1]);
+        if !text.starts_with(first) || !text.ends_with(last) {
+            return false;
+        }
+        let mut rest = &text[first.len()..text.len() - last.len()];
+        for part in &parts[1..parts.len() - 1] {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn a_patients_review_request_notices_are_found_by_their_pattern_and_no_others() {
+        let at = DateTime::from_timestamp(1_780_000_000, 0).unwrap_or_default();
+        let notice = |patient: i64, event: &str| {
+            dedupe_key(Kind::SeniorReview, UserId(7), event, Some(PatientId(patient)))
+        };
+        let pattern = review_request_keys(PatientId(12));
+        let request = |p: i64| notice(p, &review_request_event(PatientId(p), at));
+        assert!(like(&pattern, &request(12)), "{pattern} ~ {}", request(12));
+        for other in [1, 2, 120, 112, 123] {
+            assert!(!like(&pattern, &request(other)), "patient {other}");
+        }
+        assert!(!like(&pattern, &notice(12, "answer:5")), "the answer to the asker stays");
+        assert!(!like(&pattern, &notice(12, "superseded:5")));
+        let other_kind =
+            dedupe_key(Kind::NewAssignment, UserId(7), "request:12:1", Some(PatientId(12)));
+        assert!(!like(&pattern, &other_kind));
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, 0, 0).unwrap()

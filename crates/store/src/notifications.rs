@@ -139,6 +139,16 @@ impl Store {
         .await
     }
 
+    /// Marks read every unread notice whose key matches `keys` (a `LIKE` pattern, such as
+    /// `review_request_keys`): what it asked for was done.
+    pub async fn close_notices(&self, kind: Kind, keys: &str, now: DateTime<Utc>) -> Result<u64> {
+        self.exec(
+            "UPDATE notifications SET read_at = $1 WHERE read_at IS NULL AND kind = $2 AND dedupe_key LIKE $3",
+            vec![at(now), kind.key().into(), keys.into()],
+        )
+        .await
+    }
+
     async fn wants_email(&self, user_id: UserId, kind: Kind) -> Result<bool> {
         let wish: Option<EmailWish> = self
             .row(
