@@ -228,7 +228,9 @@ async fn a_timer_started_from_the_panel_shows_on_every_page() {
     let app = spawn_app().await;
     let base = app.url("");
     let browser = Browser::start().await;
-    sign_in(&browser, &base, "coord1").await;
+    // A manager's header is the longest (role, practice figures); a common laptop's width.
+    sign_in(&browser, &base, "manager1").await;
+    browser.client.set_window_size(1280, 900).await.unwrap();
     let c = &browser.client;
     c.goto(&format!("{base}/panel")).await.unwrap();
     c.find(Locator::Css("[data-testid=row-timer]")).await.unwrap().click().await.unwrap();
@@ -237,9 +239,17 @@ async fn a_timer_started_from_the_panel_shows_on_every_page() {
     let badge = text_of(&browser, "[data-testid=header-timer]").await;
     assert!(badge.contains(':'), "a ticking clock and the patient: {badge}");
     browser.screenshot("panel-timer-running").await;
-    for page in ["/tasks", "/notifications", "/account/sessions"] {
+    // The header's items stay on one line: their vertical centres within a few pixels.
+    let spread =
+        "const items = [...document.querySelectorAll('.topline .brand, .topline .who > *')]
+        .filter(e => e.offsetParent !== null)
+        .map(e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+        return Math.max(...items) - Math.min(...items);";
+    for page in ["/tasks", "/notifications", "/account/sessions", "/team"] {
         c.goto(&format!("{base}{page}")).await.unwrap();
         assert!(c.find(Locator::Css("[data-testid=header-timer]")).await.is_ok(), "{page}");
+        let off_line = c.execute(spread, vec![]).await.unwrap().as_f64().unwrap_or(f64::MAX);
+        assert!(off_line <= 4.0, "{page}: the header wraps ({off_line:.0} px between items)");
     }
     browser.close().await;
 }
