@@ -5,6 +5,8 @@ use fhirbolt::model::r4::Resource;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use carelog_domain::ids::PatientId;
+
 use crate::helpers::{TestApp, spawn_app};
 
 async fn token_for(app: &TestApp, username: &str) -> String {
@@ -487,4 +489,64 @@ async fn search_parameters_narrow_and_unknown_ones_are_refused_unless_lenient() 
     assert_eq!(listed("Patient"), ["_id", "identifier", "family", "given", "name", "birthdate"]);
     assert_eq!(listed("Task"), ["patient", "status", "owner", "period"]);
     assert_eq!(listed("Practitioner"), ["_id", "identifier", "name"]);
+}
+
+/// A page of patients' details is read together (four statements, not four a patient): each patient
+/// keeps their own needs and latest ten entries, newest first, in the order asked.
+#[tokio::test]
+async fn patient_details_are_read_together_each_with_its_own_parts_in_the_order_asked() {
+    let app = spawn_app().await;
+    let n = |sql: &'static str| {
+        let store = app.store.clone();
+        async move { store.scalar_for_test(sql, vec![]).await.unwrap() }
+    };
+    let busiest = n("SELECT patient_id AS n FROM coordinator_task_log WHERE patient_id IS NOT NULL GROUP BY patient_id ORDER BY COUNT(*) DESC, patient_id LIMIT 1").await;
+    let needy = app
+        .store
+        .scalar_for_test(
+            "SELECT MIN(patient_id) AS n FROM patient_special_needs WHERE patient_id <> $1",
+            vec![busiest.into()],
+        )
+        .await
+        .unwrap();
+    let count_of = |id: i64, table: &str| {
+        let store = app.store.clone();
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE patient_id = {id}");
+        async move { store.scalar_for_test(&sql, vec![]).await.unwrap() }
+    };
+    // More than ten entries for the busiest patient (copies of their latest).
+    for minutes in 1..=11 {
+        let copy = format!(
+            "INSERT INTO coordinator_task_log (coordinator_id, patient_id, task_type_id, task_category, minutes, stat_value, notes, task_at,
+                 billing_year, billing_month, is_automated, above_average_confirmed, created_at, modified_at)
+             SELECT coordinator_id, patient_id, task_type_id, task_category, {minutes}, stat_value, 'copy', task_at, billing_year,
+                 billing_month, is_automated, above_average_confirmed, created_at, modified_at FROM coordinator_task_log
+             WHERE id = (SELECT MAX(id) FROM coordinator_task_log WHERE patient_id = {busiest})"
+        );
+        assert_eq!(app.store.exec_for_test(&copy, vec![]).await.unwrap(), 1, "patient {busiest}");
+    }
+    assert!(count_of(busiest, "coordinator_task_log").await > 10, "patient {busiest}");
+    let ids = [PatientId(needy), PatientId(999_999), PatientId(busiest)];
+    let details = app.store.patient_details(&ids).await.unwrap();
+    let read: Vec<i64> = details.iter().map(|d| d.id.get()).collect();
+    assert_eq!(read, [needy, busiest], "in the order asked; an unknown id left out");
+    let (first, second) = (&details[0], &details[1]);
+    assert_eq!(first.special_needs.len() as i64, count_of(needy, "patient_special_needs").await);
+    let mut sorted = first.special_needs.clone();
+    sorted.sort();
+    assert_eq!(first.special_needs, sorted);
+    assert_eq!(
+        first.recent_activity.len() as i64,
+        count_of(needy, "coordinator_task_log").await.min(10),
+        "each patient's own ten"
+    );
+    assert_eq!(second.recent_activity.len(), 10);
+    assert!(
+        second.recent_activity.windows(2).all(|w| w[0].task_at >= w[1].task_at),
+        "newest first"
+    );
+    assert_eq!(
+        second.name,
+        app.store.patient_detail(PatientId(busiest)).await.unwrap().unwrap().name
+    );
 }

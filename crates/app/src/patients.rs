@@ -117,14 +117,8 @@ impl App {
         actor: &Actor,
         ids: &[PatientId],
     ) -> ServiceResult<Vec<PatientDetail>> {
-        let mut details = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(p) = self.store.patient_detail(*id).await?
-                && may_see_patient(actor.role, actor.id, p.coordinator_id)
-            {
-                details.push(p);
-            }
-        }
+        let mut details = self.store.patient_details(ids).await?;
+        details.retain(|p| may_see_patient(actor.role, actor.id, p.coordinator_id));
         Ok(details)
     }
 

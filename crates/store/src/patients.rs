@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
 
 use crate::assignment_queue::waiting;
+use crate::conditions::placeholders;
 use crate::keys::key;
 use crate::panel::PanelFilter;
 use crate::{Result, Store};
@@ -90,6 +91,28 @@ pub struct RecentActivity {
     pub coordinator: String,
 }
 
+/// How many of a patient's latest log entries their detail shows.
+const RECENT_ACTIVITY: i64 = 10;
+
+/// A line of text about one of several patients (a special need, an open care gap).
+#[derive(FromQueryResult)]
+struct PatientText {
+    patient_id: PatientId,
+    text: String,
+}
+
+/// One of several patients' recent entries.
+#[derive(FromQueryResult)]
+struct PatientActivity {
+    patient_id: PatientId,
+    #[sea_orm(nested)]
+    activity: RecentActivity,
+}
+
+fn texts_of(rows: &[PatientText], id: PatientId) -> Vec<String> {
+    rows.iter().filter(|r| r.patient_id == id).map(|r| r.text.clone()).collect()
+}
+
 const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id)";
 
 /// The latest consent not withdrawn, any program.
@@ -164,8 +187,19 @@ impl Store {
     }
 
     pub async fn patient_detail(&self, patient_id: PatientId) -> Result<Option<PatientDetail>> {
-        let detail: Option<PatientDetail> = self
-            .row(
+        Ok(self.patient_details(&[patient_id]).await?.pop())
+    }
+
+    /// The details of those of `ids` that exist, in the order given: four statements for the lot
+    /// (a FHIR page of 100 patients read them one by one, 400 statements).
+    pub async fn patient_details(&self, ids: &[PatientId]) -> Result<Vec<PatientDetail>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
+        let marks = placeholders(ids.len());
+        let mut read: Vec<PatientDetail> = self
+            .rows(
                 &format!(
                     "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.dob, p.phone, p.email, p.address,
                             p.insurance_primary, p.insurance_policy, p.provider_id, p.coordinator_id, p.status, p.program, p.complexity,
@@ -177,40 +211,64 @@ impl Store {
                      LEFT JOIN facilities f ON f.id = p.facility_id
                      LEFT JOIN providers pr ON pr.id = p.provider_id
                      LEFT JOIN users u ON u.id = p.coordinator_id
-                     WHERE p.id = $1",
+                     WHERE p.id IN ({marks})",
                     chronic_now(),
                     care_plan_status()
                 ),
-                vec![patient_id.into()],
+                list.clone(),
             )
             .await?;
-        let Some(mut detail) = detail else { return Ok(None) };
-        let id: Vec<Value> = vec![patient_id.into()];
-        detail.name = display_name(&detail.last_name, &detail.first_name);
-        detail.special_needs = self
-            .scalars(
-                "SELECT need FROM patient_special_needs WHERE patient_id = $1 ORDER BY need",
-                id.clone(),
-            )
-            .await?;
-        detail.open_gaps = self
-            .scalars(
+        let needs: Vec<PatientText> = self
+            .rows(
                 &format!(
-                    "SELECT description FROM care_gaps WHERE patient_id = $1 AND status = {} ORDER BY opened_on",
+                    "SELECT patient_id, need AS text FROM patient_special_needs WHERE patient_id IN ({marks})
+                     ORDER BY patient_id, need"
+                ),
+                list.clone(),
+            )
+            .await?;
+        let gaps: Vec<PatientText> = self
+            .rows(
+                &format!(
+                    "SELECT patient_id, description AS text FROM care_gaps WHERE patient_id IN ({marks}) AND status = {}
+                     ORDER BY patient_id, opened_on, id",
                     key(CareGapStatus::Open)
                 ),
-                vec![patient_id.into()],
+                list.clone(),
             )
             .await?;
-        detail.recent_activity = self
+        // Each patient's ten latest entries, numbered within the patient.
+        let activity: Vec<PatientActivity> = self
             .rows(
-                "SELECT l.task_at, t.name AS task_type, l.minutes, u.display_name AS coordinator
-                 FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id JOIN users u ON u.id = l.coordinator_id
-                 WHERE l.patient_id = $1 ORDER BY l.task_at DESC, l.id DESC LIMIT 10",
-                id,
+                &format!(
+                    "SELECT patient_id, task_at, task_type, minutes, coordinator FROM (
+                       SELECT l.patient_id, l.task_at, l.id, t.name AS task_type, l.minutes, u.display_name AS coordinator,
+                              ROW_NUMBER() OVER (PARTITION BY l.patient_id ORDER BY l.task_at DESC, l.id DESC) AS latest
+                       FROM coordinator_task_log l JOIN task_types t ON t.id = l.task_type_id JOIN users u ON u.id = l.coordinator_id
+                       WHERE l.patient_id IN ({marks})) recent
+                     WHERE latest <= {RECENT_ACTIVITY} ORDER BY patient_id, task_at DESC, id DESC"
+                ),
+                list,
             )
             .await?;
-        Ok(Some(detail))
+        for detail in &mut read {
+            let id = detail.id;
+            detail.name = display_name(&detail.last_name, &detail.first_name);
+            detail.special_needs = texts_of(&needs, id);
+            detail.open_gaps = texts_of(&gaps, id);
+            detail.recent_activity = activity
+                .iter()
+                .filter(|a| a.patient_id == id)
+                .map(|a| a.activity.clone())
+                .collect();
+        }
+        let mut details = Vec::with_capacity(read.len());
+        for id in ids {
+            if let Some(at) = read.iter().position(|d| d.id == *id) {
+                details.push(read.swap_remove(at));
+            }
+        }
+        Ok(details)
     }
 
     /// Patients waiting for a coordinator (seed 001 §3.1), for the Tab 3 count.
