@@ -284,4 +284,17 @@ async fn every_list_pages_alike_and_its_next_links_reach_the_total_once_each() {
         let (_, last) = get(&app, token, &format!("{first}&offset={}", total - 1)).await;
         assert_eq!((last["items"].as_array().unwrap().len(), last["next"].is_null()), (1, true));
     }
+    // The patients' totals are the database's: the status asked, the coordinator's own reach.
+    let count = |sql: String| {
+        let store = app.store.clone();
+        async move { store.scalar_for_test(&sql, vec![]).await.unwrap() as u64 }
+    };
+    let (_, active) = get(&app, &manager, "/patients?status=Active&limit=1").await;
+    let active_count = count("SELECT COUNT(*) AS n FROM patients WHERE status = 'Active'".into());
+    assert_eq!(active["total"].as_u64(), Some(active_count.await));
+    let (_, own) = get(&app, &coordinator, "/patients?limit=1").await;
+    let coord1 = app.user_id("coord1").await;
+    let own_count =
+        count(format!("SELECT COUNT(*) AS n FROM patients WHERE coordinator_id = {coord1}"));
+    assert_eq!(own["total"].as_u64(), Some(own_count.await));
 }

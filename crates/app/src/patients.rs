@@ -73,10 +73,17 @@ impl App {
         Ok(owner == Some(CareOwner::Coordinator(actor.id)))
     }
 
-    /// The patients the actor may see: a coordinator's own, everyone's for managers and admins.
-    pub async fn patients_in_reach(&self, actor: &Actor) -> ServiceResult<Vec<PatientListRow>> {
+    /// A page of the patients the actor may see (a coordinator's own, everyone's for managers and
+    /// admins), of one status if given, and how many there are in all.
+    pub async fn patients_in_reach(
+        &self,
+        actor: &Actor,
+        status: Option<PatientStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> ServiceResult<(Vec<PatientListRow>, i64)> {
         let scope = (!actor.role.sees_all_patients()).then_some(actor.id);
-        Ok(self.store.list_patients(scope).await?)
+        Ok(self.store.patients_page(scope, status, limit, offset).await?)
     }
 
     /// One page of the patients a FHIR search finds within the actor's reach (a coordinator's own),

@@ -169,6 +169,11 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "what the queue's rows show moves a counter (their pages are kept)",
         sql: include_str!("../migrations/0031_queue_rows_counted.sql"),
     },
+    Migration {
+        version: 32,
+        description: "patients indexed in the order lists show them",
+        sql: include_str!("../migrations/0032_patients_by_name.sql"),
+    },
 ];
 
 /// Tables whose every change can move any month's billing figures (scope 0).

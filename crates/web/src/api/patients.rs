@@ -64,13 +64,10 @@ pub async fn list(
 ) -> ApiResult<Json<PatientPage>> {
     let window = Window::read(q.limit.as_deref(), q.offset.as_deref(), 100, MAX_LIMIT)?;
     let status = one_of::<PatientStatus>("status", q.status.as_deref())?;
-    let mut rows = state.app.patients_in_reach(&user.actor()).await?;
-    if let Some(status) = status {
-        rows.retain(|r| r.status == status);
-    }
-    let total = rows.len() as u64;
-    let items: Vec<PatientSummary> = window
-        .slice(rows)
+    let (rows, total) =
+        state.app.patients_in_reach(&user.actor(), status, window.limit, window.offset).await?;
+    let total = u64::try_from(total).unwrap_or(0);
+    let items: Vec<PatientSummary> = rows
         .into_iter()
         .map(|r| PatientSummary {
             id: r.id,
