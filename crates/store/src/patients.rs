@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use carelog_domain::ids::{PatientId, UserId};
 use carelog_domain::patient::{
     CareGapStatus, CarePlanState, CarePlanStatus, CodeSystem, Complexity, OnboardingStatus,
@@ -123,8 +125,13 @@ struct PatientActivity {
     activity: RecentActivity,
 }
 
-fn texts_of(rows: &[PatientText], id: PatientId) -> Vec<String> {
-    rows.iter().filter(|r| r.patient_id == id).map(|r| r.text.clone()).collect()
+/// Rows of several patients, each patient's in the order read.
+fn by_patient<T>(rows: impl Iterator<Item = (PatientId, T)>) -> HashMap<PatientId, Vec<T>> {
+    let mut grouped: HashMap<PatientId, Vec<T>> = HashMap::new();
+    for (id, row) in rows {
+        grouped.entry(id).or_default().push(row);
+    }
+    grouped
 }
 
 const LAST_VISIT: &str = "(SELECT MAX(v.visit_date) FROM visits v WHERE v.patient_id = p.id)";
@@ -199,7 +206,7 @@ impl Store {
             return Ok((Vec::new(), total));
         }
         // Written in, not bound, as the queue's page: a plan reused for any limit sorted every row.
-        let (limit, offset) = (limit, offset.max(0));
+        let offset = offset.max(0);
         let order = "p.last_name, p.first_name, p.id";
         let rows: Vec<ListedPatient> = self
             .rows(
@@ -256,7 +263,7 @@ impl Store {
         }
         let list: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
         let marks = placeholders(ids.len());
-        let mut read: Vec<PatientDetail> = self
+        let read: Vec<PatientDetail> = self
             .rows(
                 &format!(
                     "SELECT p.id, p.first_name, p.last_name, p.chart_code, p.dob, p.phone, p.email, p.address,
@@ -309,24 +316,22 @@ impl Store {
                 list,
             )
             .await?;
-        for detail in &mut read {
-            let id = detail.id;
-            detail.name = display_name(&detail.last_name, &detail.first_name);
-            detail.special_needs = texts_of(&needs, id);
-            detail.open_gaps = texts_of(&gaps, id);
-            detail.recent_activity = activity
-                .iter()
-                .filter(|a| a.patient_id == id)
-                .map(|a| a.activity.clone())
-                .collect();
-        }
-        let mut details = Vec::with_capacity(read.len());
-        for id in ids {
-            if let Some(at) = read.iter().position(|d| d.id == *id) {
-                details.push(read.swap_remove(at));
-            }
-        }
-        Ok(details)
+        let mut needs = by_patient(needs.into_iter().map(|n| (n.patient_id, n.text)));
+        let mut gaps = by_patient(gaps.into_iter().map(|g| (g.patient_id, g.text)));
+        let mut activity = by_patient(activity.into_iter().map(|a| (a.patient_id, a.activity)));
+        let mut read: HashMap<PatientId, PatientDetail> =
+            read.into_iter().map(|d| (d.id, d)).collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| read.remove(id))
+            .map(|mut detail| {
+                detail.name = display_name(&detail.last_name, &detail.first_name);
+                detail.special_needs = needs.remove(&detail.id).unwrap_or_default();
+                detail.open_gaps = gaps.remove(&detail.id).unwrap_or_default();
+                detail.recent_activity = activity.remove(&detail.id).unwrap_or_default();
+                detail
+            })
+            .collect())
     }
 
     /// Patients waiting for a coordinator (seed 001 §3.1), for the Tab 3 count.
